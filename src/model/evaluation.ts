@@ -1,0 +1,94 @@
+// A fleet evaluation is the result of running the analysers and rules over the latest snapshots of
+// every cluster. It is stored as one document, so reports are a read and a filter, not a recomputation.
+import type { Finding, Severity } from "./finding.js";
+import type { IpamMode, ScanStatus } from "./snapshot.js";
+
+export const EVALUATION_SCHEMA_VERSION = 1;
+
+/** One pod subnet (or overlay pod CIDR) with every cluster that draws from it (CONTRACT.md `exhaustion`). */
+export interface SubnetUsage {
+  /** Stable identity: subscription/resource group/VNet/subnet from the NC fields, else the CIDR. */
+  key: string;
+  cidr: string;
+  name?: string;
+  mode: IpamMode;
+  clusters: string[];
+  /** Usable addresses: VNet subnet size − 5; overlay pod CIDR whole. */
+  capacity: number;
+  /** Unique addresses held by NCs on this subnet. */
+  used: number;
+  utilization: number;
+  forecastExhaustionAt: string | null;
+  /** Why there is no forecast (e.g. "not enough history"), when there is none. */
+  forecastNote?: string;
+  /** Scale headroom (IPX003): addresses the autoscaler maxima would need, or null when unknown. */
+  projectedAtMax?: number | null;
+  headroomNote?: string;
+}
+
+/** One row of CONTRACT.md `exhaustion.clusters`, plus what the dashboard needs. */
+export interface ClusterRow {
+  cluster: string;
+  status: ScanStatus;
+  reason?: string;
+  mode: IpamMode | null;
+  nodes: number;
+  nncs: number;
+  requestedIPs: number;
+  assignedIPs: number;
+  takenAt: string;
+  /** Set when the latest scan failed and data comes from the last good snapshot. */
+  dataFrom?: string;
+}
+
+export interface SeverityCounts {
+  critical: number;
+  warning: number;
+  info: number;
+  waived: number;
+}
+
+export interface FleetEvaluation {
+  schemaVersion: number;
+  /** The scan round that triggered it. */
+  scanId: string;
+  generatedAt: string;
+  clusters: ClusterRow[];
+  subnets: SubnetUsage[];
+  /** Current findings, waived ones included (marked), sorted most severe first. */
+  findings: Finding[];
+  /** Findings of the previous evaluation that are gone now. */
+  resolved: Array<Finding & { resolvedAt: string }>;
+  /** Later sections (drift, health, compliance) are added by their analysers. */
+  sections?: Record<string, unknown>;
+}
+
+/** The small part of an evaluation kept for trends and history lists. */
+export interface EvaluationSummary {
+  scanId: string;
+  generatedAt: string;
+  clusters: number;
+  counts: SeverityCounts;
+  subnets: Array<{ key: string; cidr: string; used: number; capacity: number }>;
+  ref: string;
+}
+
+export function countFindings(findings: readonly Finding[]): SeverityCounts {
+  const c: SeverityCounts = { critical: 0, warning: 0, info: 0, waived: 0 };
+  for (const f of findings) {
+    if (f.waived) c.waived++;
+    else c[f.severity as Severity]++;
+  }
+  return c;
+}
+
+export function summarizeEvaluation(e: FleetEvaluation, ref: string): EvaluationSummary {
+  return {
+    scanId: e.scanId,
+    generatedAt: e.generatedAt,
+    clusters: e.clusters.length,
+    counts: countFindings(e.findings),
+    subnets: e.subnets.map((s) => ({ key: s.key, cidr: s.cidr, used: s.used, capacity: s.capacity })),
+    ref,
+  };
+}

@@ -1,0 +1,71 @@
+// Findings are plain data: rules emit them, the evaluation stamps identity and history on them,
+// reporters and alerts only read them.
+import { createHash } from "node:crypto";
+
+export const SEVERITIES = ["info", "warning", "critical"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export function severityRank(s: Severity): number {
+  return SEVERITIES.indexOf(s);
+}
+
+export function isSeverity(s: unknown): s is Severity {
+  return typeof s === "string" && (SEVERITIES as readonly string[]).includes(s);
+}
+
+/** Resource kinds of CONTRACT.md: `KIND/NAME`. */
+export type ResourceKind = "cluster" | "node" | "nnc" | "pod" | "daemonset" | "subnet";
+
+export function resource(kind: ResourceKind, name: string): string {
+  return `${kind}/${name}`;
+}
+
+/** What a rule returns: the facts, without identity or history. */
+export interface RuleResult {
+  severity: Severity;
+  /** The cluster the finding is about (for a shared resource: the first of `clusters`, sorted). */
+  cluster: string;
+  /** All clusters involved when several share the resource. */
+  clusters?: string[];
+  resource: string;
+  message: string;
+  /** Numbers behind the message, for reports and dashboards. */
+  data?: Record<string, string | number | boolean | null>;
+  /** Extra identity when one rule can raise several findings on one resource. */
+  discriminator?: string;
+}
+
+export interface Waiver {
+  reason: string;
+  expires?: string;
+  /** Which waiver entry matched (its index or id in the policy file). */
+  source?: string;
+}
+
+export interface Finding extends RuleResult {
+  /** Stable identity: the same problem on the same resource keeps its id across scans. */
+  id: string;
+  rule: string;
+  firstSeen: string;
+  lastSeen: string;
+  waived?: Waiver;
+}
+
+/**
+ * Identity of a finding: rule + the scope it lives in + resource. For a finding about several clusters
+ * the scope is the sorted set, so it does not change when the first-named cluster changes.
+ */
+export function findingId(rule: string, r: Pick<RuleResult, "cluster" | "clusters" | "resource" | "discriminator">): string {
+  const scope = r.clusters && r.clusters.length > 0 ? [...r.clusters].sort().join("\u0000") : r.cluster;
+  const h = createHash("sha256").update([rule, scope, r.resource, r.discriminator ?? ""].join("\u0001")).digest("hex");
+  return `${rule}-${h.slice(0, 20)}`;
+}
+
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    severityRank(b.severity) - severityRank(a.severity) ||
+    a.cluster.localeCompare(b.cluster) ||
+    a.rule.localeCompare(b.rule) ||
+    a.resource.localeCompare(b.resource)
+  );
+}

@@ -1,0 +1,247 @@
+// The snapshot is what one scan learned about one cluster. Collectors produce it, stores keep it,
+// rules and reports read it. It holds normalised domain data only: never tokens, certificates or
+// kubeconfigs.
+
+/** How a cluster's scan ended. */
+export type ScanStatus = "ok" | "unreachable" | "unauthorized" | "not-cns" | "error";
+export const SCAN_STATUSES: readonly ScanStatus[] = ["ok", "unreachable", "unauthorized", "not-cns", "error"];
+
+/** IPAM mode of a pod subnet / NC, in the words of CONTRACT.md (NC type `vnet` is dynamic mode). */
+export type IpamMode = "vnetblock" | "dynamic" | "overlay";
+
+export const SNAPSHOT_SCHEMA_VERSION = 1;
+
+export interface NodeInfo {
+  name: string;
+  uid: string;
+  /** status.addresses[type=InternalIP] */
+  internalIP?: string;
+  ready: boolean;
+  unschedulable: boolean;
+  createdAt?: string;
+  /** Only the labels the analysis needs (os, agent pool, podnetwork-*, virtual-kubelet type, zone). */
+  labels: Record<string, string>;
+  /** Pods bound to this node that are still Pending (ContainerCreating hangs show up here). */
+  pendingPods?: number;
+}
+
+/** One entry of status.networkContainers of an NNC. */
+export interface NetworkContainer {
+  id: string;
+  /** `dynamic` | `static` (CRD default dynamic) */
+  assignmentMode: string;
+  /** `vnet` | `vnetblock` | `overlay` (CRD default vnet; not enum-validated) */
+  type: string;
+  primaryIP?: string;
+  nodeIP?: string;
+  subnetName?: string;
+  subnetAddressSpace?: string;
+  /** The CRD's JSON tag is really `subcriptionID`. */
+  subscriptionID?: string;
+  resourceGroupID?: string;
+  vnetID?: string;
+  subnetID?: string;
+  defaultGateway?: string;
+  /** NC status, e.g. NCUpdateSubnetFullError */
+  status?: string;
+  version: number;
+  /** ipAssignments[].ip: single addresses (dynamic) or CIDR blocks (vnetblock). */
+  ipAssignments: string[];
+}
+
+export interface ScalerSettings {
+  batchSize: number;
+  requestThresholdPercent: number;
+  releaseThresholdPercent: number;
+  maxIPCount: number;
+}
+
+/** A NodeNetworkConfig (acn.azure.com/v1alpha), normalised. */
+export interface Nnc {
+  name: string;
+  namespace: string;
+  uid: string;
+  createdAt?: string;
+  deletionTimestamp?: string;
+  /** The controller owner reference (a Node on real NNCs). */
+  owner?: { kind: string; name: string; uid: string };
+  labels: Record<string, string>;
+  requestedIPCount: number;
+  /** len(spec.ipsNotInUse): IPs CNS asked DNC-RC to take back. */
+  ipsNotInUse: number;
+  availabilityZone?: number;
+  assignedIPCount: number;
+  scaler?: ScalerSettings;
+  /** .status.status: Updating | Updated | Error, often absent */
+  status?: string;
+  networkContainers: NetworkContainer[];
+  /** Fields that were present but unusable (garbage from the API): kept so a rule can say so. */
+  problems?: string[];
+}
+
+export interface CnsDaemonSet {
+  name: string;
+  desired: number;
+  current: number;
+  ready: number;
+  updated: number;
+  available: number;
+  misscheduled: number;
+  generation?: number;
+  observedGeneration?: number;
+  /** Images of the pod template's containers (cns-container first). */
+  images: string[];
+}
+
+export interface CnsPod {
+  name: string;
+  node?: string;
+  phase: string;
+  ready: boolean;
+  /** Waiting/terminated reason of cns-container when not running (e.g. CrashLoopBackOff). */
+  reason?: string;
+  /** Waiting reason of an init container (Init:CrashLoopBackOff shows here). */
+  initReason?: string;
+  restarts: number;
+  lastTerminationReason?: string;
+  image?: string;
+  startedAt?: string;
+  createdAt?: string;
+  deletionTimestamp?: string;
+}
+
+/** Watched keys of cns_config.json; scalars only (the file also holds telemetry keys we do not keep). */
+export type CnsConfig = Record<string, string | number | boolean>;
+
+/** `cx_ipam_*` / `nnc_*` gauges read from one CNS pod through the API server's pod proxy. */
+export interface CnsPodMetrics {
+  pod: string;
+  node?: string;
+  values: Record<string, number>;
+}
+
+export interface CnsState {
+  daemonset: CnsDaemonSet | null;
+  pods: CnsPod[];
+  config: CnsConfig | null;
+  metrics?: CnsPodMetrics[];
+}
+
+/** ARM view of one agent pool (DOMAIN.md §6). */
+export interface ArmAgentPool {
+  name: string;
+  count?: number;
+  minCount?: number;
+  maxCount?: number;
+  enableAutoScaling?: boolean;
+  maxPods?: number;
+  vnetSubnetID?: string;
+  podSubnetID?: string;
+  podIPAllocationMode?: string;
+  maxSurge?: string;
+  osType?: string;
+  mode?: string;
+}
+
+/** ARM view of one managed cluster. */
+export interface ArmCluster {
+  id: string;
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  location?: string;
+  kubernetesVersion?: string;
+  fqdn?: string;
+  aad: boolean;
+  networkPlugin?: string;
+  networkPluginMode?: string;
+  networkDataplane?: string;
+  podCidr?: string;
+  podCidrs?: string[];
+  serviceCidr?: string;
+  pools: ArmAgentPool[];
+}
+
+export interface SnapshotSource {
+  kind: "kubeconfig" | "fleet" | "arm" | "sim";
+  context?: string;
+  /** API server URL (not a secret; credentials never stored). */
+  server?: string;
+}
+
+export interface ClusterSnapshot {
+  schemaVersion: number;
+  cluster: string;
+  /** The scan round this snapshot belongs to; a retried job rewrites the same snapshot. */
+  scanId: string;
+  takenAt: string;
+  durationMs: number;
+  status: ScanStatus;
+  /** Why the status is not ok, in words that name the thing that failed. */
+  reason?: string;
+  source: SnapshotSource;
+  kubernetesVersion?: string;
+  nodes: NodeInfo[];
+  nncs: Nnc[];
+  cns: CnsState;
+  arm?: ArmCluster;
+  /** Non-fatal notes from collection: metrics unreachable, TLS verification disabled, ... */
+  notes: string[];
+}
+
+/** What the latest view and history listings return without loading whole snapshots. */
+export interface SnapshotSummary {
+  cluster: string;
+  scanId: string;
+  takenAt: string;
+  status: ScanStatus;
+  reason?: string;
+  durationMs: number;
+  nodes: number;
+  nncs: number;
+  cnsPods: number;
+  requestedIPs: number;
+  assignedIPs: number;
+  /** Store-specific pointer to the full snapshot. */
+  ref: string;
+}
+
+export function summarize(s: ClusterSnapshot, ref: string): SnapshotSummary {
+  let requestedIPs = 0;
+  let assignedIPs = 0;
+  for (const n of s.nncs) {
+    requestedIPs += n.requestedIPCount;
+    assignedIPs += n.assignedIPCount;
+  }
+  const out: SnapshotSummary = {
+    cluster: s.cluster,
+    scanId: s.scanId,
+    takenAt: s.takenAt,
+    status: s.status,
+    durationMs: s.durationMs,
+    nodes: s.nodes.length,
+    nncs: s.nncs.length,
+    cnsPods: s.cns.pods.length,
+    requestedIPs,
+    assignedIPs,
+    ref,
+  };
+  if (s.reason !== undefined) out.reason = s.reason;
+  return out;
+}
+
+export function emptySnapshot(cluster: string, scanId: string, source: SnapshotSource, takenAt = new Date()): ClusterSnapshot {
+  return {
+    schemaVersion: SNAPSHOT_SCHEMA_VERSION,
+    cluster,
+    scanId,
+    takenAt: takenAt.toISOString(),
+    durationMs: 0,
+    status: "ok",
+    source,
+    nodes: [],
+    nncs: [],
+    cns: { daemonset: null, pods: [], config: null },
+    notes: [],
+  };
+}
