@@ -1,0 +1,20 @@
+// Static-block (vnetblock) sizing, DOMAIN.md §2/§6: /28 blocks, one address of the node reserved.
+
+/** Addresses in one static block (/28). */
+export const BLOCK_SIZE = 16;
+
+/** Blocks a node gets for `maxPods`: ceil((maxPods + 1) / 16), the +1 being the reserved NC primary. */
+export function blocksPerNode(maxPods: number): number {
+  if (!Number.isInteger(maxPods) || maxPods < 0) throw new RangeError(`maxPods must be a non-negative integer, got ${maxPods}`);
+  return Math.ceil((maxPods + 1) / BLOCK_SIZE);
+}
+
+/** Pod-subnet addresses one static-block node holds: 16 × blocks. */
+export function blockAddressesPerNode(maxPods: number): number {
+  return BLOCK_SIZE * blocksPerNode(maxPods);
+}
+
+/** Addresses a node's blocks hold beyond its pods and the reserved primary (0 when maxPods = 16N − 1). */
+export function wastedPerNode(maxPods: number): number {
+  return blockAddressesPerNode(maxPods) - maxPods - 1;
+}
