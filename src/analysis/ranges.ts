@@ -29,32 +29,62 @@ export type ParsedAddress =
 const OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
 const IPV4_CIDR = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}(?:/(?:3[0-2]|[12]?\\d))?$`);
 
-/** Parses `10.0.0.5` or `10.40.0.160/28`. Never throws: bad text comes back as `ok: false`. */
-export function parseAddress(text: unknown): ParsedAddress {
-  if (typeof text !== "string" || text === "") return { ok: false, kind: "malformed", reason: "empty or not a string" };
-  if (!IPV4_CIDR.test(text)) {
-    if (isIPv6Cidr(text)) return { ok: false, kind: "ipv6", reason: "IPv6 is not accounted (NCs here are IPv4)" };
-    return { ok: false, kind: "malformed", reason: "not an IPv4 address or CIDR" };
+/** Where `parseRangeInto` writes a parsed range (reused across calls: no allocation per address). */
+export interface RangeScratch {
+  start: number;
+  end: number;
+  prefix: number;
+  prefixPresent: boolean;
+}
+
+export function newScratch(): RangeScratch {
+  return { start: 0, end: 0, prefix: 0, prefixPresent: false };
+}
+
+/**
+ * Hot-path parse for large fleets: validates, parses with cidr-tools and writes into `out`.
+ * Returns "ok", or why the text is not accounted. Never throws.
+ */
+export function parseRangeInto(text: unknown, out: RangeScratch): "ok" | "malformed" | "ipv6" {
+  if (typeof text !== "string" || !IPV4_CIDR.test(text)) {
+    return typeof text === "string" && isIPv6Cidr(text) ? "ipv6" : "malformed";
   }
   let parsed;
   try {
     parsed = parseCidr(text);
-  } catch (e) {
-    return { ok: false, kind: "malformed", reason: e instanceof Error ? e.message : String(e) };
+  } catch {
+    return "malformed";
   }
-  const start = Number(parsed.start);
-  const end = Number(parsed.end);
-  const prefix = Number(parsed.prefix);
+  out.start = Number(parsed.start);
+  out.end = Number(parsed.end);
+  out.prefix = Number(parsed.prefix);
+  out.prefixPresent = parsed.prefixPresent;
+  return "ok";
+}
+
+/** True when a parsed CIDR text had bits set below its prefix (`10.224.0.4/28`). */
+export function hostBitsSet(text: string, r: RangeScratch): boolean {
+  if (!r.prefixPresent || r.prefix === 32) return false;
   const slash = text.indexOf("/");
-  const addressPart = slash === -1 ? text : text.slice(0, slash);
-  const network = formatAddress(start);
+  return text.slice(0, slash) !== formatAddress(r.start);
+}
+
+/** Parses `10.0.0.5` or `10.40.0.160/28`. Never throws: bad text comes back as `ok: false`. */
+export function parseAddress(text: unknown): ParsedAddress {
+  const r = newScratch();
+  const status = parseRangeInto(text, r);
+  if (status === "ipv6") return { ok: false, kind: "ipv6", reason: "IPv6 is not accounted (NCs here are IPv4)" };
+  if (status === "malformed") {
+    return { ok: false, kind: "malformed", reason: typeof text === "string" && text !== "" ? "not an IPv4 address or CIDR" : "empty or not a string" };
+  }
+  const network = formatAddress(r.start);
   return {
     ok: true,
-    start,
-    end,
-    prefix,
-    canonical: parsed.prefixPresent ? `${network}/${prefix}` : network,
-    hostBitsSet: parsed.prefixPresent && addressPart !== network,
+    start: r.start,
+    end: r.end,
+    prefix: r.prefix,
+    canonical: r.prefixPresent ? `${network}/${r.prefix}` : network,
+    hostBitsSet: hostBitsSet(text as string, r),
   };
 }
 
@@ -104,9 +134,19 @@ export interface OverlapSegment {
   members: number[];
 }
 
+export interface SweepOptions {
+  /** Collect overlap segments (default true). */
+  overlaps?: boolean;
+  /** Partition of each range (0 ≤ p < partitionCount): also count unique addresses per partition. */
+  partitions?: ArrayLike<number>;
+  partitionCount?: number;
+}
+
 export interface ArraySweepResult {
   /** Exact count of addresses covered by at least one range. */
   unique: number;
+  /** Unique addresses per partition, when partitions were given. */
+  partitionUnique: number[];
   /** Maximal stretches where the same set of ranges (2 or more) overlaps, in address order. */
   overlaps: OverlapSegment[];
 }
@@ -119,11 +159,7 @@ const MAX_V4 = 2 ** 32 - 1;
  * O(n log n) for the sort, then linear; the per-overlap work only runs inside groups of ranges that
  * actually overlap, so disjoint blocks cost nothing extra.
  */
-export function sweepArrays(
-  starts: ArrayLike<number>,
-  ends: ArrayLike<number>,
-  opts: { overlaps?: boolean } = {},
-): ArraySweepResult {
+export function sweepArrays(starts: ArrayLike<number>, ends: ArrayLike<number>, opts: SweepOptions = {}): ArraySweepResult {
   const n = starts.length;
   if (ends.length !== n) throw new RangeError("starts and ends differ in length");
   for (let i = 0; i < n; i++) {
@@ -135,6 +171,7 @@ export function sweepArrays(
   }
   const order = orderByStart(starts);
   const wantOverlaps = opts.overlaps !== false;
+  const partitionUnique = countPartitions(order, starts, ends, opts);
   const overlaps: OverlapSegment[] = [];
   let unique = 0;
   let groupFirst = 0;
@@ -161,7 +198,33 @@ export function sweepArrays(
     }
   }
   flush(n);
-  return { unique, overlaps };
+  return { unique, partitionUnique, overlaps };
+}
+
+// The start order of all ranges is also the start order within each partition, so one more linear
+// pass merges every partition at once: no second sort.
+function countPartitions(order: Uint32Array, starts: ArrayLike<number>, ends: ArrayLike<number>, opts: SweepOptions): number[] {
+  const { partitions, partitionCount = 0 } = opts;
+  if (!partitions) return [];
+  if (partitions.length !== starts.length) throw new RangeError("partitions differ in length from the ranges");
+  const total = new Float64Array(partitionCount);
+  const gStart = new Float64Array(partitionCount).fill(-1);
+  const gEnd = new Float64Array(partitionCount).fill(-2);
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k]!;
+    const p = partitions[i]!;
+    if (!(Number.isInteger(p) && p >= 0 && p < partitionCount)) throw new RangeError(`partition ${p} of range ${i} is out of range`);
+    const s = starts[i]!;
+    const e = ends[i]!;
+    if (s > gEnd[p]!) {
+      if (gStart[p]! >= 0) total[p]! += gEnd[p]! - gStart[p]! + 1;
+      gStart[p] = s;
+      gEnd[p] = e;
+    } else if (e > gEnd[p]!) gEnd[p] = e;
+  }
+  const out: number[] = [];
+  for (let p = 0; p < partitionCount; p++) out.push(total[p]! + (gStart[p]! >= 0 ? gEnd[p]! - gStart[p]! + 1 : 0));
+  return out;
 }
 
 // Indexes sorted by start. Packing start and index into one double lets the native typed-array sort
@@ -262,4 +325,47 @@ export function countUnique(ranges: readonly AddressRange[]): number {
     ends[i] = r.end;
   });
   return sweepArrays(starts, ends, { overlaps: false }).unique;
+}
+
+/** Growable list of held ranges with two integer tags each, as typed arrays (no object per range). */
+export class RangeList {
+  starts: Float64Array;
+  ends: Float64Array;
+  tagA: Int32Array;
+  tagB: Int32Array;
+  length = 0;
+
+  /** `expected`: how many ranges will come, so the arrays are allocated once. */
+  constructor(expected = 256) {
+    const size = Math.max(16, expected);
+    this.starts = new Float64Array(size);
+    this.ends = new Float64Array(size);
+    this.tagA = new Int32Array(size);
+    this.tagB = new Int32Array(size);
+  }
+
+  push(start: number, end: number, a: number, b: number): void {
+    if (this.length === this.starts.length) this.grow();
+    const i = this.length++;
+    this.starts[i] = start;
+    this.ends[i] = end;
+    this.tagA[i] = a;
+    this.tagB[i] = b;
+  }
+
+  sweep(opts: SweepOptions = {}): ArraySweepResult {
+    return sweepArrays(this.starts.subarray(0, this.length), this.ends.subarray(0, this.length), opts);
+  }
+
+  private grow(): void {
+    const size = this.starts.length * 2;
+    const grown = <T extends Float64Array | Int32Array>(old: T, fresh: T): T => {
+      fresh.set(old);
+      return fresh;
+    };
+    this.starts = grown(this.starts, new Float64Array(size));
+    this.ends = grown(this.ends, new Float64Array(size));
+    this.tagA = grown(this.tagA, new Int32Array(size));
+    this.tagB = grown(this.tagB, new Int32Array(size));
+  }
 }

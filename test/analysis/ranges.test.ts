@@ -166,6 +166,6 @@ describe("sweep", () => {
 
   it("skips the overlap detail when asked", () => {
     const r = sweepArrays([0, 0], [9, 9], { overlaps: false });
-    expect(r).toEqual({ unique: 10, overlaps: [] });
+    expect(r).toEqual({ unique: 10, partitionUnique: [], overlaps: [] });
   });
 });
