@@ -1,0 +1,136 @@
+// IPX004: when does a subnet run out at the growth rate seen in the snapshot history?
+//
+// Method: ordinary least squares of used against time over a recent window (default the last 7 days
+// before the latest point; IPX004 looks 3–14 days ahead, so last week's growth is what matters, and a
+// burst a month ago is not). The line is projected from max(fitted value, observed value) at the
+// latest point, so a step up that the fit has not caught yet still brings the date forward: for an
+// exhaustion alert, early beats late.
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+export interface UsagePoint {
+  /** When `used` was observed: a Date, an ISO string or epoch milliseconds. */
+  at: Date | string | number;
+  used: number;
+}
+
+export interface ForecastOptions {
+  /** Fit over points no older than this before the latest one (default 7 days). */
+  windowMs?: number;
+  /** Fewer points than this is "not enough history" (default 3). */
+  minPoints?: number;
+  /** A shorter span than this is "not enough history" (default 1 hour). */
+  minSpanMs?: number;
+  /** Dates further than this after the latest point are not reported (default 10 years). */
+  horizonMs?: number;
+  /** "Now" for a subnet that is already full (default: the latest point's time, keeping this pure). */
+  now?: Date;
+}
+
+export interface Forecast {
+  /** When `used` reaches capacity; null when not expected (or not knowable, see `note`). */
+  exhaustionAt: Date | null;
+  note?: string;
+  /** Growth in addresses per day from the fit; null without enough history. */
+  ratePerDay: number | null;
+  /** Points the fit used. */
+  points: number;
+}
+
+/** Estimates when `used` reaches `capacity` from a time series of one subnet. */
+export function forecastExhaustion(series: readonly UsagePoint[], capacity: number, opts: ForecastOptions = {}): Forecast {
+  const windowMs = opts.windowMs ?? 7 * DAY;
+  const minPoints = Math.max(2, opts.minPoints ?? 3);
+  const minSpanMs = opts.minSpanMs ?? HOUR;
+  const horizonMs = opts.horizonMs ?? 3650 * DAY;
+
+  const all = series
+    .map((p) => ({ t: toMillis(p.at), used: p.used }))
+    .filter((p) => Number.isFinite(p.t) && Number.isFinite(p.used))
+    .sort((a, b) => a.t - b.t);
+  const dropped = series.length - all.length;
+  const suffix = dropped > 0 ? ` (${dropped} unusable point(s) ignored)` : "";
+  const last = all[all.length - 1];
+  if (!last) return { exhaustionAt: null, note: `not enough history: no usable points${suffix}`, ratePerDay: null, points: 0 };
+
+  // Full needs no history at all.
+  if (last.used >= capacity) {
+    return { exhaustionAt: opts.now ?? new Date(last.t), note: `already full${suffix}`, ratePerDay: null, points: 1 };
+  }
+
+  // The window, widened to the last `minPoints` points when scans are sparse.
+  let window = all.filter((p) => p.t >= last.t - windowMs);
+  if (window.length < minPoints) window = all.slice(-minPoints);
+  const span = last.t - window[0]!.t;
+  if (window.length < minPoints || span < minSpanMs) {
+    return {
+      exhaustionAt: null,
+      note: `not enough history: ${window.length} point(s) over ${formatSpan(span)}; needs ${minPoints} over at least ${formatSpan(minSpanMs)}${suffix}`,
+      ratePerDay: null,
+      points: window.length,
+    };
+  }
+
+  // Time in days relative to the latest point keeps the sums small and exact enough.
+  const n = window.length;
+  let sx = 0;
+  let sy = 0;
+  for (const p of window) {
+    sx += (p.t - last.t) / DAY;
+    sy += p.used;
+  }
+  const mx = sx / n;
+  const my = sy / n;
+  let sxx = 0;
+  let sxy = 0;
+  for (const p of window) {
+    const dx = (p.t - last.t) / DAY - mx;
+    sxx += dx * dx;
+    sxy += dx * (p.used - my);
+  }
+  const ratePerDay = sxy / sxx;
+  if (!(ratePerDay > 0)) {
+    return { exhaustionAt: null, note: `usage flat or shrinking over ${formatSpan(span)}${suffix}`, ratePerDay, points: n };
+  }
+  const fittedNow = my + ratePerDay * (0 - mx);
+  const from = Math.max(fittedNow, last.used);
+  const days = Math.max(0, (capacity - from) / ratePerDay);
+  const at = last.t + days * DAY;
+  if (days * DAY > horizonMs) {
+    return { exhaustionAt: null, note: `growing ${formatRate(ratePerDay)}, full beyond ${formatSpan(horizonMs)}${suffix}`, ratePerDay, points: n };
+  }
+  const out: Forecast = { exhaustionAt: new Date(Math.round(at)), ratePerDay, points: n };
+  if (suffix) out.note = suffix.trim();
+  return out;
+}
+
+/** The series of one subnet key from stored evaluation summaries (oldest first). */
+export function usageSeries(
+  history: ReadonlyArray<{ generatedAt: string; subnets: ReadonlyArray<{ key: string; used: number }> }>,
+  key: string,
+): UsagePoint[] {
+  const out: UsagePoint[] = [];
+  for (const h of history) {
+    const s = h.subnets.find((x) => x.key === key);
+    if (s) out.push({ at: h.generatedAt, used: s.used });
+  }
+  return out.sort((a, b) => toMillis(a.at) - toMillis(b.at));
+}
+
+function toMillis(at: Date | string | number): number {
+  if (at instanceof Date) return at.getTime();
+  if (typeof at === "number") return at;
+  return Date.parse(at);
+}
+
+function formatSpan(ms: number): string {
+  if (ms >= 365 * DAY) return `${Math.round(ms / (365 * DAY))} year(s)`;
+  if (ms >= DAY) return `${+(ms / DAY).toFixed(1)} day(s)`;
+  if (ms >= HOUR) return `${+(ms / HOUR).toFixed(1)} hour(s)`;
+  return `${Math.round(ms / 60_000)} minute(s)`;
+}
+
+function formatRate(perDay: number): string {
+  return `${+perDay.toPrecision(3)} addresses/day`;
+}

@@ -1,0 +1,122 @@
+import { describe, expect, it } from "vitest";
+import { forecastExhaustion, usageSeries, type UsagePoint } from "../../src/analysis/forecast.js";
+
+const T0 = Date.parse("2026-03-01T00:00:00Z");
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** Points every `stepMs` from T0 with used = f(index). */
+function series(count: number, stepMs: number, f: (i: number) => number): UsagePoint[] {
+  return Array.from({ length: count }, (_, i) => ({ at: new Date(T0 + i * stepMs), used: f(i) }));
+}
+
+describe("forecastExhaustion", () => {
+  it("says not enough history for no point, one point and two points", () => {
+    expect(forecastExhaustion([], 100)).toMatchObject({ exhaustionAt: null, ratePerDay: null, note: expect.stringMatching(/^not enough history/) });
+    expect(forecastExhaustion(series(1, DAY, () => 50), 100)).toMatchObject({ exhaustionAt: null, ratePerDay: null, note: expect.stringMatching(/^not enough history/) });
+    expect(forecastExhaustion(series(2, DAY, (i) => 50 + i * 10), 100)).toMatchObject({ exhaustionAt: null, note: expect.stringMatching(/^not enough history/) });
+  });
+
+  it("says not enough history when three points span under an hour", () => {
+    const f = forecastExhaustion(series(3, 29 * 60_000, (i) => 10 + i * 10), 100);
+    expect(f).toMatchObject({ exhaustionAt: null, ratePerDay: null, points: 3 });
+    expect(f.note).toMatch(/not enough history: 3 point\(s\) over 58 minute\(s\)/);
+  });
+
+  it("accepts three points over exactly an hour", () => {
+    const f = forecastExhaustion(series(3, 30 * 60_000, (i) => 100 + i * 10), 1000);
+    expect(f.exhaustionAt).not.toBeNull();
+    expect(f.ratePerDay).toBeCloseTo(480, 9);
+  });
+
+  it("projects linear growth to the right date", () => {
+    // 100 + 50/day; latest (day 6) is 400; 1000 is reached 12 days later, on day 18
+    const f = forecastExhaustion(series(7, DAY, (i) => 100 + 50 * i), 1000);
+    expect(f.ratePerDay).toBeCloseTo(50, 9);
+    expect(f.exhaustionAt?.toISOString()).toBe(new Date(T0 + 18 * DAY).toISOString());
+    expect(f.points).toBe(7);
+    expect(f.note).toBeUndefined();
+  });
+
+  it("lands on the last address, not one before or after", () => {
+    // capacity 251, one address per hour, 240 at the latest point: 11 hours to go
+    const f = forecastExhaustion(series(10, HOUR, (i) => 231 + i), 251);
+    expect(f.exhaustionAt!.getTime()).toBe(T0 + 9 * HOUR + 11 * HOUR);
+  });
+
+  it("fits only the recent window", () => {
+    // flat for 30 days, then +100/day for the last 7
+    const old = series(30, DAY, () => 1000).map((p, i) => ({ ...p, at: new Date(T0 + i * DAY) }));
+    const recent = Array.from({ length: 8 }, (_, i) => ({ at: new Date(T0 + (30 + i) * DAY), used: 1000 + 100 * i }));
+    const f = forecastExhaustion([...old, ...recent], 3000);
+    expect(f.ratePerDay).toBeCloseTo(100, 9);
+    expect(f.exhaustionAt?.toISOString()).toBe(new Date(T0 + (37 + 13) * DAY).toISOString());
+  });
+
+  it("widens the window to the last three points when scans are sparse", () => {
+    const f = forecastExhaustion(series(5, 10 * DAY, (i) => 1000 + 100 * i), 2000);
+    expect(f.points).toBe(3);
+    expect(f.ratePerDay).toBeCloseTo(10, 9);
+    expect(f.exhaustionAt?.toISOString()).toBe(new Date(T0 + 40 * DAY + 60 * DAY).toISOString());
+  });
+
+  it("gives no date for flat usage", () => {
+    const f = forecastExhaustion(series(10, HOUR, () => 500), 1000);
+    expect(f).toMatchObject({ exhaustionAt: null, ratePerDay: 0 });
+    expect(f.note).toMatch(/flat or shrinking/);
+  });
+
+  it("gives no date for shrinking usage", () => {
+    const f = forecastExhaustion(series(10, HOUR, (i) => 900 - i * 5), 1000);
+    expect(f.exhaustionAt).toBeNull();
+    expect(f.ratePerDay).toBeLessThan(0);
+    expect(f.note).toMatch(/flat or shrinking/);
+  });
+
+  it("says now when already full, even from one point", () => {
+    const one = forecastExhaustion([{ at: "2026-03-01T12:00:00Z", used: 1024 }], 1024);
+    expect(one).toMatchObject({ note: "already full" });
+    expect(one.exhaustionAt?.toISOString()).toBe("2026-03-01T12:00:00.000Z");
+    const now = new Date("2026-03-02T00:00:00Z");
+    expect(forecastExhaustion(series(5, HOUR, (i) => 240 + i * 10), 251, { now }).exhaustionAt).toBe(now);
+  });
+
+  it("projects from the observed value when it is above the fit (a step up)", () => {
+    const pts = [...series(6, HOUR, () => 100), { at: new Date(T0 + 6 * HOUR), used: 400 }];
+    const f = forecastExhaustion(pts, 1000);
+    const rate = f.ratePerDay!;
+    expect(rate).toBeGreaterThan(0);
+    expect(f.exhaustionAt!.getTime()).toBe(Math.round(T0 + 6 * HOUR + ((1000 - 400) / rate) * DAY));
+  });
+
+  it("gives no date beyond the horizon", () => {
+    const f = forecastExhaustion(series(10, DAY, (i) => 10 + i), 16_000_000);
+    expect(f.exhaustionAt).toBeNull();
+    expect(f.ratePerDay).toBeCloseTo(1, 9);
+    expect(f.note).toMatch(/beyond/);
+  });
+
+  it("sorts its input and ignores unusable points, saying so", () => {
+    const pts = series(5, DAY, (i) => 100 + 50 * i).reverse();
+    pts.push({ at: "not a date", used: 5 }, { at: T0, used: Number.NaN });
+    const f = forecastExhaustion(pts, 1000);
+    expect(f.ratePerDay).toBeCloseTo(50, 9);
+    expect(f.exhaustionAt?.toISOString()).toBe(new Date(T0 + 4 * DAY + 14 * DAY).toISOString());
+    expect(f.note).toMatch(/2 unusable point/);
+  });
+});
+
+describe("usageSeries", () => {
+  it("picks one subnet's points from evaluation summaries, oldest first", () => {
+    const history = [
+      { generatedAt: "2026-03-02T00:00:00Z", subnets: [{ key: "a", used: 20 }, { key: "b", used: 7 }] },
+      { generatedAt: "2026-03-01T00:00:00Z", subnets: [{ key: "a", used: 10 }] },
+      { generatedAt: "2026-03-03T00:00:00Z", subnets: [{ key: "b", used: 9 }] },
+    ];
+    expect(usageSeries(history, "a")).toEqual([
+      { at: "2026-03-01T00:00:00Z", used: 10 },
+      { at: "2026-03-02T00:00:00Z", used: 20 },
+    ]);
+    expect(usageSeries(history, "zzz")).toEqual([]);
+  });
+});
