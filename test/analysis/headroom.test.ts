@@ -1,0 +1,251 @@
+import { describe, expect, it } from "vitest";
+import {
+  assessHeadroom,
+  dynamicAddressesPerNode,
+  overlayNodeCapacity,
+  perNodeAddresses,
+  surgeNodes,
+  type HeadroomSubnet,
+} from "../../src/analysis/headroom.js";
+import { accountSubnets, subnetKeyFromArmId } from "../../src/analysis/subnets.js";
+import { armCluster, blockNodes, cluster, dynamicNodes, overlayNodes, podSubnetId, pool, seedNnc } from "./fixtures.js";
+
+const PODS_KEY = subnetKeyFromArmId(podSubnetId("pods"))!;
+const PODSUBNET_KEY = subnetKeyFromArmId(podSubnetId("podsubnet"))!;
+
+function dynamic24(clusters: string[], used = 0): HeadroomSubnet {
+  return { key: PODS_KEY, cidr: "10.0.0.0/24", mode: "dynamic", capacity: 251, used, clusters };
+}
+
+describe("per-node cost (DOMAIN.md §6)", () => {
+  it.each([
+    [10, 33],
+    [30, 49],
+    [56, 65],
+    [57, 81],
+    [110, 129],
+    [232, 241],
+    [233, 251],
+    [250, 251],
+  ])("dynamic, maxPods %i → %i addresses (secondaries capped at 250, + 1 primary)", (maxPods, cost) => {
+    expect(dynamicAddressesPerNode(maxPods)).toBe(cost);
+  });
+
+  it("dynamic respects a lower scaler maxIPCount", () => {
+    expect(dynamicAddressesPerNode(110, 64)).toBe(65);
+  });
+
+  it.each([
+    ["vnetblock", 30, 32],
+    ["vnetblock", 31, 32],
+    ["vnetblock", 32, 48],
+    ["vnetblock", 250, 256],
+    ["overlay", 250, 256],
+    ["overlay", 30, 256],
+  ] as const)("%s, maxPods %i → %i addresses", (mode, maxPods, cost) => {
+    expect(perNodeAddresses(mode, maxPods)).toBe(cost);
+  });
+
+  it("overlay pod CIDR node capacity is 2^(24 − prefix)", () => {
+    expect(overlayNodeCapacity(16)).toBe(256);
+    expect(overlayNodeCapacity(22)).toBe(4);
+    expect(overlayNodeCapacity(24)).toBe(1);
+    expect(overlayNodeCapacity(25)).toBe(0);
+  });
+});
+
+describe("surgeNodes", () => {
+  it.each([
+    ["1", 10, 1],
+    ["3", 10, 3],
+    ["0", 10, 1],
+    ["33%", 4, 2],
+    ["50%", 5, 3],
+    ["10%", 100, 10],
+    ["10%", 101, 11],
+    ["100%", 7, 7],
+    ["1%", 3, 1],
+  ])("maxSurge %s on %i nodes → %i", (maxSurge, count, nodes) => {
+    expect(surgeNodes(maxSurge, count)).toEqual({ nodes });
+  });
+
+  it("assumes 1 when unset or unreadable, and says so", () => {
+    expect(surgeNodes(undefined, 5)).toMatchObject({ nodes: 1, note: expect.stringMatching(/unset/) });
+    expect(surgeNodes("lots", 5)).toMatchObject({ nodes: 1, note: expect.stringMatching(/unreadable/) });
+  });
+
+  it("an empty pool does not surge", () => {
+    expect(surgeNodes("33%", 0)).toEqual({ nodes: 0 });
+  });
+});
+
+describe("assessHeadroom", () => {
+  it("dynamic /24: current nodes + surge fit, the autoscaler maximum does not", () => {
+    const arm = armCluster("dyn", [pool({ count: 4, enableAutoScaling: true, minCount: 1, maxCount: 5, maxPods: 30, podSubnetID: podSubnetId("pods"), maxSurge: "1" })]);
+    const h = assessHeadroom(dynamic24(["dyn"], 68), [{ cluster: "dyn", arm }]);
+    expect(h).toMatchObject({
+      status: "exceeds-at-max",
+      projectedNow: (4 + 1) * 49,
+      projectedAtMax: (5 + 1) * 49,
+      nodesNow: 5,
+      nodesAtMax: 6,
+      capacity: 251,
+      unknownClusters: [],
+    });
+    expect(h.utilizationAtMax).toBeCloseTo(294 / 251, 9);
+  });
+
+  it("dynamic /24: even current nodes + surge do not fit", () => {
+    const arm = armCluster("dyn", [pool({ count: 5, maxPods: 30, podSubnetID: podSubnetId("pods") })]);
+    const h = assessHeadroom(dynamic24(["dyn"]), [{ cluster: "dyn", arm }]);
+    expect(h).toMatchObject({ status: "exceeds-now", projectedNow: 6 * 49, projectedAtMax: 6 * 49 });
+    expect(h.pools[0]!.notes).toEqual(["maxSurge unset: 1 surge node assumed"]);
+  });
+
+  it("dynamic /24: 4 fixed nodes + 1 surge fit exactly at 245 of 251", () => {
+    const arm = armCluster("dyn", [pool({ count: 4, maxPods: 30, podSubnetID: podSubnetId("pods"), maxSurge: "1" })]);
+    expect(assessHeadroom(dynamic24(["dyn"]), [{ cluster: "dyn", arm }])).toMatchObject({ status: "fits", projectedAtMax: 245 });
+  });
+
+  it("overlay /22: 3 nodes + 1 surge fill the 4 /24s exactly; a 4th node does not fit", () => {
+    const sub = (n: number) => {
+      const s = accountSubnets([cluster("ov", overlayNodes("ov", n, "192.168.0.0/22"))]).subnets[0]!;
+      return s;
+    };
+    const arm = (count: number) => armCluster("ov", [pool({ count, maxPods: 250, maxSurge: "1" })], { networkPluginMode: "overlay", podCidr: "192.168.0.0/22" });
+    const fits = assessHeadroom(sub(3), [{ cluster: "ov", arm: arm(3) }]);
+    expect(fits).toMatchObject({ status: "fits", nodeCapacity: 4, nodesAtMax: 4, projectedAtMax: 1024, capacity: 1024 });
+    const full = assessHeadroom(sub(4), [{ cluster: "ov", arm: arm(4) }]);
+    expect(full).toMatchObject({ status: "exceeds-now", nodeCapacity: 4, nodesNow: 5, projectedNow: 1280 });
+  });
+
+  it("overlay default /16 serves 256 nodes: autoscaler max 255 + 1 surge fits, 256 + 1 does not", () => {
+    const s = accountSubnets([cluster("ov", overlayNodes("ov", 3, "10.244.0.0/16"))]).subnets[0]!;
+    const at = (maxCount: number) =>
+      assessHeadroom(s, [{ cluster: "ov", arm: armCluster("ov", [pool({ count: 3, enableAutoScaling: true, maxCount, maxSurge: "1" })], { networkPluginMode: "overlay" }) }]);
+    expect(at(255)).toMatchObject({ status: "fits", nodeCapacity: 256, nodesAtMax: 256 });
+    expect(at(256)).toMatchObject({ status: "exceeds-at-max", nodesAtMax: 257 });
+  });
+
+  it("static block /13 shared by two clusters: sums both clusters' pools", () => {
+    const s = accountSubnets([
+      cluster("alpha", blockNodes("alpha", 2, 16, "10.40.0.0", "10.40.0.0/13")),
+      cluster("beta", blockNodes("beta", 2, 16, "10.41.0.0", "10.40.0.0/13")),
+    ]).subnets[0]!;
+    expect(s.key).toBe(PODSUBNET_KEY);
+    const big = (name: string) =>
+      armCluster(name, [
+        pool({ name: "np1", count: 100, enableAutoScaling: true, maxCount: 1000, maxPods: 250, maxSurge: "10%", podSubnetID: podSubnetId("podsubnet"), podIPAllocationMode: "StaticBlock" }),
+      ]);
+    const h = assessHeadroom(s, [
+      { cluster: "alpha", arm: big("alpha") },
+      { cluster: "beta", arm: big("beta") },
+    ]);
+    // now: 2 × (100 + 10) × 256 = 56,320; at max: 2 × (1000 + 100) × 256 = 563,200 > 524,283
+    expect(h).toMatchObject({ status: "exceeds-at-max", projectedNow: 56_320, projectedAtMax: 563_200, nodesAtMax: 2200, capacity: 524_283 });
+    expect(h.pools.map((p) => [p.cluster, p.mode, p.perNode, p.surgeNow, p.surgeMax])).toEqual([
+      ["alpha", "vnetblock", 256, 10, 100],
+      ["beta", "vnetblock", 256, 10, 100],
+    ]);
+  });
+
+  it("seed cluster with maxPods 250 and 2 nodes (autoscaler max 10) fits its /13", () => {
+    const s = accountSubnets([cluster("prod", [seedNnc()])]).subnets[0]!;
+    const arm = armCluster("prod", [
+      pool({ count: 2, enableAutoScaling: true, maxCount: 10, maxPods: 250, maxSurge: "10%", podSubnetID: podSubnetId("podsubnet"), podIPAllocationMode: "StaticBlock" }),
+    ]);
+    expect(assessHeadroom(s, [{ cluster: "prod", arm }])).toMatchObject({ status: "fits", projectedNow: 3 * 256, projectedAtMax: 11 * 256 });
+  });
+
+  it("one pool surges at a time: the costliest surge counts once per cluster", () => {
+    const arm = armCluster("c", [
+      pool({ name: "small", count: 2, maxPods: 30, maxSurge: "1", podSubnetID: podSubnetId("pods") }),
+      pool({ name: "wide", count: 1, maxPods: 110, maxSurge: "1", podSubnetID: podSubnetId("pods") }),
+    ]);
+    const h = assessHeadroom({ ...dynamic24(["c"]), capacity: 65531 }, [{ cluster: "c", arm }]);
+    expect(h.projectedAtMax).toBe(2 * 49 + 1 * 129 + 129);
+    expect(h.nodesAtMax).toBe(4);
+  });
+
+  it("only pools whose podSubnetID is this subnet count, matched case-insensitively", () => {
+    const arm = armCluster("c", [
+      pool({ name: "here", count: 2, maxPods: 30, maxSurge: "1", podSubnetID: podSubnetId("pods").toUpperCase() }),
+      pool({ name: "elsewhere", count: 50, maxPods: 250, podSubnetID: podSubnetId("other") }),
+      pool({ name: "nodesubnet", count: 50, maxPods: 250 }),
+    ]);
+    const h = assessHeadroom(dynamic24(["c"]), [{ cluster: "c", arm }]);
+    expect(h.pools.map((p) => p.pool)).toEqual(["here"]);
+    expect(h).toMatchObject({ status: "fits", projectedAtMax: 3 * 49 });
+  });
+
+  it("counts a cluster that has pools on the subnet but no NNCs yet", () => {
+    const arm = armCluster("newcomer", [pool({ count: 0, enableAutoScaling: true, maxCount: 10, maxPods: 30, maxSurge: "1", podSubnetID: podSubnetId("pods") })]);
+    const h = assessHeadroom(dynamic24([]), [{ cluster: "newcomer", arm }]);
+    expect(h).toMatchObject({ status: "exceeds-at-max", projectedNow: 0, projectedAtMax: 11 * 49 });
+  });
+
+  it("pools in ARM use their own mode, noting a disagreement with the NCs", () => {
+    const arm = armCluster("c", [pool({ count: 1, maxPods: 31, maxSurge: "1", podSubnetID: podSubnetId("pods"), podIPAllocationMode: "StaticBlock" })]);
+    const h = assessHeadroom(dynamic24(["c"]), [{ cluster: "c", arm }]);
+    expect(h.pools[0]).toMatchObject({ mode: "vnetblock", perNode: 32 });
+    expect(h.pools[0]!.notes).toEqual(["pool is vnetblock in ARM but the subnet's NCs are dynamic"]);
+  });
+
+  it("uses the cluster's scaler maxIPCount for dynamic pools", () => {
+    const arm = armCluster("c", [pool({ count: 1, maxPods: 110, maxSurge: "1", podSubnetID: podSubnetId("pods") })]);
+    expect(assessHeadroom(dynamic24(["c"]), [{ cluster: "c", arm, maxIPCount: 64 }]).projectedAtMax).toBe(2 * 65);
+  });
+
+  it("assumes the AKS default maxPods when ARM omits it, and says so", () => {
+    const arm = armCluster("c", [{ name: "np", count: 1, maxSurge: "1", podSubnetID: podSubnetId("pods") }]);
+    const h = assessHeadroom({ ...dynamic24(["c"]), capacity: 65531 }, [{ cluster: "c", arm }]);
+    expect(h.pools[0]).toMatchObject({ maxPods: 110, perNode: 129 });
+    expect(h.pools[0]!.notes[0]).toMatch(/maxPods unset/);
+  });
+
+  describe("without ARM data the answer is unknown, never fits", () => {
+    it("no ARM at all", () => {
+      const s = accountSubnets([cluster("dyn", dynamicNodes("dyn", 2, 16, "10.0.0.4", "10.0.0.0/24"))]).subnets[0]!;
+      const h = assessHeadroom(s, [{ cluster: "dyn" }]);
+      expect(h).toMatchObject({ status: "unknown", projectedAtMax: null, projectedNow: null, utilizationAtMax: null, unknownClusters: [{ cluster: "dyn", reason: "no ARM data" }] });
+      expect(h.note).toMatch(/^unknown/);
+      expect(assessHeadroom(s, []).status).toBe("unknown");
+    });
+
+    it("ARM without a pool on this subnet", () => {
+      const arm = armCluster("dyn", [pool({ count: 2, podSubnetID: podSubnetId("other") })]);
+      const h = assessHeadroom(dynamic24(["dyn"]), [{ cluster: "dyn", arm }]);
+      expect(h).toMatchObject({ status: "unknown", unknownClusters: [{ cluster: "dyn", reason: "no ARM agent pool has this podSubnetID" }] });
+    });
+
+    it("a pool without a node count", () => {
+      const arm = armCluster("dyn", [{ name: "np", maxPods: 30, podSubnetID: podSubnetId("pods") }]);
+      const h = assessHeadroom(dynamic24(["dyn"]), [{ cluster: "dyn", arm }]);
+      expect(h.status).toBe("unknown");
+      expect(h.unknownClusters[0]!.reason).toMatch(/node count unknown/);
+    });
+
+    it("a subnet known only by CIDR cannot be matched to pools", () => {
+      const arm = armCluster("c", [pool({ count: 1, podSubnetID: podSubnetId("pods") })]);
+      const h = assessHeadroom({ ...dynamic24(["c"]), key: "cidr:10.0.0.0/24" }, [{ cluster: "c", arm }]);
+      expect(h.status).toBe("unknown");
+      expect(h.unknownClusters[0]!.reason).toMatch(/cannot be matched/);
+    });
+
+    it("one cluster known, one not: unknown, with the unknown one counted at its current use", () => {
+      const s = accountSubnets([
+        cluster("known", dynamicNodes("known", 1, 16, "10.0.0.4", "10.0.0.0/24")),
+        cluster("dark", dynamicNodes("dark", 2, 16, "10.0.0.100", "10.0.0.0/24")),
+      ]).subnets[0]!;
+      const arm = armCluster("known", [pool({ count: 1, maxPods: 30, maxSurge: "1", podSubnetID: podSubnetId("pods") })]);
+      const h = assessHeadroom(s, [{ cluster: "known", arm }, { cluster: "dark" }]);
+      expect(h).toMatchObject({ status: "unknown", projectedAtMax: 2 * 49 + 34, unknownClusters: [{ cluster: "dark", reason: "no ARM data" }] });
+    });
+
+    it("but a known share that already overflows is reported as such", () => {
+      const arm = armCluster("known", [pool({ count: 6, maxPods: 30, maxSurge: "1", podSubnetID: podSubnetId("pods") })]);
+      const h = assessHeadroom(dynamic24(["known", "dark"]), [{ cluster: "known", arm }]);
+      expect(h.status).toBe("exceeds-now");
+    });
+  });
+});
