@@ -188,6 +188,8 @@ interface Group {
 export function accountSubnets(snapshots: readonly ClusterSnapshot[]): SubnetAccounting {
   const problems: AccountingProblem[] = [];
   const groups = new Map<string, Group>();
+  // Every NC of a subnet repeats its CIDR: parse each distinct text once.
+  const cidrs = new Map<string, ReturnType<typeof parseAddress>>();
 
   for (const snap of latestPerCluster(snapshots, problems)) {
     const nodeNames = new Set(snap.nodes.map((n) => n.name));
@@ -196,7 +198,8 @@ export function accountSubnets(snapshots: readonly ClusterSnapshot[]): SubnetAcc
         const where = { cluster: snap.cluster, nnc: nnc.name, nc: nc.id };
         const entry: NcEntry = { cluster: snap.cluster, nnc, nc, mode: ncMode(nc), nodeNames };
         if (nc.subnetAddressSpace !== undefined && nc.subnetAddressSpace !== "") {
-          const p = parseAddress(nc.subnetAddressSpace);
+          let p = cidrs.get(nc.subnetAddressSpace);
+          if (!p) cidrs.set(nc.subnetAddressSpace, (p = parseAddress(nc.subnetAddressSpace)));
           if (p.ok) {
             const canonical = p.canonical.includes("/") ? p.canonical : `${p.canonical}/32`;
             entry.cidr = { canonical, range: { start: p.start, end: p.end } };
@@ -206,7 +209,7 @@ export function accountSubnets(snapshots: readonly ClusterSnapshot[]): SubnetAcc
               kind: "malformed-subnet",
               field: "subnetAddressSpace",
               value: nc.subnetAddressSpace,
-              message: `NC ${nc.id} on NNC ${nnc.name}: subnetAddressSpace ${JSON.stringify(nc.subnetAddressSpace)} is not usable (${p.reason})`,
+              message: `NC ${nc.id} on NNC ${nnc.name} (${snap.cluster}): subnetAddressSpace ${JSON.stringify(nc.subnetAddressSpace)} is not usable (${p.reason})`,
             });
           }
         }
@@ -256,7 +259,7 @@ function noSubnet(where: { cluster: string; nnc: string; nc: string }, why: stri
   return {
     ...where,
     kind: "no-subnet",
-    message: `NC ${where.nc} on NNC ${where.nnc}: ${why}; its ${1 + nc.ipAssignments.length} address field(s) are not accounted`,
+    message: `NC ${where.nc} on NNC ${where.nnc} (${where.cluster}): ${why}; its ${(nc.primaryIP ? 1 : 0) + nc.ipAssignments.length} address field(s) are not accounted`,
   };
 }
 
