@@ -229,10 +229,11 @@ function countPartitions(order: Uint32Array, starts: ArrayLike<number>, ends: Ar
 
 // Indexes sorted by start. Packing start and index into one double lets the native typed-array sort
 // do the work (start < 2^32, index < 2^21, product < 2^53: exact); a comparator sort is the fallback.
-function orderByStart(starts: ArrayLike<number>): Uint32Array {
+/** Indexes of `starts` in ascending start order (exported for tests of both paths). */
+export function orderByStart(starts: ArrayLike<number>, packLimit = PACK): Uint32Array {
   const n = starts.length;
   const order = new Uint32Array(n);
-  if (n <= PACK) {
+  if (n <= Math.min(packLimit, PACK)) {
     const keys = new Float64Array(n);
     for (let i = 0; i < n; i++) keys[i] = starts[i]! * PACK + i;
     keys.sort();

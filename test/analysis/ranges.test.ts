@@ -1,9 +1,12 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   countUnique,
   describeRange,
   formatAddress,
+  orderByStart,
   outside,
+  RangeList,
   parseAddress,
   sweep,
   sweepArrays,
@@ -167,5 +170,79 @@ describe("sweep", () => {
   it("skips the overlap detail when asked", () => {
     const r = sweepArrays([0, 0], [9, 9], { overlaps: false });
     expect(r).toEqual({ unique: 10, partitionUnique: [], overlaps: [] });
+  });
+});
+
+describe("sweep against brute force", () => {
+  // Small address space so a per-address count is cheap for the oracle (never in the code under test).
+  const rangeArb = fc.tuple(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 40 })).map(([s, len]) => ({ start: s, end: s + len }));
+
+  it("unique count, overlap coverage and holders match a per-address oracle", () => {
+    fc.assert(
+      fc.property(fc.array(rangeArb, { maxLength: 30 }), (ranges) => {
+        const held = ranges.map((r, i) => ({ ...r, holder: i }));
+        const r = sweep(held);
+        const cover = new Map<number, number[]>();
+        held.forEach((h) => {
+          for (let a = h.start; a <= h.end; a++) cover.set(a, [...(cover.get(a) ?? []), h.holder]);
+        });
+        expect(r.unique).toBe(cover.size);
+        const fromOverlaps = new Map<number, number[]>();
+        for (const o of r.overlaps) {
+          expect(o.holders.length).toBeGreaterThanOrEqual(2);
+          for (let a = o.start; a <= o.end; a++) {
+            expect(fromOverlaps.has(a)).toBe(false);
+            fromOverlaps.set(a, o.holders);
+          }
+        }
+        for (const [a, hs] of cover) {
+          if (hs.length >= 2) expect(fromOverlaps.get(a)).toEqual([...hs].sort((x, y) => x - y));
+          else expect(fromOverlaps.has(a)).toBe(false);
+        }
+        // neighbouring segments with the same holders are merged
+        for (let i = 1; i < r.overlaps.length; i++) {
+          const prev = r.overlaps[i - 1]!;
+          const cur = r.overlaps[i]!;
+          if (prev.end + 1 === cur.start) expect(cur.holders).not.toEqual(prev.holders);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("per-partition counts match sweeping each partition alone", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(rangeArb, fc.integer({ min: 0, max: 3 })), { maxLength: 40 }), (items) => {
+        const starts = items.map(([r]) => r.start);
+        const ends = items.map(([r]) => r.end);
+        const parts = items.map(([, p]) => p);
+        const r = sweepArrays(starts, ends, { partitions: parts, partitionCount: 4 });
+        for (let p = 0; p < 4; p++) {
+          expect(r.partitionUnique[p]).toBe(countUnique(items.filter(([, q]) => q === p).map(([x]) => x)));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("internals", () => {
+  it("orders by start on the packed path and the comparator path alike", () => {
+    const starts = [2 ** 32 - 1, 5, 0, 5, 167772160, 3];
+    const expected = [2, 5, 1, 3, 4, 0];
+    expect([...orderByStart(starts)]).toEqual(expected);
+    expect([...orderByStart(starts, 2)]).toEqual(expected);
+  });
+
+  it("RangeList grows past its first allocation", () => {
+    const list = new RangeList(1);
+    for (let i = 0; i < 100; i++) list.push(i * 16, i * 16 + 15, i, -1);
+    list.push(0, 0, 100, 0);
+    expect(list.length).toBe(101);
+    const r = list.sweep();
+    expect(r.unique).toBe(1600);
+    expect(r.overlaps).toEqual([{ start: 0, end: 0, members: [0, 100] }]);
+    expect(list.tagA[100]).toBe(100);
+    expect(list.tagB[0]).toBe(-1);
   });
 });
