@@ -4,6 +4,7 @@ import {
   countUnique,
   describeRange,
   formatAddress,
+  intersect,
   orderByStart,
   outside,
   RangeList,
@@ -90,6 +91,13 @@ describe("describeRange", () => {
     // 16 addresses but not aligned: not a /28
     expect(describeRange({ start: range("10.0.0.8").start, end: range("10.0.0.23").start })).toBe("10.0.0.8-10.0.0.23");
     expect(describeRange(range("0.0.0.0/0"))).toBe("0.0.0.0/0");
+  });
+});
+
+describe("intersect", () => {
+  it("returns the shared stretch or null", () => {
+    expect(intersect(range("10.0.0.0/24"), range("10.0.0.16/28"))).toEqual(range("10.0.0.16/28"));
+    expect(intersect(range("10.0.0.0/28"), range("10.0.0.16/28"))).toBeNull();
   });
 });
 
