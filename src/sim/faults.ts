@@ -24,8 +24,12 @@ export type FaultSpec = FaultScope &
     | { kind: "slow"; delayMs: number }
     /** 200 with a JSON body cut in half (the HTTP framing is intact). */
     | { kind: "malformed" }
-    /** Declare the full Content-Length, send half the body, then close the connection. */
-    | { kind: "truncated" }
+    /**
+     * Send half the body, then close the connection. `chunked` (default, what the apiserver does for
+     * large bodies) ends without the last chunk; `content-length` announces the full length.
+     * node-fetch 2 (client-node 1.x) only notices the chunked case: with a Content-Length it waits forever.
+     */
+    | { kind: "truncated"; mode?: "chunked" | "content-length" }
     /** 410 Expired (with a fresh continue token) on the first `first` (default 1) requests that carry `continue`. */
     | { kind: "expiredContinue"; first?: number }
     /** The cluster looks like kubenet: acn.azure.com is not served and is absent from discovery. */

@@ -289,9 +289,10 @@ export class SimCluster {
         reply.status = 200;
         reply.contentType = JSON_TYPE;
       }
-      if (this.faults.has("truncated", url)) {
+      const truncated = this.faults.find("truncated", url);
+      if (truncated) {
         entry.fault = "truncated";
-        return this.sendTruncated(res, entry, reply);
+        return this.sendTruncated(res, entry, reply, truncated.mode ?? "chunked");
       }
       this.send(req, res, entry, reply);
     } catch (e) {
@@ -318,12 +319,14 @@ export class SimCluster {
     res.end(req.method === "HEAD" ? undefined : body);
   }
 
-  /** Announces the whole body, sends half, then drops the connection. */
-  private sendTruncated(res: ServerResponse, entry: RequestLogEntry, r: Reply): void {
+  /** Sends half the body, then drops the connection. */
+  private sendTruncated(res: ServerResponse, entry: RequestLogEntry, r: Reply, mode: "chunked" | "content-length"): void {
     const body = typeof r.body === "string" ? Buffer.from(r.body) : r.body;
     entry.status = r.status;
     entry.durationMs = Date.now() - entry.time;
-    res.writeHead(r.status, this.headers(r, body.length));
+    const headers = this.headers(r, body.length);
+    if (mode === "chunked") delete headers["Content-Length"];
+    res.writeHead(r.status, headers);
     res.write(body.subarray(0, Math.max(1, Math.floor(body.length / 2))), () => res.socket?.destroy());
   }
 
@@ -354,7 +357,7 @@ export class SimCluster {
         const tok = decodeContinue(query.get("continue") ?? "");
         const target = this.target(rawPath);
         const coll = target.t === "resource" ? this.state.collection(target.def.store) : undefined;
-        const fresh = coll && tok ? encodeContinue(coll.snapshot().rv, tok.start) : undefined;
+        const fresh = coll && tok ? encodeContinue(coll.freshRv(), tok.start) : undefined;
         return this.status(410, EXPIRED_MESSAGE, fresh ? { continueToken: fresh } : {});
       }
       default:
@@ -505,7 +508,7 @@ export class SimCluster {
       const tok = decodeContinue(cont);
       if (!tok) return this.status(400, `continue key is not valid: illegal base64 data or unknown version`);
       const at = coll.snapshotAt(tok.rv);
-      if (!at) return this.status(410, EXPIRED_MESSAGE, { continueToken: encodeContinue(snap.rv, tok.start) });
+      if (!at) return this.status(410, EXPIRED_MESSAGE, { continueToken: encodeContinue(coll.freshRv(), tok.start) });
       snap = at;
       start = tok.start;
     }

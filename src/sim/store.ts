@@ -146,11 +146,25 @@ export class Collection<T extends KObject = KObject> {
     return this.current;
   }
 
-  /** A snapshot a continue token points at, if it is still kept. */
+  /**
+   * The snapshot that was current at resourceVersion `rv` (what a continue token points at), if it
+   * is still kept. Tokens only carry versions whose state was materialised, so "newest snapshot not
+   * after rv" is exact.
+   */
   snapshotAt(rv: number): Snapshot<T> | undefined {
     const cur = this.snapshot();
-    if (cur.rv === rv) return cur;
-    return this.history.find((s) => s.rv === rv);
+    if (rv >= cur.rv) return rv <= this.clock.current ? cur : undefined;
+    for (let i = this.history.length - 1; i >= 0; i--) {
+      const s = this.history[i] as Snapshot<T>;
+      if (s.rv <= rv) return s;
+    }
+    return undefined;
+  }
+
+  /** The cluster's current resourceVersion with the current snapshot materialised: for fresh continue tokens. */
+  freshRv(): number {
+    this.snapshot();
+    return this.clock.current;
   }
 
   /** JSON of a stored object, serialised once. */
