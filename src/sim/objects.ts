@@ -7,6 +7,7 @@ import type {
   DaemonSetObject,
   KObject,
   NncNetworkContainer,
+  NodeCondition,
   NncObject,
   NodeObject,
   PodObject,
@@ -52,7 +53,7 @@ export function podNetworkType(p: ClusterProfile): string | undefined {
 export function makeNode(st: ClusterState, index: number, internalIP: string, createdAt: number): NodeObject {
   const p = st.profile;
   const name = nodeName(p, index);
-  const zone = `${p.location}-${(index % 3) + 1}`;
+  const zone = st.shared(`zone${index % 3}`, () => `${p.location}-${(index % 3) + 1}`);
   const labels: Record<string, string> = {
     agentpool: p.pool,
     "beta.kubernetes.io/arch": "amd64",
@@ -61,7 +62,7 @@ export function makeNode(st: ClusterState, index: number, internalIP: string, cr
     "failure-domain.beta.kubernetes.io/region": p.location,
     "failure-domain.beta.kubernetes.io/zone": zone,
     "kubernetes.azure.com/agentpool": p.pool,
-    "kubernetes.azure.com/cluster": labelValue(nodeResourceGroup(st)),
+    "kubernetes.azure.com/cluster": st.shared("clusterLabel", () => labelValue(nodeResourceGroup(st))),
     "kubernetes.azure.com/mode": "system",
     "kubernetes.azure.com/node-image-version": "AKSUbuntu-2204gen2containerd-202410.15.0",
     "kubernetes.azure.com/os-sku": "Ubuntu",
@@ -85,6 +86,24 @@ export function makeNode(st: ClusterState, index: number, internalIP: string, cr
     labels["kubernetes.azure.com/podnetwork-subscription"] = p.podSubnet.subscription;
   }
   const t = iso(createdAt);
+  // Kubelets report every few seconds, so heartbeats sit just before the fleet's "now".
+  const heartbeat = st.shared("heartbeat", () => iso(Math.max(createdAt, p.epoch - 40_000)));
+  const pressure = st.shared("pressureConditions", () => {
+    const since = iso(p.createdAt + 5 * 60_000);
+    const c = (type: string, reason: string, message: string): NodeCondition => ({
+      type,
+      status: "False",
+      lastHeartbeatTime: heartbeat,
+      lastTransitionTime: since,
+      reason,
+      message,
+    });
+    return [
+      c("MemoryPressure", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+      c("DiskPressure", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+      c("PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+    ];
+  });
   const capacity = st.shared("nodeCapacity", () => ({
     cpu: "4",
     "ephemeral-storage": "129886128Ki",
@@ -96,8 +115,8 @@ export function makeNode(st: ClusterState, index: number, internalIP: string, cr
   const allocatable = st.shared("nodeAllocatable", () => ({ ...capacity, cpu: "3860m", "ephemeral-storage": "119703055367", memory: "12880532Ki" }));
   const spec: NodeObject["spec"] = {
     providerID:
-      `azure:///subscriptions/${p.subscription}/resourceGroups/${nodeResourceGroup(st).toLowerCase()}` +
-      `/providers/Microsoft.Compute/virtualMachineScaleSets/aks-${p.pool}-${p.poolHash}-vmss/virtualMachines/${index}`,
+      st.shared("vmssId", () => `azure:///subscriptions/${p.subscription}/resourceGroups/${nodeResourceGroup(st).toLowerCase()}` +
+        `/providers/Microsoft.Compute/virtualMachineScaleSets/aks-${p.pool}-${p.poolHash}-vmss/virtualMachines/`) + index,
   };
   if (p.mode === "kubenet" && p.podCidrPool) {
     const block = p.podCidrPool.allocate(256);
@@ -116,7 +135,7 @@ export function makeNode(st: ClusterState, index: number, internalIP: string, cr
       creationTimestamp: t,
       labels,
       annotations: {
-        "csi.volume.kubernetes.io/nodeid": JSON.stringify({ "disk.csi.azure.com": name, "file.csi.azure.com": name }),
+        "csi.volume.kubernetes.io/nodeid": `{"disk.csi.azure.com":"${name}","file.csi.azure.com":"${name}"}`,
         "node.alpha.kubernetes.io/ttl": "0",
         "volumes.kubernetes.io/controller-managed-attach-detach": "true",
       },
@@ -126,10 +145,8 @@ export function makeNode(st: ClusterState, index: number, internalIP: string, cr
       capacity,
       allocatable,
       conditions: [
-        { type: "MemoryPressure", status: "False", lastHeartbeatTime: t, lastTransitionTime: t, reason: "KubeletHasSufficientMemory", message: "kubelet has sufficient memory available" },
-        { type: "DiskPressure", status: "False", lastHeartbeatTime: t, lastTransitionTime: t, reason: "KubeletHasNoDiskPressure", message: "kubelet has no disk pressure" },
-        { type: "PIDPressure", status: "False", lastHeartbeatTime: t, lastTransitionTime: t, reason: "KubeletHasSufficientPID", message: "kubelet has sufficient PID available" },
-        { type: "Ready", status: "True", lastHeartbeatTime: t, lastTransitionTime: t, reason: "KubeletReady", message: "kubelet is posting ready status" },
+        ...pressure,
+        { type: "Ready", status: "True", lastHeartbeatTime: heartbeat, lastTransitionTime: t, reason: "KubeletReady", message: "kubelet is posting ready status" },
       ],
       addresses: [
         { type: "InternalIP", address: internalIP },
@@ -525,6 +542,7 @@ export function makeCnsPod(st: ClusterState, node: NodeObject, createdAt: number
   do name = `azure-cns-${st.rng.podSuffix()}`;
   while (st.pods.get(name, KUBE_SYSTEM));
   const ip = internalIP(node) ?? "";
+  const ips = [{ ip }];
   const t = iso(createdAt), started = iso(createdAt + 4000), ready = iso(createdAt + 15_000);
   // Everything that is the same on every CNS pod of the cluster is one shared frozen object.
   const base = st.shared("cnsPodSpec", () => ({ ...cnsPodSpec(p), nodeSelector: { "kubernetes.io/os": "linux" } }));
@@ -604,9 +622,9 @@ export function makeCnsPod(st: ClusterState, node: NodeObject, createdAt: number
         cond("PodScheduled", t),
       ],
       hostIP: ip,
-      hostIPs: [{ ip }],
+      hostIPs: ips,
       podIP: ip,
-      podIPs: [{ ip }],
+      podIPs: ips,
       startTime: t,
       initContainerStatuses: [initStatus],
       containerStatuses: [cnsStatus],

@@ -1,7 +1,5 @@
 // Seeded randomness, so a fleet built from the same seed is the same fleet (names, uids, IPs).
 
-const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-
 /** cyrb128: a small string hash that gives four well-mixed 32-bit seeds. */
 function hash128(str: string): [number, number, number, number] {
   let h1 = 1779033703, h2 = 3144134277, h3 = 1013904242, h4 = 2773480762;
@@ -60,24 +58,25 @@ export class Rng {
     return items[Math.floor(this.next() * items.length)] as T;
   }
 
+  /** `n` random bytes (n a multiple of 4). */
+  private bytes(n: number): Buffer {
+    const b = Buffer.allocUnsafe(n);
+    for (let i = 0; i < n; i += 4) b.writeUInt32LE(this.u32(), i);
+    return b;
+  }
+
   /** A version-4 UUID. */
   uuid(): string {
-    const w0 = this.u32(), w1 = this.u32(), w2 = this.u32(), w3 = this.u32();
-    const b = (w: number, s: number): string => HEX[(w >>> s) & 0xff] as string;
-    // join() builds a flat string; `+` chains would leave a rope per uuid.
-    return [
-      b(w0, 24) + b(w0, 16) + b(w0, 8) + b(w0, 0),
-      b(w1, 24) + b(w1, 16),
-      HEX[0x40 | ((w1 >>> 8) & 0x0f)] + b(w1, 0),
-      HEX[0x80 | ((w2 >>> 24) & 0x3f)] + b(w2, 16),
-      b(w2, 8) + b(w2, 0) + b(w3, 24) + b(w3, 16) + b(w3, 8) + b(w3, 0),
-    ].join("-");
+    const b = this.bytes(16);
+    b[6] = 0x40 | (b[6]! & 0x0f);
+    b[8] = 0x80 | (b[8]! & 0x3f);
+    // Buffer#toString and join() give flat strings (a `+` chain would leave a rope per uuid).
+    const h = b.toString("hex");
+    return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join("-");
   }
 
   hex(chars: number): string {
-    const parts: string[] = [];
-    for (let i = 0; i < chars; i += 8) parts.push(this.u32().toString(16).padStart(8, "0"));
-    return parts.join("").slice(0, chars);
+    return this.bytes(Math.ceil(chars / 8) * 4).toString("hex").slice(0, chars);
   }
 
   /** Digits only, e.g. the 8-digit number in AKS VMSS names. */
