@@ -1,0 +1,146 @@
+// kubectl (discovery, server-side Tables, chunked lists) against the simulator.
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSimulator, type Simulator } from "../../src/sim/index.js";
+
+const KUBECTL = "/usr/bin/kubectl";
+const ODD = "a/b#c?d'e<f> ü";
+
+describe.skipIf(!existsSync(KUBECTL))("kubectl against the simulator", () => {
+  let sim: Simulator;
+  let dir: string;
+  let kubeconfig: string;
+
+  /** Runs kubectl asynchronously: the simulator answers from this same event loop. */
+  function kubectl(context: string, ...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+    return new Promise((resolve) => {
+      execFile(
+        KUBECTL,
+        ["--kubeconfig", kubeconfig, "--context", context, "--cache-dir", path.join(dir, "cache"), ...args],
+        { env: { PATH: process.env["PATH"] ?? "", HOME: dir }, timeout: 20_000 },
+        (err, stdout, stderr) => resolve({ stdout, stderr, code: err ? ((err as { code?: number }).code ?? 1) : 0 }),
+      );
+    });
+  }
+
+  const rows = (out: string): string[][] => out.trim().split("\n").map((l) => l.trim().split(/\s{2,}/));
+
+  /** Rows keyed by header, cut at the header's column offsets (blank cells stay blank). */
+  const records = (out: string): Record<string, string>[] => {
+    const [head = "", ...lines] = out.replace(/\n$/, "").split("\n");
+    const cols = [...head.matchAll(/\S+(?: \S+)*/g)].map((m) => ({ name: m[0], at: m.index ?? 0 }));
+    return lines.map((l) =>
+      Object.fromEntries(cols.map((c, i) => [c.name, l.slice(c.at, cols[i + 1]?.at ?? l.length).trim()])),
+    );
+  };
+
+  beforeAll(async () => {
+    sim = await startSimulator([
+      { name: "blk", mode: "vnetblock", nodes: 5 },
+      { name: "dyn", mode: "dynamic", nodes: 3, problems: [{ kind: "crashLoopCns", node: 1, restarts: 4 }] },
+      { name: ODD, mode: "overlay", nodes: 2 },
+      { name: "knet", mode: "kubenet", nodes: 1 },
+    ]);
+    dir = await mkdtemp(path.join(tmpdir(), "sim-kubectl-"));
+    kubeconfig = await sim.writeKubeconfig(dir);
+  });
+  afterAll(async () => {
+    await sim?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("writes a 0600 kubeconfig", async () => {
+    expect((await stat(kubeconfig)).mode & 0o777).toBe(0o600);
+  });
+
+  it("get nnc --chunk-size=2 -o json returns every NNC", async () => {
+    const c = sim.cluster("blk");
+    c.clearRequests();
+    const r = await kubectl("blk", "get", "nnc", "-n", "kube-system", "--chunk-size=2", "-o", "json");
+    expect(r.stderr).toBe("");
+    const list = JSON.parse(r.stdout) as { items: { metadata: { name: string } }[] };
+    expect(list.items.map((i) => i.metadata.name)).toEqual(c.state.nncs.list().map((n) => n.metadata.name));
+    const nncGets = c.requests.filter((q) => q.path.includes("/nodenetworkconfigs"));
+    expect(nncGets.filter((q) => q.path.includes("limit=2"))).toHaveLength(3);
+    expect(nncGets.filter((q) => q.path.includes("continue="))).toHaveLength(2);
+  });
+
+  it("prints the CRD's printer columns by default and with -o wide", async () => {
+    const def = await kubectl("blk", "get", "nnc", "-n", "kube-system", "--chunk-size=2");
+    expect(def.code).toBe(0);
+    const t = rows(def.stdout);
+    expect(t[0]).toEqual(["NAME", "ALLOCATED IPS", "NC MODE", "NC VERSION"]);
+    expect(t.slice(1)).toHaveLength(5);
+    for (const row of t.slice(1)) expect(row.slice(1)).toEqual(["255", "static", "0"]);
+
+    const wide = await kubectl("blk", "get", "nnc", "-n", "kube-system", "-o", "wide");
+    const w = rows(wide.stdout);
+    expect(w[0]).toEqual([
+      "NAME",
+      "REQUESTED IPS",
+      "AVAILABILITY ZONE",
+      "ALLOCATED IPS",
+      "SUBNET",
+      "SUBNET CIDR",
+      "SUBNET CIDR V6",
+      "NC ID",
+      "NC MODE",
+      "NC TYPE",
+      "NC VERSION",
+    ]);
+    // The apiserver sends null cells for absent fields; kubectl prints them blank.
+    expect(records(wide.stdout)[0]).toMatchObject({
+      "REQUESTED IPS": "250",
+      "AVAILABILITY ZONE": "",
+      "ALLOCATED IPS": "255",
+      SUBNET: "podsubnet",
+      "SUBNET CIDR": "10.40.0.0/13",
+      "SUBNET CIDR V6": "",
+      "NC MODE": "static",
+      "NC TYPE": "vnetblock",
+      "NC VERSION": "0",
+    });
+    expect(records(wide.stdout)[0]?.["NC ID"]).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("get pods -l k8s-app=azure-cns shows the crash loop", async () => {
+    const r = await kubectl("dyn", "get", "pods", "-n", "kube-system", "-l", "k8s-app=azure-cns");
+    expect(r.code).toBe(0);
+    const t = rows(r.stdout);
+    expect(t[0]).toEqual(["NAME", "READY", "STATUS", "RESTARTS", "AGE"]);
+    expect(t.slice(1)).toHaveLength(3);
+    expect(t.slice(1).map((row) => row[2]).sort()).toEqual(["CrashLoopBackOff", "Running", "Running"]);
+    const crash = t.find((row) => row[2] === "CrashLoopBackOff")!;
+    expect(crash[1]).toBe("0/1");
+    expect(crash[3]).toMatch(/^4 \(\d+s ago\)$/);
+  });
+
+  it("get ds azure-cns -o json", async () => {
+    const r = await kubectl("dyn", "get", "ds", "azure-cns", "-n", "kube-system", "-o", "json");
+    const ds = JSON.parse(r.stdout) as { kind: string; status: Record<string, number> };
+    expect(ds.kind).toBe("DaemonSet");
+    expect(ds.status).toMatchObject({ desiredNumberScheduled: 3, currentNumberScheduled: 3, numberReady: 2, numberUnavailable: 1 });
+    const table = rows((await kubectl("dyn", "get", "ds", "-n", "kube-system")).stdout);
+    expect(table[0]).toEqual(["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"]);
+    expect(table[1]?.slice(0, 6)).toEqual(["azure-cns", "3", "3", "2", "3", "2"]);
+  });
+
+  it("reaches a cluster with an awkward name by its context", async () => {
+    const r = await kubectl(ODD, "get", "nodes", "-o", "wide");
+    expect(r.code).toBe(0);
+    const t = rows(r.stdout);
+    expect(t[0]?.slice(0, 6)).toEqual(["NAME", "STATUS", "ROLES", "AGE", "VERSION", "INTERNAL-IP"]);
+    expect(t.slice(1).map((row) => row[5])).toEqual(["10.240.0.4", "10.240.0.5"]);
+    expect(t[1]?.[1]).toBe("Ready");
+  });
+
+  it("has no nnc resource type on kubenet", async () => {
+    const r = await kubectl("knet", "get", "nnc", "-A");
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`the server doesn't have a resource type "nnc"`);
+  });
+});
