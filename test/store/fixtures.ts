@@ -27,8 +27,21 @@ function rng(seed: number): () => string {
 const SUBNET =
   "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-hub/subnets/podsubnet";
 
+const big = new Map<number, ClusterSnapshot>();
+
 export function snapshot(cluster: string, scanId: string, opts: { nodes?: number; status?: ScanStatus; reason?: string } = {}): ClusterSnapshot {
   const n = opts.nodes ?? 2;
+  // Big ones are built once per file and cloned: building 5,000 nodes costs more than copying them.
+  if (n >= 1000) {
+    if (!big.has(n)) big.set(n, build("template", "template", n));
+    const s = structuredClone(big.get(n)!);
+    Object.assign(s, { cluster, scanId, status: opts.status ?? "ok" }, opts.reason !== undefined ? { reason: opts.reason } : {});
+    return s;
+  }
+  return build(cluster, scanId, n, opts.status, opts.reason);
+}
+
+function build(cluster: string, scanId: string, n: number, status?: ScanStatus, reason?: string): ClusterSnapshot {
   const hex = rng(n * 7919 + cluster.length);
   const uid = (): string => `${hex()}-${hex().slice(0, 4)}-${hex().slice(0, 4)}-${hex().slice(0, 4)}-${hex()}${hex().slice(0, 4)}`;
   const s: ClusterSnapshot = {
@@ -37,7 +50,7 @@ export function snapshot(cluster: string, scanId: string, opts: { nodes?: number
     scanId,
     takenAt: new Date().toISOString(),
     durationMs: 1234,
-    status: opts.status ?? "ok",
+    status: status ?? "ok",
     source: { kind: "kubeconfig", context: cluster, server: "https://aks-dns-1a2b3c.hcp.westeurope.azmk8s.io:443" },
     kubernetesVersion: "1.31.3",
     nodes: [],
@@ -49,7 +62,7 @@ export function snapshot(cluster: string, scanId: string, opts: { nodes?: number
     },
     notes: [],
   };
-  if (opts.reason !== undefined) s.reason = opts.reason;
+  if (reason !== undefined) s.reason = reason;
   for (let i = 0; i < n; i++) {
     const name = `aks-np${(i % 3) + 1}-${String(10000000 + i)}-vmss${i.toString(36).padStart(6, "0")}`;
     const nodeUid = uid();

@@ -9,3 +9,13 @@ export function uniquePrefix(): string {
 export function azurite(): string {
   return inject("azuriteConnectionString");
 }
+
+/** The error a promise rejects with; fails the test when it resolves. */
+export async function rejection<E = Error>(p: Promise<unknown>): Promise<E> {
+  try {
+    await p;
+  } catch (e) {
+    return e as E;
+  }
+  throw new Error("expected a rejection");
+}
