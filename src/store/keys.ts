@@ -126,6 +126,7 @@ export function normalizeRef(ref: string): string | undefined {
  * `<inv>_<id>`, and `` ` `` sorts right after `_`.
  */
 export function sinceUpperBound(since: Date): string {
+  if (!(since instanceof Date)) throw new TypeError("since must be a Date");
   const ms = since.getTime();
   if (Number.isNaN(ms)) throw new TypeError("since is not a valid date");
   if (ms <= 0) return SCAN_ROWS_END;
