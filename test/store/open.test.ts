@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -31,12 +32,27 @@ describe("openStore", () => {
     expect(first.connectionString).toContain(`TableEndpoint=${first.azurite!.tableEndpoint};`);
     expect(alive(first.azurite!.pid)).toBe(true);
     const sum1 = await first.store.putSnapshot(s1);
+
+    // A second opener on the same data dir uses the running Azurite instead of starting another
+    // one over the same files; closing it leaves the owner's Azurite running.
+    const joiner = await openStore({ dataDir, env: {} });
+    expect(joiner.azurite).toBeUndefined();
+    expect(joiner.sharedWith).toBe(process.pid);
+    expect(await joiner.store.listHistory("aks-a")).toEqual([sum1]);
+    await joiner.close();
+    expect(alive(first.azurite!.pid)).toBe(true);
+
     await first.close();
+    expect(existsSync(join(dataDir, "azurite.lock"))).toBe(false);
     expect(alive(first.azurite!.pid)).toBe(false); // stopped and reaped: the pid is gone
     expect(existsSync(join(dataDir, "azurite"))).toBe(true);
     expect(readdirSync(join(dataDir, "azurite")).length).toBeGreaterThan(0);
 
+    // A lock left by a crashed owner is taken over.
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid!;
+    writeFileSync(join(dataDir, "azurite.lock"), JSON.stringify({ pid: dead, azuritePid: dead, tablePort: 1, queuePort: 2 }));
     const second = await openStore({ dataDir, env: {} });
+    expect(second.azurite).toBeDefined();
     try {
       expect(await second.store.listHistory("aks-a")).toEqual([sum1]);
       expect(await second.store.getSnapshot("aks-a", sum1.ref)).toEqual(s1);
