@@ -31,6 +31,9 @@ export interface AzuriteInstance {
 // forced exit as a fallback. The channel closing (parent gone, even by SIGKILL) triggers the same path.
 // argv[1] is Azurite's entry point, so its argument parser sees the usual [node, script, ...flags].
 const WRAPPER = `
+// With the parent gone, writing to its pipes fails (EPIPE); that must not crash Azurite before it saves.
+process.stdout.on("error", () => {});
+process.stderr.on("error", () => {});
 const bye = () => {
   if (process.connected) process.disconnect();
   setTimeout(() => process.exit(0), 3000).unref();

@@ -111,10 +111,14 @@ async function embedded(dataDir: string, timeoutMs = 30_000): Promise<Embedded> 
         writeTemp(lockFile, { pid: process.pid, azuritePid: azurite.pid, tablePort: port(azurite.tableEndpoint), queuePort: port(azurite.queueEndpoint) }),
         lockFile,
       );
-      const release = (): void => {
+      const onExit = (): void => {
         if (readLock(lockFile)?.pid === process.pid) rmSync(lockFile, { force: true });
       };
-      process.once("exit", release);
+      process.once("exit", onExit);
+      const release = (): void => {
+        process.removeListener("exit", onExit);
+        onExit();
+      };
       return { azurite, release };
     }
     const held = readLock(lockFile);
