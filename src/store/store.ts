@@ -12,9 +12,12 @@ export interface LatestEntry {
 }
 
 export interface HistoryQuery {
-  /** Only entries taken at or after this time. */
+  /**
+   * Only entries of scan rounds that started at or after this time (inclusive). The time is the
+   * scan id's round start, which orders history, not the snapshot's `takenAt`.
+   */
   since?: Date;
-  /** At most this many, newest first. */
+  /** At most this many (a non-negative integer), newest first. */
   limit?: number;
 }
 
@@ -24,14 +27,20 @@ export interface SnapshotStore {
   /**
    * Writes the snapshot into history, then moves the cluster's latest view to it, so the latest view
    * never points at a half-written snapshot. Idempotent per (cluster, scanId): a retry overwrites.
+   * The latest view only moves forward (by scan round); `lastOk` is the newest ok snapshot.
+   * Throws when `scanId` is not a scan id (newScanId) or the cluster name is empty or over-long.
    */
   putSnapshot(snapshot: ClusterSnapshot): Promise<SnapshotSummary>;
+  /** `ref` is a summary's ref or the scan id; anything unknown or malformed gives undefined. */
   getSnapshot(cluster: string, ref: string): Promise<ClusterSnapshot | undefined>;
   /** Newest first. */
   listHistory(cluster: string, query?: HistoryQuery): Promise<SnapshotSummary[]>;
+  /** Sorted by cluster name. */
   listLatest(): Promise<LatestEntry[]>;
   getLatest(cluster: string): Promise<LatestEntry | undefined>;
+  /** Idempotent per scanId: a retry overwrites. */
   putEvaluation(evaluation: FleetEvaluation): Promise<EvaluationSummary>;
+  /** `ref` is a summary's ref or the scan id. */
   getEvaluation(ref: string): Promise<FleetEvaluation | undefined>;
   getLatestEvaluation(): Promise<FleetEvaluation | undefined>;
   /** Newest first. */

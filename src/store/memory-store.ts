@@ -1,0 +1,103 @@
+// In-memory SnapshotStore for tests and demos: the Table store's semantics (same refs, ordering and
+// latest-view rules) without a backend. Documents go through JSON both ways, like the Table store,
+// so callers never share objects with the store.
+import type { EvaluationSummary, FleetEvaluation } from "../model/evaluation.js";
+import { summarizeEvaluation } from "../model/evaluation.js";
+import type { ClusterSnapshot, SnapshotSummary } from "../model/snapshot.js";
+import { normalizeRef, scanRowKey, sinceUpperBound, SCAN_ROWS_END } from "./keys.js";
+import type { HistoryQuery, LatestEntry, SnapshotStore } from "./store.js";
+import { checkCluster, checkLimit, nextLatest, storedSummary } from "./summary.js";
+
+interface Stored<S> {
+  summary: S;
+  json: string;
+}
+
+function copy<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
+}
+
+/** Newest first, filtered by `since` and `limit` the way the Table store's row-key range does it. */
+function select<S extends { ref: string }>(rows: Map<string, Stored<S>>, q: HistoryQuery = {}): S[] {
+  const limit = checkLimit(q.limit);
+  const end = q.since ? sinceUpperBound(q.since) : SCAN_ROWS_END;
+  return [...rows.keys()]
+    .filter((ref) => ref < end)
+    .sort()
+    .slice(0, limit)
+    .map((ref) => copy(rows.get(ref)!.summary));
+}
+
+export class MemorySnapshotStore implements SnapshotStore {
+  private readonly history = new Map<string, Map<string, Stored<SnapshotSummary>>>();
+  private readonly latest = new Map<string, LatestEntry>();
+  private readonly evaluations = new Map<string, Stored<EvaluationSummary>>();
+
+  async init(): Promise<void> {}
+
+  async putSnapshot(snapshot: ClusterSnapshot): Promise<SnapshotSummary> {
+    const cluster = checkCluster(snapshot.cluster);
+    const ref = scanRowKey(snapshot.scanId);
+    const json = JSON.stringify(snapshot);
+    const summary = storedSummary(JSON.parse(json) as ClusterSnapshot, ref);
+    let rows = this.history.get(cluster);
+    if (!rows) this.history.set(cluster, (rows = new Map()));
+    rows.set(ref, { summary, json });
+    const next = await nextLatest(this.latest.get(cluster), summary, async () =>
+      [...rows.values()].map((r) => r.summary).filter((s) => s.status === "ok").sort((a, b) => (a.ref < b.ref ? -1 : 1))[0],
+    );
+    this.latest.set(cluster, copy(next));
+    return copy(summary);
+  }
+
+  async getSnapshot(cluster: string, ref: string): Promise<ClusterSnapshot | undefined> {
+    const key = normalizeRef(ref);
+    const row = key === undefined ? undefined : this.history.get(cluster)?.get(key);
+    return row ? (JSON.parse(row.json) as ClusterSnapshot) : undefined;
+  }
+
+  async listHistory(cluster: string, query?: HistoryQuery): Promise<SnapshotSummary[]> {
+    const rows = this.history.get(cluster);
+    if (!rows) {
+      checkLimit(query?.limit);
+      return [];
+    }
+    return select(rows, query);
+  }
+
+  async listLatest(): Promise<LatestEntry[]> {
+    return [...this.latest.keys()].sort().map((c) => copy(this.latest.get(c)!));
+  }
+
+  async getLatest(cluster: string): Promise<LatestEntry | undefined> {
+    const e = this.latest.get(cluster);
+    return e ? copy(e) : undefined;
+  }
+
+  async putEvaluation(evaluation: FleetEvaluation): Promise<EvaluationSummary> {
+    const ref = scanRowKey(evaluation.scanId);
+    const json = JSON.stringify(evaluation);
+    const summary = summarizeEvaluation(JSON.parse(json) as FleetEvaluation, ref);
+    this.evaluations.set(ref, { summary, json });
+    return copy(summary);
+  }
+
+  async getEvaluation(ref: string): Promise<FleetEvaluation | undefined> {
+    const key = normalizeRef(ref);
+    const row = key === undefined ? undefined : this.evaluations.get(key);
+    return row ? (JSON.parse(row.json) as FleetEvaluation) : undefined;
+  }
+
+  async getLatestEvaluation(): Promise<FleetEvaluation | undefined> {
+    const [newest] = select(this.evaluations, { limit: 1 });
+    return newest ? this.getEvaluation(newest.ref) : undefined;
+  }
+
+  async listEvaluations(query?: HistoryQuery): Promise<EvaluationSummary[]> {
+    return select(this.evaluations, query);
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,199 @@
+// Opens the configured store: a Table endpoint from a connection string (--storage or
+// FLEET_AUDIT_STORAGE), else an embedded Azurite persisting under <dataDir>/azurite so history
+// accumulates across runs.
+//
+// Two Azurites over the same files would each keep their own copy in memory and overwrite each
+// other's saves, so a lock file names the process that runs the embedded Azurite and its ports; a
+// second process (`scan` while `serve` runs) uses that Azurite instead of starting its own.
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { azuriteConnectionString, startAzurite, type AzuriteInstance } from "./azurite.js";
+import type { SnapshotStore } from "./store.js";
+import { parseConnectionString, TableSnapshotStore, type TableStoreOptions } from "./table-store.js";
+
+export interface OpenStoreOptions {
+  /** Storage connection string; defaults to FLEET_AUDIT_STORAGE, then to an embedded Azurite. */
+  storage?: string;
+  /** Where the embedded Azurite keeps its data (default `.fleet-audit` in the working directory). */
+  dataDir?: string;
+  tablePrefix?: string;
+  /** Environment to read FLEET_AUDIT_STORAGE from (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface OpenedStore {
+  store: SnapshotStore;
+  /** The connection string in use (may hold a key: never print it; see redactConnectionString). */
+  connectionString: string;
+  /** The embedded Azurite this process started (and stops on close). */
+  azurite?: AzuriteInstance;
+  /** Pid of the other process whose embedded Azurite on the same data dir we use. */
+  sharedWith?: number;
+  /** Closes the store and stops an embedded Azurite this process started. Idempotent. */
+  close(): Promise<void>;
+}
+
+interface LockInfo {
+  /** The process that owns the embedded Azurite. */
+  pid: number;
+  azuritePid?: number;
+  tablePort?: number;
+  queuePort?: number;
+}
+
+/** Running, as opposed to gone or a zombie waiting to be reaped. */
+function running(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return true; // no procfs: trust kill(0)
+  }
+}
+
+function readLock(file: string): LockInfo | undefined {
+  try {
+    const v = JSON.parse(readFileSync(file, "utf8")) as LockInfo;
+    return Number.isInteger(v.pid) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// Lock contents are written to a temporary file and linked or renamed into place, so a reader
+// never sees a half-written lock.
+function writeTemp(file: string, info: LockInfo): string {
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  writeFileSync(tmp, JSON.stringify(info));
+  return tmp;
+}
+
+/** Creates the lock if nobody holds it; true when it is ours. */
+function tryLock(file: string, info: LockInfo): boolean {
+  const tmp = writeTemp(file, info);
+  try {
+    linkSync(tmp, file);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    return false;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+type Embedded = { azurite: AzuriteInstance; release: () => void } | { connectionString: string; owner: number };
+
+async function embedded(dataDir: string, timeoutMs = 30_000): Promise<Embedded> {
+  const root = resolve(dataDir);
+  const location = join(root, "azurite");
+  mkdirSync(location, { recursive: true });
+  const lockFile = join(root, "azurite.lock");
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (tryLock(lockFile, { pid: process.pid })) {
+      let azurite: AzuriteInstance;
+      try {
+        azurite = await startAzurite({ location });
+      } catch (e) {
+        rmSync(lockFile, { force: true });
+        throw e;
+      }
+      const port = (u: string): number => Number(new URL(u).port);
+      renameSync(
+        writeTemp(lockFile, { pid: process.pid, azuritePid: azurite.pid, tablePort: port(azurite.tableEndpoint), queuePort: port(azurite.queueEndpoint) }),
+        lockFile,
+      );
+      const onExit = (): void => {
+        if (readLock(lockFile)?.pid === process.pid) rmSync(lockFile, { force: true });
+      };
+      process.once("exit", onExit);
+      const release = (): void => {
+        process.removeListener("exit", onExit);
+        onExit();
+      };
+      return { azurite, release };
+    }
+    const held = readLock(lockFile);
+    if (held === undefined) {
+      // Gone since we looked (try again), or not ours to read: a lock we cannot parse is garbage.
+      if (readFileSafe(lockFile) !== undefined) rmSync(lockFile, { force: true });
+      continue;
+    }
+    if (running(held.pid)) {
+      if (held.tablePort && held.queuePort && running(held.azuritePid)) {
+        return { connectionString: azuriteConnectionString(held.tablePort, held.queuePort), owner: held.pid };
+      }
+      // The owner is still starting its Azurite: wait for the ports.
+    } else if (!running(held.azuritePid)) {
+      // The owner died without cleaning up, and its Azurite has finished saving: take over (unless
+      // another process just did).
+      if (readLock(lockFile)?.pid === held.pid) rmSync(lockFile, { force: true });
+      continue;
+    }
+    if (Date.now() > until) throw new Error(`embedded Azurite in ${location} (process ${held.pid}) did not become ready`);
+    await sleep(100);
+  }
+}
+
+function readFileSafe(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+export async function openStore(options: OpenStoreOptions = {}): Promise<OpenedStore> {
+  const env = options.env ?? process.env;
+  const given = options.storage ?? (env.FLEET_AUDIT_STORAGE?.trim() || undefined);
+  const tableOptions: TableStoreOptions = options.tablePrefix !== undefined ? { tablePrefix: options.tablePrefix } : {};
+
+  let owned: { azurite: AzuriteInstance; release: () => void } | undefined;
+  let sharedWith: number | undefined;
+  let connectionString: string;
+  if (given !== undefined) {
+    parseConnectionString(given); // fail fast with a one-line reason, before anything starts
+    connectionString = given;
+  } else {
+    const e = await embedded(options.dataDir ?? ".fleet-audit");
+    if ("azurite" in e) {
+      owned = e;
+      connectionString = e.azurite.connectionString;
+    } else {
+      sharedWith = e.owner;
+      connectionString = e.connectionString;
+    }
+  }
+
+  const store = TableSnapshotStore.fromConnectionString(connectionString, tableOptions);
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      try {
+        await store.close();
+      } finally {
+        if (owned) {
+          await owned.azurite.stop();
+          owned.release();
+        }
+      }
+    })());
+  try {
+    await store.init();
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  const out: OpenedStore = { store, connectionString, close };
+  if (owned) out.azurite = owned.azurite;
+  if (sharedWith !== undefined) out.sharedWith = sharedWith;
+  return out;
+}

@@ -1,0 +1,65 @@
+// What both stores keep beside a document: its summary, the latest-view rules and input checks.
+// Shared so the Table and memory stores cannot drift apart (one conformance suite runs on both).
+import type { ClusterSnapshot, SnapshotSummary } from "../model/snapshot.js";
+import { summarize } from "../model/snapshot.js";
+import type { LatestEntry } from "./store.js";
+
+/** Longest cluster name accepted: it is stored as a string property (≤ 32K UTF-16 units) several times. */
+export const MAX_CLUSTER_NAME = 4096;
+/** Summaries keep this much of `reason` (the document keeps it whole). */
+export const MAX_SUMMARY_REASON = 2000;
+
+export function checkCluster(cluster: unknown): string {
+  if (typeof cluster !== "string" || cluster.length === 0) throw new TypeError("cluster name must be a non-empty string");
+  if (cluster.length > MAX_CLUSTER_NAME) {
+    throw new RangeError(`cluster name is longer than ${MAX_CLUSTER_NAME} characters: ${describeCluster(cluster)}`);
+  }
+  return cluster;
+}
+
+/** A cluster name fit for an error message: quoted, escaped, cut short. */
+export function describeCluster(cluster: string): string {
+  const q = JSON.stringify(cluster.length > 80 ? cluster.slice(0, 80) + "…" : cluster);
+  return cluster.length > 80 ? `${q} (${cluster.length} chars)` : q;
+}
+
+export function storedSummary(s: ClusterSnapshot, ref: string): SnapshotSummary {
+  const out = summarize(s, ref);
+  if (out.reason !== undefined && out.reason.length > MAX_SUMMARY_REASON) out.reason = out.reason.slice(0, MAX_SUMMARY_REASON - 1) + "…";
+  return out;
+}
+
+/**
+ * Row keys (refs) sort newest first, so `a <= b` means a is as new as b or newer; equal refs are the
+ * same scan round (a retry), which replaces what it rewrote.
+ */
+function notOlder(a: SnapshotSummary, b: SnapshotSummary | undefined): boolean {
+  return b === undefined || a.ref <= b.ref;
+}
+
+/**
+ * The latest entry after writing `s`: latest only moves forward; lastOk is the newest ok snapshot.
+ * `newestOk` is asked only when `s` overwrote the lastOk snapshot with a failed one.
+ */
+export async function nextLatest(
+  cur: LatestEntry | undefined,
+  s: SnapshotSummary,
+  newestOk: () => Promise<SnapshotSummary | undefined>,
+): Promise<LatestEntry> {
+  const latest = notOlder(s, cur?.latest) ? s : cur!.latest;
+  let lastOk = cur?.lastOk;
+  if (s.status === "ok") {
+    if (notOlder(s, lastOk)) lastOk = s;
+  } else if (lastOk?.ref === s.ref) {
+    lastOk = await newestOk();
+  }
+  const out: LatestEntry = { cluster: s.cluster, latest };
+  if (lastOk) out.lastOk = lastOk;
+  return out;
+}
+
+export function checkLimit(limit: number | undefined): number {
+  if (limit === undefined) return Number.POSITIVE_INFINITY;
+  if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${String(limit)}`);
+  return limit;
+}

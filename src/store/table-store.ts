@@ -1,0 +1,510 @@
+// SnapshotStore over Azure Table Storage (or Azurite).
+//
+// Tables (names optionally prefixed):
+//   snapshots    PK = clusterKey(cluster)  RK = scanRowKey(scanId)   summary columns + document chunks
+//                                         RK = ~<RK>_<gen>_<n>       chunk rows of bigger documents
+//   latest       PK = "latest"             RK = clusterKey(cluster)   l_* latest summary, ok_* last ok summary
+//   evaluations  PK = "fleet"              RK = scanRowKey(scanId)    summary columns + document chunks
+// Row keys are inverted time, so a partition lists newest first and `since` is a row-key bound.
+// Every value from outside reaches a filter through the SDK's `odata` tag, never by concatenation.
+import { odata, TableClient, type TableEntity, type TableEntityResult, type TransactionAction } from "@azure/data-tables";
+import type { EvaluationSummary, FleetEvaluation } from "../model/evaluation.js";
+import { summarizeEvaluation } from "../model/evaluation.js";
+import type { ClusterSnapshot, ScanStatus, SnapshotSummary } from "../model/snapshot.js";
+import {
+  assembleDocument,
+  binaryColumnNames,
+  binaryColumns,
+  checkLimits,
+  chunkRowRange,
+  CorruptDocumentError,
+  DEFAULT_LIMITS,
+  genOfChunkRowKey,
+  gunzipJson,
+  gzipJson,
+  layoutDocument,
+  planTransactions,
+  readBinaryColumns,
+  type DocumentLimits,
+} from "./codec.js";
+import { clusterFromKey, clusterKey, normalizeRef, scanRowKey, SCAN_ROWS_END, sinceUpperBound } from "./keys.js";
+import type { HistoryQuery, LatestEntry, SnapshotStore } from "./store.js";
+import { checkCluster, checkLimit, describeCluster, nextLatest, storedSummary } from "./summary.js";
+
+const LATEST_PK = "latest";
+const EVALUATION_PK = "fleet";
+/** Evaluation summaries carry their subnet list gzipped in at most this many binary columns. */
+const MAX_SUBNET_COLUMNS = 4;
+
+export interface TableStoreOptions {
+  /** Prepended to the table names (letters and digits, starting with a letter). */
+  tablePrefix?: string;
+  /** Chunking limits; the defaults suit Azure and Azurite (tests shrink them to force many rows). */
+  limits?: Partial<DocumentLimits>;
+  /**
+   * Called before each transaction of a document write; throwing aborts the write. A test seam for
+   * crashes half-way through a multi-transaction document.
+   */
+  onTransaction?: (t: { table: string; partitionKey: string; index: number; count: number }) => void | Promise<void>;
+}
+
+/** A storage failure, naming the table and, when there is one, the cluster. */
+export class StoreError extends Error {
+  override name = "StoreError";
+  constructor(
+    message: string,
+    readonly table: string,
+    readonly cluster?: string,
+    readonly statusCode?: number,
+    readonly code?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connection strings
+
+/** Replaces account keys and SAS signatures, so a connection string can appear in a message. */
+export function redactConnectionString(s: string): string {
+  return s
+    .replace(/(AccountKey\s*=\s*)[^;]*/gi, "$1***")
+    .replace(/(SharedAccessSignature\s*=\s*)[^;]*/gi, "$1***")
+    .replace(/([?&]sig=)[^&;\s]*/gi, "$1***");
+}
+
+export interface ParsedConnectionString {
+  /** Table endpoint when the string names one (or implies one through the account and protocol). */
+  tableEndpoint?: string;
+  /** http endpoint (Azurite): the SDK refuses to send credentials over it unless told. */
+  insecure: boolean;
+}
+
+/** Checks a storage connection string; throws a one-line error that never quotes a secret. */
+export function parseConnectionString(cs: string): ParsedConnectionString {
+  const bad = (why: string): never => {
+    throw new TypeError(`invalid storage connection string: ${why}`);
+  };
+  if (typeof cs !== "string" || cs.trim() === "") bad("it is empty");
+  const kv = new Map<string, string>();
+  const segments = cs.split(";").map((s) => s.trim()).filter(Boolean);
+  segments.forEach((seg, i) => {
+    const eq = seg.indexOf("=");
+    if (eq <= 0) bad(`segment ${i + 1} is not key=value`);
+    kv.set(seg.slice(0, eq).trim().toLowerCase(), seg.slice(eq + 1).trim());
+  });
+  if (kv.get("usedevelopmentstorage")?.toLowerCase() === "true") return { tableEndpoint: "http://127.0.0.1:10002/devstoreaccount1", insecure: true };
+  const protocol = kv.get("defaultendpointsprotocol")?.toLowerCase();
+  if (protocol !== undefined && protocol !== "http" && protocol !== "https") bad("DefaultEndpointsProtocol must be http or https");
+  let tableEndpoint = kv.get("tableendpoint");
+  if (tableEndpoint !== undefined) {
+    let u: URL | undefined;
+    try {
+      u = new URL(tableEndpoint);
+    } catch {
+      bad("TableEndpoint is not a URL");
+    }
+    if (u!.protocol !== "http:" && u!.protocol !== "https:") bad("TableEndpoint must be an http(s) URL");
+  }
+  const account = kv.get("accountname");
+  const key = kv.get("accountkey");
+  const sas = kv.get("sharedaccesssignature");
+  if (key !== undefined) {
+    if (!account) bad("AccountKey given without AccountName");
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key!)) bad("AccountKey is not base64");
+  } else if (sas !== undefined) {
+    if (!tableEndpoint) bad("SharedAccessSignature needs a TableEndpoint");
+  } else {
+    bad("it has neither AccountName/AccountKey nor SharedAccessSignature (nor UseDevelopmentStorage=true)");
+  }
+  if (tableEndpoint === undefined && account) {
+    const suffix = kv.get("endpointsuffix") ?? "core.windows.net";
+    tableEndpoint = `${protocol ?? "https"}://${account}.table.${suffix}`;
+  }
+  return { tableEndpoint, insecure: tableEndpoint?.startsWith("http:") ?? false };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Columns
+
+type Row = Record<string, unknown>;
+
+const SUMMARY_FIELDS = ["scanId", "takenAt", "status", "reason", "durationMs", "nodes", "nncs", "cnsPods", "requestedIPs", "assignedIPs", "ref"] as const;
+const NUMERIC = new Set(["durationMs", "nodes", "nncs", "cnsPods", "requestedIPs", "assignedIPs"]);
+
+// Numbers go out as Double: untyped JSON integers become Int32 on the service and would overflow.
+function dbl(n: number): { value: number; type: "Double" } {
+  return { value: n, type: "Double" };
+}
+
+function summaryColumns(s: SnapshotSummary, prefix: string): Row {
+  const out: Row = {};
+  for (const f of SUMMARY_FIELDS) {
+    const v = s[f];
+    if (v !== undefined) out[prefix + f] = NUMERIC.has(f) ? dbl(v as number) : v;
+  }
+  return out;
+}
+
+function summaryFromColumns(e: Row, prefix: string, cluster: string): SnapshotSummary | undefined {
+  if (typeof e[prefix + "scanId"] !== "string") return undefined;
+  const num = (f: string): number => Number(e[prefix + f] ?? 0);
+  const s: SnapshotSummary = {
+    cluster,
+    scanId: e[prefix + "scanId"] as string,
+    takenAt: String(e[prefix + "takenAt"]),
+    status: e[prefix + "status"] as ScanStatus,
+    durationMs: num("durationMs"),
+    nodes: num("nodes"),
+    nncs: num("nncs"),
+    cnsPods: num("cnsPods"),
+    requestedIPs: num("requestedIPs"),
+    assignedIPs: num("assignedIPs"),
+    ref: String(e[prefix + "ref"] ?? e.rowKey),
+  };
+  const reason = e[prefix + "reason"];
+  if (typeof reason === "string") s.reason = reason;
+  return s;
+}
+
+const SNAPSHOT_SELECT = ["rowKey", ...SUMMARY_FIELDS.filter((f) => f !== "ref")];
+const EVALUATION_SELECT = ["rowKey", "scanId", "generatedAt", "clusters", "critical", "warning", "info", "waived", "subn", ...binaryColumnNames("sub", MAX_SUBNET_COLUMNS)];
+
+// ---------------------------------------------------------------------------------------------
+
+function statusOf(e: unknown): number | undefined {
+  const s = (e as { statusCode?: unknown } | null)?.statusCode;
+  return typeof s === "number" ? s : undefined;
+}
+
+/** "409 EntityAlreadyExists (The specified entity already exists.)" from a RestError, short. */
+function describeRestError(e: unknown): { text: string; code?: string } {
+  const status = statusOf(e);
+  let code = (e as { code?: unknown } | null)?.code;
+  let detail = e instanceof Error ? e.message : String(e);
+  try {
+    const body = JSON.parse(detail) as { "odata.error"?: { code?: string; message?: { value?: string } } };
+    code = body["odata.error"]?.code ?? code;
+    detail = body["odata.error"]?.message?.value ?? detail;
+  } catch {
+    // not a JSON body
+  }
+  detail = redactConnectionString(detail.split("\n")[0]!).slice(0, 200);
+  const head = [status, typeof code === "string" ? code : undefined].filter((x) => x !== undefined).join(" ");
+  return { text: head ? `${head} (${detail})` : detail, code: typeof code === "string" ? code : undefined };
+}
+
+interface Table {
+  name: string;
+  client: TableClient;
+}
+
+export class TableSnapshotStore implements SnapshotStore {
+  private readonly snapshots: Table;
+  private readonly latest: Table;
+  private readonly evaluations: Table;
+  private readonly limits: DocumentLimits;
+
+  /**
+   * @param client makes a TableClient for a table name (connection string, managed identity, ...).
+   */
+  constructor(
+    client: (tableName: string) => TableClient,
+    private readonly options: TableStoreOptions = {},
+  ) {
+    const prefix = options.tablePrefix ?? "";
+    if (prefix !== "" && !/^[A-Za-z][A-Za-z0-9]{0,50}$/.test(prefix)) {
+      throw new TypeError(`table prefix must be letters and digits starting with a letter (at most 51), got ${JSON.stringify(prefix)}`);
+    }
+    const table = (n: string): Table => ({ name: prefix + n, client: client(prefix + n) });
+    this.snapshots = table("snapshots");
+    this.latest = table("latest");
+    this.evaluations = table("evaluations");
+    this.limits = checkLimits({ ...DEFAULT_LIMITS, ...options.limits });
+  }
+
+  static fromConnectionString(connectionString: string, options: TableStoreOptions = {}): TableSnapshotStore {
+    const { insecure } = parseConnectionString(connectionString);
+    const make = (t: string): TableClient => {
+      try {
+        return TableClient.fromConnectionString(connectionString, t, {
+          allowInsecureConnection: insecure,
+          retryOptions: { maxRetries: 4, retryDelayInMs: 200, maxRetryDelayInMs: 5_000 },
+          userAgentOptions: { userAgentPrefix: "aks-fleet-auditor" },
+        });
+      } catch (e) {
+        throw new TypeError(`invalid storage connection string: ${redactConnectionString(e instanceof Error ? e.message : String(e)).split("\n")[0]}`);
+      }
+    };
+    return new TableSnapshotStore(make, options);
+  }
+
+  /** Table names in use, for messages and tests. */
+  get tableNames(): { snapshots: string; latest: string; evaluations: string } {
+    return { snapshots: this.snapshots.name, latest: this.latest.name, evaluations: this.evaluations.name };
+  }
+
+  private async call<T>(what: string, table: Table, cluster: string | undefined, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof StoreError) throw e;
+      const { text, code } = describeRestError(e);
+      const who = cluster === undefined ? "" : ` for cluster ${describeCluster(cluster)}`;
+      throw new StoreError(`Table store: cannot ${what} in table "${table.name}"${who}: ${text}`, table.name, cluster, statusOf(e), code, { cause: e });
+    }
+  }
+
+  /** The entity, or undefined on 404. */
+  private async getRow(table: Table, pk: string, rk: string, cluster: string | undefined, what: string): Promise<TableEntityResult<Row> | undefined> {
+    return this.call(what, table, cluster, async () => {
+      try {
+        return await table.client.getEntity<Row>(pk, rk);
+      } catch (e) {
+        if (statusOf(e) === 404) return undefined;
+        throw e;
+      }
+    });
+  }
+
+  private async query(table: Table, filter: string, select: string[] | undefined, limit: number, cluster: string | undefined, what: string): Promise<TableEntityResult<Row>[]> {
+    const out: TableEntityResult<Row>[] = [];
+    if (limit <= 0) return out;
+    await this.call(what, table, cluster, async () => {
+      const pages = table.client
+        .listEntities<Row>({ queryOptions: select ? { filter, select } : { filter } })
+        .byPage({ maxPageSize: Math.min(limit, 1000) });
+      for await (const page of pages) {
+        for (const e of page) {
+          out.push(e);
+          if (out.length >= limit) return;
+        }
+      }
+    });
+    return out;
+  }
+
+  async init(): Promise<void> {
+    await Promise.all(
+      [this.snapshots, this.latest, this.evaluations].map((t) => this.call("create the table", t, undefined, () => t.client.createTable())),
+    );
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Documents
+
+  private async writeDocument(table: Table, pk: string, rk: string, columns: Row, doc: unknown, cluster: string | undefined, reserved = 0): Promise<void> {
+    const gz = await gzipJson(doc);
+    const layout = layoutDocument(pk, rk, gz, this.limits, this.limits.chunksPerEntity - reserved);
+    const header: TableEntity<Row> = { ...columns, ...layout.headerColumns, partitionKey: pk, rowKey: rk };
+    const batches = planTransactions(header, layout.rows, this.limits);
+    for (const [index, batch] of batches.entries()) {
+      await this.call(`write document ${rk} (transaction ${index + 1} of ${batches.length})`, table, cluster, async () => {
+        await this.options.onTransaction?.({ table: table.name, partitionKey: pk, index, count: batches.length });
+        await table.client.submitTransaction(batch);
+      });
+    }
+    await this.dropStaleChunks(table, pk, rk, layout.gen);
+  }
+
+  // Chunk rows of earlier writes of the same document (a retry, or one that died half-way) are
+  // invisible but take space. Best effort: the next write of that document sweeps again.
+  private async dropStaleChunks(table: Table, pk: string, rk: string, gen: string): Promise<void> {
+    try {
+      const { from, to } = chunkRowRange(rk);
+      const rows = await this.query(table, odata`PartitionKey eq ${pk} and RowKey ge ${from} and RowKey lt ${to}`, ["rowKey"], Infinity, undefined, "list chunk rows");
+      const stale = rows.filter((r) => genOfChunkRowKey(rk, r.rowKey ?? "") !== gen);
+      for (let i = 0; i < stale.length; i += 100) {
+        const batch = stale.slice(i, i + 100).map((r): TransactionAction => ["delete", { partitionKey: pk, rowKey: r.rowKey ?? "" }]);
+        await table.client.submitTransaction(batch);
+      }
+    } catch {
+      // leave them for the next sweep
+    }
+  }
+
+  private async readDocument<T>(table: Table, pk: string, rk: string, cluster: string | undefined): Promise<T | undefined> {
+    // A concurrent rewrite can replace the chunk rows between our two reads: read again.
+    for (let attempt = 1; ; attempt++) {
+      const header = await this.getRow(table, pk, rk, cluster, `read document ${rk}`);
+      if (!header) return undefined;
+      let rows: Row[] = [];
+      if (typeof header.drows === "number" && header.drows > 0 && typeof header.dgen === "string") {
+        const { from, to } = chunkRowRange(rk, header.dgen);
+        rows = await this.query(table, odata`PartitionKey eq ${pk} and RowKey ge ${from} and RowKey lt ${to}`, undefined, Infinity, cluster, `read document ${rk}`);
+      }
+      try {
+        return await gunzipJson<T>(assembleDocument(header, rows));
+      } catch (e) {
+        if (e instanceof CorruptDocumentError && attempt < 3) continue;
+        const who = cluster === undefined ? "" : ` of cluster ${describeCluster(cluster)}`;
+        throw new StoreError(`Table store: document ${rk}${who} in table "${table.name}" is unreadable: ${(e as Error).message}`, table.name, cluster, undefined, undefined, { cause: e });
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Snapshots
+
+  async putSnapshot(snapshot: ClusterSnapshot): Promise<SnapshotSummary> {
+    const cluster = checkCluster(snapshot.cluster);
+    const ref = scanRowKey(snapshot.scanId);
+    const pk = clusterKey(cluster);
+    const summary = storedSummary(snapshot, ref);
+    await this.writeDocument(this.snapshots, pk, ref, { cluster, ...summaryColumns(summary, "") }, snapshot, cluster);
+    // Only now, with the document complete, may the latest view point at it.
+    await this.updateLatest(pk, summary);
+    return summary;
+  }
+
+  private async updateLatest(pk: string, summary: SnapshotSummary): Promise<void> {
+    const cluster = summary.cluster;
+    // Optimistic concurrency: another writer for the same cluster makes us re-read and re-merge.
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const row = await this.getRow(this.latest, LATEST_PK, pk, cluster, "read the latest view");
+      const cur = row ? latestFromRow(row, cluster) : undefined;
+      const next = await nextLatest(cur, summary, () => this.newestOk(pk, cluster));
+      const entity: TableEntity<Row> = {
+        partitionKey: LATEST_PK,
+        rowKey: pk,
+        cluster,
+        ...summaryColumns(next.latest, "l_"),
+        ...(next.lastOk ? summaryColumns(next.lastOk, "ok_") : {}),
+      };
+      try {
+        await this.call("update the latest view", this.latest, cluster, () =>
+          row ? this.latest.client.updateEntity(entity, "Replace", { etag: row.etag }) : this.latest.client.createEntity(entity),
+        );
+        return;
+      } catch (e) {
+        const s = (e as StoreError).statusCode;
+        if (s !== 412 && s !== 409) throw e;
+      }
+    }
+    throw new StoreError(`Table store: cannot update the latest view in table "${this.latest.name}" for cluster ${describeCluster(cluster)}: too many concurrent writers`, this.latest.name, cluster);
+  }
+
+  private async newestOk(pk: string, cluster: string): Promise<SnapshotSummary | undefined> {
+    const [row] = await this.query(
+      this.snapshots,
+      odata`PartitionKey eq ${pk} and RowKey lt ${SCAN_ROWS_END} and status eq ${"ok"}`,
+      SNAPSHOT_SELECT,
+      1,
+      cluster,
+      "find the last good snapshot",
+    );
+    return row ? summaryFromColumns(row, "", cluster) : undefined;
+  }
+
+  async getSnapshot(cluster: string, ref: string): Promise<ClusterSnapshot | undefined> {
+    const rk = normalizeRef(ref);
+    if (rk === undefined || typeof cluster !== "string") return undefined;
+    return this.readDocument<ClusterSnapshot>(this.snapshots, clusterKey(cluster), rk, cluster);
+  }
+
+  async listHistory(cluster: string, query: HistoryQuery = {}): Promise<SnapshotSummary[]> {
+    const limit = checkLimit(query.limit);
+    const end = query.since ? sinceUpperBound(query.since) : SCAN_ROWS_END;
+    const rows = await this.query(
+      this.snapshots,
+      odata`PartitionKey eq ${clusterKey(cluster)} and RowKey lt ${end}`,
+      SNAPSHOT_SELECT,
+      limit,
+      cluster,
+      "list snapshot history",
+    );
+    return rows.map((r) => summaryFromColumns(r, "", cluster)).filter((s): s is SnapshotSummary => s !== undefined);
+  }
+
+  async listLatest(): Promise<LatestEntry[]> {
+    const rows = await this.query(this.latest, odata`PartitionKey eq ${LATEST_PK}`, undefined, Infinity, undefined, "list the latest view");
+    return rows
+      .map((r) => latestFromRow(r, clusterFromKey(r.rowKey ?? "") ?? String(r.cluster)))
+      .filter((e): e is LatestEntry => e !== undefined)
+      .sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
+  }
+
+  async getLatest(cluster: string): Promise<LatestEntry | undefined> {
+    const row = await this.getRow(this.latest, LATEST_PK, clusterKey(cluster), cluster, "read the latest view");
+    return row ? latestFromRow(row, cluster) : undefined;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Evaluations
+
+  async putEvaluation(evaluation: FleetEvaluation): Promise<EvaluationSummary> {
+    const ref = scanRowKey(evaluation.scanId);
+    const summary = summarizeEvaluation(evaluation, ref);
+    const subnets = await gzipJson(summary.subnets);
+    const subColumns = binaryColumns("sub", subnets, DEFAULT_LIMITS.chunkBytes);
+    const used = subColumns.subn as number;
+    if (used > MAX_SUBNET_COLUMNS) {
+      throw new StoreError(
+        `Table store: evaluation ${evaluation.scanId} lists too many subnets for its summary row (${summary.subnets.length}) in table "${this.evaluations.name}"`,
+        this.evaluations.name,
+      );
+    }
+    const columns: Row = {
+      scanId: summary.scanId,
+      generatedAt: summary.generatedAt,
+      clusters: dbl(summary.clusters),
+      critical: dbl(summary.counts.critical),
+      warning: dbl(summary.counts.warning),
+      info: dbl(summary.counts.info),
+      waived: dbl(summary.counts.waived),
+      ...subColumns,
+    };
+    await this.writeDocument(this.evaluations, EVALUATION_PK, ref, columns, evaluation, undefined, Math.min(used, this.limits.chunksPerEntity - 1));
+    return summary;
+  }
+
+  async getEvaluation(ref: string): Promise<FleetEvaluation | undefined> {
+    const rk = normalizeRef(ref);
+    if (rk === undefined) return undefined;
+    return this.readDocument<FleetEvaluation>(this.evaluations, EVALUATION_PK, rk, undefined);
+  }
+
+  async getLatestEvaluation(): Promise<FleetEvaluation | undefined> {
+    const [newest] = await this.listEvaluations({ limit: 1 });
+    return newest ? this.getEvaluation(newest.ref) : undefined;
+  }
+
+  async listEvaluations(query: HistoryQuery = {}): Promise<EvaluationSummary[]> {
+    const limit = checkLimit(query.limit);
+    const end = query.since ? sinceUpperBound(query.since) : SCAN_ROWS_END;
+    const rows = await this.query(this.evaluations, odata`PartitionKey eq ${EVALUATION_PK} and RowKey lt ${end}`, EVALUATION_SELECT, limit, undefined, "list evaluations");
+    const out: EvaluationSummary[] = [];
+    for (const r of rows) {
+      const sub = readBinaryColumns(r, "sub");
+      out.push({
+        scanId: String(r.scanId),
+        generatedAt: String(r.generatedAt),
+        clusters: Number(r.clusters ?? 0),
+        counts: { critical: Number(r.critical ?? 0), warning: Number(r.warning ?? 0), info: Number(r.info ?? 0), waived: Number(r.waived ?? 0) },
+        subnets: sub ? await gunzipJson<EvaluationSummary["subnets"]>(sub) : [],
+        ref: r.rowKey ?? "",
+      });
+    }
+    return out;
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  async ping(): Promise<void> {
+    await this.query(this.latest, odata`PartitionKey eq ${LATEST_PK}`, ["rowKey"], 1, undefined, "ping");
+  }
+
+  async close(): Promise<void> {
+    // TableClient holds no resources that need closing.
+  }
+}
+
+function latestFromRow(row: Row, cluster: string): LatestEntry | undefined {
+  const latest = summaryFromColumns(row, "l_", cluster);
+  if (!latest) return undefined;
+  const entry: LatestEntry = { cluster, latest };
+  const ok = summaryFromColumns(row, "ok_", cluster);
+  if (ok) entry.lastOk = ok;
+  return entry;
+}

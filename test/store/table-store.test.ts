@@ -1,0 +1,171 @@
+import { isDeepStrictEqual } from "node:util";
+import { TableClient } from "@azure/data-tables";
+import { describe, expect, it, vi } from "vitest";
+import { AZURITE_KEY } from "../../src/store/azurite.js";
+import { parseConnectionString, redactConnectionString, StoreError, TableSnapshotStore } from "../../src/store/table-store.js";
+import { storeConformance } from "./conformance.js";
+import { scanAt, snapshot } from "./fixtures.js";
+import { azurite, rejection, uniquePrefix } from "./helpers.js";
+
+storeConformance("TableSnapshotStore (Azurite)", async () => ({
+  store: TableSnapshotStore.fromConnectionString(azurite(), { tablePrefix: uniquePrefix() }),
+}));
+
+describe("TableSnapshotStore on Azurite", () => {
+  const tiny = { chunkBytes: 4096, chunksPerEntity: 2, entitiesPerTransaction: 3 };
+
+  it("round-trips a 5,000-node snapshot spread over many rows and transactions", async () => {
+    let transactions = 0;
+    const store = TableSnapshotStore.fromConnectionString(azurite(), {
+      tablePrefix: uniquePrefix(),
+      limits: { chunkBytes: 16 * 1024, chunksPerEntity: 2, entitiesPerTransaction: 4 },
+      onTransaction: () => void transactions++,
+    });
+    await store.init();
+    const s = snapshot("aks-big", scanAt(0), { nodes: 5000 });
+    const summary = await store.putSnapshot(s);
+    expect(transactions).toBeGreaterThan(3);
+    const back = await store.getSnapshot("aks-big", summary.ref);
+    if (!isDeepStrictEqual(back, s)) expect(back).toEqual(s);
+    expect(await store.listHistory("aks-big")).toEqual([summary]);
+  });
+
+  it("never exposes a write that died half-way, and sweeps its leftovers on the next write", async () => {
+    let failAt: number | undefined; // transaction index; negative counts from the end
+    const store = TableSnapshotStore.fromConnectionString(azurite(), {
+      tablePrefix: uniquePrefix(),
+      limits: tiny,
+      onTransaction: ({ index, count }) => {
+        if (failAt !== undefined && index === (failAt < 0 ? count + failAt : failAt)) throw new Error("injected crash");
+      },
+    });
+    await store.init();
+    const s1 = snapshot("aks-a", scanAt(10), { nodes: 200 });
+    const sum1 = await store.putSnapshot(s1);
+
+    // A newer snapshot dies right before the transaction holding its header.
+    failAt = -1;
+    const s2 = snapshot("aks-a", scanAt(20), { nodes: 300 });
+    const err = await rejection(store.putSnapshot(s2));
+    expect(err).toBeInstanceOf(StoreError);
+    expect(err.message).toMatch(/table "t[0-9a-f]+snapshots" for cluster "aks-a": injected crash/);
+    expect(await store.getLatest("aks-a")).toEqual({ cluster: "aks-a", latest: sum1, lastOk: sum1 });
+    expect(await store.listHistory("aks-a")).toEqual([sum1]);
+    expect(await store.getSnapshot("aks-a", s2.scanId)).toBeUndefined();
+
+    // A retry of the complete snapshot dies after its first transaction: the old document stays whole.
+    failAt = 1;
+    const s1b = snapshot("aks-a", s1.scanId, { nodes: 250 });
+    await expect(store.putSnapshot(s1b)).rejects.toThrow(/injected crash/);
+    expect(await store.getSnapshot("aks-a", sum1.ref)).toEqual(s1);
+    expect(await store.listHistory("aks-a")).toEqual([sum1]);
+
+    // Both retried for real: visible, and no chunk row of a dead generation is left.
+    failAt = undefined;
+    const sum2 = await store.putSnapshot(s2);
+    await store.putSnapshot(s1b);
+    expect((await store.getLatest("aks-a"))!.latest).toEqual(sum2);
+    expect(await store.getSnapshot("aks-a", sum1.ref)).toEqual(s1b);
+    const rows: Array<Record<string, unknown>> = [];
+    const raw = TableClient.fromConnectionString(azurite(), store.tableNames.snapshots, { allowInsecureConnection: true });
+    for await (const e of raw.listEntities({ queryOptions: { select: ["rowKey", "dgen", "drows"] } })) rows.push(e);
+    const headers = rows.filter((r) => !String(r.rowKey).startsWith("~"));
+    expect(headers).toHaveLength(2);
+    const chunks = rows.filter((r) => String(r.rowKey).startsWith("~"));
+    expect(chunks.length).toBe(headers.reduce((n, h) => n + Number(h.drows), 0));
+    for (const h of headers) {
+      const mine = chunks.filter((c) => String(c.rowKey).startsWith(`~${String(h.rowKey)}_${String(h.dgen)}_`));
+      expect(mine).toHaveLength(Number(h.drows));
+    }
+  });
+
+  it("escapes outside values in filters, so they cannot widen a query", async () => {
+    const store = TableSnapshotStore.fromConnectionString(azurite(), { tablePrefix: uniquePrefix() });
+    await store.init();
+    const hostile = "x' or PartitionKey ne 'x";
+    await store.putSnapshot(snapshot("aks-a", scanAt(1)));
+    await store.putSnapshot(snapshot("aks-b", scanAt(2)));
+    await store.putSnapshot(snapshot(hostile, scanAt(3)));
+
+    for (const c of ["' or PartitionKey ne '", "aks-a' or RowKey ne '", "aks-a') or (1 eq 1", "x' or 'a' eq 'a"]) {
+      expect(await store.listHistory(c), c).toEqual([]);
+      expect(await store.getLatest(c), c).toBeUndefined();
+      expect(await store.getSnapshot(c, scanAt(1)), c).toBeUndefined();
+    }
+    expect((await store.listHistory(hostile)).map((s) => s.cluster)).toEqual([hostile]);
+    expect((await store.listLatest()).map((e) => e.cluster).sort()).toEqual(["aks-a", "aks-b", hostile].sort());
+    // `since` goes in as digits only; anything that is not a real time is refused.
+    const fake = { getTime: () => "1 or true", toISOString: () => "' or true or '" } as unknown as Date;
+    await expect(store.listHistory("aks-a", { since: fake })).rejects.toThrow(/since must be a Date/);
+  });
+
+  it("puts the hostile value into the filter with quotes doubled", async () => {
+    const store = TableSnapshotStore.fromConnectionString(azurite(), { tablePrefix: uniquePrefix() });
+    await store.init();
+    const seen: string[] = [];
+    const original = TableClient.prototype.listEntities;
+    const spy = vi.spyOn(TableClient.prototype, "listEntities").mockImplementation(function (this: TableClient, options) {
+      seen.push(options?.queryOptions?.filter ?? "");
+      return original.call(this, options);
+    });
+    try {
+      await store.listHistory("a' or 'b");
+    } finally {
+      spy.mockRestore();
+    }
+    expect(seen).toEqual(["PartitionKey eq 'a'' or ''b' and RowKey lt '~'"]);
+  });
+
+  it("names the table and the cluster when storage fails", async () => {
+    const store = TableSnapshotStore.fromConnectionString(azurite(), { tablePrefix: uniquePrefix() }); // no init: no tables
+    const err = await rejection<StoreError>(store.putSnapshot(snapshot("aks-a", scanAt(1))));
+    expect(err).toBeInstanceOf(StoreError);
+    expect(err.message).toMatch(/^Table store: cannot write document .* in table "t[0-9a-f]+snapshots" for cluster "aks-a": 404 TableNotFound/);
+    expect(err.statusCode).toBe(404);
+    expect(err.cluster).toBe("aks-a");
+    expect(err.message).not.toContain(AZURITE_KEY);
+  });
+});
+
+describe("connection strings", () => {
+  const SECRET = "c2VjcmV0LWtleS1kby1ub3QtcHJpbnQ="; // base64
+  const cases = [
+    "",
+    "garbage",
+    `AccountName=acct;AccountKey=${SECRET}-not-base64`,
+    `DefaultEndpointsProtocol=ftp;AccountName=acct;AccountKey=${SECRET}`,
+    `AccountKey=${SECRET}`,
+    `DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=${SECRET};TableEndpoint=not a url`,
+    `SharedAccessSignature=sv=2020&sig=${SECRET}`,
+  ];
+  for (const cs of cases) {
+    it(`rejects ${JSON.stringify(redactConnectionString(cs))} in one line, without the key`, () => {
+      let message = "";
+      try {
+        TableSnapshotStore.fromConnectionString(cs);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(/^invalid storage connection string: /);
+      expect(message).not.toContain("\n");
+      expect(message).not.toContain(SECRET);
+      expect(message).not.toContain("c2VjcmV0");
+    });
+  }
+
+  it("accepts real shapes and flags http endpoints as insecure", () => {
+    expect(parseConnectionString(azurite()).insecure).toBe(true);
+    expect(parseConnectionString(`DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=${SECRET};EndpointSuffix=core.windows.net`)).toEqual({
+      tableEndpoint: "https://acct.table.core.windows.net",
+      insecure: false,
+    });
+    expect(parseConnectionString("UseDevelopmentStorage=true").insecure).toBe(true);
+    expect(parseConnectionString(`TableEndpoint=https://acct.table.core.windows.net;SharedAccessSignature=sv=2020&sig=${SECRET}`).insecure).toBe(false);
+  });
+
+  it("redacts keys and signatures", () => {
+    const r = redactConnectionString(`AccountName=a;AccountKey=${SECRET};TableEndpoint=https://x/?sv=1&sig=${SECRET}`);
+    expect(r).not.toContain(SECRET);
+    expect(r).toContain("AccountName=a");
+  });
+});
