@@ -1,4 +1,70 @@
-export async function main(argv: string[]): Promise<number> {
-  process.stderr.write(`fleet-audit: not built yet (${argv.join(" ")})\n`);
+// `fleet-audit`: the command-line adapter over the core. Exit codes (CONTRACT.md): 0 done, 1 anything
+// else, 2 bad usage or input, 3 a finding at or above --fail-on.
+import { Command, CommanderError, Option } from "commander";
+import { NotFoundError, UsageError } from "../errors.js";
+import { type CliIO, processIO } from "./io.js";
+import { registerDemo } from "./commands/demo.js";
+import { registerReport } from "./commands/report.js";
+import { registerScan } from "./commands/scan.js";
+import { registerServe } from "./commands/serve.js";
+import { registerSim } from "./commands/sim.js";
+
+/** Thrown by a command to end with a specific exit code after printing what it had to. */
+export class ExitCode extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+export function buildProgram(io: CliIO): Command {
+  const program = new Command("fleet-audit")
+    .description("Audit a fleet of AKS clusters running Azure CNI with CNS: pod-IP exhaustion, NodeNetworkConfig drift, azure-cns health.")
+    .version(process.env.npm_package_version ?? "0.1.0")
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(s),
+    })
+    .exitOverride();
+  registerScan(program, io);
+  registerReport(program, io);
+  registerServe(program, io);
+  registerSim(program, io);
+  registerDemo(program, io);
+  for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput());
+  return program;
+}
+
+/** Storage options shared by scan, report, serve (CONTRACT.md). */
+export function storageOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option("--storage <connection-string>", "Table Storage connection string (Azure or Azurite); default: embedded Azurite").env("FLEET_AUDIT_STORAGE"))
+    .option("--data-dir <dir>", "where the embedded Azurite keeps its data", ".fleet-audit");
+}
+
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (e) {
+    return exitCodeFor(e, io);
+  }
+}
+
+function exitCodeFor(e: unknown, io: CliIO): number {
+  if (e instanceof ExitCode) return e.code;
+  if (e instanceof CommanderError) {
+    // help and version end "successfully" through exitOverride
+    if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return 0;
+    return 2;
+  }
+  if (e instanceof UsageError || e instanceof NotFoundError) {
+    io.stderr.write(`fleet-audit: ${e.message}\n`);
+    return 2;
+  }
+  io.stderr.write(`fleet-audit: ${(e as Error)?.message ?? String(e)}\n`);
+  if (io.env.FLEET_AUDIT_DEBUG) io.stderr.write(`${(e as Error)?.stack ?? ""}\n`);
   return 1;
 }

@@ -59,6 +59,8 @@ export interface FleetEvaluation {
   findings: Finding[];
   /** Findings of the previous evaluation that are gone now. */
   resolved: Array<Finding & { resolvedAt: string }>;
+  /** Problems of the evaluation itself (a rule that failed, a snapshot that could not be read). */
+  notes: string[];
   /** Later sections (drift, health, compliance) are added by their analysers. */
   sections?: Record<string, unknown>;
 }

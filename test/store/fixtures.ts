@@ -132,6 +132,7 @@ export function evaluation(scanId: string, clusters: string[] = ["a", "b"]): Fle
     schemaVersion: 1,
     scanId,
     generatedAt: new Date().toISOString(),
+    notes: [],
     clusters: clusters.map((c) => ({ cluster: c, status: "ok", mode: "vnetblock", nodes: 2, nncs: 2, requestedIPs: 500, assignedIPs: 510, takenAt: new Date().toISOString() })),
     subnets: [{ key: SUBNET, cidr: "10.40.0.0/13", mode: "vnetblock", clusters, capacity: 524283, used: 1024, utilization: 1024 / 524283, forecastExhaustionAt: null }],
     findings: [

@@ -1,0 +1,66 @@
+import type { Command } from "commander";
+import { Option } from "commander";
+import { UsageError } from "../../errors.js";
+import type { Severity } from "../../model/finding.js";
+import { renderReport } from "../../reports/render.js";
+import { runScan } from "../../scan.js";
+import { discoverFromKubeconfig } from "../../sources/kubeconfig.js";
+import type { CliIO } from "../io.js";
+import { ExitCode, storageOptions } from "../main.js";
+import { collect, intArg, severityArg } from "../options.js";
+import { type StorageOpts, withStore } from "../store.js";
+import { printScanSummary } from "../summary.js";
+import { failsOn } from "./report.js";
+
+interface ScanOpts extends StorageOpts {
+  kubeconfig?: string[];
+  context?: string[];
+  subscription?: string[];
+  fleet?: string;
+  concurrency: number;
+  requestTimeout: number;
+  clusterDeadline: number;
+  format: "table" | "json";
+  failOn?: Severity;
+}
+
+export function registerScan(program: Command, io: CliIO): void {
+  storageOptions(
+    program
+      .command("scan")
+      .description("Discover clusters, collect NNCs, nodes and azure-cns state, store one snapshot per cluster, evaluate the rules and print a summary.")
+      .option("--kubeconfig <file>", "kubeconfig to read (repeatable; default: KUBECONFIG or ~/.kube/config)", collect)
+      .option("--context <name>", "only this context (repeatable; default: every context)", collect)
+      .option("--subscription <id>", "discover AKS clusters in this Azure subscription (repeatable)", collect)
+      .option("--fleet <file>", "a fleet file listing clusters")
+      .option("--concurrency <n>", "clusters scanned at once", intArg("--concurrency", 1, 256), 16)
+      .option("--request-timeout <seconds>", "per API request", intArg("--request-timeout", 1, 600), 15)
+      .option("--cluster-deadline <seconds>", "per cluster, retries included", intArg("--cluster-deadline", 1, 3600), 90)
+      .addOption(new Option("--format <format>", "summary format").choices(["table", "json"]).default("table"))
+      .option("--fail-on <severity>", "exit 3 when an unwaived finding at or above this severity exists", severityArg),
+  )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  fleet-audit scan                                  # every context of ~/.kube/config
+  fleet-audit scan --kubeconfig fleet.yaml --context aks-prod-weu --context aks-prod-neu
+  fleet-audit scan --storage "$FLEET_AUDIT_STORAGE" --fail-on critical`,
+    )
+    .action(async (opts: ScanOpts) => {
+      if (opts.subscription?.length || opts.fleet) throw new UsageError("ARM discovery (--subscription) and fleet files (--fleet) are not available in this build; use --kubeconfig");
+      const targets = discoverFromKubeconfig({ ...(opts.kubeconfig ? { files: opts.kubeconfig } : {}), ...(opts.context ? { contexts: opts.context } : {}) });
+      await withStore(opts, io, async (store) => {
+        const started = Date.now();
+        const result = await runScan(targets, store, {
+          concurrency: opts.concurrency,
+          requestTimeoutMs: opts.requestTimeout * 1000,
+          clusterDeadlineMs: opts.clusterDeadline * 1000,
+          onCluster: (s, done, total) => io.stderr.write(`[${done}/${total}] ${s.cluster}: ${s.status}${s.reason ? ` (${s.reason})` : ""}\n`),
+        });
+        if (opts.format === "json") io.stdout.write(renderReport("findings", result.evaluation, {}, "json").body);
+        else printScanSummary(io, result, (Date.now() - started) / 1000);
+        if (opts.failOn && failsOn(result.evaluation, opts.failOn)) throw new ExitCode(3);
+      });
+    });
+}

@@ -1,0 +1,30 @@
+import type { Command } from "commander";
+import { serveApi } from "../../http/server.js";
+import type { CliIO } from "../io.js";
+import { storageOptions } from "../main.js";
+import { intArg } from "../options.js";
+import { type StorageOpts, withStore } from "../store.js";
+
+interface ServeOpts extends StorageOpts {
+  port: number;
+  host: string;
+}
+
+export function registerServe(program: Command, io: CliIO): void {
+  storageOptions(
+    program
+      .command("serve")
+      .description("Serve the HTTP API and dashboard from the store until stopped.")
+      .option("--port <n>", "port", intArg("--port", 0, 65535), 7071)
+      .option("--host <address>", "address to listen on", "127.0.0.1"),
+  )
+    .addHelpText("after", "\nExamples:\n  fleet-audit serve --port 8080\n  curl 'http://127.0.0.1:8080/api/reports/findings?severity=critical'")
+    .action(async (opts: ServeOpts) => {
+      await withStore(opts, io, async (store) => {
+        const server = await serveApi({ store }, { port: opts.port, host: opts.host, log: (l) => io.stderr.write(`${l}\n`) });
+        io.stdout.write(`Serving ${server.url}/api/dashboard (reports under ${server.url}/api/reports/KIND); Ctrl-C to stop\n`);
+        await io.stopSignal;
+        await server.close();
+      });
+    });
+}

@@ -1,0 +1,26 @@
+// Opens the store the storage options name, runs `fn`, and always closes it (and any embedded Azurite).
+import path from "node:path";
+import { openStore } from "../store/open.js";
+import type { SnapshotStore } from "../store/store.js";
+import type { CliIO } from "./io.js";
+
+export interface StorageOpts {
+  storage?: string;
+  dataDir: string;
+}
+
+export async function withStore<T>(opts: StorageOpts, io: CliIO, fn: (store: SnapshotStore) => Promise<T>): Promise<T> {
+  const prefix = io.env.FLEET_AUDIT_TABLE_PREFIX;
+  const opened = await openStore({
+    ...(opts.storage ? { storage: opts.storage } : {}),
+    dataDir: path.resolve(io.cwd, opts.dataDir),
+    env: io.env,
+    // Several fleets (or test runs) can share one storage account under different table prefixes.
+    ...(prefix ? { tablePrefix: prefix } : {}),
+  });
+  try {
+    return await fn(opened.store);
+  } finally {
+    await opened.close();
+  }
+}

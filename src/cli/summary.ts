@@ -1,0 +1,23 @@
+// The human summary after a scan: how each cluster went, then the findings.
+import pc from "picocolors";
+import { countFindings } from "../model/evaluation.js";
+import { renderReport } from "../reports/render.js";
+import type { ScanResult } from "../scan.js";
+import { type CliIO, useColor } from "./io.js";
+
+export function printScanSummary(io: CliIO, r: ScanResult, seconds: number): void {
+  const color = useColor(io);
+  const byStatus = new Map<string, number>();
+  for (const c of r.clusters) byStatus.set(c.status, (byStatus.get(c.status) ?? 0) + 1);
+  const statusText = [...byStatus].map(([s, n]) => `${n} ${s}`).join(", ");
+  const lines = [`Scanned ${r.clusters.length} cluster${r.clusters.length === 1 ? "" : "s"} in ${seconds.toFixed(1)}s (scan ${r.scanId}): ${statusText || "none"}`];
+  for (const f of r.storeFailures) lines.push(`  ${f.cluster}: snapshot NOT stored: ${f.reason}`);
+  const c = countFindings(r.evaluation.findings);
+  const counts = `${c.critical} critical, ${c.warning} warning, ${c.info} info${c.waived ? `, ${c.waived} waived` : ""}`;
+  lines.push(`Findings: ${color && c.critical ? pc.red(counts) : counts}`, "");
+  io.stdout.write(lines.join("\n") + "\n");
+  const width = io.stdout.columns;
+  io.stdout.write(renderReport("exhaustion", r.evaluation, {}, "table", { color, ...(width ? { width } : {}) }).body);
+  io.stdout.write(renderReport("findings", r.evaluation, {}, "table", { color, ...(width ? { width } : {}) }).body);
+  for (const n of r.evaluation.notes) io.stderr.write(`note: ${n}\n`);
+}

@@ -1,0 +1,166 @@
+// Collects one snapshot per cluster. A cluster's failure is data (its status and reason), never an
+// exception: one bad cluster can cost at most its own deadline, and never another cluster's snapshot.
+import pLimit from "p-limit";
+import type { ClusterSnapshot } from "../model/snapshot.js";
+import { emptySnapshot } from "../model/snapshot.js";
+import type { ClusterTarget } from "../sources/target.js";
+import { classify, ClusterScanError } from "./errors.js";
+import { KubeSession } from "./kube-session.js";
+import { normalizeNnc } from "./normalize/nnc.js";
+import { normalizeCnsConfig, normalizeCnsPod, normalizeDaemonSet, normalizeNode } from "./normalize/workloads.js";
+import type { RetryPolicy } from "./retry.js";
+
+export const NNC_GROUP = "acn.azure.com";
+export const NNC_VERSION = "v1alpha";
+export const NNC_PLURAL = "nodenetworkconfigs";
+export const CNS_NAMESPACE = "kube-system";
+export const CNS_SELECTOR = "k8s-app=azure-cns";
+
+export interface CollectOptions {
+  scanId: string;
+  /** Per request; client-node has none of its own. */
+  requestTimeoutMs?: number;
+  /** Whole cluster, retries included. */
+  clusterDeadlineMs?: number;
+  pageSize?: number;
+  retry?: RetryPolicy;
+  /** Cancels the whole fleet scan. */
+  signal?: AbortSignal;
+}
+
+export const COLLECT_DEFAULTS = { requestTimeoutMs: 15_000, clusterDeadlineMs: 90_000, pageSize: 500 };
+
+export async function collectCluster(target: ClusterTarget, opts: CollectOptions): Promise<ClusterSnapshot> {
+  const started = Date.now();
+  const snap = emptySnapshot(target.name, opts.scanId, { ...target.source }, new Date(started));
+  if (target.arm) snap.arm = target.arm;
+  if (target.notes) snap.notes.push(...target.notes);
+  const deadlineMs = opts.clusterDeadlineMs ?? COLLECT_DEFAULTS.clusterDeadlineMs;
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), deadlineMs);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal;
+  let session: KubeSession | undefined;
+  try {
+    const kc = await target.kubeConfig();
+    const server = kc.getCurrentCluster()?.server;
+    if (server) snap.source.server = server;
+    if (kc.getCurrentCluster()?.skipTLSVerify) {
+      snap.notes.push("insecure-skip-tls-verify is set in the kubeconfig: the API server's certificate is not verified");
+    }
+    session = await KubeSession.open(kc, {
+      requestTimeoutMs: opts.requestTimeoutMs ?? COLLECT_DEFAULTS.requestTimeoutMs,
+      deadline: started + deadlineMs,
+      signal,
+      ...(opts.retry ? { retry: opts.retry } : {}),
+    });
+    await collectInto(snap, session, opts.pageSize ?? COLLECT_DEFAULTS.pageSize);
+  } catch (e) {
+    const err = e instanceof ClusterScanError ? e : classify(e, "scanning");
+    snap.status = err.status;
+    snap.reason = err.message;
+    snap.nodes = [];
+    snap.nncs = [];
+    snap.cns = { daemonset: null, pods: [], config: null };
+  } finally {
+    clearTimeout(timer);
+    session?.close();
+    snap.durationMs = Date.now() - started;
+  }
+  return snap;
+}
+
+async function collectInto(snap: ClusterSnapshot, s: KubeSession, limit: number): Promise<void> {
+  // The NNC list answers first whether this is a CNS cluster at all.
+  let rawNncs: unknown[];
+  try {
+    rawNncs = await s.listAll(`listing NodeNetworkConfigs (${NNC_GROUP}/${NNC_VERSION}) in ${CNS_NAMESPACE}`, (cont, o) =>
+      s.custom.listNamespacedCustomObject(
+        { group: NNC_GROUP, version: NNC_VERSION, namespace: CNS_NAMESPACE, plural: NNC_PLURAL, limit, ...(cont ? { _continue: cont } : {}) },
+        o,
+      ) as Promise<{ items?: unknown[]; metadata?: { continue?: string } }>,
+    );
+  } catch (e) {
+    if (e instanceof ClusterScanError && e.httpStatus === 404) {
+      throw new ClusterScanError("not-cns", `the cluster serves no ${NNC_GROUP}/${NNC_VERSION} NodeNetworkConfig API: it does not run Azure CNI with CNS as IPAM`, 404);
+    }
+    throw e;
+  }
+
+  const [nodes, pods, ds, cm, pending, version] = await Promise.all([
+    s.listAll("listing Nodes", (cont, o) => s.core.listNode({ limit, ...(cont ? { _continue: cont } : {}) }, o)),
+    s.listAll(`listing azure-cns pods (${CNS_SELECTOR}) in ${CNS_NAMESPACE}`, (cont, o) =>
+      s.core.listNamespacedPod({ namespace: CNS_NAMESPACE, labelSelector: CNS_SELECTOR, limit, ...(cont ? { _continue: cont } : {}) }, o),
+    ),
+    s.callOptional(`reading DaemonSet ${CNS_NAMESPACE}/azure-cns`, (o) => s.apps.readNamespacedDaemonSet({ name: "azure-cns", namespace: CNS_NAMESPACE }, o)),
+    optional(snap, s.callOptional(`reading ConfigMap ${CNS_NAMESPACE}/cns-config`, (o) => s.core.readNamespacedConfigMap({ name: "cns-config", namespace: CNS_NAMESPACE }, o))),
+    optional(snap, s.listAll("listing Pending pods", (cont, o) => s.core.listPodForAllNamespaces({ fieldSelector: "status.phase=Pending", limit, ...(cont ? { _continue: cont } : {}) }, o))),
+    optional(snap, s.call("reading /version", (o) => s.version.getCode(o))),
+  ]);
+
+  for (const raw of rawNncs) {
+    const nnc = normalizeNnc(raw);
+    if (nnc) snap.nncs.push(nnc);
+    else snap.notes.push("an item of the NodeNetworkConfig list has no metadata.name and was skipped");
+  }
+  const pendingByNode = new Map<string, number>();
+  for (const p of pending ?? []) {
+    const node = p.spec?.nodeName;
+    if (node) pendingByNode.set(node, (pendingByNode.get(node) ?? 0) + 1);
+  }
+  for (const n of nodes) {
+    const node = normalizeNode(n);
+    if (!node) continue;
+    const count = pendingByNode.get(node.name);
+    if (count) node.pendingPods = count;
+    snap.nodes.push(node);
+  }
+  for (const p of pods) {
+    const pod = normalizeCnsPod(p);
+    if (pod) snap.cns.pods.push(pod);
+  }
+  snap.cns.daemonset = ds ? normalizeDaemonSet(ds) : null;
+  if (cm) {
+    const { config, note } = normalizeCnsConfig(cm);
+    snap.cns.config = config;
+    if (note) snap.notes.push(note);
+  } else if (cm === undefined && !snap.notes.some((n) => n.includes("cns-config"))) {
+    snap.notes.push(`ConfigMap ${CNS_NAMESPACE}/cns-config not found`);
+  }
+  if (version?.gitVersion) snap.kubernetesVersion = version.gitVersion;
+}
+
+/** Optional reads: a failure becomes a note instead of failing the cluster (auth and reachability still fail it). */
+async function optional<T>(snap: ClusterSnapshot, p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof ClusterScanError && e.status === "unreachable") throw e;
+    snap.notes.push((e as Error).message);
+    return undefined;
+  }
+}
+
+export interface FleetCollectOptions extends CollectOptions {
+  /** Clusters scanned at once. */
+  concurrency?: number;
+}
+
+/**
+ * Collects every target with bounded concurrency and hands each snapshot to `onSnapshot` as soon as it
+ * is ready (to be stored), so memory holds only the clusters in flight.
+ */
+export async function collectFleet(
+  targets: readonly ClusterTarget[],
+  opts: FleetCollectOptions,
+  onSnapshot: (s: ClusterSnapshot) => Promise<void> | void,
+): Promise<void> {
+  const limit = pLimit(Math.max(1, opts.concurrency ?? 16));
+  await Promise.all(
+    targets.map((t) =>
+      limit(async () => {
+        const snap = await collectCluster(t, opts);
+        await onSnapshot(snap);
+      }),
+    ),
+  );
+}

@@ -1,0 +1,125 @@
+// Every way a cluster scan can fail maps to one ScanStatus and a reason that names the failing call.
+import type { ScanStatus } from "../model/snapshot.js";
+
+/** A cluster-level scan failure with its classification. */
+export class ClusterScanError extends Error {
+  constructor(
+    readonly status: Exclude<ScanStatus, "ok">,
+    message: string,
+    readonly httpStatus?: number,
+  ) {
+    super(message);
+    this.name = "ClusterScanError";
+  }
+}
+
+/** Network-level error codes that mean "we never got an answer" (node-fetch and Node's TLS/socket codes). */
+const UNREACHABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EPIPE",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
+
+const TLS_CODE = /CERT|SELF_SIGNED|UNABLE_TO_|ERR_TLS|ERR_SSL|DEPTH_ZERO|HOSTNAME|ALTNAME/;
+
+export interface HttpLikeError {
+  code?: unknown;
+  body?: unknown;
+  headers?: Record<string, string>;
+  message?: string;
+  name?: string;
+  type?: string;
+  errno?: unknown;
+  cause?: unknown;
+}
+
+/** The HTTP status of a client-node ApiException, if it is one. */
+export function httpStatusOf(e: unknown): number | undefined {
+  const code = (e as HttpLikeError | null)?.code;
+  return typeof code === "number" && code >= 100 && code < 600 ? code : undefined;
+}
+
+/** The Kubernetes Status message from an ApiException body (client-node gives it as a JSON string). */
+export function statusMessageOf(e: unknown): string | undefined {
+  const body = (e as HttpLikeError | null)?.body;
+  let parsed: unknown = body;
+  if (typeof body === "string") {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return body.length > 0 ? body.slice(0, 200) : undefined;
+    }
+  }
+  const msg = (parsed as { message?: unknown } | null)?.message;
+  return typeof msg === "string" ? msg.slice(0, 300) : undefined;
+}
+
+export function statusReasonOf(e: unknown): string | undefined {
+  const body = (e as HttpLikeError | null)?.body;
+  try {
+    const parsed = typeof body === "string" ? JSON.parse(body) : body;
+    const r = (parsed as { reason?: unknown } | null)?.reason;
+    return typeof r === "string" ? r : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function systemCode(e: unknown): string | undefined {
+  let cur: unknown = e;
+  for (let i = 0; i < 4 && cur; i++) {
+    const c = cur as HttpLikeError;
+    if (typeof c.code === "string") return c.code;
+    if (typeof c.errno === "string") return c.errno;
+    cur = c.cause;
+  }
+  return undefined;
+}
+
+export function isAbortError(e: unknown): boolean {
+  const n = (e as HttpLikeError | null)?.name;
+  const t = (e as HttpLikeError | null)?.type;
+  return n === "AbortError" || n === "TimeoutError" || t === "aborted";
+}
+
+/** Maps anything thrown while doing `what` against a cluster to a classified error. */
+export function classify(e: unknown, what: string): ClusterScanError {
+  if (e instanceof ClusterScanError) return e;
+  const status = httpStatusOf(e);
+  if (status !== undefined) {
+    const detail = statusMessageOf(e);
+    const text = `${what}: HTTP ${status}${detail ? ` (${detail})` : ""}`;
+    if (status === 401) return new ClusterScanError("unauthorized", `${what}: 401 Unauthorized — the credentials were rejected or have expired`, status);
+    if (status === 403) return new ClusterScanError("unauthorized", `${what}: 403 Forbidden${detail ? ` (${detail})` : ""} — the identity lacks read access`, status);
+    return new ClusterScanError("error", text, status);
+  }
+  const code = systemCode(e);
+  const message = (e as HttpLikeError | null)?.message ?? String(e);
+  if (isAbortError(e)) return new ClusterScanError("unreachable", `${what}: no answer before the timeout`);
+  if (code && UNREACHABLE_CODES.has(code)) return new ClusterScanError("unreachable", `${what}: ${code}${peer(message)}`);
+  if (code && TLS_CODE.test(code)) return new ClusterScanError("unreachable", `${what}: TLS failure ${code} (${firstLine(message)})`);
+  if (e instanceof SyntaxError || /JSON|Unexpected token|Unexpected end/.test(message)) {
+    return new ClusterScanError("error", `${what}: the API server sent malformed JSON (${firstLine(message)})`);
+  }
+  if (/premature close|ERR_STREAM_PREMATURE_CLOSE|aborted|socket hang up/i.test(message) || code === "ERR_STREAM_PREMATURE_CLOSE") {
+    return new ClusterScanError("error", `${what}: the response was cut short (${firstLine(message)})`);
+  }
+  return new ClusterScanError("error", `${what}: ${firstLine(message)}`);
+}
+
+/** node-fetch repeats the whole URL in its message; the address it failed on is enough. */
+function peer(message: string): string {
+  const m = /(?:ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ECONNRESET)\s+(\S+)/.exec(message) ?? /getaddrinfo \S+ (\S+)/.exec(message);
+  return m ? ` (${m[1]})` : "";
+}
+
+function firstLine(s: string): string {
+  const line = s.split("\n", 1)[0] ?? "";
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}

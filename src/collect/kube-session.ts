@@ -1,0 +1,146 @@
+// One cluster's connection: its own KubeConfig (never a shared one whose context could switch users
+// under us), typed clients, a per-request timeout and the cluster deadline on every call, retries, and
+// a keep-alive agent (client-node 1.x opens a new TLS connection per request otherwise).
+import https from "node:https";
+import * as k8s from "@kubernetes/client-node";
+import { classify, ClusterScanError } from "./errors.js";
+import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "./retry.js";
+
+export interface SessionOptions {
+  requestTimeoutMs: number;
+  /** Epoch ms after which nothing more is attempted for this cluster. */
+  deadline: number;
+  retry?: RetryPolicy;
+  /** Aborts every request of the session (the cluster deadline, or a fleet-level cancel). */
+  signal: AbortSignal;
+}
+
+export interface ListPage<T> {
+  items?: T[];
+  metadata?: { _continue?: string; continue?: string };
+}
+
+/** How many times a list restarts after its continue token expired (410) before giving up. */
+const MAX_LIST_RESTARTS = 2;
+
+export class KubeSession {
+  readonly core: k8s.CoreV1Api;
+  readonly apps: k8s.AppsV1Api;
+  readonly custom: k8s.CustomObjectsApi;
+  readonly version: k8s.VersionApi;
+  private readonly callOptions: k8s.ConfigurationOptions;
+  /** Requests made, for diagnostics and tests. */
+  requests = 0;
+
+  private constructor(
+    readonly kubeConfig: k8s.KubeConfig,
+    private readonly opts: SessionOptions,
+    private readonly agent: https.Agent | undefined,
+  ) {
+    this.core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+    this.apps = kubeConfig.makeApiClient(k8s.AppsV1Api);
+    this.custom = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+    this.version = kubeConfig.makeApiClient(k8s.VersionApi);
+    const session = this;
+    this.callOptions = {
+      middlewareMergeStrategy: "append",
+      middleware: [
+        {
+          pre(ctx: k8s.RequestContext) {
+            session.requests++;
+            ctx.setSignal(AbortSignal.any([opts.signal, AbortSignal.timeout(opts.requestTimeoutMs)]));
+            if (session.agent) ctx.setAgent(session.agent);
+            return new k8s.Observable(Promise.resolve(ctx));
+          },
+          post(rsp: k8s.ResponseContext) {
+            return new k8s.Observable(Promise.resolve(rsp));
+          },
+        },
+      ],
+    };
+  }
+
+  static async open(kubeConfig: k8s.KubeConfig, opts: SessionOptions): Promise<KubeSession> {
+    const cluster = kubeConfig.getCurrentCluster();
+    if (!cluster) throw new ClusterScanError("error", "the kubeconfig context names no cluster");
+    let agent: https.Agent | undefined;
+    if (cluster.server.startsWith("https:") && !cluster.proxyUrl) {
+      const tls: https.RequestOptions = {};
+      try {
+        await kubeConfig.applyToHTTPSOptions(tls);
+      } catch (e) {
+        throw new ClusterScanError("unauthorized", `getting credentials for ${cluster.server}: ${(e as Error).message}`);
+      }
+      (tls.agent as https.Agent | undefined)?.destroy();
+      const agentOptions: https.AgentOptions = { keepAlive: true, maxSockets: 4 };
+      if (tls.ca) agentOptions.ca = tls.ca;
+      if (tls.cert) agentOptions.cert = tls.cert;
+      if (tls.key) agentOptions.key = tls.key;
+      if (tls.servername) agentOptions.servername = tls.servername;
+      if (cluster.skipTLSVerify) agentOptions.rejectUnauthorized = false;
+      agent = new https.Agent(agentOptions);
+    }
+    return new KubeSession(kubeConfig, opts, agent);
+  }
+
+  /** One API call with timeout, deadline, retries and classification of what went wrong. */
+  async call<T>(what: string, fn: (options: k8s.ConfigurationOptions) => Promise<T>): Promise<T> {
+    this.checkDeadline(what);
+    try {
+      return await withRetry(what, () => fn(this.callOptions), {
+        policy: this.opts.retry ?? DEFAULT_RETRY,
+        signal: this.opts.signal,
+        deadline: this.opts.deadline,
+      });
+    } catch (e) {
+      if (this.opts.signal.aborted) throw new ClusterScanError("unreachable", `${what}: the cluster deadline passed before it answered`);
+      throw classify(e, what);
+    }
+  }
+
+  /** Like `call`, but a 404 is an answer (the object or API does not exist). */
+  async callOptional<T>(what: string, fn: (options: k8s.ConfigurationOptions) => Promise<T>): Promise<T | undefined> {
+    try {
+      return await this.call(what, fn);
+    } catch (e) {
+      if (e instanceof ClusterScanError && e.httpStatus === 404) return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * Reads every page of a list. An expired continue token (410) restarts the list from the beginning,
+   * so the result is one consistent list, a bounded number of times.
+   */
+  async listAll<T>(what: string, page: (cont: string | undefined, options: k8s.ConfigurationOptions) => Promise<ListPage<T>>): Promise<T[]> {
+    for (let restart = 0; ; restart++) {
+      const items: T[] = [];
+      let cont: string | undefined;
+      try {
+        do {
+          const p = await this.call(what, (o) => page(cont, o));
+          if (p.items) for (const i of p.items) items.push(i);
+          cont = p.metadata?._continue ?? p.metadata?.continue ?? undefined;
+        } while (cont);
+        return items;
+      } catch (e) {
+        const expired = e instanceof ClusterScanError && e.httpStatus === 410;
+        if (!expired || restart >= MAX_LIST_RESTARTS) {
+          if (expired) throw new ClusterScanError("error", `${what}: the continue token expired (410) ${restart + 1} times; the list is changing faster than it can be read`, 410);
+          throw e;
+        }
+      }
+    }
+  }
+
+  close(): void {
+    this.agent?.destroy();
+  }
+
+  private checkDeadline(what: string): void {
+    if (this.opts.signal.aborted || Date.now() >= this.opts.deadline) {
+      throw new ClusterScanError("unreachable", `${what}: the cluster deadline passed`);
+    }
+  }
+}
+

@@ -1,0 +1,107 @@
+// Runs every rule over the fleet context and stamps identity and history on the results. Pure: the
+// store is read and written by evaluate/run.ts.
+import type { ClusterRow, EvaluationSummary, FleetEvaluation, SubnetUsage } from "../model/evaluation.js";
+import { EVALUATION_SCHEMA_VERSION } from "../model/evaluation.js";
+import { compareFindings, type Finding, findingId, severityRank } from "../model/finding.js";
+import { summarize } from "../model/snapshot.js";
+import type { Policy } from "../policy/policy.js";
+import { applyWaivers } from "../policy/waivers.js";
+import { RULES } from "../rules/catalogue.js";
+import { type ClusterView, clusterMode, type FleetContext } from "../rules/context.js";
+import { subnetUsage } from "../rules/analyses.js";
+import type { Rule } from "../rules/rule.js";
+
+export interface EvaluateInput {
+  scanId: string;
+  now: Date;
+  views: readonly ClusterView[];
+  previous?: FleetEvaluation | undefined;
+  history?: readonly EvaluationSummary[];
+  policy?: Policy;
+  rules?: readonly Rule[];
+}
+
+/** Analyses that produce report sections register here, keyed by section name. */
+export type SectionBuilder = (ctx: FleetContext) => unknown;
+
+export function buildContext(input: EvaluateInput): FleetContext {
+  const policy = input.policy ?? {};
+  const rules = input.rules ?? RULES;
+  const defaults = new Map(rules.map((r) => [r.meta.id, r.meta.thresholds ?? {}]));
+  const memo = new Map<string, unknown>();
+  return {
+    now: input.now,
+    scanId: input.scanId,
+    clusters: input.views,
+    policy,
+    previousFindings: new Map((input.previous?.findings ?? []).map((f) => [f.id, f])),
+    history: input.history ?? [],
+    threshold(rule, key) {
+      const v = policy.thresholds?.[rule]?.[key] ?? defaults.get(rule)?.[key];
+      if (v === undefined) throw new Error(`rule ${rule} has no threshold ${key}`);
+      return v;
+    },
+    memo<T>(key: string, compute: () => T): T {
+      if (!memo.has(key)) memo.set(key, compute());
+      return memo.get(key) as T;
+    },
+  };
+}
+
+export function evaluate(input: EvaluateInput): FleetEvaluation {
+  const ctx = buildContext(input);
+  const now = input.now.toISOString();
+  const notes: string[] = [];
+  const byId = new Map<string, Finding>();
+  for (const rule of input.rules ?? RULES) {
+    let results;
+    try {
+      results = [...rule.check(ctx)];
+    } catch (e) {
+      // One broken rule must not hide every other finding.
+      notes.push(`rule ${rule.meta.id} failed: ${(e as Error).message}`);
+      continue;
+    }
+    for (const r of results) {
+      const id = findingId(rule.meta.id, r);
+      const severity = ctx.policy.severity?.[rule.meta.id] ?? r.severity;
+      const prev = ctx.previousFindings.get(id);
+      const f: Finding = { ...r, severity, id, rule: rule.meta.id, firstSeen: prev?.firstSeen ?? now, lastSeen: now };
+      if (f.clusters) f.clusters = [...new Set(f.clusters)].sort();
+      const dup = byId.get(id);
+      if (!dup || severityRank(f.severity) > severityRank(dup.severity)) byId.set(id, f);
+    }
+  }
+  const findings = [...byId.values()];
+  applyWaivers(findings, ctx.policy, input.now);
+  findings.sort(compareFindings);
+
+  const resolved = (input.previous?.findings ?? []).filter((f) => !byId.has(f.id)).map((f) => ({ ...f, resolvedAt: now }));
+
+  let subnetRows: SubnetUsage[] = [];
+  try {
+    subnetRows = subnetUsage(ctx);
+  } catch (e) {
+    notes.push(`subnet accounting failed: ${(e as Error).message}`);
+  }
+
+  return {
+    schemaVersion: EVALUATION_SCHEMA_VERSION,
+    scanId: input.scanId,
+    generatedAt: now,
+    clusters: input.views.map(clusterRow).sort((a, b) => a.cluster.localeCompare(b.cluster)),
+    subnets: subnetRows,
+    findings,
+    resolved,
+    notes,
+  };
+}
+
+function clusterRow(v: ClusterView): ClusterRow {
+  const s = v.snapshot;
+  const { nodes, nncs, requestedIPs, assignedIPs } = summarize(s, "");
+  const row: ClusterRow = { cluster: v.name, status: v.latest.status, mode: clusterMode(s), nodes, nncs, requestedIPs, assignedIPs, takenAt: v.latest.takenAt };
+  if (v.latest.reason) row.reason = v.latest.reason;
+  if (s.takenAt !== v.latest.takenAt && s.status === "ok") row.dataFrom = s.takenAt;
+  return row;
+}

@@ -1,0 +1,153 @@
+// The HTTP API of CONTRACT.md as plain functions of (request) → response, independent of any server:
+// `fleet-audit serve` mounts them on node:http, the Azure Functions adapters on app.http.
+import { NotFoundError, UsageError } from "../errors.js";
+import type { FleetEvaluation } from "../model/evaluation.js";
+import { parseFilter, parseSince } from "../reports/filter.js";
+import { parseFormat, renderReport } from "../reports/render.js";
+import type { SnapshotStore } from "../store/store.js";
+import { renderDashboard } from "./dashboard.js";
+
+export interface ApiRequest {
+  method: string;
+  /** Path below the host, starting with /api/. */
+  path: string;
+  query: URLSearchParams;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface ApiDeps {
+  store: SnapshotStore;
+  now?: () => Date;
+}
+
+const SECURITY_HEADERS = {
+  "x-content-type-options": "nosniff",
+  "cache-control": "no-store",
+};
+
+export function json(status: number, body: unknown): ApiResponse {
+  return { status, headers: { "content-type": "application/json; charset=utf-8", ...SECURITY_HEADERS }, body: JSON.stringify(body) };
+}
+
+export function apiError(status: number, code: string, message: string): ApiResponse {
+  return json(status, { error: { code, message } });
+}
+
+/** Query parameters each route accepts; anything else is a 400, so typos do not silently match all. */
+const REPORT_PARAMS = new Set(["format", "cluster", "severity", "rule", "since", "code"]);
+const HISTORY_PARAMS = new Set(["since", "limit", "code"]);
+
+function checkParams(q: URLSearchParams, allowed: Set<string>): void {
+  for (const k of q.keys()) if (!allowed.has(k)) throw new UsageError(`unknown query parameter ${JSON.stringify(k.slice(0, 40))}`);
+  for (const k of allowed) if (q.getAll(k).length > 1) throw new UsageError(`query parameter ${k} given more than once`);
+}
+
+async function latestEvaluation(store: SnapshotStore): Promise<FleetEvaluation> {
+  const e = await store.getLatestEvaluation();
+  if (!e) throw new NotFoundError("no scan has been evaluated yet: run `fleet-audit scan` first");
+  return e;
+}
+
+export async function handleReport(req: ApiRequest, kind: string, deps: ApiDeps): Promise<ApiResponse> {
+  checkParams(req.query, REPORT_PARAMS);
+  const format = parseFormat(req.query.get("format") ?? "json");
+  if (format === "table") throw new UsageError("format table is for terminals; use json, csv, md or html");
+  const filter = parseFilter(
+    { cluster: req.query.get("cluster") ?? undefined, severity: req.query.get("severity") ?? undefined, rule: req.query.get("rule") ?? undefined, since: req.query.get("since") ?? undefined },
+    deps.now?.() ?? new Date(),
+  );
+  const evaluation = await latestEvaluation(deps.store);
+  if (filter.cluster !== undefined && !evaluation.clusters.some((c) => c.cluster === filter.cluster)) {
+    throw new NotFoundError(`unknown cluster ${JSON.stringify(filter.cluster.slice(0, 80))}`);
+  }
+  const r = renderReport(kind, evaluation, filter, format);
+  return { status: 200, headers: { "content-type": r.contentType, ...SECURITY_HEADERS }, body: r.body };
+}
+
+export async function handleClusters(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  checkParams(req.query, new Set(["code"]));
+  const latest = await deps.store.listLatest();
+  const clusters = latest
+    .map((e) => ({
+      cluster: e.cluster,
+      status: e.latest.status,
+      ...(e.latest.reason ? { reason: e.latest.reason } : {}),
+      lastScanAt: e.latest.takenAt,
+      lastOkAt: e.lastOk?.takenAt ?? null,
+      nodes: e.latest.nodes,
+      nncs: e.latest.nncs,
+    }))
+    .sort((a, b) => a.cluster.localeCompare(b.cluster));
+  return json(200, { clusters });
+}
+
+export async function handleHistory(req: ApiRequest, cluster: string, deps: ApiDeps): Promise<ApiResponse> {
+  checkParams(req.query, HISTORY_PARAMS);
+  const sinceRaw = req.query.get("since");
+  const limitRaw = req.query.get("limit");
+  let limit = 100;
+  if (limitRaw !== null) {
+    if (!/^\d{1,4}$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > 1000) throw new UsageError("limit must be an integer from 1 to 1000");
+    limit = Number(limitRaw);
+  }
+  const since = sinceRaw ? parseSince(sinceRaw, deps.now?.() ?? new Date()) : undefined;
+  const entry = await deps.store.getLatest(cluster);
+  if (!entry) throw new NotFoundError(`unknown cluster ${JSON.stringify(cluster.slice(0, 80))}`);
+  const history = await deps.store.listHistory(cluster, { limit, ...(since ? { since } : {}) });
+  return json(200, { cluster, history: history.map(({ ref: _ref, ...h }) => h) });
+}
+
+export async function handleHealth(deps: ApiDeps): Promise<ApiResponse> {
+  try {
+    await deps.store.ping();
+    return json(200, { status: "ok" });
+  } catch (e) {
+    return json(503, { status: "unavailable", error: { code: "store_unavailable", message: `the store does not answer: ${(e as Error).message.split("\n", 1)[0]}` } });
+  }
+}
+
+export async function handleDashboard(deps: ApiDeps): Promise<ApiResponse> {
+  const [evaluation, history] = await Promise.all([deps.store.getLatestEvaluation(), deps.store.listEvaluations({ limit: 200 })]);
+  return {
+    status: 200,
+    headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:", ...SECURITY_HEADERS },
+    body: renderDashboard(evaluation, history),
+  };
+}
+
+/** Routes one request; every error becomes the JSON error shape of CONTRACT.md. */
+export async function route(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  try {
+    if (req.method !== "GET" && req.method !== "HEAD") return apiError(405, "method_not_allowed", `${req.method} is not supported; the API is read-only`);
+    const parts = req.path.split("/").filter((p) => p !== "");
+    if (parts[0] !== "api") return apiError(404, "not_found", "no such route");
+    const seg = parts.slice(1).map((p) => decodeSegment(p));
+    if (seg.length === 1 && seg[0] === "health") return await handleHealth(deps);
+    if (seg.length === 1 && seg[0] === "dashboard") return await handleDashboard(deps);
+    if (seg.length === 2 && seg[0] === "reports") return await handleReport(req, seg[1]!, deps);
+    if (seg.length === 1 && seg[0] === "clusters") return await handleClusters(req, deps);
+    if (seg.length === 3 && seg[0] === "clusters" && seg[2] === "history") return await handleHistory(req, seg[1]!, deps);
+    return apiError(404, "not_found", "no such route");
+  } catch (e) {
+    return errorResponse(e);
+  }
+}
+
+export function errorResponse(e: unknown): ApiResponse {
+  if (e instanceof UsageError) return apiError(400, "bad_request", e.message);
+  if (e instanceof NotFoundError) return apiError(404, "not_found", e.message);
+  return apiError(500, "internal", "internal error");
+}
+
+function decodeSegment(p: string): string {
+  try {
+    return decodeURIComponent(p);
+  } catch {
+    throw new UsageError("malformed percent-encoding in the path");
+  }
+}

@@ -1,0 +1,54 @@
+// Report filters, validated once for the CLI and HTTP alike. Values are matched in memory against the
+// evaluation document; they never become query text.
+import { UsageError } from "../errors.js";
+import { isSeverity, type Severity, severityRank } from "../model/finding.js";
+
+export interface ReportFilter {
+  cluster?: string;
+  /** At or above this severity. */
+  severity?: Severity;
+  rule?: string;
+  since?: Date;
+}
+
+const DURATION = /^(\d{1,6})([mhdw])$/;
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+
+/** `since` as an ISO time or a duration back from now (30m, 24h, 7d, 2w). */
+export function parseSince(v: string, now = new Date()): Date {
+  const m = DURATION.exec(v);
+  if (m) return new Date(now.getTime() - Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]);
+  if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v)) {
+    const t = Date.parse(v);
+    if (!Number.isNaN(t)) return new Date(t);
+  }
+  throw new UsageError(`since must be an ISO time (2026-11-28T04:00:00Z) or a duration like 24h or 7d, not ${JSON.stringify(v.slice(0, 60))}`);
+}
+
+export function parseFilter(raw: { cluster?: string | undefined; severity?: string | undefined; rule?: string | undefined; since?: string | undefined }, now = new Date()): ReportFilter {
+  const f: ReportFilter = {};
+  if (raw.cluster !== undefined && raw.cluster !== "") {
+    if (raw.cluster.length > 1024) throw new UsageError("cluster must be at most 1024 characters");
+    f.cluster = raw.cluster;
+  }
+  if (raw.severity !== undefined && raw.severity !== "") {
+    if (!isSeverity(raw.severity)) throw new UsageError(`severity must be one of info, warning, critical, not ${JSON.stringify(raw.severity.slice(0, 40))}`);
+    f.severity = raw.severity;
+  }
+  if (raw.rule !== undefined && raw.rule !== "") {
+    const r = raw.rule.toUpperCase();
+    if (!/^(IPX|NNC|CNS|DRF|SCN)\d{3}$/.test(r)) throw new UsageError(`rule must be a rule ID such as IPX001, not ${JSON.stringify(raw.rule.slice(0, 40))}`);
+    f.rule = r;
+  }
+  if (raw.since !== undefined && raw.since !== "") f.since = parseSince(raw.since, now);
+  return f;
+}
+
+export function matchesCluster(f: ReportFilter, cluster: string, clusters?: readonly string[]): boolean {
+  if (f.cluster === undefined) return true;
+  return cluster === f.cluster || (clusters?.includes(f.cluster) ?? false);
+}
+
+export function meetsSeverity(f: ReportFilter, s: Severity): boolean {
+  return f.severity === undefined || severityRank(s) >= severityRank(f.severity);
+}

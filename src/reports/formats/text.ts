@@ -1,0 +1,103 @@
+// Text renderings of report tables: a kubectl-style table for terminals (colour only when asked),
+// CSV that spreadsheets cannot execute, and Markdown.
+import Table from "cli-table3";
+import pc from "picocolors";
+import type { Cell, Column, TableSection } from "../report.js";
+
+function show(c: Column, v: Cell): string {
+  if (c.format) return c.format(v);
+  if (v === null || v === undefined) return "";
+  return String(v);
+}
+
+const SEVERITY_COLOUR: Record<string, (s: string) => string> = {
+  critical: pc.red,
+  warning: pc.yellow,
+  info: pc.cyan,
+  waived: pc.dim,
+};
+
+const PLAIN_CHARS = {
+  top: "", "top-mid": "", "top-left": "", "top-right": "", bottom: "", "bottom-mid": "", "bottom-left": "", "bottom-right": "",
+  left: "", "left-mid": "", mid: "", "mid-mid": "", right: "", "right-mid": "", middle: "   ",
+};
+
+export interface TextOptions {
+  color: boolean;
+  /** Terminal width; long columns wrap to fit. */
+  width?: number;
+}
+
+export function renderTable(sections: TableSection[], opts: TextOptions): string {
+  const out: string[] = [];
+  for (const s of sections) {
+    out.push(opts.color ? pc.bold(s.title) : s.title);
+    if (s.rows.length === 0) {
+      out.push(`  ${s.empty ?? "(none)"}`, "");
+      continue;
+    }
+    const t = new Table({
+      head: s.columns.map((c) => (opts.color ? pc.bold(c.title) : c.title)),
+      chars: PLAIN_CHARS,
+      style: { head: [], border: [], "padding-left": 0, "padding-right": 0 },
+      colAligns: s.columns.map((c) => c.align ?? "left"),
+      ...(opts.width ? { colWidths: fitWidths(s, opts.width), wordWrap: true, wrapOnWordBoundary: true } : {}),
+    });
+    s.rows.forEach((row, i) => {
+      const sev = s.rowSeverity?.[i];
+      const paint = opts.color && sev ? SEVERITY_COLOUR[sev] : undefined;
+      t.push(s.columns.map((c, j) => {
+        const text = show(c, row[c.key]);
+        return paint && j === 0 ? paint(text) : text;
+      }));
+    });
+    out.push(t.toString(), "");
+  }
+  return out.join("\n");
+}
+
+/** Gives every column its natural width and lets the widest (the message) absorb what is left. */
+function fitWidths(s: TableSection, width: number): Array<number | null> {
+  const natural = s.columns.map((c) => Math.max(c.title.length, ...s.rows.map((r) => show(c, r[c.key]).length)) + 3);
+  const total = natural.reduce((a, b) => a + b, 0);
+  if (total <= width) return natural;
+  const widest = natural.indexOf(Math.max(...natural));
+  const rest = total - natural[widest]!;
+  natural[widest] = Math.max(20, width - rest);
+  return natural;
+}
+
+/** Cells a spreadsheet would run as a formula get a leading apostrophe (OWASP CSV injection). */
+export function csvCell(v: string): string {
+  const safe = /^[=+\-@\t\r]/.test(v) && !/^-?\d+(\.\d+)?$/.test(v) ? `'${v}` : v;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+export function renderCsv(sections: TableSection[]): string {
+  const blocks = sections.map((s) => {
+    const lines = [s.columns.map((c) => csvCell(c.title.toLowerCase().replace(/ /g, "_"))).join(",")];
+    for (const r of s.rows) lines.push(s.columns.map((c) => csvCell(typeof r[c.key] === "number" ? String(r[c.key]) : show(c, r[c.key]))).join(","));
+    return lines.join("\r\n");
+  });
+  return `${blocks.join("\r\n\r\n")}\r\n`;
+}
+
+function mdCell(v: string): string {
+  return v.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+export function renderMarkdown(title: string, sections: TableSection[]): string {
+  const out = [`# ${mdCell(title)}`, ""];
+  for (const s of sections) {
+    out.push(`## ${mdCell(s.title)}`, "");
+    if (s.rows.length === 0) {
+      out.push(s.empty ?? "(none)", "");
+      continue;
+    }
+    out.push(`| ${s.columns.map((c) => mdCell(c.title)).join(" | ")} |`);
+    out.push(`| ${s.columns.map((c) => (c.align === "right" ? "---:" : "---")).join(" | ")} |`);
+    for (const r of s.rows) out.push(`| ${s.columns.map((c) => mdCell(show(c, r[c.key]))).join(" | ")} |`);
+    out.push("");
+  }
+  return out.join("\n");
+}

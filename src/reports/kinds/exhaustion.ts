@@ -1,0 +1,72 @@
+// CONTRACT.md `exhaustion`: pod subnets (shared ones aggregated) and per-cluster allocation.
+import type { ClusterRow, SubnetUsage } from "../../model/evaluation.js";
+import { matchesCluster } from "../filter.js";
+import { pct, type ReportKind } from "../report.js";
+
+export interface ExhaustionDocument {
+  generatedAt: string;
+  scanId: string;
+  subnets: Array<Pick<SubnetUsage, "cidr" | "mode" | "clusters" | "capacity" | "used" | "utilization" | "forecastExhaustionAt"> & Partial<SubnetUsage>>;
+  clusters: Array<Pick<ClusterRow, "cluster" | "status" | "mode" | "nodes" | "nncs" | "requestedIPs" | "assignedIPs"> & Partial<ClusterRow>>;
+}
+
+export const exhaustionReport: ReportKind<ExhaustionDocument> = {
+  name: "exhaustion",
+  title: "IP exhaustion",
+  build(e, f) {
+    return {
+      generatedAt: e.generatedAt,
+      scanId: e.scanId,
+      subnets: e.subnets.filter((s) => f.cluster === undefined || s.clusters.includes(f.cluster)).map((s) => ({ ...s })),
+      clusters: e.clusters.filter((c) => matchesCluster(f, c.cluster)).map((c) => ({ ...c })),
+    };
+  },
+  tables(doc) {
+    return [
+      {
+        title: "Pod subnets",
+        columns: [
+          { key: "cidr", title: "SUBNET" },
+          { key: "mode", title: "MODE" },
+          { key: "clusters", title: "CLUSTERS" },
+          { key: "used", title: "USED", align: "right" },
+          { key: "capacity", title: "CAPACITY", align: "right" },
+          { key: "utilization", title: "UTIL", align: "right", format: pct },
+          { key: "forecast", title: "FULL BY" },
+        ],
+        rows: doc.subnets.map((s) => ({
+          // Overlay "subnet names" are generated routing-domain ids: noise in a table.
+          cidr: s.name && s.mode !== "overlay" ? `${s.cidr} (${s.name})` : s.cidr,
+          mode: s.mode,
+          clusters: s.clusters.join(", "),
+          used: s.used,
+          capacity: s.capacity,
+          utilization: s.utilization,
+          forecast: s.forecastExhaustionAt ?? shortNote(s.forecastNote),
+        })),
+        rowSeverity: doc.subnets.map((s) => (s.utilization >= 0.95 ? "critical" : s.utilization >= 0.8 ? "warning" : undefined)),
+        empty: "No pod subnets seen.",
+      },
+      {
+        title: "Clusters",
+        columns: [
+          { key: "cluster", title: "CLUSTER" },
+          { key: "status", title: "STATUS" },
+          { key: "mode", title: "MODE" },
+          { key: "nodes", title: "NODES", align: "right" },
+          { key: "nncs", title: "NNCS", align: "right" },
+          { key: "requestedIPs", title: "REQUESTED", align: "right" },
+          { key: "assignedIPs", title: "ASSIGNED", align: "right" },
+        ],
+        rows: doc.clusters.map((c) => ({ ...c, mode: c.mode ?? "-" })),
+        rowSeverity: doc.clusters.map((c) => (c.status === "ok" || c.status === "not-cns" ? undefined : "critical")),
+        empty: "No clusters scanned yet.",
+      },
+    ];
+  },
+};
+
+/** The first clause of a forecast note ("not enough history: 1 point(s) …" → "not enough history"). */
+function shortNote(note: string | undefined): string {
+  return note ? (note.split(/[:;(]/, 1)[0] ?? note).trim() : "";
+}

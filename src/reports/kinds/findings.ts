@@ -1,0 +1,62 @@
+// CONTRACT.md `findings`: the current findings, most severe first.
+import type { Finding } from "../../model/finding.js";
+import { matchesCluster, meetsSeverity } from "../filter.js";
+import type { ReportKind } from "../report.js";
+
+export interface FindingsDocument {
+  generatedAt: string;
+  scanId: string;
+  findings: Array<Pick<Finding, "rule" | "severity" | "cluster" | "resource" | "message" | "firstSeen" | "lastSeen"> & Partial<Pick<Finding, "clusters" | "waived" | "id" | "data">>>;
+}
+
+export const findingsReport: ReportKind<FindingsDocument> = {
+  name: "findings",
+  title: "Findings",
+  build(e, f) {
+    const since = f.since?.toISOString();
+    const findings = e.findings
+      .filter((x) => matchesCluster(f, x.cluster, x.clusters) && meetsSeverity(f, x.severity) && (!f.rule || x.rule === f.rule) && (!since || x.lastSeen >= since))
+      .map((x) => {
+        const out: FindingsDocument["findings"][number] = {
+          rule: x.rule,
+          severity: x.severity,
+          cluster: x.cluster,
+          resource: x.resource,
+          message: x.message,
+          firstSeen: x.firstSeen,
+          lastSeen: x.lastSeen,
+          id: x.id,
+        };
+        if (x.clusters) out.clusters = x.clusters;
+        if (x.waived) out.waived = x.waived;
+        if (x.data) out.data = x.data;
+        return out;
+      });
+    return { generatedAt: e.generatedAt, scanId: e.scanId, findings };
+  },
+  tables(doc) {
+    return [
+      {
+        title: `Findings (${doc.findings.length})`,
+        columns: [
+          { key: "severity", title: "SEVERITY" },
+          { key: "rule", title: "RULE" },
+          { key: "cluster", title: "CLUSTER" },
+          { key: "resource", title: "RESOURCE" },
+          { key: "message", title: "MESSAGE" },
+          { key: "firstSeen", title: "FIRST SEEN" },
+        ],
+        rows: doc.findings.map((f) => ({
+          severity: f.waived ? `${f.severity} (waived)` : f.severity,
+          rule: f.rule,
+          cluster: f.clusters && f.clusters.length > 1 ? f.clusters.join(", ") : f.cluster,
+          resource: f.resource,
+          message: f.message,
+          firstSeen: f.firstSeen,
+        })),
+        rowSeverity: doc.findings.map((f) => (f.waived ? "waived" : f.severity)),
+        empty: "No findings.",
+      },
+    ];
+  },
+};

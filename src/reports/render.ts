@@ -1,0 +1,43 @@
+// Turns a report document into the bytes of one format. Shared by the CLI and the HTTP handlers.
+import { UsageError } from "../errors.js";
+import type { FleetEvaluation } from "../model/evaluation.js";
+import { reportKind } from "./catalogue.js";
+import type { ReportFilter } from "./filter.js";
+import { renderCsv, renderMarkdown, renderTable } from "./formats/text.js";
+
+export const FORMATS = ["table", "json", "csv", "md", "html", "sarif"] as const;
+export type Format = (typeof FORMATS)[number];
+
+export function parseFormat(v: string): Format {
+  if ((FORMATS as readonly string[]).includes(v)) return v as Format;
+  throw new UsageError(`format must be one of ${FORMATS.join(", ")}, not ${JSON.stringify(v.slice(0, 40))}`);
+}
+
+export interface Rendered {
+  contentType: string;
+  body: string;
+  /** The JSON document behind the text (for --fail-on and tests). */
+  doc: unknown;
+}
+
+export interface RenderOptions {
+  color?: boolean;
+  width?: number;
+}
+
+export function renderReport(kindName: string, evaluation: FleetEvaluation, filter: ReportFilter, format: Format, opts: RenderOptions = {}): Rendered {
+  const kind = reportKind(kindName);
+  const doc = kind.build(evaluation, filter);
+  switch (format) {
+    case "json":
+      return { contentType: "application/json; charset=utf-8", body: `${JSON.stringify(doc, null, 2)}\n`, doc };
+    case "table":
+      return { contentType: "text/plain; charset=utf-8", body: renderTable(kind.tables(doc), { color: opts.color ?? false, ...(opts.width ? { width: opts.width } : {}) }), doc };
+    case "csv":
+      return { contentType: "text/csv; charset=utf-8", body: renderCsv(kind.tables(doc)), doc };
+    case "md":
+      return { contentType: "text/markdown; charset=utf-8", body: renderMarkdown(`${kind.title} — ${evaluation.generatedAt}`, kind.tables(doc)), doc };
+    default:
+      throw new UsageError(`format ${format} is not available for the ${kindName} report yet`);
+  }
+}

@@ -1,0 +1,34 @@
+// A report kind builds a JSON document from a stored evaluation and describes it as tables; every
+// text format (table, csv, md, html) renders those tables, so a new kind gets every format at once.
+import type { FleetEvaluation } from "../model/evaluation.js";
+import type { ReportFilter } from "./filter.js";
+
+export type Cell = string | number | boolean | null | undefined;
+
+export interface Column {
+  key: string;
+  title: string;
+  align?: "left" | "right";
+  /** How a value shows in text formats (the JSON keeps the raw value). */
+  format?: (v: Cell) => string;
+}
+
+export interface TableSection {
+  title: string;
+  columns: Column[];
+  rows: Array<Record<string, Cell>>;
+  /** Severity of each row, for colour in terminals. */
+  rowSeverity?: Array<string | undefined>;
+  empty?: string;
+}
+
+export interface ReportKind<D = unknown> {
+  name: string;
+  title: string;
+  build(evaluation: FleetEvaluation, filter: ReportFilter): D;
+  tables(doc: D): TableSection[];
+}
+
+export function pct(v: Cell): string {
+  return typeof v === "number" ? `${(v * 100).toFixed(1)}%` : "";
+}

@@ -1,0 +1,43 @@
+// Analyses that rules and report sections share, computed once per evaluation through ctx.memo.
+import { type Forecast, forecastExhaustion, usageSeries } from "../analysis/forecast.js";
+import { assessHeadroom, type Headroom } from "../analysis/headroom.js";
+import { accountSubnets, type SubnetAccount, type SubnetAccounting, toSubnetUsage } from "../analysis/subnets.js";
+import type { SubnetUsage } from "../model/evaluation.js";
+import { clustersWithData, type FleetContext } from "./context.js";
+
+/** Address accounting over every cluster with data (shared subnets aggregated). */
+export function subnetAccounting(ctx: FleetContext): SubnetAccounting {
+  return ctx.memo("subnet-accounting", () => accountSubnets([...clustersWithData(ctx)].map((c) => c.snapshot)));
+}
+
+/** Forecast for one subnet from the evaluation history plus the current value. */
+export function subnetForecast(ctx: FleetContext, s: SubnetAccount): Forecast {
+  return ctx.memo(`forecast:${s.key}`, () => {
+    const series = usageSeries(ctx.history, s.key);
+    series.push({ at: ctx.now, used: s.used });
+    return forecastExhaustion(series, s.capacity, { now: ctx.now });
+  });
+}
+
+/** IPX003 headroom from ARM agent pools; `unknown` when ARM data is missing. */
+export function subnetHeadroom(ctx: FleetContext, s: SubnetAccount): Headroom {
+  return ctx.memo(`headroom:${s.key}`, () => {
+    const clusters = s.clusters.map((name) => {
+      const v = ctx.clusters.find((c) => c.name === name);
+      const maxIPCount = v?.snapshot.nncs.find((n) => n.scaler)?.scaler?.maxIPCount;
+      return { cluster: name, ...(v?.snapshot.arm ? { arm: v.snapshot.arm } : {}), ...(maxIPCount ? { maxIPCount } : {}) };
+    });
+    return assessHeadroom(s, clusters);
+  });
+}
+
+export function subnetUsage(ctx: FleetContext): SubnetUsage[] {
+  return subnetAccounting(ctx).subnets.map((s) => {
+    const f = subnetForecast(ctx, s);
+    const h = subnetHeadroom(ctx, s);
+    return toSubnetUsage(s, {
+      forecast: { exhaustionAt: f.exhaustionAt, ...(f.note ? { note: f.note } : {}) },
+      headroom: { projectedAtMax: h.status === "unknown" ? null : h.projectedAtMax, note: h.note },
+    });
+  });
+}

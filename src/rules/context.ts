@@ -1,0 +1,68 @@
+// What rules see: for each cluster its newest scan outcome and the data to judge (the newest good
+// snapshot), the snapshot before it, thresholds from the policy, and shared analyses computed once.
+import type { EvaluationSummary } from "../model/evaluation.js";
+import type { Finding } from "../model/finding.js";
+import type { ClusterSnapshot, IpamMode, NodeInfo, Nnc, SnapshotSummary } from "../model/snapshot.js";
+import { ncMode } from "../analysis/subnets.js";
+import type { Policy } from "../policy/policy.js";
+
+export interface ClusterView {
+  name: string;
+  /** Outcome of the cluster's newest scan. */
+  latest: SnapshotSummary;
+  /** The data to judge: the newest snapshot if it is ok, else the newest ok one, else the failed newest. */
+  snapshot: ClusterSnapshot;
+  /** The ok snapshot taken before `snapshot`, for rules about change. */
+  previous?: ClusterSnapshot;
+}
+
+export interface FleetContext {
+  now: Date;
+  scanId: string;
+  clusters: readonly ClusterView[];
+  policy: Policy;
+  /** Findings of the previous evaluation by id (for persistence, e.g. NNC003 escalation). */
+  previousFindings: ReadonlyMap<string, Finding>;
+  /** Evaluation summaries, newest first (trends, forecasts). */
+  history: readonly EvaluationSummary[];
+  /** Threshold `key` of `rule`: the policy's value, else the rule's default. */
+  threshold(rule: string, key: string): number;
+  /** Computes an analysis once per evaluation and shares it among rules. */
+  memo<T>(key: string, compute: () => T): T;
+}
+
+/** Clusters whose data can be judged (a good snapshot exists). */
+export function* clustersWithData(ctx: FleetContext): Iterable<ClusterView> {
+  for (const c of ctx.clusters) if (c.snapshot.status === "ok") yield c;
+}
+
+/** A cluster runs CNS as IPAM when it has NNCs or the azure-cns DaemonSet. */
+export function isCnsManaged(s: ClusterSnapshot): boolean {
+  return s.status === "ok" && (s.nncs.length > 0 || s.cns.daemonset !== null);
+}
+
+/** Mode of a cluster from its NCs: the most common NC type. */
+export function clusterMode(s: ClusterSnapshot): IpamMode | null {
+  const counts = new Map<IpamMode, number>();
+  for (const n of s.nncs) for (const nc of n.networkContainers) {
+    const m = ncMode(nc);
+    counts.set(m, (counts.get(m) ?? 0) + 1);
+  }
+  let best: IpamMode | null = null;
+  let bestCount = 0;
+  for (const [m, c] of counts) if (c > bestCount) [best, bestCount] = [m, c];
+  return best;
+}
+
+
+export function nodesByName(s: ClusterSnapshot): Map<string, NodeInfo> {
+  return new Map(s.nodes.map((n) => [n.name, n]));
+}
+
+export function nncsByName(s: ClusterSnapshot): Map<string, Nnc> {
+  return new Map(s.nncs.map((n) => [n.name, n]));
+}
+
+export function isVirtualNode(n: NodeInfo): boolean {
+  return n.labels.type === "virtual-kubelet";
+}

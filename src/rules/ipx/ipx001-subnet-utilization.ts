@@ -1,0 +1,35 @@
+import { resource } from "../../model/finding.js";
+import { subnetAccounting } from "../analyses.js";
+import { defineRule } from "../rule.js";
+
+export default defineRule(
+  {
+    id: "IPX001",
+    title: "Pod subnet utilisation",
+    family: "IPX",
+    severity: "warning",
+    description: "Unique addresses held by all NCs on one pod subnet, across every cluster that shares it, over its usable capacity (VNet subnet size − 5; overlay: the pod CIDR).",
+    remediation: "Add address space before it runs out: a larger or additional pod subnet for new node pools, a lower maxPods on static-block pools, or expanding the overlay pod CIDR to a superset.",
+    reference: "DOMAIN.md §6",
+    thresholds: { warningPercent: 80, criticalPercent: 95 },
+  },
+  function* (ctx) {
+    const warn = ctx.threshold("IPX001", "warningPercent") / 100;
+    const crit = ctx.threshold("IPX001", "criticalPercent") / 100;
+    for (const s of subnetAccounting(ctx).subnets) {
+      if (s.utilization < warn) continue;
+      const free = Math.max(0, s.capacity - s.used);
+      const shared = s.clusters.length > 1 ? ` shared by ${s.clusters.length} clusters (${s.clusters.join(", ")})` : "";
+      const what = s.mode === "overlay" ? "overlay pod CIDR" : "pod subnet";
+      yield {
+        severity: s.utilization >= crit ? "critical" : "warning",
+        cluster: s.clusters[0] ?? "",
+        ...(s.clusters.length > 1 ? { clusters: s.clusters } : {}),
+        resource: resource("subnet", s.cidr),
+        discriminator: s.key,
+        message: `${what} ${s.cidr}${s.name ? ` (${s.name})` : ""}${shared} is ${(s.utilization * 100).toFixed(1)}% used: ${s.used} of ${s.capacity} usable addresses, ${free} left.`,
+        data: { used: s.used, capacity: s.capacity, utilization: Number(s.utilization.toFixed(4)), mode: s.mode },
+      };
+    }
+  },
+);

@@ -1,0 +1,35 @@
+// A rule is metadata plus a pure function over the fleet context. The catalogue (RULES.md) is the
+// source of the IDs; docs, SARIF and the dashboard read the metadata from here.
+import type { RuleResult, Severity } from "../model/finding.js";
+import type { FleetContext } from "./context.js";
+
+export type RuleFamily = "IPX" | "NNC" | "CNS" | "DRF" | "SCN";
+
+export interface RuleMeta {
+  /** Stable ID from RULES.md; never reused for another meaning. */
+  id: string;
+  title: string;
+  family: RuleFamily;
+  /** Default severity; a result may raise or lower it (e.g. warning → critical past a threshold). */
+  severity: Severity;
+  /** What it detects, one sentence. */
+  description: string;
+  /** What to do about it, one or two sentences. */
+  remediation: string;
+  /** DOMAIN.md section behind it. */
+  reference?: string;
+  /** Default thresholds; a policy file can override each key. */
+  thresholds?: Record<string, number>;
+}
+
+export interface Rule {
+  meta: RuleMeta;
+  check(ctx: FleetContext): Iterable<RuleResult>;
+}
+
+export function defineRule(meta: RuleMeta, check: (ctx: FleetContext) => Iterable<RuleResult>): Rule {
+  if (!/^(IPX|NNC|CNS|DRF|SCN)\d{3}$/.test(meta.id) || !meta.id.startsWith(meta.family)) {
+    throw new Error(`rule id ${meta.id} does not fit family ${meta.family}`);
+  }
+  return { meta, check };
+}

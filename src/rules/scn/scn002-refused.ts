@@ -1,0 +1,25 @@
+import { resource } from "../../model/finding.js";
+import { defineRule } from "../rule.js";
+
+export default defineRule(
+  {
+    id: "SCN002",
+    title: "Cluster refused the auditor",
+    family: "SCN",
+    severity: "critical",
+    description: "The API server answered 401 or 403: the auditor's credentials were rejected, expired, or lack read access.",
+    remediation: "Renew the credentials, or grant the auditor identity read access (AKS RBAC Reader, or a ClusterRoleBinding to view NNCs, nodes, pods, DaemonSets and ConfigMaps).",
+    reference: "RULES.md SCN",
+  },
+  function* (ctx) {
+    for (const c of ctx.clusters) {
+      if (c.latest.status !== "unauthorized") continue;
+      yield {
+        severity: "critical",
+        cluster: c.name,
+        resource: resource("cluster", c.name),
+        message: `the API server refused the auditor: ${c.latest.reason ?? "401/403"}.`,
+      };
+    }
+  },
+);

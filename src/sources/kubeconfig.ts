@@ -1,0 +1,89 @@
+// Discovery from a kubeconfig: one cluster per context (all of them unless some are named).
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import path from "node:path";
+import { KubeConfig } from "@kubernetes/client-node";
+import { UsageError } from "../errors.js";
+import type { ClusterTarget } from "./target.js";
+
+/** KUBECONFIG may list several files (merged, first wins), as kubectl does. */
+export function defaultKubeconfigPaths(env: NodeJS.ProcessEnv = process.env): string[] {
+  const fromEnv = env.KUBECONFIG?.split(path.delimiter).filter((p) => p.length > 0);
+  if (fromEnv && fromEnv.length > 0) return fromEnv;
+  return [path.join(env.HOME ?? homedir(), ".kube", "config")];
+}
+
+export function loadKubeconfig(files: string[]): KubeConfig {
+  const merged = new KubeConfig();
+  let loaded = 0;
+  for (const file of files) {
+    if (!existsSync(file)) {
+      if (files.length === 1) throw new UsageError(`kubeconfig not found: ${file}`);
+      continue;
+    }
+    const kc = new KubeConfig();
+    try {
+      kc.loadFromString(readFileSync(file, "utf8"), { onInvalidEntry: "throw" });
+      kc.makePathsAbsolute(path.dirname(file));
+    } catch (e) {
+      throw new UsageError(`malformed kubeconfig ${file}: ${firstLine((e as Error).message)}`);
+    }
+    if (loaded === 0) merged.loadFromOptions({ clusters: kc.clusters, users: kc.users, contexts: kc.contexts, currentContext: kc.currentContext });
+    else merged.mergeConfig(kc, true);
+    loaded++;
+  }
+  if (loaded === 0) throw new UsageError(`kubeconfig not found: ${files.join(path.delimiter)}`);
+  for (const ctx of merged.contexts) {
+    if (!merged.getCluster(ctx.cluster)) throw new UsageError(`malformed kubeconfig: context ${JSON.stringify(ctx.name)} names cluster ${JSON.stringify(ctx.cluster)}, which is not defined`);
+    if (ctx.user && !merged.getUser(ctx.user)) throw new UsageError(`malformed kubeconfig: context ${JSON.stringify(ctx.name)} names user ${JSON.stringify(ctx.user)}, which is not defined`);
+  }
+  return merged;
+}
+
+/** A KubeConfig holding only one context, so no client can ever switch to another context's user. */
+export function singleContext(base: KubeConfig, contextName: string): KubeConfig {
+  const ctx = base.getContextObject(contextName);
+  if (!ctx) throw new UsageError(`unknown context ${JSON.stringify(contextName)}`);
+  const cluster = base.getCluster(ctx.cluster);
+  const user = base.getUser(ctx.user);
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: cluster ? [cluster] : [],
+    users: user ? [user] : [],
+    contexts: [ctx],
+    currentContext: ctx.name,
+  });
+  return kc;
+}
+
+export interface KubeconfigDiscovery {
+  files?: string[];
+  /** Context names to scan; empty or absent = every context. */
+  contexts?: string[];
+}
+
+export function discoverFromKubeconfig(opts: KubeconfigDiscovery = {}): ClusterTarget[] {
+  const files = opts.files && opts.files.length > 0 ? opts.files : defaultKubeconfigPaths();
+  const base = loadKubeconfig(files);
+  const known = base.getContexts().map((c) => c.name);
+  if (known.length === 0) throw new UsageError(`kubeconfig ${files.join(path.delimiter)} has no contexts`);
+  const wanted = opts.contexts && opts.contexts.length > 0 ? opts.contexts : known;
+  for (const name of wanted) {
+    if (!known.includes(name)) {
+      const list = known.length > 10 ? `${known.slice(0, 10).join(", ")}, …` : known.join(", ");
+      throw new UsageError(`unknown context ${JSON.stringify(name)} in ${files.join(path.delimiter)} (known: ${list})`);
+    }
+  }
+  return [...new Set(wanted)].map((name) => {
+    const server = base.getCluster(base.getContextObject(name)!.cluster)?.server;
+    return {
+      name,
+      source: { kind: "kubeconfig" as const, context: name, ...(server ? { server } : {}) },
+      kubeConfig: async () => singleContext(base, name),
+    };
+  });
+}
+
+function firstLine(s: string): string {
+  return s.split("\n", 1)[0] ?? s;
+}

@@ -1,0 +1,15 @@
+// A cluster target is what discovery hands to collection: a name and a way to get a KubeConfig.
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { ArmCluster, SnapshotSource } from "../model/snapshot.js";
+
+export interface ClusterTarget {
+  /** The cluster's name in the fleet: unique, shown in every report. */
+  name: string;
+  source: SnapshotSource;
+  /** Builds this cluster's own KubeConfig. Credentials live only in memory. */
+  kubeConfig(): Promise<KubeConfig>;
+  /** What ARM said about the cluster, when it was discovered there. */
+  arm?: ArmCluster;
+  /** Notes discovery wants in the snapshot (e.g. TLS verification disabled). */
+  notes?: string[];
+}

@@ -1,0 +1,101 @@
+// End to end through the CLI: the simulator over HTTPS, the real client, Azurite as the store.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { buildFleet, type Simulator, startSimulator } from "../../src/sim/index.js";
+import { runCli } from "../helpers/cli.js";
+
+let sim: Simulator;
+let kubeconfig: string;
+let dir: string;
+const storage = inject("azuriteConnectionString");
+const env = { FLEET_AUDIT_TABLE_PREFIX: `cli${process.pid}` };
+
+beforeAll(async () => {
+  sim = await startSimulator(buildFleet({ scenario: "demo" }));
+  dir = mkdtempSync(path.join(tmpdir(), "cli-e2e-"));
+  kubeconfig = await sim.writeKubeconfig(dir);
+});
+
+afterAll(async () => {
+  await sim?.close();
+});
+
+const cli = (...argv: string[]) => runCli(argv, { env, cwd: dir });
+
+describe("fleet-audit scan and report", () => {
+  it("scans every context, stores snapshots and prints findings with rule IDs", async () => {
+    const r = await cli("scan", "--kubeconfig", kubeconfig, "--storage", storage, "--cluster-deadline", "10", "--request-timeout", "3");
+    expect(r.stderr).not.toMatch(/Error|at .*\.ts/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Scanned 8 clusters .*: .*ok/);
+    expect(r.stdout).toContain("SCN001"); // the refused DR cluster
+    expect(r.stdout).toContain("SCN003"); // kubenet
+    expect(r.stdout).toContain("NNC001"); // the node without an NNC
+  });
+
+  it("reports findings as the CONTRACT.md JSON document", async () => {
+    const r = await cli("report", "findings", "--format", "json", "--storage", storage);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(Date.parse(doc.generatedAt)).not.toBeNaN();
+    const rules = doc.findings.map((f: { rule: string }) => f.rule);
+    expect(rules).toEqual(expect.arrayContaining(["SCN001", "SCN003", "NNC001"]));
+    const scn001 = doc.findings.find((f: { rule: string }) => f.rule === "SCN001");
+    expect(scn001).toMatchObject({ severity: "critical", cluster: "aks-dr-weu-blk-03", resource: "cluster/aks-dr-weu-blk-03", message: expect.stringContaining("ECONNREFUSED") });
+    for (const f of doc.findings) {
+      expect(Object.keys(f)).toEqual(expect.arrayContaining(["rule", "severity", "cluster", "resource", "message", "firstSeen", "lastSeen"]));
+      expect(f.resource).toMatch(/^(cluster|node|nnc|pod|daemonset|subnet)\//);
+    }
+  });
+
+  it("reports exhaustion with shared subnets aggregated and exact numbers", async () => {
+    const r = await cli("report", "exhaustion", "--format", "json", "--storage", storage);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    const shared = doc.subnets.find((s: { cidr: string }) => s.cidr === "10.40.0.0/13");
+    // Two static-block clusters, 6 + 4 nodes, one node without an NNC: 9 NNCs × 16 /28 blocks.
+    expect(shared).toMatchObject({ mode: "vnetblock", clusters: ["aks-prod-weu-blk-01", "aks-prod-weu-blk-02"], capacity: 524283, used: 9 * 256 });
+    const kubenet = doc.clusters.find((c: { cluster: string }) => c.cluster === "aks-legacy-kubenet");
+    expect(kubenet).toMatchObject({ status: "not-cns" });
+    const dr = doc.clusters.find((c: { cluster: string }) => c.cluster === "aks-dr-weu-blk-03");
+    expect(dr).toMatchObject({ status: "unreachable" });
+  });
+
+  it("filters by cluster and severity, and prints tables", async () => {
+    const r = await cli("report", "findings", "--format", "json", "--severity", "critical", "--cluster", "aks-prod-weu-blk-02", "--storage", storage);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.findings.length).toBeGreaterThan(0);
+    for (const f of doc.findings) {
+      expect(f.severity).toBe("critical");
+      expect([f.cluster, ...(f.clusters ?? [])]).toContain("aks-prod-weu-blk-02");
+    }
+    const t = await cli("report", "exhaustion", "--format", "table", "--storage", storage);
+    expect(t.stdout).toMatch(/SUBNET\s+MODE\s+CLUSTERS\s+USED\s+CAPACITY/);
+    expect(t.stdout).not.toMatch(/\u001b\[/); // no colour when not a terminal
+  });
+
+  it("exits 3 with --fail-on when a finding at or above the level exists", async () => {
+    expect((await cli("report", "findings", "--format", "json", "--fail-on", "critical", "--storage", storage)).code).toBe(3);
+  });
+
+  it.each([
+    [["scan", "--kubeconfig", "/nonexistent/kubeconfig"], /kubeconfig not found: \/nonexistent\/kubeconfig/],
+    [["scan", "--kubeconfig", "MALFORMED"], /malformed kubeconfig .*MALFORMED/],
+    [["scan", "--kubeconfig", "KUBECONFIG", "--context", "nope"], /unknown context "nope"/],
+    [["report", "bogus"], /unknown report "bogus"/],
+    [["report", "findings", "--format", "xml"], /xml/],
+    [["report", "findings", "--severity", "high"], /severity must be one of/],
+    [["scan", "--concurrency", "0"], /--concurrency must be an integer/],
+    [["frobnicate"], /unknown command/],
+  ])("exits 2 with a one-line reason for %j", async (argv, reason) => {
+    const bad = path.join(dir, "MALFORMED");
+    writeFileSync(bad, "apiVersion: v1\nclusters: [ {name: x, cluster: {server: 3} ]\n");
+    const args = argv.map((a) => (a === "MALFORMED" ? bad : a === "KUBECONFIG" ? kubeconfig : a));
+    const r = await cli(...args, ...(args[0] === "frobnicate" ? [] : ["--storage", storage]));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(reason);
+    expect(r.stderr.trim().split("\n").length).toBeLessThanOrEqual(2);
+  });
+});

@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { ClusterScanError, classify } from "../../src/collect/errors.js";
+import { retryAfterMs, withRetry } from "../../src/collect/retry.js";
+
+const apiError = (code: number, headers: Record<string, string> = {}, body?: string) => Object.assign(new Error(`HTTP ${code}`), { code, headers, body });
+
+describe("withRetry", () => {
+  it("retries 429 after the Retry-After delay, then succeeds", async () => {
+    let calls = 0;
+    const delays: number[] = [];
+    const r = await withRetry("x", async () => {
+      if (++calls < 3) throw apiError(429, { "retry-after": "0" });
+      return "ok";
+    }, { onRetry: (_a, d) => delays.push(d) });
+    expect(r).toBe("ok");
+    expect(calls).toBe(3);
+    expect(delays).toEqual([0, 0]);
+  });
+
+  it("gives up after the bounded number of retries", async () => {
+    let calls = 0;
+    await expect(withRetry("x", async () => { calls++; throw apiError(500); }, { policy: { retries: 2, baseDelayMs: 1, maxDelayMs: 5 } })).rejects.toMatchObject({ code: 500 });
+    expect(calls).toBe(3);
+  });
+
+  it("does not retry 401, 403 or 404", async () => {
+    for (const code of [401, 403, 404]) {
+      let calls = 0;
+      await expect(withRetry("x", async () => { calls++; throw apiError(code); })).rejects.toMatchObject({ code });
+      expect(calls).toBe(1);
+    }
+  });
+
+  it("fails at once when Retry-After runs past the deadline", async () => {
+    const e = await withRetry("listing Nodes", async () => { throw apiError(429, { "retry-after": "120" }); }, { deadline: Date.now() + 1000 }).catch((x) => x);
+    expect(e).toBeInstanceOf(ClusterScanError);
+    expect(e.message).toMatch(/listing Nodes: throttled \(429\).*deadline/);
+  });
+
+  it("reads Retry-After as seconds or as an HTTP date", () => {
+    expect(retryAfterMs({ "retry-after": "3" })).toBe(3000);
+    const now = Date.parse("2026-11-28T00:00:00Z");
+    expect(retryAfterMs({ "retry-after": "Sat, 28 Nov 2026 00:00:10 GMT" }, now)).toBe(10_000);
+    expect(retryAfterMs({})).toBeUndefined();
+  });
+});
+
+describe("classify", () => {
+  it("maps failures to scan statuses with the failing call named", () => {
+    expect(classify(apiError(401), "listing Nodes")).toMatchObject({ status: "unauthorized", message: expect.stringContaining("listing Nodes: 401") });
+    expect(classify(apiError(403, {}, JSON.stringify({ message: "nodes is forbidden" })), "listing Nodes").message).toContain("nodes is forbidden");
+    expect(classify(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }), "x").status).toBe("unreachable");
+    expect(classify(Object.assign(new Error("self-signed"), { code: "DEPTH_ZERO_SELF_SIGNED_CERT" }), "x").message).toContain("TLS failure");
+    expect(classify(Object.assign(new Error("aborted"), { name: "AbortError" }), "x").status).toBe("unreachable");
+    expect(classify(new SyntaxError("Unexpected token < in JSON"), "x")).toMatchObject({ status: "error", message: expect.stringContaining("malformed JSON") });
+    expect(classify(apiError(500), "x").status).toBe("error");
+  });
+});

@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { evaluate } from "../../src/evaluate/evaluate.js";
+import { defineRule } from "../../src/rules/rule.js";
+import { cnsCluster, snapshot, T0, view } from "../fixtures/builders.js";
+
+const missingNnc = () => {
+  const s = cnsCluster("a", ["n1", "n2"]);
+  s.nncs = s.nncs.slice(0, 1);
+  return s;
+};
+
+describe("evaluate", () => {
+  it("keeps firstSeen of a finding seen again and lists resolved ones", () => {
+    const first = evaluate({ scanId: "s1", now: T0, views: [view(missingNnc())] });
+    const f1 = first.findings.find((f) => f.rule === "NNC001")!;
+    expect(f1.firstSeen).toBe(T0.toISOString());
+
+    const later = new Date(T0.getTime() + 3_600_000);
+    const second = evaluate({ scanId: "s2", now: later, views: [view(missingNnc())], previous: first });
+    const f2 = second.findings.find((f) => f.rule === "NNC001")!;
+    expect(f2.id).toBe(f1.id);
+    expect(f2.firstSeen).toBe(T0.toISOString());
+    expect(f2.lastSeen).toBe(later.toISOString());
+
+    const third = evaluate({ scanId: "s3", now: later, views: [view(cnsCluster("a", ["n1", "n2"]))], previous: second });
+    expect(third.findings.filter((f) => f.rule === "NNC001")).toEqual([]);
+    expect(third.resolved).toEqual([expect.objectContaining({ id: f1.id, resolvedAt: later.toISOString() })]);
+  });
+
+  it("applies waivers and severity overrides without dropping the finding", () => {
+    const e = evaluate({
+      scanId: "s1",
+      now: T0,
+      views: [view(missingNnc())],
+      policy: { severity: { NNC001: "warning" }, waivers: [{ cluster: "a", rule: "NNC001", resource: "node/*", reason: "being replaced", expires: "2027-01-01T00:00:00Z" }] },
+    });
+    expect(e.findings).toEqual([expect.objectContaining({ rule: "NNC001", severity: "warning", waived: expect.objectContaining({ reason: "being replaced" }) })]);
+  });
+
+  it("an expired waiver stops applying and says so", () => {
+    const e = evaluate({ scanId: "s1", now: T0, views: [view(missingNnc())], policy: { waivers: [{ rule: "NNC001", reason: "old", expires: "2026-01-01T00:00:00Z" }] } });
+    expect(e.findings[0]!.waived).toBeUndefined();
+    expect(e.findings[0]!.message).toContain("waiver expired 2026-01-01T00:00:00Z");
+  });
+
+  it("a rule that throws is a note, and the other rules still run", () => {
+    const broken = defineRule({ id: "NNC999", title: "broken", family: "NNC", severity: "info", description: "d", remediation: "r" }, () => {
+      throw new Error("boom");
+    });
+    const ok = defineRule({ id: "SCN999", title: "ok", family: "SCN", severity: "info", description: "d", remediation: "r" }, function* () {
+      yield { severity: "info", cluster: "a", resource: "cluster/a", message: "m" };
+    });
+    const e = evaluate({ scanId: "s1", now: T0, views: [view(snapshot("a"))], rules: [broken, ok] });
+    expect(e.notes).toEqual(["rule NNC999 failed: boom"]);
+    expect(e.findings.map((f) => f.rule)).toEqual(["SCN999"]);
+  });
+});

@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { normalizeNnc } from "../../src/collect/normalize/nnc.js";
+import type { Nnc } from "../../src/model/snapshot.js";
+import ipx001 from "../../src/rules/ipx/ipx001-subnet-utilization.js";
+import { context, node, snapshot, view } from "../fixtures/builders.js";
+import { seedNnc } from "../fixtures/seed.js";
+
+/** A dynamic NNC on 10.1.0.0/24 holding `count` addresses starting at `first`. */
+function dynamicNnc(name: string, first: number, count: number): Nnc {
+  const ips = Array.from({ length: count - 1 }, (_, i) => `10.1.0.${first + 1 + i}`);
+  return {
+    name, namespace: "kube-system", uid: name, labels: {}, requestedIPCount: count - 1, ipsNotInUse: 0, assignedIPCount: count - 1,
+    networkContainers: [{ id: `nc-${name}`, assignmentMode: "dynamic", type: "vnet", version: 1, primaryIP: `10.1.0.${first}`, subnetAddressSpace: "10.1.0.0/24", subnetName: "pods", subnetID: "pods", vnetID: "vnet", resourceGroupID: "rg", subscriptionID: "sub", ipAssignments: ips }],
+  };
+}
+
+describe("IPX001 pod subnet utilisation", () => {
+  it("raises nothing for the production seed NNC alone", () => {
+    const s = snapshot("seed", { nodes: [node("aks-nodepool1-36149301-vmss000000")], nncs: [normalizeNnc(seedNnc())!] });
+    expect([...ipx001.check(context([view(s)]))]).toEqual([]);
+  });
+
+  it("warns at 80 % and goes critical at 95 % of usable capacity (size − 5)", () => {
+    // /24 → 251 usable. 200 held = 79.7 % (near miss), 201 = 80.1 %, 239 = 95.2 %.
+    const at = (n: number) => [...ipx001.check(context([view(snapshot("a", { nncs: [dynamicNnc("n1", 4, n)] }))]))];
+    expect(at(200)).toEqual([]);
+    expect(at(201)).toEqual([expect.objectContaining({ severity: "warning", resource: "subnet/10.1.0.0/24", data: expect.objectContaining({ used: 201, capacity: 251 }) })]);
+    expect(at(238)[0]!.severity).toBe("warning");
+    expect(at(239)[0]).toMatchObject({ severity: "critical", message: expect.stringContaining("239 of 251 usable addresses, 12 left") });
+  });
+
+  it("aggregates clusters that share a subnet into one finding naming all of them", () => {
+    const a = snapshot("a", { nncs: [dynamicNnc("a1", 4, 120)] });
+    const b = snapshot("b", { nncs: [dynamicNnc("b1", 124, 120)] });
+    const r = [...ipx001.check(context([view(a), view(b)]))];
+    expect(r).toHaveLength(1);
+    expect(r[0]).toMatchObject({ cluster: "a", clusters: ["a", "b"], severity: "critical", data: expect.objectContaining({ used: 240 }) });
+  });
+
+  it("uses policy thresholds", () => {
+    const ctx = context([view(snapshot("a", { nncs: [dynamicNnc("n1", 4, 100)] }))], { policy: { thresholds: { IPX001: { warningPercent: 30 } } } });
+    expect([...ipx001.check(ctx)]).toHaveLength(1);
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import nnc001 from "../../src/rules/nnc/nnc001-node-without-nnc.js";
+import scn001 from "../../src/rules/scn/scn001-unreachable.js";
+import scn002 from "../../src/rules/scn/scn002-refused.js";
+import scn003 from "../../src/rules/scn/scn003-not-cns.js";
+import { cnsCluster, context, node, snapshot, view } from "../fixtures/builders.js";
+
+const failed = (name: string, status: "unreachable" | "unauthorized" | "not-cns" | "error", reason: string) => {
+  const s = snapshot(name, {}, status);
+  s.reason = reason;
+  return s;
+};
+
+describe("SCN001–SCN003", () => {
+  const views = [
+    view(cnsCluster("ok", ["n1"])),
+    view(failed("down", "unreachable", "listing NodeNetworkConfigs: ECONNREFUSED")),
+    view(failed("broken", "error", "listing Nodes: the API server sent malformed JSON")),
+    view(failed("denied", "unauthorized", "listing Nodes: 401 Unauthorized")),
+    view(failed("kubenet", "not-cns", "no NNC API")),
+  ];
+  const ctx = context(views);
+
+  it("SCN001 flags unreachable and failed scans, with the reason, and nothing else", () => {
+    const r = [...scn001.check(ctx)];
+    expect(r.map((f) => f.cluster).sort()).toEqual(["broken", "down"]);
+    expect(r.find((f) => f.cluster === "down")).toMatchObject({ severity: "critical", resource: "cluster/down", message: expect.stringContaining("ECONNREFUSED") });
+  });
+  it("SCN002 flags refused clusters only", () => {
+    expect([...scn002.check(ctx)].map((f) => f.cluster)).toEqual(["denied"]);
+  });
+  it("SCN003 records non-CNS clusters as info", () => {
+    expect([...scn003.check(ctx)]).toEqual([expect.objectContaining({ cluster: "kubenet", severity: "info" })]);
+  });
+  it("SCN001 says when older data stands in for a failed scan", () => {
+    const good = cnsCluster("flaky", ["n1"]);
+    const bad = failed("flaky", "unreachable", "timeout");
+    const [f] = [...scn001.check(context([view(good, bad)]))];
+    expect(f!.message).toContain(`using data from ${good.takenAt}`);
+  });
+});
+
+describe("NNC001 node without NNC", () => {
+  it("flags a node with no NNC in a CNS cluster", () => {
+    const s = cnsCluster("a", ["n1", "n2"]);
+    s.nncs = s.nncs.filter((n) => n.name !== "n2");
+    const r = [...nnc001.check(context([view(s)]))];
+    expect(r).toEqual([expect.objectContaining({ severity: "critical", cluster: "a", resource: "node/n2" })]);
+  });
+  it("ignores virtual nodes, brand-new nodes, and clusters without CNS", () => {
+    const s = cnsCluster("a", ["n1"]);
+    s.nodes.push(node("virtual-node-aci-linux", { labels: { type: "virtual-kubelet" } }));
+    s.nodes.push(node("n-new", { createdAt: new Date(Date.parse(s.takenAt) - 60_000).toISOString() }));
+    const legacy = snapshot("legacy", { nodes: [node("x")] });
+    expect([...nnc001.check(context([view(s), view(legacy)]))]).toEqual([]);
+  });
+  it("honours a policy grace period", () => {
+    const s = cnsCluster("a", ["n1"]);
+    s.nodes.push(node("n-young", { createdAt: new Date(Date.parse(s.takenAt) - 60_000).toISOString() }));
+    const ctx = context([view(s)], { policy: { thresholds: { NNC001: { graceMinutes: 0 } } } });
+    expect([...nnc001.check(ctx)].map((f) => f.resource)).toEqual(["node/n-young"]);
+  });
+});
