@@ -1,5 +1,7 @@
 // One simulated cluster's HTTPS API server: routing, auth, paging, tables, pod proxy and faults.
 import { randomUUID } from "node:crypto";
+import { promisify } from "node:util";
+import { gzip } from "node:zlib";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import https from "node:https";
 import type { Socket } from "node:net";
@@ -45,7 +47,15 @@ interface Reply {
   body: string | Buffer;
   contentType: string;
   headers?: Record<string, string>;
+  /** Body is gzip-encoded already (headers say so). */
+  gzipped?: boolean;
+  /** Store the final (possibly gzipped) reply under this page-cache key. */
+  cacheKey?: string;
 }
+
+/** The apiserver gzips responses over 128 KiB at level 1 for clients that accept it. */
+const GZIP_THRESHOLD = 128 * 1024;
+const gzipAsync = promisify(gzip);
 
 export interface TlsMaterial {
   certPem: string;
@@ -53,12 +63,21 @@ export interface TlsMaterial {
   caPem: string;
 }
 
-/** Serialized JSON list pages, shared by all clusters, bounded in bytes (least recently used goes). */
+export interface CachedPage {
+  body: Buffer;
+  gzipped: boolean;
+}
+
+/**
+ * Serialized list pages (gzipped when the client takes gzip, ~10x smaller), shared by all clusters,
+ * bounded in bytes; the least recently used page goes first. Keys carry the snapshot's
+ * resourceVersion, so a change simply stops hitting old pages.
+ */
 export class PageCache {
-  private readonly map = new Map<string, Buffer>();
+  private readonly map = new Map<string, CachedPage>();
   private bytes = 0;
   constructor(private readonly budget: number) {}
-  get(key: string): Buffer | undefined {
+  get(key: string): CachedPage | undefined {
     const v = this.map.get(key);
     if (v) {
       this.map.delete(key);
@@ -66,16 +85,16 @@ export class PageCache {
     }
     return v;
   }
-  set(key: string, value: Buffer): void {
-    if (value.length > this.budget / 4) return;
+  set(key: string, value: CachedPage): void {
+    if (value.body.length > this.budget / 4) return;
     const old = this.map.get(key);
-    if (old) this.bytes -= old.length;
+    if (old) this.bytes -= old.body.length;
     this.map.set(key, value);
-    this.bytes += value.length;
+    this.bytes += value.body.length;
     for (const [k, v] of this.map) {
       if (this.bytes <= this.budget) break;
       this.map.delete(k);
-      this.bytes -= v.length;
+      this.bytes -= v.body.length;
     }
   }
 }
@@ -281,15 +300,26 @@ export class SimCluster {
         entry.fault = fired.kind;
         return this.send(req, res, entry, this.faultReply(fired, req, rawPath, query));
       }
-      const reply = this.route(req, rawPath, query);
-      if (this.faults.has("malformed", url)) {
+      const malformed = this.faults.has("malformed", url);
+      const truncated = this.faults.find("truncated", url);
+      // Faults that damage the body work on plain JSON.
+      const gz = !malformed && !truncated && /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""));
+      const reply = this.route(req, rawPath, query, gz);
+      if (typeof reply.body === "string") reply.body = Buffer.from(reply.body);
+      if (gz && !reply.gzipped && reply.body.length > GZIP_THRESHOLD) {
+        reply.body = await gzipAsync(reply.body, { level: 1 });
+        reply.gzipped = true;
+        reply.headers = { ...reply.headers, "Content-Encoding": "gzip" };
+        if (this.closed) return;
+      }
+      if (reply.cacheKey) this.cache.set(reply.cacheKey, { body: reply.body, gzipped: reply.gzipped === true });
+      if (malformed) {
         entry.fault = "malformed";
         const b = Buffer.from(reply.body);
         reply.body = b.subarray(0, Math.max(1, Math.floor(b.length / 2)));
         reply.status = 200;
         reply.contentType = JSON_TYPE;
       }
-      const truncated = this.faults.find("truncated", url);
       if (truncated) {
         entry.fault = "truncated";
         return this.sendTruncated(res, entry, reply, truncated.mode ?? "chunked");
@@ -437,7 +467,7 @@ export class SimCluster {
     return t;
   }
 
-  private route(req: IncomingMessage, rawPath: string, query: URLSearchParams): Reply {
+  private route(req: IncomingMessage, rawPath: string, query: URLSearchParams, gz: boolean): Reply {
     const t = this.target(rawPath);
     if (t.t === "notfound") return this.notFoundPath();
     if (req.method !== "GET" && req.method !== "HEAD") {
@@ -454,7 +484,7 @@ export class SimCluster {
     if (t.sub.length > 0) return this.subresource(t.def, t.ns, t.name ?? "", t.sub, rawPath);
     const accept = req.headers.accept;
     if (t.name !== undefined) return this.get(t.def, t.ns, t.name, accept, query);
-    return this.list(t.def, t.ns, query, accept);
+    return this.list(t.def, t.ns, query, accept, gz);
   }
 
   private notFound(def: ResourceDef, name: string): Reply {
@@ -477,10 +507,10 @@ export class SimCluster {
     if (tv) {
       return this.json(toTable(def, [obj], { resourceVersion: obj.metadata.resourceVersion ?? "" }, { includeObject: this.includeObject(query), apiVersion: tv }));
     }
-    return { status: 200, body: coll.json(obj), contentType: JSON_TYPE };
+    return { status: 200, body: JSON.stringify(obj), contentType: JSON_TYPE };
   }
 
-  private list(def: ResourceDef, ns: string | undefined, query: URLSearchParams, accept: string | undefined): Reply {
+  private list(def: ResourceDef, ns: string | undefined, query: URLSearchParams, accept: string | undefined, gz: boolean): Reply {
     const coll = this.state.collection(def.store);
     const labelSel = query.get("labelSelector") ?? "";
     const fieldSel = query.get("fieldSelector") ?? "";
@@ -514,10 +544,15 @@ export class SimCluster {
     }
     const tv = tableVersion(accept);
     const nsKey = def.namespaced ? (ns ?? "") : "";
-    const cacheKey = tv ? undefined : `${this.cacheId}|${def.plural}|${snap.rv}|${nsKey}|${labelSel}|${fieldSel}|${start ?? ""}|${limit}`;
+    // Tables carry ages, so only JSON pages are cached.
+    const cacheKey = tv ? undefined : `${this.cacheId}|${def.plural}|${snap.rv}|${nsKey}|${labelSel}|${fieldSel}|${start ?? ""}|${limit}|${gz ? "gz" : "id"}`;
     if (cacheKey) {
       const hit = this.cache.get(cacheKey);
-      if (hit) return { status: 200, body: hit, contentType: JSON_TYPE };
+      if (hit) {
+        const r: Reply = { status: 200, body: hit.body, contentType: JSON_TYPE, gzipped: hit.gzipped };
+        if (hit.gzipped) r.headers = { "Content-Encoding": "gzip" };
+        return r;
+      }
     }
     const [from, to] = def.namespaced && ns !== undefined ? coll.namespaceRange(snap, ns) : [0, snap.keys.length];
     const begin = start === undefined ? from : Math.max(from, lowerBound(snap.keys, start));
@@ -542,11 +577,10 @@ export class SimCluster {
       if (!filtered) meta["remainingItemCount"] = to - lastIdx - 1;
     }
     if (tv) return this.json(toTable(def, items, meta, { includeObject: this.includeObject(query), apiVersion: tv }));
-    const body = Buffer.from(
-      `{"kind":"${def.kind}List","apiVersion":"${groupVersion(def)}","metadata":${JSON.stringify(meta)},"items":[${items.map((o) => coll.json(o)).join(",")}]}`,
-    );
-    if (cacheKey) this.cache.set(cacheKey, body);
-    return { status: 200, body, contentType: JSON_TYPE };
+    const body = JSON.stringify({ kind: `${def.kind}List`, apiVersion: groupVersion(def), metadata: meta, items });
+    const r: Reply = { status: 200, body, contentType: JSON_TYPE };
+    if (cacheKey) r.cacheKey = cacheKey;
+    return r;
   }
 
   private subresource(def: ResourceDef, ns: string | undefined, name: string, sub: string[], rawPath: string): Reply {

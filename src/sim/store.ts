@@ -63,7 +63,6 @@ export class Collection<T extends KObject = KObject> {
   private readonly items = new Map<string, T>();
   private current: Snapshot<T> | undefined;
   private readonly history: Snapshot<T>[] = [];
-  private readonly jsonCache = new WeakMap<object, string>();
   /** resourceVersion of the last change to this collection. */
   version: number;
 
@@ -169,16 +168,6 @@ export class Collection<T extends KObject = KObject> {
   freshRv(): number {
     this.snapshot();
     return this.clock.current;
-  }
-
-  /** JSON of a stored object, serialised once. */
-  json(obj: T): string {
-    let s = this.jsonCache.get(obj);
-    if (s === undefined) {
-      s = JSON.stringify(obj);
-      this.jsonCache.set(obj, s);
-    }
-    return s;
   }
 
   private changed(): void {
