@@ -1,5 +1,6 @@
 // In-memory object store of one simulated cluster: etcd-like resourceVersions, sorted list
 // snapshots that paging can continue from, and a per-object JSON cache.
+import { randomUUID } from "node:crypto";
 import type { KObject } from "./types.js";
 
 /** The cluster-wide resourceVersion counter (etcd's revision). */
@@ -113,7 +114,12 @@ export class Collection<T extends KObject = KObject> {
     if (!this.namespaced) delete meta.namespace;
     const rv = this.clock.next();
     if (opts.asIs) this.clock.observe(Number(meta.resourceVersion));
-    else meta.resourceVersion = String(rv);
+    else {
+      meta.resourceVersion = String(rv);
+      // What the apiserver fills in on create.
+      meta.uid ??= randomUUID();
+      meta.creationTimestamp ??= `${new Date().toISOString().slice(0, 19)}Z`;
+    }
     deepFreeze(o);
     this.items.set(this.key(meta.name, meta.namespace), o);
     this.changed();
