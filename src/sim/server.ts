@@ -25,6 +25,7 @@ import { cnsMetricsText } from "./metrics.js";
 import { CNS_LABEL, isPodReady } from "./objects.js";
 import { SelectorError, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from "./selectors.js";
 import type { ClusterState } from "./state.js";
+import { lowerBound } from "./store.js";
 import { EXPIRED_MESSAGE, NOT_FOUND_PATH, statusBody } from "./status.js";
 import { toTable, type IncludeObject } from "./tables.js";
 import type { KObject, PodObject } from "./types.js";
@@ -116,16 +117,6 @@ function decodeContinue(token: string): { rv: number; start: string } | undefine
   }
 }
 
-function lowerBound(keys: readonly string[], key: string): number {
-  let lo = 0, hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((keys[mid] as string) < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /** The meta.k8s.io Table version the client asked for, if it asked for a Table at all. */
 function tableVersion(accept: string | undefined): string | undefined {
   if (!accept) return undefined;
@@ -168,6 +159,8 @@ export class SimCluster {
     private readonly tls: TlsMaterial,
     private readonly cache: PageCache,
     private readonly cacheId: string,
+    /** Request-log entries kept (oldest dropped in halves). */
+    private readonly logLimit = 10_000,
   ) {
     this.faults = new FaultSet(state.spec.faults ?? []);
     this.server = https.createServer(
@@ -280,6 +273,8 @@ export class SimCluster {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? "/";
     const entry: RequestLogEntry = { method: req.method ?? "GET", path: url, status: 0, time: Date.now() };
+    // A long-running `fleet-audit sim` must not grow without bound: keep the newest entries.
+    if (this.log.length >= this.logLimit) this.log.splice(0, this.log.length - Math.floor(this.logLimit / 2));
     this.log.push(entry);
     try {
       const delay = this.faults.delayFor(url);
@@ -305,18 +300,18 @@ export class SimCluster {
       // Faults that damage the body work on plain JSON.
       const gz = !malformed && !truncated && /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""));
       const reply = this.route(req, rawPath, query, gz);
-      if (typeof reply.body === "string") reply.body = Buffer.from(reply.body);
-      if (gz && !reply.gzipped && reply.body.length > GZIP_THRESHOLD) {
-        reply.body = await gzipAsync(reply.body, { level: 1 });
+      let body = typeof reply.body === "string" ? Buffer.from(reply.body) : reply.body;
+      if (gz && !reply.gzipped && body.length > GZIP_THRESHOLD) {
+        body = await gzipAsync(body, { level: 1 });
         reply.gzipped = true;
         reply.headers = { ...reply.headers, "Content-Encoding": "gzip" };
         if (this.closed) return;
       }
-      if (reply.cacheKey) this.cache.set(reply.cacheKey, { body: reply.body, gzipped: reply.gzipped === true });
+      if (reply.cacheKey) this.cache.set(reply.cacheKey, { body, gzipped: reply.gzipped === true });
+      reply.body = body;
       if (malformed) {
         entry.fault = "malformed";
-        const b = Buffer.from(reply.body);
-        reply.body = b.subarray(0, Math.max(1, Math.floor(b.length / 2)));
+        reply.body = body.subarray(0, Math.max(1, Math.floor(body.length / 2)));
         reply.status = 200;
         reply.contentType = JSON_TYPE;
       }

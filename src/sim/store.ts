@@ -41,7 +41,7 @@ function freezeValue(v: unknown): void {
 }
 
 /** Smallest index i with keys[i] >= key. */
-function lowerBound(keys: readonly string[], key: string): number {
+export function lowerBound(keys: readonly string[], key: string): number {
   let lo = 0, hi = keys.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
