@@ -101,6 +101,13 @@ export class PageCache {
 }
 
 const JSON_TYPE = "application/json";
+const DEFAULT_MESSAGES: Record<number, string> = {
+  401: "Unauthorized",
+  404: NOT_FOUND_PATH,
+  500: "Internal error occurred: simulated failure",
+  503: "the server is currently unable to handle the request",
+  504: "the server was unable to return a response in the time allotted, but may still be processing the request",
+};
 const FORBIDDEN_USER = "system:serviceaccount:kube-system:fleet-audit";
 
 function encodeContinue(rv: number, start: string): string {
@@ -369,7 +376,7 @@ export class SimCluster {
     switch (f.kind) {
       case "status":
         if (f.code === 403 && !f.message) return this.forbidden(req, rawPath);
-        return this.status(f.code, f.message ?? (f.code === 401 ? "Unauthorized" : `simulated ${f.code}`));
+        return this.status(f.code, f.message ?? DEFAULT_MESSAGES[f.code] ?? `simulated ${f.code}`);
       case "flaky":
         return this.status(f.code ?? 500, "Internal error occurred: etcdserver: request timed out", {
           details: { causes: [{ message: "etcdserver: request timed out" }] },
