@@ -134,8 +134,13 @@ export function podSubnetKey(s: PodSubnet): string {
   return [s.subscription, s.resourceGroup, s.vnet, s.name].map((x) => x.toLowerCase()).join("/");
 }
 
+/** The subnet's ARM resource id, as CNS builds it for the podnet_arm_id label. */
+export function armSubnetId(subscription: string, resourceGroup: string, vnet: string, subnet: string): string {
+  return `/subscriptions/${subscription}/resourceGroups/${resourceGroup}/providers/Microsoft.Network/virtualNetworks/${vnet}/subnets/${subnet}`;
+}
+
 export function podSubnetArmId(s: PodSubnet): string {
-  return `/subscriptions/${s.subscription}/resourceGroups/${s.resourceGroup}/providers/Microsoft.Network/virtualNetworks/${s.vnet}/subnets/${s.name}`;
+  return armSubnetId(s.subscription, s.resourceGroup, s.vnet, s.name);
 }
 
 /** The fleet's pod subnets, keyed by ARM identity. */

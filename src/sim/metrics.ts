@@ -1,5 +1,5 @@
 // What a CNS pod's /metrics (port 10092) would say, derived from its node's NNC (DOMAIN.md §3).
-import { parseCidr } from "./ipv4.js";
+import { armSubnetId, parseCidr } from "./ipv4.js";
 import { KUBE_SYSTEM } from "./objects.js";
 import type { ClusterState } from "./state.js";
 import type { NncObject, PodObject } from "./types.js";
@@ -81,10 +81,11 @@ export function cnsMetricsText(st: ClusterState, pod: PodObject): string | undef
     const nc = nnc.status?.networkContainers?.[0];
     if (n.dynamic && nc) {
       const scaler = nnc.status?.scaler;
-      const parts = [nc.subcriptionID, nc.resourceGroupID, nc.vnetID, nc.subnetID];
-      const armId = parts.every((x) => x)
-        ? `/subscriptions/${parts[0]}/resourceGroups/${parts[1]}/providers/Microsoft.Network/virtualNetworks/${parts[2]}/subnets/${parts[3]}`
-        : "";
+      // CNS leaves the label empty when any part is missing.
+      const armId =
+        nc.subcriptionID && nc.resourceGroupID && nc.vnetID && nc.subnetID
+          ? armSubnetId(nc.subcriptionID, nc.resourceGroupID, nc.vnetID, nc.subnetID)
+          : "";
       const pl = { customer_metric: "customer metric", podnet_arm_id: armId, subnet: nc.subnetName ?? "", subnet_cidr: nc.subnetAddressSpace ?? "" };
       const g = (name: string, help: string, v: number): void => e.metric(name, "gauge", help, [[pl, v]]);
       g("cx_ipam_available_ips", "Available IP count.", n.available);

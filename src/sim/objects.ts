@@ -485,7 +485,8 @@ export function makeCnsDaemonSet(st: ClusterState): DaemonSetObject {
           labels: { ...CNS_LABEL, "kubernetes.azure.com/managedby": "aks" },
           annotations: { "cluster-autoscaler.kubernetes.io/daemonset-pod": "true", "prometheus.io/port": "10092" },
         },
-        spec: { ...cnsPodSpec(p), nodeSelector: { "kubernetes.io/os": "linux" } },
+        // AKS schedules azure-cns by node affinity; `kubectl get ds` shows NODE SELECTOR <none> (seed).
+        spec: cnsPodSpec(p),
       },
       updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
       revisionHistoryLimit: 10,
@@ -523,7 +524,13 @@ export function makeCnsWinDaemonSet(st: ClusterState): DaemonSetObject {
         metadata: { labels: { "k8s-app": "azure-cns-win" } },
         spec: {
           containers: [{ name: "cns-container", image: p.cnsImage }],
-          nodeSelector: { "kubernetes.io/os": "windows" },
+          affinity: {
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/os", operator: "In", values: ["windows"] }] }],
+              },
+            },
+          },
           hostNetwork: true,
         },
       },
@@ -545,7 +552,7 @@ export function makeCnsPod(st: ClusterState, node: NodeObject, createdAt: number
   const ips = [{ ip }];
   const t = iso(createdAt), started = iso(createdAt + 4000), ready = iso(createdAt + 15_000);
   // Everything that is the same on every CNS pod of the cluster is one shared frozen object.
-  const base = st.shared("cnsPodSpec", () => ({ ...cnsPodSpec(p), nodeSelector: { "kubernetes.io/os": "linux" } }));
+  const base = st.shared("cnsPodSpec", () => cnsPodSpec(p));
   const meta = st.shared("cnsPodMeta", () => ({
     labels: {
       "controller-revision-hash": p.dsRevisionHash,

@@ -1,5 +1,7 @@
 // One simulated cluster's HTTPS API server: routing, auth, paging, tables, pod proxy and faults.
 import { randomUUID } from "node:crypto";
+import { promisify } from "node:util";
+import { gzip } from "node:zlib";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import https from "node:https";
 import type { Socket } from "node:net";
@@ -23,6 +25,7 @@ import { cnsMetricsText } from "./metrics.js";
 import { CNS_LABEL, isPodReady } from "./objects.js";
 import { SelectorError, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from "./selectors.js";
 import type { ClusterState } from "./state.js";
+import { lowerBound } from "./store.js";
 import { EXPIRED_MESSAGE, NOT_FOUND_PATH, statusBody } from "./status.js";
 import { toTable, type IncludeObject } from "./tables.js";
 import type { KObject, PodObject } from "./types.js";
@@ -45,7 +48,15 @@ interface Reply {
   body: string | Buffer;
   contentType: string;
   headers?: Record<string, string>;
+  /** Body is gzip-encoded already (headers say so). */
+  gzipped?: boolean;
+  /** Store the final (possibly gzipped) reply under this page-cache key. */
+  cacheKey?: string;
 }
+
+/** The apiserver gzips responses over 128 KiB at level 1 for clients that accept it. */
+const GZIP_THRESHOLD = 128 * 1024;
+const gzipAsync = promisify(gzip);
 
 export interface TlsMaterial {
   certPem: string;
@@ -53,12 +64,21 @@ export interface TlsMaterial {
   caPem: string;
 }
 
-/** Serialized JSON list pages, shared by all clusters, bounded in bytes (least recently used goes). */
+export interface CachedPage {
+  body: Buffer;
+  gzipped: boolean;
+}
+
+/**
+ * Serialized list pages (gzipped when the client takes gzip, ~10x smaller), shared by all clusters,
+ * bounded in bytes; the least recently used page goes first. Keys carry the snapshot's
+ * resourceVersion, so a change simply stops hitting old pages.
+ */
 export class PageCache {
-  private readonly map = new Map<string, Buffer>();
+  private readonly map = new Map<string, CachedPage>();
   private bytes = 0;
   constructor(private readonly budget: number) {}
-  get(key: string): Buffer | undefined {
+  get(key: string): CachedPage | undefined {
     const v = this.map.get(key);
     if (v) {
       this.map.delete(key);
@@ -66,21 +86,28 @@ export class PageCache {
     }
     return v;
   }
-  set(key: string, value: Buffer): void {
-    if (value.length > this.budget / 4) return;
+  set(key: string, value: CachedPage): void {
+    if (value.body.length > this.budget / 4) return;
     const old = this.map.get(key);
-    if (old) this.bytes -= old.length;
+    if (old) this.bytes -= old.body.length;
     this.map.set(key, value);
-    this.bytes += value.length;
+    this.bytes += value.body.length;
     for (const [k, v] of this.map) {
       if (this.bytes <= this.budget) break;
       this.map.delete(k);
-      this.bytes -= v.length;
+      this.bytes -= v.body.length;
     }
   }
 }
 
 const JSON_TYPE = "application/json";
+const DEFAULT_MESSAGES: Record<number, string> = {
+  401: "Unauthorized",
+  404: NOT_FOUND_PATH,
+  500: "Internal error occurred: simulated failure",
+  503: "the server is currently unable to handle the request",
+  504: "the server was unable to return a response in the time allotted, but may still be processing the request",
+};
 const FORBIDDEN_USER = "system:serviceaccount:kube-system:fleet-audit";
 
 function encodeContinue(rv: number, start: string): string {
@@ -95,16 +122,6 @@ function decodeContinue(token: string): { rv: number; start: string } | undefine
   } catch {
     return undefined;
   }
-}
-
-function lowerBound(keys: readonly string[], key: string): number {
-  let lo = 0, hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((keys[mid] as string) < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** The meta.k8s.io Table version the client asked for, if it asked for a Table at all. */
@@ -149,6 +166,8 @@ export class SimCluster {
     private readonly tls: TlsMaterial,
     private readonly cache: PageCache,
     private readonly cacheId: string,
+    /** Request-log entries kept (oldest dropped in halves). */
+    private readonly logLimit = 10_000,
   ) {
     this.faults = new FaultSet(state.spec.faults ?? []);
     this.server = https.createServer(
@@ -261,6 +280,8 @@ export class SimCluster {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? "/";
     const entry: RequestLogEntry = { method: req.method ?? "GET", path: url, status: 0, time: Date.now() };
+    // A long-running `fleet-audit sim` must not grow without bound: keep the newest entries.
+    if (this.log.length >= this.logLimit) this.log.splice(0, this.log.length - Math.floor(this.logLimit / 2));
     this.log.push(entry);
     try {
       const delay = this.faults.delayFor(url);
@@ -281,15 +302,26 @@ export class SimCluster {
         entry.fault = fired.kind;
         return this.send(req, res, entry, this.faultReply(fired, req, rawPath, query));
       }
-      const reply = this.route(req, rawPath, query);
-      if (this.faults.has("malformed", url)) {
+      const malformed = this.faults.has("malformed", url);
+      const truncated = this.faults.find("truncated", url);
+      // Faults that damage the body work on plain JSON.
+      const gz = !malformed && !truncated && /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""));
+      const reply = this.route(req, rawPath, query, gz);
+      let body = typeof reply.body === "string" ? Buffer.from(reply.body) : reply.body;
+      if (gz && !reply.gzipped && body.length > GZIP_THRESHOLD) {
+        body = await gzipAsync(body, { level: 1 });
+        reply.gzipped = true;
+        reply.headers = { ...reply.headers, "Content-Encoding": "gzip" };
+        if (this.closed) return;
+      }
+      if (reply.cacheKey) this.cache.set(reply.cacheKey, { body, gzipped: reply.gzipped === true });
+      reply.body = body;
+      if (malformed) {
         entry.fault = "malformed";
-        const b = Buffer.from(reply.body);
-        reply.body = b.subarray(0, Math.max(1, Math.floor(b.length / 2)));
+        reply.body = body.subarray(0, Math.max(1, Math.floor(body.length / 2)));
         reply.status = 200;
         reply.contentType = JSON_TYPE;
       }
-      const truncated = this.faults.find("truncated", url);
       if (truncated) {
         entry.fault = "truncated";
         return this.sendTruncated(res, entry, reply, truncated.mode ?? "chunked");
@@ -344,7 +376,7 @@ export class SimCluster {
     switch (f.kind) {
       case "status":
         if (f.code === 403 && !f.message) return this.forbidden(req, rawPath);
-        return this.status(f.code, f.message ?? (f.code === 401 ? "Unauthorized" : `simulated ${f.code}`));
+        return this.status(f.code, f.message ?? DEFAULT_MESSAGES[f.code] ?? `simulated ${f.code}`);
       case "flaky":
         return this.status(f.code ?? 500, "Internal error occurred: etcdserver: request timed out", {
           details: { causes: [{ message: "etcdserver: request timed out" }] },
@@ -437,7 +469,7 @@ export class SimCluster {
     return t;
   }
 
-  private route(req: IncomingMessage, rawPath: string, query: URLSearchParams): Reply {
+  private route(req: IncomingMessage, rawPath: string, query: URLSearchParams, gz: boolean): Reply {
     const t = this.target(rawPath);
     if (t.t === "notfound") return this.notFoundPath();
     if (req.method !== "GET" && req.method !== "HEAD") {
@@ -454,7 +486,7 @@ export class SimCluster {
     if (t.sub.length > 0) return this.subresource(t.def, t.ns, t.name ?? "", t.sub, rawPath);
     const accept = req.headers.accept;
     if (t.name !== undefined) return this.get(t.def, t.ns, t.name, accept, query);
-    return this.list(t.def, t.ns, query, accept);
+    return this.list(t.def, t.ns, query, accept, gz);
   }
 
   private notFound(def: ResourceDef, name: string): Reply {
@@ -477,10 +509,10 @@ export class SimCluster {
     if (tv) {
       return this.json(toTable(def, [obj], { resourceVersion: obj.metadata.resourceVersion ?? "" }, { includeObject: this.includeObject(query), apiVersion: tv }));
     }
-    return { status: 200, body: coll.json(obj), contentType: JSON_TYPE };
+    return { status: 200, body: JSON.stringify(obj), contentType: JSON_TYPE };
   }
 
-  private list(def: ResourceDef, ns: string | undefined, query: URLSearchParams, accept: string | undefined): Reply {
+  private list(def: ResourceDef, ns: string | undefined, query: URLSearchParams, accept: string | undefined, gz: boolean): Reply {
     const coll = this.state.collection(def.store);
     const labelSel = query.get("labelSelector") ?? "";
     const fieldSel = query.get("fieldSelector") ?? "";
@@ -514,10 +546,15 @@ export class SimCluster {
     }
     const tv = tableVersion(accept);
     const nsKey = def.namespaced ? (ns ?? "") : "";
-    const cacheKey = tv ? undefined : `${this.cacheId}|${def.plural}|${snap.rv}|${nsKey}|${labelSel}|${fieldSel}|${start ?? ""}|${limit}`;
+    // Tables carry ages, so only JSON pages are cached.
+    const cacheKey = tv ? undefined : `${this.cacheId}|${def.plural}|${snap.rv}|${nsKey}|${labelSel}|${fieldSel}|${start ?? ""}|${limit}|${gz ? "gz" : "id"}`;
     if (cacheKey) {
       const hit = this.cache.get(cacheKey);
-      if (hit) return { status: 200, body: hit, contentType: JSON_TYPE };
+      if (hit) {
+        const r: Reply = { status: 200, body: hit.body, contentType: JSON_TYPE, gzipped: hit.gzipped };
+        if (hit.gzipped) r.headers = { "Content-Encoding": "gzip" };
+        return r;
+      }
     }
     const [from, to] = def.namespaced && ns !== undefined ? coll.namespaceRange(snap, ns) : [0, snap.keys.length];
     const begin = start === undefined ? from : Math.max(from, lowerBound(snap.keys, start));
@@ -542,11 +579,10 @@ export class SimCluster {
       if (!filtered) meta["remainingItemCount"] = to - lastIdx - 1;
     }
     if (tv) return this.json(toTable(def, items, meta, { includeObject: this.includeObject(query), apiVersion: tv }));
-    const body = Buffer.from(
-      `{"kind":"${def.kind}List","apiVersion":"${groupVersion(def)}","metadata":${JSON.stringify(meta)},"items":[${items.map((o) => coll.json(o)).join(",")}]}`,
-    );
-    if (cacheKey) this.cache.set(cacheKey, body);
-    return { status: 200, body, contentType: JSON_TYPE };
+    const body = JSON.stringify({ kind: `${def.kind}List`, apiVersion: groupVersion(def), metadata: meta, items });
+    const r: Reply = { status: 200, body, contentType: JSON_TYPE };
+    if (cacheKey) r.cacheKey = cacheKey;
+    return r;
   }
 
   private subresource(def: ResourceDef, ns: string | undefined, name: string, sub: string[], rawPath: string): Reply {

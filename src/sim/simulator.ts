@@ -14,6 +14,8 @@ export interface SimulatorOptions {
   epoch?: Date | number;
   /** Byte budget of the list-page cache shared by all clusters. Default 64 MiB. */
   pageCacheBytes?: number;
+  /** Request-log entries kept per cluster. Default 10,000. */
+  requestLogLimit?: number;
 }
 
 export interface KubeconfigOptions {
@@ -100,7 +102,7 @@ export async function startSimulator(specs: readonly SimClusterSpec[], opts: Sim
   const clientCert = ca.issue({ commonName: "fleet-audit", organization: "system:masters", usage: "client" });
   const cache = new PageCache(opts.pageCacheBytes ?? 64 * 1024 * 1024);
   const tls = { certPem: serverCert.certPem, keyPem: serverCert.keyPem, caPem: ca.certPem };
-  const clusters = states.map((st, i) => new SimCluster(st, randomBytes(24).toString("base64url"), tls, cache, String(i)));
+  const clusters = states.map((st, i) => new SimCluster(st, randomBytes(24).toString("base64url"), tls, cache, String(i), opts.requestLogLimit));
   try {
     await Promise.all(clusters.map((c) => c.start()));
   } catch (e) {

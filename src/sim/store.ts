@@ -1,5 +1,6 @@
 // In-memory object store of one simulated cluster: etcd-like resourceVersions, sorted list
 // snapshots that paging can continue from, and a per-object JSON cache.
+import { randomUUID } from "node:crypto";
 import type { KObject } from "./types.js";
 
 /** The cluster-wide resourceVersion counter (etcd's revision). */
@@ -40,7 +41,7 @@ function freezeValue(v: unknown): void {
 }
 
 /** Smallest index i with keys[i] >= key. */
-function lowerBound(keys: readonly string[], key: string): number {
+export function lowerBound(keys: readonly string[], key: string): number {
   let lo = 0, hi = keys.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
@@ -63,7 +64,6 @@ export class Collection<T extends KObject = KObject> {
   private readonly items = new Map<string, T>();
   private current: Snapshot<T> | undefined;
   private readonly history: Snapshot<T>[] = [];
-  private readonly jsonCache = new WeakMap<object, string>();
   /** resourceVersion of the last change to this collection. */
   version: number;
 
@@ -114,7 +114,12 @@ export class Collection<T extends KObject = KObject> {
     if (!this.namespaced) delete meta.namespace;
     const rv = this.clock.next();
     if (opts.asIs) this.clock.observe(Number(meta.resourceVersion));
-    else meta.resourceVersion = String(rv);
+    else {
+      meta.resourceVersion = String(rv);
+      // What the apiserver fills in on create.
+      meta.uid ??= randomUUID();
+      meta.creationTimestamp ??= `${new Date().toISOString().slice(0, 19)}Z`;
+    }
     deepFreeze(o);
     this.items.set(this.key(meta.name, meta.namespace), o);
     this.changed();
@@ -169,16 +174,6 @@ export class Collection<T extends KObject = KObject> {
   freshRv(): number {
     this.snapshot();
     return this.clock.current;
-  }
-
-  /** JSON of a stored object, serialised once. */
-  json(obj: T): string {
-    let s = this.jsonCache.get(obj);
-    if (s === undefined) {
-      s = JSON.stringify(obj);
-      this.jsonCache.set(obj, s);
-    }
-    return s;
   }
 
   private changed(): void {

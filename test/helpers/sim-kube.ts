@@ -87,7 +87,9 @@ export async function rejection(p: Promise<unknown>): Promise<Error & { code?: n
 export interface RawResponse {
   status: number;
   headers: import("node:http").IncomingHttpHeaders;
+  /** The body as UTF-8 text (meaningless when gzip-encoded: use `raw`). */
   body: string;
+  raw: Buffer;
 }
 
 /** A plain HTTPS GET against a simulated cluster with its token (for raw JSON, Tables, errors). */
@@ -105,7 +107,10 @@ export function rawGet(
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (d: Buffer) => chunks.push(d));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("end", () => {
+          const raw = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: raw.toString("utf8"), raw });
+        });
         res.on("error", reject);
       },
     );

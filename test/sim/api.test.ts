@@ -1,5 +1,6 @@
 // The simulator as the real @kubernetes/client-node sees it.
 import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type KObject, type Simulator } from "../../src/sim/index.js";
@@ -41,6 +42,7 @@ describe("simulator through @kubernetes/client-node", () => {
         { name: "seed", mode: "vnetblock", nodes: 0, objects: [SEED_NNC] },
         { name: ODD, mode: "overlay", nodes: 1 },
         { name: UNICODE, mode: "dynamic", nodes: 2 },
+        { name: "big", mode: "overlay", nodes: 40 },
       ],
       { epoch: Date.UTC(2026, 10, 1) },
     );
@@ -266,6 +268,22 @@ describe("simulator through @kubernetes/client-node", () => {
     });
     const e = await rejection(bad.makeApiClient(k8s.CoreV1Api).listNode());
     expect(e.code).toBe(401);
+  });
+
+  it("gzips large responses like the apiserver, and the client reads them", async () => {
+    const plain = await rawGet(sim, "big", "/api/v1/pods");
+    expect(plain.headers["content-encoding"]).toBeUndefined();
+    expect(plain.raw.length).toBeGreaterThan(128 * 1024);
+    for (let i = 0; i < 2; i++) {
+      // The second round comes from the page cache.
+      const zipped = await rawGet(sim, "big", "/api/v1/pods", { "accept-encoding": "gzip" });
+      expect(zipped.headers["content-encoding"]).toBe("gzip");
+      expect(zipped.raw.length).toBeLessThan(plain.raw.length / 5);
+      expect(gunzipSync(zipped.raw).toString("utf8")).toBe(plain.body);
+    }
+    const pods = await clientsFor(sim, "big").core.listPodForAllNamespaces();
+    expect(pods.items).toHaveLength(40);
+    expect(sim.cluster("big").requests.at(-1)?.status).toBe(200);
   });
 
   it("logs every request", async () => {
