@@ -112,7 +112,7 @@ export function overlayNodes(clusterName: string, count: number, podCidr: string
 
 /** The real seed NNC (shared/seed), normalised the way the collector does. */
 export function seedNnc(): Nnc {
-  const path = fileURLToPath(new URL("../../../shared/seed/nnc-vmss000000.json", import.meta.url));
+  const path = fileURLToPath(new URL("../fixtures/shared/seed/nnc-vmss000000.json", import.meta.url));
   const raw = JSON.parse(readFileSync(path, "utf8")) as {
     metadata: { name: string; namespace: string; uid: string; labels: Record<string, string> };
     spec: { requestedIPCount: number };

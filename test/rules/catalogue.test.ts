@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { RULES } from "../../src/rules/catalogue.js";
 
-const RULES_MD = readFileSync(new URL("../../../shared/RULES.md", import.meta.url), "utf8");
+const RULES_MD = readFileSync(new URL("../fixtures/shared/RULES.md", import.meta.url), "utf8");
 
 describe("rule catalogue", () => {
   it("has unique IDs that RULES.md defines", () => {

@@ -7,7 +7,7 @@ import { startSimulator, type KObject, type Simulator } from "../../src/sim/inde
 import { NNC, clientsFor, kubeConfigForContext, listNncPages, rawGet, rejection } from "../helpers/sim-kube.js";
 
 const SEED_NNC = JSON.parse(
-  readFileSync(new URL("../../../shared/seed/nnc-vmss000000.json", import.meta.url), "utf8"),
+  readFileSync(new URL("../fixtures/shared/seed/nnc-vmss000000.json", import.meta.url), "utf8"),
 ) as KObject;
 const ODD = "a/b#c?d'e<f>";
 const UNICODE = "clüster ☃ 東京 prod";
