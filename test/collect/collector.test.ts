@@ -1,6 +1,8 @@
 // The real client-node collector against the cluster simulator over HTTPS: paging, every fault mode,
 // hostile names, and the production seed NNC.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { newScanId } from "../../src/model/scan-id.js";
+import { TableSnapshotStore } from "../../src/store/table-store.js";
 import { collectCluster, collectFleet } from "../../src/collect/collector.js";
 import { normalizeNnc } from "../../src/collect/normalize/nnc.js";
 import type { ClusterSnapshot } from "../../src/model/snapshot.js";
@@ -74,10 +76,15 @@ describe("collector against the simulator", () => {
     expect(nc.ipAssignments).toHaveLength(15);
   });
 
-  it("reads the production seed NNC back intact", async () => {
+  it("reads the production seed NNC back intact, through Azurite too", async () => {
     const s = await collect("seed");
     expect(s.status).toBe("ok");
     expect(s.nncs).toEqual([normalizeNnc(seedNnc())]);
+    const store = TableSnapshotStore.fromConnectionString(inject("azuriteConnectionString"), { tablePrefix: `seed${process.pid}` });
+    await store.init();
+    const stored = await store.putSnapshot({ ...s, scanId: newScanId() });
+    expect((await store.getSnapshot("seed", stored.ref))?.nncs).toEqual([normalizeNnc(seedNnc())]);
+    await store.close();
   });
 
   it.each([
