@@ -1,0 +1,190 @@
+// `npm run bench`: our scan against what people do today (a sequential kubectl loop) and against the
+// floor (plain parallel GETs of the same lists), on one simulated static-block fleet per size; then
+// report latency over HTTP. One JSON object per line on stdout; progress on stderr.
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import https from "node:https";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { KubeConfig } from "@kubernetes/client-node";
+import pLimit from "p-limit";
+import { serveApi } from "../src/http/server.js";
+import { startAzurite } from "../src/store/azurite.js";
+import { TableSnapshotStore } from "../src/store/table-store.js";
+import { seedHistory } from "./history.js";
+
+const exec = promisify(execFile);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const BIN = path.resolve(here, "../../bin/fleet-audit.js");
+const SIZES: Array<[number, number]> = parseSizes(process.env.BENCH_SIZES ?? "10x50,25x100,50x250,100x250");
+const KUBECTL = process.env.KUBECTL ?? "kubectl";
+
+function parseSizes(s: string): Array<[number, number]> {
+  return s.split(",").map((p) => {
+    const [c, n] = p.split("x").map(Number);
+    if (!c || n === undefined || Number.isNaN(n)) throw new Error(`BENCH_SIZES: bad size ${p} (want CLUSTERSxNODES)`);
+    return [c, n];
+  });
+}
+
+const log = (s: string) => process.stderr.write(`${s}\n`);
+const emit = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
+
+/** Runs the simulator in its own process so its memory is not counted as ours. */
+async function startSim(clusters: number, nodes: number, dir: string): Promise<{ kubeconfig: string; proc: ChildProcess }> {
+  const proc = spawn(process.execPath, [BIN, "sim", "--scenario", "static-block", "--clusters", String(clusters), "--nodes", String(nodes), "--out", dir], { stdio: ["ignore", "pipe", "inherit"] });
+  const kubeconfig = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    proc.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /kubeconfig: (\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    proc.once("exit", (code) => reject(new Error(`simulator exited with ${code}`)));
+  });
+  return { kubeconfig, proc };
+}
+
+interface Endpoint {
+  url: string;
+  headers: Record<string, string>;
+  agent: https.Agent;
+}
+
+/** The four list calls of the kubectl loop, per context, as plain HTTPS requests. */
+function endpoints(kubeconfig: string): Endpoint[] {
+  const base = new KubeConfig();
+  base.loadFromFile(kubeconfig);
+  const out: Endpoint[] = [];
+  for (const ctx of base.getContexts()) {
+    const cluster = base.getCluster(ctx.cluster)!;
+    const user = base.getUser(ctx.user)!;
+    const agent = new https.Agent({ keepAlive: true, maxSockets: 4, ca: Buffer.from(cluster.caData!, "base64") });
+    const headers = { authorization: `Bearer ${user.token}`, accept: "application/json", "accept-encoding": "gzip" };
+    for (const p of [
+      "/apis/acn.azure.com/v1alpha/namespaces/kube-system/nodenetworkconfigs?limit=500",
+      "/api/v1/nodes?limit=500",
+      "/api/v1/namespaces/kube-system/pods?labelSelector=k8s-app%3Dazure-cns&limit=500",
+      "/apis/apps/v1/namespaces/kube-system/daemonsets",
+    ]) out.push({ url: cluster.server + p, headers, agent });
+  }
+  return out;
+}
+
+/** The floor: every list fetched in parallel, bodies drained, nothing parsed or stored. */
+async function floor(eps: Endpoint[]): Promise<number> {
+  const limit = pLimit(64);
+  const t0 = performance.now();
+  await Promise.all(
+    eps.map((e) =>
+      limit(
+        () =>
+          new Promise<void>((resolve, reject) => {
+            const req = https.get(e.url, { headers: e.headers, agent: e.agent }, (res) => {
+              res.on("data", () => {});
+              res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`${e.url}: HTTP ${res.statusCode}`))));
+            });
+            req.on("error", reject);
+          }),
+      ),
+    ),
+  );
+  return (performance.now() - t0) / 1000;
+}
+
+async function kubectlLoop(kubeconfig: string, home: string): Promise<number> {
+  const base = new KubeConfig();
+  base.loadFromFile(kubeconfig);
+  const env = { ...process.env, HOME: home, KUBECACHEDIR: path.join(home, "cache") };
+  const t0 = performance.now();
+  for (const ctx of base.getContexts()) {
+    const k = ["--kubeconfig", kubeconfig, "--context", ctx.name];
+    await exec(KUBECTL, [...k, "get", "nnc", "-n", "kube-system", "-o", "json"], { env, maxBuffer: 1 << 30 });
+    await exec(KUBECTL, [...k, "get", "nodes", "-o", "json"], { env, maxBuffer: 1 << 30 });
+    await exec(KUBECTL, [...k, "get", "pods", "-n", "kube-system", "-l", "k8s-app=azure-cns", "-o", "json"], { env, maxBuffer: 1 << 30 });
+    await exec(KUBECTL, [...k, "get", "ds", "-n", "kube-system", "-o", "json"], { env, maxBuffer: 1 << 30 });
+  }
+  return (performance.now() - t0) / 1000;
+}
+
+async function scanOnce(kubeconfig: string, cs: string, prefix: string): Promise<{ seconds: number; peakRssMB: number; statuses: Record<string, number>; storeFailures: number }> {
+  const { stdout } = await exec(process.execPath, [path.join(here, "scan-once.js"), kubeconfig, cs, prefix], { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout.trim().split("\n").pop()!);
+}
+
+async function benchScan(azuriteCs: string): Promise<void> {
+  const haveKubectl = await exec(KUBECTL, ["version", "--client"]).then(() => true, () => false);
+  for (const [clusters, nodes] of SIZES) {
+    const dir = mkdtempSync(path.join(tmpdir(), "bench-"));
+    const { kubeconfig, proc } = await startSim(clusters, nodes, dir);
+    try {
+      const eps = endpoints(kubeconfig);
+      log(`scan ${clusters}x${nodes}: warming the simulator's page cache`);
+      await floor(eps);
+      const s = await scanOnce(kubeconfig, azuriteCs, `b${clusters}x${nodes}`);
+      if (s.statuses.ok !== clusters || s.storeFailures > 0) throw new Error(`scan ${clusters}x${nodes} was not clean: ${JSON.stringify(s)}`);
+      const f = await floor(eps);
+      log(`scan ${clusters}x${nodes}: ours ${s.seconds.toFixed(2)}s, floor ${f.toFixed(2)}s; kubectl loop next`);
+      const k = haveKubectl ? await kubectlLoop(kubeconfig, dir) : null;
+      emit({
+        bench: "scan",
+        clusters,
+        nodesPerCluster: nodes,
+        seconds: round(s.seconds),
+        kubectlSeconds: k === null ? null : round(k),
+        floorSeconds: round(f),
+        peakRssMB: s.peakRssMB,
+        kubectlRatio: k === null ? null : round(k / s.seconds),
+        floorRatio: round(s.seconds / f),
+      });
+    } finally {
+      proc.kill("SIGTERM");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+async function benchReport(azuriteCs: string): Promise<void> {
+  const clusters = 100;
+  const snapshots = 30;
+  const store = TableSnapshotStore.fromConnectionString(azuriteCs, { tablePrefix: "breport" });
+  await store.init();
+  log(`report: writing ${clusters} clusters × ${snapshots} snapshots of history`);
+  await seedHistory(store, { clusters, nodes: 250, snapshots });
+  const server = await serveApi({ store }, { port: 0 });
+  try {
+    const samples: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      for (const p of ["/api/reports/findings?format=json", "/api/reports/exhaustion?format=json"]) {
+        const t0 = performance.now();
+        const r = await fetch(server.url + p);
+        await r.text();
+        if (r.status !== 200) throw new Error(`${p}: HTTP ${r.status}`);
+        samples.push(performance.now() - t0);
+      }
+    }
+    samples.sort((a, b) => a - b);
+    const q = (p: number) => round(samples[Math.min(samples.length - 1, Math.floor(p * samples.length))]!);
+    emit({ bench: "report", clusters, snapshots, p50Ms: q(0.5), p95Ms: q(0.95) });
+  } finally {
+    await server.close();
+    await store.close();
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+const azurite = await startAzurite();
+try {
+  if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === "scan") await benchScan(azurite.connectionString);
+  if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === "report") await benchReport(azurite.connectionString);
+} finally {
+  await azurite.stop();
+}
+// Keep-alive agents of the floor would hold the loop open.
+process.exit(0);
+
