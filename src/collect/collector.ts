@@ -1,5 +1,6 @@
 // Collects one snapshot per cluster. A cluster's failure is data (its status and reason), never an
 // exception: one bad cluster can cost at most its own deadline, and never another cluster's snapshot.
+import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import pLimit from "p-limit";
 import type { ClusterSnapshot } from "../model/snapshot.js";
 import { emptySnapshot } from "../model/snapshot.js";
@@ -73,11 +74,9 @@ async function collectInto(snap: ClusterSnapshot, s: KubeSession, limit: number)
   // The NNC list answers first whether this is a CNS cluster at all.
   let rawNncs: unknown[];
   try {
-    rawNncs = await s.listAll(`listing NodeNetworkConfigs (${NNC_GROUP}/${NNC_VERSION}) in ${CNS_NAMESPACE}`, (cont, o) =>
-      s.custom.listNamespacedCustomObject(
-        { group: NNC_GROUP, version: NNC_VERSION, namespace: CNS_NAMESPACE, plural: NNC_PLURAL, limit, ...(cont ? { _continue: cont } : {}) },
-        o,
-      ) as Promise<{ items?: unknown[]; metadata?: { continue?: string } }>,
+    rawNncs = await s.listAll<unknown>(
+      `listing NodeNetworkConfigs (${NNC_GROUP}/${NNC_VERSION}) in ${CNS_NAMESPACE}`,
+      s.rawPages(`/apis/${NNC_GROUP}/${NNC_VERSION}/namespaces/${CNS_NAMESPACE}/${NNC_PLURAL}`, { limit }),
     );
   } catch (e) {
     if (e instanceof ClusterScanError && e.httpStatus === 404) {
@@ -87,13 +86,11 @@ async function collectInto(snap: ClusterSnapshot, s: KubeSession, limit: number)
   }
 
   const [nodes, pods, ds, cm, pending, version] = await Promise.all([
-    s.listAll("listing Nodes", (cont, o) => s.core.listNode({ limit, ...(cont ? { _continue: cont } : {}) }, o)),
-    s.listAll(`listing azure-cns pods (${CNS_SELECTOR}) in ${CNS_NAMESPACE}`, (cont, o) =>
-      s.core.listNamespacedPod({ namespace: CNS_NAMESPACE, labelSelector: CNS_SELECTOR, limit, ...(cont ? { _continue: cont } : {}) }, o),
-    ),
+    s.listAll<V1Node>("listing Nodes", s.rawPages("/api/v1/nodes", { limit })),
+    s.listAll<V1Pod>(`listing azure-cns pods (${CNS_SELECTOR}) in ${CNS_NAMESPACE}`, s.rawPages(`/api/v1/namespaces/${CNS_NAMESPACE}/pods`, { labelSelector: CNS_SELECTOR, limit })),
     s.callOptional(`reading DaemonSet ${CNS_NAMESPACE}/azure-cns`, (o) => s.apps.readNamespacedDaemonSet({ name: "azure-cns", namespace: CNS_NAMESPACE }, o)),
     optional(snap, s.callOptional(`reading ConfigMap ${CNS_NAMESPACE}/cns-config`, (o) => s.core.readNamespacedConfigMap({ name: "cns-config", namespace: CNS_NAMESPACE }, o))),
-    optional(snap, s.listAll("listing Pending pods", (cont, o) => s.core.listPodForAllNamespaces({ fieldSelector: "status.phase=Pending", limit, ...(cont ? { _continue: cont } : {}) }, o))),
+    optional(snap, s.listAll<V1Pod>("listing Pending pods", s.rawPages("/api/v1/pods", { fieldSelector: "status.phase=Pending", limit }))),
     optional(snap, s.call("reading /version", (o) => s.version.getCode(o))),
   ]);
 

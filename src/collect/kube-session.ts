@@ -29,6 +29,7 @@ export class KubeSession {
   readonly custom: k8s.CustomObjectsApi;
   readonly version: k8s.VersionApi;
   private readonly callOptions: k8s.ConfigurationOptions;
+  private readonly http = new k8s.IsomorphicFetchHttpLibrary();
   /** Requests made, for diagnostics and tests. */
   requests = 0;
 
@@ -131,6 +132,30 @@ export class KubeSession {
         }
       }
     }
+  }
+
+  /**
+   * GET a path as plain JSON through client-node's auth and HTTP layer, skipping its typed model
+   * deserialisation: for lists of thousands of Nodes and Pods that step costs more than the network.
+   */
+  async getJson<T>(path: string, query: Record<string, string | number | undefined>, options: k8s.ConfigurationOptions = this.callOptions): Promise<T> {
+    const server = this.kubeConfig.getCurrentCluster()!.server.replace(/\/+$/, "");
+    const ctx = new k8s.RequestContext(server + path, k8s.HttpMethod.GET);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) ctx.setQueryParam(k, String(v));
+    ctx.setHeaderParam("Accept", "application/json");
+    await this.kubeConfig.applySecurityAuthentication(ctx);
+    for (const m of options.middleware ?? []) await m.pre(ctx).toPromise();
+    const rsp = await this.http.send(ctx).toPromise();
+    const body = await rsp.body.text();
+    if (rsp.httpStatusCode < 200 || rsp.httpStatusCode > 299) {
+      throw new k8s.ApiException(rsp.httpStatusCode, `HTTP ${rsp.httpStatusCode} for GET ${path}`, body, rsp.headers);
+    }
+    return JSON.parse(body) as T;
+  }
+
+  /** A page function for `listAll` over a raw list path. */
+  rawPages<T>(path: string, query: Record<string, string | number | undefined>): (cont: string | undefined, options: k8s.ConfigurationOptions) => Promise<ListPage<T>> {
+    return (cont, options) => this.getJson<ListPage<T>>(path, { ...query, continue: cont }, options);
   }
 
   close(): void {
