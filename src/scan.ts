@@ -4,7 +4,7 @@ import { collectFleet, type FleetCollectOptions } from "./collect/collector.js";
 import { runEvaluation } from "./evaluate/run.js";
 import type { FleetEvaluation } from "./model/evaluation.js";
 import { newScanId } from "./model/scan-id.js";
-import type { ClusterSnapshot, SnapshotSummary } from "./model/snapshot.js";
+import { type ClusterSnapshot, type SnapshotSummary, summarize } from "./model/snapshot.js";
 import type { Policy } from "./policy/policy.js";
 import type { ClusterTarget } from "./sources/target.js";
 import type { SnapshotStore } from "./store/store.js";
@@ -12,7 +12,7 @@ import type { SnapshotStore } from "./store/store.js";
 export interface ScanOptions extends Omit<FleetCollectOptions, "scanId"> {
   scanId?: string;
   policy?: Policy;
-  /** Called after each cluster is collected and stored. */
+  /** Called after each cluster is collected and stored (or its store attempt failed). */
   onCluster?: (summary: SnapshotSummary, done: number, total: number) => void;
 }
 
@@ -29,18 +29,32 @@ export async function runScan(targets: readonly ClusterTarget[], store: Snapshot
   const fresh = new Map<string, ClusterSnapshot>();
   const clusters: SnapshotSummary[] = [];
   const storeFailures: ScanResult["storeFailures"] = [];
-  await collectFleet(targets, { ...opts, scanId }, async (snap) => {
+  const unstored: ClusterSnapshot[] = [];
+  /** Stores one snapshot; returns why it failed, or undefined. */
+  const put = async (snap: ClusterSnapshot): Promise<string | undefined> => {
     try {
-      const summary = await store.putSnapshot(snap);
-      clusters.push(summary);
+      await store.putSnapshot(snap);
       fresh.set(snap.cluster, snap);
-      opts.onCluster?.(summary, clusters.length + storeFailures.length, targets.length);
+      return undefined;
     } catch (e) {
-      storeFailures.push({ cluster: snap.cluster, reason: (e as Error).message });
+      return (e as Error).message.split("\n", 1)[0] ?? "store error";
     }
+  };
+  let done = 0;
+  await collectFleet(targets, { ...opts, scanId }, async (snap) => {
+    if (await put(snap)) unstored.push(snap);
+    const summary = summarize(snap, "");
+    clusters.push(summary);
+    opts.onCluster?.(summary, ++done, targets.length);
   });
-  const evaluation = await runEvaluation(store, { scanId, fresh, ...(opts.policy ? { policy: opts.policy } : {}) });
-  for (const f of storeFailures) evaluation.notes.push(`snapshot of ${f.cluster} was not stored: ${f.reason}`);
+  // The store may have been down for a moment (a restart, throttling): one more try each after the
+  // collection before a snapshot is given up. The collected data was never at risk meanwhile.
+  for (const snap of unstored) {
+    const reason = await put(snap);
+    if (reason) storeFailures.push({ cluster: snap.cluster, reason });
+  }
+  const notes = storeFailures.map((f) => `snapshot of ${f.cluster} was not stored: ${f.reason}`);
+  const evaluation = await runEvaluation(store, { scanId, fresh, notes, ...(opts.policy ? { policy: opts.policy } : {}) });
   clusters.sort((a, b) => a.cluster.localeCompare(b.cluster));
   return { scanId, clusters, evaluation, storeFailures };
 }

@@ -52,10 +52,12 @@ export interface RunEvaluationOptions {
   now?: Date;
   policy?: Policy;
   fresh?: ReadonlyMap<string, ClusterSnapshot>;
+  /** Notes from the caller (e.g. snapshots the store refused) to keep with the evaluation. */
+  notes?: string[];
 }
 
 export async function runEvaluation(store: SnapshotStore, opts: RunEvaluationOptions): Promise<FleetEvaluation> {
-  const notes: string[] = [];
+  const notes: string[] = [...(opts.notes ?? [])];
   const [views, previous, history] = await Promise.all([
     loadViews(store, opts.fresh, notes),
     store.getLatestEvaluation(),

@@ -14,6 +14,8 @@ export interface AzuriteOptions {
   location?: string;
   /** How long to wait for the listening messages (default 20 s). */
   startTimeoutMs?: number;
+  /** Fixed ports (default: any free port), e.g. to restart on the endpoints clients already hold. */
+  ports?: { blob?: number; queue?: number; table?: number };
 }
 
 export interface AzuriteInstance {
@@ -91,7 +93,7 @@ export function azuriteConnectionString(tablePort: number, queuePort: number, bl
 export async function startAzurite(options: AzuriteOptions = {}): Promise<AzuriteInstance> {
   const bin = createRequire(import.meta.url).resolve("azurite/dist/src/azurite.js");
   const args = ["--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose"];
-  for (const svc of ["blob", "queue", "table"]) args.push(`--${svc}Host`, "127.0.0.1", `--${svc}Port`, "0");
+  for (const svc of ["blob", "queue", "table"] as const) args.push(`--${svc}Host`, "127.0.0.1", `--${svc}Port`, String(options.ports?.[svc] ?? 0));
   if (options.location !== undefined) {
     mkdirSync(options.location, { recursive: true });
     args.push("--location", options.location);

@@ -1,0 +1,144 @@
+// The fault suite: a whole fleet with every fault mode, scanned for real (client-node over HTTPS to
+// the simulator, snapshots into Azurite). Each faulted cluster is recorded with its reason, every other
+// cluster's snapshot is complete, the scan ends within the deadline, and the latest view only ever
+// points at whole snapshots — also when Azurite stops mid-scan and comes back.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { runScan } from "../../src/scan.js";
+import { type FaultSpec, type SimClusterSpec, type Simulator, startSimulator } from "../../src/sim/index.js";
+import { discoverFromKubeconfig } from "../../src/sources/kubeconfig.js";
+import type { ClusterTarget } from "../../src/sources/target.js";
+import { startAzurite } from "../../src/store/azurite.js";
+import type { SnapshotStore } from "../../src/store/store.js";
+import { TableSnapshotStore } from "../../src/store/table-store.js";
+
+const DEADLINE_MS = 4000;
+const FAST_RETRY = { retries: 3, baseDelayMs: 20, maxDelayMs: 2000 };
+
+const faulted: Array<[string, FaultSpec[], string, RegExp]> = [
+  ["hung", [{ kind: "hang" }], "unreachable", /deadline|no answer/],
+  ["refusing", [{ kind: "refuse" }], "unreachable", /ECONNREFUSED/],
+  ["expired-token", [{ kind: "status", code: 401 }], "unauthorized", /401/],
+  ["forbidden", [{ kind: "status", code: 403 }], "unauthorized", /403/],
+  ["down-500", [{ kind: "status", code: 500 }], "error", /HTTP 500/],
+  ["throttled-hard", [{ kind: "throttle", retryAfter: 60 }], "error", /429/],
+  ["malformed", [{ kind: "malformed", path: "/api/v1/nodes" }], "error", /malformed JSON/],
+  ["truncated", [{ kind: "truncated", path: "nodenetworkconfigs" }], "error", /cut short|Premature|malformed/i],
+  ["kubenet", [{ kind: "noNncApi" }], "not-cns", /NodeNetworkConfig API/],
+];
+const recovering: Array<[string, FaultSpec[]]> = [
+  ["flaky", [{ kind: "flaky", code: 500, first: 3 }]],
+  ["throttled-briefly", [{ kind: "throttle", retryAfter: 1, first: 2 }]],
+  ["slow", [{ kind: "slow", delayMs: 200 }]],
+  ["expired-continue", [{ kind: "expiredContinue", first: 1 }]],
+];
+
+function spec(name: string, faults: FaultSpec[] = [], nodes = 4, mode: SimClusterSpec["mode"] = "vnetblock"): SimClusterSpec {
+  return { name, mode, nodes, faults };
+}
+
+let sim: Simulator;
+let targets: ClusterTarget[];
+
+beforeAll(async () => {
+  sim = await startSimulator([
+    ...faulted.map(([n, f]) => spec(n, f)),
+    ...recovering.map(([n, f]) => spec(n, f, 6)),
+    // 5,000 static-block nodes hold 1.28 M addresses: a /10 pod subnet (static block allows up to /12 in
+    // Azure; the simulator does not enforce that limit).
+    { ...spec("big-5000", [], 5000), podSubnet: { name: "big", cidr: "10.64.0.0/10", vnet: "vnet", resourceGroup: "rg", subscription: "sub" } },
+    spec("dynamic", [], 5, "dynamic"),
+    spec("overlay", [], 5, "overlay"),
+  ]);
+  const dir = mkdtempSync(path.join(tmpdir(), "faults-"));
+  targets = discoverFromKubeconfig({ files: [await sim.writeKubeconfig(dir)] });
+}, 120_000);
+
+afterAll(async () => {
+  await sim?.close();
+});
+
+/** Every latest entry points at a snapshot that reads back whole. */
+async function expectLatestWhole(store: SnapshotStore): Promise<void> {
+  for (const e of await store.listLatest()) {
+    const s = await store.getSnapshot(e.cluster, e.latest.ref);
+    expect(s, e.cluster).toBeDefined();
+    expect(s!.scanId).toBe(e.latest.scanId);
+    expect(s!.nncs.length).toBe(e.latest.nncs);
+    expect(s!.nodes.length).toBe(e.latest.nodes);
+  }
+}
+
+describe("fault suite", () => {
+  it("records every faulted cluster with its reason and keeps every other snapshot complete", async () => {
+    const store = TableSnapshotStore.fromConnectionString(inject("azuriteConnectionString"), { tablePrefix: `faults${process.pid}` });
+    await store.init();
+    const t0 = Date.now();
+    const r = await runScan(targets, store, { concurrency: 8, requestTimeoutMs: 2000, clusterDeadlineMs: DEADLINE_MS, retry: FAST_RETRY, onCluster: () => {} });
+    const elapsed = Date.now() - t0;
+    // Hung clusters cost their deadline; nothing waits on them beyond it (generous slack for a busy CI box).
+    expect(elapsed).toBeLessThan(DEADLINE_MS * 2 + 15_000);
+    expect(r.storeFailures).toEqual([]);
+    const by = new Map(r.clusters.map((c) => [c.cluster, c]));
+    for (const [name, , status, reason] of faulted) {
+      expect(by.get(name)?.status, name).toBe(status);
+      expect(by.get(name)?.reason, name).toMatch(reason);
+    }
+    for (const [name] of recovering) expect(by.get(name), name).toMatchObject({ status: "ok", nodes: 6, nncs: 6 });
+    expect(by.get("big-5000")).toMatchObject({ status: "ok", nodes: 5000, nncs: 5000, cnsPods: 5000 });
+
+    const big = await store.getSnapshot("big-5000", (await store.getLatest("big-5000"))!.latest.ref);
+    const served = new Map(sim.cluster("big-5000").state.nncs.list().map((n) => [n.metadata.name, n.status?.networkContainers?.[0]?.ipAssignments?.length]));
+    expect(big!.nncs.map((n) => n.networkContainers[0]?.ipAssignments.length)).toEqual(big!.nncs.map((n) => served.get(n.name)));
+    await expectLatestWhole(store);
+
+    const e = (await store.getLatestEvaluation())!;
+    expect(e.scanId).toBe(r.scanId);
+    const scn = e.findings.filter((f) => f.rule.startsWith("SCN")).map((f) => f.cluster).sort();
+    expect(scn).toEqual(faulted.map(([n]) => n).sort());
+    await store.close();
+  }, 180_000);
+
+  it("survives Azurite stopping mid-scan and coming back: nothing lost, latest never half-written", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "azurite-restart-"));
+    let azurite = await startAzurite({ location: dir });
+    const ports = {
+      table: Number(new URL(azurite.tableEndpoint).port),
+      queue: Number(new URL(azurite.queueEndpoint).port),
+      blob: Number(new URL(azurite.blobEndpoint).port),
+    };
+    const store = TableSnapshotStore.fromConnectionString(azurite.connectionString);
+    await store.init();
+    const healthy = targets.filter((t) => ["flaky", "throttled-briefly", "slow", "expired-continue", "dynamic", "overlay"].includes(t.name));
+    let restarted: Promise<void> | undefined;
+    try {
+      const r = await runScan(healthy, store, {
+        concurrency: 2,
+        retry: FAST_RETRY,
+        onCluster: (_s, done) => {
+          // After the first cluster is stored, the store goes away for a while and comes back.
+          if (done === 1) {
+            restarted = (async () => {
+              await azurite.stop();
+              await new Promise((res) => setTimeout(res, 1500));
+              azurite = await startAzurite({ location: dir, ports });
+            })();
+          }
+        },
+      });
+      await restarted;
+      expect(r.clusters.map((c) => c.status)).toEqual(healthy.map(() => "ok"));
+      expect(r.storeFailures).toEqual([]);
+      const latest = await store.listLatest();
+      expect(latest.map((l) => l.cluster).sort()).toEqual(healthy.map((t) => t.name).sort());
+      await expectLatestWhole(store);
+      expect((await store.getLatestEvaluation())?.scanId).toBe(r.scanId);
+    } finally {
+      await restarted?.catch(() => {});
+      await store.close();
+      await azurite.stop();
+    }
+  }, 120_000);
+});
