@@ -19,5 +19,6 @@ export function printScanSummary(io: CliIO, r: ScanResult, seconds: number): voi
   const width = io.stdout.columns;
   io.stdout.write(renderReport("exhaustion", r.evaluation, {}, "table", { color, ...(width ? { width } : {}) }).body);
   io.stdout.write(renderReport("findings", r.evaluation, {}, "table", { color, ...(width ? { width } : {}) }).body);
+  for (const c of r.evaluation.clusters) for (const n of c.notes ?? []) io.stderr.write(`note: ${c.cluster}: ${n}\n`);
   for (const n of r.evaluation.notes) io.stderr.write(`note: ${n}\n`);
 }

@@ -103,5 +103,6 @@ function clusterRow(v: ClusterView): ClusterRow {
   const row: ClusterRow = { cluster: v.name, status: v.latest.status, mode: clusterMode(s), nodes, nncs, requestedIPs, assignedIPs, takenAt: v.latest.takenAt };
   if (v.latest.reason) row.reason = v.latest.reason;
   if (s.takenAt !== v.latest.takenAt && s.status === "ok") row.dataFrom = s.takenAt;
+  if (s.notes.length > 0) row.notes = [...s.notes];
   return row;
 }

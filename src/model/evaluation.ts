@@ -39,6 +39,8 @@ export interface ClusterRow {
   takenAt: string;
   /** Set when the latest scan failed and data comes from the last good snapshot. */
   dataFrom?: string;
+  /** Collection notes worth a person's attention (TLS verification off, optional reads that failed). */
+  notes?: string[];
 }
 
 export interface SeverityCounts {

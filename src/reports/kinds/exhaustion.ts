@@ -58,7 +58,7 @@ export const exhaustionReport: ReportKind<ExhaustionDocument> = {
           { key: "requestedIPs", title: "REQUESTED", align: "right" },
           { key: "assignedIPs", title: "ASSIGNED", align: "right" },
         ],
-        rows: doc.clusters.map((c) => ({ ...c, mode: c.mode ?? "-" })),
+        rows: doc.clusters.map(({ notes: _notes, ...c }) => ({ ...c, mode: c.mode ?? "-" })),
         rowSeverity: doc.clusters.map((c) => (c.status === "ok" || c.status === "not-cns" ? undefined : "critical")),
         empty: "No clusters scanned yet.",
       },

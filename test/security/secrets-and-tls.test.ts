@@ -1,0 +1,122 @@
+// Credentials never leave memory: after scans with bearer tokens and client certificates, no table
+// entity, stored document, log line or report of any format holds any of them. TLS verification
+// stays on unless the kubeconfig itself turns it off, and then the scan says so.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { TableClient, TableServiceClient } from "@azure/data-tables";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import YAML from "yaml";
+import { type Simulator, startSimulator } from "../../src/sim/index.js";
+import { TableSnapshotStore } from "../../src/store/table-store.js";
+import { runCli } from "../helpers/cli.js";
+
+const storage = inject("azuriteConnectionString");
+const prefix = `sec${process.pid}`;
+const env = { FLEET_AUDIT_TABLE_PREFIX: prefix };
+let sim: Simulator;
+let other: Simulator;
+let dir: string;
+let tokenConfig: string;
+let certConfig: string;
+const secrets: string[] = [];
+
+beforeAll(async () => {
+  sim = await startSimulator([
+    { name: "token-a", mode: "vnetblock", nodes: 2 },
+    { name: "token-b", mode: "dynamic", nodes: 2 },
+    { name: "cert-c", mode: "overlay", nodes: 2 },
+  ]);
+  other = await startSimulator([{ name: "elsewhere", mode: "overlay", nodes: 1 }]);
+  dir = mkdtempSync(path.join(tmpdir(), "secrets-"));
+  tokenConfig = path.join(dir, "tokens.yaml");
+  certConfig = path.join(dir, "certs.yaml");
+  writeFileSync(tokenConfig, sim.kubeconfig({ clusters: ["token-a", "token-b"] }));
+  writeFileSync(certConfig, sim.kubeconfig({ clusters: ["cert-c"], auth: "cert" }));
+  for (const c of sim.clusters) secrets.push(c.token);
+  const cert = sim.clientCertificate();
+  // The PEM bodies (base64 lines), and the base64 of the whole PEM as it sits in the kubeconfig.
+  for (const pem of [cert.certPem, cert.keyPem]) {
+    secrets.push(Buffer.from(pem).toString("base64"));
+    for (const line of pem.split("\n")) if (line.length >= 40 && !line.startsWith("-----")) secrets.push(line);
+  }
+  secrets.push(/AccountKey=([^;]+)/.exec(storage)![1]!);
+});
+
+afterAll(async () => {
+  await sim?.close();
+  await other?.close();
+});
+
+/** Every string property of every entity in this test's tables, plus every stored document decoded. */
+async function everythingStored(): Promise<string> {
+  const parts: string[] = [];
+  const service = TableServiceClient.fromConnectionString(storage, { allowInsecureConnection: true });
+  for await (const t of service.listTables()) {
+    if (!t.name?.startsWith(prefix)) continue;
+    const client = TableClient.fromConnectionString(storage, t.name, { allowInsecureConnection: true });
+    for await (const e of client.listEntities()) parts.push(JSON.stringify(e, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString("latin1") : v)));
+  }
+  const store = TableSnapshotStore.fromConnectionString(storage, { tablePrefix: prefix });
+  for (const l of await store.listLatest()) {
+    for (const h of await store.listHistory(l.cluster)) parts.push(JSON.stringify(await store.getSnapshot(l.cluster, h.ref)));
+  }
+  for (const e of await store.listEvaluations()) parts.push(JSON.stringify(await store.getEvaluation(e.ref)));
+  await store.close();
+  return parts.join("\n");
+}
+
+describe("secrets", () => {
+  it("never reach storage, logs or reports", async () => {
+    expect(secrets.filter((s) => s.length < 16)).toEqual([]);
+    const outputs: string[] = [];
+    const cli = async (...argv: string[]) => {
+      const r = await runCli([...argv, "--storage", storage], { env, cwd: dir });
+      outputs.push(r.stdout, r.stderr);
+      return r;
+    };
+    expect((await cli("scan", "--kubeconfig", tokenConfig)).code).toBe(0);
+    expect((await cli("scan", "--kubeconfig", certConfig)).code).toBe(0);
+    for (const kind of ["findings", "exhaustion"]) for (const format of ["json", "csv", "md", "table"]) expect((await cli("report", kind, "--format", format)).code).toBe(0);
+
+    const stored = await everythingStored();
+    expect(stored).toContain("token-a"); // the search does see the stored data
+    expect(stored).toContain("cert-c");
+    const haystack = `${stored}\n${outputs.join("\n")}`;
+    for (const s of secrets) expect(haystack.includes(s), `a secret (${s.slice(0, 6)}…) leaked`).toBe(false);
+    // Nothing kubeconfig-shaped either.
+    expect(haystack).not.toMatch(/client-key-data|certificate-authority-data|BEGIN (EC |RSA )?PRIVATE KEY/);
+  });
+});
+
+describe("TLS verification", () => {
+  function editKubeconfig(file: string, edit: (cluster: Record<string, unknown>) => void): string {
+    const doc = YAML.parse(readFileSync(file, "utf8"));
+    for (const c of doc.clusters) edit(c.cluster);
+    const out = path.join(dir, `edited-${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(out, YAML.stringify(doc));
+    return out;
+  }
+
+  it("stays on: a server whose certificate another CA signed is unreachable, not trusted", async () => {
+    const wrongCa = Buffer.from(other.caPem).toString("base64");
+    const file = editKubeconfig(tokenConfig, (c) => (c["certificate-authority-data"] = wrongCa));
+    const r = await runCli(["scan", "--kubeconfig", file, "--context", "token-a", "--storage", storage], { env: { FLEET_AUDIT_TABLE_PREFIX: `tls${process.pid}` }, cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stderr + r.stdout).toMatch(/token-a: unreachable .*TLS failure/);
+  });
+
+  it("is off only when the kubeconfig says insecure-skip-tls-verify, and the scan reports it", async () => {
+    const file = editKubeconfig(tokenConfig, (c) => {
+      delete c["certificate-authority-data"];
+      c["insecure-skip-tls-verify"] = true;
+    });
+    const r = await runCli(["scan", "--kubeconfig", file, "--context", "token-b", "--storage", storage], { env: { FLEET_AUDIT_TABLE_PREFIX: `tls${process.pid}` }, cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/token-b: ok/);
+    expect(r.stderr).toMatch(/note: token-b: insecure-skip-tls-verify is set/);
+    const report = await runCli(["report", "exhaustion", "--format", "json", "--storage", storage], { env: { FLEET_AUDIT_TABLE_PREFIX: `tls${process.pid}` }, cwd: dir });
+    const row = JSON.parse(report.stdout).clusters.find((c: { cluster: string }) => c.cluster === "token-b");
+    expect(row.notes).toEqual([expect.stringMatching(/insecure-skip-tls-verify/)]);
+  });
+});
