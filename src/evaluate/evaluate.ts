@@ -4,7 +4,7 @@ import type { ClusterRow, EvaluationSummary, FleetEvaluation, SubnetUsage } from
 import { EVALUATION_SCHEMA_VERSION } from "../model/evaluation.js";
 import { compareFindings, type Finding, findingId, severityRank } from "../model/finding.js";
 import { summarize } from "../model/snapshot.js";
-import type { Policy } from "../policy/policy.js";
+import { type ClusterScope, type Policy, policySeverity, policyThreshold } from "../policy/policy.js";
 import { applyWaivers } from "../policy/waivers.js";
 import { RULES } from "../rules/catalogue.js";
 import { type ClusterView, clusterMode, type FleetContext } from "../rules/context.js";
@@ -29,6 +29,8 @@ export function buildContext(input: EvaluateInput): FleetContext {
   const rules = input.rules ?? RULES;
   const defaults = new Map(rules.map((r) => [r.meta.id, r.meta.thresholds ?? {}]));
   const memo = new Map<string, unknown>();
+  const subscriptions = new Map(input.views.map((v) => [v.name, v.snapshot.arm?.subscriptionId]));
+  const scopeOf = (cluster: string): ClusterScope => ({ cluster, subscription: subscriptions.get(cluster) });
   return {
     now: input.now,
     scanId: input.scanId,
@@ -36,8 +38,8 @@ export function buildContext(input: EvaluateInput): FleetContext {
     policy,
     previousFindings: new Map((input.previous?.findings ?? []).map((f) => [f.id, f])),
     history: input.history ?? [],
-    threshold(rule, key) {
-      const v = policy.thresholds?.[rule]?.[key] ?? defaults.get(rule)?.[key];
+    threshold(rule, key, cluster) {
+      const v = policyThreshold(policy, rule, key, cluster === undefined ? undefined : scopeOf(cluster)) ?? defaults.get(rule)?.[key];
       if (v === undefined) throw new Error(`rule ${rule} has no threshold ${key}`);
       return v;
     },
