@@ -26,7 +26,14 @@ const severity = z.enum(SEVERITIES, { error: `must be one of ${SEVERITIES.join("
 const number = z.number({ error: "must be a number" }).finite("must be a finite number");
 const thresholds = z.record(z.string(), z.record(z.string(), number, { error: "must map threshold names to numbers" }), { error: "must map rule IDs to thresholds" });
 const severities = z.record(z.string(), severity, { error: "must map rule IDs to severities" });
-const isoDate = z.string({ error: "not an ISO date" }).refine((v) => ISO_DATE.test(v) && !Number.isNaN(Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v)), "not an ISO date (2026-12-31 or 2026-12-31T18:00:00Z)");
+/** ISO date or time that names a real day (Date.parse rolls 2026-02-30 over to March). */
+function isIsoDate(v: string): boolean {
+  if (!ISO_DATE.test(v)) return false;
+  const day = v.slice(0, 10);
+  const t = Date.parse(`${day}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().startsWith(day) && !Number.isNaN(Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v));
+}
+const isoDate = z.string({ error: "not an ISO date" }).refine(isIsoDate, "not an ISO date (2026-12-31 or 2026-12-31T18:00:00Z)");
 const version = z.string({ error: "must be a version string" }).regex(VERSION, "not a version like v1.6.25");
 
 const waiver = z.strictObject(
@@ -137,7 +144,7 @@ export function parsePolicy(text: string, name = "policy", rules: readonly RuleM
   try {
     raw = YAML.parse(text, { prettyErrors: true, uniqueKeys: true, maxAliasCount: 50 });
   } catch (e) {
-    throw new PolicyError(`${name}: not valid YAML: ${(e as Error).message.split("\n", 1)[0]}`);
+    throw new PolicyError(`${name}: not valid YAML: ${(e as Error).message.split("\n", 1)[0]!.replace(/:$/, "")}`);
   }
   if (raw === null || raw === undefined) raw = {};
   const parsed = PolicySchema.safeParse(raw);
