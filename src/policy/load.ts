@@ -159,14 +159,14 @@ export function parsePolicy(text: string, name = "policy", rules: readonly RuleM
   return policy;
 }
 
-/** Reads and validates a policy file. */
-export function loadPolicy(file: string): Policy {
+/** Reads and validates a policy file; `name` (default: the path) is how messages name it. */
+export function loadPolicy(file: string, name = file): Policy {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new PolicyError(code === "ENOENT" ? `policy file not found: ${file}` : `cannot read policy file ${file}: ${(e as Error).message}`);
+    throw new PolicyError(code === "ENOENT" ? `policy file not found: ${name}` : `cannot read policy file ${name}: ${(e as Error).message}`);
   }
-  return parsePolicy(text, file);
+  return parsePolicy(text, name);
 }
