@@ -100,6 +100,7 @@ describe("collecting CNS metrics from the simulator", () => {
       spec("proxy-down", { faults: [{ kind: "proxyUnreachable", path: "/proxy/" }] }),
       spec("proxy-slow", { faults: [{ kind: "slow", delayMs: 1500, path: "/proxy/" }] }),
       spec("overlay", { mode: "overlay", nodes: 3 }),
+      spec("no-proxy-rbac", { faults: [{ kind: "status", code: 403, path: "/proxy/", message: 'pods "azure-cns-x" is forbidden: User "auditor" cannot get resource "pods/proxy"' }] }),
     ]);
     const dir = mkdtempSync(path.join(tmpdir(), "cns-metrics-"));
     targets = new Map(discoverFromKubeconfig({ files: [await sim.writeKubeconfig(dir)] }).map((t) => [t.name, t]));
@@ -157,6 +158,14 @@ describe("collecting CNS metrics from the simulator", () => {
     expect(proxyCalls("proxy-down")).toHaveLength(6);
     expect(s.cns.metricsScope).toEqual({ budget: 10, selected: 6, scraped: 0, failed: 3 });
     expect(s.notes.join("\n")).toContain("failed for 3 of 6 azure-cns pods, 3 more not tried");
+  });
+
+  it("takes a refusal (no pods/proxy access) as final for the cluster, and keeps the snapshot ok", async () => {
+    sim.cluster("no-proxy-rbac").clearRequests();
+    const s = await collect("no-proxy-rbac", { cnsMetrics: "all" });
+    expect(s.status).toBe("ok");
+    expect(s.notes.join("\n")).toMatch(/pod proxy .*failed for .*forbidden/);
+    expect(proxyCalls("no-proxy-rbac").length).toBeLessThanOrEqual(3);
   });
 
   it("stops at the cluster deadline and keeps what was collected", async () => {
