@@ -1,5 +1,5 @@
 // The human summary after a scan: how each cluster went, then the findings.
-import pc from "picocolors";
+import { colours as pc } from "../reports/formats/text.js";
 import { countFindings } from "../model/evaluation.js";
 import { renderReport } from "../reports/render.js";
 import type { ScanResult } from "../scan.js";

@@ -2,10 +2,13 @@
 // `fleet-audit serve` mounts them on node:http, the Azure Functions adapters on app.http.
 import { NotFoundError, UsageError } from "../errors.js";
 import type { FleetEvaluation } from "../model/evaluation.js";
+import { REPORT_KINDS, reportKind } from "../reports/catalogue.js";
 import { parseFilter, parseSince } from "../reports/filter.js";
-import { parseFormat, renderReport } from "../reports/render.js";
+import { REPORT_CSP } from "../reports/formats/html.js";
+import { FORMATS, parseFormat, renderReport } from "../reports/render.js";
 import type { SnapshotStore } from "../store/store.js";
 import { renderDashboard } from "./dashboard.js";
+import { DASHBOARD_LIMITS } from "./dashboard-data.js";
 
 export interface ApiRequest {
   method: string;
@@ -28,10 +31,17 @@ export interface ApiDeps {
 const SECURITY_HEADERS = {
   "x-content-type-options": "nosniff",
   "cache-control": "no-store",
+  "referrer-policy": "no-referrer",
 };
 
+/** For documents that are not pages (JSON, CSV, Markdown): nothing may load or run if one is opened as one. */
+const DOCUMENT_CSP = "default-src 'none'; frame-ancestors 'none'";
+
+/** Longest cluster name accepted in a path or filter (the store's own limit is wider). */
+const MAX_CLUSTER_NAME = 1024;
+
 export function json(status: number, body: unknown): ApiResponse {
-  return { status, headers: { "content-type": "application/json; charset=utf-8", ...SECURITY_HEADERS }, body: JSON.stringify(body) };
+  return { status, headers: { "content-type": "application/json; charset=utf-8", "content-security-policy": DOCUMENT_CSP, ...SECURITY_HEADERS }, body: JSON.stringify(body) };
 }
 
 export function apiError(status: number, code: string, message: string): ApiResponse {
@@ -55,8 +65,9 @@ async function latestEvaluation(store: SnapshotStore): Promise<FleetEvaluation> 
 
 export async function handleReport(req: ApiRequest, kind: string, deps: ApiDeps): Promise<ApiResponse> {
   checkParams(req.query, REPORT_PARAMS);
+  reportKind(kind); // an unknown kind is a 404 whatever else the request says
   const format = parseFormat(req.query.get("format") ?? "json");
-  if (format === "table") throw new UsageError("format table is for terminals; use json, csv, md or html");
+  if (format === "table") throw new UsageError(`format table is for terminals; use one of ${FORMATS.filter((f) => f !== "table").join(", ")}`);
   const filter = parseFilter(
     { cluster: req.query.get("cluster") ?? undefined, severity: req.query.get("severity") ?? undefined, rule: req.query.get("rule") ?? undefined, since: req.query.get("since") ?? undefined },
     deps.now?.() ?? new Date(),
@@ -66,7 +77,17 @@ export async function handleReport(req: ApiRequest, kind: string, deps: ApiDeps)
     throw new NotFoundError(`unknown cluster ${JSON.stringify(filter.cluster.slice(0, 80))}`);
   }
   const r = renderReport(kind, evaluation, filter, format);
-  return { status: 200, headers: { "content-type": r.contentType, ...SECURITY_HEADERS }, body: r.body };
+  const csp = r.contentType.startsWith("text/html") ? `${REPORT_CSP}; frame-ancestors 'none'` : DOCUMENT_CSP;
+  return { status: 200, headers: { "content-type": r.contentType, "content-security-policy": csp, ...SECURITY_HEADERS }, body: r.body };
+}
+
+/** `GET /api/reports`: the report kinds and formats this build serves. */
+export function handleReportList(req: ApiRequest): ApiResponse {
+  checkParams(req.query, new Set(["code"]));
+  return json(200, {
+    reports: [...REPORT_KINDS.values()].map((k) => ({ name: k.name, title: k.title, path: `/api/reports/${k.name}` })),
+    formats: FORMATS.filter((f) => f !== "table"),
+  });
 }
 
 export async function handleClusters(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
@@ -95,7 +116,9 @@ export async function handleHistory(req: ApiRequest, cluster: string, deps: ApiD
     if (!/^\d{1,4}$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > 1000) throw new UsageError("limit must be an integer from 1 to 1000");
     limit = Number(limitRaw);
   }
+  // `since` becomes a Date here and a row-key bound in the store (through odata), never query text.
   const since = sinceRaw ? parseSince(sinceRaw, deps.now?.() ?? new Date()) : undefined;
+  if (cluster.length === 0 || cluster.length > MAX_CLUSTER_NAME) throw new UsageError(`cluster name must be 1 to ${MAX_CLUSTER_NAME} characters`);
   const entry = await deps.store.getLatest(cluster);
   if (!entry) throw new NotFoundError(`unknown cluster ${JSON.stringify(cluster.slice(0, 80))}`);
   const history = await deps.store.listHistory(cluster, { limit, ...(since ? { since } : {}) });
@@ -111,12 +134,14 @@ export async function handleHealth(deps: ApiDeps): Promise<ApiResponse> {
   }
 }
 
-export async function handleDashboard(deps: ApiDeps): Promise<ApiResponse> {
-  const [evaluation, history] = await Promise.all([deps.store.getLatestEvaluation(), deps.store.listEvaluations({ limit: 200 })]);
+export async function handleDashboard(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  checkParams(req.query, new Set(["code"]));
+  const [evaluation, history] = await Promise.all([deps.store.getLatestEvaluation(), deps.store.listEvaluations({ limit: DASHBOARD_LIMITS.trendPoints })]);
+  const page = renderDashboard(evaluation, history);
   return {
     status: 200,
-    headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:", ...SECURITY_HEADERS },
-    body: renderDashboard(evaluation, history),
+    headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": page.csp, ...SECURITY_HEADERS },
+    body: page.html,
   };
 }
 
@@ -128,7 +153,8 @@ export async function route(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse
     if (parts[0] !== "api") return apiError(404, "not_found", "no such route");
     const seg = parts.slice(1).map((p) => decodeSegment(p));
     if (seg.length === 1 && seg[0] === "health") return await handleHealth(deps);
-    if (seg.length === 1 && seg[0] === "dashboard") return await handleDashboard(deps);
+    if (seg.length === 1 && seg[0] === "dashboard") return await handleDashboard(req, deps);
+    if (seg.length === 1 && seg[0] === "reports") return handleReportList(req);
     if (seg.length === 2 && seg[0] === "reports") return await handleReport(req, seg[1]!, deps);
     if (seg.length === 1 && seg[0] === "clusters") return await handleClusters(req, deps);
     if (seg.length === 3 && seg[0] === "clusters" && seg[2] === "history") return await handleHistory(req, seg[1]!, deps);

@@ -1,51 +1,127 @@
-// The dashboard: one self-contained HTML page (no CDN). Every name that comes from a cluster or ARM
-// passes through escapeHtml.
+// The dashboard: one self-contained HTML page that works offline. Chart.js is inlined from
+// node_modules; the data is a JSON block made safe for <script>; the page script builds the DOM with
+// textContent only. The CSP allows exactly these inline scripts and the style by hash.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
 import type { EvaluationSummary, FleetEvaluation } from "../model/evaluation.js";
+import { cspHash, escapeHtml } from "../reports/formats/html.js";
+import { DASHBOARD_SCRIPT } from "./dashboard-client.js";
+import { dashboardData, jsonForScript } from "./dashboard-data.js";
 
-export function escapeHtml(s: unknown): string {
-  return String(s ?? "").replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
+export { escapeHtml };
+
+let chartJs: string | undefined;
+
+/** Chart.js's UMD bundle, read once from node_modules (no CDN: the page must work offline). */
+export function chartJsSource(): string {
+  if (chartJs === undefined) {
+    // chart.js exports only its entry points; the UMD bundle sits beside the CommonJS entry.
+    const entry = createRequire(import.meta.url).resolve("chart.js");
+    const text = readFileSync(path.join(path.dirname(entry), "chart.umd.min.js"), "utf8");
+    // Nothing in an inline script may close the element or point the browser at a file.
+    chartJs = text.replace(/^\/\/# sourceMappingURL=.*$/m, "").replace(/<\/(script)/gi, "<\\/$1").replace(/<!--/g, "<\\!--");
+  }
+  return chartJs;
 }
 
-function pct(v: number): string {
-  return `${(v * 100).toFixed(1)}%`;
+const STYLE = `
+:root{--fg:#101828;--muted:#667085;--line:#eaecf0;--bg:#f9fafb;--card:#fff;--crit:#d92d20;--warn:#dc6803;--info:#1570ef;--ok:#039855;--shared:#7a5af8}
+*{box-sizing:border-box}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:var(--fg);background:var(--bg)}
+header{padding:1rem 1.5rem;background:#101828;color:#fff}header h1{margin:0;font-size:1.35rem}
+header .meta{color:#d0d5dd;margin:.2rem 0 .5rem}
+.chips span{display:inline-block;margin-right:.5rem;padding:.15rem .6rem;border-radius:1rem;background:#344054;color:#fff;font-weight:600}
+.chips span.c{background:var(--crit)}.chips span.w{background:var(--warn)}.chips span.i{background:var(--info)}
+main{padding:1rem 1.5rem;max-width:1600px}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:1rem}
+.card,section.card{background:var(--card);border:1px solid var(--line);border-radius:.5rem;padding:.8rem 1rem;margin-bottom:1rem;min-width:0;overflow-x:auto}
+h2{font-size:1.1rem;margin:.2rem 0 .5rem}h3{margin:.2rem 0}h4{margin:1rem 0 .3rem}
+.chart{position:relative;height:260px;margin-bottom:.6rem}
+table{border-collapse:collapse;width:100%}th,td{padding:.28rem .5rem;border-bottom:1px solid var(--line);text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th{background:#f2f4f7;font-weight:600;white-space:nowrap}td.r{text-align:right;font-variant-numeric:tabular-nums}
+.muted,.note{color:var(--muted)}.critical{color:var(--crit);font-weight:600}.warning{color:var(--warn)}.ok{color:var(--ok)}
+tr.sev-critical td.sev{color:var(--crit);font-weight:600}tr.sev-warning td.sev{color:var(--warn)}tr.sev-info td.sev{color:var(--info)}tr.sev-waived td{color:var(--muted)}
+td.nw{white-space:nowrap}
+.bar{display:inline-block;vertical-align:middle;background:#eaecf0;width:6rem;height:.7rem;border-radius:.35rem;overflow:hidden;margin:0 .4rem}
+.bar .fill{height:100%;background:var(--info)}.bar .fill.warning{background:var(--warn)}.bar .fill.critical{background:var(--crit)}.bar .fill.ok{background:var(--ok)}
+.badge{display:inline-block;margin-left:.4rem;padding:0 .4rem;border-radius:.3rem;font-size:.8em}.badge.shared{background:#ebe9fe;color:#5925dc}
+.score{display:inline-block;min-width:2rem}.grade{font-weight:700}
+form{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:.3rem 0}
+select,input,button{font:inherit;padding:.2rem .4rem}
+dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:.5rem 0}dt{color:var(--muted)}dd{margin:0}
+a.cl{color:var(--info);text-decoration:none}a.cl:hover{text-decoration:underline}
+`;
+
+export interface DashboardPage {
+  html: string;
+  /** The Content-Security-Policy to serve the page with (the page repeats it in a meta tag). */
+  csp: string;
 }
 
-export function renderDashboard(e: FleetEvaluation | undefined, history: readonly EvaluationSummary[]): string {
-  const body = e ? overview(e, history) : `<p>No scan has been evaluated yet. Run <code>fleet-audit scan</code>.</p>`;
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+function csp(scripts: string[]): string {
+  return [
+    "default-src 'none'",
+    `script-src ${scripts.map(cspHash).join(" ")}`,
+    `style-src ${cspHash(STYLE)}`,
+    "img-src data:",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join("; ");
+}
+
+export function renderDashboard(e: FleetEvaluation | undefined, history: readonly EvaluationSummary[]): DashboardPage {
+  const scripts = e ? [chartJsSource(), DASHBOARD_SCRIPT] : [];
+  const policy = csp(scripts);
+  const body = e ? page(e, history) : `<main><p>No scan has been evaluated yet. Run <code>fleet-audit scan</code>, then reload.</p></main>`;
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${escapeHtml(policy)}">
+<meta name="viewport" content="width=device-width,initial-scale=1">
 <title>AKS fleet audit</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1b1f24}
-table{border-collapse:collapse;margin:.5rem 0 1.5rem}th,td{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
-.critical{color:#b42318;font-weight:600}.warning{color:#b54708}.info{color:#175cd3}.waived{color:#667085}
-.bar{background:#eee;width:12rem;height:.8rem}.bar>div{height:100%;background:#2e90fa}.bar>div.hot{background:#f04438}
-</style></head><body>
-<h1>AKS fleet audit</h1>
+<style>${STYLE}</style>
+</head><body>
 ${body}
-</body></html>`;
+${scripts.map((s) => `<script>${s}</script>`).join("\n")}
+</body></html>
+`;
+  // The header adds what a meta tag cannot carry.
+  return { html, csp: `${policy}; frame-ancestors 'none'` };
 }
 
-function overview(e: FleetEvaluation, history: readonly EvaluationSummary[]): string {
-  const counts = { critical: 0, warning: 0, info: 0 };
-  for (const f of e.findings) if (!f.waived) counts[f.severity]++;
-  const subnets = e.subnets
-    .map(
-      (s) => `<tr><td>${escapeHtml(s.cidr)}${s.name ? ` (${escapeHtml(s.name)})` : ""}</td><td>${escapeHtml(s.mode)}</td><td>${escapeHtml(s.clusters.join(", "))}</td>
-<td>${s.used} / ${s.capacity}</td><td><div class="bar"><div class="${s.utilization >= 0.8 ? "hot" : ""}" style="width:${Math.min(100, s.utilization * 100).toFixed(1)}%"></div></div> ${pct(s.utilization)}</td></tr>`,
-    )
-    .join("\n");
-  const clusters = e.clusters
-    .map((c) => `<tr><td>${escapeHtml(c.cluster)}</td><td>${escapeHtml(c.status)}</td><td>${escapeHtml(c.mode ?? "-")}</td><td>${c.nodes}</td><td>${c.nncs}</td></tr>`)
-    .join("\n");
-  const findings = e.findings
-    .map(
-      (f) => `<tr><td class="${f.waived ? "waived" : f.severity}">${escapeHtml(f.severity)}${f.waived ? " (waived)" : ""}</td><td>${escapeHtml(f.rule)}</td><td>${escapeHtml(f.cluster)}</td><td>${escapeHtml(f.resource)}</td><td>${escapeHtml(f.message)}</td></tr>`,
-    )
-    .join("\n");
-  return `<p>Scan ${escapeHtml(e.scanId)} at ${escapeHtml(e.generatedAt)} · ${e.clusters.length} clusters · ${history.length} evaluations in history ·
-<span class="critical">${counts.critical} critical</span> · <span class="warning">${counts.warning} warning</span> · <span class="info">${counts.info} info</span></p>
-<h2>Pod subnets</h2><table><tr><th>Subnet</th><th>Mode</th><th>Clusters</th><th>Used / capacity</th><th>Utilisation</th></tr>${subnets}</table>
-<h2>Clusters</h2><table><tr><th>Cluster</th><th>Status</th><th>Mode</th><th>Nodes</th><th>NNCs</th></tr>${clusters}</table>
-<h2>Findings</h2><table><tr><th>Severity</th><th>Rule</th><th>Cluster</th><th>Resource</th><th>Message</th></tr>${findings}</table>`;
+function page(e: FleetEvaluation, history: readonly EvaluationSummary[]): string {
+  const data = dashboardData(e, history);
+  const c = data.counts;
+  return `<header>
+<h1>AKS fleet audit</h1>
+<p class="meta" id="meta">Scan ${escapeHtml(e.scanId)} at ${escapeHtml(e.generatedAt)} · ${data.clusters.length} clusters · ${data.subnets.length} pod subnets · ${data.trend.length} evaluations in history · ${data.resolved} resolved since the previous scan</p>
+<div class="chips"><span class="c" id="count-critical">${c.critical} critical</span><span class="w" id="count-warning">${c.warning} warning</span><span class="i" id="count-info">${c.info} info</span><span id="count-waived">${c.waived} waived</span></div>
+</header>
+<main>
+<div class="grid">
+<section class="card" id="ranking"><h2>Clusters by score</h2><p class="muted" id="score-source"></p>
+<div class="chart" id="chart-scores-box"><canvas id="chart-scores" role="img" aria-label="Cluster scores"></canvas></div></section>
+<section class="card" id="subnets"><h2>Pod subnet utilisation</h2><p class="muted">Addresses held by NCs against usable addresses; shared subnets count every cluster on them.</p>
+<div class="chart" id="chart-subnets-box"><canvas id="chart-subnets" role="img" aria-label="Pod subnet utilisation"></canvas></div></section>
+</div>
+<div class="grid" id="trends">
+<section class="card"><h2>Used pod addresses over time</h2><p class="muted" id="trend-note"></p><div class="chart"><canvas id="chart-trend-used" role="img" aria-label="Used addresses over time"></canvas></div></section>
+<section class="card"><h2>Findings over time</h2><p class="muted">Unwaived findings per evaluation.</p><div class="chart"><canvas id="chart-trend-findings" role="img" aria-label="Findings over time"></canvas></div></section>
+</div>
+<section class="card" id="findings"><h2>Findings</h2>
+<form id="filters">
+<label>Severity <select id="f-severity"><option value="">all</option><option value="warning">warning and above</option><option value="critical">critical</option></select></label>
+<label>Cluster <select id="f-cluster"></select></label>
+<label>Rule <select id="f-rule"></select></label>
+<label>Search <input id="f-text" type="search" placeholder="message, resource, cluster"></label>
+<label><input id="f-waived" type="checkbox" checked> show waived</label>
+<button type="button" id="f-reset">Reset</button>
+</form>
+<p class="muted" id="findings-count"></p>
+<table id="findings-table"><thead><tr><th>Severity</th><th>Rule</th><th>Clusters</th><th>Resource</th><th>Message</th><th>First seen</th></tr></thead><tbody id="findings-body"></tbody></table>
+</section>
+<section class="card" id="cluster"><h2>Cluster <select id="cluster-select" aria-label="Cluster"></select></h2><div id="cluster-detail"></div></section>
+${data.notes.length ? `<section class="card"><h2>Notes</h2><ul>${data.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul></section>` : ""}
+</main>
+<script type="application/json" id="fleet-data">${jsonForScript(data)}</script>`;
 }

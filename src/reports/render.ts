@@ -3,6 +3,7 @@ import { UsageError } from "../errors.js";
 import type { FleetEvaluation } from "../model/evaluation.js";
 import { reportKind } from "./catalogue.js";
 import type { ReportFilter } from "./filter.js";
+import { renderHtml } from "./formats/html.js";
 import { renderCsv, renderMarkdown, renderTable } from "./formats/text.js";
 
 export const FORMATS = ["table", "json", "csv", "md", "html", "sarif"] as const;
@@ -37,6 +38,8 @@ export function renderReport(kindName: string, evaluation: FleetEvaluation, filt
       return { contentType: "text/csv; charset=utf-8", body: renderCsv(kind.tables(doc)), doc };
     case "md":
       return { contentType: "text/markdown; charset=utf-8", body: renderMarkdown(`${kind.title} — ${evaluation.generatedAt}`, kind.tables(doc)), doc };
+    case "html":
+      return { contentType: "text/html; charset=utf-8", body: renderHtml(kind.title, `${evaluation.generatedAt} · scan ${evaluation.scanId}`, kind.tables(doc)), doc };
     default:
       throw new UsageError(`format ${format} is not available for the ${kindName} report yet`);
   }

@@ -10,11 +10,13 @@ function show(c: Column, v: Cell): string {
   return String(v);
 }
 
+// Colours always on when asked for: the caller decides (useColor), not picocolors' view of process.stdout.
+export const colours = pc.createColors(true);
 const SEVERITY_COLOUR: Record<string, (s: string) => string> = {
-  critical: pc.red,
-  warning: pc.yellow,
-  info: pc.cyan,
-  waived: pc.dim,
+  critical: colours.red,
+  warning: colours.yellow,
+  info: colours.cyan,
+  waived: colours.dim,
 };
 
 const PLAIN_CHARS = {
@@ -31,13 +33,13 @@ export interface TextOptions {
 export function renderTable(sections: TableSection[], opts: TextOptions): string {
   const out: string[] = [];
   for (const s of sections) {
-    out.push(opts.color ? pc.bold(s.title) : s.title);
+    out.push(opts.color ? colours.bold(s.title) : s.title);
     if (s.rows.length === 0) {
       out.push(`  ${s.empty ?? "(none)"}`, "");
       continue;
     }
     const t = new Table({
-      head: s.columns.map((c) => (opts.color ? pc.bold(c.title) : c.title)),
+      head: s.columns.map((col) => (opts.color ? colours.bold(col.title) : col.title)),
       chars: PLAIN_CHARS,
       style: { head: [], border: [], "padding-left": 0, "padding-right": 0 },
       colAligns: s.columns.map((c) => c.align ?? "left"),
@@ -67,9 +69,13 @@ function fitWidths(s: TableSection, width: number): Array<number | null> {
   return natural;
 }
 
+// A formula trigger (= + - @, or their full-width forms) first, or after leading white space that
+// some spreadsheets trim; a cell that starts with a tab or carriage return.
+const FORMULA_START = /^[\s\u3000]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]|^[\t\r\n]/;
+
 /** Cells a spreadsheet would run as a formula get a leading apostrophe (OWASP CSV injection). */
 export function csvCell(v: string): string {
-  const safe = /^[=+\-@\t\r]/.test(v) && !/^-?\d+(\.\d+)?$/.test(v) ? `'${v}` : v;
+  const safe = FORMULA_START.test(v) && !/^-?\d+(\.\d+)?$/.test(v) ? `'${v}` : v;
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 

@@ -1,0 +1,242 @@
+// The dashboard's browser script, as text for an inline <script> (the page's CSP allows it by hash).
+// It reads the JSON data block and builds every element with createElement/textContent, never
+// innerHTML, so a cluster or subnet name is always text. Plain ES2020, no backticks (a TS template).
+export const DASHBOARD_SCRIPT = String.raw`(function () {
+"use strict";
+var dataEl = document.getElementById("fleet-data");
+var D = dataEl ? JSON.parse(dataEl.textContent || "null") : null;
+if (!D) return;
+var Chart = window.Chart;
+var SEV = { info: 0, warning: 1, critical: 2 };
+var COLOUR = { critical: "#d92d20", warning: "#f79009", info: "#2e90fa", waived: "#98a2b3", ok: "#12b76a", shared: "#7a5af8", used: "#175cd3", grid: "#eaecf0" };
+var SUBNET_PALETTE = ["#7a5af8", "#12b76a", "#ee46bc", "#0ba5ec", "#f79009", "#667085"];
+var MAX_ROWS = 500;
+
+function h(tag, props, kids) {
+  var e = document.createElement(tag);
+  if (props) Object.keys(props).forEach(function (k) {
+    var v = props[k];
+    if (v === undefined || v === null) return;
+    if (k === "text") e.textContent = String(v);
+    else if (k === "class") e.className = v;
+    else if (k.slice(0, 2) === "on") e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, String(v));
+  });
+  (kids || []).forEach(function (c) {
+    if (c === undefined || c === null || c === false) return;
+    e.appendChild(typeof c === "object" ? c : document.createTextNode(String(c)));
+  });
+  return e;
+}
+function $(id) { return document.getElementById(id); }
+function int(n) { return Number(n).toLocaleString("en-US"); }
+function pct(v) { return (v * 100).toFixed(1) + "%"; }
+function when(iso) { return iso ? String(iso).slice(0, 16).replace("T", " ") : ""; }
+function clusterLink(name) { return h("a", { href: "#cluster=" + encodeURIComponent(name), class: "cl", text: name }); }
+function bar(fraction, cls) {
+  var inner = h("div", { class: "fill " + (cls || "") });
+  inner.style.width = Math.max(0, Math.min(100, fraction * 100)).toFixed(1) + "%";
+  return h("div", { class: "bar" }, [inner]);
+}
+function utilClass(u) { return u >= 0.95 ? "critical" : u >= 0.8 ? "warning" : ""; }
+function table(headers, rows, cls) {
+  return h("table", { class: cls || "" }, [
+    h("thead", null, [h("tr", null, headers.map(function (t) { return h("th", { scope: "col", text: t }); }))]),
+    h("tbody", null, rows)
+  ]);
+}
+function td(x, cls) { return h("td", { class: cls || null }, [x]); }
+function clear(e) { while (e.firstChild) e.removeChild(e.firstChild); return e; }
+function byName(a, b) { return a < b ? -1 : a > b ? 1 : 0; }
+
+// ---- clusters ranked by score ----
+function scoreClass(s) { return s >= 90 ? "ok" : s >= 60 ? "warning" : "critical"; }
+function renderRanking() {
+  var rows = D.clusters.map(function (c, i) {
+    return h("tr", { "data-cluster": c.cluster }, [
+      td(i + 1, "r"), td(clusterLink(c.cluster)), td(c.grade, "grade nw " + scoreClass(c.score)),
+      h("td", { class: "nw" }, [h("span", { class: "score", text: c.score }), bar(c.score / 100, scoreClass(c.score))]),
+      h("td", { class: "nw" + (c.status === "ok" ? "" : " critical"), title: c.reason || null, text: c.status }),
+      td(c.counts.critical, "r" + (c.counts.critical ? " critical" : "")), td(c.counts.warning, "r" + (c.counts.warning ? " warning" : "")), td(c.counts.info, "r")
+    ]);
+  });
+  $("ranking").appendChild(table(["#", "Cluster", "Grade", "Score", "Status", "Crit.", "Warn.", "Info"], rows));
+  var src = D.clusters.some(function (c) { return c.scoreFrom === "compliance"; }) ? "compliance score (rules passed, weighted by severity)" : "score from findings: 100 − 25 per critical, 10 per warning, 2 per info";
+  $("score-source").textContent = "Lowest first; " + src + ".";
+  if (!Chart || D.clusters.length === 0) return;
+  var shown = D.clusters.slice(0, 30);
+  $("chart-scores-box").style.height = Math.max(160, 26 * shown.length + 50) + "px";
+  new Chart($("chart-scores"), {
+    type: "bar",
+    data: { labels: shown.map(function (c) { return c.cluster; }), datasets: [{ label: "Score", data: shown.map(function (c) { return c.score; }), backgroundColor: shown.map(function (c) { return COLOUR[scoreClass(c.score)]; }) }] },
+    options: { indexAxis: "y", animation: false, responsive: true, maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { x: { min: 0, max: 100 }, y: { ticks: { autoSkip: false } } } }
+  });
+}
+
+// ---- pod subnets ----
+function subnetLabel(s) { return s.cidr + (s.name ? " (" + s.name + ")" : ""); }
+function renderSubnets() {
+  var rows = D.subnets.map(function (s) {
+    var names = h("td", null, []);
+    s.clusters.forEach(function (c, i) { if (i) names.appendChild(document.createTextNode(", ")); names.appendChild(clusterLink(c)); });
+    if (s.shared) names.appendChild(h("span", { class: "badge shared", text: "shared by " + s.clusters.length }));
+    return h("tr", { "data-subnet": s.key, class: s.shared ? "shared-row" : null }, [
+      td(subnetLabel(s)), td(s.mode, "nw"), names,
+      td(int(s.used) + " / " + int(s.capacity), "r nw"),
+      h("td", { class: "nw" }, [bar(s.utilization, utilClass(s.utilization)), h("span", { class: "util", text: pct(s.utilization) })]),
+      h("td", { class: s.forecastExhaustionAt ? "warning nw" : "muted", title: s.forecastNote || null, text: s.forecastExhaustionAt ? s.forecastExhaustionAt.slice(0, 10) : (s.forecastNote ? s.forecastNote.split(/[:;(]/)[0] : "-") })
+    ]);
+  });
+  $("subnets").appendChild(table(["Subnet", "Mode", "Clusters", "Used / capacity", "Utilisation", "Full by"], rows));
+  if (!Chart || D.subnets.length === 0) return;
+  var shown = D.subnets.slice(0, 40);
+  $("chart-subnets-box").style.height = Math.max(160, shown.reduce(function (a, s) { return a + (s.shared ? 40 : 26); }, 70)) + "px";
+  function series(shared) { return shown.map(function (s) { return s.shared === shared ? +(s.utilization * 100).toFixed(2) : null; }); }
+  new Chart($("chart-subnets"), {
+    type: "bar",
+    data: {
+      // Chart.js draws an array label as lines: the subnet, then who shares it.
+      labels: shown.map(function (s) { return s.shared ? [subnetLabel(s), "shared: " + s.clusters.join(", ")] : subnetLabel(s); }),
+      datasets: [
+        { label: "One cluster", data: series(false), backgroundColor: shown.map(function (s) { var u = utilClass(s.utilization); return u ? COLOUR[u] : COLOUR.info; }), skipNull: true },
+        { label: "Shared by several clusters", data: series(true), backgroundColor: COLOUR.shared, skipNull: true }
+      ]
+    },
+    options: { indexAxis: "y", animation: false, responsive: true, maintainAspectRatio: false, scales: { x: { min: 0, max: 100, title: { display: true, text: "% of usable addresses held by NCs" } }, y: { stacked: true, ticks: { autoSkip: false } } } }
+  });
+}
+
+// ---- trends over the evaluation history ----
+function renderTrends() {
+  $("trend-note").textContent = D.trend.length < 2 ? "One evaluation so far: the lines grow with every scan." : D.trend.length + " evaluations, oldest first.";
+  if (!Chart) return;
+  var labels = D.trend.map(function (p) { return when(p.at); });
+  var used = [{ label: "All pod subnets", data: D.trend.map(function (p) { return p.used; }), borderColor: COLOUR.used, backgroundColor: COLOUR.used, borderWidth: 3 }];
+  D.trendSubnets.forEach(function (s, i) {
+    var c = SUBNET_PALETTE[i % SUBNET_PALETTE.length];
+    used.push({ label: s.label, data: D.trend.map(function (p) { return p.subnets[s.key] === undefined ? null : p.subnets[s.key]; }), borderColor: c, backgroundColor: c, borderWidth: 1.5 });
+  });
+  var common = { animation: false, responsive: true, maintainAspectRatio: false, spanGaps: true, elements: { point: { radius: 3 } }, scales: { y: { beginAtZero: true } } };
+  new Chart($("chart-trend-used"), { type: "line", data: { labels: labels, datasets: used }, options: common });
+  var sev = ["critical", "warning", "info"].map(function (s) {
+    return { label: s, data: D.trend.map(function (p) { return p.counts[s]; }), borderColor: COLOUR[s], backgroundColor: COLOUR[s] };
+  });
+  new Chart($("chart-trend-findings"), { type: "line", data: { labels: labels, datasets: sev }, options: common });
+}
+
+// ---- findings with filters ----
+function option(value, text) { var o = h("option", { text: text }); o.value = value; return o; }
+function fillSelect(sel, values, allText) {
+  sel.appendChild(option("", allText));
+  values.forEach(function (v) { sel.appendChild(option(v, v)); });
+}
+function findingClusters(f) { return f.clusters && f.clusters.length ? f.clusters : [f.cluster]; }
+function currentFilter() {
+  return { severity: $("f-severity").value, cluster: $("f-cluster").value, rule: $("f-rule").value, text: $("f-text").value.trim().toLowerCase(), waived: $("f-waived").checked };
+}
+function matches(f, q) {
+  if (q.severity && SEV[f.severity] < SEV[q.severity]) return false;
+  if (q.cluster && findingClusters(f).indexOf(q.cluster) < 0) return false;
+  if (q.rule && f.rule !== q.rule) return false;
+  if (!q.waived && f.waived) return false;
+  if (q.text && (f.message + " " + f.resource + " " + findingClusters(f).join(" ") + " " + f.rule).toLowerCase().indexOf(q.text) < 0) return false;
+  return true;
+}
+function findingRow(f) {
+  var names = h("td", null, []);
+  findingClusters(f).forEach(function (c, i) { if (i) names.appendChild(document.createTextNode(", ")); names.appendChild(clusterLink(c)); });
+  return h("tr", { class: "sev-" + (f.waived ? "waived" : f.severity), "data-rule": f.rule, "data-severity": f.severity }, [
+    td(f.severity + (f.waived ? " (waived)" : ""), "sev nw"), td(f.rule, "nw"), names, td(f.resource), td(f.message), td(when(f.firstSeen), "muted nw")
+  ]);
+}
+function renderFindings() {
+  var q = currentFilter();
+  var hits = D.findings.filter(function (f) { return matches(f, q); });
+  var body = clear($("findings-body"));
+  hits.slice(0, MAX_ROWS).forEach(function (f) { body.appendChild(findingRow(f)); });
+  var text = "Showing " + Math.min(hits.length, MAX_ROWS) + " of " + hits.length + " matching finding" + (hits.length === 1 ? "" : "s") + " (" + D.findings.length + " in this scan";
+  if (D.findingsTotal > D.findings.length) text += "; the page carries the first " + D.findings.length + " of " + D.findingsTotal;
+  $("findings-count").textContent = text + ").";
+}
+function setupFindings() {
+  fillSelect($("f-cluster"), D.clusters.map(function (c) { return c.cluster; }).sort(byName), "all clusters");
+  var rules = {};
+  D.findings.forEach(function (f) { rules[f.rule] = true; });
+  fillSelect($("f-rule"), Object.keys(rules).sort(), "all rules");
+  ["f-severity", "f-cluster", "f-rule", "f-waived"].forEach(function (id) { $(id).addEventListener("change", renderFindings); });
+  $("f-text").addEventListener("input", renderFindings);
+  $("filters").addEventListener("submit", function (e) { e.preventDefault(); });
+  $("f-reset").addEventListener("click", function () { $("filters").reset(); renderFindings(); });
+  renderFindings();
+}
+
+// ---- per-cluster drill-down ----
+function fact(k, v) { return [h("dt", { text: k }), h("dd", null, [v])]; }
+function renderCluster(name) {
+  var box = clear($("cluster-detail"));
+  var c = D.clusters.filter(function (x) { return x.cluster === name; })[0];
+  if (!c) { box.appendChild(h("p", { class: "muted", text: "Choose a cluster above, or click a cluster name anywhere on the page." })); return; }
+  $("cluster-select").value = name;
+  box.appendChild(h("h3", { text: c.cluster }));
+  var facts = [
+    fact("Status", c.status + (c.reason ? " — " + c.reason : "")), fact("Score", c.score + " (" + c.grade + ", from " + c.scoreFrom + ")"),
+    fact("IPAM mode", c.mode || "-"), fact("Nodes / NNCs", c.nodes + " / " + c.nncs),
+    fact("Requested / assigned IPs", int(c.requestedIPs) + " / " + int(c.assignedIPs)), fact("Scanned", when(c.takenAt))
+  ];
+  if (c.dataFrom) facts.push(fact("Data from", when(c.dataFrom) + " (the latest scan failed)"));
+  if (c.health) {
+    var ds = c.health.daemonset;
+    facts.push(fact("azure-cns", (c.health.version || "version unknown") + (ds ? "; DaemonSet " + ds.ready + "/" + ds.desired + " ready, " + ds.updated + " updated" : "; no DaemonSet")));
+    var p = c.health.pods;
+    facts.push(fact("CNS pods", p.ready + "/" + p.total + " ready, " + p.crashLooping + " crash-looping, " + p.restarts + " restarts"));
+    facts.push(fact("Nodes without CNS pod / NNC", c.health.nodes.withoutCnsPod + " / " + c.health.nodes.withoutNnc));
+  }
+  if (c.drift) {
+    var d = c.drift;
+    facts.push(fact("Since previous scan", d.note ? d.note : "+" + d.nodesAdded + "/−" + d.nodesRemoved + " nodes, +" + int(d.addressesGained) + "/−" + int(d.addressesLost) + " addresses, " + d.newFindings + " new / " + d.resolvedFindings + " resolved findings" + (d.cnsChanged ? ", azure-cns changed" : "")));
+  }
+  box.appendChild(h("dl", { class: "facts" }, [].concat.apply([], facts)));
+  c.notes.forEach(function (n) { box.appendChild(h("p", { class: "note", text: "Note: " + n })); });
+
+  var subnets = D.subnets.filter(function (s) { return s.clusters.indexOf(name) >= 0; });
+  box.appendChild(h("h4", { text: "Pod subnets (" + subnets.length + ")" }));
+  if (subnets.length) box.appendChild(table(["Subnet", "Shared with", "Used / capacity", "Utilisation", "Full by"], subnets.map(function (s) {
+    var others = s.clusters.filter(function (x) { return x !== name; });
+    return h("tr", null, [td(subnetLabel(s)), td(others.length ? others.join(", ") : "-"), td(int(s.used) + " / " + int(s.capacity), "r nw"),
+      h("td", { class: "nw" }, [bar(s.utilization, utilClass(s.utilization)), h("span", { class: "util", text: pct(s.utilization) })]), td(s.forecastExhaustionAt ? s.forecastExhaustionAt.slice(0, 10) : "-")]);
+  })));
+
+  var fs = D.findings.filter(function (f) { return findingClusters(f).indexOf(name) >= 0; });
+  box.appendChild(h("h4", { text: "Findings (" + fs.length + ")" }));
+  if (fs.length) box.appendChild(table(["Severity", "Rule", "Clusters", "Resource", "Message", "First seen"], fs.slice(0, MAX_ROWS).map(findingRow), "cluster-findings"));
+  if (c.results && c.results.length) {
+    box.appendChild(h("h4", { text: "Compliance: rules that do not pass" }));
+    box.appendChild(table(["Rule", "Status", "Severity", "Findings", "Reason"], c.results.map(function (r) {
+      return h("tr", { class: r.status === "fail" ? "sev-" + r.severity : r.status === "waived" ? "sev-waived" : "" }, [td(r.rule, "sev"), td(r.status), td(r.severity || ""), td(r.findings, "r"), td(r.reason || "")]);
+    })));
+  }
+  box.appendChild(h("button", { type: "button", text: "Show only this cluster's findings", onclick: function () {
+    $("f-cluster").value = name; renderFindings(); $("findings").scrollIntoView();
+  } }));
+}
+function clusterFromHash() {
+  var m = /^#cluster=(.*)$/.exec(location.hash);
+  if (!m) return "";
+  try { return decodeURIComponent(m[1]); } catch (e) { return ""; }
+}
+function setupCluster() {
+  var sel = $("cluster-select");
+  fillSelect(sel, D.clusters.map(function (c) { return c.cluster; }).sort(byName), "choose a cluster…");
+  sel.addEventListener("change", function () { if (sel.value) location.hash = "cluster=" + encodeURIComponent(sel.value); });
+  window.addEventListener("hashchange", function () { var n = clusterFromHash(); if (n) { renderCluster(n); $("cluster").scrollIntoView(); } });
+  renderCluster(clusterFromHash());
+}
+
+renderRanking();
+renderSubnets();
+renderTrends();
+setupFindings();
+setupCluster();
+document.body.setAttribute("data-ready", "true");
+})();
+`;

@@ -1,0 +1,211 @@
+// What the dashboard shows, as one plain document built from the latest evaluation and the evaluation
+// history. The page embeds it as JSON and its script renders it with textContent only.
+import { type ClusterRow, countFindings, type EvaluationSummary, type FleetEvaluation, type SeverityCounts } from "../model/evaluation.js";
+import type { Finding } from "../model/finding.js";
+import type { ComplianceResult } from "../model/sections.js";
+
+/** Bounds on what one page carries, so a huge fleet still gives a page a browser can hold. */
+export const DASHBOARD_LIMITS = { findings: 5000, trendPoints: 200, trendSubnets: 6 } as const;
+
+export interface DashboardCluster extends Omit<ClusterRow, "notes"> {
+  notes: string[];
+  score: number;
+  grade: string;
+  /** compliance: the evaluation's compliance section; findings: 100 − 25/10/2 per critical/warning/info finding. */
+  scoreFrom: "compliance" | "findings";
+  counts: SeverityCounts;
+  /** Rules that do not pass (compliance) when the section exists. */
+  results?: ComplianceResult[];
+  health?: {
+    version: string | null;
+    daemonset: { desired: number; ready: number; updated: number; available: number } | null;
+    images: Record<string, number>;
+    pods: { total: number; ready: number; notReady: number; crashLooping: number; pending: number; restarts: number };
+    nodes: { total: number; withoutCnsPod: number; withoutNnc: number; notReady: number };
+  };
+  drift?: { from: string | null; nodesAdded: number; nodesRemoved: number; addressesGained: number; addressesLost: number; newFindings: number; resolvedFindings: number; cnsChanged: boolean; note?: string };
+}
+
+export interface DashboardSubnet {
+  key: string;
+  cidr: string;
+  name?: string;
+  mode: string;
+  clusters: string[];
+  shared: boolean;
+  capacity: number;
+  used: number;
+  utilization: number;
+  forecastExhaustionAt: string | null;
+  forecastNote?: string;
+}
+
+export type DashboardFinding = Pick<Finding, "id" | "rule" | "severity" | "cluster" | "resource" | "message" | "firstSeen" | "lastSeen"> & { clusters?: string[]; waived?: string };
+
+export interface TrendPoint {
+  at: string;
+  scanId: string;
+  clusters: number;
+  counts: SeverityCounts;
+  used: number;
+  capacity: number;
+  /** Used addresses of the subnets followed in the trend chart, by subnet key. */
+  subnets: Record<string, number>;
+}
+
+export interface DashboardData {
+  scanId: string;
+  generatedAt: string;
+  counts: SeverityCounts;
+  resolved: number;
+  clusters: DashboardCluster[];
+  subnets: DashboardSubnet[];
+  findings: DashboardFinding[];
+  /** How many findings the evaluation had before the page limit. */
+  findingsTotal: number;
+  /** Oldest first. */
+  trend: TrendPoint[];
+  /** Subnets followed in the trend chart (the fullest), by key with their label. */
+  trendSubnets: Array<{ key: string; label: string }>;
+  notes: string[];
+}
+
+function zero(): SeverityCounts {
+  return { critical: 0, warning: 0, info: 0, waived: 0 };
+}
+
+/** The simple score used when there is no compliance section: 100 − 25/10/2 per unwaived finding. */
+export function findingsScore(c: SeverityCounts): number {
+  return Math.max(0, 100 - 25 * c.critical - 10 * c.warning - 2 * c.info);
+}
+
+export function grade(score: number): string {
+  return score >= 90 ? "A" : score >= 75 ? "B" : score >= 60 ? "C" : score >= 40 ? "D" : "F";
+}
+
+function countsByCluster(findings: readonly Finding[]): Map<string, SeverityCounts> {
+  const m = new Map<string, SeverityCounts>();
+  for (const f of findings) {
+    for (const name of new Set(f.clusters?.length ? f.clusters : [f.cluster])) {
+      const c = m.get(name) ?? zero();
+      if (f.waived) c.waived++;
+      else c[f.severity]++;
+      m.set(name, c);
+    }
+  }
+  return m;
+}
+
+export function dashboardData(e: FleetEvaluation, history: readonly EvaluationSummary[]): DashboardData {
+  const byCluster = countsByCluster(e.findings);
+  const compliance = new Map((e.sections?.compliance?.clusters ?? []).map((c) => [c.cluster, c]));
+  const health = new Map((e.sections?.health?.clusters ?? []).map((c) => [c.cluster, c]));
+  const drift = new Map((e.sections?.drift?.clusters ?? []).map((c) => [c.cluster, c]));
+
+  const clusters: DashboardCluster[] = e.clusters.map((row) => {
+    const counts = byCluster.get(row.cluster) ?? zero();
+    const comp = compliance.get(row.cluster);
+    const h = health.get(row.cluster);
+    const d = drift.get(row.cluster);
+    const score = comp ? comp.score : findingsScore(counts);
+    const out: DashboardCluster = {
+      ...row,
+      notes: row.notes ?? [],
+      score,
+      grade: comp ? comp.grade : grade(score),
+      scoreFrom: comp ? "compliance" : "findings",
+      counts,
+    };
+    if (comp) out.results = comp.results.filter((r) => r.status !== "pass");
+    if (h) {
+      out.health = {
+        version: h.version,
+        daemonset: h.daemonset ? { desired: h.daemonset.desired, ready: h.daemonset.ready, updated: h.daemonset.updated, available: h.daemonset.available } : null,
+        images: h.images,
+        pods: h.pods,
+        nodes: h.nodes,
+      };
+    }
+    if (d) {
+      out.drift = {
+        from: d.from,
+        nodesAdded: d.nodes.added.length,
+        nodesRemoved: d.nodes.removed.length,
+        addressesGained: d.addresses.gained,
+        addressesLost: d.addresses.lost,
+        newFindings: d.findings.new.length,
+        resolvedFindings: d.findings.resolved.length,
+        cnsChanged: d.cns.changed,
+        ...(d.note ? { note: d.note } : {}),
+      };
+    }
+    return out;
+  });
+  clusters.sort((a, b) => a.score - b.score || a.cluster.localeCompare(b.cluster));
+
+  const subnets: DashboardSubnet[] = e.subnets
+    .map((s) => ({
+      key: s.key,
+      cidr: s.cidr,
+      ...(s.name && s.mode !== "overlay" ? { name: s.name } : {}),
+      mode: s.mode,
+      clusters: s.clusters,
+      shared: s.clusters.length > 1,
+      capacity: s.capacity,
+      used: s.used,
+      utilization: s.utilization,
+      forecastExhaustionAt: s.forecastExhaustionAt,
+      ...(s.forecastNote ? { forecastNote: s.forecastNote } : {}),
+    }))
+    .sort((a, b) => b.utilization - a.utilization || a.cidr.localeCompare(b.cidr));
+
+  const findings: DashboardFinding[] = e.findings.slice(0, DASHBOARD_LIMITS.findings).map((f) => ({
+    id: f.id,
+    rule: f.rule,
+    severity: f.severity,
+    cluster: f.cluster,
+    ...(f.clusters && f.clusters.length > 1 ? { clusters: f.clusters } : {}),
+    resource: f.resource,
+    message: f.message,
+    firstSeen: f.firstSeen,
+    lastSeen: f.lastSeen,
+    ...(f.waived ? { waived: f.waived.reason } : {}),
+  }));
+
+  // History is newest first; the charts read left to right, oldest first. The current evaluation is
+  // in the history once stored; add it when it is not (a page served mid-write).
+  const points = [...history].slice(0, DASHBOARD_LIMITS.trendPoints).reverse();
+  if (!points.some((p) => p.scanId === e.scanId)) points.push({ scanId: e.scanId, generatedAt: e.generatedAt, clusters: e.clusters.length, counts: countFindings(e.findings), subnets: e.subnets.map((s) => ({ key: s.key, cidr: s.cidr, used: s.used, capacity: s.capacity })), ref: "" });
+  const followed = subnets.slice(0, DASHBOARD_LIMITS.trendSubnets);
+  const trend: TrendPoint[] = points.map((p) => ({
+    at: p.generatedAt,
+    scanId: p.scanId,
+    clusters: p.clusters,
+    counts: p.counts,
+    used: p.subnets.reduce((a, s) => a + s.used, 0),
+    capacity: p.subnets.reduce((a, s) => a + s.capacity, 0),
+    subnets: Object.fromEntries(p.subnets.filter((s) => followed.some((f) => f.key === s.key)).map((s) => [s.key, s.used])),
+  }));
+
+  return {
+    scanId: e.scanId,
+    generatedAt: e.generatedAt,
+    counts: countFindings(e.findings),
+    resolved: e.resolved.length,
+    clusters,
+    subnets,
+    findings,
+    findingsTotal: e.findings.length,
+    trend,
+    trendSubnets: followed.map((s) => ({ key: s.key, label: s.name ? `${s.cidr} (${s.name})` : s.cidr })),
+    notes: e.notes,
+  };
+}
+
+/**
+ * JSON that is safe inside a <script type="application/json"> element: no `<`, `>` or `&` (so no
+ * `</script>` or `<!--`), and no U+2028/2029. JSON.parse reads the escapes back as the same text.
+ */
+export function jsonForScript(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
