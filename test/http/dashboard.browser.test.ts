@@ -1,0 +1,208 @@
+// The dashboard in a real headless browser (Debian's chromium through playwright-core), served by
+// serveApi from a store two real scans filled. Skips, saying why, when chromium is not installed.
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningServer, serveApi } from "../../src/http/server.js";
+import { FORMULA_NAME, PLAIN, REFUSED, type ScannedFleet, SCRIPT_NAME, scannedFleet, XSS_NAME } from "./fleet.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const ARTIFACTS = path.resolve("test-artifacts");
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`dashboard browser test SKIPPED: ${CHROMIUM} is not installed (apt-get install -y chromium; .ci/run installs it)`);
+
+let fleet: ScannedFleet;
+let server: RunningServer;
+let context: BrowserContext;
+let profile: string;
+let page: Page;
+/** What the page did that it must not: dialogs (alert), errors, CSP violations, requests elsewhere. */
+const incidents = { dialogs: [] as string[], errors: [] as string[], requests: [] as string[] };
+
+async function ready(p: Page): Promise<void> {
+  await p.waitForSelector("body[data-ready=true]", { timeout: 15_000 });
+}
+
+describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
+  beforeAll(async () => {
+    fleet = await scannedFleet();
+    server = await serveApi({ store: fleet.store }, { port: 0 });
+    profile = mkdtempSync(path.join(tmpdir(), "chromium-profile-"));
+    // A fresh --user-data-dir: playwright takes it as the persistent context's directory.
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1400, height: 1000 } });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on("dialog", (d) => {
+      incidents.dialogs.push(d.message());
+      void d.dismiss();
+    });
+    page.on("pageerror", (e) => incidents.errors.push(`pageerror: ${e.message}`));
+    page.on("console", (m) => {
+      if (m.type() === "error" || m.type() === "warning") incidents.errors.push(`console ${m.type()}: ${m.text()}`);
+    });
+    page.on("request", (r) => incidents.requests.push(r.url()));
+    await page.goto(`${server.url}/api/dashboard`);
+    await ready(page);
+  }, 120_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    await server?.close();
+    await fleet?.close();
+  });
+
+  it("renders the fleet, ranked by score, with every hostile name as text", async () => {
+    await expect(page.locator("h1").textContent()).resolves.toBe("AKS fleet audit");
+    const ranked = await page.locator("#ranking tbody tr").evaluateAll((rows) => rows.map((r) => [r.children[1]!.textContent, Number(r.children[3]!.textContent)]));
+    expect(ranked.map((r) => r[0]).sort()).toEqual([PLAIN, XSS_NAME, SCRIPT_NAME, FORMULA_NAME, REFUSED].sort());
+    const scores = ranked.map((r) => r[1] as number);
+    expect(scores).toEqual([...scores].sort((a, b) => a - b));
+    expect(scores[0]).toBeLessThan(100);
+    // The names are text nodes: no element was made from them, nothing ran.
+    const dom = await page.evaluate(() => ({ imgs: document.querySelectorAll("img").length, scripts: document.scripts.length, text: document.body.innerText }));
+    expect(dom.imgs).toBe(0);
+    expect(dom.scripts).toBe(3); // Chart.js, the page script, the JSON data block
+    expect(dom.text).toContain(XSS_NAME);
+    expect(dom.text).toContain(SCRIPT_NAME);
+    expect(dom.text).toContain(FORMULA_NAME);
+    expect(incidents.dialogs).toEqual([]);
+  });
+
+  it("shows subnet utilisation with the shared subnet marked as shared", async () => {
+    const rows = await page.locator("#subnets tbody tr").evaluateAll((trs) => trs.map((tr) => ({ text: tr.textContent ?? "", shared: tr.classList.contains("shared-row") })));
+    const shared = rows.filter((r) => r.shared);
+    expect(shared).toHaveLength(1);
+    expect(shared[0]!.text).toContain("10.40.0.0/13");
+    expect(shared[0]!.text).toContain(XSS_NAME);
+    expect(shared[0]!.text).toContain(PLAIN);
+    expect(shared[0]!.text).toContain("shared by 2");
+    // Forecast column: a date or why there is none.
+    for (const r of rows) expect(r.text).toMatch(/\d{4}-\d{2}-\d{2}|not enough history|-$/);
+  });
+
+  it("draws every chart (canvas pixels, not just elements)", async () => {
+    const painted = await page.evaluate(() =>
+      ["chart-scores", "chart-subnets", "chart-trend-used", "chart-trend-findings"].map((id) => {
+        const c = document.getElementById(id) as HTMLCanvasElement;
+        const { data } = c.getContext("2d")!.getImageData(0, 0, c.width, c.height);
+        let n = 0;
+        for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n++;
+        return { id, width: c.width, height: c.height, painted: n, chart: Boolean((window as unknown as { Chart: { getChart(c: HTMLCanvasElement): unknown } }).Chart.getChart(c)) };
+      }),
+    );
+    for (const c of painted) {
+      expect(c.chart, c.id).toBe(true);
+      expect(c.width * c.height, c.id).toBeGreaterThan(10_000);
+      expect(c.painted, c.id).toBeGreaterThan(1_000);
+    }
+    // The trend covers both scans.
+    const points = await page.evaluate(() => (window as unknown as { Chart: { getChart(id: string): { data: { labels: unknown[] } } } }).Chart.getChart("chart-trend-used")!.data.labels.length);
+    expect(points).toBe(2);
+  });
+
+  it("filters the findings table by severity, cluster, rule and text", async () => {
+    const rows = () => page.locator("#findings-body tr").evaluateAll((trs) => trs.map((tr) => ({ sev: tr.getAttribute("data-severity"), rule: tr.getAttribute("data-rule"), clusters: tr.children[2]!.textContent ?? "", text: tr.textContent ?? "" })));
+    const all = await rows();
+    expect(all.length).toBeGreaterThan(3);
+    expect(await page.locator("#findings-count").textContent()).toContain(`of ${all.length} matching`);
+
+    await page.selectOption("#f-severity", "critical");
+    const crit = await rows();
+    expect(crit.length).toBeGreaterThan(0);
+    expect(crit.length).toBeLessThan(all.length);
+    expect(crit.every((r) => r.sev === "critical")).toBe(true);
+
+    await page.selectOption("#f-severity", "");
+    await page.selectOption("#f-cluster", XSS_NAME);
+    const mine = await rows();
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.every((r) => r.clusters.includes(XSS_NAME))).toBe(true);
+
+    await page.selectOption("#f-cluster", "");
+    await page.selectOption("#f-rule", "SCN001");
+    expect((await rows()).map((r) => [r.rule, r.clusters])).toEqual([["SCN001", REFUSED]]);
+
+    await page.selectOption("#f-rule", "");
+    await page.fill("#f-text", "crashloopbackoff");
+    const text = await rows();
+    expect(text).toHaveLength(1);
+    expect(text[0]!.text).toContain("CrashLoopBackOff");
+
+    await page.click("#f-reset");
+    expect(await rows()).toHaveLength(all.length);
+  });
+
+  it("drills down into a cluster from its name, hostile or not", async () => {
+    await page.locator("#ranking tbody a.cl", { hasText: XSS_NAME }).click();
+    await expect.poll(() => page.locator("#cluster-detail h3").textContent()).toBe(XSS_NAME);
+    expect(decodeURIComponent(new URL(page.url()).hash)).toBe(`#cluster=${XSS_NAME}`);
+    const detail = (await page.locator("#cluster-detail").textContent()) ?? "";
+    expect(detail).toContain("vnetblock");
+    expect(detail).toContain("CrashLoopBackOff");
+    expect(detail).toMatch(/Shared with.*aks-prod-weu-01/s);
+    expect(await page.locator("#cluster-select").inputValue()).toBe(XSS_NAME);
+    // From the select too; then narrow the findings table to it.
+    await page.selectOption("#cluster-select", REFUSED);
+    await expect.poll(() => page.locator("#cluster-detail h3").textContent()).toBe(REFUSED);
+    expect(await page.locator("#cluster-detail").textContent()).toContain("unreachable");
+    await page.locator("#cluster-detail button").click();
+    expect(await page.locator("#f-cluster").inputValue()).toBe(REFUSED);
+    expect(await page.locator("#findings-body tr").count()).toBe(1);
+    expect(incidents.dialogs).toEqual([]);
+  });
+
+  it("works offline from a saved copy, under the page's own CSP", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "dashboard-file-"));
+    const file = path.join(dir, "dashboard.html");
+    writeFileSync(file, await (await fetch(`${server.url}/api/dashboard`)).text());
+    const offline = await context.newPage();
+    const errors: string[] = [];
+    offline.on("pageerror", (e) => errors.push(e.message));
+    offline.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+    await context.setOffline(true);
+    try {
+      await offline.goto(pathToFileURL(file).href);
+      await ready(offline);
+      const painted = await offline.evaluate(() => {
+        const c = document.getElementById("chart-scores") as HTMLCanvasElement;
+        const { data } = c.getContext("2d")!.getImageData(0, 0, c.width, c.height);
+        let n = 0;
+        for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n++;
+        return n;
+      });
+      expect(painted).toBeGreaterThan(1_000);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.setOffline(false);
+      await offline.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("ran without errors or CSP violations and fetched nothing but itself; screenshot saved", async () => {
+    await page.goto(`${server.url}/api/dashboard`);
+    await ready(page);
+    const violations = await page.evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          let n = 0;
+          document.addEventListener("securitypolicyviolation", () => n++);
+          // Anything the CSP blocks is reported as the page runs; give it a tick.
+          setTimeout(() => resolve(n), 200);
+        }),
+    );
+    expect(violations).toBe(0);
+    expect(incidents.errors).toEqual([]);
+    const origin = new URL(server.url).origin;
+    expect(incidents.requests.filter((u) => !u.startsWith(`${origin}/api/dashboard`))).toEqual([]);
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const shot = path.join(ARTIFACTS, "dashboard.png");
+    await page.screenshot({ path: shot, fullPage: true });
+    expect(statSync(shot).size).toBeGreaterThan(20_000);
+  });
+});
