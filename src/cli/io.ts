@@ -22,9 +22,10 @@ export function processIO(): CliIO {
 }
 
 /** Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
-export function useColor(io: CliIO): boolean {
+export function useColor(io: CliIO, stream: "stdout" | "stderr" = "stdout"): boolean {
   const noColor = io.env.NO_COLOR;
   if (noColor !== undefined && noColor !== "") return false;
   if (io.env.FORCE_COLOR && io.env.FORCE_COLOR !== "0") return true;
-  return io.stdout.isTTY === true;
+  return io[stream].isTTY === true;
 }
+

@@ -26,7 +26,18 @@ export function buildProgram(io: CliIO): Command {
       writeErr: (s) => io.stderr.write(s),
       outputError: (s, write) => write(s),
     })
-    .exitOverride();
+    .exitOverride()
+    .addHelpText(
+      "after",
+      `
+Examples:
+  fleet-audit demo                                   # simulated fleet, scan, dashboard on :7071
+  fleet-audit scan --kubeconfig ~/.kube/config       # every context
+  fleet-audit report exhaustion --format md
+  fleet-audit serve --port 8080                      # then open /api/dashboard
+
+Run fleet-audit COMMAND --help for a command's options and examples.`,
+    );
   registerScan(program, io);
   registerReport(program, io);
   registerServe(program, io);

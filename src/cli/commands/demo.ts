@@ -9,6 +9,7 @@ import { discoverFromKubeconfig } from "../../sources/kubeconfig.js";
 import type { CliIO } from "../io.js";
 import { intArg } from "../options.js";
 import { withStore } from "../store.js";
+import { scanProgress } from "../progress.js";
 import { printScanSummary } from "../summary.js";
 
 interface DemoOpts {
@@ -34,7 +35,13 @@ export function registerDemo(program: Command, io: CliIO): void {
         await withStore({ dataDir: opts.dataDir }, io, async (store) => {
           const started = Date.now();
           // The demo's unreachable cluster should cost seconds, not the production deadline.
-          const result = await runScan(targets, store, { requestTimeoutMs: 3000, clusterDeadlineMs: 8000 });
+          // A bar on a terminal; when piped the demo prints only its summary.
+          const progress = io.stderr.isTTY ? scanProgress(io, targets.length) : undefined;
+          const result = await runScan(targets, store, {
+            requestTimeoutMs: 3000,
+            clusterDeadlineMs: 8000,
+            ...(progress ? { onCluster: (s, done, total) => progress.cluster(s, done, total) } : {}),
+          }).finally(() => progress?.stop());
           printScanSummary(io, result, (Date.now() - started) / 1000);
           if (opts.once) return;
           const server = await serveApi({ store }, { port: opts.port, log: (l) => io.stderr.write(`${l}\n`) });

@@ -3,15 +3,16 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import { UsageError } from "../../errors.js";
 import type { Severity } from "../../model/finding.js";
-import { renderReport } from "../../reports/render.js";
+import { FORMATS, type Format, renderReport } from "../../reports/render.js";
 import { runScan } from "../../scan.js";
 import { discoverFromKubeconfig } from "../../sources/kubeconfig.js";
-import type { CliIO } from "../io.js";
+import { type CliIO, useColor } from "../io.js";
 import { ExitCode, storageOptions } from "../main.js";
 import { DEFAULT_CNS_METRICS_BUDGET } from "../../collect/cns-metrics.js";
 import { loadPolicy } from "../../policy/load.js";
 import { cnsMetricsArg, collect, intArg, severityArg } from "../options.js";
 import { type StorageOpts, withStore } from "../store.js";
+import { scanProgress } from "../progress.js";
 import { printScanSummary } from "../summary.js";
 import { failsOn } from "./report.js";
 
@@ -23,7 +24,7 @@ interface ScanOpts extends StorageOpts {
   concurrency: number;
   requestTimeout: number;
   clusterDeadline: number;
-  format: "table" | "json";
+  format: Format;
   failOn?: Severity;
   policy?: string;
   cnsMetrics: number | "all";
@@ -41,7 +42,7 @@ export function registerScan(program: Command, io: CliIO): void {
       .option("--concurrency <n>", "clusters scanned at once", intArg("--concurrency", 1, 256), 16)
       .option("--request-timeout <seconds>", "per API request", intArg("--request-timeout", 1, 600), 15)
       .option("--cluster-deadline <seconds>", "per cluster, retries included", intArg("--cluster-deadline", 1, 3600), 90)
-      .addOption(new Option("--format <format>", "summary format").choices(["table", "json"]).default("table"))
+      .addOption(new Option("--format <format>", "output: table = the summary; any other format prints the findings report in it").choices([...FORMATS]).default("table"))
       .option("--fail-on <severity>", "exit 3 when an unwaived finding at or above this severity exists", severityArg)
       .option("--policy <file>", "policy file (YAML): thresholds, severities, baseline, waivers (env FLEET_AUDIT_POLICY)")
       .option("--cns-metrics <n|all>", "azure-cns pods per cluster whose /metrics are read through the API server proxy (0 = off)", cnsMetricsArg, DEFAULT_CNS_METRICS_BUDGET),
@@ -53,7 +54,8 @@ Examples:
   fleet-audit scan                                  # every context of ~/.kube/config
   fleet-audit scan --kubeconfig fleet.yaml --context aks-prod-weu --context aks-prod-neu
   fleet-audit scan --storage "$FLEET_AUDIT_STORAGE" --fail-on critical
-  fleet-audit scan --policy examples/policy.yaml --cns-metrics 25`,
+  fleet-audit scan --policy examples/policy.yaml --cns-metrics 25
+  fleet-audit scan --format json > findings.json   # progress on stderr, the findings report on stdout`,
     )
     .action(async (opts: ScanOpts) => {
       if (opts.subscription?.length || opts.fleet) throw new UsageError("ARM discovery (--subscription) and fleet files (--fleet) are not available in this build; use --kubeconfig");
@@ -63,16 +65,22 @@ Examples:
       const targets = discoverFromKubeconfig({ ...(opts.kubeconfig ? { files: opts.kubeconfig } : {}), ...(opts.context ? { contexts: opts.context } : {}) });
       await withStore(opts, io, async (store) => {
         const started = Date.now();
-        const result = await runScan(targets, store, {
-          concurrency: opts.concurrency,
-          requestTimeoutMs: opts.requestTimeout * 1000,
-          clusterDeadlineMs: opts.clusterDeadline * 1000,
-          cnsMetrics: opts.cnsMetrics,
-          ...(policy ? { policy } : {}),
-          onCluster: (s, done, total) => io.stderr.write(`[${done}/${total}] ${s.cluster}: ${s.status}${s.reason ? ` (${s.reason})` : ""}\n`),
-        });
-        if (opts.format === "json") io.stdout.write(renderReport("findings", result.evaluation, {}, "json").body);
-        else printScanSummary(io, result, (Date.now() - started) / 1000);
+        const progress = scanProgress(io, targets.length);
+        let result;
+        try {
+          result = await runScan(targets, store, {
+            concurrency: opts.concurrency,
+            requestTimeoutMs: opts.requestTimeout * 1000,
+            clusterDeadlineMs: opts.clusterDeadline * 1000,
+            cnsMetrics: opts.cnsMetrics,
+            ...(policy ? { policy } : {}),
+            onCluster: (s, done, total) => progress.cluster(s, done, total),
+          });
+        } finally {
+          progress.stop();
+        }
+        if (opts.format === "table") printScanSummary(io, result, (Date.now() - started) / 1000);
+        else io.stdout.write(renderReport("findings", result.evaluation, {}, opts.format, { color: useColor(io), ...(io.stdout.columns ? { width: io.stdout.columns } : {}) }).body);
         if (opts.failOn && failsOn(result.evaluation, opts.failOn)) throw new ExitCode(3);
       });
     });

@@ -4,6 +4,14 @@ import Table from "cli-table3";
 import pc from "picocolors";
 import type { Cell, Column, TableSection } from "../report.js";
 
+/**
+ * A name from a cluster or ARM made safe to print on a terminal: control characters (escape
+ * sequences that could move the cursor, retitle the window or hide text) become visible \xNN.
+ */
+export function terminalSafe(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
 function show(c: Column, v: Cell): string {
   if (c.format) return c.format(v);
   if (v === null || v === undefined) return "";
@@ -33,7 +41,7 @@ export interface TextOptions {
 export function renderTable(sections: TableSection[], opts: TextOptions): string {
   const out: string[] = [];
   for (const s of sections) {
-    out.push(opts.color ? colours.bold(s.title) : s.title);
+    out.push(opts.color ? colours.bold(terminalSafe(s.title)) : terminalSafe(s.title));
     if (s.rows.length === 0) {
       out.push(`  ${s.empty ?? "(none)"}`, "");
       continue;
@@ -49,7 +57,7 @@ export function renderTable(sections: TableSection[], opts: TextOptions): string
       const sev = s.rowSeverity?.[i];
       const paint = opts.color && sev ? SEVERITY_COLOUR[sev] : undefined;
       t.push(s.columns.map((c, j) => {
-        const text = show(c, row[c.key]);
+        const text = terminalSafe(show(c, row[c.key]));
         return paint && j === 0 ? paint(text) : text;
       }));
     });
@@ -60,7 +68,7 @@ export function renderTable(sections: TableSection[], opts: TextOptions): string
 
 /** Gives every column its natural width and lets the widest (the message) absorb what is left. */
 function fitWidths(s: TableSection, width: number): Array<number | null> {
-  const natural = s.columns.map((c) => Math.max(c.title.length, ...s.rows.map((r) => show(c, r[c.key]).length)) + 3);
+  const natural = s.columns.map((c) => Math.max(c.title.length, ...s.rows.map((r) => terminalSafe(show(c, r[c.key])).length)) + 3);
   const total = natural.reduce((a, b) => a + b, 0);
   if (total <= width) return natural;
   const widest = natural.indexOf(Math.max(...natural));
