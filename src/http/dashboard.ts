@@ -62,7 +62,7 @@ export interface DashboardPage {
 function csp(scripts: string[]): string {
   return [
     "default-src 'none'",
-    `script-src ${scripts.map(cspHash).join(" ")}`,
+    `script-src ${scripts.length ? scripts.map(cspHash).join(" ") : "'none'"}`,
     `style-src ${cspHash(STYLE)}`,
     "img-src data:",
     "base-uri 'none'",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { csvCell, renderCsv, renderMarkdown } from "../../src/reports/formats/text.js";
+import { csvCell, renderCsv, renderMarkdown, renderTable, terminalSafe, wrapCell } from "../../src/reports/formats/text.js";
 import { parseFilter, parseSince } from "../../src/reports/filter.js";
 
 describe("CSV", () => {
@@ -11,9 +11,58 @@ describe("CSV", () => {
     expect(csvCell("aks-prod")).toBe("aks-prod");
     expect(csvCell("a,b")).toBe('"a,b"');
   });
+  it("neutralises every OWASP trigger, hidden behind white space or in full-width form", () => {
+    const hostile = [
+      "=cmd|' /C calc'!A0",
+      "-2+3+cmd|' /C calc'!A0",
+      "+cmd|' /C calc'!A0",
+      "@SUM(1+9)*cmd|' /C calc'!A0",
+      "\t=1+1",
+      "\r=1+1",
+      " =1+1",
+      "\u3000=1+1",
+      "\uFF1D1+1", // full-width =
+      "\uFF20SUM(A1)", // full-width @
+      "-1+1",
+    ];
+    for (const v of hostile) {
+      const cell = csvCell(v);
+      // The cell as a spreadsheet reads it (quotes removed) starts with the apostrophe.
+      const unquoted = cell.startsWith('"') ? cell.slice(1, -1).replace(/""/g, '"') : cell;
+      expect(unquoted, JSON.stringify(v)).toBe(`'${v}`);
+    }
+    // Plain numbers, names and text stay as they are.
+    for (const v of ["-5", "-0.25", "42", "aks-prod-weu-01", "10.40.0.0/13", "node/aks-np1-vmss000000", "a=b"]) expect(csvCell(v)).toBe(v);
+  });
+  it("keeps one record per row when a cell holds quotes, commas or line breaks", () => {
+    const csv = renderCsv([{ title: "t", columns: [{ key: "a", title: "A" }, { key: "b", title: "B" }], rows: [{ a: 'x"y,z', b: "line1\nline2" }] }]);
+    expect(csv).toBe('a,b\r\n"x""y,z","line1\nline2"\r\n');
+  });
   it("renders sections with headers", () => {
     const csv = renderCsv([{ title: "t", columns: [{ key: "a", title: "A B" }], rows: [{ a: "=1+1" }, { a: 3 }] }]);
     expect(csv).toBe("a_b\r\n'=1+1\r\n3\r\n");
+  });
+});
+
+describe("terminal tables", () => {
+  const section = (rows: Array<Record<string, string>>) => [{ title: "T", columns: [{ key: "a", title: "A" }, { key: "m", title: "MESSAGE" }], rows, rowSeverity: rows.map(() => "critical") }];
+  it("shows control characters as \\xNN so a name cannot drive the terminal", () => {
+    expect(terminalSafe("a\u001b[2Jb\u0007\u009b")).toBe("a\\x1b[2Jb\\x07\\x9b");
+    const out = renderTable(section([{ a: "x\u001b]0;t\u0007", m: "m" }]), { color: false });
+    expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
+    expect(out).toContain("x\\x1b]0;t\\x07");
+  });
+  it("colours severities only when asked, whatever the process's own terminal", () => {
+    expect(renderTable(section([{ a: "x", m: "m" }]), { color: true })).toMatch(/\u001b\[31mx\u001b\[39m/);
+    expect(renderTable(section([{ a: "x", m: "m" }]), { color: false })).not.toMatch(/\u001b/);
+  });
+  it("wraps to the width without cutting a word short", () => {
+    expect(wrapCell("aks-nodepool1-59219851-vmss000001 is Running", 12)).toEqual(["aks-nodepool", "1-59219851-v", "mss000001 is", "Running"]);
+    const long = "word ".repeat(60).trim();
+    const out = renderTable(section([{ a: "aks-prod-weu-blk-02-with-a-long-name", m: long }]), { color: false, width: 60 });
+    for (const line of out.split("\n")) expect(line.trimEnd().length).toBeLessThanOrEqual(60);
+    expect(out).not.toContain("…");
+    expect(out.replace(/\s+/g, "")).toContain("aks-prod-weu-blk-02-with-a-long-name");
   });
 });
 

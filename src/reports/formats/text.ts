@@ -38,6 +38,8 @@ export interface TextOptions {
   width?: number;
 }
 
+const GAP = PLAIN_CHARS.middle.length;
+
 export function renderTable(sections: TableSection[], opts: TextOptions): string {
   const out: string[] = [];
   for (const s of sections) {
@@ -46,19 +48,23 @@ export function renderTable(sections: TableSection[], opts: TextOptions): string
       out.push(`  ${s.empty ?? "(none)"}`, "");
       continue;
     }
+    const cells = s.rows.map((row) => s.columns.map((c) => terminalSafe(show(c, row[c.key]))));
+    const widths = opts.width ? fitWidths(s.columns.map((c) => c.title), cells, opts.width) : undefined;
     const t = new Table({
       head: s.columns.map((col) => (opts.color ? colours.bold(col.title) : col.title)),
       chars: PLAIN_CHARS,
       style: { head: [], border: [], "padding-left": 0, "padding-right": 0 },
       colAligns: s.columns.map((c) => c.align ?? "left"),
-      ...(opts.width ? { colWidths: fitWidths(s, opts.width), wordWrap: true, wrapOnWordBoundary: true } : {}),
+      ...(widths ? { colWidths: widths } : {}),
     });
-    s.rows.forEach((row, i) => {
+    cells.forEach((row, i) => {
       const sev = s.rowSeverity?.[i];
       const paint = opts.color && sev ? SEVERITY_COLOUR[sev] : undefined;
-      t.push(s.columns.map((c, j) => {
-        const text = terminalSafe(show(c, row[c.key]));
-        return paint && j === 0 ? paint(text) : text;
+      t.push(row.map((text, j) => {
+        // Wrapped here rather than by cli-table3, which cuts words longer than the column with "…":
+        // a cluster or node name must stay whole, if on two lines.
+        const lines = widths ? wrapCell(text, widths[j]!) : [text];
+        return lines.map((l) => (paint && j === 0 ? paint(l) : l)).join("\n");
       }));
     });
     out.push(t.toString(), "");
@@ -66,15 +72,56 @@ export function renderTable(sections: TableSection[], opts: TextOptions): string
   return out.join("\n");
 }
 
-/** Gives every column its natural width and lets the widest (the message) absorb what is left. */
-function fitWidths(s: TableSection, width: number): Array<number | null> {
-  const natural = s.columns.map((c) => Math.max(c.title.length, ...s.rows.map((r) => terminalSafe(show(c, r[c.key])).length)) + 3);
-  const total = natural.reduce((a, b) => a + b, 0);
-  if (total <= width) return natural;
-  const widest = natural.indexOf(Math.max(...natural));
-  const rest = total - natural[widest]!;
-  natural[widest] = Math.max(20, width - rest);
-  return natural;
+/**
+ * Column widths for a terminal `width` wide: natural widths when they fit; else the widest column
+ * (the message, usually) gives way first, down to a third of the line; then the other columns, widest
+ * first, one character at a time (none below its title or 8); then the widest again.
+ */
+function fitWidths(titles: string[], cells: string[][], width: number): number[] {
+  const widths = titles.map((t, j) => Math.max(t.length, ...cells.map((r) => r[j]!.length), 1));
+  const floor = titles.map((t, j) => Math.min(widths[j]!, Math.max(t.length, 8)));
+  const budget = width - GAP * (titles.length - 1);
+  let total = widths.reduce((a, b) => a + b, 0);
+  const big = widths.indexOf(Math.max(...widths));
+  const soft = Math.max(floor[big]!, Math.ceil(budget * 0.35));
+  while (total > budget && widths[big]! > soft) {
+    widths[big]!--;
+    total--;
+  }
+  // Then the others, widest first; the message column only once they are all at their floor.
+  for (const skip of [big, -1]) {
+    while (total > budget) {
+      let widest = -1;
+      for (let j = 0; j < widths.length; j++) if (j !== skip && widths[j]! > floor[j]! && (widest < 0 || widths[j]! > widths[widest]!)) widest = j;
+      if (widest < 0) break;
+      widths[widest]!--;
+      total--;
+    }
+  }
+  return widths;
+}
+
+/** Greedy word wrap to `width`; a word longer than the line is split, never cut short. */
+export function wrapCell(text: string, width: number): string[] {
+  if (text.length <= width) return [text];
+  const lines: string[] = [];
+  let line = "";
+  for (let word of text.split(" ")) {
+    while (word.length > width) {
+      if (line) lines.push(line);
+      line = "";
+      lines.push(word.slice(0, width));
+      word = word.slice(width);
+    }
+    if (!line) line = word;
+    else if (line.length + 1 + word.length <= width) line += ` ${word}`;
+    else {
+      lines.push(line);
+      line = word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
 }
 
 // A formula trigger (= + - @, or their full-width forms) first, or after leading white space that

@@ -1,0 +1,178 @@
+// What people see from the CLI: a progress bar and colour on terminals, plain lines and no colour
+// when piped or NO_COLOR is set, --format everywhere, CSV that spreadsheets cannot run, help with
+// examples. Real scans: the simulator over HTTPS and Azurite.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { buildProgram } from "../../src/cli/main.js";
+import { FORMATS } from "../../src/reports/render.js";
+import { type Simulator, startSimulator } from "../../src/sim/index.js";
+import { runCli } from "../helpers/cli.js";
+import { FORMULA_NAME, REFUSED, SPECS, XSS_NAME } from "../http/fleet.js";
+
+/** A name carrying terminal escape sequences (retitle the window, clear the screen). */
+const ESCAPE_NAME = "aks-\u001b]0;pwned\u0007\u001b[2J-01";
+const ANSI = /\u001b\[[0-9;]*m/;
+
+let sim: Simulator;
+let kubeconfig: string;
+let dir: string;
+const storage = inject("azuriteConnectionString");
+const env = { FLEET_AUDIT_TABLE_PREFIX: `out${process.pid}` };
+const scanArgs = () => ["scan", "--kubeconfig", kubeconfig, "--storage", storage, "--cluster-deadline", "8", "--request-timeout", "3"];
+const cli = (argv: string[], opts: { tty?: boolean; columns?: number; env?: Record<string, string> } = {}) =>
+  runCli(argv, { cwd: dir, ...opts, env: { ...env, ...opts.env } });
+
+beforeAll(async () => {
+  sim = await startSimulator([...SPECS, { name: ESCAPE_NAME, mode: "overlay", nodes: 1, podCidr: "10.250.0.0/16" }]);
+  dir = mkdtempSync(path.join(tmpdir(), "cli-output-"));
+  kubeconfig = await sim.writeKubeconfig(dir);
+}, 60_000);
+
+afterAll(async () => {
+  await sim?.close();
+});
+
+describe("scan output", () => {
+  it("draws a progress bar on a terminal: clusters done / total and failures so far", async () => {
+    const r = await cli(scanArgs(), { tty: true, columns: 120 });
+    expect(r.code, r.stderr).toBe(0);
+    const total = SPECS.length + 1;
+    expect(r.stderr).toContain(`${total}/${total} clusters`);
+    expect(r.stderr).toMatch(/Scanning [█░]+ /);
+    expect(r.stderr).toMatch(/\u001b\[31m1 failed\u001b\[39m/); // coloured on a terminal
+    expect(r.stderr).toMatch(/✗.* aks-dr-refused: unreachable \(.*ECONNREFUSED/);
+    // cursor movement, not one line per cluster
+    expect(r.stderr).toMatch(/\u001b\[1G/);
+    expect(r.stderr).not.toMatch(/^\[\d+\/\d+\]/m);
+    // tables in colour on stdout
+    expect(r.stdout).toMatch(ANSI);
+    expect(r.stdout).toMatch(/\u001b\[31m(critical|aks-dr-refused)/);
+  });
+
+  it("prints plain lines and no colour when not a terminal", async () => {
+    const r = await cli(scanArgs(), { tty: false });
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stderr.split("\n").filter((l) => /^\[\d+\/\d+\]/.test(l));
+    expect(lines).toHaveLength(SPECS.length + 1);
+    expect(lines.at(-1)).toMatch(new RegExp(`^\\[${SPECS.length + 1}/${SPECS.length + 1}\\] `));
+    expect(lines.find((l) => l.includes(REFUSED))).toMatch(/unreachable \(/);
+    expect(r.stderr).not.toMatch(/\u001b/);
+    expect(r.stdout).not.toMatch(/\u001b/);
+    expect(r.stdout).toMatch(/Scanned 6 clusters/);
+  });
+
+  it("drops colour on a terminal when NO_COLOR is set, but keeps the bar", async () => {
+    const r = await cli(scanArgs(), { tty: true, env: { NO_COLOR: "1" } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(ANSI);
+    expect(r.stderr).not.toMatch(ANSI);
+    expect(r.stderr).toContain("1 failed");
+  });
+
+  it("never passes a name's escape sequences to the terminal", async () => {
+    for (const tty of [true, false]) {
+      const r = await cli(scanArgs(), { tty });
+      expect(r.stdout + r.stderr).not.toContain("\u001b]0;");
+      expect(r.stdout + r.stderr).not.toContain("\u001b[2J");
+      expect(r.stdout + r.stderr).not.toContain("\u0007");
+      expect(r.stdout).toContain("aks-\\x1b]0;pwned\\x07\\x1b[2J-01");
+    }
+  });
+
+  it("prints the findings report in any --format, progress staying on stderr", async () => {
+    const json = await cli([...scanArgs(), "--format", "json"]);
+    expect(JSON.parse(json.stdout).findings.length).toBeGreaterThan(0);
+    const csv = await cli([...scanArgs(), "--format", "csv"]);
+    expect(csv.stdout.split("\r\n")[0]).toBe("severity,rule,cluster,resource,message,first_seen");
+    const html = await cli([...scanArgs(), "--format", "html"]);
+    expect(html.stdout).toMatch(/^<!doctype html>/);
+    expect(html.stdout).not.toContain(XSS_NAME);
+  });
+});
+
+describe("report output", () => {
+  it("defaults to a coloured table on a terminal and to JSON when piped", async () => {
+    const tty = await cli(["report", "findings", "--storage", storage], { tty: true, columns: 160 });
+    expect(tty.code).toBe(0);
+    expect(tty.stdout).toMatch(/SEVERITY.*RULE.*CLUSTER/);
+    expect(tty.stdout).toMatch(/\u001b\[31mcritical/);
+    const piped = await cli(["report", "findings", "--storage", storage]);
+    expect(JSON.parse(piped.stdout).findings.length).toBeGreaterThan(0);
+    const noColor = await cli(["report", "findings", "--storage", storage], { tty: true, env: { NO_COLOR: "1" } });
+    expect(noColor.stdout).toMatch(/SEVERITY/);
+    expect(noColor.stdout).not.toMatch(ANSI);
+    // colour is for tables only: JSON on a terminal stays clean
+    const jsonTty = await cli(["report", "findings", "--format", "json", "--storage", storage], { tty: true });
+    expect(jsonTty.stdout).not.toMatch(ANSI);
+  });
+
+  it("fits tables to the terminal width", async () => {
+    for (const columns of [80, 120]) {
+      for (const kind of ["findings", "exhaustion", "compliance"]) {
+        const r = await cli(["report", kind, "--format", "table", "--storage", storage], { tty: true, columns, env: { NO_COLOR: "1" } });
+        const widest = Math.max(...r.stdout.split("\n").map((l) => l.trimEnd().length));
+        expect(widest, `${kind} at ${columns}`).toBeLessThanOrEqual(columns);
+      }
+    }
+  });
+
+  it("renders every report kind in every format", async () => {
+    for (const kind of ["findings", "exhaustion", "drift", "health", "compliance"]) {
+      for (const format of FORMATS) {
+        const r = await cli(["report", kind, "--format", format, "--storage", storage]);
+        if (format === "sarif" && r.code === 2) {
+          expect(r.stderr).toMatch(/sarif/);
+          continue;
+        }
+        expect(r.code, `${kind} ${format}: ${r.stderr}`).toBe(0);
+        expect(r.stdout.length).toBeGreaterThan(20);
+      }
+    }
+  });
+
+  it("writes CSV a spreadsheet cannot run, for hostile cluster names", async () => {
+    for (const kind of ["findings", "exhaustion", "compliance", "health"]) {
+      const r = await cli(["report", kind, "--format", "csv", "--storage", storage]);
+      expect(r.code).toBe(0);
+      expect(r.stdout, kind).toContain(`"'=HYPERLINK(""http://evil.example"",""x"")"`);
+      expect(r.stdout).not.toMatch(/(^|,)"?=/m);
+    }
+    const one = await cli(["report", "findings", "--format", "csv", "--cluster", FORMULA_NAME, "--storage", storage]);
+    expect(one.stdout.trim().split("\r\n").length).toBeGreaterThan(1);
+  });
+
+  it("rejects a bad --format with a one-line reason and exit 2", async () => {
+    const r = await cli(["report", "findings", "--format", "xml", "--storage", storage]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--format.*xml|xml.*--format/);
+    const s = await cli([...scanArgs(), "--format", "xml"]);
+    expect(s.code).toBe(2);
+  });
+});
+
+describe("help", () => {
+  const commands = buildProgram({ stdout: { write: () => true }, stderr: { write: () => true }, env: {}, cwd: ".", stopSignal: Promise.resolve() }).commands.map((c) => c.name()).filter((n) => n !== "help");
+
+  it("covers every command", () => {
+    expect(commands).toEqual(expect.arrayContaining(["scan", "report", "serve", "sim", "demo"]));
+  });
+
+  for (const name of ["(root)", "scan", "report", "serve", "sim", "demo"]) {
+    it(`${name} --help shows usage and examples`, async () => {
+      const r = await cli(name === "(root)" ? ["--help"] : [name, "--help"]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^Usage: fleet-audit/);
+      expect(r.stdout).toMatch(/\nExamples:\n {2}(fleet-audit|npm start)/);
+    });
+  }
+
+  it("documents --format on report and scan", async () => {
+    for (const c of ["report", "scan"]) {
+      const r = await cli([c, "--help"]);
+      expect(r.stdout).toMatch(/--format <format>/);
+      for (const f of ["json", "csv", "md", "html"]) expect(r.stdout).toContain(`"${f}"`);
+    }
+  });
+});

@@ -1,0 +1,120 @@
+// The html report format and the dashboard's data document, without a browser.
+import { describe, expect, it } from "vitest";
+import { dashboardData, findingsScore, jsonForScript } from "../../src/http/dashboard-data.js";
+import { renderDashboard } from "../../src/http/dashboard.js";
+import { type EvaluationSummary, type FleetEvaluation, summarizeEvaluation } from "../../src/model/evaluation.js";
+import type { Finding } from "../../src/model/finding.js";
+import { cspHash, renderHtml, REPORT_CSP } from "../../src/reports/formats/html.js";
+
+const XSS = `<img src=x onerror=alert(1)>`;
+
+function finding(over: Partial<Finding>): Finding {
+  return { id: `X-${Math.random()}`, rule: "CNS002", severity: "critical", cluster: "a", resource: "pod/p", message: "m", firstSeen: "2026-11-28T04:00:00Z", lastSeen: "2026-11-28T04:00:00Z", ...over };
+}
+
+function evaluation(over: Partial<FleetEvaluation> = {}): FleetEvaluation {
+  const row = (cluster: string) => ({ cluster, status: "ok" as const, mode: "vnetblock" as const, nodes: 2, nncs: 2, requestedIPs: 500, assignedIPs: 510, takenAt: "2026-11-28T04:00:00Z" });
+  return {
+    schemaVersion: 1,
+    scanId: "20261128T040000000Z-abcd",
+    generatedAt: "2026-11-28T04:00:01Z",
+    clusters: [row("a"), row(XSS), row("c")],
+    subnets: [
+      { key: "k1", cidr: "10.40.0.0/13", name: "podsubnet", mode: "vnetblock", clusters: ["a", XSS], capacity: 524283, used: 1024, utilization: 1024 / 524283, forecastExhaustionAt: null, forecastNote: "not enough history" },
+      { key: "k2", cidr: "10.241.0.0/24", mode: "dynamic", clusters: ["c"], capacity: 251, used: 240, utilization: 240 / 251, forecastExhaustionAt: "2026-12-10T00:00:00Z" },
+    ],
+    findings: [
+      finding({ cluster: XSS }),
+      finding({ cluster: XSS, severity: "warning", rule: "CNS003" }),
+      finding({ cluster: "a", clusters: ["a", XSS], rule: "IPX001", severity: "info", resource: "subnet/10.40.0.0/13" }),
+      finding({ cluster: "c", severity: "critical", waived: { reason: "known" } }),
+    ],
+    resolved: [],
+    notes: [],
+    ...over,
+  };
+}
+
+describe("html report format", () => {
+  const sections = [{ title: `T ${XSS}`, columns: [{ key: "a", title: "A&B" }, { key: "n", title: "N", align: "right" as const }], rows: [{ a: XSS, n: 3 }, { a: `"'\``, n: null }], rowSeverity: ["critical", `x" onmouseover="alert(1)`] }];
+
+  it("escapes every title and cell and whitelists row classes", () => {
+    const html = renderHtml(`R ${XSS}`, "sub", sections);
+    expect(html).not.toContain(XSS);
+    expect(html).toContain("&#60;img src=x onerror=alert(1)&#62;");
+    expect(html).toContain("<th scope=\"col\">A&#38;B</th>");
+    expect(html).toContain("&#34;&#39;&#96;");
+    expect(html).toContain('<tr class="critical">');
+    expect(html).not.toContain("onmouseover");
+    expect(html).not.toMatch(/<script/i);
+  });
+
+  it("carries a CSP that allows its own style and nothing else", () => {
+    const html = renderHtml("R", "sub", sections);
+    const style = /<style>([\s\S]*?)<\/style>/.exec(html)![1]!;
+    expect(REPORT_CSP).toContain(cspHash(style));
+    expect(REPORT_CSP).toMatch(/^default-src 'none'/);
+    expect(html).toContain("Content-Security-Policy");
+  });
+});
+
+describe("dashboard data", () => {
+  it("scores from findings when there is no compliance section, worst first", () => {
+    const d = dashboardData(evaluation(), []);
+    expect(d.clusters.map((c) => [c.cluster, c.score, c.scoreFrom])).toEqual([
+      [XSS, 100 - 25 - 10 - 2, "findings"],
+      ["a", 98, "findings"], // the shared IPX001 finding counts for both clusters
+      ["c", 100, "findings"], // waived findings do not count
+    ]);
+    expect(findingsScore({ critical: 5, warning: 0, info: 0, waived: 0 })).toBe(0);
+  });
+
+  it("prefers the compliance section's score when present", () => {
+    const e = evaluation({
+      sections: {
+        compliance: {
+          rules: [],
+          clusters: [{ cluster: "c", score: 12, grade: "F", counts: { pass: 0, fail: 1, waived: 0, "not-applicable": 0 }, results: [{ rule: "CNS002", status: "fail", severity: "critical", findings: 1 }, { rule: "IPX001", status: "pass", findings: 0 }] }],
+          totals: { clusters: 1, counts: { pass: 0, fail: 1, waived: 0, "not-applicable": 0 }, averageScore: 12, grades: { F: 1 }, failingClusters: 1 },
+        },
+      },
+    });
+    const c = dashboardData(e, []).clusters.find((x) => x.cluster === "c")!;
+    expect(c).toMatchObject({ score: 12, grade: "F", scoreFrom: "compliance" });
+    expect(c.results!.map((r) => r.rule)).toEqual(["CNS002"]);
+  });
+
+  it("marks shared subnets, orders by utilisation and builds the trend oldest first", () => {
+    const e = evaluation();
+    const older: EvaluationSummary = { ...summarizeEvaluation(e, "r0"), scanId: "20261127T040000000Z-abcd", generatedAt: "2026-11-27T04:00:01Z" };
+    older.subnets = older.subnets.map((s) => ({ ...s, used: s.used - 10 }));
+    const d = dashboardData(e, [summarizeEvaluation(e, "r1"), older]);
+    expect(d.subnets.map((s) => [s.cidr, s.shared])).toEqual([["10.241.0.0/24", false], ["10.40.0.0/13", true]]);
+    expect(d.trend.map((p) => p.scanId)).toEqual([older.scanId, e.scanId]);
+    expect(d.trend[1]!.used - d.trend[0]!.used).toBe(20);
+    expect(d.trend[1]!.subnets).toEqual({ k1: 1024, k2: 240 });
+    // The current evaluation joins the trend even before the history lists it.
+    expect(dashboardData(e, [older]).trend.map((p) => p.scanId)).toEqual([older.scanId, e.scanId]);
+  });
+
+  it("makes JSON safe inside a script element and reads back the same", () => {
+    const v = { name: `</script><script>alert(1)</script><!-- \u2028 & >` };
+    const s = jsonForScript(v);
+    expect(s).not.toMatch(/[<>&\u2028\u2029]/);
+    expect(JSON.parse(s)).toEqual(v);
+  });
+
+  it("renders a page whose CSP lists exactly its inline scripts and style", () => {
+    const page = renderDashboard(evaluation(), []);
+    expect(page.html).not.toContain(XSS);
+    const scripts = [...page.html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]!);
+    expect(scripts).toHaveLength(2);
+    expect(page.csp.match(/'sha256-/g)).toHaveLength(3);
+    for (const s of scripts) expect(page.csp).toContain(cspHash(s));
+    expect(page.csp).not.toMatch(/unsafe/);
+    const empty = renderDashboard(undefined, []);
+    expect(empty.html).toContain("No scan has been evaluated yet");
+    expect(empty.html).not.toMatch(/<script/);
+    expect(empty.csp).toContain("script-src 'none'");
+  });
+});
