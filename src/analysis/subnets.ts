@@ -494,7 +494,7 @@ export function toSubnetUsage(
   a: SubnetAccount,
   extra: {
     forecast?: { exhaustionAt: Date | null; note?: string };
-    headroom?: { projectedAtMax: number | null; note?: string };
+    headroom?: { status?: SubnetUsage["headroom"]; projectedAtMax: number | null; note?: string };
   } = {},
 ): SubnetUsage {
   const u: SubnetUsage = {
@@ -511,6 +511,7 @@ export function toSubnetUsage(
   if (extra.forecast?.note !== undefined) u.forecastNote = extra.forecast.note;
   if (extra.headroom) {
     u.projectedAtMax = extra.headroom.projectedAtMax;
+    u.headroom = extra.headroom.status ?? "unknown";
     if (extra.headroom.note !== undefined) u.headroomNote = extra.headroom.note;
   }
   return u;

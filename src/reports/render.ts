@@ -4,6 +4,9 @@ import type { FleetEvaluation } from "../model/evaluation.js";
 import { reportKind } from "./catalogue.js";
 import type { ReportFilter } from "./filter.js";
 import { renderCsv, renderMarkdown, renderTable } from "./formats/text.js";
+import { toSarif } from "./formats/sarif.js";
+import type { FindingsDocument } from "./kinds/findings.js";
+import { RULES } from "../rules/catalogue.js";
 
 export const FORMATS = ["table", "json", "csv", "md", "html", "sarif"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -37,6 +40,11 @@ export function renderReport(kindName: string, evaluation: FleetEvaluation, filt
       return { contentType: "text/csv; charset=utf-8", body: renderCsv(kind.tables(doc)), doc };
     case "md":
       return { contentType: "text/markdown; charset=utf-8", body: renderMarkdown(`${kind.title} — ${evaluation.generatedAt}`, kind.tables(doc)), doc };
+    case "sarif": {
+      if (kindName !== "findings") throw new UsageError(`format sarif is only available for the findings report, not ${kindName}`);
+      const sarif = toSarif(doc as FindingsDocument, RULES.map((r) => r.meta), { toolVersion: process.env.npm_package_version ?? "0.1.0" });
+      return { contentType: "application/sarif+json; charset=utf-8", body: `${JSON.stringify(sarif, null, 2)}\n`, doc };
+    }
     default:
       throw new UsageError(`format ${format} is not available for the ${kindName} report yet`);
   }
