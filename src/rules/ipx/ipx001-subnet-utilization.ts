@@ -1,6 +1,7 @@
 import { resource } from "../../model/finding.js";
 import { subnetAccounting } from "../analyses.js";
 import { defineRule } from "../rule.js";
+import { subnetLabel } from "../scope.js";
 
 export default defineRule(
   {
@@ -20,14 +21,13 @@ export default defineRule(
       if (s.utilization < warn) continue;
       const free = Math.max(0, s.capacity - s.used);
       const shared = s.clusters.length > 1 ? ` shared by ${s.clusters.length} clusters (${s.clusters.join(", ")})` : "";
-      const what = s.mode === "overlay" ? "overlay pod CIDR" : "pod subnet";
       yield {
         severity: s.utilization >= crit ? "critical" : "warning",
         cluster: s.clusters[0] ?? "",
         ...(s.clusters.length > 1 ? { clusters: s.clusters } : {}),
         resource: resource("subnet", s.cidr),
         discriminator: s.key,
-        message: `${what} ${s.cidr}${s.name ? ` (${s.name})` : ""}${shared} is ${(s.utilization * 100).toFixed(1)}% used: ${s.used} of ${s.capacity} usable addresses, ${free} left.`,
+        message: `${subnetLabel(s)}${shared} is ${(s.utilization * 100).toFixed(1)}% used: ${s.used} of ${s.capacity} usable addresses, ${free} left.`,
         data: { used: s.used, capacity: s.capacity, utilization: Number(s.utilization.toFixed(4)), mode: s.mode },
       };
     }
