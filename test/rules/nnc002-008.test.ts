@@ -22,7 +22,7 @@ describe("NNC002 orphaned NNC", () => {
     const s = snapshot("a", { nncs, nodes: [node("reused", { uid: "new-uid" }), node("fine")] });
     const r = run(nnc002, [s]);
     expect(brief(r)).toEqual(["warning nnc/gone", "critical nnc/reused"]);
-    expect(r[0]!.message).toBe("NNC gone has no Node of that name (its owner, UID uid-gone, is gone): its addresses stay held on the pod subnet until it is deleted.");
+    expect(r[0]!.message).toBe("NNC gone has no Node of that name (its owner, UID uid-gone, is gone): its addresses stay held until it is deleted.");
     expect(r[1]!.message).toContain("owner UID uid-reused, live node UID new-uid");
   });
 

@@ -25,7 +25,7 @@ export default defineRule(
             severity: "warning",
             cluster: c.name,
             resource: resource("nnc", nnc.name),
-            message: `NNC ${nnc.name} has no Node of that name${nnc.owner?.uid ? ` (its owner, UID ${nnc.owner.uid}, is gone)` : ""}: its addresses stay held on the pod subnet until it is deleted.`,
+            message: `NNC ${nnc.name} has no Node of that name${nnc.owner?.uid ? ` (its owner, UID ${nnc.owner.uid}, is gone)` : ""}: its addresses stay held until it is deleted.`,
             data: { reason: "no-node", ownerUid: nnc.owner?.uid ?? null, nodeUid: null },
           };
           continue;
