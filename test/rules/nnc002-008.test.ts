@@ -125,6 +125,18 @@ describe("NNC006 duplicate assignment", () => {
     expect(r[1]!.message).toContain("NNC a/n3 lists it more than once");
   });
 
+  it("counts multi-million-address overlaps exactly on a /8, without expanding them", () => {
+    const big = (name: string, primary: string) => {
+      const n = blockNnc(name, "10.0.0.0", 1, { cidr: "10.0.0.0/8", subnet: "huge" });
+      n.networkContainers[0]!.primaryIP = primary;
+      return n;
+    };
+    // 10.16.0.0/12 (1,048,576) inside 10.0.0.0/10 (4,194,304): the whole /12 is held twice.
+    const r = run(nnc006, [snapshot("a", { nncs: [big("n1", "10.0.0.0/10")] }), snapshot("b", { nncs: [big("n2", "10.16.0.0/12")] })]);
+    expect(r).toEqual([expect.objectContaining({ clusters: ["a", "b"], data: expect.objectContaining({ addresses: 1_048_576, subnet: "10.0.0.0/8" }) })]);
+    expect(r[0]!.message).toMatch(/^10\.16\.0\.0\/12 \(1048576 addresses\) on pod subnet 10\.0\.0\.0\/8 \(huge\)/);
+  });
+
   it("finds a single duplicated address in dynamic mode and nothing in disjoint NNCs", () => {
     const r = run(nnc006, [snapshot("a", { nncs: [dynNnc("n1", { first: "10.1.0.4" }), dynNnc("n2", { first: "10.1.0.20" })] })]);
     expect(r).toEqual([expect.objectContaining({ message: expect.stringMatching(/^10\.1\.0\.20 \(1 address\)/) })]);
