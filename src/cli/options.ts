@@ -17,3 +17,10 @@ export function severityArg(v: string): Severity {
 export function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
 }
+
+/** `--cns-metrics`: a pod count per cluster (0 = off) or `all`. */
+export function cnsMetricsArg(v: string): number | "all" {
+  if (v === "all") return "all";
+  if (!/^\d{1,6}$/.test(v)) throw new InvalidArgumentError("must be a number of pods per cluster (0 = off) or all");
+  return Number(v);
+}

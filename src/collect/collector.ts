@@ -5,6 +5,7 @@ import pLimit from "p-limit";
 import type { ClusterSnapshot } from "../model/snapshot.js";
 import { emptySnapshot } from "../model/snapshot.js";
 import type { ClusterTarget } from "../sources/target.js";
+import { type CnsMetricsBudget, DEFAULT_CNS_METRICS_BUDGET, scrapeCnsMetrics } from "./cns-metrics.js";
 import { classify, ClusterScanError } from "./errors.js";
 import { KubeSession } from "./kube-session.js";
 import { normalizeNnc } from "./normalize/nnc.js";
@@ -30,6 +31,8 @@ export interface CollectOptions {
   retry?: RetryPolicy;
   /** Cancels the whole fleet scan. */
   signal?: AbortSignal;
+  /** CNS pods whose /metrics are read through the API server proxy, per cluster (0 = off, "all"). */
+  cnsMetrics?: CnsMetricsBudget;
 }
 
 export const COLLECT_DEFAULTS = { requestTimeoutMs: 15_000, clusterDeadlineMs: 90_000, pageSize: 500 };
@@ -58,6 +61,7 @@ export async function collectCluster(target: ClusterTarget, opts: CollectOptions
       ...(opts.retry ? { retry: opts.retry } : {}),
     });
     await collectInto(snap, session, opts.pageSize ?? COLLECT_DEFAULTS.pageSize);
+    await collectMetrics(snap, session, opts.cnsMetrics ?? DEFAULT_CNS_METRICS_BUDGET);
   } catch (e) {
     const err = e instanceof ClusterScanError ? e : classify(e, "scanning");
     snap.status = err.status;
@@ -148,6 +152,16 @@ async function listSubnetStates(s: KubeSession, limit: number): Promise<unknown[
   } catch (e) {
     if (e instanceof ClusterScanError && e.httpStatus === 404) return undefined;
     throw e;
+  }
+}
+
+/** Metrics are extra signal: whatever goes wrong there is a note, and the snapshot stays ok. */
+async function collectMetrics(snap: ClusterSnapshot, session: KubeSession, budget: CnsMetricsBudget): Promise<void> {
+  if (budget === 0 || snap.cns.pods.length === 0) return;
+  try {
+    await scrapeCnsMetrics(snap, session, budget);
+  } catch (e) {
+    snap.notes.push(`CNS metrics: not read (${(e as Error).message})`);
   }
 }
 

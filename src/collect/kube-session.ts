@@ -90,11 +90,11 @@ export class KubeSession {
   }
 
   /** One API call with timeout, deadline, retries and classification of what went wrong. */
-  async call<T>(what: string, fn: (options: k8s.ConfigurationOptions) => Promise<T>): Promise<T> {
+  async call<T>(what: string, fn: (options: k8s.ConfigurationOptions) => Promise<T>, retry?: RetryPolicy): Promise<T> {
     this.checkDeadline(what);
     try {
       return await withRetry(what, () => fn(this.callOptions), {
-        policy: this.opts.retry ?? DEFAULT_RETRY,
+        policy: retry ?? this.opts.retry ?? DEFAULT_RETRY,
         signal: this.opts.signal,
         deadline: this.opts.deadline,
       });
@@ -144,10 +144,15 @@ export class KubeSession {
    * deserialisation: for lists of thousands of Nodes and Pods that step costs more than the network.
    */
   async getJson<T>(path: string, query: Record<string, string | number | undefined>, options: k8s.ConfigurationOptions = this.callOptions): Promise<T> {
+    return JSON.parse(await this.getText(path, query, options, "application/json")) as T;
+  }
+
+  /** GET a path as text (e.g. a pod's /metrics through the API server's proxy). */
+  async getText(path: string, query: Record<string, string | number | undefined>, options: k8s.ConfigurationOptions = this.callOptions, accept = "text/plain"): Promise<string> {
     const server = this.kubeConfig.getCurrentCluster()!.server.replace(/\/+$/, "");
     const ctx = new k8s.RequestContext(server + path, k8s.HttpMethod.GET);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) ctx.setQueryParam(k, String(v));
-    ctx.setHeaderParam("Accept", "application/json");
+    ctx.setHeaderParam("Accept", accept);
     await this.kubeConfig.applySecurityAuthentication(ctx);
     for (const m of options.middleware ?? []) await m.pre(ctx).toPromise();
     const rsp = await this.http.send(ctx).toPromise();
@@ -155,7 +160,7 @@ export class KubeSession {
     if (rsp.httpStatusCode < 200 || rsp.httpStatusCode > 299) {
       throw new k8s.ApiException(rsp.httpStatusCode, `HTTP ${rsp.httpStatusCode} for GET ${path}`, body, rsp.headers);
     }
-    return JSON.parse(body) as T;
+    return body;
   }
 
   /** A page function for `listAll` over a raw list path. */

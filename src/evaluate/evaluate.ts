@@ -4,12 +4,16 @@ import type { ClusterRow, EvaluationSummary, FleetEvaluation, SubnetUsage } from
 import { EVALUATION_SCHEMA_VERSION } from "../model/evaluation.js";
 import { compareFindings, type Finding, findingId, severityRank } from "../model/finding.js";
 import { summarize } from "../model/snapshot.js";
-import type { Policy } from "../policy/policy.js";
+import { type ClusterScope, type Policy, policySeverity, policyThreshold } from "../policy/policy.js";
 import { applyWaivers } from "../policy/waivers.js";
+import type { EvaluationSections } from "../model/sections.js";
 import { RULES } from "../rules/catalogue.js";
 import { type ClusterView, clusterMode, type FleetContext } from "../rules/context.js";
 import { subnetUsage } from "../rules/analyses.js";
 import type { Rule } from "../rules/rule.js";
+import { buildCompliance } from "./sections/compliance.js";
+import { buildDrift } from "./sections/drift.js";
+import { buildHealth } from "./sections/health.js";
 
 export interface EvaluateInput {
   scanId: string;
@@ -29,6 +33,8 @@ export function buildContext(input: EvaluateInput): FleetContext {
   const rules = input.rules ?? RULES;
   const defaults = new Map(rules.map((r) => [r.meta.id, r.meta.thresholds ?? {}]));
   const memo = new Map<string, unknown>();
+  const subscriptions = new Map(input.views.map((v) => [v.name, v.snapshot.arm?.subscriptionId]));
+  const scopeOf = (cluster: string): ClusterScope => ({ cluster, subscription: subscriptions.get(cluster) });
   return {
     now: input.now,
     scanId: input.scanId,
@@ -36,8 +42,8 @@ export function buildContext(input: EvaluateInput): FleetContext {
     policy,
     previousFindings: new Map((input.previous?.findings ?? []).map((f) => [f.id, f])),
     history: input.history ?? [],
-    threshold(rule, key) {
-      const v = policy.thresholds?.[rule]?.[key] ?? defaults.get(rule)?.[key];
+    threshold(rule, key, cluster) {
+      const v = policyThreshold(policy, rule, key, cluster === undefined ? undefined : scopeOf(cluster)) ?? defaults.get(rule)?.[key];
       if (v === undefined) throw new Error(`rule ${rule} has no threshold ${key}`);
       return v;
     },
@@ -50,10 +56,12 @@ export function buildContext(input: EvaluateInput): FleetContext {
 
 export function evaluate(input: EvaluateInput): FleetEvaluation {
   const ctx = buildContext(input);
+  const rules = input.rules ?? RULES;
   const now = input.now.toISOString();
   const notes: string[] = [];
   const byId = new Map<string, Finding>();
-  for (const rule of input.rules ?? RULES) {
+  const subscriptions = new Map(input.views.map((v) => [v.name, v.snapshot.arm?.subscriptionId]));
+  for (const rule of rules) {
     let results;
     try {
       results = [...rule.check(ctx)];
@@ -64,7 +72,7 @@ export function evaluate(input: EvaluateInput): FleetEvaluation {
     }
     for (const r of results) {
       const id = findingId(rule.meta.id, r);
-      const severity = ctx.policy.severity?.[rule.meta.id] ?? r.severity;
+      const severity = policySeverity(ctx.policy, rule.meta.id, { cluster: r.cluster, subscription: subscriptions.get(r.cluster) }) ?? r.severity;
       const prev = ctx.previousFindings.get(id);
       const f: Finding = { ...r, severity, id, rule: rule.meta.id, firstSeen: prev?.firstSeen ?? now, lastSeen: now };
       if (f.clusters) f.clusters = [...new Set(f.clusters)].sort();
@@ -73,7 +81,7 @@ export function evaluate(input: EvaluateInput): FleetEvaluation {
     }
   }
   const findings = [...byId.values()];
-  applyWaivers(findings, ctx.policy, input.now);
+  notes.push(...applyWaivers(findings, ctx.policy, input.now));
   findings.sort(compareFindings);
 
   const resolved = (input.previous?.findings ?? []).filter((f) => !byId.has(f.id)).map((f) => ({ ...f, resolvedAt: now }));
@@ -85,6 +93,18 @@ export function evaluate(input: EvaluateInput): FleetEvaluation {
     notes.push(`subnet accounting failed: ${(e as Error).message}`);
   }
 
+  const sections: EvaluationSections = {};
+  const section = <K extends "drift" | "health" | "compliance">(name: K, build: () => NonNullable<EvaluationSections[K]>) => {
+    try {
+      sections[name] = build();
+    } catch (e) {
+      notes.push(`${name} section failed: ${(e as Error).message}`);
+    }
+  };
+  section("drift", () => buildDrift(input.views, findings, ctx.previousFindings, resolved));
+  section("health", () => buildHealth(input.views));
+  section("compliance", () => buildCompliance(ctx, rules, findings));
+
   return {
     schemaVersion: EVALUATION_SCHEMA_VERSION,
     scanId: input.scanId,
@@ -94,6 +114,7 @@ export function evaluate(input: EvaluateInput): FleetEvaluation {
     findings,
     resolved,
     notes,
+    sections,
   };
 }
 

@@ -1,6 +1,7 @@
 // A fleet evaluation is the result of running the analysers and rules over the latest snapshots of
 // every cluster. It is stored as one document, so reports are a read and a filter, not a recomputation.
 import type { Finding, Severity } from "./finding.js";
+import type { EvaluationSections } from "./sections.js";
 import type { IpamMode, ScanStatus } from "./snapshot.js";
 
 export const EVALUATION_SCHEMA_VERSION = 1;
@@ -65,8 +66,8 @@ export interface FleetEvaluation {
   resolved: Array<Finding & { resolvedAt: string }>;
   /** Problems of the evaluation itself (a rule that failed, a snapshot that could not be read). */
   notes: string[];
-  /** Later sections (drift, health, compliance) are added by their analysers. */
-  sections?: Record<string, unknown>;
+  /** Report sections computed with the findings (drift, health, compliance; see sections.ts). */
+  sections?: EvaluationSections;
 }
 
 /** The small part of an evaluation kept for trends and history lists. */

@@ -49,6 +49,8 @@ export interface Finding extends RuleResult {
   firstSeen: string;
   lastSeen: string;
   waived?: Waiver;
+  /** A waiver matched but has expired: the finding counts again, and says which waiver lapsed. */
+  waiverExpired?: Waiver;
 }
 
 /**

@@ -130,11 +130,22 @@ export interface CnsPodMetrics {
   values: Record<string, number>;
 }
 
+/** Which CNS pods the scan asked for metrics, out of how many: a bounded sample, not a census. */
+export interface CnsMetricsScope {
+  /** The per-cluster budget: a pod count, or "all". */
+  budget: number | "all";
+  /** Pods chosen for scraping (suspicious nodes first). */
+  selected: number;
+  scraped: number;
+  failed: number;
+}
+
 export interface CnsState {
   daemonset: CnsDaemonSet | null;
   pods: CnsPod[];
   config: CnsConfig | null;
   metrics?: CnsPodMetrics[];
+  metricsScope?: CnsMetricsScope;
 }
 
 /** ARM view of one agent pool (DOMAIN.md §6). */

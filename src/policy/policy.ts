@@ -1,5 +1,7 @@
-// The policy: per-rule thresholds and severity overrides, and waivers. Loaded from YAML by policy/load.
+// The policy: per-rule thresholds and severity overrides (fleet-wide, or per cluster / subscription),
+// the fleet baseline, and waivers. Loaded from YAML and validated by policy/load.ts.
 import type { Severity } from "../model/finding.js";
+import { globMatch } from "./glob.js";
 
 export interface WaiverRule {
   /** Glob-like patterns (`*` wildcard); absent = any. */
@@ -7,16 +9,72 @@ export interface WaiverRule {
   rule?: string;
   resource?: string;
   reason: string;
-  /** ISO date; after it the waiver stops applying and the finding says so. */
+  /** ISO date or time; a date alone lasts to the end of that day (UTC). After it the waiver stops applying and the finding says so. */
   expires?: string;
+}
+
+/** What the DRF rules compare clusters with. Absent keys fall back to the fleet's most common value. */
+export interface Baseline {
+  /** Expected azure-cns version (image tag), e.g. `v1.6.25`. */
+  cnsVersion?: string;
+  /** Clusters below this version get a warning (DRF001). */
+  minCnsVersion?: string;
+  /** Expected values of watched `cns_config.json` keys (DRF002). */
+  cnsConfig?: Record<string, string | number | boolean>;
+}
+
+/** Thresholds and severities for the clusters that match (RULES.md: per fleet, subscription or cluster). */
+export interface PolicyOverride {
+  /** Cluster name pattern; absent = any. */
+  cluster?: string;
+  /** ARM subscription ID pattern; only clusters with ARM data match it. */
+  subscription?: string;
+  thresholds?: Record<string, Record<string, number>>;
+  severity?: Record<string, Severity>;
 }
 
 export interface Policy {
   thresholds?: Record<string, Record<string, number>>;
   severity?: Record<string, Severity>;
   waivers?: WaiverRule[];
-  /** Fleet baseline values (DRF rules); absent keys fall back to the fleet's most common value. */
-  baseline?: Record<string, unknown>;
+  baseline?: Baseline;
+  /** Later entries win over earlier ones and over the fleet-wide values. */
+  overrides?: PolicyOverride[];
+  /** Where the policy came from (a file path), for messages. */
+  source?: string;
 }
 
 export const EMPTY_POLICY: Policy = {};
+
+export interface ClusterScope {
+  cluster: string;
+  subscription?: string | undefined;
+}
+
+function overrideMatches(o: PolicyOverride, scope: ClusterScope): boolean {
+  if (o.cluster !== undefined && !globMatch(o.cluster, scope.cluster)) return false;
+  if (o.subscription !== undefined && (scope.subscription === undefined || !globMatch(o.subscription, scope.subscription))) return false;
+  return true;
+}
+
+/** The policy's threshold for a rule key in a cluster (overrides first), or undefined when the policy is silent. */
+export function policyThreshold(policy: Policy, rule: string, key: string, scope?: ClusterScope): number | undefined {
+  if (scope) {
+    for (const o of [...(policy.overrides ?? [])].reverse()) {
+      const v = o.thresholds?.[rule]?.[key];
+      if (v !== undefined && overrideMatches(o, scope)) return v;
+    }
+  }
+  return policy.thresholds?.[rule]?.[key];
+}
+
+/** The policy's severity for a rule in a cluster (overrides first), or undefined. */
+export function policySeverity(policy: Policy, rule: string, scope?: ClusterScope): Severity | undefined {
+  if (scope) {
+    for (const o of [...(policy.overrides ?? [])].reverse()) {
+      const v = o.severity?.[rule];
+      if (v !== undefined && overrideMatches(o, scope)) return v;
+    }
+  }
+  return policy.severity?.[rule];
+}

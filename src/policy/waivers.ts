@@ -1,37 +1,62 @@
 // Waivers mark findings as accepted risk. A waived finding stays in every report, marked; an expired
 // waiver stops applying and the finding says so.
 import type { Finding } from "../model/finding.js";
+import { globMatch } from "./glob.js";
 import type { Policy, WaiverRule } from "./policy.js";
 
-/** `*` matches any run of characters; everything else is literal. Case-sensitive, whole string. */
-export function globMatch(pattern: string | undefined, value: string): boolean {
-  if (pattern === undefined || pattern === "*") return true;
-  const re = new RegExp(`^${pattern.split("*").map(escapeRegExp).join(".*")}$`, "s");
-  return re.test(value);
-}
+export { globMatch } from "./glob.js";
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-export function waiverMatches(w: WaiverRule, f: Finding): boolean {
+export function waiverMatches(w: WaiverRule, f: Pick<Finding, "rule" | "resource" | "cluster" | "clusters">): boolean {
   const clusters = f.clusters && f.clusters.length > 0 ? f.clusters : [f.cluster];
   return globMatch(w.rule, f.rule) && globMatch(w.resource, f.resource) && clusters.some((c) => globMatch(w.cluster, c));
 }
 
-/** Marks waived findings in place; returns notes about expired waivers that matched. */
-export function applyWaivers(findings: Finding[], policy: Policy, now: Date): void {
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** When a waiver stops applying (epoch ms): a date alone lasts to the end of that day, UTC. */
+export function waiverExpiresAt(expires: string): number {
+  return DATE_ONLY.test(expires) ? Date.parse(`${expires}T00:00:00Z`) + 86_400_000 : Date.parse(expires);
+}
+
+export function isWaiverExpired(w: WaiverRule, now: Date): boolean {
+  return w.expires !== undefined && waiverExpiresAt(w.expires) <= now.getTime();
+}
+
+/**
+ * Marks waived findings in place (the first live waiver that matches wins). Returns notes for the
+ * evaluation: waivers that expired while still matching findings, and live waivers matching nothing.
+ */
+export function applyWaivers(findings: Finding[], policy: Policy, now: Date): string[] {
   const waivers = policy.waivers ?? [];
-  if (waivers.length === 0) return;
+  if (waivers.length === 0) return [];
+  const used = new Array<number>(waivers.length).fill(0);
   for (const f of findings) {
+    let expired: number | undefined;
     for (const [i, w] of waivers.entries()) {
       if (!waiverMatches(w, f)) continue;
-      if (w.expires && Date.parse(w.expires) <= now.getTime()) {
-        if (!f.message.includes("waiver expired")) f.message += ` (waiver expired ${w.expires}: ${w.reason})`;
+      used[i]!++;
+      if (isWaiverExpired(w, now)) {
+        expired ??= i;
         continue;
       }
       f.waived = { reason: w.reason, source: `waivers[${i}]`, ...(w.expires ? { expires: w.expires } : {}) };
+      expired = undefined;
       break;
     }
+    if (expired !== undefined && !f.waived) {
+      const w = waivers[expired]!;
+      f.waiverExpired = { reason: w.reason, expires: w.expires!, source: `waivers[${expired}]` };
+      f.message += ` (waiver expired ${w.expires}: ${w.reason})`;
+    }
   }
+  const notes: string[] = [];
+  for (const [i, w] of waivers.entries()) {
+    const where = `${policy.source ? `${policy.source}: ` : ""}waivers[${i}]`;
+    if (isWaiverExpired(w, now)) {
+      if (used[i]) notes.push(`${where} expired ${w.expires} and no longer applies to ${used[i]} finding(s): ${w.reason}`);
+    } else if (!used[i]) {
+      notes.push(`${where} matches no current finding (${[w.cluster && `cluster ${w.cluster}`, w.rule && `rule ${w.rule}`, w.resource && `resource ${w.resource}`].filter(Boolean).join(", ") || "any"})`);
+    }
+  }
+  return notes;
 }

@@ -25,8 +25,11 @@ export interface FleetContext {
   previousFindings: ReadonlyMap<string, Finding>;
   /** Evaluation summaries, newest first (trends, forecasts). */
   history: readonly EvaluationSummary[];
-  /** Threshold `key` of `rule`: the policy's value, else the rule's default. */
-  threshold(rule: string, key: string): number;
+  /**
+   * Threshold `key` of `rule`: the policy's value (its per-cluster / per-subscription overrides when
+   * `cluster` is given), else the rule's default.
+   */
+  threshold(rule: string, key: string, cluster?: string): number;
   /** Computes an analysis once per evaluation and shares it among rules. */
   memo<T>(key: string, compute: () => T): T;
 }

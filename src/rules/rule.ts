@@ -1,7 +1,7 @@
 // A rule is metadata plus a pure function over the fleet context. The catalogue (RULES.md) is the
 // source of the IDs; docs, SARIF and the dashboard read the metadata from here.
 import type { RuleResult, Severity } from "../model/finding.js";
-import type { FleetContext } from "./context.js";
+import type { ClusterView, FleetContext } from "./context.js";
 
 export type RuleFamily = "IPX" | "NNC" | "CNS" | "DRF" | "SCN";
 
@@ -22,14 +22,22 @@ export interface RuleMeta {
   thresholds?: Record<string, number>;
 }
 
+/**
+ * Whether a rule can judge a cluster (compliance: pass / fail / not applicable): `true`, or the reason
+ * it cannot (e.g. "no ARM data"). Checked after the default (SCN rules judge every cluster, the others
+ * need a good snapshot of a CNS-managed cluster).
+ */
+export type Applicability = (view: ClusterView, ctx: FleetContext) => true | string;
+
 export interface Rule {
   meta: RuleMeta;
   check(ctx: FleetContext): Iterable<RuleResult>;
+  applies?: Applicability;
 }
 
-export function defineRule(meta: RuleMeta, check: (ctx: FleetContext) => Iterable<RuleResult>): Rule {
+export function defineRule(meta: RuleMeta, check: (ctx: FleetContext) => Iterable<RuleResult>, applies?: Applicability): Rule {
   if (!/^(IPX|NNC|CNS|DRF|SCN)\d{3}$/.test(meta.id) || !meta.id.startsWith(meta.family)) {
     throw new Error(`rule id ${meta.id} does not fit family ${meta.family}`);
   }
-  return { meta, check };
+  return applies ? { meta, check, applies } : { meta, check };
 }

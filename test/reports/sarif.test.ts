@@ -13,8 +13,8 @@ import { renderReport } from "../../src/reports/render.js";
 
 const schema = JSON.parse(readFileSync(new URL("../fixtures/sarif/sarif-2.1.0-rtm.5.json", import.meta.url), "utf8"));
 // CJS default export under NodeNext: the class is the module itself or its .default.
-const Ajv = ((AjvDraft04 as unknown as { default?: typeof AjvDraft04 }).default ?? AjvDraft04) as typeof AjvDraft04;
-const formats = ((addFormats as unknown as { default?: typeof addFormats }).default ?? addFormats) as typeof addFormats;
+const Ajv = ((AjvDraft04 as unknown as { default?: unknown }).default ?? AjvDraft04) as typeof AjvDraft04.default;
+const formats = ((addFormats as unknown as { default?: unknown }).default ?? addFormats) as typeof addFormats.default;
 // The schema's language pattern is not valid in unicode mode (a stray "]"), so patterns compile without "u".
 const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
 formats(ajv);

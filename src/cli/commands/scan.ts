@@ -1,3 +1,4 @@
+import path from "node:path";
 import type { Command } from "commander";
 import { Option } from "commander";
 import { UsageError } from "../../errors.js";
@@ -7,7 +8,9 @@ import { runScan } from "../../scan.js";
 import { discoverFromKubeconfig } from "../../sources/kubeconfig.js";
 import type { CliIO } from "../io.js";
 import { ExitCode, storageOptions } from "../main.js";
-import { collect, intArg, severityArg } from "../options.js";
+import { DEFAULT_CNS_METRICS_BUDGET } from "../../collect/cns-metrics.js";
+import { loadPolicy } from "../../policy/load.js";
+import { cnsMetricsArg, collect, intArg, severityArg } from "../options.js";
 import { type StorageOpts, withStore } from "../store.js";
 import { printScanSummary } from "../summary.js";
 import { failsOn } from "./report.js";
@@ -22,6 +25,8 @@ interface ScanOpts extends StorageOpts {
   clusterDeadline: number;
   format: "table" | "json";
   failOn?: Severity;
+  policy?: string;
+  cnsMetrics: number | "all";
 }
 
 export function registerScan(program: Command, io: CliIO): void {
@@ -37,7 +42,9 @@ export function registerScan(program: Command, io: CliIO): void {
       .option("--request-timeout <seconds>", "per API request", intArg("--request-timeout", 1, 600), 15)
       .option("--cluster-deadline <seconds>", "per cluster, retries included", intArg("--cluster-deadline", 1, 3600), 90)
       .addOption(new Option("--format <format>", "summary format").choices(["table", "json"]).default("table"))
-      .option("--fail-on <severity>", "exit 3 when an unwaived finding at or above this severity exists", severityArg),
+      .option("--fail-on <severity>", "exit 3 when an unwaived finding at or above this severity exists", severityArg)
+      .option("--policy <file>", "policy file (YAML): thresholds, severities, baseline, waivers (env FLEET_AUDIT_POLICY)")
+      .option("--cns-metrics <n|all>", "azure-cns pods per cluster whose /metrics are read through the API server proxy (0 = off)", cnsMetricsArg, DEFAULT_CNS_METRICS_BUDGET),
   )
     .addHelpText(
       "after",
@@ -45,10 +52,14 @@ export function registerScan(program: Command, io: CliIO): void {
 Examples:
   fleet-audit scan                                  # every context of ~/.kube/config
   fleet-audit scan --kubeconfig fleet.yaml --context aks-prod-weu --context aks-prod-neu
-  fleet-audit scan --storage "$FLEET_AUDIT_STORAGE" --fail-on critical`,
+  fleet-audit scan --storage "$FLEET_AUDIT_STORAGE" --fail-on critical
+  fleet-audit scan --policy examples/policy.yaml --cns-metrics 25`,
     )
     .action(async (opts: ScanOpts) => {
       if (opts.subscription?.length || opts.fleet) throw new UsageError("ARM discovery (--subscription) and fleet files (--fleet) are not available in this build; use --kubeconfig");
+      // Load the policy before anything else: a bad policy file is bad input, found before the scan starts.
+      const policyFile = opts.policy ?? io.env.FLEET_AUDIT_POLICY;
+      const policy = policyFile ? loadPolicy(path.resolve(io.cwd, policyFile), policyFile) : undefined;
       const targets = discoverFromKubeconfig({ ...(opts.kubeconfig ? { files: opts.kubeconfig } : {}), ...(opts.context ? { contexts: opts.context } : {}) });
       await withStore(opts, io, async (store) => {
         const started = Date.now();
@@ -56,6 +67,8 @@ Examples:
           concurrency: opts.concurrency,
           requestTimeoutMs: opts.requestTimeout * 1000,
           clusterDeadlineMs: opts.clusterDeadline * 1000,
+          cnsMetrics: opts.cnsMetrics,
+          ...(policy ? { policy } : {}),
           onCluster: (s, done, total) => io.stderr.write(`[${done}/${total}] ${s.cluster}: ${s.status}${s.reason ? ` (${s.reason})` : ""}\n`),
         });
         if (opts.format === "json") io.stdout.write(renderReport("findings", result.evaluation, {}, "json").body);

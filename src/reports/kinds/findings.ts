@@ -6,7 +6,7 @@ import type { ReportKind } from "../report.js";
 export interface FindingsDocument {
   generatedAt: string;
   scanId: string;
-  findings: Array<Pick<Finding, "rule" | "severity" | "cluster" | "resource" | "message" | "firstSeen" | "lastSeen"> & Partial<Pick<Finding, "clusters" | "waived" | "id" | "data">>>;
+  findings: Array<Pick<Finding, "rule" | "severity" | "cluster" | "resource" | "message" | "firstSeen" | "lastSeen"> & Partial<Pick<Finding, "clusters" | "waived" | "waiverExpired" | "id" | "data">>>;
 }
 
 export const findingsReport: ReportKind<FindingsDocument> = {
@@ -29,6 +29,7 @@ export const findingsReport: ReportKind<FindingsDocument> = {
         };
         if (x.clusters) out.clusters = x.clusters;
         if (x.waived) out.waived = x.waived;
+        if (x.waiverExpired) out.waiverExpired = x.waiverExpired;
         if (x.data) out.data = x.data;
         return out;
       });

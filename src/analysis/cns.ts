@@ -1,0 +1,99 @@
+// azure-cns facts shared by rules and report sections: image tags and versions, pod states, metrics
+// (DOMAIN.md §3, §4).
+import type { ClusterSnapshot, CnsPod, NodeInfo } from "../model/snapshot.js";
+
+/** `mcr.microsoft.com/containernetworking/azure-cns:v1.6.25@sha256:…` → `…/azure-cns:v1.6.25`; undefined when there is no tag. */
+export function normalizeImage(image: string | undefined): string | undefined {
+  // Runtimes sometimes report only the image ID (`sha256:…`): no name, no tag.
+  if (!image || /^sha256:/.test(image)) return undefined;
+  const noDigest = image.split("@")[0]!;
+  const slash = noDigest.lastIndexOf("/");
+  const colon = noDigest.lastIndexOf(":");
+  return colon > slash ? noDigest : undefined;
+}
+
+/** The tag of an image: `v1.6.25`, `v1.4.26-9-gc40fb852`. */
+export function imageTag(image: string | undefined): string | undefined {
+  const n = normalizeImage(image);
+  return n ? n.slice(n.lastIndexOf(":") + 1) : undefined;
+}
+
+export interface CnsVersion {
+  major: number;
+  minor: number;
+  patch: number;
+  /** Commits after the tag in git-describe dev tags (`v1.4.26-9-g…` → 9). */
+  ahead: number;
+}
+
+const VERSION = /^v?(\d+)\.(\d+)\.(\d+)(?:-(\d+)-g[0-9a-f]+|[-+][0-9A-Za-z.-]+)?$/;
+
+export function parseVersion(tag: string | undefined): CnsVersion | undefined {
+  const m = tag ? VERSION.exec(tag) : null;
+  if (!m) return undefined;
+  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]), ahead: Number(m[4] ?? 0) };
+}
+
+/** Negative when a < b. Unparseable versions compare as equal (nothing to say about them). */
+export function compareVersions(a: string, b: string): number {
+  const x = parseVersion(a);
+  const y = parseVersion(b);
+  if (!x || !y) return 0;
+  return x.major - y.major || x.minor - y.minor || x.patch - y.patch || x.ahead - y.ahead;
+}
+
+/** `v1.6.25` and `1.6.25` are the same version. */
+export function sameVersion(a: string, b: string): boolean {
+  return a.replace(/^v/, "") === b.replace(/^v/, "");
+}
+
+/** Image counts of cns-container over the cluster's CNS pods. */
+export function podImages(s: ClusterSnapshot): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of s.cns.pods) {
+    const img = normalizeImage(p.image);
+    if (img) out[img] = (out[img] ?? 0) + 1;
+  }
+  return out;
+}
+
+/** The cluster's CNS version: the DaemonSet template's tag, else the most common pod image tag. */
+export function cnsVersionOf(s: ClusterSnapshot): string | undefined {
+  const fromDs = imageTag(s.cns.daemonset?.images[0]);
+  if (fromDs) return fromDs;
+  const counts = Object.entries(podImages(s)).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  return imageTag(counts[0]?.[0]);
+}
+
+/** Waiting reasons that mean the container keeps failing. */
+export function isCrashLooping(p: CnsPod): boolean {
+  return p.reason === "CrashLoopBackOff" || p.initReason === "Init:CrashLoopBackOff" || /^Init:(CrashLoopBackOff|Error)$/.test(p.initReason ?? "");
+}
+
+/** What is wrong with a CNS pod in one word, or "ok". */
+export function cnsPodState(p: CnsPod): "ok" | "crashloop" | "init-crashloop" | "pending" | "not-ready" | "terminating" | "failed" {
+  if (p.deletionTimestamp) return "terminating";
+  if (p.initReason && /CrashLoopBackOff|Error/.test(p.initReason)) return "init-crashloop";
+  if (p.reason === "CrashLoopBackOff") return "crashloop";
+  if (p.phase === "Pending") return "pending";
+  if (p.phase === "Failed" || p.phase === "Unknown") return "failed";
+  if (!p.ready) return "not-ready";
+  return "ok";
+}
+
+/** Linux nodes that run workloads: CNS must run on them (the DaemonSet excludes virtual-kubelet and Windows). */
+export function needsCnsPod(n: NodeInfo): boolean {
+  const os = n.labels["kubernetes.io/os"];
+  return (os === undefined || os === "linux") && n.labels.type !== "virtual-kubelet";
+}
+
+/** The metrics read from a pod in this snapshot, if it was scraped. */
+export function metricsOfPod(s: ClusterSnapshot, pod: string): Record<string, number> | undefined {
+  return s.cns.metrics?.find((m) => m.pod === pod)?.values;
+}
+
+/** Pending-programming IPs from either family (cx_ipam_* exists only on dynamic nodes). */
+export function pendingProgramming(m: Record<string, number> | undefined): number | undefined {
+  if (!m) return undefined;
+  return m.cx_ipam_pending_programming_ips ?? m.cx_pending_programming_ips_v2;
+}

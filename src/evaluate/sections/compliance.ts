@@ -1,0 +1,86 @@
+// Compliance: every cluster × every rule is pass, fail, waived or not applicable, with a per-cluster
+// score and letter grade (Popeye-style) and fleet totals: a record a scheduled scan can keep.
+import { type Finding, type Severity, severityRank } from "../../model/finding.js";
+import type { ComplianceCluster, ComplianceResult, ComplianceSection, ComplianceStatus } from "../../model/sections.js";
+import { type ClusterView, type FleetContext, isCnsManaged } from "../../rules/context.js";
+import type { Rule } from "../../rules/rule.js";
+
+/** Points a failing rule costs, by its worst unwaived severity. */
+export const DEDUCTION: Record<Severity, number> = { critical: 25, warning: 10, info: 2 };
+const GRADES: Array<[number, string]> = [
+  [90, "A"],
+  [80, "B"],
+  [70, "C"],
+  [60, "D"],
+];
+
+export function grade(score: number): string {
+  return GRADES.find(([min]) => score >= min)?.[1] ?? "F";
+}
+
+/** Whether a rule can judge a cluster: SCN rules always; others need good data of a CNS cluster, then the rule's own test. */
+export function applicability(rule: Rule, v: ClusterView, ctx: FleetContext): true | string {
+  if (rule.meta.family !== "SCN") {
+    if (v.snapshot.status !== "ok") return "no good snapshot";
+    if (!isCnsManaged(v.snapshot)) return "not a CNS-managed cluster";
+  }
+  return rule.applies ? rule.applies(v, ctx) : true;
+}
+
+const worst = (fs: readonly Finding[]): Severity => fs.reduce<Severity>((w, f) => (severityRank(f.severity) > severityRank(w) ? f.severity : w), "info");
+const zero = (): Record<ComplianceStatus, number> => ({ pass: 0, fail: 0, waived: 0, "not-applicable": 0 });
+
+export function buildCompliance(ctx: FleetContext, rules: readonly Rule[], findings: readonly Finding[]): ComplianceSection {
+  const byClusterRule = new Map<string, Finding[]>();
+  for (const f of findings) {
+    for (const c of new Set([f.cluster, ...(f.clusters ?? [])])) {
+      const k = `${c}\u0000${f.rule}`;
+      byClusterRule.set(k, [...(byClusterRule.get(k) ?? []), f]);
+    }
+  }
+  const clusters = ctx.clusters.map((v): ComplianceCluster => {
+    const counts = zero();
+    let score = 100;
+    const results = rules.map((rule): ComplianceResult => {
+      const fs = byClusterRule.get(`${v.name}\u0000${rule.meta.id}`) ?? [];
+      const open = fs.filter((f) => !f.waived);
+      let r: ComplianceResult;
+      if (open.length > 0) {
+        r = { rule: rule.meta.id, status: "fail", severity: worst(open), findings: fs.length };
+        score -= DEDUCTION[r.severity!];
+      } else if (fs.length > 0) {
+        r = { rule: rule.meta.id, status: "waived", severity: worst(fs), findings: fs.length };
+      } else {
+        let a: true | string;
+        try {
+          a = applicability(rule, v, ctx);
+        } catch (e) {
+          a = `applicability check failed: ${(e as Error).message}`;
+        }
+        r = a === true ? { rule: rule.meta.id, status: "pass", findings: 0 } : { rule: rule.meta.id, status: "not-applicable", findings: 0, reason: a };
+      }
+      counts[r.status]++;
+      return r;
+    });
+    score = Math.max(0, score);
+    return { cluster: v.name, score, grade: grade(score), counts, results };
+  });
+  clusters.sort((a, b) => a.cluster.localeCompare(b.cluster));
+  const counts = zero();
+  const grades: Record<string, number> = { A: 0, B: 0, C: 0, D: 0, F: 0 };
+  for (const c of clusters) {
+    for (const k of Object.keys(counts) as ComplianceStatus[]) counts[k] += c.counts[k];
+    grades[c.grade]!++;
+  }
+  return {
+    rules: rules.map((r) => ({ id: r.meta.id, title: r.meta.title, severity: r.meta.severity })),
+    clusters,
+    totals: {
+      clusters: clusters.length,
+      counts,
+      averageScore: clusters.length ? Math.round((clusters.reduce((a, c) => a + c.score, 0) / clusters.length) * 10) / 10 : null,
+      grades,
+      failingClusters: clusters.filter((c) => c.counts.fail > 0).length,
+    },
+  };
+}

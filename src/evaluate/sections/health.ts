@@ -1,0 +1,89 @@
+// Health: the azure-cns view of each cluster and node: DaemonSet, pods, restarts, metrics, config.
+import { cnsPodState, cnsVersionOf, metricsOfPod, needsCnsPod, podImages } from "../../analysis/cns.js";
+import type { CnsClusterHealth, CnsNodeHealth, HealthSection } from "../../model/sections.js";
+import type { CnsPod } from "../../model/snapshot.js";
+import { clusterMode, type ClusterView, isCnsManaged } from "../../rules/context.js";
+
+function nodeRow(v: ClusterView, nodeName: string, pod: CnsPod | undefined, prevRestarts: Map<string, number>, hasNncs: boolean): CnsNodeHealth {
+  const s = v.snapshot;
+  const node = s.nodes.find((n) => n.name === nodeName);
+  const nnc = s.nncs.some((n) => n.name === nodeName);
+  const row: CnsNodeHealth = {
+    node: nodeName,
+    nodeReady: node?.ready ?? false,
+    schedulable: node ? !node.unschedulable : false,
+    nnc,
+    pendingPods: node?.pendingPods ?? 0,
+    pod: pod?.name ?? null,
+    phase: pod?.phase ?? null,
+    podReady: pod?.ready ?? false,
+    restarts: pod?.restarts ?? 0,
+    status: "ok",
+  };
+  if (pod) {
+    const reason = pod.reason ?? pod.initReason;
+    if (reason) row.reason = reason;
+    if (pod.lastTerminationReason) row.lastTerminationReason = pod.lastTerminationReason;
+    if (pod.image) row.image = pod.image;
+    const before = prevRestarts.get(pod.name);
+    if (before !== undefined) row.restartsDelta = Math.max(0, pod.restarts - before);
+    const m = metricsOfPod(s, pod.name);
+    if (m) row.metrics = m;
+  }
+  const podState = pod ? cnsPodState(pod) : undefined;
+  if (!pod) row.status = node && needsCnsPod(node) && !node.unschedulable ? "missing" : "not-needed";
+  else if (podState !== "ok") row.status = podState!;
+  else if (hasNncs && !nnc) row.status = "no-nnc";
+  else if (node && !node.ready) row.status = "node-not-ready";
+  else if (row.restartsDelta) row.status = "restarted";
+  return row;
+}
+
+function clusterHealth(v: ClusterView): CnsClusterHealth {
+  const s = v.snapshot;
+  const ok = s.status === "ok";
+  const prevRestarts = new Map((v.previous?.cns.pods ?? []).map((p) => [p.name, p.restarts]));
+  const podByNode = new Map<string, CnsPod>();
+  const orphanPods: CnsPod[] = [];
+  for (const p of s.cns.pods) {
+    if (!p.node) orphanPods.push(p);
+    // A terminating pod and its replacement can share a node: show the live one.
+    else if (!podByNode.has(p.node) || podByNode.get(p.node)!.deletionTimestamp) podByNode.set(p.node, p);
+  }
+  const hasNncs = s.nncs.length > 0;
+  const rows = ok && isCnsManaged(s) ? s.nodes.map((n) => nodeRow(v, n.name, podByNode.get(n.name), prevRestarts, hasNncs)) : [];
+  for (const p of orphanPods) rows.push({ ...nodeRow(v, "(unscheduled)", p, prevRestarts, false), node: "(unscheduled)" });
+  const states = s.cns.pods.map(cnsPodState);
+  const ds = s.cns.daemonset;
+  return {
+    cluster: v.name,
+    status: v.latest.status,
+    mode: ok ? clusterMode(s) : null,
+    takenAt: s.takenAt,
+    daemonset: ds ? { desired: ds.desired, ready: ds.ready, updated: ds.updated, available: ds.available, images: ds.images } : null,
+    version: cnsVersionOf(s) ?? null,
+    images: podImages(s),
+    pods: {
+      total: s.cns.pods.length,
+      ready: s.cns.pods.filter((p) => p.ready).length,
+      notReady: s.cns.pods.filter((p) => !p.ready).length,
+      crashLooping: states.filter((x) => x === "crashloop" || x === "init-crashloop").length,
+      pending: states.filter((x) => x === "pending").length,
+      restarts: s.cns.pods.reduce((a, p) => a + p.restarts, 0),
+    },
+    nodes: {
+      total: s.nodes.length,
+      withoutCnsPod: rows.filter((r) => r.status === "missing").length,
+      withoutNnc: hasNncs ? s.nodes.filter((n) => !s.nncs.some((x) => x.name === n.name)).length : 0,
+      notReady: s.nodes.filter((n) => !n.ready).length,
+    },
+    metrics: s.cns.metricsScope ? { ...s.cns.metricsScope } : null,
+    config: s.cns.config ? { ...s.cns.config } : null,
+    notes: [...s.notes],
+    nodeRows: rows.sort((a, b) => Number(a.status === "ok") - Number(b.status === "ok") || a.node.localeCompare(b.node)),
+  };
+}
+
+export function buildHealth(views: readonly ClusterView[]): HealthSection {
+  return { clusters: views.map(clusterHealth).sort((a, b) => a.cluster.localeCompare(b.cluster)) };
+}

@@ -1,0 +1,172 @@
+// Loads a policy file (YAML) and validates it at load: a bad file fails with one line naming the file
+// and the path of the bad key (`policy.yaml: waivers[2].expires: not an ISO date`), never later.
+import { readFileSync } from "node:fs";
+import YAML from "yaml";
+import { z } from "zod";
+import { WATCHED_CNS_CONFIG_KEYS } from "../collect/normalize/workloads.js";
+import { UsageError } from "../errors.js";
+import { SEVERITIES } from "../model/finding.js";
+import { RULES } from "../rules/catalogue.js";
+import type { RuleMeta } from "../rules/rule.js";
+import type { Policy } from "./policy.js";
+
+export class PolicyError extends UsageError {
+  constructor(message: string) {
+    super(message);
+    this.name = "PolicyError";
+  }
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/;
+const VERSION = /^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/;
+const RULE_ID = /^(IPX|NNC|CNS|DRF|SCN)\d{3}$/;
+
+const pattern = z.string().min(1, "must not be empty").max(1024, "is longer than 1024 characters");
+const severity = z.enum(SEVERITIES, { error: `must be one of ${SEVERITIES.join(", ")}` });
+const number = z.number({ error: "must be a number" }).finite("must be a finite number");
+const thresholds = z.record(z.string(), z.record(z.string(), number, { error: "must map threshold names to numbers" }), { error: "must map rule IDs to thresholds" });
+const severities = z.record(z.string(), severity, { error: "must map rule IDs to severities" });
+/** ISO date or time that names a real day (Date.parse rolls 2026-02-30 over to March). */
+function isIsoDate(v: string): boolean {
+  if (!ISO_DATE.test(v)) return false;
+  const day = v.slice(0, 10);
+  const t = Date.parse(`${day}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().startsWith(day) && !Number.isNaN(Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v));
+}
+const isoDate = z.string({ error: "not an ISO date" }).refine(isIsoDate, "not an ISO date (2026-12-31 or 2026-12-31T18:00:00Z)");
+const version = z.string({ error: "must be a version string" }).regex(VERSION, "not a version like v1.6.25");
+
+const waiver = z.strictObject(
+  {
+    cluster: pattern.optional(),
+    rule: pattern.optional(),
+    resource: pattern.optional(),
+    reason: z.string({ error: "a reason is required" }).trim().min(1, "a reason is required"),
+    expires: isoDate.optional(),
+  },
+  { error: "must be a mapping with cluster, rule, resource, reason, expires" },
+);
+
+const override = z.strictObject(
+  {
+    cluster: pattern.optional(),
+    subscription: pattern.optional(),
+    thresholds: thresholds.optional(),
+    severity: severities.optional(),
+  },
+  { error: "must be a mapping with cluster, subscription, thresholds, severity" },
+);
+
+const PolicySchema = z.strictObject(
+  {
+    thresholds: thresholds.optional(),
+    severity: severities.optional(),
+    baseline: z
+      .strictObject(
+        {
+          cnsVersion: version.optional(),
+          minCnsVersion: version.optional(),
+          cnsConfig: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: "must be a string, number or boolean" })).optional(),
+        },
+        { error: "must be a mapping with cnsVersion, minCnsVersion, cnsConfig" },
+      )
+      .optional(),
+    waivers: z.array(waiver, { error: "must be a list of waivers" }).optional(),
+    overrides: z.array(override, { error: "must be a list of overrides" }).optional(),
+  },
+  { error: "must be a mapping with thresholds, severity, baseline, waivers, overrides" },
+);
+
+/** `["waivers", 2, "expires"]` → `waivers[2].expires` */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = "";
+  for (const p of path) out += typeof p === "number" ? `[${p}]` : `${out ? "." : ""}${String(p)}`;
+  return out;
+}
+
+interface Issue {
+  path: PropertyKey[];
+  message: string;
+}
+
+function zodMessage(i: z.core.$ZodIssue): string {
+  if (i.code === "unrecognized_keys") return `unknown key${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => JSON.stringify(k)).join(", ")}`;
+  return i.message;
+}
+
+/** Checks that need the rule catalogue: rule IDs exist, thresholds are ones the rule declares. */
+function catalogueIssues(p: Policy, rules: readonly RuleMeta[]): Issue[] {
+  const byId = new Map(rules.map((r) => [r.id, r]));
+  const issues: Issue[] = [];
+  const checkThresholds = (t: Policy["thresholds"], base: PropertyKey[]) => {
+    for (const [id, keys] of Object.entries(t ?? {})) {
+      const meta = byId.get(id);
+      if (!meta) {
+        issues.push({ path: [...base, id], message: unknownRule(id) });
+        continue;
+      }
+      const declared = Object.keys(meta.thresholds ?? {});
+      for (const k of Object.keys(keys)) {
+        if (!declared.includes(k)) {
+          issues.push({ path: [...base, id, k], message: declared.length ? `${id} has no threshold "${k}" (it has: ${declared.join(", ")})` : `${id} has no thresholds` });
+        }
+      }
+    }
+  };
+  const checkSeverities = (s: Policy["severity"], base: PropertyKey[]) => {
+    for (const id of Object.keys(s ?? {})) if (!byId.has(id)) issues.push({ path: [...base, id], message: unknownRule(id) });
+  };
+  checkThresholds(p.thresholds, ["thresholds"]);
+  checkSeverities(p.severity, ["severity"]);
+  p.overrides?.forEach((o, i) => {
+    if (o.cluster === undefined && o.subscription === undefined) issues.push({ path: ["overrides", i], message: "name a cluster or subscription pattern" });
+    checkThresholds(o.thresholds, ["overrides", i, "thresholds"]);
+    checkSeverities(o.severity, ["overrides", i, "severity"]);
+  });
+  p.waivers?.forEach((w, i) => {
+    // A waiver without any pattern would silence the whole fleet.
+    if (w.cluster === undefined && w.rule === undefined && w.resource === undefined) issues.push({ path: ["waivers", i], message: "name at least one of cluster, rule, resource" });
+    if (w.rule !== undefined && !w.rule.includes("*") && !byId.has(w.rule)) issues.push({ path: ["waivers", i, "rule"], message: unknownRule(w.rule) });
+  });
+  for (const k of Object.keys(p.baseline?.cnsConfig ?? {})) {
+    if (!(WATCHED_CNS_CONFIG_KEYS as readonly string[]).includes(k)) issues.push({ path: ["baseline", "cnsConfig", k], message: `not a watched cns_config.json key (watched: ${WATCHED_CNS_CONFIG_KEYS.join(", ")})` });
+  }
+  return issues;
+}
+
+function unknownRule(id: string): string {
+  return RULE_ID.test(id) ? `unknown rule ${id} (not in this build's catalogue)` : `not a rule ID such as CNS002`;
+}
+
+/** Parses and validates policy text; `name` is how errors name the file. */
+export function parsePolicy(text: string, name = "policy", rules: readonly RuleMeta[] = RULES.map((r) => r.meta)): Policy {
+  let raw: unknown;
+  try {
+    raw = YAML.parse(text, { prettyErrors: true, uniqueKeys: true, maxAliasCount: 50 });
+  } catch (e) {
+    throw new PolicyError(`${name}: not valid YAML: ${(e as Error).message.split("\n", 1)[0]!.replace(/:$/, "")}`);
+  }
+  if (raw === null || raw === undefined) raw = {};
+  const parsed = PolicySchema.safeParse(raw);
+  const issues: Issue[] = parsed.success ? catalogueIssues(parsed.data as Policy, rules) : parsed.error.issues.map((i) => ({ path: i.path, message: zodMessage(i) }));
+  if (issues.length > 0) {
+    const shown = issues.slice(0, 3).map((i) => `${formatPath(i.path) || "(top level)"}: ${i.message}`);
+    const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : "";
+    throw new PolicyError(`${name}: ${shown.join("; ")}${more}`);
+  }
+  const policy = parsed.data as Policy;
+  policy.source = name;
+  return policy;
+}
+
+/** Reads and validates a policy file; `name` (default: the path) is how messages name it. */
+export function loadPolicy(file: string, name = file): Policy {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new PolicyError(code === "ENOENT" ? `policy file not found: ${name}` : `cannot read policy file ${name}: ${(e as Error).message}`);
+  }
+  return parsePolicy(text, name);
+}

@@ -1,0 +1,123 @@
+// `compliance`: cluster × rule pass / fail / waived / not applicable, per-cluster score and grade,
+// fleet totals. With --fail-on SEVERITY the CLI exits 3 when an unwaived finding at that level exists.
+import type { ComplianceCluster, ComplianceSection, ComplianceStatus } from "../../model/sections.js";
+import { matchesCluster } from "../filter.js";
+import type { ReportKind } from "../report.js";
+
+export interface ComplianceDocument {
+  generatedAt: string;
+  scanId: string;
+  rules: ComplianceSection["rules"];
+  clusters: ComplianceCluster[];
+  totals: ComplianceSection["totals"];
+  note?: string;
+}
+
+const STATUSES: ComplianceStatus[] = ["pass", "fail", "waived", "not-applicable"];
+
+function totals(clusters: readonly ComplianceCluster[]): ComplianceSection["totals"] {
+  const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<ComplianceStatus, number>;
+  const grades: Record<string, number> = { A: 0, B: 0, C: 0, D: 0, F: 0 };
+  for (const c of clusters) {
+    for (const r of c.results) counts[r.status]++;
+    grades[c.grade] = (grades[c.grade] ?? 0) + 1;
+  }
+  return {
+    clusters: clusters.length,
+    counts,
+    averageScore: clusters.length ? Math.round((clusters.reduce((a, c) => a + c.score, 0) / clusters.length) * 10) / 10 : null,
+    grades,
+    failingClusters: clusters.filter((c) => c.results.some((r) => r.status === "fail")).length,
+  };
+}
+
+export const complianceReport: ReportKind<ComplianceDocument> = {
+  name: "compliance",
+  title: "Compliance",
+  build(e, f) {
+    const section = e.sections?.compliance;
+    if (!section) {
+      return { generatedAt: e.generatedAt, scanId: e.scanId, rules: [], clusters: [], totals: totals([]), note: "this evaluation has no compliance section (it predates it): run a scan" };
+    }
+    const clusters = section.clusters
+      .filter((c) => matchesCluster(f, c.cluster))
+      .map((c) => {
+        if (!f.rule) return c;
+        const results = c.results.filter((r) => r.rule === f.rule);
+        return { ...c, results, counts: Object.fromEntries(STATUSES.map((s) => [s, results.filter((r) => r.status === s).length])) as Record<ComplianceStatus, number> };
+      });
+    return {
+      generatedAt: e.generatedAt,
+      scanId: e.scanId,
+      rules: f.rule ? section.rules.filter((r) => r.id === f.rule) : section.rules,
+      clusters,
+      totals: f.cluster || f.rule ? totals(clusters) : section.totals,
+    };
+  },
+  tables(doc) {
+    const byScore = [...doc.clusters].sort((a, b) => a.score - b.score || a.cluster.localeCompare(b.cluster));
+    // One cluster: every rule. The fleet: what is not a plain pass (the JSON document has every cell).
+    const all = doc.clusters.length === 1;
+    const cells = doc.clusters.flatMap((c) => c.results.filter((r) => all || r.status !== "pass").map((r) => ({ c, r })));
+    return [
+      {
+        title: "Compliance by cluster (lowest score first)",
+        columns: [
+          { key: "cluster", title: "CLUSTER" },
+          { key: "grade", title: "GRADE" },
+          { key: "score", title: "SCORE", align: "right" },
+          { key: "pass", title: "PASS", align: "right" },
+          { key: "fail", title: "FAIL", align: "right" },
+          { key: "waived", title: "WAIVED", align: "right" },
+          { key: "na", title: "N/A", align: "right" },
+          { key: "failing", title: "FAILING RULES" },
+        ],
+        rows: byScore.map((c) => ({
+          cluster: c.cluster,
+          grade: c.grade,
+          score: c.score,
+          pass: c.counts.pass,
+          fail: c.counts.fail,
+          waived: c.counts.waived,
+          na: c.counts["not-applicable"],
+          failing: c.results.filter((r) => r.status === "fail").map((r) => `${r.rule} (${r.severity})`).join(", "),
+        })),
+        rowSeverity: byScore.map((c) => (c.score < 60 ? "critical" : c.score < 90 ? "warning" : undefined)),
+        empty: doc.note ?? "No clusters.",
+      },
+      {
+        title: all ? "Results" : "Results other than pass (cluster × rule)",
+        columns: [
+          { key: "cluster", title: "CLUSTER" },
+          { key: "rule", title: "RULE" },
+          { key: "status", title: "STATUS" },
+          { key: "severity", title: "SEVERITY" },
+          { key: "findings", title: "FINDINGS", align: "right" },
+          { key: "reason", title: "REASON" },
+        ],
+        rows: cells.map(({ c, r }) => ({ cluster: c.cluster, rule: r.rule, status: r.status, severity: r.severity ?? "", findings: r.findings, reason: r.reason ?? "" })),
+        rowSeverity: cells.map(({ r }) => (r.status === "fail" ? r.severity : r.status === "waived" ? "waived" : undefined)),
+        empty: "Every rule passes.",
+      },
+      {
+        title: "Fleet",
+        columns: [
+          { key: "clusters", title: "CLUSTERS", align: "right" },
+          { key: "average", title: "AVERAGE SCORE", align: "right" },
+          { key: "grades", title: "GRADES" },
+          { key: "failing", title: "FAILING CLUSTERS", align: "right" },
+          { key: "cells", title: "PASS/FAIL/WAIVED/N/A" },
+        ],
+        rows: [
+          {
+            clusters: doc.totals.clusters,
+            average: doc.totals.averageScore,
+            grades: Object.entries(doc.totals.grades).map(([g, n]) => `${g}:${n}`).join(" "),
+            failing: doc.totals.failingClusters,
+            cells: STATUSES.map((s) => doc.totals.counts[s]).join("/"),
+          },
+        ],
+      },
+    ];
+  },
+};

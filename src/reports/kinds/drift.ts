@@ -1,0 +1,93 @@
+// `drift`: per cluster, what changed since its previous snapshot (nodes, NNCs, blocks/IPs, CNS images)
+// and how findings moved (new, resolved, changed severity, newly waived or no longer waived).
+import type { DriftCluster, DriftFinding } from "../../model/sections.js";
+import { matchesCluster, meetsSeverity, type ReportFilter } from "../filter.js";
+import type { ReportKind, TableSection } from "../report.js";
+
+export interface DriftDocument {
+  generatedAt: string;
+  scanId: string;
+  clusters: DriftCluster[];
+  note?: string;
+}
+
+const keep = (f: ReportFilter) => (x: DriftFinding) => meetsSeverity(f, x.severity) && (!f.rule || x.rule === f.rule);
+const signed = (gained: number, lost: number): string => (gained || lost ? `+${gained} −${lost}` : "");
+const short = (image: string | null): string => (image ? image.slice(image.lastIndexOf("/") + 1) : "none");
+
+export const driftReport: ReportKind<DriftDocument> = {
+  name: "drift",
+  title: "Drift since the previous snapshot",
+  build(e, f) {
+    const section = e.sections?.drift;
+    const doc: DriftDocument = { generatedAt: e.generatedAt, scanId: e.scanId, clusters: [] };
+    if (!section) {
+      doc.note = "this evaluation has no drift section (it predates it): run a scan";
+      return doc;
+    }
+    const k = keep(f);
+    doc.clusters = section.clusters
+      .filter((c) => matchesCluster(f, c.cluster))
+      .map((c) => ({
+        ...c,
+        findings: {
+          new: c.findings.new.filter(k),
+          resolved: c.findings.resolved.filter(k),
+          changedSeverity: c.findings.changedSeverity.filter(k),
+          waived: c.findings.waived.filter(k),
+          unwaived: c.findings.unwaived.filter(k),
+        },
+      }));
+    return doc;
+  },
+  tables(doc) {
+    const summary: TableSection = {
+      title: "Drift by cluster",
+      columns: [
+        { key: "cluster", title: "CLUSTER" },
+        { key: "from", title: "SINCE" },
+        { key: "nodes", title: "NODES" },
+        { key: "nncs", title: "NNCS" },
+        { key: "addresses", title: "ADDRESSES" },
+        { key: "cns", title: "CNS IMAGE" },
+        { key: "findings", title: "FINDINGS NEW/RESOLVED/CHANGED" },
+      ],
+      rows: doc.clusters.map((c) => ({
+        cluster: c.cluster,
+        from: c.from ?? c.note ?? "",
+        nodes: signed(c.nodes.added.length, c.nodes.removed.length),
+        nncs: signed(c.nncs.added.length, c.nncs.removed.length),
+        addresses: signed(c.addresses.gained, c.addresses.lost),
+        cns: c.cns.changed ? `${short(c.cns.imageBefore)} → ${short(c.cns.imageAfter)}${Object.keys(c.cns.podImagesAfter).length > 1 ? ` (pods: ${Object.entries(c.cns.podImagesAfter).map(([i, n]) => `${short(i)}×${n}`).join(", ")})` : ""}` : "",
+        findings: `${c.findings.new.length}/${c.findings.resolved.length}/${c.findings.changedSeverity.length}`,
+      })),
+      empty: doc.note ?? "No clusters.",
+    };
+    const rows: Array<Record<string, string>> = [];
+    const sev: Array<string | undefined> = [];
+    const add = (cluster: string, change: string, what: string, severity?: string) => {
+      rows.push({ cluster, change, what });
+      sev.push(severity);
+    };
+    for (const c of doc.clusters) {
+      for (const n of c.nodes.added) add(c.cluster, "node added", n);
+      for (const n of c.nodes.removed) add(c.cluster, "node removed", n);
+      for (const n of c.nncs.added) add(c.cluster, "NNC added", n);
+      for (const n of c.nncs.removed) add(c.cluster, "NNC removed", n);
+      for (const n of c.nncChanges) {
+        if (n.gained.length) add(c.cluster, "addresses gained", `${n.nnc}: ${n.gained.join(", ")}`);
+        if (n.lost.length) add(c.cluster, "addresses released", `${n.nnc}: ${n.lost.join(", ")}`);
+      }
+      if (c.cns.changed) add(c.cluster, "CNS image", `${short(c.cns.imageBefore)} → ${short(c.cns.imageAfter)}`);
+      for (const f of c.findings.new) add(c.cluster, "new finding", `${f.rule} ${f.resource}: ${f.message}`, f.severity);
+      for (const f of c.findings.resolved) add(c.cluster, "resolved", `${f.rule} ${f.resource}`);
+      for (const f of c.findings.changedSeverity) add(c.cluster, `${f.previousSeverity} → ${f.severity}`, `${f.rule} ${f.resource}`, f.severity);
+      for (const f of c.findings.waived) add(c.cluster, "now waived", `${f.rule} ${f.resource}`, "waived");
+      for (const f of c.findings.unwaived) add(c.cluster, "no longer waived", `${f.rule} ${f.resource}`, f.severity);
+    }
+    return [
+      summary,
+      { title: "Changes", columns: [{ key: "cluster", title: "CLUSTER" }, { key: "change", title: "CHANGE" }, { key: "what", title: "WHAT" }], rows, rowSeverity: sev, empty: "Nothing changed." },
+    ];
+  },
+};

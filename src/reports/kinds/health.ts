@@ -1,0 +1,95 @@
+// `health`: the azure-cns view per cluster (DaemonSet, pods, version, metrics coverage) and per node.
+import type { CnsClusterHealth, CnsNodeHealth } from "../../model/sections.js";
+import { matchesCluster } from "../filter.js";
+import type { ReportKind } from "../report.js";
+
+export interface HealthDocument {
+  generatedAt: string;
+  scanId: string;
+  clusters: CnsClusterHealth[];
+  note?: string;
+}
+
+const ROW_SEVERITY: Record<string, string> = { crashloop: "critical", "init-crashloop": "critical", missing: "critical", "no-nnc": "critical", pending: "critical", "not-ready": "critical", failed: "critical", restarted: "warning", "node-not-ready": "warning" };
+
+function metricsSummary(m: Record<string, number> | undefined): string {
+  if (!m) return "";
+  const parts: string[] = [];
+  if (m.nnc_has_nodenetworkconfig === 0) parts.push("no NNC");
+  if (m.cns_nnc_reconciler_start_failures_total) parts.push(`${m.cns_nnc_reconciler_start_failures_total} reconciler start failures`);
+  const pp = m.cx_ipam_pending_programming_ips ?? m.cx_pending_programming_ips_v2;
+  if (pp) parts.push(`${pp} pending programming`);
+  const assigned = m.cx_ipam_pod_allocated_ips ?? m.cx_assigned_ips_v2;
+  const allocated = m.cx_ipam_total_ips ?? m.cx_allocated_ips_v2;
+  if (assigned !== undefined && allocated !== undefined) parts.push(`${assigned}/${allocated} IPs used`);
+  return parts.join(", ");
+}
+
+export const healthReport: ReportKind<HealthDocument> = {
+  name: "health",
+  title: "azure-cns health",
+  build(e, f) {
+    const section = e.sections?.health;
+    if (!section) return { generatedAt: e.generatedAt, scanId: e.scanId, clusters: [], note: "this evaluation has no health section (it predates it): run a scan" };
+    return { generatedAt: e.generatedAt, scanId: e.scanId, clusters: section.clusters.filter((c) => matchesCluster(f, c.cluster)) };
+  },
+  tables(doc) {
+    // One cluster: every node; the fleet: only the nodes that need attention.
+    const all = doc.clusters.length === 1;
+    const nodeRows: Array<{ cluster: string; r: CnsNodeHealth }> = doc.clusters.flatMap((c) => c.nodeRows.filter((r) => all || r.status !== "ok").map((r) => ({ cluster: c.cluster, r })));
+    return [
+      {
+        title: "azure-cns by cluster",
+        columns: [
+          { key: "cluster", title: "CLUSTER" },
+          { key: "status", title: "SCAN" },
+          { key: "mode", title: "MODE" },
+          { key: "version", title: "CNS" },
+          { key: "ds", title: "DS READY", align: "right" },
+          { key: "notReady", title: "NOT READY", align: "right" },
+          { key: "crash", title: "CRASHLOOP", align: "right" },
+          { key: "restarts", title: "RESTARTS", align: "right" },
+          { key: "missing", title: "NODES W/O CNS", align: "right" },
+          { key: "metrics", title: "METRICS READ" },
+        ],
+        rows: doc.clusters.map((c) => ({
+          cluster: c.cluster,
+          status: c.status,
+          mode: c.mode ?? "",
+          version: c.version ?? "",
+          ds: c.daemonset ? `${c.daemonset.ready}/${c.daemonset.desired}` : "none",
+          notReady: c.pods.notReady,
+          crash: c.pods.crashLooping,
+          restarts: c.pods.restarts,
+          missing: c.nodes.withoutCnsPod,
+          metrics: c.metrics ? `${c.metrics.scraped}/${c.metrics.selected}${c.metrics.failed ? ` (${c.metrics.failed} failed)` : ""}` : "off",
+        })),
+        rowSeverity: doc.clusters.map((c) => (c.pods.crashLooping || c.nodes.withoutCnsPod || c.pods.notReady ? "critical" : c.status !== "ok" ? "warning" : undefined)),
+        empty: doc.note ?? "No clusters.",
+      },
+      {
+        title: all ? "Nodes" : "Nodes needing attention",
+        columns: [
+          { key: "cluster", title: "CLUSTER" },
+          { key: "node", title: "NODE" },
+          { key: "status", title: "STATUS" },
+          { key: "pod", title: "POD" },
+          { key: "restarts", title: "RESTARTS", align: "right" },
+          { key: "reason", title: "REASON" },
+          { key: "metrics", title: "METRICS" },
+        ],
+        rows: nodeRows.map(({ cluster, r }) => ({
+          cluster,
+          node: r.node,
+          status: r.status,
+          pod: r.pod ?? "",
+          restarts: r.restartsDelta ? `${r.restarts} (+${r.restartsDelta})` : r.restarts,
+          reason: [r.reason, r.lastTerminationReason && `last exit ${r.lastTerminationReason}`, !r.nodeReady && "node NotReady", r.pendingPods && `${r.pendingPods} pending pods`].filter(Boolean).join("; "),
+          metrics: metricsSummary(r.metrics),
+        })),
+        rowSeverity: nodeRows.map(({ r }) => ROW_SEVERITY[r.status]),
+        empty: "Every node's azure-cns is Ready.",
+      },
+    ];
+  },
+};

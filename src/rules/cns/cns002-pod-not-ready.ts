@@ -1,0 +1,82 @@
+import { cnsPodState, metricsOfPod, pendingProgramming } from "../../analysis/cns.js";
+import { resource, type RuleResult } from "../../model/finding.js";
+import type { CnsPod } from "../../model/snapshot.js";
+import { clustersWithData, isCnsManaged } from "../context.js";
+import { defineRule } from "../rule.js";
+
+const STATE_WORDS: Record<string, string> = {
+  crashloop: "is in CrashLoopBackOff",
+  "init-crashloop": "cannot finish its init container (Init:CrashLoopBackOff: the CNI installer keeps failing)",
+  pending: "is Pending (not scheduled or not started)",
+  "not-ready": "is Running but not Ready",
+  failed: "has failed",
+};
+
+function why(p: CnsPod, m: Record<string, number> | undefined): string {
+  const parts: string[] = [];
+  if (m?.nnc_has_nodenetworkconfig === 0) {
+    const failures = m.cns_nnc_reconciler_start_failures_total;
+    parts.push(`its metrics say it has no NodeNetworkConfig (nnc_has_nodenetworkconfig=0${failures ? `, ${failures} reconciler start failures` : ""})`);
+  }
+  if (p.lastTerminationReason) parts.push(`last exit: ${p.lastTerminationReason}`);
+  if (p.restarts > 0) parts.push(`${p.restarts} restarts`);
+  return parts.length ? ` (${parts.join("; ")})` : "";
+}
+
+export default defineRule(
+  {
+    id: "CNS002",
+    title: "azure-cns pod not Ready",
+    family: "CNS",
+    severity: "critical",
+    description:
+      "An azure-cns pod is not Ready, Pending, in CrashLoopBackOff or Init:CrashLoopBackOff, so pods on its node get no IP. Where the pod's metrics were read, they say why (no NNC, reconciler start failures); a Ready pod whose IPs stay PendingProgramming across two scans is a warning.",
+    remediation:
+      "kubectl -n kube-system describe pod and logs --previous on the pod; \"NNC reconciler has not started\" means the node has no NNC (NNC001), init failures point at the CNI installer. PendingProgramming that persists means NMAgent has not programmed the NC: check sync_host_nc_version_total{ok=\"false\"}.",
+    reference: "DOMAIN.md §2.4, §5.4, §5.6, §5.7",
+    thresholds: { graceMinutes: 2 },
+  },
+  function* (ctx): Generator<RuleResult> {
+    for (const c of clustersWithData(ctx)) {
+      const s = c.snapshot;
+      if (!isCnsManaged(s)) continue;
+      const graceMs = ctx.threshold("CNS002", "graceMinutes", c.name) * 60_000;
+      for (const p of s.cns.pods) {
+        const state = cnsPodState(p);
+        const m = metricsOfPod(s, p.name);
+        if (state === "ok") {
+          const r = programmingLag(c.name, p, m, c.previous ? metricsOfPod(c.previous, p.name) : undefined);
+          if (r) yield r;
+          continue;
+        }
+        if (state === "terminating") continue; // replaced by the DaemonSet; CNS001/CNS004 notice if not
+        // A pod that just started is allowed a moment to become Ready; a crash loop is not.
+        const young = p.createdAt !== undefined && Date.parse(s.takenAt) - Date.parse(p.createdAt) < graceMs;
+        if (young && (state === "not-ready" || state === "pending")) continue;
+        yield {
+          severity: "critical",
+          cluster: c.name,
+          resource: resource("pod", p.name),
+          message: `azure-cns pod ${p.name}${p.node ? ` on ${p.node}` : ""} ${STATE_WORDS[state] ?? state}${why(p, m)}: new pods on that node get no IP.`,
+          data: { node: p.node ?? null, phase: p.phase, ready: p.ready, reason: p.reason ?? p.initReason ?? null, restarts: p.restarts },
+        };
+      }
+    }
+  },
+);
+
+/** IPs stuck PendingProgramming in this scan and the one before: NMAgent is not programming the NC. */
+function programmingLag(cluster: string, p: CnsPod, now: Record<string, number> | undefined, before: Record<string, number> | undefined): RuleResult | undefined {
+  const pending = pendingProgramming(now);
+  const pendingBefore = pendingProgramming(before);
+  if (!pending || !pendingBefore) return undefined;
+  const failed = now?.['sync_host_nc_version_total{ok="false"}'];
+  return {
+    severity: "warning",
+    cluster,
+    resource: resource("pod", p.name),
+    discriminator: "pending-programming",
+    message: `azure-cns on ${p.node ?? p.name} has had IPs waiting for NC programming across two scans (${pendingBefore} then ${pending} PendingProgramming${failed ? `; ${failed} failed NC version syncs` : ""}): pods there cannot use them yet.`,
+    data: { node: p.node ?? null, pendingProgramming: pending, pendingProgrammingBefore: pendingBefore },
+  };
+}

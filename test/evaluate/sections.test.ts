@@ -1,0 +1,145 @@
+// Drift, health and compliance sections, computed with the findings at evaluation time.
+import { describe, expect, it } from "vitest";
+import { evaluate } from "../../src/evaluate/evaluate.js";
+import { grade } from "../../src/evaluate/sections/compliance.js";
+import { defineRule } from "../../src/rules/rule.js";
+import { node, nnc, snapshot, T0, view } from "../fixtures/builders.js";
+import { cnsPod, earlier, healthy, nc } from "../rules/cns-fixtures.js";
+
+const LATER = new Date(T0.getTime() + 3_600_000);
+
+/** A vnetblock cluster whose NNCs hold real /28 blocks. */
+function blocks(name: string, nodes: number) {
+  const s = healthy(name, nodes);
+  s.nncs.forEach((n, i) => {
+    n.networkContainers = [nc("vnetblock", { primaryIP: `10.40.${i}.0/28`, ipAssignments: [`10.40.${i}.16/28`, `10.40.${i}.32/28`] })];
+  });
+  return s;
+}
+
+describe("drift section", () => {
+  it("lists nodes and NNCs added and removed, blocks gained and lost, image changes and moving findings", () => {
+    const before = blocks("a", 3);
+    before.takenAt = T0.toISOString();
+    const first = evaluate({ scanId: "s1", now: T0, views: [view(before)] });
+
+    const after = structuredClone(before);
+    after.takenAt = LATER.toISOString();
+    after.nodes.push(node("n4"));
+    after.nncs.push(nnc("n4", { networkContainers: [nc("vnetblock", { primaryIP: "10.40.9.0/28" })] }));
+    after.cns.pods.push(cnsPod("n4"));
+    after.nncs[0]!.networkContainers[0]!.ipAssignments.pop(); // a block released
+    after.cns.pods[1] = cnsPod("n2", { ready: false, reason: "CrashLoopBackOff", restarts: 6, image: "mcr.microsoft.com/containernetworking/azure-cns:v1.6.26" });
+    const second = evaluate({ scanId: "s2", now: LATER, views: [view(after, after, before)], previous: first });
+    const d = second.sections!.drift!.clusters[0]!;
+    expect(d).toMatchObject({
+      cluster: "a",
+      from: T0.toISOString(),
+      to: LATER.toISOString(),
+      nodes: { added: ["n4"], removed: [] },
+      nncs: { added: ["n4"], removed: [] },
+      addresses: { gained: 16, lost: 16, entriesGained: 1, entriesLost: 1 },
+      nncChanges: [{ nnc: "n1", gained: [], lost: ["10.40.0.32/28"] }],
+      cns: { changed: true, podImagesAfter: { "mcr.microsoft.com/containernetworking/azure-cns:v1.6.25": 3, "mcr.microsoft.com/containernetworking/azure-cns:v1.6.26": 1 } },
+    });
+    expect(d.findings.new.map((f) => f.rule).sort()).toEqual(["CNS002", "CNS003", "CNS005"]);
+    expect(d.findings.resolved).toEqual([]);
+
+    // Third scan: the pod recovers, a waiver covers the skew, a policy raises CNS005 to critical.
+    const third = evaluate({
+      scanId: "s3",
+      now: new Date(LATER.getTime() + 3_600_000),
+      views: [view(after, after, before)],
+      previous: second,
+      policy: { severity: { CNS003: "critical" }, waivers: [{ rule: "CNS005", cluster: "a", reason: "canary" }] },
+    });
+    const d3 = third.sections!.drift!.clusters[0]!;
+    expect(d3.findings.new).toEqual([]);
+    expect(d3.findings.changedSeverity).toEqual([expect.objectContaining({ rule: "CNS003", severity: "critical", previousSeverity: "warning" })]);
+    expect(d3.findings.waived).toEqual([expect.objectContaining({ rule: "CNS005" })]);
+  });
+
+  it("says when there is nothing to compare", () => {
+    const e = evaluate({ scanId: "s1", now: T0, views: [view(healthy("a")), view(snapshot("down", {}, "unreachable"))] });
+    const [a, down] = e.sections!.drift!.clusters;
+    expect(a).toMatchObject({ from: null, note: "first good snapshot: nothing to compare with", nodes: { added: [], removed: [] } });
+    expect(down!.note).toContain("no good snapshot yet");
+  });
+});
+
+describe("health section", () => {
+  it("gives the CNS view per cluster and node, problems first", () => {
+    const s = healthy("a", 4);
+    s.cns.pods[1] = cnsPod("n2", { ready: false, reason: "CrashLoopBackOff", restarts: 9, lastTerminationReason: "Error" });
+    s.cns.pods = s.cns.pods.filter((p) => p.node !== "n3");
+    s.nncs = s.nncs.filter((n) => n.name !== "n4");
+    s.cns.pods[2] = cnsPod("n4", { ready: false });
+    s.cns.daemonset!.ready = 2;
+    s.cns.metrics = [{ pod: "azure-cns-n4", node: "n4", values: { nnc_has_nodenetworkconfig: 0 } }];
+    s.cns.metricsScope = { budget: 10, selected: 3, scraped: 1, failed: 0 };
+    const prev = earlier(s, (p) => (p.cns.pods[1]!.restarts = 2));
+    const h = evaluate({ scanId: "s", now: T0, views: [view(s, s, prev)] }).sections!.health!.clusters[0]!;
+    expect(h).toMatchObject({
+      cluster: "a",
+      status: "ok",
+      mode: "vnetblock",
+      version: "v1.6.25",
+      daemonset: { desired: 4, ready: 2 },
+      pods: { total: 3, ready: 1, notReady: 2, crashLooping: 1, restarts: 9 },
+      nodes: { total: 4, withoutCnsPod: 1, withoutNnc: 1 },
+      metrics: { budget: 10, scraped: 1 },
+    });
+    expect(h.nodeRows.map((r) => [r.node, r.status])).toEqual([
+      ["n2", "crashloop"],
+      ["n3", "missing"],
+      ["n4", "not-ready"],
+      ["n1", "ok"],
+    ]);
+    expect(h.nodeRows[0]).toMatchObject({ restarts: 9, restartsDelta: 7, lastTerminationReason: "Error", reason: "CrashLoopBackOff" });
+    expect(h.nodeRows[2]!.metrics).toEqual({ nnc_has_nodenetworkconfig: 0 });
+  });
+});
+
+describe("compliance section", () => {
+  it("marks every cluster × rule pass, fail, waived or not applicable, and scores clusters", () => {
+    const ok = healthy("ok");
+    const sick = healthy("sick");
+    sick.cns.pods[0] = cnsPod("n1", { ready: false, reason: "CrashLoopBackOff", restarts: 7 });
+    const waived = healthy("waived");
+    waived.cns.pods[0]!.image = "mcr.microsoft.com/containernetworking/azure-cns:v1.6.24";
+    const down = snapshot("down", {}, "unreachable");
+    const e = evaluate({ scanId: "s", now: T0, views: [view(ok), view(sick), view(waived), view(down)], policy: { waivers: [{ cluster: "waived", rule: "CNS005", reason: "canary", expires: "2027-01-01" }] } });
+    const c = e.sections!.compliance!;
+    const of = (cluster: string, rule: string) => c.clusters.find((x) => x.cluster === cluster)!.results.find((r) => r.rule === rule)!;
+    expect(of("ok", "CNS002")).toEqual({ rule: "CNS002", status: "pass", findings: 0 });
+    expect(of("sick", "CNS002")).toEqual({ rule: "CNS002", status: "fail", severity: "critical", findings: 1 });
+    expect(of("waived", "CNS005")).toEqual({ rule: "CNS005", status: "waived", severity: "warning", findings: 1 });
+    expect(of("ok", "DRF004")).toMatchObject({ status: "not-applicable", reason: "no ARM data" });
+    expect(of("down", "CNS001")).toMatchObject({ status: "not-applicable", reason: "no good snapshot" });
+    expect(of("down", "SCN001")).toMatchObject({ status: "fail", severity: "critical" });
+
+    const score = (cluster: string) => c.clusters.find((x) => x.cluster === cluster)!;
+    expect(score("ok")).toMatchObject({ score: 100, grade: "A" });
+    // CNS002 critical (−25) and CNS003 warning (−10); CNS005 waived costs nothing.
+    expect(score("sick")).toMatchObject({ score: 65, grade: "D" });
+    expect(score("waived")).toMatchObject({ score: 100, grade: "A" });
+    expect(score("down")).toMatchObject({ score: 75, grade: "C" });
+    expect(c.totals).toMatchObject({ clusters: 4, failingClusters: 2, grades: { A: 2, B: 0, C: 1, D: 1, F: 0 } });
+    expect(c.totals.counts.pass + c.totals.counts.fail + c.totals.counts.waived + c.totals.counts["not-applicable"]).toBe(4 * c.rules.length);
+  });
+
+  it("counts a finding about several clusters against each of them", () => {
+    const shared = defineRule({ id: "IPX999", title: "shared", family: "IPX", severity: "warning", description: "d", remediation: "r" }, function* () {
+      yield { severity: "warning", cluster: "a", clusters: ["a", "b"], resource: "subnet/10.40.0.0/13", message: "m" };
+    });
+    const e = evaluate({ scanId: "s", now: T0, views: [view(healthy("a")), view(healthy("b"))], rules: [shared] });
+    expect(e.sections!.compliance!.clusters.map((c) => [c.cluster, c.results[0]!.status, c.score])).toEqual([
+      ["a", "fail", 90],
+      ["b", "fail", 90],
+    ]);
+  });
+
+  it("grades on fixed steps", () => {
+    expect([100, 90, 89, 80, 70, 60, 59, 0].map(grade)).toEqual(["A", "A", "B", "B", "C", "D", "F", "F"]);
+  });
+});

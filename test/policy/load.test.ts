@@ -1,0 +1,118 @@
+// The policy file: YAML validated at load, with errors naming the file and the path of the bad key.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { UsageError } from "../../src/errors.js";
+import { formatPath, loadPolicy, parsePolicy } from "../../src/policy/load.js";
+
+const GOOD = `
+thresholds:
+  CNS003: { totalRestarts: 10 }
+  NNC001: { graceMinutes: 15 }
+severity:
+  CNS005: info
+baseline:
+  cnsVersion: v1.6.25
+  minCnsVersion: v1.5.0
+  cnsConfig:
+    ChannelMode: CRD
+    EnableIPAMv2: true
+overrides:
+  - cluster: "aks-dev-*"
+    thresholds:
+      SCN004: { scanIntervalMinutes: 240 }
+    severity:
+      CNS002: warning
+waivers:
+  - cluster: aks-dev-*
+    rule: CNS005
+    resource: daemonset/azure-cns
+    reason: canary rollout of v1.6.26
+    expires: 2026-12-31
+  - rule: "DRF*"
+    reason: drift is tracked elsewhere
+    expires: 2026-12-31T18:00:00Z
+`;
+
+const bad = (yaml: string) => {
+  try {
+    parsePolicy(yaml, "policy.yaml");
+  } catch (e) {
+    expect(e).toBeInstanceOf(UsageError); // the CLI turns it into exit code 2
+    return (e as Error).message;
+  }
+  throw new Error("expected the policy to be rejected");
+};
+
+describe("policy file", () => {
+  it("loads a full, valid policy", () => {
+    const p = parsePolicy(GOOD, "policy.yaml");
+    expect(p).toMatchObject({
+      thresholds: { CNS003: { totalRestarts: 10 } },
+      severity: { CNS005: "info" },
+      baseline: { cnsVersion: "v1.6.25", cnsConfig: { ChannelMode: "CRD", EnableIPAMv2: true } },
+      overrides: [{ cluster: "aks-dev-*", severity: { CNS002: "warning" } }],
+      source: "policy.yaml",
+    });
+    expect(p.waivers).toHaveLength(2);
+    expect(p.waivers![0]!.expires).toBe("2026-12-31"); // YAML's core schema keeps dates as strings
+  });
+
+  it("accepts an empty file as the empty policy", () => {
+    expect(parsePolicy("", "p.yaml")).toEqual({ source: "p.yaml" });
+    expect(parsePolicy("# nothing yet\n", "p.yaml")).toEqual({ source: "p.yaml" });
+  });
+
+  it.each([
+    ["waivers:\n  - {rule: CNS005, reason: x}\n  - {rule: CNS001, reason: y}\n  - {rule: CNS002, reason: z, expires: next tuesday}\n", "policy.yaml: waivers[2].expires: not an ISO date"],
+    ["waivers:\n  - {rule: CNS005, reason: x, expires: 2026-02-30}\n", "waivers[0].expires: not an ISO date"],
+    ["waivers:\n  - {rule: CNS005}\n", "policy.yaml: waivers[0].reason: a reason is required"],
+    ["waivers:\n  - {rule: CNS005, reason: '  '}\n", "waivers[0].reason: a reason is required"],
+    ["waivers:\n  - {reason: everything}\n", "waivers[0]: name at least one of cluster, rule, resource"],
+    ["waivers:\n  - {rule: CNS099, reason: typo}\n", "waivers[0].rule: unknown rule CNS099"],
+    ["waivers:\n  - {rule: CNS005, reason: x, owner: me}\n", 'waivers[0]: unknown key "owner"'],
+    ["waivers: {rule: CNS005}\n", "waivers: must be a list of waivers"],
+    ["thresholds:\n  CNS003: {totalRestarts: many}\n", "thresholds.CNS003.totalRestarts: must be a number"],
+    ["thresholds:\n  CNS003: {restarts: 3}\n", 'thresholds.CNS003.restarts: CNS003 has no threshold "restarts" (it has: totalRestarts)'],
+    ["thresholds:\n  CNS005: {x: 3}\n", "thresholds.CNS005.x: CNS005 has no thresholds"],
+    ["thresholds:\n  high: {x: 3}\n", "thresholds.high: not a rule ID such as CNS002"],
+    ["severity:\n  CNS001: high\n", "severity.CNS001: must be one of info, warning, critical"],
+    ["overrides:\n  - thresholds: {CNS003: {totalRestarts: 2}}\n", "overrides[0]: name a cluster or subscription pattern"],
+    ["overrides:\n  - cluster: a\n    severity: {CNS002: loud}\n", "overrides[0].severity.CNS002: must be one of info, warning, critical"],
+    ["baseline:\n  cnsVersion: latest\n", "baseline.cnsVersion: not a version like v1.6.25"],
+    ["baseline:\n  cnsConfig: {EnableFoo: true}\n", "baseline.cnsConfig.EnableFoo: not a watched cns_config.json key"],
+    ["baseline:\n  cnsConfig: {ChannelMode: [CRD]}\n", "baseline.cnsConfig.ChannelMode: must be a string, number or boolean"],
+    ["thershold: {}\n", '(top level): unknown key "thershold"'],
+    ["- just\n- a list\n", "(top level): must be a mapping"],
+    ["waivers: [\n", "policy.yaml: not valid YAML"],
+    ["a: 1\na: 2\n", "not valid YAML"],
+  ])("rejects %j naming the bad key", (yaml, message) => {
+    expect(bad(yaml)).toContain(message);
+  });
+
+  it("keeps the message to one line and caps the number of issues shown", () => {
+    const m = bad("severity:\n  CNS001: a\n  CNS002: b\n  CNS003: c\n  CNS004: d\n  CNS005: e\n");
+    expect(m.split("\n")).toHaveLength(1);
+    expect(m).toContain("(and 2 more)");
+  });
+
+  it("reads a file, and names a missing one", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "policy-"));
+    const f = path.join(dir, "policy.yaml");
+    writeFileSync(f, GOOD);
+    expect(loadPolicy(f).source).toBe(f);
+    expect(() => loadPolicy(path.join(dir, "nope.yaml"))).toThrow(`policy file not found: ${path.join(dir, "nope.yaml")}`);
+  });
+
+  it("loads the example policy shipped in examples/", () => {
+    const p = loadPolicy(new URL("../../examples/policy.yaml", import.meta.url).pathname);
+    expect(p.waivers!.length).toBeGreaterThan(0);
+  });
+
+  it("formats paths like the keys a person wrote", () => {
+    expect(formatPath(["waivers", 2, "expires"])).toBe("waivers[2].expires");
+    expect(formatPath(["thresholds", "IPX001", "warning"])).toBe("thresholds.IPX001.warning");
+    expect(formatPath([])).toBe("");
+  });
+});

@@ -1,0 +1,153 @@
+// CNS001–CNS005: each trips on its problem and stays quiet on the near miss.
+import { describe, expect, it } from "vitest";
+import cns001 from "../../src/rules/cns/cns001-daemonset-not-converged.js";
+import cns002 from "../../src/rules/cns/cns002-pod-not-ready.js";
+import cns003 from "../../src/rules/cns/cns003-restarts.js";
+import cns004 from "../../src/rules/cns/cns004-node-without-cns.js";
+import cns005 from "../../src/rules/cns/cns005-image-skew.js";
+import type { Rule } from "../../src/rules/rule.js";
+import { context, node, snapshot, view } from "../fixtures/builders.js";
+import { cnsPod, earlier, healthy } from "./cns-fixtures.js";
+
+const run = (rule: Rule, ...views: ReturnType<typeof view>[]) => [...rule.check(context(views))];
+
+describe("a healthy cluster trips no CNS rule", () => {
+  it.each([cns001, cns002, cns003, cns004, cns005].map((r) => [r.meta.id, r] as const))("%s", (_id, rule) => {
+    const s = healthy("a");
+    expect(run(rule, view(s, s, earlier(s)))).toEqual([]);
+  });
+  it("and a cluster without CNS trips none either", () => {
+    const legacy = snapshot("legacy", { nodes: [node("x")] });
+    for (const r of [cns001, cns002, cns003, cns004, cns005]) expect(run(r, view(legacy))).toEqual([]);
+  });
+});
+
+describe("CNS001 DaemonSet not converged", () => {
+  it("flags fewer Ready than desired, with the numbers", () => {
+    const s = healthy("a");
+    s.cns.daemonset!.ready = 2;
+    expect(run(cns001, view(s))).toEqual([expect.objectContaining({ severity: "critical", resource: "daemonset/azure-cns", message: expect.stringContaining("2 of 3 pods Ready") })]);
+  });
+  it("flags a lagging rollout and an unobserved generation", () => {
+    const s = healthy("a");
+    s.cns.daemonset!.updated = 1;
+    s.cns.daemonset!.generation = 4;
+    s.cns.daemonset!.observedGeneration = 3;
+    const [f] = run(cns001, view(s));
+    expect(f!.message).toMatch(/1 of 3 pods on the current template.*generation 4 not yet observed/);
+  });
+  it("flags a missing DaemonSet in a cluster with NNCs", () => {
+    const s = healthy("a");
+    s.cns.daemonset = null;
+    expect(run(cns001, view(s))).toEqual([expect.objectContaining({ message: expect.stringContaining("missing, yet the cluster has 3 NodeNetworkConfig") })]);
+  });
+  it("tolerates unready pods up to the policy threshold", () => {
+    const s = healthy("a");
+    s.cns.daemonset!.ready = 2;
+    expect([...cns001.check(context([view(s)], { policy: { thresholds: { CNS001: { toleratedUnready: 1 } } } }))]).toEqual([]);
+    expect([...cns001.check(context([view(s)], { policy: { overrides: [{ cluster: "other", thresholds: { CNS001: { toleratedUnready: 1 } } }] } }))]).toHaveLength(1);
+    expect([...cns001.check(context([view(s)], { policy: { overrides: [{ cluster: "a*", thresholds: { CNS001: { toleratedUnready: 1 } } }] } }))]).toEqual([]);
+  });
+});
+
+describe("CNS002 pod not Ready", () => {
+  it.each([
+    ["CrashLoopBackOff", { reason: "CrashLoopBackOff", ready: false, restarts: 7, lastTerminationReason: "Error" }, /CrashLoopBackOff.*last exit: Error; 7 restarts/],
+    ["Init:CrashLoopBackOff", { initReason: "Init:CrashLoopBackOff", ready: false, phase: "Pending" }, /init container/],
+    ["Pending", { phase: "Pending", ready: false }, /is Pending/],
+    ["not Ready", { ready: false }, /Running but not Ready/],
+  ])("flags %s", (_name, over, message) => {
+    const s = healthy("a");
+    s.cns.pods[1] = cnsPod("n2", over);
+    expect(run(cns002, view(s))).toEqual([expect.objectContaining({ severity: "critical", resource: "pod/azure-cns-n2", message: expect.stringMatching(message) })]);
+  });
+  it("says why from the pod's metrics: no NNC, reconciler start failures", () => {
+    const s = healthy("a");
+    s.cns.pods[0] = cnsPod("n1", { ready: false });
+    s.cns.metrics = [{ pod: "azure-cns-n1", node: "n1", values: { nnc_has_nodenetworkconfig: 0, cns_nnc_reconciler_start_failures_total: 3 } }];
+    expect(run(cns002, view(s))[0]!.message).toContain("no NodeNetworkConfig (nnc_has_nodenetworkconfig=0, 3 reconciler start failures)");
+  });
+  it("gives a just-created pod time to become Ready, but not a crash loop; ignores terminating pods", () => {
+    const s = healthy("a");
+    const justNow = new Date(Date.parse(s.takenAt) - 30_000).toISOString();
+    s.cns.pods[0] = cnsPod("n1", { ready: false, createdAt: justNow });
+    s.cns.pods[1] = cnsPod("n2", { ready: false, deletionTimestamp: justNow });
+    expect(run(cns002, view(s))).toEqual([]);
+    s.cns.pods[0] = cnsPod("n1", { ready: false, reason: "CrashLoopBackOff", createdAt: justNow });
+    expect(run(cns002, view(s))).toHaveLength(1);
+  });
+  it("warns about IPs PendingProgramming across two scans, not in one", () => {
+    const s = healthy("a");
+    s.cns.metrics = [{ pod: "azure-cns-n1", node: "n1", values: { cx_ipam_pending_programming_ips: 4, 'sync_host_nc_version_total{ok="false"}': 12 } }];
+    expect(run(cns002, view(s, s, earlier(s, (p) => (p.cns.metrics = []))))).toEqual([]);
+    const prev = earlier(s, (p) => (p.cns.metrics = [{ pod: "azure-cns-n1", values: { cx_ipam_pending_programming_ips: 2 } }]));
+    expect(run(cns002, view(s, s, prev))).toEqual([
+      expect.objectContaining({ severity: "warning", discriminator: "pending-programming", message: expect.stringContaining("2 then 4 PendingProgramming; 12 failed NC version syncs") }),
+    ]);
+  });
+});
+
+describe("CNS003 restarts", () => {
+  it("flags restarts that grew since the previous snapshot", () => {
+    const s = healthy("a");
+    s.cns.pods[0]!.restarts = 2;
+    const prev = earlier(s, (p) => (p.cns.pods[0]!.restarts = 1));
+    expect(run(cns003, view(s, s, prev))).toEqual([expect.objectContaining({ severity: "warning", resource: "pod/azure-cns-n1", message: expect.stringContaining("1 restart(s) since"), data: expect.objectContaining({ restartsSincePrevious: 1 }) })]);
+  });
+  it("flags 5 or more in all, even without history", () => {
+    const s = healthy("a");
+    s.cns.pods[0]!.restarts = 5;
+    expect(run(cns003, view(s))).toHaveLength(1);
+  });
+  it("stays quiet at 4 unchanged restarts, and for a replaced pod with fewer", () => {
+    const s = healthy("a");
+    s.cns.pods[0]!.restarts = 4;
+    s.cns.pods[1] = cnsPod("n2", { name: "azure-cns-new", restarts: 1 });
+    const prev = earlier(s, (p) => (p.cns.pods[1] = cnsPod("n2", { name: "azure-cns-old", restarts: 3 })));
+    expect(run(cns003, view(s, s, prev))).toEqual([]);
+  });
+});
+
+describe("CNS004 node without an azure-cns pod", () => {
+  it("flags a schedulable Linux node with no pod", () => {
+    const s = healthy("a");
+    s.cns.pods = s.cns.pods.filter((p) => p.node !== "n3");
+    expect(run(cns004, view(s))).toEqual([expect.objectContaining({ severity: "critical", resource: "node/n3" })]);
+  });
+  it("ignores cordoned, Windows, virtual and brand-new nodes, and clusters without the DaemonSet", () => {
+    const s = healthy("a", 1);
+    const fresh = new Date(Date.parse(s.takenAt) - 60_000).toISOString();
+    s.nodes.push(
+      node("cordoned", { unschedulable: true }),
+      node("win", { labels: { "kubernetes.io/os": "windows" } }),
+      node("virtual-node-aci-linux", { labels: { "kubernetes.io/os": "linux", type: "virtual-kubelet" } }),
+      node("new", { createdAt: fresh }),
+    );
+    expect(run(cns004, view(s))).toEqual([]);
+    const noDs = healthy("b");
+    noDs.cns.daemonset = null;
+    noDs.cns.pods = [];
+    expect(run(cns004, view(noDs))).toEqual([]);
+  });
+});
+
+describe("CNS005 image skew", () => {
+  it("flags two images among the pods", () => {
+    const s = healthy("a");
+    s.cns.pods[2]!.image = "mcr.microsoft.com/containernetworking/azure-cns:v1.6.24";
+    const [f] = run(cns005, view(s));
+    expect(f).toMatchObject({ severity: "warning", resource: "daemonset/azure-cns" });
+    expect(f!.message).toMatch(/2 azure-cns images.*azure-cns:v1.6.24 on 1 pod\(s\).*azure-cns:v1.6.25 on 2 pod\(s\) \(template\)/);
+  });
+  it("flags a template that no pod runs yet (rollout not started)", () => {
+    const s = healthy("a");
+    s.cns.daemonset!.images = ["mcr.microsoft.com/containernetworking/azure-cns:v1.6.26"];
+    expect(run(cns005, view(s))).toHaveLength(1);
+  });
+  it("ignores digests and images without a tag", () => {
+    const s = healthy("a");
+    s.cns.pods[0]!.image = `mcr.microsoft.com/containernetworking/azure-cns:v1.6.25@sha256:${"a".repeat(64)}`;
+    s.cns.pods[1]!.image = `sha256:${"b".repeat(64)}`;
+    expect(run(cns005, view(s))).toEqual([]);
+  });
+});

@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import type { EvaluationSummary } from "../../src/model/evaluation.js";
+import scn004 from "../../src/rules/scn/scn004-stale-data.js";
+import { cnsCluster, context, snapshot, T0, view } from "../fixtures/builders.js";
+
+const HOUR = 3_600_000;
+const at = (ms: number) => new Date(T0.getTime() + ms);
+const aged = (name: string, ageMs: number) => {
+  const s = cnsCluster(name, ["n1"]);
+  s.takenAt = at(-ageMs).toISOString();
+  return s;
+};
+const history = (gapMs: number, n = 5): EvaluationSummary[] =>
+  Array.from({ length: n }, (_, i) => ({ scanId: `s${i}`, generatedAt: at(-(i + 1) * gapMs).toISOString(), clusters: 1, counts: { critical: 0, warning: 0, info: 0, waived: 0 }, subnets: [], ref: "r" }));
+
+describe("SCN004 stale data", () => {
+  it("flags a last good snapshot older than three default intervals (1 h), and says how old", () => {
+    const r = [...scn004.check(context([view(aged("old", 3 * HOUR + 60_000)), view(aged("fresh", 2 * HOUR))]))];
+    expect(r).toEqual([expect.objectContaining({ cluster: "old", severity: "warning", resource: "cluster/old", message: expect.stringMatching(/3 h 1 min old .* more than 3 h \(3 scan intervals of 60 min, default\); it has not been scanned since/) })]);
+  });
+  it("names the failing latest scan when old data stands in", () => {
+    const bad = snapshot("flaky", {}, "unreachable");
+    bad.reason = "dial tcp: i/o timeout";
+    const [f] = [...scn004.check(context([view(aged("flaky", 5 * HOUR), bad)]))];
+    expect(f!.message).toContain("ended unreachable: dial tcp: i/o timeout");
+  });
+  it("infers the interval from the gaps between recent scans", () => {
+    const views = [view(aged("a", 50 * 60_000))];
+    expect([...scn004.check(context(views, { history: history(15 * 60_000) }))]).toHaveLength(1); // 3 × 15 min
+    expect([...scn004.check(context(views, { history: history(HOUR) }))]).toEqual([]);
+    // Back-to-back scans do not make the interval shorter than 5 minutes.
+    expect([...scn004.check(context([view(aged("b", 14 * 60_000))], { history: history(10_000) }))]).toEqual([]);
+  });
+  it("takes the interval and the multiple from the policy, per cluster too", () => {
+    const views = [view(aged("a", 2 * HOUR)), view(aged("b", 2 * HOUR))];
+    const policy = { thresholds: { SCN004: { scanIntervalMinutes: 30 } }, overrides: [{ cluster: "b", thresholds: { SCN004: { intervals: 5 } } }] };
+    expect([...scn004.check(context(views, { policy, history: history(HOUR) }))].map((f) => f.cluster)).toEqual(["a"]);
+  });
+  it("ignores clusters that never had a good snapshot", () => {
+    const never = snapshot("never", {}, "unauthorized");
+    never.takenAt = at(-10 * HOUR).toISOString();
+    expect([...scn004.check(context([view(never)]))]).toEqual([]);
+  });
+});
