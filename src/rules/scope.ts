@@ -17,6 +17,11 @@ export function subnetScope(s: { key: string; cidr: string; clusters: readonly s
   };
 }
 
+/** The cluster whose per-cluster policy applies to a subnet: its only one; a shared subnet follows the fleet's. */
+export function ownerCluster(s: { clusters: readonly string[] }): string | undefined {
+  return s.clusters.length === 1 ? s.clusters[0] : undefined;
+}
+
 /** "pod subnet 10.1.0.0/24 (pods)" or "overlay pod CIDR 10.244.0.0/16 of aks-a". */
 export function subnetLabel(s: { cidr: string; mode: IpamMode; name?: string; clusters: readonly string[] }): string {
   if (s.mode === "overlay") return `overlay pod CIDR ${s.cidr}${s.clusters.length === 1 ? ` of ${s.clusters[0]}` : ""}`;

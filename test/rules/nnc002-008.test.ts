@@ -10,6 +10,7 @@ import nnc005 from "../../src/rules/nnc/nnc005-node-ip-mismatch.js";
 import nnc006 from "../../src/rules/nnc/nnc006-duplicate-assignment.js";
 import nnc007 from "../../src/rules/nnc/nnc007-stuck-deleting.js";
 import nnc008 from "../../src/rules/nnc/nnc008-scaler-invariants.js";
+import ipx005 from "../../src/rules/ipx/ipx005-overlay-node-capacity.js";
 import { context, node, snapshot, T0, view } from "../fixtures/builders.js";
 import { blockNnc, dynNnc, nodesFor, overlayNnc } from "./ipam-fixtures.js";
 
@@ -150,6 +151,17 @@ describe("NNC007 NNC stuck deleting", () => {
     const r = run(nnc007, [snapshot("a", { nncs: [at(45), at(29)] })]);
     expect(brief(r)).toEqual(["warning nnc/d45"]);
     expect(r[0]!.message).toBe("NNC d45 has been deleting for 45 minutes (since 2026-11-28T03:15:00.000Z): its finalizer is not being removed and its addresses stay held.");
+  });
+});
+
+describe("per-cluster thresholds", () => {
+  it("apply to the cluster they name (NNC007) and to a subnet only that cluster uses (IPX005)", () => {
+    const at = (min: number) => blockNnc("d", "10.40.0.0", 16, { over: { deletionTimestamp: new Date(T0.getTime() - min * 60_000).toISOString() } });
+    const policy = { overrides: [{ cluster: "dev-*", thresholds: { NNC007: { stuckMinutes: 10 }, IPX005: { warningPercent: 50 } } }] };
+    expect(brief(run(nnc007, [snapshot("dev-1", { nncs: [at(15)] }), snapshot("prod-1", { nncs: [at(15)] })], { policy }))).toEqual(["warning nnc/d"]);
+    expect(run(nnc007, [snapshot("dev-1", { nncs: [at(15)] })], { policy })[0]!.cluster).toBe("dev-1");
+    const two = [0, 1].map((i) => overlayNnc(`n${i}`, `10.244.${i}.0/24`, "10.244.0.0/22"));
+    expect(run(ipx005, [snapshot("dev-1", { nncs: two }), snapshot("prod-1", { nncs: two })], { policy }).map((r) => r.cluster)).toEqual(["dev-1"]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { resource } from "../../model/finding.js";
 import { subnetAccounting } from "../analyses.js";
 import { defineRule } from "../rule.js";
-import { subnetLabel } from "../scope.js";
+import { ownerCluster, subnetLabel } from "../scope.js";
 
 export default defineRule(
   {
@@ -15,9 +15,9 @@ export default defineRule(
     thresholds: { warningPercent: 80, criticalPercent: 95 },
   },
   function* (ctx) {
-    const warn = ctx.threshold("IPX001", "warningPercent") / 100;
-    const crit = ctx.threshold("IPX001", "criticalPercent") / 100;
     for (const s of subnetAccounting(ctx).subnets) {
+      const warn = ctx.threshold("IPX001", "warningPercent", ownerCluster(s)) / 100;
+      const crit = ctx.threshold("IPX001", "criticalPercent", ownerCluster(s)) / 100;
       if (s.utilization < warn) continue;
       const free = Math.max(0, s.capacity - s.used);
       const shared = s.clusters.length > 1 ? ` shared by ${s.clusters.length} clusters (${s.clusters.join(", ")})` : "";

@@ -1,6 +1,6 @@
 import { subnetAccounting, subnetForecast } from "../analyses.js";
 import { defineRule } from "../rule.js";
-import { subnetLabel, subnetScope } from "../scope.js";
+import { ownerCluster, subnetLabel, subnetScope } from "../scope.js";
 
 const DAY = 86_400_000;
 
@@ -16,9 +16,9 @@ export default defineRule(
     thresholds: { warningDays: 14, criticalDays: 3 },
   },
   function* (ctx) {
-    const warnMs = ctx.threshold("IPX004", "warningDays") * DAY;
-    const critMs = ctx.threshold("IPX004", "criticalDays") * DAY;
     for (const s of subnetAccounting(ctx).subnets) {
+      const warnMs = ctx.threshold("IPX004", "warningDays", ownerCluster(s)) * DAY;
+      const critMs = ctx.threshold("IPX004", "criticalDays", ownerCluster(s)) * DAY;
       // Already full is IPX001's finding; a forecast of "now" adds nothing.
       if (s.used >= s.capacity) continue;
       const f = subnetForecast(ctx, s);

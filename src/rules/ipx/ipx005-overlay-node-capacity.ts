@@ -3,7 +3,7 @@ import { parseAddress } from "../../analysis/ranges.js";
 import { subnetAccounting } from "../analyses.js";
 import { isVirtualNode } from "../context.js";
 import { defineRule } from "../rule.js";
-import { subnetLabel, subnetScope } from "../scope.js";
+import { ownerCluster, subnetLabel, subnetScope } from "../scope.js";
 
 export default defineRule(
   {
@@ -17,10 +17,10 @@ export default defineRule(
     thresholds: { warningPercent: 80, criticalPercent: 95 },
   },
   function* (ctx) {
-    const warn = ctx.threshold("IPX005", "warningPercent") / 100;
-    const crit = ctx.threshold("IPX005", "criticalPercent") / 100;
     for (const s of subnetAccounting(ctx).subnets) {
       if (s.mode !== "overlay") continue;
+      const warn = ctx.threshold("IPX005", "warningPercent", ownerCluster(s)) / 100;
+      const crit = ctx.threshold("IPX005", "criticalPercent", ownerCluster(s)) / 100;
       const parsed = parseAddress(s.cidr);
       if (!parsed.ok) continue;
       const capacity = overlayNodeCapacity(parsed.prefix);

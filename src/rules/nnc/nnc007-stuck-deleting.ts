@@ -14,8 +14,8 @@ export default defineRule(
     thresholds: { stuckMinutes: 30 },
   },
   function* (ctx) {
-    const limitMs = ctx.threshold("NNC007", "stuckMinutes") * 60_000;
     for (const c of clustersWithData(ctx)) {
+      const limitMs = ctx.threshold("NNC007", "stuckMinutes", c.name) * 60_000;
       const takenAt = Date.parse(c.snapshot.takenAt);
       for (const nnc of c.snapshot.nncs) {
         if (!nnc.deletionTimestamp) continue;
