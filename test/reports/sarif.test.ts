@@ -10,6 +10,8 @@ import type { Finding } from "../../src/model/finding.js";
 import { findingId } from "../../src/model/finding.js";
 import { RULES } from "../../src/rules/catalogue.js";
 import { renderReport } from "../../src/reports/render.js";
+import { route } from "../../src/http/api.js";
+import { MemorySnapshotStore } from "../../src/store/memory-store.js";
 
 const schema = JSON.parse(readFileSync(new URL("../fixtures/sarif/sarif-2.1.0-rtm.5.json", import.meta.url), "utf8"));
 // CJS default export under NodeNext: the class is the module itself or its .default.
@@ -95,5 +97,20 @@ describe("findings report as SARIF 2.1.0", () => {
     const only = JSON.parse(renderReport("findings", evaluation, { severity: "critical" }, "sarif").body);
     expect(only.runs[0].results.map((x: { ruleId: string }) => x.ruleId)).toEqual(["NNC006"]);
     expect(() => renderReport("exhaustion", evaluation, {}, "sarif")).toThrow(UsageError);
+  });
+
+  it("is served over HTTP as application/sarif+json, and refused with 400 for other kinds", async () => {
+    const store = new MemorySnapshotStore();
+    await store.putEvaluation(evaluation);
+    const get = (path: string, q: string) => route({ method: "GET", path, query: new URLSearchParams(q) }, { store });
+    const ok = await get("/api/reports/findings", "format=sarif&severity=critical");
+    expect(ok.status).toBe(200);
+    expect(ok.headers["content-type"]).toMatch(/^application\/sarif\+json/);
+    const body = JSON.parse(ok.body);
+    expect(validate(body)).toBe(true);
+    expect(body.runs[0].results.map((x: { ruleId: string }) => x.ruleId)).toEqual(["NNC006"]);
+    const bad = await get("/api/reports/exhaustion", "format=sarif");
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body).error.message).toContain("sarif is only available for the findings report");
   });
 });
