@@ -511,7 +511,7 @@ export function toSubnetUsage(
   if (extra.forecast?.note !== undefined) u.forecastNote = extra.forecast.note;
   if (extra.headroom) {
     u.projectedAtMax = extra.headroom.projectedAtMax;
-    u.headroom = extra.headroom.status ?? "unknown";
+    if (extra.headroom.status !== undefined) u.headroom = extra.headroom.status;
     if (extra.headroom.note !== undefined) u.headroomNote = extra.headroom.note;
   }
   return u;
