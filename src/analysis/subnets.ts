@@ -167,6 +167,27 @@ export function ncIdentity(nc: NetworkContainer): SubnetIdentity | null {
   return { subscription, resourceGroup, vnet, subnet };
 }
 
+/**
+ * The accounting key of the subnet an NC draws from (the `key` of its SubnetAccount), or null when
+ * the NC names none. Rules use it to put NC-level facts (a status, a duplicate) on the right subnet.
+ */
+export function ncSubnetKey(cluster: string, nc: NetworkContainer): string | null {
+  const p = nc.subnetAddressSpace ? parseAddress(nc.subnetAddressSpace) : undefined;
+  const canonical = p?.ok ? canonicalCidr(p.canonical) : undefined;
+  return keyFor(cluster, ncMode(nc), ncIdentity(nc) ?? undefined, canonical);
+}
+
+function canonicalCidr(canonical: string): string {
+  return canonical.includes("/") ? canonical : `${canonical}/32`;
+}
+
+function keyFor(cluster: string, mode: IpamMode, identity: SubnetIdentity | undefined, cidr: string | undefined): string | null {
+  // An overlay pod CIDR is private to its cluster: 10.244.0.0/16 in two clusters is no conflict.
+  if (mode === "overlay") return cidr ? `overlay:${cluster}:${cidr}` : null;
+  if (identity) return subnetKey(identity);
+  return cidr ? `cidr:${cidr}` : null;
+}
+
 interface NcEntry {
   cluster: string;
   nnc: Nnc;
@@ -201,7 +222,7 @@ export function accountSubnets(snapshots: readonly ClusterSnapshot[]): SubnetAcc
           let p = cidrs.get(nc.subnetAddressSpace);
           if (!p) cidrs.set(nc.subnetAddressSpace, (p = parseAddress(nc.subnetAddressSpace)));
           if (p.ok) {
-            const canonical = p.canonical.includes("/") ? p.canonical : `${p.canonical}/32`;
+            const canonical = canonicalCidr(p.canonical);
             entry.cidr = { canonical, range: { start: p.start, end: p.end } };
           } else {
             problems.push({
@@ -213,23 +234,12 @@ export function accountSubnets(snapshots: readonly ClusterSnapshot[]): SubnetAcc
             });
           }
         }
-        let key: string;
-        let identity: SubnetIdentity | undefined;
-        if (entry.mode === "overlay") {
-          // An overlay pod CIDR is private to its cluster: 10.244.0.0/16 in two clusters is no conflict.
-          if (!entry.cidr) {
-            problems.push(noSubnet(where, "an overlay NC without a usable subnetAddressSpace (the pod CIDR)", nc));
-            continue;
-          }
-          key = `overlay:${snap.cluster}:${entry.cidr.canonical}`;
-        } else {
-          identity = ncIdentity(nc) ?? undefined;
-          if (identity) key = subnetKey(identity);
-          else if (entry.cidr) key = `cidr:${entry.cidr.canonical}`;
-          else {
-            problems.push(noSubnet(where, "neither subscription/resource group/VNet/subnet nor a usable subnetAddressSpace", nc));
-            continue;
-          }
+        const identity = entry.mode === "overlay" ? undefined : (ncIdentity(nc) ?? undefined);
+        const key = keyFor(snap.cluster, entry.mode, identity, entry.cidr?.canonical);
+        if (key === null) {
+          const why = entry.mode === "overlay" ? "an overlay NC without a usable subnetAddressSpace (the pod CIDR)" : "neither subscription/resource group/VNet/subnet nor a usable subnetAddressSpace";
+          problems.push(noSubnet(where, why, nc));
+          continue;
         }
         let g = groups.get(key);
         if (!g) {
@@ -484,7 +494,7 @@ export function toSubnetUsage(
   a: SubnetAccount,
   extra: {
     forecast?: { exhaustionAt: Date | null; note?: string };
-    headroom?: { projectedAtMax: number | null; note?: string };
+    headroom?: { status?: SubnetUsage["headroom"]; projectedAtMax: number | null; note?: string };
   } = {},
 ): SubnetUsage {
   const u: SubnetUsage = {
@@ -501,6 +511,7 @@ export function toSubnetUsage(
   if (extra.forecast?.note !== undefined) u.forecastNote = extra.forecast.note;
   if (extra.headroom) {
     u.projectedAtMax = extra.headroom.projectedAtMax;
+    if (extra.headroom.status !== undefined) u.headroom = extra.headroom.status;
     if (extra.headroom.note !== undefined) u.headroomNote = extra.headroom.note;
   }
   return u;

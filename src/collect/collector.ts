@@ -9,6 +9,7 @@ import { type CnsMetricsBudget, DEFAULT_CNS_METRICS_BUDGET, scrapeCnsMetrics } f
 import { classify, ClusterScanError } from "./errors.js";
 import { KubeSession } from "./kube-session.js";
 import { normalizeNnc } from "./normalize/nnc.js";
+import { normalizeSubnetState } from "./normalize/subnet-state.js";
 import { normalizeCnsConfig, normalizeCnsPod, normalizeDaemonSet, normalizeNode } from "./normalize/workloads.js";
 import type { RetryPolicy } from "./retry.js";
 
@@ -17,6 +18,8 @@ export const NNC_VERSION = "v1alpha";
 export const NNC_PLURAL = "nodenetworkconfigs";
 export const CNS_NAMESPACE = "kube-system";
 export const CNS_SELECTOR = "k8s-app=azure-cns";
+export const CSS_VERSION = "v1alpha1";
+export const CSS_PLURAL = "clustersubnetstates";
 
 export interface CollectOptions {
   scanId: string;
@@ -89,13 +92,14 @@ async function collectInto(snap: ClusterSnapshot, s: KubeSession, limit: number)
     throw e;
   }
 
-  const [nodes, pods, ds, cm, pending, version] = await Promise.all([
+  const [nodes, pods, ds, cm, pending, version, css] = await Promise.all([
     s.listAll<V1Node>("listing Nodes", s.rawPages("/api/v1/nodes", { limit })),
     s.listAll<V1Pod>(`listing azure-cns pods (${CNS_SELECTOR}) in ${CNS_NAMESPACE}`, s.rawPages(`/api/v1/namespaces/${CNS_NAMESPACE}/pods`, { labelSelector: CNS_SELECTOR, limit })),
     s.callOptional(`reading DaemonSet ${CNS_NAMESPACE}/azure-cns`, (o) => s.apps.readNamespacedDaemonSet({ name: "azure-cns", namespace: CNS_NAMESPACE }, o)),
     optional(snap, s.callOptional(`reading ConfigMap ${CNS_NAMESPACE}/cns-config`, (o) => s.core.readNamespacedConfigMap({ name: "cns-config", namespace: CNS_NAMESPACE }, o))),
     optional(snap, s.listAll<V1Pod>("listing Pending pods", s.rawPages("/api/v1/pods", { fieldSelector: "status.phase=Pending", limit }))),
     optional(snap, s.call("reading /version", (o) => s.version.getCode(o))),
+    optional(snap, listSubnetStates(s, limit)),
   ]);
 
   for (const raw of rawNncs) {
@@ -128,6 +132,27 @@ async function collectInto(snap: ClusterSnapshot, s: KubeSession, limit: number)
     snap.notes.push(`ConfigMap ${CNS_NAMESPACE}/cns-config not found`);
   }
   if (version?.gitVersion) snap.kubernetesVersion = version.gitVersion;
+  if (css) {
+    snap.subnetStates = [];
+    for (const raw of css) {
+      const { state, problem } = normalizeSubnetState(raw);
+      if (state) snap.subnetStates.push(state);
+      if (problem) snap.notes.push(problem);
+    }
+  }
+}
+
+/** ClusterSubnetStates (IPX002); undefined when the CRD is absent (404), as on most clusters. */
+async function listSubnetStates(s: KubeSession, limit: number): Promise<unknown[] | undefined> {
+  try {
+    return await s.listAll<unknown>(
+      `listing ClusterSubnetStates (${NNC_GROUP}/${CSS_VERSION}) in ${CNS_NAMESPACE}`,
+      s.rawPages(`/apis/${NNC_GROUP}/${CSS_VERSION}/namespaces/${CNS_NAMESPACE}/${CSS_PLURAL}`, { limit }),
+    );
+  } catch (e) {
+    if (e instanceof ClusterScanError && e.httpStatus === 404) return undefined;
+    throw e;
+  }
 }
 
 /** Metrics are extra signal: whatever goes wrong there is a note, and the snapshot stays ok. */

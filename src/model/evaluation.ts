@@ -24,6 +24,8 @@ export interface SubnetUsage {
   forecastNote?: string;
   /** Scale headroom (IPX003): addresses the autoscaler maxima would need, or null when unknown. */
   projectedAtMax?: number | null;
+  /** IPX003 verdict; "unknown" until ARM agent-pool data is there (never "fits" by default). */
+  headroom?: "fits" | "exceeds-at-max" | "exceeds-now" | "unknown";
   headroomNote?: string;
 }
 

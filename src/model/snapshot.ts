@@ -79,6 +79,16 @@ export interface Nnc {
   problems?: string[];
 }
 
+/** A ClusterSubnetState (acn.azure.com/v1alpha1): DNC-RC's per-subnet word on exhaustion (DOMAIN.md §1). */
+export interface ClusterSubnetState {
+  /** DNC-RC names it after the subnet. */
+  name: string;
+  namespace: string;
+  exhausted: boolean;
+  /** status.timestamp as written (a string; older writers used epoch seconds). */
+  timestamp?: string;
+}
+
 export interface CnsDaemonSet {
   name: string;
   desired: number;
@@ -196,6 +206,8 @@ export interface ClusterSnapshot {
   nncs: Nnc[];
   cns: CnsState;
   arm?: ArmCluster;
+  /** ClusterSubnetStates in kube-system; absent when the CRD is not served (or was not read). */
+  subnetStates?: ClusterSubnetState[];
   /** Non-fatal notes from collection: metrics unreachable, TLS verification disabled, ... */
   notes: string[];
 }

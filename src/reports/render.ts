@@ -5,6 +5,9 @@ import { reportKind } from "./catalogue.js";
 import type { ReportFilter } from "./filter.js";
 import { renderHtml } from "./formats/html.js";
 import { renderCsv, renderMarkdown, renderTable } from "./formats/text.js";
+import { toSarif } from "./formats/sarif.js";
+import type { FindingsDocument } from "./kinds/findings.js";
+import { RULES } from "../rules/catalogue.js";
 
 export const FORMATS = ["table", "json", "csv", "md", "html", "sarif"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -40,6 +43,11 @@ export function renderReport(kindName: string, evaluation: FleetEvaluation, filt
       return { contentType: "text/markdown; charset=utf-8", body: renderMarkdown(`${kind.title} — ${evaluation.generatedAt}`, kind.tables(doc)), doc };
     case "html":
       return { contentType: "text/html; charset=utf-8", body: renderHtml(kind.title, `${evaluation.generatedAt} · scan ${evaluation.scanId}`, kind.tables(doc)), doc };
+    case "sarif": {
+      if (kindName !== "findings") throw new UsageError(`format sarif is only available for the findings report, not ${kindName}`);
+      const sarif = toSarif(doc as FindingsDocument, RULES.map((r) => r.meta), { toolVersion: process.env.npm_package_version ?? "0.1.0" });
+      return { contentType: "application/sarif+json; charset=utf-8", body: `${JSON.stringify(sarif, null, 2)}\n`, doc };
+    }
     default:
       throw new UsageError(`format ${format} is not available for the ${kindName} report yet`);
   }

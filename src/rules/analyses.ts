@@ -37,7 +37,7 @@ export function subnetUsage(ctx: FleetContext): SubnetUsage[] {
     const h = subnetHeadroom(ctx, s);
     return toSubnetUsage(s, {
       forecast: { exhaustionAt: f.exhaustionAt, ...(f.note ? { note: f.note } : {}) },
-      headroom: { projectedAtMax: h.status === "unknown" ? null : h.projectedAtMax, note: h.note },
+      headroom: { status: h.status, projectedAtMax: h.status === "unknown" ? null : h.projectedAtMax, note: h.note },
     });
   });
 }

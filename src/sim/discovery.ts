@@ -4,6 +4,8 @@ import type { KObject, NodeObject, PodObject } from "./types.js";
 
 export const NNC_GROUP = "acn.azure.com";
 export const NNC_VERSION = "v1alpha";
+/** ClusterSubnetState lives in the same group under another version. */
+export const CSS_VERSION = "v1alpha1";
 
 export interface ResourceDef {
   group: string;
@@ -44,6 +46,7 @@ export const RESOURCES: readonly ResourceDef[] = [
   },
   { group: "apps", version: "v1", plural: "daemonsets", singular: "daemonset", kind: "DaemonSet", namespaced: true, shortNames: ["ds"], categories: ["all"], verbs: READ_WRITE, store: "daemonsets" },
   { group: NNC_GROUP, version: NNC_VERSION, plural: "nodenetworkconfigs", singular: "nodenetworkconfig", kind: "NodeNetworkConfig", namespaced: true, shortNames: ["nnc"], verbs: READ_WRITE, store: "nodenetworkconfigs" },
+  { group: NNC_GROUP, version: CSS_VERSION, plural: "clustersubnetstates", singular: "clustersubnetstate", kind: "ClusterSubnetState", namespaced: true, verbs: READ_WRITE, store: "clustersubnetstates" },
 ];
 
 export function groupVersion(def: { group: string; version: string }): string {
@@ -55,9 +58,10 @@ export function qualifiedResource(def: ResourceDef): string {
   return def.group === "" ? def.plural : `${def.plural}.${def.group}`;
 }
 
-export function resourcesOf(group: string, version: string, nncApi: boolean): ResourceDef[] {
+/** `css`: whether the ClusterSubnetState CRD is installed (it is optional, unlike the NNC one). */
+export function resourcesOf(group: string, version: string, nncApi: boolean, css = nncApi): ResourceDef[] {
   if (group === NNC_GROUP && !nncApi) return [];
-  return RESOURCES.filter((r) => r.group === group && r.version === version);
+  return RESOURCES.filter((r) => r.group === group && r.version === version && (r.store !== "clustersubnetstates" || css));
 }
 
 export function fieldGetter(def: ResourceDef, obj: KObject): (field: string) => string | undefined {
@@ -78,25 +82,31 @@ export function apiVersions(): object {
   return { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: "10.0.0.1:443" }] };
 }
 
-function groupEntry(name: string, version: string): object {
-  const gv = { groupVersion: `${name}/${version}`, version };
-  return { name, versions: [gv], preferredVersion: gv };
+/** `versions` in the apiserver's order: the preferred (kube-aware highest) first. */
+function groupEntry(name: string, versions: string[]): object {
+  const gvs = versions.map((version) => ({ groupVersion: `${name}/${version}`, version }));
+  return { name, versions: gvs, preferredVersion: gvs[0] };
 }
 
-export function apiGroupList(nncApi: boolean): object {
-  const groups = [groupEntry("apps", "v1")];
-  if (nncApi) groups.push(groupEntry(NNC_GROUP, NNC_VERSION));
+/** acn.azure.com versions served: v1alpha1 (ClusterSubnetState) sorts before the non-kube-like v1alpha. */
+export function nncGroupVersions(css: boolean): string[] {
+  return css ? [CSS_VERSION, NNC_VERSION] : [NNC_VERSION];
+}
+
+export function apiGroupList(nncApi: boolean, css = nncApi): object {
+  const groups = [groupEntry("apps", ["v1"])];
+  if (nncApi) groups.push(groupEntry(NNC_GROUP, nncGroupVersions(css)));
   return { kind: "APIGroupList", apiVersion: "v1", groups };
 }
 
-export function apiGroup(name: string, nncApi: boolean): object | undefined {
-  if (name === "apps") return { kind: "APIGroup", apiVersion: "v1", ...groupEntry("apps", "v1") };
-  if (name === NNC_GROUP && nncApi) return { kind: "APIGroup", apiVersion: "v1", ...groupEntry(NNC_GROUP, NNC_VERSION) };
+export function apiGroup(name: string, nncApi: boolean, css = nncApi): object | undefined {
+  if (name === "apps") return { kind: "APIGroup", apiVersion: "v1", ...groupEntry("apps", ["v1"]) };
+  if (name === NNC_GROUP && nncApi) return { kind: "APIGroup", apiVersion: "v1", ...groupEntry(NNC_GROUP, nncGroupVersions(css)) };
   return undefined;
 }
 
-export function apiResourceList(group: string, version: string, nncApi: boolean): object | undefined {
-  const defs = resourcesOf(group, version, nncApi);
+export function apiResourceList(group: string, version: string, nncApi: boolean, css = nncApi): object | undefined {
+  const defs = resourcesOf(group, version, nncApi, css);
   if (defs.length === 0) return undefined;
   const resources: object[] = [];
   for (const d of defs) {

@@ -8,6 +8,7 @@ import {
   makeCnsDaemonSet,
   makeCnsWinDaemonSet,
   makeNamespace,
+  makeSubnetState,
   syncDaemonSetStatus,
 } from "./objects.js";
 import { Rng } from "./rng.js";
@@ -100,5 +101,9 @@ export function generateCluster(spec: SimClusterSpec, opts: GenerateOptions = {}
   for (let i = 0; i < spec.nodes; i++) createNode(st, { at: createdAt + 5 * 60_000 + i * 11_000 });
   syncDaemonSetStatus(st);
   for (const problem of spec.problems ?? []) applyProblem(st, problem);
+  if (st.hasSubnetStateCrd) {
+    const css = makeSubnetState(st, spec.subnetState === "exhausted");
+    if (css) st.subnetStates.put(css);
+  }
   return st;
 }

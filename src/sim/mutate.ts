@@ -8,6 +8,7 @@ import {
   makeCnsPod,
   makeNamespace,
   makeNnc,
+  makeSubnetState,
   makeNode,
   makePendingPod,
   nodeName,
@@ -205,6 +206,32 @@ export function crashLoopCnsPod(st: ClusterState, nodeName: string, restarts = 7
   return updated;
 }
 
+/**
+ * Adds `ip` to a node's NC ipAssignments without taking it from the allocator: with an address or
+ * block another NC holds, that is a duplicate assignment (NNC006).
+ */
+export function addIpAssignment(st: ClusterState, nodeName: string, ip: string, ncIndex = 0): void {
+  st.nncs.update(
+    nodeName,
+    (d) => {
+      const nc = d.status?.networkContainers?.[ncIndex];
+      if (!nc) throw new Error(`${st.name}: NNC ${nodeName} has no NC #${ncIndex}`);
+      (nc.ipAssignments ??= []).push({ name: st.rng.uuid(), ip });
+    },
+    KUBE_SYSTEM,
+  );
+}
+
+/** DNC-RC flips the pod subnet's ClusterSubnetState (creating it if needed). */
+export function setSubnetExhausted(st: ClusterState, exhausted: boolean, at = Date.now()): void {
+  const css = makeSubnetState(st, exhausted, at);
+  if (!css) throw new Error(`${st.name}: no pod subnet, so no ClusterSubnetState`);
+  if (!st.hasSubnetStateCrd) throw new Error(`${st.name}: the ClusterSubnetState CRD is not installed`);
+  const existing = st.subnetStates.get(css.metadata.name, KUBE_SYSTEM);
+  if (existing) st.subnetStates.update(css.metadata.name, (d) => void (d["status"] = css["status"]), KUBE_SYSTEM);
+  else st.subnetStates.put(css);
+}
+
 /** Changes a node's InternalIP (its NC's nodeIP no longer matches). */
 export function setNodeInternalIP(st: ClusterState, nodeName: string, ip: string): void {
   ipToInt(ip);
@@ -264,6 +291,9 @@ export function applyProblem(st: ClusterState, problem: SimProblem): void {
       return;
     case "nodeIP":
       setNodeInternalIP(st, name, problem.ip);
+      return;
+    case "extraAssignment":
+      addIpAssignment(st, name, problem.ip);
       return;
     case "pendingPods": {
       addPendingPods(st, name, problem.count, st.profile.epoch - 12 * 60_000);

@@ -1,6 +1,7 @@
 // Builders of realistic raw objects: Node, NodeNetworkConfig (per mode), the azure-cns DaemonSet,
 // its pods and the cns-config ConfigMap. Shapes follow the seed dump and DOMAIN.md.
 import { formatCidr, intToIp, ipToInt, parseCidr, type SubnetPool } from "./ipv4.js";
+import { Rng } from "./rng.js";
 import type { ClusterProfile, ClusterState } from "./state.js";
 import type {
   ContainerStatus,
@@ -734,6 +735,27 @@ export function makeCnsConfigMap(st: ClusterState): KObject {
       labels: { "addonmanager.kubernetes.io/mode": "Reconcile", "kubernetes.azure.com/managedby": "aks" },
     },
     data: { "cns_config.json": JSON.stringify(cnsConfig(st), null, 2) },
+  };
+}
+
+/**
+ * The ClusterSubnetState DNC-RC writes for the cluster's pod subnet (named after the subnet). Its uid
+ * comes from its own Rng so adding it leaves every other generated value as it was.
+ */
+export function makeSubnetState(st: ClusterState, exhausted: boolean, at = st.profile.epoch - 10 * 60_000): KObject | undefined {
+  const subnet = st.profile.podSubnet;
+  if (!subnet) return undefined;
+  return {
+    kind: "ClusterSubnetState",
+    apiVersion: "acn.azure.com/v1alpha1",
+    metadata: {
+      name: subnet.name,
+      namespace: KUBE_SYSTEM,
+      uid: new Rng(`${st.spec.seed ?? st.name}/clustersubnetstate`).uuid(),
+      resourceVersion: "",
+      creationTimestamp: iso(st.profile.createdAt + 60_000),
+    },
+    status: { exhausted, timestamp: iso(at) },
   };
 }
 

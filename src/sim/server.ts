@@ -15,6 +15,7 @@ import {
   fieldGetter,
   groupVersion,
   isFieldSupported,
+  nncGroupVersions,
   qualifiedResource,
   resourcesOf,
   versionInfo,
@@ -271,6 +272,10 @@ export class SimCluster {
     return this.state.hasNncCrd && !this.faults.has("noNncApi");
   }
 
+  private cssApi(): boolean {
+    return this.nncApi() && this.state.hasSubnetStateCrd;
+  }
+
   private authenticated(req: IncomingMessage): boolean {
     if (req.headers.authorization === `Bearer ${this.token}`) return true;
     // A client certificate only counts if our CA signed it (requestCert without rejectUnauthorized).
@@ -428,9 +433,11 @@ export class SimCluster {
       return { t: "notfound" };
     }
     const nnc = this.nncApi();
+    const css = this.cssApi();
     const [a, b, c] = segs;
     if (segs.length === 0) {
-      return { t: "doc", body: () => ({ paths: ["/api", "/api/v1", "/apis", "/apis/apps", "/apis/apps/v1", ...(nnc ? [`/apis/${NNC_GROUP}`, `/apis/${NNC_GROUP}/v1alpha`] : []), "/healthz", "/livez", "/readyz", "/version"] }) };
+      const acn = nnc ? [`/apis/${NNC_GROUP}`, ...nncGroupVersions(css).map((v) => `/apis/${NNC_GROUP}/${v}`)] : [];
+      return { t: "doc", body: () => ({ paths: ["/api", "/api/v1", "/apis", "/apis/apps", "/apis/apps/v1", ...acn, "/healthz", "/livez", "/readyz", "/version"] }) };
     }
     if (segs.length === 1 && a === "version") return { t: "doc", body: () => versionInfo(this.state.profile.kubernetesVersion) };
     if (segs.length === 1 && (a === "healthz" || a === "livez" || a === "readyz")) return { t: "text", body: "ok" };
@@ -440,8 +447,8 @@ export class SimCluster {
       return this.resourceTarget("", "v1", segs.slice(2));
     }
     if (a === "apis") {
-      if (segs.length === 1) return { t: "doc", body: () => apiGroupList(nnc) };
-      if (segs.length === 2) return { t: "doc", body: () => apiGroup(b ?? "", nnc) };
+      if (segs.length === 1) return { t: "doc", body: () => apiGroupList(nnc, css) };
+      if (segs.length === 2) return { t: "doc", body: () => apiGroup(b ?? "", nnc, css) };
       return this.resourceTarget(b ?? "", c ?? "", segs.slice(3));
     }
     return { t: "notfound" };
@@ -449,8 +456,9 @@ export class SimCluster {
 
   private resourceTarget(group: string, version: string, rest: string[]): Target {
     const nnc = this.nncApi();
-    if (rest.length === 0) return { t: "doc", body: () => apiResourceList(group, version, nnc) };
-    const defs = resourcesOf(group, version, nnc);
+    const css = this.cssApi();
+    if (rest.length === 0) return { t: "doc", body: () => apiResourceList(group, version, nnc, css) };
+    const defs = resourcesOf(group, version, nnc, css);
     let ns: string | undefined;
     let parts = rest;
     if (rest[0] === "namespaces" && rest.length >= 3) {

@@ -35,7 +35,7 @@ export interface ClusterProfile {
   nextNodeIndex: number;
 }
 
-export type ResourceName = "nodes" | "pods" | "daemonsets" | "configmaps" | "nodenetworkconfigs" | "namespaces";
+export type ResourceName = "nodes" | "pods" | "daemonsets" | "configmaps" | "nodenetworkconfigs" | "clustersubnetstates" | "namespaces";
 
 export class ClusterState {
   readonly clock = new ResourceClock();
@@ -44,6 +44,7 @@ export class ClusterState {
   readonly daemonsets = new Collection<DaemonSetObject>("daemonsets", true, this.clock);
   readonly configmaps = new Collection<KObject>("configmaps", true, this.clock);
   readonly nncs = new Collection<NncObject>("nodenetworkconfigs", true, this.clock);
+  readonly subnetStates = new Collection<KObject>("clustersubnetstates", true, this.clock);
   readonly namespaces = new Collection<KObject>("namespaces", false, this.clock);
   /** Pod IPs in use per node: the CNS metrics' "assigned" count. Not a Kubernetes object. */
   readonly podIPsInUse = new Map<string, number>();
@@ -78,6 +79,11 @@ export class ClusterState {
     return this.profile.mode !== "kubenet";
   }
 
+  /** Whether the optional ClusterSubnetState CRD (acn.azure.com/v1alpha1) is installed. */
+  get hasSubnetStateCrd(): boolean {
+    return this.hasNncCrd && this.spec.subnetState !== "none";
+  }
+
   collection(resource: ResourceName): Collection<KObject> {
     switch (resource) {
       case "nodes":
@@ -90,6 +96,8 @@ export class ClusterState {
         return this.configmaps;
       case "nodenetworkconfigs":
         return this.nncs as unknown as Collection<KObject>;
+      case "clustersubnetstates":
+        return this.subnetStates;
       case "namespaces":
         return this.namespaces;
     }
@@ -103,6 +111,7 @@ export class ClusterState {
       DaemonSet: "daemonsets",
       ConfigMap: "configmaps",
       NodeNetworkConfig: "nodenetworkconfigs",
+      ClusterSubnetState: "clustersubnetstates",
       Namespace: "namespaces",
     };
     const r = byKind[kind];

@@ -277,8 +277,18 @@ const nsPrinter: Printer = {
   },
 };
 
+// The CRD's printer columns: Exhausted (.status.exhausted) and Updated (.status.timestamp).
+const cssPrinter: Printer = {
+  columns: [NAME, col("Exhausted", "boolean"), col("Updated", "string"), AGE],
+  cells(o, now) {
+    const st = (o as { status?: { exhausted?: boolean; timestamp?: string } }).status;
+    return [o.metadata.name, st?.exhausted ?? false, st?.timestamp ?? "", age(o, now)];
+  },
+};
+
 const PRINTERS: Record<string, Printer> = {
   nodenetworkconfigs: nncPrinter,
+  clustersubnetstates: cssPrinter,
   nodes: nodePrinter,
   pods: podPrinter,
   daemonsets: dsPrinter,

@@ -16,6 +16,8 @@ export type SimProblem =
   | { kind: "orphanNnc"; node: number }
   | { kind: "ncStatus"; node: number; status: string }
   | { kind: "nodeIP"; node: number; ip: string }
+  /** Adds `ip` (a /28 block in vnetblock, one address in dynamic) to the node's first NC without taking it from the allocator. */
+  | { kind: "extraAssignment"; node: number; ip: string }
   | { kind: "pendingPods"; node: number; count: number };
 
 export interface SimClusterSpec {
@@ -49,6 +51,11 @@ export interface SimClusterSpec {
   problems?: SimProblem[];
   /** Faults active from the start (can be changed at runtime). */
   faults?: FaultSpec[];
+  /**
+   * ClusterSubnetState (acn.azure.com/v1alpha1): "none" = CRD not installed; otherwise served, with one
+   * object per pod subnet (vnetblock, dynamic) saying `exhausted` when "exhausted". Default "ok".
+   */
+  subnetState?: "none" | "ok" | "exhausted";
   /** Raw objects served as-is (resourceVersion kept), e.g. a recorded NNC. */
   objects?: KObject[];
 }

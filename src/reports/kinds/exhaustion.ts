@@ -17,7 +17,8 @@ export const exhaustionReport: ReportKind<ExhaustionDocument> = {
     return {
       generatedAt: e.generatedAt,
       scanId: e.scanId,
-      subnets: e.subnets.filter((s) => f.cluster === undefined || s.clusters.includes(f.cluster)).map((s) => ({ ...s })),
+      // A stored evaluation from before headroom existed still says "unknown", never "ok".
+      subnets: e.subnets.filter((s) => f.cluster === undefined || s.clusters.includes(f.cluster)).map((s) => ({ ...s, headroom: s.headroom ?? "unknown" })),
       clusters: e.clusters.filter((c) => matchesCluster(f, c.cluster)).map((c) => ({ ...c })),
     };
   },
@@ -33,6 +34,7 @@ export const exhaustionReport: ReportKind<ExhaustionDocument> = {
           { key: "capacity", title: "CAPACITY", align: "right" },
           { key: "utilization", title: "UTIL", align: "right", format: pct },
           { key: "forecast", title: "FULL BY" },
+          { key: "headroom", title: "HEADROOM" },
         ],
         rows: doc.subnets.map((s) => ({
           // Overlay "subnet names" are generated routing-domain ids: noise in a table.
@@ -43,6 +45,7 @@ export const exhaustionReport: ReportKind<ExhaustionDocument> = {
           capacity: s.capacity,
           utilization: s.utilization,
           forecast: s.forecastExhaustionAt ?? shortNote(s.forecastNote),
+          headroom: headroomCell(s),
         })),
         rowSeverity: doc.subnets.map((s) => (s.utilization >= 0.95 ? "critical" : s.utilization >= 0.8 ? "warning" : undefined)),
         empty: "No pod subnets seen.",
@@ -65,6 +68,21 @@ export const exhaustionReport: ReportKind<ExhaustionDocument> = {
     ];
   },
 };
+
+/** IPX003 in one cell: "unknown (no ARM pool data)" until ARM data is there; never a silent "ok". */
+function headroomCell(s: ExhaustionDocument["subnets"][number]): string {
+  const need = s.projectedAtMax ?? null;
+  switch (s.headroom) {
+    case "fits":
+      return `fits (${need} of ${s.capacity} at max)`;
+    case "exceeds-at-max":
+      return `short at max (${need} of ${s.capacity})`;
+    case "exceeds-now":
+      return `short now (${need} of ${s.capacity} at max)`;
+    default:
+      return s.headroomNote?.includes("no ARM data") || !s.headroomNote ? "unknown (no ARM pool data)" : "unknown";
+  }
+}
 
 /** The first clause of a forecast note ("not enough history: 1 point(s) …" → "not enough history"). */
 function shortNote(note: string | undefined): string {

@@ -1,6 +1,7 @@
 import { resource } from "../../model/finding.js";
 import { subnetAccounting } from "../analyses.js";
 import { defineRule } from "../rule.js";
+import { ownerCluster, subnetLabel } from "../scope.js";
 
 export default defineRule(
   {
@@ -14,20 +15,19 @@ export default defineRule(
     thresholds: { warningPercent: 80, criticalPercent: 95 },
   },
   function* (ctx) {
-    const warn = ctx.threshold("IPX001", "warningPercent") / 100;
-    const crit = ctx.threshold("IPX001", "criticalPercent") / 100;
     for (const s of subnetAccounting(ctx).subnets) {
+      const warn = ctx.threshold("IPX001", "warningPercent", ownerCluster(s)) / 100;
+      const crit = ctx.threshold("IPX001", "criticalPercent", ownerCluster(s)) / 100;
       if (s.utilization < warn) continue;
       const free = Math.max(0, s.capacity - s.used);
       const shared = s.clusters.length > 1 ? ` shared by ${s.clusters.length} clusters (${s.clusters.join(", ")})` : "";
-      const what = s.mode === "overlay" ? "overlay pod CIDR" : "pod subnet";
       yield {
         severity: s.utilization >= crit ? "critical" : "warning",
         cluster: s.clusters[0] ?? "",
         ...(s.clusters.length > 1 ? { clusters: s.clusters } : {}),
         resource: resource("subnet", s.cidr),
         discriminator: s.key,
-        message: `${what} ${s.cidr}${s.name ? ` (${s.name})` : ""}${shared} is ${(s.utilization * 100).toFixed(1)}% used: ${s.used} of ${s.capacity} usable addresses, ${free} left.`,
+        message: `${subnetLabel(s)}${shared} is ${(s.utilization * 100).toFixed(1)}% used: ${s.used} of ${s.capacity} usable addresses, ${free} left.`,
         data: { used: s.used, capacity: s.capacity, utilization: Number(s.utilization.toFixed(4)), mode: s.mode },
       };
     }

@@ -14,8 +14,8 @@ export default defineRule(
     thresholds: { graceMinutes: 5 },
   },
   function* (ctx) {
-    const graceMs = ctx.threshold("NNC001", "graceMinutes") * 60_000;
     for (const c of clustersWithData(ctx)) {
+      const graceMs = ctx.threshold("NNC001", "graceMinutes", c.name) * 60_000;
       const s = c.snapshot;
       if (!isCnsManaged(s)) continue;
       const nncs = new Set(s.nncs.map((n) => n.name));

@@ -1,0 +1,44 @@
+import { subnetAccounting, subnetHeadroom } from "../analyses.js";
+import { defineRule } from "../rule.js";
+import { plural, subnetLabel, subnetScope } from "../scope.js";
+
+export default defineRule(
+  {
+    id: "IPX003",
+    title: "Scale headroom",
+    family: "IPX",
+    severity: "warning",
+    description:
+      "The pod subnet (or overlay pod CIDR) cannot hold the nodes the autoscaler may add: Σ pools' max count plus an upgrade surge, times the addresses a node of that mode holds. Needs ARM agent-pool data; without it the exhaustion report says unknown.",
+    remediation:
+      "Lower maxCount or maxPods of the pools on this subnet, set a smaller maxSurge, or give new pools their own pod subnet (overlay: expand the pod CIDR to a superset) before the autoscaler or an upgrade hits the limit.",
+    reference: "DOMAIN.md §6",
+  },
+  function* (ctx) {
+    for (const s of subnetAccounting(ctx).subnets) {
+      const h = subnetHeadroom(ctx, s);
+      // "unknown" is not "fits": the report shows it, but it is not a finding either way.
+      if (h.status !== "exceeds-at-max" && h.status !== "exceeds-now") continue;
+      const now = h.status === "exceeds-now";
+      const partial = h.unknownClusters.length > 0 ? ` (${h.unknownClusters.map((u) => u.cluster).join(", ")} counted at current use: ${h.unknownClusters[0]!.reason})` : "";
+      const nodes = s.mode === "overlay" && h.nodeCapacity !== undefined ? ` It serves at most ${plural(h.nodeCapacity, "node")}.` : "";
+      const what = now
+        ? `even the current ${plural(h.nodesNow ?? 0, "node")} plus upgrade surge need ${h.projectedNow} addresses`
+        : `at the autoscaler maxima plus surge (${plural(h.nodesAtMax ?? 0, "node")}) the pools need ${h.projectedAtMax} addresses`;
+      yield {
+        severity: now ? "critical" : "warning",
+        ...subnetScope(s),
+        message: `${subnetLabel(s)} has ${s.capacity} usable addresses, but ${what}${partial}.${nodes} Scale-out or upgrades will fail with SubnetIsFull.`,
+        data: {
+          capacity: s.capacity,
+          used: s.used,
+          projectedAtMax: h.projectedAtMax,
+          projectedNow: h.projectedNow,
+          nodesAtMax: h.nodesAtMax,
+          nodesNow: h.nodesNow,
+          status: h.status,
+        },
+      };
+    }
+  },
+);

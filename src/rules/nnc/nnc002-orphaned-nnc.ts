@@ -1,0 +1,46 @@
+import { resource } from "../../model/finding.js";
+import { clustersWithData, nodesByName } from "../context.js";
+import { defineRule } from "../rule.js";
+
+export default defineRule(
+  {
+    id: "NNC002",
+    title: "Orphaned NNC",
+    family: "NNC",
+    severity: "warning",
+    description: "An NNC with no Node of its name, or whose owner UID is not the live Node's UID (the name was reused by a new node).",
+    remediation:
+      "An NNC without a node still holds its addresses: delete it (kubectl -n kube-system delete nnc NAME; remove the dnc-operations finalizer only if it hangs). On a UID mismatch, delete the stale NNC so DNC-RC creates one for the new node before CNS loads stale state.",
+    reference: "DOMAIN.md §5.5",
+  },
+  function* (ctx) {
+    for (const c of clustersWithData(ctx)) {
+      const nodes = nodesByName(c.snapshot);
+      for (const nnc of c.snapshot.nncs) {
+        // Being deleted is NNC007's business.
+        if (nnc.deletionTimestamp) continue;
+        const node = nodes.get(nnc.name);
+        if (!node) {
+          yield {
+            severity: "warning",
+            cluster: c.name,
+            resource: resource("nnc", nnc.name),
+            message: `NNC ${nnc.name} has no Node of that name${nnc.owner?.uid ? ` (its owner, UID ${nnc.owner.uid}, is gone)` : ""}: its addresses stay held until it is deleted.`,
+            data: { reason: "no-node", ownerUid: nnc.owner?.uid ?? null, nodeUid: null },
+          };
+          continue;
+        }
+        const owner = nnc.owner;
+        if (owner && owner.kind === "Node" && owner.uid !== "" && node.uid !== "" && owner.uid !== node.uid) {
+          yield {
+            severity: "critical",
+            cluster: c.name,
+            resource: resource("nnc", nnc.name),
+            message: `NNC ${nnc.name} belongs to an earlier node of that name (owner UID ${owner.uid}, live node UID ${node.uid}): CNS on the new node will not reconcile it, or will load stale state. Delete the NNC so DNC-RC creates a fresh one.`,
+            data: { reason: "uid-mismatch", ownerUid: owner.uid, nodeUid: node.uid },
+          };
+        }
+      }
+    }
+  },
+);

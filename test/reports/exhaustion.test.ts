@@ -1,0 +1,82 @@
+// The exhaustion report (CONTRACT.md) from a real evaluation, in every text format: exact numbers,
+// headroom "unknown" until ARM data is there, a forecast or "not enough history".
+import { describe, expect, it } from "vitest";
+import { evaluate } from "../../src/evaluate/evaluate.js";
+import type { ArmCluster } from "../../src/model/snapshot.js";
+import { renderReport } from "../../src/reports/render.js";
+import { snapshot, T0, view } from "../fixtures/builders.js";
+import { blockNnc, dynNnc, nodesFor, overlayNnc } from "../rules/ipam-fixtures.js";
+
+const arm: ArmCluster = {
+  id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/dyn",
+  name: "dyn",
+  subscriptionId: "s",
+  resourceGroup: "rg",
+  aad: false,
+  pools: [{ name: "np1", count: 2, maxCount: 3, enableAutoScaling: true, maxPods: 30, maxSurge: "1", podSubnetID: "/subscriptions/sub-1/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-1/subnets/pods" }],
+};
+
+function fleet() {
+  const blk = [blockNnc("b1", "10.40.0.0"), blockNnc("b2", "10.40.1.0")];
+  const dyn = [dynNnc("d1", { first: "10.1.0.4", held: 32, requested: 32 })];
+  const ovl = [overlayNnc("o1", "10.244.0.0/24", "10.244.0.0/22")];
+  const views = [
+    view(snapshot("blk", { nncs: blk, nodes: nodesFor(blk) })),
+    view(snapshot("dyn", { nncs: dyn, nodes: nodesFor(dyn), arm })),
+    view(snapshot("ovl", { nncs: ovl, nodes: nodesFor(ovl) })),
+  ];
+  return evaluate({ scanId: "20261128T040000000Z-abcd", now: T0, views });
+}
+
+describe("exhaustion report", () => {
+  const e = fleet();
+
+  it("has the CONTRACT.md JSON shape with exact used/capacity", () => {
+    const doc = renderReport("exhaustion", e, {}, "json").doc as { subnets: Array<Record<string, unknown>>; clusters: Array<Record<string, unknown>> };
+    const json = JSON.parse(renderReport("exhaustion", e, {}, "json").body);
+    expect(json).toEqual(JSON.parse(JSON.stringify(doc)));
+    expect(Date.parse(json.generatedAt)).toBe(T0.getTime());
+    const by = (cidr: string) => json.subnets.find((s: { cidr: string }) => s.cidr === cidr);
+    for (const s of json.subnets) {
+      for (const k of ["cidr", "mode", "clusters", "capacity", "used", "utilization", "forecastExhaustionAt"]) expect(s, k).toHaveProperty(k);
+    }
+    expect(by("10.40.0.0/13")).toMatchObject({ mode: "vnetblock", clusters: ["blk"], capacity: 524283, used: 512, utilization: 512 / 524283, forecastExhaustionAt: null, headroom: "unknown" });
+    expect(by("10.40.0.0/13").headroomNote).toMatch(/^unknown: .*no ARM data/);
+    expect(by("10.40.0.0/13").forecastNote).toMatch(/^not enough history/);
+    // Dynamic, ARM known: 3 max + 1 surge nodes × 49 addresses = 196 of 251 fits.
+    expect(by("10.1.0.0/24")).toMatchObject({ mode: "dynamic", capacity: 251, used: 33, headroom: "fits", projectedAtMax: 196 });
+    expect(by("10.244.0.0/22")).toMatchObject({ mode: "overlay", capacity: 1024, used: 256, headroom: "unknown" });
+    expect(json.clusters).toEqual([
+      expect.objectContaining({ cluster: "blk", status: "ok", mode: "vnetblock", nodes: 2, nncs: 2, requestedIPs: 500, assignedIPs: 510 }),
+      expect.objectContaining({ cluster: "dyn", status: "ok", mode: "dynamic", nodes: 1, nncs: 1, requestedIPs: 32, assignedIPs: 32 }),
+      expect.objectContaining({ cluster: "ovl", status: "ok", mode: "overlay", nodes: 1, nncs: 1, requestedIPs: 0, assignedIPs: 256 }),
+    ]);
+  });
+
+  it("says unknown headroom, never ok, in table, csv and md", () => {
+    const table = renderReport("exhaustion", e, {}, "table").body;
+    expect(table).toMatch(/SUBNET\s+MODE\s+CLUSTERS\s+USED\s+CAPACITY\s+UTIL\s+FULL BY\s+HEADROOM/);
+    expect(table).toMatch(/10\.40\.0\.0\/13 \(podsubnet\)\s+vnetblock\s+blk\s+512\s+524283\s+0\.1%\s+not enough history\s+unknown \(no ARM pool data\)/);
+    expect(table).toMatch(/10\.1\.0\.0\/24 \(pods\)\s+dynamic\s+dyn\s+33\s+251\s+13\.1%\s+not enough history\s+fits \(196 of 251 at max\)/);
+    const csv = renderReport("exhaustion", e, {}, "csv").body;
+    expect(csv.split("\r\n")[0]).toBe("subnet,mode,clusters,used,capacity,util,full_by,headroom");
+    // CSV keeps numbers raw for spreadsheets.
+    expect(csv).toContain(`10.40.0.0/13 (podsubnet),vnetblock,blk,512,524283,${512 / 524283},not enough history,unknown (no ARM pool data)`);
+    const md = renderReport("exhaustion", e, {}, "md").body;
+    expect(md).toContain("| 10.244.0.0/22 | overlay | ovl | 256 | 1024 | 25.0% | not enough history | unknown (no ARM pool data) |");
+    expect(`${table}${csv}${md}`).not.toMatch(/\bok\b.*headroom|headroom.*\bok\b/i);
+  });
+
+  it("treats a stored evaluation without headroom as unknown", () => {
+    const old = { ...e, subnets: e.subnets.map(({ headroom: _h, headroomNote: _n, projectedAtMax: _p, ...s }) => s) };
+    const json = JSON.parse(renderReport("exhaustion", old, {}, "json").body);
+    expect(json.subnets.every((s: { headroom: string }) => s.headroom === "unknown")).toBe(true);
+    expect(renderReport("exhaustion", old, {}, "table").body).toContain("unknown (no ARM pool data)");
+  });
+
+  it("filters subnets and clusters by cluster", () => {
+    const json = JSON.parse(renderReport("exhaustion", e, { cluster: "dyn" }, "json").body);
+    expect(json.subnets.map((s: { cidr: string }) => s.cidr)).toEqual(["10.1.0.0/24"]);
+    expect(json.clusters.map((c: { cluster: string }) => c.cluster)).toEqual(["dyn"]);
+  });
+});

@@ -1,0 +1,174 @@
+// IPX002–IPX006: fixtures that trip each rule and near misses that must not.
+import { describe, expect, it } from "vitest";
+import { subnetKey } from "../../src/analysis/subnets.js";
+import type { EvaluationSummary } from "../../src/model/evaluation.js";
+import type { ArmCluster, ClusterSnapshot } from "../../src/model/snapshot.js";
+import type { Rule } from "../../src/rules/rule.js";
+import ipx002 from "../../src/rules/ipx/ipx002-subnet-reported-full.js";
+import ipx003 from "../../src/rules/ipx/ipx003-scale-headroom.js";
+import ipx004 from "../../src/rules/ipx/ipx004-exhaustion-forecast.js";
+import ipx005 from "../../src/rules/ipx/ipx005-overlay-node-capacity.js";
+import ipx006 from "../../src/rules/ipx/ipx006-dynamic-node-at-cap.js";
+import { context, node, snapshot, T0, view } from "../fixtures/builders.js";
+import { blockNnc, dynNnc, nodesFor, overlayNnc } from "./ipam-fixtures.js";
+
+const run = (rule: Rule, snaps: ClusterSnapshot[], over: Parameters<typeof context>[1] = {}) => [...rule.check(context(snaps.map((s) => view(s)), over))];
+const PODS_KEY = subnetKey({ subscription: "sub-1", resourceGroup: "rg-net", vnet: "vnet-1", subnet: "pods" });
+const PODS_ARM_ID = "/subscriptions/sub-1/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-1/subnets/pods";
+
+describe("IPX002 subnet reported full", () => {
+  it("raises one critical finding per subnet for an NC in NCUpdateSubnetFullError, with the numbers", () => {
+    const n1 = dynNnc("n1", { first: "10.1.0.4", held: 16 });
+    const n2 = dynNnc("n2", { first: "10.1.0.40", held: 16, requested: 32, ncStatus: "NCUpdateSubnetFullError" });
+    const r = run(ipx002, [snapshot("a", { nncs: [n1, n2], nodes: nodesFor([n1, n2]) })]);
+    expect(r).toEqual([
+      expect.objectContaining({
+        severity: "critical",
+        cluster: "a",
+        resource: "subnet/10.1.0.0/24",
+        discriminator: PODS_KEY,
+        data: expect.objectContaining({ ncsFull: 1, exhaustedStates: 0, used: 34, capacity: 251 }),
+      }),
+    ]);
+    expect(r[0]!.message).toBe(
+      "pod subnet 10.1.0.0/24 (pods) is reported full: 1 NC in NCUpdateSubnetFullError (NNC a/n2). 34 of 251 usable addresses are held (217 free); pods that need a new IP there will hang in ContainerCreating.",
+    );
+  });
+
+  it("puts an exhausted ClusterSubnetState on the subnet it is named after, merged with NC signals", () => {
+    const n1 = dynNnc("n1", { ncStatus: "NCUpdateSubnetFullError" });
+    const s = snapshot("a", { nncs: [n1], subnetStates: [{ name: "pods", namespace: "kube-system", exhausted: true }] });
+    const r = run(ipx002, [s]);
+    expect(r).toHaveLength(1);
+    expect(r[0]).toMatchObject({ resource: "subnet/10.1.0.0/24", data: expect.objectContaining({ ncsFull: 1, exhaustedStates: 1 }) });
+    expect(r[0]!.message).toContain("ClusterSubnetState a/pods says exhausted");
+  });
+
+  it("names every cluster sharing the subnet", () => {
+    const a = snapshot("a", { nncs: [dynNnc("a1", { first: "10.1.0.4" })] });
+    const b = snapshot("b", { nncs: [dynNnc("b1", { first: "10.1.0.100", ncStatus: "NCUpdateSubnetFullError" })] });
+    expect(run(ipx002, [a, b])).toEqual([expect.objectContaining({ cluster: "a", clusters: ["a", "b"], resource: "subnet/10.1.0.0/24" })]);
+  });
+
+  it("keeps an exhausted state it cannot place under its own name", () => {
+    const s = snapshot("a", {
+      nncs: [dynNnc("n1"), dynNnc("n2", { first: "10.2.0.4", cidr: "10.2.0.0/24", subnet: "pods2" })],
+      subnetStates: [{ name: "elsewhere", namespace: "kube-system", exhausted: true }],
+    });
+    expect(run(ipx002, [s])).toEqual([expect.objectContaining({ resource: "subnet/elsewhere", cluster: "a", severity: "critical" })]);
+  });
+
+  it("stays quiet for states that are not exhausted, other NC statuses and the static-block seed shape", () => {
+    const s = snapshot("a", {
+      nncs: [dynNnc("n1", { ncStatus: "NCUpdateSuccess" }), dynNnc("n2", { first: "10.1.0.40", ncStatus: "NCUpdateInternalServerError" }), blockNnc("b1", "10.40.0.160")],
+      subnetStates: [{ name: "pods", namespace: "kube-system", exhausted: false }],
+    });
+    expect(run(ipx002, [s])).toEqual([]);
+  });
+});
+
+function arm(pool: Partial<ArmCluster["pools"][number]>): ArmCluster {
+  return { id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/a", name: "a", subscriptionId: "s", resourceGroup: "rg", aad: false, networkPlugin: "azure", pools: [{ name: "np1", podSubnetID: PODS_ARM_ID, maxPods: 30, maxSurge: "1", ...pool }] };
+}
+
+describe("IPX003 scale headroom", () => {
+  // Dynamic, maxPods 30: min(250, 16 × ceil(38/16)) + 1 = 49 addresses per node; /24 → 251 usable.
+  const cluster = (a?: ArmCluster) => snapshot("a", { nncs: [dynNnc("n1")], ...(a ? { arm: a } : {}) });
+
+  it("raises nothing without ARM data (the report says unknown)", () => {
+    expect(run(ipx003, [cluster()])).toEqual([]);
+  });
+
+  it("warns when the autoscaler maxima plus surge do not fit", () => {
+    const r = run(ipx003, [cluster(arm({ count: 3, maxCount: 14, enableAutoScaling: true }))]);
+    expect(r).toEqual([expect.objectContaining({ severity: "warning", resource: "subnet/10.1.0.0/24", data: expect.objectContaining({ projectedAtMax: 15 * 49, nodesAtMax: 15, capacity: 251 }) })]);
+    expect(r[0]!.message).toContain("at the autoscaler maxima plus surge (15 nodes) the pools need 735 addresses");
+  });
+
+  it("is critical when even the current nodes plus surge do not fit", () => {
+    const r = run(ipx003, [cluster(arm({ count: 5, maxCount: 6, enableAutoScaling: true }))]);
+    expect(r).toEqual([expect.objectContaining({ severity: "critical", data: expect.objectContaining({ projectedNow: 6 * 49 }) })]);
+  });
+
+  it("raises nothing when max + surge fit exactly-ish (5 × 49 = 245 ≤ 251)", () => {
+    expect(run(ipx003, [cluster(arm({ count: 2, maxCount: 4, enableAutoScaling: true }))])).toEqual([]);
+  });
+});
+
+function history(points: Array<[daysAgo: number, used: number]>): EvaluationSummary[] {
+  return points.map(([d, used], i) => ({
+    scanId: `s${i}`,
+    generatedAt: new Date(T0.getTime() - d * 86_400_000).toISOString(),
+    clusters: 1,
+    counts: { critical: 0, warning: 0, info: 0, waived: 0 },
+    subnets: [{ key: PODS_KEY, cidr: "10.1.0.0/24", used, capacity: 251 }],
+    ref: `r${i}`,
+  }));
+}
+
+describe("IPX004 exhaustion forecast", () => {
+  // 200 of 251 held now (primary + 199 secondaries): 51 left.
+  const now200 = () => snapshot("a", { nncs: [dynNnc("n1", { held: 199 })] });
+
+  it("is critical when the fit says full within 3 days", () => {
+    const r = run(ipx004, [now200()], { history: history([[2, 150], [1, 175]]) });
+    expect(r).toEqual([expect.objectContaining({ severity: "critical", resource: "subnet/10.1.0.0/24", data: expect.objectContaining({ ratePerDay: 25, points: 3, used: 200, capacity: 251 }) })]);
+    expect(r[0]!.message).toMatch(/grows by about 25 addresses a day \(fit over 3 scans\) and will be full around 2026-11-30T04:57Z, in 2\.0 days: 200 of 251/);
+  });
+
+  it("warns within 14 days", () => {
+    expect(run(ipx004, [now200()], { history: history([[2, 190], [1, 195]]) })).toEqual([expect.objectContaining({ severity: "warning" })]);
+  });
+
+  it("raises nothing beyond 14 days, without enough history, when shrinking, or when already full", () => {
+    expect(run(ipx004, [now200()], { history: history([[2, 198], [1, 199]]) })).toEqual([]);
+    expect(run(ipx004, [now200()], { history: history([[1, 100]]) })).toEqual([]);
+    expect(run(ipx004, [now200()])).toEqual([]);
+    expect(run(ipx004, [now200()], { history: history([[2, 240], [1, 220]]) })).toEqual([]);
+    const full = snapshot("a", { nncs: [dynNnc("n1", { first: "10.1.0.4", held: 250 })] });
+    expect(run(ipx004, [full], { history: history([[2, 100], [1, 200]]) })).toEqual([]);
+  });
+
+  it("uses policy thresholds", () => {
+    expect(run(ipx004, [now200()], { history: history([[2, 198], [1, 199]]), policy: { thresholds: { IPX004: { warningDays: 60 } } } })).toHaveLength(1);
+  });
+});
+
+describe("IPX005 overlay pod CIDR node capacity", () => {
+  const slash24 = (i: number) => `10.244.${i}.0/24`;
+
+  it("is critical when every /24 of a /22 is taken, orphaned NNCs included", () => {
+    const nncs = [0, 1, 2, 3].map((i) => overlayNnc(`n${i}`, slash24(i), "10.244.0.0/22"));
+    const r = run(ipx005, [snapshot("ovl", { nncs, nodes: nodesFor(nncs.slice(0, 3)) })]);
+    expect(r).toEqual([expect.objectContaining({ severity: "critical", cluster: "ovl", resource: "subnet/10.244.0.0/22", data: expect.objectContaining({ nodeCapacity: 4, taken: 4, nodes: 3, nncs: 4 }) })]);
+    expect(r[0]!.message).toBe("overlay pod CIDR 10.244.0.0/22 of ovl serves at most 4 nodes (one /24 each) and 4 are taken (3 node(s) with an NNC, 1 NNC(s) without a node): no new node can join.");
+  });
+
+  it("counts nodes still waiting for their NNC", () => {
+    const nncs = [0, 1, 2].map((i) => overlayNnc(`n${i}`, slash24(i), "10.244.0.0/22"));
+    const r = run(ipx005, [snapshot("ovl", { nncs, nodes: [...nodesFor(nncs), node("new")] })]);
+    expect(r).toEqual([expect.objectContaining({ severity: "critical", data: expect.objectContaining({ taken: 4, waiting: 1 }) })]);
+  });
+
+  it("stays quiet at 75 % of a /22 and for a /16, and ignores pod subnets", () => {
+    const three = [0, 1, 2].map((i) => overlayNnc(`n${i}`, slash24(i), "10.244.0.0/22"));
+    expect(run(ipx005, [snapshot("ovl", { nncs: three, nodes: nodesFor(three) })])).toEqual([]);
+    const eight = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => overlayNnc(`n${i}`, slash24(i)));
+    expect(run(ipx005, [snapshot("ovl", { nncs: eight, nodes: nodesFor(eight) })])).toEqual([]);
+    expect(run(ipx005, [snapshot("dyn", { nncs: [dynNnc("d", { held: 240 })] })])).toEqual([]);
+  });
+});
+
+describe("IPX006 dynamic node at its cap", () => {
+  it("warns when requestedIPCount equals the (clamped) maxIPCount", () => {
+    const at = dynNnc("n1", { held: 250, requested: 250, cidr: "10.1.0.0/16" });
+    const zeroMax = dynNnc("n2", { first: "10.1.2.0", held: 250, requested: 250, cidr: "10.1.0.0/16", scaler: { batchSize: 16, requestThresholdPercent: 50, releaseThresholdPercent: 150, maxIPCount: 0 } });
+    const r = run(ipx006, [snapshot("a", { nncs: [at, zeroMax], nodes: [node("n1", { pendingPods: 4 }), node("n2")] })]);
+    expect(r.map((x) => [x.resource, x.severity])).toEqual([["nnc/n1", "warning"], ["nnc/n2", "warning"]]);
+    expect(r[0]!.message).toBe("NNC n1 requests 250 IPs, its scaler's maxIPCount: CNS will not request more for this node, and 4 pod(s) there are Pending.");
+  });
+
+  it("stays quiet below the cap and for static-block NNCs that request 250 by design", () => {
+    expect(run(ipx006, [snapshot("a", { nncs: [dynNnc("n1", { held: 240, requested: 240, cidr: "10.1.0.0/16" }), blockNnc("b", "10.40.0.160")] })])).toEqual([]);
+  });
+});
