@@ -1,6 +1,6 @@
 // Opens the store the storage options name, runs `fn`, and always closes it (and any embedded Azurite).
 import path from "node:path";
-import { openStore } from "../store/open.js";
+import { type OpenedStore, openStore } from "../store/open.js";
 import type { SnapshotStore } from "../store/store.js";
 import type { CliIO } from "./io.js";
 
@@ -9,7 +9,7 @@ export interface StorageOpts {
   dataDir: string;
 }
 
-export async function withStore<T>(opts: StorageOpts, io: CliIO, fn: (store: SnapshotStore) => Promise<T>): Promise<T> {
+export async function withStore<T>(opts: StorageOpts, io: CliIO, fn: (store: SnapshotStore, opened: OpenedStore & { tablePrefix?: string }) => Promise<T>): Promise<T> {
   const prefix = io.env.FLEET_AUDIT_TABLE_PREFIX;
   const opened = await openStore({
     ...(opts.storage ? { storage: opts.storage } : {}),
@@ -19,7 +19,7 @@ export async function withStore<T>(opts: StorageOpts, io: CliIO, fn: (store: Sna
     ...(prefix ? { tablePrefix: prefix } : {}),
   });
   try {
-    return await fn(opened.store);
+    return await fn(opened.store, { ...opened, ...(prefix ? { tablePrefix: prefix } : {}) });
   } finally {
     await opened.close();
   }

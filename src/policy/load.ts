@@ -1,5 +1,6 @@
 // Loads a policy file (YAML) and validates it at load: a bad file fails with one line naming the file
 // and the path of the bad key (`policy.yaml: waivers[2].expires: not an ISO date`), never later.
+import { AlertsConfigSchema } from "../alerts/config.js";
 import { readFileSync } from "node:fs";
 import YAML from "yaml";
 import { z } from "zod";
@@ -73,8 +74,9 @@ const PolicySchema = z.strictObject(
       .optional(),
     waivers: z.array(waiver, { error: "must be a list of waivers" }).optional(),
     overrides: z.array(override, { error: "must be a list of overrides" }).optional(),
+    alerts: AlertsConfigSchema.optional(),
   },
-  { error: "must be a mapping with thresholds, severity, baseline, waivers, overrides" },
+  { error: "must be a mapping with thresholds, severity, baseline, waivers, overrides, alerts" },
 );
 
 /** `["waivers", 2, "expires"]` → `waivers[2].expires` */

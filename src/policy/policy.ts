@@ -1,5 +1,6 @@
 // The policy: per-rule thresholds and severity overrides (fleet-wide, or per cluster / subscription),
 // the fleet baseline, and waivers. Loaded from YAML and validated by policy/load.ts.
+import type { AlertsConfig } from "../alerts/config.js";
 import type { Severity } from "../model/finding.js";
 import { globMatch } from "./glob.js";
 
@@ -40,6 +41,8 @@ export interface Policy {
   baseline?: Baseline;
   /** Later entries win over earlier ones and over the fleet-wide values. */
   overrides?: PolicyOverride[];
+  /** Where alerts go (see src/alerts/config.ts); CLI flags and env add to it. */
+  alerts?: AlertsConfig;
   /** Where the policy came from (a file path), for messages. */
   source?: string;
 }

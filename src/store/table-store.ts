@@ -48,6 +48,22 @@ export interface TableStoreOptions {
   onTransaction?: (t: { table: string; partitionKey: string; index: number; count: number }) => void | Promise<void>;
 }
 
+/** TableClients for one storage connection string, with the project's retry and TLS settings. */
+export function tableClients(connectionString: string): (tableName: string) => TableClient {
+  const { insecure } = parseConnectionString(connectionString);
+  return (t: string): TableClient => {
+    try {
+      return TableClient.fromConnectionString(connectionString, t, {
+        allowInsecureConnection: insecure,
+        retryOptions: { maxRetries: 4, retryDelayInMs: 200, maxRetryDelayInMs: 5_000 },
+        userAgentOptions: { userAgentPrefix: "aks-fleet-auditor" },
+      });
+    } catch (e) {
+      throw new TypeError(`invalid storage connection string: ${redactConnectionString(e instanceof Error ? e.message : String(e)).split("\n")[0]}`);
+    }
+  };
+}
+
 /** A storage failure, naming the table and, when there is one, the cluster. */
 export class StoreError extends Error {
   override name = "StoreError";
@@ -225,19 +241,7 @@ export class TableSnapshotStore implements SnapshotStore {
   }
 
   static fromConnectionString(connectionString: string, options: TableStoreOptions = {}): TableSnapshotStore {
-    const { insecure } = parseConnectionString(connectionString);
-    const make = (t: string): TableClient => {
-      try {
-        return TableClient.fromConnectionString(connectionString, t, {
-          allowInsecureConnection: insecure,
-          retryOptions: { maxRetries: 4, retryDelayInMs: 200, maxRetryDelayInMs: 5_000 },
-          userAgentOptions: { userAgentPrefix: "aks-fleet-auditor" },
-        });
-      } catch (e) {
-        throw new TypeError(`invalid storage connection string: ${redactConnectionString(e instanceof Error ? e.message : String(e)).split("\n")[0]}`);
-      }
-    };
-    return new TableSnapshotStore(make, options);
+    return new TableSnapshotStore(tableClients(connectionString), options);
   }
 
   /** Table names in use, for messages and tests. */

@@ -1,4 +1,5 @@
-// Credentials never leave memory: after scans with bearer tokens and client certificates, no table
+// Credentials never leave memory: after scans with bearer tokens, client certificates and a Teams
+// webhook, no table
 // entity, stored document, log line or report of any format holds any of them. TLS verification
 // stays on unless the kubeconfig itself turns it off, and then the scan says so.
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -9,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import YAML from "yaml";
 import { type Simulator, startSimulator } from "../../src/sim/index.js";
 import { TableSnapshotStore } from "../../src/store/table-store.js";
+import { startReceiver } from "../alerts/receiver.js";
 import { runCli } from "../helpers/cli.js";
 
 const storage = inject("azuriteConnectionString");
@@ -23,7 +25,7 @@ const secrets: string[] = [];
 
 beforeAll(async () => {
   sim = await startSimulator([
-    { name: "token-a", mode: "vnetblock", nodes: 2 },
+    { name: "token-a", mode: "vnetblock", nodes: 2, problems: [{ kind: "missingNnc", node: 1 }] },
     { name: "token-b", mode: "dynamic", nodes: 2 },
     { name: "cert-c", mode: "overlay", nodes: 2 },
   ]);
@@ -70,8 +72,10 @@ describe("secrets", () => {
   it("never reach storage, logs or reports", async () => {
     expect(secrets.filter((s) => s.length < 16)).toEqual([]);
     const outputs: string[] = [];
+    const rx = await startReceiver();
+    secrets.push(rx.url, new URL(rx.url).searchParams.get("sig")!, new URL(rx.url).pathname);
     const cli = async (...argv: string[]) => {
-      const r = await runCli([...argv, "--storage", storage], { env, cwd: dir });
+      const r = await runCli([...argv, "--storage", storage], { env: { ...env, FLEET_AUDIT_TEAMS_WEBHOOK: rx.url }, cwd: dir });
       outputs.push(r.stdout, r.stderr);
       return r;
     };
@@ -79,6 +83,9 @@ describe("secrets", () => {
     expect((await cli("scan", "--kubeconfig", certConfig)).code).toBe(0);
     for (const kind of ["findings", "exhaustion"]) for (const format of ["json", "csv", "md", "table"]) expect((await cli("report", kind, "--format", format)).code).toBe(0);
 
+    await rx.close();
+    expect(rx.posts.length).toBeGreaterThan(0); // alerts really went out
+    outputs.push(JSON.stringify(rx.posts.map((p) => p.body)));
     const stored = await everythingStored();
     expect(stored).toContain("token-a"); // the search does see the stored data
     expect(stored).toContain("cert-c");

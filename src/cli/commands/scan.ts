@@ -4,6 +4,9 @@ import { Option } from "commander";
 import { UsageError } from "../../errors.js";
 import type { Severity } from "../../model/finding.js";
 import { FORMATS, type Format, renderReport } from "../../reports/render.js";
+import { alertSettings, keyVaultReader } from "../../alerts/config.js";
+import { describeOutcomes, sendAlerts } from "../../alerts/send.js";
+import { TableAlertState } from "../../alerts/state.js";
 import { runScan } from "../../scan.js";
 import { discoverFromKubeconfig } from "../../sources/kubeconfig.js";
 import { type CliIO, useColor } from "../io.js";
@@ -27,6 +30,10 @@ interface ScanOpts extends StorageOpts {
   format: Format;
   failOn?: Severity;
   policy?: string;
+  teamsWebhook?: string[];
+  alertWebhook?: string[];
+  alertMinSeverity: Severity;
+  publicUrl?: string;
   cnsMetrics: number | "all";
 }
 
@@ -44,6 +51,10 @@ export function registerScan(program: Command, io: CliIO): void {
       .option("--cluster-deadline <seconds>", "per cluster, retries included", intArg("--cluster-deadline", 1, 3600), 90)
       .addOption(new Option("--format <format>", "output: table = the summary; any other format prints the findings report in it").choices([...FORMATS]).default("table"))
       .option("--fail-on <severity>", "exit 3 when an unwaived finding at or above this severity exists", severityArg)
+      .option("--teams-webhook <url>", "post an Adaptive Card per scan to this Teams Workflows webhook (repeatable; env FLEET_AUDIT_TEAMS_WEBHOOK)", collect)
+      .option("--alert-webhook <url>", "post alerts as JSON to this webhook (repeatable)", collect)
+      .option("--alert-min-severity <severity>", "announce findings at or above this severity", severityArg, "warning")
+      .option("--public-url <url>", "dashboard link for alert cards (env FLEET_AUDIT_PUBLIC_URL)")
       .option("--policy <file>", "policy file (YAML): thresholds, severities, baseline, waivers (env FLEET_AUDIT_POLICY)")
       .option("--cns-metrics <n|all>", "azure-cns pods per cluster whose /metrics are read through the API server proxy (0 = off)", cnsMetricsArg, DEFAULT_CNS_METRICS_BUDGET),
   )
@@ -63,7 +74,15 @@ Examples:
       const policyFile = opts.policy ?? io.env.FLEET_AUDIT_POLICY;
       const policy = policyFile ? loadPolicy(path.resolve(io.cwd, policyFile), policyFile) : undefined;
       const targets = discoverFromKubeconfig({ ...(opts.kubeconfig ? { files: opts.kubeconfig } : {}), ...(opts.context ? { contexts: opts.context } : {}) });
-      await withStore(opts, io, async (store) => {
+      const alerts = await alertSettings({
+        ...(opts.teamsWebhook ? { teams: opts.teamsWebhook } : {}),
+        ...(opts.alertWebhook ? { webhooks: opts.alertWebhook } : {}),
+        minSeverity: opts.alertMinSeverity,
+        ...(policy?.alerts ? { config: policy.alerts } : {}),
+        env: opts.publicUrl ? { ...io.env, FLEET_AUDIT_PUBLIC_URL: opts.publicUrl } : io.env,
+        keyVault: keyVaultReader,
+      });
+      await withStore(opts, io, async (store, opened) => {
         const started = Date.now();
         const progress = scanProgress(io, targets.length);
         let result;
@@ -81,6 +100,12 @@ Examples:
         }
         if (opts.format === "table") printScanSummary(io, result, (Date.now() - started) / 1000);
         else io.stdout.write(renderReport("findings", result.evaluation, {}, opts.format, { color: useColor(io), ...(io.stdout.columns ? { width: io.stdout.columns } : {}) }).body);
+        if (alerts.destinations.length > 0) {
+          const state = TableAlertState.fromConnectionString(opened.connectionString, opened.tablePrefix ? { tablePrefix: opened.tablePrefix } : {});
+          const outcomes = await sendAlerts(result.evaluation, alerts, state);
+          for (const line of describeOutcomes(outcomes)) io.stderr.write(`${line}\n`);
+          if (outcomes.some((o) => o.configError)) throw new ExitCode(2);
+        }
         if (opts.failOn && failsOn(result.evaluation, opts.failOn)) throw new ExitCode(3);
       });
     });

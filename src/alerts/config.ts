@@ -1,0 +1,115 @@
+// Where alerts go. A destination's URL is a secret: it lives in memory only; everywhere else a
+// destination is its id (a hash of the URL) and a label naming its host.
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { UsageError } from "../errors.js";
+import { type Severity, SEVERITIES } from "../model/finding.js";
+
+export type DestinationKind = "teams" | "webhook";
+
+export interface Destination {
+  /** sha256 of the URL, shortened: the key for dedupe state. Never the URL itself. */
+  id: string;
+  kind: DestinationKind;
+  /** Shown in logs and errors: kind, name and host, never path or query (Workflows URLs carry `sig=`). */
+  label: string;
+  url: string;
+  minSeverity: Severity;
+}
+
+export interface AlertSettings {
+  destinations: Destination[];
+  /** A finding already announced is announced again after this long (default 24 h). */
+  renotifyMs: number;
+  /** Dashboard link in cards, when the dashboard is reachable from where people read Teams. */
+  publicUrl?: string;
+}
+
+/** The `alerts:` section of the policy file. URLs come from the environment or Key Vault, or inline. */
+export const AlertsConfigSchema = z.strictObject({
+  renotifyHours: z.number().positive().max(24 * 365).optional(),
+  publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+  destinations: z
+    .array(
+      z
+        .strictObject({
+          name: z.string().min(1).max(100).optional(),
+          type: z.enum(["teams", "webhook"]).default("teams"),
+          minSeverity: z.enum(SEVERITIES).default("warning"),
+          url: z.url({ protocol: /^https$/ }).optional(),
+          urlFromEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+          urlFromKeyVault: z.url({ protocol: /^https$/ }).optional(),
+        })
+        .refine((d) => [d.url, d.urlFromEnv, d.urlFromKeyVault].filter((x) => x !== undefined).length === 1, {
+          message: "give exactly one of url, urlFromEnv, urlFromKeyVault",
+        }),
+    )
+    .optional(),
+});
+export type AlertsConfig = z.infer<typeof AlertsConfigSchema>;
+
+export const DEFAULT_RENOTIFY_MS = 24 * 3_600_000;
+
+export function destination(kind: DestinationKind, url: string, minSeverity: Severity, name?: string): Destination {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`${kind} webhook${name ? ` "${name}"` : ""} is not a URL`);
+  }
+  if (parsed.protocol !== "https:" && !(parsed.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(parsed.hostname))) {
+    throw new UsageError(`${kind} webhook${name ? ` "${name}"` : ""} must be an https URL (host ${parsed.host})`);
+  }
+  const id = createHash("sha256").update(url).digest("hex").slice(0, 16);
+  return { id, kind, url, minSeverity, label: `${kind}${name ? ` "${name}"` : ""} (${parsed.host}, #${id.slice(0, 6)})` };
+}
+
+export interface AlertSources {
+  /** `--teams-webhook` values (and FLEET_AUDIT_TEAMS_WEBHOOK). */
+  teams?: string[];
+  /** `--alert-webhook` values: generic JSON receivers. */
+  webhooks?: string[];
+  minSeverity?: Severity;
+  config?: AlertsConfig;
+  env?: NodeJS.ProcessEnv;
+  /** Reads a Key Vault secret by its URI (injected so tests and the CLI need no Azure). */
+  keyVault?: (secretUri: string) => Promise<string>;
+}
+
+/** Resolves every configured destination; an empty list means alerts are off. */
+export async function alertSettings(src: AlertSources): Promise<AlertSettings> {
+  const env = src.env ?? process.env;
+  const min = src.minSeverity ?? "warning";
+  const out: Destination[] = [];
+  const teams = [...(src.teams ?? [])];
+  if (teams.length === 0 && env.FLEET_AUDIT_TEAMS_WEBHOOK) teams.push(env.FLEET_AUDIT_TEAMS_WEBHOOK);
+  for (const u of teams) out.push(destination("teams", u, min));
+  for (const u of src.webhooks ?? []) out.push(destination("webhook", u, min));
+  for (const [i, d] of (src.config?.destinations ?? []).entries()) {
+    const name = d.name ?? `destinations[${i}]`;
+    let url = d.url;
+    if (d.urlFromEnv) {
+      url = env[d.urlFromEnv];
+      if (!url) throw new UsageError(`alerts destination "${name}": environment variable ${d.urlFromEnv} is not set`);
+    } else if (d.urlFromKeyVault) {
+      if (!src.keyVault) throw new UsageError(`alerts destination "${name}": Key Vault is not available here`);
+      url = await src.keyVault(d.urlFromKeyVault);
+    }
+    out.push(destination(d.type, url!, d.minSeverity, name));
+  }
+  const unique = [...new Map(out.map((d) => [d.id, d])).values()];
+  const settings: AlertSettings = { destinations: unique, renotifyMs: (src.config?.renotifyHours ?? 24) * 3_600_000 };
+  const publicUrl = src.config?.publicUrl ?? env.FLEET_AUDIT_PUBLIC_URL;
+  if (publicUrl) settings.publicUrl = publicUrl;
+  return settings;
+}
+
+/** Key Vault reader for `urlFromKeyVault` (managed identity in Azure, developer credentials locally). */
+export async function keyVaultReader(secretUri: string): Promise<string> {
+  const m = /^(https:\/\/[^/]+)\/secrets\/([^/?]+)(?:\/([^/?]+))?/.exec(secretUri);
+  if (!m) throw new UsageError("a Key Vault secret URI looks like https://VAULT.vault.azure.net/secrets/NAME");
+  const [{ SecretClient }, { DefaultAzureCredential }] = await Promise.all([import("@azure/keyvault-secrets"), import("@azure/identity")]);
+  const secret = await new SecretClient(m[1]!, new DefaultAzureCredential()).getSecret(m[2]!, m[3] ? { version: m[3] } : {});
+  if (!secret.value) throw new UsageError(`Key Vault secret ${m[2]} has no value`);
+  return secret.value;
+}

@@ -1,0 +1,56 @@
+// POSTs one message to one destination. 200/202/204 are delivered (Workflows answers 202); 429 and
+// 5xx and network errors are retried with backoff honouring Retry-After, a bounded number of times;
+// any other 4xx is a configuration error. Errors name the destination's label, never its URL.
+import { setTimeout as sleep } from "node:timers/promises";
+import { retryAfterMs } from "../collect/retry.js";
+import type { Destination } from "./config.js";
+
+export interface DeliveryPolicy {
+  attempts: number;
+  baseDelayMs: number;
+  /** A Retry-After longer than this gives up for this scan (the message is retried next scan). */
+  maxDelayMs: number;
+  timeoutMs: number;
+}
+
+export const DEFAULT_DELIVERY: DeliveryPolicy = { attempts: 4, baseDelayMs: 1000, maxDelayMs: 60_000, timeoutMs: 30_000 };
+
+export type DeliveryResult = { ok: true; status: number; attempts: number } | { ok: false; configError: boolean; reason: string; attempts: number };
+
+export async function deliver(dest: Destination, body: unknown, policy: DeliveryPolicy = DEFAULT_DELIVERY): Promise<DeliveryResult> {
+  const payload = JSON.stringify(body);
+  let last = "";
+  for (let attempt = 1; attempt <= policy.attempts; attempt++) {
+    let delay = policy.baseDelayMs * 2 ** (attempt - 1);
+    try {
+      const res = await fetch(dest.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: payload,
+        signal: AbortSignal.timeout(policy.timeoutMs),
+        redirect: "error",
+      });
+      const text = await res.text().catch(() => "");
+      // Legacy connectors reported throttling inside a 200 body.
+      const throttledIn200 = res.status === 200 && /429|throttl/i.test(text) && text.trim() !== "1";
+      if ((res.status >= 200 && res.status < 300) && !throttledIn200) return { ok: true, status: res.status, attempts: attempt };
+      if (res.status === 429 || res.status >= 500 || throttledIn200) {
+        last = `HTTP ${res.status}${throttledIn200 ? " (throttled)" : ""}`;
+        const hinted = retryAfterMs(Object.fromEntries(res.headers));
+        if (hinted !== undefined) {
+          if (hinted > policy.maxDelayMs) return { ok: false, configError: false, reason: `${dest.label}: ${last}, Retry-After ${Math.round(hinted / 1000)}s; kept for the next scan`, attempts: attempt };
+          delay = hinted;
+        }
+      } else {
+        const hint = res.status === 404 ? ": the webhook no longer exists (was the Workflow deleted?)" : res.status === 401 || res.status === 403 ? ": the webhook refused the request (check who may trigger the Workflow)" : res.status === 413 ? ": the message is too large" : "";
+        return { ok: false, configError: true, reason: `${dest.label} answered HTTP ${res.status}${hint}`, attempts: attempt };
+      }
+    } catch (e) {
+      const err = e as Error & { cause?: { code?: string } };
+      // Node's fetch puts the useful part (ECONNREFUSED, ...) in `cause`; its message may quote the URL.
+      last = err.name === "TimeoutError" ? "no answer before the timeout" : err.cause?.code ?? err.name;
+    }
+    if (attempt < policy.attempts) await sleep(delay);
+  }
+  return { ok: false, configError: false, reason: `${dest.label}: ${last} after ${policy.attempts} attempts; kept for the next scan`, attempts: policy.attempts };
+}

@@ -1,0 +1,62 @@
+// What one destination should hear about after a scan, given what it was already told. Pure.
+import { type Finding, severityRank } from "../model/finding.js";
+import type { Destination } from "./config.js";
+
+/** What a destination was told about one finding (kept in the alert state store). */
+export interface Announced {
+  findingId: string;
+  severity: Finding["severity"];
+  /** When it was last announced (new, escalated or reminder). */
+  announcedAt: string;
+  rule: string;
+  cluster: string;
+  resource: string;
+  /** Kept so a resolution can be described after the finding is gone. */
+  message: string;
+}
+
+export type AnnounceReason = "new" | "escalated" | "reminder";
+
+export interface AlertPlan {
+  announce: Array<{ finding: Finding; reason: AnnounceReason; previous?: Announced }>;
+  resolved: Announced[];
+  /** State rows to update without telling anyone (severity dropped, or the finding got waived). */
+  quietUpdates: Announced[];
+  quietDeletes: string[];
+}
+
+export function announced(f: Finding, at: string): Announced {
+  return { findingId: f.id, severity: f.severity, announcedAt: at, rule: f.rule, cluster: f.cluster, resource: f.resource, message: f.message.slice(0, 500) };
+}
+
+export function planAlerts(findings: readonly Finding[], state: ReadonlyMap<string, Announced>, dest: Pick<Destination, "minSeverity">, now: Date, renotifyMs: number): AlertPlan {
+  const plan: AlertPlan = { announce: [], resolved: [], quietUpdates: [], quietDeletes: [] };
+  const current = new Map(findings.map((f) => [f.id, f]));
+  for (const f of findings) {
+    const prev = state.get(f.id);
+    if (f.waived) {
+      // Accepted risk: never announced; forget it quietly if it was (no false "resolved" either).
+      if (prev) plan.quietDeletes.push(f.id);
+      continue;
+    }
+    const loud = severityRank(f.severity) >= severityRank(dest.minSeverity);
+    if (!prev) {
+      if (loud) plan.announce.push({ finding: f, reason: "new" });
+      continue;
+    }
+    if (severityRank(f.severity) > severityRank(prev.severity)) {
+      if (loud) plan.announce.push({ finding: f, reason: "escalated", previous: prev });
+      else plan.quietUpdates.push({ ...prev, severity: f.severity });
+    } else if (severityRank(f.severity) < severityRank(prev.severity)) {
+      plan.quietUpdates.push({ ...prev, severity: f.severity });
+    } else if (loud && now.getTime() - Date.parse(prev.announcedAt) >= renotifyMs) {
+      plan.announce.push({ finding: f, reason: "reminder", previous: prev });
+    }
+  }
+  for (const prev of state.values()) if (!current.has(prev.findingId)) plan.resolved.push(prev);
+  const order = (a: { severity: Finding["severity"]; cluster: string; rule: string }, b: typeof a) =>
+    severityRank(b.severity) - severityRank(a.severity) || a.cluster.localeCompare(b.cluster) || a.rule.localeCompare(b.rule);
+  plan.announce.sort((a, b) => order(a.finding, b.finding));
+  plan.resolved.sort(order);
+  return plan;
+}

@@ -1,0 +1,116 @@
+// After an evaluation: for each destination in turn, work out what is new, escalated, due a reminder
+// or resolved, send at most two messages, and record only what was delivered — so what failed is
+// simply planned again on the next scan.
+import type { FleetEvaluation } from "../model/evaluation.js";
+import { countFindings } from "../model/evaluation.js";
+import type { AlertSettings, Destination } from "./config.js";
+import { DEFAULT_DELIVERY, type DeliveryPolicy, deliver } from "./deliver.js";
+import { type AlertPlan, type Announced, announced, planAlerts } from "./plan.js";
+import type { AlertState } from "./state.js";
+import { announcementMessage, type CardContext, resolutionMessage } from "./teams-card.js";
+
+export interface AlertOutcome {
+  /** The destination's label (kind, name, host): never its URL. */
+  destination: string;
+  announced: number;
+  resolved: number;
+  /** Messages that could not be delivered this time (they are planned again next scan). */
+  pending: number;
+  errors: string[];
+  /** A 4xx other than 429: the destination is misconfigured. */
+  configError: boolean;
+}
+
+/** The message for a generic JSON webhook. */
+export function webhookPayload(kind: "findings" | "resolved", plan: AlertPlan, ctx: CardContext): unknown {
+  const base = { type: "aks-fleet-audit.alert", kind, scanId: ctx.scanId, generatedAt: ctx.generatedAt, ...(ctx.publicUrl ? { dashboardUrl: ctx.publicUrl } : {}) };
+  if (kind === "resolved") return { ...base, resolved: plan.resolved };
+  return {
+    ...base,
+    fleet: ctx.fleet,
+    findings: plan.announce.map(({ finding: f, reason }) => ({
+      reason,
+      id: f.id,
+      rule: f.rule,
+      severity: f.severity,
+      cluster: f.cluster,
+      ...(f.clusters ? { clusters: f.clusters } : {}),
+      resource: f.resource,
+      message: f.message,
+      firstSeen: f.firstSeen,
+    })),
+  };
+}
+
+export async function sendAlerts(
+  evaluation: FleetEvaluation,
+  settings: AlertSettings,
+  state: AlertState,
+  opts: { delivery?: DeliveryPolicy; now?: Date } = {},
+): Promise<AlertOutcome[]> {
+  const now = opts.now ?? new Date();
+  const counts = countFindings(evaluation.findings);
+  const ctx: CardContext = {
+    scanId: evaluation.scanId,
+    generatedAt: evaluation.generatedAt,
+    fleet: { critical: counts.critical, warning: counts.warning, info: counts.info },
+    ...(settings.publicUrl ? { publicUrl: settings.publicUrl } : {}),
+  };
+  const outcomes: AlertOutcome[] = [];
+  // Sequentially: Teams throttles bursts per URL, and one scan sends few messages.
+  for (const dest of settings.destinations) outcomes.push(await sendTo(dest, evaluation, settings, state, ctx, now, opts.delivery ?? DEFAULT_DELIVERY));
+  return outcomes;
+}
+
+async function sendTo(dest: Destination, e: FleetEvaluation, settings: AlertSettings, state: AlertState, ctx: CardContext, now: Date, policy: DeliveryPolicy): Promise<AlertOutcome> {
+  const out: AlertOutcome = { destination: dest.label, announced: 0, resolved: 0, pending: 0, errors: [], configError: false };
+  let plan: AlertPlan;
+  try {
+    plan = planAlerts(e.findings, await state.load(dest.id), dest, now, settings.renotifyMs);
+  } catch (err) {
+    out.errors.push(`${dest.label}: alert state could not be read (${(err as Error).message.split("\n", 1)[0]}); nothing sent`);
+    return out;
+  }
+  const upserts: Announced[] = [...plan.quietUpdates];
+  const deletes: string[] = [...plan.quietDeletes];
+  const at = now.toISOString();
+  const send = async (kind: "findings" | "resolved", count: number, onOk: () => void): Promise<void> => {
+    if (count === 0) return;
+    const body = dest.kind === "teams" ? (kind === "findings" ? announcementMessage(plan, ctx) : resolutionMessage(plan.resolved, ctx)) : webhookPayload(kind, plan, ctx);
+    const r = await deliver(dest, body, policy);
+    if (r.ok) onOk();
+    else {
+      out.pending++;
+      out.errors.push(r.reason);
+      out.configError ||= r.configError;
+    }
+  };
+  await send("findings", plan.announce.length, () => {
+    out.announced = plan.announce.length;
+    upserts.push(...plan.announce.map((a) => announced(a.finding, at)));
+  });
+  if (!out.configError) {
+    await send("resolved", plan.resolved.length, () => {
+      out.resolved = plan.resolved.length;
+      deletes.push(...plan.resolved.map((r) => r.findingId));
+    });
+  } else if (plan.resolved.length > 0) out.pending++;
+  try {
+    await state.apply(dest.id, upserts, deletes);
+  } catch (err) {
+    // Delivered but not recorded: the next scan may repeat these messages, which beats losing them.
+    out.errors.push(`${dest.label}: alert state could not be saved (${(err as Error).message.split("\n", 1)[0]})`);
+  }
+  return out;
+}
+
+/** One line per destination for the CLI and logs (labels only: URLs are secrets). */
+export function describeOutcomes(outcomes: readonly AlertOutcome[]): string[] {
+  const lines: string[] = [];
+  for (const o of outcomes) {
+    const did = o.announced || o.resolved ? `${o.announced} announced, ${o.resolved} resolved` : "nothing new to announce";
+    lines.push(`alerts: ${o.destination}: ${did}${o.pending ? `, ${o.pending} message(s) pending` : ""}`);
+    for (const e of o.errors) lines.push(`alerts: ${o.configError ? "configuration error: " : ""}${e}`);
+  }
+  return lines;
+}

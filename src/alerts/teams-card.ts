@@ -1,0 +1,127 @@
+// Teams messages: one Adaptive Card (1.4, what Teams and Workflows render) in the message envelope of
+// CONTRACT.md, kept under the size budget by listing what fits and saying "and N more".
+import type { Severity } from "../model/finding.js";
+import type { AlertPlan, Announced, AnnounceReason } from "./plan.js";
+
+/** Teams refuses messages over 28 KB; stay well clear (JSON bytes, UTF-8). */
+export const CARD_BUDGET_BYTES = 25_000;
+
+type Element = Record<string, unknown>;
+
+export interface CardContext {
+  scanId: string;
+  generatedAt: string;
+  /** Counts of all current unwaived findings in the fleet, for the headline. */
+  fleet: Record<Severity, number>;
+  publicUrl?: string;
+}
+
+const MARK: Record<Severity, string> = { critical: "🔴", warning: "🟠", info: "🔵" };
+const REASON: Record<AnnounceReason, string> = { new: "new", escalated: "escalated", reminder: "still open" };
+
+/**
+ * Text from clusters and findings must not become Markdown in a TextBlock (links, emphasis, lists):
+ * backslash-escape the characters that start them (CommonMark escapes, which Teams honours).
+ */
+export function plain(s: string, max = 300): string {
+  const cut = s.length > max ? `${s.slice(0, max - 1)}…` : s;
+  return cut
+    .replace(/[\\`*_~[\]]/g, (c) => `\\${c}`)
+    .replace(/[\r\n\t]+/g, " ")
+    .replace(/^(\s*)([-+]|\d+\.)(\s)/, "$1\\$2$3");
+}
+
+export function envelope(card: Element): Element {
+  return { type: "message", attachments: [{ contentType: "application/vnd.microsoft.card.adaptive", contentUrl: null, content: card }] };
+}
+
+function card(body: Element[], publicUrl?: string): Element {
+  const c: Element = { $schema: "http://adaptivecards.io/schemas/adaptive-card.json", type: "AdaptiveCard", version: "1.4", msteams: { width: "Full" }, body };
+  if (publicUrl) c.actions = [{ type: "Action.OpenUrl", title: "Open dashboard", url: publicUrl }];
+  return c;
+}
+
+const bytes = (o: unknown): number => Buffer.byteLength(JSON.stringify(o), "utf8");
+
+interface Line {
+  cluster: string;
+  severity: Severity;
+  text: string;
+}
+
+/** Room kept for the "and N more" line. */
+const MORE_RESERVE = 300;
+
+/** Groups lines by cluster and adds them while they fit the budget; then says "and N more". */
+function fill(head: Element[], lines: Line[], publicUrl: string | undefined, what: string): Element {
+  const body: Element[] = [...head];
+  let size = bytes(envelope(card(body, publicUrl))) + MORE_RESERVE;
+  let group: Element[] = [];
+  let cluster: string | undefined;
+  let shown = 0;
+  for (const l of lines) {
+    const block: Element = { type: "TextBlock", text: l.text, wrap: true, spacing: "Small" };
+    let cost = bytes(block) + 1;
+    let container: Element | undefined;
+    if (l.cluster !== cluster) {
+      container = { type: "Container", separator: true, spacing: "Medium", items: [clusterTitle(l.cluster)] };
+      cost += bytes(container) + 1;
+    }
+    if (size + cost > CARD_BUDGET_BYTES) break;
+    if (container) {
+      body.push(container);
+      group = container.items as Element[];
+      cluster = l.cluster;
+    }
+    group.push(block);
+    size += cost;
+    shown++;
+  }
+  if (shown < lines.length) {
+    const where = publicUrl ? "the dashboard" : "fleet-audit report findings";
+    body.push({ type: "TextBlock", text: `…and ${lines.length - shown} more ${what}: see ${where}.`, wrap: true, isSubtle: true, separator: true });
+  }
+  return envelope(card(body, publicUrl));
+}
+
+function clusterTitle(cluster: string): Element {
+  return { type: "TextBlock", text: plain(cluster, 200), weight: "Bolder", wrap: true };
+}
+
+/** The card for new, escalated and reminded findings. */
+export function announcementMessage(plan: AlertPlan, ctx: CardContext): Element {
+  const counts = { critical: 0, warning: 0, info: 0 } as Record<Severity, number>;
+  const reasons = { new: 0, escalated: 0, reminder: 0 } as Record<AnnounceReason, number>;
+  for (const a of plan.announce) {
+    counts[a.finding.severity]++;
+    reasons[a.reason]++;
+  }
+  const parts = (Object.keys(reasons) as AnnounceReason[]).filter((r) => reasons[r] > 0).map((r) => `${reasons[r]} ${REASON[r]}`);
+  const head: Element[] = [
+    { type: "TextBlock", text: `AKS fleet audit: ${parts.join(", ")}`, weight: "Bolder", size: "Medium", wrap: true },
+    {
+      type: "FactSet",
+      facts: (["critical", "warning", "info"] as Severity[]).filter((s) => counts[s] > 0).map((s) => ({ title: `${MARK[s]} ${s}`, value: String(counts[s]) })),
+    },
+    { type: "TextBlock", text: `Fleet now: ${ctx.fleet.critical} critical, ${ctx.fleet.warning} warning, ${ctx.fleet.info} info · scan ${ctx.scanId} at ${ctx.generatedAt}`, isSubtle: true, wrap: true, size: "Small" },
+  ];
+  const byCluster = [...plan.announce].sort((a, b) => a.finding.cluster.localeCompare(b.finding.cluster));
+  const lines: Line[] = byCluster.map(({ finding: f, reason, previous }) => ({
+    cluster: f.clusters && f.clusters.length > 1 ? f.clusters.join(", ") : f.cluster,
+    severity: f.severity,
+    text: `${MARK[f.severity]} **${f.rule}** ${plain(f.resource, 120)} — ${plain(f.message)}${reason === "escalated" ? ` _(was ${previous?.severity})_` : reason === "reminder" ? " _(still open)_" : ""}`,
+  }));
+  return fill(head, lines, ctx.publicUrl, "findings");
+}
+
+/** The separate card for findings that resolved. */
+export function resolutionMessage(resolved: readonly Announced[], ctx: CardContext): Element {
+  const head: Element[] = [
+    { type: "TextBlock", text: `AKS fleet audit: ${resolved.length} finding${resolved.length === 1 ? "" : "s"} resolved`, weight: "Bolder", size: "Medium", wrap: true, color: "Good" },
+    { type: "TextBlock", text: `scan ${ctx.scanId} at ${ctx.generatedAt}`, isSubtle: true, wrap: true, size: "Small" },
+  ];
+  const lines: Line[] = [...resolved]
+    .sort((a, b) => a.cluster.localeCompare(b.cluster))
+    .map((r) => ({ cluster: r.cluster, severity: r.severity, text: `✅ **${r.rule}** ${plain(r.resource, 120)} — was ${r.severity}: ${plain(r.message, 200)}` }));
+  return fill(head, lines, ctx.publicUrl, "resolved findings");
+}

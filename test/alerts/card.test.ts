@@ -1,0 +1,80 @@
+// The Teams message: the CONTRACT.md envelope around an Adaptive Card that the official parser accepts
+// at version 1.4, under 28 KB even for 5,000 findings, with untrusted text kept plain.
+import { createRequire } from "node:module";
+import { describe, expect, it } from "vitest";
+import { type AlertPlan, announced } from "../../src/alerts/plan.js";
+import { announcementMessage, CARD_BUDGET_BYTES, resolutionMessage } from "../../src/alerts/teams-card.js";
+import type { Finding, Severity } from "../../src/model/finding.js";
+
+// The package's `main` is a browser build; its UMD bundle parses and validates cards in Node.
+const AC = createRequire(import.meta.url)("adaptivecards/dist/adaptivecards.js");
+
+/** Parse and validation problems the Adaptive Cards SDK reports for a card, targeting 1.4. */
+function cardProblems(card: unknown): string[] {
+  const c = new AC.AdaptiveCard();
+  const ctx = new AC.SerializationContext(AC.Versions.v1_4);
+  c.parse(card, ctx);
+  const problems: string[] = [];
+  for (let i = 0; i < ctx.eventCount; i++) problems.push(ctx.getEventAt(i).message);
+  for (const e of c.validateProperties().validationEvents) problems.push(e.message);
+  return problems;
+}
+
+const SEV: Severity[] = ["critical", "warning", "info"];
+function findings(n: number): Finding[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `NNC001-${i}`,
+    rule: "NNC001",
+    severity: SEV[i % 3]!,
+    cluster: `aks-prod-${i % 40}`,
+    resource: `node/aks-nodepool1-12345678-vmss${String(i).padStart(6, "0")}`,
+    message: `node aks-nodepool1-12345678-vmss${i} has no NodeNetworkConfig: CNS there cannot become Ready and new pods on it will hang in ContainerCreating.`,
+    firstSeen: "2026-11-28T00:00:00Z",
+    lastSeen: "2026-11-28T00:00:00Z",
+  }));
+}
+const plan = (fs: Finding[]): AlertPlan => ({ announce: fs.map((finding) => ({ finding, reason: "new" as const })), resolved: [], quietUpdates: [], quietDeletes: [] });
+const ctx = { scanId: "20261128T000000000Z-abcd", generatedAt: "2026-11-28T00:00:00Z", fleet: { critical: 1, warning: 2, info: 3 }, publicUrl: "https://audit.example.com/api/dashboard" };
+
+describe("Teams card", () => {
+  it("is the message envelope around a valid Adaptive Card 1.4 with a dashboard link", () => {
+    const m = announcementMessage(plan(findings(5)), ctx) as any;
+    expect(m.type).toBe("message");
+    expect(m.attachments).toHaveLength(1);
+    expect(m.attachments[0].contentType).toBe("application/vnd.microsoft.card.adaptive");
+    const card = m.attachments[0].content;
+    expect(card).toMatchObject({ type: "AdaptiveCard", version: "1.4" });
+    expect(card.actions).toEqual([{ type: "Action.OpenUrl", title: "Open dashboard", url: ctx.publicUrl }]);
+    expect(cardProblems(card)).toEqual([]);
+    expect(JSON.stringify(card)).toContain("aks-prod-1");
+  });
+
+  it("the validator does catch a broken card", () => {
+    expect(cardProblems({ type: "AdaptiveCard", version: "1.4", body: [{ type: "Bogus" }], actions: [{ type: "Action.Submit", title: "x" }] }).length).toBeGreaterThan(0);
+  });
+
+  it("stays under 28 KB with 5,000 findings and says how many more there are", () => {
+    const m = announcementMessage(plan(findings(5000)), ctx);
+    const bytes = Buffer.byteLength(JSON.stringify(m));
+    expect(bytes).toBeLessThanOrEqual(CARD_BUDGET_BYTES);
+    expect(bytes).toBeGreaterThan(CARD_BUDGET_BYTES * 0.8);
+    const text = JSON.stringify(m);
+    const shown = (text.match(/\*\*NNC001\*\*/g) ?? []).length;
+    expect(text).toContain(`and ${5000 - shown} more findings`);
+    expect(cardProblems((m as any).attachments[0].content)).toEqual([]);
+  });
+
+  it("keeps cluster names and messages from turning into links or markup", () => {
+    const [f] = findings(1);
+    const m = JSON.stringify(announcementMessage(plan([{ ...f!, cluster: "[click](https://evil)", message: "**bold** <at>all</at>" }]), ctx));
+    expect(m).not.toContain("[click](https://evil)");
+    expect(m).toContain("\\\\[click\\\\](https://evil)");
+  });
+
+  it("lists resolved findings in a separate valid card", () => {
+    const [a, b] = findings(2);
+    const m = resolutionMessage([announced(a!, "x"), announced(b!, "x")], ctx) as any;
+    expect(JSON.stringify(m)).toContain("2 findings resolved");
+    expect(cardProblems(m.attachments[0].content)).toEqual([]);
+  });
+});

@@ -1,0 +1,158 @@
+// Alerts end to end: evaluations of a changing fleet, dedupe state in Azurite, a real HTTP receiver.
+// Identical scans post nothing, an escalation and a resolution post once each, 429 Retry-After is
+// honoured, and a receiver that is down loses nothing. Then the same through `fleet-audit scan`.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { alertSettings, destination } from "../../src/alerts/config.js";
+import { sendAlerts } from "../../src/alerts/send.js";
+import { TableAlertState } from "../../src/alerts/state.js";
+import { evaluate } from "../../src/evaluate/evaluate.js";
+import ipx001 from "../../src/rules/ipx/ipx001-subnet-utilization.js";
+import type { FleetEvaluation } from "../../src/model/evaluation.js";
+import type { Nnc } from "../../src/model/snapshot.js";
+import { type Simulator, startSimulator } from "../../src/sim/index.js";
+import { snapshot, T0, view } from "../fixtures/builders.js";
+import { runCli } from "../helpers/cli.js";
+import { type Receiver, startReceiver } from "./receiver.js";
+
+const storage = inject("azuriteConnectionString");
+const FAST = { attempts: 3, baseDelayMs: 50, maxDelayMs: 5000, timeoutMs: 5000 };
+
+/** A dynamic pod subnet /24 (251 usable) with `used` addresses held: IPX001 warns at 80 %, critical at 95 %. */
+function fleetAt(used: number | null, previous?: FleetEvaluation, minutes = 0): FleetEvaluation {
+  const nncs: Nnc[] =
+    used === null
+      ? []
+      : [{
+          name: "n1", namespace: "kube-system", uid: "n1", labels: {}, requestedIPCount: used - 1, ipsNotInUse: 0, assignedIPCount: used - 1,
+          networkContainers: [{ id: "nc", assignmentMode: "dynamic", type: "vnet", version: 1, primaryIP: "10.1.0.4", subnetAddressSpace: "10.1.0.0/24", subnetName: "pods", subnetID: "pods", vnetID: "v", resourceGroupID: "rg", subscriptionID: "s",
+            ipAssignments: Array.from({ length: used - 1 }, (_, i) => `10.1.0.${5 + i}`) }],
+        }];
+  const now = new Date(T0.getTime() + minutes * 60_000);
+  return evaluate({ scanId: `20261128T${String(4 + Math.floor(minutes / 60)).padStart(2, "0")}${String(minutes % 60).padStart(2, "0")}00000Z-abcd`, now, views: [view(snapshot("aks-a", { nncs }))], previous, rules: [ipx001] });
+}
+
+let rx: Receiver;
+beforeAll(async () => {
+  rx = await startReceiver();
+});
+afterAll(async () => {
+  await rx?.close();
+});
+
+describe("alert delivery", () => {
+  it("announces once, escalates once, resolves once, and stays quiet in between", async () => {
+    const state = TableAlertState.fromConnectionString(storage, { tablePrefix: `al${process.pid}a` });
+    const settings = { destinations: [destination("teams", rx.url, "warning")], renotifyMs: 86_400_000 };
+    const send = (e: FleetEvaluation) => sendAlerts(e, settings, state, { delivery: FAST, now: new Date(e.generatedAt) });
+
+    const e1 = fleetAt(210);
+    expect((await send(e1))[0]).toMatchObject({ announced: 1, resolved: 0, errors: [] });
+    expect(rx.posts).toHaveLength(1);
+    expect(JSON.stringify(rx.posts[0]!.body)).toMatch(/1 new.*IPX001/s);
+
+    const e2 = fleetAt(210, e1, 30);
+    expect((await send(e2))[0]).toMatchObject({ announced: 0, resolved: 0 });
+    expect(rx.posts).toHaveLength(1);
+
+    const e3 = fleetAt(245, e2, 60);
+    await send(e3);
+    expect(rx.posts).toHaveLength(2);
+    expect(JSON.stringify(rx.posts[1]!.body)).toMatch(/1 escalated.*was warning/s);
+    await send(fleetAt(245, e3, 90));
+    expect(rx.posts).toHaveLength(2);
+
+    const e5 = fleetAt(null, e3, 120);
+    expect((await send(e5))[0]).toMatchObject({ announced: 0, resolved: 1 });
+    expect(rx.posts).toHaveLength(3);
+    expect(JSON.stringify(rx.posts[2]!.body)).toContain("1 finding resolved");
+    await send(fleetAt(null, e5, 150));
+    expect(rx.posts).toHaveLength(3);
+  });
+
+  it("honours Retry-After on 429 and delivers once", async () => {
+    const state = TableAlertState.fromConnectionString(storage, { tablePrefix: `al${process.pid}b` });
+    const settings = { destinations: [destination("teams", rx.url, "warning")], renotifyMs: 86_400_000 };
+    const before = rx.posts.length;
+    rx.script.push({ status: 429, retryAfter: 1 });
+    const t0 = Date.now();
+    const [o] = await sendAlerts(fleetAt(240), settings, state, { delivery: FAST });
+    expect(o).toMatchObject({ announced: expect.any(Number), pending: 0 });
+    expect(o!.announced).toBeGreaterThan(0);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+    expect(rx.posts.length - before).toBe(1);
+  });
+
+  it("loses nothing while the receiver is down, and says why without the URL", async () => {
+    const state = TableAlertState.fromConnectionString(storage, { tablePrefix: `al${process.pid}c` });
+    const down = await startReceiver();
+    const url = down.url;
+    const port = Number(new URL(url).port);
+    await down.close();
+    const settings = { destinations: [destination("teams", url, "warning")], renotifyMs: 86_400_000 };
+    const e1 = fleetAt(240);
+    const [o1] = await sendAlerts(e1, settings, state, { delivery: FAST });
+    expect(o1).toMatchObject({ announced: 0, pending: 1, configError: false });
+    expect(o1!.errors.join(" ")).toMatch(/ECONNREFUSED.*kept for the next scan/);
+    expect(o1!.errors.join(" ")).not.toContain("sig=");
+
+    const back = await startReceiver(port);
+    try {
+      const [o2] = await sendAlerts(fleetAt(240, e1, 30), settings, state, { delivery: FAST });
+      expect(o2).toMatchObject({ pending: 0 });
+      expect(o2!.announced).toBeGreaterThan(0);
+      expect(back.posts).toHaveLength(1);
+      expect(JSON.stringify(back.posts[0]!.body)).toContain("IPX001");
+    } finally {
+      await back.close();
+    }
+  });
+
+  it("treats a 404 as a configuration error, naming the destination but not its URL", async () => {
+    const state = TableAlertState.fromConnectionString(storage, { tablePrefix: `al${process.pid}d` });
+    rx.script.push({ status: 404 });
+    const [o] = await sendAlerts(fleetAt(240), { destinations: [destination("teams", rx.url, "warning")], renotifyMs: 1 }, state, { delivery: FAST });
+    expect(o).toMatchObject({ configError: true, announced: 0 });
+    expect(o!.errors[0]).toMatch(/teams \(127\.0\.0\.1:\d+, #[0-9a-f]{6}\) answered HTTP 404/);
+    expect(o!.errors[0]).not.toContain("SECRETSIG");
+  });
+
+  it("resolves destinations from flags, env and the policy's alerts section", async () => {
+    const s = await alertSettings({
+      teams: [rx.url],
+      webhooks: ["https://hooks.example.com/x"],
+      config: { destinations: [{ type: "teams", minSeverity: "critical", urlFromEnv: "OPS_HOOK", name: "ops" }] },
+      env: { OPS_HOOK: "https://prod-1.westeurope.logic.azure.com/workflows/1?sig=abc" },
+    });
+    expect(s.destinations.map((d) => [d.kind, d.minSeverity])).toEqual([["teams", "warning"], ["webhook", "warning"], ["teams", "critical"]]);
+    expect(s.destinations[2]!.label).toBe(`teams "ops" (prod-1.westeurope.logic.azure.com, #${s.destinations[2]!.id.slice(0, 6)})`);
+    await expect(alertSettings({ teams: ["http://example.com/hook"] })).rejects.toThrow(/must be an https URL/);
+  });
+});
+
+describe("fleet-audit scan --teams-webhook", () => {
+  let sim: Simulator;
+  let kubeconfig: string;
+  beforeAll(async () => {
+    sim = await startSimulator([{ name: "blk", mode: "vnetblock", nodes: 3, problems: [{ kind: "missingNnc", node: 2 }] }]);
+    kubeconfig = await sim.writeKubeconfig(mkdtempSync(path.join(tmpdir(), "alerts-cli-")));
+  });
+  afterAll(async () => {
+    await sim?.close();
+  });
+
+  it("posts one card for the first scan, nothing for an identical second, and never prints the URL", async () => {
+    const env = { FLEET_AUDIT_TABLE_PREFIX: `alcli${process.pid}`, FLEET_AUDIT_TEAMS_WEBHOOK: rx.url };
+    const before = rx.posts.length;
+    const r1 = await runCli(["scan", "--kubeconfig", kubeconfig, "--storage", storage], { env });
+    expect(r1.code, r1.stderr).toBe(0);
+    expect(rx.posts.length - before).toBe(1);
+    expect(r1.stderr).toMatch(/alerts: teams \(127\.0\.0\.1:\d+, #\w+\): \d+ announced/);
+    const r2 = await runCli(["scan", "--kubeconfig", kubeconfig, "--storage", storage], { env });
+    expect(r2.stderr).toMatch(/nothing new to announce/);
+    expect(rx.posts.length - before).toBe(1);
+    for (const r of [r1, r2]) expect(r.stdout + r.stderr).not.toContain("SECRETSIG");
+  });
+});

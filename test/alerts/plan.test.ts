@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { type Announced, announced, planAlerts } from "../../src/alerts/plan.js";
+import type { Finding } from "../../src/model/finding.js";
+
+const T = new Date("2026-11-28T12:00:00Z");
+const f = (id: string, severity: Finding["severity"], over: Partial<Finding> = {}): Finding => ({
+  id, rule: "NNC001", severity, cluster: "a", resource: `node/${id}`, message: "m", firstSeen: T.toISOString(), lastSeen: T.toISOString(), ...over,
+});
+const state = (...a: Announced[]) => new Map(a.map((x) => [x.findingId, x]));
+const DAY = 86_400_000;
+
+describe("planAlerts", () => {
+  it("announces new findings at or above the destination's minimum, most severe first", () => {
+    const p = planAlerts([f("1", "info"), f("2", "warning"), f("3", "critical")], new Map(), { minSeverity: "warning" }, T, DAY);
+    expect(p.announce.map((a) => [a.finding.id, a.reason])).toEqual([["3", "new"], ["2", "new"]]);
+  });
+  it("stays quiet about what was already announced until it escalates or the re-notify interval passes", () => {
+    const prev = announced(f("1", "warning"), new Date(T.getTime() - 3_600_000).toISOString());
+    expect(planAlerts([f("1", "warning")], state(prev), { minSeverity: "warning" }, T, DAY).announce).toEqual([]);
+    expect(planAlerts([f("1", "critical")], state(prev), { minSeverity: "warning" }, T, DAY).announce[0]).toMatchObject({ reason: "escalated", previous: { severity: "warning" } });
+    const later = new Date(T.getTime() + DAY);
+    expect(planAlerts([f("1", "warning")], state(prev), { minSeverity: "warning" }, later, DAY).announce[0]?.reason).toBe("reminder");
+  });
+  it("resolves what is gone, and forgets waived findings without a false resolution", () => {
+    const a = announced(f("1", "critical"), T.toISOString());
+    const b = announced(f("2", "critical"), T.toISOString());
+    const p = planAlerts([f("2", "critical", { waived: { reason: "ok" } })], state(a, b), { minSeverity: "warning" }, T, DAY);
+    expect(p.resolved.map((r) => r.findingId)).toEqual(["1"]);
+    expect(p.quietDeletes).toEqual(["2"]);
+    expect(p.announce).toEqual([]);
+  });
+  it("never announces waived findings", () => {
+    expect(planAlerts([f("1", "critical", { waived: { reason: "accepted" } })], new Map(), { minSeverity: "info" }, T, DAY).announce).toEqual([]);
+  });
+  it("records a severity drop quietly, so a later rise is announced again", () => {
+    const p = planAlerts([f("1", "warning")], state(announced(f("1", "critical"), T.toISOString())), { minSeverity: "warning" }, T, DAY);
+    expect(p.announce).toEqual([]);
+    expect(p.quietUpdates).toEqual([expect.objectContaining({ findingId: "1", severity: "warning" })]);
+  });
+});
