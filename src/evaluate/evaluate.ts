@@ -23,6 +23,8 @@ export interface EvaluateInput {
   history?: readonly EvaluationSummary[];
   policy?: Policy;
   rules?: readonly Rule[];
+  /** Clusters in the latest view whose snapshot could not be read this time. */
+  unreadClusters?: readonly string[];
 }
 
 /** Analyses that produce report sections register here, keyed by section name. */
@@ -61,6 +63,7 @@ export function evaluate(input: EvaluateInput): FleetEvaluation {
   const notes: string[] = [];
   const byId = new Map<string, Finding>();
   const subscriptions = new Map(input.views.map((v) => [v.name, v.snapshot.arm?.subscriptionId]));
+  const failedRules = new Set<string>();
   for (const rule of rules) {
     let results;
     try {
@@ -68,6 +71,7 @@ export function evaluate(input: EvaluateInput): FleetEvaluation {
     } catch (e) {
       // One broken rule must not hide every other finding.
       notes.push(`rule ${rule.meta.id} failed: ${(e as Error).message}`);
+      failedRules.add(rule.meta.id);
       continue;
     }
     for (const r of results) {
@@ -80,6 +84,18 @@ export function evaluate(input: EvaluateInput): FleetEvaluation {
       if (!dup || severityRank(f.severity) > severityRank(dup.severity)) byId.set(id, f);
     }
   }
+  // What could not be checked this time is not resolved: a failed rule's or an unreadable cluster's
+  // previous findings are kept as last seen, so neither reports nor alerts claim a false recovery.
+  const unread = new Set(input.unreadClusters ?? []);
+  let kept = 0;
+  for (const f of ctx.previousFindings.values()) {
+    if (byId.has(f.id)) continue;
+    if (failedRules.has(f.rule) || unread.has(f.cluster) || f.clusters?.some((c) => unread.has(c))) {
+      byId.set(f.id, { ...f });
+      kept++;
+    }
+  }
+  if (kept > 0) notes.push(`${kept} finding(s) kept as last seen: their rule failed or their cluster's snapshot could not be read`);
   const findings = [...byId.values()];
   notes.push(...applyWaivers(findings, ctx.policy, input.now));
   findings.sort(compareFindings);

@@ -14,10 +14,13 @@ const HISTORY_LIMIT = 500;
  * Builds one view per cluster from the latest view. `fresh` holds snapshots just collected in this
  * process, to save reading them back.
  */
-export async function loadViews(store: SnapshotStore, fresh?: ReadonlyMap<string, ClusterSnapshot>, notes: string[] = []): Promise<ClusterView[]> {
+export async function loadViews(store: SnapshotStore, fresh?: ReadonlyMap<string, ClusterSnapshot>, notes: string[] = [], unread: string[] = []): Promise<ClusterView[]> {
   const latest = await store.listLatest();
   const limit = pLimit(8);
   const views = await Promise.all(latest.map((entry) => limit(() => loadView(store, entry, fresh, notes))));
+  latest.forEach((entry, i) => {
+    if (!views[i]) unread.push(entry.cluster);
+  });
   return views.filter((v): v is ClusterView => v !== undefined);
 }
 
@@ -58,13 +61,14 @@ export interface RunEvaluationOptions {
 
 export async function runEvaluation(store: SnapshotStore, opts: RunEvaluationOptions): Promise<FleetEvaluation> {
   const notes: string[] = [...(opts.notes ?? [])];
+  const unreadClusters: string[] = [];
   const [views, previous, history] = await Promise.all([
-    loadViews(store, opts.fresh, notes),
+    loadViews(store, opts.fresh, notes, unreadClusters),
     store.getLatestEvaluation(),
     store.listEvaluations({ limit: HISTORY_LIMIT }),
   ]);
   const evaluation = evaluate(
-{ scanId: opts.scanId, now: opts.now ?? new Date(), views, previous, history, ...(opts.policy ? { policy: opts.policy } : {}) });
+{ scanId: opts.scanId, now: opts.now ?? new Date(), views, previous, history, unreadClusters, ...(opts.policy ? { policy: opts.policy } : {}) });
   evaluation.notes.push(...notes);
   await store.putEvaluation(evaluation);
   return evaluation;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { evaluate } from "../../src/evaluate/evaluate.js";
+import { RULES } from "../../src/rules/catalogue.js";
 import { defineRule } from "../../src/rules/rule.js";
 import { cnsCluster, snapshot, T0, view } from "../fixtures/builders.js";
 
@@ -53,5 +54,40 @@ describe("evaluate", () => {
     const e = evaluate({ scanId: "s1", now: T0, views: [view(snapshot("a"))], rules: [broken, ok] });
     expect(e.notes).toEqual(["rule NNC999 failed: boom"]);
     expect(e.findings.map((f) => f.rule)).toEqual(["SCN999"]);
+  });
+
+  it("a rule that fails keeps its previous findings as last seen instead of resolving them", () => {
+    const first = evaluate({ scanId: "s1", now: T0, views: [view(missingNnc())] });
+    const f1 = first.findings.find((f) => f.rule === "NNC001")!;
+    const later = new Date(T0.getTime() + 3_600_000);
+    let fail = true;
+    const rules = RULES.map((r) =>
+      r.meta.id !== "NNC001"
+        ? r
+        : defineRule(r.meta, (ctx) => {
+            if (fail) throw new Error("boom");
+            return r.check(ctx);
+          }),
+    );
+    // The cluster is fixed meanwhile, but the rule could not check it: not a recovery.
+    const second = evaluate({ scanId: "s2", now: later, views: [view(cnsCluster("a", ["n1", "n2"]))], previous: first, rules });
+    expect(second.resolved).toEqual([]);
+    expect(second.findings).toContainEqual(expect.objectContaining({ id: f1.id, firstSeen: f1.firstSeen, lastSeen: f1.lastSeen }));
+    expect(second.notes).toContain("1 finding(s) kept as last seen: their rule failed or their cluster's snapshot could not be read");
+    fail = false;
+    const third = evaluate({ scanId: "s3", now: later, views: [view(cnsCluster("a", ["n1", "n2"]))], previous: second, rules });
+    expect(third.resolved).toEqual([expect.objectContaining({ id: f1.id })]);
+  });
+
+  it("findings of a cluster whose snapshot could not be read are kept, not resolved", () => {
+    const first = evaluate({ scanId: "s1", now: T0, views: [view(missingNnc()), view(cnsCluster("b", ["m1"]))] });
+    const ids = first.findings.filter((f) => f.cluster === "a").map((f) => f.id);
+    expect(ids.length).toBeGreaterThan(0);
+    const second = evaluate({ scanId: "s2", now: T0, views: [view(cnsCluster("b", ["m1"]))], previous: first, unreadClusters: ["a"] });
+    expect(second.resolved).toEqual([]);
+    expect(second.findings.map((f) => f.id)).toEqual(expect.arrayContaining(ids));
+    // Without the hint the cluster's findings really are gone (it left the fleet).
+    const third = evaluate({ scanId: "s3", now: T0, views: [view(cnsCluster("b", ["m1"]))], previous: first });
+    expect(third.resolved.map((f) => f.id)).toEqual(expect.arrayContaining(ids));
   });
 });
