@@ -54,11 +54,6 @@ export class TokenIssuer {
     return this.issuedCount.get(normalizeAudience(resource)) ?? 0;
   }
 
-  /** Makes every token issued so far expire now (a long scan outliving its tokens). */
-  expireAll(): void {
-    for (const t of this.tokens.values()) t.expiresAt = 0;
-  }
-
   /** The App Service MSI protocol (what msal-node's AppService source speaks). */
   handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? "/", "http://localhost");
