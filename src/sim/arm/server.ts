@@ -40,7 +40,7 @@ const armError = (status: number, code: string, message: string, headers?: Recor
 
 const CLUSTER_PATH = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerService\/managedClusters\/([^/]+)(?:\/(listClusterUserCredential|listClusterAdminCredential))?$/i;
 const LIST_PATH = /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.ContainerService\/managedClusters$/i;
-const SECRET_PATH = /^\/secrets\/([^/]+)(?:\/([^/]+))?$/;
+const SECRET_PATH = /^\/secrets\/([^/]+)(?:\/([^/]+))?\/?$/;
 
 export class SimArmServer {
   readonly requests: ArmRequest[] = [];
