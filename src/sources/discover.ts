@@ -217,6 +217,14 @@ export async function resolveTarget(ref: ClusterRef, settings: DiscoverySettings
 /** Discovery and resolution in one step, for a scan that runs in this process. */
 export async function discoverFleet(settings: DiscoverySettings, hooks: DiscoveryHooks = {}): Promise<ClusterTarget[]> {
   const refs = await discoverRefs(settings, hooks);
-  // A fleet file is read once per resolution; fine for the handful of ARM GETs and files it holds.
-  return Promise.all(refs.map((r) => resolveTarget(r, settings)));
+  // A kubeconfig is read once for all its contexts, not once per context.
+  const byFiles = new Map<string, Map<string, ClusterTarget>>();
+  for (const r of refs) {
+    if (r.kind !== "kubeconfig") continue;
+    const key = r.files.join("\n");
+    if (byFiles.has(key)) continue;
+    const contexts = refs.filter((o) => o.kind === "kubeconfig" && o.files.join("\n") === key).map((o) => (o as { context: string }).context);
+    byFiles.set(key, new Map(discoverFromKubeconfig({ files: r.files, contexts }).map((t) => [t.source.context ?? t.name, t])));
+  }
+  return Promise.all(refs.map((r) => (r.kind === "kubeconfig" ? byFiles.get(r.files.join("\n"))!.get(r.context)! : resolveTarget(r, settings))));
 }

@@ -50,6 +50,11 @@ export class TokenIssuer {
     return audiences.some((a) => normalizeAudience(a) === t.audience);
   }
 
+  /** Every token issued so far (tests search stores and output for them). */
+  issuedTokens(): string[] {
+    return [...this.tokens.keys()];
+  }
+
   issued(resource: string): number {
     return this.issuedCount.get(normalizeAudience(resource)) ?? 0;
   }
