@@ -79,22 +79,22 @@ export function discoverySettingsFromEnv(env: NodeJS.ProcessEnv): DiscoverySetti
   };
   const subs = str("FLEET_AUDIT_SUBSCRIPTIONS");
   if (subs) s.subscriptions = parseSubscriptions([subs], "FLEET_AUDIT_SUBSCRIPTIONS");
-  const fleet = str("FLEET_AUDIT_FLEET_FILE");
-  if (fleet) s.fleetFile = fleet;
-  const endpoint = str("FLEET_AUDIT_ARM_ENDPOINT");
-  if (endpoint) s.armEndpoint = endpoint;
-  const scope = str("FLEET_AUDIT_ARM_SCOPE");
-  if (scope) s.armScope = scope;
-  const ca = str("FLEET_AUDIT_ARM_CA");
-  if (ca) s.armCaFile = ca;
+  // Plain strings: app setting name → setting.
+  const plain: Array<[string, "fleetFile" | "armEndpoint" | "armScope" | "armCaFile" | "managedIdentityClientId" | "armToken" | "aksToken"]> = [
+    ["FLEET_AUDIT_FLEET_FILE", "fleetFile"],
+    ["FLEET_AUDIT_ARM_ENDPOINT", "armEndpoint"],
+    ["FLEET_AUDIT_ARM_SCOPE", "armScope"],
+    ["FLEET_AUDIT_ARM_CA", "armCaFile"],
+    ["AZURE_CLIENT_ID", "managedIdentityClientId"],
+    ["FLEET_AUDIT_ARM_TOKEN", "armToken"],
+    ["FLEET_AUDIT_AKS_TOKEN", "aksToken"],
+  ];
+  for (const [name, key] of plain) {
+    const v = str(name);
+    if (v) s[key] = v;
+  }
   const admin = envFlag(env, "FLEET_AUDIT_ADMIN_CREDENTIALS");
   if (admin !== undefined) s.adminCredentials = admin;
-  const clientId = str("AZURE_CLIENT_ID");
-  if (clientId) s.managedIdentityClientId = clientId;
-  const armToken = str("FLEET_AUDIT_ARM_TOKEN");
-  if (armToken) s.armToken = armToken;
-  const aksToken = str("FLEET_AUDIT_AKS_TOKEN");
-  if (aksToken) s.aksToken = aksToken;
   return s;
 }
 
