@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { UsageError } from "../errors.js";
 import { type Severity, SEVERITIES } from "../model/finding.js";
+import type { AzureSettings } from "../sources/azure/context.js";
 
 export type DestinationKind = "teams" | "webhook";
 
@@ -104,12 +105,15 @@ export async function alertSettings(src: AlertSources): Promise<AlertSettings> {
   return settings;
 }
 
-/** Key Vault reader for `urlFromKeyVault` (managed identity in Azure, developer credentials locally). */
-export async function keyVaultReader(secretUri: string): Promise<string> {
-  const m = /^(https:\/\/[^/]+)\/secrets\/([^/?]+)(?:\/([^/?]+))?/.exec(secretUri);
-  if (!m) throw new UsageError("a Key Vault secret URI looks like https://VAULT.vault.azure.net/secrets/NAME");
-  const [{ SecretClient }, { DefaultAzureCredential }] = await Promise.all([import("@azure/keyvault-secrets"), import("@azure/identity")]);
-  const secret = await new SecretClient(m[1]!, new DefaultAzureCredential()).getSecret(m[2]!, m[3] ? { version: m[3] } : {});
-  if (!secret.value) throw new UsageError(`Key Vault secret ${m[2]} has no value`);
-  return secret.value;
+/**
+ * Key Vault reader for `urlFromKeyVault`: the same identity, ARM endpoint CA and client as discovery
+ * (managed identity in Azure, developer credentials locally, the simulated vault in tests).
+ */
+export async function keyVaultReader(secretUri: string, settings?: AzureSettings): Promise<string> {
+  const [{ readSecret }, { azureContext }, { discoverySettingsFromEnv }] = await Promise.all([
+    import("../sources/azure/key-vault.js"),
+    import("../sources/azure/context.js"),
+    import("../sources/discover.js"),
+  ]);
+  return readSecret(azureContext(settings ?? discoverySettingsFromEnv(process.env)), secretUri);
 }

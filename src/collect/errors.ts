@@ -1,5 +1,6 @@
 // Every way a cluster scan can fail maps to one ScanStatus and a reason that names the failing call.
 import type { ScanStatus } from "../model/snapshot.js";
+import { CredentialError } from "../sources/target.js";
 
 /** A cluster-level scan failure with its classification. */
 export class ClusterScanError extends Error {
@@ -91,6 +92,7 @@ export function isAbortError(e: unknown): boolean {
 /** Maps anything thrown while doing `what` against a cluster to a classified error. */
 export function classify(e: unknown, what: string): ClusterScanError {
   if (e instanceof ClusterScanError) return e;
+  if (e instanceof CredentialError) return new ClusterScanError(e.status, e.message);
   const status = httpStatusOf(e);
   if (status !== undefined) {
     const detail = statusMessageOf(e);

@@ -13,3 +13,14 @@ export * as mutate from "./mutate.js";
 export { CNS_CONFIGMAP, CNS_DAEMONSET, KUBE_SYSTEM, nodeName } from "./objects.js";
 export type * from "./types.js";
 export { SIM_MODES } from "./types.js";
+export {
+  startSimAzure,
+  SimAzure,
+  type SimAzureOptions,
+  type SimAzureClusterSpec,
+  type SimArmClusterOptions,
+  type SubscriptionFault,
+  type ArmRequest,
+  AKS_AAD_SERVER_APP,
+  ARM_API_VERSION,
+} from "./arm/index.js";

@@ -276,8 +276,18 @@ export class SimCluster {
     return this.nncApi() && this.state.hasSubnetStateCrd;
   }
 
+  /**
+   * Decides which bearer tokens this cluster accepts instead of its own static token: an AAD cluster
+   * accepts the Entra tokens the simulated identity endpoint issued (src/sim/arm).
+   */
+  bearerAuth: ((token: string) => boolean) | undefined;
+
   private authenticated(req: IncomingMessage): boolean {
-    if (req.headers.authorization === `Bearer ${this.token}`) return true;
+    const auth = req.headers.authorization;
+    if (auth?.startsWith("Bearer ")) {
+      const token = auth.slice("Bearer ".length);
+      if (this.bearerAuth ? this.bearerAuth(token) : token === this.token) return true;
+    }
     // A client certificate only counts if our CA signed it (requestCert without rejectUnauthorized).
     return (req.socket as TLSSocket).authorized === true;
   }

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { stringify } from "yaml";
-import { createCa, type CertKeyPair } from "./certs.js";
+import { createCa, type CertKeyPair, type SimCa } from "./certs.js";
 import { generateCluster } from "./generate.js";
 import { SubnetPools } from "./ipv4.js";
 import { PageCache, SimCluster } from "./server.js";
@@ -16,6 +16,8 @@ export interface SimulatorOptions {
   pageCacheBytes?: number;
   /** Request-log entries kept per cluster. Default 10,000. */
   requestLogLimit?: number;
+  /** The CA that signs the servers' certificates (the simulated Azure shares it); default a new one. */
+  ca?: SimCa;
 }
 
 export interface KubeconfigOptions {
@@ -97,7 +99,7 @@ export async function startSimulator(specs: readonly SimClusterSpec[], opts: Sim
   const epoch = opts.epoch === undefined ? Date.now() : new Date(opts.epoch).getTime();
   const pools = new SubnetPools();
   const states = specs.map((s) => generateCluster(s, { pools, epoch }));
-  const ca = createCa();
+  const ca = opts.ca ?? createCa();
   const serverCert = ca.issue({ commonName: "kube-apiserver", dnsNames: ["localhost", "kubernetes", "kubernetes.default"], ipAddresses: ["127.0.0.1"], usage: "server" });
   const clientCert = ca.issue({ commonName: "fleet-audit", organization: "system:masters", usage: "client" });
   const cache = new PageCache(opts.pageCacheBytes ?? 64 * 1024 * 1024);

@@ -1,13 +1,22 @@
 // Discovery in two steps, so a fleet can be fanned out over a queue: `discoverRefs` lists the fleet as
 // plain, secret-free references (safe to put in a queue message), and `resolveTarget` turns one
 // reference back into a ClusterTarget with credentials, in whichever process scans that cluster.
+// Credentials are fetched lazily by the target (inside the collector), so one cluster whose
+// credentials fail is that cluster's scan failure, never another cluster's.
 import type { ArmCluster } from "../model/snapshot.js";
 import { UsageError } from "../errors.js";
-import { defaultKubeconfigPaths, discoverFromKubeconfig } from "./kubeconfig.js";
-import type { ClusterTarget } from "./target.js";
+import { armKubeConfig, kubeConfigFor, parseKubeconfig } from "./azure/cluster-credentials.js";
+import { type AzureSettings, azureContext } from "./azure/context.js";
+import { readSecret, SecretReadError } from "./azure/key-vault.js";
+import { armErrorText, type DiscoveryProblem, fleetNames, getManagedCluster, listManagedClusters, parseClusterId, subscriptionIds } from "./azure/managed-clusters.js";
+import { type FleetEntry, loadFleetFile } from "./fleet-file.js";
+import { defaultKubeconfigPaths, discoverFromKubeconfig, loadKubeconfig } from "./kubeconfig.js";
+import { type ClusterTarget, CredentialError } from "./target.js";
+
+export type { DiscoveryProblem } from "./azure/managed-clusters.js";
 
 /** Where the fleet comes from. Several sources may be combined; names must stay unique. */
-export interface DiscoverySettings {
+export interface DiscoverySettings extends AzureSettings {
   /** kubeconfig files; with no other source, the default kubeconfig is used. */
   kubeconfig?: string[];
   /** Only these contexts of the kubeconfig (empty = all). */
@@ -16,10 +25,6 @@ export interface DiscoverySettings {
   fleetFile?: string;
   /** ARM: subscriptions to list AKS clusters in; "all" = every subscription the identity can read. */
   subscriptions?: string[] | "all";
-  /** ARM endpoint (default https://management.azure.com); the simulator's in tests. */
-  armEndpoint?: string;
-  /** Extra CA (PEM file) to trust for ARM/Key Vault/identity endpoints (the simulator's). */
-  armCaFile?: string;
   /** Use listClusterAdminCredentials instead of listClusterUserCredentials. */
   adminCredentials?: boolean;
 }
@@ -30,7 +35,70 @@ export type ClusterRef =
   | { kind: "fleet"; name: string; fleetFile: string }
   | { kind: "arm"; name: string; id: string; arm?: ArmCluster };
 
-export async function discoverRefs(settings: DiscoverySettings): Promise<ClusterRef[]> {
+export interface DiscoveryHooks {
+  /** A source (a subscription) that could not be listed; the others' clusters are still returned. */
+  onProblem?: (p: DiscoveryProblem) => void;
+}
+
+/** Discovery found nothing to scan because every source failed. */
+export class DiscoveryError extends Error {
+  constructor(readonly problems: DiscoveryProblem[]) {
+    super(problems.map((p) => `${p.source}: ${p.message}`).join("; "));
+    this.name = "DiscoveryError";
+  }
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Subscription ids as given (flag or env): GUIDs, or the single word `all`. */
+export function parseSubscriptions(values: string[], what: string): string[] | "all" {
+  const list = values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
+  if (list.length === 0) throw new UsageError(`${what}: no subscription given`);
+  if (list.some((v) => v.toLowerCase() === "all")) {
+    if (list.length > 1) throw new UsageError(`${what}: "all" cannot be combined with subscription ids`);
+    return "all";
+  }
+  for (const v of list) if (!GUID.test(v)) throw new UsageError(`${what}: ${JSON.stringify(v)} is not a subscription id (a GUID) or "all"`);
+  return list;
+}
+
+function envFlag(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const v = env[name]?.trim().toLowerCase();
+  if (v === undefined || v === "") return undefined;
+  if (["1", "true", "yes"].includes(v)) return true;
+  if (["0", "false", "no"].includes(v)) return false;
+  throw new UsageError(`${name}: ${JSON.stringify(env[name])} is not true or false`);
+}
+
+/** Discovery settings from app settings / environment (the Functions app and the CLI read the same names). */
+export function discoverySettingsFromEnv(env: NodeJS.ProcessEnv): DiscoverySettings {
+  const s: DiscoverySettings = {};
+  const str = (name: string): string | undefined => {
+    const v = env[name]?.trim();
+    return v ? v : undefined;
+  };
+  const subs = str("FLEET_AUDIT_SUBSCRIPTIONS");
+  if (subs) s.subscriptions = parseSubscriptions([subs], "FLEET_AUDIT_SUBSCRIPTIONS");
+  // Plain strings: app setting name → setting.
+  const plain: Array<[string, "fleetFile" | "armEndpoint" | "armScope" | "armCaFile" | "managedIdentityClientId" | "armToken" | "aksToken"]> = [
+    ["FLEET_AUDIT_FLEET_FILE", "fleetFile"],
+    ["FLEET_AUDIT_ARM_ENDPOINT", "armEndpoint"],
+    ["FLEET_AUDIT_ARM_SCOPE", "armScope"],
+    ["FLEET_AUDIT_ARM_CA", "armCaFile"],
+    ["AZURE_CLIENT_ID", "managedIdentityClientId"],
+    ["FLEET_AUDIT_ARM_TOKEN", "armToken"],
+    ["FLEET_AUDIT_AKS_TOKEN", "aksToken"],
+  ];
+  for (const [name, key] of plain) {
+    const v = str(name);
+    if (v) s[key] = v;
+  }
+  const admin = envFlag(env, "FLEET_AUDIT_ADMIN_CREDENTIALS");
+  if (admin !== undefined) s.adminCredentials = admin;
+  return s;
+}
+
+export async function discoverRefs(settings: DiscoverySettings, hooks: DiscoveryHooks = {}): Promise<ClusterRef[]> {
   const refs: ClusterRef[] = [];
   const noOther = !settings.fleetFile && !settings.subscriptions;
   if (settings.kubeconfig?.length || settings.contexts?.length || noOther) {
@@ -39,25 +107,124 @@ export async function discoverRefs(settings: DiscoverySettings): Promise<Cluster
       refs.push({ kind: "kubeconfig", name: t.name, context: t.source.context ?? t.name, files });
     }
   }
-  if (settings.fleetFile) throw new UsageError("fleet files are not available in this build");
-  if (settings.subscriptions) throw new UsageError("ARM discovery is not available in this build");
+  if (settings.fleetFile) {
+    for (const e of loadFleetFile(settings.fleetFile)) refs.push({ kind: "fleet", name: e.name, fleetFile: settings.fleetFile });
+  }
+  const problems: DiscoveryProblem[] = [];
+  if (settings.subscriptions) {
+    const ctx = azureContext(settings);
+    const listed = await listManagedClusters(ctx, await subscriptionIds(ctx, settings.subscriptions));
+    problems.push(...listed.problems);
+    const names = fleetNames(listed.clusters);
+    listed.clusters.forEach((arm, i) => refs.push({ kind: "arm", name: names[i]!, id: arm.id, arm }));
+  }
+  if (problems.length > 0) {
+    if (refs.length === 0) throw new DiscoveryError(problems);
+    for (const p of problems) {
+      if (hooks.onProblem) hooks.onProblem(p);
+      else process.emitWarning(`${p.source}: ${p.message}`, "FleetDiscoveryWarning");
+    }
+  }
+  const seen = new Map<string, ClusterRef>();
+  for (const r of refs) {
+    const other = seen.get(r.name);
+    if (other) throw new UsageError(`cluster name ${JSON.stringify(r.name)} comes from two sources (${other.kind} and ${r.kind}): names in a fleet must be unique`);
+    seen.set(r.name, r);
+  }
   return refs;
 }
 
-export async function resolveTarget(ref: ClusterRef, _settings: DiscoverySettings): Promise<ClusterTarget> {
+/** A target whose credentials could not be had: it scans as that failure, under its own name. */
+function failedTarget(name: string, source: ClusterTarget["source"], error: CredentialError, arm?: ArmCluster): ClusterTarget {
+  return { name, source, ...(arm ? { arm } : {}), kubeConfig: () => Promise.reject(error) };
+}
+
+function armTarget(name: string, source: ClusterTarget["source"], id: string, arm: ArmCluster | undefined, settings: DiscoverySettings, admin: boolean): ClusterTarget {
+  const parsed = parseClusterId(id);
+  if (!parsed) throw new UsageError(`cluster ${JSON.stringify(name)}: ${JSON.stringify(id)} is not an AKS resource id`);
+  const ctx = azureContext(settings);
+  return { name, source, ...(arm ? { arm } : {}), kubeConfig: () => armKubeConfig(ctx, parsed, admin) };
+}
+
+async function fleetTarget(entry: FleetEntry, settings: DiscoverySettings): Promise<ClusterTarget> {
+  const source: ClusterTarget["source"] = { kind: "fleet" };
+  const credential = () => azureContext(settings).credential;
+  switch (entry.kind) {
+    case "kubeconfig": {
+      const base = loadKubeconfig([entry.file]);
+      const context = entry.context ?? (base.getCurrentContext() || base.getContexts()[0]?.name);
+      if (!context || !base.getContextObject(context)) throw new UsageError(`cluster ${JSON.stringify(entry.name)}: context ${JSON.stringify(context ?? "")} not found in ${entry.file}`);
+      source.context = context;
+      const server = base.getCluster(base.getContextObject(context)!.cluster)?.server;
+      if (server) source.server = server;
+      return { name: entry.name, source, kubeConfig: async () => kubeConfigFor(base, context, credential) };
+    }
+    case "keyVault": {
+      if (entry.context) source.context = entry.context;
+      return {
+        name: entry.name,
+        source,
+        kubeConfig: async () => {
+          let text: string;
+          try {
+            text = await readSecret(azureContext(settings), entry.secretUri);
+          } catch (e) {
+            if (!(e instanceof SecretReadError)) throw e;
+            throw new CredentialError(e.statusCode === 401 || e.statusCode === 403 ? "unauthorized" : e.statusCode === undefined ? "unreachable" : "error", `reading the kubeconfig: ${e.message}`);
+          }
+          const base = parseKubeconfig(text, `the kubeconfig in Key Vault secret ${entry.secretUri}`);
+          const context = entry.context ?? (base.getCurrentContext() || base.getContexts()[0]!.name);
+          if (!base.getContextObject(context)) throw new CredentialError("error", `the kubeconfig in Key Vault secret ${entry.secretUri} has no context ${JSON.stringify(context)}`);
+          return kubeConfigFor(base, context, credential);
+        },
+      };
+    }
+    case "arm": {
+      const admin = entry.adminCredentials ?? settings.adminCredentials ?? false;
+      const id = parseClusterId(entry.id)!;
+      let arm: ArmCluster;
+      try {
+        arm = await getManagedCluster(azureContext(settings), id);
+      } catch (e) {
+        if (e instanceof UsageError) throw e;
+        const status = (e as { statusCode?: number }).statusCode;
+        return failedTarget(entry.name, { kind: "arm" }, new CredentialError(status === 401 || status === 403 ? "unauthorized" : "error", `reading ${entry.id} from ARM: ${armErrorText(e)}`));
+      }
+      return armTarget(entry.name, { kind: "arm" }, entry.id, arm, settings, admin);
+    }
+  }
+}
+
+export async function resolveTarget(ref: ClusterRef, settings: DiscoverySettings): Promise<ClusterTarget> {
   switch (ref.kind) {
     case "kubeconfig": {
       const [target] = discoverFromKubeconfig({ files: ref.files, contexts: [ref.context] });
       if (!target) throw new UsageError(`unknown context ${JSON.stringify(ref.context)}`);
       return target;
     }
+    case "fleet": {
+      const entry = loadFleetFile(ref.fleetFile).find((e) => e.name === ref.name);
+      if (!entry) throw new UsageError(`fleet file ${ref.fleetFile} no longer lists cluster ${JSON.stringify(ref.name)}`);
+      return fleetTarget(entry, settings);
+    }
+    case "arm":
+      return armTarget(ref.name, { kind: "arm" }, ref.id, ref.arm, settings, settings.adminCredentials ?? false);
     default:
-      throw new UsageError(`cluster ${JSON.stringify(ref.name)}: ${ref.kind} clusters are not available in this build`);
+      throw new UsageError(`cluster ${JSON.stringify((ref as { name?: unknown }).name)}: unknown reference kind ${JSON.stringify((ref as { kind?: unknown }).kind)}`);
   }
 }
 
 /** Discovery and resolution in one step, for a scan that runs in this process. */
-export async function discoverFleet(settings: DiscoverySettings): Promise<ClusterTarget[]> {
-  const refs = await discoverRefs(settings);
-  return Promise.all(refs.map((r) => resolveTarget(r, settings)));
+export async function discoverFleet(settings: DiscoverySettings, hooks: DiscoveryHooks = {}): Promise<ClusterTarget[]> {
+  const refs = await discoverRefs(settings, hooks);
+  // A kubeconfig is read once for all its contexts, not once per context.
+  const byFiles = new Map<string, Map<string, ClusterTarget>>();
+  for (const r of refs) {
+    if (r.kind !== "kubeconfig") continue;
+    const key = r.files.join("\n");
+    if (byFiles.has(key)) continue;
+    const contexts = refs.filter((o) => o.kind === "kubeconfig" && o.files.join("\n") === key).map((o) => (o as { context: string }).context);
+    byFiles.set(key, new Map(discoverFromKubeconfig({ files: r.files, contexts }).map((t) => [t.source.context ?? t.name, t])));
+  }
+  return Promise.all(refs.map((r) => (r.kind === "kubeconfig" ? byFiles.get(r.files.join("\n"))!.get(r.context)! : resolveTarget(r, settings))));
 }

@@ -13,3 +13,14 @@ export interface ClusterTarget {
   /** Notes discovery wants in the snapshot (e.g. TLS verification disabled). */
   notes?: string[];
 }
+
+/** Getting a cluster's credentials failed: the collector records `status` and the message as the scan's reason. */
+export class CredentialError extends Error {
+  constructor(
+    readonly status: "unauthorized" | "unreachable" | "error",
+    message: string,
+  ) {
+    super(message);
+    this.name = "CredentialError";
+  }
+}

@@ -1,14 +1,13 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { Option } from "commander";
-import { UsageError } from "../../errors.js";
 import type { Severity } from "../../model/finding.js";
 import { FORMATS, type Format, renderReport } from "../../reports/render.js";
 import { alertSettings, keyVaultReader } from "../../alerts/config.js";
 import { describeOutcomes, sendAlerts } from "../../alerts/send.js";
 import { TableAlertState } from "../../alerts/state.js";
 import { runScan } from "../../scan.js";
-import { discoverFromKubeconfig } from "../../sources/kubeconfig.js";
+import { type DiscoverySettings, discoverFleet, discoverySettingsFromEnv, parseSubscriptions } from "../../sources/discover.js";
 import { type CliIO, useColor } from "../io.js";
 import { ExitCode, storageOptions } from "../main.js";
 import { DEFAULT_CNS_METRICS_BUDGET } from "../../collect/cns-metrics.js";
@@ -24,6 +23,9 @@ interface ScanOpts extends StorageOpts {
   context?: string[];
   subscription?: string[];
   fleet?: string;
+  armEndpoint?: string;
+  armCa?: string;
+  adminCredentials?: boolean;
   concurrency: number;
   requestTimeout: number;
   clusterDeadline: number;
@@ -44,8 +46,11 @@ export function registerScan(program: Command, io: CliIO): void {
       .description("Discover clusters, collect NNCs, nodes and azure-cns state, store one snapshot per cluster, evaluate the rules and print a summary.")
       .option("--kubeconfig <file>", "kubeconfig to read (repeatable; default: KUBECONFIG or ~/.kube/config)", collect)
       .option("--context <name>", "only this context (repeatable; default: every context)", collect)
-      .option("--subscription <id>", "discover AKS clusters in this Azure subscription (repeatable)", collect)
-      .option("--fleet <file>", "a fleet file listing clusters")
+      .option("--subscription <id|all>", "discover AKS clusters in this Azure subscription, or `all` the identity can read (repeatable; env FLEET_AUDIT_SUBSCRIPTIONS)", collect)
+      .option("--fleet <file>", "a fleet file listing clusters: kubeconfig, Key Vault secret or AKS resource ID each (env FLEET_AUDIT_FLEET_FILE)")
+      .option("--arm-endpoint <url>", "ARM endpoint (default https://management.azure.com; env FLEET_AUDIT_ARM_ENDPOINT)")
+      .option("--arm-ca <pem file>", "extra CA to trust for ARM and Key Vault (env FLEET_AUDIT_ARM_CA)")
+      .option("--admin-credentials", "use listClusterAdminCredential instead of the user credentials (env FLEET_AUDIT_ADMIN_CREDENTIALS)")
       .option("--concurrency <n>", "clusters scanned at once", intArg("--concurrency", 1, 256), 16)
       .option("--request-timeout <seconds>", "per API request", intArg("--request-timeout", 1, 600), 15)
       .option("--cluster-deadline <seconds>", "per cluster, retries included", intArg("--cluster-deadline", 1, 3600), 90)
@@ -64,23 +69,25 @@ export function registerScan(program: Command, io: CliIO): void {
 Examples:
   fleet-audit scan                                  # every context of ~/.kube/config
   fleet-audit scan --kubeconfig fleet.yaml --context aks-prod-weu --context aks-prod-neu
+  fleet-audit scan --subscription all              # every AKS cluster the Azure identity can read
+  fleet-audit scan --fleet examples/fleet.yaml
   fleet-audit scan --storage "$FLEET_AUDIT_STORAGE" --fail-on critical
   fleet-audit scan --policy examples/policy.yaml --cns-metrics 25
   fleet-audit scan --format json > findings.json   # progress on stderr, the findings report on stdout`,
     )
     .action(async (opts: ScanOpts) => {
-      if (opts.subscription?.length || opts.fleet) throw new UsageError("ARM discovery (--subscription) and fleet files (--fleet) are not available in this build; use --kubeconfig");
       // Load the policy before anything else: a bad policy file is bad input, found before the scan starts.
       const policyFile = opts.policy ?? io.env.FLEET_AUDIT_POLICY;
       const policy = policyFile ? loadPolicy(path.resolve(io.cwd, policyFile), policyFile) : undefined;
-      const targets = discoverFromKubeconfig({ ...(opts.kubeconfig ? { files: opts.kubeconfig } : {}), ...(opts.context ? { contexts: opts.context } : {}) });
+      const settings = discoverySettings(opts, io);
+      const targets = await discoverFleet(settings, { onProblem: (p) => io.stderr.write(`fleet-audit: ${p.source}: ${p.message}\n`) });
       const alerts = await alertSettings({
         ...(opts.teamsWebhook ? { teams: opts.teamsWebhook } : {}),
         ...(opts.alertWebhook ? { webhooks: opts.alertWebhook } : {}),
         minSeverity: opts.alertMinSeverity,
         ...(policy?.alerts ? { config: policy.alerts } : {}),
         env: opts.publicUrl ? { ...io.env, FLEET_AUDIT_PUBLIC_URL: opts.publicUrl } : io.env,
-        keyVault: keyVaultReader,
+        keyVault: (uri) => keyVaultReader(uri, settings),
       });
       await withStore(opts, io, async (store, opened) => {
         const started = Date.now();
@@ -109,4 +116,20 @@ Examples:
         if (opts.failOn && failsOn(result.evaluation, opts.failOn)) throw new ExitCode(3);
       });
     });
+}
+
+/** Flags over environment; file paths relative to the working directory. */
+function discoverySettings(opts: ScanOpts, io: CliIO): DiscoverySettings {
+  const s = discoverySettingsFromEnv(io.env);
+  const abs = (f: string): string => path.resolve(io.cwd, f);
+  if (s.fleetFile) s.fleetFile = abs(s.fleetFile);
+  if (s.armCaFile) s.armCaFile = abs(s.armCaFile);
+  if (opts.kubeconfig) s.kubeconfig = opts.kubeconfig;
+  if (opts.context) s.contexts = opts.context;
+  if (opts.subscription?.length) s.subscriptions = parseSubscriptions(opts.subscription, "--subscription");
+  if (opts.fleet) s.fleetFile = abs(opts.fleet);
+  if (opts.armEndpoint) s.armEndpoint = opts.armEndpoint;
+  if (opts.armCa) s.armCaFile = abs(opts.armCa);
+  if (opts.adminCredentials) s.adminCredentials = true;
+  return s;
 }

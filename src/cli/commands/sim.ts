@@ -1,8 +1,8 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
 import { Option } from "commander";
-import { buildFleet, SCENARIOS, type ScenarioName, startSimulator } from "../../sim/index.js";
+import { buildFleet, SCENARIOS, type ScenarioName, type SimClusterSpec, startSimAzure, startSimulator } from "../../sim/index.js";
 import type { CliIO } from "../io.js";
 import { intArg } from "../options.js";
 
@@ -12,6 +12,7 @@ interface SimOpts {
   scenario: ScenarioName;
   out: string;
   seed: string;
+  azure?: boolean;
 }
 
 export function registerSim(program: Command, io: CliIO): void {
@@ -23,9 +24,15 @@ export function registerSim(program: Command, io: CliIO): void {
     .addOption(new Option("--scenario <name>", "fleet scenario").choices([...SCENARIOS]).default("mixed"))
     .option("--out <dir>", "where to write the kubeconfig", ".fleet-audit/sim")
     .option("--seed <seed>", "same seed, same fleet", "fleet")
-    .addHelpText("after", "\nExamples:\n  fleet-audit sim --clusters 3 --nodes 10 --out /tmp/sim\n  fleet-audit scan --kubeconfig /tmp/sim/kubeconfig\n  kubectl --kubeconfig /tmp/sim/kubeconfig get nnc -n kube-system")
+    .option("--azure", "also simulate Azure in front of the fleet (ARM, Key Vault, managed identity) and print how to scan it with ARM discovery")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  fleet-audit sim --clusters 3 --nodes 10 --out /tmp/sim\n  fleet-audit scan --kubeconfig /tmp/sim/kubeconfig\n  kubectl --kubeconfig /tmp/sim/kubeconfig get nnc -n kube-system\n  fleet-audit sim --azure --out /tmp/az   # then: set -a; . /tmp/az/azure.env; set +a; fleet-audit scan --subscription all",
+    )
     .action(async (opts: SimOpts) => {
-      const sim = await startSimulator(buildFleet({ clusters: opts.clusters, nodes: opts.nodes, scenario: opts.scenario, seed: opts.seed }));
+      const specs = buildFleet({ clusters: opts.clusters, nodes: opts.nodes, scenario: opts.scenario, seed: opts.seed });
+      if (opts.azure) return simAzure(specs, opts, io);
+      const sim = await startSimulator(specs);
       try {
         const dir = path.resolve(io.cwd, opts.out);
         await mkdir(dir, { recursive: true });
@@ -38,4 +45,26 @@ export function registerSim(program: Command, io: CliIO): void {
         await sim.close();
       }
     });
+}
+
+/** The fleet behind a simulated ARM: every third cluster Entra ID (AAD), pools autoscaling to 4x. */
+async function simAzure(specs: SimClusterSpec[], opts: SimOpts, io: CliIO): Promise<void> {
+  const az = await startSimAzure({
+    clusters: specs.map((s, i) => ({ ...s, azure: { aad: i % 3 === 2, autoscale: { min: 1, max: Math.max(1, s.nodes * 4) }, maxSurge: "33%" } })),
+  });
+  try {
+    const dir = path.resolve(io.cwd, opts.out);
+    await mkdir(dir, { recursive: true });
+    const env = az.env(await az.writeCa(dir));
+    const envFile = path.join(dir, "azure.env");
+    await writeFile(envFile, Object.entries(env).map(([k, v]) => `${k}=${v}\n`).join(""), { mode: 0o600 });
+    io.stdout.write(`Simulating Azure with ${az.managedClusters.length} AKS clusters (${opts.scenario}) in subscription ${az.subscriptions[0]!.id}\n`);
+    for (const mc of az.managedClusters) io.stdout.write(`  ${mc.name}  ${mc.aad ? "Entra ID" : "local accounts"}  ${mc.cluster.url}\n`);
+    io.stdout.write(`ARM and Key Vault: ${az.url}; managed identity: ${az.identityEndpoint}\n`);
+    io.stdout.write(`To scan it with ARM discovery (in another shell):\n  set -a; . ${envFile}; set +a\n  fleet-audit scan --subscription all\n`);
+    io.stdout.write("Ctrl-C to stop\n");
+    await io.stopSignal;
+  } finally {
+    await az.close();
+  }
 }

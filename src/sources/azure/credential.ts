@@ -1,0 +1,82 @@
+// Who we are to Azure: DefaultAzureCredential (the Functions app's user-assigned managed identity, or a
+// developer's login), or bearer tokens a pipeline already holds. Tokens stay in memory.
+import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
+import { DefaultAzureCredential } from "@azure/identity";
+import { UsageError } from "../../errors.js";
+
+/** The AKS AAD server application: Kubernetes tokens for Entra ID clusters are issued for it. */
+export const AKS_SERVER_APP = "6dae42f8-4368-4678-94ff-3960e28e3630";
+export const AKS_SCOPE = `${AKS_SERVER_APP}/.default`;
+
+export interface AzureCredentialSettings {
+  /** Client id of the user-assigned managed identity (AZURE_CLIENT_ID). */
+  managedIdentityClientId?: string;
+  /** A bearer token for ARM (FLEET_AUDIT_ARM_TOKEN), for pipelines that already hold one. */
+  armToken?: string;
+  /** A bearer token for the AKS server app (FLEET_AUDIT_AKS_TOKEN). */
+  aksToken?: string;
+}
+
+/** When a raw token expires: a JWT's `exp`, else an hour from now (the usual Entra lifetime). */
+function expiryOf(token: string): number {
+  const payload = token.split(".")[1];
+  if (payload) {
+    try {
+      const exp = (JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { exp?: unknown }).exp;
+      if (typeof exp === "number") return exp * 1000;
+    } catch {
+      // not a JWT: fall through
+    }
+  }
+  return Date.now() + 3600_000;
+}
+
+/** Hands out the given tokens by scope (AKS vs everything else). */
+class GivenTokenCredential implements TokenCredential {
+  constructor(private readonly s: AzureCredentialSettings) {}
+  async getToken(scopes: string | string[], _options?: GetTokenOptions): Promise<AccessToken> {
+    const aks = [scopes].flat().some((s) => s.startsWith(AKS_SERVER_APP));
+    const token = aks ? this.s.aksToken : this.s.armToken;
+    if (!token) {
+      const [given, missing] = aks ? ["FLEET_AUDIT_ARM_TOKEN", "FLEET_AUDIT_AKS_TOKEN"] : ["FLEET_AUDIT_AKS_TOKEN", "FLEET_AUDIT_ARM_TOKEN"];
+      throw new UsageError(`${given} is set but ${missing} is not: give both tokens, or neither to use DefaultAzureCredential`);
+    }
+    return { token, expiresOnTimestamp: expiryOf(token), tokenType: "Bearer" };
+  }
+}
+
+export function azureCredential(s: AzureCredentialSettings): TokenCredential {
+  if (s.armToken || s.aksToken) return new GivenTokenCredential(s);
+  return new DefaultAzureCredential(s.managedIdentityClientId ? { managedIdentityClientId: s.managedIdentityClientId } : {});
+}
+
+/**
+ * One scope's token, fetched once and shared until shortly before it expires (a quarter of its life,
+ * at most five minutes), so a long scan never sends an expired token and concurrent requests share
+ * one fetch.
+ */
+export class RefreshingToken {
+  private current: { token: string; refreshAt: number; expiresAt: number } | undefined;
+  private pending: Promise<string> | undefined;
+
+  constructor(
+    private readonly credential: TokenCredential,
+    private readonly scope: string,
+  ) {}
+
+  async get(): Promise<string> {
+    const now = Date.now();
+    if (this.current && now < this.current.refreshAt) return this.current.token;
+    this.pending ??= this.fetch(now).finally(() => (this.pending = undefined));
+    return this.pending;
+  }
+
+  private async fetch(now: number): Promise<string> {
+    const t = await this.credential.getToken(this.scope);
+    if (!t) throw new Error(`no token for ${this.scope}`);
+    const margin = Math.min(300_000, Math.max(0, (t.expiresOnTimestamp - now) / 4));
+    const refreshAt = Math.min(t.refreshAfterTimestamp ?? Infinity, t.expiresOnTimestamp - margin);
+    this.current = { token: t.token, refreshAt, expiresAt: t.expiresOnTimestamp };
+    return t.token;
+  }
+}

@@ -1,0 +1,90 @@
+// A fleet file (YAML or JSON) lists clusters by name, each with one credential source: a kubeconfig
+// file (+ context), a Key Vault secret holding a kubeconfig, or an AKS resource ID (credentials from
+// ARM). It is validated whole at load, and every error names the file and the entry.
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import YAML from "yaml";
+import { z } from "zod";
+import { UsageError } from "../errors.js";
+import { parseSecretUri } from "./azure/key-vault.js";
+import { parseClusterId } from "./azure/managed-clusters.js";
+
+export type FleetEntry =
+  | { name: string; kind: "kubeconfig"; file: string; context?: string }
+  | { name: string; kind: "keyVault"; secretUri: string; context?: string }
+  | { name: string; kind: "arm"; id: string; adminCredentials?: boolean };
+
+const entrySchema = z.strictObject({
+  name: z.string().trim().min(1).max(253),
+  kubeconfig: z.string().min(1).optional(),
+  context: z.string().min(1).optional(),
+  keyVaultSecret: z.string().min(1).optional(),
+  armResourceId: z.string().min(1).optional(),
+  adminCredentials: z.boolean().optional(),
+});
+
+const fileSchema = z.strictObject({ clusters: z.array(entrySchema).min(1, "lists no clusters") });
+
+type RawEntry = z.infer<typeof entrySchema>;
+
+function entryLabel(doc: unknown, index: number): string {
+  const name = (doc as { clusters?: Array<{ name?: unknown }> } | null)?.clusters?.[index]?.name;
+  return `clusters[${index}]${typeof name === "string" ? ` (${JSON.stringify(name)})` : ""}`;
+}
+
+function validated(file: string, e: RawEntry, label: string): FleetEntry {
+  const fail = (msg: string): never => {
+    throw new UsageError(`fleet file ${file}: ${label}: ${msg}`);
+  };
+  const sources = (["kubeconfig", "keyVaultSecret", "armResourceId"] as const).filter((k) => e[k] !== undefined);
+  if (sources.length !== 1) fail(`give exactly one of kubeconfig, keyVaultSecret, armResourceId${sources.length ? ` (has ${sources.join(" and ")})` : ""}`);
+  if (e.context !== undefined && e.armResourceId !== undefined) fail("context applies to kubeconfig and keyVaultSecret entries only");
+  if (e.adminCredentials !== undefined && e.armResourceId === undefined) fail("adminCredentials applies to armResourceId entries only");
+  const ctx = e.context !== undefined ? { context: e.context } : {};
+  if (e.kubeconfig !== undefined) {
+    const kubeconfig = path.resolve(path.dirname(file), e.kubeconfig);
+    if (!existsSync(kubeconfig)) fail(`kubeconfig ${kubeconfig} not found`);
+    return { name: e.name, kind: "kubeconfig", file: kubeconfig, ...ctx };
+  }
+  if (e.keyVaultSecret !== undefined) {
+    try {
+      parseSecretUri(e.keyVaultSecret);
+    } catch (err) {
+      fail((err as Error).message);
+    }
+    return { name: e.name, kind: "keyVault", secretUri: e.keyVaultSecret, ...ctx };
+  }
+  const id = e.armResourceId!;
+  if (!parseClusterId(id)) fail(`armResourceId ${JSON.stringify(id)} is not /subscriptions/SUB/resourceGroups/RG/providers/Microsoft.ContainerService/managedClusters/NAME`);
+  return { name: e.name, kind: "arm", id: id.trim(), ...(e.adminCredentials !== undefined ? { adminCredentials: e.adminCredentials } : {}) };
+}
+
+export function loadFleetFile(file: string): FleetEntry[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new UsageError(`fleet file ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "not found" : (e as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = YAML.parse(text, { prettyErrors: true, uniqueKeys: true });
+  } catch (e) {
+    throw new UsageError(`fleet file ${file}: not valid YAML or JSON (${(e as Error).message.split("\n", 1)[0]})`);
+  }
+  const parsed = fileSchema.safeParse(doc);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const [top, index, ...rest] = issue.path;
+    const where = top === "clusters" && typeof index === "number" ? `${entryLabel(doc, index)}${rest.length ? `.${rest.join(".")}` : ""}` : issue.path.join(".") || "the document";
+    throw new UsageError(`fleet file ${file}: ${where}: ${issue.message}`);
+  }
+  const seen = new Map<string, number>();
+  return parsed.data.clusters.map((e, i) => {
+    const label = entryLabel(doc, i);
+    const before = seen.get(e.name);
+    if (before !== undefined) throw new UsageError(`fleet file ${file}: ${label}: the name is already used by clusters[${before}]`);
+    seen.set(e.name, i);
+    return validated(file, e, label);
+  });
+}

@@ -1,0 +1,76 @@
+// Cluster credentials from ARM, scanned by the real collector: static-token clusters as AKS gives them,
+// AAD clusters whose kubelogin exec user becomes an Entra token from the managed identity (refreshed
+// when it expires mid-run: token-refresh.test.ts), admin credentials refused with local accounts disabled.
+import * as k8s from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { collectCluster } from "../../src/collect/collector.js";
+import { AKS_AAD_SERVER_APP } from "../../src/sim/index.js";
+import { type ClusterRef, discoverRefs, resolveTarget } from "../../src/sources/discover.js";
+import { azureContext } from "../../src/sources/azure/context.js";
+import { SUB_A, type AzureFixture, withSimAzure } from "./env.js";
+
+let fx: AzureFixture;
+let refs: ClusterRef[];
+const SCAN = { scanId: "20261201T000000000Z-azure", requestTimeoutMs: 5000, clusterDeadlineMs: 20_000 };
+
+beforeAll(async () => {
+  fx = await withSimAzure({
+    subscriptions: [{ id: SUB_A }],
+    clusters: [
+      { name: "plain", mode: "vnetblock", nodes: 2 },
+      { name: "entra", mode: "overlay", nodes: 2, azure: { aad: true } },
+      { name: "entra-local", mode: "dynamic", nodes: 1, azure: { aad: true, localAccounts: true } },
+    ],
+  });
+  refs = await discoverRefs({ ...fx.settings, subscriptions: [SUB_A] });
+});
+
+afterAll(async () => {
+  await fx?.close();
+});
+
+const ref = (name: string) => refs.find((r) => r.name === name)!;
+
+describe("credentials from ARM", () => {
+  it("AAD clusters hand out kubelogin's exec kubeconfig, which this process never runs", async () => {
+    const ctx = azureContext(fx.settings);
+    const res = await ctx.containerService(SUB_A).managedClusters.listClusterUserCredentials(fx.az.managedCluster("entra").resourceGroup, "entra", { format: "exec" });
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(new TextDecoder().decode(res.kubeconfigs![0]!.value!));
+    expect(kc.getCurrentUser()?.exec?.command).toBe("kubelogin");
+    const target = await resolveTarget(ref("entra"), fx.settings);
+    const rewritten = await target.kubeConfig();
+    expect(rewritten.getCurrentUser()?.exec).toBeUndefined();
+    expect(rewritten.getCurrentCluster()?.server).toBe(fx.az.fleet.cluster("entra").url);
+  });
+
+  it("scans a static-token cluster with the user credentials ARM returns", async () => {
+    const snap = await collectCluster(await resolveTarget(ref("plain"), fx.settings), SCAN);
+    expect(snap.reason).toBeUndefined();
+    expect(snap.status).toBe("ok");
+    expect(snap.source.kind).toBe("arm");
+    expect(snap.nncs).toHaveLength(2);
+    expect(snap.arm?.pools[0]?.podIPAllocationMode).toBe("StaticBlock");
+  });
+
+  it("scans an AAD cluster with an Entra token for the AKS server app from the managed identity", async () => {
+    const before = fx.az.identity.issued(AKS_AAD_SERVER_APP);
+    const snap = await collectCluster(await resolveTarget(ref("entra"), fx.settings), SCAN);
+    expect(snap.reason).toBeUndefined();
+    expect(snap.status).toBe("ok");
+    expect(snap.nodes).toHaveLength(2);
+    expect(fx.az.identity.issued(AKS_AAD_SERVER_APP)).toBeGreaterThan(before);
+    // The cluster really checks: its own static token is refused (local accounts are off).
+    expect(fx.az.fleet.cluster("entra").bearerAuth!(fx.az.fleet.cluster("entra").token)).toBe(false);
+  });
+
+  it("admin credentials of a cluster with local accounts disabled: a named 403, only for that cluster", async () => {
+    const admin = { ...fx.settings, adminCredentials: true };
+    const [entra, plain] = await Promise.all([collectCluster(await resolveTarget(ref("entra"), admin), SCAN), collectCluster(await resolveTarget(ref("plain"), admin), SCAN)]);
+    expect(entra.status).toBe("unauthorized");
+    expect(entra.reason).toMatch(/^listClusterAdminCredential for .*\/entra: 403 AuthorizationFailed: .*listClusterAdminCredential\/action.*Local accounts are disabled/);
+    expect(entra.arm?.aad).toBe(true);
+    // The admin kubeconfig of a cluster with local accounts (client certificate) works.
+    expect(plain.status).toBe("ok");
+  });
+});

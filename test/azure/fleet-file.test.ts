@@ -1,0 +1,138 @@
+// Fleet files: each kind of entry (kubeconfig file, Key Vault secret through the real
+// @azure/keyvault-secrets, AKS resource ID through ARM) scanned by the real collector, and each kind
+// of bad file refused with the file and the entry named.
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keyVaultReader } from "../../src/alerts/config.js";
+import { collectCluster } from "../../src/collect/collector.js";
+import { discoverFleet, discoverRefs } from "../../src/sources/discover.js";
+import { loadFleetFile } from "../../src/sources/fleet-file.js";
+import { SUB_A, type AzureFixture, withSimAzure } from "./env.js";
+
+let fx: AzureFixture;
+let kubeconfig: string;
+const SCAN = { scanId: "20261201T000000000Z-fleet", requestTimeoutMs: 5000, clusterDeadlineMs: 20_000 };
+
+beforeAll(async () => {
+  fx = await withSimAzure({
+    subscriptions: [{ id: SUB_A }],
+    clusters: [
+      { name: "kc-1", mode: "vnetblock", nodes: 1 },
+      { name: "kv-aad", mode: "overlay", nodes: 1, azure: { aad: true } },
+      { name: "arm-1", mode: "dynamic", nodes: 1, azure: { autoscale: { min: 1, max: 5 } } },
+    ],
+  });
+  kubeconfig = await fx.az.fleet.writeKubeconfig(fx.dir, { clusters: ["kc-1"] });
+  // What an operator would store: the exec kubeconfig AKS hands out for an AAD cluster.
+  const mc = fx.az.managedCluster("kv-aad");
+  fx.az.setSecret("kv-aad-kubeconfig", mc.userKubeconfig(fx.az.caPem, "exec"));
+  fx.az.setSecret("teams-webhook", "https://prod-00.westeurope.logic.azure.com/workflows/abc?sig=s3cr3t");
+});
+
+afterAll(async () => {
+  await fx?.close();
+});
+
+function write(name: string, text: string): string {
+  const file = path.join(fx.dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+describe("fleet file", () => {
+  it("scans kubeconfig, Key Vault and ARM entries", async () => {
+    const file = write(
+      "fleet.yaml",
+      `clusters:
+  - name: prod-weu
+    kubeconfig: ${path.basename(kubeconfig)}
+    context: kc-1
+  - name: prod-aad
+    keyVaultSecret: ${fx.az.url}/secrets/kv-aad-kubeconfig
+  - name: prod-arm
+    armResourceId: ${fx.az.managedCluster("arm-1").id}
+`,
+    );
+    const refs = await discoverRefs({ ...fx.settings, fleetFile: file });
+    expect(refs).toEqual([
+      { kind: "fleet", name: "prod-weu", fleetFile: file },
+      { kind: "fleet", name: "prod-aad", fleetFile: file },
+      { kind: "fleet", name: "prod-arm", fleetFile: file },
+    ]);
+    const targets = await discoverFleet({ ...fx.settings, fleetFile: file });
+    const snaps = await Promise.all(targets.map((t) => collectCluster(t, SCAN)));
+    expect(snaps.map((s) => [s.cluster, s.status, s.reason])).toEqual([
+      ["prod-weu", "ok", undefined],
+      ["prod-aad", "ok", undefined],
+      ["prod-arm", "ok", undefined],
+    ]);
+    expect(snaps[0]!.source).toMatchObject({ kind: "fleet", context: "kc-1" });
+    expect(snaps[2]!.arm).toMatchObject({ name: "arm-1", pools: [expect.objectContaining({ maxCount: 5, podIPAllocationMode: "DynamicIndividual" })] });
+  });
+
+  it("reads JSON too", () => {
+    const file = write("fleet.json", JSON.stringify({ clusters: [{ name: "a", armResourceId: fx.az.managedCluster("arm-1").id, adminCredentials: true }] }));
+    expect(loadFleetFile(file)).toEqual([{ name: "a", kind: "arm", id: fx.az.managedCluster("arm-1").id, adminCredentials: true }]);
+  });
+
+  it("a missing Key Vault secret or ARM cluster fails that entry only, naming it", async () => {
+    const file = write(
+      "partly-bad.yaml",
+      `clusters:
+  - name: gone-secret
+    keyVaultSecret: ${fx.az.url}/secrets/nope
+  - name: gone-cluster
+    armResourceId: /subscriptions/${SUB_A}/resourceGroups/rg-x/providers/Microsoft.ContainerService/managedClusters/ghost
+  - name: fine
+    kubeconfig: ${kubeconfig}
+`,
+    );
+    const snaps = await Promise.all((await discoverFleet({ ...fx.settings, fleetFile: file })).map((t) => collectCluster(t, SCAN)));
+    expect(snaps[0]).toMatchObject({ cluster: "gone-secret", status: "error" });
+    expect(snaps[0]!.reason).toBe(`reading the kubeconfig: Key Vault secret nope in ${fx.az.url}: 404 SecretNotFound`);
+    expect(snaps[1]).toMatchObject({ cluster: "gone-cluster", status: "error" });
+    expect(snaps[1]!.reason).toMatch(/^reading \/subscriptions\/.*\/ghost from ARM: 404 ResourceNotFound: The Resource 'Microsoft.ContainerService\/managedClusters\/ghost'/);
+    expect(snaps[2]).toMatchObject({ cluster: "fine", status: "ok" });
+  });
+
+  const bad: Array<[string, string, RegExp]> = [
+    ["not yaml", "clusters: [", /not valid YAML or JSON/],
+    ["no clusters", "clusters: []", /clusters: lists no clusters/],
+    ["unknown key", "clusters:\n  - name: a\n    kubeconfg: x", /clusters\[0\] \("a"\): Unrecognized key/],
+    ["no source", "clusters:\n  - name: a", /clusters\[0\] \("a"\): give exactly one of kubeconfig, keyVaultSecret, armResourceId$/],
+    ["two sources", "clusters:\n  - name: a\n    kubeconfig: k\n    armResourceId: x", /clusters\[0\] \("a"\): give exactly one of .* \(has kubeconfig and armResourceId\)/],
+    ["empty name", "clusters:\n  - name: ''\n    kubeconfig: k", /clusters\[0\] \(""\)\.name: Too small/],
+    ["duplicate", `clusters:\n  - name: a\n    kubeconfig: KC\n  - name: a\n    kubeconfig: KC`, /clusters\[1\] \("a"\): the name is already used by clusters\[0\]/],
+    ["kubeconfig missing", "clusters:\n  - name: a\n    kubeconfig: missing.yaml", /clusters\[0\] \("a"\): kubeconfig .*missing\.yaml not found/],
+    ["bad ARM id", "clusters:\n  - name: a\n    armResourceId: /subscriptions/x/resourceGroups/rg", /clusters\[0\] \("a"\): armResourceId .* is not \/subscriptions/],
+    ["bad secret URI", "clusters:\n  - name: a\n    keyVaultSecret: http://vault/secrets/x", /clusters\[0\] \("a"\): .* is not a Key Vault secret URI/],
+    ["context on ARM", `clusters:\n  - name: a\n    armResourceId: /subscriptions/${SUB_A}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/x\n    context: c`, /context applies to kubeconfig and keyVaultSecret entries only/],
+    ["admin on kubeconfig", "clusters:\n  - name: a\n    kubeconfig: KC\n    adminCredentials: true", /adminCredentials applies to armResourceId entries only/],
+  ];
+  for (const [what, text, message] of bad) {
+    it(`refuses a fleet file with ${what}, naming the file and entry`, () => {
+      const file = write(`bad-${what.replace(/\W+/g, "-")}.yaml`, text.replaceAll("KC", kubeconfig));
+      expect(() => loadFleetFile(file)).toThrow(expect.objectContaining({ name: "UsageError", message: expect.stringMatching(new RegExp(`^fleet file ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: `)) }));
+      expect(() => loadFleetFile(file)).toThrow(message);
+    });
+  }
+
+  it("refuses a missing fleet file", () => {
+    expect(() => loadFleetFile(path.join(fx.dir, "nope.yaml"))).toThrow(/fleet file .*nope\.yaml: not found/);
+  });
+});
+
+describe("Key Vault", () => {
+  it("the alerts' reader gets the Teams webhook URL from the vault with the real SDK", async () => {
+    expect(await keyVaultReader(`${fx.az.url}/secrets/teams-webhook`)).toBe("https://prod-00.westeurope.logic.azure.com/workflows/abc?sig=s3cr3t");
+    // The SDK's first request to a vault carries no token: the vault's 401 challenge names the resource.
+    const vault = fx.az.arm.requests.filter((r) => r.path.startsWith("/secrets/"));
+    expect(vault[0]!.status).toBe(401);
+    expect(vault.filter((r) => r.path.startsWith("/secrets/teams-webhook")).map((r) => r.status)).toEqual([200]);
+  });
+
+  it("names the secret (not its value) when it cannot be read", async () => {
+    await expect(keyVaultReader(`${fx.az.url}/secrets/absent`)).rejects.toThrow(`Key Vault secret absent in ${fx.az.url}: 404 SecretNotFound`);
+  });
+});
