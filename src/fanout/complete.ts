@@ -45,10 +45,15 @@ export async function completeRound(round: string, deps: FanoutDeps): Promise<Co
     const notes = missed.length ? [`round ${round} was evaluated at its deadline without ${missed.length} cluster(s): ${missed.slice(0, 20).join(", ")}${missed.length > 20 ? ", …" : ""}`] : [];
     const evaluation = await runEvaluation(deps.store, { scanId: round, now, notes, ...(deps.policy ? { policy: deps.policy } : {}) });
     let alerts: AlertOutcome[] = [];
-    const settings = deps.alerts ? await deps.alerts() : undefined;
-    if (settings && settings.destinations.length > 0 && deps.alertState) {
-      alerts = await sendAlerts(evaluation, settings, deps.alertState, { now });
-      for (const line of describeOutcomes(alerts)) log.info(line);
+    try {
+      const settings = deps.alerts ? await deps.alerts() : undefined;
+      if (settings && settings.destinations.length > 0 && deps.alertState) {
+        alerts = await sendAlerts(evaluation, settings, deps.alertState, { now });
+        for (const line of describeOutcomes(alerts)) log.info(line);
+      }
+    } catch (e) {
+      // Misconfigured alerts must not undo an evaluation; what was not sent is planned next round.
+      log.warn(`round ${round}: alerts not sent: ${(e as Error).message.split("\n", 1)[0]}`);
     }
     await deps.rounds.finish(round, { state: "evaluated", evaluatedAt: nowOf(deps).toISOString(), findings: evaluation.findings.length });
     log.info(`round ${round}: evaluated ${evaluation.clusters.length} cluster(s), ${evaluation.findings.length} finding(s)${missed.length ? `, ${missed.length} missed the deadline` : ""}`);
