@@ -8,6 +8,7 @@ import { registerReport } from "./commands/report.js";
 import { registerScan } from "./commands/scan.js";
 import { registerServe } from "./commands/serve.js";
 import { registerSim } from "./commands/sim.js";
+import { registerWorker } from "./commands/worker.js";
 
 /** Thrown by a command to end with a specific exit code after printing what it had to. */
 export class ExitCode extends Error {
@@ -43,6 +44,7 @@ Run fleet-audit COMMAND --help for a command's options and examples.`,
   registerServe(program, io);
   registerSim(program, io);
   registerDemo(program, io);
+  registerWorker(program, io);
   for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput());
   return program;
 }

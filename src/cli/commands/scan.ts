@@ -8,6 +8,7 @@ import { describeOutcomes, sendAlerts } from "../../alerts/send.js";
 import { TableAlertState } from "../../alerts/state.js";
 import { runScan } from "../../scan.js";
 import { type DiscoverySettings, discoverFleet, discoverySettingsFromEnv, parseSubscriptions } from "../../sources/discover.js";
+import { DEFAULT_QUEUE } from "../../fanout/queue.js";
 import { type CliIO, useColor } from "../io.js";
 import { ExitCode, storageOptions } from "../main.js";
 import { DEFAULT_CNS_METRICS_BUDGET } from "../../collect/cns-metrics.js";
@@ -17,6 +18,7 @@ import { type StorageOpts, withStore } from "../store.js";
 import { scanProgress } from "../progress.js";
 import { printScanSummary } from "../summary.js";
 import { failsOn } from "./report.js";
+import { enqueueRound, queueArg } from "./worker.js";
 
 interface ScanOpts extends StorageOpts {
   kubeconfig?: string[];
@@ -37,6 +39,9 @@ interface ScanOpts extends StorageOpts {
   alertMinSeverity: Severity;
   publicUrl?: string;
   cnsMetrics: number | "all";
+  enqueue?: boolean;
+  queue: string;
+  roundDeadline: number;
 }
 
 export function registerScan(program: Command, io: CliIO): void {
@@ -61,7 +66,11 @@ export function registerScan(program: Command, io: CliIO): void {
       .option("--alert-min-severity <severity>", "announce findings at or above this severity", severityArg, "warning")
       .option("--public-url <url>", "dashboard link for alert cards (env FLEET_AUDIT_PUBLIC_URL)")
       .option("--policy <file>", "policy file (YAML): thresholds, severities, baseline, waivers (env FLEET_AUDIT_POLICY)")
-      .option("--cns-metrics <n|all>", "azure-cns pods per cluster whose /metrics are read through the API server proxy (0 = off)", cnsMetricsArg, DEFAULT_CNS_METRICS_BUDGET),
+      .option("--cns-metrics <n|all>", "azure-cns pods per cluster whose /metrics are read through the API server proxy (0 = off)", cnsMetricsArg, DEFAULT_CNS_METRICS_BUDGET)
+      // Queue fan-out: start a round for `fleet-audit worker` processes instead of scanning here.
+      .option("--enqueue", "start a scan round on the job queue for `fleet-audit worker` (prints the round id)")
+      .option("--queue <name>", "with --enqueue: the job queue", queueArg, DEFAULT_QUEUE)
+      .option("--round-deadline <minutes>", "with --enqueue: evaluate the round without clusters not in by then", intArg("--round-deadline", 1, 1440), 30),
   )
     .addHelpText(
       "after",
@@ -76,6 +85,7 @@ Examples:
   fleet-audit scan --format json > findings.json   # progress on stderr, the findings report on stdout`,
     )
     .action(async (opts: ScanOpts) => {
+      if (opts.enqueue) return enqueueRound(opts, discoverySettings(opts, io), io);
       // Load the policy before anything else: a bad policy file is bad input, found before the scan starts.
       const policyFile = opts.policy ?? io.env.FLEET_AUDIT_POLICY;
       const policy = policyFile ? loadPolicy(path.resolve(io.cwd, policyFile), policyFile) : undefined;

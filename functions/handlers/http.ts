@@ -1,0 +1,23 @@
+// The HTTP API of CONTRACT.md on Functions: one adapter over route() (src/http/api.ts), registered
+// once per route so each can have its own auth level.
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import { UsageError } from "../../src/errors.js";
+import { json, route } from "../../src/http/api.js";
+import { appDeps } from "../deps.js";
+
+export async function httpApi(req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> {
+  let deps;
+  try {
+    deps = await appDeps(ctx);
+  } catch (e) {
+    // A missing or bad app setting: say which (settings are not secrets), as health checks want.
+    if (!(e instanceof UsageError)) throw e;
+    ctx.error(e.message);
+    const r = json(503, { status: "unavailable", error: { code: "misconfigured", message: e.message } });
+    return { status: r.status, headers: r.headers, body: r.body };
+  }
+  const url = new URL(req.url);
+  const r = await route({ method: req.method, path: url.pathname, query: url.searchParams }, { store: deps.store });
+  if (r.status >= 500) ctx.error(`${req.method} ${url.pathname}: ${r.status}`);
+  return { status: r.status, headers: r.headers, body: req.method === "HEAD" ? "" : r.body };
+}

@@ -1,0 +1,24 @@
+// Queue handlers: one message = one cluster of one round. A throw makes the host retry (up to
+// host.json maxDequeueCount), after which the message lands on the -poison queue and `auditPoison`
+// records it as that cluster's failed scan.
+import type { InvocationContext } from "@azure/functions";
+import { handleJob, handlePoison, type JobOutcome, type MessageMeta } from "../../src/fanout/index.js";
+import { appDeps } from "../deps.js";
+
+function meta(ctx: InvocationContext, queue: string): MessageMeta {
+  const m = ctx.triggerMetadata ?? {};
+  const out: MessageMeta = { queue };
+  if (typeof m.id === "string") out.messageId = m.id;
+  if (typeof m.dequeueCount === "number") out.dequeueCount = m.dequeueCount;
+  return out;
+}
+
+export async function auditCluster(message: unknown, ctx: InvocationContext): Promise<JobOutcome> {
+  const deps = await appDeps(ctx);
+  return handleJob(message, meta(ctx, deps.queue.name), deps);
+}
+
+export async function auditPoison(message: unknown, ctx: InvocationContext): Promise<JobOutcome> {
+  const deps = await appDeps(ctx);
+  return handlePoison(message, meta(ctx, deps.queue.poison.name), deps);
+}

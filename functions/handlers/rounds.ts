@@ -1,0 +1,23 @@
+// Timer handlers: start a scan round (discover, register, enqueue one job per cluster), and sweep
+// rounds past their deadline so a round with a lost job is still evaluated.
+import type { InvocationContext, Timer } from "@azure/functions";
+import { startRound, sweepRounds } from "../../src/fanout/index.js";
+import { appDeps } from "../deps.js";
+
+/**
+ * The jobs go through the queue SDK rather than an output binding: the round must be registered
+ * before its first job exists, a failed send is recorded per cluster, and the same code (tested
+ * against Azurite) serves `fleet-audit scan --enqueue`.
+ */
+export async function startScanRound(timer: Timer, ctx: InvocationContext): Promise<void> {
+  if (timer.isPastDue) ctx.warn("the scan schedule is running late (isPastDue)");
+  const deps = await appDeps(ctx);
+  const r = await startRound(deps);
+  ctx.log(`round ${r.round}: ${r.clusters.length} cluster(s), deadline ${r.deadline}`);
+  for (const f of r.notEnqueued) ctx.warn(`round ${r.round}: ${f.cluster}: ${f.reason}`);
+}
+
+export async function sweepScanRounds(_timer: Timer, ctx: InvocationContext): Promise<void> {
+  const swept = await sweepRounds(await appDeps(ctx));
+  for (const s of swept) if (s.completion.state === "evaluated") ctx.log(`round ${s.round}: evaluated by the sweep`);
+}

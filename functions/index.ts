@@ -1,0 +1,37 @@
+// Registrations of the Functions app (Node.js v4 model); package.json `main` points here. Handlers live
+// in ./handlers; the options below are exported so tests can check routes, auth levels and bindings.
+import { app, type HttpFunctionOptions, type StorageQueueFunctionOptions, type TimerFunctionOptions } from "@azure/functions";
+import { auditCluster, auditPoison } from "./handlers/jobs.js";
+import { httpApi } from "./handlers/http.js";
+import { startScanRound, sweepScanRounds } from "./handlers/rounds.js";
+
+/** Identity-based in Azure (AzureWebJobsStorage__*), a connection string locally. */
+const CONNECTION = "AzureWebJobsStorage";
+const QUEUE = "%FLEET_AUDIT_QUEUE%";
+
+export const timers: Record<string, TimerFunctionOptions> = {
+  // NCRONTAB with seconds, UTC; runOnStartup stays off: every scale-out would start a round.
+  startScanRound: { schedule: "%SCAN_SCHEDULE%", runOnStartup: false, useMonitor: true, handler: startScanRound },
+  sweepScanRounds: { schedule: "0 */5 * * * *", runOnStartup: false, useMonitor: true, handler: sweepScanRounds },
+};
+
+export const queues: Record<string, StorageQueueFunctionOptions> = {
+  auditCluster: { queueName: QUEUE, connection: CONNECTION, handler: auditCluster },
+  auditPoison: { queueName: `${QUEUE}-poison`, connection: CONNECTION, handler: auditPoison },
+};
+
+const get = (route: string, authLevel: "anonymous" | "function"): HttpFunctionOptions => ({ methods: ["GET", "HEAD"], authLevel, route, handler: httpApi });
+
+/** CONTRACT.md routes (the host adds /api). Everything but health needs a function key. */
+export const httpRoutes: Record<string, HttpFunctionOptions> = {
+  health: get("health", "anonymous"),
+  dashboard: get("dashboard", "function"),
+  reportList: get("reports", "function"),
+  report: get("reports/{kind}", "function"),
+  clusters: get("clusters", "function"),
+  clusterHistory: get("clusters/{name}/history", "function"),
+};
+
+for (const [name, options] of Object.entries(timers)) app.timer(name, options);
+for (const [name, options] of Object.entries(queues)) app.storageQueue(name, options);
+for (const [name, options] of Object.entries(httpRoutes)) app.http(name, options);

@@ -1,0 +1,83 @@
+// Every app setting the Functions app reads, in one place (infra/resources.bicep sets them; the test in
+// test/infra/settings.test.ts keeps the two in step). A bad value fails with one line naming the setting.
+import { UsageError } from "../src/errors.js";
+import { DEFAULT_QUEUE } from "../src/fanout/queue.js";
+import { isSeverity, type Severity } from "../src/model/finding.js";
+import { type DiscoverySettings, discoverySettingsFromEnv } from "../src/sources/discover.js";
+
+export type StorageSetting =
+  /** Local runs and Azurite: `AzureWebJobsStorage` holds a connection string. */
+  | { kind: "connectionString"; connectionString: string }
+  /** Azure: identity-based `AzureWebJobsStorage__*`, the same identity the host uses. */
+  | { kind: "identity"; tableServiceUri: string; queueServiceUri: string; clientId?: string };
+
+export interface AppSettings {
+  storage: StorageSetting;
+  /** Table name prefix, so several fleets can share one storage account ("" = none). */
+  tablePrefix: string;
+  /** The job queue; the bindings name it through %FLEET_AUDIT_QUEUE%. */
+  queue: string;
+  discovery: DiscoverySettings;
+  roundDeadlineMs: number;
+  clusterDeadlineMs: number;
+  requestTimeoutMs: number;
+  cnsMetrics: number | "all";
+  /** A policy file shipped with the app (path relative to the app root), or none. */
+  policyFile?: string;
+  alertMinSeverity: Severity;
+}
+
+const list = (v: string | undefined): string[] =>
+  (v ?? "")
+    .split(/[,;\s]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+function int(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined || value.trim() === "") return fallback;
+  if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) throw new UsageError(`app setting ${name} must be an integer from ${min} to ${max}`);
+  return Number(value);
+}
+
+function storage(env: NodeJS.ProcessEnv): StorageSetting {
+  const cs = env.AzureWebJobsStorage?.trim();
+  if (cs) return { kind: "connectionString", connectionString: cs };
+  const tableServiceUri = env.AzureWebJobsStorage__tableServiceUri?.trim();
+  const queueServiceUri = env.AzureWebJobsStorage__queueServiceUri?.trim();
+  if (!tableServiceUri || !queueServiceUri) {
+    throw new UsageError("app setting AzureWebJobsStorage (a connection string) or AzureWebJobsStorage__tableServiceUri and __queueServiceUri (identity-based) must be set");
+  }
+  const clientId = env.AzureWebJobsStorage__clientId?.trim();
+  return { kind: "identity", tableServiceUri, queueServiceUri, ...(clientId ? { clientId } : {}) };
+}
+
+function discovery(env: NodeJS.ProcessEnv): DiscoverySettings {
+  // The same names the CLI reads (src/sources/discover.ts), plus kubeconfig files for local runs.
+  const out = discoverySettingsFromEnv(env);
+  // Kubeconfig files exist on developer machines only (local.settings.json), never in Azure.
+  const kubeconfig = list(env.FLEET_AUDIT_KUBECONFIG);
+  if (kubeconfig.length) out.kubeconfig = kubeconfig;
+  if (!out.subscriptions && !out.fleetFile && !out.kubeconfig) {
+    throw new UsageError("app setting FLEET_AUDIT_SUBSCRIPTIONS (subscription ids, or all) must be set: it names the fleet");
+  }
+  return out;
+}
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env): AppSettings {
+  const severity = env.FLEET_AUDIT_ALERT_MIN_SEVERITY?.trim() || "warning";
+  if (!isSeverity(severity)) throw new UsageError("app setting FLEET_AUDIT_ALERT_MIN_SEVERITY must be info, warning or critical");
+  const metrics = env.FLEET_AUDIT_CNS_METRICS?.trim();
+  const policyFile = env.FLEET_AUDIT_POLICY?.trim();
+  return {
+    storage: storage(env),
+    tablePrefix: env.FLEET_AUDIT_TABLE_PREFIX?.trim() ?? "",
+    queue: env.FLEET_AUDIT_QUEUE?.trim() || DEFAULT_QUEUE,
+    discovery: discovery(env),
+    roundDeadlineMs: int("FLEET_AUDIT_ROUND_DEADLINE_MINUTES", env.FLEET_AUDIT_ROUND_DEADLINE_MINUTES, 30, 1, 24 * 60) * 60_000,
+    clusterDeadlineMs: int("FLEET_AUDIT_CLUSTER_DEADLINE_SECONDS", env.FLEET_AUDIT_CLUSTER_DEADLINE_SECONDS, 90, 1, 3600) * 1000,
+    requestTimeoutMs: int("FLEET_AUDIT_REQUEST_TIMEOUT_SECONDS", env.FLEET_AUDIT_REQUEST_TIMEOUT_SECONDS, 15, 1, 600) * 1000,
+    cnsMetrics: metrics === "all" ? "all" : int("FLEET_AUDIT_CNS_METRICS", metrics, 10, 0, 100_000),
+    ...(policyFile ? { policyFile } : {}),
+    alertMinSeverity: severity,
+  };
+}

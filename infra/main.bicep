@@ -1,0 +1,105 @@
+// azd entry point (as in the Azure Functions TypeScript azd templates): one resource group holding the
+// Function App (Flex Consumption), its storage, monitoring, Key Vault and user-assigned identity.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; names and tags every resource.')
+param environmentName string
+
+@minLength(1)
+@description('Azure region for every resource.')
+param location string
+
+@description('NCRONTAB (six fields, UTC) of the scan rounds.')
+param scanSchedule string = '0 */15 * * * *'
+
+@description('Subscriptions to discover AKS clusters in (comma separated), or "all" for every subscription the identity can read.')
+param fleetSubscriptions string = 'all'
+
+@description('A fleet file shipped with the app (path relative to the app root), or empty.')
+param fleetFile string = ''
+
+@description('A policy file shipped with the app (thresholds, severities, waivers), or empty.')
+param policyFile string = ''
+
+@description('Minutes a scan round waits for its clusters before it is evaluated without them.')
+param roundDeadlineMinutes int = 30
+
+@description('Seconds per cluster, retries included.')
+param clusterDeadlineSeconds int = 90
+
+@description('Seconds per Kubernetes API request.')
+param requestTimeoutSeconds int = 15
+
+@description('azure-cns pods per cluster whose metrics are read (0 = off, or "all").')
+param cnsMetrics string = '10'
+
+@allowed(['info', 'warning', 'critical'])
+@description('Findings at or above this severity are announced in Teams.')
+param alertMinSeverity string = 'warning'
+
+@secure()
+@description('Teams Workflows webhook URL; stored in Key Vault only. Empty = no alerts.')
+param teamsWebhookUrl string = ''
+
+@description('Assign the fleet roles (AKS Cluster User, AKS RBAC Reader, Reader) on this subscription.')
+param assignFleetRolesHere bool = true
+
+@description('Object id of the deploying user, for Key Vault secret management (azd sets AZURE_PRINCIPAL_ID).')
+param principalId string = ''
+
+var tags = { 'azd-env-name': environmentName }
+var token = toLower(uniqueString(subscription().id, environmentName, location))
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module resources 'resources.bicep' = {
+  name: 'resources'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    token: token
+    scanSchedule: scanSchedule
+    fleetSubscriptions: fleetSubscriptions
+    fleetFile: fleetFile
+    policyFile: policyFile
+    roundDeadlineMinutes: roundDeadlineMinutes
+    clusterDeadlineSeconds: clusterDeadlineSeconds
+    requestTimeoutSeconds: requestTimeoutSeconds
+    cnsMetrics: cnsMetrics
+    alertMinSeverity: alertMinSeverity
+    teamsWebhookUrl: teamsWebhookUrl
+    principalId: principalId
+  }
+}
+
+// What the identity needs on the fleet: list clusters (Reader), fetch user kubeconfigs (AKS Cluster
+// User Role) and read Kubernetes objects through Azure RBAC (AKS RBAC Reader; or bind
+// infra/kubernetes/fleet-audit-reader.yaml on clusters with Kubernetes RBAC). Other subscriptions of
+// the fleet need the same three assignments (README: Deploying to Azure).
+var fleetRoles = [
+  'acdd72a7-3385-48ef-bd42-f606fba81ae7' // Reader
+  '4abbcc35-e782-43d8-92c5-2d3c1bd2d0b8' // Azure Kubernetes Service Cluster User Role
+  '7f6c6a51-bcf8-42ba-9220-52d62157d7db' // Azure Kubernetes Service RBAC Reader
+]
+
+resource fleetRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in fleetRoles: if (assignFleetRolesHere) {
+  name: guid(subscription().id, environmentName, role)
+  properties: {
+    principalId: resources.outputs.identityPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
+  }
+}]
+
+output AZURE_LOCATION string = location
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = resources.outputs.functionAppName
+output FLEET_AUDIT_IDENTITY_PRINCIPAL_ID string = resources.outputs.identityPrincipalId
+output FLEET_AUDIT_DASHBOARD_URL string = resources.outputs.dashboardUrl

@@ -1,0 +1,41 @@
+// What the fan-out needs from the outside, built once per process by an adapter (CLI worker,
+// Functions app, tests) and shared by every job it runs.
+import type { AlertSettings } from "../alerts/config.js";
+import type { AlertState } from "../alerts/state.js";
+import type { CollectOptions } from "../collect/collector.js";
+import type { Policy } from "../policy/policy.js";
+import type { DiscoverySettings } from "../sources/discover.js";
+import type { SnapshotStore } from "../store/store.js";
+import type { JobQueue } from "./queue.js";
+import type { RoundTable } from "./rounds.js";
+
+export interface FanoutLog {
+  info(line: string): void;
+  warn(line: string): void;
+}
+
+export interface FanoutDeps {
+  store: SnapshotStore;
+  rounds: RoundTable;
+  queue: JobQueue;
+  discovery: DiscoverySettings;
+  /** Collection options for one cluster (the scan id comes from the job). */
+  collect?: Omit<CollectOptions, "scanId">;
+  policy?: Policy;
+  /** Resolved when a round completes (Key Vault reads happen then, not at start-up). */
+  alerts?: () => Promise<AlertSettings>;
+  alertState?: AlertState;
+  /** How long a round waits for its clusters before it is evaluated without them (default 30 min). */
+  roundDeadlineMs?: number;
+  /** Who claims evaluations in the round record (host and pid, or the Functions invocation). */
+  workerId?: string;
+  now?: () => Date;
+  log?: FanoutLog;
+}
+
+export const DEFAULT_ROUND_DEADLINE_MS = 30 * 60_000;
+/** A claim older than this is taken to be from a worker that died while evaluating. */
+export const CLAIM_TTL_MS = 10 * 60_000;
+
+export const nowOf = (d: FanoutDeps): Date => d.now?.() ?? new Date();
+export const SILENT: FanoutLog = { info: () => {}, warn: () => {} };

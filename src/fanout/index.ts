@@ -1,0 +1,11 @@
+// Queue fan-out of a scan round: one job per cluster on a Storage Queue, a round record in Table
+// Storage, and exactly one evaluation per round. Adapters: the Functions app and `fleet-audit worker`.
+export { type Completion, completeRound, failureSnapshot, sweepRounds } from "./complete.js";
+export { CLAIM_TTL_MS, DEFAULT_ROUND_DEADLINE_MS, type FanoutDeps, type FanoutLog } from "./deps.js";
+export { handleJob, handlePoison, type JobOutcome, type MessageMeta } from "./job.js";
+export { encodeJob, type Job, parseJob } from "./messages.js";
+export { checkQueueName, DEFAULT_QUEUE, JobQueue, MAX_DEQUEUE_COUNT, type ReceivedJob } from "./queue.js";
+export { connectStorage, type FanoutStorage, type StorageTarget } from "./connect.js";
+export { type ClusterRow, type RoundHeader, RoundTable } from "./rounds.js";
+export { startRound, type StartedRound } from "./start.js";
+export { runWorker, type WorkerOptions, type WorkerStats } from "./worker.js";

@@ -1,0 +1,87 @@
+// One job = one cluster of one round: resolve the reference to credentials (here, in memory), collect,
+// store the snapshot, settle the cluster's row and see whether the round is complete.
+//
+// Throwing means "retry me" (the store or ARM was unreachable); everything that a retry cannot fix
+// (garbage, an unknown round, a cluster whose credentials cannot be had) ends the message instead.
+import { collectCluster } from "../collect/collector.js";
+import { UsageError } from "../errors.js";
+import type { SnapshotSummary } from "../model/snapshot.js";
+import { resolveTarget } from "../sources/discover.js";
+import { type Completion, completeRound, failureSnapshot } from "./complete.js";
+import { type FanoutDeps, nowOf, SILENT } from "./deps.js";
+import { type Job, parseJob, printable } from "./messages.js";
+
+export interface MessageMeta {
+  /** The queue the message came from. */
+  queue: string;
+  messageId?: string;
+  dequeueCount?: number;
+}
+
+export type JobOutcome =
+  | { kind: "rejected"; reason: string }
+  | { kind: "duplicate"; cluster: string; completion?: Completion }
+  | { kind: "stored"; cluster: string; summary: SnapshotSummary; completion?: Completion };
+
+const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split("\n", 1)[0]!.slice(0, 500);
+
+/** Parses and checks a message against its round; records and names what is not a job of a known round. */
+async function accept(input: unknown, meta: MessageMeta, deps: FanoutDeps): Promise<Job | { rejected: string }> {
+  const parsed = parseJob(input);
+  let reason: string | undefined;
+  if (!parsed.ok) reason = parsed.reason;
+  else if (!(await deps.rounds.header(parsed.job.round))) reason = `round ${parsed.job.round} is unknown in table ${deps.rounds.tableName} (another storage account or table prefix?)`;
+  else if (!(await deps.rounds.cluster(parsed.job.round, parsed.job.ref.name))) reason = `cluster ${JSON.stringify(printable(parsed.job.ref.name))} is not part of round ${parsed.job.round}`;
+  if (reason === undefined && parsed.ok) return parsed.job;
+  const trace = parsed.ok ? { bytes: 0, sha256: "", round: parsed.job.round, cluster: printable(parsed.job.ref.name) } : parsed.trace;
+  const name = `message ${meta.messageId ?? "(no id)"} on queue ${meta.queue}`;
+  (deps.log ?? SILENT).warn(`${name} rejected: ${reason}`);
+  await deps.rounds.reject({ at: nowOf(deps).toISOString(), queue: meta.queue, messageId: meta.messageId, dequeueCount: meta.dequeueCount, reason: reason!, ...trace });
+  return { rejected: `${name}: ${reason}` };
+}
+
+/** A completion failure must not fail the job: its cluster is stored, and the sweep retries. */
+async function tryComplete(round: string, deps: FanoutDeps): Promise<Completion | undefined> {
+  try {
+    return await completeRound(round, deps);
+  } catch (e) {
+    (deps.log ?? SILENT).warn(`round ${round}: evaluation failed (the sweep retries it): ${firstLine(e)}`);
+    return undefined;
+  }
+}
+
+export async function handleJob(input: unknown, meta: MessageMeta, deps: FanoutDeps): Promise<JobOutcome> {
+  const job = await accept(input, meta, deps);
+  if ("rejected" in job) return { kind: "rejected", reason: job.rejected };
+  const { round, ref } = job;
+  // A redelivered job (its worker stopped after storing): nothing to redo, but the round may be due.
+  if ((await deps.rounds.cluster(round, ref.name))?.state === "done") return { kind: "duplicate", cluster: ref.name, completion: await tryComplete(round, deps) };
+
+  let snap;
+  try {
+    const target = await resolveTarget(ref, deps.discovery);
+    snap = await collectCluster(target, { ...deps.collect, scanId: round });
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    snap = failureSnapshot(ref.name, round, ref.kind, `cluster reference could not be resolved: ${firstLine(e)}`, nowOf(deps));
+  }
+  const summary = await deps.store.putSnapshot(snap);
+  await deps.rounds.settle(round, ref.name, "done", snap.status, snap.reason, nowOf(deps));
+  (deps.log ?? SILENT).info(`round ${round}: ${ref.name} ${snap.status}${snap.reason ? ` (${snap.reason})` : ""}`);
+  return { kind: "stored", cluster: ref.name, summary, completion: await tryComplete(round, deps) };
+}
+
+/** A job that failed every try (or sits on the poison queue): the cluster's scan failed, as a finding. */
+export async function handlePoison(input: unknown, meta: MessageMeta, deps: FanoutDeps): Promise<JobOutcome> {
+  const job = await accept(input, meta, deps);
+  if ("rejected" in job) return { kind: "rejected", reason: job.rejected };
+  const { round, ref } = job;
+  if ((await deps.rounds.cluster(round, ref.name))?.state === "done") return { kind: "duplicate", cluster: ref.name, completion: await tryComplete(round, deps) };
+  const tries = meta.dequeueCount ? `${meta.dequeueCount} times` : "every time it was tried";
+  const reason = `poison message: the scan job for this cluster failed ${tries} and was given up (queue ${meta.queue}); the worker logs name the error`;
+  const snap = failureSnapshot(ref.name, round, ref.kind, reason, nowOf(deps));
+  const summary = await deps.store.putSnapshot(snap);
+  await deps.rounds.settle(round, ref.name, "failed", "error", reason, nowOf(deps));
+  (deps.log ?? SILENT).warn(`round ${round}: ${ref.name}: ${reason}`);
+  return { kind: "stored", cluster: ref.name, summary, completion: await tryComplete(round, deps) };
+}

@@ -1,0 +1,208 @@
+// A scan round's record in Table Storage (table `rounds`, prefixed like the store's):
+//   PK = scanRowKey(round)  RK = "round"               the header: expected clusters, deadline, state
+//   PK = scanRowKey(round)  RK = "c_" + clusterKey(c)   one row per cluster, written by whoever settles it
+//   PK = "rejected"         RK = inverted time + id     messages that were not jobs, by trace only
+// One row per cluster, so concurrent workers never write the same entity; the header changes state
+// only with its etag, so exactly one worker wins the evaluation.
+import { randomBytes } from "node:crypto";
+import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
+import type { ScanStatus } from "../model/snapshot.js";
+import { clusterKey, invertedTime, scanRowKey, sinceUpperBound } from "../store/keys.js";
+import type { MessageTrace } from "./messages.js";
+
+const HEADER = "round";
+const REJECTED = "rejected";
+const BATCH = 100;
+
+export type RoundState = "open" | "evaluating" | "evaluated";
+/** pending: enqueued; done: a snapshot stored; failed: poison or not enqueued; missed: the deadline passed first. */
+export type ClusterState = "pending" | "done" | "failed" | "missed";
+
+export interface RoundHeader {
+  round: string;
+  startedAt: string;
+  deadline: string;
+  expected: number;
+  state: RoundState;
+  claimedBy?: string;
+  claimedAt?: string;
+  evaluatedAt?: string;
+  /** Findings of the evaluation, for a glance at the round. */
+  findings?: number;
+  etag: string;
+}
+
+export type SourceKind = "kubeconfig" | "fleet" | "arm";
+
+export interface ClusterRow {
+  cluster: string;
+  kind: SourceKind;
+  state: ClusterState;
+  status?: ScanStatus;
+  reason?: string;
+  updatedAt?: string;
+  etag: string;
+}
+
+export interface RejectedMessage extends MessageTrace {
+  at: string;
+  queue: string;
+  messageId?: string;
+  dequeueCount?: number;
+  reason: string;
+}
+
+const statusOf = (e: unknown): number | undefined => (e as { statusCode?: number } | null)?.statusCode;
+const rowKey = (cluster: string): string => `c_${clusterKey(cluster)}`;
+/** Table rejects undefined; dropping them keeps Merge from blanking a column. */
+const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+export class RoundTable {
+  private created = false;
+
+  constructor(private readonly table: TableClient) {}
+
+  get tableName(): string {
+    return this.table.tableName;
+  }
+
+  private async ensure(): Promise<void> {
+    if (this.created) return;
+    await this.table.createTable();
+    this.created = true;
+  }
+
+  /** Cluster rows first, the header last: a round with a header is fully registered. */
+  async create(round: string, clusters: ReadonlyArray<{ name: string; kind: SourceKind }>, at: Date, deadline: Date): Promise<void> {
+    await this.ensure();
+    const pk = scanRowKey(round);
+    const rows = clusters.map((c): TransactionAction => ["upsert", { partitionKey: pk, rowKey: rowKey(c.name), cluster: c.name, kind: c.kind, state: "pending", updatedAt: at.toISOString() }, "Replace"]);
+    for (let i = 0; i < rows.length; i += BATCH) await this.table.submitTransaction(rows.slice(i, i + BATCH));
+    await this.table.upsertEntity({ partitionKey: pk, rowKey: HEADER, round, startedAt: at.toISOString(), deadline: deadline.toISOString(), expected: clusters.length, state: "open" }, "Replace");
+  }
+
+  async header(round: string): Promise<RoundHeader | undefined> {
+    await this.ensure();
+    try {
+      const e = await this.table.getEntity<Omit<RoundHeader, "etag">>(scanRowKey(round), HEADER);
+      return { ...pickHeader(e), etag: e.etag };
+    } catch (e) {
+      if (statusOf(e) === 404) return undefined;
+      throw e;
+    }
+  }
+
+  async cluster(round: string, cluster: string): Promise<ClusterRow | undefined> {
+    await this.ensure();
+    try {
+      const e = await this.table.getEntity<Omit<ClusterRow, "etag">>(scanRowKey(round), rowKey(cluster));
+      return { ...pickRow(e), etag: e.etag };
+    } catch (e) {
+      if (statusOf(e) === 404) return undefined;
+      throw e;
+    }
+  }
+
+  async clusters(round: string, state?: ClusterState): Promise<ClusterRow[]> {
+    await this.ensure();
+    const pk = scanRowKey(round);
+    const filter = state ? odata`PartitionKey eq ${pk} and state eq ${state}` : odata`PartitionKey eq ${pk} and RowKey ne ${HEADER}`;
+    const out: ClusterRow[] = [];
+    for await (const e of this.table.listEntities<Omit<ClusterRow, "etag">>({ queryOptions: { filter } })) out.push({ ...pickRow(e), etag: e.etag });
+    return out;
+  }
+
+  /** True when no cluster of the round is still pending (one row is enough to say no). */
+  async settled(round: string): Promise<boolean> {
+    await this.ensure();
+    const pk = scanRowKey(round);
+    const pages = this.table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${pk} and state eq ${"pending"}`, select: ["rowKey"] } }).byPage({ maxPageSize: 1 });
+    for await (const page of pages) if (page.length > 0) return false;
+    return true;
+  }
+
+  /** Records how a cluster ended; unconditional, since only its own job (or poison) writes it. */
+  async settle(round: string, cluster: string, state: ClusterState, status?: ScanStatus, reason?: string, at = new Date()): Promise<void> {
+    await this.ensure();
+    await this.table.upsertEntity(defined({ partitionKey: scanRowKey(round), rowKey: rowKey(cluster), state, status, reason: reason ?? "", updatedAt: at.toISOString() }), "Merge");
+  }
+
+  /** Marks a still-pending cluster missed; false when its job settled it meanwhile. */
+  async markMissed(round: string, row: ClusterRow, reason: string, at: Date): Promise<boolean> {
+    return this.conditional(() =>
+      this.table.updateEntity({ partitionKey: scanRowKey(round), rowKey: rowKey(row.cluster), state: "missed", status: "error", reason, updatedAt: at.toISOString() }, "Merge", { etag: row.etag }),
+    );
+  }
+
+  /** Takes the header to `evaluating`; false when another worker changed it first. */
+  async claim(h: RoundHeader, by: string, at: Date): Promise<boolean> {
+    return this.conditional(() => this.table.updateEntity({ partitionKey: scanRowKey(h.round), rowKey: HEADER, state: "evaluating", claimedBy: by, claimedAt: at.toISOString() }, "Merge", { etag: h.etag }));
+  }
+
+  async finish(round: string, fields: { state: RoundState; evaluatedAt?: string; findings?: number }): Promise<void> {
+    await this.table.updateEntity(defined({ partitionKey: scanRowKey(round), rowKey: HEADER, ...fields }), "Merge");
+  }
+
+  /** Rounds not yet evaluated that started at or after `since`, oldest first. */
+  async unfinished(since: Date): Promise<RoundHeader[]> {
+    await this.ensure();
+    const filter = odata`RowKey eq ${HEADER} and state ne ${"evaluated"} and PartitionKey lt ${sinceUpperBound(since)}`;
+    const out: RoundHeader[] = [];
+    for await (const e of this.table.listEntities<Omit<RoundHeader, "etag">>({ queryOptions: { filter } })) out.push({ ...pickHeader(e), etag: e.etag });
+    return out.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  }
+
+  async reject(r: RejectedMessage): Promise<void> {
+    await this.ensure();
+    const rk = `${invertedTime(new Date(r.at))}_${randomBytes(4).toString("hex")}`;
+    await this.table.upsertEntity(defined({ partitionKey: REJECTED, rowKey: rk, ...r }), "Replace");
+  }
+
+  /** Newest first. */
+  async rejected(limit = 100): Promise<RejectedMessage[]> {
+    await this.ensure();
+    const out: RejectedMessage[] = [];
+    for await (const e of this.table.listEntities<RejectedMessage>({ queryOptions: { filter: odata`PartitionKey eq ${REJECTED}` } })) {
+      const { partitionKey: _p, rowKey: _r, etag: _e, timestamp: _t, ...rest } = e;
+      out.push(rest as RejectedMessage);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  private async conditional(fn: () => Promise<unknown>): Promise<boolean> {
+    await this.ensure();
+    try {
+      await fn();
+      return true;
+    } catch (e) {
+      if (statusOf(e) === 412 || statusOf(e) === 404) return false;
+      throw e;
+    }
+  }
+}
+
+function pickHeader(e: Record<string, unknown>): Omit<RoundHeader, "etag"> {
+  return defined({
+    round: String(e.round),
+    startedAt: String(e.startedAt),
+    deadline: String(e.deadline),
+    expected: Number(e.expected),
+    state: e.state as RoundState,
+    claimedBy: e.claimedBy as string | undefined,
+    claimedAt: e.claimedAt as string | undefined,
+    evaluatedAt: e.evaluatedAt as string | undefined,
+    findings: e.findings === undefined ? undefined : Number(e.findings),
+  });
+}
+
+function pickRow(e: Record<string, unknown>): Omit<ClusterRow, "etag"> {
+  return defined({
+    cluster: String(e.cluster),
+    kind: (e.kind ?? "kubeconfig") as SourceKind,
+    state: e.state as ClusterState,
+    status: e.status as ScanStatus | undefined,
+    reason: (e.reason as string | undefined) || undefined,
+    updatedAt: e.updatedAt as string | undefined,
+  });
+}

@@ -1,0 +1,53 @@
+// Starts a scan round: discover the fleet as secret-free references, register the round (every
+// cluster pending, a deadline), then enqueue one job per cluster. Registration comes first, so no
+// worker can finish a job of a round that does not exist yet.
+import pLimit from "p-limit";
+import { UsageError } from "../errors.js";
+import { newScanId } from "../model/scan-id.js";
+import { type ClusterRef, discoverRefs } from "../sources/discover.js";
+import { failureSnapshot } from "./complete.js";
+import { DEFAULT_ROUND_DEADLINE_MS, type FanoutDeps, nowOf, SILENT } from "./deps.js";
+import { encodeJob } from "./messages.js";
+
+export interface StartedRound {
+  round: string;
+  deadline: string;
+  clusters: string[];
+  /** Clusters whose job could not be enqueued: recorded as failed snapshots of the round. */
+  notEnqueued: Array<{ cluster: string; reason: string }>;
+}
+
+export async function startRound(deps: FanoutDeps, refs?: readonly ClusterRef[]): Promise<StartedRound> {
+  const fleet = refs ?? (await discoverRefs(deps.discovery));
+  if (fleet.length === 0) throw new UsageError("discovery found no clusters: nothing to scan");
+  const seen = new Set<string>();
+  for (const r of fleet) {
+    if (seen.has(r.name)) throw new UsageError(`cluster name ${JSON.stringify(r.name.slice(0, 80))} is discovered twice: names must be unique in a fleet`);
+    seen.add(r.name);
+  }
+  const at = nowOf(deps);
+  const round = newScanId(at);
+  const deadline = new Date(at.getTime() + (deps.roundDeadlineMs ?? DEFAULT_ROUND_DEADLINE_MS));
+  // Fail on an oversized reference before anything is registered.
+  const messages = fleet.map((ref) => ({ ref, text: encodeJob({ v: 1, round, ref }) }));
+  await deps.rounds.create(round, fleet, at, deadline);
+
+  const notEnqueued: StartedRound["notEnqueued"] = [];
+  const limit = pLimit(16);
+  await Promise.all(
+    messages.map(({ ref, text }) =>
+      limit(async () => {
+        try {
+          await deps.queue.send(text);
+        } catch (e) {
+          const reason = `the scan job could not be enqueued on ${deps.queue.name}: ${(e as Error).message.split("\n", 1)[0]}`;
+          await deps.store.putSnapshot(failureSnapshot(ref.name, round, ref.kind, reason, nowOf(deps)));
+          await deps.rounds.settle(round, ref.name, "failed", "error", reason, nowOf(deps));
+          notEnqueued.push({ cluster: ref.name, reason });
+        }
+      }),
+    ),
+  );
+  (deps.log ?? SILENT).info(`round ${round}: ${fleet.length - notEnqueued.length} of ${fleet.length} cluster job(s) enqueued on ${deps.queue.name}, deadline ${deadline.toISOString()}`);
+  return { round, deadline: deadline.toISOString(), clusters: fleet.map((r) => r.name).sort(), notEnqueued };
+}

@@ -1,0 +1,61 @@
+// `fleet-audit scan --enqueue` and two `fleet-audit worker` processes sharing one round on Azurite:
+// real processes, the real queue, the simulated fleet over HTTPS.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type Fleet, startFleet, uniqueNames } from "../fanout/helpers.js";
+
+const run = promisify(execFile);
+const BIN = new URL("../../bin/fleet-audit.js", import.meta.url).pathname;
+const names = uniqueNames();
+let fleet: Fleet;
+
+async function fleetAudit(args: string[]) {
+  const env = { ...process.env, NO_COLOR: "1", FLEET_AUDIT_STORAGE: inject("azuriteConnectionString"), FLEET_AUDIT_TABLE_PREFIX: names.tablePrefix, FLEET_AUDIT_TEAMS_WEBHOOK: fleet.receiver.url };
+  try {
+    const r = await run(process.execPath, [BIN, ...args], { env, timeout: 120_000 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
+  }
+}
+
+beforeAll(async () => {
+  fleet = await startFleet(8);
+  await fleet.sim.cluster("aks-dyn-005").setFaults([{ kind: "refuse" }]);
+});
+afterAll(() => fleet?.close());
+
+describe("fleet-audit worker", () => {
+  it("two processes share a round enqueued by scan --enqueue; one of them evaluates it and alerts once", async () => {
+    const enq = await fleetAudit(["scan", "--enqueue", "--kubeconfig", fleet.kubeconfig, "--queue", names.queue]);
+    expect(enq.stderr).toMatch(/8 job\(s\) on queue/);
+    expect(enq.code).toBe(0);
+    const round = enq.stdout.trim();
+    expect(round).toMatch(/^\d{8}T\d{6,9}Z-[0-9a-f]+$/);
+
+    const worker = ["worker", "--queue", names.queue, "--until-empty", "--concurrency", "3", "--cluster-deadline", "20", "--request-timeout", "5"];
+    const [a, b] = await Promise.all([fleetAudit(worker), fleetAudit(worker)]);
+    for (const w of [a, b]) {
+      expect(w.code).toBe(0);
+      expect(w.stderr).not.toContain("sig=");
+    }
+    const stats = [a, b].map((w) => /^worker: (\d+) stored, (\d+) duplicate\(s\), (\d+) poison, (\d+) rejected.*evaluated (.*)$/m.exec(w.stdout)!);
+    expect(stats.every(Boolean)).toBe(true);
+    expect(Number(stats[0]![1]) + Number(stats[1]![1])).toBe(8);
+    expect(stats.map((s) => s[5]).sort()).toEqual([round, "no round"]);
+
+    const report = await fleetAudit(["report", "findings", "--format", "json", "--severity", "critical"]);
+    expect(report.code).toBe(0);
+    const doc = JSON.parse(report.stdout);
+    expect(doc.findings.find((f: { rule: string; cluster: string }) => f.rule === "SCN001" && f.cluster === "aks-dyn-005")).toBeDefined();
+    expect(fleet.receiver.posts).toHaveLength(1);
+  });
+
+  it("refuses a bad queue name with exit code 2", async () => {
+    const r = await fleetAudit(["worker", "--queue", "Bad_Queue", "--until-empty"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("queue name");
+  });
+});

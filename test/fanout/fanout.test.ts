@@ -1,0 +1,165 @@
+// The fan-out end to end on Azurite's queue and tables: a round of 20 simulated clusters shared by
+// two workers, redelivery, poison, garbage and a deadline.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { discoverRefs } from "../../src/sources/discover.js";
+import { completeRound, encodeJob, type FanoutDeps, runWorker, startRound, sweepRounds } from "../../src/fanout/index.js";
+import { depsFor, type Fleet, startFleet, uniqueNames } from "./helpers.js";
+
+let fleet: Fleet;
+const BROKEN = "aks-dyn-002"; // refuses connections: SCN001, so the round has something to announce
+
+beforeAll(async () => {
+  fleet = await startFleet(20);
+  await fleet.sim.cluster(BROKEN).setFaults([{ kind: "refuse" }]);
+});
+afterAll(() => fleet?.close());
+
+const worker = (deps: FanoutDeps) => runWorker(deps, { concurrency: 4, untilEmpty: true, pollMs: 100, sweepMs: 60_000 });
+
+describe("a scan round over the queue", () => {
+  const names = uniqueNames();
+  const a = () => depsFor(fleet, names, "worker-a");
+  let round: string;
+
+  it("enqueues one job per cluster, two workers share them, every cluster is stored once and the round is evaluated once", async () => {
+    const started = await startRound(await a());
+    round = started.round;
+    expect(started.clusters).toHaveLength(20);
+    expect(started.notEnqueued).toEqual([]);
+    expect(await (await a()).queue.backlog()).toBe(20);
+
+    const [wa, wb] = await Promise.all([worker(await a()), worker(await depsFor(fleet, names, "worker-b"))]);
+    // Both took part, and between them every job was stored exactly once.
+    expect(wa.stored).toBeGreaterThan(0);
+    expect(wb.stored).toBeGreaterThan(0);
+    expect(wa.stored + wb.stored).toBe(20);
+    expect(wa.duplicates + wb.duplicates + wa.rejected + wb.rejected + wa.poisoned + wb.poisoned).toBe(0);
+    expect([...wa.evaluated, ...wb.evaluated]).toEqual([round]);
+
+    const { store, rounds } = await a();
+    const latest = await store.listLatest();
+    expect(latest.map((l) => l.cluster).sort()).toEqual(started.clusters);
+    for (const l of latest) {
+      expect(l.latest.scanId).toBe(round);
+      expect(await store.listHistory(l.cluster)).toHaveLength(1);
+    }
+    expect(latest.find((l) => l.cluster === BROKEN)?.latest.status).toBe("unreachable");
+    expect(await rounds.header(round)).toMatchObject({ state: "evaluated", expected: 20 });
+    expect((await rounds.clusters(round)).every((r) => r.state === "done")).toBe(true);
+
+    const evaluations = await store.listEvaluations();
+    expect(evaluations.map((e) => e.scanId)).toEqual([round]);
+    const evaluation = (await store.getEvaluation(round))!;
+    expect(evaluation.clusters).toHaveLength(20);
+    expect(evaluation.findings.some((f) => f.rule === "SCN001" && f.cluster === BROKEN)).toBe(true);
+    // One alert message for the round, not one per worker.
+    expect(fleet.receiver.posts).toHaveLength(1);
+    expect(fleet.receiver.posts[0]!.body.attachments[0].content.type).toBe("AdaptiveCard");
+  });
+
+  it("a redelivered job changes nothing and does not evaluate again", async () => {
+    const deps = await a();
+    const before = await deps.store.getLatest("aks-blk-001");
+    const ref = (await discoverRefs(deps.discovery)).find((r) => r.name === "aks-blk-001")!;
+    await deps.queue.send(encodeJob({ v: 1, round, ref }));
+    const stats = await worker(deps);
+    expect(stats).toMatchObject({ stored: 0, duplicates: 1, evaluated: [] });
+    expect(await deps.store.getLatest("aks-blk-001")).toEqual(before);
+    expect(await deps.store.listHistory("aks-blk-001")).toHaveLength(1);
+    expect(fleet.receiver.posts).toHaveLength(1);
+    expect(await completeRound(round, deps)).toEqual({ state: "already" });
+  });
+});
+
+describe("messages that fail", () => {
+  it("a message past the max dequeue count, and one on the poison queue, end as scan-failure findings", async () => {
+    const names = uniqueNames();
+    const deps = await depsFor(fleet, names, "w");
+    const refs = (await discoverRefs(deps.discovery)).filter((r) => ["aks-ovl-003", "aks-ovl-006", "aks-blk-004"].includes(r.name));
+    const started = await startRound(deps, refs);
+    const text = (m: { messageText: string }) => Buffer.from(m.messageText, "base64").toString();
+    for (const m of (await deps.queue.jobs.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 30 })).receivedMessageItems) {
+      if (text(m).includes('"aks-ovl-003"')) {
+        // Tried once and failed: back in the queue with dequeue count 1, at the limit of 1.
+        await deps.queue.jobs.updateMessage(m.messageId, m.popReceipt, undefined, 0);
+        continue;
+      }
+      await deps.queue.jobs.deleteMessage(m.messageId, m.popReceipt);
+      // The Functions host moved aks-ovl-006's job to the poison queue after its last try.
+      if (text(m).includes('"aks-ovl-006"')) await deps.queue.poison.sendMessage(m.messageText);
+      else await deps.queue.send(m.messageText); // untried
+    }
+
+    const stats = await runWorker(deps, { concurrency: 2, untilEmpty: true, pollMs: 100, maxDequeueCount: 1 });
+    expect(stats).toMatchObject({ stored: 1, poisoned: 2, rejected: 0, evaluated: [started.round] });
+    const e = (await deps.store.getEvaluation(started.round))!;
+    for (const name of ["aks-ovl-003", "aks-ovl-006"]) {
+      const snap = await deps.store.getSnapshot(name, started.round);
+      expect(snap).toMatchObject({ status: "error", reason: expect.stringMatching(/^poison message: the scan job for this cluster failed/) });
+      const f = e.findings.find((x) => x.rule === "SCN001" && x.cluster === name);
+      expect(f?.message).toContain("poison message");
+    }
+    expect((await deps.rounds.cluster(started.round, "aks-ovl-006"))?.state).toBe("failed");
+    expect((await deps.store.getSnapshot("aks-blk-004", started.round))?.status).toBe("ok");
+  });
+
+  it("garbage is recorded by name and reason, never crashes the worker, and never touches a cluster", async () => {
+    const names = uniqueNames();
+    const deps = await depsFor(fleet, names, "w");
+    const started = await startRound(deps, (await discoverRefs(deps.discovery)).filter((r) => r.name === "aks-blk-004"));
+    await deps.queue.send("this is not a job!");
+    await deps.queue.send(Buffer.from(JSON.stringify({ v: 1, round: started.round, ref: { kind: "kubeconfig", name: "aks-x\u0007", files: [] } })).toString("base64"));
+    await deps.queue.send(Buffer.from("{not json").toString("base64"));
+    await deps.queue.send(encodeJob({ v: 1, round: started.round, ref: { kind: "kubeconfig", name: "aks-not-in-round", context: "c", files: ["/k"] } }));
+    const stats = await runWorker(deps, { concurrency: 3, untilEmpty: true, pollMs: 100 });
+    expect(stats).toMatchObject({ stored: 1, rejected: 4, retried: 0 });
+    const rejected = await deps.rounds.rejected();
+    expect(rejected).toHaveLength(4);
+    const reasons = rejected.map((r) => r.reason).sort();
+    expect(reasons).toEqual([
+      expect.stringContaining("cluster \"aks-not-in-round\" is not part of round"),
+      "not JSON (after base64 decoding)",
+      "not JSON and not base64",
+      expect.stringMatching(/^not a job message \(ref.context: .*ref.files: /),
+    ]);
+    const named = rejected.find((r) => r.reason.startsWith("not a job"))!;
+    expect(named).toMatchObject({ round: started.round, cluster: "aks-x?", queue: names.queue, dequeueCount: 1 });
+    expect(named.messageId).toMatch(/\S/);
+    expect(JSON.stringify(rejected)).not.toContain("this is not a job");
+    expect((await deps.store.listLatest()).map((l) => l.cluster)).toEqual(["aks-blk-004"]);
+  });
+});
+
+describe("the round deadline", () => {
+  it("evaluates at the deadline without the missing cluster, which becomes a finding", async () => {
+    const names = uniqueNames();
+    const deps = await depsFor(fleet, names, "w", { roundDeadlineMs: 60_000 });
+    const refs = (await discoverRefs(deps.discovery)).filter((r) => ["aks-blk-001", "aks-ovl-003"].includes(r.name));
+    const started = await startRound(deps, refs);
+    // aks-ovl-003's job is lost (its worker died and the message is still hidden).
+    const items = (await deps.queue.jobs.receiveMessages({ numberOfMessages: 2, visibilityTimeout: 600 })).receivedMessageItems;
+    const lost = items.find((m) => Buffer.from(m.messageText, "base64").toString().includes('"aks-ovl-003"'))!;
+    for (const m of items.filter((m) => m !== lost)) await deps.queue.jobs.updateMessage(m.messageId, m.popReceipt, undefined, 0);
+    const stats = await runWorker(deps, { concurrency: 2, idleExitMs: 300, pollMs: 100 });
+    expect(stats).toMatchObject({ stored: 1, evaluated: [] });
+    expect(await completeRound(started.round, deps)).toEqual({ state: "not-ready" });
+
+    const later = { ...deps, now: () => new Date(Date.parse(started.deadline) + 1_000) };
+    const swept = await sweepRounds(later);
+    expect(swept.map((s) => [s.round, s.completion.state])).toEqual([[started.round, "evaluated"]]);
+    const snap = await deps.store.getSnapshot("aks-ovl-003", started.round);
+    expect(snap).toMatchObject({ status: "error", reason: expect.stringContaining("no result by the scan round's deadline") });
+    const e = (await deps.store.getEvaluation(started.round))!;
+    expect(e.findings.find((f) => f.rule === "SCN001" && f.cluster === "aks-ovl-003")).toBeDefined();
+    expect(e.notes.join("\n")).toContain("without 1 cluster(s): aks-ovl-003");
+    expect((await deps.rounds.cluster(started.round, "aks-ovl-003"))?.state).toBe("missed");
+    // A second sweep finds nothing left to do.
+    expect(await sweepRounds(later)).toEqual([]);
+
+    // The late job still lands: real data replaces the placeholder, and the round stays evaluated once.
+    await deps.queue.jobs.updateMessage(lost.messageId, lost.popReceipt, undefined, 0);
+    const late = await runWorker(later, { concurrency: 1, untilEmpty: true, pollMs: 100 });
+    expect(late).toMatchObject({ stored: 1, evaluated: [] });
+    expect((await deps.store.getSnapshot("aks-ovl-003", started.round))?.status).toBe("ok");
+  });
+});

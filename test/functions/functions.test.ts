@@ -1,0 +1,158 @@
+// Every Functions handler invoked as the host would: @azure/functions' own HttpRequest,
+// InvocationContext and timer objects, with app settings in the environment and Azurite behind them.
+import { HttpRequest, InvocationContext, type Timer } from "@azure/functions";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { resetAppDeps } from "../../functions/deps.js";
+import { auditCluster, auditPoison } from "../../functions/handlers/jobs.js";
+import { httpApi } from "../../functions/handlers/http.js";
+import { startScanRound, sweepScanRounds } from "../../functions/handlers/rounds.js";
+import { httpRoutes, queues, timers } from "../../functions/index.js";
+import { connectStorage, type FanoutStorage } from "../../src/fanout/index.js";
+import { type Fleet, startFleet, uniqueNames } from "../fanout/helpers.js";
+
+let fleet: Fleet;
+let storage: FanoutStorage;
+const names = uniqueNames();
+const logs: string[] = [];
+
+function context(functionName: string, triggerMetadata: Record<string, unknown> = {}): InvocationContext {
+  return new InvocationContext({ invocationId: `inv-${Math.random().toString(16).slice(2)}`, functionName, triggerMetadata, logHandler: (level, ...args) => logs.push(`${level}: ${args.join(" ")}`) });
+}
+
+const timer: Timer = { isPastDue: false, schedule: { adjustForDST: true }, scheduleStatus: { last: "", next: "", lastUpdated: "" } };
+
+/** Takes every job off the queue, decoded as the host hands it to the function (JSON → object). */
+async function takeJobs(queue = storage.queue.jobs): Promise<Array<{ body: unknown; id: string; dequeueCount: number }>> {
+  const items = (await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 60 })).receivedMessageItems;
+  for (const m of items) await queue.deleteMessage(m.messageId, m.popReceipt);
+  return items.map((m) => ({ body: JSON.parse(Buffer.from(m.messageText, "base64").toString("utf8")), id: m.messageId, dequeueCount: m.dequeueCount }));
+}
+
+function get(path: string): Promise<{ status?: number; headers?: unknown; body?: unknown }> {
+  return httpApi(new HttpRequest({ method: "GET", url: `https://fleet-audit.azurewebsites.net${path}` }), context("http")) as never;
+}
+
+beforeAll(async () => {
+  fleet = await startFleet(3);
+  await fleet.sim.cluster("aks-dyn-002").setFaults([{ kind: "refuse" }]);
+  Object.assign(process.env, {
+    AzureWebJobsStorage: inject("azuriteConnectionString"),
+    FLEET_AUDIT_TABLE_PREFIX: names.tablePrefix,
+    FLEET_AUDIT_QUEUE: names.queue,
+    FLEET_AUDIT_KUBECONFIG: fleet.kubeconfig,
+    FLEET_AUDIT_CLUSTER_DEADLINE_SECONDS: "20",
+    FLEET_AUDIT_CNS_METRICS: "0",
+    FLEET_AUDIT_TEAMS_WEBHOOK: fleet.receiver.url,
+  });
+  resetAppDeps();
+  storage = await connectStorage({ connectionString: inject("azuriteConnectionString") }, names);
+});
+afterAll(() => fleet?.close());
+
+describe("registrations", () => {
+  it("serve every CONTRACT.md route, with function keys on all but health", () => {
+    const routes = Object.fromEntries(Object.values(httpRoutes).map((o) => [o.route, o.authLevel]));
+    expect(routes).toEqual({
+      health: "anonymous",
+      dashboard: "function",
+      reports: "function",
+      "reports/{kind}": "function",
+      clusters: "function",
+      "clusters/{name}/history": "function",
+    });
+    for (const o of Object.values(httpRoutes)) expect(o.handler).toBe(httpApi);
+  });
+
+  it("bind the timer to %SCAN_SCHEDULE% and the queue triggers to the job queue and its poison queue", () => {
+    expect(timers.startScanRound).toMatchObject({ schedule: "%SCAN_SCHEDULE%", runOnStartup: false, handler: startScanRound });
+    expect(timers.sweepScanRounds!.schedule).toMatch(/^0 \S+ \S+ \S+ \S+ \S+$/); // NCRONTAB: six fields
+    expect(queues.auditCluster).toMatchObject({ queueName: "%FLEET_AUDIT_QUEUE%", connection: "AzureWebJobsStorage", handler: auditCluster });
+    expect(queues.auditPoison).toMatchObject({ queueName: "%FLEET_AUDIT_QUEUE%-poison", connection: "AzureWebJobsStorage", handler: auditPoison });
+  });
+});
+
+describe("timer → queue → one cluster per invocation", () => {
+  it("the timer enqueues one job per cluster; the queue function stores each and the last one evaluates the round", async () => {
+    await startScanRound(timer, context("startScanRound"));
+    const jobs = await takeJobs();
+    expect(jobs.map((j) => (j.body as { ref: { name: string } }).ref.name).sort()).toEqual(["aks-blk-001", "aks-dyn-002", "aks-ovl-003"]);
+    const round = (jobs[0]!.body as { round: string }).round;
+    expect(JSON.stringify(jobs)).not.toMatch(/token|BEGIN CERTIFICATE/i);
+
+    const outcomes = [];
+    for (const j of jobs) outcomes.push(await auditCluster(j.body, context("auditCluster", { id: j.id, dequeueCount: j.dequeueCount })));
+    expect(outcomes.map((o) => o.kind)).toEqual(["stored", "stored", "stored"]);
+    const last = outcomes[2]!;
+    expect(last.kind === "stored" && last.completion?.state).toBe("evaluated");
+    expect((await storage.store.getLatest("aks-dyn-002"))?.latest).toMatchObject({ scanId: round, status: "unreachable" });
+    expect((await storage.rounds.header(round))?.state).toBe("evaluated");
+    expect(fleet.receiver.posts).toHaveLength(1);
+    expect(logs.join("\n")).not.toContain("sig=");
+  });
+
+  it("the poison function records the cluster's failed scan, and garbage is named without a throw", async () => {
+    await startScanRound(timer, context("startScanRound"));
+    const jobs = await takeJobs();
+    const round = (jobs[0]!.body as { round: string }).round;
+    const [poisoned, ...rest] = jobs;
+    const name = (poisoned!.body as { ref: { name: string } }).ref.name;
+    const out = await auditPoison(poisoned!.body, context("auditPoison", { id: poisoned!.id, dequeueCount: 5 }));
+    expect(out).toMatchObject({ kind: "stored", cluster: name });
+    expect(await storage.store.getSnapshot(name, round)).toMatchObject({ status: "error", reason: expect.stringContaining("failed 5 times") });
+    for (const j of rest) await auditCluster(j.body, context("auditCluster", { id: j.id, dequeueCount: 1 }));
+    const e = (await storage.store.getEvaluation(round))!;
+    expect(e.findings.some((f) => f.rule === "SCN001" && f.cluster === name && f.message.includes("poison message"))).toBe(true);
+
+    const garbage = await auditCluster("definitely not a job", context("auditCluster", { id: "m-1", dequeueCount: 1 }));
+    expect(garbage).toMatchObject({ kind: "rejected", reason: expect.stringContaining(`message m-1 on queue ${names.queue}: not JSON and not base64`) });
+    expect((await storage.rounds.rejected()).map((r) => r.messageId)).toContain("m-1");
+  });
+
+  it("the sweep timer leaves evaluated rounds alone", async () => {
+    const before = (await storage.store.listEvaluations()).length;
+    await sweepScanRounds(timer, context("sweepScanRounds"));
+    expect((await storage.store.listEvaluations()).length).toBe(before);
+  });
+});
+
+describe("HTTP functions", () => {
+  it("serve reports, clusters, history, dashboard and health from the store", async () => {
+    const findings = await get("/api/reports/findings?format=json&severity=critical");
+    expect(findings.status).toBe(200);
+    const doc = JSON.parse(findings.body as string);
+    expect(doc.findings.some((f: { rule: string; cluster: string }) => f.rule === "SCN001" && f.cluster === "aks-dyn-002")).toBe(true);
+    const csv = await get("/api/reports/exhaustion?format=csv&code=functionkey");
+    expect(csv.status).toBe(200);
+    expect((csv.headers as Record<string, string>)["content-type"]).toMatch(/^text\/csv/);
+    const clusters = JSON.parse((await get("/api/clusters")).body as string);
+    expect(clusters.clusters.map((c: { cluster: string }) => c.cluster)).toEqual(["aks-blk-001", "aks-dyn-002", "aks-ovl-003"]);
+    const history = JSON.parse((await get("/api/clusters/aks-blk-001/history")).body as string);
+    expect(history.history).toHaveLength(2);
+    const dash = await get("/api/dashboard");
+    expect(dash.status).toBe(200);
+    expect(dash.body as string).toMatch(/^<!doctype html>/i);
+    expect(await get("/api/health")).toMatchObject({ status: 200, body: '{"status":"ok"}' });
+  });
+
+  it("answer bad input with the CONTRACT.md error shape", async () => {
+    const unknown = await get("/api/reports/nope");
+    expect(unknown.status).toBe(404);
+    expect(JSON.parse(unknown.body as string).error.code).toBe("not_found");
+    expect((await get("/api/clusters/aks-nope/history")).status).toBe(404);
+    expect((await get("/api/reports/findings?colour=red")).status).toBe(400);
+  });
+
+  it("health names the missing app setting instead of failing blind", async () => {
+    const saved = process.env.FLEET_AUDIT_KUBECONFIG;
+    delete process.env.FLEET_AUDIT_KUBECONFIG;
+    resetAppDeps();
+    try {
+      const r = await get("/api/health");
+      expect(r.status).toBe(503);
+      expect(JSON.parse(r.body as string).error).toEqual({ code: "misconfigured", message: expect.stringContaining("FLEET_AUDIT_SUBSCRIPTIONS") });
+    } finally {
+      process.env.FLEET_AUDIT_KUBECONFIG = saved;
+      resetAppDeps();
+    }
+  });
+});

@@ -1,0 +1,110 @@
+// Every app setting the Functions app's code reads is set in infra/, and nothing set there goes unread.
+// "Reads" = env accesses in every module reachable from functions/index.ts, plus %SETTING% binding
+// expressions in the registrations; "set" = the appsettings block of infra/resources.bicep.
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { MAX_DEQUEUE_COUNT } from "../../src/fanout/queue.js";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+
+/** Read by reachable code but meaningful only on a developer machine: local.settings.json.example has them. */
+const LOCAL_ONLY: Record<string, string> = {
+  AzureWebJobsStorage: "a connection string; Azure uses the identity-based AzureWebJobsStorage__* settings",
+  FLEET_AUDIT_KUBECONFIG: "kubeconfig files exist on developer machines only",
+};
+/** Read by shared discovery code for the CLI and pipelines; never set in Azure, where the identity does this. */
+const OUTSIDE_AZURE: Record<string, string> = {
+  FLEET_AUDIT_ARM_TOKEN: "a pipeline's own ARM token; the app uses its managed identity",
+  FLEET_AUDIT_AKS_TOKEN: "a pipeline's own AKS token; the app uses its managed identity",
+  FLEET_AUDIT_ARM_CA: "an extra CA for a simulated ARM; Azure's endpoints use public CAs",
+};
+/** Environment, not app settings: the CLI's default kubeconfig (the app always names its sources), npm's version. */
+const NOT_SETTINGS = new Set(["KUBECONFIG", "HOME", "npm_package_version"]);
+/** Set in infra for the Functions host, the platform or a library, not read by our code. */
+const HOST_OR_LIBRARY: Record<string, string> = {
+  AzureWebJobsStorage__credential: "host: identity-based storage",
+  AzureWebJobsStorage__blobServiceUri: "host: leases, timers, deployment",
+  APPLICATIONINSIGHTS_CONNECTION_STRING: "host: telemetry",
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: "host: Entra ID auth for telemetry",
+  AZURE_CLIENT_ID: "@azure/identity: the user-assigned identity for ARM and Key Vault",
+};
+
+function reachable(entry: string): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, "utf8");
+    for (const m of text.matchAll(/(?:from|import)\s*\(?\s*"(\.{1,2}\/[^"]+)\.js"/g)) {
+      const next = path.resolve(path.dirname(file), `${m[1]}.ts`);
+      if (existsSync(next)) visit(next);
+    }
+  };
+  visit(entry);
+  return [...seen];
+}
+
+function settingsRead(): Set<string> {
+  const out = new Set<string>();
+  for (const file of reachable(path.join(ROOT, "functions/index.ts"))) {
+    const text = readFileSync(file, "utf8");
+    for (const m of text.matchAll(/\benv\.([A-Za-z_][A-Za-z0-9_]*)/g)) out.add(m[1]!);
+    for (const m of text.matchAll(/\benv\[\s*["']([^"']+)["']\s*\]/g)) out.add(m[1]!);
+    // Names handed to a reader helper (str("FLEET_AUDIT_X"), tables of setting names).
+    for (const m of text.matchAll(/["'`](FLEET_AUDIT_[A-Z0-9_]+)["'`]/g)) out.add(m[1]!);
+    if (file.includes(`${path.sep}functions${path.sep}`)) for (const m of text.matchAll(/%([A-Za-z_][A-Za-z0-9_]*)%/g)) out.add(m[1]!);
+  }
+  return out;
+}
+
+/** Keys of the `properties` object of the appsettings resource (top level of that object only). */
+function settingsSet(): Set<string> {
+  const bicep = readFileSync(path.join(ROOT, "infra/resources.bicep"), "utf8");
+  const at = bicep.indexOf("'Microsoft.Web/sites/config@");
+  expect(at).toBeGreaterThan(0);
+  const open = bicep.indexOf("properties: {", at) + "properties: ".length;
+  let depth = 0;
+  let end = open;
+  for (; end < bicep.length; end++) {
+    if (bicep[end] === "{") depth++;
+    else if (bicep[end] === "}" && --depth === 0) break;
+  }
+  const body = bicep.slice(open + 1, end);
+  return new Set([...body.matchAll(/^\s*([A-Za-z_][A-Za-z0-9_]*)\s*:/gm)].map((m) => m[1]!));
+}
+
+describe("app settings", () => {
+  const read = settingsRead();
+  const set = settingsSet();
+
+  it("finds what the code reads (the scan itself works)", () => {
+    for (const k of ["SCAN_SCHEDULE", "FLEET_AUDIT_QUEUE", "FLEET_AUDIT_SUBSCRIPTIONS", "AzureWebJobsStorage__tableServiceUri", "FLEET_AUDIT_TEAMS_WEBHOOK"]) expect(read).toContain(k);
+    expect(set.size).toBeGreaterThan(15);
+  });
+
+  it("every setting the code reads is set in infra (or is local-only, and then in local.settings.json.example)", () => {
+    const missing = [...read].filter((k) => !set.has(k) && !(k in LOCAL_ONLY) && !(k in OUTSIDE_AZURE) && !NOT_SETTINGS.has(k));
+    expect(missing).toEqual([]);
+    for (const k of Object.keys(OUTSIDE_AZURE)) expect(read).toContain(k);
+    for (const k of Object.keys(OUTSIDE_AZURE)) expect(set).not.toContain(k);
+    const local = JSON.parse(readFileSync(path.join(ROOT, "local.settings.json.example"), "utf8")).Values as Record<string, string>;
+    for (const k of Object.keys(LOCAL_ONLY)) expect(Object.keys(local)).toContain(k);
+    for (const k of Object.keys(LOCAL_ONLY)) expect(read).toContain(k); // no stale entries in the list
+  });
+
+  it("nothing set in infra goes unread", () => {
+    const unused = [...set].filter((k) => !read.has(k) && !(k in HOST_OR_LIBRARY));
+    expect(unused).toEqual([]);
+    for (const k of Object.keys(HOST_OR_LIBRARY)) expect(set).toContain(k);
+  });
+
+  it("host.json retries a job as often as the worker does, and outlasts a cluster's deadline", () => {
+    const host = JSON.parse(readFileSync(path.join(ROOT, "host.json"), "utf8"));
+    expect(host.extensions.queues.maxDequeueCount).toBe(MAX_DEQUEUE_COUNT);
+    expect(host.extensions.queues.messageEncoding).toBe("base64");
+    const [h, m, s] = (host.functionTimeout as string).split(":").map(Number);
+    expect(h! * 3600 + m! * 60 + s!).toBeGreaterThan(90 + 60);
+    expect(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).main).toBe("dist/functions/index.js");
+  });
+});
