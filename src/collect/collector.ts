@@ -2,7 +2,7 @@
 // exception: one bad cluster can cost at most its own deadline, and never another cluster's snapshot.
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import pLimit from "p-limit";
-import type { ClusterSnapshot } from "../model/snapshot.js";
+import type { ClusterSnapshot, Nnc } from "../model/snapshot.js";
 import { emptySnapshot } from "../model/snapshot.js";
 import type { ClusterTarget } from "../sources/target.js";
 import { type CnsMetricsBudget, DEFAULT_CNS_METRICS_BUDGET, scrapeCnsMetrics } from "./cns-metrics.js";
@@ -78,12 +78,14 @@ export async function collectCluster(target: ClusterTarget, opts: CollectOptions
 }
 
 async function collectInto(snap: ClusterSnapshot, s: KubeSession, limit: number): Promise<void> {
-  // The NNC list answers first whether this is a CNS cluster at all.
-  let rawNncs: unknown[];
+  // The NNC list answers first whether this is a CNS cluster at all. Every list is normalised page by
+  // page: the raw objects are several times the size of what the snapshot keeps.
+  let nncs: Array<Nnc | undefined>;
   try {
-    rawNncs = await s.listAll<unknown>(
+    nncs = await s.listAll(
       `listing NodeNetworkConfigs (${NNC_GROUP}/${NNC_VERSION}) in ${CNS_NAMESPACE}`,
-      s.rawPages(`/apis/${NNC_GROUP}/${NNC_VERSION}/namespaces/${CNS_NAMESPACE}/${NNC_PLURAL}`, { limit }),
+      s.rawPages<unknown>(`/apis/${NNC_GROUP}/${NNC_VERSION}/namespaces/${CNS_NAMESPACE}/${NNC_PLURAL}`, { limit }),
+      normalizeNnc,
     );
   } catch (e) {
     if (e instanceof ClusterScanError && e.httpStatus === 404) {
@@ -93,36 +95,30 @@ async function collectInto(snap: ClusterSnapshot, s: KubeSession, limit: number)
   }
 
   const [nodes, pods, ds, cm, pending, version, css] = await Promise.all([
-    s.listAll<V1Node>("listing Nodes", s.rawPages("/api/v1/nodes", { limit })),
-    s.listAll<V1Pod>(`listing azure-cns pods (${CNS_SELECTOR}) in ${CNS_NAMESPACE}`, s.rawPages(`/api/v1/namespaces/${CNS_NAMESPACE}/pods`, { labelSelector: CNS_SELECTOR, limit })),
+    s.listAll("listing Nodes", s.rawPages<V1Node>("/api/v1/nodes", { limit }), normalizeNode),
+    s.listAll(`listing azure-cns pods (${CNS_SELECTOR}) in ${CNS_NAMESPACE}`, s.rawPages<V1Pod>(`/api/v1/namespaces/${CNS_NAMESPACE}/pods`, { labelSelector: CNS_SELECTOR, limit }), normalizeCnsPod),
     s.callOptional(`reading DaemonSet ${CNS_NAMESPACE}/azure-cns`, (o) => s.apps.readNamespacedDaemonSet({ name: "azure-cns", namespace: CNS_NAMESPACE }, o)),
     optional(snap, s.callOptional(`reading ConfigMap ${CNS_NAMESPACE}/cns-config`, (o) => s.core.readNamespacedConfigMap({ name: "cns-config", namespace: CNS_NAMESPACE }, o))),
-    optional(snap, s.listAll<V1Pod>("listing Pending pods", s.rawPages("/api/v1/pods", { fieldSelector: "status.phase=Pending", limit }))),
+    optional(snap, s.listAll("listing Pending pods", s.rawPages<V1Pod>("/api/v1/pods", { fieldSelector: "status.phase=Pending", limit }), (p) => p.spec?.nodeName)),
     optional(snap, s.call("reading /version", (o) => s.version.getCode(o))),
     optional(snap, listSubnetStates(s, limit)),
   ]);
 
-  for (const raw of rawNncs) {
-    const nnc = normalizeNnc(raw);
+  for (const nnc of nncs) {
     if (nnc) snap.nncs.push(nnc);
     else snap.notes.push("an item of the NodeNetworkConfig list has no metadata.name and was skipped");
   }
   const pendingByNode = new Map<string, number>();
-  for (const p of pending ?? []) {
-    const node = p.spec?.nodeName;
+  for (const node of pending ?? []) {
     if (node) pendingByNode.set(node, (pendingByNode.get(node) ?? 0) + 1);
   }
-  for (const n of nodes) {
-    const node = normalizeNode(n);
+  for (const node of nodes) {
     if (!node) continue;
     const count = pendingByNode.get(node.name);
     if (count) node.pendingPods = count;
     snap.nodes.push(node);
   }
-  for (const p of pods) {
-    const pod = normalizeCnsPod(p);
-    if (pod) snap.cns.pods.push(pod);
-  }
+  for (const pod of pods) if (pod) snap.cns.pods.push(pod);
   snap.cns.daemonset = ds ? normalizeDaemonSet(ds) : null;
   if (cm) {
     const { config, note } = normalizeCnsConfig(cm);

@@ -5,6 +5,7 @@ import https from "node:https";
 import { createSecureContext } from "node:tls";
 import * as k8s from "@kubernetes/client-node";
 import { classify, ClusterScanError } from "./errors.js";
+import { httpsGet } from "./http-get.js";
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "./retry.js";
 
 export interface SessionOptions {
@@ -118,14 +119,17 @@ export class KubeSession {
    * Reads every page of a list. An expired continue token (410) restarts the list from the beginning,
    * so the result is one consistent list, a bounded number of times.
    */
-  async listAll<T>(what: string, page: (cont: string | undefined, options: k8s.ConfigurationOptions) => Promise<ListPage<T>>): Promise<T[]> {
+  async listAll<T>(what: string, page: (cont: string | undefined, options: k8s.ConfigurationOptions) => Promise<ListPage<T>>): Promise<T[]>;
+  /** `map` turns each raw item into what is kept as its page arrives, so raw pages never pile up. */
+  async listAll<T, U>(what: string, page: (cont: string | undefined, options: k8s.ConfigurationOptions) => Promise<ListPage<T>>, map: (item: T) => U): Promise<U[]>;
+  async listAll<T, U>(what: string, page: (cont: string | undefined, options: k8s.ConfigurationOptions) => Promise<ListPage<T>>, map?: (item: T) => U): Promise<Array<T | U>> {
     for (let restart = 0; ; restart++) {
-      const items: T[] = [];
+      const items: Array<T | U> = [];
       let cont: string | undefined;
       try {
         do {
           const p = await this.call(what, (o) => page(cont, o));
-          if (p.items) for (const i of p.items) items.push(i);
+          if (p.items) for (const i of p.items) items.push(map ? map(i) : i);
           cont = p.metadata?._continue ?? p.metadata?.continue ?? undefined;
         } while (cont);
         return items;
@@ -140,25 +144,38 @@ export class KubeSession {
   }
 
   /**
-   * GET a path as plain JSON through client-node's auth and HTTP layer, skipping its typed model
-   * deserialisation: for lists of thousands of Nodes and Pods that step costs more than the network.
+   * GET a path as plain JSON through client-node's auth, skipping its typed model deserialisation:
+   * for lists of thousands of Nodes and Pods that step costs more than the network.
    */
   async getJson<T>(path: string, query: Record<string, string | number | undefined>, options: k8s.ConfigurationOptions = this.callOptions): Promise<T> {
-    return JSON.parse(await this.getText(path, query, options, "application/json")) as T;
+    return JSON.parse((await this.getBody(path, query, options, "application/json")).toString("utf8")) as T;
   }
 
   /** GET a path as text (e.g. a pod's /metrics through the API server's proxy). */
   async getText(path: string, query: Record<string, string | number | undefined>, options: k8s.ConfigurationOptions = this.callOptions, accept = "text/plain"): Promise<string> {
+    return (await this.getBody(path, query, options, accept)).toString("utf8");
+  }
+
+  private async getBody(path: string, query: Record<string, string | number | undefined>, options: k8s.ConfigurationOptions, accept: string): Promise<Buffer> {
     const server = this.kubeConfig.getCurrentCluster()!.server.replace(/\/+$/, "");
     const ctx = new k8s.RequestContext(server + path, k8s.HttpMethod.GET);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) ctx.setQueryParam(k, String(v));
     ctx.setHeaderParam("Accept", accept);
     await this.kubeConfig.applySecurityAuthentication(ctx);
     for (const m of options.middleware ?? []) await m.pre(ctx).toPromise();
-    const rsp = await this.http.send(ctx).toPromise();
-    const body = await rsp.body.text();
-    if (rsp.httpStatusCode < 200 || rsp.httpStatusCode > 299) {
-      throw new k8s.ApiException(rsp.httpStatusCode, `HTTP ${rsp.httpStatusCode} for GET ${path}`, body, rsp.headers);
+    let status: number;
+    let headers: Record<string, string>;
+    let body: Buffer;
+    const agent = ctx.getAgent();
+    if (agent instanceof https.Agent) {
+      ({ status, headers, body } = await httpsGet(ctx.getUrl(), { agent, headers: ctx.getHeaders(), signal: ctx.getSignal() }));
+    } else {
+      // Plain http or a proxy: client-node's own fetch knows those.
+      const rsp = await this.http.send(ctx).toPromise();
+      [status, headers, body] = [rsp.httpStatusCode, rsp.headers, await rsp.body.binary()];
+    }
+    if (status < 200 || status > 299) {
+      throw new k8s.ApiException(status, `HTTP ${status} for GET ${path}`, body.toString("utf8"), headers);
     }
     return body;
   }

@@ -53,11 +53,31 @@ export class FieldReader {
   }
 }
 
+/** Distinct strings kept for interning; past this the pool starts over (it is only a cache). */
+const INTERN_LIMIT = 20_000;
+const pool = new Map<string, string>();
+
+/**
+ * One copy of a string that repeats across objects (subnet and VNet IDs, gateways, label values,
+ * images): JSON.parse gives every occurrence its own copy, and snapshots of the whole fleet are held
+ * together for the evaluation.
+ */
+export function intern(s: string): string;
+export function intern(s: string | undefined): string | undefined;
+export function intern(s: string | undefined): string | undefined {
+  if (s === undefined) return undefined;
+  const hit = pool.get(s);
+  if (hit !== undefined) return hit;
+  if (pool.size >= INTERN_LIMIT) pool.clear();
+  pool.set(s, s);
+  return s;
+}
+
 /** Keeps only labels the analysis uses, so snapshots stay small on real nodes with dozens of labels. */
 export function pickLabels(labels: Json, keep: (key: string) => boolean): Record<string, string> {
   const out: Record<string, string> = {};
   const o = obj(labels);
   if (!o) return out;
-  for (const [k, v] of Object.entries(o)) if (typeof v === "string" && keep(k)) out[k] = v;
+  for (const [k, v] of Object.entries(o)) if (typeof v === "string" && keep(k)) out[k] = intern(v);
   return out;
 }

@@ -1,6 +1,6 @@
 // NodeNetworkConfig (acn.azure.com/v1alpha) as the API returns it → the snapshot's Nnc.
 import type { NetworkContainer, Nnc, ScalerSettings } from "../../model/snapshot.js";
-import { arr, FieldReader, type Json, obj, pickLabels, str, time } from "./fields.js";
+import { arr, FieldReader, intern, type Json, obj, pickLabels, str, time } from "./fields.js";
 
 const NNC_LABEL = /^kubernetes\.azure\.com\/podnetwork-|^(managed|owner)$/;
 
@@ -17,8 +17,8 @@ export function normalizeNnc(raw: Json): Nnc | undefined {
   const owners = arr(meta.ownerReferences) ?? [];
   const ownerRaw = owners.map(obj).find((x) => x?.controller === true) ?? obj(owners[0]);
   const nnc: Nnc = {
-    name,
-    namespace: str(meta.namespace) ?? "kube-system",
+    name: intern(name),
+    namespace: intern(str(meta.namespace)) ?? "kube-system",
     uid: str(meta.uid) ?? "",
     labels: pickLabels(meta.labels, (k) => NNC_LABEL.test(k)),
     requestedIPCount: r.int(spec.requestedIPCount, "spec.requestedIPCount"),
@@ -31,12 +31,12 @@ export function normalizeNnc(raw: Json): Nnc | undefined {
   const deleting = time(meta.deletionTimestamp);
   if (deleting) nnc.deletionTimestamp = deleting;
   if (ownerRaw) {
-    nnc.owner = { kind: str(ownerRaw.kind) ?? "", name: str(ownerRaw.name) ?? "", uid: str(ownerRaw.uid) ?? "" };
+    nnc.owner = { kind: intern(str(ownerRaw.kind)) ?? "", name: intern(str(ownerRaw.name)) ?? "", uid: str(ownerRaw.uid) ?? "" };
   }
   const az = r.optInt(spec.availabilityZone, "spec.availabilityZone");
   if (az !== undefined) nnc.availabilityZone = az;
   const st = r.str(status.status, "status.status");
-  if (st) nnc.status = st;
+  if (st) nnc.status = intern(st);
   const scaler = normalizeScaler(status.scaler, r);
   if (scaler) nnc.scaler = scaler;
 
@@ -72,8 +72,8 @@ function normalizeNc(v: Json, i: number, r: FieldReader): NetworkContainer | und
   }
   const nc: NetworkContainer = {
     id: r.str(n.id, `${field}.id`) ?? "",
-    assignmentMode: r.str(n.assignmentMode, `${field}.assignmentMode`) ?? "dynamic",
-    type: r.str(n.type, `${field}.type`) ?? "vnet",
+    assignmentMode: intern(r.str(n.assignmentMode, `${field}.assignmentMode`)) ?? "dynamic",
+    type: intern(r.str(n.type, `${field}.type`)) ?? "vnet",
     version: r.int(n.version, `${field}.version`),
     ipAssignments: [],
   };
@@ -91,7 +91,8 @@ function normalizeNc(v: Json, i: number, r: FieldReader): NetworkContainer | und
   ];
   for (const [key, json] of strings) {
     const s = r.str(n[json] ?? (key === "subscriptionID" ? n.subscriptionID : undefined), `${field}.${json}`);
-    if (s) (nc as unknown as Record<string, unknown>)[key] = s;
+    // Everything but the NC's own addresses repeats on every NC of the subnet.
+    if (s) (nc as unknown as Record<string, unknown>)[key] = key === "primaryIP" || key === "nodeIP" ? s : intern(s);
   }
   for (const [j, a] of (arr(n.ipAssignments) ?? []).entries()) {
     const ip = str(obj(a)?.ip);

@@ -1,7 +1,7 @@
 // Nodes, the azure-cns DaemonSet and its pods, and cns-config → snapshot shapes.
 import type { V1ConfigMap, V1DaemonSet, V1Node, V1Pod } from "@kubernetes/client-node";
 import type { CnsConfig, CnsDaemonSet, CnsPod, NodeInfo } from "../../model/snapshot.js";
-import { pickLabels, time } from "./fields.js";
+import { intern, pickLabels, time } from "./fields.js";
 
 export const CNS_CONTAINER = "cns-container";
 
@@ -13,7 +13,7 @@ export function normalizeNode(n: V1Node): NodeInfo | undefined {
   if (!name) return undefined;
   const ready = n.status?.conditions?.find((c) => c.type === "Ready")?.status === "True";
   const node: NodeInfo = {
-    name,
+    name: intern(name),
     uid: n.metadata?.uid ?? "",
     ready,
     unschedulable: n.spec?.unschedulable === true,
@@ -51,18 +51,18 @@ export function normalizeCnsPod(p: V1Pod): CnsPod | undefined {
   const initWaiting = p.status?.initContainerStatuses?.find((c) => c.state?.waiting?.reason)?.state?.waiting?.reason;
   const pod: CnsPod = {
     name,
-    phase: p.status?.phase ?? "Unknown",
+    phase: intern(p.status?.phase) ?? "Unknown",
     ready: p.status?.conditions?.find((c) => c.type === "Ready")?.status === "True",
     restarts: cs?.restartCount ?? 0,
   };
-  if (p.spec?.nodeName) pod.node = p.spec.nodeName;
+  if (p.spec?.nodeName) pod.node = intern(p.spec.nodeName);
   const reason = cs?.state?.waiting?.reason ?? cs?.state?.terminated?.reason;
-  if (reason) pod.reason = reason;
+  if (reason) pod.reason = intern(reason);
   if (initWaiting) pod.initReason = `Init:${initWaiting}`;
   const last = cs?.lastState?.terminated?.reason;
   if (last) pod.lastTerminationReason = last;
   const image = cs?.image ?? p.spec?.containers?.find((c) => c.name === CNS_CONTAINER)?.image;
-  if (image) pod.image = image;
+  if (image) pod.image = intern(image);
   const started = time(cs?.state?.running?.startedAt);
   if (started) pod.startedAt = started;
   const created = time(p.metadata?.creationTimestamp);
