@@ -1,4 +1,4 @@
-// `fleet-audit scan --subscription all` as a user runs it (the built bin in its own process), with the
+// `fleet-audit scan --arm-endpoint URL` (no --subscription: every subscription) as a user runs it (the built bin in its own process), with the
 // managed identity in its environment: ARM pool data reaches IPX003 and DRF003/DRF004, AAD clusters
 // scan with Entra tokens, a forbidden subscription is named while the rest is scanned, and no token,
 // kubeconfig or identity secret reaches the store or the output.
@@ -64,7 +64,8 @@ describe("fleet-audit scan with ARM discovery", () => {
 
   it("scans every cluster ARM lists, and ARM's pool data drives IPX003, DRF003 and DRF004", async () => {
     az.setSubscriptionFault(SUB_B, { kind: "forbidden" });
-    const r = await fleetAudit(["scan", "--subscription", "all", "--arm-endpoint", az.url, "--arm-ca", caFile, "--format", "json"]);
+    // No --subscription: ARM options alone mean every subscription the identity can read (CONTRACT.md).
+    const r = await fleetAudit(["scan", "--arm-endpoint", az.url, "--arm-ca", caFile, "--format", "json"]);
     outputs.push(r.stdout, r.stderr);
     expect(r.stderr).toContain(`fleet-audit: subscription ${SUB_B}: listing AKS clusters: 403 AuthorizationFailed`);
     expect(r.code).toBe(0);

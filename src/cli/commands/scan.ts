@@ -51,7 +51,7 @@ export function registerScan(program: Command, io: CliIO): void {
       .description("Discover clusters, collect NNCs, nodes and azure-cns state, store one snapshot per cluster, evaluate the rules and print a summary.")
       .option("--kubeconfig <file>", "kubeconfig to read (repeatable; default: KUBECONFIG or ~/.kube/config)", collect)
       .option("--context <name>", "only this context (repeatable; default: every context)", collect)
-      .option("--subscription <id|all>", "discover AKS clusters in this Azure subscription, or `all` the identity can read (repeatable; env FLEET_AUDIT_SUBSCRIPTIONS)", collect)
+      .option("--subscription <id|all>", "discover AKS clusters in this Azure subscription, or `all` the identity can read (repeatable; env FLEET_AUDIT_SUBSCRIPTIONS; with --arm-endpoint and none given: all)", collect)
       .option("--fleet <file>", "a fleet file listing clusters: kubeconfig, Key Vault secret or AKS resource ID each (env FLEET_AUDIT_FLEET_FILE)")
       .option("--arm-endpoint <url>", "ARM endpoint (default https://management.azure.com; env FLEET_AUDIT_ARM_ENDPOINT)")
       .option("--arm-ca <pem file>", "extra CA to trust for ARM and Key Vault (env FLEET_AUDIT_ARM_CA)")
@@ -141,5 +141,8 @@ function discoverySettings(opts: ScanOpts, io: CliIO): DiscoverySettings {
   if (opts.armEndpoint) s.armEndpoint = opts.armEndpoint;
   if (opts.armCa) s.armCaFile = abs(opts.armCa);
   if (opts.adminCredentials) s.adminCredentials = true;
+  // CONTRACT.md: ARM options without --subscription mean every subscription the identity can read.
+  const otherSource = s.fleetFile || s.kubeconfig?.length || s.contexts?.length;
+  if (!s.subscriptions && !otherSource && (opts.armEndpoint || s.armToken)) s.subscriptions = "all";
   return s;
 }
