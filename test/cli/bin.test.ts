@@ -33,6 +33,11 @@ describe("bin/fleet-audit.js", () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/Scanned 8 clusters/);
     expect(first.stdout).toMatch(/SCN001 .*aks-dr-weu-blk-03/);
+    // Found through the simulated ARM: agent-pool data gives headroom verdicts, and the Entra ID
+    // cluster was scanned with a token.
+    expect(first.stdout).toMatch(/IPX003 .*aks-prod-neu-dyn-01/);
+    expect(first.stdout).toMatch(/fits \(\d+ of 524283 at max\)/);
+    expect(first.stdout).toMatch(/aks-dev-weu-ovl-02 +ok/);
 
     // The demo's store is a real embedded Azurite under .fleet-audit/demo: a report reads it back.
     const report = await fleetAudit(["report", "findings", "--format", "json", "--data-dir", ".fleet-audit/demo"], cwd);

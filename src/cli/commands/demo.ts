@@ -4,8 +4,8 @@ import path from "node:path";
 import type { Command } from "commander";
 import { serveApi } from "../../http/server.js";
 import { runScan } from "../../scan.js";
-import { buildFleet, startSimulator } from "../../sim/index.js";
-import { discoverFromKubeconfig } from "../../sources/kubeconfig.js";
+import { AKS_AAD_SERVER_APP, buildFleet, type SimArmClusterOptions, type SimClusterSpec, startSimAzure } from "../../sim/index.js";
+import { discoverFleet } from "../../sources/discover.js";
 import type { CliIO } from "../io.js";
 import { intArg } from "../options.js";
 import { withStore } from "../store.js";
@@ -28,10 +28,19 @@ export function registerDemo(program: Command, io: CliIO): void {
     .addHelpText("after", "\nExamples:\n  npm start                       # the same as fleet-audit demo\n  fleet-audit demo --once\n  fleet-audit demo --port 8080")
     .action(async (opts: DemoOpts) => {
       io.stdout.write("Starting the simulated fleet and the embedded store…\n");
-      const sim = await startSimulator(buildFleet({ scenario: "demo" }));
+      // The demo fleet sits behind a simulated Azure, so it is found the way a real fleet is: ARM
+      // discovery (agent pools feed the headroom and drift rules), then per-cluster credentials.
+      const az = await startSimAzure({ clusters: buildFleet({ scenario: "demo" }).map((spec) => ({ ...spec, azure: demoAzure(spec) })) });
       const dir = await mkdtemp(path.join(tmpdir(), "fleet-audit-demo-"));
       try {
-        const targets = discoverFromKubeconfig({ files: [await sim.writeKubeconfig(dir)] });
+        const targets = await discoverFleet({
+          subscriptions: "all",
+          armEndpoint: az.url,
+          armCaFile: await az.writeCa(dir),
+          // Tokens handed over as a pipeline would (FLEET_AUDIT_ARM_TOKEN / FLEET_AUDIT_AKS_TOKEN).
+          armToken: az.identity.issue(az.url).token,
+          aksToken: az.identity.issue(AKS_AAD_SERVER_APP).token,
+        });
         await withStore({ dataDir: opts.dataDir }, io, async (store) => {
           const started = Date.now();
           // The demo's unreachable cluster should cost seconds, not the production deadline.
@@ -50,8 +59,21 @@ export function registerDemo(program: Command, io: CliIO): void {
           await server.close();
         });
       } finally {
-        await sim.close();
+        await az.close();
         await rm(dir, { recursive: true, force: true });
       }
     });
+}
+
+/** What ARM says about each demo cluster: autoscaler bounds and surge (IPX003), Entra ID on one. */
+function demoAzure(spec: SimClusterSpec): SimArmClusterOptions {
+  const bounds: Record<string, { min: number; max: number }> = {
+    "aks-prod-weu-blk-01": { min: 3, max: 12 },
+    "aks-prod-weu-blk-02": { min: 3, max: 8 },
+    // Already at the edge of its /24: the autoscaler maximum cannot fit.
+    "aks-prod-neu-dyn-01": { min: 10, max: 20 },
+    "aks-prod-weu-ovl-01": { min: 3, max: 30 },
+  };
+  const autoscale = bounds[spec.name];
+  return { ...(autoscale ? { autoscale, maxSurge: "33%" } : {}), ...(spec.name === "aks-dev-weu-ovl-02" ? { aad: true } : {}) };
 }
