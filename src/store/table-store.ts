@@ -309,7 +309,7 @@ export class TableSnapshotStore implements SnapshotStore {
   // Documents
 
   private async writeDocument(table: Table, pk: string, rk: string, columns: Row, doc: unknown, cluster: string | undefined, reserved = 0): Promise<void> {
-    const gz = await gzipJson(doc);
+    const gz = await gzipJson(doc, true);
     const layout = layoutDocument(pk, rk, gz, this.limits, this.limits.chunksPerEntity - reserved);
     const header: TableEntity<Row> = { ...columns, ...layout.headerColumns, partitionKey: pk, rowKey: rk };
     const batches = planTransactions(header, layout.rows, this.limits);
