@@ -41,6 +41,9 @@ export async function runScan(targets: readonly ClusterTarget[], store: Snapshot
     }
   };
   let done = 0;
+  // One listing of the latest view up front lets a store that keeps it (the Table store) update each
+  // cluster's entry without reading it first. Only an optimisation: a failure here changes nothing.
+  if (targets.length > 1) await store.listLatest().catch(() => undefined);
   await collectFleet(targets, { ...opts, scanId }, async (snap) => {
     if (await put(snap)) unstored.push(snap);
     const summary = summarize(snap, "");

@@ -5,7 +5,7 @@
 // its chunks into the document a reader sees.
 import { createHash, randomBytes } from "node:crypto";
 import { promisify } from "node:util";
-import { gunzip, gzip } from "node:zlib";
+import { constants, gunzip, gzip } from "node:zlib";
 import type { TableEntity, TransactionAction } from "@azure/data-tables";
 
 const gzipAsync = promisify(gzip);
@@ -39,10 +39,14 @@ export function checkLimits(l: DocumentLimits): DocumentLimits {
 
 export const CODEC_VERSION = 1;
 
-export async function gzipJson(doc: unknown): Promise<Buffer> {
+/**
+ * `fast` trades ~7 % more bytes for half the CPU (level 1): right for documents, which spread over as
+ * many rows as they need; not for the few columns with a hard size limit.
+ */
+export async function gzipJson(doc: unknown, fast = false): Promise<Buffer> {
   const json = JSON.stringify(doc);
   if (json === undefined) throw new TypeError("document is not JSON-serialisable");
-  return gzipAsync(Buffer.from(json, "utf8"));
+  return gzipAsync(Buffer.from(json, "utf8"), fast ? { level: constants.Z_BEST_SPEED } : {});
 }
 
 export async function gunzipJson<T>(gz: Uint8Array): Promise<T> {

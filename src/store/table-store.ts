@@ -221,6 +221,16 @@ export class TableSnapshotStore implements SnapshotStore {
   private readonly latest: Table;
   private readonly evaluations: Table;
   private readonly limits: DocumentLimits;
+  /** Documents (table/pk/rk) whose last write here failed: their next write sweeps for leftovers. */
+  private readonly failedWrites = new Set<string>();
+  /**
+   * Latest-view rows as this store last listed or wrote them, with their etags, so an update need not
+   * read the row first. Only a hint: a stale etag fails the update (412), a stale "absent" fails the
+   * create (409), and either makes us read the row and merge again.
+   */
+  private readonly latestRows = new Map<string, { entry: LatestEntry; etag: string }>();
+  /** listLatest has filled latestRows: a cluster missing from it has no row (as far as we know). */
+  private latestListed = false;
 
   /**
    * @param client makes a TableClient for a table name (connection string, managed identity, ...).
@@ -299,22 +309,45 @@ export class TableSnapshotStore implements SnapshotStore {
   // Documents
 
   private async writeDocument(table: Table, pk: string, rk: string, columns: Row, doc: unknown, cluster: string | undefined, reserved = 0): Promise<void> {
-    const gz = await gzipJson(doc);
+    const gz = await gzipJson(doc, true);
     const layout = layoutDocument(pk, rk, gz, this.limits, this.limits.chunksPerEntity - reserved);
     const header: TableEntity<Row> = { ...columns, ...layout.headerColumns, partitionKey: pk, rowKey: rk };
     const batches = planTransactions(header, layout.rows, this.limits);
-    for (const [index, batch] of batches.entries()) {
-      await this.call(`write document ${rk} (transaction ${index + 1} of ${batches.length})`, table, cluster, async () => {
-        await this.options.onTransaction?.({ table: table.name, partitionKey: pk, index, count: batches.length });
-        await table.client.submitTransaction(batch);
-      });
+    const key = `${table.name}\n${pk}\n${rk}`;
+    // A document written in one transaction that creates its header (no earlier write of it) can have
+    // no stale chunk rows, so it skips the sweep's round trip. Chunk rows of an earlier attempt that
+    // died half-way exist only after a failure, or when the header is already there (409): those sweep.
+    let sweep = batches.length > 1 || this.failedWrites.has(key);
+    if (!sweep) {
+      const last = batches[0]!;
+      last[last.length - 1] = ["create", header];
     }
-    await this.dropStaleChunks(table, pk, rk, layout.gen);
+    try {
+      for (let index = 0; index < batches.length; index++) {
+        await this.call(`write document ${rk} (transaction ${index + 1} of ${batches.length})`, table, cluster, async () => {
+          await this.options.onTransaction?.({ table: table.name, partitionKey: pk, index, count: batches.length });
+          try {
+            await table.client.submitTransaction(batches[index]!);
+          } catch (e) {
+            if (sweep || statusOf(e) !== 409) throw e;
+            // The header exists (a rewrite): replace it, then sweep.
+            sweep = true;
+            const batch = batches[index]!;
+            batch[batch.length - 1] = ["upsert", header, "Replace"];
+            await table.client.submitTransaction(batch);
+          }
+        });
+      }
+    } catch (e) {
+      this.failedWrites.add(key);
+      throw e;
+    }
+    if (sweep && (await this.dropStaleChunks(table, pk, rk, layout.gen))) this.failedWrites.delete(key);
   }
 
   // Chunk rows of earlier writes of the same document (a retry, or one that died half-way) are
   // invisible but take space. Best effort: the next write of that document sweeps again.
-  private async dropStaleChunks(table: Table, pk: string, rk: string, gen: string): Promise<void> {
+  private async dropStaleChunks(table: Table, pk: string, rk: string, gen: string): Promise<boolean> {
     try {
       const { from, to } = chunkRowRange(rk);
       const rows = await this.query(table, odata`PartitionKey eq ${pk} and RowKey ge ${from} and RowKey lt ${to}`, ["rowKey"], Infinity, undefined, "list chunk rows");
@@ -323,8 +356,9 @@ export class TableSnapshotStore implements SnapshotStore {
         const batch = stale.slice(i, i + 100).map((r): TransactionAction => ["delete", { partitionKey: pk, rowKey: r.rowKey ?? "" }]);
         await table.client.submitTransaction(batch);
       }
+      return true;
     } catch {
-      // leave them for the next sweep
+      return false; // leave them for the next sweep
     }
   }
 
@@ -366,8 +400,15 @@ export class TableSnapshotStore implements SnapshotStore {
     const cluster = summary.cluster;
     // Optimistic concurrency: another writer for the same cluster makes us re-read and re-merge.
     for (let attempt = 0; attempt < 10; attempt++) {
-      const row = await this.getRow(this.latest, LATEST_PK, pk, cluster, "read the latest view");
-      const cur = row ? latestFromRow(row, cluster) : undefined;
+      const known = attempt === 0 ? this.latestRows.get(pk) : undefined;
+      let cur: LatestEntry | undefined;
+      let etag: string | undefined;
+      if (known) ({ entry: cur, etag } = known);
+      else if (attempt > 0 || !this.latestListed) {
+        const row = await this.getRow(this.latest, LATEST_PK, pk, cluster, "read the latest view");
+        cur = row ? latestFromRow(row, cluster) : undefined;
+        etag = row?.etag;
+      }
       const next = await nextLatest(cur, summary, () => this.newestOk(pk, cluster));
       const entity: TableEntity<Row> = {
         partitionKey: LATEST_PK,
@@ -376,10 +417,12 @@ export class TableSnapshotStore implements SnapshotStore {
         ...summaryColumns(next.latest, "l_"),
         ...(next.lastOk ? summaryColumns(next.lastOk, "ok_") : {}),
       };
+      this.latestRows.delete(pk);
       try {
-        await this.call("update the latest view", this.latest, cluster, () =>
-          row ? this.latest.client.updateEntity(entity, "Replace", { etag: row.etag }) : this.latest.client.createEntity(entity),
+        const res = await this.call("update the latest view", this.latest, cluster, () =>
+          etag !== undefined ? this.latest.client.updateEntity(entity, "Replace", { etag }) : this.latest.client.createEntity(entity),
         );
+        if (res.etag) this.latestRows.set(pk, { entry: structuredClone(next), etag: res.etag });
         return;
       } catch (e) {
         const s = (e as StoreError).statusCode;
@@ -423,10 +466,16 @@ export class TableSnapshotStore implements SnapshotStore {
 
   async listLatest(): Promise<LatestEntry[]> {
     const rows = await this.query(this.latest, odata`PartitionKey eq ${LATEST_PK}`, undefined, Infinity, undefined, "list the latest view");
-    return rows
-      .map((r) => latestFromRow(r, clusterFromKey(r.rowKey ?? "") ?? String(r.cluster)))
-      .filter((e): e is LatestEntry => e !== undefined)
-      .sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
+    const entries: LatestEntry[] = [];
+    this.latestRows.clear();
+    for (const r of rows) {
+      const e = latestFromRow(r, clusterFromKey(r.rowKey ?? "") ?? String(r.cluster));
+      if (!e) continue;
+      entries.push(e);
+      if (r.rowKey && r.etag) this.latestRows.set(r.rowKey, { entry: latestFromRow(r, e.cluster)!, etag: r.etag }); // our own copy
+    }
+    this.latestListed = true;
+    return entries.sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
   }
 
   async getLatest(cluster: string): Promise<LatestEntry | undefined> {

@@ -79,6 +79,48 @@ describe("TableSnapshotStore on Azurite", () => {
     }
   });
 
+  it("sweeps a dead write's chunk rows when its retry fits in one transaction", async () => {
+    let fail = false;
+    const store = TableSnapshotStore.fromConnectionString(azurite(), {
+      tablePrefix: uniquePrefix(),
+      limits: tiny,
+      onTransaction: ({ index, count }) => {
+        if (fail && index === count - 1) throw new Error("injected crash");
+      },
+    });
+    await store.init();
+    const scanId = scanAt(5);
+    fail = true;
+    await expect(store.putSnapshot(snapshot("aks-a", scanId, { nodes: 300 }))).rejects.toThrow(/injected crash/);
+    fail = false;
+    const small = snapshot("aks-a", scanId, { nodes: 1 });
+    const sum = await store.putSnapshot(small);
+    expect(await store.getSnapshot("aks-a", sum.ref)).toEqual(small);
+    const raw = TableClient.fromConnectionString(azurite(), store.tableNames.snapshots, { allowInsecureConnection: true });
+    const rows: string[] = [];
+    for await (const e of raw.listEntities({ queryOptions: { select: ["rowKey"] } })) rows.push(String(e.rowKey));
+    expect(rows).toEqual([sum.ref]);
+  });
+
+  it("keeps the latest view moving forward when another writer changed it behind a store's back", async () => {
+    const prefix = uniquePrefix();
+    const a = TableSnapshotStore.fromConnectionString(azurite(), { tablePrefix: prefix });
+    const b = TableSnapshotStore.fromConnectionString(azurite(), { tablePrefix: prefix });
+    await a.init();
+    await a.putSnapshot(snapshot("aks-a", scanAt(10)));
+    expect((await a.listLatest()).map((e) => e.cluster)).toEqual(["aks-a"]); // a now knows aks-a's row, and that aks-b has none
+    const newer = await b.putSnapshot(snapshot("aks-a", scanAt(30)));
+    const newerB = await b.putSnapshot(snapshot("aks-b", scanAt(30)));
+    // a's idea of both rows is stale: its writes of older rounds must not move them back.
+    await a.putSnapshot(snapshot("aks-a", scanAt(20)));
+    await a.putSnapshot(snapshot("aks-b", scanAt(20)));
+    expect((await b.getLatest("aks-a"))!.latest).toEqual(newer);
+    expect((await b.getLatest("aks-b"))!.latest).toEqual(newerB);
+    // And a newer round from a moves both forward again.
+    const newest = await a.putSnapshot(snapshot("aks-a", scanAt(40), { status: "unreachable", reason: "timeout" }));
+    expect(await b.getLatest("aks-a")).toEqual({ cluster: "aks-a", latest: newest, lastOk: newer });
+  });
+
   it("escapes outside values in filters, so they cannot widen a query", async () => {
     const store = TableSnapshotStore.fromConnectionString(azurite(), { tablePrefix: uniquePrefix() });
     await store.init();
