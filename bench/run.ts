@@ -142,6 +142,9 @@ async function benchScan(azuriteCs: string): Promise<void> {
       await floor(eps);
       const s = await scanOnce(kubeconfig, azuriteCs, `b${clusters}x${nodes}`);
       if (s.statuses.ok !== clusters || s.storeFailures > 0) throw new Error(`scan ${clusters}x${nodes} was not clean: ${JSON.stringify(s)}`);
+      // A scheduled scan's steady state: every cluster has a previous snapshot to compare with.
+      const again = await scanOnce(kubeconfig, azuriteCs, `b${clusters}x${nodes}`);
+      if (again.statuses.ok !== clusters || again.storeFailures > 0) throw new Error(`repeat scan ${clusters}x${nodes} was not clean: ${JSON.stringify(again)}`);
       // The floor is cheap: the median of three runs steadies it on a busy machine.
       const f = median([await floor(eps), await floor(eps), await floor(eps)]);
       log(`scan ${clusters}x${nodes}: ours ${s.seconds.toFixed(2)}s, floor ${f.toFixed(2)}s; kubectl loop next`);
@@ -156,6 +159,8 @@ async function benchScan(azuriteCs: string): Promise<void> {
         peakRssMB: s.peakRssMB,
         kubectlRatio: k === null ? null : round(k / s.seconds),
         floorRatio: round(s.seconds / f),
+        repeatSeconds: round(again.seconds),
+        repeatPeakRssMB: again.peakRssMB,
       });
     } finally {
       proc.kill("SIGTERM");

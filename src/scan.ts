@@ -1,7 +1,8 @@
-// One scan round: collect every target (bounded concurrency), store each snapshot as it arrives,
-// then evaluate the fleet. The CLI, the demo and the worker all run this.
+// One scan round: collect every target (bounded concurrency), store each snapshot as it arrives and
+// evaluate that cluster's own rules right away, then the fleet rules. The CLI, the demo and the
+// worker all run this.
 import { collectFleet, type FleetCollectOptions } from "./collect/collector.js";
-import { runEvaluation } from "./evaluate/run.js";
+import { EvaluationRun } from "./evaluate/run.js";
 import type { FleetEvaluation } from "./model/evaluation.js";
 import { newScanId } from "./model/scan-id.js";
 import { type ClusterSnapshot, type SnapshotSummary, summarize } from "./model/snapshot.js";
@@ -26,19 +27,22 @@ export interface ScanResult {
 
 export async function runScan(targets: readonly ClusterTarget[], store: SnapshotStore, opts: ScanOptions = {}): Promise<ScanResult> {
   const scanId = opts.scanId ?? newScanId();
-  const fresh = new Map<string, ClusterSnapshot>();
   const clusters: SnapshotSummary[] = [];
   const storeFailures: ScanResult["storeFailures"] = [];
   const unstored: ClusterSnapshot[] = [];
-  /** Stores one snapshot; returns why it failed, or undefined. */
+  const evalOpts = { scanId, ...(opts.policy ? { policy: opts.policy } : {}) };
+  // The evaluation starts with the scan, so each cluster's own rules run as its snapshot is stored. A
+  // store that is down now may be back by the end: the evaluation then starts there.
+  const opening = EvaluationRun.open(store, evalOpts).catch(() => undefined);
+  /** Stores one snapshot and evaluates its cluster; returns why storing failed, or undefined. */
   const put = async (snap: ClusterSnapshot): Promise<string | undefined> => {
     try {
       await store.putSnapshot(snap);
-      fresh.set(snap.cluster, snap);
-      return undefined;
     } catch (e) {
       return (e as Error).message.split("\n", 1)[0] ?? "store error";
     }
+    await (await opening)?.addStored(snap);
+    return undefined;
   };
   let done = 0;
   // One listing of the latest view up front lets a store that keeps it (the Table store) update each
@@ -57,7 +61,7 @@ export async function runScan(targets: readonly ClusterTarget[], store: Snapshot
     if (reason) storeFailures.push({ cluster: snap.cluster, reason });
   }
   const notes = storeFailures.map((f) => `snapshot of ${f.cluster} was not stored: ${f.reason}`);
-  const evaluation = await runEvaluation(store, { scanId, fresh, notes, ...(opts.policy ? { policy: opts.policy } : {}) });
   clusters.sort((a, b) => a.cluster.localeCompare(b.cluster));
-  return { scanId, clusters, evaluation, storeFailures };
+  const evaluation = (await opening) ?? (await EvaluationRun.open(store, evalOpts));
+  return { scanId, clusters, evaluation: await evaluation.finish(notes), storeFailures };
 }

@@ -1,36 +1,38 @@
-// Runs every rule over the fleet context and stamps identity and history on the results. Pure: the
-// store is read and written by evaluate/run.ts.
+// Runs every rule over the fleet and stamps identity and history on the results. Pure: the store is
+// read and written by evaluate/run.ts. Clusters stream in: each one's own rules, report rows and
+// sections are computed as it arrives, and only its current snapshot is kept (for the rules with scope
+// "fleet", which compare clusters), so its previous snapshot is dropped as soon as it has been compared.
 import type { ClusterRow, EvaluationSummary, FleetEvaluation, SubnetUsage } from "../model/evaluation.js";
 import { EVALUATION_SCHEMA_VERSION } from "../model/evaluation.js";
-import { compareFindings, type Finding, findingId, severityRank } from "../model/finding.js";
+import { compareFindings, type Finding, findingId, type RuleResult, severityRank } from "../model/finding.js";
+import type { CnsClusterHealth, EvaluationSections } from "../model/sections.js";
 import { summarize } from "../model/snapshot.js";
 import { type ClusterScope, type Policy, policySeverity, policyThreshold } from "../policy/policy.js";
 import { applyWaivers } from "../policy/waivers.js";
-import type { EvaluationSections } from "../model/sections.js";
 import { RULES } from "../rules/catalogue.js";
 import { type ClusterView, clusterMode, type FleetContext } from "../rules/context.js";
 import { subnetUsage } from "../rules/analyses.js";
 import type { Rule } from "../rules/rule.js";
-import { buildCompliance } from "./sections/compliance.js";
-import { buildDrift } from "./sections/drift.js";
-import { buildHealth } from "./sections/health.js";
-
-export interface EvaluateInput {
+import { buildCompliance, type ClusterApplicability, clusterApplicability } from "./sections/compliance.js";
+import { buildDrift, clusterDrift, type DriftBase } from "./sections/drift.js";
+import { buildHealth, clusterHealth } from "./sections/health.js";
+export interface EvaluatorInput {
   scanId: string;
   now: Date;
-  views: readonly ClusterView[];
   previous?: FleetEvaluation | undefined;
   history?: readonly EvaluationSummary[];
   policy?: Policy;
   rules?: readonly Rule[];
+}
+
+export interface EvaluateInput extends EvaluatorInput {
+  views: readonly ClusterView[];
   /** Clusters in the latest view whose snapshot could not be read this time. */
   unreadClusters?: readonly string[];
 }
 
-/** Analyses that produce report sections register here, keyed by section name. */
-export type SectionBuilder = (ctx: FleetContext) => unknown;
-
-export function buildContext(input: EvaluateInput): FleetContext {
+/** A context over `views`; `scope: "cluster"` for one cluster's own rules. */
+export function buildContext(input: EvaluatorInput & { views: readonly ClusterView[] }, scope: FleetContext["scope"] = "fleet"): FleetContext {
   const policy = input.policy ?? {};
   const rules = input.rules ?? RULES;
   const defaults = new Map(rules.map((r) => [r.meta.id, r.meta.thresholds ?? {}]));
@@ -38,6 +40,7 @@ export function buildContext(input: EvaluateInput): FleetContext {
   const subscriptions = new Map(input.views.map((v) => [v.name, v.snapshot.arm?.subscriptionId]));
   const scopeOf = (cluster: string): ClusterScope => ({ cluster, subscription: subscriptions.get(cluster) });
   return {
+    scope,
     now: input.now,
     scanId: input.scanId,
     clusters: input.views,
@@ -56,25 +59,73 @@ export function buildContext(input: EvaluateInput): FleetContext {
   };
 }
 
-export function evaluate(input: EvaluateInput): FleetEvaluation {
-  const ctx = buildContext(input);
-  const rules = input.rules ?? RULES;
-  const now = input.now.toISOString();
-  const notes: string[] = [];
-  const byId = new Map<string, Finding>();
-  const subscriptions = new Map(input.views.map((v) => [v.name, v.snapshot.arm?.subscriptionId]));
-  const failedRules = new Set<string>();
-  for (const rule of rules) {
-    let results;
-    try {
-      results = [...rule.check(ctx)];
-    } catch (e) {
-      // One broken rule must not hide every other finding.
-      notes.push(`rule ${rule.meta.id} failed: ${(e as Error).message}`);
-      failedRules.add(rule.meta.id);
-      continue;
+type SectionName = "drift" | "health" | "compliance";
+
+/** Evaluates a fleet whose clusters arrive one by one: `add` each cluster's view, then `finish` once. */
+export class Evaluator {
+  private readonly rules: readonly Rule[];
+  private readonly results: Array<{ rule: Rule; result: RuleResult }> = [];
+  /** Rule id → the clusters it failed on (all of them for a fleet rule) and its first error. */
+  private readonly failures = new Map<string, { clusters: string[]; message: string; fleet: boolean }>();
+  /** What the fleet rules need: each cluster's view without its previous snapshot. */
+  private readonly current: ClusterView[] = [];
+  private readonly rows: ClusterRow[] = [];
+  private readonly drift: DriftBase[] = [];
+  private readonly health: CnsClusterHealth[] = [];
+  private readonly applicable = new Map<string, ClusterApplicability>();
+  private readonly sectionErrors = new Map<SectionName, string>();
+  private finished = false;
+
+  constructor(private readonly input: EvaluatorInput) {
+    this.rules = input.rules ?? RULES;
+  }
+
+  /** One cluster's view: its own rules run now; its previous snapshot is not kept. Each cluster once. */
+  add(view: ClusterView): void {
+    if (this.finished) throw new Error("the evaluation is finished");
+    if (this.applicable.has(view.name)) throw new Error(`cluster ${view.name} was added twice`);
+    const ctx = buildContext({ ...this.input, views: [view] }, "cluster");
+    for (const rule of this.rules) {
+      if (rule.meta.scope === "fleet") continue;
+      try {
+        for (const result of rule.check(ctx)) this.results.push({ rule, result });
+      } catch (e) {
+        this.fail(rule, [view.name], e, false);
+      }
     }
-    for (const r of results) {
+    this.applicable.set(view.name, clusterApplicability(this.rules, view, ctx));
+    this.rows.push(clusterRow(view));
+    this.section("drift", () => this.drift.push(clusterDrift(view)));
+    this.section("health", () => this.health.push(clusterHealth(view)));
+    this.current.push({ name: view.name, latest: view.latest, snapshot: view.snapshot });
+  }
+
+  /** Runs the fleet rules over every cluster added, and assembles the evaluation. */
+  finish(unreadClusters: readonly string[] = []): FleetEvaluation {
+    if (this.finished) throw new Error("the evaluation is finished");
+    this.finished = true;
+    // Clusters arrive in whatever order their scans end: the fleet rules see them by name, so shared
+    // resources list their clusters the same way every time.
+    const views = this.current.sort((a, b) => a.name.localeCompare(b.name));
+    const ctx = buildContext({ ...this.input, views });
+    for (const rule of this.rules) {
+      if (rule.meta.scope !== "fleet") continue;
+      try {
+        for (const result of rule.check(ctx)) this.results.push({ rule, result });
+      } catch (e) {
+        this.fail(rule, views.map((v) => v.name), e, true);
+      }
+    }
+    const now = this.input.now.toISOString();
+    const notes: string[] = [];
+    for (const rule of this.rules) {
+      const f = this.failures.get(rule.meta.id);
+      // One broken rule must not hide every other finding.
+      if (f) notes.push(f.fleet || f.clusters.length === views.length ? `rule ${rule.meta.id} failed: ${f.message}` : `rule ${rule.meta.id} failed on ${f.clusters.join(", ")}: ${f.message}`);
+    }
+    const subscriptions = new Map(views.map((v) => [v.name, v.snapshot.arm?.subscriptionId]));
+    const byId = new Map<string, Finding>();
+    for (const { rule, result: r } of this.results) {
       const id = findingId(rule.meta.id, r);
       const severity = policySeverity(ctx.policy, rule.meta.id, { cluster: r.cluster, subscription: subscriptions.get(r.cluster) }) ?? r.severity;
       const prev = ctx.previousFindings.get(id);
@@ -83,55 +134,81 @@ export function evaluate(input: EvaluateInput): FleetEvaluation {
       const dup = byId.get(id);
       if (!dup || severityRank(f.severity) > severityRank(dup.severity)) byId.set(id, f);
     }
-  }
-  // What could not be checked this time is not resolved: a failed rule's or an unreadable cluster's
-  // previous findings are kept as last seen, so neither reports nor alerts claim a false recovery.
-  const unread = new Set(input.unreadClusters ?? []);
-  let kept = 0;
-  for (const f of ctx.previousFindings.values()) {
-    if (byId.has(f.id)) continue;
-    if (failedRules.has(f.rule) || unread.has(f.cluster) || f.clusters?.some((c) => unread.has(c))) {
-      byId.set(f.id, { ...f });
-      kept++;
+    // What could not be checked this time is not resolved: a failed rule's or an unreadable cluster's
+    // previous findings are kept as last seen, so neither reports nor alerts claim a false recovery.
+    const unread = new Set(unreadClusters);
+    const failedOn = (f: Finding): boolean => {
+      const failure = this.failures.get(f.rule);
+      return failure !== undefined && (failure.fleet || failure.clusters.includes(f.cluster));
+    };
+    let kept = 0;
+    for (const f of ctx.previousFindings.values()) {
+      if (byId.has(f.id)) continue;
+      if (failedOn(f) || unread.has(f.cluster) || f.clusters?.some((c) => unread.has(c))) {
+        byId.set(f.id, { ...f });
+        kept++;
+      }
     }
-  }
-  if (kept > 0) notes.push(`${kept} finding(s) kept as last seen: their rule failed or their cluster's snapshot could not be read`);
-  const findings = [...byId.values()];
-  notes.push(...applyWaivers(findings, ctx.policy, input.now));
-  findings.sort(compareFindings);
+    if (kept > 0) notes.push(`${kept} finding(s) kept as last seen: their rule failed or their cluster's snapshot could not be read`);
+    const findings = [...byId.values()];
+    notes.push(...applyWaivers(findings, ctx.policy, this.input.now));
+    findings.sort(compareFindings);
 
-  const resolved = (input.previous?.findings ?? []).filter((f) => !byId.has(f.id)).map((f) => ({ ...f, resolvedAt: now }));
+    const resolved = (this.input.previous?.findings ?? []).filter((f) => !byId.has(f.id)).map((f) => ({ ...f, resolvedAt: now }));
 
-  let subnetRows: SubnetUsage[] = [];
-  try {
-    subnetRows = subnetUsage(ctx);
-  } catch (e) {
-    notes.push(`subnet accounting failed: ${(e as Error).message}`);
-  }
-
-  const sections: EvaluationSections = {};
-  const section = <K extends "drift" | "health" | "compliance">(name: K, build: () => NonNullable<EvaluationSections[K]>) => {
+    let subnetRows: SubnetUsage[] = [];
     try {
-      sections[name] = build();
+      subnetRows = subnetUsage(ctx);
     } catch (e) {
-      notes.push(`${name} section failed: ${(e as Error).message}`);
+      notes.push(`subnet accounting failed: ${(e as Error).message}`);
     }
-  };
-  section("drift", () => buildDrift(input.views, findings, ctx.previousFindings, resolved));
-  section("health", () => buildHealth(input.views));
-  section("compliance", () => buildCompliance(ctx, rules, findings));
 
-  return {
-    schemaVersion: EVALUATION_SCHEMA_VERSION,
-    scanId: input.scanId,
-    generatedAt: now,
-    clusters: input.views.map(clusterRow).sort((a, b) => a.cluster.localeCompare(b.cluster)),
-    subnets: subnetRows,
-    findings,
-    resolved,
-    notes,
-    sections,
-  };
+    const sections: EvaluationSections = {};
+    const section = <K extends SectionName>(name: K, build: () => NonNullable<EvaluationSections[K]>) => {
+      this.section(name, () => (sections[name] = build()));
+      const failed = this.sectionErrors.get(name);
+      if (failed) notes.push(`${name} section failed: ${failed}`);
+    };
+    section("drift", () => buildDrift(this.drift, findings, ctx.previousFindings, resolved));
+    section("health", () => buildHealth(this.health));
+    section("compliance", () => buildCompliance(new Map([...this.applicable].sort(([a], [b]) => a.localeCompare(b))), this.rules, findings));
+
+    return {
+      schemaVersion: EVALUATION_SCHEMA_VERSION,
+      scanId: this.input.scanId,
+      generatedAt: now,
+      clusters: this.rows.sort((a, b) => a.cluster.localeCompare(b.cluster)),
+      subnets: subnetRows,
+      findings,
+      resolved,
+      notes,
+      sections,
+    };
+  }
+
+  private fail(rule: Rule, clusters: string[], e: unknown, fleet: boolean): void {
+    const f = this.failures.get(rule.meta.id);
+    if (f) f.clusters.push(...clusters);
+    else this.failures.set(rule.meta.id, { clusters: [...clusters], message: (e as Error).message, fleet });
+  }
+
+  /** A report section that fails for one cluster is left out (with a note), never the whole evaluation. */
+  private section(name: SectionName, build: () => unknown): void {
+    if (this.sectionErrors.has(name)) return;
+    try {
+      build();
+    } catch (e) {
+      this.sectionErrors.set(name, (e as Error).message);
+    }
+  }
+}
+
+/** The whole fleet at once (tests, small fleets): the same evaluation the streaming path gives. */
+export function evaluate(input: EvaluateInput): FleetEvaluation {
+  const { views, unreadClusters, ...rest } = input;
+  const evaluator = new Evaluator(rest);
+  for (const v of views) evaluator.add(v);
+  return evaluator.finish(unreadClusters);
 }
 
 function clusterRow(v: ClusterView): ClusterRow {

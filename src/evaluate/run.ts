@@ -1,33 +1,27 @@
-// Loads what the rules need from the store, evaluates, and stores the evaluation.
+// Feeds the evaluator from the store, cluster by cluster, and stores the evaluation. A scan adds each
+// snapshot as soon as it is stored; whatever else the latest view holds is read at the end. Only one
+// cluster's previous snapshot is held at a time (per reader), never the whole fleet's.
 import pLimit from "p-limit";
 import type { FleetEvaluation } from "../model/evaluation.js";
 import type { ClusterSnapshot, SnapshotSummary } from "../model/snapshot.js";
 import type { Policy } from "../policy/policy.js";
 import type { ClusterView } from "../rules/context.js";
 import type { LatestEntry, SnapshotStore } from "../store/store.js";
-import { evaluate } from "./evaluate.js";
+import { Evaluator } from "./evaluate.js";
 
 /** How many evaluation summaries the rules get for trends and forecasts. */
 const HISTORY_LIMIT = 500;
+/** Clusters read back from the store at once. */
+const READERS = 8;
 
 /**
- * Builds one view per cluster from the latest view. `fresh` holds snapshots just collected in this
- * process, to save reading them back.
+ * One cluster's view from its latest-view entry: the data to judge and the ok snapshot before it.
+ * `fresh` is a snapshot just collected in this process, to save reading it back. Undefined (with a
+ * note) when the store cannot give the snapshot.
  */
-export async function loadViews(store: SnapshotStore, fresh?: ReadonlyMap<string, ClusterSnapshot>, notes: string[] = [], unread: string[] = []): Promise<ClusterView[]> {
-  const latest = await store.listLatest();
-  const limit = pLimit(8);
-  const views = await Promise.all(latest.map((entry) => limit(() => loadView(store, entry, fresh, notes))));
-  latest.forEach((entry, i) => {
-    if (!views[i]) unread.push(entry.cluster);
-  });
-  return views.filter((v): v is ClusterView => v !== undefined);
-}
-
-async function loadView(store: SnapshotStore, entry: LatestEntry, fresh: ReadonlyMap<string, ClusterSnapshot> | undefined, notes: string[]): Promise<ClusterView | undefined> {
+export async function loadView(store: SnapshotStore, entry: LatestEntry, fresh: ClusterSnapshot | undefined, notes: string[]): Promise<ClusterView | undefined> {
   const read = async (s: SnapshotSummary): Promise<ClusterSnapshot | undefined> => {
-    const f = fresh?.get(entry.cluster);
-    if (f && f.scanId === s.scanId) return f;
+    if (fresh && fresh.cluster === entry.cluster && fresh.scanId === s.scanId) return fresh;
     try {
       return await store.getSnapshot(entry.cluster, s.ref);
     } catch (e) {
@@ -54,22 +48,83 @@ export interface RunEvaluationOptions {
   scanId: string;
   now?: Date;
   policy?: Policy;
-  fresh?: ReadonlyMap<string, ClusterSnapshot>;
   /** Notes from the caller (e.g. snapshots the store refused) to keep with the evaluation. */
   notes?: string[];
 }
 
+/** An evaluation round over the store's latest view: `open`, `addStored` while scanning, `finish`. */
+export class EvaluationRun {
+  private readonly added = new Set<string>();
+  private readonly notes: string[];
+
+  private constructor(
+    private readonly store: SnapshotStore,
+    private readonly evaluator: Evaluator,
+    opts: RunEvaluationOptions,
+  ) {
+    this.notes = [...(opts.notes ?? [])];
+  }
+
+  static async open(store: SnapshotStore, opts: RunEvaluationOptions): Promise<EvaluationRun> {
+    const [previous, history] = await Promise.all([store.getLatestEvaluation(), store.listEvaluations({ limit: HISTORY_LIMIT })]);
+    const evaluator = new Evaluator({ scanId: opts.scanId, now: opts.now ?? new Date(), previous, history, ...(opts.policy ? { policy: opts.policy } : {}) });
+    return new EvaluationRun(store, evaluator, opts);
+  }
+
+  /**
+   * A snapshot the store has just taken: the cluster is evaluated now, from the latest view as it
+   * stands (a newer round's snapshot wins). Anything that goes wrong leaves the cluster to `finish`.
+   */
+  async addStored(snapshot: ClusterSnapshot): Promise<void> {
+    const cluster = snapshot.cluster;
+    if (this.added.has(cluster)) return;
+    let view: ClusterView | undefined;
+    const notes: string[] = [];
+    try {
+      const entry = await this.store.getLatest(cluster);
+      if (entry) view = await loadView(this.store, entry, snapshot, notes);
+    } catch {
+      return;
+    }
+    if (!view || this.added.has(cluster)) return;
+    this.added.add(cluster);
+    this.notes.push(...notes);
+    this.addView(view);
+  }
+
+  private addView(view: ClusterView): void {
+    try {
+      this.evaluator.add(view);
+    } catch (e) {
+      // Rules already fail one at a time inside; this is the evaluator itself refusing the data.
+      this.notes.push(`cluster ${view.name} could not be evaluated: ${(e as Error).message}`);
+    }
+  }
+
+  /** Reads every other cluster of the latest view, evaluates the fleet and stores the evaluation. */
+  async finish(extraNotes: readonly string[] = []): Promise<FleetEvaluation> {
+    const unread: string[] = [];
+    const latest = await this.store.listLatest();
+    const limit = pLimit(READERS);
+    await Promise.all(
+      latest
+        .filter((entry) => !this.added.has(entry.cluster))
+        .map((entry) =>
+          limit(async () => {
+            const view = await loadView(this.store, entry, undefined, this.notes);
+            if (!view) return unread.push(entry.cluster);
+            this.added.add(entry.cluster);
+            this.addView(view);
+          }),
+        ),
+    );
+    const evaluation = this.evaluator.finish(unread.sort());
+    evaluation.notes.push(...this.notes, ...extraNotes);
+    await this.store.putEvaluation(evaluation);
+    return evaluation;
+  }
+}
+
 export async function runEvaluation(store: SnapshotStore, opts: RunEvaluationOptions): Promise<FleetEvaluation> {
-  const notes: string[] = [...(opts.notes ?? [])];
-  const unreadClusters: string[] = [];
-  const [views, previous, history] = await Promise.all([
-    loadViews(store, opts.fresh, notes, unreadClusters),
-    store.getLatestEvaluation(),
-    store.listEvaluations({ limit: HISTORY_LIMIT }),
-  ]);
-  const evaluation = evaluate(
-{ scanId: opts.scanId, now: opts.now ?? new Date(), views, previous, history, unreadClusters, ...(opts.policy ? { policy: opts.policy } : {}) });
-  evaluation.notes.push(...notes);
-  await store.putEvaluation(evaluation);
-  return evaluation;
+  return (await EvaluationRun.open(store, opts)).finish();
 }

@@ -3,10 +3,11 @@ import { type Forecast, forecastExhaustion, usageSeries } from "../analysis/fore
 import { assessHeadroom, type Headroom } from "../analysis/headroom.js";
 import { accountSubnets, type SubnetAccount, type SubnetAccounting, toSubnetUsage } from "../analysis/subnets.js";
 import type { SubnetUsage } from "../model/evaluation.js";
-import { clustersWithData, type FleetContext } from "./context.js";
+import { clustersWithData, type FleetContext, requireFleet } from "./context.js";
 
 /** Address accounting over every cluster with data (shared subnets aggregated). */
 export function subnetAccounting(ctx: FleetContext): SubnetAccounting {
+  requireFleet(ctx, "subnet accounting");
   return ctx.memo("subnet-accounting", () => accountSubnets([...clustersWithData(ctx)].map((c) => c.snapshot)));
 }
 

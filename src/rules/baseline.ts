@@ -3,7 +3,7 @@
 // by design between modes (CNIConflistScenario is v4overlay on overlay, swift on pod subnet).
 import { compareVersions, cnsVersionOf, sameVersion } from "../analysis/cns.js";
 import type { IpamMode } from "../model/snapshot.js";
-import { clusterMode, clustersWithData, type FleetContext, isCnsManaged } from "./context.js";
+import { clusterMode, clustersWithData, type FleetContext, isCnsManaged, requireFleet } from "./context.js";
 
 export type ConfigValue = string | number | boolean;
 
@@ -44,6 +44,7 @@ function mostCommon<T>(values: readonly T[], key: (v: T) => string, tiebreak?: (
 }
 
 export function fleetBaseline(ctx: FleetContext): FleetBaseline {
+  requireFleet(ctx, "the fleet baseline");
   return ctx.memo("fleet-baseline", () => {
     const policy = ctx.policy.baseline ?? {};
     const clusters = [...clustersWithData(ctx)].filter((c) => isCnsManaged(c.snapshot));

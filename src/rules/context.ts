@@ -17,6 +17,8 @@ export interface ClusterView {
 }
 
 export interface FleetContext {
+  /** `cluster`: a context holding one cluster for the rules that judge one at a time (fleet analyses refuse it). */
+  scope: "fleet" | "cluster";
   now: Date;
   scanId: string;
   clusters: readonly ClusterView[];
@@ -32,6 +34,11 @@ export interface FleetContext {
   threshold(rule: string, key: string, cluster?: string): number;
   /** Computes an analysis once per evaluation and shares it among rules. */
   memo<T>(key: string, compute: () => T): T;
+}
+
+/** Fleet analyses compare clusters: a context holding one cluster would give them a wrong answer, not an error. */
+export function requireFleet(ctx: FleetContext, analysis: string): void {
+  if (ctx.scope !== "fleet") throw new Error(`${analysis} compares clusters: only a rule with scope "fleet" may use it`);
 }
 
 /** Clusters whose data can be judged (a good snapshot exists). */

@@ -20,6 +20,12 @@ export interface RuleMeta {
   reference?: string;
   /** Default thresholds; a policy file can override each key. */
   thresholds?: Record<string, number>;
+  /**
+   * `fleet`: the rule compares clusters (fleet baseline, shared pod subnets) and runs once over the
+   * whole fleet. Other rules judge one cluster at a time, as each cluster's data arrives, so an
+   * evaluation never holds every cluster's previous snapshot at once.
+   */
+  scope?: "fleet";
 }
 
 /**

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { evaluate } from "../../src/evaluate/evaluate.js";
+import { evaluate, Evaluator } from "../../src/evaluate/evaluate.js";
+import { subnetAccounting } from "../../src/rules/analyses.js";
 import { RULES } from "../../src/rules/catalogue.js";
 import { defineRule } from "../../src/rules/rule.js";
+import { blockNodes, cluster as ipamCluster } from "../analysis/fixtures.js";
 import { cnsCluster, snapshot, T0, view } from "../fixtures/builders.js";
 
 const missingNnc = () => {
@@ -89,5 +91,73 @@ describe("evaluate", () => {
     // Without the hint the cluster's findings really are gone (it left the fleet).
     const third = evaluate({ scanId: "s3", now: T0, views: [view(cnsCluster("b", ["m1"]))], previous: first });
     expect(third.resolved.map((f) => f.id)).toEqual(expect.arrayContaining(ids));
+  });
+
+  it("runs a cluster's own rules on that cluster alone and the fleet rules once over every cluster, without previous snapshots", () => {
+    const seen: Array<{ rule: string; clusters: string[]; previous: boolean }> = [];
+    const record = (id: string, scope?: "fleet") =>
+      defineRule({ id, title: id, family: "NNC", severity: "info", description: "d", remediation: "r", ...(scope ? { scope } : {}) }, function* (ctx) {
+        seen.push({ rule: id, clusters: ctx.clusters.map((c) => c.name), previous: ctx.clusters.some((c) => c.previous) });
+      });
+    const b = cnsCluster("b", ["m1"]);
+    const views = [view(cnsCluster("c", ["k1"])), view(b, b, cnsCluster("b", ["m1"])), view(missingNnc())];
+    evaluate({ scanId: "s1", now: T0, views, rules: [record("NNC901"), record("NNC902", "fleet")] });
+    expect(seen).toEqual([
+      { rule: "NNC901", clusters: ["c"], previous: false },
+      { rule: "NNC901", clusters: ["b"], previous: true },
+      { rule: "NNC901", clusters: ["a"], previous: false },
+      // By name, whatever order the clusters arrived in; previous snapshots were dropped on arrival.
+      { rule: "NNC902", clusters: ["a", "b", "c"], previous: false },
+    ]);
+  });
+
+  it("refuses a fleet analysis to a rule that judges one cluster at a time, and says which rule", () => {
+    const wrong = defineRule({ id: "IPX901", title: "t", family: "IPX", severity: "info", description: "d", remediation: "r" }, function* (ctx) {
+      yield* subnetAccounting(ctx).subnets.map((s) => ({ severity: "info" as const, cluster: s.clusters[0]!, resource: `subnet/${s.cidr}`, message: "m" }));
+    });
+    const e = evaluate({ scanId: "s1", now: T0, views: [view(missingNnc())], rules: [wrong] });
+    expect(e.notes).toEqual(['rule IPX901 failed: subnet accounting compares clusters: only a rule with scope "fleet" may use it']);
+  });
+
+  it("a rule that fails on one cluster keeps that cluster's previous findings and still judges the others", () => {
+    const two = () => [view(missingNnc()), view({ ...missingNnc(), cluster: "b" })];
+    const first = evaluate({ scanId: "s1", now: T0, views: two() });
+    const byCluster = (c: string) => first.findings.find((f) => f.rule === "NNC001" && f.cluster === c)!;
+    const rules = RULES.map((r) =>
+      r.meta.id !== "NNC001"
+        ? r
+        : defineRule(r.meta, (ctx) => {
+            if (ctx.clusters[0]!.name === "a") throw new Error("boom");
+            return r.check(ctx);
+          }),
+    );
+    const later = new Date(T0.getTime() + 3_600_000);
+    // Both clusters are fixed meanwhile; only b could be checked.
+    const second = evaluate({ scanId: "s2", now: later, views: [view(cnsCluster("a", ["n1", "n2"])), view(cnsCluster("b", ["n1", "n2"]))], previous: first, rules });
+    expect(second.notes).toContain("rule NNC001 failed on a: boom");
+    expect(second.findings).toContainEqual(expect.objectContaining({ id: byCluster("a").id, lastSeen: T0.toISOString() }));
+    expect(second.resolved.map((f) => f.id)).toEqual([byCluster("b").id]);
+  });
+
+  it("gives the same evaluation whatever order the clusters arrive in (shared subnet, duplicate blocks)", () => {
+    // Two clusters given the same pod subnet by mistake: the same blocks, held on both sides.
+    const shared = (name: string) => view(ipamCluster(name, blockNodes(name, 3, 2, "10.40.0.0", "10.40.0.0/16")));
+    const run = (names: string[]) => {
+      const ev = new Evaluator({ scanId: "s1", now: T0 });
+      for (const n of names) ev.add(shared(n));
+      return ev.finish();
+    };
+    const forward = run(["x", "y", "z"]);
+    expect(forward.findings.filter((f) => f.rule === "NNC006").length).toBeGreaterThan(0);
+    expect(forward.findings.find((f) => f.rule === "NNC006")!.clusters).toEqual(["x", "y", "z"]);
+    expect(run(["z", "x", "y"])).toEqual(forward);
+  });
+
+  it("takes each cluster once, and nothing after finish", () => {
+    const ev = new Evaluator({ scanId: "s1", now: T0 });
+    ev.add(view(missingNnc()));
+    expect(() => ev.add(view(missingNnc()))).toThrow("cluster a was added twice");
+    ev.finish();
+    expect(() => ev.add(view(cnsCluster("b", ["m1"])))).toThrow("finished");
   });
 });

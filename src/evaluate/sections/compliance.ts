@@ -30,7 +30,23 @@ export function applicability(rule: Rule, v: ClusterView, ctx: FleetContext): tr
 const worst = (fs: readonly Finding[]): Severity => fs.reduce<Severity>((w, f) => (severityRank(f.severity) > severityRank(w) ? f.severity : w), "info");
 const zero = (): Record<ComplianceStatus, number> => ({ pass: 0, fail: 0, waived: 0, "not-applicable": 0 });
 
-export function buildCompliance(ctx: FleetContext, rules: readonly Rule[], findings: readonly Finding[]): ComplianceSection {
+/** Each rule's applicability to one cluster (rule id → true or the reason it cannot judge), for `buildCompliance`. */
+export type ClusterApplicability = ReadonlyMap<string, true | string>;
+
+export function clusterApplicability(rules: readonly Rule[], v: ClusterView, ctx: FleetContext): ClusterApplicability {
+  return new Map(
+    rules.map((rule) => {
+      try {
+        return [rule.meta.id, applicability(rule, v, ctx)];
+      } catch (e) {
+        return [rule.meta.id, `applicability check failed: ${(e as Error).message}`];
+      }
+    }),
+  );
+}
+
+/** `applicable`: per cluster name, from `clusterApplicability`. */
+export function buildCompliance(applicable: ReadonlyMap<string, ClusterApplicability>, rules: readonly Rule[], findings: readonly Finding[]): ComplianceSection {
   const byClusterRule = new Map<string, Finding[]>();
   for (const f of findings) {
     for (const c of new Set([f.cluster, ...(f.clusters ?? [])])) {
@@ -38,11 +54,11 @@ export function buildCompliance(ctx: FleetContext, rules: readonly Rule[], findi
       byClusterRule.set(k, [...(byClusterRule.get(k) ?? []), f]);
     }
   }
-  const clusters = ctx.clusters.map((v): ComplianceCluster => {
+  const clusters = [...applicable].map(([name, applies]): ComplianceCluster => {
     const counts = zero();
     let score = 100;
     const results = rules.map((rule): ComplianceResult => {
-      const fs = byClusterRule.get(`${v.name}\u0000${rule.meta.id}`) ?? [];
+      const fs = byClusterRule.get(`${name}\u0000${rule.meta.id}`) ?? [];
       const open = fs.filter((f) => !f.waived);
       let r: ComplianceResult;
       if (open.length > 0) {
@@ -51,19 +67,14 @@ export function buildCompliance(ctx: FleetContext, rules: readonly Rule[], findi
       } else if (fs.length > 0) {
         r = { rule: rule.meta.id, status: "waived", severity: worst(fs), findings: fs.length };
       } else {
-        let a: true | string;
-        try {
-          a = applicability(rule, v, ctx);
-        } catch (e) {
-          a = `applicability check failed: ${(e as Error).message}`;
-        }
+        const a = applies.get(rule.meta.id) ?? "not evaluated";
         r = a === true ? { rule: rule.meta.id, status: "pass", findings: 0 } : { rule: rule.meta.id, status: "not-applicable", findings: 0, reason: a };
       }
       counts[r.status]++;
       return r;
     });
     score = Math.max(0, score);
-    return { cluster: v.name, score, grade: grade(score), counts, results };
+    return { cluster: name, score, grade: grade(score), counts, results };
   });
   clusters.sort((a, b) => a.cluster.localeCompare(b.cluster));
   const counts = zero();

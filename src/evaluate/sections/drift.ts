@@ -64,45 +64,55 @@ function addressDrift(prev: ClusterSnapshot | undefined, cur: ClusterSnapshot): 
 const brief = (f: Finding): DriftFinding => ({ id: f.id, rule: f.rule, severity: f.severity, resource: f.resource, message: f.message });
 const about = (f: Finding, cluster: string) => f.cluster === cluster || (f.clusters?.includes(cluster) ?? false);
 
-export function buildDrift(views: readonly ClusterView[], findings: readonly Finding[], previous: ReadonlyMap<string, Finding>, resolved: readonly Finding[]): DriftSection {
-  const clusters = views.map((v): DriftCluster => {
-    const cur = v.snapshot;
-    const prev = cur.status === "ok" ? v.previous : undefined;
-    const mine = findings.filter((f) => about(f, v.name));
-    const was = (f: Finding) => previous.get(f.id);
-    const t0 = prev ? totals(prev) : undefined;
-    const t1 = totals(cur);
-    const imageBefore = normalizeImage(prev?.cns.daemonset?.images[0]) ?? null;
-    const imageAfter = normalizeImage(cur.cns.daemonset?.images[0]) ?? null;
-    const podImagesBefore = prev ? podImages(prev) : {};
-    const podImagesAfter = podImages(cur);
-    const row: DriftCluster = {
-      cluster: v.name,
-      from: prev?.takenAt ?? null,
-      to: cur.takenAt,
-      nodes: prev ? diffNames(prev.nodes.map((n) => n.name), cur.nodes.map((n) => n.name)) : { added: [], removed: [] },
-      nncs: prev ? diffNames(prev.nncs.map((n) => n.name), cur.nncs.map((n) => n.name)) : { added: [], removed: [] },
-      ...addressDrift(prev, cur),
-      requestedIPs: { before: t0?.requested ?? t1.requested, after: t1.requested },
-      assignedIPs: { before: t0?.assigned ?? t1.assigned, after: t1.assigned },
-      cns: {
-        imageBefore: prev ? imageBefore : imageAfter,
-        imageAfter,
-        podImagesBefore: prev ? podImagesBefore : podImagesAfter,
-        podImagesAfter,
-        changed: prev !== undefined && (imageBefore !== imageAfter || JSON.stringify(Object.keys(podImagesBefore).sort()) !== JSON.stringify(Object.keys(podImagesAfter).sort())),
-      },
+/** What changed in one cluster's data since its previous good snapshot; findings are added by `buildDrift`. */
+export type DriftBase = Omit<DriftCluster, "findings">;
+
+export function clusterDrift(v: ClusterView): DriftBase {
+  const cur = v.snapshot;
+  const prev = cur.status === "ok" ? v.previous : undefined;
+  const t0 = prev ? totals(prev) : undefined;
+  const t1 = totals(cur);
+  const imageBefore = normalizeImage(prev?.cns.daemonset?.images[0]) ?? null;
+  const imageAfter = normalizeImage(cur.cns.daemonset?.images[0]) ?? null;
+  const podImagesBefore = prev ? podImages(prev) : {};
+  const podImagesAfter = podImages(cur);
+  const base: DriftBase = {
+    cluster: v.name,
+    from: prev?.takenAt ?? null,
+    to: cur.takenAt,
+    nodes: prev ? diffNames(prev.nodes.map((n) => n.name), cur.nodes.map((n) => n.name)) : { added: [], removed: [] },
+    nncs: prev ? diffNames(prev.nncs.map((n) => n.name), cur.nncs.map((n) => n.name)) : { added: [], removed: [] },
+    ...addressDrift(prev, cur),
+    requestedIPs: { before: t0?.requested ?? t1.requested, after: t1.requested },
+    assignedIPs: { before: t0?.assigned ?? t1.assigned, after: t1.assigned },
+    cns: {
+      imageBefore: prev ? imageBefore : imageAfter,
+      imageAfter,
+      podImagesBefore: prev ? podImagesBefore : podImagesAfter,
+      podImagesAfter,
+      changed: prev !== undefined && (imageBefore !== imageAfter || JSON.stringify(Object.keys(podImagesBefore).sort()) !== JSON.stringify(Object.keys(podImagesAfter).sort())),
+    },
+  };
+  if (cur.status !== "ok") base.note = `no good snapshot yet (latest scan: ${v.latest.status})`;
+  else if (!prev) base.note = "first good snapshot: nothing to compare with";
+  return base;
+}
+
+export function buildDrift(bases: readonly DriftBase[], findings: readonly Finding[], previous: ReadonlyMap<string, Finding>, resolved: readonly Finding[]): DriftSection {
+  const was = (f: Finding) => previous.get(f.id);
+  const clusters = bases.map(({ note, ...base }): DriftCluster => {
+    const mine = findings.filter((f) => about(f, base.cluster));
+    return {
+      ...base,
       findings: {
         new: mine.filter((f) => !was(f)).map(brief),
-        resolved: resolved.filter((f) => about(f, v.name)).map(brief),
+        resolved: resolved.filter((f) => about(f, base.cluster)).map(brief),
         changedSeverity: mine.filter((f) => was(f) && was(f)!.severity !== f.severity).map((f) => ({ ...brief(f), previousSeverity: was(f)!.severity })),
         waived: mine.filter((f) => was(f) && f.waived && !was(f)!.waived).map(brief),
         unwaived: mine.filter((f) => was(f)?.waived && !f.waived).map(brief),
       },
+      ...(note ? { note } : {}),
     };
-    if (cur.status !== "ok") row.note = `no good snapshot yet (latest scan: ${v.latest.status})`;
-    else if (!prev) row.note = "first good snapshot: nothing to compare with";
-    return row;
   });
   return { clusters: clusters.sort((a, b) => a.cluster.localeCompare(b.cluster)) };
 }

@@ -39,7 +39,7 @@ function nodeRow(v: ClusterView, nodeName: string, pod: CnsPod | undefined, prev
   return row;
 }
 
-function clusterHealth(v: ClusterView): CnsClusterHealth {
+export function clusterHealth(v: ClusterView): CnsClusterHealth {
   const s = v.snapshot;
   const ok = s.status === "ok";
   const prevRestarts = new Map((v.previous?.cns.pods ?? []).map((p) => [p.name, p.restarts]));
@@ -84,6 +84,6 @@ function clusterHealth(v: ClusterView): CnsClusterHealth {
   };
 }
 
-export function buildHealth(views: readonly ClusterView[]): HealthSection {
-  return { clusters: views.map(clusterHealth).sort((a, b) => a.cluster.localeCompare(b.cluster)) };
+export function buildHealth(clusters: readonly CnsClusterHealth[]): HealthSection {
+  return { clusters: [...clusters].sort((a, b) => a.cluster.localeCompare(b.cluster)) };
 }

@@ -13,6 +13,7 @@ export default defineRule(
     description: "The cluster's azure-cns version (DaemonSet image tag) differs from the fleet baseline: the policy's baseline.cnsVersion, else the most common version in the fleet. Below baseline.minCnsVersion it is a warning.",
     remediation: "azure-cns is managed by AKS: upgrade the cluster (or its node image) to move it; set baseline.cnsVersion in the policy when the fleet's most common version is not the one you want.",
     reference: "DOMAIN.md §4",
+    scope: "fleet",
   },
   function* (ctx): Generator<RuleResult> {
     const base = fleetBaseline(ctx);

@@ -14,6 +14,7 @@ export default defineRule(
     description: "A watched key of the cns-config ConfigMap (ChannelMode, EnableSubnetScarcity, EnableIPAMv2, InitializeFromCNI, ManageEndpointState, ...) differs from the policy's baseline.cnsConfig, else from the most common value among clusters of the same IPAM mode.",
     remediation: "cns-config is managed by AKS: a differing value usually means a preview feature or a manual edit that the add-on manager will revert; confirm it is intended, or record the expected value in the policy's baseline.",
     reference: "DOMAIN.md §4",
+    scope: "fleet",
   },
   function* (ctx): Generator<RuleResult> {
     const base = fleetBaseline(ctx);

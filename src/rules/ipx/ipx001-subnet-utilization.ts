@@ -13,6 +13,7 @@ export default defineRule(
     remediation: "Add address space before it runs out: a larger or additional pod subnet for new node pools, a lower maxPods on static-block pools, or expanding the overlay pod CIDR to a superset.",
     reference: "DOMAIN.md §6",
     thresholds: { warningPercent: 80, criticalPercent: 95 },
+    scope: "fleet",
   },
   function* (ctx) {
     for (const s of subnetAccounting(ctx).subnets) {

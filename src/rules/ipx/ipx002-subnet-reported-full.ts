@@ -26,6 +26,7 @@ export default defineRule(
     remediation:
       "Free or add addresses now: delete unused nodes or NNCs that hold blocks, lower maxPods on static-block pools, or move new node pools to a new pod subnet; nodes on this subnet cannot get more pod IPs until then.",
     reference: "DOMAIN.md §1, §2",
+    scope: "fleet",
   },
   function* (ctx) {
     const accounting = subnetAccounting(ctx);

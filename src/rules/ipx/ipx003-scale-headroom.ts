@@ -13,6 +13,7 @@ export default defineRule(
     remediation:
       "Lower maxCount or maxPods of the pools on this subnet, set a smaller maxSurge, or give new pools their own pod subnet (overlay: expand the pod CIDR to a superset) before the autoscaler or an upgrade hits the limit.",
     reference: "DOMAIN.md §6",
+    scope: "fleet",
   },
   function* (ctx) {
     for (const s of subnetAccounting(ctx).subnets) {

@@ -14,6 +14,7 @@ export default defineRule(
       "At the growth rate seen in the scan history (least squares over the last week), the pod subnet or overlay pod CIDR runs out within the horizon. Without enough history it says so and raises nothing.",
     remediation: "Plan the address space now: add a pod subnet for new pools, expand the overlay pod CIDR, or stop the growth (scale-down, lower maxPods on static-block pools) before the date.",
     thresholds: { warningDays: 14, criticalDays: 3 },
+    scope: "fleet",
   },
   function* (ctx) {
     for (const s of subnetAccounting(ctx).subnets) {

@@ -15,6 +15,7 @@ export default defineRule(
     remediation: "Expand the pod CIDR to a superset (az aks update --pod-cidr), then check every NNC's subnetAddressSpace against it; delete orphaned NNCs that still hold a /24.",
     reference: "DOMAIN.md §2 (overlay)",
     thresholds: { warningPercent: 80, criticalPercent: 95 },
+    scope: "fleet",
   },
   function* (ctx) {
     for (const s of subnetAccounting(ctx).subnets) {

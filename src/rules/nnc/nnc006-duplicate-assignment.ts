@@ -16,6 +16,7 @@ export default defineRule(
     remediation:
       "Find which node really owns the range (the newer NNC is usually the stale copy), cordon and drain the other node and delete its NNC so DNC-RC reallocates; check that no two clusters were given the same pod subnet by mistake.",
     reference: "DOMAIN.md §2, §6",
+    scope: "fleet",
   },
   function* (ctx) {
     for (const s of subnetAccounting(ctx).subnets) {

@@ -1,0 +1,87 @@
+// The evaluation round over a store: clusters stored during a scan are evaluated from the snapshot in
+// hand (only their previous snapshot is read back), the rest of the latest view is read at the end.
+import { describe, expect, it } from "vitest";
+import { EvaluationRun, runEvaluation } from "../../src/evaluate/run.js";
+import { newScanId } from "../../src/model/scan-id.js";
+import type { ClusterSnapshot } from "../../src/model/snapshot.js";
+import { MemorySnapshotStore } from "../../src/store/memory-store.js";
+import { cnsCluster } from "../fixtures/builders.js";
+
+const R1 = new Date("2026-11-28T04:00:00Z");
+const R2 = new Date("2026-11-28T05:00:00Z");
+const R3 = new Date("2026-11-28T06:00:00Z");
+
+function taken(cluster: string, nodes: string[], at: Date): ClusterSnapshot {
+  const s = cnsCluster(cluster, nodes);
+  s.scanId = newScanId(at);
+  s.takenAt = at.toISOString();
+  return s;
+}
+
+/** A memory store that counts snapshot reads per cluster. */
+function countingStore(): { store: MemorySnapshotStore; reads: Map<string, number> } {
+  const store = new MemorySnapshotStore();
+  const reads = new Map<string, number>();
+  const get = store.getSnapshot.bind(store);
+  store.getSnapshot = (cluster, ref) => {
+    reads.set(cluster, (reads.get(cluster) ?? 0) + 1);
+    return get(cluster, ref);
+  };
+  return { store, reads };
+}
+
+describe("EvaluationRun", () => {
+  it("evaluates a cluster stored during the scan from the snapshot in hand, and the rest of the latest view at the end", async () => {
+    const { store, reads } = countingStore();
+    await store.putSnapshot(taken("a", ["n1"], R1));
+    await store.putSnapshot(taken("b", ["m1"], R1));
+    const run = await EvaluationRun.open(store, { scanId: newScanId(R2), now: R2 });
+    const a2 = taken("a", ["n1", "n2"], R2);
+    await store.putSnapshot(a2);
+    await run.addStored(a2);
+    // a's previous snapshot only: the new one was in hand.
+    expect(Object.fromEntries(reads)).toEqual({ a: 1 });
+    const e = await run.finish(["a note from the scan"]);
+    // b was not scanned this round: read from the store at the end.
+    expect(Object.fromEntries(reads)).toEqual({ a: 1, b: 1 });
+    expect(e.clusters.map((c) => [c.cluster, c.nodes, c.takenAt])).toEqual([
+      ["a", 2, R2.toISOString()],
+      ["b", 1, R1.toISOString()],
+    ]);
+    const drift = e.sections!.drift!.clusters.find((c) => c.cluster === "a")!;
+    expect(drift).toMatchObject({ from: R1.toISOString(), to: R2.toISOString(), nodes: { added: ["n2"], removed: [] } });
+    expect(e.notes).toEqual(["a note from the scan"]);
+    expect((await store.getLatestEvaluation())?.scanId).toBe(e.scanId);
+  });
+
+  it("judges a cluster by the latest view: a newer round's snapshot wins over an older one in hand", async () => {
+    const { store } = countingStore();
+    await store.putSnapshot(taken("a", ["n1", "n2", "n3"], R3));
+    const late = taken("a", ["n1"], R2);
+    await store.putSnapshot(late);
+    const run = await EvaluationRun.open(store, { scanId: newScanId(R2), now: R3 });
+    await run.addStored(late);
+    const e = await run.finish();
+    expect(e.clusters).toEqual([expect.objectContaining({ cluster: "a", nodes: 3, takenAt: R3.toISOString() })]);
+  });
+
+  it("names a cluster of the latest view whose snapshot cannot be read, and keeps its findings", async () => {
+    const { store } = countingStore();
+    const broken = taken("a", ["n1", "n2"], R1);
+    broken.nncs = broken.nncs.slice(0, 1);
+    await store.putSnapshot(broken);
+    await store.putSnapshot(taken("b", ["m1"], R1));
+    const first = await runEvaluation(store, { scanId: newScanId(R1), now: R1 });
+    const ids = first.findings.filter((f) => f.cluster === "a").map((f) => f.id);
+    expect(ids.length).toBeGreaterThan(0);
+    const get = store.getSnapshot.bind(store);
+    store.getSnapshot = async (cluster, ref) => {
+      if (cluster === "a") throw new Error("table unavailable");
+      return get(cluster, ref);
+    };
+    const second = await runEvaluation(store, { scanId: newScanId(R2), now: R2 });
+    expect(second.notes).toContain(`snapshot of a taken ${R1.toISOString()} could not be read: table unavailable`);
+    expect(second.findings.map((f) => f.id)).toEqual(expect.arrayContaining(ids));
+    expect(second.resolved).toEqual([]);
+  });
+});
