@@ -38,8 +38,8 @@ export async function completeRound(round: string, deps: FanoutDeps): Promise<Co
       for (const row of await deps.rounds.clusters(round, "pending")) {
         // A job that settles the row meanwhile wins: its etag check makes this a no-op.
         if (!(await deps.rounds.markMissed(round, row, reason, now))) continue;
-        await deps.store.putSnapshot(failureSnapshot(row.cluster, round, row.kind, reason, now));
-        missed.push(row.cluster);
+        // The job may have stored its snapshot and not settled yet: that result stands.
+        if (await deps.store.putSnapshotIfAbsent(failureSnapshot(row.cluster, round, row.kind, reason, now))) missed.push(row.cluster);
       }
     }
     const notes = missed.length ? [`round ${round} was evaluated at its deadline without ${missed.length} cluster(s): ${missed.slice(0, 20).join(", ")}${missed.length > 20 ? ", …" : ""}`] : [];

@@ -80,7 +80,12 @@ export async function handlePoison(input: unknown, meta: MessageMeta, deps: Fano
   const tries = meta.dequeueCount ? `${meta.dequeueCount} times` : "every time it was tried";
   const reason = `poison message: the scan job for this cluster failed ${tries} and was given up (queue ${meta.queue}); the worker logs name the error`;
   const snap = failureSnapshot(ref.name, round, ref.kind, reason, nowOf(deps));
-  const summary = await deps.store.putSnapshot(snap);
+  // A try that stored its snapshot and then died before settling left a real result: keep it.
+  const summary = await deps.store.putSnapshotIfAbsent(snap);
+  if (!summary) {
+    await deps.rounds.settle(round, ref.name, "done", undefined, undefined, nowOf(deps));
+    return { kind: "duplicate", cluster: ref.name, completion: await tryComplete(round, deps) };
+  }
   await deps.rounds.settle(round, ref.name, "failed", "error", reason, nowOf(deps));
   (deps.log ?? SILENT).warn(`round ${round}: ${ref.name}: ${reason}`);
   return { kind: "stored", cluster: ref.name, summary, completion: await tryComplete(round, deps) };

@@ -41,7 +41,8 @@ export async function startRound(deps: FanoutDeps, refs?: readonly ClusterRef[])
           await deps.queue.send(text);
         } catch (e) {
           const reason = `the scan job could not be enqueued on ${deps.queue.name}: ${(e as Error).message.split("\n", 1)[0]}`;
-          await deps.store.putSnapshot(failureSnapshot(ref.name, round, ref.kind, reason, nowOf(deps)));
+          // A send that timed out may still have enqueued the job: never overwrite what it stores.
+          await deps.store.putSnapshotIfAbsent(failureSnapshot(ref.name, round, ref.kind, reason, nowOf(deps)));
           await deps.rounds.settle(round, ref.name, "failed", "error", reason, nowOf(deps));
           notEnqueued.push({ cluster: ref.name, reason });
         }

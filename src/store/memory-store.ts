@@ -36,15 +36,27 @@ export class MemorySnapshotStore implements SnapshotStore {
   async init(): Promise<void> {}
 
   async putSnapshot(snapshot: ClusterSnapshot): Promise<SnapshotSummary> {
+    return (await this.put(snapshot, false))!;
+  }
+
+  async putSnapshotIfAbsent(snapshot: ClusterSnapshot): Promise<SnapshotSummary | undefined> {
+    return this.put(snapshot, true);
+  }
+
+  private async put(snapshot: ClusterSnapshot, ifAbsent: boolean): Promise<SnapshotSummary | undefined> {
     const cluster = checkCluster(snapshot.cluster);
     const ref = scanRowKey(snapshot.scanId);
     const json = JSON.stringify(snapshot);
     const summary = storedSummary(JSON.parse(json) as ClusterSnapshot, ref);
     let rows = this.history.get(cluster);
     if (!rows) this.history.set(cluster, (rows = new Map()));
+    if (ifAbsent && rows.has(ref)) return undefined;
     rows.set(ref, { summary, json });
-    const next = await nextLatest(this.latest.get(cluster), summary, async () =>
-      [...rows.values()].map((r) => r.summary).filter((s) => s.status === "ok").sort((a, b) => (a.ref < b.ref ? -1 : 1))[0],
+    const next = await nextLatest(
+      this.latest.get(cluster),
+      summary,
+      async () => [...rows.values()].map((r) => r.summary).filter((s) => s.status === "ok").sort((a, b) => (a.ref < b.ref ? -1 : 1))[0],
+      ifAbsent,
     );
     this.latest.set(cluster, copy(next));
     return copy(summary);

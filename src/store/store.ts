@@ -31,6 +31,13 @@ export interface SnapshotStore {
    * Throws when `scanId` is not a scan id (newScanId) or the cluster name is empty or over-long.
    */
   putSnapshot(snapshot: ClusterSnapshot): Promise<SnapshotSummary>;
+  /**
+   * For placeholders (a failed snapshot saying a cluster's job never reported): writes the snapshot
+   * only when its (cluster, scanId) has none, atomically, so it can never replace the real result of
+   * a job that finished meanwhile. Undefined when one was there. A real snapshot written later still
+   * replaces the placeholder, and the placeholder never moves a latest view that names its round.
+   */
+  putSnapshotIfAbsent(snapshot: ClusterSnapshot): Promise<SnapshotSummary | undefined>;
   /** `ref` is a summary's ref or the scan id; anything unknown or malformed gives undefined. */
   getSnapshot(cluster: string, ref: string): Promise<ClusterSnapshot | undefined>;
   /** Newest first. */

@@ -40,12 +40,16 @@ function notOlder(a: SnapshotSummary, b: SnapshotSummary | undefined): boolean {
 /**
  * The latest entry after writing `s`: latest only moves forward; lastOk is the newest ok snapshot.
  * `newestOk` is asked only when `s` overwrote the lastOk snapshot with a failed one.
+ * A `placeholder` (written only if absent) lost to a real snapshot of its round when the entry
+ * already names that round: it then changes nothing.
  */
 export async function nextLatest(
   cur: LatestEntry | undefined,
   s: SnapshotSummary,
   newestOk: () => Promise<SnapshotSummary | undefined>,
+  placeholder = false,
 ): Promise<LatestEntry> {
+  if (placeholder && cur && (cur.latest.ref === s.ref || cur.lastOk?.ref === s.ref)) return cur;
   const latest = notOlder(s, cur?.latest) ? s : cur!.latest;
   let lastOk = cur?.lastOk;
   if (s.status === "ok") {

@@ -308,11 +308,17 @@ export class TableSnapshotStore implements SnapshotStore {
   // -------------------------------------------------------------------------------------------
   // Documents
 
-  private async writeDocument(table: Table, pk: string, rk: string, columns: Row, doc: unknown, cluster: string | undefined, reserved = 0): Promise<void> {
+  /**
+   * Writes a document: header row last, so readers never see it before its chunks. With `ifAbsent`
+   * the header is created, never replaced: when it exists already nothing changes (our chunk rows
+   * are removed again) and the answer is false.
+   */
+  private async writeDocument(table: Table, pk: string, rk: string, columns: Row, doc: unknown, cluster: string | undefined, reserved = 0, ifAbsent = false): Promise<boolean> {
     const gz = await gzipJson(doc, true);
     const layout = layoutDocument(pk, rk, gz, this.limits, this.limits.chunksPerEntity - reserved);
     const header: TableEntity<Row> = { ...columns, ...layout.headerColumns, partitionKey: pk, rowKey: rk };
     const batches = planTransactions(header, layout.rows, this.limits);
+    if (ifAbsent) return this.createDocument(table, pk, rk, header, batches, layout.gen, cluster);
     const key = `${table.name}\n${pk}\n${rk}`;
     // A document written in one transaction that creates its header (no earlier write of it) can have
     // no stale chunk rows, so it skips the sweep's round trip. Chunk rows of an earlier attempt that
@@ -343,17 +349,44 @@ export class TableSnapshotStore implements SnapshotStore {
       throw e;
     }
     if (sweep && (await this.dropStaleChunks(table, pk, rk, layout.gen))) this.failedWrites.delete(key);
+    return true;
+  }
+
+  private async createDocument(table: Table, pk: string, rk: string, header: TableEntity<Row>, batches: TransactionAction[][], gen: string, cluster: string | undefined): Promise<boolean> {
+    const last = batches[batches.length - 1]!;
+    last[last.length - 1] = ["create", header];
+    for (let index = 0; index < batches.length; index++) {
+      const created = await this.call(`create document ${rk} (transaction ${index + 1} of ${batches.length})`, table, cluster, async () => {
+        await this.options.onTransaction?.({ table: table.name, partitionKey: pk, index, count: batches.length });
+        try {
+          await table.client.submitTransaction(batches[index]!);
+          return true;
+        } catch (e) {
+          if (statusOf(e) !== 409 || index < batches.length - 1) throw e;
+          return false;
+        }
+      });
+      if (created) continue;
+      // The header exists: the chunk rows of our earlier transactions belong to nothing, remove them.
+      if (batches.length > 1) await this.dropChunks(table, pk, rk, (g) => g === gen);
+      return false;
+    }
+    return true;
   }
 
   // Chunk rows of earlier writes of the same document (a retry, or one that died half-way) are
   // invisible but take space. Best effort: the next write of that document sweeps again.
   private async dropStaleChunks(table: Table, pk: string, rk: string, gen: string): Promise<boolean> {
+    return this.dropChunks(table, pk, rk, (g) => g !== gen);
+  }
+
+  private async dropChunks(table: Table, pk: string, rk: string, drop: (gen: string | undefined) => boolean): Promise<boolean> {
     try {
       const { from, to } = chunkRowRange(rk);
       const rows = await this.query(table, odata`PartitionKey eq ${pk} and RowKey ge ${from} and RowKey lt ${to}`, ["rowKey"], Infinity, undefined, "list chunk rows");
-      const stale = rows.filter((r) => genOfChunkRowKey(rk, r.rowKey ?? "") !== gen);
-      for (let i = 0; i < stale.length; i += 100) {
-        const batch = stale.slice(i, i + 100).map((r): TransactionAction => ["delete", { partitionKey: pk, rowKey: r.rowKey ?? "" }]);
+      const doomed = rows.filter((r) => drop(genOfChunkRowKey(rk, r.rowKey ?? "")));
+      for (let i = 0; i < doomed.length; i += 100) {
+        const batch = doomed.slice(i, i + 100).map((r): TransactionAction => ["delete", { partitionKey: pk, rowKey: r.rowKey ?? "" }]);
         await table.client.submitTransaction(batch);
       }
       return true;
@@ -386,17 +419,25 @@ export class TableSnapshotStore implements SnapshotStore {
   // Snapshots
 
   async putSnapshot(snapshot: ClusterSnapshot): Promise<SnapshotSummary> {
+    return (await this.put(snapshot, false))!;
+  }
+
+  async putSnapshotIfAbsent(snapshot: ClusterSnapshot): Promise<SnapshotSummary | undefined> {
+    return this.put(snapshot, true);
+  }
+
+  private async put(snapshot: ClusterSnapshot, ifAbsent: boolean): Promise<SnapshotSummary | undefined> {
     const cluster = checkCluster(snapshot.cluster);
     const ref = scanRowKey(snapshot.scanId);
     const pk = clusterKey(cluster);
     const summary = storedSummary(snapshot, ref);
-    await this.writeDocument(this.snapshots, pk, ref, { cluster, ...summaryColumns(summary, "") }, snapshot, cluster);
+    if (!(await this.writeDocument(this.snapshots, pk, ref, { cluster, ...summaryColumns(summary, "") }, snapshot, cluster, 0, ifAbsent))) return undefined;
     // Only now, with the document complete, may the latest view point at it.
-    await this.updateLatest(pk, summary);
+    await this.updateLatest(pk, summary, ifAbsent);
     return summary;
   }
 
-  private async updateLatest(pk: string, summary: SnapshotSummary): Promise<void> {
+  private async updateLatest(pk: string, summary: SnapshotSummary, placeholder = false): Promise<void> {
     const cluster = summary.cluster;
     // Optimistic concurrency: another writer for the same cluster makes us re-read and re-merge.
     for (let attempt = 0; attempt < 10; attempt++) {
@@ -409,7 +450,7 @@ export class TableSnapshotStore implements SnapshotStore {
         cur = row ? latestFromRow(row, cluster) : undefined;
         etag = row?.etag;
       }
-      const next = await nextLatest(cur, summary, () => this.newestOk(pk, cluster));
+      const next = await nextLatest(cur, summary, () => this.newestOk(pk, cluster), placeholder);
       const entity: TableEntity<Row> = {
         partitionKey: LATEST_PK,
         rowKey: pk,

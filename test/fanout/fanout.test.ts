@@ -1,8 +1,10 @@
 // The fan-out end to end on Azurite's queue and tables: a round of 20 simulated clusters shared by
-// two workers, redelivery, poison, garbage and a deadline.
+// two workers, redelivery, poison, garbage, a deadline, and a job that stored but never settled.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { discoverRefs } from "../../src/sources/discover.js";
-import { completeRound, encodeJob, type FanoutDeps, runWorker, startRound, sweepRounds } from "../../src/fanout/index.js";
+import { collectCluster } from "../../src/collect/collector.js";
+import type { SnapshotSummary } from "../../src/model/snapshot.js";
+import { discoverRefs, resolveTarget } from "../../src/sources/discover.js";
+import { completeRound, encodeJob, type FanoutDeps, handlePoison, runWorker, startRound, sweepRounds } from "../../src/fanout/index.js";
 import { depsFor, type Fleet, startFleet, uniqueNames } from "./helpers.js";
 
 let fleet: Fleet;
@@ -161,5 +163,34 @@ describe("the round deadline", () => {
     const late = await runWorker(later, { concurrency: 1, untilEmpty: true, pollMs: 100 });
     expect(late).toMatchObject({ stored: 1, evaluated: [] });
     expect((await deps.store.getSnapshot("aks-ovl-003", started.round))?.status).toBe("ok");
+  });
+});
+
+describe("a job that stored its snapshot and died before settling", () => {
+  it("keeps its real result through the deadline sweep and the poison handler", async () => {
+    const names = uniqueNames();
+    const deps = await depsFor(fleet, names, "w", { roundDeadlineMs: 60_000 });
+    const refs = (await discoverRefs(deps.discovery)).filter((r) => ["aks-blk-001", "aks-ovl-003"].includes(r.name));
+    const started = await startRound(deps, refs);
+    // Both jobs stored a snapshot; neither settled its row (the workers stopped right after).
+    const stored = new Map<string, SnapshotSummary>();
+    for (const ref of refs) {
+      const target = await resolveTarget(ref, deps.discovery);
+      stored.set(ref.name, await deps.store.putSnapshot(await collectCluster(target, { ...deps.collect, scanId: started.round })));
+    }
+    // aks-blk-001's message ends on the poison queue: its stored result stands, and the row is done.
+    const poisoned = await handlePoison(encodeJob({ v: 1, round: started.round, ref: refs.find((r) => r.name === "aks-blk-001")! }), { queue: "poison", dequeueCount: 5 }, deps);
+    expect(poisoned.kind).toBe("duplicate");
+    expect(await deps.store.getSnapshot("aks-blk-001", started.round)).toMatchObject({ status: "ok" });
+    expect((await deps.rounds.cluster(started.round, "aks-blk-001"))?.state).toBe("done");
+    // aks-ovl-003 is still pending at the deadline: the sweep marks the row but keeps the snapshot.
+    const later = { ...deps, now: () => new Date(Date.parse(started.deadline) + 1_000) };
+    const completion = await completeRound(started.round, later);
+    expect(completion).toMatchObject({ state: "evaluated", missed: [] });
+    expect(await deps.store.getSnapshot("aks-ovl-003", started.round)).toMatchObject({ status: "ok" });
+    expect((await deps.store.getLatest("aks-ovl-003"))?.latest).toEqual(stored.get("aks-ovl-003"));
+    const e = (await deps.store.getEvaluation(started.round))!;
+    expect(e.findings.filter((f) => f.rule === "SCN001")).toEqual([]);
+    expect(e.notes.join("\n")).not.toContain("without");
   });
 });

@@ -92,6 +92,28 @@ export function storeConformance(name: string, factory: () => Promise<StoreUnder
       expect((await store.getLatest("aks-a"))!.latest).toEqual(summary);
     });
 
+    it("writes a placeholder only where its round has no snapshot, and lets the real one replace it", async () => {
+      const ok1 = await store.putSnapshot(snapshot("aks-a", scanAt(10)));
+      // Absent: written, and the latest view moves to it like any failed snapshot.
+      const missed = snapshot("aks-a", scanAt(20), { status: "error", reason: "no result by the deadline", nodes: 0 });
+      const placed = await store.putSnapshotIfAbsent(missed);
+      expect(placed).toMatchObject({ scanId: missed.scanId, status: "error" });
+      expect(await store.getLatest("aks-a")).toEqual({ cluster: "aks-a", latest: placed, lastOk: ok1 });
+      // The job's real result arrives later: it replaces the placeholder.
+      const real = snapshot("aks-a", missed.scanId, { nodes: 4 });
+      const realSum = await store.putSnapshot(real);
+      expect(await store.getSnapshot("aks-a", missed.scanId)).toEqual(real);
+      expect(await store.getLatest("aks-a")).toEqual({ cluster: "aks-a", latest: realSum, lastOk: realSum });
+      // A placeholder for a round that has its result changes nothing: not the document, not the view.
+      expect(await store.putSnapshotIfAbsent(snapshot("aks-a", missed.scanId, { status: "error", reason: "late sweep", nodes: 0 }))).toBeUndefined();
+      expect(await store.getSnapshot("aks-a", missed.scanId)).toEqual(real);
+      expect(await store.listHistory("aks-a")).toEqual([realSum, ok1]);
+      expect(await store.getLatest("aks-a")).toEqual({ cluster: "aks-a", latest: realSum, lastOk: realSum });
+      // The same for a big placeholder (many rows in the Table store).
+      expect(await store.putSnapshotIfAbsent(snapshot("aks-a", missed.scanId, { status: "error", nodes: 400 }))).toBeUndefined();
+      expect(await store.getSnapshot("aks-a", missed.scanId)).toEqual(real);
+    });
+
     it("lists history newest first, with since and limit, per cluster", async () => {
       const minutes = [30, 0, 20, 40, 10];
       const ids = new Map<number, string>();

@@ -102,6 +102,52 @@ describe("TableSnapshotStore on Azurite", () => {
     expect(rows).toEqual([sum.ref]);
   });
 
+  it("leaves no chunk rows behind when a many-transaction placeholder loses to a stored snapshot", async () => {
+    const store = TableSnapshotStore.fromConnectionString(azurite(), { tablePrefix: uniquePrefix(), limits: tiny });
+    await store.init();
+    const real = snapshot("aks-a", scanAt(5), { nodes: 2 });
+    const sum = await store.putSnapshot(real);
+    expect(await store.putSnapshotIfAbsent(snapshot("aks-a", real.scanId, { status: "error", nodes: 300 }))).toBeUndefined();
+    const raw = TableClient.fromConnectionString(azurite(), store.tableNames.snapshots, { allowInsecureConnection: true });
+    const rows: string[] = [];
+    for await (const e of raw.listEntities({ queryOptions: { select: ["rowKey"] } })) rows.push(String(e.rowKey));
+    expect(rows).toEqual([sum.ref]);
+    expect(await store.getSnapshot("aks-a", real.scanId)).toEqual(real);
+  });
+
+  it("a placeholder racing a job's snapshot in another store never replaces its latest view", async () => {
+    // Interleaving: the sweep creates the placeholder document, the job (another instance) overwrites
+    // it and moves the latest view, then the sweep's latest-view update runs.
+    const prefix = uniquePrefix();
+    const sweep = TableSnapshotStore.fromConnectionString(azurite(), { tablePrefix: prefix });
+    const job = TableSnapshotStore.fromConnectionString(azurite(), { tablePrefix: prefix });
+    await sweep.init();
+    await job.putSnapshot(snapshot("aks-a", scanAt(10)));
+    const round = scanAt(20);
+    let created!: () => void;
+    const sweepCreated = new Promise<void>((r) => (created = r));
+    const jobDone = sweepCreated.then(() => job.putSnapshot(snapshot("aks-a", round, { nodes: 4 })));
+    // The sweep's first latest-view write waits until the job has stored and moved the view.
+    const latestClient = (sweep as unknown as { latest: { client: TableClient } }).latest.client;
+    const update = latestClient.updateEntity.bind(latestClient);
+    let gated = false;
+    latestClient.updateEntity = (async (...args: Parameters<TableClient["updateEntity"]>) => {
+      if (!gated) {
+        gated = true;
+        created();
+        await jobDone;
+      }
+      return update(...args);
+    }) as TableClient["updateEntity"];
+    await sweep.listLatest(); // the sweep knows the row and its etag, so it goes straight to updateEntity
+    const placed = await sweep.putSnapshotIfAbsent(snapshot("aks-a", round, { status: "error", reason: "missed", nodes: 0 }));
+    const realSum = await jobDone;
+    expect(gated).toBe(true);
+    expect(placed).toBeDefined(); // it did create the document first
+    expect(await job.getSnapshot("aks-a", round)).toMatchObject({ status: "ok", nodes: expect.any(Array) });
+    expect(await job.getLatest("aks-a")).toEqual({ cluster: "aks-a", latest: realSum, lastOk: realSum });
+  });
+
   it("keeps the latest view moving forward when another writer changed it behind a store's back", async () => {
     const prefix = uniquePrefix();
     const a = TableSnapshotStore.fromConnectionString(azurite(), { tablePrefix: prefix });
