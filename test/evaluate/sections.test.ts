@@ -59,6 +59,20 @@ describe("drift section", () => {
     expect(d3.findings.waived).toEqual([expect.objectContaining({ rule: "CNS005" })]);
   });
 
+  it("compares holdings, not their text: a block written another way is no change; a removed NNC loses all it held", () => {
+    const before = blocks("a", 3);
+    before.takenAt = T0.toISOString();
+    const after = structuredClone(before);
+    after.takenAt = LATER.toISOString();
+    // The same /28 written with a host address and reordered: same holdings.
+    after.nncs[0]!.networkContainers[0]!.ipAssignments = ["10.40.0.33/28", "10.40.0.16/28"];
+    after.nncs.pop(); // n3 is gone with its three blocks
+    const d = evaluate({ scanId: "s2", now: LATER, views: [view(after, after, before)] }).sections!.drift!.clusters[0]!;
+    expect(d.addresses).toEqual({ gained: 0, lost: 48, entriesGained: 0, entriesLost: 3 });
+    expect(d.nncChanges).toEqual([]);
+    expect(d.nncs).toEqual({ added: [], removed: ["n3"] });
+  });
+
   it("says when there is nothing to compare", () => {
     const e = evaluate({ scanId: "s1", now: T0, views: [view(healthy("a")), view(snapshot("down", {}, "unreachable"))] });
     const [a, down] = e.sections!.drift!.clusters;

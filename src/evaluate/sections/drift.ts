@@ -36,27 +36,35 @@ function diffNames(before: readonly string[], after: readonly string[]): { added
 
 const totals = (s: ClusterSnapshot) => s.nncs.reduce((t, n) => ({ requested: t.requested + n.requestedIPCount, assigned: t.assigned + n.assignedIPCount }), { requested: 0, assigned: 0 });
 
+/** An NNC's address fields as written: equal text means equal holdings, with nothing to parse. */
+function rawHoldings(n: Nnc): string {
+  return n.networkContainers.map((nc) => `${nc.primaryIP ?? ""}\u0000${nc.ipAssignments.join("\u0000")}`).join("\u0001");
+}
+
 function addressDrift(prev: ClusterSnapshot | undefined, cur: ClusterSnapshot): Pick<DriftCluster, "addresses" | "nncChanges"> {
-  const before = new Map((prev?.nncs ?? []).map((n) => [n.name, holdings(n)]));
   const addresses = { gained: 0, lost: 0, entriesGained: 0, entriesLost: 0 };
   const nncChanges: NncAddressChange[] = [];
   if (!prev) return { addresses, nncChanges };
+  const before = new Map(prev.nncs.map((n) => [n.name, n]));
   const seen = new Set<string>();
   for (const n of cur.nncs) {
     seen.add(n.name);
+    const old = before.get(n.name);
+    // Most NNCs hold the same blocks scan after scan: skip parsing those.
+    if (old && rawHoldings(old) === rawHoldings(n)) continue;
     const now = holdings(n);
-    const was = before.get(n.name) ?? new Set<string>();
+    const was = old ? holdings(old) : new Set<string>();
     const gained = [...now].filter((e) => !was.has(e));
     const lost = [...was].filter((e) => !now.has(e));
     for (const e of gained) (addresses.entriesGained++, (addresses.gained += size(e)));
     for (const e of lost) (addresses.entriesLost++, (addresses.lost += size(e)));
-    if (before.has(n.name) && (gained.length || lost.length) && nncChanges.length < MAX_NNC_CHANGES) {
+    if (old && (gained.length || lost.length) && nncChanges.length < MAX_NNC_CHANGES) {
       nncChanges.push({ nnc: n.name, gained: gained.sort().slice(0, MAX_ENTRIES), lost: lost.sort().slice(0, MAX_ENTRIES) });
     }
   }
-  for (const [name, was] of before) {
+  for (const [name, old] of before) {
     if (seen.has(name)) continue;
-    for (const e of was) (addresses.entriesLost++, (addresses.lost += size(e)));
+    for (const e of holdings(old)) (addresses.entriesLost++, (addresses.lost += size(e)));
   }
   return { addresses, nncChanges };
 }
