@@ -87,7 +87,9 @@ describe("IPX003 scale headroom", () => {
 
   it("is critical when even the current nodes plus surge do not fit", () => {
     const r = run(ipx003, [cluster(arm({ count: 5, maxCount: 6, enableAutoScaling: true }))]);
-    expect(r).toEqual([expect.objectContaining({ severity: "critical", data: expect.objectContaining({ projectedNow: 6 * 49 }) })]);
+    expect(r).toEqual([expect.objectContaining({ severity: "critical", data: expect.objectContaining({ projectedNow: 6 * 49, nodesNow: 6 }) })]);
+    // 5 nodes and 1 surge node: the count given already includes the surge.
+    expect(r[0]!.message).toContain("even the current node count plus upgrade surge (6 nodes) needs 294 addresses");
   });
 
   it("raises nothing when max + surge fit exactly-ish (5 × 49 = 245 ≤ 251)", () => {
