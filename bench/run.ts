@@ -178,6 +178,11 @@ async function benchReport(azuriteCs: string): Promise<void> {
   await seedHistory(store, { clusters, nodes: 250, snapshots });
   const server = await serveApi({ store }, { port: 0 });
   try {
+    // The first request reads and parses the newest evaluation; later ones reuse it until a newer one.
+    const t0 = performance.now();
+    const first = await fetch(server.url + "/api/reports/findings?format=json");
+    await first.text();
+    const coldMs = performance.now() - t0;
     const samples: number[] = [];
     for (let i = 0; i < 60; i++) {
       for (const p of ["/api/reports/findings?format=json", "/api/reports/exhaustion?format=json"]) {
@@ -190,7 +195,7 @@ async function benchReport(azuriteCs: string): Promise<void> {
     }
     samples.sort((a, b) => a - b);
     const q = (p: number) => round(samples[Math.min(samples.length - 1, Math.floor(p * samples.length))]!);
-    emit({ bench: "report", clusters, snapshots, p50Ms: q(0.5), p95Ms: q(0.95) });
+    emit({ bench: "report", clusters, snapshots, p50Ms: q(0.5), p95Ms: q(0.95), firstMs: round(coldMs) });
   } finally {
     await server.close();
     await store.close();

@@ -9,6 +9,7 @@ import { FORMATS, parseFormat, renderReport } from "../reports/render.js";
 import type { SnapshotStore } from "../store/store.js";
 import { renderDashboard } from "./dashboard.js";
 import { DASHBOARD_LIMITS } from "./dashboard-data.js";
+import { latestEvaluationOf } from "./latest-evaluation.js";
 
 export interface ApiRequest {
   method: string;
@@ -58,7 +59,7 @@ function checkParams(q: URLSearchParams, allowed: Set<string>): void {
 }
 
 async function latestEvaluation(store: SnapshotStore): Promise<FleetEvaluation> {
-  const e = await store.getLatestEvaluation();
+  const e = await latestEvaluationOf(store).get();
   if (!e) throw new NotFoundError("no scan has been evaluated yet: run `fleet-audit scan` first");
   return e;
 }
@@ -136,7 +137,8 @@ export async function handleHealth(deps: ApiDeps): Promise<ApiResponse> {
 
 export async function handleDashboard(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   checkParams(req.query, new Set(["code"]));
-  const [evaluation, history] = await Promise.all([deps.store.getLatestEvaluation(), deps.store.listEvaluations({ limit: DASHBOARD_LIMITS.trendPoints })]);
+  const history = await deps.store.listEvaluations({ limit: DASHBOARD_LIMITS.trendPoints });
+  const evaluation = history.length > 0 ? await latestEvaluationOf(deps.store).get(history[0]) : undefined;
   const page = renderDashboard(evaluation, history);
   return {
     status: 200,
