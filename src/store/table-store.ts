@@ -356,16 +356,23 @@ export class TableSnapshotStore implements SnapshotStore {
     const last = batches[batches.length - 1]!;
     last[last.length - 1] = ["create", header];
     for (let index = 0; index < batches.length; index++) {
-      const created = await this.call(`create document ${rk} (transaction ${index + 1} of ${batches.length})`, table, cluster, async () => {
-        await this.options.onTransaction?.({ table: table.name, partitionKey: pk, index, count: batches.length });
-        try {
-          await table.client.submitTransaction(batches[index]!);
-          return true;
-        } catch (e) {
-          if (statusOf(e) !== 409 || index < batches.length - 1) throw e;
-          return false;
-        }
-      });
+      let created: boolean;
+      try {
+        created = await this.call(`create document ${rk} (transaction ${index + 1} of ${batches.length})`, table, cluster, async () => {
+          await this.options.onTransaction?.({ table: table.name, partitionKey: pk, index, count: batches.length });
+          try {
+            await table.client.submitTransaction(batches[index]!);
+            return true;
+          } catch (e) {
+            if (statusOf(e) !== 409 || index < batches.length - 1) throw e;
+            return false;
+          }
+        });
+      } catch (e) {
+        // Chunk rows of this attempt may be left: the next write of the document sweeps them.
+        this.failedWrites.add(`${table.name}\n${pk}\n${rk}`);
+        throw e;
+      }
       if (created) continue;
       // The header exists: the chunk rows of our earlier transactions belong to nothing, remove them.
       if (batches.length > 1) await this.dropChunks(table, pk, rk, (g) => g === gen);

@@ -115,6 +115,27 @@ describe("TableSnapshotStore on Azurite", () => {
     expect(await store.getSnapshot("aks-a", real.scanId)).toEqual(real);
   });
 
+  it("sweeps the chunk rows of a placeholder that died half-way when the real snapshot is written", async () => {
+    let fail = false;
+    const store = TableSnapshotStore.fromConnectionString(azurite(), {
+      tablePrefix: uniquePrefix(),
+      limits: tiny,
+      onTransaction: ({ index }) => {
+        if (fail && index === 1) throw new Error("injected crash");
+      },
+    });
+    await store.init();
+    const scanId = scanAt(5);
+    fail = true;
+    await expect(store.putSnapshotIfAbsent(snapshot("aks-a", scanId, { status: "error", nodes: 300 }))).rejects.toThrow(/injected crash/);
+    fail = false;
+    const sum = await store.putSnapshot(snapshot("aks-a", scanId, { nodes: 1 }));
+    const raw = TableClient.fromConnectionString(azurite(), store.tableNames.snapshots, { allowInsecureConnection: true });
+    const rows: string[] = [];
+    for await (const e of raw.listEntities({ queryOptions: { select: ["rowKey"] } })) rows.push(String(e.rowKey));
+    expect(rows).toEqual([sum.ref]);
+  });
+
   it("a placeholder racing a job's snapshot in another store never replaces its latest view", async () => {
     // Interleaving: the sweep creates the placeholder document, the job (another instance) overwrites
     // it and moves the latest view, then the sweep's latest-view update runs.
