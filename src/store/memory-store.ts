@@ -5,7 +5,7 @@ import type { EvaluationSummary, FleetEvaluation } from "../model/evaluation.js"
 import { summarizeEvaluation } from "../model/evaluation.js";
 import type { ClusterSnapshot, SnapshotSummary } from "../model/snapshot.js";
 import { normalizeRef, scanRowKey, sinceUpperBound, SCAN_ROWS_END } from "./keys.js";
-import type { HistoryQuery, LatestEntry, SnapshotStore } from "./store.js";
+import type { HistoryQuery, LatestEntry, PruneResult, SnapshotStore } from "./store.js";
 import { checkCluster, checkLimit, nextLatest, storedSummary } from "./summary.js";
 
 interface Stored<S> {
@@ -107,6 +107,20 @@ export class MemorySnapshotStore implements SnapshotStore {
 
   async listEvaluations(query?: HistoryQuery): Promise<EvaluationSummary[]> {
     return select(this.evaluations, query);
+  }
+
+  async pruneHistory(before: Date): Promise<PruneResult> {
+    const bound = sinceUpperBound(before);
+    const old = (ref: string): boolean => ref >= bound && ref < SCAN_ROWS_END;
+    const out: PruneResult = { snapshots: 0, evaluations: 0 };
+    for (const [cluster, rows] of this.history) {
+      const e = this.latest.get(cluster);
+      const keep = new Set([e?.latest.ref, e?.lastOk?.ref]);
+      for (const ref of [...rows.keys()]) if (old(ref) && !keep.has(ref) && rows.delete(ref)) out.snapshots++;
+    }
+    const [newest] = select(this.evaluations, { limit: 1 });
+    for (const ref of [...this.evaluations.keys()]) if (old(ref) && ref !== newest?.ref && this.evaluations.delete(ref)) out.evaluations++;
+    return out;
   }
 
   async ping(): Promise<void> {}

@@ -21,6 +21,11 @@ export interface HistoryQuery {
   limit?: number;
 }
 
+export interface PruneResult {
+  snapshots: number;
+  evaluations: number;
+}
+
 export interface SnapshotStore {
   /** Creates tables or whatever the backend needs; safe to call twice. */
   init(): Promise<void>;
@@ -52,6 +57,13 @@ export interface SnapshotStore {
   getLatestEvaluation(): Promise<FleetEvaluation | undefined>;
   /** Newest first. */
   listEvaluations(query?: HistoryQuery): Promise<EvaluationSummary[]>;
+  /**
+   * Retention: deletes the snapshots and evaluations of scan rounds that started before `before`,
+   * except what the latest view points at (each cluster's latest and last ok snapshot) and the newest
+   * evaluation, so reports and the next evaluation never lose their data. Safe to re-run after a
+   * failure; a document is deleted header first, so no reader ever sees half of one.
+   */
+  pruneHistory(before: Date): Promise<PruneResult>;
   /** Throws when the backend does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -28,7 +28,7 @@ import {
   type DocumentLimits,
 } from "./codec.js";
 import { clusterFromKey, clusterKey, normalizeRef, scanRowKey, SCAN_ROWS_END, sinceUpperBound } from "./keys.js";
-import type { HistoryQuery, LatestEntry, SnapshotStore } from "./store.js";
+import type { HistoryQuery, LatestEntry, PruneResult, SnapshotStore } from "./store.js";
 import { checkCluster, checkLimit, describeCluster, nextLatest, storedSummary } from "./summary.js";
 
 const LATEST_PK = "latest";
@@ -591,6 +591,49 @@ export class TableSnapshotStore implements SnapshotStore {
   }
 
   // -------------------------------------------------------------------------------------------
+
+  async pruneHistory(before: Date): Promise<PruneResult> {
+    const bound = sinceUpperBound(before);
+    const out: PruneResult = { snapshots: 0, evaluations: 0 };
+    if (bound >= SCAN_ROWS_END) return out;
+    for (const e of await this.listLatest()) {
+      const pk = clusterKey(e.cluster);
+      const keep = new Set([e.latest.ref, e.lastOk?.ref]);
+      const rows = await this.query(this.snapshots, odata`PartitionKey eq ${pk} and RowKey ge ${bound} and RowKey lt ${SCAN_ROWS_END}`, ["rowKey"], Infinity, e.cluster, "list old snapshots");
+      for (const r of rows) {
+        if (!r.rowKey || keep.has(r.rowKey)) continue;
+        await this.deleteDocument(this.snapshots, pk, r.rowKey, e.cluster);
+        out.snapshots++;
+      }
+    }
+    const [newest] = await this.listEvaluations({ limit: 1 });
+    const rows = await this.query(this.evaluations, odata`PartitionKey eq ${EVALUATION_PK} and RowKey ge ${bound} and RowKey lt ${SCAN_ROWS_END}`, ["rowKey"], Infinity, undefined, "list old evaluations");
+    for (const r of rows) {
+      if (!r.rowKey || r.rowKey === newest?.ref) continue;
+      await this.deleteDocument(this.evaluations, EVALUATION_PK, r.rowKey, undefined);
+      out.evaluations++;
+    }
+    return out;
+  }
+
+  /** Header first (the document is gone for readers at once), then its chunk rows of every generation. */
+  private async deleteDocument(table: Table, pk: string, rk: string, cluster: string | undefined): Promise<void> {
+    const { from, to } = chunkRowRange(rk);
+    const chunks = await this.query(table, odata`PartitionKey eq ${pk} and RowKey ge ${from} and RowKey lt ${to}`, ["rowKey"], Infinity, cluster, `list the rows of document ${rk}`);
+    const keys = [rk, ...chunks.map((c) => c.rowKey ?? "").filter(Boolean)];
+    for (let i = 0; i < keys.length; i += this.limits.entitiesPerTransaction) {
+      const batch = keys.slice(i, i + this.limits.entitiesPerTransaction).map((k): TransactionAction => ["delete", { partitionKey: pk, rowKey: k }]);
+      await this.call(`delete document ${rk}`, table, cluster, async () => {
+        try {
+          await table.client.submitTransaction(batch);
+        } catch (e) {
+          // Gone already (an earlier prune that stopped half-way, or a concurrent one).
+          if (statusOf(e) !== 404) throw e;
+          for (const [, entity] of batch) await table.client.deleteEntity(entity.partitionKey, entity.rowKey).catch((x) => (statusOf(x) === 404 ? undefined : Promise.reject(x)));
+        }
+      });
+    }
+  }
 
   async ping(): Promise<void> {
     await this.query(this.latest, odata`PartitionKey eq ${LATEST_PK}`, ["rowKey"], 1, undefined, "ping");

@@ -114,6 +114,35 @@ export function storeConformance(name: string, factory: () => Promise<StoreUnder
       expect(await store.getSnapshot("aks-a", missed.scanId)).toEqual(real);
     });
 
+    it("prunes rounds older than a date, never what the latest view or the newest evaluation points at", async () => {
+      const ok0 = await store.putSnapshot(snapshot("aks-a", scanAt(0)));
+      const ok10 = await store.putSnapshot(snapshot("aks-a", scanAt(10)));
+      const bad20 = await store.putSnapshot(snapshot("aks-a", scanAt(20), { status: "error", nodes: 0 }));
+      const bad30 = await store.putSnapshot(snapshot("aks-a", scanAt(30), { status: "error", nodes: 0 }));
+      const onlyB = await store.putSnapshot(snapshot("aks-b", scanAt(5)));
+      const e0 = await store.putEvaluation(evaluation(scanAt(0)));
+      await store.putEvaluation(evaluation(scanAt(10)));
+      const e20 = await store.putEvaluation(evaluation(scanAt(20)));
+
+      // Nothing is older than the first round.
+      expect(await store.pruneHistory(timeOf(0))).toEqual({ snapshots: 0, evaluations: 0 });
+      expect(await store.pruneHistory(timeOf(25))).toEqual({ snapshots: 2, evaluations: 2 });
+      // aks-a keeps its latest (30) and its last ok (10); aks-b its only, latest snapshot.
+      expect(await store.listHistory("aks-a")).toEqual([bad30, ok10]);
+      expect(await store.getSnapshot("aks-a", ok0.ref)).toBeUndefined();
+      expect(await store.getSnapshot("aks-a", bad20.ref)).toBeUndefined();
+      expect((await store.getSnapshot("aks-a", ok10.ref))?.scanId).toBe(ok10.scanId);
+      expect(await store.getLatest("aks-a")).toEqual({ cluster: "aks-a", latest: bad30, lastOk: ok10 });
+      expect(await store.listHistory("aks-b")).toEqual([onlyB]);
+      // The newest evaluation stays even when it is older than the date.
+      expect((await store.listEvaluations()).map((e) => e.ref)).toEqual([e20.ref]);
+      expect(await store.getEvaluation(e0.ref)).toBeUndefined();
+      expect((await store.getLatestEvaluation())?.scanId).toBe(e20.scanId);
+      // Again: nothing left to do.
+      expect(await store.pruneHistory(timeOf(25))).toEqual({ snapshots: 0, evaluations: 0 });
+      expect(await store.pruneHistory(new Date(0))).toEqual({ snapshots: 0, evaluations: 0 });
+    });
+
     it("lists history newest first, with since and limit, per cluster", async () => {
       const minutes = [30, 0, 20, 40, 10];
       const ids = new Map<number, string>();

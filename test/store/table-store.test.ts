@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from "vitest";
 import { AZURITE_KEY } from "../../src/store/azurite.js";
 import { parseConnectionString, redactConnectionString, StoreError, TableSnapshotStore } from "../../src/store/table-store.js";
 import { storeConformance } from "./conformance.js";
-import { scanAt, snapshot } from "./fixtures.js";
+import { scanAt, snapshot, timeOf } from "./fixtures.js";
 import { azurite, rejection, uniquePrefix } from "./helpers.js";
 
 storeConformance("TableSnapshotStore (Azurite)", async () => ({
@@ -167,6 +167,18 @@ describe("TableSnapshotStore on Azurite", () => {
     expect(placed).toBeDefined(); // it did create the document first
     expect(await job.getSnapshot("aks-a", round)).toMatchObject({ status: "ok", nodes: expect.any(Array) });
     expect(await job.getLatest("aks-a")).toEqual({ cluster: "aks-a", latest: realSum, lastOk: realSum });
+  });
+
+  it("prunes a many-row document to the last chunk row", async () => {
+    const store = TableSnapshotStore.fromConnectionString(azurite(), { tablePrefix: uniquePrefix(), limits: tiny });
+    await store.init();
+    await store.putSnapshot(snapshot("aks-a", scanAt(0), { nodes: 300 }));
+    const kept = await store.putSnapshot(snapshot("aks-a", scanAt(10), { nodes: 1 }));
+    expect(await store.pruneHistory(timeOf(5))).toEqual({ snapshots: 1, evaluations: 0 });
+    const raw = TableClient.fromConnectionString(azurite(), store.tableNames.snapshots, { allowInsecureConnection: true });
+    const rows: string[] = [];
+    for await (const e of raw.listEntities({ queryOptions: { select: ["rowKey"] } })) rows.push(String(e.rowKey));
+    expect(rows).toEqual([kept.ref]);
   });
 
   it("keeps the latest view moving forward when another writer changed it behind a store's back", async () => {
