@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from "commander";
 import { NotFoundError, UsageError } from "../errors.js";
 import { type CliIO, processIO } from "./io.js";
 import { registerDemo } from "./commands/demo.js";
+import { registerPrune } from "./commands/prune.js";
 import { registerReport } from "./commands/report.js";
 import { registerScan } from "./commands/scan.js";
 import { registerServe } from "./commands/serve.js";
@@ -36,6 +37,7 @@ Examples:
   fleet-audit scan --kubeconfig ~/.kube/config       # every context
   fleet-audit report exhaustion --format md
   fleet-audit serve --port 8080                      # then open /api/dashboard
+  fleet-audit prune --keep-days 90                   # drop older history
 
 Run fleet-audit COMMAND --help for a command's options and examples.`,
     );
@@ -45,6 +47,7 @@ Run fleet-audit COMMAND --help for a command's options and examples.`,
   registerSim(program, io);
   registerDemo(program, io);
   registerWorker(program, io);
+  registerPrune(program, io);
   for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput());
   return program;
 }

@@ -1,0 +1,33 @@
+import type { Command } from "commander";
+import { parseRetentionDays, retentionCutoff } from "../../store/retention.js";
+import type { CliIO } from "../io.js";
+import { storageOptions } from "../main.js";
+import { type StorageOpts, withStore } from "../store.js";
+
+interface PruneOpts extends StorageOpts {
+  keepDays: string;
+}
+
+export function registerPrune(program: Command, io: CliIO): void {
+  storageOptions(
+    program
+      .command("prune")
+      .description("Delete history older than the retention: snapshots and evaluations of older scan rounds. Each cluster's latest and last good snapshot, and the newest evaluation, always stay.")
+      .requiredOption("--keep-days <days>", "days of history to keep (at least 7: the exhaustion forecast fits the last week)"),
+  )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  fleet-audit prune --keep-days 90
+  fleet-audit prune --keep-days 30 --storage "$FLEET_AUDIT_STORAGE"`,
+    )
+    .action(async (opts: PruneOpts) => {
+      const days = parseRetentionDays(opts.keepDays, "--keep-days");
+      const before = retentionCutoff(days, new Date());
+      await withStore(opts, io, async (store) => {
+        const r = await store.pruneHistory(before);
+        io.stdout.write(`Deleted ${r.snapshots} snapshot(s) and ${r.evaluations} evaluation(s) of scan rounds started before ${before.toISOString()} (kept ${days} days).\n`);
+      });
+    });
+}
