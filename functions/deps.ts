@@ -31,6 +31,7 @@ async function build(env: NodeJS.ProcessEnv): Promise<FanoutDeps> {
     // The Teams URL arrives as FLEET_AUDIT_TEAMS_WEBHOOK, a Key Vault reference the platform resolves.
     alerts: () => alertSettings({ env, minSeverity: s.alertMinSeverity, ...(policy?.alerts ? { config: policy.alerts } : {}), keyVault: keyVaultReader }),
     roundDeadlineMs: s.roundDeadlineMs,
+    ...(s.retentionDays !== undefined ? { retentionDays: s.retentionDays } : {}),
   };
 }
 

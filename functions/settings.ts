@@ -2,6 +2,7 @@
 // test/infra/settings.test.ts keeps the two in step). A bad value fails with one line naming the setting.
 import { UsageError } from "../src/errors.js";
 import { DEFAULT_QUEUE } from "../src/fanout/queue.js";
+import { parseRetentionDays } from "../src/store/retention.js";
 import { isSeverity, type Severity } from "../src/model/finding.js";
 import { type DiscoverySettings, discoverySettingsFromEnv } from "../src/sources/discover.js";
 
@@ -25,6 +26,8 @@ export interface AppSettings {
   /** A policy file shipped with the app (path relative to the app root), or none. */
   policyFile?: string;
   alertMinSeverity: Severity;
+  /** Days of history to keep; undefined = everything. */
+  retentionDays?: number;
 }
 
 const list = (v: string | undefined): string[] =>
@@ -68,6 +71,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): AppSettings 
   if (!isSeverity(severity)) throw new UsageError("app setting FLEET_AUDIT_ALERT_MIN_SEVERITY must be info, warning or critical");
   const metrics = env.FLEET_AUDIT_CNS_METRICS?.trim();
   const policyFile = env.FLEET_AUDIT_POLICY?.trim();
+  const retention = env.FLEET_AUDIT_RETENTION_DAYS?.trim();
   return {
     storage: storage(env),
     tablePrefix: env.FLEET_AUDIT_TABLE_PREFIX?.trim() ?? "",
@@ -79,5 +83,6 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): AppSettings 
     cnsMetrics: metrics === "all" ? "all" : int("FLEET_AUDIT_CNS_METRICS", metrics, 10, 0, 100_000),
     ...(policyFile ? { policyFile } : {}),
     alertMinSeverity: severity,
+    ...(retention ? { retentionDays: parseRetentionDays(retention, "app setting FLEET_AUDIT_RETENTION_DAYS") } : {}),
   };
 }

@@ -35,6 +35,9 @@ param requestTimeoutSeconds int = 15
 @description('azure-cns pods per cluster whose metrics are read (0 = off, or "all").')
 param cnsMetrics string = '10'
 
+@description('Days of scan history to keep (at least 7); empty = keep everything. Pruned at each scheduled scan.')
+param retentionDays string = ''
+
 @allowed(['info', 'warning', 'critical'])
 @description('Findings at or above this severity are announced in Teams.')
 param alertMinSeverity string = 'warning'
@@ -74,6 +77,7 @@ module resources 'resources.bicep' = {
     requestTimeoutSeconds: requestTimeoutSeconds
     cnsMetrics: cnsMetrics
     alertMinSeverity: alertMinSeverity
+    retentionDays: retentionDays
     teamsWebhookUrl: teamsWebhookUrl
     principalId: principalId
   }

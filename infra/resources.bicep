@@ -13,6 +13,7 @@ param clusterDeadlineSeconds int
 param requestTimeoutSeconds int
 param cnsMetrics string
 param alertMinSeverity string
+param retentionDays string
 @secure()
 param teamsWebhookUrl string
 param principalId string
@@ -197,6 +198,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     FLEET_AUDIT_REQUEST_TIMEOUT_SECONDS: string(requestTimeoutSeconds)
     FLEET_AUDIT_CNS_METRICS: cnsMetrics
     FLEET_AUDIT_ALERT_MIN_SEVERITY: alertMinSeverity
+    FLEET_AUDIT_RETENTION_DAYS: retentionDays
     // A Key Vault reference the platform resolves with keyVaultReferenceIdentity; the URL never sits here.
     FLEET_AUDIT_TEAMS_WEBHOOK: empty(teamsWebhookUrl) ? '' : '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${webhookSecretName})'
     FLEET_AUDIT_PUBLIC_URL: 'https://${functionApp.properties.defaultHostName}/api/dashboard'

@@ -1,7 +1,7 @@
 // Timer handlers: start a scan round (discover, register, enqueue one job per cluster), and sweep
 // rounds past their deadline so a round with a lost job is still evaluated.
 import type { InvocationContext, Timer } from "@azure/functions";
-import { startRound, sweepRounds } from "../../src/fanout/index.js";
+import { pruneHistory, startRound, sweepRounds } from "../../src/fanout/index.js";
 import { appDeps } from "../deps.js";
 
 /**
@@ -15,6 +15,7 @@ export async function startScanRound(timer: Timer, ctx: InvocationContext): Prom
   const r = await startRound(deps);
   ctx.log(`round ${r.round}: ${r.clusters.length} cluster(s), deadline ${r.deadline}`);
   for (const f of r.notEnqueued) ctx.warn(`round ${r.round}: ${f.cluster}: ${f.reason}`);
+  await pruneHistory(deps);
 }
 
 export async function sweepScanRounds(_timer: Timer, ctx: InvocationContext): Promise<void> {

@@ -8,6 +8,8 @@ import { httpApi } from "../../functions/handlers/http.js";
 import { startScanRound, sweepScanRounds } from "../../functions/handlers/rounds.js";
 import { httpRoutes, queues, timers } from "../../functions/index.js";
 import { connectStorage, type FanoutStorage } from "../../src/fanout/index.js";
+import { newScanId } from "../../src/model/scan-id.js";
+import { emptySnapshot } from "../../src/model/snapshot.js";
 import { type Fleet, startFleet, uniqueNames } from "../fanout/helpers.js";
 
 let fleet: Fleet;
@@ -152,6 +154,32 @@ describe("HTTP functions", () => {
       expect(JSON.parse(r.body as string).error).toEqual({ code: "misconfigured", message: expect.stringContaining("FLEET_AUDIT_SUBSCRIPTIONS") });
     } finally {
       process.env.FLEET_AUDIT_KUBECONFIG = saved;
+      resetAppDeps();
+    }
+  });
+});
+
+// Last: it adds history to a cluster that the tests above count.
+describe("retention", () => {
+  it("the scan timer prunes history older than FLEET_AUDIT_RETENTION_DAYS, and a bad value names the setting", async () => {
+    const longAgo = newScanId(new Date(Date.now() - 40 * 86_400_000));
+    const old = emptySnapshot("aks-blk-001", longAgo, { kind: "kubeconfig" }, new Date(Date.now() - 40 * 86_400_000));
+    await storage.store.putSnapshot(old);
+    await storage.store.putSnapshot(emptySnapshot("aks-blk-001", newScanId(new Date()), { kind: "kubeconfig" }, new Date())); // the latest view moves on
+    expect(await storage.store.getSnapshot("aks-blk-001", longAgo)).toBeDefined();
+    try {
+      process.env.FLEET_AUDIT_RETENTION_DAYS = "30";
+      resetAppDeps();
+      await startScanRound(timer, context("startScanRound"));
+      await takeJobs();
+      expect(await storage.store.getSnapshot("aks-blk-001", longAgo)).toBeUndefined();
+      expect(logs.join("\n")).toMatch(/retention \(30 days\): deleted 1 snapshot\(s\)/);
+
+      process.env.FLEET_AUDIT_RETENTION_DAYS = "2";
+      resetAppDeps();
+      await expect(startScanRound(timer, context("startScanRound"))).rejects.toThrow('app setting FLEET_AUDIT_RETENTION_DAYS must be a whole number of days from 7 to 36500, not "2"');
+    } finally {
+      delete process.env.FLEET_AUDIT_RETENTION_DAYS;
       resetAppDeps();
     }
   });
