@@ -1,13 +1,19 @@
 // Health: the azure-cns view of each cluster and node: DaemonSet, pods, restarts, metrics, config.
 import { cnsPodState, cnsVersionOf, metricsOfPod, needsCnsPod, podImages } from "../../analysis/cns.js";
 import type { CnsClusterHealth, CnsNodeHealth, HealthSection } from "../../model/sections.js";
-import type { CnsPod } from "../../model/snapshot.js";
+import type { CnsPod, NodeInfo } from "../../model/snapshot.js";
 import { clusterMode, type ClusterView, isCnsManaged } from "../../rules/context.js";
 
-function nodeRow(v: ClusterView, nodeName: string, pod: CnsPod | undefined, prevRestarts: Map<string, number>, hasNncs: boolean): CnsNodeHealth {
+/** Lookups by node name, built once per cluster: a 5,000-node cluster must not cost 5,000² finds. */
+interface ClusterIndex {
+  nodes: Map<string, NodeInfo>;
+  nncs: Set<string>;
+}
+
+function nodeRow(v: ClusterView, ix: ClusterIndex, nodeName: string, pod: CnsPod | undefined, prevRestarts: Map<string, number>, hasNncs: boolean): CnsNodeHealth {
   const s = v.snapshot;
-  const node = s.nodes.find((n) => n.name === nodeName);
-  const nnc = s.nncs.some((n) => n.name === nodeName);
+  const node = ix.nodes.get(nodeName);
+  const nnc = ix.nncs.has(nodeName);
   const row: CnsNodeHealth = {
     node: nodeName,
     nodeReady: node?.ready ?? false,
@@ -51,8 +57,9 @@ export function clusterHealth(v: ClusterView): CnsClusterHealth {
     else if (!podByNode.has(p.node) || podByNode.get(p.node)!.deletionTimestamp) podByNode.set(p.node, p);
   }
   const hasNncs = s.nncs.length > 0;
-  const rows = ok && isCnsManaged(s) ? s.nodes.map((n) => nodeRow(v, n.name, podByNode.get(n.name), prevRestarts, hasNncs)) : [];
-  for (const p of orphanPods) rows.push({ ...nodeRow(v, "(unscheduled)", p, prevRestarts, false), node: "(unscheduled)" });
+  const ix: ClusterIndex = { nodes: new Map(s.nodes.map((n) => [n.name, n])), nncs: new Set(s.nncs.map((n) => n.name)) };
+  const rows = ok && isCnsManaged(s) ? s.nodes.map((n) => nodeRow(v, ix, n.name, podByNode.get(n.name), prevRestarts, hasNncs)) : [];
+  for (const p of orphanPods) rows.push({ ...nodeRow(v, ix, "(unscheduled)", p, prevRestarts, false), node: "(unscheduled)" });
   const states = s.cns.pods.map(cnsPodState);
   const ds = s.cns.daemonset;
   return {
@@ -74,7 +81,7 @@ export function clusterHealth(v: ClusterView): CnsClusterHealth {
     nodes: {
       total: s.nodes.length,
       withoutCnsPod: rows.filter((r) => r.status === "missing").length,
-      withoutNnc: hasNncs ? s.nodes.filter((n) => !s.nncs.some((x) => x.name === n.name)).length : 0,
+      withoutNnc: hasNncs ? s.nodes.filter((n) => !ix.nncs.has(n.name)).length : 0,
       notReady: s.nodes.filter((n) => !n.ready).length,
     },
     metrics: s.cns.metricsScope ? { ...s.cns.metricsScope } : null,
