@@ -15,7 +15,7 @@ import { subnetUsage } from "../rules/analyses.js";
 import type { Rule } from "../rules/rule.js";
 import { buildCompliance, type ClusterApplicability, clusterApplicability } from "./sections/compliance.js";
 import { buildDrift, clusterDrift, type DriftBase } from "./sections/drift.js";
-import { buildHealth, clusterHealth } from "./sections/health.js";
+import { buildHealth, clusterHealth, compactHealth } from "./sections/health.js";
 export interface EvaluatorInput {
   scanId: string;
   now: Date;
@@ -96,7 +96,7 @@ export class Evaluator {
     this.applicable.set(view.name, clusterApplicability(this.rules, view, ctx));
     this.rows.push(clusterRow(view));
     this.section("drift", () => this.drift.push(clusterDrift(view)));
-    this.section("health", () => this.health.push(clusterHealth(view)));
+    this.section("health", () => this.health.push(compactHealth(clusterHealth(view))));
     this.current.push({ name: view.name, latest: view.latest, snapshot: view.snapshot });
   }
 

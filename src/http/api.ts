@@ -5,6 +5,7 @@ import type { FleetEvaluation } from "../model/evaluation.js";
 import { REPORT_KINDS, reportKind } from "../reports/catalogue.js";
 import { parseFilter, parseSince } from "../reports/filter.js";
 import { REPORT_CSP } from "../reports/formats/html.js";
+import { withEveryNodeRow } from "../reports/health-rows.js";
 import { FORMATS, parseFormat, renderReport } from "../reports/render.js";
 import type { SnapshotStore } from "../store/store.js";
 import { renderDashboard } from "./dashboard.js";
@@ -77,7 +78,7 @@ export async function handleReport(req: ApiRequest, kind: string, deps: ApiDeps)
   if (filter.cluster !== undefined && !evaluation.clusters.some((c) => c.cluster === filter.cluster)) {
     throw new NotFoundError(`unknown cluster ${JSON.stringify(filter.cluster.slice(0, 80))}`);
   }
-  const r = renderReport(kind, evaluation, filter, format);
+  const r = renderReport(kind, await withEveryNodeRow(deps.store, kind, evaluation, filter), filter, format);
   const csp = r.contentType.startsWith("text/html") ? `${REPORT_CSP}; frame-ancestors 'none'` : DOCUMENT_CSP;
   return { status: 200, headers: { "content-type": r.contentType, "content-security-policy": csp, ...SECURITY_HEADERS }, body: r.body };
 }

@@ -96,7 +96,10 @@ export interface CnsClusterHealth {
   metrics: { budget: number | "all"; selected: number; scraped: number; failed: number } | null;
   config: Record<string, string | number | boolean> | null;
   notes: string[];
+  /** The rows that need attention; before nodeRowsOmitted existed, every node's row. */
   nodeRows: CnsNodeHealth[];
+  /** Rows left out of the stored evaluation (status ok or not-needed): they grow with the fleet. */
+  nodeRowsOmitted?: number;
 }
 
 export interface HealthSection {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { evaluate } from "../../src/evaluate/evaluate.js";
 import { grade } from "../../src/evaluate/sections/compliance.js";
+import { clusterHealth } from "../../src/evaluate/sections/health.js";
 import { defineRule } from "../../src/rules/rule.js";
 import { node, nnc, snapshot, T0, view } from "../fixtures/builders.js";
 import { cnsPod, earlier, healthy, nc } from "../rules/cns-fixtures.js";
@@ -91,7 +92,11 @@ describe("health section", () => {
     s.cns.daemonset!.ready = 2;
     s.cns.metrics = [{ pod: "azure-cns-n4", node: "n4", values: { nnc_has_nodenetworkconfig: 0 } }];
     s.cns.metricsScope = { budget: 10, selected: 3, scraped: 1, failed: 0 };
+    // A Windows node runs no azure-cns pod: its row is "not-needed".
+    s.nodes.push(node("w1", { labels: { "kubernetes.io/os": "windows" } }));
+    s.nncs.push(nnc("w1"));
     const prev = earlier(s, (p) => (p.cns.pods[1]!.restarts = 2));
+    const all = clusterHealth(view(s, s, prev));
     const h = evaluate({ scanId: "s", now: T0, views: [view(s, s, prev)] }).sections!.health!.clusters[0]!;
     expect(h).toMatchObject({
       cluster: "a",
@@ -100,17 +105,28 @@ describe("health section", () => {
       version: "v1.6.25",
       daemonset: { desired: 4, ready: 2 },
       pods: { total: 3, ready: 1, notReady: 2, crashLooping: 1, restarts: 9 },
-      nodes: { total: 4, withoutCnsPod: 1, withoutNnc: 1 },
+      nodes: { total: 5, withoutCnsPod: 1, withoutNnc: 1 },
       metrics: { budget: 10, scraped: 1 },
     });
-    expect(h.nodeRows.map((r) => [r.node, r.status])).toEqual([
+    // Every row when built; the evaluation keeps the problems, with their details, and counts the rest.
+    expect(all.nodeRows.map((r) => [r.node, r.status])).toEqual([
       ["n2", "crashloop"],
       ["n3", "missing"],
       ["n4", "not-ready"],
+      ["w1", "not-needed"],
       ["n1", "ok"],
     ]);
+    expect(h.nodeRows).toEqual(all.nodeRows.slice(0, 3));
+    expect(h.nodeRowsOmitted).toBe(2);
     expect(h.nodeRows[0]).toMatchObject({ restarts: 9, restartsDelta: 7, lastTerminationReason: "Error", reason: "CrashLoopBackOff" });
     expect(h.nodeRows[2]!.metrics).toEqual({ nnc_has_nodenetworkconfig: 0 });
+  });
+
+  it("stores a healthy cluster's health without node rows, counting them", () => {
+    const h = evaluate({ scanId: "s", now: T0, views: [view(healthy("a", 3))] }).sections!.health!.clusters[0]!;
+    expect(h.nodeRows).toEqual([]);
+    expect(h.nodeRowsOmitted).toBe(3);
+    expect(h.nodes.total).toBe(3);
   });
 });
 

@@ -5,6 +5,7 @@ import type { FleetEvaluation } from "../../model/evaluation.js";
 import { type Severity, severityRank } from "../../model/finding.js";
 import { REPORT_KINDS } from "../../reports/catalogue.js";
 import { matchesCluster, parseFilter } from "../../reports/filter.js";
+import { withEveryNodeRow } from "../../reports/health-rows.js";
 import { FORMATS, type Format, parseFormat, renderReport } from "../../reports/render.js";
 import { type CliIO, useColor } from "../io.js";
 import { ExitCode, storageOptions } from "../main.js";
@@ -48,7 +49,7 @@ Examples:
       await withStore(opts, io, async (store) => {
         const evaluation = await store.getLatestEvaluation();
         if (!evaluation) throw new NotFoundError("no scan has been evaluated yet: run `fleet-audit scan` first");
-        const r = renderReport(kind, evaluation, filter, format, { color: useColor(io), ...(io.stdout.columns ? { width: io.stdout.columns } : {}) });
+        const r = renderReport(kind, await withEveryNodeRow(store, kind, evaluation, filter), filter, format, { color: useColor(io), ...(io.stdout.columns ? { width: io.stdout.columns } : {}) });
         io.stdout.write(r.body);
         if (opts.failOn && failsOn(evaluation, opts.failOn, filter.cluster)) throw new ExitCode(3);
       });

@@ -91,6 +91,20 @@ export function clusterHealth(v: ClusterView): CnsClusterHealth {
   };
 }
 
+/** A row the fleet must look at: what the stored evaluation keeps of each cluster's nodes. */
+export function needsAttention(r: CnsNodeHealth): boolean {
+  return r.status !== "ok" && r.status !== "not-needed";
+}
+
+/**
+ * The cluster's health as the evaluation stores it: healthy rows (~280 bytes a node) are only counted.
+ * A one-cluster report rebuilds them from the snapshot (reports/health-rows.ts).
+ */
+export function compactHealth(h: CnsClusterHealth): CnsClusterHealth {
+  const nodeRows = h.nodeRows.filter(needsAttention);
+  return { ...h, nodeRows, nodeRowsOmitted: h.nodeRows.length - nodeRows.length };
+}
+
 export function buildHealth(clusters: readonly CnsClusterHealth[]): HealthSection {
   return { clusters: [...clusters].sort((a, b) => a.cluster.localeCompare(b.cluster)) };
 }

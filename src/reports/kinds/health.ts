@@ -36,6 +36,8 @@ export const healthReport: ReportKind<HealthDocument> = {
   tables(doc) {
     // One cluster: every node; the fleet: only the nodes that need attention.
     const all = doc.clusters.length === 1;
+    // Left out of the evaluation and not rebuilt for this report (its snapshot has moved on since).
+    const omitted = all ? (doc.clusters[0]!.nodeRowsOmitted ?? 0) : 0;
     const nodeRows: Array<{ cluster: string; r: CnsNodeHealth }> = doc.clusters.flatMap((c) => c.nodeRows.filter((r) => all || r.status !== "ok").map((r) => ({ cluster: c.cluster, r })));
     return [
       {
@@ -68,7 +70,7 @@ export const healthReport: ReportKind<HealthDocument> = {
         empty: doc.note ?? "No clusters.",
       },
       {
-        title: all ? "Nodes" : "Nodes needing attention",
+        title: omitted ? `Nodes needing attention (${omitted} healthy nodes not listed)` : all ? "Nodes" : "Nodes needing attention",
         columns: [
           { key: "cluster", title: "CLUSTER" },
           { key: "node", title: "NODE" },
