@@ -9,6 +9,8 @@ import type { DriftDocument } from "../../src/reports/kinds/drift.js";
 import type { ComplianceDocument } from "../../src/reports/kinds/compliance.js";
 import type { HealthDocument } from "../../src/reports/kinds/health.js";
 import { mutate, type SimClusterSpec, type Simulator, startSimulator } from "../../src/sim/index.js";
+import { newScanId } from "../../src/model/scan-id.js";
+import { TableSnapshotStore } from "../../src/store/table-store.js";
 import { runCli } from "../helpers/cli.js";
 
 const BLK = "aks-blk-a";
@@ -147,21 +149,35 @@ describe("drift, compliance and health after two scans", () => {
     const dyn = doc.clusters.find((c) => c.cluster === DYN)!;
     expect(dyn).toMatchObject({ status: "ok", mode: "dynamic", version: "v1.6.25", daemonset: { desired: 3, ready: 2 }, pods: { total: 3, ready: 2, crashLooping: 1, restarts: 7 } });
     expect(dyn.metrics).toEqual({ budget: 10, selected: 2, scraped: 2, failed: 0 });
+    // The fleet report (and the stored evaluation) keep the row that needs attention and count the rest.
     const crash = dyn.nodeRows.find((r) => r.node === crashNode)!;
     expect(crash).toMatchObject({ status: "crashloop", pod: crashPod, restarts: 7, restartsDelta: 7, reason: "CrashLoopBackOff", lastTerminationReason: "Error" });
     expect(crash.metrics).toBeUndefined(); // a crash-looping pod cannot answer the proxy
-    const healthyRow = dyn.nodeRows.find((r) => r.status === "ok")!;
-    expect(healthyRow.metrics).toMatchObject({ nnc_has_nodenetworkconfig: 1 });
-    expect(healthyRow.metrics!.cx_ipam_requested_ips).toBeGreaterThan(0);
+    expect(dyn.nodeRows).toEqual([crash]);
+    expect(dyn.nodeRowsOmitted).toBe(2);
 
     const blk = doc.clusters.find((c) => c.cluster === BLK)!;
     expect(blk.nodes).toMatchObject({ total: 4, withoutCnsPod: 0, withoutNnc: 0 });
-    expect(blk.nodeRows.map((r) => r.node)).toContain(addedNode);
+    expect(blk).toMatchObject({ nodeRows: [], nodeRowsOmitted: 4 });
     expect(doc.clusters.find((c) => c.cluster === OVL)!.version).toBe("v1.6.24");
 
     const table = await cli(["report", "health", "--format", "table"]);
     expect(table.stdout).toMatch(/Nodes needing attention/);
     expect(table.stdout).toContain(crashNode);
+
+    // One cluster: every node again, rebuilt from its snapshot, healthy rows with their metrics.
+    const one = (await json<HealthDocument>("health", "--cluster", DYN)).clusters;
+    expect(one).toHaveLength(1);
+    expect(one[0]!.nodeRows.map((r) => r.status).sort()).toEqual(["crashloop", "ok", "ok"]);
+    expect(one[0]!.nodeRows.find((r) => r.node === crashNode)).toEqual(crash);
+    expect(one[0]!.nodeRowsOmitted).toBe(0);
+    const healthyRow = one[0]!.nodeRows.find((r) => r.status === "ok")!;
+    expect(healthyRow.metrics).toMatchObject({ nnc_has_nodenetworkconfig: 1 });
+    expect(healthyRow.metrics!.cx_ipam_requested_ips).toBeGreaterThan(0);
+    const blkTable = (await cli(["report", "health", "--cluster", BLK, "--format", "table"])).stdout;
+    expect(blkTable).toMatch(/^Nodes$/m);
+    expect(blkTable).toContain(addedNode);
+    for (const n of sim.cluster(BLK).state.nodes.list()) expect(blkTable).toContain(n.metadata.name);
   });
 
   it("renders every new report as table, csv and md", async () => {
@@ -184,5 +200,28 @@ describe("drift, compliance and health after two scans", () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe("fleet-audit: bad.yaml: waivers[2].expires: not an ISO date (2026-12-31 or 2026-12-31T18:00:00Z)");
     expect(sim.cluster(BLK).requests).toHaveLength(0);
+  });
+
+  // Last: it stores a snapshot no evaluation has seen.
+  it("health --cluster keeps the evaluation's rows, saying healthy nodes are not listed, once the cluster's snapshot is newer", async () => {
+    const store = TableSnapshotStore.fromConnectionString(storage, { tablePrefix: env.FLEET_AUDIT_TABLE_PREFIX });
+    try {
+      // The stored evaluation itself holds only the crash-looping node's row, and the count of the rest.
+      const evaluated = (await store.getLatestEvaluation())!.sections!.health!.clusters.find((c) => c.cluster === DYN)!;
+      expect(evaluated).toMatchObject({ nodeRows: [{ node: crashNode, status: "crashloop" }], nodeRowsOmitted: 2 });
+      const entry = (await store.getLatest(DYN))!;
+      const newer = (await store.getSnapshot(DYN, entry.latest.ref))!;
+      expect(newer.takenAt).toBe(evaluated.takenAt);
+      newer.takenAt = new Date(Date.parse(newer.takenAt) + 60_000).toISOString();
+      newer.scanId = newScanId(new Date(newer.takenAt));
+      await store.putSnapshot(newer);
+    } finally {
+      await store.close();
+    }
+    const one = (await json<HealthDocument>("health", "--cluster", DYN)).clusters[0]!;
+    expect(one.nodeRows.map((r) => r.node)).toEqual([crashNode]);
+    expect(one.nodeRowsOmitted).toBe(2);
+    const table = (await cli(["report", "health", "--cluster", DYN, "--format", "table"])).stdout;
+    expect(table).toContain("Nodes needing attention (2 healthy nodes not listed)");
   });
 });

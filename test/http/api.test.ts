@@ -127,6 +127,27 @@ describe("GET /api/reports/{kind}", () => {
     expect(comp.clusters.map((c: { cluster: string }) => c.cluster)).toEqual([SCRIPT_NAME]);
   });
 
+  it("health for one cluster lists every node again (hostile names included); the fleet report only those needing attention", async () => {
+    type Health = { clusters: Array<{ cluster: string; nodeRows: Array<{ node: string; status: string }>; nodeRowsOmitted?: number }> };
+    const fleetWide = (await get("/api/reports/health")).json() as Health;
+    const stored = (c: string) => fleetWide.clusters.find((x) => x.cluster === c)!;
+    expect(stored(PLAIN)).toMatchObject({ nodeRows: [], nodeRowsOmitted: 4 });
+    expect(stored(XSS_NAME).nodeRows.map((r) => r.status)).toEqual(["crashloop"]);
+    expect(stored(XSS_NAME).nodeRowsOmitted).toBe(2);
+
+    const plain = (await get(`/api/reports/health?cluster=${q(PLAIN)}`)).json() as Health;
+    expect(plain.clusters.map((c) => [c.cluster, c.nodeRows.length, c.nodeRowsOmitted])).toEqual([[PLAIN, 4, 0]]);
+    expect(new Set(plain.clusters[0]!.nodeRows.map((r) => r.node))).toEqual(new Set(fleet.sim.cluster(PLAIN).state.nodes.list().map((n) => n.metadata.name)));
+    const xss = (await get(`/api/reports/health?cluster=${q(XSS_NAME)}`)).json() as Health;
+    expect(xss.clusters[0]!.nodeRows.map((r) => r.status)).toEqual(["crashloop", "ok", "ok"]);
+    expect(xss.clusters[0]!.nodeRows[0]).toEqual(stored(XSS_NAME).nodeRows[0]);
+    const html = (await get(`/api/reports/health?cluster=${q(XSS_NAME)}&format=html`)).text;
+    expect(html).not.toContain(XSS_NAME);
+    for (const n of fleet.sim.cluster(XSS_NAME).state.nodes.list()) expect(html).toContain(n.metadata.name);
+    // The cached evaluation the one-cluster report started from is unchanged.
+    expect((await get("/api/reports/health")).json()).toEqual(fleetWide);
+  });
+
   it("rejects bad input with 400 and names the parameter", async () => {
     expectError(await get("/api/reports/findings?format=xml"), 400, /format must be one of/);
     expectError(await get("/api/reports/findings?format=table"), 400, /terminals/);
