@@ -1,5 +1,5 @@
 // The newest evaluation, kept parsed between requests. An evaluation document grows with the fleet
-// (~70 KB per 250-node cluster, mostly the per-node health rows), and every report and the dashboard
+// (clusters, findings, health rows of the nodes that need attention), and every report and the dashboard
 // start from it: reading and parsing it per request would make each one cost O(fleet). The newest
 // summary row is cheap to list, so each request still asks the store which evaluation is newest and
 // reads the document again only when that changed.
