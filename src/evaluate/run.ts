@@ -66,7 +66,9 @@ export class EvaluationRun {
   }
 
   static async open(store: SnapshotStore, opts: RunEvaluationOptions): Promise<EvaluationRun> {
-    const [previous, history] = await Promise.all([store.getLatestEvaluation(), store.listEvaluations({ limit: HISTORY_LIMIT })]);
+    const history = await store.listEvaluations({ limit: HISTORY_LIMIT });
+    // The newest summary names the previous evaluation: one listing serves both.
+    const previous = history[0] ? await store.getEvaluation(history[0].ref) : undefined;
     const evaluator = new Evaluator({ scanId: opts.scanId, now: opts.now ?? new Date(), previous, history, ...(opts.policy ? { policy: opts.policy } : {}) });
     return new EvaluationRun(store, evaluator, opts);
   }
