@@ -8,8 +8,6 @@ import { type ClusterRef, discoverRefs } from "../sources/discover.js";
 import { failureSnapshot } from "./complete.js";
 import { DEFAULT_ROUND_DEADLINE_MS, type FanoutDeps, nowOf, SILENT } from "./deps.js";
 import { encodeJob } from "./messages.js";
-import { retentionCutoff } from "../store/retention.js";
-import type { PruneResult } from "../store/store.js";
 
 export interface StartedRound {
   round: string;
@@ -17,24 +15,6 @@ export interface StartedRound {
   clusters: string[];
   /** Clusters whose job could not be enqueued: recorded as failed snapshots of the round. */
   notEnqueued: Array<{ cluster: string; reason: string }>;
-}
-
-/**
- * Retention, run after a round has started: deletes history older than `deps.retentionDays`. A failure
- * is logged and left for the next round; it never stops a scan.
- */
-export async function pruneHistory(deps: FanoutDeps): Promise<PruneResult | undefined> {
-  if (deps.retentionDays === undefined) return undefined;
-  const log = deps.log ?? SILENT;
-  const before = retentionCutoff(deps.retentionDays, nowOf(deps));
-  try {
-    const r = await deps.store.pruneHistory(before);
-    if (r.snapshots || r.evaluations) log.info(`retention (${deps.retentionDays} days): deleted ${r.snapshots} snapshot(s) and ${r.evaluations} evaluation(s) of rounds before ${before.toISOString()}`);
-    return r;
-  } catch (e) {
-    log.warn(`retention (${deps.retentionDays} days): history not pruned this time: ${(e as Error).message.split("\n", 1)[0]}`);
-    return undefined;
-  }
 }
 
 export async function startRound(deps: FanoutDeps, refs?: readonly ClusterRef[]): Promise<StartedRound> {

@@ -318,66 +318,40 @@ export class TableSnapshotStore implements SnapshotStore {
     const layout = layoutDocument(pk, rk, gz, this.limits, this.limits.chunksPerEntity - reserved);
     const header: TableEntity<Row> = { ...columns, ...layout.headerColumns, partitionKey: pk, rowKey: rk };
     const batches = planTransactions(header, layout.rows, this.limits);
-    if (ifAbsent) return this.createDocument(table, pk, rk, header, batches, layout.gen, cluster);
     const key = `${table.name}\n${pk}\n${rk}`;
     // A document written in one transaction that creates its header (no earlier write of it) can have
     // no stale chunk rows, so it skips the sweep's round trip. Chunk rows of an earlier attempt that
     // died half-way exist only after a failure, or when the header is already there (409): those sweep.
     let sweep = batches.length > 1 || this.failedWrites.has(key);
-    if (!sweep) {
-      const last = batches[0]!;
-      last[last.length - 1] = ["create", header];
-    }
+    const last = batches[batches.length - 1]!;
+    if (ifAbsent || !sweep) last[last.length - 1] = ["create", header];
     try {
       for (let index = 0; index < batches.length; index++) {
-        await this.call(`write document ${rk} (transaction ${index + 1} of ${batches.length})`, table, cluster, async () => {
+        const written = await this.call(`write document ${rk} (transaction ${index + 1} of ${batches.length})`, table, cluster, async () => {
           await this.options.onTransaction?.({ table: table.name, partitionKey: pk, index, count: batches.length });
           try {
             await table.client.submitTransaction(batches[index]!);
           } catch (e) {
-            if (sweep || statusOf(e) !== 409) throw e;
+            if (statusOf(e) !== 409) throw e;
+            if (ifAbsent) return false;
+            if (sweep) throw e;
             // The header exists (a rewrite): replace it, then sweep.
             sweep = true;
-            const batch = batches[index]!;
-            batch[batch.length - 1] = ["upsert", header, "Replace"];
-            await table.client.submitTransaction(batch);
+            last[last.length - 1] = ["upsert", header, "Replace"];
+            await table.client.submitTransaction(last);
           }
+          return true;
         });
+        if (written) continue;
+        // The header exists: the chunk rows of our earlier transactions belong to nothing.
+        if (batches.length > 1) await this.dropChunks(table, pk, rk, (g) => g === layout.gen);
+        return false;
       }
     } catch (e) {
       this.failedWrites.add(key);
       throw e;
     }
     if (sweep && (await this.dropStaleChunks(table, pk, rk, layout.gen))) this.failedWrites.delete(key);
-    return true;
-  }
-
-  private async createDocument(table: Table, pk: string, rk: string, header: TableEntity<Row>, batches: TransactionAction[][], gen: string, cluster: string | undefined): Promise<boolean> {
-    const last = batches[batches.length - 1]!;
-    last[last.length - 1] = ["create", header];
-    for (let index = 0; index < batches.length; index++) {
-      let created: boolean;
-      try {
-        created = await this.call(`create document ${rk} (transaction ${index + 1} of ${batches.length})`, table, cluster, async () => {
-          await this.options.onTransaction?.({ table: table.name, partitionKey: pk, index, count: batches.length });
-          try {
-            await table.client.submitTransaction(batches[index]!);
-            return true;
-          } catch (e) {
-            if (statusOf(e) !== 409 || index < batches.length - 1) throw e;
-            return false;
-          }
-        });
-      } catch (e) {
-        // Chunk rows of this attempt may be left: the next write of the document sweeps them.
-        this.failedWrites.add(`${table.name}\n${pk}\n${rk}`);
-        throw e;
-      }
-      if (created) continue;
-      // The header exists: the chunk rows of our earlier transactions belong to nothing, remove them.
-      if (batches.length > 1) await this.dropChunks(table, pk, rk, (g) => g === gen);
-      return false;
-    }
     return true;
   }
 
@@ -618,21 +592,15 @@ export class TableSnapshotStore implements SnapshotStore {
 
   /** Header first (the document is gone for readers at once), then its chunk rows of every generation. */
   private async deleteDocument(table: Table, pk: string, rk: string, cluster: string | undefined): Promise<void> {
-    const { from, to } = chunkRowRange(rk);
-    const chunks = await this.query(table, odata`PartitionKey eq ${pk} and RowKey ge ${from} and RowKey lt ${to}`, ["rowKey"], Infinity, cluster, `list the rows of document ${rk}`);
-    const keys = [rk, ...chunks.map((c) => c.rowKey ?? "").filter(Boolean)];
-    for (let i = 0; i < keys.length; i += this.limits.entitiesPerTransaction) {
-      const batch = keys.slice(i, i + this.limits.entitiesPerTransaction).map((k): TransactionAction => ["delete", { partitionKey: pk, rowKey: k }]);
-      await this.call(`delete document ${rk}`, table, cluster, async () => {
-        try {
-          await table.client.submitTransaction(batch);
-        } catch (e) {
-          // Gone already (an earlier prune that stopped half-way, or a concurrent one).
-          if (statusOf(e) !== 404) throw e;
-          for (const [, entity] of batch) await table.client.deleteEntity(entity.partitionKey, entity.rowKey).catch((x) => (statusOf(x) === 404 ? undefined : Promise.reject(x)));
-        }
-      });
-    }
+    await this.call(`delete document ${rk}`, table, cluster, async () => {
+      try {
+        await table.client.deleteEntity(pk, rk);
+      } catch (e) {
+        // Gone already (an earlier prune that stopped half-way, or a concurrent one).
+        if (statusOf(e) !== 404) throw e;
+      }
+    });
+    await this.dropChunks(table, pk, rk, () => true);
   }
 
   async ping(): Promise<void> {

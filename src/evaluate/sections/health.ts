@@ -92,7 +92,7 @@ export function clusterHealth(v: ClusterView): CnsClusterHealth {
 }
 
 /** A row the fleet must look at: what the stored evaluation keeps of each cluster's nodes. */
-export function needsAttention(r: CnsNodeHealth): boolean {
+function needsAttention(r: CnsNodeHealth): boolean {
   return r.status !== "ok" && r.status !== "not-needed";
 }
 
