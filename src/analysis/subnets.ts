@@ -1,8 +1,12 @@
 // Pod-subnet address accounting (IPX001, NNC006): which addresses every NC on a subnet holds, across
-// all clusters that share it. Pure: snapshots in, accounting out.
+// all clusters that share it. Pure: snapshots (or their contributions) in, accounting out.
 import type { SubnetUsage } from "../model/evaluation.js";
-import type { ClusterSnapshot, IpamMode, NetworkContainer, Nnc } from "../model/snapshot.js";
-import { describeRange, hostBitsSet, newScratch, outside, parseAddress, parseRangeInto, RangeList, type AddressRange } from "./ranges.js";
+import type { ClusterSnapshot, IpamMode } from "../model/snapshot.js";
+import { describeRange, outside, RangeList } from "./ranges.js";
+import { type ContributedNc, contributeSubnets, FIELD_HOST_BITS, FIELD_IPV6, FIELD_MALFORMED, fieldName, fieldValue, noSubnet, type SubnetContribution } from "./subnet-contribution.js";
+import type { SubnetIdentity } from "./subnet-keys.js";
+
+export * from "./subnet-keys.js";
 
 /** Azure keeps 5 addresses of every VNet subnet (network, gateway, 2 DNS, broadcast). */
 export const AZURE_RESERVED_PER_SUBNET = 5;
@@ -66,12 +70,6 @@ export interface DuplicateHold {
   holders: NcHolder[];
 }
 
-export interface SubnetIdentity {
-  subscription: string;
-  resourceGroup: string;
-  vnet: string;
-  subnet: string;
-}
 
 export interface SubnetClusterShare {
   cluster: string;
@@ -114,89 +112,10 @@ export interface SubnetAccounting {
   problems: AccountingProblem[];
 }
 
-/** NC type → IPAM mode; `vnet`, absent or unknown → dynamic (the CRD default is vnet). */
-export function ncMode(nc: Pick<NetworkContainer, "type">): IpamMode {
-  const t = (nc.type ?? "").toLowerCase();
-  if (t === "vnetblock") return "vnetblock";
-  if (t === "overlay") return "overlay";
-  return "dynamic";
-}
-
-function knownType(nc: NetworkContainer): boolean {
-  const t = (nc.type ?? "").toLowerCase();
-  return t === "" || t === "vnet" || t === "vnetblock" || t === "overlay";
-}
-
-/** The subnet key for parts of an ARM subnet ID: the lowercased ID (ARM IDs are case-insensitive). */
-export function subnetKey(id: SubnetIdentity): string {
-  return `/subscriptions/${id.subscription}/resourcegroups/${id.resourceGroup}/providers/microsoft.network/virtualnetworks/${id.vnet}/subnets/${id.subnet}`.toLowerCase();
-}
-
-const ARM_SUBNET_ID =
-  /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.network\/virtualnetworks\/([^/]+)\/subnets\/([^/]+)\/?$/i;
-
-/** Parses `/subscriptions/…/resourceGroups/…/providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{subnet}`. */
-export function parseArmSubnetId(armId: string | undefined): SubnetIdentity | null {
-  const m = armId === undefined ? null : ARM_SUBNET_ID.exec(armId.trim());
-  if (!m) return null;
-  return { subscription: m[1]!, resourceGroup: m[2]!, vnet: m[3]!, subnet: m[4]! };
-}
-
-/** The subnet key an agent pool's `podSubnetID` points at, or null when it is not a subnet ID. */
-export function subnetKeyFromArmId(armId: string | undefined): string | null {
-  const id = parseArmSubnetId(armId);
-  return id ? subnetKey(id) : null;
-}
-
-// Real NCs hold names in these fields; take the last path segment should one ever hold an ID.
-function namePart(v: string | undefined): string | undefined {
-  if (v === undefined) return undefined;
-  if (!v.includes("/")) return v.trim() === "" ? undefined : v.trim();
-  const parts = v.split("/").filter((p) => p !== "");
-  const last = parts[parts.length - 1];
-  return last === undefined || last.trim() === "" ? undefined : last.trim();
-}
-
-/** Identity from the NC fields, when all four parts are there (CNS builds podnet_arm_id the same way). */
-export function ncIdentity(nc: NetworkContainer): SubnetIdentity | null {
-  const subscription = namePart(nc.subscriptionID);
-  const resourceGroup = namePart(nc.resourceGroupID);
-  const vnet = namePart(nc.vnetID);
-  const subnet = namePart(nc.subnetID) ?? namePart(nc.subnetName);
-  if (!subscription || !resourceGroup || !vnet || !subnet) return null;
-  return { subscription, resourceGroup, vnet, subnet };
-}
-
-/**
- * The accounting key of the subnet an NC draws from (the `key` of its SubnetAccount), or null when
- * the NC names none. Rules use it to put NC-level facts (a status, a duplicate) on the right subnet.
- */
-export function ncSubnetKey(cluster: string, nc: NetworkContainer): string | null {
-  const p = nc.subnetAddressSpace ? parseAddress(nc.subnetAddressSpace) : undefined;
-  const canonical = p?.ok ? canonicalCidr(p.canonical) : undefined;
-  return keyFor(cluster, ncMode(nc), ncIdentity(nc) ?? undefined, canonical);
-}
-
-function canonicalCidr(canonical: string): string {
-  return canonical.includes("/") ? canonical : `${canonical}/32`;
-}
-
-function keyFor(cluster: string, mode: IpamMode, identity: SubnetIdentity | undefined, cidr: string | undefined): string | null {
-  // An overlay pod CIDR is private to its cluster: 10.244.0.0/16 in two clusters is no conflict.
-  if (mode === "overlay") return cidr ? `overlay:${cluster}:${cidr}` : null;
-  if (identity) return subnetKey(identity);
-  return cidr ? `cidr:${cidr}` : null;
-}
-
+/** One contributed NC with the contribution it came from (its cluster and address fields). */
 interface NcEntry {
-  cluster: string;
-  nnc: Nnc;
-  nc: NetworkContainer;
-  mode: IpamMode;
-  /** Node names of the NC's snapshot. */
-  nodeNames: Set<string>;
-  /** Parsed subnetAddressSpace, when usable. */
-  cidr?: { canonical: string; range: AddressRange };
+  from: SubnetContribution;
+  nc: ContributedNc;
 }
 
 interface Group {
@@ -208,47 +127,25 @@ interface Group {
 /** Accounts every pod subnet / overlay pod CIDR that the snapshots' NCs draw from. */
 export function accountSubnets(snapshots: readonly ClusterSnapshot[]): SubnetAccounting {
   const problems: AccountingProblem[] = [];
-  const groups = new Map<string, Group>();
-  // Every NC of a subnet repeats its CIDR: parse each distinct text once.
-  const cidrs = new Map<string, ReturnType<typeof parseAddress>>();
+  return mergeSubnets(latestPerCluster(snapshots, problems).map(contributeSubnets), problems);
+}
 
-  for (const snap of latestPerCluster(snapshots, problems)) {
-    const nodeNames = new Set(snap.nodes.map((n) => n.name));
-    for (const nnc of snap.nncs) {
-      for (const nc of nnc.networkContainers) {
-        const where = { cluster: snap.cluster, nnc: nnc.name, nc: nc.id };
-        const entry: NcEntry = { cluster: snap.cluster, nnc, nc, mode: ncMode(nc), nodeNames };
-        if (nc.subnetAddressSpace !== undefined && nc.subnetAddressSpace !== "") {
-          let p = cidrs.get(nc.subnetAddressSpace);
-          if (!p) cidrs.set(nc.subnetAddressSpace, (p = parseAddress(nc.subnetAddressSpace)));
-          if (p.ok) {
-            const canonical = canonicalCidr(p.canonical);
-            entry.cidr = { canonical, range: { start: p.start, end: p.end } };
-          } else {
-            problems.push({
-              ...where,
-              kind: "malformed-subnet",
-              field: "subnetAddressSpace",
-              value: nc.subnetAddressSpace,
-              message: `NC ${nc.id} on NNC ${nnc.name} (${snap.cluster}): subnetAddressSpace ${JSON.stringify(nc.subnetAddressSpace)} is not usable (${p.reason})`,
-            });
-          }
-        }
-        const identity = entry.mode === "overlay" ? undefined : (ncIdentity(nc) ?? undefined);
-        const key = keyFor(snap.cluster, entry.mode, identity, entry.cidr?.canonical);
-        if (key === null) {
-          const why = entry.mode === "overlay" ? "an overlay NC without a usable subnetAddressSpace (the pod CIDR)" : "neither subscription/resource group/VNet/subnet nor a usable subnetAddressSpace";
-          problems.push(noSubnet(where, why, nc));
-          continue;
-        }
-        let g = groups.get(key);
-        if (!g) {
-          g = { key, entries: [] };
-          if (identity) g.identity = identity;
-          groups.set(key, g);
-        }
-        g.entries.push(entry);
+/**
+ * The accounting over clusters' contributions (`contributeSubnets`): what `accountSubnets` gives for
+ * their snapshots, without holding them. `problems` are put first among the fleet-level problems.
+ */
+export function mergeSubnets(contributions: readonly SubnetContribution[], problems: AccountingProblem[] = []): SubnetAccounting {
+  const groups = new Map<string, Group>();
+  for (const from of latestPerCluster(contributions, problems)) {
+    problems.push(...from.problems);
+    for (const nc of from.ncs) {
+      let g = groups.get(nc.key);
+      if (!g) {
+        g = { key: nc.key, entries: [] };
+        if (nc.identity) g.identity = nc.identity;
+        groups.set(nc.key, g);
       }
+      g.entries.push({ from, nc });
     }
   }
 
@@ -258,41 +155,30 @@ export function accountSubnets(snapshots: readonly ClusterSnapshot[]): SubnetAcc
     if (account) subnets.push(account);
     else {
       for (const e of g.entries) {
-        problems.push(noSubnet({ cluster: e.cluster, nnc: e.nnc.name, nc: e.nc.id }, `no NC of subnet ${g.key} carries a usable subnetAddressSpace`, e.nc));
+        problems.push(noSubnet({ cluster: e.from.cluster, nnc: e.nc.nnc, nc: e.nc.nc }, `no NC of subnet ${g.key} carries a usable subnetAddressSpace`, e.nc.count));
       }
     }
   }
   return { subnets, problems };
 }
 
-function noSubnet(where: { cluster: string; nnc: string; nc: string }, why: string, nc: NetworkContainer): AccountingProblem {
-  return {
-    ...where,
-    kind: "no-subnet",
-    message: `NC ${where.nc} on NNC ${where.nnc} (${where.cluster}): ${why}; its ${(nc.primaryIP ? 1 : 0) + nc.ipAssignments.length} address field(s) are not accounted`,
-  };
-}
-
-function fieldName(fi: number): string {
-  return fi < 0 ? "primaryIP" : `ipAssignments[${fi}]`;
-}
-
-function problemAt(e: NcEntry, fi: number, value: unknown, kind: AccountingProblemKind, what: string): AccountingProblem {
-  const field = fieldName(fi);
+function problemAt(e: NcEntry, slot: number, kind: AccountingProblemKind, what: string): AccountingProblem {
+  const field = fieldName(e.from.fields.index[slot]!);
+  const value = fieldValue(e.from.fields, slot);
   const shown = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
   return {
     kind,
-    cluster: e.cluster,
-    nnc: e.nnc.name,
-    nc: e.nc.id,
+    cluster: e.from.cluster,
+    nnc: e.nc.nnc,
+    nc: e.nc.nc,
     field,
     value: typeof value === "string" ? value : String(value),
-    message: `NC ${e.nc.id} on NNC ${e.nnc.name} (${e.cluster}): ${field} ${JSON.stringify(shown)} ${what}`,
+    message: `NC ${e.nc.nc} on NNC ${e.nc.nnc} (${e.from.cluster}): ${field} ${JSON.stringify(shown)} ${what}`,
   };
 }
 
-function latestPerCluster(snapshots: readonly ClusterSnapshot[], problems: AccountingProblem[]): ClusterSnapshot[] {
-  const byCluster = new Map<string, ClusterSnapshot>();
+function latestPerCluster<T extends { cluster: string; takenAt: string }>(snapshots: readonly T[], problems: AccountingProblem[]): T[] {
+  const byCluster = new Map<string, T>();
   for (const s of snapshots) {
     const seen = byCluster.get(s.cluster);
     if (!seen) {
@@ -329,41 +215,41 @@ function mostCommon<T>(values: T[], keyOf: (v: T) => string): { winner: T; count
 
 function accountGroup(g: Group): SubnetAccount | null {
   const problems: AccountingProblem[] = [];
-  const withCidr = g.entries.filter((e) => e.cidr !== undefined);
-  const cidrVote = mostCommon(withCidr, (e) => e.cidr!.canonical);
+  const withCidr = g.entries.filter((e) => e.nc.cidr !== undefined);
+  const cidrVote = mostCommon(withCidr, (e) => e.nc.cidr!.canonical);
   if (!cidrVote) return null;
-  const { canonical: cidr, range: subnet } = cidrVote.winner.cidr!;
+  const { canonical: cidr, range: subnet } = cidrVote.winner.nc.cidr!;
   if (cidrVote.counts.size > 1) {
     for (const e of withCidr) {
-      if (e.cidr!.canonical === cidr) continue;
+      if (e.nc.cidr!.canonical === cidr) continue;
       problems.push({
         kind: "cidr-mismatch",
-        cluster: e.cluster,
-        nnc: e.nnc.name,
-        nc: e.nc.id,
+        cluster: e.from.cluster,
+        nnc: e.nc.nnc,
+        nc: e.nc.nc,
         field: "subnetAddressSpace",
-        value: e.nc.subnetAddressSpace!,
-        message: `NC ${e.nc.id} on NNC ${e.nnc.name} (${e.cluster}) says subnet ${g.key} is ${e.cidr!.canonical}; most NCs say ${cidr}`,
+        value: e.nc.cidr!.text,
+        message: `NC ${e.nc.nc} on NNC ${e.nc.nnc} (${e.from.cluster}) says subnet ${g.key} is ${e.nc.cidr!.canonical}; most NCs say ${cidr}`,
       });
     }
   }
 
-  const modeVote = mostCommon(g.entries, (e) => e.mode)!;
-  const mode = modeVote.winner.mode;
+  const modeVote = mostCommon(g.entries, (e) => e.nc.mode)!;
+  const mode = modeVote.winner.nc.mode;
   if (modeVote.counts.size > 1) {
     const parts = [...modeVote.counts].map(([m, c]) => `${c} ${m}`).join(", ");
     problems.push({ kind: "mixed-modes", message: `NCs on ${cidr} have different types (${parts}); a pod subnet holds one mode` });
   }
   for (const e of g.entries) {
-    if (!knownType(e.nc)) {
+    if (e.nc.unknownType !== undefined) {
       problems.push({
         kind: "unknown-nc-type",
-        cluster: e.cluster,
-        nnc: e.nnc.name,
-        nc: e.nc.id,
+        cluster: e.from.cluster,
+        nnc: e.nc.nnc,
+        nc: e.nc.nc,
         field: "type",
-        value: e.nc.type,
-        message: `NC ${e.nc.id} on NNC ${e.nnc.name} has type ${JSON.stringify(e.nc.type)}; treated as dynamic`,
+        value: e.nc.unknownType,
+        message: `NC ${e.nc.nc} on NNC ${e.nc.nnc} has type ${JSON.stringify(e.nc.unknownType)}; treated as dynamic`,
       });
     }
   }
@@ -376,42 +262,39 @@ function accountGroup(g: Group): SubnetAccount | null {
   }
 
   // Held ranges as typed arrays: 400k blocks must not become 400k objects (allocation is the cost).
-  const held = new RangeList(g.entries.reduce((n, e) => n + 1 + e.nc.ipAssignments.length, 0));
-  const scratch = newScratch();
+  // Tags: the entry, and the field slot in its contribution.
+  const held = new RangeList(g.entries.reduce((n, e) => n + e.nc.count, 0));
   let outsideAddresses = 0;
-  const hold = (ei: number, fi: number, value: unknown): void => {
-    const status = parseRangeInto(value, scratch);
-    if (status !== "ok") {
-      const ipv6 = status === "ipv6";
-      problems.push(
-        problemAt(g.entries[ei]!, fi, value, ipv6 ? "ipv6-skipped" : "malformed-address", ipv6 ? "is IPv6, not accounted" : "is not an IPv4 address or CIDR; not counted"),
-      );
+  const hold = (ei: number, slot: number): void => {
+    const e = g.entries[ei]!;
+    const f = e.from.fields;
+    const status = f.status[slot];
+    if (status === FIELD_MALFORMED || status === FIELD_IPV6) {
+      const ipv6 = status === FIELD_IPV6;
+      problems.push(problemAt(e, slot, ipv6 ? "ipv6-skipped" : "malformed-address", ipv6 ? "is IPv6, not accounted" : "is not an IPv4 address or CIDR; not counted"));
       return;
     }
-    let start = scratch.start;
-    let end = scratch.end;
-    if (scratch.prefixPresent && hostBitsSet(value as string, scratch)) {
-      problems.push(problemAt(g.entries[ei]!, fi, value, "host-bits-set", `has host bits set; counted as ${describeRange(scratch)}`));
-    }
+    const range = { start: f.start[slot]!, end: f.end[slot]! };
+    if (status === FIELD_HOST_BITS) problems.push(problemAt(e, slot, "host-bits-set", `has host bits set; counted as ${describeRange(range)}`));
+    let { start, end } = range;
     if (start < subnet.start || end > subnet.end) {
-      const n = outside(scratch, subnet).reduce((sum, r) => sum + r.end - r.start + 1, 0);
+      const n = outside(range, subnet).reduce((sum, r) => sum + r.end - r.start + 1, 0);
       outsideAddresses += n;
-      const problem = problemAt(g.entries[ei]!, fi, value, "outside-subnet", `has ${n} address(es) outside subnet ${cidr}; not counted in its use`);
+      const problem = problemAt(e, slot, "outside-subnet", `has ${n} address(es) outside subnet ${cidr}; not counted in its use`);
       problem.addresses = n;
       problems.push(problem);
       start = Math.max(start, subnet.start);
       end = Math.min(end, subnet.end);
       if (start > end) return;
     }
-    held.push(start, end, ei, fi);
+    held.push(start, end, ei, slot);
   };
   for (let ei = 0; ei < g.entries.length; ei++) {
     const e = g.entries[ei]!;
-    if (e.nc.primaryIP === undefined || e.nc.primaryIP === "") {
-      problems.push({ kind: "missing-primary", cluster: e.cluster, nnc: e.nnc.name, nc: e.nc.id, message: `NC ${e.nc.id} on NNC ${e.nnc.name} (${e.cluster}) has no primaryIP` });
-    } else hold(ei, -1, e.nc.primaryIP);
-    const assignments = e.nc.ipAssignments;
-    for (let fi = 0; fi < assignments.length; fi++) hold(ei, fi, assignments[fi]);
+    if (!e.nc.hasPrimary) {
+      problems.push({ kind: "missing-primary", cluster: e.from.cluster, nnc: e.nc.nnc, nc: e.nc.nc, message: `NC ${e.nc.nc} on NNC ${e.nc.nnc} (${e.from.cluster}) has no primaryIP` });
+    }
+    for (let slot = e.nc.first; slot < e.nc.first + e.nc.count; slot++) hold(ei, slot);
   }
 
   const { clusterOfEntry, clusterCount } = clusterIndexes(g.entries);
@@ -420,13 +303,13 @@ function accountGroup(g: Group): SubnetAccount | null {
   const swept = held.sweep({ partitions, partitionCount: clusterCount });
   const holderOf = (i: number): NcHolder => {
     const e = g.entries[held.tagA[i]!]!;
-    const fi = held.tagB[i]!;
+    const slot = held.tagB[i]!;
     return {
-      cluster: e.cluster,
-      nnc: e.nnc.name,
-      nc: e.nc.id,
-      field: fieldName(fi),
-      value: String(fi < 0 ? e.nc.primaryIP : e.nc.ipAssignments[fi]),
+      cluster: e.from.cluster,
+      nnc: e.nc.nnc,
+      nc: e.nc.nc,
+      field: fieldName(e.from.fields.index[slot]!),
+      value: String(fieldValue(e.from.fields, slot)),
     };
   };
   const duplicates: DuplicateHold[] = swept.overlaps.map((o) => {
@@ -453,7 +336,7 @@ function accountGroup(g: Group): SubnetAccount | null {
     outsideAddresses,
     problems,
   };
-  const name = g.entries.map((e) => e.nc.subnetName ?? e.nc.subnetID).find((n) => n !== undefined && n !== "");
+  const name = g.entries.map((e) => e.nc.name).find((n) => n !== undefined);
   if (name !== undefined) account.name = name;
   if (g.identity) account.identity = g.identity;
   return account;
@@ -464,8 +347,8 @@ function clusterIndexes(entries: NcEntry[]): { clusterOfEntry: Int32Array; clust
   const index = new Map<string, number>();
   const clusterOfEntry = new Int32Array(entries.length);
   entries.forEach((e, ei) => {
-    let ci = index.get(e.cluster);
-    if (ci === undefined) index.set(e.cluster, (ci = index.size));
+    let ci = index.get(e.from.cluster);
+    if (ci === undefined) index.set(e.from.cluster, (ci = index.size));
     clusterOfEntry[ei] = ci;
   });
   return { clusterOfEntry, clusterCount: index.size };
@@ -475,10 +358,10 @@ function shares(entries: NcEntry[], clusterOfEntry: Int32Array, used: number[]):
   const rows: Array<{ cluster: string; nncs: Set<string>; nodes: Set<string>; ncs: number }> = [];
   entries.forEach((e, ei) => {
     const ci = clusterOfEntry[ei]!;
-    const row = (rows[ci] ??= { cluster: e.cluster, nncs: new Set(), nodes: new Set(), ncs: 0 });
+    const row = (rows[ci] ??= { cluster: e.from.cluster, nncs: new Set(), nodes: new Set(), ncs: 0 });
     row.ncs++;
-    row.nncs.add(e.nnc.name);
-    if (e.nodeNames.has(e.nnc.name)) row.nodes.add(e.nnc.name);
+    row.nncs.add(e.nc.nnc);
+    if (e.nc.onNode) row.nodes.add(e.nc.nnc);
   });
   return rows
     .map((r, ci) => ({ cluster: r.cluster, nncs: r.nncs.size, nodes: r.nodes.size, ncs: r.ncs, used: used[ci] ?? 0 }))

@@ -10,7 +10,8 @@ import { summarize } from "../model/snapshot.js";
 import { type ClusterScope, type Policy, policySeverity, policyThreshold } from "../policy/policy.js";
 import { applyWaivers } from "../policy/waivers.js";
 import { RULES } from "../rules/catalogue.js";
-import { type ClusterView, clusterMode, type FleetContext } from "../rules/context.js";
+import { type ClusterView, clusterMode, type FleetContext, requireFleet } from "../rules/context.js";
+import { type FleetView, fleetView } from "../rules/fleet-view.js";
 import { subnetUsage } from "../rules/analyses.js";
 import type { Rule } from "../rules/rule.js";
 import { buildCompliance, type ClusterApplicability, clusterApplicability } from "./sections/compliance.js";
@@ -31,19 +32,34 @@ export interface EvaluateInput extends EvaluatorInput {
   unreadClusters?: readonly string[];
 }
 
-/** A context over `views`; `scope: "cluster"` for one cluster's own rules. */
-export function buildContext(input: EvaluatorInput & { views: readonly ClusterView[] }, scope: FleetContext["scope"] = "fleet"): FleetContext {
+/**
+ * A context over `views` (their fleet views are derived when a fleet rule asks), or over `fleet` alone
+ * as an evaluation's end has it; `scope: "cluster"` for one cluster's own rules.
+ */
+export function buildContext(
+  input: EvaluatorInput & ({ views: readonly ClusterView[]; fleet?: undefined } | { views?: undefined; fleet: readonly FleetView[] }),
+  scope: FleetContext["scope"] = "fleet",
+): FleetContext {
   const policy = input.policy ?? {};
   const rules = input.rules ?? RULES;
   const defaults = new Map(rules.map((r) => [r.meta.id, r.meta.thresholds ?? {}]));
   const memo = new Map<string, unknown>();
-  const subscriptions = new Map(input.views.map((v) => [v.name, v.snapshot.arm?.subscriptionId]));
+  const { views } = input;
+  let fleet = input.fleet;
+  const subscriptions = new Map(views ? views.map((v) => [v.name, v.snapshot.arm?.subscriptionId]) : fleet!.map((f) => [f.name, f.arm?.subscriptionId]));
   const scopeOf = (cluster: string): ClusterScope => ({ cluster, subscription: subscriptions.get(cluster) });
   return {
     scope,
     now: input.now,
     scanId: input.scanId,
-    clusters: input.views,
+    get clusters(): readonly ClusterView[] {
+      if (!views) throw new Error("this context holds fleet views only: a rule with scope \"fleet\" reads ctx.fleet, not ctx.clusters");
+      return views;
+    },
+    get fleet(): readonly FleetView[] {
+      requireFleet(this, "ctx.fleet");
+      return (fleet ??= views!.map(fleetView));
+    },
     policy,
     previousFindings: new Map((input.previous?.findings ?? []).map((f) => [f.id, f])),
     history: input.history ?? [],
@@ -67,8 +83,9 @@ export class Evaluator {
   private readonly results: Array<{ rule: Rule; result: RuleResult }> = [];
   /** Rule id → the clusters it failed on (all of them for a fleet rule) and its first error. */
   private readonly failures = new Map<string, { clusters: string[]; message: string; fleet: boolean }>();
-  /** What the fleet rules need: each cluster's view without its previous snapshot. */
-  private readonly current: ClusterView[] = [];
+  /** What the fleet rules need of each cluster (not its snapshots). */
+  private readonly fleet: FleetView[] = [];
+  private readonly subscriptions = new Map<string, string | undefined>();
   private readonly rows: ClusterRow[] = [];
   private readonly drift: DriftBase[] = [];
   private readonly health: CnsClusterHealth[] = [];
@@ -95,9 +112,15 @@ export class Evaluator {
     }
     this.applicable.set(view.name, clusterApplicability(this.rules, view, ctx));
     this.rows.push(clusterRow(view));
+    this.subscriptions.set(view.name, view.snapshot.arm?.subscriptionId);
     this.section("drift", () => this.drift.push(clusterDrift(view)));
     this.section("health", () => this.health.push(compactHealth(clusterHealth(view))));
-    this.current.push({ name: view.name, latest: view.latest, snapshot: view.snapshot });
+    try {
+      this.fleet.push(fleetView(view));
+    } catch (e) {
+      // The fleet rules then judge the others; this cluster's findings of theirs are kept as last seen.
+      for (const rule of this.rules) if (rule.meta.scope === "fleet") this.fail(rule, [view.name], e, false);
+    }
   }
 
   /** Runs the fleet rules over every cluster added, and assembles the evaluation. */
@@ -106,14 +129,14 @@ export class Evaluator {
     this.finished = true;
     // Clusters arrive in whatever order their scans end: the fleet rules see them by name, so shared
     // resources list their clusters the same way every time.
-    const views = this.current.sort((a, b) => a.name.localeCompare(b.name));
-    const ctx = buildContext({ ...this.input, views });
+    const fleet = this.fleet.sort((a, b) => a.name.localeCompare(b.name));
+    const ctx = buildContext({ ...this.input, fleet });
     for (const rule of this.rules) {
       if (rule.meta.scope !== "fleet") continue;
       try {
         for (const result of rule.check(ctx)) this.results.push({ rule, result });
       } catch (e) {
-        this.fail(rule, views.map((v) => v.name), e, true);
+        this.fail(rule, fleet.map((v) => v.name), e, true);
       }
     }
     const now = this.input.now.toISOString();
@@ -121,9 +144,9 @@ export class Evaluator {
     for (const rule of this.rules) {
       const f = this.failures.get(rule.meta.id);
       // One broken rule must not hide every other finding.
-      if (f) notes.push(f.fleet || f.clusters.length === views.length ? `rule ${rule.meta.id} failed: ${f.message}` : `rule ${rule.meta.id} failed on ${f.clusters.join(", ")}: ${f.message}`);
+      if (f) notes.push(f.fleet || f.clusters.length === this.rows.length ? `rule ${rule.meta.id} failed: ${f.message}` : `rule ${rule.meta.id} failed on ${f.clusters.join(", ")}: ${f.message}`);
     }
-    const subscriptions = new Map(views.map((v) => [v.name, v.snapshot.arm?.subscriptionId]));
+    const subscriptions = this.subscriptions;
     const byId = new Map<string, Finding>();
     for (const { rule, result: r } of this.results) {
       const id = findingId(rule.meta.id, r);

@@ -1,14 +1,14 @@
 // Analyses that rules and report sections share, computed once per evaluation through ctx.memo.
 import { type Forecast, forecastExhaustion, usageSeries } from "../analysis/forecast.js";
 import { assessHeadroom, type Headroom } from "../analysis/headroom.js";
-import { accountSubnets, type SubnetAccount, type SubnetAccounting, toSubnetUsage } from "../analysis/subnets.js";
+import { mergeSubnets, type SubnetAccount, type SubnetAccounting, toSubnetUsage } from "../analysis/subnets.js";
 import type { SubnetUsage } from "../model/evaluation.js";
-import { clustersWithData, type FleetContext, requireFleet } from "./context.js";
+import { type FleetContext, fleetWithData, requireFleet } from "./context.js";
 
 /** Address accounting over every cluster with data (shared subnets aggregated). */
 export function subnetAccounting(ctx: FleetContext): SubnetAccounting {
   requireFleet(ctx, "subnet accounting");
-  return ctx.memo("subnet-accounting", () => accountSubnets([...clustersWithData(ctx)].map((c) => c.snapshot)));
+  return ctx.memo("subnet-accounting", () => mergeSubnets([...fleetWithData(ctx)].flatMap((c) => (c.subnets ? [c.subnets] : []))));
 }
 
 /** Forecast for one subnet from the evaluation history plus the current value. */
@@ -24,9 +24,8 @@ export function subnetForecast(ctx: FleetContext, s: SubnetAccount): Forecast {
 export function subnetHeadroom(ctx: FleetContext, s: SubnetAccount): Headroom {
   return ctx.memo(`headroom:${s.key}`, () => {
     const clusters = s.clusters.map((name) => {
-      const v = ctx.clusters.find((c) => c.name === name);
-      const maxIPCount = v?.snapshot.nncs.find((n) => n.scaler)?.scaler?.maxIPCount;
-      return { cluster: name, ...(v?.snapshot.arm ? { arm: v.snapshot.arm } : {}), ...(maxIPCount ? { maxIPCount } : {}) };
+      const v = ctx.fleet.find((c) => c.name === name);
+      return { cluster: name, ...(v?.arm ? { arm: v.arm } : {}), ...(v?.maxIPCount ? { maxIPCount: v.maxIPCount } : {}) };
     });
     return assessHeadroom(s, clusters);
   });

@@ -1,9 +1,9 @@
 // The fleet baseline the DRF rules compare with: the policy's values, else what most of the fleet runs.
 // cns_config.json values are compared among clusters of the same IPAM mode, because some keys differ
 // by design between modes (CNIConflistScenario is v4overlay on overlay, swift on pod subnet).
-import { compareVersions, cnsVersionOf, sameVersion } from "../analysis/cns.js";
+import { compareVersions, sameVersion } from "../analysis/cns.js";
 import type { IpamMode } from "../model/snapshot.js";
-import { clusterMode, clustersWithData, type FleetContext, isCnsManaged, requireFleet } from "./context.js";
+import { type FleetContext, fleetWithData, requireFleet } from "./context.js";
 
 export type ConfigValue = string | number | boolean;
 
@@ -47,11 +47,11 @@ export function fleetBaseline(ctx: FleetContext): FleetBaseline {
   requireFleet(ctx, "the fleet baseline");
   return ctx.memo("fleet-baseline", () => {
     const policy = ctx.policy.baseline ?? {};
-    const clusters = [...clustersWithData(ctx)].filter((c) => isCnsManaged(c.snapshot));
+    const clusters = [...fleetWithData(ctx)].filter((c) => c.cnsManaged);
     const out: FleetBaseline = { cnsConfig: new Map(), ambiguous: [] };
     if (policy.minCnsVersion) out.minCnsVersion = policy.minCnsVersion;
 
-    const versions = clusters.map((c) => cnsVersionOf(c.snapshot)).filter((v): v is string => v !== undefined);
+    const versions = clusters.map((c) => c.cnsVersion).filter((v): v is string => v !== undefined);
     if (policy.cnsVersion) out.cnsVersion = { value: policy.cnsVersion, source: "policy" };
     else {
       // A tie goes to the newest version: a rollout in progress is heading there.
@@ -61,9 +61,9 @@ export function fleetBaseline(ctx: FleetContext): FleetBaseline {
 
     const byMode = new Map<IpamMode | "unknown", Array<Record<string, ConfigValue>>>();
     for (const c of clusters) {
-      if (!c.snapshot.cns.config) continue;
-      const mode = clusterMode(c.snapshot) ?? "unknown";
-      byMode.set(mode, [...(byMode.get(mode) ?? []), c.snapshot.cns.config]);
+      if (!c.cnsConfig) continue;
+      const mode = c.mode ?? "unknown";
+      byMode.set(mode, [...(byMode.get(mode) ?? []), c.cnsConfig]);
     }
     const ambiguous = new Set<string>();
     for (const [mode, configs] of byMode) {

@@ -3,7 +3,8 @@
 import type { EvaluationSummary } from "../model/evaluation.js";
 import type { Finding } from "../model/finding.js";
 import type { ClusterSnapshot, IpamMode, NodeInfo, Nnc, SnapshotSummary } from "../model/snapshot.js";
-import { ncMode } from "../analysis/subnets.js";
+import { ncMode } from "../analysis/subnet-keys.js";
+import type { FleetView } from "./fleet-view.js";
 import type { Policy } from "../policy/policy.js";
 
 export interface ClusterView {
@@ -21,7 +22,13 @@ export interface FleetContext {
   scope: "fleet" | "cluster";
   now: Date;
   scanId: string;
+  /** The clusters with their snapshots, for the rules that judge one cluster at a time. */
   clusters: readonly ClusterView[];
+  /**
+   * Every cluster as the rules that compare clusters see it (scope "fleet" only). An evaluation's fleet
+   * context holds only these: reading `clusters` there is an error, because the snapshots are gone.
+   */
+  fleet: readonly FleetView[];
   policy: Policy;
   /** Findings of the previous evaluation by id (for persistence, e.g. NNC003 escalation). */
   previousFindings: ReadonlyMap<string, Finding>;
@@ -44,6 +51,11 @@ export function requireFleet(ctx: FleetContext, analysis: string): void {
 /** Clusters whose data can be judged (a good snapshot exists). */
 export function* clustersWithData(ctx: FleetContext): Iterable<ClusterView> {
   for (const c of ctx.clusters) if (c.snapshot.status === "ok") yield c;
+}
+
+/** `clustersWithData` for the fleet rules. */
+export function* fleetWithData(ctx: FleetContext): Iterable<FleetView> {
+  for (const c of ctx.fleet) if (c.status === "ok") yield c;
 }
 
 /** A cluster runs CNS as IPAM when it has NNCs or the azure-cns DaemonSet. */

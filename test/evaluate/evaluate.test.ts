@@ -93,11 +93,12 @@ describe("evaluate", () => {
     expect(third.resolved.map((f) => f.id)).toEqual(expect.arrayContaining(ids));
   });
 
-  it("runs a cluster's own rules on that cluster alone and the fleet rules once over every cluster, without previous snapshots", () => {
+  it("runs a cluster's own rules on that cluster alone and the fleet rules once over every cluster's fleet view, without snapshots", () => {
     const seen: Array<{ rule: string; clusters: string[]; previous: boolean }> = [];
     const record = (id: string, scope?: "fleet") =>
       defineRule({ id, title: id, family: "NNC", severity: "info", description: "d", remediation: "r", ...(scope ? { scope } : {}) }, function* (ctx) {
-        seen.push({ rule: id, clusters: ctx.clusters.map((c) => c.name), previous: ctx.clusters.some((c) => c.previous) });
+        if (scope) seen.push({ rule: id, clusters: ctx.fleet.map((c) => c.name), previous: false });
+        else seen.push({ rule: id, clusters: ctx.clusters.map((c) => c.name), previous: ctx.clusters.some((c) => c.previous) });
       });
     const b = cnsCluster("b", ["m1"]);
     const views = [view(cnsCluster("c", ["k1"])), view(b, b, cnsCluster("b", ["m1"])), view(missingNnc())];
@@ -106,9 +107,18 @@ describe("evaluate", () => {
       { rule: "NNC901", clusters: ["c"], previous: false },
       { rule: "NNC901", clusters: ["b"], previous: true },
       { rule: "NNC901", clusters: ["a"], previous: false },
-      // By name, whatever order the clusters arrived in; previous snapshots were dropped on arrival.
+      // By name, whatever order the clusters arrived in.
       { rule: "NNC902", clusters: ["a", "b", "c"], previous: false },
     ]);
+  });
+
+  it("gives the fleet rules no snapshots: reading ctx.clusters there is an error that says what to read", () => {
+    const snooping = defineRule({ id: "NNC903", title: "t", family: "NNC", severity: "info", description: "d", remediation: "r", scope: "fleet" }, function* (ctx) {
+      yield* ctx.clusters.map((c) => ({ severity: "info" as const, cluster: c.name, resource: "cluster/x", message: "m" }));
+    });
+    const e = evaluate({ scanId: "s1", now: T0, views: [view(missingNnc())], rules: [snooping] });
+    expect(e.findings).toEqual([]);
+    expect(e.notes).toEqual(['rule NNC903 failed: this context holds fleet views only: a rule with scope "fleet" reads ctx.fleet, not ctx.clusters']);
   });
 
   it("refuses a fleet analysis to a rule that judges one cluster at a time, and says which rule", () => {

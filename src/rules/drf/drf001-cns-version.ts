@@ -1,7 +1,7 @@
 import { cnsVersionOf, compareVersions, sameVersion } from "../../analysis/cns.js";
 import { resource, type RuleResult } from "../../model/finding.js";
 import { fleetBaseline } from "../baseline.js";
-import { clustersWithData, isCnsManaged } from "../context.js";
+import { fleetWithData } from "../context.js";
 import { defineRule } from "../rule.js";
 
 export default defineRule(
@@ -17,9 +17,9 @@ export default defineRule(
   },
   function* (ctx): Generator<RuleResult> {
     const base = fleetBaseline(ctx);
-    for (const c of clustersWithData(ctx)) {
-      if (!isCnsManaged(c.snapshot)) continue;
-      const v = cnsVersionOf(c.snapshot);
+    for (const c of fleetWithData(ctx)) {
+      if (!c.cnsManaged) continue;
+      const v = c.cnsVersion;
       if (!v) continue;
       const min = base.minCnsVersion;
       if (min && compareVersions(v, min) < 0) {

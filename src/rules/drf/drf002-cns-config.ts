@@ -1,6 +1,6 @@
 import { resource, type RuleResult } from "../../model/finding.js";
 import { fleetBaseline } from "../baseline.js";
-import { clusterMode, clustersWithData, isCnsManaged } from "../context.js";
+import { fleetWithData } from "../context.js";
 import { defineRule } from "../rule.js";
 
 const show = (v: unknown): string => (v === undefined ? "absent" : JSON.stringify(v));
@@ -18,11 +18,10 @@ export default defineRule(
   },
   function* (ctx): Generator<RuleResult> {
     const base = fleetBaseline(ctx);
-    for (const c of clustersWithData(ctx)) {
-      const s = c.snapshot;
-      const config = s.cns.config;
-      if (!isCnsManaged(s) || !config) continue;
-      const expected = base.cnsConfig.get(clusterMode(s) ?? "unknown");
+    for (const c of fleetWithData(ctx)) {
+      const config = c.cnsConfig;
+      if (!c.cnsManaged || !config) continue;
+      const expected = base.cnsConfig.get(c.mode ?? "unknown");
       if (!expected) continue;
       const diffs: Array<[string, string, string, string]> = [];
       for (const [key, b] of expected) {

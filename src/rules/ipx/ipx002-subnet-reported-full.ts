@@ -1,12 +1,10 @@
 import type { SubnetAccount } from "../../analysis/subnets.js";
-import { ncSubnetKey } from "../../analysis/subnets.js";
 import { resource } from "../../model/finding.js";
 import { subnetAccounting } from "../analyses.js";
-import { clustersWithData } from "../context.js";
+import { fleetWithData } from "../context.js";
+import { SUBNET_FULL } from "../fleet-view.js";
 import { defineRule } from "../rule.js";
 import { listSome, plural, subnetLabel, subnetScope } from "../scope.js";
-
-const SUBNET_FULL = "NCUpdateSubnetFullError";
 
 interface Signals {
   /** `cluster/nnc` of NCs in NCUpdateSubnetFullError */
@@ -37,23 +35,17 @@ export default defineRule(
       if (!s) signals.set(key, (s = { fullNcs: [], exhausted: [], clusters: new Set() }));
       return s;
     };
-    for (const c of clustersWithData(ctx)) {
-      const snap = c.snapshot;
-      for (const nnc of snap.nncs) {
-        for (const nc of nnc.networkContainers) {
-          if (nc.status !== SUBNET_FULL) continue;
-          const key = ncSubnetKey(c.name, nc);
-          // An NC that names no subnet still says "full": report it on its NNC.
-          const sig = at(key !== null && byKey.has(key) ? key : `nnc:${c.name}/${nnc.name}`);
-          sig.fullNcs.push(`${c.name}/${nnc.name}`);
-          sig.clusters.add(c.name);
-        }
+    for (const c of fleetWithData(ctx)) {
+      for (const { nnc, key } of c.subnetFullNcs) {
+        // An NC that names no subnet still says "full": report it on its NNC.
+        const sig = at(key !== null && byKey.has(key) ? key : `nnc:${c.name}/${nnc}`);
+        sig.fullNcs.push(`${c.name}/${nnc}`);
+        sig.clusters.add(c.name);
       }
-      for (const css of snap.subnetStates ?? []) {
-        if (!css.exhausted) continue;
-        const match = subnetOfState(accounting.subnets, c.name, css.name);
-        const sig = at(match ? match.key : `css:${c.name}/${css.name}`);
-        sig.exhausted.push(`${c.name}/${css.name}`);
+      for (const name of c.exhaustedSubnetStates) {
+        const match = subnetOfState(accounting.subnets, c.name, name);
+        const sig = at(match ? match.key : `css:${c.name}/${name}`);
+        sig.exhausted.push(`${c.name}/${name}`);
         sig.clusters.add(c.name);
       }
     }

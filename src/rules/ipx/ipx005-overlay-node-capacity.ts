@@ -1,7 +1,6 @@
 import { overlayNodeCapacity } from "../../analysis/headroom.js";
 import { parseAddress } from "../../analysis/ranges.js";
 import { subnetAccounting } from "../analyses.js";
-import { isVirtualNode } from "../context.js";
 import { defineRule } from "../rule.js";
 import { ownerCluster, subnetLabel, subnetScope } from "../scope.js";
 
@@ -26,10 +25,9 @@ export default defineRule(
       if (!parsed.ok) continue;
       const capacity = overlayNodeCapacity(parsed.prefix);
       const share = s.perCluster[0];
-      const view = ctx.clusters.find((c) => c.name === s.clusters[0]);
+      const view = ctx.fleet.find((c) => c.name === s.clusters[0]);
       if (!share || !view) continue;
-      const nncNames = new Set(view.snapshot.nncs.map((n) => n.name));
-      const waiting = view.snapshot.nodes.filter((n) => !nncNames.has(n.name) && !isVirtualNode(n)).length;
+      const waiting = view.nodesWithoutNnc;
       const taken = share.nncs + waiting;
       const ratio = capacity > 0 ? taken / capacity : 1;
       if (ratio < warn) continue;

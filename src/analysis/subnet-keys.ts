@@ -1,0 +1,80 @@
+// Which pod subnet an NC draws from: its ARM identity, its CIDR, or (overlay) its cluster's pod CIDR,
+// as the accounting key every IPX and NNC rule files its findings under.
+import type { IpamMode, NetworkContainer } from "../model/snapshot.js";
+import { parseAddress } from "./ranges.js";
+
+export interface SubnetIdentity {
+  subscription: string;
+  resourceGroup: string;
+  vnet: string;
+  subnet: string;
+}
+
+/** NC type → IPAM mode; `vnet`, absent or unknown → dynamic (the CRD default is vnet). */
+export function ncMode(nc: Pick<NetworkContainer, "type">): IpamMode {
+  const t = (nc.type ?? "").toLowerCase();
+  if (t === "vnetblock") return "vnetblock";
+  if (t === "overlay") return "overlay";
+  return "dynamic";
+}
+
+/** The subnet key for parts of an ARM subnet ID: the lowercased ID (ARM IDs are case-insensitive). */
+export function subnetKey(id: SubnetIdentity): string {
+  return `/subscriptions/${id.subscription}/resourcegroups/${id.resourceGroup}/providers/microsoft.network/virtualnetworks/${id.vnet}/subnets/${id.subnet}`.toLowerCase();
+}
+
+const ARM_SUBNET_ID =
+  /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.network\/virtualnetworks\/([^/]+)\/subnets\/([^/]+)\/?$/i;
+
+/** Parses `/subscriptions/…/resourceGroups/…/providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{subnet}`. */
+export function parseArmSubnetId(armId: string | undefined): SubnetIdentity | null {
+  const m = armId === undefined ? null : ARM_SUBNET_ID.exec(armId.trim());
+  if (!m) return null;
+  return { subscription: m[1]!, resourceGroup: m[2]!, vnet: m[3]!, subnet: m[4]! };
+}
+
+/** The subnet key an agent pool's `podSubnetID` points at, or null when it is not a subnet ID. */
+export function subnetKeyFromArmId(armId: string | undefined): string | null {
+  const id = parseArmSubnetId(armId);
+  return id ? subnetKey(id) : null;
+}
+
+// Real NCs hold names in these fields; take the last path segment should one ever hold an ID.
+function namePart(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  if (!v.includes("/")) return v.trim() === "" ? undefined : v.trim();
+  const parts = v.split("/").filter((p) => p !== "");
+  const last = parts[parts.length - 1];
+  return last === undefined || last.trim() === "" ? undefined : last.trim();
+}
+
+/** Identity from the NC fields, when all four parts are there (CNS builds podnet_arm_id the same way). */
+export function ncIdentity(nc: NetworkContainer): SubnetIdentity | null {
+  const subscription = namePart(nc.subscriptionID);
+  const resourceGroup = namePart(nc.resourceGroupID);
+  const vnet = namePart(nc.vnetID);
+  const subnet = namePart(nc.subnetID) ?? namePart(nc.subnetName);
+  if (!subscription || !resourceGroup || !vnet || !subnet) return null;
+  return { subscription, resourceGroup, vnet, subnet };
+}
+
+/**
+ * The accounting key of the subnet an NC draws from (the `key` of its SubnetAccount), or null when
+ * the NC names none. Rules use it to put NC-level facts (a status, a duplicate) on the right subnet.
+ */
+export function ncSubnetKey(cluster: string, nc: NetworkContainer): string | null {
+  const p = nc.subnetAddressSpace ? parseAddress(nc.subnetAddressSpace) : undefined;
+  const canonical = p?.ok ? canonicalCidr(p.canonical) : undefined;
+  return keyFor(cluster, ncMode(nc), ncIdentity(nc) ?? undefined, canonical);
+}
+
+export function canonicalCidr(canonical: string): string {
+  return canonical.includes("/") ? canonical : `${canonical}/32`;
+}
+
+export function keyFor(cluster: string, mode: IpamMode, identity: SubnetIdentity | undefined, cidr: string | undefined): string | null {
+  // An overlay pod CIDR is private to its cluster: 10.244.0.0/16 in two clusters is no conflict.
+  if (mode === "overlay") return cidr ? `overlay:${cluster}:${cidr}` : null;
+  if (identity) return subnetKey(identity);
+  return cidr ? `cidr:${cidr}` : null;
+}

@@ -1,0 +1,65 @@
+// What the rules that compare clusters (scope "fleet") know of each cluster: a few facts and its part of
+// the pod-subnet accounting, taken from the judged snapshot when the cluster is added to an evaluation.
+// The evaluation keeps these until the end instead of every cluster's snapshot, so its memory grows by
+// ~15 bytes per address field in the fleet, not by whole snapshots.
+import { cnsVersionOf } from "../analysis/cns.js";
+import { contributeSubnets, type SubnetContribution } from "../analysis/subnet-contribution.js";
+import { ncSubnetKey } from "../analysis/subnet-keys.js";
+import type { ArmCluster, CnsConfig, IpamMode, ScanStatus, SnapshotSummary } from "../model/snapshot.js";
+import { type ClusterView, clusterMode, isCnsManaged, isVirtualNode } from "./context.js";
+
+/** NCs report this status when DNC-RC cannot allocate from their subnet. */
+export const SUBNET_FULL = "NCUpdateSubnetFullError";
+
+export interface FleetView {
+  name: string;
+  /** Outcome of the cluster's newest scan. */
+  latest: SnapshotSummary;
+  /** Status of the data judged: "ok" when the cluster has a good snapshot. */
+  status: ScanStatus;
+  arm?: ArmCluster;
+  cnsManaged: boolean;
+  /** The most common NC type, null without NCs. */
+  mode: IpamMode | null;
+  cnsVersion?: string;
+  cnsConfig?: CnsConfig;
+  /** maxIPCount of the first NNC that has scaler settings. */
+  maxIPCount?: number;
+  /** NCs in NCUpdateSubnetFullError: their NNC and the subnet key they name (null: none). */
+  subnetFullNcs: Array<{ nnc: string; key: string | null }>;
+  /** ClusterSubnetStates that say exhausted. */
+  exhaustedSubnetStates: string[];
+  /** Linux/Windows nodes (not virtual) without an NNC of their name: on overlay, waiting for a /24. */
+  nodesWithoutNnc: number;
+  /** This cluster's NCs and address fields for the accounting; present when status is "ok". */
+  subnets?: SubnetContribution;
+}
+
+/** The fleet rules' view of one cluster. Of the snapshot it keeps strings, typed arrays and the small ARM and cns-config objects. */
+export function fleetView(v: ClusterView): FleetView {
+  const s = v.snapshot;
+  const out: FleetView = {
+    name: v.name,
+    latest: v.latest,
+    status: s.status,
+    cnsManaged: isCnsManaged(s),
+    mode: clusterMode(s),
+    subnetFullNcs: [],
+    exhaustedSubnetStates: [],
+    nodesWithoutNnc: 0,
+  };
+  if (s.arm) out.arm = s.arm;
+  const version = cnsVersionOf(s);
+  if (version !== undefined) out.cnsVersion = version;
+  if (s.cns.config) out.cnsConfig = s.cns.config;
+  const maxIPCount = s.nncs.find((n) => n.scaler)?.scaler?.maxIPCount;
+  if (maxIPCount !== undefined) out.maxIPCount = maxIPCount;
+  for (const nnc of s.nncs) {
+    for (const nc of nnc.networkContainers) if (nc.status === SUBNET_FULL) out.subnetFullNcs.push({ nnc: nnc.name, key: ncSubnetKey(v.name, nc) });
+  }
+  for (const css of s.subnetStates ?? []) if (css.exhausted) out.exhaustedSubnetStates.push(css.name);
+  const nncNames = new Set(s.nncs.map((n) => n.name));
+  out.nodesWithoutNnc = s.nodes.filter((n) => !nncNames.has(n.name) && !isVirtualNode(n)).length;
+  if (s.status === "ok") out.subnets = contributeSubnets(s);
+  return out;
+}
