@@ -1,7 +1,7 @@
 // Runs every rule over the fleet and stamps identity and history on the results. Pure: the store is
 // read and written by evaluate/run.ts. Clusters stream in: each one's own rules, report rows and
-// sections are computed as it arrives, and only its current snapshot is kept (for the rules with scope
-// "fleet", which compare clusters), so its previous snapshot is dropped as soon as it has been compared.
+// sections are computed as it arrives, and of its snapshots only a fleet view is kept (for the rules
+// with scope "fleet", which compare clusters): the snapshots are dropped as soon as it has been judged.
 import type { ClusterRow, EvaluationSummary, FleetEvaluation, SubnetUsage } from "../model/evaluation.js";
 import { EVALUATION_SCHEMA_VERSION } from "../model/evaluation.js";
 import { compareFindings, type Finding, findingId, type RuleResult, severityRank } from "../model/finding.js";

@@ -22,8 +22,9 @@ export interface RuleMeta {
   thresholds?: Record<string, number>;
   /**
    * `fleet`: the rule compares clusters (fleet baseline, shared pod subnets) and runs once over the
-   * whole fleet. Other rules judge one cluster at a time, as each cluster's data arrives, so an
-   * evaluation never holds every cluster's previous snapshot at once.
+   * whole fleet, reading `ctx.fleet` (compact per-cluster views, not snapshots). Other rules judge one
+   * cluster at a time, from its snapshots, as each cluster's data arrives, so an evaluation never
+   * holds the fleet's snapshots at once.
    */
   scope?: "fleet";
 }
