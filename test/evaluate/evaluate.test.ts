@@ -3,7 +3,7 @@ import { evaluate, Evaluator } from "../../src/evaluate/evaluate.js";
 import { subnetAccounting } from "../../src/rules/analyses.js";
 import { RULES } from "../../src/rules/catalogue.js";
 import { defineRule } from "../../src/rules/rule.js";
-import { blockNodes, cluster as ipamCluster } from "../analysis/fixtures.js";
+import { blockNodes, cluster as ipamCluster, nc, nnc, vnetFields } from "../analysis/fixtures.js";
 import { cnsCluster, snapshot, T0, view } from "../fixtures/builders.js";
 
 const missingNnc = () => {
@@ -147,6 +147,27 @@ describe("evaluate", () => {
     expect(second.notes).toContain("rule NNC001 failed on a: boom");
     expect(second.findings).toContainEqual(expect.objectContaining({ id: byCluster("a").id, lastSeen: T0.toISOString() }));
     expect(second.resolved.map((f) => f.id)).toEqual([byCluster("b").id]);
+  });
+
+  it("a cluster whose data breaks its fleet view keeps its fleet-rule findings; the fleet rules still judge the others", () => {
+    // Each cluster holds one block twice (NNC006), each on its own pod subnet.
+    const twice = (c: string, block: string, cidr: string, assignments: string[] = []) => {
+      const f = vnetFields(`pods-${c}`, cidr);
+      return ipamCluster(c, [nnc(`${c}-n1`, [nc({ type: "vnetblock", primaryIP: block, ipAssignments: assignments, ...f })]), nnc(`${c}-n2`, [nc({ type: "vnetblock", primaryIP: block, ...f })])]);
+    };
+    const first = evaluate({ scanId: "s1", now: T0, views: [view(twice("a", "10.40.0.0/28", "10.40.0.0/16")), view(twice("b", "10.41.0.0/28", "10.41.0.0/16"))] });
+    const nnc006 = (c: string) => first.findings.find((x) => x.rule === "NNC006" && x.cluster === c)!;
+    expect(nnc006("a")).toBeDefined();
+    expect(nnc006("b")).toBeDefined();
+    // An hour later a's stored data is garbage (an NC whose ipAssignments is not a list); b is fixed.
+    const garbage = twice("a", "10.40.0.0/28", "10.40.0.0/16", null as unknown as string[]);
+    const fixed = ipamCluster("b", [nnc("b-n1", [nc({ type: "vnetblock", primaryIP: "10.41.0.0/28", ...vnetFields("pods-b", "10.41.0.0/16") })])]);
+    const later = new Date(T0.getTime() + 3_600_000);
+    const second = evaluate({ scanId: "s2", now: later, views: [view(garbage), view(fixed)], previous: first });
+    expect(second.notes).toContainEqual(expect.stringMatching(/^rule NNC006 failed on a: /));
+    expect(second.findings).toContainEqual(expect.objectContaining({ id: nnc006("a").id, lastSeen: T0.toISOString() }));
+    expect(second.resolved.map((x) => x.id)).toContain(nnc006("b").id);
+    expect(second.subnets.map((s) => s.cidr)).toEqual(["10.41.0.0/16"]);
   });
 
   it("gives the same evaluation whatever order the clusters arrive in (shared subnet, duplicate blocks)", () => {
