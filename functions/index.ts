@@ -3,7 +3,7 @@
 import { app, type HttpFunctionOptions, type StorageQueueFunctionOptions, type TimerFunctionOptions } from "@azure/functions";
 import { auditCluster, auditPoison } from "./handlers/jobs.js";
 import { httpApi } from "./handlers/http.js";
-import { startScanRound, sweepScanRounds } from "./handlers/rounds.js";
+import { pruneScanHistory, startScanRound, sweepScanRounds } from "./handlers/rounds.js";
 
 /** Identity-based in Azure (AzureWebJobsStorage__*), a connection string locally. */
 const CONNECTION = "AzureWebJobsStorage";
@@ -13,6 +13,8 @@ export const timers: Record<string, TimerFunctionOptions> = {
   // NCRONTAB with seconds, UTC; runOnStartup stays off: every scale-out would start a round.
   startScanRound: { schedule: "%SCAN_SCHEDULE%", runOnStartup: false, useMonitor: true, handler: startScanRound },
   sweepScanRounds: { schedule: "0 */5 * * * *", runOnStartup: false, useMonitor: true, handler: sweepScanRounds },
+  // Daily at 03:30 UTC; a no-op unless FLEET_AUDIT_RETENTION_DAYS is set.
+  pruneScanHistory: { schedule: "0 30 3 * * *", runOnStartup: false, useMonitor: true, handler: pruneScanHistory },
 };
 
 export const queues: Record<string, StorageQueueFunctionOptions> = {

@@ -1,5 +1,5 @@
-// Timer handlers: start a scan round (discover, register, enqueue one job per cluster), and sweep
-// rounds past their deadline so a round with a lost job is still evaluated.
+// Timer handlers: start a scan round (discover, register, enqueue one job per cluster), sweep rounds
+// past their deadline so a round with a lost job is still evaluated, and prune old history daily.
 import type { InvocationContext, Timer } from "@azure/functions";
 import { pruneHistory, startRound, sweepRounds } from "../../src/fanout/index.js";
 import { appDeps } from "../deps.js";
@@ -15,7 +15,14 @@ export async function startScanRound(timer: Timer, ctx: InvocationContext): Prom
   const r = await startRound(deps);
   ctx.log(`round ${r.round}: ${r.clusters.length} cluster(s), deadline ${r.deadline}`);
   for (const f of r.notEnqueued) ctx.warn(`round ${r.round}: ${f.cluster}: ${f.reason}`);
-  await pruneHistory(deps);
+}
+
+/**
+ * History older than FLEET_AUDIT_RETENTION_DAYS goes once a day (nothing when unset): pruning looks at
+ * every cluster's history, which is worth doing daily, not at every 15-minute round of a big fleet.
+ */
+export async function pruneScanHistory(_timer: Timer, ctx: InvocationContext): Promise<void> {
+  await pruneHistory(await appDeps(ctx));
 }
 
 export async function sweepScanRounds(_timer: Timer, ctx: InvocationContext): Promise<void> {

@@ -1,12 +1,12 @@
-// Retention for the Functions app: after a scheduled round has started, history older than
-// `deps.retentionDays` is pruned (the CLI's `prune` command calls the store directly).
+// Retention for the Functions app: once a day (its own timer), history older than `deps.retentionDays`
+// is pruned (the CLI's `prune` command calls the store directly).
 import { retentionCutoff } from "../store/retention.js";
 import type { PruneResult } from "../store/store.js";
 import { type FanoutDeps, nowOf, SILENT } from "./deps.js";
 
 /**
- * Retention, run after a round has started: deletes history older than `deps.retentionDays`. A failure
- * is logged and left for the next round; it never stops a scan.
+ * Deletes history older than `deps.retentionDays`. A failure is logged and left for the next day; it
+ * never touches a scan.
  */
 export async function pruneHistory(deps: FanoutDeps): Promise<PruneResult | undefined> {
   if (deps.retentionDays === undefined) return undefined;

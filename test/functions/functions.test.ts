@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { resetAppDeps } from "../../functions/deps.js";
 import { auditCluster, auditPoison } from "../../functions/handlers/jobs.js";
 import { httpApi } from "../../functions/handlers/http.js";
-import { startScanRound, sweepScanRounds } from "../../functions/handlers/rounds.js";
+import { pruneScanHistory, startScanRound, sweepScanRounds } from "../../functions/handlers/rounds.js";
 import { httpRoutes, queues, timers } from "../../functions/index.js";
 import { connectStorage, type FanoutStorage } from "../../src/fanout/index.js";
 import { newScanId } from "../../src/model/scan-id.js";
@@ -67,6 +67,7 @@ describe("registrations", () => {
 
   it("bind the timer to %SCAN_SCHEDULE% and the queue triggers to the job queue and its poison queue", () => {
     expect(timers.startScanRound).toMatchObject({ schedule: "%SCAN_SCHEDULE%", runOnStartup: false, handler: startScanRound });
+    expect(timers.pruneScanHistory).toMatchObject({ schedule: "0 30 3 * * *", runOnStartup: false, handler: pruneScanHistory });
     expect(timers.sweepScanRounds!.schedule).toMatch(/^0 \S+ \S+ \S+ \S+ \S+$/); // NCRONTAB: six fields
     expect(queues.auditCluster).toMatchObject({ queueName: "%FLEET_AUDIT_QUEUE%", connection: "AzureWebJobsStorage", handler: auditCluster });
     expect(queues.auditPoison).toMatchObject({ queueName: "%FLEET_AUDIT_QUEUE%-poison", connection: "AzureWebJobsStorage", handler: auditPoison });
@@ -161,7 +162,7 @@ describe("HTTP functions", () => {
 
 // Last: it adds history to a cluster that the tests above count.
 describe("retention", () => {
-  it("the scan timer prunes history older than FLEET_AUDIT_RETENTION_DAYS, and a bad value names the setting", async () => {
+  it("the daily timer prunes history older than FLEET_AUDIT_RETENTION_DAYS, the scan timer does not, and a bad value names the setting", async () => {
     const longAgo = newScanId(new Date(Date.now() - 40 * 86_400_000));
     const old = emptySnapshot("aks-blk-001", longAgo, { kind: "kubeconfig" }, new Date(Date.now() - 40 * 86_400_000));
     await storage.store.putSnapshot(old);
@@ -172,12 +173,14 @@ describe("retention", () => {
       resetAppDeps();
       await startScanRound(timer, context("startScanRound"));
       await takeJobs();
+      expect(await storage.store.getSnapshot("aks-blk-001", longAgo)).toBeDefined();
+      await pruneScanHistory(timer, context("pruneScanHistory"));
       expect(await storage.store.getSnapshot("aks-blk-001", longAgo)).toBeUndefined();
       expect(logs.join("\n")).toMatch(/retention \(30 days\): deleted 1 snapshot\(s\)/);
 
       process.env.FLEET_AUDIT_RETENTION_DAYS = "2";
       resetAppDeps();
-      await expect(startScanRound(timer, context("startScanRound"))).rejects.toThrow('app setting FLEET_AUDIT_RETENTION_DAYS must be a whole number of days from 7 to 36500, not "2"');
+      await expect(pruneScanHistory(timer, context("pruneScanHistory"))).rejects.toThrow('app setting FLEET_AUDIT_RETENTION_DAYS must be a whole number of days from 7 to 36500, not "2"');
     } finally {
       delete process.env.FLEET_AUDIT_RETENTION_DAYS;
       resetAppDeps();
