@@ -35,7 +35,7 @@ param requestTimeoutSeconds int = 15
 @description('azure-cns pods per cluster whose metrics are read (0 = off, or "all").')
 param cnsMetrics string = '10'
 
-@description('Days of scan history to keep (at least 7); empty = keep everything. Pruned at each scheduled scan.')
+@description('Days of scan history to keep (at least 7); empty = keep everything. Pruned daily at 03:30 UTC.')
 param retentionDays string = ''
 
 @allowed(['info', 'warning', 'critical'])

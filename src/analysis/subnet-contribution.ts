@@ -7,8 +7,7 @@ import { type AddressRange, formatAddress, hostBitsSet, newScratch, parseAddress
 import { canonicalCidr, keyFor, ncIdentity, ncMode, type SubnetIdentity } from "./subnet-keys.js";
 import type { AccountingProblem } from "./subnets.js";
 
-/** How an address field parsed. */
-export const FIELD_OK = 0;
+/** How an address field parsed (`ContributedFields.status`); 0 is a usable address or block. */
 /** A CIDR with bits set below its prefix: held as the masked block. */
 export const FIELD_HOST_BITS = 1;
 export const FIELD_MALFORMED = 2;
@@ -41,6 +40,7 @@ export interface ContributedNc {
 
 /** Every address field of the contributed NCs, one slot each. */
 export interface ContributedFields {
+  /** 0, or FIELD_HOST_BITS, FIELD_MALFORMED, FIELD_IPV6. */
   status: Uint8Array;
   start: Uint32Array;
   end: Uint32Array;
@@ -116,19 +116,19 @@ export function contributeSubnets(snap: ClusterSnapshot): SubnetContribution {
           });
         } else cidr = parsed;
       }
+      const hasPrimary = nc.primaryIP !== undefined && nc.primaryIP !== "";
+      const count = (hasPrimary ? 1 : 0) + nc.ipAssignments.length;
       let identity = mode === "overlay" ? undefined : (ncIdentity(nc) ?? undefined);
       let key = keyFor(snap.cluster, mode, identity, cidr?.canonical);
       if (key === null) {
         const why = mode === "overlay" ? "an overlay NC without a usable subnetAddressSpace (the pod CIDR)" : "neither subscription/resource group/VNet/subnet nor a usable subnetAddressSpace";
-        problems.push(noSubnet(where, why, (nc.primaryIP ? 1 : 0) + nc.ipAssignments.length));
+        problems.push(noSubnet(where, why, count));
         continue;
       }
       // Each NC builds its key and identity afresh: keep one copy of each per subnet.
       const seen = subnets.get(key);
       if (seen) [key, identity] = [seen.key, identity && seen.identity];
       else subnets.set(key, { key, identity });
-      const hasPrimary = nc.primaryIP !== undefined && nc.primaryIP !== "";
-      const count = (hasPrimary ? 1 : 0) + nc.ipAssignments.length;
       const entry: ContributedNc = { nnc: nnc.name, nc: nc.id, mode, key, onNode: nodeNames.has(nnc.name), hasPrimary, first: slots, count };
       if (identity) entry.identity = identity;
       if (cidr) entry.cidr = cidr;

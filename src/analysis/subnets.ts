@@ -274,11 +274,12 @@ function accountGroup(g: Group): SubnetAccount | null {
       problems.push(problemAt(e, slot, ipv6 ? "ipv6-skipped" : "malformed-address", ipv6 ? "is IPv6, not accounted" : "is not an IPv4 address or CIDR; not counted"));
       return;
     }
-    const range = { start: f.start[slot]!, end: f.end[slot]! };
-    if (status === FIELD_HOST_BITS) problems.push(problemAt(e, slot, "host-bits-set", `has host bits set; counted as ${describeRange(range)}`));
-    let { start, end } = range;
+    // Plain numbers: this runs once per address field of the fleet, so no object per field.
+    let start = f.start[slot]!;
+    let end = f.end[slot]!;
+    if (status === FIELD_HOST_BITS) problems.push(problemAt(e, slot, "host-bits-set", `has host bits set; counted as ${describeRange({ start, end })}`));
     if (start < subnet.start || end > subnet.end) {
-      const n = outside(range, subnet).reduce((sum, r) => sum + r.end - r.start + 1, 0);
+      const n = outside({ start, end }, subnet).reduce((sum, r) => sum + r.end - r.start + 1, 0);
       outsideAddresses += n;
       const problem = problemAt(e, slot, "outside-subnet", `has ${n} address(es) outside subnet ${cidr}; not counted in its use`);
       problem.addresses = n;

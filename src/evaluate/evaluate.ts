@@ -146,11 +146,10 @@ export class Evaluator {
       // One broken rule must not hide every other finding.
       if (f) notes.push(f.fleet || f.clusters.length === this.rows.length ? `rule ${rule.meta.id} failed: ${f.message}` : `rule ${rule.meta.id} failed on ${f.clusters.join(", ")}: ${f.message}`);
     }
-    const subscriptions = this.subscriptions;
     const byId = new Map<string, Finding>();
     for (const { rule, result: r } of this.results) {
       const id = findingId(rule.meta.id, r);
-      const severity = policySeverity(ctx.policy, rule.meta.id, { cluster: r.cluster, subscription: subscriptions.get(r.cluster) }) ?? r.severity;
+      const severity = policySeverity(ctx.policy, rule.meta.id, { cluster: r.cluster, subscription: this.subscriptions.get(r.cluster) }) ?? r.severity;
       const prev = ctx.previousFindings.get(id);
       const f: Finding = { ...r, severity, id, rule: rule.meta.id, firstSeen: prev?.firstSeen ?? now, lastSeen: now };
       if (f.clusters) f.clusters = [...new Set(f.clusters)].sort();

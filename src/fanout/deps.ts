@@ -27,7 +27,7 @@ export interface FanoutDeps {
   alertState?: AlertState;
   /** How long a round waits for its clusters before it is evaluated without them (default 30 min). */
   roundDeadlineMs?: number;
-  /** Days of history to keep, pruned when a round starts; undefined keeps everything. */
+  /** Days of history to keep, pruned by the daily retention timer; undefined keeps everything. */
   retentionDays?: number;
   /** Who claims evaluations in the round record (host and pid, or the Functions invocation). */
   workerId?: string;

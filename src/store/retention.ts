@@ -1,4 +1,4 @@
-// History retention in days, for the CLI's `prune` and the Functions app's scan timer. At least a week:
+// History retention in days, for the CLI's `prune` and the Functions app's daily retention timer. At least a week:
 // the exhaustion forecast (IPX004) fits the last 7 days of evaluations.
 import { UsageError } from "../errors.js";
 
