@@ -1,6 +1,6 @@
 // Collects one snapshot per cluster. A cluster's failure is data (its status and reason), never an
 // exception: one bad cluster can cost at most its own deadline, and never another cluster's snapshot.
-import type { V1Node, V1Pod } from "@kubernetes/client-node";
+import type { V1ConfigMap, V1DaemonSet, V1Node, V1Pod, VersionInfo } from "@kubernetes/client-node";
 import pLimit from "p-limit";
 import type { ClusterSnapshot, Nnc } from "../model/snapshot.js";
 import { emptySnapshot } from "../model/snapshot.js";
@@ -97,10 +97,10 @@ async function collectInto(snap: ClusterSnapshot, s: KubeSession, limit: number)
   const [nodes, pods, ds, cm, pending, version, css] = await Promise.all([
     s.listAll("listing Nodes", s.rawPages<V1Node>("/api/v1/nodes", { limit }), normalizeNode),
     s.listAll(`listing azure-cns pods (${CNS_SELECTOR}) in ${CNS_NAMESPACE}`, s.rawPages<V1Pod>(`/api/v1/namespaces/${CNS_NAMESPACE}/pods`, { labelSelector: CNS_SELECTOR, limit }), normalizeCnsPod),
-    s.callOptional(`reading DaemonSet ${CNS_NAMESPACE}/azure-cns`, (o) => s.apps.readNamespacedDaemonSet({ name: "azure-cns", namespace: CNS_NAMESPACE }, o)),
-    optional(snap, s.callOptional(`reading ConfigMap ${CNS_NAMESPACE}/cns-config`, (o) => s.core.readNamespacedConfigMap({ name: "cns-config", namespace: CNS_NAMESPACE }, o))),
+    s.callOptional(`reading DaemonSet ${CNS_NAMESPACE}/azure-cns`, (o) => s.getJson<V1DaemonSet | null>(`/apis/apps/v1/namespaces/${CNS_NAMESPACE}/daemonsets/azure-cns`, {}, o)),
+    optional(snap, s.callOptional(`reading ConfigMap ${CNS_NAMESPACE}/cns-config`, (o) => s.getJson<V1ConfigMap | null>(`/api/v1/namespaces/${CNS_NAMESPACE}/configmaps/cns-config`, {}, o))),
     optional(snap, s.listAll("listing Pending pods", s.rawPages<V1Pod>("/api/v1/pods", { fieldSelector: "status.phase=Pending", limit }), (p) => p.spec?.nodeName)),
-    optional(snap, s.call("reading /version", (o) => s.version.getCode(o))),
+    optional(snap, s.call("reading /version", (o) => s.getJson<VersionInfo | null>("/version", {}, o))),
     optional(snap, listSubnetStates(s, limit)),
   ]);
 
@@ -127,7 +127,7 @@ async function collectInto(snap: ClusterSnapshot, s: KubeSession, limit: number)
   } else if (cm === undefined && !snap.notes.some((n) => n.includes("cns-config"))) {
     snap.notes.push(`ConfigMap ${CNS_NAMESPACE}/cns-config not found`);
   }
-  if (version?.gitVersion) snap.kubernetesVersion = version.gitVersion;
+  if (typeof version?.gitVersion === "string" && version.gitVersion !== "") snap.kubernetesVersion = version.gitVersion;
   if (css) {
     snap.subnetStates = [];
     for (const raw of css) {

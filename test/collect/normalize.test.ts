@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { normalizeNnc } from "../../src/collect/normalize/nnc.js";
-import { normalizeCnsConfig } from "../../src/collect/normalize/workloads.js";
+import type { V1DaemonSet } from "@kubernetes/client-node";
+import { normalizeCnsConfig, normalizeDaemonSet } from "../../src/collect/normalize/workloads.js";
 import { seedNnc } from "../fixtures/seed.js";
 
 describe("normalizeNnc", () => {
@@ -68,5 +69,20 @@ describe("normalizeCnsConfig", () => {
     const r = normalizeCnsConfig({ data: { "cns_config.json": "{nope" } });
     expect(r.config).toBeNull();
     expect(r.note).toMatch(/not valid JSON/);
+  });
+});
+
+describe("normalizeDaemonSet", () => {
+  it("reads the CNS container's image first", () => {
+    const ds = normalizeDaemonSet({
+      metadata: { name: "azure-cns", generation: 3 },
+      spec: { selector: {}, template: { spec: { containers: [{ name: "sidecar", image: "side:1" }, { name: "cns-container", image: "mcr.microsoft.com/containernetworking/azure-cns:v1.6.18" }] } } },
+      status: { desiredNumberScheduled: 4, currentNumberScheduled: 4, numberReady: 3, numberMisscheduled: 0, observedGeneration: 2 },
+    });
+    expect(ds).toMatchObject({ desired: 4, ready: 3, generation: 3, observedGeneration: 2, images: ["mcr.microsoft.com/containernetworking/azure-cns:v1.6.18", "side:1"] });
+  });
+  it("takes a garbage container list (the DaemonSet is read as plain JSON) as no images instead of throwing", () => {
+    const garbage = { metadata: { name: "azure-cns" }, spec: { template: { spec: { containers: { name: "cns-container" } } } } } as unknown as V1DaemonSet;
+    expect(normalizeDaemonSet(garbage).images).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 // Nodes, the azure-cns DaemonSet and its pods, and cns-config → snapshot shapes.
-import type { V1ConfigMap, V1DaemonSet, V1Node, V1Pod } from "@kubernetes/client-node";
+import type { V1ConfigMap, V1Container, V1DaemonSet, V1Node, V1Pod } from "@kubernetes/client-node";
 import type { CnsConfig, CnsDaemonSet, CnsPod, NodeInfo } from "../../model/snapshot.js";
 import { intern, pickLabels, time } from "./fields.js";
 
@@ -27,7 +27,9 @@ export function normalizeNode(n: V1Node): NodeInfo | undefined {
 }
 
 export function normalizeDaemonSet(ds: V1DaemonSet): CnsDaemonSet {
-  const containers = ds.spec?.template?.spec?.containers ?? [];
+  // Read as plain JSON: a garbage spec must not throw here.
+  const listed: unknown = ds.spec?.template?.spec?.containers;
+  const containers = Array.isArray(listed) ? (listed as V1Container[]) : [];
   const ordered = [...containers].sort((a, b) => Number(b.name === CNS_CONTAINER) - Number(a.name === CNS_CONTAINER));
   const out: CnsDaemonSet = {
     name: ds.metadata?.name ?? "azure-cns",
