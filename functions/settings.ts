@@ -3,6 +3,7 @@
 import { UsageError } from "../src/errors.js";
 import { DEFAULT_QUEUE } from "../src/fanout/queue.js";
 import { parseRetentionDays } from "../src/store/retention.js";
+import { parseWorkerCount } from "../src/collect/parse-pool.js";
 import { isSeverity, type Severity } from "../src/model/finding.js";
 import { type DiscoverySettings, discoverySettingsFromEnv } from "../src/sources/discover.js";
 
@@ -70,6 +71,12 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): AppSettings 
   const severity = env.FLEET_AUDIT_ALERT_MIN_SEVERITY?.trim() || "warning";
   if (!isSeverity(severity)) throw new UsageError("app setting FLEET_AUDIT_ALERT_MIN_SEVERITY must be info, warning or critical");
   const metrics = env.FLEET_AUDIT_CNS_METRICS?.trim();
+  // Read by the collector itself; checked here so a bad value stops the app at its first invocation.
+  try {
+    parseWorkerCount(env);
+  } catch (e) {
+    throw new UsageError(`app setting ${(e as Error).message}`);
+  }
   const policyFile = env.FLEET_AUDIT_POLICY?.trim();
   const retention = env.FLEET_AUDIT_RETENTION_DAYS?.trim();
   return {

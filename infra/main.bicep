@@ -35,6 +35,9 @@ param requestTimeoutSeconds int = 15
 @description('azure-cns pods per cluster whose metrics are read (0 = off, or "all").')
 param cnsMetrics string = '10'
 
+@description('Threads that parse big Kubernetes list pages; empty = cores - 1 (at most 2), 0 = on the main thread.')
+param parseWorkers string = ''
+
 @description('Days of scan history to keep (at least 7); empty = keep everything. Pruned daily at 03:30 UTC.')
 param retentionDays string = ''
 
@@ -76,6 +79,7 @@ module resources 'resources.bicep' = {
     clusterDeadlineSeconds: clusterDeadlineSeconds
     requestTimeoutSeconds: requestTimeoutSeconds
     cnsMetrics: cnsMetrics
+    parseWorkers: parseWorkers
     alertMinSeverity: alertMinSeverity
     retentionDays: retentionDays
     teamsWebhookUrl: teamsWebhookUrl

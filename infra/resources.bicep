@@ -12,6 +12,7 @@ param roundDeadlineMinutes int
 param clusterDeadlineSeconds int
 param requestTimeoutSeconds int
 param cnsMetrics string
+param parseWorkers string
 param alertMinSeverity string
 param retentionDays string
 @secure()
@@ -197,6 +198,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     FLEET_AUDIT_CLUSTER_DEADLINE_SECONDS: string(clusterDeadlineSeconds)
     FLEET_AUDIT_REQUEST_TIMEOUT_SECONDS: string(requestTimeoutSeconds)
     FLEET_AUDIT_CNS_METRICS: cnsMetrics
+    FLEET_AUDIT_PARSE_WORKERS: parseWorkers
     FLEET_AUDIT_ALERT_MIN_SEVERITY: alertMinSeverity
     FLEET_AUDIT_RETENTION_DAYS: retentionDays
     // A Key Vault reference the platform resolves with keyVaultReferenceIdentity; the URL never sits here.

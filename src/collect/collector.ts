@@ -1,6 +1,6 @@
 // Collects one snapshot per cluster. A cluster's failure is data (its status and reason), never an
 // exception: one bad cluster can cost at most its own deadline, and never another cluster's snapshot.
-import type { V1ConfigMap, V1DaemonSet, V1Node, V1Pod, VersionInfo } from "@kubernetes/client-node";
+import type { V1ConfigMap, V1DaemonSet, VersionInfo } from "@kubernetes/client-node";
 import pLimit from "p-limit";
 import type { ClusterSnapshot, Nnc } from "../model/snapshot.js";
 import { emptySnapshot } from "../model/snapshot.js";
@@ -8,9 +8,8 @@ import type { ClusterTarget } from "../sources/target.js";
 import { type CnsMetricsBudget, DEFAULT_CNS_METRICS_BUDGET, scrapeCnsMetrics } from "./cns-metrics.js";
 import { classify, ClusterScanError } from "./errors.js";
 import { KubeSession } from "./kube-session.js";
-import { normalizeNnc } from "./normalize/nnc.js";
 import { normalizeSubnetState } from "./normalize/subnet-state.js";
-import { normalizeCnsConfig, normalizeCnsPod, normalizeDaemonSet, normalizeNode } from "./normalize/workloads.js";
+import { normalizeCnsConfig, normalizeDaemonSet } from "./normalize/workloads.js";
 import type { RetryPolicy } from "./retry.js";
 
 export const NNC_GROUP = "acn.azure.com";
@@ -84,8 +83,7 @@ async function collectInto(snap: ClusterSnapshot, s: KubeSession, limit: number)
   try {
     nncs = await s.listAll(
       `listing NodeNetworkConfigs (${NNC_GROUP}/${NNC_VERSION}) in ${CNS_NAMESPACE}`,
-      s.rawPages<unknown>(`/apis/${NNC_GROUP}/${NNC_VERSION}/namespaces/${CNS_NAMESPACE}/${NNC_PLURAL}`, { limit }),
-      normalizeNnc,
+      s.listPages(`/apis/${NNC_GROUP}/${NNC_VERSION}/namespaces/${CNS_NAMESPACE}/${NNC_PLURAL}`, { limit }, "nnc"),
     );
   } catch (e) {
     if (e instanceof ClusterScanError && e.httpStatus === 404) {
@@ -95,11 +93,11 @@ async function collectInto(snap: ClusterSnapshot, s: KubeSession, limit: number)
   }
 
   const [nodes, pods, ds, cm, pending, version, css] = await Promise.all([
-    s.listAll("listing Nodes", s.rawPages<V1Node>("/api/v1/nodes", { limit }), normalizeNode),
-    s.listAll(`listing azure-cns pods (${CNS_SELECTOR}) in ${CNS_NAMESPACE}`, s.rawPages<V1Pod>(`/api/v1/namespaces/${CNS_NAMESPACE}/pods`, { labelSelector: CNS_SELECTOR, limit }), normalizeCnsPod),
+    s.listAll("listing Nodes", s.listPages("/api/v1/nodes", { limit }, "node")),
+    s.listAll(`listing azure-cns pods (${CNS_SELECTOR}) in ${CNS_NAMESPACE}`, s.listPages(`/api/v1/namespaces/${CNS_NAMESPACE}/pods`, { labelSelector: CNS_SELECTOR, limit }, "cns-pod")),
     s.callOptional(`reading DaemonSet ${CNS_NAMESPACE}/azure-cns`, (o) => s.getJson<V1DaemonSet | null>(`/apis/apps/v1/namespaces/${CNS_NAMESPACE}/daemonsets/azure-cns`, {}, o)),
     optional(snap, s.callOptional(`reading ConfigMap ${CNS_NAMESPACE}/cns-config`, (o) => s.getJson<V1ConfigMap | null>(`/api/v1/namespaces/${CNS_NAMESPACE}/configmaps/cns-config`, {}, o))),
-    optional(snap, s.listAll("listing Pending pods", s.rawPages<V1Pod>("/api/v1/pods", { fieldSelector: "status.phase=Pending", limit }), (p) => p.spec?.nodeName)),
+    optional(snap, s.listAll("listing Pending pods", s.listPages("/api/v1/pods", { fieldSelector: "status.phase=Pending", limit }, "pod-node"))),
     optional(snap, s.call("reading /version", (o) => s.getJson<VersionInfo | null>("/version", {}, o))),
     optional(snap, listSubnetStates(s, limit)),
   ]);
@@ -143,7 +141,7 @@ async function listSubnetStates(s: KubeSession, limit: number): Promise<unknown[
   try {
     return await s.listAll<unknown>(
       `listing ClusterSubnetStates (${NNC_GROUP}/${CSS_VERSION}) in ${CNS_NAMESPACE}`,
-      s.rawPages(`/apis/${NNC_GROUP}/${CSS_VERSION}/namespaces/${CNS_NAMESPACE}/${CSS_PLURAL}`, { limit }),
+      s.listPages(`/apis/${NNC_GROUP}/${CSS_VERSION}/namespaces/${CNS_NAMESPACE}/${CSS_PLURAL}`, { limit }, "raw"),
     );
   } catch (e) {
     if (e instanceof ClusterScanError && e.httpStatus === 404) return undefined;

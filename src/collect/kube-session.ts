@@ -6,6 +6,8 @@ import { createSecureContext } from "node:tls";
 import * as k8s from "@kubernetes/client-node";
 import { classify, ClusterScanError } from "./errors.js";
 import { httpsGet } from "./http-get.js";
+import type { ListKind, Normalized } from "./normalize/lists.js";
+import { parseListPageAsync } from "./parse-pool.js";
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "./retry.js";
 
 export interface SessionOptions {
@@ -111,17 +113,14 @@ export class KubeSession {
    * Reads every page of a list. An expired continue token (410) restarts the list from the beginning,
    * so the result is one consistent list, a bounded number of times.
    */
-  async listAll<T>(what: string, page: (cont: string | undefined, options: k8s.ConfigurationOptions) => Promise<ListPage<T>>): Promise<T[]>;
-  /** `map` turns each raw item into what is kept as its page arrives, so raw pages never pile up. */
-  async listAll<T, U>(what: string, page: (cont: string | undefined, options: k8s.ConfigurationOptions) => Promise<ListPage<T>>, map: (item: T) => U): Promise<U[]>;
-  async listAll<T, U>(what: string, page: (cont: string | undefined, options: k8s.ConfigurationOptions) => Promise<ListPage<T>>, map?: (item: T) => U): Promise<Array<T | U>> {
+  async listAll<T>(what: string, page: (cont: string | undefined, options: k8s.ConfigurationOptions) => Promise<ListPage<T>>): Promise<T[]> {
     for (let restart = 0; ; restart++) {
-      const items: Array<T | U> = [];
+      const items: T[] = [];
       let cont: string | undefined;
       try {
         do {
           const p = await this.call(what, (o) => page(cont, o));
-          if (p.items) for (const i of p.items) items.push(map ? map(i) : i);
+          if (p.items) for (const i of p.items) items.push(i);
           cont = p.metadata?._continue ?? p.metadata?.continue ?? undefined;
         } while (cont);
         return items;
@@ -138,7 +137,7 @@ export class KubeSession {
   /**
    * GET a path as plain JSON through client-node's auth, skipping its typed clients: their model
    * deserialisation costs more than the network for lists of thousands of Nodes and Pods, and their
-   * fetch stack ~2 ms a call even for one DaemonSet. Every read of a scan goes this way.
+   * fetch stack ~2 ms a call even for one DaemonSet. Lists go through `listPages`.
    */
   async getJson<T>(path: string, query: Record<string, string | number | undefined>, options: k8s.ConfigurationOptions = this.callOptions): Promise<T> {
     return JSON.parse((await this.getBody(path, query, options, "application/json")).toString("utf8")) as T;
@@ -173,9 +172,14 @@ export class KubeSession {
     return body;
   }
 
-  /** A page function for `listAll` over a raw list path. */
-  rawPages<T>(path: string, query: Record<string, string | number | undefined>): (cont: string | undefined, options: k8s.ConfigurationOptions) => Promise<ListPage<T>> {
-    return (cont, options) => this.getJson<ListPage<T>>(path, { ...query, continue: cont }, options);
+  /**
+   * A page function for `listAll` over a list path, fetched as plain JSON through client-node's auth
+   * (its typed model deserialisation costs more than the network for thousands of Nodes and Pods) and
+   * normalised page by page as `kind` says, so raw pages never pile up (normalize/lists.ts); big pages
+   * on a worker thread (parse-pool.ts).
+   */
+  listPages<K extends ListKind>(path: string, query: Record<string, string | number | undefined>, kind: K): (cont: string | undefined, options: k8s.ConfigurationOptions) => Promise<ListPage<Normalized<K>>> {
+    return async (cont, options) => parseListPageAsync(await this.getBody(path, { ...query, continue: cont }, options, "application/json"), kind);
   }
 
   close(): void {

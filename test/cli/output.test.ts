@@ -150,6 +150,13 @@ describe("report output", () => {
     const s = await cli([...scanArgs(), "--format", "xml"]);
     expect(s.code).toBe(2);
   });
+
+  it("names a bad FLEET_AUDIT_PARSE_WORKERS before scanning anything", async () => {
+    const r = await cli(scanArgs(), { env: { FLEET_AUDIT_PARSE_WORKERS: "many" } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('FLEET_AUDIT_PARSE_WORKERS must be a whole number from 0 to 16, not "many"');
+    expect(r.stdout).toBe("");
+  });
 });
 
 describe("help", () => {

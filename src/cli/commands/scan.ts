@@ -12,6 +12,7 @@ import { DEFAULT_QUEUE } from "../../fanout/queue.js";
 import { type CliIO, useColor } from "../io.js";
 import { ExitCode, storageOptions } from "../main.js";
 import { DEFAULT_CNS_METRICS_BUDGET } from "../../collect/cns-metrics.js";
+import { parseWorkerCount } from "../../collect/parse-pool.js";
 import { loadPolicy } from "../../policy/load.js";
 import { cnsMetricsArg, collect, intArg, severityArg } from "../options.js";
 import { type StorageOpts, withStore } from "../store.js";
@@ -86,7 +87,8 @@ Examples:
     )
     .action(async (opts: ScanOpts) => {
       if (opts.enqueue) return enqueueRound(opts, discoverySettings(opts, io), io);
-      // Load the policy before anything else: a bad policy file is bad input, found before the scan starts.
+      // Settings and the policy before anything else: bad input is found before the scan starts.
+      parseWorkerCount(io.env);
       const policyFile = opts.policy ?? io.env.FLEET_AUDIT_POLICY;
       const policy = policyFile ? loadPolicy(path.resolve(io.cwd, policyFile), policyFile) : undefined;
       const settings = discoverySettings(opts, io);

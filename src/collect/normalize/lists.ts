@@ -1,0 +1,32 @@
+// List pages parsed and normalised in one step, with the normaliser named rather than passed: a parse
+// worker (parse-pool.ts) runs the same code, and functions cannot cross to another thread.
+import type { V1Node, V1Pod } from "@kubernetes/client-node";
+import type { ListPage } from "../kube-session.js";
+import { normalizeNnc } from "./nnc.js";
+import { normalizeCnsPod, normalizeNode } from "./workloads.js";
+
+export const LIST_NORMALIZERS = {
+  nnc: normalizeNnc,
+  node: (n: unknown) => normalizeNode(n as V1Node),
+  "cns-pod": (p: unknown) => normalizeCnsPod(p as V1Pod),
+  /** A pod's node: all the Pending-pods list is read for. */
+  "pod-node": (p: unknown) => (p as V1Pod | null)?.spec?.nodeName,
+  raw: (x: unknown) => x,
+} as const;
+
+export type ListKind = keyof typeof LIST_NORMALIZERS;
+export type Normalized<K extends ListKind> = ReturnType<(typeof LIST_NORMALIZERS)[K]>;
+
+/** One list page's JSON body, its items normalised as `kind` says. Throws on malformed JSON. */
+export function parseListPage<K extends ListKind>(body: Uint8Array, kind: K): ListPage<Normalized<K>> {
+  const page = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8")) as ListPage<unknown>;
+  const normalize = LIST_NORMALIZERS[kind] as (item: unknown) => Normalized<K>;
+  const out: ListPage<Normalized<K>> = {};
+  if (page.items) {
+    const items: Array<Normalized<K>> = [];
+    for (const item of page.items) items.push(normalize(item));
+    out.items = items;
+  }
+  if (page.metadata) out.metadata = { ...(page.metadata._continue ? { _continue: page.metadata._continue } : {}), ...(page.metadata.continue ? { continue: page.metadata.continue } : {}) };
+  return out;
+}

@@ -1,0 +1,103 @@
+// List pages parsed on the worker thread: the same snapshot data as parsing in place, errors that
+// classify the same way, a dead worker that costs only its own pages, and the pool size setting.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { collectCluster } from "../../src/collect/collector.js";
+import { parseListPage } from "../../src/collect/normalize/lists.js";
+import { ParsePool, parseWorkerCount, sharedParsePool, WORKER_MIN_BYTES, workerFile } from "../../src/collect/parse-pool.js";
+import { type Simulator, startSimulator } from "../../src/sim/index.js";
+import { discoverFromKubeconfig } from "../../src/sources/kubeconfig.js";
+import { rawGet } from "../helpers/sim-kube.js";
+
+let sim: Simulator;
+let kubeconfig: string;
+const bodies: Record<"nnc" | "node" | "cns-pod", Buffer> = {} as never;
+
+beforeAll(async () => {
+  sim = await startSimulator([{ name: "blk", mode: "vnetblock", nodes: 60 }]);
+  kubeconfig = await sim.writeKubeconfig(mkdtempSync(path.join(tmpdir(), "parse-pool-")));
+  const get = async (p: string) => Buffer.from((await rawGet(sim, "blk", p)).body, "utf8");
+  bodies.nnc = await get("/apis/acn.azure.com/v1alpha/namespaces/kube-system/nodenetworkconfigs");
+  bodies.node = await get("/api/v1/nodes");
+  bodies["cns-pod"] = await get("/api/v1/namespaces/kube-system/pods?labelSelector=k8s-app%3Dazure-cns");
+});
+
+afterAll(async () => {
+  await sim?.close();
+});
+
+/** `npm test` builds first; the worker runs the built script. */
+function builtWorker(): string {
+  const file = workerFile();
+  if (!file) throw new Error("dist/src/collect/parse-worker.js is missing: run `npm run build` first");
+  return file;
+}
+
+describe("the parse pool", () => {
+  it("gives the same normalised pages as parsing in place", async () => {
+    const pool = new ParsePool(builtWorker(), 1);
+    try {
+      for (const kind of ["nnc", "node", "cns-pod"] as const) {
+        const expected = parseListPage(bodies[kind], kind);
+        expect(expected.items).toHaveLength(60);
+        // The body moves to the worker: hand it a copy so the expectation's stays readable.
+        expect(await pool.parse(Buffer.from(bodies[kind]), kind)).toEqual(expected);
+      }
+      expect(pool.stats).toEqual({ onWorker: 3, inPlace: 0 });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("rejects malformed JSON with a SyntaxError and keeps working", async () => {
+    const pool = new ParsePool(builtWorker(), 1);
+    try {
+      const err = await pool.parse(Buffer.from('{"items": [{"metadata": '), "node").catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SyntaxError);
+      expect((await pool.parse(Buffer.from(bodies.node), "node")).items).toHaveLength(60);
+      expect(pool.failure).toBeUndefined();
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("fails only the pages of a worker that dies, then parses in place", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "parse-pool-dying-"));
+    const dying = path.join(dir, "dying-worker.mjs");
+    writeFileSync(dying, 'import { parentPort } from "node:worker_threads";\nparentPort.on("message", () => process.exit(7));\n');
+    const pool = new ParsePool(dying, 1);
+    try {
+      await expect(pool.parse(Buffer.from(bodies.node), "node")).rejects.toThrow(/parsing a list page: the parse worker exited \(code 7\)/);
+      const page = await pool.parse(Buffer.from(bodies.node), "node");
+      expect(page).toEqual(parseListPage(bodies.node, "node"));
+      expect(pool.stats).toEqual({ onWorker: 0, inPlace: 1 });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("sizes itself from the cores, leaving one to the main thread, and names a bad setting", () => {
+    expect(parseWorkerCount({}, 1)).toBe(0);
+    expect(parseWorkerCount({}, 2)).toBe(1);
+    expect(parseWorkerCount({}, 16)).toBe(2);
+    expect(parseWorkerCount({ FLEET_AUDIT_PARSE_WORKERS: "0" }, 8)).toBe(0);
+    expect(parseWorkerCount({ FLEET_AUDIT_PARSE_WORKERS: "3" }, 1)).toBe(3);
+    expect(() => parseWorkerCount({ FLEET_AUDIT_PARSE_WORKERS: "lots" }, 2)).toThrow(/FLEET_AUDIT_PARSE_WORKERS must be a whole number from 0 to 16, not "lots"/);
+  });
+
+  it("parses a real cluster's big lists on the worker during a scan", async () => {
+    const pool = sharedParsePool();
+    if (parseWorkerCount() === 0) return expect(pool).toBeNull();
+    expect(bodies["cns-pod"].length).toBeGreaterThan(WORKER_MIN_BYTES);
+    const before = pool!.stats.onWorker;
+    const [target] = discoverFromKubeconfig({ files: [kubeconfig] });
+    const snap = await collectCluster(target!, { scanId: "20261129T090000000Z-test", cnsMetrics: 0 });
+    expect(snap.status).toBe("ok");
+    expect(snap.nodes).toHaveLength(60);
+    expect(snap.nncs).toHaveLength(60);
+    expect(snap.cns.pods).toHaveLength(60);
+    expect(pool!.stats.onWorker).toBeGreaterThan(before);
+  });
+});
