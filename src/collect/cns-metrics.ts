@@ -2,7 +2,6 @@
 // runs one CNS pod per node, so scraping all of them would dominate the scan: a per-cluster budget
 // picks pods on suspicious nodes first, then a sample that rotates from scan to scan. Failures are
 // notes; they never change the cluster's status.
-import { createHash } from "node:crypto";
 import pLimit from "p-limit";
 import type { ClusterSnapshot, CnsPod, CnsPodMetrics } from "../model/snapshot.js";
 import { ClusterScanError, statusMessageOf } from "./errors.js";
@@ -107,6 +106,16 @@ function suspicion(pod: CnsPod, snap: ClusterSnapshot, nodes: Map<string, { read
   return s;
 }
 
+/**
+ * FNV-1a: a well-spread order that changes with the scan id. Not a security boundary, and a SHA per pod
+ * cost ~1.5 ms per 250-node cluster.
+ */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
 /** A pod can answer only while cns-container runs. */
 function canAnswer(p: CnsPod): boolean {
   return p.phase === "Running" && p.node !== undefined && p.reason === undefined && p.deletionTimestamp === undefined;
@@ -124,7 +133,7 @@ export function selectMetricsPods(snap: ClusterSnapshot, budget: CnsMetricsBudge
   const troubled = new Set(
     snap.nncs.filter((n) => n.status === "Error" || (n.problems?.length ?? 0) > 0 || n.networkContainers.some((nc) => nc.status && nc.status !== "NCUpdateSuccess")).map((n) => n.name),
   );
-  const rotation = (p: CnsPod) => createHash("sha1").update(`${snap.scanId}\u0000${p.name}`).digest().readUInt32BE(0);
+  const rotation = (p: CnsPod) => fnv1a(`${snap.scanId}\u0000${p.name}`);
   const ranked = snap.cns.pods
     .filter(canAnswer)
     .map((p) => ({ p, s: suspicion(p, snap, nodes, nncNames, troubled), r: rotation(p) }))

@@ -87,6 +87,17 @@ describe("selectMetricsPods", () => {
     expect(pa).not.toEqual(pb);
     expect(selectMetricsPods(a, 5).map((p) => p.name)).toEqual(pa); // deterministic per scan
   });
+
+  it("samples every node within a day of 15-minute scans", () => {
+    const seen = new Set<string>();
+    const s = cluster();
+    // A day of scan ids as newScanId writes them: only the minutes and the suffix change.
+    for (let i = 0; i < 96; i++) {
+      s.scanId = `20261128T${String(Math.floor(i / 4)).padStart(2, "0")}${String((i % 4) * 15).padStart(2, "0")}00000Z-${(i * 2654435761 >>> 0).toString(16).slice(0, 4)}`;
+      for (const p of selectMetricsPods(s, 2)) seen.add(p.name);
+    }
+    expect(seen.size).toBe(20);
+  });
 });
 
 describe("collecting CNS metrics from the simulator", () => {
