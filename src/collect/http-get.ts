@@ -4,7 +4,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import https from "node:https";
 import { promisify } from "node:util";
-import { gunzip } from "node:zlib";
+import { gunzip, gunzipSync } from "node:zlib";
 
 const gunzipAsync = promisify(gunzip);
 
@@ -16,14 +16,18 @@ const MAX_INFLATE_CHUNK = 8 * 1024 * 1024;
 export interface RawResponse {
   status: number;
   headers: Record<string, string>;
-  /** Decoded (inflated) body. */
+  /** Decoded (inflated) body, unless `gzipped`. */
   body: Buffer;
+  /** The body is still gzip: only with `keepGzip`, and only for a 2xx answer. */
+  gzipped?: boolean;
 }
 
 export interface GetOptions {
   agent: https.Agent;
   headers: Record<string, string>;
   signal?: AbortSignal | undefined;
+  /** Leave a 2xx gzip body for the caller to inflate (a list page inflates on the parse worker). */
+  keepGzip?: boolean;
 }
 
 /** The error client-node's fetch gives for a body that ends early, so callers classify it the same way. */
@@ -31,16 +35,35 @@ function cutShort(detail: string): Error {
   return Object.assign(new Error(`Premature close: the response was cut short (${detail})`), { code: "ERR_STREAM_PREMATURE_CLOSE" });
 }
 
-/** Inflates a gzip body; ISIZE (the last four bytes) is the inflated size mod 2^32. */
-async function inflate(gz: Buffer): Promise<Buffer> {
-  const hint = gz.length >= 18 ? gz.readUInt32LE(gz.length - 4) : 0;
-  const chunkSize = Math.min(MAX_INFLATE_CHUNK, Math.max(64 * 1024, hint + 1));
+/** ISIZE, a gzip body's last four bytes: its inflated size mod 2^32 (0 when too short to have one). */
+export function gzipSizeHint(gz: Uint8Array): number {
+  return gz.length >= 18 ? Buffer.from(gz.buffer, gz.byteOffset, gz.byteLength).readUInt32LE(gz.length - 4) : 0;
+}
+
+function inflateOptions(gz: Uint8Array): { chunkSize: number; maxOutputLength: number } {
+  return { chunkSize: Math.min(MAX_INFLATE_CHUNK, Math.max(64 * 1024, gzipSizeHint(gz) + 1)), maxOutputLength: MAX_BODY_BYTES };
+}
+
+function inflateError(e: unknown): Error {
+  if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") return new Error(`the response inflates to more than ${MAX_BODY_BYTES} bytes`);
+  return cutShort(`gzip: ${(e as Error).message}`);
+}
+
+/** Inflates a gzip body on the thread pool. */
+export async function inflate(gz: Buffer): Promise<Buffer> {
   try {
-    return await gunzipAsync(gz, { chunkSize, maxOutputLength: MAX_BODY_BYTES });
+    return await gunzipAsync(gz, inflateOptions(gz));
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === "ERR_BUFFER_TOO_LARGE") throw new Error(`the response inflates to more than ${MAX_BODY_BYTES} bytes`);
-    throw cutShort(`gzip: ${(e as Error).message}`);
+    throw inflateError(e);
+  }
+}
+
+/** The same, in the calling thread: for the parse worker, which has nothing else to do meanwhile. */
+export function inflateSync(gz: Uint8Array): Buffer {
+  try {
+    return gunzipSync(gz, inflateOptions(gz));
+  } catch (e) {
+    throw inflateError(e);
   }
 }
 
@@ -74,10 +97,11 @@ export function httpsGet(url: string, opts: GetOptions): Promise<RawResponse> {
         if (!res.complete) return fail(cutShort("the connection closed"));
         const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes);
         const gz = /\bgzip\b/i.test(String(res.headers["content-encoding"] ?? ""));
-        (gz ? inflate(raw) : Promise.resolve(raw)).then(
-          (body) => resolve({ status: res.statusCode ?? 0, headers: flatHeaders(res.headers), body }),
-          reject,
-        );
+        const status = res.statusCode ?? 0;
+        if (gz && opts.keepGzip && status >= 200 && status <= 299) {
+          return resolve({ status, headers: flatHeaders(res.headers), body: raw, gzipped: true });
+        }
+        (gz ? inflate(raw) : Promise.resolve(raw)).then((body) => resolve({ status, headers: flatHeaders(res.headers), body }), reject);
       });
     });
     req.on("error", reject);

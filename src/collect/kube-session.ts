@@ -140,15 +140,16 @@ export class KubeSession {
    * fetch stack ~2 ms a call even for one DaemonSet. Lists go through `listPages`.
    */
   async getJson<T>(path: string, query: Record<string, string | number | undefined>, options: k8s.ConfigurationOptions = this.callOptions): Promise<T> {
-    return JSON.parse((await this.getBody(path, query, options, "application/json")).toString("utf8")) as T;
+    return JSON.parse((await this.getBody(path, query, options, "application/json")).body.toString("utf8")) as T;
   }
 
   /** GET a path as text (e.g. a pod's /metrics through the API server's proxy). */
   async getText(path: string, query: Record<string, string | number | undefined>, options: k8s.ConfigurationOptions = this.callOptions, accept = "text/plain"): Promise<string> {
-    return (await this.getBody(path, query, options, accept)).toString("utf8");
+    return (await this.getBody(path, query, options, accept)).body.toString("utf8");
   }
 
-  private async getBody(path: string, query: Record<string, string | number | undefined>, options: k8s.ConfigurationOptions, accept: string): Promise<Buffer> {
+  /** A 2xx body; still gzip (`gzipped`) only when `keepGzip` asks for it. */
+  private async getBody(path: string, query: Record<string, string | number | undefined>, options: k8s.ConfigurationOptions, accept: string, keepGzip = false): Promise<{ body: Buffer; gzipped: boolean }> {
     const server = this.kubeConfig.getCurrentCluster()!.server.replace(/\/+$/, "");
     const ctx = new k8s.RequestContext(server + path, k8s.HttpMethod.GET);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) ctx.setQueryParam(k, String(v));
@@ -158,9 +159,10 @@ export class KubeSession {
     let status: number;
     let headers: Record<string, string>;
     let body: Buffer;
+    let gzipped = false;
     const agent = ctx.getAgent();
     if (agent instanceof https.Agent) {
-      ({ status, headers, body } = await httpsGet(ctx.getUrl(), { agent, headers: ctx.getHeaders(), signal: ctx.getSignal() }));
+      ({ status, headers, body, gzipped = false } = await httpsGet(ctx.getUrl(), { agent, headers: ctx.getHeaders(), signal: ctx.getSignal(), keepGzip }));
     } else {
       // Plain http or a proxy: client-node's own fetch knows those.
       const rsp = await this.http.send(ctx).toPromise();
@@ -169,17 +171,20 @@ export class KubeSession {
     if (status < 200 || status > 299) {
       throw new k8s.ApiException(status, `HTTP ${status} for GET ${path}`, body.toString("utf8"), headers);
     }
-    return body;
+    return { body, gzipped };
   }
 
   /**
    * A page function for `listAll` over a list path, fetched as plain JSON through client-node's auth
    * (its typed model deserialisation costs more than the network for thousands of Nodes and Pods) and
    * normalised page by page as `kind` says, so raw pages never pile up (normalize/lists.ts); big pages
-   * on a worker thread (parse-pool.ts).
+   * are inflated, parsed and normalised on a worker thread (parse-pool.ts).
    */
   listPages<K extends ListKind>(path: string, query: Record<string, string | number | undefined>, kind: K): (cont: string | undefined, options: k8s.ConfigurationOptions) => Promise<ListPage<Normalized<K>>> {
-    return async (cont, options) => parseListPageAsync(await this.getBody(path, { ...query, continue: cont }, options, "application/json"), kind);
+    return async (cont, options) => {
+      const { body, gzipped } = await this.getBody(path, { ...query, continue: cont }, options, "application/json", true);
+      return parseListPageAsync(body, kind, gzipped);
+    };
   }
 
   close(): void {

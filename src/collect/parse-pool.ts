@@ -1,4 +1,4 @@
-// Big list pages are parsed and normalised on a worker thread. A scan is bound by its main thread:
+// Big list pages are inflated, parsed and normalised on a worker thread. A scan is bound by its main thread:
 // JSON.parse of a 250-node cluster's ~3 MB of lists and the garbage its raw objects leave were a third
 // of it, beside TLS, the store and the evaluation that must stay there. The normalised page that comes
 // back is a tenth of the size. Small bodies are parsed in place: the round trip costs more than they
@@ -9,6 +9,7 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { UsageError } from "../errors.js";
+import { gzipSizeHint, inflate } from "./http-get.js";
 import type { ListPage } from "./kube-session.js";
 import { type ListKind, type Normalized, parseListPage } from "./normalize/lists.js";
 import type { ParseReply, ParseRequest } from "./parse-worker.js";
@@ -42,18 +43,19 @@ export class ParsePool {
     return this.broken;
   }
 
-  parse(body: Buffer, kind: ListKind): Promise<ListPage<unknown>> {
+  /** `gzipped`: the body is still gzip and inflates on the worker too. */
+  parse(body: Buffer, kind: ListKind, gzipped = false): Promise<ListPage<unknown>> {
     if (this.broken) {
       this.stats.inPlace++;
       try {
-        return Promise.resolve(parseListPage(body, kind));
+        return Promise.resolve(parseListPage(body, kind, gzipped));
       } catch (e) {
         return Promise.reject(e as Error);
       }
     }
     const worker = this.worker(this.next++ % this.size);
     const id = ++this.seq;
-    const request: ParseRequest = { id, body, kind };
+    const request: ParseRequest = { id, body, kind, gzipped };
     // A body that owns its memory moves to the worker without a copy.
     const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
     return new Promise<ListPage<unknown>>((resolve, reject) => {
@@ -93,7 +95,8 @@ export class ParsePool {
       this.stats.onWorker++;
       p.resolve(reply.page as ListPage<unknown>);
     } else {
-      p.reject(Object.assign(reply.error.name === "SyntaxError" ? new SyntaxError(reply.error.message) : new Error(reply.error.message), { name: reply.error.name }));
+      const { name, message, code } = reply.error;
+      p.reject(Object.assign(name === "SyntaxError" ? new SyntaxError(message) : new Error(message), { name }, code ? { code } : {}));
     }
   }
 
@@ -135,15 +138,13 @@ export function sharedParsePool(): ParsePool | null {
   return shared;
 }
 
-/** Parses and normalises one list page: on a worker when the body is big and the pool is on. */
-export function parseListPageAsync<K extends ListKind>(body: Buffer, kind: K): Promise<ListPage<Normalized<K>>> {
-  const p = body.byteLength >= WORKER_MIN_BYTES && kind !== "raw" ? sharedParsePool() : null;
-  if (!p) {
-    try {
-      return Promise.resolve(parseListPage(body, kind));
-    } catch (e) {
-      return Promise.reject(e as Error);
-    }
-  }
-  return p.parse(body, kind) as Promise<ListPage<Normalized<K>>>;
+/**
+ * Inflates (when `gzipped`), parses and normalises one list page: on a worker when the page is big and
+ * the pool is on, else here with the inflate on the thread pool.
+ */
+export async function parseListPageAsync<K extends ListKind>(body: Buffer, kind: K, gzipped = false): Promise<ListPage<Normalized<K>>> {
+  const size = gzipped ? gzipSizeHint(body) : body.byteLength;
+  const p = size >= WORKER_MIN_BYTES && kind !== "raw" ? sharedParsePool() : null;
+  if (p) return p.parse(body, kind, gzipped) as Promise<ListPage<Normalized<K>>>;
+  return parseListPage(gzipped ? await inflate(body) : body, kind);
 }

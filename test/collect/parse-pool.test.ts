@@ -1,10 +1,12 @@
 // List pages parsed on the worker thread: the same snapshot data as parsing in place, errors that
 // classify the same way, a dead worker that costs only its own pages, and the pool size setting.
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectCluster } from "../../src/collect/collector.js";
+import { classify } from "../../src/collect/errors.js";
 import { parseListPage } from "../../src/collect/normalize/lists.js";
 import { ParsePool, parseWorkerCount, sharedParsePool, WORKER_MIN_BYTES, workerFile } from "../../src/collect/parse-pool.js";
 import { type Simulator, startSimulator } from "../../src/sim/index.js";
@@ -46,6 +48,20 @@ describe("the parse pool", () => {
         expect(await pool.parse(Buffer.from(bodies[kind]), kind)).toEqual(expected);
       }
       expect(pool.stats).toEqual({ onWorker: 3, inPlace: 0 });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("inflates gzip pages on the worker, and a gzip stream cut short fails as cut short", async () => {
+    const pool = new ParsePool(builtWorker(), 1);
+    try {
+      const gz = gzipSync(bodies["cns-pod"]);
+      expect(await pool.parse(Buffer.from(gz), "cns-pod", true)).toEqual(parseListPage(bodies["cns-pod"], "cns-pod"));
+      const cut = await pool.parse(Buffer.from(gz.subarray(0, gz.length >> 1)), "cns-pod", true).catch((e: unknown) => e);
+      expect(cut).toMatchObject({ code: "ERR_STREAM_PREMATURE_CLOSE" });
+      expect(classify(cut, "listing azure-cns pods").message).toMatch(/^listing azure-cns pods: the response was cut short/);
+      expect(pool.stats.onWorker).toBe(1);
     } finally {
       await pool.close();
     }

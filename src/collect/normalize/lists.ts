@@ -1,6 +1,7 @@
 // List pages parsed and normalised in one step, with the normaliser named rather than passed: a parse
 // worker (parse-pool.ts) runs the same code, and functions cannot cross to another thread.
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
+import { inflateSync } from "../http-get.js";
 import type { ListPage } from "../kube-session.js";
 import { normalizeNnc } from "./nnc.js";
 import { normalizeCnsPod, normalizeNode } from "./workloads.js";
@@ -17,9 +18,13 @@ export const LIST_NORMALIZERS = {
 export type ListKind = keyof typeof LIST_NORMALIZERS;
 export type Normalized<K extends ListKind> = ReturnType<(typeof LIST_NORMALIZERS)[K]>;
 
-/** One list page's JSON body, its items normalised as `kind` says. Throws on malformed JSON. */
-export function parseListPage<K extends ListKind>(body: Uint8Array, kind: K): ListPage<Normalized<K>> {
-  const page = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8")) as ListPage<unknown>;
+/**
+ * One list page's JSON body (inflated first when `gzipped`), its items normalised as `kind` says.
+ * Throws on malformed JSON, and as http-get does on a gzip stream cut short.
+ */
+export function parseListPage<K extends ListKind>(body: Uint8Array, kind: K, gzipped = false): ListPage<Normalized<K>> {
+  const json = gzipped ? inflateSync(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const page = JSON.parse(json.toString("utf8")) as ListPage<unknown>;
   const normalize = LIST_NORMALIZERS[kind] as (item: unknown) => Normalized<K>;
   const out: ListPage<Normalized<K>> = {};
   if (page.items) {
