@@ -65,7 +65,7 @@ export class ParsePool {
     });
   }
 
-  /** Stops the workers; pages in flight fail. */
+  /** Stops the workers; pages in flight fail, later ones are parsed in place. */
   async close(): Promise<void> {
     this.fail(new Error("the parse pool was closed"));
     await Promise.all(this.workers.map((w) => w.terminate()));
@@ -78,8 +78,8 @@ export class ParsePool {
     // Idle workers never keep the process alive; `parse` refs them while pages are out.
     w.unref();
     w.on("message", (reply: ParseReply) => this.settle(reply));
-    // A worker that dies takes its pages with it: they fail (the list call is retried like any failed
-    // call), and from then on pages are parsed in place.
+    // A worker that dies fails the pages in flight (each list call is retried like any failed call);
+    // the others are stopped, and from then on pages are parsed in place.
     w.on("error", (e) => this.fail(e));
     w.on("exit", (code) => this.fail(new Error(`the parse worker exited (code ${code})`)));
     this.workers[i] = w;
@@ -101,7 +101,11 @@ export class ParsePool {
   }
 
   private fail(e: Error): void {
-    this.broken ??= e;
+    if (!this.broken) {
+      this.broken = e;
+      // Never used again: nothing must keep them, or the process, alive.
+      for (const w of this.workers) void w.terminate();
+    }
     const pending = [...this.pending.values()];
     this.pending.clear();
     for (const p of pending) p.reject(new Error(`parsing a list page: ${e.message}`));

@@ -1,6 +1,9 @@
 // List pages parsed on the worker thread: the same snapshot data as parsing in place, errors that
 // classify the same way, a dead worker that costs only its own pages, and the pool size setting.
+import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -92,6 +95,23 @@ describe("the parse pool", () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it("stops its other workers when one dies, so they never keep the process alive", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "parse-pool-exit-"));
+    // One worker dies on its page; the other never answers.
+    const worker = path.join(dir, "odd-worker.mjs");
+    writeFileSync(worker, 'import { parentPort } from "node:worker_threads";\nparentPort.on("message", (m) => { if (m.kind === "node") process.exit(7); });\n');
+    const pool = pathToFileURL(builtWorker().replace(/parse-worker\.js$/, "parse-pool.js")).href;
+    const script = `
+      const { ParsePool } = await import(${JSON.stringify(pool)});
+      const pool = new ParsePool(${JSON.stringify(worker)}, 2);
+      const a = pool.parse(Buffer.from("{}"), "node").catch((e) => e.message);
+      const b = pool.parse(Buffer.from("{}"), "nnc").catch((e) => e.message);
+      console.log(JSON.stringify(await Promise.all([a, b])));`;
+    writeFileSync(path.join(dir, "main.mjs"), script);
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(dir, "main.mjs")], { timeout: 10_000 });
+    expect(JSON.parse(stdout)).toEqual(["parsing a list page: the parse worker exited (code 7)", "parsing a list page: the parse worker exited (code 7)"]);
   });
 
   it("sizes itself from the cores, leaving one to the main thread, and names a bad setting", () => {
