@@ -44,14 +44,10 @@ export class ParsePool {
   }
 
   /** `gzipped`: the body is still gzip and inflates on the worker too. */
-  parse(body: Buffer, kind: ListKind, gzipped = false): Promise<ListPage<unknown>> {
+  async parse(body: Buffer, kind: ListKind, gzipped = false): Promise<ListPage<unknown>> {
     if (this.broken) {
       this.stats.inPlace++;
-      try {
-        return Promise.resolve(parseListPage(body, kind, gzipped));
-      } catch (e) {
-        return Promise.reject(e as Error);
-      }
+      return parseListPage(body, kind, gzipped);
     }
     const worker = this.worker(this.next++ % this.size);
     const id = ++this.seq;
@@ -60,6 +56,8 @@ export class ParsePool {
     const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
     return new Promise<ListPage<unknown>>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
+      // While any page is out, every worker that exists is referenced (worker 0 always is): a worker
+      // started later needs no reference of its own to keep the process waiting for it.
       if (this.pending.size === 1) for (const w of this.workers) w.ref();
       worker.postMessage(request, own ? [body.buffer as ArrayBuffer] : []);
     });
