@@ -45,6 +45,7 @@ beforeAll(async () => {
     spec("seed", [], { nodes: 0, objects: [seed as KObject] }),
     spec("overlay", [], { mode: "overlay", nodes: 4 }),
     spec("dynamic", [], { mode: "dynamic", nodes: 4 }),
+    spec("garbage-fields"),
   ]);
   const dir = mkdtempSync(path.join(tmpdir(), "collector-test-"));
   const file = await sim.writeKubeconfig(dir);
@@ -109,6 +110,26 @@ describe("collector against the simulator", () => {
     expect(s.reason).toBeUndefined();
     expect(s.status).toBe("ok");
     expect(s.nncs.length).toBe(s.nodes.length);
+  });
+
+  it("keeps a node and a CNS pod whose lists of conditions, addresses and containers are garbage", async () => {
+    const st = sim.cluster("garbage-fields").state;
+    const node = st.nodes.list()[0]!.metadata.name;
+    st.nodes.update(node, (d) => {
+      (d as { status: unknown }).status = { conditions: { Ready: "True" }, addresses: "10.0.0.1" };
+    });
+    const pod = st.pods.list("kube-system").find((p) => p.spec?.nodeName === node)!.metadata.name;
+    st.pods.update(pod, (d) => {
+      (d as { status: unknown }).status = { phase: 7, conditions: 42, containerStatuses: "broken", initContainerStatuses: [null] };
+    }, "kube-system");
+    const s = await collect("garbage-fields");
+    expect(s.reason).toBeUndefined();
+    expect(s.status).toBe("ok");
+    expect(s.nodes).toHaveLength(3);
+    expect(s.nodes.find((n) => n.name === node)).toMatchObject({ ready: false });
+    expect(s.nodes.find((n) => n.name === node)?.internalIP).toBeUndefined();
+    expect(s.nodes.filter((n) => n.ready)).toHaveLength(2);
+    expect(s.cns.pods.find((p) => p.name === pod)).toMatchObject({ phase: "Unknown", ready: false, restarts: 0, node });
   });
 
   it("honours Retry-After before retrying a 429", async () => {

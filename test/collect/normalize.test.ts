@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { normalizeNnc } from "../../src/collect/normalize/nnc.js";
-import type { V1DaemonSet } from "@kubernetes/client-node";
-import { normalizeCnsConfig, normalizeDaemonSet } from "../../src/collect/normalize/workloads.js";
+import type { V1DaemonSet, V1Node, V1Pod } from "@kubernetes/client-node";
+import { parseListPage } from "../../src/collect/normalize/lists.js";
+import { normalizeCnsConfig, normalizeCnsPod, normalizeDaemonSet, normalizeNode } from "../../src/collect/normalize/workloads.js";
 import { seedNnc } from "../fixtures/seed.js";
 
 describe("normalizeNnc", () => {
@@ -84,5 +85,65 @@ describe("normalizeDaemonSet", () => {
   it("takes a garbage container list (the DaemonSet is read as plain JSON) as no images instead of throwing", () => {
     const garbage = { metadata: { name: "azure-cns" }, spec: { template: { spec: { containers: { name: "cns-container" } } } } } as unknown as V1DaemonSet;
     expect(normalizeDaemonSet(garbage).images).toEqual([]);
+  });
+});
+
+describe("Nodes and CNS pods off the wire", () => {
+  const node = (status: unknown, extra: object = {}) => ({ metadata: { name: "aks-np-0", uid: "u" }, status, ...extra }) as unknown as V1Node;
+  const pod = (status: unknown, spec: unknown = { nodeName: "aks-np-0" }) => ({ metadata: { name: "azure-cns-x" }, spec, status }) as unknown as V1Pod;
+
+  it("reads a well-formed node and pod", () => {
+    expect(normalizeNode(node({ conditions: [{ type: "MemoryPressure", status: "False" }, { type: "Ready", status: "True" }], addresses: [{ type: "InternalIP", address: "10.240.0.4" }] }))).toMatchObject({ ready: true, internalIP: "10.240.0.4" });
+    expect(
+      normalizeCnsPod(
+        pod({ phase: "Running", conditions: [{ type: "Ready", status: "True" }], containerStatuses: [{ name: "cns-container", restartCount: 2, image: "mcr/cns:v1", state: { waiting: { reason: "CrashLoopBackOff" } } }] }),
+      ),
+    ).toMatchObject({ phase: "Running", ready: true, restarts: 2, image: "mcr/cns:v1", reason: "CrashLoopBackOff", node: "aks-np-0" });
+  });
+
+  it.each([
+    ["conditions an object", { conditions: { Ready: "True" } }],
+    ["conditions a string", { conditions: "Ready" }],
+    ["conditions with null entries", { conditions: [null, 3, { type: "Ready", status: "True" }] }],
+    ["addresses an object", { addresses: { InternalIP: "10.0.0.1" } }],
+    ["status a string", "Ready"],
+  ])("keeps a node whose %s instead of throwing", (_, status) => {
+    const n = normalizeNode(node(status))!;
+    expect(n.name).toBe("aks-np-0");
+    expect(n.internalIP).toBeUndefined();
+  });
+
+  it("takes only a Ready=True condition found in a list as ready", () => {
+    expect(normalizeNode(node({ conditions: { Ready: "True" } }))!.ready).toBe(false);
+    expect(normalizeNode(node({ conditions: [null, { type: "Ready", status: "True" }] }))!.ready).toBe(true);
+  });
+
+  it("does not name a node from a name that is not a string", () => {
+    expect(normalizeNode({ metadata: { name: 42 } } as unknown as V1Node)).toBeUndefined();
+    expect(normalizeNode(null as unknown as V1Node)).toBeUndefined();
+  });
+
+  it("keeps a CNS pod whose container statuses, conditions and spec are garbage", () => {
+    const p = normalizeCnsPod(pod({ phase: 7, conditions: 42, containerStatuses: "broken", initContainerStatuses: [null, { state: "x" }] }, { containers: {}, nodeName: ["n"] }))!;
+    expect(p).toEqual({ name: "azure-cns-x", phase: "Unknown", ready: false, restarts: 0 });
+    const q = normalizeCnsPod(pod({ containerStatuses: [{ name: "cns-container", restartCount: "many", image: 5, state: { waiting: "CrashLoopBackOff" } }] }))!;
+    expect(q.restarts).toBe(0);
+    expect(q.image).toBeUndefined();
+    expect(q.reason).toBeUndefined();
+  });
+});
+
+describe("parseListPage", () => {
+  const page = (v: unknown) => Buffer.from(JSON.stringify(v));
+
+  it("names an answer that is valid JSON but no list", () => {
+    expect(() => parseListPage(page(null), "node")).toThrow("the list answer is null, not a JSON object");
+    expect(() => parseListPage(page([1]), "node")).toThrow("the list answer is an array, not a JSON object");
+    expect(() => parseListPage(page({ items: { a: 1 } }), "node")).toThrow("the list answer's items is object, not a list");
+  });
+
+  it("ignores a continue token that is not a string", () => {
+    expect(parseListPage(page({ items: [], metadata: { continue: { x: 1 } } }), "node").metadata).toEqual({});
+    expect(parseListPage(page({ items: [], metadata: { continue: "abc" } }), "node").metadata).toEqual({ continue: "abc" });
   });
 });

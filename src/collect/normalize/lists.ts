@@ -24,7 +24,10 @@ export type Normalized<K extends ListKind> = ReturnType<(typeof LIST_NORMALIZERS
  */
 export function parseListPage<K extends ListKind>(body: Uint8Array, kind: K, gzipped = false): ListPage<Normalized<K>> {
   const json = gzipped ? inflateSync(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  const page = JSON.parse(json.toString("utf8")) as ListPage<unknown>;
+  const page = JSON.parse(json.toString("utf8")) as ListPage<unknown> | null;
+  // Valid JSON that is no list answer: named here, where it is known, not as a TypeError further on.
+  if (page === null || typeof page !== "object" || Array.isArray(page)) throw new Error(`the list answer is ${describe(page)}, not a JSON object`);
+  if (page.items !== undefined && page.items !== null && !Array.isArray(page.items)) throw new Error(`the list answer's items is ${describe(page.items)}, not a list`);
   const normalize = LIST_NORMALIZERS[kind] as (item: unknown) => Normalized<K>;
   const out: ListPage<Normalized<K>> = {};
   if (page.items) {
@@ -32,6 +35,15 @@ export function parseListPage<K extends ListKind>(body: Uint8Array, kind: K, gzi
     for (const item of page.items) items.push(normalize(item));
     out.items = items;
   }
-  if (page.metadata) out.metadata = { ...(page.metadata._continue ? { _continue: page.metadata._continue } : {}), ...(page.metadata.continue ? { continue: page.metadata.continue } : {}) };
+  const meta = page.metadata;
+  if (meta && typeof meta === "object") {
+    out.metadata = {};
+    if (typeof meta._continue === "string" && meta._continue) out.metadata._continue = meta._continue;
+    if (typeof meta.continue === "string" && meta.continue) out.metadata.continue = meta.continue;
+  }
   return out;
+}
+
+function describe(v: unknown): string {
+  return v === null ? "null" : Array.isArray(v) ? "an array" : typeof v;
 }

@@ -1,27 +1,46 @@
 // Nodes, the azure-cns DaemonSet and its pods, and cns-config → snapshot shapes.
 import type { V1ConfigMap, V1Container, V1DaemonSet, V1Node, V1Pod } from "@kubernetes/client-node";
 import type { CnsConfig, CnsDaemonSet, CnsPod, NodeInfo } from "../../model/snapshot.js";
-import { intern, pickLabels, time } from "./fields.js";
+import { arr, intern, type Json, obj, pickLabels, str, time } from "./fields.js";
 
 export const CNS_CONTAINER = "cns-container";
 
 const NODE_LABEL =
   /^kubernetes\.io\/os$|^type$|^agentpool$|^kubernetes\.azure\.com\/(agentpool|podnetwork-|mode$|cluster$)|^topology\.kubernetes\.io\/zone$|^node\.kubernetes\.io\/instance-type$/;
 
-export function normalizeNode(n: V1Node): NodeInfo | undefined {
-  const name = n.metadata?.name;
+/**
+ * The first entry of a list field that matches, or undefined: lists are read as plain JSON, so a field
+ * that is not a list (or holds non-objects) is taken as empty rather than thrown on.
+ */
+function findIn(list: Json, match: (o: Record<string, Json>) => boolean): Record<string, Json> | undefined {
+  for (const item of arr(list) ?? []) {
+    const o = obj(item);
+    if (o && match(o)) return o;
+  }
+  return undefined;
+}
+
+/** `status.conditions` says Ready=True; anything else (missing, Unknown, garbage) is not ready. */
+function readyOf(status: Json): boolean {
+  return findIn(obj(status)?.conditions, (c) => c.type === "Ready")?.status === "True";
+}
+
+export function normalizeNode(raw: V1Node): NodeInfo | undefined {
+  const n = raw as Json as Record<string, Json>;
+  const meta = obj(n?.metadata);
+  const status = obj(n?.status);
+  const name = str(meta?.name);
   if (!name) return undefined;
-  const ready = n.status?.conditions?.find((c) => c.type === "Ready")?.status === "True";
   const node: NodeInfo = {
     name: intern(name),
-    uid: n.metadata?.uid ?? "",
-    ready,
-    unschedulable: n.spec?.unschedulable === true,
-    labels: pickLabels(n.metadata?.labels, (k) => NODE_LABEL.test(k)),
+    uid: str(meta?.uid) ?? "",
+    ready: readyOf(status),
+    unschedulable: obj(n.spec)?.unschedulable === true,
+    labels: pickLabels(meta?.labels, (k) => NODE_LABEL.test(k)),
   };
-  const ip = n.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
+  const ip = str(findIn(status?.addresses, (a) => a.type === "InternalIP")?.address);
   if (ip) node.internalIP = ip;
-  const created = time(n.metadata?.creationTimestamp);
+  const created = time(meta?.creationTimestamp);
   if (created) node.createdAt = created;
   return node;
 }
@@ -29,7 +48,7 @@ export function normalizeNode(n: V1Node): NodeInfo | undefined {
 export function normalizeDaemonSet(ds: V1DaemonSet): CnsDaemonSet {
   // Read as plain JSON: a garbage spec must not throw here.
   const listed: unknown = ds.spec?.template?.spec?.containers;
-  const containers = Array.isArray(listed) ? (listed as V1Container[]) : [];
+  const containers = Array.isArray(listed) ? (listed.filter((c) => obj(c)) as V1Container[]) : [];
   const ordered = [...containers].sort((a, b) => Number(b.name === CNS_CONTAINER) - Number(a.name === CNS_CONTAINER));
   const out: CnsDaemonSet = {
     name: ds.metadata?.name ?? "azure-cns",
@@ -39,37 +58,44 @@ export function normalizeDaemonSet(ds: V1DaemonSet): CnsDaemonSet {
     updated: ds.status?.updatedNumberScheduled ?? 0,
     available: ds.status?.numberAvailable ?? 0,
     misscheduled: ds.status?.numberMisscheduled ?? 0,
-    images: ordered.map((c) => c.image ?? "").filter((i) => i !== ""),
+    images: ordered.map((c) => str(c.image) ?? "").filter((i) => i !== ""),
   };
   if (ds.metadata?.generation !== undefined) out.generation = ds.metadata.generation;
   if (ds.status?.observedGeneration !== undefined) out.observedGeneration = ds.status.observedGeneration;
   return out;
 }
 
-export function normalizeCnsPod(p: V1Pod): CnsPod | undefined {
-  const name = p.metadata?.name;
+export function normalizeCnsPod(raw: V1Pod): CnsPod | undefined {
+  const p = raw as Json as Record<string, Json>;
+  const meta = obj(p?.metadata);
+  const status = obj(p?.status);
+  const spec = obj(p?.spec);
+  const name = str(meta?.name);
   if (!name) return undefined;
-  const cs = p.status?.containerStatuses?.find((c) => c.name === CNS_CONTAINER) ?? p.status?.containerStatuses?.[0];
-  const initWaiting = p.status?.initContainerStatuses?.find((c) => c.state?.waiting?.reason)?.state?.waiting?.reason;
+  const cs = findIn(status?.containerStatuses, (c) => c.name === CNS_CONTAINER) ?? findIn(status?.containerStatuses, () => true);
+  const state = obj(cs?.state);
+  const initWaiting = str(obj(obj(findIn(status?.initContainerStatuses, (c) => str(obj(obj(c.state)?.waiting)?.reason) !== undefined)?.state)?.waiting)?.reason);
+  const restarts = cs?.restartCount;
   const pod: CnsPod = {
     name,
-    phase: intern(p.status?.phase) ?? "Unknown",
-    ready: p.status?.conditions?.find((c) => c.type === "Ready")?.status === "True",
-    restarts: cs?.restartCount ?? 0,
+    phase: intern(str(status?.phase)) ?? "Unknown",
+    ready: readyOf(status),
+    restarts: typeof restarts === "number" && Number.isInteger(restarts) && restarts >= 0 ? restarts : 0,
   };
-  if (p.spec?.nodeName) pod.node = intern(p.spec.nodeName);
-  const reason = cs?.state?.waiting?.reason ?? cs?.state?.terminated?.reason;
+  const node = str(spec?.nodeName);
+  if (node) pod.node = intern(node);
+  const reason = str(obj(state?.waiting)?.reason) ?? str(obj(state?.terminated)?.reason);
   if (reason) pod.reason = intern(reason);
   if (initWaiting) pod.initReason = `Init:${initWaiting}`;
-  const last = cs?.lastState?.terminated?.reason;
+  const last = str(obj(obj(cs?.lastState)?.terminated)?.reason);
   if (last) pod.lastTerminationReason = last;
-  const image = cs?.image ?? p.spec?.containers?.find((c) => c.name === CNS_CONTAINER)?.image;
+  const image = str(cs?.image) ?? str(findIn(spec?.containers, (c) => c.name === CNS_CONTAINER)?.image);
   if (image) pod.image = intern(image);
-  const started = time(cs?.state?.running?.startedAt);
+  const started = time(obj(state?.running)?.startedAt);
   if (started) pod.startedAt = started;
-  const created = time(p.metadata?.creationTimestamp);
+  const created = time(meta?.creationTimestamp);
   if (created) pod.createdAt = created;
-  const deleting = time(p.metadata?.deletionTimestamp);
+  const deleting = time(meta?.deletionTimestamp);
   if (deleting) pod.deletionTimestamp = deleting;
   return pod;
 }
