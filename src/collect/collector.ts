@@ -9,6 +9,7 @@ import { type CnsMetricsBudget, DEFAULT_CNS_METRICS_BUDGET, scrapeCnsMetrics } f
 import { classify, ClusterScanError } from "./errors.js";
 import { KubeSession } from "./kube-session.js";
 import { normalizeSubnetState } from "./normalize/subnet-state.js";
+import { sharedParsePool } from "./parse-pool.js";
 import { normalizeCnsConfig, normalizeDaemonSet } from "./normalize/workloads.js";
 import type { RetryPolicy } from "./retry.js";
 
@@ -47,6 +48,8 @@ export async function collectCluster(target: ClusterTarget, opts: CollectOptions
   const signal = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal;
   let session: KubeSession | undefined;
   try {
+    // The first list page arrives sooner than a parse worker loads: start them with the first cluster.
+    void sharedParsePool()?.warm();
     const kc = await target.kubeConfig();
     const server = kc.getCurrentCluster()?.server;
     if (server) snap.source.server = server;

@@ -29,6 +29,8 @@ export class ParsePool {
   private seq = 0;
   private readonly pending = new Map<number, Pending>();
   private readonly workers: Worker[] = [];
+  /** Per worker: settles once it is online (or dead). */
+  private readonly ready: Array<Promise<void>> = [];
   private broken: Error | undefined;
   /** Pages parsed on a worker and in place (after the pool broke), for diagnostics and tests. */
   readonly stats = { onWorker: 0, inPlace: 0 };
@@ -63,6 +65,21 @@ export class ParsePool {
     });
   }
 
+  /**
+   * Starts every worker now rather than at the first big page, which would otherwise wait the ~50–100 ms
+   * a worker takes to load. Idle workers keep no process alive. Settles when all are online (or dead).
+   */
+  async warm(): Promise<void> {
+    if (this.broken) return;
+    for (let i = 0; i < this.size; i++) this.worker(i);
+    await Promise.all(this.ready);
+  }
+
+  /** Workers started so far. */
+  get started(): number {
+    return this.workers.filter(Boolean).length;
+  }
+
   /** Stops the workers; pages in flight fail, later ones are parsed in place. */
   async close(): Promise<void> {
     this.fail(new Error("the parse pool was closed"));
@@ -81,6 +98,10 @@ export class ParsePool {
     w.on("error", (e) => this.fail(e));
     w.on("exit", (code) => this.fail(new Error(`the parse worker exited (code ${code})`)));
     this.workers[i] = w;
+    this.ready[i] = new Promise<void>((resolve) => {
+      w.once("online", resolve);
+      w.once("exit", () => resolve());
+    });
     return w;
   }
 

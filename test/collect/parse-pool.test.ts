@@ -114,6 +114,22 @@ describe("the parse pool", () => {
     expect(JSON.parse(stdout)).toEqual(["parsing a list page: the parse worker exited (code 7)", "parsing a list page: the parse worker exited (code 7)"]);
   });
 
+  it("starts every worker when warmed, before any page, and idle workers keep no process alive", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "parse-pool-warm-"));
+    const pool = pathToFileURL(builtWorker().replace(/parse-worker\.js$/, "parse-pool.js")).href;
+    // The process must end by itself once warm: a referenced idle worker would hold it to the timeout.
+    const script = `
+      const { ParsePool } = await import(${JSON.stringify(pool)});
+      const pool = new ParsePool(${JSON.stringify(builtWorker())}, 2);
+      await pool.warm();
+      const started = pool.started;
+      const page = await pool.parse(Buffer.from('{"items":[{"metadata":{"name":"n1"}}]}'), "node");
+      console.log(JSON.stringify({ started, names: page.items.map((n) => n.name), stats: pool.stats }));`;
+    writeFileSync(path.join(dir, "main.mjs"), script);
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(dir, "main.mjs")], { timeout: 10_000 });
+    expect(JSON.parse(stdout)).toEqual({ started: 2, names: ["n1"], stats: { onWorker: 1, inPlace: 0 } });
+  });
+
   it("sizes itself from the cores, leaving one to the main thread, and names a bad setting", () => {
     expect(parseWorkerCount({}, 1)).toBe(0);
     expect(parseWorkerCount({}, 2)).toBe(1);
