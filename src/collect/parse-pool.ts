@@ -90,8 +90,6 @@ export class ParsePool {
     let w = this.workers[i];
     if (w) return w;
     w = new Worker(this.file);
-    // Idle workers never keep the process alive; `parse` refs them while pages are out.
-    w.unref();
     w.on("message", (reply: ParseReply) => this.settle(reply));
     // A worker that dies fails the pages in flight (each list call is retried like any failed call);
     // the others are stopped, and from then on pages are parsed in place.
@@ -102,6 +100,9 @@ export class ParsePool {
       w.once("online", resolve);
       w.once("exit", () => resolve());
     });
+    // Idle workers never keep the process alive; `parse` refs them while pages are out. Only after the
+    // listeners: adding a "message" listener refs a worker again.
+    w.unref();
     return w;
   }
 
