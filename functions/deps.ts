@@ -32,6 +32,7 @@ async function build(env: NodeJS.ProcessEnv): Promise<FanoutDeps> {
     alerts: () => alertSettings({ env, minSeverity: s.alertMinSeverity, ...(policy?.alerts ? { config: policy.alerts } : {}), keyVault: keyVaultReader }),
     roundDeadlineMs: s.roundDeadlineMs,
     ...(s.retentionDays !== undefined ? { retentionDays: s.retentionDays } : {}),
+    ...(s.forgetAfterDays !== undefined ? { forgetAfterDays: s.forgetAfterDays } : {}),
   };
 }
 

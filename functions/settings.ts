@@ -2,6 +2,7 @@
 // test/infra/settings.test.ts keeps the two in step). A bad value fails with one line naming the setting.
 import { UsageError } from "../src/errors.js";
 import { DEFAULT_QUEUE } from "../src/fanout/queue.js";
+import { parseNotSeenDays } from "../src/store/forget.js";
 import { parseRetentionDays } from "../src/store/retention.js";
 import { parseWorkerCount } from "../src/collect/parse-pool.js";
 import { isSeverity, type Severity } from "../src/model/finding.js";
@@ -29,6 +30,8 @@ export interface AppSettings {
   alertMinSeverity: Severity;
   /** Days of history to keep; undefined = everything. */
   retentionDays?: number;
+  /** Clusters not scanned for this many days are forgotten; undefined = never. */
+  forgetAfterDays?: number;
 }
 
 const list = (v: string | undefined): string[] =>
@@ -79,6 +82,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): AppSettings 
   }
   const policyFile = env.FLEET_AUDIT_POLICY?.trim();
   const retention = env.FLEET_AUDIT_RETENTION_DAYS?.trim();
+  const forget = env.FLEET_AUDIT_FORGET_AFTER_DAYS?.trim();
   return {
     storage: storage(env),
     tablePrefix: env.FLEET_AUDIT_TABLE_PREFIX?.trim() ?? "",
@@ -91,5 +95,6 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): AppSettings 
     ...(policyFile ? { policyFile } : {}),
     alertMinSeverity: severity,
     ...(retention ? { retentionDays: parseRetentionDays(retention, "app setting FLEET_AUDIT_RETENTION_DAYS") } : {}),
+    ...(forget ? { forgetAfterDays: parseNotSeenDays(forget, "app setting FLEET_AUDIT_FORGET_AFTER_DAYS") } : {}),
   };
 }

@@ -41,6 +41,9 @@ param parseWorkers string = ''
 @description('Days of scan history to keep (at least 7); empty = keep everything. Pruned daily at 03:30 UTC.')
 param retentionDays string = ''
 
+@description('Clusters not scanned at all for this many days (deleted, or gone from the subscriptions) are removed from the store by the same daily timer; empty = never.')
+param forgetAfterDays string = ''
+
 @allowed(['info', 'warning', 'critical'])
 @description('Findings at or above this severity are announced in Teams.')
 param alertMinSeverity string = 'warning'
@@ -82,6 +85,7 @@ module resources 'resources.bicep' = {
     parseWorkers: parseWorkers
     alertMinSeverity: alertMinSeverity
     retentionDays: retentionDays
+    forgetAfterDays: forgetAfterDays
     teamsWebhookUrl: teamsWebhookUrl
     principalId: principalId
   }

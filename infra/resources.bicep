@@ -15,6 +15,7 @@ param cnsMetrics string
 param parseWorkers string
 param alertMinSeverity string
 param retentionDays string
+param forgetAfterDays string
 @secure()
 param teamsWebhookUrl string
 param principalId string
@@ -201,6 +202,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     FLEET_AUDIT_PARSE_WORKERS: parseWorkers
     FLEET_AUDIT_ALERT_MIN_SEVERITY: alertMinSeverity
     FLEET_AUDIT_RETENTION_DAYS: retentionDays
+    FLEET_AUDIT_FORGET_AFTER_DAYS: forgetAfterDays
     // A Key Vault reference the platform resolves with keyVaultReferenceIdentity; the URL never sits here.
     FLEET_AUDIT_TEAMS_WEBHOOK: empty(teamsWebhookUrl) ? '' : '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${webhookSecretName})'
     FLEET_AUDIT_PUBLIC_URL: 'https://${functionApp.properties.defaultHostName}/api/dashboard'

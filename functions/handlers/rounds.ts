@@ -1,7 +1,7 @@
 // Timer handlers: start a scan round (discover, register, enqueue one job per cluster), sweep rounds
 // past their deadline so a round with a lost job is still evaluated, and prune old history daily.
 import type { InvocationContext, Timer } from "@azure/functions";
-import { pruneHistory, startRound, sweepRounds } from "../../src/fanout/index.js";
+import { forgetGoneClusters, pruneHistory, startRound, sweepRounds } from "../../src/fanout/index.js";
 import { appDeps } from "../deps.js";
 
 /**
@@ -18,11 +18,14 @@ export async function startScanRound(timer: Timer, ctx: InvocationContext): Prom
 }
 
 /**
- * History older than FLEET_AUDIT_RETENTION_DAYS goes once a day (nothing when unset): pruning looks at
- * every cluster's history, which is worth doing daily, not at every 15-minute round of a big fleet.
+ * Once a day (nothing when the settings are unset): clusters not scanned for FLEET_AUDIT_FORGET_AFTER_DAYS
+ * are forgotten, then history older than FLEET_AUDIT_RETENTION_DAYS goes. Both look at every cluster,
+ * which is worth doing daily, not at every 15-minute round of a big fleet.
  */
 export async function pruneScanHistory(_timer: Timer, ctx: InvocationContext): Promise<void> {
-  await pruneHistory(await appDeps(ctx));
+  const deps = await appDeps(ctx);
+  await forgetGoneClusters(deps);
+  await pruneHistory(deps);
 }
 
 export async function sweepScanRounds(_timer: Timer, ctx: InvocationContext): Promise<void> {

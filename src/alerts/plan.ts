@@ -29,7 +29,18 @@ export function announced(f: Finding, at: string): Announced {
   return { findingId: f.id, severity: f.severity, announcedAt: at, rule: f.rule, cluster: f.cluster, resource: f.resource, message: f.message.slice(0, 500) };
 }
 
-export function planAlerts(findings: readonly Finding[], state: ReadonlyMap<string, Announced>, dest: Pick<Destination, "minSeverity">, now: Date, renotifyMs: number): AlertPlan {
+/**
+ * `fleet`: the clusters the evaluation covers. A finding that is gone because its cluster was removed
+ * from the audit (`fleet-audit forget`) is dropped quietly: nothing about it was resolved.
+ */
+export function planAlerts(
+  findings: readonly Finding[],
+  state: ReadonlyMap<string, Announced>,
+  dest: Pick<Destination, "minSeverity">,
+  now: Date,
+  renotifyMs: number,
+  fleet?: ReadonlySet<string>,
+): AlertPlan {
   const plan: AlertPlan = { announce: [], resolved: [], quietUpdates: [], quietDeletes: [] };
   const current = new Map(findings.map((f) => [f.id, f]));
   for (const f of findings) {
@@ -53,7 +64,11 @@ export function planAlerts(findings: readonly Finding[], state: ReadonlyMap<stri
       plan.announce.push({ finding: f, reason: "reminder", previous: prev });
     }
   }
-  for (const prev of state.values()) if (!current.has(prev.findingId)) plan.resolved.push(prev);
+  for (const prev of state.values()) {
+    if (current.has(prev.findingId)) continue;
+    if (fleet && !fleet.has(prev.cluster)) plan.quietDeletes.push(prev.findingId);
+    else plan.resolved.push(prev);
+  }
   const order = (a: { severity: Finding["severity"]; cluster: string; rule: string }, b: typeof a) =>
     severityRank(b.severity) - severityRank(a.severity) || a.cluster.localeCompare(b.cluster) || a.rule.localeCompare(b.rule);
   plan.announce.sort((a, b) => order(a.finding, b.finding));

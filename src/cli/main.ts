@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from "commander";
 import { NotFoundError, UsageError } from "../errors.js";
 import { type CliIO, processIO } from "./io.js";
 import { registerDemo } from "./commands/demo.js";
+import { registerForget } from "./commands/forget.js";
 import { registerPrune } from "./commands/prune.js";
 import { registerReport } from "./commands/report.js";
 import { registerScan } from "./commands/scan.js";
@@ -38,6 +39,7 @@ Examples:
   fleet-audit report exhaustion --format md
   fleet-audit serve --port 8080                      # then open /api/dashboard
   fleet-audit prune --keep-days 90                   # drop older history
+  fleet-audit forget --not-seen-days 14              # drop clusters the fleet no longer has
 
 Run fleet-audit COMMAND --help for a command's options and examples.`,
     );
@@ -48,6 +50,7 @@ Run fleet-audit COMMAND --help for a command's options and examples.`,
   registerDemo(program, io);
   registerWorker(program, io);
   registerPrune(program, io);
+  registerForget(program, io);
   for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput());
   return program;
 }

@@ -29,6 +29,8 @@ export interface FanoutDeps {
   roundDeadlineMs?: number;
   /** Days of history to keep, pruned by the daily retention timer; undefined keeps everything. */
   retentionDays?: number;
+  /** Clusters not scanned at all for this many days are forgotten by the same daily timer; undefined keeps them. */
+  forgetAfterDays?: number;
   /** Who claims evaluations in the round record (host and pid, or the Functions invocation). */
   workerId?: string;
   now?: () => Date;

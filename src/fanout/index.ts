@@ -7,6 +7,6 @@ export { encodeJob, type Job, parseJob } from "./messages.js";
 export { checkQueueName, DEFAULT_QUEUE, JobQueue, MAX_DEQUEUE_COUNT, type ReceivedJob } from "./queue.js";
 export { connectStorage, type FanoutStorage, type StorageTarget } from "./connect.js";
 export { type ClusterRow, type RoundHeader, RoundTable } from "./rounds.js";
-export { pruneHistory } from "./retention.js";
+export { forgetGoneClusters, pruneHistory } from "./retention.js";
 export { startRound, type StartedRound } from "./start.js";
 export { runWorker, type WorkerOptions, type WorkerStats } from "./worker.js";

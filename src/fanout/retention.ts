@@ -1,7 +1,10 @@
 // Retention for the Functions app: once a day (its own timer), history older than `deps.retentionDays`
-// is pruned (the CLI's `prune` command calls the store directly).
+// is pruned, and clusters not scanned for `deps.forgetAfterDays` are forgotten (the CLI's `prune` and
+// `forget` commands call the store directly).
+import { clustersNotSeenFor } from "../store/forget.js";
 import { retentionCutoff } from "../store/retention.js";
 import type { PruneResult } from "../store/store.js";
+import { describeCluster } from "../store/summary.js";
 import { type FanoutDeps, nowOf, SILENT } from "./deps.js";
 
 /**
@@ -20,4 +23,26 @@ export async function pruneHistory(deps: FanoutDeps): Promise<PruneResult | unde
     log.warn(`retention (${deps.retentionDays} days): history not pruned this time: ${(e as Error).message.split("\n", 1)[0]}`);
     return undefined;
   }
+}
+
+/**
+ * Forgets the clusters not scanned at all for `deps.forgetAfterDays` (deleted, or gone from discovery):
+ * their latest-view entry and snapshots. Returns their names. A failure is logged and left for the next
+ * day; whatever was forgotten before it stays forgotten.
+ */
+export async function forgetGoneClusters(deps: FanoutDeps): Promise<string[]> {
+  const days = deps.forgetAfterDays;
+  if (days === undefined) return [];
+  const log = deps.log ?? SILENT;
+  const forgotten: string[] = [];
+  try {
+    for (const e of await clustersNotSeenFor(deps.store, days, nowOf(deps))) {
+      const r = await deps.store.forgetCluster(e.cluster);
+      forgotten.push(e.cluster);
+      log.info(`forgot cluster ${describeCluster(e.cluster)}: not scanned for ${days} days (last at ${e.latest.takenAt}); ${r?.snapshots ?? 0} snapshot(s) deleted`);
+    }
+  } catch (e) {
+    log.warn(`clusters not scanned for ${days} days: not all forgotten this time: ${(e as Error).message.split("\n", 1)[0]}`);
+  }
+  return forgotten;
 }

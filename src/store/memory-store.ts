@@ -123,6 +123,15 @@ export class MemorySnapshotStore implements SnapshotStore {
     return out;
   }
 
+  async forgetCluster(cluster: string): Promise<{ snapshots: number } | undefined> {
+    checkCluster(cluster);
+    const rows = this.history.get(cluster);
+    if (!rows && !this.latest.has(cluster)) return undefined;
+    this.latest.delete(cluster);
+    this.history.delete(cluster);
+    return { snapshots: rows?.size ?? 0 };
+  }
+
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {}

@@ -64,6 +64,13 @@ export interface SnapshotStore {
    * failure; a document is deleted header first, so no reader ever sees half of one.
    */
   pruneHistory(before: Date): Promise<PruneResult>;
+  /**
+   * Removes a cluster the fleet no longer has: its latest-view entry first, so reports and the next
+   * evaluation stop showing it at once, then every snapshot of its history. Undefined when the store
+   * holds nothing of that cluster. Safe to re-run after a failure; a scan that stores the cluster again
+   * brings it back.
+   */
+  forgetCluster(cluster: string): Promise<{ snapshots: number } | undefined>;
   /** Throws when the backend does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -590,6 +590,41 @@ export class TableSnapshotStore implements SnapshotStore {
     return out;
   }
 
+  async forgetCluster(cluster: string): Promise<{ snapshots: number } | undefined> {
+    const pk = clusterKey(checkCluster(cluster));
+    const row = await this.getRow(this.latest, LATEST_PK, pk, cluster, "read the latest view");
+    // Every row of the partition: headers, and chunk rows, also those a write that died left behind.
+    const rows = (await this.query(this.snapshots, odata`PartitionKey eq ${pk}`, ["rowKey"], Infinity, cluster, "list the cluster's snapshots")).map((r) => r.rowKey ?? "");
+    if (!row && rows.length === 0) return undefined;
+    this.latestRows.delete(pk);
+    if (row) await this.deleteRows(this.latest, LATEST_PK, [pk], cluster, "remove the cluster from the latest view");
+    const headers = rows.filter((rk) => rk < SCAN_ROWS_END);
+    // Headers first: a reader never finds a document whose chunks are gone.
+    await this.deleteRows(this.snapshots, pk, headers, cluster, "delete the cluster's snapshots");
+    await this.deleteRows(this.snapshots, pk, rows.filter((rk) => rk >= SCAN_ROWS_END), cluster, "delete the cluster's snapshot chunks");
+    return { snapshots: headers.length };
+  }
+
+  /** Deletes rows of one partition, 100 to a transaction; a row already gone (a concurrent delete) is no error. */
+  private async deleteRows(table: Table, pk: string, rowKeys: readonly string[], cluster: string | undefined, what: string): Promise<void> {
+    for (let i = 0; i < rowKeys.length; i += 100) {
+      const keys = rowKeys.slice(i, i + 100);
+      await this.call(what, table, cluster, async () => {
+        try {
+          await table.client.submitTransaction(keys.map((rowKey): TransactionAction => ["delete", { partitionKey: pk, rowKey }]));
+        } catch (e) {
+          // One missing row fails the whole transaction: go one by one.
+          if (statusOf(e) !== 404) throw e;
+          for (const rowKey of keys) {
+            await table.client.deleteEntity(pk, rowKey).catch((e2: unknown) => {
+              if (statusOf(e2) !== 404) throw e2;
+            });
+          }
+        }
+      });
+    }
+  }
+
   /** Header first (the document is gone for readers at once), then its chunk rows of every generation. */
   private async deleteDocument(table: Table, pk: string, rk: string, cluster: string | undefined): Promise<void> {
     await this.call(`delete document ${rk}`, table, cluster, async () => {

@@ -72,6 +72,20 @@ describe("alert delivery", () => {
     expect(rx.posts).toHaveLength(3);
   });
 
+  it("drops the findings of a cluster removed from the audit without a resolved notice", async () => {
+    const state = TableAlertState.fromConnectionString(storage, { tablePrefix: `al${process.pid}f` });
+    const settings = { destinations: [destination("teams", rx.url, "warning")], renotifyMs: 86_400_000 };
+    const send = (e: FleetEvaluation) => sendAlerts(e, settings, state, { delivery: FAST, now: new Date(e.generatedAt) });
+    const before = rx.posts.length;
+    const e1 = fleetAt(210);
+    expect((await send(e1))[0]).toMatchObject({ announced: 1, resolved: 0 });
+    // `fleet-audit forget aks-a`: the next evaluation has no such cluster.
+    const forgotten = evaluate({ scanId: "20261128T043000000Z-abcd", now: new Date(T0.getTime() + 30 * 60_000), views: [], previous: e1, rules: [ipx001] });
+    expect((await send(forgotten))[0]).toMatchObject({ announced: 0, resolved: 0, errors: [] });
+    expect(rx.posts).toHaveLength(before + 1);
+    expect((await state.load(settings.destinations[0]!.id)).size).toBe(0);
+  });
+
   it("honours Retry-After on 429 and delivers once", async () => {
     const state = TableAlertState.fromConnectionString(storage, { tablePrefix: `al${process.pid}b` });
     const settings = { destinations: [destination("teams", rx.url, "warning")], renotifyMs: 86_400_000 };

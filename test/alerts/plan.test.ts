@@ -29,6 +29,14 @@ describe("planAlerts", () => {
     expect(p.quietDeletes).toEqual(["2"]);
     expect(p.announce).toEqual([]);
   });
+  it("drops the findings of a cluster removed from the audit quietly, without a false resolution", () => {
+    const kept = announced(f("1", "critical", { cluster: "a" }), T.toISOString());
+    const fixed = announced(f("2", "critical", { cluster: "a" }), T.toISOString());
+    const removed = announced(f("3", "critical", { cluster: "gone" }), T.toISOString());
+    const p = planAlerts([f("1", "critical", { cluster: "a" })], state(kept, fixed, removed), { minSeverity: "warning" }, T, DAY, new Set(["a"]));
+    expect(p.resolved.map((r) => r.findingId)).toEqual(["2"]);
+    expect(p.quietDeletes).toEqual(["3"]);
+  });
   it("never announces waived findings", () => {
     expect(planAlerts([f("1", "critical", { waived: { reason: "accepted" } })], new Map(), { minSeverity: "info" }, T, DAY).announce).toEqual([]);
   });

@@ -1,7 +1,7 @@
 // Every Functions handler invoked as the host would: @azure/functions' own HttpRequest,
 // InvocationContext and timer objects, with app settings in the environment and Azurite behind them.
 import { HttpRequest, InvocationContext, type Timer } from "@azure/functions";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { resetAppDeps } from "../../functions/deps.js";
 import { auditCluster, auditPoison } from "../../functions/handlers/jobs.js";
 import { httpApi } from "../../functions/handlers/http.js";
@@ -162,28 +162,48 @@ describe("HTTP functions", () => {
 
 // Last: it adds history to a cluster that the tests above count.
 describe("retention", () => {
+  /** Sets an app setting for the app's next deps; undefined removes it. */
+  const setting = (name: string, value: string | undefined): void => {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+    resetAppDeps();
+  };
+  afterEach(() => {
+    setting("FLEET_AUDIT_RETENTION_DAYS", undefined);
+    setting("FLEET_AUDIT_FORGET_AFTER_DAYS", undefined);
+  });
+
   it("the daily timer prunes history older than FLEET_AUDIT_RETENTION_DAYS, the scan timer does not, and a bad value names the setting", async () => {
     const longAgo = newScanId(new Date(Date.now() - 40 * 86_400_000));
     const old = emptySnapshot("aks-blk-001", longAgo, { kind: "kubeconfig" }, new Date(Date.now() - 40 * 86_400_000));
     await storage.store.putSnapshot(old);
     await storage.store.putSnapshot(emptySnapshot("aks-blk-001", newScanId(new Date()), { kind: "kubeconfig" }, new Date())); // the latest view moves on
     expect(await storage.store.getSnapshot("aks-blk-001", longAgo)).toBeDefined();
-    try {
-      process.env.FLEET_AUDIT_RETENTION_DAYS = "30";
-      resetAppDeps();
-      await startScanRound(timer, context("startScanRound"));
-      await takeJobs();
-      expect(await storage.store.getSnapshot("aks-blk-001", longAgo)).toBeDefined();
-      await pruneScanHistory(timer, context("pruneScanHistory"));
-      expect(await storage.store.getSnapshot("aks-blk-001", longAgo)).toBeUndefined();
-      expect(logs.join("\n")).toMatch(/retention \(30 days\): deleted 1 snapshot\(s\)/);
+    setting("FLEET_AUDIT_RETENTION_DAYS", "30");
+    await startScanRound(timer, context("startScanRound"));
+    await takeJobs();
+    expect(await storage.store.getSnapshot("aks-blk-001", longAgo)).toBeDefined();
+    await pruneScanHistory(timer, context("pruneScanHistory"));
+    expect(await storage.store.getSnapshot("aks-blk-001", longAgo)).toBeUndefined();
+    expect(logs.join("\n")).toMatch(/retention \(30 days\): deleted 1 snapshot\(s\)/);
 
-      process.env.FLEET_AUDIT_RETENTION_DAYS = "2";
-      resetAppDeps();
-      await expect(pruneScanHistory(timer, context("pruneScanHistory"))).rejects.toThrow('app setting FLEET_AUDIT_RETENTION_DAYS must be a whole number of days from 7 to 36500, not "2"');
-    } finally {
-      delete process.env.FLEET_AUDIT_RETENTION_DAYS;
-      resetAppDeps();
-    }
+    setting("FLEET_AUDIT_RETENTION_DAYS", "2");
+    await expect(pruneScanHistory(timer, context("pruneScanHistory"))).rejects.toThrow('app setting FLEET_AUDIT_RETENTION_DAYS must be a whole number of days from 7 to 36500, not "2"');
+  });
+
+  it("the daily timer forgets clusters not scanned for FLEET_AUDIT_FORGET_AFTER_DAYS, and only those", async () => {
+    const gone = "aks-deleted-weu";
+    const longAgo = new Date(Date.now() - 20 * 86_400_000);
+    await storage.store.putSnapshot(emptySnapshot(gone, newScanId(longAgo), { kind: "kubeconfig" }, longAgo));
+    const before = (await storage.store.listLatest()).map((e) => e.cluster);
+    expect(before).toContain(gone);
+    setting("FLEET_AUDIT_FORGET_AFTER_DAYS", "14");
+    await pruneScanHistory(timer, context("pruneScanHistory"));
+    expect((await storage.store.listLatest()).map((e) => e.cluster)).toEqual(before.filter((c) => c !== gone));
+    expect(await storage.store.listHistory(gone)).toEqual([]);
+    expect(logs.join("\n")).toMatch(/forgot cluster "aks-deleted-weu": not scanned for 14 days \(last at .*\); 1 snapshot\(s\) deleted/);
+
+    setting("FLEET_AUDIT_FORGET_AFTER_DAYS", "soon");
+    await expect(pruneScanHistory(timer, context("pruneScanHistory"))).rejects.toThrow('app setting FLEET_AUDIT_FORGET_AFTER_DAYS must be a whole number of days from 1, not "soon"');
   });
 });

@@ -143,6 +143,34 @@ export function storeConformance(name: string, factory: () => Promise<StoreUnder
       expect(await store.pruneHistory(new Date(0))).toEqual({ snapshots: 0, evaluations: 0 });
     });
 
+    it("forgets a cluster: its latest entry and every snapshot, and no other cluster's", async () => {
+      await store.putSnapshot(snapshot("aks-a", scanAt(0)));
+      const a10 = await store.putSnapshot(snapshot("aks-a", scanAt(10), { status: "error", nodes: 0 }));
+      const b = await store.putSnapshot(snapshot("aks-b", scanAt(5)));
+      const e = await store.putEvaluation(evaluation(scanAt(10)));
+      expect(await store.forgetCluster("aks-a")).toEqual({ snapshots: 2 });
+      expect(await store.getLatest("aks-a")).toBeUndefined();
+      expect(await store.listHistory("aks-a")).toEqual([]);
+      expect(await store.getSnapshot("aks-a", a10.ref)).toBeUndefined();
+      expect((await store.listLatest()).map((x) => x.cluster)).toEqual(["aks-b"]);
+      expect(await store.listHistory("aks-b")).toEqual([b]);
+      expect((await store.listEvaluations()).map((x) => x.ref)).toEqual([e.ref]);
+      // Nothing left of it: a second call says so, and a new snapshot brings the cluster back.
+      expect(await store.forgetCluster("aks-a")).toBeUndefined();
+      const back = await store.putSnapshot(snapshot("aks-a", scanAt(20)));
+      expect(await store.getLatest("aks-a")).toEqual({ cluster: "aks-a", latest: back, lastOk: back });
+    });
+
+    it("forgets clusters by their exact awkward names only", async () => {
+      const names = ["aks#1", "aks?1", "кластер-日本語-😀", "x".repeat(600), "x".repeat(599) + "y"];
+      for (const n of names) await store.putSnapshot(snapshot(n, scanAt(1)));
+      expect(await store.forgetCluster("x".repeat(600))).toEqual({ snapshots: 1 });
+      expect(await store.forgetCluster("aks?1")).toEqual({ snapshots: 1 });
+      expect(await store.forgetCluster("aks")).toBeUndefined();
+      expect((await store.listLatest()).map((x) => x.cluster).sort()).toEqual(["aks#1", "кластер-日本語-😀", "x".repeat(599) + "y"].sort());
+      await expect(store.forgetCluster("")).rejects.toThrow(/cluster name/);
+    });
+
     it("lists history newest first, with since and limit, per cluster", async () => {
       const minutes = [30, 0, 20, 40, 10];
       const ids = new Map<number, string>();

@@ -14,6 +14,28 @@ storeConformance("TableSnapshotStore (Azurite)", async () => ({
 describe("TableSnapshotStore on Azurite", () => {
   const tiny = { chunkBytes: 4096, chunksPerEntity: 2, entitiesPerTransaction: 3 };
 
+  /** A store with tiny chunks whose writes die before their last transaction (the header's) while `crash.on`. */
+  async function crashingStore(): Promise<{ store: TableSnapshotStore; crash: { on: boolean } }> {
+    const crash = { on: false };
+    const store = TableSnapshotStore.fromConnectionString(azurite(), {
+      tablePrefix: uniquePrefix(),
+      limits: tiny,
+      onTransaction: ({ index, count }) => {
+        if (crash.on && index === count - 1) throw new Error("injected crash");
+      },
+    });
+    await store.init();
+    return { store, crash };
+  }
+
+  /** Every row key of a table: headers, and chunk rows no reader sees. */
+  async function rowKeys(table: string): Promise<string[]> {
+    const raw = TableClient.fromConnectionString(azurite(), table, { allowInsecureConnection: true });
+    const rows: string[] = [];
+    for await (const e of raw.listEntities({ queryOptions: { select: ["rowKey"] } })) rows.push(String(e.rowKey));
+    return rows;
+  }
+
   it("round-trips a 5,000-node snapshot spread over many rows and transactions", async () => {
     let transactions = 0;
     const store = TableSnapshotStore.fromConnectionString(azurite(), {
@@ -80,26 +102,15 @@ describe("TableSnapshotStore on Azurite", () => {
   });
 
   it("sweeps a dead write's chunk rows when its retry fits in one transaction", async () => {
-    let fail = false;
-    const store = TableSnapshotStore.fromConnectionString(azurite(), {
-      tablePrefix: uniquePrefix(),
-      limits: tiny,
-      onTransaction: ({ index, count }) => {
-        if (fail && index === count - 1) throw new Error("injected crash");
-      },
-    });
-    await store.init();
+    const { store, crash } = await crashingStore();
     const scanId = scanAt(5);
-    fail = true;
+    crash.on = true;
     await expect(store.putSnapshot(snapshot("aks-a", scanId, { nodes: 300 }))).rejects.toThrow(/injected crash/);
-    fail = false;
+    crash.on = false;
     const small = snapshot("aks-a", scanId, { nodes: 1 });
     const sum = await store.putSnapshot(small);
     expect(await store.getSnapshot("aks-a", sum.ref)).toEqual(small);
-    const raw = TableClient.fromConnectionString(azurite(), store.tableNames.snapshots, { allowInsecureConnection: true });
-    const rows: string[] = [];
-    for await (const e of raw.listEntities({ queryOptions: { select: ["rowKey"] } })) rows.push(String(e.rowKey));
-    expect(rows).toEqual([sum.ref]);
+    expect(await rowKeys(store.tableNames.snapshots)).toEqual([sum.ref]);
   });
 
   it("leaves no chunk rows behind when a many-transaction placeholder loses to a stored snapshot", async () => {
@@ -175,10 +186,20 @@ describe("TableSnapshotStore on Azurite", () => {
     await store.putSnapshot(snapshot("aks-a", scanAt(0), { nodes: 300 }));
     const kept = await store.putSnapshot(snapshot("aks-a", scanAt(10), { nodes: 1 }));
     expect(await store.pruneHistory(timeOf(5))).toEqual({ snapshots: 1, evaluations: 0 });
-    const raw = TableClient.fromConnectionString(azurite(), store.tableNames.snapshots, { allowInsecureConnection: true });
-    const rows: string[] = [];
-    for await (const e of raw.listEntities({ queryOptions: { select: ["rowKey"] } })) rows.push(String(e.rowKey));
-    expect(rows).toEqual([kept.ref]);
+    expect(await rowKeys(store.tableNames.snapshots)).toEqual([kept.ref]);
+  });
+
+  it("forgets a cluster down to its last chunk row, also those of a write that died", async () => {
+    const { store, crash } = await crashingStore();
+    await store.putSnapshot(snapshot("aks-a", scanAt(0), { nodes: 300 }));
+    crash.on = true;
+    await expect(store.putSnapshot(snapshot("aks-a", scanAt(10), { nodes: 300 }))).rejects.toThrow(/injected crash/);
+    crash.on = false;
+    const other = await store.putSnapshot(snapshot("aks-b", scanAt(0), { nodes: 1 }));
+    expect((await rowKeys(store.tableNames.snapshots)).length).toBeGreaterThan(10);
+    expect(await store.forgetCluster("aks-a")).toEqual({ snapshots: 1 });
+    expect(await rowKeys(store.tableNames.snapshots)).toEqual([other.ref]);
+    expect((await store.listLatest()).map((e) => e.cluster)).toEqual(["aks-b"]);
   });
 
   it("keeps the latest view moving forward when another writer changed it behind a store's back", async () => {

@@ -38,7 +38,7 @@ export default defineRule(
     family: "SCN",
     severity: "warning",
     description: "The cluster's last good snapshot is older than `intervals` scan intervals: every report about it shows old data. The interval is the policy's scanIntervalMinutes, else the median gap between recent scans, else 60 minutes.",
-    remediation: "Find out why recent scans fail (SCN001/SCN002 give the reason) or why the cluster is no longer scanned (removed from the kubeconfig, fleet file or subscription); remove clusters that are gone from the store's fleet.",
+    remediation: "Find out why recent scans fail (SCN001/SCN002 give the reason) or why the cluster is no longer scanned (removed from the kubeconfig, fleet file or subscription); remove clusters that are gone from the store with `fleet-audit forget NAME` (or `--not-seen-days N`).",
     reference: "RULES.md SCN",
     thresholds: { intervals: 3, scanIntervalMinutes: 60 },
   },

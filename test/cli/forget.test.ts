@@ -1,0 +1,79 @@
+// `fleet-audit forget`: clusters the fleet no longer has leave the store, by name or by age, against Azurite.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { beforeEach, describe, expect, inject, it } from "vitest";
+import { newScanId } from "../../src/model/scan-id.js";
+import { TableSnapshotStore } from "../../src/store/table-store.js";
+import { runCli } from "../helpers/cli.js";
+import { snapshot } from "../store/fixtures.js";
+import { uniquePrefix } from "../store/helpers.js";
+
+const DAY = 86_400_000;
+const storage = inject("azuriteConnectionString");
+/** A snapshot of the scan round `daysAgo` days back, taken then. */
+function scanned(cluster: string, daysAgo: number, over: Parameters<typeof snapshot>[2] = {}) {
+  const at = new Date(Date.now() - daysAgo * DAY);
+  return { ...snapshot(cluster, newScanId(at), over), takenAt: at.toISOString() };
+}
+
+let prefix: string;
+let store: TableSnapshotStore;
+const cli = (args: string[]) => runCli([...args, "--storage", storage], { cwd: mkdtempSync(path.join(tmpdir(), "cli-forget-")), env: { FLEET_AUDIT_TABLE_PREFIX: prefix } });
+const clusters = async () => (await store.listLatest()).map((e) => e.cluster);
+
+beforeEach(async () => {
+  prefix = uniquePrefix();
+  store = TableSnapshotStore.fromConnectionString(storage, { tablePrefix: prefix });
+  await store.init();
+  await store.putSnapshot(scanned("aks-gone", 40));
+  await store.putSnapshot(scanned("aks-gone", 30, { status: "unreachable", reason: "timeout", nodes: 0 }));
+  // Unreachable for weeks, but scanned yesterday: not gone.
+  await store.putSnapshot(scanned("aks-live", 25));
+  await store.putSnapshot(scanned("aks-live", 1, { status: "unreachable", reason: "timeout", nodes: 0 }));
+  await store.putSnapshot(scanned("<b>x</b>", 20));
+});
+
+describe("fleet-audit forget", () => {
+  it("removes the named clusters and all their snapshots, and nothing else", async () => {
+    const r = await cli(["forget", "aks-gone", "<b>x</b>"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Forgot "aks-gone" \(last scanned [^)]+\): 2 snapshot\(s\)\.$/m);
+    expect(r.stdout).toMatch(/^Forgot "<b>x<\/b>" \(last scanned [^)]+\): 1 snapshot\(s\)\.$/m);
+    expect(r.stdout).toContain("Removed 2 cluster(s) and 3 snapshot(s)");
+    expect(await clusters()).toEqual(["aks-live"]);
+    expect(await store.listHistory("aks-gone")).toEqual([]);
+    expect(await store.listHistory("aks-live")).toHaveLength(2);
+  });
+
+  it("checks every name before removing any, and names the one it does not know", async () => {
+    const r = await cli(["forget", "aks-gone", "aks-typo"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no cluster named "aks-typo" in the store');
+    expect(await clusters()).toEqual(["<b>x</b>", "aks-gone", "aks-live"]);
+  });
+
+  it("removes the clusters not scanned for --not-seen-days, and --dry-run only lists them", async () => {
+    const dry = await cli(["forget", "--not-seen-days", "14", "--dry-run"]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout.trim().split("\n").map((l) => l.replace(/ \(last scanned .*/, ""))).toEqual(['Would forget "<b>x</b>"', 'Would forget "aks-gone"']);
+    expect(await clusters()).toHaveLength(3);
+    const r = await cli(["forget", "--not-seen-days", "14"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await clusters()).toEqual(["aks-live"]);
+    const again = await cli(["forget", "--not-seen-days", "14"]);
+    expect(again.stdout).toBe("No cluster to forget.\n");
+  });
+
+  it.each([
+    [["forget"], "name the clusters to forget, or give --not-seen-days N"],
+    [["forget", "aks-gone", "--not-seen-days", "3"], "name clusters or give --not-seen-days, not both"],
+    [["forget", "--not-seen-days", "0"], '--not-seen-days must be a whole number of days from 1, not "0"'],
+    [["forget", "--not-seen-days", "2w"], '--not-seen-days must be a whole number of days from 1, not "2w"'],
+  ])("refuses %j with a reason", async (args, reason) => {
+    const r = await cli(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(reason);
+    expect(await clusters()).toHaveLength(3);
+  });
+});
