@@ -202,6 +202,19 @@ describe("TableSnapshotStore on Azurite", () => {
     expect((await store.listLatest()).map((e) => e.cluster)).toEqual(["aks-b"]);
   });
 
+  it("lets two processes forget the same cluster at once: rows the other deleted first are no error", async () => {
+    const prefix = uniquePrefix();
+    const [a, b] = [0, 1].map(() => TableSnapshotStore.fromConnectionString(azurite(), { tablePrefix: prefix, limits: tiny }));
+    await a!.init();
+    for (let i = 0; i < 8; i++) await a!.putSnapshot(snapshot("aks-a", scanAt(i), { nodes: 600 }));
+    const rows = (await rowKeys(a!.tableNames.snapshots)).length;
+    expect(rows).toBeGreaterThan(100); // more than one transaction of deletes
+    const results = await Promise.all([a!.forgetCluster("aks-a"), b!.forgetCluster("aks-a")]);
+    expect(results).toEqual([{ snapshots: 8 }, { snapshots: 8 }]);
+    expect(await rowKeys(a!.tableNames.snapshots)).toEqual([]);
+    expect(await a!.listLatest()).toEqual([]);
+  });
+
   it("keeps the latest view moving forward when another writer changed it behind a store's back", async () => {
     const prefix = uniquePrefix();
     const a = TableSnapshotStore.fromConnectionString(azurite(), { tablePrefix: prefix });
