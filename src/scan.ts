@@ -8,7 +8,7 @@ import { newScanId } from "./model/scan-id.js";
 import { type ClusterSnapshot, type SnapshotSummary, summarize } from "./model/snapshot.js";
 import type { Policy } from "./policy/policy.js";
 import type { ClusterTarget } from "./sources/target.js";
-import type { SnapshotStore } from "./store/store.js";
+import type { SnapshotStore, StoredSnapshot } from "./store/store.js";
 
 export interface ScanOptions extends Omit<FleetCollectOptions, "scanId"> {
   scanId?: string;
@@ -36,12 +36,13 @@ export async function runScan(targets: readonly ClusterTarget[], store: Snapshot
   const opening = EvaluationRun.open(store, evalOpts).catch(() => undefined);
   /** Stores one snapshot and evaluates its cluster; returns why storing failed, or undefined. */
   const put = async (snap: ClusterSnapshot): Promise<string | undefined> => {
+    let stored: StoredSnapshot;
     try {
-      await store.putSnapshot(snap);
+      stored = await store.putSnapshotWithLatest(snap);
     } catch (e) {
       return (e as Error).message.split("\n", 1)[0] ?? "store error";
     }
-    await (await opening)?.addStored(snap);
+    await (await opening)?.addStored(snap, stored);
     return undefined;
   };
   let done = 0;

@@ -6,7 +6,7 @@ import type { FleetEvaluation } from "../model/evaluation.js";
 import type { ClusterSnapshot, SnapshotSummary } from "../model/snapshot.js";
 import type { Policy } from "../policy/policy.js";
 import type { ClusterView } from "../rules/context.js";
-import type { LatestEntry, SnapshotStore } from "../store/store.js";
+import type { LatestEntry, SnapshotStore, StoredSnapshot } from "../store/store.js";
 import { Evaluator } from "./evaluate.js";
 
 /** How many evaluation summaries the rules get for trends and forecasts. */
@@ -16,10 +16,17 @@ const READERS = 8;
 
 /**
  * One cluster's view from its latest-view entry: the data to judge and the ok snapshot before it.
- * `fresh` is a snapshot just collected in this process, to save reading it back. Undefined (with a
- * note) when the store cannot give the snapshot.
+ * `fresh` is a snapshot just collected in this process, to save reading it back. `previousOk`, when
+ * known, is the ok snapshot before the judged one (null: there is none), to save listing the history.
+ * Undefined (with a note) when the store cannot give the snapshot.
  */
-export async function loadView(store: SnapshotStore, entry: LatestEntry, fresh: ClusterSnapshot | undefined, notes: string[]): Promise<ClusterView | undefined> {
+export async function loadView(
+  store: SnapshotStore,
+  entry: LatestEntry,
+  fresh: ClusterSnapshot | undefined,
+  notes: string[],
+  previousOk?: SnapshotSummary | null,
+): Promise<ClusterView | undefined> {
   const read = async (s: SnapshotSummary): Promise<ClusterSnapshot | undefined> => {
     if (fresh && fresh.cluster === entry.cluster && fresh.scanId === s.scanId) return fresh;
     try {
@@ -34,8 +41,10 @@ export async function loadView(store: SnapshotStore, entry: LatestEntry, fresh: 
   if (!snapshot) return undefined;
   const view: ClusterView = { name: entry.cluster, latest: entry.latest, snapshot };
   if (snapshot.status === "ok") {
-    const history = await store.listHistory(entry.cluster, { limit: 10 });
-    const prev = history.find((h) => h.status === "ok" && h.takenAt < snapshot.takenAt);
+    const prev =
+      previousOk !== undefined && snapshot === fresh
+        ? (previousOk ?? undefined)
+        : (await store.listHistory(entry.cluster, { limit: 10 })).find((h) => h.status === "ok" && h.takenAt < snapshot.takenAt);
     if (prev) {
       const p = await read(prev);
       if (p) view.previous = p;
@@ -75,16 +84,25 @@ export class EvaluationRun {
 
   /**
    * A snapshot the store has just taken: the cluster is evaluated now, from the latest view as it
-   * stands (a newer round's snapshot wins). Anything that goes wrong leaves the cluster to `finish`.
+   * stands (a newer round's snapshot wins). `stored`, what the write did to the latest view, spares
+   * reading the entry and the history back when the write made this snapshot the latest. Anything
+   * that goes wrong leaves the cluster to `finish`.
    */
-  async addStored(snapshot: ClusterSnapshot): Promise<void> {
+  async addStored(snapshot: ClusterSnapshot, stored?: StoredSnapshot): Promise<void> {
     const cluster = snapshot.cluster;
     if (this.added.has(cluster)) return;
     let view: ClusterView | undefined;
     const notes: string[] = [];
     try {
-      const entry = await this.store.getLatest(cluster);
-      if (entry) view = await loadView(this.store, entry, snapshot, notes);
+      let entry: LatestEntry | undefined;
+      let previousOk: SnapshotSummary | null | undefined;
+      if (stored && stored.summary.cluster === cluster && stored.after.latest.ref === stored.summary.ref) {
+        entry = stored.after;
+        // The write replaced `before` (etag-checked): its last good snapshot is the one before this.
+        const prior = stored.before?.lastOk;
+        if (snapshot.status === "ok") previousOk = !prior ? null : prior.ref !== stored.summary.ref && prior.takenAt < snapshot.takenAt ? prior : undefined;
+      } else entry = await this.store.getLatest(cluster);
+      if (entry) view = await loadView(this.store, entry, snapshot, notes, previousOk);
     } catch {
       return;
     }

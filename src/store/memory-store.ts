@@ -5,7 +5,7 @@ import type { EvaluationSummary, FleetEvaluation } from "../model/evaluation.js"
 import { summarizeEvaluation } from "../model/evaluation.js";
 import type { ClusterSnapshot, SnapshotSummary } from "../model/snapshot.js";
 import { normalizeRef, scanRowKey, sinceUpperBound, SCAN_ROWS_END } from "./keys.js";
-import type { HistoryQuery, LatestEntry, PruneResult, SnapshotStore } from "./store.js";
+import type { HistoryQuery, LatestEntry, PruneResult, SnapshotStore, StoredSnapshot } from "./store.js";
 import { checkCluster, checkLimit, nextLatest, storedSummary } from "./summary.js";
 
 interface Stored<S> {
@@ -36,14 +36,18 @@ export class MemorySnapshotStore implements SnapshotStore {
   async init(): Promise<void> {}
 
   async putSnapshot(snapshot: ClusterSnapshot): Promise<SnapshotSummary> {
+    return (await this.put(snapshot, false))!.summary;
+  }
+
+  async putSnapshotWithLatest(snapshot: ClusterSnapshot): Promise<StoredSnapshot> {
     return (await this.put(snapshot, false))!;
   }
 
   async putSnapshotIfAbsent(snapshot: ClusterSnapshot): Promise<SnapshotSummary | undefined> {
-    return this.put(snapshot, true);
+    return (await this.put(snapshot, true))?.summary;
   }
 
-  private async put(snapshot: ClusterSnapshot, ifAbsent: boolean): Promise<SnapshotSummary | undefined> {
+  private async put(snapshot: ClusterSnapshot, ifAbsent: boolean): Promise<StoredSnapshot | undefined> {
     const cluster = checkCluster(snapshot.cluster);
     const ref = scanRowKey(snapshot.scanId);
     const json = JSON.stringify(snapshot);
@@ -52,14 +56,15 @@ export class MemorySnapshotStore implements SnapshotStore {
     if (!rows) this.history.set(cluster, (rows = new Map()));
     if (ifAbsent && rows.has(ref)) return undefined;
     rows.set(ref, { summary, json });
+    const before = this.latest.get(cluster);
     const next = await nextLatest(
-      this.latest.get(cluster),
+      before,
       summary,
       async () => [...rows.values()].map((r) => r.summary).filter((s) => s.status === "ok").sort((a, b) => (a.ref < b.ref ? -1 : 1))[0],
       ifAbsent,
     );
     this.latest.set(cluster, copy(next));
-    return copy(summary);
+    return { summary: copy(summary), ...(before ? { before: copy(before) } : {}), after: copy(next) };
   }
 
   async getSnapshot(cluster: string, ref: string): Promise<ClusterSnapshot | undefined> {

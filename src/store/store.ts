@@ -11,6 +11,15 @@ export interface LatestEntry {
   lastOk?: SnapshotSummary;
 }
 
+/** A snapshot write and what it did to its cluster's latest-view entry. */
+export interface StoredSnapshot {
+  summary: SnapshotSummary;
+  /** The entry the write replaced, exactly (undefined: the cluster had none). */
+  before?: LatestEntry;
+  /** The entry as written; its `latest` is another snapshot when a newer round was there first. */
+  after: LatestEntry;
+}
+
 export interface HistoryQuery {
   /**
    * Only entries of scan rounds that started at or after this time (inclusive). The time is the
@@ -36,6 +45,11 @@ export interface SnapshotStore {
    * Throws when `scanId` is not a scan id (newScanId) or the cluster name is empty or over-long.
    */
   putSnapshot(snapshot: ClusterSnapshot): Promise<SnapshotSummary>;
+  /**
+   * `putSnapshot`, also saying what the write did to the latest view, so a scan can judge the cluster
+   * without reading the entry and the history back.
+   */
+  putSnapshotWithLatest(snapshot: ClusterSnapshot): Promise<StoredSnapshot>;
   /**
    * For placeholders (a failed snapshot saying a cluster's job never reported): writes the snapshot
    * only when its (cluster, scanId) has none, atomically, so it can never replace the real result of

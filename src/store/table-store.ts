@@ -28,7 +28,7 @@ import {
   type DocumentLimits,
 } from "./codec.js";
 import { clusterFromKey, clusterKey, normalizeRef, scanRowKey, SCAN_ROWS_END, sinceUpperBound } from "./keys.js";
-import type { HistoryQuery, LatestEntry, PruneResult, SnapshotStore } from "./store.js";
+import type { HistoryQuery, LatestEntry, PruneResult, SnapshotStore, StoredSnapshot } from "./store.js";
 import { checkCluster, checkLimit, describeCluster, nextLatest, storedSummary } from "./summary.js";
 
 const LATEST_PK = "latest";
@@ -400,25 +400,30 @@ export class TableSnapshotStore implements SnapshotStore {
   // Snapshots
 
   async putSnapshot(snapshot: ClusterSnapshot): Promise<SnapshotSummary> {
+    return (await this.put(snapshot, false))!.summary;
+  }
+
+  async putSnapshotWithLatest(snapshot: ClusterSnapshot): Promise<StoredSnapshot> {
     return (await this.put(snapshot, false))!;
   }
 
   async putSnapshotIfAbsent(snapshot: ClusterSnapshot): Promise<SnapshotSummary | undefined> {
-    return this.put(snapshot, true);
+    return (await this.put(snapshot, true))?.summary;
   }
 
-  private async put(snapshot: ClusterSnapshot, ifAbsent: boolean): Promise<SnapshotSummary | undefined> {
+  private async put(snapshot: ClusterSnapshot, ifAbsent: boolean): Promise<StoredSnapshot | undefined> {
     const cluster = checkCluster(snapshot.cluster);
     const ref = scanRowKey(snapshot.scanId);
     const pk = clusterKey(cluster);
     const summary = storedSummary(snapshot, ref);
     if (!(await this.writeDocument(this.snapshots, pk, ref, { cluster, ...summaryColumns(summary, "") }, snapshot, cluster, 0, ifAbsent))) return undefined;
     // Only now, with the document complete, may the latest view point at it.
-    await this.updateLatest(pk, summary, ifAbsent);
-    return summary;
+    const { before, after } = await this.updateLatest(pk, summary, ifAbsent);
+    return { summary, ...(before ? { before } : {}), after };
   }
 
-  private async updateLatest(pk: string, summary: SnapshotSummary, placeholder = false): Promise<void> {
+  /** Moves the entry on; `before` is the row the etag-checked write replaced, so it is exact. */
+  private async updateLatest(pk: string, summary: SnapshotSummary, placeholder = false): Promise<{ before?: LatestEntry; after: LatestEntry }> {
     const cluster = summary.cluster;
     // Optimistic concurrency: another writer for the same cluster makes us re-read and re-merge.
     for (let attempt = 0; attempt < 10; attempt++) {
@@ -445,7 +450,7 @@ export class TableSnapshotStore implements SnapshotStore {
           etag !== undefined ? this.latest.client.updateEntity(entity, "Replace", { etag }) : this.latest.client.createEntity(entity),
         );
         if (res.etag) this.latestRows.set(pk, { entry: structuredClone(next), etag: res.etag });
-        return;
+        return { ...(cur ? { before: structuredClone(cur) } : {}), after: structuredClone(next) };
       } catch (e) {
         const s = (e as StoreError).statusCode;
         if (s !== 412 && s !== 409) throw e;

@@ -18,16 +18,21 @@ function taken(cluster: string, nodes: string[], at: Date): ClusterSnapshot {
   return s;
 }
 
-/** A memory store that counts snapshot reads per cluster. */
-function countingStore(): { store: MemorySnapshotStore; reads: Map<string, number> } {
+/** A memory store that counts snapshot reads per cluster, and reads of latest entries and history. */
+function countingStore(): { store: MemorySnapshotStore; reads: Map<string, number>; lookups: string[] } {
   const store = new MemorySnapshotStore();
   const reads = new Map<string, number>();
+  const lookups: string[] = [];
   const get = store.getSnapshot.bind(store);
   store.getSnapshot = (cluster, ref) => {
     reads.set(cluster, (reads.get(cluster) ?? 0) + 1);
     return get(cluster, ref);
   };
-  return { store, reads };
+  const latest = store.getLatest.bind(store);
+  store.getLatest = (cluster) => (lookups.push(`latest ${cluster}`), latest(cluster));
+  const history = store.listHistory.bind(store);
+  store.listHistory = (cluster, q) => (lookups.push(`history ${cluster}`), history(cluster, q));
+  return { store, reads, lookups };
 }
 
 describe("EvaluationRun", () => {
@@ -55,14 +60,49 @@ describe("EvaluationRun", () => {
   });
 
   it("judges a cluster by the latest view: a newer round's snapshot wins over an older one in hand", async () => {
-    const { store } = countingStore();
-    await store.putSnapshot(taken("a", ["n1", "n2", "n3"], R3));
-    const late = taken("a", ["n1"], R2);
-    await store.putSnapshot(late);
-    const run = await EvaluationRun.open(store, { scanId: newScanId(R2), now: R3 });
-    await run.addStored(late);
+    for (const withWrite of [false, true]) {
+      const { store } = countingStore();
+      await store.putSnapshot(taken("a", ["n1", "n2", "n3"], R3));
+      const late = taken("a", ["n1"], R2);
+      const stored = await store.putSnapshotWithLatest(late);
+      const run = await EvaluationRun.open(store, { scanId: newScanId(R2), now: R3 });
+      await run.addStored(late, withWrite ? stored : undefined);
+      const e = await run.finish();
+      expect(e.clusters).toEqual([expect.objectContaining({ cluster: "a", nodes: 3, takenAt: R3.toISOString() })]);
+    }
+  });
+
+  it("takes the entry and the previous good snapshot from what the write did, reading neither back", async () => {
+    const judge = async (withWrite: boolean) => {
+      const { store, reads, lookups } = countingStore();
+      await store.putSnapshot(taken("a", ["n1"], R1));
+      await store.putSnapshot({ ...taken("a", [], R2), status: "unreachable", reason: "timeout" });
+      const run = await EvaluationRun.open(store, { scanId: newScanId(R3), now: R3 });
+      const a3 = taken("a", ["n1", "n2"], R3);
+      const stored = await store.putSnapshotWithLatest(a3);
+      await run.addStored(a3, withWrite ? stored : undefined);
+      const e = await run.finish();
+      return { lookups, reads: Object.fromEntries(reads), drift: e.sections!.drift!.clusters.find((c) => c.cluster === "a") };
+    };
+    const slow = await judge(false);
+    const fast = await judge(true);
+    expect(slow.lookups).toEqual(["latest a", "history a"]);
+    expect(fast.lookups).toEqual([]);
+    // The previous good snapshot (R1, past the failed R2) is still read, and the drift is the same.
+    expect(fast.reads).toEqual({ a: 1 });
+    expect(fast.drift).toEqual(slow.drift);
+    expect(fast.drift).toMatchObject({ from: R1.toISOString(), to: R3.toISOString(), nodes: { added: ["n2"], removed: [] } });
+  });
+
+  it("knows from the write that a cluster's first good snapshot has none before it", async () => {
+    const { store, reads, lookups } = countingStore();
+    const run = await EvaluationRun.open(store, { scanId: newScanId(R1), now: R1 });
+    const a1 = taken("a", ["n1"], R1);
+    await run.addStored(a1, await store.putSnapshotWithLatest(a1));
     const e = await run.finish();
-    expect(e.clusters).toEqual([expect.objectContaining({ cluster: "a", nodes: 3, takenAt: R3.toISOString() })]);
+    expect(lookups).toEqual([]);
+    expect(Object.fromEntries(reads)).toEqual({});
+    expect(e.clusters).toEqual([expect.objectContaining({ cluster: "a", nodes: 1 })]);
   });
 
   it("names a cluster of the latest view whose snapshot cannot be read, and keeps its findings", async () => {

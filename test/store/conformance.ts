@@ -194,6 +194,22 @@ export function storeConformance(name: string, factory: () => Promise<StoreUnder
       await expect(store.listHistory("aks-a", { since: new Date(Number.NaN) })).rejects.toThrow(/since/);
     });
 
+    it("says what each write did to the latest view: the entry it replaced and the one it wrote", async () => {
+      const first = await store.putSnapshotWithLatest(snapshot("aks-a", scanAt(10)));
+      expect(first).toEqual({ summary: first.summary, after: { cluster: "aks-a", latest: first.summary, lastOk: first.summary } });
+      const second = await store.putSnapshotWithLatest(snapshot("aks-a", scanAt(20)));
+      expect(second.before).toEqual(first.after);
+      expect(second.after).toEqual({ cluster: "aks-a", latest: second.summary, lastOk: second.summary });
+      const failed = await store.putSnapshotWithLatest(snapshot("aks-a", scanAt(30), { status: "unreachable", reason: "timeout", nodes: 0 }));
+      expect(failed.before).toEqual(second.after);
+      expect(failed.after).toEqual({ cluster: "aks-a", latest: failed.summary, lastOk: second.summary });
+      // An older round that lands late leaves the view where it was, and says so.
+      const late = await store.putSnapshotWithLatest(snapshot("aks-a", scanAt(25)));
+      expect(late.before).toEqual(failed.after);
+      expect(late.after).toEqual({ cluster: "aks-a", latest: failed.summary, lastOk: late.summary });
+      expect(await store.getLatest("aks-a")).toEqual(late.after);
+    });
+
     it("moves the latest view only forward and keeps the last good snapshot", async () => {
       const ok1 = await store.putSnapshot(snapshot("aks-a", scanAt(10)));
       const bad2 = await store.putSnapshot(snapshot("aks-a", scanAt(20), { status: "unauthorized", reason: "401 Unauthorized", nodes: 0 }));
