@@ -41,14 +41,16 @@ export async function loadView(
   if (!snapshot) return undefined;
   const view: ClusterView = { name: entry.cluster, latest: entry.latest, snapshot };
   if (snapshot.status === "ok") {
-    const prev =
-      previousOk !== undefined && snapshot === fresh
-        ? (previousOk ?? undefined)
-        : (await store.listHistory(entry.cluster, { limit: 10 })).find((h) => h.status === "ok" && h.takenAt < snapshot.takenAt);
-    if (prev) {
-      const p = await read(prev);
-      if (p) view.previous = p;
+    // Known from the write in hand, or from the entry when it judges its lastOk; else from the history.
+    let prev = snapshot === fresh ? previousOk : undefined;
+    if (prev === undefined && entry.previousOk && entry.lastOk?.scanId === snapshot.scanId && entry.previousOk.takenAt < snapshot.takenAt) prev = entry.previousOk;
+    let previous = prev ? await read(prev) : undefined;
+    // A known previous snapshot that is gone (pruned) leaves the history to say which one is there.
+    if (prev === undefined || (prev !== null && !previous)) {
+      const h = (await store.listHistory(entry.cluster, { limit: 10 })).find((x) => x.status === "ok" && x.takenAt < snapshot.takenAt);
+      previous = h && h.ref !== prev?.ref ? await read(h) : undefined;
     }
+    if (previous) view.previous = previous;
   }
   return view;
 }

@@ -120,7 +120,7 @@ export class MemorySnapshotStore implements SnapshotStore {
     const out: PruneResult = { snapshots: 0, evaluations: 0 };
     for (const [cluster, rows] of this.history) {
       const e = this.latest.get(cluster);
-      const keep = new Set([e?.latest.ref, e?.lastOk?.ref]);
+      const keep = new Set([e?.latest.ref, e?.lastOk?.ref, e?.previousOk?.ref]);
       for (const ref of [...rows.keys()]) if (old(ref) && !keep.has(ref) && rows.delete(ref)) out.snapshots++;
     }
     const [newest] = select(this.evaluations, { limit: 1 });

@@ -9,6 +9,11 @@ export interface LatestEntry {
   latest: SnapshotSummary;
   /** The newest snapshot with status ok (may be the same as latest). */
   lastOk?: SnapshotSummary;
+  /**
+   * The ok snapshot before lastOk, which drift compares it with, when known: absent also when the
+   * store cannot say without reading the history (then read it).
+   */
+  previousOk?: SnapshotSummary;
 }
 
 /** A snapshot write and what it did to its cluster's latest-view entry. */
@@ -73,8 +78,8 @@ export interface SnapshotStore {
   listEvaluations(query?: HistoryQuery): Promise<EvaluationSummary[]>;
   /**
    * Retention: deletes the snapshots and evaluations of scan rounds that started before `before`,
-   * except what the latest view points at (each cluster's latest and last ok snapshot) and the newest
-   * evaluation, so reports and the next evaluation never lose their data. Safe to re-run after a
+   * except what the latest view points at (each cluster's latest, last ok and previous ok snapshot)
+   * and the newest evaluation, so reports and the next evaluation never lose their data. Safe to re-run after a
    * failure; a document is deleted header first, so no reader ever sees half of one.
    */
   pruneHistory(before: Date): Promise<PruneResult>;

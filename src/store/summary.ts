@@ -38,7 +38,8 @@ function notOlder(a: SnapshotSummary, b: SnapshotSummary | undefined): boolean {
 }
 
 /**
- * The latest entry after writing `s`: latest only moves forward; lastOk is the newest ok snapshot.
+ * The latest entry after writing `s`: latest only moves forward; lastOk is the newest ok snapshot and
+ * previousOk the ok one before it, as far as the writes seen say (dropped when unsure).
  * `newestOk` is asked only when `s` overwrote the lastOk snapshot with a failed one.
  * A `placeholder` (written only if absent) lost to a real snapshot of its round when the entry
  * already names that round: it then changes nothing.
@@ -52,13 +53,31 @@ export async function nextLatest(
   if (placeholder && cur && (cur.latest.ref === s.ref || cur.lastOk?.ref === s.ref)) return cur;
   const latest = notOlder(s, cur?.latest) ? s : cur!.latest;
   let lastOk = cur?.lastOk;
+  let previousOk = cur?.previousOk;
   if (s.status === "ok") {
-    if (notOlder(s, lastOk)) lastOk = s;
+    if (lastOk === undefined) {
+      // The cluster's first ok snapshot as far as this entry knows; what came before is unknown.
+      lastOk = s;
+      previousOk = undefined;
+    } else if (s.ref === lastOk.ref) {
+      lastOk = s; // a retry of the same round
+    } else if (s.ref < lastOk.ref) {
+      previousOk = lastOk;
+      lastOk = s;
+    } else if (previousOk !== undefined && s.ref <= previousOk.ref) {
+      // An older round landing late, between lastOk and the one before it (or a retry of that one).
+      // When the one before is unknown, so is whether s comes right before lastOk: it stays unknown.
+      previousOk = s;
+    }
   } else if (lastOk?.ref === s.ref) {
     lastOk = await newestOk();
+    previousOk = undefined;
+  } else if (previousOk?.ref === s.ref) {
+    previousOk = undefined;
   }
   const out: LatestEntry = { cluster: s.cluster, latest };
   if (lastOk) out.lastOk = lastOk;
+  if (previousOk && lastOk) out.previousOk = previousOk;
   return out;
 }
 

@@ -3,7 +3,8 @@
 // Tables (names optionally prefixed):
 //   snapshots    PK = clusterKey(cluster)  RK = scanRowKey(scanId)   summary columns + document chunks
 //                                         RK = ~<RK>_<gen>_<n>       chunk rows of bigger documents
-//   latest       PK = "latest"             RK = clusterKey(cluster)   l_* latest summary, ok_* last ok summary
+//   latest       PK = "latest"             RK = clusterKey(cluster)   l_* latest summary, ok_* last ok summary,
+//                                                                     pv_* the ok one before it (when known)
 //   evaluations  PK = "fleet"              RK = scanRowKey(scanId)    summary columns + document chunks
 // Row keys are inverted time, so a partition lists newest first and `since` is a row-key bound.
 // Every value from outside reaches a filter through the SDK's `odata` tag, never by concatenation.
@@ -443,6 +444,7 @@ export class TableSnapshotStore implements SnapshotStore {
         cluster,
         ...summaryColumns(next.latest, "l_"),
         ...(next.lastOk ? summaryColumns(next.lastOk, "ok_") : {}),
+        ...(next.previousOk ? summaryColumns(next.previousOk, "pv_") : {}),
       };
       this.latestRows.delete(pk);
       try {
@@ -577,7 +579,7 @@ export class TableSnapshotStore implements SnapshotStore {
     if (bound >= SCAN_ROWS_END) return out;
     for (const e of await this.listLatest()) {
       const pk = clusterKey(e.cluster);
-      const keep = new Set([e.latest.ref, e.lastOk?.ref]);
+      const keep = new Set([e.latest.ref, e.lastOk?.ref, e.previousOk?.ref]);
       const rows = await this.query(this.snapshots, odata`PartitionKey eq ${pk} and RowKey ge ${bound} and RowKey lt ${SCAN_ROWS_END}`, ["rowKey"], Infinity, e.cluster, "list old snapshots");
       for (const r of rows) {
         if (!r.rowKey || keep.has(r.rowKey)) continue;
@@ -658,5 +660,7 @@ function latestFromRow(row: Row, cluster: string): LatestEntry | undefined {
   const entry: LatestEntry = { cluster, latest };
   const ok = summaryFromColumns(row, "ok_", cluster);
   if (ok) entry.lastOk = ok;
+  const previous = ok && summaryFromColumns(row, "pv_", cluster);
+  if (previous) entry.previousOk = previous;
   return entry;
 }

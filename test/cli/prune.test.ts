@@ -19,6 +19,7 @@ describe("fleet-audit prune", () => {
     await store.init();
     const round = (daysAgo: number) => newScanId(new Date(Date.now() - daysAgo * DAY));
     const old = await store.putSnapshot(snapshot("aks-a", round(40)));
+    const before = await store.putSnapshot(snapshot("aks-a", round(35))); // the good one drift compares the latest with
     const recent = await store.putSnapshot(snapshot("aks-a", round(2)));
     const onlyOld = await store.putSnapshot(snapshot("aks-b", round(50))); // its latest: kept however old
     await store.putEvaluation(evaluation(round(40)));
@@ -28,7 +29,7 @@ describe("fleet-audit prune", () => {
     const r = await runCli(["prune", "--keep-days", "30", "--storage", storage], { cwd: dir, env: { FLEET_AUDIT_TABLE_PREFIX: prefix } });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^Deleted 1 snapshot\(s\) and 1 evaluation\(s\) of scan rounds started before \d{4}-\d\d-\d\dT.* \(kept 30 days\)\.\n$/);
-    expect(await store.listHistory("aks-a")).toEqual([recent]);
+    expect(await store.listHistory("aks-a")).toEqual([recent, before]);
     expect(await store.getSnapshot("aks-a", old.ref)).toBeUndefined();
     expect(await store.listHistory("aks-b")).toEqual([onlyOld]);
     expect((await store.listEvaluations()).map((e) => e.ref)).toEqual([newest.ref]);

@@ -86,12 +86,35 @@ describe("EvaluationRun", () => {
     };
     const slow = await judge(false);
     const fast = await judge(true);
-    expect(slow.lookups).toEqual(["latest a", "history a"]);
+    // Without the write in hand: the entry is read, and it names the previous good snapshot.
+    expect(slow.lookups).toEqual(["latest a"]);
     expect(fast.lookups).toEqual([]);
     // The previous good snapshot (R1, past the failed R2) is still read, and the drift is the same.
     expect(fast.reads).toEqual({ a: 1 });
     expect(fast.drift).toEqual(slow.drift);
     expect(fast.drift).toMatchObject({ from: R1.toISOString(), to: R3.toISOString(), nodes: { added: ["n2"], removed: [] } });
+  });
+
+  it("reads a cluster not scanned this round without listing its history when its entry names the good snapshot before", async () => {
+    const { store, reads, lookups } = countingStore();
+    await store.putSnapshot(taken("a", ["n1"], R1));
+    await store.putSnapshot(taken("a", ["n1", "n2"], R2));
+    const e = await runEvaluation(store, { scanId: newScanId(R3), now: R3 });
+    expect(lookups).toEqual([]);
+    expect(Object.fromEntries(reads)).toEqual({ a: 2 });
+    expect(e.sections!.drift!.clusters.find((c) => c.cluster === "a")).toMatchObject({ from: R1.toISOString(), to: R2.toISOString(), nodes: { added: ["n2"] } });
+  });
+
+  it("falls back to the history when the good snapshot the entry names is gone", async () => {
+    const { store, lookups } = countingStore();
+    await store.putSnapshot(taken("a", ["n1"], R1));
+    const r2 = await store.putSnapshot(taken("a", ["n1", "n2"], R2));
+    await store.putSnapshot(taken("a", ["n1", "n2", "n3"], R3));
+    // R2 is gone behind the entry's back (deleted by hand, or by an older version's retention).
+    expect((store as unknown as { history: Map<string, Map<string, unknown>> }).history.get("a")!.delete(r2.ref)).toBe(true);
+    const e = await runEvaluation(store, { scanId: newScanId(R3), now: R3 });
+    expect(lookups).toEqual(["history a"]);
+    expect(e.sections!.drift!.clusters.find((c) => c.cluster === "a")).toMatchObject({ from: R1.toISOString(), to: R3.toISOString(), nodes: { added: ["n2", "n3"] } });
   });
 
   it("knows from the write that a cluster's first good snapshot has none before it", async () => {

@@ -103,12 +103,12 @@ export function storeConformance(name: string, factory: () => Promise<StoreUnder
       const real = snapshot("aks-a", missed.scanId, { nodes: 4 });
       const realSum = await store.putSnapshot(real);
       expect(await store.getSnapshot("aks-a", missed.scanId)).toEqual(real);
-      expect(await store.getLatest("aks-a")).toEqual({ cluster: "aks-a", latest: realSum, lastOk: realSum });
+      expect(await store.getLatest("aks-a")).toEqual({ cluster: "aks-a", latest: realSum, lastOk: realSum, previousOk: ok1 });
       // A placeholder for a round that has its result changes nothing: not the document, not the view.
       expect(await store.putSnapshotIfAbsent(snapshot("aks-a", missed.scanId, { status: "error", reason: "late sweep", nodes: 0 }))).toBeUndefined();
       expect(await store.getSnapshot("aks-a", missed.scanId)).toEqual(real);
       expect(await store.listHistory("aks-a")).toEqual([realSum, ok1]);
-      expect(await store.getLatest("aks-a")).toEqual({ cluster: "aks-a", latest: realSum, lastOk: realSum });
+      expect(await store.getLatest("aks-a")).toEqual({ cluster: "aks-a", latest: realSum, lastOk: realSum, previousOk: ok1 });
       // The same for a big placeholder (many rows in the Table store).
       expect(await store.putSnapshotIfAbsent(snapshot("aks-a", missed.scanId, { status: "error", nodes: 400 }))).toBeUndefined();
       expect(await store.getSnapshot("aks-a", missed.scanId)).toEqual(real);
@@ -126,13 +126,13 @@ export function storeConformance(name: string, factory: () => Promise<StoreUnder
 
       // Nothing is older than the first round.
       expect(await store.pruneHistory(timeOf(0))).toEqual({ snapshots: 0, evaluations: 0 });
-      expect(await store.pruneHistory(timeOf(25))).toEqual({ snapshots: 2, evaluations: 2 });
-      // aks-a keeps its latest (30) and its last ok (10); aks-b its only, latest snapshot.
-      expect(await store.listHistory("aks-a")).toEqual([bad30, ok10]);
-      expect(await store.getSnapshot("aks-a", ok0.ref)).toBeUndefined();
+      expect(await store.pruneHistory(timeOf(25))).toEqual({ snapshots: 1, evaluations: 2 });
+      // aks-a keeps its latest (30), its last ok (10) and the ok one before (0, which drift compares
+      // 10 with); aks-b its only, latest snapshot.
+      expect(await store.listHistory("aks-a")).toEqual([bad30, ok10, ok0]);
       expect(await store.getSnapshot("aks-a", bad20.ref)).toBeUndefined();
       expect((await store.getSnapshot("aks-a", ok10.ref))?.scanId).toBe(ok10.scanId);
-      expect(await store.getLatest("aks-a")).toEqual({ cluster: "aks-a", latest: bad30, lastOk: ok10 });
+      expect(await store.getLatest("aks-a")).toEqual({ cluster: "aks-a", latest: bad30, lastOk: ok10, previousOk: ok0 });
       expect(await store.listHistory("aks-b")).toEqual([onlyB]);
       // The newest evaluation stays even when it is older than the date.
       expect((await store.listEvaluations()).map((e) => e.ref)).toEqual([e20.ref]);
@@ -199,14 +199,14 @@ export function storeConformance(name: string, factory: () => Promise<StoreUnder
       expect(first).toEqual({ summary: first.summary, after: { cluster: "aks-a", latest: first.summary, lastOk: first.summary } });
       const second = await store.putSnapshotWithLatest(snapshot("aks-a", scanAt(20)));
       expect(second.before).toEqual(first.after);
-      expect(second.after).toEqual({ cluster: "aks-a", latest: second.summary, lastOk: second.summary });
+      expect(second.after).toEqual({ cluster: "aks-a", latest: second.summary, lastOk: second.summary, previousOk: first.summary });
       const failed = await store.putSnapshotWithLatest(snapshot("aks-a", scanAt(30), { status: "unreachable", reason: "timeout", nodes: 0 }));
       expect(failed.before).toEqual(second.after);
-      expect(failed.after).toEqual({ cluster: "aks-a", latest: failed.summary, lastOk: second.summary });
-      // An older round that lands late leaves the view where it was, and says so.
+      expect(failed.after).toEqual({ cluster: "aks-a", latest: failed.summary, lastOk: second.summary, previousOk: first.summary });
+      // An older round that lands late leaves the latest where it was, and says so.
       const late = await store.putSnapshotWithLatest(snapshot("aks-a", scanAt(25)));
       expect(late.before).toEqual(failed.after);
-      expect(late.after).toEqual({ cluster: "aks-a", latest: failed.summary, lastOk: late.summary });
+      expect(late.after).toEqual({ cluster: "aks-a", latest: failed.summary, lastOk: late.summary, previousOk: second.summary });
       expect(await store.getLatest("aks-a")).toEqual(late.after);
     });
 
@@ -221,10 +221,14 @@ export function storeConformance(name: string, factory: () => Promise<StoreUnder
       expect(await store.getLatest("aks-a")).toEqual({ cluster: "aks-a", latest: bad2, lastOk: ok1 });
       // ...but an older ok newer than lastOk still becomes lastOk.
       const ok12 = await store.putSnapshot(snapshot("aks-a", scanAt(12)));
-      expect(await store.getLatest("aks-a")).toEqual({ cluster: "aks-a", latest: bad2, lastOk: ok12 });
+      expect(await store.getLatest("aks-a")).toEqual({ cluster: "aks-a", latest: bad2, lastOk: ok12, previousOk: ok1 });
+      // An ok round landing late between the two becomes the one before lastOk; older ones do not.
+      const ok11 = await store.putSnapshot(snapshot("aks-a", scanAt(11)));
+      await store.putSnapshot(snapshot("aks-a", scanAt(6)));
+      expect(await store.getLatest("aks-a")).toEqual({ cluster: "aks-a", latest: bad2, lastOk: ok12, previousOk: ok11 });
 
       const ok3 = await store.putSnapshot(snapshot("aks-a", scanAt(30), { nodes: 5 }));
-      expect(await store.getLatest("aks-a")).toEqual({ cluster: "aks-a", latest: ok3, lastOk: ok3 });
+      expect(await store.getLatest("aks-a")).toEqual({ cluster: "aks-a", latest: ok3, lastOk: ok3, previousOk: ok12 });
 
       // A retry that turns the newest ok round into a failure: lastOk falls back to the one before.
       const retried = await store.putSnapshot(snapshot("aks-a", ok3.scanId, { status: "error", reason: "boom", nodes: 0 }));

@@ -154,7 +154,7 @@ describe("TableSnapshotStore on Azurite", () => {
     const sweep = TableSnapshotStore.fromConnectionString(azurite(), { tablePrefix: prefix });
     const job = TableSnapshotStore.fromConnectionString(azurite(), { tablePrefix: prefix });
     await sweep.init();
-    await job.putSnapshot(snapshot("aks-a", scanAt(10)));
+    const first = await job.putSnapshot(snapshot("aks-a", scanAt(10)));
     const round = scanAt(20);
     let created!: () => void;
     const sweepCreated = new Promise<void>((r) => (created = r));
@@ -177,16 +177,17 @@ describe("TableSnapshotStore on Azurite", () => {
     expect(gated).toBe(true);
     expect(placed).toBeDefined(); // it did create the document first
     expect(await job.getSnapshot("aks-a", round)).toMatchObject({ status: "ok", nodes: expect.any(Array) });
-    expect(await job.getLatest("aks-a")).toEqual({ cluster: "aks-a", latest: realSum, lastOk: realSum });
+    expect(await job.getLatest("aks-a")).toEqual({ cluster: "aks-a", latest: realSum, lastOk: realSum, previousOk: first });
   });
 
   it("prunes a many-row document to the last chunk row", async () => {
     const store = TableSnapshotStore.fromConnectionString(azurite(), { tablePrefix: uniquePrefix(), limits: tiny });
     await store.init();
     await store.putSnapshot(snapshot("aks-a", scanAt(0), { nodes: 300 }));
+    const before = await store.putSnapshot(snapshot("aks-a", scanAt(2), { nodes: 1 })); // the ok one before lastOk: kept
     const kept = await store.putSnapshot(snapshot("aks-a", scanAt(10), { nodes: 1 }));
     expect(await store.pruneHistory(timeOf(5))).toEqual({ snapshots: 1, evaluations: 0 });
-    expect(await rowKeys(store.tableNames.snapshots)).toEqual([kept.ref]);
+    expect(await rowKeys(store.tableNames.snapshots)).toEqual([kept.ref, before.ref]);
   });
 
   it("forgets a cluster down to its last chunk row, also those of a write that died", async () => {
@@ -225,13 +226,13 @@ describe("TableSnapshotStore on Azurite", () => {
     const newer = await b.putSnapshot(snapshot("aks-a", scanAt(30)));
     const newerB = await b.putSnapshot(snapshot("aks-b", scanAt(30)));
     // a's idea of both rows is stale: its writes of older rounds must not move them back.
-    await a.putSnapshot(snapshot("aks-a", scanAt(20)));
+    const between = await a.putSnapshot(snapshot("aks-a", scanAt(20)));
     await a.putSnapshot(snapshot("aks-b", scanAt(20)));
     expect((await b.getLatest("aks-a"))!.latest).toEqual(newer);
     expect((await b.getLatest("aks-b"))!.latest).toEqual(newerB);
     // And a newer round from a moves both forward again.
     const newest = await a.putSnapshot(snapshot("aks-a", scanAt(40), { status: "unreachable", reason: "timeout" }));
-    expect(await b.getLatest("aks-a")).toEqual({ cluster: "aks-a", latest: newest, lastOk: newer });
+    expect(await b.getLatest("aks-a")).toEqual({ cluster: "aks-a", latest: newest, lastOk: newer, previousOk: between });
   });
 
   it("escapes outside values in filters, so they cannot widen a query", async () => {

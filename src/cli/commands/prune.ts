@@ -12,7 +12,7 @@ export function registerPrune(program: Command, io: CliIO): void {
   storageOptions(
     program
       .command("prune")
-      .description("Delete history older than the retention: snapshots and evaluations of older scan rounds. Each cluster's latest and last good snapshot, and the newest evaluation, always stay.")
+      .description("Delete history older than the retention: snapshots and evaluations of older scan rounds. Each cluster's latest and last good snapshot (and the good one before it, which drift compares with), and the newest evaluation, always stay.")
       .requiredOption("--keep-days <days>", "days of history to keep (at least 7: the exhaustion forecast fits the last week)"),
   )
     .addHelpText(
