@@ -5,13 +5,12 @@ import type { IncomingHttpHeaders } from "node:http";
 import https from "node:https";
 import { promisify } from "node:util";
 import { gunzip, gunzipSync } from "node:zlib";
+import { inflateChunkSize } from "../gzip.js";
 
 const gunzipAsync = promisify(gunzip);
 
 /** A decoded body above this is refused rather than held: no API list page comes near it. */
 export const MAX_BODY_BYTES = 256 * 1024 * 1024;
-/** Output chunk of the inflate; the gzip trailer's size hint picks a tighter one when it can. */
-const MAX_INFLATE_CHUNK = 8 * 1024 * 1024;
 
 export interface RawResponse {
   status: number;
@@ -35,13 +34,8 @@ function cutShort(detail: string): Error {
   return Object.assign(new Error(`Premature close: the response was cut short (${detail})`), { code: "ERR_STREAM_PREMATURE_CLOSE" });
 }
 
-/** ISIZE, a gzip body's last four bytes: its inflated size mod 2^32 (0 when too short to have one). */
-export function gzipSizeHint(gz: Uint8Array): number {
-  return gz.length >= 18 ? Buffer.from(gz.buffer, gz.byteOffset, gz.byteLength).readUInt32LE(gz.length - 4) : 0;
-}
-
 function inflateOptions(gz: Uint8Array): { chunkSize: number; maxOutputLength: number } {
-  return { chunkSize: Math.min(MAX_INFLATE_CHUNK, Math.max(64 * 1024, gzipSizeHint(gz) + 1)), maxOutputLength: MAX_BODY_BYTES };
+  return { chunkSize: inflateChunkSize(gz), maxOutputLength: MAX_BODY_BYTES };
 }
 
 function inflateError(e: unknown): Error {

@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { constants, gunzip, gzip } from "node:zlib";
+import { inflateChunkSize } from "../gzip.js";
 import type { TableEntity, TransactionAction } from "@azure/data-tables";
 
 const gzipAsync = promisify(gzip);
@@ -50,7 +51,7 @@ export async function gzipJson(doc: unknown, fast = false): Promise<Buffer> {
 }
 
 export async function gunzipJson<T>(gz: Uint8Array): Promise<T> {
-  return JSON.parse((await gunzipAsync(gz)).toString("utf8")) as T;
+  return JSON.parse((await gunzipAsync(gz, { chunkSize: inflateChunkSize(gz) })).toString("utf8")) as T;
 }
 
 /** `prefix0..prefixK` binary columns plus `prefixn` = K+1. */
