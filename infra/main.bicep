@@ -115,3 +115,5 @@ output AZURE_RESOURCE_GROUP string = rg.name
 output AZURE_FUNCTION_APP_NAME string = resources.outputs.functionAppName
 output FLEET_AUDIT_IDENTITY_PRINCIPAL_ID string = resources.outputs.identityPrincipalId
 output FLEET_AUDIT_DASHBOARD_URL string = resources.outputs.dashboardUrl
+// For the CLI from a developer's machine: `fleet-audit report --storage "$(azd env get-value FLEET_AUDIT_STORAGE_URL)"`.
+output FLEET_AUDIT_STORAGE_URL string = resources.outputs.tableEndpoint

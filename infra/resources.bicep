@@ -134,6 +134,17 @@ resource vaultSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01
   }
 }
 
+// The deploying user may read, prune and forget in the history from their machine (`fleet-audit report
+// --storage https://<account>.table.core.windows.net`): shared keys are off, so only an identity can.
+resource tableDataUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(principalId)) {
+  name: guid(storage.id, principalId, '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3')
+  scope: storage
+  properties: {
+    principalId: principalId
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3') // Storage Table Data Contributor
+  }
+}
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: 'plan-fleet-audit-${token}'
   location: location
@@ -213,3 +224,4 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
 output functionAppName string = functionApp.name
 output identityPrincipalId string = identity.properties.principalId
 output dashboardUrl string = 'https://${functionApp.properties.defaultHostName}/api/dashboard'
+output tableEndpoint string = storage.properties.primaryEndpoints.table

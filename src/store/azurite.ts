@@ -16,6 +16,12 @@ export interface AzuriteOptions {
   startTimeoutMs?: number;
   /** Fixed ports (default: any free port), e.g. to restart on the endpoints clients already hold. */
   ports?: { blob?: number; queue?: number; table?: number };
+  /**
+   * Serve HTTPS with this certificate and key (PEM files) and accept Entra ID bearer tokens (Azurite's
+   * `--oauth basic`: format, issuer, audience and expiry are checked, not the signature). For tests of
+   * identity-based storage, as infra/ deploys it.
+   */
+  identity?: { certFile: string; keyFile: string };
 }
 
 export interface AzuriteInstance {
@@ -78,15 +84,15 @@ function installHooks(): void {
   }
 }
 
-function endpoint(port: number): string {
-  return `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
+function endpoint(port: number, protocol = "http"): string {
+  return `${protocol}://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
 }
 
-export function azuriteConnectionString(tablePort: number, queuePort: number, blobPort?: number): string {
+export function azuriteConnectionString(tablePort: number, queuePort: number, blobPort?: number, protocol = "http"): string {
   return (
-    `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};` +
-    (blobPort !== undefined ? `BlobEndpoint=${endpoint(blobPort)};` : "") +
-    `QueueEndpoint=${endpoint(queuePort)};TableEndpoint=${endpoint(tablePort)};`
+    `DefaultEndpointsProtocol=${protocol};AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};` +
+    (blobPort !== undefined ? `BlobEndpoint=${endpoint(blobPort, protocol)};` : "") +
+    `QueueEndpoint=${endpoint(queuePort, protocol)};TableEndpoint=${endpoint(tablePort, protocol)};`
   );
 }
 
@@ -100,6 +106,8 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   } else {
     args.push("--inMemoryPersistence");
   }
+  if (options.identity) args.push("--oauth", "basic", "--cert", options.identity.certFile, "--key", options.identity.keyFile);
+  const protocol = options.identity ? "https" : "http";
 
   installHooks();
   const child = spawn(process.execPath, ["-e", WRAPPER, bin, ...args], {
@@ -131,7 +139,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
       };
       const onOut = (b: Buffer): void => {
         out += b.toString("utf8");
-        for (const m of out.matchAll(/Azurite (Blob|Queue|Table) service is successfully listening at http:\/\/[^:\s]+:(\d+)/g)) {
+        for (const m of out.matchAll(/Azurite (Blob|Queue|Table) service is successfully listening at https?:\/\/[^:\s]+:(\d+)/g)) {
           ports[m[1] as "Blob" | "Queue" | "Table"] = Number(m[2]);
         }
         if (ports.Table !== undefined && ports.Queue !== undefined && ports.Blob !== undefined) done();
@@ -181,10 +189,10 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   };
 
   return {
-    connectionString: azuriteConnectionString(ports.Table!, ports.Queue!, ports.Blob!),
-    tableEndpoint: endpoint(ports.Table!),
-    queueEndpoint: endpoint(ports.Queue!),
-    blobEndpoint: endpoint(ports.Blob!),
+    connectionString: azuriteConnectionString(ports.Table!, ports.Queue!, ports.Blob!, protocol),
+    tableEndpoint: endpoint(ports.Table!, protocol),
+    queueEndpoint: endpoint(ports.Queue!, protocol),
+    blobEndpoint: endpoint(ports.Blob!, protocol),
     pid: child.pid!,
     stop,
   };

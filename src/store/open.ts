@@ -1,6 +1,6 @@
-// Opens the configured store: a Table endpoint from a connection string (--storage or
-// FLEET_AUDIT_STORAGE), else an embedded Azurite persisting under <dataDir>/azurite so history
-// accumulates across runs.
+// Opens the configured store: a Table endpoint from a connection string or a Table service URL with an
+// Entra ID identity (--storage or FLEET_AUDIT_STORAGE), else an embedded Azurite persisting under
+// <dataDir>/azurite so history accumulates across runs.
 //
 // Two Azurites over the same files would each keep their own copy in memory and overwrite each
 // other's saves, so a lock file names the process that runs the embedded Azurite and its ports; a
@@ -8,11 +8,15 @@
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { azuriteConnectionString, startAzurite, type AzuriteInstance } from "./azurite.js";
+import { parseStorageUrl, type StorageTarget, storageCredential, tableClientsFor } from "./endpoint.js";
 import type { SnapshotStore } from "./store.js";
 import { parseConnectionString, TableSnapshotStore, type TableStoreOptions } from "./table-store.js";
 
 export interface OpenStoreOptions {
-  /** Storage connection string; defaults to FLEET_AUDIT_STORAGE, then to an embedded Azurite. */
+  /**
+   * Storage connection string, or a Table service URL (identity-based: FLEET_AUDIT_STORAGE_TOKEN, else
+   * DefaultAzureCredential); defaults to FLEET_AUDIT_STORAGE, then to an embedded Azurite.
+   */
   storage?: string;
   /** Where the embedded Azurite keeps its data (default `.fleet-audit` in the working directory). */
   dataDir?: string;
@@ -23,8 +27,10 @@ export interface OpenStoreOptions {
 
 export interface OpenedStore {
   store: SnapshotStore;
-  /** The connection string in use (may hold a key: never print it; see redactConnectionString). */
-  connectionString: string;
+  /** The storage in use, for the other tables and the queue (a connection string may hold a key: never print it). */
+  target: StorageTarget;
+  /** The connection string in use, unless the storage is a URL with an identity. */
+  connectionString?: string;
   /** The embedded Azurite this process started (and stops on close). */
   azurite?: AzuriteInstance;
   /** Pid of the other process whose embedded Azurite on the same data dir we use. */
@@ -158,8 +164,12 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<OpenedS
 
   let owned: { azurite: AzuriteInstance; release: () => void } | undefined;
   let sharedWith: number | undefined;
-  let connectionString: string;
-  if (given !== undefined) {
+  let connectionString: string | undefined;
+  let target: StorageTarget | undefined;
+  const url = given !== undefined ? parseStorageUrl(given) : undefined;
+  if (url) {
+    target = { ...url, credential: storageCredential(env) };
+  } else if (given !== undefined) {
     parseConnectionString(given); // fail fast with a one-line reason, before anything starts
     connectionString = given;
   } else {
@@ -173,7 +183,8 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<OpenedS
     }
   }
 
-  const store = TableSnapshotStore.fromConnectionString(connectionString, tableOptions);
+  target ??= { connectionString: connectionString! };
+  const store = new TableSnapshotStore(tableClientsFor(target), tableOptions);
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
@@ -192,7 +203,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<OpenedS
     await close();
     throw e;
   }
-  const out: OpenedStore = { store, connectionString, close };
+  const out: OpenedStore = { store, target, ...(connectionString !== undefined ? { connectionString } : {}), close };
   if (owned) out.azurite = owned.azurite;
   if (sharedWith !== undefined) out.sharedWith = sharedWith;
   return out;

@@ -18,6 +18,7 @@ const OUTSIDE_AZURE: Record<string, string> = {
   FLEET_AUDIT_ARM_TOKEN: "a pipeline's own ARM token; the app uses its managed identity",
   FLEET_AUDIT_AKS_TOKEN: "a pipeline's own AKS token; the app uses its managed identity",
   FLEET_AUDIT_ARM_CA: "an extra CA for a simulated ARM; Azure's endpoints use public CAs",
+  FLEET_AUDIT_STORAGE_TOKEN: "a pipeline's own storage token for the CLI; the app uses its managed identity",
 };
 /** Environment, not app settings: the CLI's default kubeconfig (the app always names its sources), npm's version. */
 const NOT_SETTINGS = new Set(["KUBECONFIG", "HOME", "npm_package_version"]);

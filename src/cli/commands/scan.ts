@@ -19,6 +19,7 @@ import { type StorageOpts, withStore } from "../store.js";
 import { scanProgress } from "../progress.js";
 import { printScanSummary } from "../summary.js";
 import { failsOn } from "./report.js";
+import { tableClientsFor } from "../../store/endpoint.js";
 import { enqueueRound, queueArg } from "./worker.js";
 
 interface ScanOpts extends StorageOpts {
@@ -120,7 +121,7 @@ Examples:
         if (opts.format === "table") printScanSummary(io, result, (Date.now() - started) / 1000);
         else io.stdout.write(renderReport("findings", result.evaluation, {}, opts.format, { color: useColor(io), ...(io.stdout.columns ? { width: io.stdout.columns } : {}) }).body);
         if (alerts.destinations.length > 0) {
-          const state = TableAlertState.fromConnectionString(opened.connectionString, opened.tablePrefix ? { tablePrefix: opened.tablePrefix } : {});
+          const state = new TableAlertState(tableClientsFor(opened.target)(`${opened.tablePrefix ?? ""}alerts`));
           const outcomes = await sendAlerts(result.evaluation, alerts, state);
           for (const line of describeOutcomes(outcomes)) io.stderr.write(`${line}\n`);
           if (outcomes.some((o) => o.configError)) throw new ExitCode(2);

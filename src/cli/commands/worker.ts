@@ -36,7 +36,7 @@ async function withFanout<T>(opts: StorageOpts & { queue: string; policy?: strin
   const policyFile = opts.policy ?? io.env.FLEET_AUDIT_POLICY;
   const policy = policyFile ? loadPolicy(path.resolve(io.cwd, policyFile), policyFile) : undefined;
   return withStore(opts, io, async (_store, opened) => {
-    const storage = await connectStorage({ connectionString: opened.connectionString }, { ...(opened.tablePrefix ? { tablePrefix: opened.tablePrefix } : {}), queue: opts.queue });
+    const storage = await connectStorage(opened.target, { ...(opened.tablePrefix ? { tablePrefix: opened.tablePrefix } : {}), queue: opts.queue });
     const deps: FanoutDeps = {
       ...storage,
       discovery,

@@ -18,7 +18,7 @@ export interface AzureCredentialSettings {
 }
 
 /** When a raw token expires: a JWT's `exp`, else an hour from now (the usual Entra lifetime). */
-function expiryOf(token: string): number {
+export function expiryOf(token: string): number {
   const payload = token.split(".")[1];
   if (payload) {
     try {

@@ -1,0 +1,123 @@
+// The CLI over identity-based storage, as infra/ deploys it (shared keys off): `--storage` is the Table
+// service URL and the token comes from the identity (here FLEET_AUDIT_STORAGE_TOKEN, as a pipeline
+// would hand it). Azurite serves HTTPS and checks bearer tokens (`--oauth basic`); real processes,
+// trusting Azurite's CA the Node.js way.
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseStorageUrl } from "../../src/store/endpoint.js";
+import { type AzuriteInstance, startAzurite } from "../../src/store/azurite.js";
+import { createCa, type Simulator, startSimulator } from "../../src/sim/index.js";
+
+const run = promisify(execFile);
+const BIN = new URL("../../bin/fleet-audit.js", import.meta.url).pathname;
+
+/** A token Azurite's basic OAuth accepts: storage audience, an Entra issuer, not expired. The signature is not checked. */
+function storageToken(): string {
+  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const now = Math.floor(Date.now() / 1000);
+  const tid = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+  return `${b64({ alg: "RS256", typ: "JWT" })}.${b64({ aud: "https://storage.azure.com", iss: `https://sts.windows.net/${tid}/`, tid, oid: "auditor", nbf: now - 60, iat: now - 60, exp: now + 3600 })}.c2lnbmF0dXJl`;
+}
+
+let azurite: AzuriteInstance;
+let sim: Simulator;
+let dir: string;
+let kubeconfig: string;
+let caFile: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), "storage-identity-"));
+  const ca = createCa("azurite-test-ca");
+  const leaf = ca.issue({ commonName: "127.0.0.1", ipAddresses: ["127.0.0.1"], usage: "server" });
+  caFile = path.join(dir, "ca.pem");
+  writeFileSync(caFile, ca.certPem);
+  writeFileSync(path.join(dir, "cert.pem"), leaf.certPem);
+  writeFileSync(path.join(dir, "key.pem"), leaf.keyPem);
+  azurite = await startAzurite({ identity: { certFile: path.join(dir, "cert.pem"), keyFile: path.join(dir, "key.pem") } });
+  sim = await startSimulator([
+    { name: "aks-weu", mode: "vnetblock", nodes: 3 },
+    { name: "aks-neu", mode: "dynamic", nodes: 2 },
+  ]);
+  kubeconfig = await sim.writeKubeconfig(dir);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all([azurite?.stop(), sim?.close()]);
+});
+
+async function fleetAudit(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const base = { PATH: process.env.PATH, HOME: dir, NO_COLOR: "1", NODE_EXTRA_CA_CERTS: caFile, FLEET_AUDIT_STORAGE: azurite.tableEndpoint, FLEET_AUDIT_TABLE_PREFIX: "ident" };
+  try {
+    const r = await run(process.execPath, [BIN, ...args], { env: { ...base, ...env }, cwd: dir, timeout: 60_000 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
+  }
+}
+
+describe("--storage as a Table service URL with an identity", () => {
+  it("scans into it, reports from it and forgets in it, with the token never printed", async () => {
+    const token = storageToken();
+    expect(azurite.tableEndpoint).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/devstoreaccount1$/);
+    const scan = await fleetAudit(["scan", "--kubeconfig", kubeconfig], { FLEET_AUDIT_STORAGE_TOKEN: token });
+    expect(scan.code, scan.stderr).toBe(0);
+    const report = await fleetAudit(["report", "exhaustion", "--format", "json"], { FLEET_AUDIT_STORAGE_TOKEN: token });
+    expect(report.code, report.stderr).toBe(0);
+    expect(JSON.parse(report.stdout).clusters.map((c: { cluster: string; status: string }) => [c.cluster, c.status])).toEqual([
+      ["aks-neu", "ok"],
+      ["aks-weu", "ok"],
+    ]);
+    // aks-neu leaves the fleet: forgotten, the next scan's evaluation (of what is left) no longer has it.
+    const forget = await fleetAudit(["forget", "aks-neu"], { FLEET_AUDIT_STORAGE_TOKEN: token });
+    expect(forget.code, forget.stderr).toBe(0);
+    const rescan = await fleetAudit(["scan", "--kubeconfig", kubeconfig, "--context", "aks-weu"], { FLEET_AUDIT_STORAGE_TOKEN: token });
+    expect(rescan.code, rescan.stderr).toBe(0);
+    const after = await fleetAudit(["report", "exhaustion", "--format", "json"], { FLEET_AUDIT_STORAGE_TOKEN: token });
+    expect(JSON.parse(after.stdout).clusters.map((c: { cluster: string }) => c.cluster)).toEqual(["aks-weu"]);
+    for (const r of [scan, report, forget, rescan, after]) expect(r.stdout + r.stderr).not.toContain(token.split(".")[1]);
+  });
+
+  it("names the table and the refusal when the identity is not let in, and prints no token", async () => {
+    const r = await fleetAudit(["report", "findings", "--format", "json"], { FLEET_AUDIT_STORAGE_TOKEN: "not-a-token" });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Table store: cannot .* in table "ident\w+".*403/);
+    expect(r.stderr).not.toContain("not-a-token");
+  });
+
+  it("refuses a URL it must not send a token to, or one carrying a secret, with exit code 2", async () => {
+    const plain = await fleetAudit(["report", "findings"], { FLEET_AUDIT_STORAGE: azurite.tableEndpoint.replace("https:", "http:") });
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toContain("--storage URL must be https");
+    const sas = await fleetAudit(["report", "findings"], { FLEET_AUDIT_STORAGE: `${azurite.tableEndpoint}?sv=2024&sig=SECRET` });
+    expect(sas.code).toBe(2);
+    expect(sas.stderr).toContain("no query string");
+    expect(sas.stderr).not.toContain("SECRET");
+  });
+
+  it("says the job queue needs an account's endpoints when the URL names no account host", async () => {
+    const r = await fleetAudit(["worker", "--until-empty"], { FLEET_AUDIT_STORAGE_TOKEN: storageToken() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("the job queue needs a storage account's endpoints");
+  });
+});
+
+describe("parseStorageUrl", () => {
+  it("takes an account's Table endpoint and finds its queue beside it, in any cloud", () => {
+    expect(parseStorageUrl("https://fleetaudit.table.core.windows.net/")).toEqual({
+      tableServiceUri: "https://fleetaudit.table.core.windows.net",
+      queueServiceUri: "https://fleetaudit.queue.core.windows.net",
+    });
+    expect(parseStorageUrl("https://acct.table.core.chinacloudapi.cn")?.queueServiceUri).toBe("https://acct.queue.core.chinacloudapi.cn");
+    expect(parseStorageUrl("https://127.0.0.1:10002/devstoreaccount1")).toEqual({ tableServiceUri: "https://127.0.0.1:10002/devstoreaccount1" });
+  });
+
+  it("leaves connection strings alone", () => {
+    expect(parseStorageUrl("DefaultEndpointsProtocol=https;AccountName=a;AccountKey=k;EndpointSuffix=core.windows.net")).toBeUndefined();
+    expect(parseStorageUrl("UseDevelopmentStorage=true")).toBeUndefined();
+  });
+});
