@@ -31,7 +31,7 @@ async function choose(store: SnapshotStore, names: string[], opts: ForgetOpts, n
     const e = byName.get(name);
     if (e) out.push({ cluster: name, lastScan: e.latest.takenAt });
     else if ((await store.listHistory(name, { limit: 1 })).length > 0) out.push({ cluster: name });
-    else throw new UsageError(`no cluster named ${describeCluster(name)} in the store; \`fleet-audit report findings --format json\` lists the clusters it holds`);
+    else throw new UsageError(`no cluster named ${describeCluster(name)} in the store; \`fleet-audit report exhaustion\` lists every cluster it holds`);
   }
   return out;
 }
