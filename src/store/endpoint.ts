@@ -5,7 +5,7 @@ import { TableClient } from "@azure/data-tables";
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import { DefaultAzureCredential } from "@azure/identity";
 import { UsageError } from "../errors.js";
-import { expiryOf } from "../sources/azure/credential.js";
+import { expiryOf } from "../token-expiry.js";
 import { tableClients } from "./table-store.js";
 
 export type StorageTarget = { connectionString: string } | { tableServiceUri: string; queueServiceUri?: string; credential: TokenCredential };

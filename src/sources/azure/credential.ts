@@ -3,6 +3,7 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
 import { DefaultAzureCredential } from "@azure/identity";
 import { UsageError } from "../../errors.js";
+import { expiryOf } from "../../token-expiry.js";
 
 /** The AKS AAD server application: Kubernetes tokens for Entra ID clusters are issued for it. */
 export const AKS_SERVER_APP = "6dae42f8-4368-4678-94ff-3960e28e3630";
@@ -15,20 +16,6 @@ export interface AzureCredentialSettings {
   armToken?: string;
   /** A bearer token for the AKS server app (FLEET_AUDIT_AKS_TOKEN). */
   aksToken?: string;
-}
-
-/** When a raw token expires: a JWT's `exp`, else an hour from now (the usual Entra lifetime). */
-export function expiryOf(token: string): number {
-  const payload = token.split(".")[1];
-  if (payload) {
-    try {
-      const exp = (JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { exp?: unknown }).exp;
-      if (typeof exp === "number") return exp * 1000;
-    } catch {
-      // not a JWT: fall through
-    }
-  }
-  return Date.now() + 3600_000;
 }
 
 /** Hands out the given tokens by scope (AKS vs everything else). */

@@ -1,0 +1,15 @@
+// When a bearer token handed to us (FLEET_AUDIT_*_TOKEN) expires, for the credentials built around it.
+
+/** A JWT's `exp`, else an hour from now (the usual Entra ID lifetime). */
+export function expiryOf(token: string): number {
+  const payload = token.split(".")[1];
+  if (payload) {
+    try {
+      const exp = (JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { exp?: unknown }).exp;
+      if (typeof exp === "number") return exp * 1000;
+    } catch {
+      // not a JWT: fall through
+    }
+  }
+  return Date.now() + 3600_000;
+}
