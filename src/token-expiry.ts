@@ -1,4 +1,5 @@
-// When a bearer token handed to us (FLEET_AUDIT_*_TOKEN) expires, for the credentials built around it.
+// Bearer tokens handed to us (FLEET_AUDIT_*_TOKEN) as the AccessToken a credential gives out.
+import type { AccessToken } from "@azure/core-auth";
 
 /** A JWT's `exp`, else an hour from now (the usual Entra ID lifetime). */
 export function expiryOf(token: string): number {
@@ -12,4 +13,9 @@ export function expiryOf(token: string): number {
     }
   }
   return Date.now() + 3600_000;
+}
+
+/** A given token, expiring when it says. */
+export function givenAccessToken(token: string): AccessToken {
+  return { token, expiresOnTimestamp: expiryOf(token), tokenType: "Bearer" };
 }

@@ -49,7 +49,7 @@ export async function collectCluster(target: ClusterTarget, opts: CollectOptions
   let session: KubeSession | undefined;
   try {
     // The first list page arrives sooner than a parse worker loads: start them with the first cluster.
-    void sharedParsePool()?.warm();
+    sharedParsePool()?.warm();
     const kc = await target.kubeConfig();
     const server = kc.getCurrentCluster()?.server;
     if (server) snap.source.server = server;

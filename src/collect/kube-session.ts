@@ -175,10 +175,9 @@ export class KubeSession {
   }
 
   /**
-   * A page function for `listAll` over a list path, fetched as plain JSON through client-node's auth
-   * (its typed model deserialisation costs more than the network for thousands of Nodes and Pods) and
-   * normalised page by page as `kind` says, so raw pages never pile up (normalize/lists.ts); big pages
-   * are inflated, parsed and normalised on a worker thread (parse-pool.ts).
+   * A page function for `listAll` over a list path, read like `getJson` and normalised page by page as
+   * `kind` says, so raw pages never pile up (normalize/lists.ts); big pages are inflated, parsed and
+   * normalised on a worker thread (parse-pool.ts).
    */
   listPages<K extends ListKind>(path: string, query: Record<string, string | number | undefined>, kind: K): (cont: string | undefined, options: k8s.ConfigurationOptions) => Promise<ListPage<Normalized<K>>> {
     return async (cont, options) => {

@@ -30,8 +30,6 @@ export class ParsePool {
   private seq = 0;
   private readonly pending = new Map<number, Pending>();
   private readonly workers: Worker[] = [];
-  /** Per worker: settles once it is online (or dead). */
-  private readonly ready: Array<Promise<void>> = [];
   private broken: Error | undefined;
   /** Pages parsed on a worker and in place (after the pool broke), for diagnostics and tests. */
   readonly stats = { onWorker: 0, inPlace: 0 };
@@ -68,12 +66,11 @@ export class ParsePool {
 
   /**
    * Starts every worker now rather than at the first big page, which would otherwise wait the ~50–100 ms
-   * a worker takes to load. Idle workers keep no process alive. Settles when all are online (or dead).
+   * a worker takes to load. Idle workers keep no process alive.
    */
-  async warm(): Promise<void> {
+  warm(): void {
     if (this.broken) return;
     for (let i = 0; i < this.size; i++) this.worker(i);
-    await Promise.all(this.ready);
   }
 
   /** Workers started so far. */
@@ -97,10 +94,6 @@ export class ParsePool {
     w.on("error", (e) => this.fail(e));
     w.on("exit", (code) => this.fail(new Error(`the parse worker exited (code ${code})`)));
     this.workers[i] = w;
-    this.ready[i] = new Promise<void>((resolve) => {
-      w.once("online", resolve);
-      w.once("exit", () => resolve());
-    });
     // Idle workers never keep the process alive; `parse` refs them while pages are out. Only after the
     // listeners: adding a "message" listener refs a worker again.
     w.unref();

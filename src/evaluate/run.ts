@@ -99,10 +99,10 @@ export class EvaluationRun {
       let entry: LatestEntry | undefined;
       let previousOk: SnapshotSummary | null | undefined;
       if (stored && stored.summary.cluster === cluster && stored.after.latest.ref === stored.summary.ref) {
+        // The entry the write left names the good snapshot before this one; only "none" it cannot say,
+        // and the entry the write replaced (etag-checked) can: it had no good snapshot at all.
         entry = stored.after;
-        // The write replaced `before` (etag-checked): its last good snapshot is the one before this.
-        const prior = stored.before?.lastOk;
-        if (snapshot.status === "ok") previousOk = !prior ? null : prior.ref !== stored.summary.ref && prior.takenAt < snapshot.takenAt ? prior : undefined;
+        if (snapshot.status === "ok" && !stored.before?.lastOk) previousOk = null;
       } else entry = await this.store.getLatest(cluster);
       if (entry) view = await loadView(this.store, entry, snapshot, notes, previousOk);
     } catch {

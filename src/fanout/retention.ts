@@ -27,22 +27,19 @@ export async function pruneHistory(deps: FanoutDeps): Promise<PruneResult | unde
 
 /**
  * Forgets the clusters not scanned at all for `deps.forgetAfterDays` (deleted, or gone from discovery):
- * their latest-view entry and snapshots. Returns their names. A failure is logged and left for the next
- * day; whatever was forgotten before it stays forgotten.
+ * their latest-view entry and snapshots. A failure is logged and left for the next day; whatever was
+ * forgotten before it stays forgotten.
  */
-export async function forgetGoneClusters(deps: FanoutDeps): Promise<string[]> {
+export async function forgetGoneClusters(deps: FanoutDeps): Promise<void> {
   const days = deps.forgetAfterDays;
-  if (days === undefined) return [];
+  if (days === undefined) return;
   const log = deps.log ?? SILENT;
-  const forgotten: string[] = [];
   try {
     for (const e of await clustersNotSeenFor(deps.store, days, nowOf(deps))) {
       const r = await deps.store.forgetCluster(e.cluster);
-      forgotten.push(e.cluster);
       log.info(`forgot cluster ${describeCluster(e.cluster)}: not scanned for ${days} days (last at ${e.latest.takenAt}); ${r?.snapshots ?? 0} snapshot(s) deleted`);
     }
   } catch (e) {
     log.warn(`clusters not scanned for ${days} days: not all forgotten this time: ${(e as Error).message.split("\n", 1)[0]}`);
   }
-  return forgotten;
 }

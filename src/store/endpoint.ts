@@ -2,15 +2,13 @@
 // account's service URL and an Entra ID identity. The second is how infra/ deploys it: shared keys
 // disabled, so the CLI reaches the Functions app's history only that way.
 import { TableClient } from "@azure/data-tables";
-import type { AccessToken, TokenCredential } from "@azure/core-auth";
+import type { TokenCredential } from "@azure/core-auth";
 import { DefaultAzureCredential } from "@azure/identity";
 import { UsageError } from "../errors.js";
-import { expiryOf } from "../token-expiry.js";
-import { tableClients } from "./table-store.js";
+import { givenAccessToken } from "../token-expiry.js";
+import { TABLE_CLIENT_OPTIONS, tableClients } from "./table-store.js";
 
 export type StorageTarget = { connectionString: string } | { tableServiceUri: string; queueServiceUri?: string; credential: TokenCredential };
-
-const RETRY = { maxRetries: 4, retryDelayInMs: 200, maxRetryDelayInMs: 5_000 };
 
 /**
  * `--storage` as a URL: the Table service endpoint (`https://<account>.table.core.windows.net`, or an
@@ -29,23 +27,23 @@ export function parseStorageUrl(value: string): { tableServiceUri: string; queue
   if (url.protocol !== "https:") throw new UsageError(`--storage URL must be https (an identity's token never crosses plain http), not ${url.protocol}`);
   // A SAS in the URL would be a secret in shell history and logs; with shared keys off it cannot work anyway.
   if (url.search || url.hash || url.username || url.password) throw new UsageError("--storage URL must be the bare Table endpoint: no query string, credentials or fragment");
-  const tableServiceUri = `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+  const path = url.pathname.replace(/\/+$/, "");
+  const tableServiceUri = `${url.origin}${path}`;
   const host = url.hostname.split(".");
-  const at = host.indexOf("table");
-  if (at !== 1) return { tableServiceUri };
-  host[at] = "queue";
-  return { tableServiceUri, queueServiceUri: `${url.protocol}//${host.join(".")}${url.port ? `:${url.port}` : ""}${url.pathname.replace(/\/+$/, "")}` };
+  if (host[1] !== "table") return { tableServiceUri };
+  host[1] = "queue";
+  return { tableServiceUri, queueServiceUri: `${url.protocol}//${host.join(".")}${url.port ? `:${url.port}` : ""}${path}` };
 }
 
 /** A bearer token a pipeline already holds (FLEET_AUDIT_STORAGE_TOKEN), else DefaultAzureCredential. */
 export function storageCredential(env: NodeJS.ProcessEnv): TokenCredential {
   const token = env.FLEET_AUDIT_STORAGE_TOKEN?.trim();
-  if (token) return { getToken: async (): Promise<AccessToken> => ({ token, expiresOnTimestamp: expiryOf(token), tokenType: "Bearer" }) };
+  if (token) return { getToken: async () => givenAccessToken(token) };
   return new DefaultAzureCredential();
 }
 
 /** TableClients for one target, with the project's retry settings. */
 export function tableClientsFor(target: StorageTarget): (tableName: string) => TableClient {
   if ("connectionString" in target) return tableClients(target.connectionString);
-  return (t: string) => new TableClient(target.tableServiceUri, t, target.credential, { retryOptions: RETRY, userAgentOptions: { userAgentPrefix: "aks-fleet-auditor" } });
+  return (t: string) => new TableClient(target.tableServiceUri, t, target.credential, TABLE_CLIENT_OPTIONS);
 }

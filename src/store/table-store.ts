@@ -49,16 +49,18 @@ export interface TableStoreOptions {
   onTransaction?: (t: { table: string; partitionKey: string; index: number; count: number }) => void | Promise<void>;
 }
 
+/** The project's TableClient settings, whatever the credential. */
+export const TABLE_CLIENT_OPTIONS = {
+  retryOptions: { maxRetries: 4, retryDelayInMs: 200, maxRetryDelayInMs: 5_000 },
+  userAgentOptions: { userAgentPrefix: "aks-fleet-auditor" },
+};
+
 /** TableClients for one storage connection string, with the project's retry and TLS settings. */
 export function tableClients(connectionString: string): (tableName: string) => TableClient {
   const { insecure } = parseConnectionString(connectionString);
   return (t: string): TableClient => {
     try {
-      return TableClient.fromConnectionString(connectionString, t, {
-        allowInsecureConnection: insecure,
-        retryOptions: { maxRetries: 4, retryDelayInMs: 200, maxRetryDelayInMs: 5_000 },
-        userAgentOptions: { userAgentPrefix: "aks-fleet-auditor" },
-      });
+      return TableClient.fromConnectionString(connectionString, t, { ...TABLE_CLIENT_OPTIONS, allowInsecureConnection: insecure });
     } catch (e) {
       throw new TypeError(`invalid storage connection string: ${redactConnectionString(e instanceof Error ? e.message : String(e)).split("\n")[0]}`);
     }
@@ -366,11 +368,8 @@ export class TableSnapshotStore implements SnapshotStore {
     try {
       const { from, to } = chunkRowRange(rk);
       const rows = await this.query(table, odata`PartitionKey eq ${pk} and RowKey ge ${from} and RowKey lt ${to}`, ["rowKey"], Infinity, undefined, "list chunk rows");
-      const doomed = rows.filter((r) => drop(genOfChunkRowKey(rk, r.rowKey ?? "")));
-      for (let i = 0; i < doomed.length; i += 100) {
-        const batch = doomed.slice(i, i + 100).map((r): TransactionAction => ["delete", { partitionKey: pk, rowKey: r.rowKey ?? "" }]);
-        await table.client.submitTransaction(batch);
-      }
+      const doomed = rows.filter((r) => drop(genOfChunkRowKey(rk, r.rowKey ?? ""))).map((r) => r.rowKey ?? "");
+      await this.deleteRows(table, pk, doomed, undefined, "delete chunk rows");
       return true;
     } catch {
       return false; // leave them for the next sweep
@@ -452,7 +451,8 @@ export class TableSnapshotStore implements SnapshotStore {
           etag !== undefined ? this.latest.client.updateEntity(entity, "Replace", { etag }) : this.latest.client.createEntity(entity),
         );
         if (res.etag) this.latestRows.set(pk, { entry: structuredClone(next), etag: res.etag });
-        return { ...(cur ? { before: structuredClone(cur) } : {}), after: structuredClone(next) };
+        // `cur` left the cache above and the cache keeps its own copy of `next`: both are the caller's now.
+        return { ...(cur ? { before: cur } : {}), after: next };
       } catch (e) {
         const s = (e as StoreError).statusCode;
         if (s !== 412 && s !== 409) throw e;

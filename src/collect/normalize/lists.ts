@@ -3,6 +3,7 @@
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import { inflateSync } from "../http-get.js";
 import type { ListPage } from "../kube-session.js";
+import { arr, obj, str } from "./fields.js";
 import { normalizeNnc } from "./nnc.js";
 import { normalizeCnsPod, normalizeNode } from "./workloads.js";
 
@@ -24,10 +25,11 @@ export type Normalized<K extends ListKind> = ReturnType<(typeof LIST_NORMALIZERS
  */
 export function parseListPage<K extends ListKind>(body: Uint8Array, kind: K, gzipped = false): ListPage<Normalized<K>> {
   const json = gzipped ? inflateSync(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  const page = JSON.parse(json.toString("utf8")) as ListPage<unknown> | null;
+  const parsed: unknown = JSON.parse(json.toString("utf8"));
   // Valid JSON that is no list answer: named here, where it is known, not as a TypeError further on.
-  if (page === null || typeof page !== "object" || Array.isArray(page)) throw new Error(`the list answer is ${describe(page)}, not a JSON object`);
-  if (page.items !== undefined && page.items !== null && !Array.isArray(page.items)) throw new Error(`the list answer's items is ${describe(page.items)}, not a list`);
+  const page = obj(parsed) as ListPage<unknown> | undefined;
+  if (!page) throw new Error(`the list answer is ${describe(parsed)}, not a JSON object`);
+  if (page.items != null && !arr(page.items)) throw new Error(`the list answer's items is ${describe(page.items)}, not a list`);
   const normalize = LIST_NORMALIZERS[kind] as (item: unknown) => Normalized<K>;
   const out: ListPage<Normalized<K>> = {};
   if (page.items) {
@@ -35,11 +37,12 @@ export function parseListPage<K extends ListKind>(body: Uint8Array, kind: K, gzi
     for (const item of page.items) items.push(normalize(item));
     out.items = items;
   }
-  const meta = page.metadata;
-  if (meta && typeof meta === "object") {
+  const meta = obj(page.metadata);
+  if (meta) {
     out.metadata = {};
-    if (typeof meta._continue === "string" && meta._continue) out.metadata._continue = meta._continue;
-    if (typeof meta.continue === "string" && meta.continue) out.metadata.continue = meta.continue;
+    const [legacy, cont] = [str(meta._continue), str(meta.continue)];
+    if (legacy) out.metadata._continue = legacy;
+    if (cont) out.metadata.continue = cont;
   }
   return out;
 }

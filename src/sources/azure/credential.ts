@@ -3,7 +3,7 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
 import { DefaultAzureCredential } from "@azure/identity";
 import { UsageError } from "../../errors.js";
-import { expiryOf } from "../../token-expiry.js";
+import { givenAccessToken } from "../../token-expiry.js";
 
 /** The AKS AAD server application: Kubernetes tokens for Entra ID clusters are issued for it. */
 export const AKS_SERVER_APP = "6dae42f8-4368-4678-94ff-3960e28e3630";
@@ -28,7 +28,7 @@ class GivenTokenCredential implements TokenCredential {
       const [given, missing] = aks ? ["FLEET_AUDIT_ARM_TOKEN", "FLEET_AUDIT_AKS_TOKEN"] : ["FLEET_AUDIT_AKS_TOKEN", "FLEET_AUDIT_ARM_TOKEN"];
       throw new UsageError(`${given} is set but ${missing} is not: give both tokens, or neither to use DefaultAzureCredential`);
     }
-    return { token, expiresOnTimestamp: expiryOf(token), tokenType: "Bearer" };
+    return givenAccessToken(token);
   }
 }
 
