@@ -1,7 +1,7 @@
 // Every app setting the Functions app reads, in one place (infra/resources.bicep sets them; the test in
 // test/infra/settings.test.ts keeps the two in step). A bad value fails with one line naming the setting.
 import { UsageError } from "../src/errors.js";
-import { DEFAULT_QUEUE } from "../src/fanout/queue.js";
+import { DEFAULT_QUEUE } from "../src/fanout/queue-name.js";
 import { parseNotSeenDays } from "../src/store/forget.js";
 import { parseRetentionDays } from "../src/store/retention.js";
 import { parseWorkerCount } from "../src/collect/parse-pool.js";

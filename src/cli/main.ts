@@ -58,7 +58,7 @@ Run fleet-audit COMMAND --help for a command's options and examples.`,
 /** Storage options shared by scan, report, serve (CONTRACT.md). */
 export function storageOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option("--storage <connection-string>", "Table Storage connection string (Azure or Azurite); default: embedded Azurite").env("FLEET_AUDIT_STORAGE"))
+    .addOption(new Option("--storage <connection-string|url>", "Table Storage: a connection string (Azure or Azurite), or a Table endpoint URL (https://ACCOUNT.table.core.windows.net) reached with an Entra ID identity; default: embedded Azurite").env("FLEET_AUDIT_STORAGE"))
     .option("--data-dir <dir>", "where the embedded Azurite keeps its data", ".fleet-audit");
 }
 

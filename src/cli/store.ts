@@ -1,6 +1,6 @@
 // Opens the store the storage options name, runs `fn`, and always closes it (and any embedded Azurite).
 import path from "node:path";
-import { type OpenedStore, openStore } from "../store/open.js";
+import type { OpenedStore } from "../store/open.js";
 import type { SnapshotStore } from "../store/store.js";
 import type { CliIO } from "./io.js";
 
@@ -11,6 +11,8 @@ export interface StorageOpts {
 
 export async function withStore<T>(opts: StorageOpts, io: CliIO, fn: (store: SnapshotStore, opened: OpenedStore & { tablePrefix?: string }) => Promise<T>): Promise<T> {
   const prefix = io.env.FLEET_AUDIT_TABLE_PREFIX;
+  // The Table SDK loads with the first command that needs it, not with --help.
+  const { openStore } = await import("../store/open.js");
   const opened = await openStore({
     ...(opts.storage ? { storage: opts.storage } : {}),
     dataDir: path.resolve(io.cwd, opts.dataDir),

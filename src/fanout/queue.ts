@@ -1,18 +1,12 @@
 // The job queue and its `-poison` sibling (the name the Functions host moves failed messages to).
 import type { TokenCredential } from "@azure/identity";
 import { type QueueClient, QueueServiceClient, type StoragePipelineOptions } from "@azure/storage-queue";
+import { checkQueueName, DEFAULT_QUEUE } from "./queue-name.js";
 
-export const DEFAULT_QUEUE = "audit-jobs";
+export { checkQueueName, DEFAULT_QUEUE };
+
 /** As host.json `extensions.queues.maxDequeueCount`: after this many tries a message is poison. */
 export const MAX_DEQUEUE_COUNT = 5;
-
-const QUEUE_NAME = /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,56}$/;
-
-export function checkQueueName(name: string): string {
-  // 63 is the service's limit; keep room for "-poison".
-  if (!QUEUE_NAME.test(name)) throw new TypeError(`queue name ${JSON.stringify(name.slice(0, 80))} must be 3-56 lowercase letters, digits and single hyphens`);
-  return name;
-}
 
 export interface ReceivedJob {
   messageId: string;

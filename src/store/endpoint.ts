@@ -3,7 +3,6 @@
 // disabled, so the CLI reaches the Functions app's history only that way.
 import { TableClient } from "@azure/data-tables";
 import type { TokenCredential } from "@azure/core-auth";
-import { DefaultAzureCredential } from "@azure/identity";
 import { UsageError } from "../errors.js";
 import { givenAccessToken } from "../token-expiry.js";
 import { TABLE_CLIENT_OPTIONS, tableClients } from "./table-store.js";
@@ -35,11 +34,21 @@ export function parseStorageUrl(value: string): { tableServiceUri: string; queue
   return { tableServiceUri, queueServiceUri: `${url.protocol}//${host.join(".")}${url.port ? `:${url.port}` : ""}${path}` };
 }
 
-/** A bearer token a pipeline already holds (FLEET_AUDIT_STORAGE_TOKEN), else DefaultAzureCredential. */
+/**
+ * A bearer token a pipeline already holds (FLEET_AUDIT_STORAGE_TOKEN), else DefaultAzureCredential,
+ * loaded at the first token: `@azure/identity` costs ~0.5 s to import, which a report over a connection
+ * string should not pay.
+ */
 export function storageCredential(env: NodeJS.ProcessEnv): TokenCredential {
   const token = env.FLEET_AUDIT_STORAGE_TOKEN?.trim();
   if (token) return { getToken: async () => givenAccessToken(token) };
-  return new DefaultAzureCredential();
+  let credential: Promise<TokenCredential> | undefined;
+  return {
+    getToken: async (scopes, options) => {
+      credential ??= import("@azure/identity").then(({ DefaultAzureCredential }) => new DefaultAzureCredential());
+      return (await credential).getToken(scopes, options);
+    },
+  };
 }
 
 /** TableClients for one target, with the project's retry settings. */

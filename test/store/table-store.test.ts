@@ -211,7 +211,10 @@ describe("TableSnapshotStore on Azurite", () => {
     const rows = (await rowKeys(a!.tableNames.snapshots)).length;
     expect(rows).toBeGreaterThan(100); // more than one transaction of deletes
     const results = await Promise.all([a!.forgetCluster("aks-a"), b!.forgetCluster("aks-a")]);
-    expect(results).toEqual([{ snapshots: 8 }, { snapshots: 8 }]);
+    // Neither fails. Whichever listed first saw all 8 (nothing is deleted before its own listing); the
+    // other saw what was left by then, or no cluster at all when it came after the whole delete.
+    expect(Math.max(...results.map((r) => r?.snapshots ?? 0))).toBe(8);
+    for (const r of results) if (r) expect(r.snapshots).toBeLessThanOrEqual(8);
     expect(await rowKeys(a!.tableNames.snapshots)).toEqual([]);
     expect(await a!.listLatest()).toEqual([]);
   });

@@ -3,9 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
 import { serveApi } from "../../http/server.js";
-import { runScan } from "../../scan.js";
 import { AKS_AAD_SERVER_APP, buildFleet, type SimArmClusterOptions, type SimClusterSpec, startSimAzure } from "../../sim/index.js";
-import { discoverFleet } from "../../sources/discover.js";
 import type { CliIO } from "../io.js";
 import { intArg } from "../options.js";
 import { withStore } from "../store.js";
@@ -28,6 +26,7 @@ export function registerDemo(program: Command, io: CliIO): void {
     .addHelpText("after", "\nExamples:\n  npm start                       # the same as fleet-audit demo\n  fleet-audit demo --once\n  fleet-audit demo --port 8080")
     .action(async (opts: DemoOpts) => {
       io.stdout.write("Starting the simulated fleet and the embedded store…\n");
+      const [{ discoverFleet }, { runScan }] = await Promise.all([import("../../sources/discover.js"), import("../../scan.js")]);
       // The demo fleet sits behind a simulated Azure, so it is found the way a real fleet is: ARM
       // discovery (agent pools feed the headroom and drift rules), then per-cluster credentials.
       const az = await startSimAzure({ clusters: buildFleet({ scenario: "demo" }).map((spec) => ({ ...spec, azure: demoAzure(spec) })) });

@@ -5,21 +5,17 @@ import type { Severity } from "../../model/finding.js";
 import { FORMATS, type Format, renderReport } from "../../reports/render.js";
 import { alertSettings, keyVaultReader } from "../../alerts/config.js";
 import { describeOutcomes, sendAlerts } from "../../alerts/send.js";
-import { TableAlertState } from "../../alerts/state.js";
-import { runScan } from "../../scan.js";
-import { type DiscoverySettings, discoverFleet, discoverySettingsFromEnv, parseSubscriptions } from "../../sources/discover.js";
-import { DEFAULT_QUEUE } from "../../fanout/queue.js";
+import type { DiscoverySettings } from "../../sources/discover.js";
+import { DEFAULT_QUEUE } from "../../fanout/queue-name.js";
 import { type CliIO, useColor } from "../io.js";
 import { ExitCode, storageOptions } from "../main.js";
 import { DEFAULT_CNS_METRICS_BUDGET } from "../../collect/cns-metrics.js";
-import { parseWorkerCount } from "../../collect/parse-pool.js";
 import { loadPolicy } from "../../policy/load.js";
 import { cnsMetricsArg, collect, intArg, severityArg } from "../options.js";
 import { type StorageOpts, withStore } from "../store.js";
 import { scanProgress } from "../progress.js";
 import { printScanSummary } from "../summary.js";
 import { failsOn } from "./report.js";
-import { tableClientsFor } from "../../store/endpoint.js";
 import { enqueueRound, queueArg } from "./worker.js";
 
 interface ScanOpts extends StorageOpts {
@@ -87,13 +83,15 @@ Examples:
   fleet-audit scan --format json > findings.json   # progress on stderr, the findings report on stdout`,
     )
     .action(async (opts: ScanOpts) => {
-      if (opts.enqueue) return enqueueRound(opts, discoverySettings(opts, io), io);
+      // Loaded here, not at start-up: the collector and the Azure SDKs are what every other command can do without.
+      const [discovery, { runScan }, { parseWorkerCount }] = await Promise.all([import("../../sources/discover.js"), import("../../scan.js"), import("../../collect/parse-pool.js")]);
+      if (opts.enqueue) return enqueueRound(opts, discoverySettings(opts, io, discovery), io);
       // Settings and the policy before anything else: bad input is found before the scan starts.
       parseWorkerCount(io.env);
       const policyFile = opts.policy ?? io.env.FLEET_AUDIT_POLICY;
       const policy = policyFile ? loadPolicy(path.resolve(io.cwd, policyFile), policyFile) : undefined;
-      const settings = discoverySettings(opts, io);
-      const targets = await discoverFleet(settings, { onProblem: (p) => io.stderr.write(`fleet-audit: ${p.source}: ${p.message}\n`) });
+      const settings = discoverySettings(opts, io, discovery);
+      const targets = await discovery.discoverFleet(settings, { onProblem: (p) => io.stderr.write(`fleet-audit: ${p.source}: ${p.message}\n`) });
       const alerts = await alertSettings({
         ...(opts.teamsWebhook ? { teams: opts.teamsWebhook } : {}),
         ...(opts.alertWebhook ? { webhooks: opts.alertWebhook } : {}),
@@ -121,6 +119,7 @@ Examples:
         if (opts.format === "table") printScanSummary(io, result, (Date.now() - started) / 1000);
         else io.stdout.write(renderReport("findings", result.evaluation, {}, opts.format, { color: useColor(io), ...(io.stdout.columns ? { width: io.stdout.columns } : {}) }).body);
         if (alerts.destinations.length > 0) {
+          const [{ TableAlertState }, { tableClientsFor }] = await Promise.all([import("../../alerts/state.js"), import("../../store/endpoint.js")]);
           const state = new TableAlertState(tableClientsFor(opened.target)(`${opened.tablePrefix ?? ""}alerts`));
           const outcomes = await sendAlerts(result.evaluation, alerts, state);
           for (const line of describeOutcomes(outcomes)) io.stderr.write(`${line}\n`);
@@ -132,14 +131,14 @@ Examples:
 }
 
 /** Flags over environment; file paths relative to the working directory. */
-function discoverySettings(opts: ScanOpts, io: CliIO): DiscoverySettings {
-  const s = discoverySettingsFromEnv(io.env);
+function discoverySettings(opts: ScanOpts, io: CliIO, discovery: typeof import("../../sources/discover.js")): DiscoverySettings {
+  const s = discovery.discoverySettingsFromEnv(io.env);
   const abs = (f: string): string => path.resolve(io.cwd, f);
   if (s.fleetFile) s.fleetFile = abs(s.fleetFile);
   if (s.armCaFile) s.armCaFile = abs(s.armCaFile);
   if (opts.kubeconfig) s.kubeconfig = opts.kubeconfig;
   if (opts.context) s.contexts = opts.context;
-  if (opts.subscription?.length) s.subscriptions = parseSubscriptions(opts.subscription, "--subscription");
+  if (opts.subscription?.length) s.subscriptions = discovery.parseSubscriptions(opts.subscription, "--subscription");
   if (opts.fleet) s.fleetFile = abs(opts.fleet);
   if (opts.armEndpoint) s.armEndpoint = opts.armEndpoint;
   if (opts.armCa) s.armCaFile = abs(opts.armCa);

@@ -4,10 +4,10 @@ import { hostname } from "node:os";
 import path from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { alertSettings, keyVaultReader } from "../../alerts/config.js";
-import { connectStorage, DEFAULT_QUEUE, type FanoutDeps, runWorker, startRound } from "../../fanout/index.js";
-import { checkQueueName } from "../../fanout/queue.js";
+import type { FanoutDeps } from "../../fanout/index.js";
+import { checkQueueName, DEFAULT_QUEUE } from "../../fanout/queue-name.js";
 import { loadPolicy } from "../../policy/load.js";
-import { type DiscoverySettings, discoverySettingsFromEnv } from "../../sources/discover.js";
+import type { DiscoverySettings } from "../../sources/discover.js";
 import type { CliIO } from "../io.js";
 import { storageOptions } from "../main.js";
 import { intArg } from "../options.js";
@@ -35,6 +35,8 @@ export function queueArg(v: string): string {
 async function withFanout<T>(opts: StorageOpts & { queue: string; policy?: string }, io: CliIO, discovery: DiscoverySettings, extra: Partial<FanoutDeps>, fn: (deps: FanoutDeps) => Promise<T>): Promise<T> {
   const policyFile = opts.policy ?? io.env.FLEET_AUDIT_POLICY;
   const policy = policyFile ? loadPolicy(path.resolve(io.cwd, policyFile), policyFile) : undefined;
+  // The queue, collector and Azure SDKs load here, not at CLI start-up.
+  const { connectStorage } = await import("../../fanout/index.js");
   return withStore(opts, io, async (_store, opened) => {
     const storage = await connectStorage(opened.target, { ...(opened.tablePrefix ? { tablePrefix: opened.tablePrefix } : {}), queue: opts.queue });
     const deps: FanoutDeps = {
@@ -52,6 +54,7 @@ async function withFanout<T>(opts: StorageOpts & { queue: string; policy?: strin
 
 /** `scan --enqueue`: discover, register a round, enqueue one job per cluster, print the round id. */
 export async function enqueueRound(opts: StorageOpts & { queue: string; roundDeadline: number; policy?: string }, discovery: DiscoverySettings, io: CliIO): Promise<void> {
+  const { startRound } = await import("../../fanout/index.js");
   await withFanout(opts, io, discovery, { roundDeadlineMs: opts.roundDeadline * 60_000 }, async (deps) => {
     const r = await startRound(deps);
     io.stdout.write(`${r.round}\n`);
@@ -85,6 +88,7 @@ Alerts use FLEET_AUDIT_TEAMS_WEBHOOK and the policy file's alerts section.`,
     .action(async (opts: WorkerOpts) => {
       const stop = new AbortController();
       void io.stopSignal.then(() => stop.abort());
+      const [{ runWorker }, { discoverySettingsFromEnv }] = await Promise.all([import("../../fanout/index.js"), import("../../sources/discover.js")]);
       await withFanout(opts, io, discoverySettingsFromEnv(io.env), { collect: { clusterDeadlineMs: opts.clusterDeadline * 1000, requestTimeoutMs: opts.requestTimeout * 1000 } }, async (deps) => {
         const s = await runWorker(deps, {
           concurrency: opts.concurrency,
