@@ -6,7 +6,7 @@ import { parseNotSeenDays } from "../src/store/forget.js";
 import { parseRetentionDays } from "../src/store/retention.js";
 import { parseWorkerCount } from "../src/collect/parse-pool.js";
 import { isSeverity, type Severity } from "../src/model/finding.js";
-import { type DiscoverySettings, discoverySettingsFromEnv } from "../src/sources/discover.js";
+import { type DiscoverySettings, discoverySettingsFromEnv } from "../src/sources/settings.js";
 
 export type StorageSetting =
   /** Local runs and Azurite: `AzureWebJobsStorage` holds a connection string. */

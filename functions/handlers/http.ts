@@ -3,12 +3,12 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { UsageError } from "../../src/errors.js";
 import { json, route } from "../../src/http/api.js";
-import { appDeps } from "../deps.js";
+import { appStore } from "../deps.js";
 
 export async function httpApi(req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> {
-  let deps;
+  let store;
   try {
-    deps = await appDeps(ctx);
+    store = await appStore();
   } catch (e) {
     // A missing or bad app setting: say which (settings are not secrets), as health checks want.
     if (!(e instanceof UsageError)) throw e;
@@ -17,7 +17,7 @@ export async function httpApi(req: HttpRequest, ctx: InvocationContext): Promise
     return { status: r.status, headers: r.headers, body: r.body };
   }
   const url = new URL(req.url);
-  const r = await route({ method: req.method, path: url.pathname, query: url.searchParams }, { store: deps.store });
+  const r = await route({ method: req.method, path: url.pathname, query: url.searchParams }, { store });
   if (r.status >= 500) ctx.error(`${req.method} ${url.pathname}: ${r.status}`);
   return { status: r.status, headers: r.headers, body: req.method === "HEAD" ? "" : r.body };
 }

@@ -2,7 +2,7 @@
 // host.json maxDequeueCount), after which the message lands on the -poison queue and `auditPoison`
 // records it as that cluster's failed scan.
 import type { InvocationContext } from "@azure/functions";
-import { handleJob, handlePoison, type JobOutcome, type MessageMeta } from "../../src/fanout/index.js";
+import type { JobOutcome, MessageMeta } from "../../src/fanout/index.js";
 import { appDeps } from "../deps.js";
 
 function meta(ctx: InvocationContext, queue: string): MessageMeta {
@@ -14,11 +14,11 @@ function meta(ctx: InvocationContext, queue: string): MessageMeta {
 }
 
 export async function auditCluster(message: unknown, ctx: InvocationContext): Promise<JobOutcome> {
-  const deps = await appDeps(ctx);
+  const [deps, { handleJob }] = await Promise.all([appDeps(ctx), import("../../src/fanout/index.js")]);
   return handleJob(message, meta(ctx, deps.queue.name), deps);
 }
 
 export async function auditPoison(message: unknown, ctx: InvocationContext): Promise<JobOutcome> {
-  const deps = await appDeps(ctx);
+  const [deps, { handlePoison }] = await Promise.all([appDeps(ctx), import("../../src/fanout/index.js")]);
   return handlePoison(message, meta(ctx, deps.queue.poison.name), deps);
 }

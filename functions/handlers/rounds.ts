@@ -1,8 +1,10 @@
 // Timer handlers: start a scan round (discover, register, enqueue one job per cluster), sweep rounds
 // past their deadline so a round with a lost job is still evaluated, and prune old history daily.
 import type { InvocationContext, Timer } from "@azure/functions";
-import { forgetGoneClusters, pruneHistory, startRound, sweepRounds } from "../../src/fanout/index.js";
 import { appDeps } from "../deps.js";
+
+// The fan-out (collector, queue and Azure SDKs) loads with the first timer, not with the app.
+const fanout = () => import("../../src/fanout/index.js");
 
 /**
  * The jobs go through the queue SDK rather than an output binding: the round must be registered
@@ -11,7 +13,7 @@ import { appDeps } from "../deps.js";
  */
 export async function startScanRound(timer: Timer, ctx: InvocationContext): Promise<void> {
   if (timer.isPastDue) ctx.warn("the scan schedule is running late (isPastDue)");
-  const deps = await appDeps(ctx);
+  const [deps, { startRound }] = await Promise.all([appDeps(ctx), fanout()]);
   const r = await startRound(deps);
   ctx.log(`round ${r.round}: ${r.clusters.length} cluster(s), deadline ${r.deadline}`);
   for (const f of r.notEnqueued) ctx.warn(`round ${r.round}: ${f.cluster}: ${f.reason}`);
@@ -23,12 +25,13 @@ export async function startScanRound(timer: Timer, ctx: InvocationContext): Prom
  * which is worth doing daily, not at every 15-minute round of a big fleet.
  */
 export async function pruneScanHistory(_timer: Timer, ctx: InvocationContext): Promise<void> {
-  const deps = await appDeps(ctx);
+  const [deps, { forgetGoneClusters, pruneHistory }] = await Promise.all([appDeps(ctx), fanout()]);
   await forgetGoneClusters(deps);
   await pruneHistory(deps);
 }
 
 export async function sweepScanRounds(_timer: Timer, ctx: InvocationContext): Promise<void> {
-  const swept = await sweepRounds(await appDeps(ctx));
+  const [deps, { sweepRounds }] = await Promise.all([appDeps(ctx), fanout()]);
+  const swept = await sweepRounds(deps);
   for (const s of swept) if (s.completion.state === "evaluated") ctx.log(`round ${s.round}: evaluated by the sweep`);
 }

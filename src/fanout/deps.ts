@@ -4,7 +4,7 @@ import type { AlertSettings } from "../alerts/config.js";
 import type { AlertState } from "../alerts/state.js";
 import type { CollectOptions } from "../collect/collector.js";
 import type { Policy } from "../policy/policy.js";
-import type { DiscoverySettings } from "../sources/discover.js";
+import type { DiscoverySettings } from "../sources/settings.js";
 import type { SnapshotStore } from "../store/store.js";
 import type { JobQueue } from "./queue.js";
 import type { RoundTable } from "./rounds.js";

@@ -6,28 +6,16 @@
 import type { ArmCluster } from "../model/snapshot.js";
 import { UsageError } from "../errors.js";
 import { armKubeConfig, kubeConfigFor, parseKubeconfig } from "./azure/cluster-credentials.js";
-import { type AzureSettings, azureContext } from "./azure/context.js";
+import { azureContext } from "./azure/context.js";
 import { readSecret, SecretReadError } from "./azure/key-vault.js";
 import { armErrorText, type DiscoveryProblem, fleetNames, getManagedCluster, listManagedClusters, parseClusterId, subscriptionIds } from "./azure/managed-clusters.js";
 import { type FleetEntry, loadFleetFile } from "./fleet-file.js";
 import { defaultKubeconfigPaths, discoverFromKubeconfig, loadKubeconfig } from "./kubeconfig.js";
+import type { DiscoverySettings } from "./settings.js";
 import { type ClusterTarget, CredentialError } from "./target.js";
 
 export type { DiscoveryProblem } from "./azure/managed-clusters.js";
-
-/** Where the fleet comes from. Several sources may be combined; names must stay unique. */
-export interface DiscoverySettings extends AzureSettings {
-  /** kubeconfig files; with no other source, the default kubeconfig is used. */
-  kubeconfig?: string[];
-  /** Only these contexts of the kubeconfig (empty = all). */
-  contexts?: string[];
-  /** A fleet file listing clusters (YAML/JSON). */
-  fleetFile?: string;
-  /** ARM: subscriptions to list AKS clusters in; "all" = every subscription the identity can read. */
-  subscriptions?: string[] | "all";
-  /** Use listClusterAdminCredentials instead of listClusterUserCredentials. */
-  adminCredentials?: boolean;
-}
+export { type DiscoverySettings, discoverySettingsFromEnv, parseSubscriptions } from "./settings.js";
 
 /** A secret-free reference to one cluster: what a queue message carries. */
 export type ClusterRef =
@@ -46,56 +34,6 @@ export class DiscoveryError extends Error {
     super(problems.map((p) => `${p.source}: ${p.message}`).join("; "));
     this.name = "DiscoveryError";
   }
-}
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Subscription ids as given (flag or env): GUIDs, or the single word `all`. */
-export function parseSubscriptions(values: string[], what: string): string[] | "all" {
-  const list = values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
-  if (list.length === 0) throw new UsageError(`${what}: no subscription given`);
-  if (list.some((v) => v.toLowerCase() === "all")) {
-    if (list.length > 1) throw new UsageError(`${what}: "all" cannot be combined with subscription ids`);
-    return "all";
-  }
-  for (const v of list) if (!GUID.test(v)) throw new UsageError(`${what}: ${JSON.stringify(v)} is not a subscription id (a GUID) or "all"`);
-  return list;
-}
-
-function envFlag(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
-  const v = env[name]?.trim().toLowerCase();
-  if (v === undefined || v === "") return undefined;
-  if (["1", "true", "yes"].includes(v)) return true;
-  if (["0", "false", "no"].includes(v)) return false;
-  throw new UsageError(`${name}: ${JSON.stringify(env[name])} is not true or false`);
-}
-
-/** Discovery settings from app settings / environment (the Functions app and the CLI read the same names). */
-export function discoverySettingsFromEnv(env: NodeJS.ProcessEnv): DiscoverySettings {
-  const s: DiscoverySettings = {};
-  const str = (name: string): string | undefined => {
-    const v = env[name]?.trim();
-    return v ? v : undefined;
-  };
-  const subs = str("FLEET_AUDIT_SUBSCRIPTIONS");
-  if (subs) s.subscriptions = parseSubscriptions([subs], "FLEET_AUDIT_SUBSCRIPTIONS");
-  // Plain strings: app setting name → setting.
-  const plain: Array<[string, "fleetFile" | "armEndpoint" | "armScope" | "armCaFile" | "managedIdentityClientId" | "armToken" | "aksToken"]> = [
-    ["FLEET_AUDIT_FLEET_FILE", "fleetFile"],
-    ["FLEET_AUDIT_ARM_ENDPOINT", "armEndpoint"],
-    ["FLEET_AUDIT_ARM_SCOPE", "armScope"],
-    ["FLEET_AUDIT_ARM_CA", "armCaFile"],
-    ["AZURE_CLIENT_ID", "managedIdentityClientId"],
-    ["FLEET_AUDIT_ARM_TOKEN", "armToken"],
-    ["FLEET_AUDIT_AKS_TOKEN", "aksToken"],
-  ];
-  for (const [name, key] of plain) {
-    const v = str(name);
-    if (v) s[key] = v;
-  }
-  const admin = envFlag(env, "FLEET_AUDIT_ADMIN_CREDENTIALS");
-  if (admin !== undefined) s.adminCredentials = admin;
-  return s;
 }
 
 export async function discoverRefs(settings: DiscoverySettings, hooks: DiscoveryHooks = {}): Promise<ClusterRef[]> {

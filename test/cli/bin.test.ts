@@ -1,10 +1,11 @@
 // The installed command as users run it: a real process, the embedded Azurite, and clean exits.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, inject, it } from "vitest";
+import { packagesLoaded, SCAN_ONLY } from "../helpers/imports.js";
 
 const run = promisify(execFile);
 const BIN = new URL("../../bin/fleet-audit.js", import.meta.url).pathname;
@@ -19,33 +20,6 @@ async function fleetAudit(args: string[], cwd: string) {
   }
 }
 
-/** Packages the real process resolved, recorded by a module hook, with the command's exit code. */
-async function packagesLoaded(args: string[]): Promise<{ code: number; stderr: string; packages: Set<string> }> {
-  const dir = mkdtempSync(path.join(tmpdir(), "cli-imports-"));
-  const log = path.join(dir, "resolved.txt");
-  writeFileSync(
-    path.join(dir, "hooks.mjs"),
-    `import { appendFileSync } from "node:fs";
-export async function resolve(specifier, context, next) {
-  if (/^[@a-z]/.test(specifier) && !/^[a-z]+:/.test(specifier)) appendFileSync(${JSON.stringify(log)}, specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/") + "\\n");
-  return next(specifier, context);
-}`,
-  );
-  writeFileSync(path.join(dir, "register.mjs"), `import { register } from "node:module";\nregister(${JSON.stringify(new URL(`file://${path.join(dir, "hooks.mjs")}`).href)});\n`);
-  writeFileSync(log, "");
-  let code = 0;
-  let stderr = "";
-  try {
-    await run(process.execPath, ["--import", path.join(dir, "register.mjs"), BIN, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: "1" }, timeout: 60_000 });
-  } catch (e) {
-    ({ code, stderr } = e as { code: number; stderr: string });
-  }
-  return { code, stderr, packages: new Set(readFileSync(log, "utf8").split("\n").filter(Boolean)) };
-}
-
-/** What only scanning needs: ~1.5 s of imports here that help, report, prune and forget never use. */
-const SCAN_ONLY = ["@kubernetes/client-node", "@azure/identity", "@azure/arm-containerservice", "@azure/arm-resources-subscriptions", "@azure/keyvault-secrets", "@azure/storage-queue"];
-
 describe("bin/fleet-audit.js", () => {
   it("prints help with every command", async () => {
     const r = await fleetAudit(["--help"], tmpdir());
@@ -54,18 +28,18 @@ describe("bin/fleet-audit.js", () => {
   });
 
   it("loads the collector and the Azure SDKs only for commands that scan", async () => {
-    const help = await packagesLoaded(["--help"]);
+    const help = await packagesLoaded([BIN, "--help"]);
     expect(help.code).toBe(0);
     expect(help.packages).toContain("commander");
     for (const p of [...SCAN_ONLY, "@azure/data-tables"]) expect(help.packages).not.toContain(p);
 
-    const report = await packagesLoaded(["report", "findings", "--format", "json", "--storage", inject("azuriteConnectionString")]);
+    const report = await packagesLoaded([BIN, "report", "findings", "--format", "json", "--storage", inject("azuriteConnectionString")]);
     expect(report.stderr).toMatch(/no scan has been evaluated yet|^$/);
     expect(report.packages).toContain("@azure/data-tables");
     for (const p of SCAN_ONLY) expect(report.packages).not.toContain(p);
 
     // The same hook sees a scan load them: the check above is not blind.
-    const scan = await packagesLoaded(["scan", "--kubeconfig", "/nope/config"]);
+    const scan = await packagesLoaded([BIN, "scan", "--kubeconfig", "/nope/config"]);
     expect(scan.code).toBe(2);
     expect(scan.packages).toContain("@kubernetes/client-node");
   }, 60_000);

@@ -1,5 +1,8 @@
 // Every Functions handler invoked as the host would: @azure/functions' own HttpRequest,
 // InvocationContext and timer objects, with app settings in the environment and Azurite behind them.
+import { createRequire } from "node:module";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { HttpRequest, InvocationContext, type Timer } from "@azure/functions";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { resetAppDeps } from "../../functions/deps.js";
@@ -11,6 +14,7 @@ import { connectStorage, type FanoutStorage } from "../../src/fanout/index.js";
 import { newScanId } from "../../src/model/scan-id.js";
 import { emptySnapshot } from "../../src/model/snapshot.js";
 import { type Fleet, startFleet, uniqueNames } from "../fanout/helpers.js";
+import { packagesLoaded, SCAN_ONLY } from "../helpers/imports.js";
 
 let fleet: Fleet;
 let storage: FanoutStorage;
@@ -143,6 +147,25 @@ describe("HTTP functions", () => {
     expect(JSON.parse(unknown.body as string).error.code).toBe("not_found");
     expect((await get("/api/clusters/aks-nope/history")).status).toBe(404);
     expect((await get("/api/reports/findings?colour=red")).status).toBe(400);
+  });
+
+  it("wake an instance without loading the collector, the queue or the Azure SDKs", async () => {
+    const dist = (p: string) => JSON.stringify(pathToFileURL(path.resolve(`dist/${p}`)).href);
+    const fns = JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve("@azure/functions")).href);
+    // A fresh process, as a cold instance: the app's entry point, then two requests (404 = no evaluation yet, when run alone).
+    const script = `
+      await import(${dist("functions/index.js")});
+      const { httpApi } = await import(${dist("functions/handlers/http.js")});
+      const fx = await import(${fns});
+      const { HttpRequest, InvocationContext } = fx.HttpRequest ? fx : fx.default;
+      for (const p of ["/api/health", "/api/reports/findings?format=json"]) {
+        const r = await httpApi(new HttpRequest({ method: "GET", url: "https://fleet-audit.azurewebsites.net" + p }), new InvocationContext({ functionName: "http" }));
+        console.log(p, r.status);
+      }`;
+    const r = await packagesLoaded(["--input-type=module", "-e", script]);
+    expect(r.stdout, r.stderr).toMatch(/^\/api\/health 200\n\/api\/reports\/findings\?format=json (200|404)\n$/);
+    expect(r.packages).toContain("@azure/data-tables");
+    for (const p of SCAN_ONLY) expect(r.packages).not.toContain(p);
   });
 
   it("health names the missing app setting instead of failing blind", async () => {

@@ -5,7 +5,7 @@ import type { Severity } from "../../model/finding.js";
 import { FORMATS, type Format, renderReport } from "../../reports/render.js";
 import { alertSettings, keyVaultReader } from "../../alerts/config.js";
 import { describeOutcomes, sendAlerts } from "../../alerts/send.js";
-import type { DiscoverySettings } from "../../sources/discover.js";
+import { type DiscoverySettings, discoverySettingsFromEnv, parseSubscriptions } from "../../sources/settings.js";
 import { DEFAULT_QUEUE } from "../../fanout/queue-name.js";
 import { type CliIO, useColor } from "../io.js";
 import { ExitCode, storageOptions } from "../main.js";
@@ -84,14 +84,14 @@ Examples:
     )
     .action(async (opts: ScanOpts) => {
       // Loaded here, not at start-up: the collector and the Azure SDKs are what every other command can do without.
-      const [discovery, { runScan }, { parseWorkerCount }] = await Promise.all([import("../../sources/discover.js"), import("../../scan.js"), import("../../collect/parse-pool.js")]);
-      if (opts.enqueue) return enqueueRound(opts, discoverySettings(opts, io, discovery), io);
+      const [{ discoverFleet }, { runScan }, { parseWorkerCount }] = await Promise.all([import("../../sources/discover.js"), import("../../scan.js"), import("../../collect/parse-pool.js")]);
+      if (opts.enqueue) return enqueueRound(opts, discoverySettings(opts, io), io);
       // Settings and the policy before anything else: bad input is found before the scan starts.
       parseWorkerCount(io.env);
       const policyFile = opts.policy ?? io.env.FLEET_AUDIT_POLICY;
       const policy = policyFile ? loadPolicy(path.resolve(io.cwd, policyFile), policyFile) : undefined;
-      const settings = discoverySettings(opts, io, discovery);
-      const targets = await discovery.discoverFleet(settings, { onProblem: (p) => io.stderr.write(`fleet-audit: ${p.source}: ${p.message}\n`) });
+      const settings = discoverySettings(opts, io);
+      const targets = await discoverFleet(settings, { onProblem: (p) => io.stderr.write(`fleet-audit: ${p.source}: ${p.message}\n`) });
       const alerts = await alertSettings({
         ...(opts.teamsWebhook ? { teams: opts.teamsWebhook } : {}),
         ...(opts.alertWebhook ? { webhooks: opts.alertWebhook } : {}),
@@ -131,14 +131,14 @@ Examples:
 }
 
 /** Flags over environment; file paths relative to the working directory. */
-function discoverySettings(opts: ScanOpts, io: CliIO, discovery: typeof import("../../sources/discover.js")): DiscoverySettings {
-  const s = discovery.discoverySettingsFromEnv(io.env);
+function discoverySettings(opts: ScanOpts, io: CliIO): DiscoverySettings {
+  const s = discoverySettingsFromEnv(io.env);
   const abs = (f: string): string => path.resolve(io.cwd, f);
   if (s.fleetFile) s.fleetFile = abs(s.fleetFile);
   if (s.armCaFile) s.armCaFile = abs(s.armCaFile);
   if (opts.kubeconfig) s.kubeconfig = opts.kubeconfig;
   if (opts.context) s.contexts = opts.context;
-  if (opts.subscription?.length) s.subscriptions = discovery.parseSubscriptions(opts.subscription, "--subscription");
+  if (opts.subscription?.length) s.subscriptions = parseSubscriptions(opts.subscription, "--subscription");
   if (opts.fleet) s.fleetFile = abs(opts.fleet);
   if (opts.armEndpoint) s.armEndpoint = opts.armEndpoint;
   if (opts.armCa) s.armCaFile = abs(opts.armCa);

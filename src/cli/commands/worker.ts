@@ -7,7 +7,7 @@ import { alertSettings, keyVaultReader } from "../../alerts/config.js";
 import type { FanoutDeps } from "../../fanout/index.js";
 import { checkQueueName, DEFAULT_QUEUE } from "../../fanout/queue-name.js";
 import { loadPolicy } from "../../policy/load.js";
-import type { DiscoverySettings } from "../../sources/discover.js";
+import { type DiscoverySettings, discoverySettingsFromEnv } from "../../sources/settings.js";
 import type { CliIO } from "../io.js";
 import { storageOptions } from "../main.js";
 import { intArg } from "../options.js";
@@ -88,7 +88,7 @@ Alerts use FLEET_AUDIT_TEAMS_WEBHOOK and the policy file's alerts section.`,
     .action(async (opts: WorkerOpts) => {
       const stop = new AbortController();
       void io.stopSignal.then(() => stop.abort());
-      const [{ runWorker }, { discoverySettingsFromEnv }] = await Promise.all([import("../../fanout/index.js"), import("../../sources/discover.js")]);
+      const { runWorker } = await import("../../fanout/index.js");
       await withFanout(opts, io, discoverySettingsFromEnv(io.env), { collect: { clusterDeadlineMs: opts.clusterDeadline * 1000, requestTimeoutMs: opts.requestTimeout * 1000 } }, async (deps) => {
         const s = await runWorker(deps, {
           concurrency: opts.concurrency,
