@@ -3,7 +3,7 @@
 import { NotFoundError, UsageError } from "../errors.js";
 import type { FleetEvaluation } from "../model/evaluation.js";
 import { REPORT_KINDS, reportKind } from "../reports/catalogue.js";
-import { parseFilter, parseSince } from "../reports/filter.js";
+import { checkClusterFilter, parseFilter, parseSince } from "../reports/filter.js";
 import { REPORT_CSP } from "../reports/formats/html.js";
 import { withEveryNodeRow } from "../reports/health-rows.js";
 import { FORMATS, parseFormat, renderReport } from "../reports/render.js";
@@ -75,9 +75,7 @@ export async function handleReport(req: ApiRequest, kind: string, deps: ApiDeps)
     deps.now?.() ?? new Date(),
   );
   const evaluation = await latestEvaluation(deps.store);
-  if (filter.cluster !== undefined && !evaluation.clusters.some((c) => c.cluster === filter.cluster)) {
-    throw new NotFoundError(`unknown cluster ${JSON.stringify(filter.cluster.slice(0, 80))}`);
-  }
+  checkClusterFilter(filter, evaluation);
   const r = renderReport(kind, await withEveryNodeRow(deps.store, kind, evaluation, filter), filter, format);
   const csp = r.contentType.startsWith("text/html") ? `${REPORT_CSP}; frame-ancestors 'none'` : DOCUMENT_CSP;
   return { status: 200, headers: { "content-type": r.contentType, "content-security-policy": csp, ...SECURITY_HEADERS }, body: r.body };

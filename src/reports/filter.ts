@@ -1,9 +1,12 @@
 // Report filters, validated once for the CLI and HTTP alike. Values are matched in memory against the
 // evaluation document; they never become query text.
-import { UsageError } from "../errors.js";
+import { NotFoundError, UsageError } from "../errors.js";
+import type { FleetEvaluation } from "../model/evaluation.js";
 import { isSeverity, type Severity, severityRank } from "../model/finding.js";
+import { globMatch } from "../glob.js";
 
 export interface ReportFilter {
+  /** A cluster name, or a pattern where `*` stands for any run of characters (`aks-prod-*`). */
   cluster?: string;
   /** At or above this severity. */
   severity?: Severity;
@@ -44,9 +47,42 @@ export function parseFilter(raw: { cluster?: string | undefined; severity?: stri
   return f;
 }
 
+/** A filter value's matcher, remembering each name's answer: a report asks once per finding. */
+function clusterPattern(pattern: string): (name: string) => boolean {
+  if (!pattern.includes("*")) return (name) => name === pattern;
+  const seen = new Map<string, boolean>();
+  return (name) => {
+    let m = seen.get(name);
+    if (m === undefined) seen.set(name, (m = globMatch(pattern, name)));
+    return m;
+  };
+}
+
+const patterns = new Map<string, (name: string) => boolean>();
+
+function clusterMatch(pattern: string): (name: string) => boolean {
+  let m = patterns.get(pattern);
+  if (!m) {
+    m = clusterPattern(pattern);
+    // Values come from query strings too: keep the last few, not every one ever seen.
+    if (patterns.size >= 64) patterns.clear();
+    patterns.set(pattern, m);
+  }
+  return m;
+}
+
+/** True when the filter names no cluster, or `cluster` (or one of `clusters`, for a finding about several) matches it. */
 export function matchesCluster(f: ReportFilter, cluster: string, clusters?: readonly string[]): boolean {
   if (f.cluster === undefined) return true;
-  return cluster === f.cluster || (clusters?.includes(f.cluster) ?? false);
+  const m = clusterMatch(f.cluster);
+  return m(cluster) || (clusters?.some(m) ?? false);
+}
+
+/** A cluster filter that matches no cluster of the evaluation is a mistake to report, not an empty report. */
+export function checkClusterFilter(f: ReportFilter, e: FleetEvaluation): void {
+  if (f.cluster === undefined || e.clusters.some((c) => matchesCluster(f, c.cluster))) return;
+  const shown = JSON.stringify(f.cluster.slice(0, 80));
+  throw new NotFoundError(f.cluster.includes("*") ? `no cluster matches ${shown}` : `unknown cluster ${shown}`);
 }
 
 export function meetsSeverity(f: ReportFilter, s: Severity): boolean {

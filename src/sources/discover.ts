@@ -136,7 +136,8 @@ async function fleetTarget(entry: FleetEntry, settings: DiscoverySettings): Prom
 export async function resolveTarget(ref: ClusterRef, settings: DiscoverySettings): Promise<ClusterTarget> {
   switch (ref.kind) {
     case "kubeconfig": {
-      const [target] = discoverFromKubeconfig({ files: ref.files, contexts: [ref.context] });
+      // By exact name: a context whose name holds a * is also a pattern that may match others.
+      const target = discoverFromKubeconfig({ files: ref.files, contexts: [ref.context] }).find((t) => (t.source.context ?? t.name) === ref.context);
       if (!target) throw new UsageError(`unknown context ${JSON.stringify(ref.context)}`);
       return target;
     }

@@ -143,6 +143,22 @@ describe("report output", () => {
     expect(one.stdout.trim().split("\r\n").length).toBeGreaterThan(1);
   });
 
+  it("takes --cluster as a name or a pattern with *, and exits 2 for one that matches no cluster", async () => {
+    const all = JSON.parse((await cli(["report", "exhaustion", "--format", "json", "--storage", storage])).stdout).clusters.map((c: { cluster: string }) => c.cluster);
+    const some = await cli(["report", "exhaustion", "--format", "json", "--cluster", "*HYPERLINK*", "--storage", storage]);
+    expect(some.code, some.stderr).toBe(0);
+    expect(JSON.parse(some.stdout).clusters.map((c: { cluster: string }) => c.cluster)).toEqual([FORMULA_NAME]);
+    expect(all.length).toBeGreaterThan(1);
+    // --fail-on looks only at the clusters the pattern matches.
+    expect((await cli(["report", "findings", "--format", "json", "--cluster", "*HYPERLINK*", "--fail-on", "info", "--storage", storage])).code).toBe(3);
+    for (const [value, message] of [["aks-nope", 'unknown cluster "aks-nope"'], ["zzz-*", 'no cluster matches "zzz-*"']]) {
+      const r = await cli(["report", "findings", "--cluster", value!, "--storage", storage]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim()).toBe(`fleet-audit: ${message}`);
+      expect(r.stdout).toBe("");
+    }
+  });
+
   it("rejects a bad --format with a one-line reason and exit 2", async () => {
     const r = await cli(["report", "findings", "--format", "xml", "--storage", storage]);
     expect(r.code).toBe(2);

@@ -165,8 +165,20 @@ describe("GET /api/reports/{kind}", () => {
     expectError(await get(`/api/reports/findings?cluster=${q("aks-missing")}`), 404, /unknown cluster "aks-missing"/);
   });
 
+  it("takes a cluster pattern with *: only the clusters it matches, and 404 when it matches none", async () => {
+    const all = (await get("/api/reports/exhaustion?format=json")).json().clusters.map((c: { cluster: string }) => c.cluster);
+    expect(all.length).toBeGreaterThan(2);
+    const some = await get(`/api/reports/exhaustion?format=json&cluster=${q("aks-*")}`);
+    expect(some.status).toBe(200);
+    expect(some.json().clusters.map((c: { cluster: string }) => c.cluster).sort()).toEqual(all.filter((c: string) => c.startsWith("aks-")).sort());
+    const findings = (await get(`/api/reports/findings?cluster=${q("*HYPERLINK*")}`)).json().findings;
+    expect(findings.length).toBeGreaterThan(0);
+    for (const f of findings) expect([f.cluster, ...(f.clusters ?? [])]).toContain(FORMULA_NAME);
+    expectError(await get(`/api/reports/findings?cluster=${q("zzz-*")}`), 404, /no cluster matches "zzz-\*"/);
+  });
+
   it("returns nothing for filters that try to inject into a query", async () => {
-    for (const v of ["x' or PartitionKey ne 'x", "' or ''='", "*", "aks-prod-weu-01' or 1 eq 1 or 'a'='a"]) {
+    for (const v of ["x' or PartitionKey ne 'x", "' or ''='", "aks-prod-weu-01' or 1 eq 1 or 'a'='a", "aks-prod-weu-01*' or 'a'='a"]) {
       expectError(await get(`/api/reports/findings?cluster=${q(v)}`), 404);
     }
     expectError(await get(`/api/reports/findings?since=${q("2026-01-01' or RowKey ne '")}`), 400);

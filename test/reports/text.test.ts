@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { csvCell, renderCsv, renderMarkdown, renderTable, terminalSafe, wrapCell } from "../../src/reports/formats/text.js";
-import { parseFilter, parseSince } from "../../src/reports/filter.js";
+import { globMatch } from "../../src/glob.js";
+import { checkClusterFilter, matchesCluster, parseFilter, parseSince } from "../../src/reports/filter.js";
 
 describe("CSV", () => {
   it("neutralises cells a spreadsheet would run as formulas", () => {
@@ -84,5 +85,42 @@ describe("filters", () => {
     expect(() => parseFilter({ severity: "high" })).toThrow(/severity must be one of.*"high"/);
     expect(() => parseFilter({ rule: "' or 1 eq 1" })).toThrow(/rule must be a rule ID/);
     expect(parseFilter({ rule: "ipx001" }).rule).toBe("IPX001");
+  });
+
+  it("matches cluster patterns where * is the only wildcard", () => {
+    const m = (pattern: string, name: string, clusters?: string[]) => matchesCluster({ cluster: pattern }, name, clusters);
+    expect(m("aks-prod-*", "aks-prod-weu-01")).toBe(true);
+    expect(m("aks-prod-*", "aks-stg-weu-01")).toBe(false);
+    expect(m("*-weu-*", "aks-prod-weu-01")).toBe(true);
+    expect(m("aks-*-01", "aks-prod-weu-02")).toBe(false);
+    expect(m("*", "anything at all")).toBe(true);
+    // A finding about several clusters matches when any of them does.
+    expect(m("aks-dr-*", "aks-prod-weu-01", ["aks-prod-weu-01", "aks-dr-weu-03"])).toBe(true);
+    // Everything else stands for itself: regex and glob syntax, a name with a literal star.
+    expect(m("a.b*", "axb1")).toBe(false);
+    expect(m("a?c", "abc")).toBe(false);
+    expect(m("a?c", "a?c")).toBe(true);
+    expect(m("[ab]*", "a1")).toBe(false);
+    expect(m("[ab]*", "[ab]1")).toBe(true);
+    expect(m("(x|y)*", "(x|y)z")).toBe(true);
+    expect(m("one*star", "one*star")).toBe(true);
+    // Without a star it is the exact name.
+    expect(m("aks-prod", "aks-prod-weu")).toBe(false);
+  });
+
+  it("matches a hostile pattern in time linear in its length, not by backtracking", () => {
+    // As a regular expression, (.*a){40}c against 80 a's backtracks for longer than any test waits.
+    const pattern = "*a".repeat(40) + "*c";
+    expect(globMatch(pattern, "a".repeat(80))).toBe(false);
+    expect(globMatch(pattern, "a".repeat(80) + "c")).toBe(true);
+    expect(globMatch("*".repeat(1000), "x".repeat(4096))).toBe(true);
+  });
+
+  it("refuses a cluster filter that matches no cluster, naming it", () => {
+    const e = { clusters: [{ cluster: "aks-prod-weu-01" }] } as never;
+    expect(() => checkClusterFilter({ cluster: "aks-stg-*" }, e)).toThrow(/no cluster matches "aks-stg-\*"/);
+    expect(() => checkClusterFilter({ cluster: "aks-nope" }, e)).toThrow(/unknown cluster "aks-nope"/);
+    expect(() => checkClusterFilter({ cluster: "aks-prod-*" }, e)).not.toThrow();
+    expect(() => checkClusterFilter({}, e)).not.toThrow();
   });
 });

@@ -48,7 +48,7 @@ export function registerScan(program: Command, io: CliIO): void {
       .command("scan")
       .description("Discover clusters, collect NNCs, nodes and azure-cns state, store one snapshot per cluster, evaluate the rules and print a summary.")
       .option("--kubeconfig <file>", "kubeconfig to read (repeatable; default: KUBECONFIG or ~/.kube/config)", collect)
-      .option("--context <name>", "only this context (repeatable; default: every context)", collect)
+      .option("--context <name>", "only this context, or every context a pattern with * matches (repeatable; default: every context)", collect)
       .option("--subscription <id|all>", "discover AKS clusters in this Azure subscription, or `all` the identity can read (repeatable; env FLEET_AUDIT_SUBSCRIPTIONS; with --arm-endpoint and none given: all)", collect)
       .option("--fleet <file>", "a fleet file listing clusters: kubeconfig, Key Vault secret or AKS resource ID each (env FLEET_AUDIT_FLEET_FILE)")
       .option("--arm-endpoint <url>", "ARM endpoint (default https://management.azure.com; env FLEET_AUDIT_ARM_ENDPOINT)")
@@ -76,6 +76,7 @@ export function registerScan(program: Command, io: CliIO): void {
 Examples:
   fleet-audit scan                                  # every context of ~/.kube/config
   fleet-audit scan --kubeconfig fleet.yaml --context aks-prod-weu --context aks-prod-neu
+  fleet-audit scan --context 'aks-prod-*'                # every production context
   fleet-audit scan --subscription all              # every AKS cluster the Azure identity can read
   fleet-audit scan --fleet examples/fleet.yaml
   fleet-audit scan --storage "$FLEET_AUDIT_STORAGE" --fail-on critical

@@ -18,7 +18,7 @@ export const exhaustionReport: ReportKind<ExhaustionDocument> = {
       generatedAt: e.generatedAt,
       scanId: e.scanId,
       // A stored evaluation from before headroom existed still says "unknown", never "ok".
-      subnets: e.subnets.filter((s) => f.cluster === undefined || s.clusters.includes(f.cluster)).map((s) => ({ ...s, headroom: s.headroom ?? "unknown" })),
+      subnets: e.subnets.filter((s) => s.clusters.some((c) => matchesCluster(f, c))).map((s) => ({ ...s, headroom: s.headroom ?? "unknown" })),
       clusters: e.clusters.filter((c) => matchesCluster(f, c.cluster)).map((c) => ({ ...c })),
     };
   },
