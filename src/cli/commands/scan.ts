@@ -76,7 +76,7 @@ export function registerScan(program: Command, io: CliIO): void {
 Examples:
   fleet-audit scan                                  # every context of ~/.kube/config
   fleet-audit scan --kubeconfig fleet.yaml --context aks-prod-weu --context aks-prod-neu
-  fleet-audit scan --context 'aks-prod-*'                # every production context
+  fleet-audit scan --context 'aks-prod-*'           # every production context
   fleet-audit scan --subscription all              # every AKS cluster the Azure identity can read
   fleet-audit scan --fleet examples/fleet.yaml
   fleet-audit scan --storage "$FLEET_AUDIT_STORAGE" --fail-on critical
