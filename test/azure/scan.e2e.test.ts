@@ -114,6 +114,8 @@ describe("fleet-audit scan with ARM discovery", () => {
     const haystack = parts.join("\n");
     expect(haystack).toContain("aks-tight");
     for (const s of secrets) expect(haystack.includes(s), `a secret (${s.slice(0, 8)}…) leaked`).toBe(false);
-    expect(haystack).not.toMatch(/kubelogin|client-key-data|certificate-authority-data|simaad\./);
+    expect(haystack).not.toMatch(/kubelogin|client-key-data|certificate-authority-data/);
+    // No JWT of any kind (every token the simulated identity issues is one).
+    expect(haystack).not.toMatch(/eyJ[\w-]{8,}\.eyJ[\w-]{8,}\./);
   });
 });

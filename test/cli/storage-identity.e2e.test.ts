@@ -10,7 +10,8 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseStorageUrl } from "../../src/store/endpoint.js";
 import { type AzuriteInstance, startAzurite } from "../../src/store/azurite.js";
-import { createCa, type Simulator, startSimulator } from "../../src/sim/index.js";
+import { coldFunctionsArgs, coldResponses } from "../helpers/cold-functions.js";
+import { createCa, type SimAzure, type Simulator, startSimAzure, startSimulator } from "../../src/sim/index.js";
 
 const run = promisify(execFile);
 const BIN = new URL("../../bin/fleet-audit.js", import.meta.url).pathname;
@@ -25,6 +26,8 @@ function storageToken(): string {
 
 let azurite: AzuriteInstance;
 let sim: Simulator;
+/** A managed identity (the App Service token endpoint) whose JWTs Azurite's basic OAuth accepts. */
+let az: SimAzure;
 let dir: string;
 let kubeconfig: string;
 let caFile: string;
@@ -43,11 +46,16 @@ beforeAll(async () => {
     { name: "aks-neu", mode: "dynamic", nodes: 2 },
   ]);
   kubeconfig = await sim.writeKubeconfig(dir);
+  az = await startSimAzure({ clusters: [] });
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all([azurite?.stop(), sim?.close()]);
+  await Promise.all([azurite?.stop(), sim?.close(), az?.close()]);
 });
+
+/** What App Service / Functions sets for a process with a managed identity. */
+const managedIdentity = () => ({ IDENTITY_ENDPOINT: az.env("").IDENTITY_ENDPOINT!, IDENTITY_HEADER: az.identity.header, AZURE_CLIENT_ID: az.identity.clientId });
+const STORAGE_AUDIENCE = "https://storage.azure.com/";
 
 async function fleetAudit(args: string[], env: NodeJS.ProcessEnv = {}) {
   const base = { PATH: process.env.PATH, HOME: dir, NO_COLOR: "1", NODE_EXTRA_CA_CERTS: caFile, FLEET_AUDIT_STORAGE: azurite.tableEndpoint, FLEET_AUDIT_TABLE_PREFIX: "ident" };
@@ -103,6 +111,42 @@ describe("--storage as a Table service URL with an identity", () => {
     const r = await fleetAudit(["worker", "--until-empty"], { FLEET_AUDIT_STORAGE_TOKEN: storageToken() });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("the job queue needs a storage account's endpoints");
+  });
+});
+
+describe("storage through a managed identity (DefaultAzureCredential), as deployed", () => {
+  it("the CLI scans and reports with no token handed over", async () => {
+    const before = az.identity.issued(STORAGE_AUDIENCE);
+    const env = { ...managedIdentity(), FLEET_AUDIT_TABLE_PREFIX: "msi" };
+    const scan = await fleetAudit(["scan", "--kubeconfig", kubeconfig], env);
+    expect(scan.code, scan.stderr).toBe(0);
+    const report = await fleetAudit(["report", "exhaustion", "--format", "json"], env);
+    expect(report.code, report.stderr).toBe(0);
+    expect(JSON.parse(report.stdout).clusters.map((c: { cluster: string }) => c.cluster)).toEqual(["aks-neu", "aks-weu"]);
+    // The tokens came from the identity endpoint, for the storage audience; none was printed.
+    expect(az.identity.issued(STORAGE_AUDIENCE)).toBeGreaterThan(before);
+    for (const t of az.identity.issuedTokens()) expect(scan.stdout + scan.stderr + report.stdout + report.stderr).not.toContain(t);
+  });
+
+  it("the Functions app serves reports from identity-based storage (AzureWebJobsStorage__*)", async () => {
+    const env = {
+      PATH: process.env.PATH,
+      HOME: dir,
+      NODE_EXTRA_CA_CERTS: caFile,
+      ...managedIdentity(),
+      AzureWebJobsStorage__tableServiceUri: azurite.tableEndpoint,
+      AzureWebJobsStorage__queueServiceUri: azurite.queueEndpoint,
+      AzureWebJobsStorage__clientId: az.identity.clientId,
+      FLEET_AUDIT_TABLE_PREFIX: "msi",
+      FLEET_AUDIT_KUBECONFIG: kubeconfig,
+    };
+    const before = az.identity.issued(STORAGE_AUDIENCE);
+    // A cold instance in a fresh process: the app's entry point, then one report request.
+    const { stdout } = await run(process.execPath, coldFunctionsArgs(["/api/reports/exhaustion?format=json"]), { env, cwd: process.cwd(), timeout: 60_000 });
+    const [r] = coldResponses(stdout);
+    expect(r!.status, r!.body).toBe(200);
+    expect(JSON.parse(r!.body).clusters.map((c: { cluster: string }) => c.cluster)).toEqual(["aks-neu", "aks-weu"]);
+    expect(az.identity.issued(STORAGE_AUDIENCE)).toBeGreaterThan(before);
   });
 });
 

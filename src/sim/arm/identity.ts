@@ -1,6 +1,8 @@
 // The managed-identity token endpoint App Service / Functions gives a process (IDENTITY_ENDPOINT +
-// IDENTITY_HEADER, api-version 2019-08-01), and the tokens it issued: opaque, per audience, short-lived.
-// The simulated ARM, Key Vault and AAD clusters accept only tokens issued here for their audience.
+// IDENTITY_HEADER, api-version 2019-08-01), and the tokens it issued: per audience, short-lived, shaped
+// like Entra ID's (a JWT with aud, iss, tid, oid, exp; the signature is not real). The simulated ARM,
+// Key Vault and AAD clusters accept only tokens issued here for their audience; Azurite with
+// `--oauth basic` reads the claims, so the storage identity can be tested end to end.
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 
@@ -8,6 +10,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 export const AKS_AAD_SERVER_APP = "6dae42f8-4368-4678-94ff-3960e28e3630";
 export const KEY_VAULT_AUDIENCE = "https://vault.azure.net";
 export const APP_SERVICE_MSI_API_VERSION = "2019-08-01";
+/** The tenant the simulated identity lives in. */
+export const SIM_TENANT = "5e5e5e5e-0000-4000-8000-00000000a11d";
 
 interface Issued {
   audience: string;
@@ -36,8 +40,11 @@ export class TokenIssuer {
 
   issue(resource: string): { token: string; expiresOn: number } {
     const audience = normalizeAudience(resource);
-    const token = `simaad.${randomBytes(24).toString("base64url")}`;
     const expiresAt = Date.now() + this.lifetimeSeconds * 1000;
+    const now = Math.floor(Date.now() / 1000);
+    const b64 = (o: object): string => Buffer.from(JSON.stringify(o)).toString("base64url");
+    const claims = { aud: resource, iss: `https://sts.windows.net/${SIM_TENANT}/`, tid: SIM_TENANT, oid: this.clientId, appid: this.clientId, iat: now, nbf: now - 60, exp: Math.floor(expiresAt / 1000), jti: randomBytes(12).toString("base64url") };
+    const token = `${b64({ alg: "RS256", typ: "JWT" })}.${b64(claims)}.${randomBytes(32).toString("base64url")}`;
     this.tokens.set(token, { audience, clientId: this.clientId, expiresAt });
     this.issuedCount.set(audience, (this.issuedCount.get(audience) ?? 0) + 1);
     return { token, expiresOn: Math.floor(expiresAt / 1000) };
