@@ -304,7 +304,17 @@ export class TableSnapshotStore implements SnapshotStore {
 
   async init(): Promise<void> {
     await Promise.all(
-      [this.snapshots, this.latest, this.evaluations].map((t) => this.call("create the table", t, undefined, () => t.client.createTable())),
+      [this.snapshots, this.latest, this.evaluations].map((t) =>
+        this.call("create the table", t, undefined, async () => {
+          try {
+            await t.client.createTable();
+          } catch (e) {
+            // A read-only identity (Storage Table Data Reader, enough for report and serve) may not create
+            // tables, even existing ones: the first read says whether the table is there.
+            if (statusOf(e) !== 403) throw e;
+          }
+        }),
+      ),
     );
   }
 

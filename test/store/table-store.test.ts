@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import { TableClient } from "@azure/data-tables";
 import { describe, expect, it, vi } from "vitest";
 import { AZURITE_KEY } from "../../src/store/azurite.js";
-import { parseConnectionString, redactConnectionString, StoreError, TableSnapshotStore } from "../../src/store/table-store.js";
+import { parseConnectionString, redactConnectionString, StoreError, tableClients, TableSnapshotStore } from "../../src/store/table-store.js";
 import { storeConformance } from "./conformance.js";
 import { scanAt, snapshot, timeOf } from "./fixtures.js";
 import { azurite, rejection, uniquePrefix } from "./helpers.js";
@@ -35,6 +35,22 @@ describe("TableSnapshotStore on Azurite", () => {
     for await (const e of raw.listEntities({ queryOptions: { select: ["rowKey"] } })) rows.push(String(e.rowKey));
     return rows;
   }
+
+  it("opens for reading with an identity that may not create tables (Storage Table Data Reader)", async () => {
+    const prefix = uniquePrefix();
+    const writer = TableSnapshotStore.fromConnectionString(azurite(), { tablePrefix: prefix });
+    await writer.init();
+    const stored = await writer.putSnapshot(snapshot("aks-a", scanAt(1)));
+    // Azure answers a Reader's createTable with 403 even for a table that exists; Azurite has no RBAC.
+    const forbidden = Object.assign(new Error("This request is not authorized to perform this operation using this permission."), { statusCode: 403, code: "AuthorizationPermissionMismatch" });
+    const readerClients = (name: string) => Object.assign(tableClients(azurite())(name), { createTable: async () => Promise.reject(forbidden) });
+    const reader = new TableSnapshotStore(readerClients, { tablePrefix: prefix });
+    await reader.init();
+    expect((await reader.getLatest("aks-a"))?.latest).toEqual(stored);
+    // Any other refusal still fails, naming the table.
+    const broken = new TableSnapshotStore((name: string) => Object.assign(tableClients(azurite())(name), { createTable: async () => Promise.reject(Object.assign(new Error("boom"), { statusCode: 500 })) }), { tablePrefix: prefix });
+    await expect(broken.init()).rejects.toThrow(/cannot create the table in table "\w+"/);
+  });
 
   it("round-trips a 5,000-node snapshot spread over many rows and transactions", async () => {
     let transactions = 0;
