@@ -269,7 +269,9 @@ export class TableSnapshotStore implements SnapshotStore {
       if (e instanceof StoreError) throw e;
       const { text, code } = describeRestError(e);
       const who = cluster === undefined ? "" : ` for cluster ${describeCluster(cluster)}`;
-      throw new StoreError(`Table store: cannot ${what} in table "${table.name}"${who}: ${text}`, table.name, cluster, statusOf(e), code, { cause: e });
+      // No `cause`: a RestError holds the request, Authorization header included, for any logger that
+      // serialises errors deeply; the status, code and message are all a reader needs.
+      throw new StoreError(`Table store: cannot ${what} in table "${table.name}"${who}: ${text}`, table.name, cluster, statusOf(e), code);
     }
   }
 
@@ -292,11 +294,17 @@ export class TableSnapshotStore implements SnapshotStore {
       const pages = table.client
         .listEntities<Row>({ queryOptions: select ? { filter, select } : { filter } })
         .byPage({ maxPageSize: Math.min(limit, 1000) });
-      for await (const page of pages) {
-        for (const e of page) {
-          out.push(e);
-          if (out.length >= limit) return;
+      try {
+        for await (const page of pages) {
+          for (const e of page) {
+            out.push(e);
+            if (out.length >= limit) return;
+          }
         }
+      } catch (e) {
+        // A table nobody created yet holds nothing: a read-only identity cannot create it (init), and a
+        // report over a store no scan has written to should say so, not fail on the table.
+        if (statusOf(e) !== 404 || describeRestError(e).code !== "TableNotFound") throw e;
       }
     });
     return out;

@@ -1,4 +1,4 @@
-import { isDeepStrictEqual } from "node:util";
+import { inspect, isDeepStrictEqual } from "node:util";
 import { TableClient } from "@azure/data-tables";
 import { describe, expect, it, vi } from "vitest";
 import { AZURITE_KEY } from "../../src/store/azurite.js";
@@ -36,6 +36,15 @@ describe("TableSnapshotStore on Azurite", () => {
     return rows;
   }
 
+  it("fails with an error that carries no request, so no logger can print its Authorization header", async () => {
+    const store = TableSnapshotStore.fromConnectionString(azurite(), { tablePrefix: uniquePrefix() }); // no init: no tables
+    const e = await rejection(store.putSnapshot(snapshot("aks-a", scanAt(1))));
+    expect(e).toBeInstanceOf(StoreError);
+    expect((e as StoreError).message).toMatch(/in table "\w+" for cluster "aks-a": 404/);
+    const deep = [inspect(e, { depth: Infinity, showHidden: true }), JSON.stringify(e, Object.getOwnPropertyNames(e)), JSON.stringify((e as Error).cause ?? null)].join("\n");
+    expect(deep).not.toMatch(/authorization|SharedKey|x-ms-date/i);
+  });
+
   it("opens for reading with an identity that may not create tables (Storage Table Data Reader)", async () => {
     const prefix = uniquePrefix();
     const writer = TableSnapshotStore.fromConnectionString(azurite(), { tablePrefix: prefix });
@@ -47,6 +56,12 @@ describe("TableSnapshotStore on Azurite", () => {
     const reader = new TableSnapshotStore(readerClients, { tablePrefix: prefix });
     await reader.init();
     expect((await reader.getLatest("aks-a"))?.latest).toEqual(stored);
+    // On an account no scan has written to yet, its tables do not exist: the reader finds nothing.
+    const empty = new TableSnapshotStore(readerClients, { tablePrefix: uniquePrefix() });
+    await empty.init();
+    expect(await empty.listLatest()).toEqual([]);
+    expect(await empty.getLatestEvaluation()).toBeUndefined();
+    expect(await empty.listHistory("aks-a")).toEqual([]);
     // Any other refusal still fails, naming the table.
     const broken = new TableSnapshotStore((name: string) => Object.assign(tableClients(azurite())(name), { createTable: async () => Promise.reject(Object.assign(new Error("boom"), { statusCode: 500 })) }), { tablePrefix: prefix });
     await expect(broken.init()).rejects.toThrow(/cannot create the table in table "\w+"/);
