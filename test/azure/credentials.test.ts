@@ -1,6 +1,6 @@
 // Cluster credentials from ARM, scanned by the real collector: static-token clusters as AKS gives them,
 // AAD clusters whose kubelogin exec user becomes an Entra token from the managed identity (refreshed
-// when it expires mid-run: token-refresh.test.ts), admin credentials refused with local accounts disabled.
+// when it expires mid-run: token-refresh.test.ts), admin credentials refused with local accounts disabled (ARM's 400).
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectCluster } from "../../src/collect/collector.js";
@@ -64,11 +64,11 @@ describe("credentials from ARM", () => {
     expect(fx.az.fleet.cluster("entra").bearerAuth!(fx.az.fleet.cluster("entra").token)).toBe(false);
   });
 
-  it("admin credentials of a cluster with local accounts disabled: a named 403, only for that cluster", async () => {
+  it("admin credentials of a cluster with local accounts disabled: ARM's 400, named and classed as unauthorized, only for that cluster", async () => {
     const admin = { ...fx.settings, adminCredentials: true };
     const [entra, plain] = await Promise.all([collectCluster(await resolveTarget(ref("entra"), admin), SCAN), collectCluster(await resolveTarget(ref("plain"), admin), SCAN)]);
     expect(entra.status).toBe("unauthorized");
-    expect(entra.reason).toMatch(/^listClusterAdminCredential for .*\/entra: 403 AuthorizationFailed: .*listClusterAdminCredential\/action.*Local accounts are disabled/);
+    expect(entra.reason).toMatch(/^listClusterAdminCredential for .*\/entra: 400 BadRequest: Getting static credential is not allowed because this cluster is set to disable local accounts\. \(scan it without --admin-credentials: /);
     expect(entra.arm?.aad).toBe(true);
     // The admin kubeconfig of a cluster with local accounts (client certificate) works.
     expect(plain.status).toBe("ok");

@@ -174,7 +174,8 @@ export class SimArmServer {
     if (!action) return req.method === "GET" ? { status: 200, body: mc.resource() } : armError(405, "MethodNotAllowed", `${req.method} is not allowed here.`);
     if (req.method !== "POST") return armError(405, "MethodNotAllowed", `${req.method} is not allowed on ${action}.`);
     if (action.toLowerCase() === "listclusteradmincredential") {
-      if (!mc.localAccounts) return this.forbidden("Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action", mc.id, "Local accounts are disabled on this cluster");
+      // What ARM answers (a 400, not a 403), whatever the caller's roles.
+      if (!mc.localAccounts) return armError(400, "BadRequest", "Getting static credential is not allowed because this cluster is set to disable local accounts.");
       return this.credentials("clusterAdmin", mc.adminKubeconfig(this.caPem, this.adminCert));
     }
     return this.credentials("clusterUser", mc.userKubeconfig(this.caPem, url.searchParams.get("format") ?? undefined));

@@ -81,8 +81,16 @@ export async function armKubeConfig(ctx: AzureContext, id: ClusterId, admin: boo
     result = admin ? await ops.listClusterAdminCredentials(id.resourceGroup, id.name) : await ops.listClusterUserCredentials(id.resourceGroup, id.name, { format: "exec" });
   } catch (e) {
     const status = (e as { statusCode?: number }).statusCode;
-    const kind = status === 401 || status === 403 ? "unauthorized" : status === undefined ? "unreachable" : "error";
-    const hint = status === 403 ? (admin ? " (admin credentials need local accounts enabled and the Cluster Admin role)" : " (the identity needs the Azure Kubernetes Service Cluster User Role)") : "";
+    // ARM refuses admin credentials of a cluster with local accounts disabled with a 400, not a 403.
+    const noLocalAccounts = admin && status === 400 && /disable local accounts/i.test(armErrorText(e));
+    const kind = status === 401 || status === 403 || noLocalAccounts ? "unauthorized" : status === undefined ? "unreachable" : "error";
+    const hint = noLocalAccounts
+      ? " (scan it without --admin-credentials: user credentials and an Entra ID identity with a Kubernetes role)"
+      : status === 403
+        ? admin
+          ? " (admin credentials need local accounts enabled and the Azure Kubernetes Service Cluster Admin Role)"
+          : " (the identity needs the Azure Kubernetes Service Cluster User Role)"
+        : "";
     throw new CredentialError(kind, `${action} for ${id.resourceGroup}/${id.name}: ${armErrorText(e)}${hint}`);
   }
   const value = result.kubeconfigs?.[0]?.value;
