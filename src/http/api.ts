@@ -135,10 +135,13 @@ export async function handleHealth(deps: ApiDeps): Promise<ApiResponse> {
 }
 
 export async function handleDashboard(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
-  checkParams(req.query, new Set(["code"]));
+  checkParams(req.query, new Set(["code", "cluster"]));
+  // ?cluster=team-a-* gives a team its slice of the fleet; a value that matches nothing is a 404.
+  const scope = parseFilter({ cluster: req.query.get("cluster") ?? undefined });
   const history = await deps.store.listEvaluations({ limit: DASHBOARD_LIMITS.trendPoints });
   const evaluation = history.length > 0 ? await latestEvaluationOf(deps.store).get(history[0]) : undefined;
-  const page = renderDashboard(evaluation, history);
+  if (evaluation) checkClusterFilter(scope, evaluation);
+  const page = renderDashboard(evaluation, history, scope);
   return {
     status: 200,
     headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": page.csp, ...SECURITY_HEADERS },

@@ -111,7 +111,7 @@ function renderTrends() {
   $("trend-note").textContent = D.trend.length < 2 ? "One evaluation so far: the lines grow with every scan." : D.trend.length + " evaluations, oldest first.";
   if (!Chart) return;
   var labels = D.trend.map(function (p) { return when(p.at); });
-  var used = [{ label: "All pod subnets", data: D.trend.map(function (p) { return p.used; }), borderColor: COLOUR.used, backgroundColor: COLOUR.used, borderWidth: 3 }];
+  var used = [{ label: D.scope === undefined ? "All pod subnets" : "Pod subnets of these clusters", data: D.trend.map(function (p) { return p.used; }), borderColor: COLOUR.used, backgroundColor: COLOUR.used, borderWidth: 3 }];
   D.trendSubnets.forEach(function (s, i) {
     var c = SUBNET_PALETTE[i % SUBNET_PALETTE.length];
     used.push({ label: s.label, data: D.trend.map(function (p) { return p.subnets[s.key] === undefined ? null : p.subnets[s.key]; }), borderColor: c, backgroundColor: c, borderWidth: 1.5 });

@@ -3,6 +3,7 @@
 import { type ClusterRow, countFindings, type EvaluationSummary, type FleetEvaluation, type SeverityCounts } from "../model/evaluation.js";
 import type { Finding } from "../model/finding.js";
 import type { ComplianceResult } from "../model/sections.js";
+import { matchesCluster, type ReportFilter } from "../reports/filter.js";
 
 /** Bounds on what one page carries, so a huge fleet still gives a page a browser can hold. */
 export const DASHBOARD_LIMITS = { findings: 5000, trendPoints: 200, trendSubnets: 6 } as const;
@@ -54,6 +55,8 @@ export interface TrendPoint {
 }
 
 export interface DashboardData {
+  /** The cluster name or pattern the page is limited to (`?cluster=`); absent for the whole fleet. */
+  scope?: string;
   scanId: string;
   generatedAt: string;
   counts: SeverityCounts;
@@ -96,7 +99,23 @@ function countsByCluster(findings: readonly Finding[]): Map<string, SeverityCoun
   return m;
 }
 
-export function dashboardData(e: FleetEvaluation, history: readonly EvaluationSummary[]): DashboardData {
+/**
+ * The evaluation as far as `scope` reaches: its clusters, the findings about them and the pod subnets
+ * they use. Fleet rules stay as they were judged (a shared subnet still counts every cluster on it).
+ */
+function scoped(e: FleetEvaluation, scope: ReportFilter): FleetEvaluation {
+  const inScope = (f: Finding) => matchesCluster(scope, f.cluster, f.clusters);
+  return {
+    ...e,
+    clusters: e.clusters.filter((c) => matchesCluster(scope, c.cluster)),
+    subnets: e.subnets.filter((s) => s.clusters.some((c) => matchesCluster(scope, c))),
+    findings: e.findings.filter(inScope),
+    resolved: e.resolved.filter(inScope),
+  };
+}
+
+export function dashboardData(whole: FleetEvaluation, history: readonly EvaluationSummary[], scope: ReportFilter = {}): DashboardData {
+  const e = scope.cluster === undefined ? whole : scoped(whole, scope);
   const byCluster = countsByCluster(e.findings);
   const compliance = new Map((e.sections?.compliance?.clusters ?? []).map((c) => [c.cluster, c]));
   const health = new Map((e.sections?.health?.clusters ?? []).map((c) => [c.cluster, c]));
@@ -175,19 +194,25 @@ export function dashboardData(e: FleetEvaluation, history: readonly EvaluationSu
   // History is newest first; the charts read left to right, oldest first. The current evaluation is
   // in the history once stored; add it when it is not (a page served mid-write).
   const points = [...history].slice(0, DASHBOARD_LIMITS.trendPoints).reverse();
-  if (!points.some((p) => p.scanId === e.scanId)) points.push({ scanId: e.scanId, generatedAt: e.generatedAt, clusters: e.clusters.length, counts: countFindings(e.findings), subnets: e.subnets.map((s) => ({ key: s.key, cidr: s.cidr, used: s.used, capacity: s.capacity })), ref: "" });
+  if (!points.some((p) => p.scanId === e.scanId)) points.push({ scanId: whole.scanId, generatedAt: whole.generatedAt, clusters: whole.clusters.length, counts: countFindings(whole.findings), subnets: whole.subnets.map((s) => ({ key: s.key, cidr: s.cidr, used: s.used, capacity: s.capacity })), ref: "" });
   const followed = subnets.slice(0, DASHBOARD_LIMITS.trendSubnets);
-  const trend: TrendPoint[] = points.map((p) => ({
-    at: p.generatedAt,
-    scanId: p.scanId,
-    clusters: p.clusters,
-    counts: p.counts,
-    used: p.subnets.reduce((a, s) => a + s.used, 0),
-    capacity: p.subnets.reduce((a, s) => a + s.capacity, 0),
-    subnets: Object.fromEntries(p.subnets.filter((s) => followed.some((f) => f.key === s.key)).map((s) => [s.key, s.used])),
-  }));
+  // Scoped, the address lines follow the scope's subnets; history keeps finding counts fleet-wide only.
+  const keys = scope.cluster === undefined ? undefined : new Set(subnets.map((s) => s.key));
+  const trend: TrendPoint[] = points.map((p) => {
+    const inScope = keys ? p.subnets.filter((s) => keys.has(s.key)) : p.subnets;
+    return {
+      at: p.generatedAt,
+      scanId: p.scanId,
+      clusters: p.clusters,
+      counts: p.counts,
+      used: inScope.reduce((a, s) => a + s.used, 0),
+      capacity: inScope.reduce((a, s) => a + s.capacity, 0),
+      subnets: Object.fromEntries(p.subnets.filter((s) => followed.some((f) => f.key === s.key)).map((s) => [s.key, s.used])),
+    };
+  });
 
   return {
+    ...(scope.cluster !== undefined ? { scope: scope.cluster } : {}),
     scanId: e.scanId,
     generatedAt: e.generatedAt,
     counts: countFindings(e.findings),

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import type { EvaluationSummary, FleetEvaluation } from "../model/evaluation.js";
+import type { ReportFilter } from "../reports/filter.js";
 import { cspHash, escapeHtml } from "../reports/formats/html.js";
 import { DASHBOARD_SCRIPT } from "./dashboard-client.js";
 import { dashboardData, jsonForScript } from "./dashboard-data.js";
@@ -70,10 +71,10 @@ function csp(scripts: string[]): string {
   ].join("; ");
 }
 
-export function renderDashboard(e: FleetEvaluation | undefined, history: readonly EvaluationSummary[]): DashboardPage {
+export function renderDashboard(e: FleetEvaluation | undefined, history: readonly EvaluationSummary[], scope: ReportFilter = {}): DashboardPage {
   const scripts = e ? [chartJsSource(), DASHBOARD_SCRIPT] : [];
   const policy = csp(scripts);
-  const body = e ? page(e, history) : `<main><p>No scan has been evaluated yet. Run <code>fleet-audit scan</code>, then reload.</p></main>`;
+  const body = e ? page(e, history, scope) : `<main><p>No scan has been evaluated yet. Run <code>fleet-audit scan</code>, then reload.</p></main>`;
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${escapeHtml(policy)}">
@@ -89,11 +90,11 @@ ${scripts.map((s) => `<script>${s}</script>`).join("\n")}
   return { html, csp: `${policy}; frame-ancestors 'none'` };
 }
 
-function page(e: FleetEvaluation, history: readonly EvaluationSummary[]): string {
-  const data = dashboardData(e, history);
+function page(e: FleetEvaluation, history: readonly EvaluationSummary[], scope: ReportFilter): string {
+  const data = dashboardData(e, history, scope);
   const c = data.counts;
   return `<header>
-<h1>AKS fleet audit</h1>
+<h1>AKS fleet audit${data.scope !== undefined ? `: clusters matching <span id="scope">${escapeHtml(data.scope)}</span>` : ""}</h1>
 <p class="meta" id="meta">Scan ${escapeHtml(e.scanId)} at ${escapeHtml(e.generatedAt)} · ${data.clusters.length} clusters · ${data.subnets.length} pod subnets · ${data.trend.length} evaluations in history · ${data.resolved} resolved since the previous scan</p>
 <div class="chips"><span class="c" id="count-critical">${c.critical} critical</span><span class="w" id="count-warning">${c.warning} warning</span><span class="i" id="count-info">${c.info} info</span><span id="count-waived">${c.waived} waived</span></div>
 </header>
@@ -106,7 +107,7 @@ function page(e: FleetEvaluation, history: readonly EvaluationSummary[]): string
 </div>
 <div class="grid" id="trends">
 <section class="card"><h2>Used pod addresses over time</h2><p class="muted" id="trend-note"></p><div class="chart"><canvas id="chart-trend-used" role="img" aria-label="Used addresses over time"></canvas></div></section>
-<section class="card"><h2>Findings over time</h2><p class="muted">Unwaived findings per evaluation.</p><div class="chart"><canvas id="chart-trend-findings" role="img" aria-label="Findings over time"></canvas></div></section>
+<section class="card"><h2>Findings over time</h2><p class="muted">Unwaived findings per evaluation${data.scope !== undefined ? ", for the whole fleet: the history keeps counts fleet-wide only" : ""}.</p><div class="chart"><canvas id="chart-trend-findings" role="img" aria-label="Findings over time"></canvas></div></section>
 </div>
 <section class="card" id="findings"><h2>Findings</h2>
 <form id="filters">

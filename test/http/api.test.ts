@@ -318,6 +318,29 @@ describe("GET /api/dashboard", () => {
   });
 });
 
+describe("GET /api/dashboard?cluster=", () => {
+  const data = (html: string) => JSON.parse(/<script type="application\/json" id="fleet-data">([\s\S]*?)<\/script>/.exec(html)![1]!);
+
+  it("gives a page for the clusters a pattern matches, with the scope in its title as text", async () => {
+    const r = await get(`/api/dashboard?cluster=${q("aks-*")}`);
+    expect(r.status).toBe(200);
+    const d = data(r.text);
+    expect(d.scope).toBe("aks-*");
+    expect(d.clusters.map((c: { cluster: string }) => c.cluster).sort()).toEqual([PLAIN, REFUSED].sort());
+    for (const f of d.findings) expect([f.cluster, ...(f.clusters ?? [])].some((c: string) => c.startsWith("aks-"))).toBe(true);
+    expect(r.text).toContain('clusters matching <span id="scope">aks-*</span>');
+  });
+
+  it("escapes a hostile pattern that matches, and answers 404 for one that matches nothing", async () => {
+    const r = await get(`/api/dashboard?cluster=${q("<img src=x*")}`);
+    expect(r.status).toBe(200);
+    expect(r.text).not.toContain("<img src=x*");
+    expect(data(r.text).clusters.map((c: { cluster: string }) => c.cluster)).toEqual([XSS_NAME]);
+    expectError(await get(`/api/dashboard?cluster=${q("zzz-*")}`), 404, /no cluster matches "zzz-\*"/);
+    expectError(await get(`/api/dashboard?cluster=a&cluster=b`), 400, /more than once/);
+  });
+});
+
 function closedPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();

@@ -97,6 +97,28 @@ describe("dashboard data", () => {
     expect(dashboardData(e, [older]).trend.map((p) => p.scanId)).toEqual([older.scanId, e.scanId]);
   });
 
+  it("limits a scoped page to the clusters a pattern matches, their findings and their subnets", () => {
+    const e = evaluation();
+    const older: EvaluationSummary = { ...summarizeEvaluation(e, "r0"), scanId: "20261127T040000000Z-abcd", generatedAt: "2026-11-27T04:00:01Z" };
+    const d = dashboardData(e, [summarizeEvaluation(e, "r1"), older], { cluster: "c*" });
+    expect(d.scope).toBe("c*");
+    expect(d.clusters.map((c) => c.cluster)).toEqual(["c"]);
+    expect(d.findings.map((f) => f.cluster)).toEqual(["c"]);
+    expect(d.findingsTotal).toBe(1);
+    expect(d.counts).toEqual({ critical: 0, warning: 0, info: 0, waived: 1 });
+    expect(d.subnets.map((s) => s.key)).toEqual(["k2"]);
+    // The address lines follow the scope's subnets only; the finding counts stay the fleet's.
+    expect(d.trend.map((p) => [p.used, p.capacity])).toEqual([[240, 251], [240, 251]]);
+    expect(d.trend[1]!.counts).toEqual(summarizeEvaluation(e, "r1").counts);
+    // A finding about several clusters belongs to each one's page; a shared subnet too.
+    const a = dashboardData(e, [], { cluster: "a" });
+    expect(a.findings.map((f) => f.rule)).toEqual(["IPX001"]);
+    expect(a.subnets.map((s) => [s.key, s.shared])).toEqual([["k1", true]]);
+    // Unscoped, nothing changes.
+    expect(dashboardData(e, []).scope).toBeUndefined();
+    expect(dashboardData(e, []).clusters).toHaveLength(3);
+  });
+
   it("makes JSON safe inside a script element and reads back the same", () => {
     const v = { name: `</script><script>alert(1)</script><!-- \u2028 & >` };
     const s = jsonForScript(v);

@@ -155,6 +155,28 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
     expect(incidents.dialogs).toEqual([]);
   });
 
+  it("renders a page scoped by ?cluster= with only those clusters and their subnet lines", async () => {
+    const scopedPage = await context.newPage();
+    const errors: string[] = [];
+    scopedPage.on("pageerror", (e) => errors.push(e.message));
+    scopedPage.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+    try {
+      await scopedPage.goto(`${server.url}/api/dashboard?cluster=${encodeURIComponent("aks-*")}`);
+      await ready(scopedPage);
+      const shown = await scopedPage.evaluate(() => ({
+        title: document.querySelector("h1")!.textContent,
+        ranked: [...document.querySelectorAll("#ranking tbody tr")].map((r) => r.children[1]!.textContent),
+        firstLine: (window as unknown as { Chart: { getChart(id: string): { data: { datasets: Array<{ label: string }> } } } }).Chart.getChart("chart-trend-used")!.data.datasets[0]!.label,
+      }));
+      expect(shown.title).toBe("AKS fleet audit: clusters matching aks-*");
+      expect(shown.ranked.sort()).toEqual([PLAIN, REFUSED].sort());
+      expect(shown.firstLine).toBe("Pod subnets of these clusters");
+      expect(errors).toEqual([]);
+    } finally {
+      await scopedPage.close();
+    }
+  });
+
   it("works offline from a saved copy, under the page's own CSP", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "dashboard-file-"));
     const file = path.join(dir, "dashboard.html");
