@@ -3,7 +3,7 @@
 import { NotFoundError, UsageError } from "../errors.js";
 import type { FleetEvaluation } from "../model/evaluation.js";
 import { REPORT_KINDS, reportKind } from "../reports/catalogue.js";
-import { checkClusterFilter, parseFilter, parseSince } from "../reports/filter.js";
+import { checkClusterFilter, matchesCluster, parseFilter, parseSince } from "../reports/filter.js";
 import { REPORT_CSP } from "../reports/formats/html.js";
 import { withEveryNodeRow } from "../reports/health-rows.js";
 import { FORMATS, parseFormat, renderReport } from "../reports/render.js";
@@ -91,8 +91,10 @@ export function handleReportList(req: ApiRequest): ApiResponse {
 }
 
 export async function handleClusters(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
-  checkParams(req.query, new Set(["code"]));
-  const latest = await deps.store.listLatest();
+  checkParams(req.query, new Set(["code", "cluster"]));
+  const filter = parseFilter({ cluster: req.query.get("cluster") ?? undefined });
+  const latest = (await deps.store.listLatest()).filter((e) => matchesCluster(filter, e.cluster));
+  if (filter.cluster !== undefined && latest.length === 0) throw new NotFoundError(`no cluster matches ${JSON.stringify(filter.cluster.slice(0, 80))}`);
   const clusters = latest
     .map((e) => ({
       cluster: e.cluster,

@@ -203,6 +203,15 @@ describe("GET /api/clusters and history", () => {
     expect(r.text).not.toMatch(/token|BEGIN CERTIFICATE|client-key/i);
   });
 
+  it("lists only the clusters ?cluster= matches, and answers 404 when it matches none", async () => {
+    const r = await get(`/api/clusters?cluster=${q("aks-*")}`);
+    expect(r.status).toBe(200);
+    expect(r.json().clusters.map((c: { cluster: string }) => c.cluster).sort()).toEqual([PLAIN, REFUSED].sort());
+    expect((await get(`/api/clusters?cluster=${q(FORMULA_NAME)}`)).json().clusters.map((c: { cluster: string }) => c.cluster)).toEqual([FORMULA_NAME]);
+    expectError(await get(`/api/clusters?cluster=${q("zzz-*")}`), 404, /no cluster matches "zzz-\*"/);
+    expectError(await get(`/api/clusters?clusterr=x`), 400, /unknown query parameter/);
+  });
+
   it("returns a cluster's history newest first, with since and limit", async () => {
     const r = await get(`/api/clusters/${q(XSS_NAME)}/history`);
     expect(r.status).toBe(200);
