@@ -25,3 +25,8 @@ export function globMatch(pattern: string, name: string): boolean {
   while (pattern[p] === "*") p++;
   return p === pattern.length;
 }
+
+/** A name (exact) or a pattern with `*` (glob), as a test on names. */
+export function nameMatcher(pattern: string): (name: string) => boolean {
+  return pattern.includes("*") ? (name) => globMatch(pattern, name) : (name) => name === pattern;
+}

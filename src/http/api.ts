@@ -75,7 +75,7 @@ export async function handleReport(req: ApiRequest, kind: string, deps: ApiDeps)
     deps.now?.() ?? new Date(),
   );
   const evaluation = await latestEvaluation(deps.store);
-  checkClusterFilter(filter, evaluation);
+  checkClusterFilter(filter, evaluation.clusters.map((c) => c.cluster));
   const r = renderReport(kind, await withEveryNodeRow(deps.store, kind, evaluation, filter), filter, format);
   const csp = r.contentType.startsWith("text/html") ? `${REPORT_CSP}; frame-ancestors 'none'` : DOCUMENT_CSP;
   return { status: 200, headers: { "content-type": r.contentType, "content-security-policy": csp, ...SECURITY_HEADERS }, body: r.body };
@@ -93,8 +93,9 @@ export function handleReportList(req: ApiRequest): ApiResponse {
 export async function handleClusters(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   checkParams(req.query, new Set(["code", "cluster"]));
   const filter = parseFilter({ cluster: req.query.get("cluster") ?? undefined });
-  const latest = (await deps.store.listLatest()).filter((e) => matchesCluster(filter, e.cluster));
-  if (filter.cluster !== undefined && latest.length === 0) throw new NotFoundError(`no cluster matches ${JSON.stringify(filter.cluster.slice(0, 80))}`);
+  const all = await deps.store.listLatest();
+  checkClusterFilter(filter, all.map((e) => e.cluster));
+  const latest = all.filter((e) => matchesCluster(filter, e.cluster));
   const clusters = latest
     .map((e) => ({
       cluster: e.cluster,
@@ -142,7 +143,7 @@ export async function handleDashboard(req: ApiRequest, deps: ApiDeps): Promise<A
   const scope = parseFilter({ cluster: req.query.get("cluster") ?? undefined });
   const history = await deps.store.listEvaluations({ limit: DASHBOARD_LIMITS.trendPoints });
   const evaluation = history.length > 0 ? await latestEvaluationOf(deps.store).get(history[0]) : undefined;
-  if (evaluation) checkClusterFilter(scope, evaluation);
+  if (evaluation) checkClusterFilter(scope, evaluation.clusters.map((c) => c.cluster));
   const page = renderDashboard(evaluation, history, scope);
   return {
     status: 200,

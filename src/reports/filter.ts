@@ -1,9 +1,8 @@
 // Report filters, validated once for the CLI and HTTP alike. Values are matched in memory against the
 // evaluation document; they never become query text.
 import { NotFoundError, UsageError } from "../errors.js";
-import type { FleetEvaluation } from "../model/evaluation.js";
 import { isSeverity, type Severity, severityRank } from "../model/finding.js";
-import { globMatch } from "../glob.js";
+import { nameMatcher } from "../glob.js";
 
 export interface ReportFilter {
   /** A cluster name, or a pattern where `*` stands for any run of characters (`aks-prod-*`). */
@@ -49,11 +48,12 @@ export function parseFilter(raw: { cluster?: string | undefined; severity?: stri
 
 /** A filter value's matcher, remembering each name's answer: a report asks once per finding. */
 function clusterPattern(pattern: string): (name: string) => boolean {
-  if (!pattern.includes("*")) return (name) => name === pattern;
+  const test = nameMatcher(pattern);
+  if (!pattern.includes("*")) return test;
   const seen = new Map<string, boolean>();
   return (name) => {
     let m = seen.get(name);
-    if (m === undefined) seen.set(name, (m = globMatch(pattern, name)));
+    if (m === undefined) seen.set(name, (m = test(name)));
     return m;
   };
 }
@@ -78,9 +78,9 @@ export function matchesCluster(f: ReportFilter, cluster: string, clusters?: read
   return m(cluster) || (clusters?.some(m) ?? false);
 }
 
-/** A cluster filter that matches no cluster of the evaluation is a mistake to report, not an empty report. */
-export function checkClusterFilter(f: ReportFilter, e: FleetEvaluation): void {
-  if (f.cluster === undefined || e.clusters.some((c) => matchesCluster(f, c.cluster))) return;
+/** A cluster filter that matches none of `clusters` is a mistake to report, not an empty report. */
+export function checkClusterFilter(f: ReportFilter, clusters: readonly string[]): void {
+  if (f.cluster === undefined || clusters.some((c) => matchesCluster(f, c))) return;
   const shown = JSON.stringify(f.cluster.slice(0, 80));
   throw new NotFoundError(f.cluster.includes("*") ? `no cluster matches ${shown}` : `unknown cluster ${shown}`);
 }

@@ -4,7 +4,7 @@ import { homedir } from "node:os";
 import path from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { UsageError } from "../errors.js";
-import { globMatch } from "../glob.js";
+import { nameMatcher } from "../glob.js";
 import type { ClusterTarget } from "./target.js";
 
 /** KUBECONFIG may list several files (merged, first wins), as kubectl does. */
@@ -69,9 +69,9 @@ export function discoverFromKubeconfig(opts: KubeconfigDiscovery = {}): ClusterT
   const known = base.getContexts().map((c) => c.name);
   if (known.length === 0) throw new UsageError(`kubeconfig ${files.join(path.delimiter)} has no contexts`);
   // A name, or a pattern with * (aks-prod-*) for every context it matches, in the kubeconfig's order.
-  const wanted = opts.contexts && opts.contexts.length > 0 ? opts.contexts.flatMap((c) => (c.includes("*") ? known.filter((k) => globMatch(c, k)) : [c])) : known;
+  const wanted = opts.contexts && opts.contexts.length > 0 ? opts.contexts.flatMap((c) => known.filter(nameMatcher(c))) : known;
   for (const name of opts.contexts ?? []) {
-    if (name.includes("*") ? !known.some((k) => globMatch(name, k)) : !known.includes(name)) {
+    if (!known.some(nameMatcher(name))) {
       const list = known.length > 10 ? `${known.slice(0, 10).join(", ")}, …` : known.join(", ");
       throw new UsageError(`${name.includes("*") ? "no context matches" : "unknown context"} ${JSON.stringify(name)} in ${files.join(path.delimiter)} (known: ${list})`);
     }

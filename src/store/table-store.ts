@@ -652,14 +652,8 @@ export class TableSnapshotStore implements SnapshotStore {
 
   /** Header first (the document is gone for readers at once), then its chunk rows of every generation. */
   private async deleteDocument(table: Table, pk: string, rk: string, cluster: string | undefined): Promise<void> {
-    await this.call(`delete document ${rk}`, table, cluster, async () => {
-      try {
-        await table.client.deleteEntity(pk, rk);
-      } catch (e) {
-        // Gone already (an earlier prune that stopped half-way, or a concurrent one).
-        if (statusOf(e) !== 404) throw e;
-      }
-    });
+    // A header gone already (an earlier prune that stopped half-way, or a concurrent one) is no error.
+    await this.deleteRows(table, pk, [rk], cluster, `delete document ${rk}`);
     await this.dropChunks(table, pk, rk, () => true);
   }
 

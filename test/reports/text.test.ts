@@ -117,7 +117,7 @@ describe("filters", () => {
   });
 
   it("refuses a cluster filter that matches no cluster, naming it", () => {
-    const e = { clusters: [{ cluster: "aks-prod-weu-01" }] } as never;
+    const e = ["aks-prod-weu-01"];
     expect(() => checkClusterFilter({ cluster: "aks-stg-*" }, e)).toThrow(/no cluster matches "aks-stg-\*"/);
     expect(() => checkClusterFilter({ cluster: "aks-nope" }, e)).toThrow(/unknown cluster "aks-nope"/);
     expect(() => checkClusterFilter({ cluster: "aks-prod-*" }, e)).not.toThrow();

@@ -50,7 +50,7 @@ Examples:
       await withStore(opts, io, async (store) => {
         const evaluation = await store.getLatestEvaluation();
         if (!evaluation) throw new NotFoundError("no scan has been evaluated yet: run `fleet-audit scan` first");
-        checkClusterFilter(filter, evaluation);
+        checkClusterFilter(filter, evaluation.clusters.map((c) => c.cluster));
         const r = renderReport(kind, await withEveryNodeRow(store, kind, evaluation, filter), filter, format, { color: useColor(io), ...(io.stdout.columns ? { width: io.stdout.columns } : {}) });
         io.stdout.write(r.body);
         if (opts.failOn && failsOn(evaluation, opts.failOn, filter)) throw new ExitCode(3);

@@ -84,9 +84,9 @@ Examples:
   fleet-audit scan --format json > findings.json   # progress on stderr, the findings report on stdout`,
     )
     .action(async (opts: ScanOpts) => {
+      if (opts.enqueue) return enqueueRound(opts, discoverySettings(opts, io), io);
       // Loaded here, not at start-up: the collector and the Azure SDKs are what every other command can do without.
       const [{ discoverFleet }, { runScan }, { parseWorkerCount }] = await Promise.all([import("../../sources/discover.js"), import("../../scan.js"), import("../../collect/parse-pool.js")]);
-      if (opts.enqueue) return enqueueRound(opts, discoverySettings(opts, io), io);
       // Settings and the policy before anything else: bad input is found before the scan starts.
       parseWorkerCount(io.env);
       const policyFile = opts.policy ?? io.env.FLEET_AUDIT_POLICY;

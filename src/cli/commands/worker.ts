@@ -31,14 +31,15 @@ export function queueArg(v: string): string {
   }
 }
 
-/** Deps over the store the storage options name; `fn` runs while it is open. */
-async function withFanout<T>(opts: StorageOpts & { queue: string; policy?: string }, io: CliIO, discovery: DiscoverySettings, extra: Partial<FanoutDeps>, fn: (deps: FanoutDeps) => Promise<T>): Promise<T> {
+type Fanout = typeof import("../../fanout/index.js");
+
+/** Deps over the store the storage options name, and the fan-out module (loaded here, not at CLI start-up); `fn` runs while the store is open. */
+async function withFanout<T>(opts: StorageOpts & { queue: string; policy?: string }, io: CliIO, discovery: DiscoverySettings, extra: Partial<FanoutDeps>, fn: (deps: FanoutDeps, fanout: Fanout) => Promise<T>): Promise<T> {
   const policyFile = opts.policy ?? io.env.FLEET_AUDIT_POLICY;
   const policy = policyFile ? loadPolicy(path.resolve(io.cwd, policyFile), policyFile) : undefined;
-  // The queue, collector and Azure SDKs load here, not at CLI start-up.
-  const { connectStorage } = await import("../../fanout/index.js");
+  const fanout = await import("../../fanout/index.js");
   return withStore(opts, io, async (_store, opened) => {
-    const storage = await connectStorage(opened.target, { ...(opened.tablePrefix ? { tablePrefix: opened.tablePrefix } : {}), queue: opts.queue });
+    const storage = await fanout.connectStorage(opened.target, { ...(opened.tablePrefix ? { tablePrefix: opened.tablePrefix } : {}), queue: opts.queue });
     const deps: FanoutDeps = {
       ...storage,
       discovery,
@@ -48,14 +49,13 @@ async function withFanout<T>(opts: StorageOpts & { queue: string; policy?: strin
       log: { info: (l) => io.stderr.write(`${l}\n`), warn: (l) => io.stderr.write(`warning: ${l}\n`) },
       ...extra,
     };
-    return fn(deps);
+    return fn(deps, fanout);
   });
 }
 
 /** `scan --enqueue`: discover, register a round, enqueue one job per cluster, print the round id. */
 export async function enqueueRound(opts: StorageOpts & { queue: string; roundDeadline: number; policy?: string }, discovery: DiscoverySettings, io: CliIO): Promise<void> {
-  const { startRound } = await import("../../fanout/index.js");
-  await withFanout(opts, io, discovery, { roundDeadlineMs: opts.roundDeadline * 60_000 }, async (deps) => {
+  await withFanout(opts, io, discovery, { roundDeadlineMs: opts.roundDeadline * 60_000 }, async (deps, { startRound }) => {
     const r = await startRound(deps);
     io.stdout.write(`${r.round}\n`);
     io.stderr.write(`round ${r.round}: ${r.clusters.length - r.notEnqueued.length} job(s) on queue ${deps.queue.name}; run \`fleet-audit worker\` to process them\n`);
@@ -88,8 +88,7 @@ Alerts use FLEET_AUDIT_TEAMS_WEBHOOK and the policy file's alerts section.`,
     .action(async (opts: WorkerOpts) => {
       const stop = new AbortController();
       void io.stopSignal.then(() => stop.abort());
-      const { runWorker } = await import("../../fanout/index.js");
-      await withFanout(opts, io, discoverySettingsFromEnv(io.env), { collect: { clusterDeadlineMs: opts.clusterDeadline * 1000, requestTimeoutMs: opts.requestTimeout * 1000 } }, async (deps) => {
+      await withFanout(opts, io, discoverySettingsFromEnv(io.env), { collect: { clusterDeadlineMs: opts.clusterDeadline * 1000, requestTimeoutMs: opts.requestTimeout * 1000 } }, async (deps, { runWorker }) => {
         const s = await runWorker(deps, {
           concurrency: opts.concurrency,
           signal: stop.signal,
