@@ -9,6 +9,8 @@ export interface CliIO {
 }
 
 export function processIO(): CliIO {
+  quietOnBrokenPipe(process.stdout);
+  quietOnBrokenPipe(process.stderr);
   return {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -19,6 +21,17 @@ export function processIO(): CliIO {
       process.once("SIGTERM", () => resolve());
     }),
   };
+}
+
+/**
+ * A reader that goes away (`fleet-audit report findings | head`) is not our failure: the output stops
+ * and the command finishes its work (a scan still stores what it collected) with its own exit code,
+ * instead of dying on an unhandled EPIPE with a stack trace.
+ */
+function quietOnBrokenPipe(stream: NodeJS.WriteStream): void {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE" && e.code !== "ERR_STREAM_DESTROYED") throw e;
+  });
 }
 
 /** Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org). */

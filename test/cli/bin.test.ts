@@ -1,5 +1,5 @@
 // The installed command as users run it: a real process, the embedded Azurite, and clean exits.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -69,6 +69,17 @@ describe("bin/fleet-audit.js", () => {
     // firstSeen survives the second run: the finding was carried over from the stored evaluation.
     expect(doc.findings.some((f: { firstSeen: string; lastSeen: string }) => f.firstSeen < f.lastSeen)).toBe(true);
   }, 120_000);
+
+  it("stops writing quietly when the reader goes away (fleet-audit … | head)", async () => {
+    // The read end is closed before the command writes, so every write meets EPIPE.
+    const child = spawn(process.execPath, [BIN, "sim", "--help"], { stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+  });
 
   it("exits 2 with a one-line reason for bad usage", async () => {
     const r = await fleetAudit(["scan", "--kubeconfig", "/nope/config"], tmpdir());
