@@ -15,3 +15,32 @@ export class NotFoundError extends Error {
     this.name = "NotFoundError";
   }
 }
+
+/**
+ * A Table Storage call that failed, named by table (and cluster): the HTTP adapters answer 503 when the
+ * store cannot be reached or refuses us (network, throttling, 5xx, auth), 500 when what it holds is bad.
+ */
+export class StoreError extends Error {
+  override name = "StoreError";
+  constructor(
+    message: string,
+    readonly table: string,
+    readonly cluster?: string,
+    readonly statusCode?: number,
+    readonly code?: string,
+    options?: { cause?: unknown; corrupt?: boolean },
+  ) {
+    super(message, options);
+    this.corrupt = options?.corrupt === true;
+  }
+
+  /** The store answered, but what it holds cannot be read (a damaged document). */
+  readonly corrupt: boolean;
+
+  /** No answer, or an answer that says "not now" or "not you": retrying later or fixing access helps. */
+  get unavailable(): boolean {
+    const s = this.statusCode;
+    if (this.corrupt) return false;
+    return s === undefined || s === 401 || s === 403 || s === 408 || s === 429 || s >= 500;
+  }
+}

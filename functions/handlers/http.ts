@@ -17,7 +17,7 @@ export async function httpApi(req: HttpRequest, ctx: InvocationContext): Promise
     return { status: r.status, headers: r.headers, body: r.body };
   }
   const url = new URL(req.url);
-  const r = await route({ method: req.method, path: url.pathname, query: url.searchParams }, { store });
-  if (r.status >= 500) ctx.error(`${req.method} ${url.pathname}: ${r.status}`);
+  // route() logs the cause of every 5xx it answers to the invocation's log.
+  const r = await route({ method: req.method, path: url.pathname, query: url.searchParams }, { store, log: (line) => ctx.error(line) });
   return { status: r.status, headers: r.headers, body: req.method === "HEAD" ? "" : r.body };
 }

@@ -17,6 +17,8 @@ export async function withStore<T>(opts: StorageOpts, io: CliIO, fn: (store: Sna
     ...(opts.storage ? { storage: opts.storage } : {}),
     dataDir: path.resolve(io.cwd, opts.dataDir),
     env: io.env,
+    // serve and demo outlive their store's child: say so when it dies instead of only failing requests.
+    onEmbeddedExit: (m) => io.stderr.write(`fleet-audit: ${m}\n`),
     // Several fleets (or test runs) can share one storage account under different table prefixes.
     ...(prefix ? { tablePrefix: prefix } : {}),
   });

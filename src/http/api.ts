@@ -1,6 +1,6 @@
 // The HTTP API of CONTRACT.md as plain functions of (request) → response, independent of any server:
 // `fleet-audit serve` mounts them on node:http, the Azure Functions adapters on app.http.
-import { NotFoundError, UsageError } from "../errors.js";
+import { NotFoundError, StoreError, UsageError } from "../errors.js";
 import type { FleetEvaluation } from "../model/evaluation.js";
 import { REPORT_KINDS, reportKind } from "../reports/catalogue.js";
 import { checkClusterFilter, matchesCluster, parseFilter, parseSince } from "../reports/filter.js";
@@ -28,6 +28,8 @@ export interface ApiResponse {
 export interface ApiDeps {
   store: SnapshotStore;
   now?: () => Date;
+  /** Where the cause of a 5xx goes (the response says only as much as a client may know). */
+  log?: (line: string) => void;
 }
 
 const SECURITY_HEADERS = {
@@ -133,7 +135,8 @@ export async function handleHealth(deps: ApiDeps): Promise<ApiResponse> {
     await deps.store.ping();
     return json(200, { status: "ok" });
   } catch (e) {
-    return json(503, { status: "unavailable", error: { code: "store_unavailable", message: `the store does not answer: ${(e as Error).message.split("\n", 1)[0]}` } });
+    deps.log?.(`GET /api/health → 503: ${firstLine(e)}`);
+    return json(503, { status: "unavailable", error: { code: "store_unavailable", message: `the store does not answer: ${firstLine(e)}` } });
   }
 }
 
@@ -152,29 +155,52 @@ export async function handleDashboard(req: ApiRequest, deps: ApiDeps): Promise<A
   };
 }
 
+type Handler = (req: ApiRequest, deps: ApiDeps, seg: string[]) => Promise<ApiResponse> | ApiResponse;
+
+/** The routes by path shape; every one is read-only (GET and HEAD). */
+function handlerFor(seg: readonly string[]): Handler | undefined {
+  if (seg.length === 1 && seg[0] === "health") return (_req, deps) => handleHealth(deps);
+  if (seg.length === 1 && seg[0] === "dashboard") return handleDashboard;
+  if (seg.length === 1 && seg[0] === "reports") return handleReportList;
+  if (seg.length === 2 && seg[0] === "reports") return (req, deps, s) => handleReport(req, s[1]!, deps);
+  if (seg.length === 1 && seg[0] === "clusters") return handleClusters;
+  if (seg.length === 3 && seg[0] === "clusters" && seg[2] === "history") return (req, deps, s) => handleHistory(req, s[1]!, deps);
+  return undefined;
+}
+
+const ALLOW = "GET, HEAD";
+
 /** Routes one request; every error becomes the JSON error shape of CONTRACT.md. */
 export async function route(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   try {
-    if (req.method !== "GET" && req.method !== "HEAD") return apiError(405, "method_not_allowed", `${req.method} is not supported; the API is read-only`);
     const parts = req.path.split("/").filter((p) => p !== "");
     if (parts[0] !== "api") return apiError(404, "not_found", "no such route");
     const seg = parts.slice(1).map((p) => decodeSegment(p));
-    if (seg.length === 1 && seg[0] === "health") return await handleHealth(deps);
-    if (seg.length === 1 && seg[0] === "dashboard") return await handleDashboard(req, deps);
-    if (seg.length === 1 && seg[0] === "reports") return handleReportList(req);
-    if (seg.length === 2 && seg[0] === "reports") return await handleReport(req, seg[1]!, deps);
-    if (seg.length === 1 && seg[0] === "clusters") return await handleClusters(req, deps);
-    if (seg.length === 3 && seg[0] === "clusters" && seg[2] === "history") return await handleHistory(req, seg[1]!, deps);
-    return apiError(404, "not_found", "no such route");
+    const handler = handlerFor(seg);
+    if (!handler) return apiError(404, "not_found", "no such route");
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      const r = apiError(405, "method_not_allowed", `${req.method.slice(0, 20)} is not supported; the API is read-only`);
+      r.headers.allow = ALLOW;
+      return r;
+    }
+    return await handler(req, deps, seg);
   } catch (e) {
-    return errorResponse(e);
+    const r = errorResponse(e);
+    if (r.status >= 500) deps.log?.(`${req.method} ${req.path.slice(0, 200)} → ${r.status}: ${firstLine(e)}`);
+    return r;
   }
 }
 
 export function errorResponse(e: unknown): ApiResponse {
   if (e instanceof UsageError) return apiError(400, "bad_request", e.message);
   if (e instanceof NotFoundError) return apiError(404, "not_found", e.message);
+  // Store messages name the table and the failure (our own text, no secrets): the client can act on them.
+  if (e instanceof StoreError) return e.unavailable ? apiError(503, "store_unavailable", `the store does not answer: ${firstLine(e)}`) : apiError(500, "store_error", firstLine(e));
   return apiError(500, "internal", "internal error");
+}
+
+function firstLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).split("\n", 1)[0]!.slice(0, 500);
 }
 
 function decodeSegment(p: string): string {

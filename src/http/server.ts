@@ -12,9 +12,9 @@ export interface RunningServer {
 export async function serveApi(deps: ApiDeps, opts: { port: number; host?: string; log?: (line: string) => void }): Promise<RunningServer> {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
-    route({ method: req.method ?? "GET", path: url.pathname, query: url.searchParams }, deps)
+    // route() logs the cause of every 5xx it answers.
+    route({ method: req.method ?? "GET", path: url.pathname, query: url.searchParams }, { ...deps, log: deps.log ?? opts.log })
       .then((r) => {
-        if (r.status >= 500) opts.log?.(`${req.method} ${url.pathname} → ${r.status}`);
         res.writeHead(r.status, r.headers);
         res.end(req.method === "HEAD" ? undefined : r.body);
       })

@@ -22,6 +22,8 @@ export interface AzuriteOptions {
    * identity-based storage, as infra/ deploys it.
    */
   identity?: { certFile: string; keyFile: string };
+  /** Told when Azurite exits without being stopped (killed, crashed): every later store call fails. */
+  onUnexpectedExit?: (how: string) => void;
 }
 
 export interface AzuriteInstance {
@@ -175,6 +177,9 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   exited.then(() => live.delete(child));
 
   let stopping: Promise<void> | undefined;
+  child.once("exit", (code, signal) => {
+    if (!stopping) options.onUnexpectedExit?.(signal ? `killed by ${signal}` : `exit code ${code}`);
+  });
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       if (child.exitCode === null && child.signalCode === null) {

@@ -23,6 +23,8 @@ export interface OpenStoreOptions {
   tablePrefix?: string;
   /** Environment to read FLEET_AUDIT_STORAGE from (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** Told, in one line, when the embedded Azurite this process started goes away under it. */
+  onEmbeddedExit?: (message: string) => void;
 }
 
 export interface OpenedStore {
@@ -97,7 +99,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 type Embedded = { azurite: AzuriteInstance; release: () => void } | { connectionString: string; owner: number };
 
-async function embedded(dataDir: string, timeoutMs = 30_000): Promise<Embedded> {
+async function embedded(dataDir: string, onGone?: (message: string) => void, timeoutMs = 30_000): Promise<Embedded> {
   const root = resolve(dataDir);
   const location = join(root, "azurite");
   mkdirSync(location, { recursive: true });
@@ -107,7 +109,10 @@ async function embedded(dataDir: string, timeoutMs = 30_000): Promise<Embedded> 
     if (tryLock(lockFile, { pid: process.pid })) {
       let azurite: AzuriteInstance;
       try {
-        azurite = await startAzurite({ location });
+        azurite = await startAzurite({
+          location,
+          ...(onGone ? { onUnexpectedExit: (how: string) => onGone(`the embedded Azurite in ${location} stopped (${how}): the store is gone until fleet-audit restarts`) } : {}),
+        });
       } catch (e) {
         rmSync(lockFile, { force: true });
         throw e;
@@ -173,7 +178,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<OpenedS
     parseConnectionString(given); // fail fast with a one-line reason, before anything starts
     connectionString = given;
   } else {
-    const e = await embedded(options.dataDir ?? ".fleet-audit");
+    const e = await embedded(options.dataDir ?? ".fleet-audit", options.onEmbeddedExit);
     if ("azurite" in e) {
       owned = e;
       connectionString = e.azurite.connectionString;

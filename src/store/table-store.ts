@@ -9,6 +9,7 @@
 // Row keys are inverted time, so a partition lists newest first and `since` is a row-key bound.
 // Every value from outside reaches a filter through the SDK's `odata` tag, never by concatenation.
 import { odata, TableClient, type TableEntity, type TableEntityResult, type TransactionAction } from "@azure/data-tables";
+import { StoreError } from "../errors.js";
 import type { EvaluationSummary, FleetEvaluation } from "../model/evaluation.js";
 import { summarizeEvaluation } from "../model/evaluation.js";
 import type { ClusterSnapshot, ScanStatus, SnapshotSummary } from "../model/snapshot.js";
@@ -31,6 +32,9 @@ import {
 import { clusterFromKey, clusterKey, normalizeRef, scanRowKey, SCAN_ROWS_END, sinceUpperBound } from "./keys.js";
 import type { HistoryQuery, LatestEntry, PruneResult, SnapshotStore, StoredSnapshot } from "./store.js";
 import { checkCluster, checkLimit, describeCluster, nextLatest, storedSummary } from "./summary.js";
+
+/** Kept here too: callers of the store catch it by this name. */
+export { StoreError };
 
 const LATEST_PK = "latest";
 const EVALUATION_PK = "fleet";
@@ -68,20 +72,6 @@ export function tableClients(connectionString: string): (tableName: string) => T
 }
 
 /** A storage failure, naming the table and, when there is one, the cluster. */
-export class StoreError extends Error {
-  override name = "StoreError";
-  constructor(
-    message: string,
-    readonly table: string,
-    readonly cluster?: string,
-    readonly statusCode?: number,
-    readonly code?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Connection strings
 
@@ -409,7 +399,7 @@ export class TableSnapshotStore implements SnapshotStore {
       } catch (e) {
         if (e instanceof CorruptDocumentError && attempt < 3) continue;
         const who = cluster === undefined ? "" : ` of cluster ${describeCluster(cluster)}`;
-        throw new StoreError(`Table store: document ${rk}${who} in table "${table.name}" is unreadable: ${(e as Error).message}`, table.name, cluster, undefined, undefined, { cause: e });
+        throw new StoreError(`Table store: document ${rk}${who} in table "${table.name}" is unreadable: ${(e as Error).message}`, table.name, cluster, undefined, undefined, { cause: e, corrupt: true });
       }
     }
   }

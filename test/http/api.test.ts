@@ -2,7 +2,8 @@
 // hostile-named fleet filled (simulator, client-node, Azurite).
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { route } from "../../src/http/api.js";
+import { StoreError } from "../../src/errors.js";
+import { errorResponse, route } from "../../src/http/api.js";
 import { type RunningServer, serveApi } from "../../src/http/server.js";
 import { REPORT_KINDS } from "../../src/reports/catalogue.js";
 import { FORMATS, renderReport } from "../../src/reports/render.js";
@@ -263,12 +264,45 @@ describe("GET /api/health, routing and methods", () => {
     expect(r.body).not.toMatch(/AccountKey|Eby8vdM02xNOcqF/);
   }, 60_000);
 
+  it("is 503 naming the store on every data route when the store does not answer, with the cause in the log", async () => {
+    const port = await closedPort();
+    const cs = inject("azuriteConnectionString").replace(/(TableEndpoint=https?:\/\/[^:/]+:)\d+/, `$1${port}`);
+    const dead = TableSnapshotStore.fromConnectionString(cs, { tablePrefix: uniquePrefix() });
+    const log: string[] = [];
+    for (const path of ["/api/reports/findings", "/api/dashboard", "/api/clusters", `/api/clusters/${q(PLAIN)}/history`]) {
+      const r = await route({ method: "GET", path, query: new URLSearchParams() }, { store: dead, log: (l) => log.push(l) });
+      expect(r.status, path).toBe(503);
+      const body = JSON.parse(r.body);
+      expect(body.error.code).toBe("store_unavailable");
+      expect(body.error.message).toMatch(/Table store: cannot .* in table "/);
+      expect(r.body).not.toMatch(/AccountKey|Eby8vdM02xNOcqF/);
+    }
+    expect(log).toHaveLength(4);
+    expect(log[0]).toMatch(/^GET \/api\/reports\/findings → 503: Table store: cannot /);
+    expect(log.join("\n")).not.toMatch(/AccountKey|Eby8vdM02xNOcqF/);
+  }, 60_000);
+
+  it("tells a damaged document (500 store_error) from a store that does not answer or refuses us (503)", () => {
+    const corrupt = errorResponse(new StoreError('Table store: document X in table "t" is unreadable: bad gzip', "t", "c", undefined, undefined, { corrupt: true }));
+    expect(corrupt.status).toBe(500);
+    expect(JSON.parse(corrupt.body).error).toEqual({ code: "store_error", message: 'Table store: document X in table "t" is unreadable: bad gzip' });
+    for (const status of [403, 429, 503]) expect(errorResponse(new StoreError("Table store: cannot x", "t", undefined, status)).status).toBe(503);
+    expect(errorResponse(new StoreError("Table store: cannot x", "t", undefined, 400)).status).toBe(500);
+    expect(errorResponse(new Error("secret detail")).body).not.toContain("secret detail");
+  });
+
   it("answers unknown routes and methods in the error shape", async () => {
     expectError(await get("/api/nothing"), 404);
     expectError(await get("/nothing"), 404);
     expectError(await get("/api/clusters/x/y/z"), 404);
-    expectError(await get("/api/health", { method: "POST" }), 405, /read-only/);
-    expectError(await get("/api/reports/findings", { method: "DELETE" }), 405);
+    const post = await get("/api/health", { method: "POST" });
+    expectError(post, 405, /read-only/);
+    expect(post.headers.get("allow")).toBe("GET, HEAD");
+    const del = await get("/api/reports/findings", { method: "DELETE" });
+    expectError(del, 405);
+    expect(del.headers.get("allow")).toBe("GET, HEAD");
+    // What does not exist is a 404 whatever the method.
+    expectError(await get("/api/nothing", { method: "POST" }), 404);
   });
 
   it("answers HEAD with the headers and no body", async () => {

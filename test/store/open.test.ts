@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { openStore } from "../../src/store/open.js";
 import { scanAt, snapshot } from "./fixtures.js";
 import { azurite, rejection, uniquePrefix } from "./helpers.js";
@@ -62,6 +62,23 @@ describe("openStore", () => {
       await second.close();
       await second.close(); // idempotent
     }
+  });
+
+  it("says when the embedded Azurite goes away under a running process, and not when it is closed", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "fleet-data-"));
+    dirs.push(dataDir);
+    const told: string[] = [];
+    const opened = await openStore({ dataDir, env: {}, onEmbeddedExit: (m) => told.push(m) });
+    try {
+      process.kill(opened.azurite!.pid, "SIGKILL");
+      await vi.waitFor(() => expect(told).toHaveLength(1), { timeout: 10_000 });
+      expect(told[0]).toMatch(/^the embedded Azurite in .*azurite stopped \(killed by SIGKILL\): the store is gone/);
+    } finally {
+      await opened.close();
+    }
+    const again = await openStore({ dataDir, env: {}, onEmbeddedExit: (m) => told.push(m) });
+    await again.close();
+    expect(told).toHaveLength(1);
   });
 
   it("uses a given connection string, or FLEET_AUDIT_STORAGE, without starting Azurite", async () => {
