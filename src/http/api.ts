@@ -2,7 +2,7 @@
 // `fleet-audit serve` mounts them on node:http, the Azure Functions adapters on app.http.
 import { NotFoundError, StoreError, UsageError } from "../errors.js";
 import type { FleetEvaluation } from "../model/evaluation.js";
-import { REPORT_KINDS, reportKind } from "../reports/catalogue.js";
+import { checkReportFilter, REPORT_KINDS, reportKind } from "../reports/catalogue.js";
 import { checkClusterFilter, matchesCluster, parseFilter, parseSince } from "../reports/filter.js";
 import { REPORT_CSP } from "../reports/formats/html.js";
 import { withEveryNodeRow } from "../reports/health-rows.js";
@@ -68,14 +68,15 @@ async function latestEvaluation(store: SnapshotStore): Promise<FleetEvaluation> 
 }
 
 export async function handleReport(req: ApiRequest, kind: string, deps: ApiDeps): Promise<ApiResponse> {
+  const report = reportKind(kind); // an unknown kind is a 404 whatever else the request says
   checkParams(req.query, REPORT_PARAMS);
-  reportKind(kind); // an unknown kind is a 404 whatever else the request says
   const format = parseFormat(req.query.get("format") ?? "json");
   if (format === "table") throw new UsageError(`format table is for terminals; use one of ${FORMATS.filter((f) => f !== "table").join(", ")}`);
   const filter = parseFilter(
     { cluster: req.query.get("cluster") ?? undefined, severity: req.query.get("severity") ?? undefined, rule: req.query.get("rule") ?? undefined, since: req.query.get("since") ?? undefined },
     deps.now?.() ?? new Date(),
   );
+  checkReportFilter(report, filter);
   const evaluation = await latestEvaluation(deps.store);
   checkClusterFilter(filter, evaluation.clusters.map((c) => c.cluster));
   const r = renderReport(kind, await withEveryNodeRow(deps.store, kind, evaluation, filter), filter, format);

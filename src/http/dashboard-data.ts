@@ -1,5 +1,6 @@
 // What the dashboard shows, as one plain document built from the latest evaluation and the evaluation
 // history. The page embeds it as JSON and its script renders it with textContent only.
+import { grade } from "../evaluate/sections/compliance.js";
 import { type ClusterRow, countFindings, type EvaluationSummary, type FleetEvaluation, type SeverityCounts } from "../model/evaluation.js";
 import type { Finding } from "../model/finding.js";
 import type { ComplianceResult } from "../model/sections.js";
@@ -77,13 +78,9 @@ function zero(): SeverityCounts {
   return { critical: 0, warning: 0, info: 0, waived: 0 };
 }
 
-/** The simple score used when there is no compliance section: 100 − 25/10/2 per unwaived finding. */
+/** The simple score used when there is no compliance section: 100 − 25/10/2 per unwaived finding (graded as compliance is). */
 export function findingsScore(c: SeverityCounts): number {
   return Math.max(0, 100 - 25 * c.critical - 10 * c.warning - 2 * c.info);
-}
-
-export function grade(score: number): string {
-  return score >= 90 ? "A" : score >= 75 ? "B" : score >= 60 ? "C" : score >= 40 ? "D" : "F";
 }
 
 function countsByCluster(findings: readonly Finding[]): Map<string, SeverityCounts> {

@@ -1,10 +1,11 @@
 // Report kinds by name.
-import { NotFoundError } from "../errors.js";
+import { NotFoundError, UsageError } from "../errors.js";
 import { complianceReport } from "./kinds/compliance.js";
 import { driftReport } from "./kinds/drift.js";
 import { exhaustionReport } from "./kinds/exhaustion.js";
 import { findingsReport } from "./kinds/findings.js";
 import { healthReport } from "./kinds/health.js";
+import type { ReportFilter } from "./filter.js";
 import type { ReportKind } from "./report.js";
 
 export const REPORT_KINDS: ReadonlyMap<string, ReportKind<any>> = new Map<string, ReportKind<any>>([
@@ -19,4 +20,13 @@ export function reportKind(name: string): ReportKind<unknown> {
   const k = REPORT_KINDS.get(name);
   if (!k) throw new NotFoundError(`unknown report ${JSON.stringify(name.slice(0, 40))}; known: ${[...REPORT_KINDS.keys()].join(", ")}`);
   return k;
+}
+
+/** Refuses a filter the report does not apply (`exhaustion` by severity): an answer that ignored it would look filtered. */
+export function checkReportFilter(kind: ReportKind<unknown>, f: ReportFilter): void {
+  for (const key of Object.keys(f) as Array<keyof ReportFilter>) {
+    if (f[key] !== undefined && !kind.filters.includes(key)) {
+      throw new UsageError(`the ${kind.name} report cannot be filtered by ${key}; it takes ${kind.filters.join(", ")}`);
+    }
+  }
 }

@@ -1,7 +1,7 @@
 // Report filters, validated once for the CLI and HTTP alike. Values are matched in memory against the
 // evaluation document; they never become query text.
 import { NotFoundError, UsageError } from "../errors.js";
-import { isSeverity, type Severity, severityRank } from "../model/finding.js";
+import { type Finding, isSeverity, type Severity, severityRank } from "../model/finding.js";
 import { nameMatcher } from "../glob.js";
 
 export interface ReportFilter {
@@ -83,6 +83,11 @@ export function checkClusterFilter(f: ReportFilter, clusters: readonly string[])
   if (f.cluster === undefined || clusters.some((c) => matchesCluster(f, c))) return;
   const shown = JSON.stringify(f.cluster.slice(0, 80));
   throw new NotFoundError(f.cluster.includes("*") ? `no cluster matches ${shown}` : `unknown cluster ${shown}`);
+}
+
+/** The findings report's test of one finding against every filter (`since`: seen at or after). */
+export function matchesFinding(f: ReportFilter, x: Pick<Finding, "cluster" | "clusters" | "severity" | "rule" | "lastSeen">): boolean {
+  return matchesCluster(f, x.cluster, x.clusters) && meetsSeverity(f, x.severity) && (!f.rule || x.rule === f.rule) && (!f.since || Date.parse(x.lastSeen) >= f.since.getTime());
 }
 
 export function meetsSeverity(f: ReportFilter, s: Severity): boolean {

@@ -25,6 +25,8 @@ export interface TableSection {
 export interface ReportKind<D = unknown> {
   name: string;
   title: string;
+  /** The filters this report applies; any other is refused, never silently ignored. */
+  filters: ReadonlyArray<keyof ReportFilter>;
   build(evaluation: FleetEvaluation, filter: ReportFilter): D;
   tables(doc: D): TableSection[];
 }

@@ -93,6 +93,13 @@ describe("scan output", () => {
 });
 
 describe("report output", () => {
+  it("refuses a filter the report does not apply (exit 2, one line)", async () => {
+    const r = await cli(["report", "exhaustion", "--severity", "critical", "--storage", storage]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe("fleet-audit: the exhaustion report cannot be filtered by severity; it takes cluster");
+    expect(r.stdout).toBe("");
+  });
+
   it("defaults to a coloured table on a terminal and to JSON when piped", async () => {
     const tty = await cli(["report", "findings", "--storage", storage], { tty: true, columns: 160 });
     expect(tty.code).toBe(0);

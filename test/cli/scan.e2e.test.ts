@@ -76,8 +76,22 @@ describe("fleet-audit scan and report", () => {
     expect(t.stdout).not.toMatch(/\u001b\[/); // no colour when not a terminal
   });
 
-  it("exits 3 with --fail-on when a finding at or above the level exists", async () => {
-    expect((await cli("report", "findings", "--format", "json", "--fail-on", "critical", "--storage", storage)).code).toBe(3);
+  it("exits 3 with --fail-on when a finding at or above the level exists, saying which", async () => {
+    const r = await cli("report", "findings", "--format", "json", "--fail-on", "critical", "--storage", storage);
+    expect(r.code).toBe(3);
+    const first = JSON.parse(r.stdout).findings.find((f: { severity: string; waived?: string }) => f.severity === "critical" && !f.waived);
+    expect(r.stderr).toMatch(new RegExp(`^fleet-audit: --fail-on critical: \\d+ unwaived findings? at or above critical, the first ${first.rule} \\(critical\\) in ${first.cluster}\n$`));
+  });
+
+  it("--fail-on judges only what the report's filters let through", async () => {
+    const all = JSON.parse((await cli("report", "findings", "--format", "json", "--storage", storage)).stdout).findings as Array<{ rule: string; severity: string }>;
+    const infoOnly = all.find((f) => all.filter((g) => g.rule === f.rule).every((g) => g.severity === "info"));
+    expect(infoOnly, "the fleet has a rule with only info findings").toBeDefined();
+    const byRule = await cli("report", "findings", "--format", "json", "--rule", infoOnly!.rule, "--fail-on", "critical", "--storage", storage);
+    expect(byRule.code).toBe(0);
+    expect(byRule.stderr).toBe("");
+    expect((await cli("report", "findings", "--format", "json", "--since", "2099-01-01T00:00:00Z", "--fail-on", "info", "--storage", storage)).code).toBe(0);
+    expect((await cli("report", "findings", "--format", "json", "--rule", infoOnly!.rule, "--fail-on", "info", "--storage", storage)).code).toBe(3);
   });
 
   it.each([

@@ -158,11 +158,16 @@ describe("GET /api/reports/{kind}", () => {
     expectError(await get("/api/reports/findings?clusterr=x"), 400, /unknown query parameter "clusterr"/);
     expectError(await get("/api/reports/findings?severity=info&severity=critical"), 400, /more than once/);
     expectError(await get(`/api/reports/findings?cluster=${"a".repeat(2000)}`), 400, /at most 1024/);
+    // A filter the report does not apply is refused, not ignored (the answer would look filtered).
+    expectError(await get("/api/reports/exhaustion?severity=critical&format=csv"), 400, /the exhaustion report cannot be filtered by severity; it takes cluster/);
+    expectError(await get("/api/reports/health?since=1m"), 400, /cannot be filtered by since/);
+    expectError(await get("/api/reports/compliance?severity=critical"), 400, /it takes cluster, rule/);
   });
 
   it("answers 404 in the error shape for an unknown kind or cluster", async () => {
     expectError(await get("/api/reports/nope"), 404, /unknown report "nope".*findings/);
     expectError(await get("/api/reports/nope?format=xml"), 404);
+    expectError(await get("/api/reports/nope?foo=1"), 404, /unknown report/);
     expectError(await get(`/api/reports/findings?cluster=${q("aks-missing")}`), 404, /unknown cluster "aks-missing"/);
   });
 

@@ -1,12 +1,15 @@
 // The drift, health and compliance report kinds read the stored sections and filter them.
 import { describe, expect, it } from "vitest";
 import { evaluate } from "../../src/evaluate/evaluate.js";
+import { checkReportFilter, reportKind } from "../../src/reports/catalogue.js";
 import { renderReport } from "../../src/reports/render.js";
 import { T0, view } from "../fixtures/builders.js";
 import { cnsPod, healthy } from "../rules/cns-fixtures.js";
 
 const sick = healthy("sick");
 sick.cns.pods[0] = cnsPod("n1", { ready: false, reason: "CrashLoopBackOff", restarts: 9 });
+type Compliance = { clusters: Array<{ cluster: string; score: number; grade: string; results: Array<{ rule: string; status: string }> }>; totals: Record<string, unknown> };
+
 const e = evaluate({ scanId: "s", now: T0, views: [view(healthy("ok")), view(sick)] });
 
 describe("drift, health and compliance reports", () => {
@@ -17,6 +20,30 @@ describe("drift, health and compliance reports", () => {
     expect(doc.clusters[0]!.counts).toEqual({ pass: 0, fail: 1, waived: 0, "not-applicable": 0 });
     expect(doc.rules).toHaveLength(1);
     expect(doc.totals).toMatchObject({ clusters: 1, failingClusters: 1 });
+  });
+
+  it("compliance for one rule scores and grades every cluster on that rule alone, totals included", () => {
+    const whole = renderReport("compliance", e, {}, "json").doc as Compliance;
+    const okWhole = whole.clusters.find((c) => c.cluster === "ok")!;
+    const passing = okWhole.results.find((r) => r.status === "pass")!.rule;
+    const sickWhole = whole.clusters.find((c) => c.cluster === "sick")!;
+    expect(sickWhole.score).toBeLessThan(75); // CNS002 is not all that fails there
+
+    const one = renderReport("compliance", e, { rule: "CNS002" }, "json").doc as Compliance;
+    const sickOne = one.clusters.find((c) => c.cluster === "sick")!;
+    expect(sickOne).toMatchObject({ score: 75, grade: "C" });
+    expect(one.clusters.find((c) => c.cluster === "ok")).toMatchObject({ score: 100, grade: "A" });
+    expect(one.totals).toMatchObject({ averageScore: 87.5, grades: { A: 1, C: 1 }, failingClusters: 1 });
+
+    const other = renderReport("compliance", e, { rule: passing }, "json").doc as Compliance;
+    expect(other.clusters.every((c) => c.score === 100 && c.grade === "A")).toBe(true);
+  });
+
+  it("refuses a filter a report does not apply instead of ignoring it", () => {
+    for (const [kind, filter] of [["exhaustion", { severity: "critical" }], ["health", { rule: "CNS002" }], ["compliance", { severity: "critical" }], ["drift", { since: new Date() }]] as const) {
+      expect(() => checkReportFilter(reportKind(kind), filter), kind).toThrow(new RegExp(`the ${kind} report cannot be filtered by ${Object.keys(filter)[0]}; it takes cluster`));
+    }
+    expect(() => checkReportFilter(reportKind("findings"), { cluster: "x", severity: "info", rule: "IPX001", since: new Date() })).not.toThrow();
   });
 
   it("the compliance table lists every rule for one cluster, only non-passing cells for the fleet", () => {

@@ -2,9 +2,10 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import { NotFoundError } from "../../errors.js";
 import type { FleetEvaluation } from "../../model/evaluation.js";
-import { type Severity, severityRank } from "../../model/finding.js";
-import { REPORT_KINDS } from "../../reports/catalogue.js";
-import { checkClusterFilter, matchesCluster, parseFilter, type ReportFilter } from "../../reports/filter.js";
+import { type Finding, type Severity, severityRank } from "../../model/finding.js";
+import { checkReportFilter, REPORT_KINDS, reportKind } from "../../reports/catalogue.js";
+import { checkClusterFilter, matchesFinding, parseFilter, type ReportFilter } from "../../reports/filter.js";
+import { terminalSafe } from "../../reports/formats/text.js";
 import { withEveryNodeRow } from "../../reports/health-rows.js";
 import { FORMATS, type Format, parseFormat, renderReport } from "../../reports/render.js";
 import { type CliIO, useColor } from "../io.js";
@@ -32,7 +33,7 @@ export function registerReport(program: Command, io: CliIO): void {
       .option("--severity <severity>", "only findings at or above: info, warning, critical")
       .option("--rule <id>", "only this rule (e.g. IPX001)")
       .option("--since <time>", "only findings seen since an ISO time or a duration (24h, 7d)")
-      .option("--fail-on <severity>", "exit 3 when an unwaived finding at or above this severity exists", severityArg),
+      .option("--fail-on <severity>", "exit 3 (and say why on stderr) when an unwaived finding at or above this severity passes the filters (--cluster, --rule, --since)", severityArg),
   )
     .addHelpText(
       "after",
@@ -45,20 +46,31 @@ Examples:
     )
     .action(async (kind: string, opts: ReportOpts) => {
       const format: Format = opts.format ? parseFormat(opts.format) : io.stdout.isTTY ? "table" : "json";
-      if (!REPORT_KINDS.has(kind)) throw new NotFoundError(`unknown report ${JSON.stringify(kind)}; known: ${[...REPORT_KINDS.keys()].join(", ")}`);
+      const report = reportKind(kind);
       const filter = parseFilter({ cluster: opts.cluster, severity: opts.severity, rule: opts.rule, since: opts.since });
+      checkReportFilter(report, filter);
       await withStore(opts, io, async (store) => {
         const evaluation = await store.getLatestEvaluation();
         if (!evaluation) throw new NotFoundError("no scan has been evaluated yet: run `fleet-audit scan` first");
         checkClusterFilter(filter, evaluation.clusters.map((c) => c.cluster));
         const r = renderReport(kind, await withEveryNodeRow(store, kind, evaluation, filter), filter, format, { color: useColor(io), ...(io.stdout.columns ? { width: io.stdout.columns } : {}) });
         io.stdout.write(r.body);
-        if (opts.failOn && failsOn(evaluation, opts.failOn, filter)) throw new ExitCode(3);
+        failOn(io, evaluation, opts.failOn, filter);
       });
     });
 }
 
-/** True when an unwaived finding at or above `level` exists (in the clusters `filter` names, when it does). */
-export function failsOn(e: FleetEvaluation, level: Severity, filter: ReportFilter = {}): boolean {
-  return e.findings.some((f) => !f.waived && severityRank(f.severity) >= severityRank(level) && matchesCluster(filter, f.cluster, f.clusters));
+/** Unwaived findings at or above `level` that the report's filters let through: what `--fail-on` fails on. */
+export function failingFindings(e: FleetEvaluation, level: Severity, filter: ReportFilter = {}): Finding[] {
+  return e.findings.filter((f) => !f.waived && severityRank(f.severity) >= severityRank(level) && matchesFinding(filter, f));
+}
+
+/** Exit 3 with one line on stderr saying why, when `--fail-on` finds something. */
+export function failOn(io: CliIO, e: FleetEvaluation, level: Severity | undefined, filter: ReportFilter = {}): void {
+  if (!level) return;
+  const failing = failingFindings(e, level, filter);
+  if (failing.length === 0) return;
+  const f = failing[0]!;
+  io.stderr.write(`fleet-audit: --fail-on ${level}: ${failing.length} unwaived finding${failing.length === 1 ? "" : "s"} at or above ${level}, the first ${f.rule} (${f.severity}) in ${terminalSafe(f.cluster)}\n`);
+  throw new ExitCode(3);
 }

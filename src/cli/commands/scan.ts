@@ -15,7 +15,7 @@ import { cnsMetricsArg, collect, intArg, severityArg } from "../options.js";
 import { type StorageOpts, withStore } from "../store.js";
 import { scanProgress } from "../progress.js";
 import { printScanSummary } from "../summary.js";
-import { failsOn } from "./report.js";
+import { failOn } from "./report.js";
 import { enqueueRound, queueArg } from "./worker.js";
 
 interface ScanOpts extends StorageOpts {
@@ -126,7 +126,7 @@ Examples:
           for (const line of describeOutcomes(outcomes)) io.stderr.write(`${line}\n`);
           if (outcomes.some((o) => o.configError)) throw new ExitCode(2);
         }
-        if (opts.failOn && failsOn(result.evaluation, opts.failOn)) throw new ExitCode(3);
+        failOn(io, result.evaluation, opts.failOn);
       });
     });
 }

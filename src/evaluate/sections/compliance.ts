@@ -18,6 +18,11 @@ export function grade(score: number): string {
   return GRADES.find(([min]) => score >= min)?.[1] ?? "F";
 }
 
+/** 100 less the deduction of each failing result's severity, floor 0. */
+export function complianceScore(results: readonly ComplianceResult[]): number {
+  return Math.max(0, results.reduce((score, r) => (r.status === "fail" ? score - DEDUCTION[r.severity ?? "info"] : score), 100));
+}
+
 /** Whether a rule can judge a cluster: SCN rules always; others need good data of a CNS cluster, then the rule's own test. */
 export function applicability(rule: Rule, v: ClusterView, ctx: FleetContext): true | string {
   if (rule.meta.family !== "SCN") {
@@ -56,14 +61,12 @@ export function buildCompliance(applicable: ReadonlyMap<string, ClusterApplicabi
   }
   const clusters = [...applicable].map(([name, applies]): ComplianceCluster => {
     const counts = zero();
-    let score = 100;
     const results = rules.map((rule): ComplianceResult => {
       const fs = byClusterRule.get(`${name}\u0000${rule.meta.id}`) ?? [];
       const open = fs.filter((f) => !f.waived);
       let r: ComplianceResult;
       if (open.length > 0) {
         r = { rule: rule.meta.id, status: "fail", severity: worst(open), findings: fs.length };
-        score -= DEDUCTION[r.severity!];
       } else if (fs.length > 0) {
         r = { rule: rule.meta.id, status: "waived", severity: worst(fs), findings: fs.length };
       } else {
@@ -73,7 +76,7 @@ export function buildCompliance(applicable: ReadonlyMap<string, ClusterApplicabi
       counts[r.status]++;
       return r;
     });
-    score = Math.max(0, score);
+    const score = complianceScore(results);
     return { cluster: name, score, grade: grade(score), counts, results };
   });
   clusters.sort((a, b) => a.cluster.localeCompare(b.cluster));

@@ -1,6 +1,7 @@
 // `compliance`: cluster × rule pass / fail / waived / not applicable, per-cluster score and grade,
 // fleet totals. With --fail-on SEVERITY the CLI exits 3 when an unwaived finding at that level exists.
 import type { ComplianceCluster, ComplianceSection, ComplianceStatus } from "../../model/sections.js";
+import { complianceScore, grade } from "../../evaluate/sections/compliance.js";
 import { matchesCluster } from "../filter.js";
 import type { ReportKind } from "../report.js";
 
@@ -34,6 +35,7 @@ function totals(clusters: readonly ComplianceCluster[]): ComplianceSection["tota
 export const complianceReport: ReportKind<ComplianceDocument> = {
   name: "compliance",
   title: "Compliance",
+  filters: ["cluster", "rule"],
   build(e, f) {
     const section = e.sections?.compliance;
     if (!section) {
@@ -43,8 +45,10 @@ export const complianceReport: ReportKind<ComplianceDocument> = {
       .filter((c) => matchesCluster(f, c.cluster))
       .map((c) => {
         if (!f.rule) return c;
+        // One rule: every number of the row is about that rule, score and grade included.
         const results = c.results.filter((r) => r.rule === f.rule);
-        return { ...c, results, counts: Object.fromEntries(STATUSES.map((s) => [s, results.filter((r) => r.status === s).length])) as Record<ComplianceStatus, number> };
+        const score = complianceScore(results);
+        return { ...c, score, grade: grade(score), results, counts: Object.fromEntries(STATUSES.map((s) => [s, results.filter((r) => r.status === s).length])) as Record<ComplianceStatus, number> };
       });
     return {
       generatedAt: e.generatedAt,

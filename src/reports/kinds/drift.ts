@@ -18,6 +18,7 @@ const short = (image: string | null): string => (image ? image.slice(image.lastI
 export const driftReport: ReportKind<DriftDocument> = {
   name: "drift",
   title: "Drift since the previous snapshot",
+  filters: ["cluster", "severity", "rule"],
   build(e, f) {
     const section = e.sections?.drift;
     const doc: DriftDocument = { generatedAt: e.generatedAt, scanId: e.scanId, clusters: [] };

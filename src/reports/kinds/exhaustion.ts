@@ -13,6 +13,7 @@ export interface ExhaustionDocument {
 export const exhaustionReport: ReportKind<ExhaustionDocument> = {
   name: "exhaustion",
   title: "IP exhaustion",
+  filters: ["cluster"],
   build(e, f) {
     return {
       generatedAt: e.generatedAt,

@@ -1,6 +1,6 @@
 // CONTRACT.md `findings`: the current findings, most severe first.
 import type { Finding } from "../../model/finding.js";
-import { matchesCluster, meetsSeverity } from "../filter.js";
+import { matchesFinding } from "../filter.js";
 import type { ReportKind } from "../report.js";
 
 export interface FindingsDocument {
@@ -12,10 +12,10 @@ export interface FindingsDocument {
 export const findingsReport: ReportKind<FindingsDocument> = {
   name: "findings",
   title: "Findings",
+  filters: ["cluster", "severity", "rule", "since"],
   build(e, f) {
-    const since = f.since?.toISOString();
     const findings = e.findings
-      .filter((x) => matchesCluster(f, x.cluster, x.clusters) && meetsSeverity(f, x.severity) && (!f.rule || x.rule === f.rule) && (!since || x.lastSeen >= since))
+      .filter((x) => matchesFinding(f, x))
       .map((x) => {
         const out: FindingsDocument["findings"][number] = {
           rule: x.rule,

@@ -28,6 +28,7 @@ function metricsSummary(m: Record<string, number> | undefined): string {
 export const healthReport: ReportKind<HealthDocument> = {
   name: "health",
   title: "azure-cns health",
+  filters: ["cluster"],
   build(e, f) {
     const section = e.sections?.health;
     if (!section) return { generatedAt: e.generatedAt, scanId: e.scanId, clusters: [], note: "this evaluation has no health section (it predates it): run a scan" };
