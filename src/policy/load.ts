@@ -100,7 +100,8 @@ function zodMessage(i: z.core.$ZodIssue): string {
 function catalogueIssues(p: Policy, rules: readonly RuleMeta[]): Issue[] {
   const byId = new Map(rules.map((r) => [r.id, r]));
   const issues: Issue[] = [];
-  const checkThresholds = (t: Policy["thresholds"], base: PropertyKey[]) => {
+  // `under`: the fleet-wide thresholds an override's sit on, for the order of a warning/critical pair.
+  const checkThresholds = (t: Policy["thresholds"], base: PropertyKey[], under?: Policy["thresholds"]) => {
     for (const [id, keys] of Object.entries(t ?? {})) {
       const meta = byId.get(id);
       if (!meta) {
@@ -108,11 +109,16 @@ function catalogueIssues(p: Policy, rules: readonly RuleMeta[]): Issue[] {
         continue;
       }
       const declared = Object.keys(meta.thresholds ?? {});
-      for (const k of Object.keys(keys)) {
+      for (const [k, v] of Object.entries(keys)) {
         if (!declared.includes(k)) {
           issues.push({ path: [...base, id, k], message: declared.length ? `${id} has no threshold "${k}" (it has: ${declared.join(", ")})` : `${id} has no thresholds` });
+          continue;
         }
+        const bad = valueIssue(k, v);
+        if (bad) issues.push({ path: [...base, id, k], message: bad });
       }
+      const order = orderIssue(meta, { ...meta.thresholds, ...under?.[id], ...keys });
+      if (order) issues.push({ path: [...base, id], message: order });
     }
   };
   const checkSeverities = (s: Policy["severity"], base: PropertyKey[]) => {
@@ -122,7 +128,7 @@ function catalogueIssues(p: Policy, rules: readonly RuleMeta[]): Issue[] {
   checkSeverities(p.severity, ["severity"]);
   p.overrides?.forEach((o, i) => {
     if (o.cluster === undefined && o.subscription === undefined) issues.push({ path: ["overrides", i], message: "name a cluster or subscription pattern" });
-    checkThresholds(o.thresholds, ["overrides", i, "thresholds"]);
+    checkThresholds(o.thresholds, ["overrides", i, "thresholds"], p.thresholds);
     checkSeverities(o.severity, ["overrides", i, "severity"]);
   });
   p.waivers?.forEach((w, i) => {
@@ -134,6 +140,29 @@ function catalogueIssues(p: Policy, rules: readonly RuleMeta[]): Issue[] {
     if (!(WATCHED_CNS_CONFIG_KEYS as readonly string[]).includes(k)) issues.push({ path: ["baseline", "cnsConfig", k], message: `not a watched cns_config.json key (watched: ${WATCHED_CNS_CONFIG_KEYS.join(", ")})` });
   }
   return issues;
+}
+
+/** Bounds every threshold keeps: a percentage is 0–100; minutes, days and counts are not negative. */
+function valueIssue(key: string, v: number): string | undefined {
+  if (key.endsWith("Percent")) return v >= 0 && v <= 100 ? undefined : "must be a percentage from 0 to 100";
+  return v >= 0 ? undefined : "must not be negative";
+}
+
+/**
+ * A `warningX` / `criticalX` pair keeps the order of the rule's defaults (warningPercent 80 below
+ * criticalPercent 95; warningDays 14 above criticalDays 3): inverted, the warning level never shows.
+ * `effective`: defaults, then the fleet-wide values, then an override's.
+ */
+function orderIssue(meta: RuleMeta, effective: Record<string, number>): string | undefined {
+  const defaults = meta.thresholds ?? {};
+  for (const w of Object.keys(defaults).filter((k) => k.startsWith("warning"))) {
+    const c = `critical${w.slice("warning".length)}`;
+    if (defaults[c] === undefined || defaults[w] === defaults[c]) continue;
+    const rising = defaults[w]! < defaults[c]!;
+    const [wv, cv] = [effective[w]!, effective[c]!];
+    if (rising ? wv > cv : wv < cv) return `${meta.id} ${w} (${wv}) must not be ${rising ? "above" : "below"} ${c} (${cv})`;
+  }
+  return undefined;
 }
 
 function unknownRule(id: string): string {

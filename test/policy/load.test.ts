@@ -59,6 +59,11 @@ describe("policy file", () => {
     expect(p.waivers![0]!.expires).toBe("2026-12-31"); // YAML's core schema keeps dates as strings
   });
 
+  it("accepts thresholds at their bounds and pairs that keep their order, equal included", () => {
+    expect(() => parsePolicy("thresholds:\n  IPX001: {warningPercent: 0, criticalPercent: 100}\n  IPX004: {warningDays: 3, criticalDays: 3}\n  CNS003: {totalRestarts: 0}\n")).not.toThrow();
+    expect(() => parsePolicy("thresholds:\n  IPX001: {warningPercent: 90}\noverrides:\n  - cluster: a\n    thresholds: {IPX001: {criticalPercent: 99}}\n")).not.toThrow();
+  });
+
   it("accepts an empty file as the empty policy", () => {
     expect(parsePolicy("", "p.yaml")).toEqual({ source: "p.yaml" });
     expect(parsePolicy("# nothing yet\n", "p.yaml")).toEqual({ source: "p.yaml" });
@@ -77,6 +82,14 @@ describe("policy file", () => {
     ["thresholds:\n  CNS003: {restarts: 3}\n", 'thresholds.CNS003.restarts: CNS003 has no threshold "restarts" (it has: totalRestarts)'],
     ["thresholds:\n  CNS005: {x: 3}\n", "thresholds.CNS005.x: CNS005 has no thresholds"],
     ["thresholds:\n  high: {x: 3}\n", "thresholds.high: not a rule ID such as CNS002"],
+    ["thresholds:\n  IPX001: {warningPercent: 96, criticalPercent: 90}\n", "thresholds.IPX001: IPX001 warningPercent (96) must not be above criticalPercent (90)"],
+    // One side moved past the other's default inverts the pair just the same.
+    ["thresholds:\n  IPX001: {criticalPercent: 70}\n", "thresholds.IPX001: IPX001 warningPercent (80) must not be above criticalPercent (70)"],
+    ["thresholds:\n  IPX004: {warningDays: 2}\n", "thresholds.IPX004: IPX004 warningDays (2) must not be below criticalDays (3)"],
+    ["thresholds:\n  IPX001: {warningPercent: 70}\noverrides:\n  - cluster: a\n    thresholds: {IPX001: {criticalPercent: 60}}\n", "overrides[0].thresholds.IPX001: IPX001 warningPercent (70) must not be above criticalPercent (60)"],
+    ["thresholds:\n  IPX001: {warningPercent: -5}\n", "thresholds.IPX001.warningPercent: must be a percentage from 0 to 100"],
+    ["thresholds:\n  IPX005: {criticalPercent: 150}\n", "thresholds.IPX005.criticalPercent: must be a percentage from 0 to 100"],
+    ["thresholds:\n  CNS003: {totalRestarts: -1}\n", "thresholds.CNS003.totalRestarts: must not be negative"],
     ["severity:\n  CNS001: high\n", "severity.CNS001: must be one of info, warning, critical"],
     ["overrides:\n  - thresholds: {CNS003: {totalRestarts: 2}}\n", "overrides[0]: name a cluster or subscription pattern"],
     ["overrides:\n  - cluster: a\n    severity: {CNS002: loud}\n", "overrides[0].severity.CNS002: must be one of info, warning, critical"],
