@@ -3,6 +3,7 @@
 // reference back into a ClusterTarget with credentials, in whichever process scans that cluster.
 // Credentials are fetched lazily by the target (inside the collector), so one cluster whose
 // credentials fail is that cluster's scan failure, never another cluster's.
+import path from "node:path";
 import type { ArmCluster } from "../model/snapshot.js";
 import { UsageError } from "../errors.js";
 import { armKubeConfig, kubeConfigFor, parseKubeconfig } from "./azure/cluster-credentials.js";
@@ -40,7 +41,8 @@ export async function discoverRefs(settings: DiscoverySettings, hooks: Discovery
   const refs: ClusterRef[] = [];
   const noOther = !settings.fleetFile && !settings.subscriptions;
   if (settings.kubeconfig?.length || settings.contexts?.length || noOther) {
-    const files = settings.kubeconfig?.length ? settings.kubeconfig : defaultKubeconfigPaths();
+    // Absolute (KUBECONFIG may hold relative paths): a queued job is resolved wherever a worker runs.
+    const files = (settings.kubeconfig?.length ? settings.kubeconfig : defaultKubeconfigPaths()).map((f) => path.resolve(f));
     for (const t of discoverFromKubeconfig({ files, ...(settings.contexts ? { contexts: settings.contexts } : {}) })) {
       refs.push({ kind: "kubeconfig", name: t.name, context: t.source.context ?? t.name, files });
     }

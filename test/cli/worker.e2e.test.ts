@@ -1,6 +1,8 @@
 // `fleet-audit scan --enqueue` and two `fleet-audit worker` processes sharing one round on Azurite:
 // real processes, the real queue, the simulated fleet over HTTPS.
 import { execFile } from "node:child_process";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Fleet, startFleet, uniqueNames } from "../fanout/helpers.js";
@@ -10,10 +12,10 @@ const BIN = new URL("../../bin/fleet-audit.js", import.meta.url).pathname;
 const names = uniqueNames();
 let fleet: Fleet;
 
-async function fleetAudit(args: string[]) {
+async function fleetAudit(args: string[], cwd?: string) {
   const env = { ...process.env, NO_COLOR: "1", FLEET_AUDIT_STORAGE: inject("azuriteConnectionString"), FLEET_AUDIT_TABLE_PREFIX: names.tablePrefix, FLEET_AUDIT_TEAMS_WEBHOOK: fleet.receiver.url };
   try {
-    const r = await run(process.execPath, [BIN, ...args], { env, timeout: 120_000 });
+    const r = await run(process.execPath, [BIN, ...args], { env, timeout: 120_000, ...(cwd ? { cwd } : {}) });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };
@@ -51,6 +53,17 @@ describe("fleet-audit worker", () => {
     const doc = JSON.parse(report.stdout);
     expect(doc.findings.find((f: { rule: string; cluster: string }) => f.rule === "SCN001" && f.cluster === "aks-dyn-005")).toBeDefined();
     expect(fleet.receiver.posts).toHaveLength(1);
+  });
+
+  it("a worker in another directory finds a kubeconfig enqueued by a relative path", async () => {
+    const queue = `${names.queue}-rel`;
+    const enq = await fleetAudit(["scan", "--enqueue", "--kubeconfig", path.basename(fleet.kubeconfig), "--context", "aks-dyn-002", "--queue", queue], path.dirname(fleet.kubeconfig));
+    expect(enq.code, enq.stderr).toBe(0);
+    const w = await fleetAudit(["worker", "--queue", queue, "--until-empty", "--cluster-deadline", "20", "--request-timeout", "5"], tmpdir());
+    expect(w.code, w.stderr).toBe(0);
+    expect(w.stdout).toMatch(/^worker: 1 stored, 0 duplicate\(s\), 0 poison, 0 rejected/m);
+    const report = await fleetAudit(["report", "exhaustion", "--format", "json", "--cluster", "aks-dyn-002"]);
+    expect(JSON.parse(report.stdout).clusters).toEqual([expect.objectContaining({ cluster: "aks-dyn-002", status: "ok" })]);
   });
 
   it("refuses a bad queue name with exit code 2", async () => {

@@ -137,7 +137,8 @@ function discoverySettings(opts: ScanOpts, io: CliIO): DiscoverySettings {
   const abs = (f: string): string => path.resolve(io.cwd, f);
   if (s.fleetFile) s.fleetFile = abs(s.fleetFile);
   if (s.armCaFile) s.armCaFile = abs(s.armCaFile);
-  if (opts.kubeconfig) s.kubeconfig = opts.kubeconfig;
+  // Absolute: an enqueued job names its kubeconfig for a worker that may run in another directory.
+  if (opts.kubeconfig) s.kubeconfig = opts.kubeconfig.map(abs);
   if (opts.context) s.contexts = opts.context;
   if (opts.subscription?.length) s.subscriptions = parseSubscriptions(opts.subscription, "--subscription");
   if (opts.fleet) s.fleetFile = abs(opts.fleet);
