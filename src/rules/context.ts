@@ -63,6 +63,11 @@ export function isCnsManaged(s: ClusterSnapshot): boolean {
   return s.status === "ok" && (s.nncs.length > 0 || s.cns.daemonset !== null);
 }
 
+/** Whether any NNC of the cluster carries an overlay NC (mixed clusters included). */
+export function hasOverlayNcs(s: ClusterSnapshot): boolean {
+  return s.nncs.some((n) => n.networkContainers.some((nc) => ncMode(nc) === "overlay"));
+}
+
 /** Mode of a cluster from its NCs: the most common NC type. */
 export function clusterMode(s: ClusterSnapshot): IpamMode | null {
   const counts = new Map<IpamMode, number>();

@@ -144,7 +144,12 @@ describe("compliance section", () => {
     expect(of("ok", "CNS002")).toEqual({ rule: "CNS002", status: "pass", findings: 0 });
     expect(of("sick", "CNS002")).toEqual({ rule: "CNS002", status: "fail", severity: "critical", findings: 1 });
     expect(of("waived", "CNS005")).toEqual({ rule: "CNS005", status: "waived", severity: "warning", findings: 1 });
-    expect(of("ok", "DRF004")).toMatchObject({ status: "not-applicable", reason: "no ARM data" });
+    // Rules about a mode or about ARM data do not "pass" where they never looked (ok is vnetblock, without ARM).
+    expect(of("ok", "DRF004")).toMatchObject({ status: "not-applicable", reason: "not an overlay cluster" });
+    expect(of("ok", "IPX005")).toMatchObject({ status: "not-applicable", reason: "not an overlay cluster" });
+    expect(of("ok", "IPX003")).toMatchObject({ status: "not-applicable", reason: "no ARM agent-pool data" });
+    expect(of("ok", "IPX006")).toMatchObject({ status: "not-applicable", reason: "no dynamic-mode NNCs" });
+    expect(of("ok", "NNC008")).toMatchObject({ status: "not-applicable", reason: "no dynamic-mode NNCs" });
     expect(of("down", "CNS001")).toMatchObject({ status: "not-applicable", reason: "no good snapshot" });
     expect(of("down", "SCN001")).toMatchObject({ status: "fail", severity: "critical" });
 

@@ -2,7 +2,7 @@ import { parseAddress } from "../../analysis/ranges.js";
 import { ncMode } from "../../analysis/subnets.js";
 import { resource, type RuleResult } from "../../model/finding.js";
 import type { ClusterSnapshot } from "../../model/snapshot.js";
-import { clustersWithData } from "../context.js";
+import { clustersWithData, hasOverlayNcs } from "../context.js";
 import { defineRule } from "../rule.js";
 
 const canonical = (cidr: string): string => {
@@ -59,8 +59,8 @@ export default defineRule(
     }
   },
   (v) => {
+    if (!hasOverlayNcs(v.snapshot)) return "not an overlay cluster";
     if (!v.snapshot.arm) return "no ARM data";
-    if (armPodCidrs(v.snapshot).length === 0) return "ARM has no pod CIDR (not overlay)";
-    return v.snapshot.nncs.some((n) => n.networkContainers.some((nc) => ncMode(nc) === "overlay")) ? true : "no overlay NCs";
+    return armPodCidrs(v.snapshot).length === 0 ? "ARM has no pod CIDR" : true;
   },
 );

@@ -1,6 +1,7 @@
 import { overlayNodeCapacity } from "../../analysis/headroom.js";
 import { parseAddress } from "../../analysis/ranges.js";
 import { subnetAccounting } from "../analyses.js";
+import { hasOverlayNcs } from "../context.js";
 import { defineRule } from "../rule.js";
 import { ownerCluster, subnetLabel, subnetScope } from "../scope.js";
 
@@ -44,4 +45,5 @@ export default defineRule(
       };
     }
   },
+  (v) => (hasOverlayNcs(v.snapshot) ? true : "not an overlay cluster"),
 );

@@ -31,4 +31,5 @@ export default defineRule(
       }
     }
   },
+  (v) => (v.snapshot.nncs.some(isDynamicNnc) ? true : "no dynamic-mode NNCs"),
 );

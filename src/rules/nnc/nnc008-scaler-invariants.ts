@@ -33,4 +33,5 @@ export default defineRule(
       }
     }
   },
+  (v) => (v.snapshot.nncs.some(isDynamicNnc) ? true : "no dynamic-mode NNCs"),
 );
