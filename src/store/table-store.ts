@@ -9,7 +9,7 @@
 // Row keys are inverted time, so a partition lists newest first and `since` is a row-key bound.
 // Every value from outside reaches a filter through the SDK's `odata` tag, never by concatenation.
 import { odata, TableClient, type TableEntity, type TableEntityResult, type TransactionAction } from "@azure/data-tables";
-import { StoreError } from "../errors.js";
+import { StoreError, UsageError } from "../errors.js";
 import type { EvaluationSummary, FleetEvaluation } from "../model/evaluation.js";
 import { summarizeEvaluation } from "../model/evaluation.js";
 import type { ClusterSnapshot, ScanStatus, SnapshotSummary } from "../model/snapshot.js";
@@ -66,12 +66,11 @@ export function tableClients(connectionString: string): (tableName: string) => T
     try {
       return TableClient.fromConnectionString(connectionString, t, { ...TABLE_CLIENT_OPTIONS, allowInsecureConnection: insecure });
     } catch (e) {
-      throw new TypeError(`invalid storage connection string: ${redactConnectionString(e instanceof Error ? e.message : String(e)).split("\n")[0]}`);
+      throw new UsageError(`invalid storage connection string: ${redactConnectionString(e instanceof Error ? e.message : String(e)).split("\n")[0]}`);
     }
   };
 }
 
-/** A storage failure, naming the table and, when there is one, the cluster. */
 // ---------------------------------------------------------------------------------------------
 // Connection strings
 
@@ -93,7 +92,7 @@ export interface ParsedConnectionString {
 /** Checks a storage connection string; throws a one-line error that never quotes a secret. */
 export function parseConnectionString(cs: string): ParsedConnectionString {
   const bad = (why: string): never => {
-    throw new TypeError(`invalid storage connection string: ${why}`);
+    throw new UsageError(`invalid storage connection string: ${why}`);
   };
   if (typeof cs !== "string" || cs.trim() === "") bad("it is empty");
   const kv = new Map<string, string>();

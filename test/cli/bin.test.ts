@@ -86,4 +86,10 @@ describe("bin/fleet-audit.js", () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe("fleet-audit: kubeconfig not found: /nope/config");
   });
+
+  it("exits 2 for a malformed storage connection string, without quoting its key", async () => {
+    const r = await fleetAudit(["report", "findings", "--storage", "AccountName=x;AccountKey=s3cr3t!!;TableEndpoint=https://x.example"], tmpdir());
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe("fleet-audit: invalid storage connection string: AccountKey is not base64");
+  });
 });

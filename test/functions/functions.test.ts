@@ -168,6 +168,22 @@ describe("HTTP functions", () => {
       resetAppDeps();
     }
   });
+
+  it("health and reports say the storage connection string is malformed, without quoting its key", async () => {
+    const saved = process.env.AzureWebJobsStorage;
+    process.env.AzureWebJobsStorage = "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=not-base64!!;EndpointSuffix=core.windows.net";
+    resetAppDeps();
+    try {
+      for (const path of ["/api/health", "/api/reports/findings"]) {
+        const r = await get(path);
+        expect(r.status, path).toBe(503);
+        expect(JSON.parse(r.body as string).error).toEqual({ code: "misconfigured", message: "invalid storage connection string: AccountKey is not base64" });
+      }
+    } finally {
+      process.env.AzureWebJobsStorage = saved;
+      resetAppDeps();
+    }
+  });
 });
 
 // Last: it adds history to a cluster that the tests above count.
