@@ -6,7 +6,7 @@ import { checkReportFilter, REPORT_KINDS, reportKind } from "../reports/catalogu
 import { checkClusterFilter, matchesCluster, parseFilter, parseSince } from "../reports/filter.js";
 import { REPORT_CSP } from "../reports/formats/html.js";
 import { withEveryNodeRow } from "../reports/health-rows.js";
-import { FORMATS, parseFormat, renderReport } from "../reports/render.js";
+import { type Format, FORMATS, renderReport } from "../reports/render.js";
 import type { SnapshotStore } from "../store/store.js";
 import { renderDashboard } from "./dashboard.js";
 import { DASHBOARD_LIMITS } from "./dashboard-data.js";
@@ -52,6 +52,9 @@ export function apiError(status: number, code: string, message: string): ApiResp
   return json(status, { error: { code, message } });
 }
 
+/** Every report format but `table`, which is for terminals. */
+const HTTP_FORMATS: readonly Format[] = FORMATS.filter((f) => f !== "table");
+
 /** Query parameters each route accepts; anything else is a 400, so typos do not silently match all. */
 const REPORT_PARAMS = new Set(["format", "cluster", "severity", "rule", "since", "code"]);
 const HISTORY_PARAMS = new Set(["since", "limit", "code"]);
@@ -70,8 +73,8 @@ async function latestEvaluation(store: SnapshotStore): Promise<FleetEvaluation> 
 export async function handleReport(req: ApiRequest, kind: string, deps: ApiDeps): Promise<ApiResponse> {
   const report = reportKind(kind); // an unknown kind is a 404 whatever else the request says
   checkParams(req.query, REPORT_PARAMS);
-  const format = parseFormat(req.query.get("format") ?? "json");
-  if (format === "table") throw new UsageError(`format table is for terminals; use one of ${FORMATS.filter((f) => f !== "table").join(", ")}`);
+  const format = req.query.get("format") ?? "json";
+  if (!(HTTP_FORMATS as readonly string[]).includes(format)) throw new UsageError(`format must be one of ${HTTP_FORMATS.join(", ")}, not ${JSON.stringify(format.slice(0, 40))}`);
   const filter = parseFilter(
     { cluster: req.query.get("cluster") ?? undefined, severity: req.query.get("severity") ?? undefined, rule: req.query.get("rule") ?? undefined, since: req.query.get("since") ?? undefined },
     deps.now?.() ?? new Date(),
@@ -79,7 +82,7 @@ export async function handleReport(req: ApiRequest, kind: string, deps: ApiDeps)
   checkReportFilter(report, filter);
   const evaluation = await latestEvaluation(deps.store);
   checkClusterFilter(filter, evaluation.clusters.map((c) => c.cluster));
-  const r = renderReport(kind, await withEveryNodeRow(deps.store, kind, evaluation, filter), filter, format);
+  const r = renderReport(kind, await withEveryNodeRow(deps.store, kind, evaluation, filter), filter, format as Format);
   const csp = r.contentType.startsWith("text/html") ? `${REPORT_CSP}; frame-ancestors 'none'` : DOCUMENT_CSP;
   return { status: 200, headers: { "content-type": r.contentType, "content-security-policy": csp, ...SECURITY_HEADERS }, body: r.body };
 }
@@ -89,7 +92,7 @@ export function handleReportList(req: ApiRequest): ApiResponse {
   checkParams(req.query, new Set(["code"]));
   return json(200, {
     reports: [...REPORT_KINDS.values()].map((k) => ({ name: k.name, title: k.title, path: `/api/reports/${k.name}` })),
-    formats: FORMATS.filter((f) => f !== "table"),
+    formats: HTTP_FORMATS,
   });
 }
 

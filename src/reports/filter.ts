@@ -3,6 +3,7 @@
 import { NotFoundError, UsageError } from "../errors.js";
 import { type Finding, isSeverity, type Severity, severityRank } from "../model/finding.js";
 import { nameMatcher } from "../glob.js";
+import { RULES } from "../rules/catalogue.js";
 
 export interface ReportFilter {
   /** A cluster name, or a pattern where `*` stands for any run of characters (`aks-prod-*`). */
@@ -14,14 +15,19 @@ export interface ReportFilter {
 }
 
 const DURATION = /^(\d{1,6})([mhdw])$/;
+const ISO_TIME = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}:\d{2})?)?$/;
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
 
 /** `since` as an ISO time or a duration back from now (30m, 24h, 7d, 2w). */
 export function parseSince(v: string, now = new Date()): Date {
   const m = DURATION.exec(v);
   if (m) return new Date(now.getTime() - Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]);
-  if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v)) {
-    const t = Date.parse(v);
+  const iso = ISO_TIME.exec(v);
+  // A day that exists (Date.parse rolls 2026-02-30 over to March); a time without a zone is UTC, as
+  // every time this tool prints is, not the server's local time.
+  const day = iso ? Date.parse(`${iso[1]}T00:00:00Z`) : NaN;
+  if (iso && !Number.isNaN(day) && new Date(day).toISOString().startsWith(iso[1]!)) {
+    const t = Date.parse(`${iso[1]}T${iso[2] ?? "00:00"}${iso[3] ?? "Z"}`);
     if (!Number.isNaN(t)) return new Date(t);
   }
   throw new UsageError(`since must be an ISO time (2026-11-28T04:00:00Z) or a duration like 24h or 7d, not ${JSON.stringify(v.slice(0, 60))}`);
@@ -34,12 +40,15 @@ export function parseFilter(raw: { cluster?: string | undefined; severity?: stri
     f.cluster = raw.cluster;
   }
   if (raw.severity !== undefined && raw.severity !== "") {
-    if (!isSeverity(raw.severity)) throw new UsageError(`severity must be one of info, warning, critical, not ${JSON.stringify(raw.severity.slice(0, 40))}`);
-    f.severity = raw.severity;
+    const sev = raw.severity.toLowerCase();
+    if (!isSeverity(sev)) throw new UsageError(`severity must be one of info, warning, critical, not ${JSON.stringify(raw.severity.slice(0, 40))}`);
+    f.severity = sev;
   }
   if (raw.rule !== undefined && raw.rule !== "") {
     const r = raw.rule.toUpperCase();
     if (!/^(IPX|NNC|CNS|DRF|SCN)\d{3}$/.test(r)) throw new UsageError(`rule must be a rule ID such as IPX001, not ${JSON.stringify(raw.rule.slice(0, 40))}`);
+    // A typo that looks like an ID would give an empty report, and a quiet pass of --fail-on.
+    if (!RULES.some((x) => x.meta.id === r)) throw new UsageError(`unknown rule ${r}; the catalogue has ${RULES.map((x) => x.meta.id).join(", ")}`);
     f.rule = r;
   }
   if (raw.since !== undefined && raw.since !== "") f.since = parseSince(raw.since, now);

@@ -120,7 +120,8 @@ describe("drift, compliance and health after two scans", () => {
     expect(result(DYN, "CNS003")).toMatchObject({ status: "fail", severity: "warning" });
     expect(result(BLK, "CNS002")).toEqual({ rule: "CNS002", status: "pass", findings: 0 });
     expect(result(OVL, "DRF001")).toEqual({ rule: "DRF001", status: "waived", severity: "info", findings: 1 });
-    expect(result(BLK, "DRF004")).toMatchObject({ status: "not-applicable", reason: "no ARM data" });
+    expect(result(BLK, "DRF004")).toMatchObject({ status: "not-applicable", reason: "not an overlay cluster" });
+    expect(result(OVL, "DRF004")).toMatchObject({ status: "not-applicable", reason: "no ARM data" });
     expect(result(KNET, "CNS001")).toMatchObject({ status: "not-applicable", reason: "no good snapshot" });
     expect(result(KNET, "SCN003")).toMatchObject({ status: "fail", severity: "info" });
 

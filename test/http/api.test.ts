@@ -150,10 +150,12 @@ describe("GET /api/reports/{kind}", () => {
   });
 
   it("rejects bad input with 400 and names the parameter", async () => {
-    expectError(await get("/api/reports/findings?format=xml"), 400, /format must be one of/);
-    expectError(await get("/api/reports/findings?format=table"), 400, /terminals/);
+    // The choices named are the ones HTTP serves: table is for terminals.
+    expectError(await get("/api/reports/findings?format=xml"), 400, /^format must be one of json, csv, md, html, sarif, not "xml"$/);
+    expectError(await get("/api/reports/findings?format=table"), 400, /^format must be one of json, csv, md, html, sarif, not "table"$/);
     expectError(await get("/api/reports/findings?severity=high"), 400, /severity must be one of/);
     expectError(await get("/api/reports/findings?rule=BOGUS"), 400, /rule must be a rule ID/);
+    expectError(await get("/api/reports/findings?rule=IPX099"), 400, /^unknown rule IPX099; the catalogue has IPX001, /);
     expectError(await get("/api/reports/findings?since=yesterday"), 400, /since must be/);
     expectError(await get("/api/reports/findings?clusterr=x"), 400, /unknown query parameter "clusterr"/);
     expectError(await get("/api/reports/findings?severity=info&severity=critical"), 400, /more than once/);

@@ -9,6 +9,8 @@ describe("CSV", () => {
     expect(csvCell("+1")).toBe("'+1");
     expect(csvCell("@SUM(A1)")).toBe("'@SUM(A1)");
     expect(csvCell("-5")).toBe("-5");
+    expect(csvCell("-")).toBe("-"); // "none" in a column
+    expect(csvCell("--")).toBe("'--");
     expect(csvCell("aks-prod")).toBe("aks-prod");
     expect(csvCell("a,b")).toBe('"a,b"');
   });
@@ -80,11 +82,20 @@ describe("filters", () => {
     expect(parseSince("24h", now).toISOString()).toBe("2026-11-27T12:00:00.000Z");
     expect(parseSince("2026-11-01T00:00:00Z", now).toISOString()).toBe("2026-11-01T00:00:00.000Z");
     expect(() => parseSince("yesterday", now)).toThrow(/since must be/);
+    expect(parseSince("2026-11-01", now).toISOString()).toBe("2026-11-01T00:00:00.000Z");
+    expect(parseSince("2026-11-01T10:30:00.5+02:00", now).toISOString()).toBe("2026-11-01T08:30:00.500Z");
+    // No zone: UTC, like every time the tool prints, whatever the server's time zone.
+    expect(parseSince("2026-11-01T10:30", now).toISOString()).toBe("2026-11-01T10:30:00.000Z");
+    expect(parseSince("2026-11-01 10:30:00", now).toISOString()).toBe("2026-11-01T10:30:00.000Z");
+    // A day that does not exist is refused, not rolled over into the next month.
+    for (const bad of ["2026-02-30", "2026-13-01", "2026-11-01T25:00Z", "2026-11-01T10:30:00+2"]) expect(() => parseSince(bad, now), bad).toThrow(/since must be/);
   });
   it("rejects unknown severities and rule ids with the bad value named", () => {
     expect(() => parseFilter({ severity: "high" })).toThrow(/severity must be one of.*"high"/);
     expect(() => parseFilter({ rule: "' or 1 eq 1" })).toThrow(/rule must be a rule ID/);
     expect(parseFilter({ rule: "ipx001" }).rule).toBe("IPX001");
+    expect(parseFilter({ severity: "CRITICAL" }).severity).toBe("critical");
+    expect(() => parseFilter({ rule: "IPX099" })).toThrow(/^unknown rule IPX099; the catalogue has /);
   });
 
   it("matches cluster patterns where * is the only wildcard", () => {

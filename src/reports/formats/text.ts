@@ -130,7 +130,8 @@ const FORMULA_START = /^[\s\u3000]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]|^[\t\r\n]/;
 
 /** Cells a spreadsheet would run as a formula get a leading apostrophe (OWASP CSV injection). */
 export function csvCell(v: string): string {
-  const safe = FORMULA_START.test(v) && !/^-?\d+(\.\d+)?$/.test(v) ? `'${v}` : v;
+  // A number, or a lone dash ("none" in a column), is no formula: left as is, it still sorts and reads.
+  const safe = FORMULA_START.test(v) && !/^-?\d+(\.\d+)?$/.test(v) && v !== "-" ? `'${v}` : v;
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
