@@ -1,5 +1,6 @@
 // Option parsers that turn bad values into one-line usage errors naming the option.
-import { InvalidArgumentError } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
+import { UsageError } from "../errors.js";
 import { isSeverity, type Severity } from "../model/finding.js";
 
 export function intArg(name: string, min: number, max: number) {
@@ -23,4 +24,14 @@ export function cnsMetricsArg(v: string): number | "all" {
   if (v === "all") return "all";
   if (!/^\d{1,6}$/.test(v)) throw new InvalidArgumentError("must be a number of pods per cluster (0 = off) or all");
   return Number(v);
+}
+
+/**
+ * Refuses options given on the command line that the chosen mode would ignore (`scan --enqueue
+ * --fail-on critical`): an option that does nothing is a silent surprise. `keys` are commander's
+ * camel-case names; `why` finishes "… does not apply …".
+ */
+export function refuseOptions(cmd: Command, keys: readonly string[], why: string): void {
+  const given = keys.filter((k) => cmd.getOptionValueSource(k) === "cli").map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  if (given.length > 0) throw new UsageError(`${given.join(", ")} ${given.length === 1 ? "does" : "do"} not apply ${why}`);
 }

@@ -87,6 +87,12 @@ describe("bin/fleet-audit.js", () => {
     expect(r.stderr.trim()).toBe("fleet-audit: kubeconfig not found: /nope/config");
   });
 
+  it("refuses --clusters for the demo scenario, whose fleet is fixed, instead of ignoring it", async () => {
+    const r = await fleetAudit(["sim", "--scenario", "demo", "--clusters", "2", "--out", mkdtempSync(path.join(tmpdir(), "sim-"))], tmpdir());
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe("fleet-audit: --clusters does not apply to the demo scenario: its 8 clusters are fixed");
+  });
+
   it("exits 2 for a malformed storage connection string, without quoting its key", async () => {
     const r = await fleetAudit(["report", "findings", "--storage", "AccountName=x;AccountKey=s3cr3t!!;TableEndpoint=https://x.example"], tmpdir());
     expect(r.code).toBe(2);

@@ -103,6 +103,9 @@ describe("fleet-audit scan and report", () => {
     [["report", "findings", "--severity", "high"], /severity must be one of/],
     [["scan", "--concurrency", "0"], /--concurrency must be an integer/],
     [["frobnicate"], /unknown command/],
+    // Options the mode would ignore are refused, not silently dropped.
+    [["scan", "--enqueue", "--format", "json", "--fail-on", "critical"], /^fleet-audit: --format, --fail-on do not apply with --enqueue: the workers scan, evaluate and alert/],
+    [["scan", "--kubeconfig", "KUBECONFIG", "--round-deadline", "5"], /^fleet-audit: --round-deadline does not apply without --enqueue/],
   ])("exits 2 with a one-line reason for %j", async (argv, reason) => {
     const bad = path.join(dir, "MALFORMED");
     writeFileSync(bad, "apiVersion: v1\nclusters: [ {name: x, cluster: {server: 3} ]\n");

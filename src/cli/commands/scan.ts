@@ -11,7 +11,7 @@ import { type CliIO, useColor } from "../io.js";
 import { ExitCode, storageOptions } from "../main.js";
 import { DEFAULT_CNS_METRICS_BUDGET } from "../../collect/cns-metrics.js";
 import { loadPolicy } from "../../policy/load.js";
-import { cnsMetricsArg, collect, intArg, severityArg } from "../options.js";
+import { cnsMetricsArg, collect, intArg, refuseOptions, severityArg } from "../options.js";
 import { type StorageOpts, withStore } from "../store.js";
 import { scanProgress } from "../progress.js";
 import { printScanSummary } from "../summary.js";
@@ -41,6 +41,9 @@ interface ScanOpts extends StorageOpts {
   queue: string;
   roundDeadline: number;
 }
+
+/** Options of a scan run here, which a round on the queue leaves to its workers. */
+const SCANS_HERE = ["concurrency", "requestTimeout", "clusterDeadline", "format", "failOn", "teamsWebhook", "alertWebhook", "alertMinSeverity", "publicUrl", "policy", "cnsMetrics"];
 
 export function registerScan(program: Command, io: CliIO): void {
   storageOptions(
@@ -83,8 +86,12 @@ Examples:
   fleet-audit scan --policy examples/policy.yaml --cns-metrics 25
   fleet-audit scan --format json > findings.json   # progress on stderr, the findings report on stdout`,
     )
-    .action(async (opts: ScanOpts) => {
-      if (opts.enqueue) return enqueueRound(opts, discoverySettings(opts, io), io);
+    .action(async (opts: ScanOpts, cmd: Command) => {
+      if (opts.enqueue) {
+        refuseOptions(cmd, SCANS_HERE, "with --enqueue: the workers scan, evaluate and alert (give them the policy and timeouts)");
+        return enqueueRound(opts, discoverySettings(opts, io), io);
+      }
+      refuseOptions(cmd, ["queue", "roundDeadline"], "without --enqueue");
       // Loaded here, not at start-up: the collector and the Azure SDKs are what every other command can do without.
       const [{ discoverFleet }, { runScan }, { parseWorkerCount }] = await Promise.all([import("../../sources/discover.js"), import("../../scan.js"), import("../../collect/parse-pool.js")]);
       // Settings and the policy before anything else: bad input is found before the scan starts.

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import { buildFleet, SCENARIOS, type ScenarioName, type SimClusterSpec, startSimAzure, startSimulator } from "../../sim/index.js";
 import type { CliIO } from "../io.js";
-import { intArg } from "../options.js";
+import { intArg, refuseOptions } from "../options.js";
 
 interface SimOpts {
   clusters: number;
@@ -29,7 +29,8 @@ export function registerSim(program: Command, io: CliIO): void {
       "after",
       "\nExamples:\n  fleet-audit sim --clusters 3 --nodes 10 --out /tmp/sim\n  fleet-audit scan --kubeconfig /tmp/sim/kubeconfig\n  kubectl --kubeconfig /tmp/sim/kubeconfig get nnc -n kube-system\n  fleet-audit sim --azure --out /tmp/az   # then: set -a; . /tmp/az/azure.env; set +a; fleet-audit scan --subscription all",
     )
-    .action(async (opts: SimOpts) => {
+    .action(async (opts: SimOpts, cmd: Command) => {
+      if (opts.scenario === "demo") refuseOptions(cmd, ["clusters", "nodes"], "to the demo scenario: its 8 clusters are fixed");
       const specs = buildFleet({ clusters: opts.clusters, nodes: opts.nodes, scenario: opts.scenario, seed: opts.seed });
       if (opts.azure) return simAzure(specs, opts, io);
       const sim = await startSimulator(specs);
