@@ -31,7 +31,7 @@ async function choose(store: SnapshotStore, names: string[], opts: ForgetOpts, n
     const e = byName.get(name);
     if (e) out.push({ cluster: name, lastScan: e.latest.takenAt });
     else if ((await store.listHistory(name, { limit: 1 })).length > 0) out.push({ cluster: name });
-    else throw new UsageError(`no cluster named ${describeCluster(name)} in the store; \`fleet-audit report exhaustion\` lists every cluster it holds`);
+    else throw new UsageError(`no cluster named ${describeCluster(name)} in the store (never scanned, or forgotten already: the latest evaluation lists it until the next scan)`);
   }
   return out;
 }
@@ -41,7 +41,7 @@ export function registerForget(program: Command, io: CliIO): void {
     program
       .command("forget")
       .description(
-        "Remove clusters the fleet no longer has from the store: their latest-view entry and all their snapshots. Reports and the next evaluation stop listing them, and their announced findings are dropped without a resolved notice. A later scan that reaches the cluster brings it back.",
+        "Remove clusters the fleet no longer has from the store: their latest-view entry and all their snapshots. The next evaluation stops listing them (reports read the latest evaluation, which still does until a scan evaluates again), and their announced findings are dropped without a resolved notice. A later scan that reaches the cluster brings it back.",
       )
       .argument("[clusters...]", "cluster names exactly as reports show them")
       .option("--not-seen-days <days>", "instead of names: every cluster not scanned at all for this many days (removed from the kubeconfig, fleet file or subscription)")
