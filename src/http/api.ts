@@ -84,7 +84,9 @@ export async function handleReport(req: ApiRequest, kind: string, deps: ApiDeps)
   checkClusterFilter(filter, evaluation.clusters.map((c) => c.cluster));
   const r = renderReport(kind, await withEveryNodeRow(deps.store, kind, evaluation, filter), filter, format as Format);
   const csp = r.contentType.startsWith("text/html") ? `${REPORT_CSP}; frame-ancestors 'none'` : DOCUMENT_CSP;
-  return { status: 200, headers: { "content-type": r.contentType, "content-security-policy": csp, ...SECURITY_HEADERS }, body: r.body };
+  // A browser saves a CSV under a name that says what it is; the kind is one of the catalogue's names.
+  const download: Record<string, string> = format === "csv" ? { "content-disposition": `attachment; filename="fleet-audit-${report.name}-${evaluation.scanId.replace(/[^\w.-]/g, "_")}.csv"` } : {};
+  return { status: 200, headers: { "content-type": r.contentType, "content-security-policy": csp, ...download, ...SECURITY_HEADERS }, body: r.body };
 }
 
 /** `GET /api/reports`: the report kinds and formats this build serves. */

@@ -7,6 +7,8 @@ import path from "node:path";
 import type { EvaluationSummary, FleetEvaluation } from "../model/evaluation.js";
 import type { ReportFilter } from "../reports/filter.js";
 import { cspHash, escapeHtml } from "../reports/formats/html.js";
+import { REPORT_KINDS } from "../reports/catalogue.js";
+import { plural } from "../rules/scope.js";
 import { DASHBOARD_SCRIPT } from "./dashboard-client.js";
 import { dashboardData, jsonForScript } from "./dashboard-data.js";
 
@@ -95,9 +97,10 @@ function page(e: FleetEvaluation, history: readonly EvaluationSummary[], scope: 
   const c = data.counts;
   return `<header>
 <h1>AKS fleet audit${data.scope !== undefined ? `: clusters matching <span id="scope">${escapeHtml(data.scope)}</span>` : ""}</h1>
-<p class="meta" id="meta">Scan ${escapeHtml(e.scanId)} at ${escapeHtml(e.generatedAt)} · ${data.clusters.length} clusters · ${data.subnets.length} pod subnets · ${data.trend.length} evaluations in history · ${data.resolved} resolved since the previous scan</p>
+<p class="meta" id="meta">Scan ${escapeHtml(e.scanId)} at ${escapeHtml(e.generatedAt)} · ${plural(data.clusters.length, "cluster")} · ${plural(data.subnets.length, "pod subnet")} · ${plural(data.trend.length, "evaluation")} in history · ${data.resolved} resolved since the previous scan</p>
 <div class="chips"><span class="c" id="count-critical">${c.critical} critical</span><span class="w" id="count-warning">${c.warning} warning</span><span class="i" id="count-info">${c.info} info</span><span id="count-waived">${c.waived} waived</span></div>
 </header>
+<noscript><!-- relative links: /api/dashboard → /api/reports/KIND --><p class="card">The charts and tables of this page need JavaScript. The same evaluation as plain pages: ${[...REPORT_KINDS.keys()].map((k) => `<a href="reports/${k}?format=html${data.scope !== undefined ? `&amp;cluster=${escapeHtml(encodeURIComponent(data.scope))}` : ""}">${k}</a>`).join(" · ")}.</p></noscript>
 <main>
 <div class="grid">
 <section class="card" id="ranking"><h2>Clusters by score</h2><p class="muted" id="score-source"></p>

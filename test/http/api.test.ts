@@ -71,6 +71,9 @@ describe("GET /api/reports/{kind}", () => {
         if (format === "csv") {
           // No line may begin a cell with a formula trigger: the hostile name arrives neutralised.
           for (const line of r.text.split("\r\n")) for (const cell of line.split(",")) expect(cell).not.toMatch(/^"?[=+@]/);
+          expect(r.headers.get("content-disposition")).toMatch(new RegExp(`^attachment; filename="fleet-audit-${kind}-[\\w.-]+\\.csv"$`));
+        } else {
+          expect(r.headers.get("content-disposition")).toBeNull();
         }
       });
     }
@@ -365,6 +368,19 @@ describe("GET /api/dashboard", () => {
     expect(shared).toMatchObject({ shared: true, clusters: [XSS_NAME, PLAIN].sort() });
     expect(parsed.trend).toHaveLength(2);
     expect(parsed.trend[1].used).toBeGreaterThan(parsed.trend[0].used);
+  });
+
+  it("links a reader without JavaScript to every report as html, each answering, in the scope of the page", async () => {
+    for (const [page, suffix] of [["/api/dashboard", ""], [`/api/dashboard?cluster=${q("aks-*")}`, `&cluster=${q("aks-*")}`]] as const) {
+      const noscript = /<noscript>([\s\S]*?)<\/noscript>/.exec((await get(page)).text)![1]!;
+      const hrefs = [...noscript.matchAll(/href="([^"]+)"/g)].map((m) => m[1]!.replace(/&amp;/g, "&"));
+      expect(hrefs).toEqual([...REPORT_KINDS.keys()].map((k) => `reports/${k}?format=html${suffix}`));
+      for (const href of hrefs) {
+        const r = await get(new URL(href, `http://x/api/dashboard`).pathname + new URL(href, "http://x/api/").search);
+        expect(r.status, href).toBe(200);
+        expect(r.type).toMatch(/^text\/html/);
+      }
+    }
   });
 });
 
