@@ -9,6 +9,7 @@ import type { FleetEvaluation } from "../../src/model/evaluation.js";
 import type { Finding } from "../../src/model/finding.js";
 import { findingId } from "../../src/model/finding.js";
 import { RULES } from "../../src/rules/catalogue.js";
+import { clusterArtifactUri } from "../../src/reports/formats/sarif.js";
 import { renderReport } from "../../src/reports/render.js";
 import { route } from "../../src/http/api.js";
 import { MemorySnapshotStore } from "../../src/store/memory-store.js";
@@ -91,6 +92,16 @@ describe("findings report as SARIF 2.1.0", () => {
     expect(waived).toMatchObject({ level: "note", suppressions: [{ kind: "external", justification: "known; fix in Q1" }] });
     expect(unknown.ruleId).toBe("ZZZ999");
     expect(unknown.ruleIndex).toBeUndefined();
+  });
+
+  it("gives every result the repository-relative file location GitHub code scanning requires, one path per cluster", () => {
+    for (const res of log.runs[0].results) {
+      const uri = res.locations[0].physicalLocation.artifactLocation.uri as string;
+      expect(uri).toBe(`clusters/${res.locations[0].logicalLocations[1].name}`);
+      expect(uri).not.toMatch(/^[a-z][\w+.-]*:|^\//i); // no scheme, not absolute
+    }
+    // A hostile name stays one path segment of a valid URI.
+    expect(clusterArtifactUri("aks/../x y#1?")).toBe("clusters/aks%2F..%2Fx%20y%231%3F");
   });
 
   it("applies report filters and is refused for other report kinds", () => {

@@ -1,10 +1,15 @@
 // The findings report as SARIF 2.1.0, for code-scanning dashboards and CI gates. Rule metadata comes
-// from the rule catalogue; a finding's cluster and resource become logical locations (there are no files).
+// from the rule catalogue; a finding's cluster and resource become logical locations, and the cluster
+// also a path (`clusters/NAME`) for tools that accept only file locations.
 import type { Severity } from "../../model/finding.js";
 import type { RuleMeta } from "../../rules/rule.js";
 import type { FindingsDocument } from "../kinds/findings.js";
 
 export const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
+
+export function clusterArtifactUri(cluster: string): string {
+  return `clusters/${encodeURIComponent(cluster)}`;
+}
 
 const LEVEL: Record<Severity, "error" | "warning" | "note"> = { critical: "error", warning: "warning", info: "note" };
 
@@ -53,6 +58,9 @@ export function toSarif(doc: FindingsDocument, rules: readonly RuleMeta[], opts:
       message: { text: f.message },
       locations: [
         {
+          // GitHub code scanning refuses a result without a repository-relative artifact URI; a
+          // cluster has no file, so it gets a stable path of its own (percent-encoded name).
+          physicalLocation: { artifactLocation: { uri: clusterArtifactUri(f.cluster) } },
           logicalLocations: [
             { name, fullyQualifiedName: `${f.cluster}/${f.resource}`, kind: "resource", properties: { resourceKind: kind } },
             { name: f.cluster, fullyQualifiedName: f.cluster, kind: "module", properties: { resourceKind: "cluster" } },
