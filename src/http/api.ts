@@ -41,6 +41,9 @@ const SECURITY_HEADERS = {
 /** For documents that are not pages (JSON, CSV, Markdown): nothing may load or run if one is opened as one. */
 const DOCUMENT_CSP = "default-src 'none'; frame-ancestors 'none'";
 
+/** The longest a scan round may last (scan --round-deadline is at most 1440 minutes). */
+const MAX_ROUND_MS = 24 * 3_600_000;
+
 /** Longest cluster name accepted in a path or filter (the store's own limit is wider). */
 const MAX_CLUSTER_NAME = 1024;
 
@@ -132,7 +135,11 @@ export async function handleHistory(req: ApiRequest, cluster: string, deps: ApiD
   if (cluster.length === 0 || cluster.length > MAX_CLUSTER_NAME) throw new UsageError(`cluster name must be 1 to ${MAX_CLUSTER_NAME} characters`);
   const entry = await deps.store.getLatest(cluster);
   if (!entry) throw new NotFoundError(`unknown cluster ${JSON.stringify(cluster.slice(0, 80))}`);
-  const history = await deps.store.listHistory(cluster, { limit, ...(since ? { since } : {}) });
+  // `since` is about when a snapshot was taken (the takenAt shown). The store orders history by the
+  // round's start, up to a round deadline earlier for a cluster a queue worker reached late.
+  const history = since
+    ? (await deps.store.listHistory(cluster, { limit, since: new Date(since.getTime() - MAX_ROUND_MS) })).filter((h) => Date.parse(h.takenAt) >= since.getTime())
+    : await deps.store.listHistory(cluster, { limit });
   return json(200, { cluster, history: history.map(({ ref: _ref, ...h }) => h) });
 }
 
