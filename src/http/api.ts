@@ -157,7 +157,8 @@ export async function handleDashboard(req: ApiRequest, deps: ApiDeps): Promise<A
   checkParams(req.query, new Set(["code", "cluster"]));
   // ?cluster=team-a-* gives a team its slice of the fleet; a value that matches nothing is a 404.
   const scope = parseFilter({ cluster: req.query.get("cluster") ?? undefined });
-  const history = await deps.store.listEvaluations({ limit: DASHBOARD_LIMITS.trendPoints });
+  // Scoped, the findings trend counts the scope's findings: the summaries say which clusters each was about.
+  const history = await deps.store.listEvaluations({ limit: DASHBOARD_LIMITS.trendPoints, ...(scope.cluster !== undefined ? { findingClusters: true } : {}) });
   const evaluation = history.length > 0 ? await latestEvaluationOf(deps.store).get(history[0]) : undefined;
   if (evaluation) checkClusterFilter(scope, evaluation.clusters.map((c) => c.cluster));
   const page = renderDashboard(evaluation, history, scope);

@@ -119,7 +119,7 @@ function renderTrends() {
   var common = { animation: false, responsive: true, maintainAspectRatio: false, spanGaps: true, elements: { point: { radius: 3 } }, scales: { y: { beginAtZero: true } } };
   new Chart($("chart-trend-used"), { type: "line", data: { labels: labels, datasets: used }, options: common });
   var sev = ["critical", "warning", "info"].map(function (s) {
-    return { label: s, data: D.trend.map(function (p) { return p.counts[s]; }), borderColor: COLOUR[s], backgroundColor: COLOUR[s] };
+    return { label: s, data: D.trend.map(function (p) { return p.counts ? p.counts[s] : null; }), borderColor: COLOUR[s], backgroundColor: COLOUR[s] };
   });
   new Chart($("chart-trend-findings"), { type: "line", data: { labels: labels, datasets: sev }, options: common });
 }

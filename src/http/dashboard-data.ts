@@ -1,7 +1,7 @@
 // What the dashboard shows, as one plain document built from the latest evaluation and the evaluation
 // history. The page embeds it as JSON and its script renders it with textContent only.
 import { grade } from "../evaluate/sections/compliance.js";
-import { type ClusterRow, countFindings, type EvaluationSummary, type FleetEvaluation, type SeverityCounts } from "../model/evaluation.js";
+import { type ClusterRow, countFindingClusters, countFindings, type EvaluationSummary, type FleetEvaluation, type SeverityCounts } from "../model/evaluation.js";
 import type { Finding } from "../model/finding.js";
 import type { ComplianceResult } from "../model/sections.js";
 import { matchesCluster, type ReportFilter } from "../reports/filter.js";
@@ -48,7 +48,8 @@ export interface TrendPoint {
   at: string;
   scanId: string;
   clusters: number;
-  counts: SeverityCounts;
+  /** Null on a scoped page for an evaluation stored before summaries said which clusters findings were about. */
+  counts: SeverityCounts | null;
   used: number;
   capacity: number;
   /** Used addresses of the subnets followed in the trend chart, by subnet key. */
@@ -193,7 +194,7 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
   const points = [...history].slice(0, DASHBOARD_LIMITS.trendPoints).reverse();
   if (!points.some((p) => p.scanId === e.scanId)) points.push({ scanId: whole.scanId, generatedAt: whole.generatedAt, clusters: whole.clusters.length, counts: countFindings(whole.findings), subnets: whole.subnets.map((s) => ({ key: s.key, cidr: s.cidr, used: s.used, capacity: s.capacity })), ref: "" });
   const followed = subnets.slice(0, DASHBOARD_LIMITS.trendSubnets);
-  // Scoped, the address lines follow the scope's subnets; history keeps finding counts fleet-wide only.
+  // Scoped, the address lines follow the scope's subnets and the findings line the scope's findings.
   const keys = scope.cluster === undefined ? undefined : new Set(subnets.map((s) => s.key));
   const trend: TrendPoint[] = points.map((p) => {
     const inScope = keys ? p.subnets.filter((s) => keys.has(s.key)) : p.subnets;
@@ -201,7 +202,7 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
       at: p.generatedAt,
       scanId: p.scanId,
       clusters: p.clusters,
-      counts: p.counts,
+      counts: !keys ? p.counts : p.scanId === e.scanId ? countFindings(e.findings) : p.findingClusters ? countFindingClusters(p.findingClusters, (c) => matchesCluster(scope, c)) : null,
       used: inScope.reduce((a, s) => a + s.used, 0),
       capacity: inScope.reduce((a, s) => a + s.capacity, 0),
       subnets: Object.fromEntries(p.subnets.filter((s) => followed.some((f) => f.key === s.key)).map((s) => [s.key, s.used])),

@@ -110,7 +110,7 @@ function page(e: FleetEvaluation, history: readonly EvaluationSummary[], scope: 
 </div>
 <div class="grid" id="trends">
 <section class="card"><h2>Used pod addresses over time</h2><p class="muted" id="trend-note"></p><div class="chart"><canvas id="chart-trend-used" role="img" aria-label="Used addresses over time"></canvas></div></section>
-<section class="card"><h2>Findings over time</h2><p class="muted">Unwaived findings per evaluation${data.scope !== undefined ? ", for the whole fleet: the history keeps counts fleet-wide only" : ""}.</p><div class="chart"><canvas id="chart-trend-findings" role="img" aria-label="Findings over time"></canvas></div></section>
+<section class="card"><h2>Findings over time</h2><p class="muted">Unwaived findings per evaluation${data.scope === undefined ? "" : `, about these clusters${data.trend.some((p) => p.counts === null) ? " (evaluations stored before summaries named each finding's clusters have no point)" : ""}`}.</p><div class="chart"><canvas id="chart-trend-findings" role="img" aria-label="Findings over time"></canvas></div></section>
 </div>
 <section class="card" id="findings"><h2>Findings</h2>
 <form id="filters">

@@ -77,7 +77,43 @@ export interface EvaluationSummary {
   clusters: number;
   counts: SeverityCounts;
   subnets: Array<{ key: string; cidr: string; used: number; capacity: number }>;
+  /** Only when asked for (a dashboard scoped to some clusters), and absent from older summaries. */
+  findingClusters?: FindingClusters;
   ref: string;
+}
+
+/**
+ * Which clusters each finding was about, compact enough for a summary row: `findings[i]` is the
+ * finding's severity code (0 critical, 1 warning, 2 info, 3 waived) then indexes into `names`.
+ * Enough to count the findings of a slice of the fleet in history, each once.
+ */
+export interface FindingClusters {
+  names: string[];
+  findings: number[][];
+}
+
+const SEVERITY_CODES = ["critical", "warning", "info", "waived"] as const;
+
+export function findingClusters(findings: readonly Finding[]): FindingClusters {
+  const index = new Map<string, number>();
+  const at = (name: string): number => {
+    let i = index.get(name);
+    if (i === undefined) index.set(name, (i = index.size));
+    return i;
+  };
+  const rows = findings.map((f) => [SEVERITY_CODES.indexOf(f.waived ? "waived" : (f.severity as Severity)), ...[...new Set([f.cluster, ...(f.clusters ?? [])])].map(at)]);
+  return { names: [...index.keys()], findings: rows };
+}
+
+/** Counts the findings about at least one cluster `inScope` accepts, each once. */
+export function countFindingClusters(fc: FindingClusters, inScope: (cluster: string) => boolean): SeverityCounts {
+  const c: SeverityCounts = { critical: 0, warning: 0, info: 0, waived: 0 };
+  const accepted = fc.names.map(inScope);
+  for (const [code, ...clusters] of fc.findings) {
+    const key = SEVERITY_CODES[code ?? -1];
+    if (key && clusters.some((i) => accepted[i])) c[key]++;
+  }
+  return c;
 }
 
 export function countFindings(findings: readonly Finding[]): SeverityCounts {

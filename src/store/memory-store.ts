@@ -2,10 +2,10 @@
 // latest-view rules) without a backend. Documents go through JSON both ways, like the Table store,
 // so callers never share objects with the store.
 import type { EvaluationSummary, FleetEvaluation } from "../model/evaluation.js";
-import { summarizeEvaluation } from "../model/evaluation.js";
+import { type FindingClusters, findingClusters, summarizeEvaluation } from "../model/evaluation.js";
 import type { ClusterSnapshot, SnapshotSummary } from "../model/snapshot.js";
 import { normalizeRef, scanRowKey, sinceUpperBound, SCAN_ROWS_END } from "./keys.js";
-import type { HistoryQuery, LatestEntry, PruneResult, SnapshotStore, StoredSnapshot } from "./store.js";
+import type { EvaluationQuery, HistoryQuery, LatestEntry, PruneResult, SnapshotStore, StoredSnapshot } from "./store.js";
 import { checkCluster, checkLimit, nextLatest, storedSummary } from "./summary.js";
 
 interface Stored<S> {
@@ -32,6 +32,7 @@ export class MemorySnapshotStore implements SnapshotStore {
   private readonly history = new Map<string, Map<string, Stored<SnapshotSummary>>>();
   private readonly latest = new Map<string, LatestEntry>();
   private readonly evaluations = new Map<string, Stored<EvaluationSummary>>();
+  private readonly findingClusters = new Map<string, FindingClusters>();
 
   async init(): Promise<void> {}
 
@@ -94,8 +95,10 @@ export class MemorySnapshotStore implements SnapshotStore {
   async putEvaluation(evaluation: FleetEvaluation): Promise<EvaluationSummary> {
     const ref = scanRowKey(evaluation.scanId);
     const json = JSON.stringify(evaluation);
-    const summary = summarizeEvaluation(JSON.parse(json) as FleetEvaluation, ref);
+    const copied = JSON.parse(json) as FleetEvaluation;
+    const summary = summarizeEvaluation(copied, ref);
     this.evaluations.set(ref, { summary, json });
+    this.findingClusters.set(ref, findingClusters(copied.findings));
     return copy(summary);
   }
 
@@ -110,8 +113,13 @@ export class MemorySnapshotStore implements SnapshotStore {
     return newest ? this.getEvaluation(newest.ref) : undefined;
   }
 
-  async listEvaluations(query?: HistoryQuery): Promise<EvaluationSummary[]> {
-    return select(this.evaluations, query);
+  async listEvaluations(query?: EvaluationQuery): Promise<EvaluationSummary[]> {
+    const out = select(this.evaluations, query);
+    if (!query?.findingClusters) return out;
+    return out.map((e) => {
+      const fc = this.findingClusters.get(e.ref);
+      return fc ? { ...e, findingClusters: copy(fc) } : e;
+    });
   }
 
   async pruneHistory(before: Date): Promise<PruneResult> {
@@ -124,7 +132,12 @@ export class MemorySnapshotStore implements SnapshotStore {
       for (const ref of [...rows.keys()]) if (old(ref) && !keep.has(ref) && rows.delete(ref)) out.snapshots++;
     }
     const [newest] = select(this.evaluations, { limit: 1 });
-    for (const ref of [...this.evaluations.keys()]) if (old(ref) && ref !== newest?.ref && this.evaluations.delete(ref)) out.evaluations++;
+    for (const ref of [...this.evaluations.keys()]) {
+      if (old(ref) && ref !== newest?.ref && this.evaluations.delete(ref)) {
+        this.findingClusters.delete(ref);
+        out.evaluations++;
+      }
+    }
     return out;
   }
 

@@ -25,6 +25,11 @@ export interface StoredSnapshot {
   after: LatestEntry;
 }
 
+export interface EvaluationQuery extends HistoryQuery {
+  /** Also each summary's `findingClusters` (more to read: only for a scoped dashboard). */
+  findingClusters?: boolean;
+}
+
 export interface HistoryQuery {
   /**
    * Only entries of scan rounds that started at or after this time (inclusive). The time is the
@@ -75,7 +80,7 @@ export interface SnapshotStore {
   getEvaluation(ref: string): Promise<FleetEvaluation | undefined>;
   getLatestEvaluation(): Promise<FleetEvaluation | undefined>;
   /** Newest first. */
-  listEvaluations(query?: HistoryQuery): Promise<EvaluationSummary[]>;
+  listEvaluations(query?: EvaluationQuery): Promise<EvaluationSummary[]>;
   /**
    * Retention: deletes the snapshots and evaluations of scan rounds that started before `before`,
    * except what the latest view points at (each cluster's latest, last ok and previous ok snapshot)

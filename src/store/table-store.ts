@@ -11,7 +11,7 @@
 import { odata, TableClient, type TableEntity, type TableEntityResult, type TransactionAction } from "@azure/data-tables";
 import { StoreError, UsageError } from "../errors.js";
 import type { EvaluationSummary, FleetEvaluation } from "../model/evaluation.js";
-import { summarizeEvaluation } from "../model/evaluation.js";
+import { type FindingClusters, findingClusters, summarizeEvaluation } from "../model/evaluation.js";
 import type { ClusterSnapshot, ScanStatus, SnapshotSummary } from "../model/snapshot.js";
 import {
   assembleDocument,
@@ -30,7 +30,7 @@ import {
   type DocumentLimits,
 } from "./codec.js";
 import { clusterFromKey, clusterKey, normalizeRef, scanRowKey, SCAN_ROWS_END, sinceUpperBound } from "./keys.js";
-import type { HistoryQuery, LatestEntry, PruneResult, SnapshotStore, StoredSnapshot } from "./store.js";
+import type { EvaluationQuery, HistoryQuery, LatestEntry, PruneResult, SnapshotStore, StoredSnapshot } from "./store.js";
 import { checkCluster, checkLimit, describeCluster, nextLatest, storedSummary } from "./summary.js";
 
 /** Kept here too: callers of the store catch it by this name. */
@@ -534,7 +534,12 @@ export class TableSnapshotStore implements SnapshotStore {
         this.evaluations.name,
       );
     }
+    // Which clusters each finding was about, for a scoped dashboard's trend: left out when too big.
+    const fcColumns = binaryColumns("fc", await gzipJson(findingClusters(evaluation.findings), true), DEFAULT_LIMITS.chunkBytes);
+    const fcUsed = fcColumns.fcn as number;
+    const withFc = fcUsed <= MAX_SUBNET_COLUMNS && used + fcUsed <= this.limits.chunksPerEntity - 1;
     const columns: Row = {
+      ...(withFc ? fcColumns : {}),
       scanId: summary.scanId,
       generatedAt: summary.generatedAt,
       clusters: dbl(summary.clusters),
@@ -544,7 +549,7 @@ export class TableSnapshotStore implements SnapshotStore {
       waived: dbl(summary.counts.waived),
       ...subColumns,
     };
-    await this.writeDocument(this.evaluations, EVALUATION_PK, ref, columns, evaluation, undefined, Math.min(used, this.limits.chunksPerEntity - 1));
+    await this.writeDocument(this.evaluations, EVALUATION_PK, ref, columns, evaluation, undefined, Math.min(used + (withFc ? fcUsed : 0), this.limits.chunksPerEntity - 1));
     return summary;
   }
 
@@ -559,10 +564,11 @@ export class TableSnapshotStore implements SnapshotStore {
     return newest ? this.getEvaluation(newest.ref) : undefined;
   }
 
-  async listEvaluations(query: HistoryQuery = {}): Promise<EvaluationSummary[]> {
+  async listEvaluations(query: EvaluationQuery = {}): Promise<EvaluationSummary[]> {
     const limit = checkLimit(query.limit);
     const end = query.since ? sinceUpperBound(query.since) : SCAN_ROWS_END;
-    const rows = await this.query(this.evaluations, odata`PartitionKey eq ${EVALUATION_PK} and RowKey lt ${end}`, EVALUATION_SELECT, limit, undefined, "list evaluations");
+    const select = query.findingClusters ? [...EVALUATION_SELECT, "fcn", ...binaryColumnNames("fc", MAX_SUBNET_COLUMNS)] : EVALUATION_SELECT;
+    const rows = await this.query(this.evaluations, odata`PartitionKey eq ${EVALUATION_PK} and RowKey lt ${end}`, select, limit, undefined, "list evaluations");
     const out: EvaluationSummary[] = [];
     for (const r of rows) {
       const sub = readBinaryColumns(r, "sub");
@@ -574,6 +580,8 @@ export class TableSnapshotStore implements SnapshotStore {
         subnets: sub ? await gunzipJson<EvaluationSummary["subnets"]>(sub) : [],
         ref: r.rowKey ?? "",
       });
+      const fc = query.findingClusters ? readBinaryColumns(r, "fc") : undefined;
+      if (fc) out[out.length - 1]!.findingClusters = await gunzipJson<FindingClusters>(fc);
     }
     return out;
   }

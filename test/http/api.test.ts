@@ -395,6 +395,12 @@ describe("GET /api/dashboard?cluster=", () => {
     expect(d.clusters.map((c: { cluster: string }) => c.cluster).sort()).toEqual([PLAIN, REFUSED].sort());
     for (const f of d.findings) expect([f.cluster, ...(f.clusters ?? [])].some((c: string) => c.startsWith("aks-"))).toBe(true);
     expect(r.text).toContain('clusters matching <span id="scope">aks-*</span>');
+    // The findings trend is the scope's too, from the stored summaries (both scans), not the fleet's.
+    const whole = data((await get("/api/dashboard")).text);
+    expect(d.trend).toHaveLength(2);
+    expect(d.trend[1].counts).toEqual(d.counts);
+    expect(d.trend[1].counts).not.toEqual(whole.trend[1].counts);
+    expect(d.trend[0].counts).not.toBeNull();
   });
 
   it("escapes a hostile pattern that matches, and answers 404 for one that matches nothing", async () => {

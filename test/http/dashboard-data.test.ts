@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { dashboardData, findingsScore, jsonForScript } from "../../src/http/dashboard-data.js";
 import { renderDashboard } from "../../src/http/dashboard.js";
-import { type EvaluationSummary, type FleetEvaluation, summarizeEvaluation } from "../../src/model/evaluation.js";
+import { type EvaluationSummary, findingClusters, type FleetEvaluation, summarizeEvaluation } from "../../src/model/evaluation.js";
 import type { Finding } from "../../src/model/finding.js";
 import { cspHash, renderHtml, REPORT_CSP } from "../../src/reports/formats/html.js";
 
@@ -107,9 +107,15 @@ describe("dashboard data", () => {
     expect(d.findingsTotal).toBe(1);
     expect(d.counts).toEqual({ critical: 0, warning: 0, info: 0, waived: 1 });
     expect(d.subnets.map((s) => s.key)).toEqual(["k2"]);
-    // The address lines follow the scope's subnets only; the finding counts stay the fleet's.
+    // The address lines follow the scope's subnets only; the findings line the scope's findings where
+    // the summary says which clusters each was about, and has no point where it does not (older rows).
     expect(d.trend.map((p) => [p.used, p.capacity])).toEqual([[240, 251], [240, 251]]);
-    expect(d.trend[1]!.counts).toEqual(summarizeEvaluation(e, "r1").counts);
+    expect(d.trend.map((p) => p.counts)).toEqual([null, { critical: 0, warning: 0, info: 0, waived: 1 }]);
+    const olderWithFc: EvaluationSummary = { ...older, findingClusters: findingClusters([...e.findings, finding({ cluster: "c", severity: "warning" })]) };
+    const d2 = dashboardData(e, [summarizeEvaluation(e, "r1"), olderWithFc], { cluster: "c*" });
+    expect(d2.trend[0]!.counts).toEqual({ critical: 0, warning: 1, info: 0, waived: 1 });
+    expect(renderDashboard(e, [summarizeEvaluation(e, "r1"), older], { cluster: "c*" }).html).toContain("about these clusters (evaluations stored before");
+    expect(renderDashboard(e, [summarizeEvaluation(e, "r1"), olderWithFc], { cluster: "c*" }).html).toMatch(/about these clusters\./);
     // A finding about several clusters belongs to each one's page; a shared subnet too.
     const a = dashboardData(e, [], { cluster: "a" });
     expect(a.findings.map((f) => f.rule)).toEqual(["IPX001"]);

@@ -1,6 +1,7 @@
 // One behaviour, two backends: every SnapshotStore implementation runs this suite.
 import { isDeepStrictEqual } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { countFindingClusters } from "../../src/model/evaluation.js";
 import type { SnapshotStore } from "../../src/store/store.js";
 import { evaluation, scanAt, snapshot, timeOf } from "./fixtures.js";
 
@@ -302,6 +303,22 @@ export function storeConformance(name: string, factory: () => Promise<StoreUnder
       expect(s3b.ref).toBe(s3.ref);
       expect(await store.listEvaluations()).toHaveLength(3);
       expect(await store.getLatestEvaluation()).toEqual(again);
+    });
+
+    it("lists, when asked, which clusters each finding of an evaluation was about, counting a slice of the fleet each finding once", async () => {
+      const e = evaluation(scanAt(40), ["a", "b", "c"]);
+      e.findings.push({ ...e.findings[0]!, id: "NNC006-x", cluster: "b", clusters: ["b", "c"] }, { ...e.findings[0]!, id: "CNS002-x", rule: "CNS002", cluster: "c" });
+      const s = await store.putEvaluation(e);
+      const [plain] = await store.listEvaluations({ limit: 1 });
+      expect(plain).toEqual(s);
+      expect(plain).not.toHaveProperty("findingClusters");
+      const [withFc] = await store.listEvaluations({ limit: 1, findingClusters: true });
+      expect({ ...withFc, findingClusters: undefined }).toEqual({ ...s, findingClusters: undefined });
+      const count = (pattern: (c: string) => boolean) => countFindingClusters(withFc!.findingClusters!, pattern);
+      expect(count(() => true)).toEqual(s.counts);
+      expect(count((c) => c === "a")).toEqual({ critical: 1, warning: 0, info: 0, waived: 1 });
+      expect(count((c) => c === "b" || c === "c")).toEqual({ critical: 2, warning: 0, info: 0, waived: 0 }); // NNC006-x once
+      expect(count((c) => c === "z")).toEqual({ critical: 0, warning: 0, info: 0, waived: 0 });
     });
 
     it("answers ping", async () => {
