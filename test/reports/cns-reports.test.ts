@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { evaluate } from "../../src/evaluate/evaluate.js";
 import { checkReportFilter, reportKind } from "../../src/reports/catalogue.js";
 import { renderReport } from "../../src/reports/render.js";
-import { T0, view } from "../fixtures/builders.js";
+import { snapshot, T0, view } from "../fixtures/builders.js";
 import { cnsPod, healthy } from "../rules/cns-fixtures.js";
 
 const sick = healthy("sick");
@@ -52,6 +52,13 @@ describe("drift, health and compliance reports", () => {
     const fleet = renderReport("compliance", e, {}, "csv").body;
     expect(fleet).not.toContain("ok,CNS002,pass,");
     expect(fleet).toContain("sick,CNS002,fail,critical,1,");
+  });
+
+  it("health leaves the counts of a cluster the scan could not read blank, not 0 or 'off'", () => {
+    const withDown = evaluate({ scanId: "s", now: T0, views: [view(healthy("ok")), view(snapshot("down", {}, "unreachable"))] });
+    const csv = renderReport("health", withDown, {}, "csv").body.split("\r\n");
+    expect(csv.find((l) => l.startsWith("down,"))).toBe("down,unreachable,,,,,,,,");
+    expect(csv.find((l) => l.startsWith("ok,"))).toMatch(/^ok,ok,vnetblock,.*,3\/3,0,0,0,0,/);
   });
 
   it("health lists problem nodes first and renders Markdown", () => {

@@ -82,14 +82,14 @@ describe("IPX003 scale headroom", () => {
   it("warns when the autoscaler maxima plus surge do not fit", () => {
     const r = run(ipx003, [cluster(arm({ count: 3, maxCount: 14, enableAutoScaling: true }))]);
     expect(r).toEqual([expect.objectContaining({ severity: "warning", resource: "subnet/10.1.0.0/24", data: expect.objectContaining({ projectedAtMax: 15 * 49, nodesAtMax: 15, capacity: 251 }) })]);
-    expect(r[0]!.message).toContain("at the autoscaler maxima plus surge (15 nodes) the pools need 735 addresses");
+    expect(r[0]!.message).toContain("at the autoscaler maxima plus surge (15 nodes) the pools can take up to 735 addresses");
   });
 
   it("is critical when even the current nodes plus surge do not fit", () => {
     const r = run(ipx003, [cluster(arm({ count: 5, maxCount: 6, enableAutoScaling: true }))]);
     expect(r).toEqual([expect.objectContaining({ severity: "critical", data: expect.objectContaining({ projectedNow: 6 * 49, nodesNow: 6 }) })]);
     // 5 nodes and 1 surge node: the count given already includes the surge.
-    expect(r[0]!.message).toContain("even the current node count plus upgrade surge (6 nodes) needs 294 addresses");
+    expect(r[0]!.message).toContain("even the current node count plus upgrade surge (6 nodes) can take up to 294 addresses");
   });
 
   it("raises nothing when max + surge fit exactly-ish (5 × 49 = 245 ≤ 251)", () => {

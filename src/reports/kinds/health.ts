@@ -55,18 +55,23 @@ export const healthReport: ReportKind<HealthDocument> = {
           { key: "missing", title: "NODES W/O CNS", align: "right" },
           { key: "metrics", title: "METRICS READ" },
         ],
-        rows: doc.clusters.map((c) => ({
-          cluster: c.cluster,
-          status: c.status,
-          mode: c.mode ?? "",
-          version: c.version ?? "",
-          ds: c.daemonset ? `${c.daemonset.ready}/${c.daemonset.desired}` : "none",
-          notReady: c.pods.notReady,
-          crash: c.pods.crashLooping,
-          restarts: c.pods.restarts,
-          missing: c.nodes.withoutCnsPod,
-          metrics: c.metrics ? `${c.metrics.scraped}/${c.metrics.selected}${c.metrics.failed ? ` (${c.metrics.failed} failed)` : ""}` : "off",
-        })),
+        // A cluster the scan did not read has no counts: blank, not "0" or "none" that read as facts.
+        rows: doc.clusters.map((c) =>
+          c.status !== "ok"
+            ? { cluster: c.cluster, status: c.status }
+            : {
+                cluster: c.cluster,
+                status: c.status,
+                mode: c.mode ?? "",
+                version: c.version ?? "",
+                ds: c.daemonset ? `${c.daemonset.ready}/${c.daemonset.desired}` : "none",
+                notReady: c.pods.notReady,
+                crash: c.pods.crashLooping,
+                restarts: c.pods.restarts,
+                missing: c.nodes.withoutCnsPod,
+                metrics: c.metrics ? `${c.metrics.scraped}/${c.metrics.selected}${c.metrics.failed ? ` (${c.metrics.failed} failed)` : ""}` : "off",
+              },
+        ),
         rowSeverity: doc.clusters.map((c) => (c.pods.crashLooping || c.nodes.withoutCnsPod || c.pods.notReady ? "critical" : c.status !== "ok" ? "warning" : undefined)),
         empty: doc.note ?? "No clusters.",
       },

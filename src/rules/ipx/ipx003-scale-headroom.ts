@@ -24,8 +24,8 @@ export default defineRule(
       const partial = h.unknownClusters.length > 0 ? ` (${h.unknownClusters.map((u) => u.cluster).join(", ")} counted at current use: ${h.unknownClusters[0]!.reason})` : "";
       const nodes = s.mode === "overlay" && h.nodeCapacity !== undefined ? ` It serves at most ${plural(h.nodeCapacity, "node")}.` : "";
       const what = now
-        ? `even the current node count plus upgrade surge (${plural(h.nodesNow ?? 0, "node")}) needs ${h.projectedNow} addresses`
-        : `at the autoscaler maxima plus surge (${plural(h.nodesAtMax ?? 0, "node")}) the pools need ${h.projectedAtMax} addresses`;
+        ? `even the current node count plus upgrade surge (${plural(h.nodesNow ?? 0, "node")}) can take up to ${h.projectedNow} addresses`
+        : `at the autoscaler maxima plus surge (${plural(h.nodesAtMax ?? 0, "node")}) the pools can take up to ${h.projectedAtMax} addresses`;
       yield {
         severity: now ? "critical" : "warning",
         ...subnetScope(s),
