@@ -181,9 +181,9 @@ function renderCluster(name) {
   var facts = [
     fact("Status", c.status + (c.reason ? " — " + c.reason : "")), fact("Score", c.score + " (" + c.grade + ", from " + c.scoreFrom + ")"),
     fact("IPAM mode", c.mode || "-"), fact("Nodes / NNCs", c.nodes + " / " + c.nncs),
-    fact("Requested / assigned IPs", int(c.requestedIPs) + " / " + int(c.assignedIPs)), fact("Scanned", when(c.takenAt))
+    fact("Requested / assigned IPs", int(c.requestedIPs) + " / " + int(c.assignedIPs)), fact("Scanned", when(c.takenAt) + " UTC")
   ];
-  if (c.dataFrom) facts.push(fact("Data from", when(c.dataFrom) + " (the latest scan failed)"));
+  if (c.dataFrom) facts.push(fact("Data from", when(c.dataFrom) + " UTC (the latest scan failed)"));
   if (c.health) {
     var ds = c.health.daemonset;
     facts.push(fact("azure-cns", (c.health.version || "version unknown") + (ds ? "; DaemonSet " + ds.ready + "/" + ds.desired + " ready, " + ds.updated + " updated" : "; no DaemonSet")));

@@ -122,7 +122,7 @@ function page(e: FleetEvaluation, history: readonly EvaluationSummary[], scope: 
 <button type="button" id="f-reset">Reset</button>
 </form>
 <p class="muted" id="findings-count"></p>
-<table id="findings-table"><thead><tr><th>Severity</th><th>Rule</th><th>Clusters</th><th>Resource</th><th>Message</th><th>First seen</th></tr></thead><tbody id="findings-body"></tbody></table>
+<table id="findings-table"><thead><tr><th>Severity</th><th>Rule</th><th>Clusters</th><th>Resource</th><th>Message</th><th>First seen (UTC)</th></tr></thead><tbody id="findings-body"></tbody></table>
 </section>
 <section class="card" id="cluster"><h2>Cluster <select id="cluster-select" aria-label="Cluster"></select></h2><div id="cluster-detail"></div></section>
 ${data.notes.length ? `<section class="card"><h2>Notes</h2><ul>${data.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul></section>` : ""}

@@ -3,6 +3,15 @@ import { csvCell, renderCsv, renderMarkdown, renderTable, terminalSafe, wrapCell
 import { globMatch } from "../../src/glob.js";
 import { checkClusterFilter, matchesCluster, parseFilter, parseSince } from "../../src/reports/filter.js";
 
+describe("tables on a terminal", () => {
+  it("show a time to the minute, marked UTC, so the width goes to names; other formats keep it whole", () => {
+    const sections = [{ title: "T", columns: [{ key: "cluster", title: "CLUSTER" }, { key: "at", title: "FIRST SEEN" }], rows: [{ cluster: "aks-dr-weu-blk-03", at: "2026-11-29T15:01:56.429Z" }] }];
+    const table = renderTable(sections, { color: false, width: 40 });
+    expect(table).toMatch(/aks-dr-weu-blk-03\s+2026-11-29 15:01Z/);
+    expect(renderCsv(sections)).toContain("2026-11-29T15:01:56.429Z");
+  });
+});
+
 describe("CSV", () => {
   it("neutralises cells a spreadsheet would run as formulas", () => {
     expect(csvCell("=HYPERLINK(\"http://evil\")")).toBe(`"'=HYPERLINK(""http://evil"")"`);

@@ -48,7 +48,7 @@ export function renderTable(sections: TableSection[], opts: TextOptions): string
       out.push(`  ${s.empty ?? "(none)"}`, "");
       continue;
     }
-    const cells = s.rows.map((row) => s.columns.map((c) => terminalSafe(show(c, row[c.key]))));
+    const cells = s.rows.map((row) => s.columns.map((c) => terminalSafe(shortTime(show(c, row[c.key])))));
     const widths = opts.width ? fitWidths(s.columns.map((c) => c.title), cells, opts.width) : undefined;
     const t = new Table({
       head: s.columns.map((col) => (opts.color ? colours.bold(col.title) : col.title)),
@@ -70,6 +70,12 @@ export function renderTable(sections: TableSection[], opts: TextOptions): string
     out.push(t.toString(), "");
   }
   return out.join("\n");
+}
+
+/** On a terminal a time reads to the minute, still marked UTC (2026-11-29 15:01Z): the width goes to names. */
+function shortTime(cell: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?Z$/.exec(cell);
+  return m ? `${m[1]} ${m[2]}Z` : cell;
 }
 
 /**
