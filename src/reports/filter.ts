@@ -55,6 +55,16 @@ export function parseFilter(raw: { cluster?: string | undefined; severity?: stri
   return f;
 }
 
+/** The filter in words, for the heading of a report a person reads ("" when there is none). */
+export function describeFilter(f: ReportFilter): string {
+  const parts: string[] = [];
+  if (f.cluster !== undefined) parts.push(`cluster ${f.cluster}`);
+  if (f.severity !== undefined) parts.push(`severity ${f.severity} and above`);
+  if (f.rule !== undefined) parts.push(`rule ${f.rule}`);
+  if (f.since !== undefined) parts.push(`seen since ${f.since.toISOString()}`);
+  return parts.join(", ");
+}
+
 /** A filter value's matcher, remembering each name's answer: a report asks once per finding. */
 function clusterPattern(pattern: string): (name: string) => boolean {
   const test = nameMatcher(pattern);

@@ -2,7 +2,7 @@
 import { UsageError } from "../errors.js";
 import type { FleetEvaluation } from "../model/evaluation.js";
 import { reportKind } from "./catalogue.js";
-import type { ReportFilter } from "./filter.js";
+import { describeFilter, type ReportFilter } from "./filter.js";
 import { renderHtml } from "./formats/html.js";
 import { renderCsv, renderMarkdown, renderTable } from "./formats/text.js";
 import { toSarif } from "./formats/sarif.js";
@@ -32,6 +32,8 @@ export interface RenderOptions {
 export function renderReport(kindName: string, evaluation: FleetEvaluation, filter: ReportFilter, format: Format, opts: RenderOptions = {}): Rendered {
   const kind = reportKind(kindName);
   const doc = kind.build(evaluation, filter);
+  // A page read later, or forwarded, says what it leaves out.
+  const filtered = describeFilter(filter);
   switch (format) {
     case "json":
       return { contentType: "application/json; charset=utf-8", body: `${JSON.stringify(doc, null, 2)}\n`, doc };
@@ -40,9 +42,9 @@ export function renderReport(kindName: string, evaluation: FleetEvaluation, filt
     case "csv":
       return { contentType: "text/csv; charset=utf-8", body: renderCsv(kind.tables(doc)), doc };
     case "md":
-      return { contentType: "text/markdown; charset=utf-8", body: renderMarkdown(`${kind.title} — ${evaluation.generatedAt}`, kind.tables(doc)), doc };
+      return { contentType: "text/markdown; charset=utf-8", body: renderMarkdown(`${kind.title} — ${evaluation.generatedAt}${filtered ? ` (${filtered})` : ""}`, kind.tables(doc)), doc };
     case "html":
-      return { contentType: "text/html; charset=utf-8", body: renderHtml(kind.title, `${evaluation.generatedAt} · scan ${evaluation.scanId}`, kind.tables(doc)), doc };
+      return { contentType: "text/html; charset=utf-8", body: renderHtml(kind.title, `${evaluation.generatedAt} · scan ${evaluation.scanId}${filtered ? ` · only ${filtered}` : ""}`, kind.tables(doc)), doc };
     case "sarif": {
       if (kindName !== "findings") throw new UsageError(`format sarif is only available for the findings report, not ${kindName}`);
       const sarif = toSarif(doc as FindingsDocument, RULES.map((r) => r.meta), { toolVersion: process.env.npm_package_version ?? "0.1.0" });

@@ -61,6 +61,13 @@ describe("drift, health and compliance reports", () => {
     expect(csv.find((l) => l.startsWith("ok,"))).toMatch(/^ok,ok,vnetblock,.*,3\/3,0,0,0,0,/);
   });
 
+  it("says in the heading of html and Markdown which filters it applied", () => {
+    const html = renderReport("findings", e, { cluster: "si*", severity: "warning", rule: "CNS002" }, "html").body;
+    expect(html).toMatch(/<p class="meta">[^<]* · only cluster si\*, severity warning and above, rule CNS002<\/p>/);
+    expect(renderReport("findings", e, { cluster: "sick" }, "md").body.split("\n")[0]).toMatch(/^# Findings — .* \(cluster sick\)$/);
+    expect(renderReport("findings", e, {}, "html").body).not.toContain(" · only ");
+  });
+
   it("health lists problem nodes first and renders Markdown", () => {
     const md = renderReport("health", e, { cluster: "sick" }, "md").body;
     expect(md).toMatch(/\| sick \| n1 \| crashloop \| azure-cns-n1 \|/);
