@@ -1,6 +1,7 @@
 // Retention for the Functions app: once a day (its own timer), history older than `deps.retentionDays`
 // is pruned, and clusters not scanned for `deps.forgetAfterDays` are forgotten (the CLI's `prune` and
 // `forget` commands call the store directly).
+import { dropFromLatestEvaluation } from "../evaluate/forget.js";
 import { clustersNotSeenFor } from "../store/forget.js";
 import { retentionCutoff } from "../store/retention.js";
 import type { PruneResult } from "../store/store.js";
@@ -34,11 +35,14 @@ export async function forgetGoneClusters(deps: FanoutDeps): Promise<void> {
   const days = deps.forgetAfterDays;
   if (days === undefined) return;
   const log = deps.log ?? SILENT;
+  const gone = new Set<string>();
   try {
     for (const e of await clustersNotSeenFor(deps.store, days, nowOf(deps))) {
       const r = await deps.store.forgetCluster(e.cluster);
+      gone.add(e.cluster);
       log.info(`forgot cluster ${describeCluster(e.cluster)}: not scanned for ${days} days (last at ${e.latest.takenAt}); ${r?.snapshots ?? 0} snapshot(s) deleted`);
     }
+    if (gone.size > 0) await dropFromLatestEvaluation(deps.store, gone);
   } catch (e) {
     log.warn(`clusters not scanned for ${days} days: not all forgotten this time: ${(e as Error).message.split("\n", 1)[0]}`);
   }

@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, inject, it } from "vitest";
 import { newScanId } from "../../src/model/scan-id.js";
 import { TableSnapshotStore } from "../../src/store/table-store.js";
 import { runCli } from "../helpers/cli.js";
-import { snapshot } from "../store/fixtures.js";
+import { evaluation, snapshot } from "../store/fixtures.js";
 import { uniquePrefix } from "../store/helpers.js";
 
 const DAY = 86_400_000;
@@ -44,6 +44,23 @@ describe("fleet-audit forget", () => {
     expect(await clusters()).toEqual(["aks-live"]);
     expect(await store.listHistory("aks-gone")).toEqual([]);
     expect(await store.listHistory("aks-live")).toHaveLength(2);
+  });
+
+  it("takes the clusters out of the latest evaluation too: the reports stop listing them at once", async () => {
+    await store.putEvaluation(evaluation(newScanId(new Date()), ["aks-gone", "aks-live"]));
+    const before = JSON.parse((await cli(["report", "findings", "--format", "json"])).stdout);
+    expect(before.findings.map((f: { cluster: string }) => f.cluster)).toContain("aks-gone");
+    const r = await cli(["forget", "aks-gone"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("Removed 1 cluster(s) and 2 snapshot(s); the reports no longer list them.");
+    const findings = JSON.parse((await cli(["report", "findings", "--format", "json"])).stdout);
+    expect(findings.findings.map((f: { cluster: string }) => f.cluster)).not.toContain("aks-gone");
+    const exhaustion = JSON.parse((await cli(["report", "exhaustion", "--format", "json"])).stdout);
+    expect(exhaustion.clusters.map((c: { cluster: string }) => c.cluster)).toEqual(["aks-live"]);
+    expect(exhaustion.subnets[0].clusters).toEqual(["aks-live"]);
+    const again = await cli(["report", "findings", "--cluster", "aks-gone"]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('unknown cluster "aks-gone"');
   });
 
   it("checks every name before removing any, and names the one it does not know", async () => {

@@ -1,5 +1,5 @@
 // `fleet-audit forget`: removes clusters the fleet no longer has (deleted, moved to another fleet) from
-// the store, so reports stop listing them and SCN004 stops warning about their ever older data. Their
+// the store and the latest evaluation, so reports stop listing them and SCN004 stops warning about their ever older data. Their
 // announced findings are then dropped quietly, not sent as resolved (alerts/plan.ts).
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
@@ -31,7 +31,7 @@ async function choose(store: SnapshotStore, names: string[], opts: ForgetOpts, n
     const e = byName.get(name);
     if (e) out.push({ cluster: name, lastScan: e.latest.takenAt });
     else if ((await store.listHistory(name, { limit: 1 })).length > 0) out.push({ cluster: name });
-    else throw new UsageError(`no cluster named ${describeCluster(name)} in the store (never scanned, or forgotten already: the latest evaluation lists it until the next scan)`);
+    else throw new UsageError(`no cluster named ${describeCluster(name)} in the store (never scanned, or forgotten already)`);
   }
   return out;
 }
@@ -41,7 +41,7 @@ export function registerForget(program: Command, io: CliIO): void {
     program
       .command("forget")
       .description(
-        "Remove clusters the fleet no longer has from the store: their latest-view entry and all their snapshots. The next evaluation stops listing them (reports read the latest evaluation, which still does until a scan evaluates again), and their announced findings are dropped without a resolved notice. A later scan that reaches the cluster brings it back.",
+        "Remove clusters the fleet no longer has from the store: their latest-view entry and all their snapshots. They leave the latest evaluation too, so reports stop listing them at once, and their announced findings are dropped without a resolved notice. A later scan that reaches the cluster brings it back.",
       )
       .argument("[clusters...]", "cluster names exactly as reports show them")
       .option("--not-seen-days <days>", "instead of names: every cluster not scanned at all for this many days (removed from the kubeconfig, fleet file or subscription)")
@@ -73,7 +73,10 @@ Examples:
           snapshots += r?.snapshots ?? 0;
           io.stdout.write(`Forgot ${describeCluster(cluster)}${seen}: ${r?.snapshots ?? 0} snapshot(s).\n`);
         }
-        if (!opts.dryRun) io.stdout.write(`Removed ${doomed.length} cluster(s) and ${snapshots} snapshot(s); the next scan's evaluation no longer includes them.\n`);
+        if (opts.dryRun) return;
+        const { dropFromLatestEvaluation } = await import("../../evaluate/forget.js");
+        const rewritten = await dropFromLatestEvaluation(store, new Set(doomed.map((d) => d.cluster)));
+        io.stdout.write(`Removed ${doomed.length} cluster(s) and ${snapshots} snapshot(s)${rewritten ? "; the reports no longer list them" : ""}.\n`);
       });
     });
 }

@@ -80,21 +80,26 @@ export function buildCompliance(applicable: ReadonlyMap<string, ClusterApplicabi
     return { cluster: name, score, grade: grade(score), counts, results };
   });
   clusters.sort((a, b) => a.cluster.localeCompare(b.cluster));
-  const counts = zero();
-  const grades: Record<string, number> = { A: 0, B: 0, C: 0, D: 0, F: 0 };
-  for (const c of clusters) {
-    for (const k of Object.keys(counts) as ComplianceStatus[]) counts[k] += c.counts[k];
-    grades[c.grade]!++;
-  }
   return {
     rules: rules.map((r) => ({ id: r.meta.id, title: r.meta.title, severity: r.meta.severity })),
     clusters,
-    totals: {
-      clusters: clusters.length,
-      counts,
-      averageScore: clusters.length ? Math.round((clusters.reduce((a, c) => a + c.score, 0) / clusters.length) * 10) / 10 : null,
-      grades,
-      failingClusters: clusters.filter((c) => c.counts.fail > 0).length,
-    },
+    totals: complianceTotals(clusters),
+  };
+}
+
+/** Fleet totals over some clusters' results: statuses, grades, average score, failing clusters. */
+export function complianceTotals(clusters: readonly ComplianceCluster[]): ComplianceSection["totals"] {
+  const counts = zero();
+  const grades: Record<string, number> = { A: 0, B: 0, C: 0, D: 0, F: 0 };
+  for (const c of clusters) {
+    for (const r of c.results) counts[r.status]++;
+    grades[c.grade] = (grades[c.grade] ?? 0) + 1;
+  }
+  return {
+    clusters: clusters.length,
+    counts,
+    averageScore: clusters.length ? Math.round((clusters.reduce((a, c) => a + c.score, 0) / clusters.length) * 10) / 10 : null,
+    grades,
+    failingClusters: clusters.filter((c) => c.results.some((r) => r.status === "fail")).length,
   };
 }

@@ -1,7 +1,7 @@
 // `compliance`: cluster × rule pass / fail / waived / not applicable, per-cluster score and grade,
 // fleet totals. With --fail-on SEVERITY the CLI exits 3 when an unwaived finding at that level exists.
 import type { ComplianceCluster, ComplianceSection, ComplianceStatus } from "../../model/sections.js";
-import { complianceScore, grade } from "../../evaluate/sections/compliance.js";
+import { complianceScore, complianceTotals, grade } from "../../evaluate/sections/compliance.js";
 import { matchesCluster } from "../filter.js";
 import type { ReportKind } from "../report.js";
 
@@ -16,22 +16,6 @@ export interface ComplianceDocument {
 
 const STATUSES: ComplianceStatus[] = ["pass", "fail", "waived", "not-applicable"];
 
-function totals(clusters: readonly ComplianceCluster[]): ComplianceSection["totals"] {
-  const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<ComplianceStatus, number>;
-  const grades: Record<string, number> = { A: 0, B: 0, C: 0, D: 0, F: 0 };
-  for (const c of clusters) {
-    for (const r of c.results) counts[r.status]++;
-    grades[c.grade] = (grades[c.grade] ?? 0) + 1;
-  }
-  return {
-    clusters: clusters.length,
-    counts,
-    averageScore: clusters.length ? Math.round((clusters.reduce((a, c) => a + c.score, 0) / clusters.length) * 10) / 10 : null,
-    grades,
-    failingClusters: clusters.filter((c) => c.results.some((r) => r.status === "fail")).length,
-  };
-}
-
 export const complianceReport: ReportKind<ComplianceDocument> = {
   name: "compliance",
   title: "Compliance",
@@ -39,7 +23,7 @@ export const complianceReport: ReportKind<ComplianceDocument> = {
   build(e, f) {
     const section = e.sections?.compliance;
     if (!section) {
-      return { generatedAt: e.generatedAt, scanId: e.scanId, rules: [], clusters: [], totals: totals([]), note: "this evaluation has no compliance section (it predates it): run a scan" };
+      return { generatedAt: e.generatedAt, scanId: e.scanId, rules: [], clusters: [], totals: complianceTotals([]), note: "this evaluation has no compliance section (it predates it): run a scan" };
     }
     const clusters = section.clusters
       .filter((c) => matchesCluster(f, c.cluster))
@@ -55,7 +39,7 @@ export const complianceReport: ReportKind<ComplianceDocument> = {
       scanId: e.scanId,
       rules: f.rule ? section.rules.filter((r) => r.id === f.rule) : section.rules,
       clusters,
-      totals: f.cluster || f.rule ? totals(clusters) : section.totals,
+      totals: f.cluster || f.rule ? complianceTotals(clusters) : section.totals,
     };
   },
   tables(doc) {
