@@ -26,6 +26,13 @@ const READ_WRITE = ["create", "delete", "deletecollection", "get", "list", "patc
 
 export const RESOURCES: readonly ResourceDef[] = [
   { group: "", version: "v1", plural: "configmaps", singular: "configmap", kind: "ConfigMap", namespaced: true, shortNames: ["cm"], verbs: READ_WRITE, store: "configmaps" },
+  {
+    group: "", version: "v1", plural: "events", singular: "event", kind: "Event", namespaced: true, shortNames: ["ev"], verbs: READ_WRITE, store: "events",
+    // The fields `kubectl describe` selects a resource's events by.
+    fields: Object.fromEntries(
+      ["kind", "name", "namespace", "uid", "apiVersion", "resourceVersion", "fieldPath"].map((f) => [`involvedObject.${f}`, (o: KObject) => (o as { involvedObject?: Record<string, string> }).involvedObject?.[f]]),
+    ),
+  },
   { group: "", version: "v1", plural: "namespaces", singular: "namespace", kind: "Namespace", namespaced: false, shortNames: ["ns"], verbs: ["create", "delete", "get", "list", "patch", "update", "watch"], store: "namespaces", fields: { "status.phase": (o) => (o as { status?: { phase?: string } }).status?.phase } },
   {
     group: "", version: "v1", plural: "nodes", singular: "node", kind: "Node", namespaced: false, shortNames: ["no"], verbs: READ_WRITE, store: "nodes",

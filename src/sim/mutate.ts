@@ -8,6 +8,7 @@ import {
   makeCnsPod,
   makeNamespace,
   makeNnc,
+  makePodEvent,
   makeSubnetState,
   makeNode,
   makePendingPod,
@@ -202,6 +203,7 @@ export function crashLoopCnsPod(st: ClusterState, nodeName: string, restarts = 7
     },
     KUBE_SYSTEM,
   );
+  st.events.put(makePodEvent(updated, { type: "Warning", reason: "BackOff", message: "Back-off restarting failed container cns-container in pod " + `${updated.metadata.name}_${KUBE_SYSTEM}(${updated.metadata.uid})`, count: restarts, at: now, fieldPath: "spec.containers{cns-container}" }));
   syncDaemonSetStatus(st);
   return updated;
 }

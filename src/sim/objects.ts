@@ -1,5 +1,6 @@
 // Builders of realistic raw objects: Node, NodeNetworkConfig (per mode), the azure-cns DaemonSet,
 // its pods and the cns-config ConfigMap. Shapes follow the seed dump and DOMAIN.md.
+import { createHash } from "node:crypto";
 import { formatCidr, intToIp, ipToInt, parseCidr, type SubnetPool } from "./ipv4.js";
 import { Rng } from "./rng.js";
 import type { ClusterProfile, ClusterState } from "./state.js";
@@ -757,6 +758,31 @@ export function makeSubnetState(st: ClusterState, exhausted: boolean, at = st.pr
     },
     status: { exhausted, timestamp: iso(at) },
   };
+}
+
+/**
+ * A core/v1 Event about a pod, as the kubelet records it. Its name and uid derive from the pod and the
+ * reason, not from the fleet's random stream, so adding events leaves every seeded fleet as it was.
+ */
+export function makePodEvent(pod: PodObject, e: { type: "Normal" | "Warning"; reason: string; message: string; count: number; at: number; fieldPath?: string }): KObject {
+  const id = createHash("sha256").update(`${pod.metadata.uid}/${e.reason}`).digest("hex");
+  const first = iso(e.at - Math.max(0, e.count - 1) * 60_000);
+  return {
+    kind: "Event",
+    apiVersion: "v1",
+    metadata: { name: `${pod.metadata.name}.${id.slice(0, 16)}`, namespace: pod.metadata.namespace ?? KUBE_SYSTEM, uid: `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20, 32)}`, resourceVersion: "", creationTimestamp: first },
+    involvedObject: { kind: "Pod", namespace: pod.metadata.namespace ?? KUBE_SYSTEM, name: pod.metadata.name, uid: pod.metadata.uid, apiVersion: "v1", ...(e.fieldPath ? { fieldPath: e.fieldPath } : {}) },
+    reason: e.reason,
+    message: e.message,
+    source: { component: "kubelet", host: pod.spec?.nodeName ?? "" },
+    firstTimestamp: first,
+    lastTimestamp: iso(e.at),
+    count: e.count,
+    type: e.type,
+    eventTime: null,
+    reportingComponent: "kubelet",
+    reportingInstance: pod.spec?.nodeName ?? "",
+  } as KObject;
 }
 
 export function makeNamespace(st: ClusterState, name: string): KObject {

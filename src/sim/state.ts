@@ -35,7 +35,7 @@ export interface ClusterProfile {
   nextNodeIndex: number;
 }
 
-export type ResourceName = "nodes" | "pods" | "daemonsets" | "configmaps" | "nodenetworkconfigs" | "clustersubnetstates" | "namespaces";
+export type ResourceName = "nodes" | "pods" | "daemonsets" | "configmaps" | "nodenetworkconfigs" | "clustersubnetstates" | "namespaces" | "events";
 
 export class ClusterState {
   readonly clock = new ResourceClock();
@@ -46,6 +46,8 @@ export class ClusterState {
   readonly nncs = new Collection<NncObject>("nodenetworkconfigs", true, this.clock);
   readonly subnetStates = new Collection<KObject>("clustersubnetstates", true, this.clock);
   readonly namespaces = new Collection<KObject>("namespaces", false, this.clock);
+  /** core/v1 Events, as `kubectl get events` and `describe` read them (the simulator's own mutations add some). */
+  readonly events = new Collection<KObject>("events", true, this.clock);
   /** Pod IPs in use per node: the CNS metrics' "assigned" count. Not a Kubernetes object. */
   readonly podIPsInUse = new Map<string, number>();
   private readonly sharedParts = new Map<string, unknown>();
@@ -100,6 +102,8 @@ export class ClusterState {
         return this.subnetStates;
       case "namespaces":
         return this.namespaces;
+      case "events":
+        return this.events;
     }
   }
 
@@ -113,6 +117,7 @@ export class ClusterState {
       NodeNetworkConfig: "nodenetworkconfigs",
       ClusterSubnetState: "clustersubnetstates",
       Namespace: "namespaces",
+      Event: "events",
     };
     const r = byKind[kind];
     if (!r) throw new Error(`the simulator does not serve kind ${kind}`);

@@ -286,6 +286,16 @@ const cssPrinter: Printer = {
   },
 };
 
+// The apiserver's columns for events: Last Seen, Type, Reason, Object, Message.
+const eventPrinter: Printer = {
+  columns: [col("Last Seen", "string"), col("Type", "string"), col("Reason", "string"), col("Object", "string"), col("Message", "string")],
+  cells(o, now) {
+    const ev = o as { lastTimestamp?: string; type?: string; reason?: string; message?: string; involvedObject?: { kind?: string; name?: string } };
+    const last = ev.lastTimestamp ? Date.parse(ev.lastTimestamp) : NaN;
+    return [Number.isNaN(last) ? "<unknown>" : humanDuration(now - last), ev.type ?? "", ev.reason ?? "", `${(ev.involvedObject?.kind ?? "").toLowerCase()}/${ev.involvedObject?.name ?? ""}`, ev.message ?? ""];
+  },
+};
+
 const PRINTERS: Record<string, Printer> = {
   nodenetworkconfigs: nncPrinter,
   clustersubnetstates: cssPrinter,
@@ -294,6 +304,7 @@ const PRINTERS: Record<string, Printer> = {
   daemonsets: dsPrinter,
   configmaps: cmPrinter,
   namespaces: nsPrinter,
+  events: eventPrinter,
 };
 
 export type IncludeObject = "None" | "Metadata" | "Object";

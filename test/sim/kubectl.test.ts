@@ -119,6 +119,21 @@ describe.skipIf(!existsSync(KUBECTL))("kubectl against the simulator", () => {
     expect(crash[3]).toMatch(/^4 \(\d+s ago\)$/);
   });
 
+  it("get events and describe show the crash loop's BackOff event; a quiet cluster has none", async () => {
+    const ev = await kubectl("dyn", "get", "events", "-n", "kube-system");
+    expect(ev.code, ev.stderr).toBe(0);
+    const t = records(ev.stdout);
+    expect(Object.keys(t[0]!)).toEqual(["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]);
+    expect(t).toEqual([expect.objectContaining({ TYPE: "Warning", REASON: "BackOff", OBJECT: expect.stringMatching(/^pod\/azure-cns-/), MESSAGE: expect.stringMatching(/^Back-off restarting failed container cns-container/) })]);
+    const pod = t[0]!.OBJECT!.slice("pod/".length);
+    const d = await kubectl("dyn", "describe", "pod", "-n", "kube-system", pod);
+    expect(d.code, d.stderr).toBe(0);
+    expect(d.stdout).toMatch(/Events:\s+Type\s+Reason\s+Age\s+From\s+Message[\s\S]*Warning\s+BackOff\s+.*kubelet\s+Back-off restarting failed container/);
+    const quiet = await kubectl("blk", "get", "ev", "-A");
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stderr + quiet.stdout).toMatch(/No resources found/);
+  });
+
   it("get ds azure-cns -o json", async () => {
     const r = await kubectl("dyn", "get", "ds", "azure-cns", "-n", "kube-system", "-o", "json");
     const ds = JSON.parse(r.stdout) as { kind: string; status: Record<string, number> };
