@@ -131,7 +131,8 @@ export async function handleHistory(req: ApiRequest, cluster: string, deps: ApiD
     limit = Number(limitRaw);
   }
   // `since` becomes a Date here and a row-key bound in the store (through odata), never query text.
-  const since = sinceRaw ? parseSince(sinceRaw, deps.now?.() ?? new Date()) : undefined;
+  if (sinceRaw === "") throw new UsageError("since must not be empty; leave it out to mean all");
+  const since = sinceRaw !== null ? parseSince(sinceRaw, deps.now?.() ?? new Date()) : undefined;
   if (cluster.length === 0 || cluster.length > MAX_CLUSTER_NAME) throw new UsageError(`cluster name must be 1 to ${MAX_CLUSTER_NAME} characters`);
   const entry = await deps.store.getLatest(cluster);
   if (!entry) throw new NotFoundError(`unknown cluster ${JSON.stringify(cluster.slice(0, 80))}`);

@@ -35,23 +35,25 @@ export function parseSince(v: string, now = new Date()): Date {
 
 export function parseFilter(raw: { cluster?: string | undefined; severity?: string | undefined; rule?: string | undefined; since?: string | undefined }, now = new Date()): ReportFilter {
   const f: ReportFilter = {};
-  if (raw.cluster !== undefined && raw.cluster !== "") {
+  // An empty value is a mistake (`--cluster "$UNSET"`), not "all": a gate would judge the whole fleet.
+  for (const [k, v] of Object.entries(raw)) if (v === "") throw new UsageError(`${k} must not be empty; leave it out to mean all`);
+  if (raw.cluster !== undefined) {
     if (raw.cluster.length > 1024) throw new UsageError("cluster must be at most 1024 characters");
     f.cluster = raw.cluster;
   }
-  if (raw.severity !== undefined && raw.severity !== "") {
+  if (raw.severity !== undefined) {
     const sev = raw.severity.toLowerCase();
     if (!isSeverity(sev)) throw new UsageError(`severity must be one of info, warning, critical, not ${JSON.stringify(raw.severity.slice(0, 40))}`);
     f.severity = sev;
   }
-  if (raw.rule !== undefined && raw.rule !== "") {
+  if (raw.rule !== undefined) {
     const r = raw.rule.toUpperCase();
     if (!/^(IPX|NNC|CNS|DRF|SCN)\d{3}$/.test(r)) throw new UsageError(`rule must be a rule ID such as IPX001, not ${JSON.stringify(raw.rule.slice(0, 40))}`);
     // A typo that looks like an ID would give an empty report, and a quiet pass of --fail-on.
     if (!RULES.some((x) => x.meta.id === r)) throw new UsageError(`unknown rule ${r}; the catalogue has ${RULES.map((x) => x.meta.id).join(", ")}`);
     f.rule = r;
   }
-  if (raw.since !== undefined && raw.since !== "") f.since = parseSince(raw.since, now);
+  if (raw.since !== undefined) f.since = parseSince(raw.since, now);
   return f;
 }
 

@@ -24,5 +24,7 @@ describe("GET /api/clusters/{name}/history?since=", () => {
     expect(await get("15m")).toEqual([late.takenAt]);
     expect(await get(timeOf(-59).toISOString())).toEqual([late.takenAt, early.takenAt]);
     expect(await get(timeOf(21).toISOString())).toEqual([]);
+    const empty = await route({ method: "GET", path: "/api/clusters/aks-a/history", query: new URLSearchParams({ since: "" }) }, { store });
+    expect(empty.status).toBe(400);
   });
 });

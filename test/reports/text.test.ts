@@ -104,6 +104,9 @@ describe("filters", () => {
     expect(() => parseFilter({ rule: "' or 1 eq 1" })).toThrow(/rule must be a rule ID/);
     expect(parseFilter({ rule: "ipx001" }).rule).toBe("IPX001");
     expect(parseFilter({ severity: "CRITICAL" }).severity).toBe("critical");
+    expect(() => parseFilter({ cluster: "" })).toThrow(/^cluster must not be empty; leave it out to mean all$/);
+    expect(() => parseFilter({ since: "" })).toThrow(/^since must not be empty/);
+    expect(parseFilter({ cluster: undefined })).toEqual({});
     expect(() => parseFilter({ rule: "IPX099" })).toThrow(/^unknown rule IPX099; the catalogue has /);
   });
 
