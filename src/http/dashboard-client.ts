@@ -39,6 +39,8 @@ function bar(fraction, cls) {
   return h("div", { class: "bar" }, [inner]);
 }
 function utilClass(u) { return u >= 0.95 ? "critical" : u >= 0.8 ? "warning" : ""; }
+// A subnet's finding (IPX002 "reported full" at 94 %, a policy's own thresholds) outranks the plain bands.
+function worse(a, b) { var rank = { "": 0, info: 0, warning: 1, critical: 2 }; return (rank[b || ""] || 0) > (rank[a] || 0) ? b : a; }
 function table(headers, rows, cls) {
   return h("table", { class: cls || "" }, [
     h("thead", null, [h("tr", null, headers.map(function (t) { return h("th", { scope: "col", text: t }); }))]),
@@ -83,7 +85,7 @@ function renderSubnets() {
     return h("tr", { "data-subnet": s.key, class: s.shared ? "shared-row" : null }, [
       td(subnetLabel(s)), td(s.mode, "nw"), names,
       td(int(s.used) + " / " + int(s.capacity), "r nw"),
-      h("td", { class: "nw" }, [bar(s.utilization, utilClass(s.utilization)), h("span", { class: "util", text: pct(s.utilization) })]),
+      h("td", { class: "nw" }, [bar(s.utilization, worse(utilClass(s.utilization), s.severity)), h("span", { class: "util", text: pct(s.utilization) })]),
       h("td", { class: s.forecastExhaustionAt ? "warning nw" : "muted", title: s.forecastNote || null, text: s.forecastExhaustionAt ? s.forecastExhaustionAt.slice(0, 10) : (s.forecastNote ? s.forecastNote.split(/[:;(]/)[0] : "-") })
     ]);
   });
@@ -203,7 +205,7 @@ function renderCluster(name) {
   if (subnets.length) box.appendChild(table(["Subnet", "Shared with", "Used / capacity", "Utilisation", "Full by"], subnets.map(function (s) {
     var others = s.clusters.filter(function (x) { return x !== name; });
     return h("tr", null, [td(subnetLabel(s)), td(others.length ? others.join(", ") : "-"), td(int(s.used) + " / " + int(s.capacity), "r nw"),
-      h("td", { class: "nw" }, [bar(s.utilization, utilClass(s.utilization)), h("span", { class: "util", text: pct(s.utilization) })]), td(s.forecastExhaustionAt ? s.forecastExhaustionAt.slice(0, 10) : "-")]);
+      h("td", { class: "nw" }, [bar(s.utilization, worse(utilClass(s.utilization), s.severity)), h("span", { class: "util", text: pct(s.utilization) })]), td(s.forecastExhaustionAt ? s.forecastExhaustionAt.slice(0, 10) : "-")]);
   })));
 
   var fs = D.findings.filter(function (f) { return findingClusters(f).indexOf(name) >= 0; });

@@ -2,7 +2,7 @@
 // history. The page embeds it as JSON and its script renders it with textContent only.
 import { grade } from "../evaluate/sections/compliance.js";
 import { type ClusterRow, countFindingClusters, countFindings, type EvaluationSummary, type FleetEvaluation, type SeverityCounts } from "../model/evaluation.js";
-import type { Finding } from "../model/finding.js";
+import { type Finding, type Severity, severityRank } from "../model/finding.js";
 import type { ComplianceResult } from "../model/sections.js";
 import { matchesCluster, type ReportFilter } from "../reports/filter.js";
 
@@ -40,6 +40,8 @@ export interface DashboardSubnet {
   utilization: number;
   forecastExhaustionAt: string | null;
   forecastNote?: string;
+  /** The worst unwaived finding about the subnet (IPX001, IPX002 reported full…), for its colour. */
+  severity?: Severity;
 }
 
 export type DashboardFinding = Pick<Finding, "id" | "rule" | "severity" | "cluster" | "resource" | "message" | "firstSeen" | "lastSeen"> & { clusters?: string[]; waived?: string };
@@ -74,6 +76,8 @@ export interface DashboardData {
   trendSubnets: Array<{ key: string; label: string }>;
   notes: string[];
 }
+
+const subnetFindingKey = (cidr: string, cluster: string): string => `${cidr}\u0000${cluster}`;
 
 function zero(): SeverityCounts {
   return { critical: 0, warning: 0, info: 0, waived: 0 };
@@ -160,6 +164,14 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
   });
   clusters.sort((a, b) => a.score - b.score || a.cluster.localeCompare(b.cluster));
 
+  // Subnet findings name the subnet as resource subnet/CIDR and its first cluster (rules/scope.ts).
+  const worstAbout = new Map<string, Severity>();
+  for (const f of e.findings) {
+    if (f.waived || !f.resource.startsWith("subnet/")) continue;
+    const k = subnetFindingKey(f.resource.slice("subnet/".length), f.cluster);
+    const w = worstAbout.get(k);
+    if (!w || severityRank(f.severity) > severityRank(w)) worstAbout.set(k, f.severity);
+  }
   const subnets: DashboardSubnet[] = e.subnets
     .map((s) => ({
       key: s.key,
@@ -173,6 +185,7 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
       utilization: s.utilization,
       forecastExhaustionAt: s.forecastExhaustionAt,
       ...(s.forecastNote ? { forecastNote: s.forecastNote } : {}),
+      ...(worstAbout.has(subnetFindingKey(s.cidr, s.clusters[0] ?? "")) ? { severity: worstAbout.get(subnetFindingKey(s.cidr, s.clusters[0] ?? "")) } : {}),
     }))
     .sort((a, b) => b.utilization - a.utilization || a.cidr.localeCompare(b.cidr));
 

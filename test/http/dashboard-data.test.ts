@@ -97,6 +97,18 @@ describe("dashboard data", () => {
     expect(dashboardData(e, [older]).trend.map((p) => p.scanId)).toEqual([older.scanId, e.scanId]);
   });
 
+  it("gives each pod subnet the severity of the worst unwaived finding about it, for its colour", () => {
+    const e = evaluation();
+    e.findings.push(
+      finding({ rule: "IPX002", cluster: "c", resource: "subnet/10.241.0.0/24", severity: "critical" }),
+      finding({ rule: "IPX001", cluster: "c", resource: "subnet/10.241.0.0/24", severity: "warning" }),
+      finding({ rule: "IPX001", cluster: "a", resource: "subnet/10.40.0.0/13", severity: "warning", waived: { reason: "planned" } }),
+    );
+    const by = new Map(dashboardData(e, []).subnets.map((s) => [s.cidr, s]));
+    expect(by.get("10.241.0.0/24")!.severity).toBe("critical");
+    expect(by.get("10.40.0.0/13")!.severity).toBe("info"); // the fixture's info finding; the waived warning does not count
+  });
+
   it("limits a scoped page to the clusters a pattern matches, their findings and their subnets", () => {
     const e = evaluation();
     const older: EvaluationSummary = { ...summarizeEvaluation(e, "r0"), scanId: "20261127T040000000Z-abcd", generatedAt: "2026-11-27T04:00:01Z" };
