@@ -93,6 +93,13 @@ describe("scan output", () => {
 });
 
 describe("report output", () => {
+  it("report --help lists the filters each report applies", async () => {
+    const r = await cli(["report", "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}exhaustion {2}--cluster$/m);
+    expect(r.stdout).toMatch(/^ {2}findings {4}--cluster --severity --rule --since$/m);
+  });
+
   it("refuses a filter the report does not apply (exit 2, one line)", async () => {
     const r = await cli(["report", "exhaustion", "--severity", "critical", "--storage", storage]);
     expect(r.code).toBe(2);

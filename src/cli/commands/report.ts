@@ -42,7 +42,10 @@ Examples:
   fleet-audit report findings --severity warning
   fleet-audit report exhaustion --format csv > exhaustion.csv
   fleet-audit report findings --cluster aks-prod-weu --format json --fail-on critical
-  fleet-audit report exhaustion --cluster 'aks-prod-*'`,
+  fleet-audit report exhaustion --cluster 'aks-prod-*'
+
+Filters each report applies (any other is refused):
+${[...REPORT_KINDS.values()].map((k) => `  ${k.name.padEnd(11)} ${k.filters.map((f) => `--${f}`).join(" ")}`).join("\n")}`,
     )
     .action(async (kind: string, opts: ReportOpts) => {
       const format: Format = opts.format ? parseFormat(opts.format) : io.stdout.isTTY ? "table" : "json";
