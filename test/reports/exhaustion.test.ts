@@ -65,6 +65,10 @@ describe("exhaustion report", () => {
     const md = renderReport("exhaustion", e, {}, "md").body;
     expect(md).toContain("| 10.244.0.0/22 | overlay | ovl | 256 | 1024 | 25.0% | not enough history | unknown (no ARM pool data) |");
     expect(`${table}${csv}${md}`).not.toMatch(/\bok\b.*headroom|headroom.*\bok\b/i);
+    // Text formats list the fullest subnet first; the JSON keeps the evaluation's order.
+    const rows = csv.split("\r\n\r\n")[0]!.split("\r\n").slice(1).map((l) => l.split(",")[0]);
+    expect(rows).toEqual(["10.244.0.0/22", "10.1.0.0/24 (pods)", "10.40.0.0/13 (podsubnet)"]);
+    expect((renderReport("exhaustion", e, {}, "json").doc as { subnets: Array<{ key: string }> }).subnets.map((s) => s.key)).toEqual(e.subnets.map((s) => s.key));
   });
 
   it("treats a stored evaluation without headroom as unknown", () => {

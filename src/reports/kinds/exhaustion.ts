@@ -37,7 +37,7 @@ export const exhaustionReport: ReportKind<ExhaustionDocument> = {
           { key: "forecast", title: "FULL BY" },
           { key: "headroom", title: "HEADROOM" },
         ],
-        rows: doc.subnets.map((s) => ({
+        rows: byUtilization(doc.subnets).map((s) => ({
           // Overlay "subnet names" are generated routing-domain ids: noise in a table.
           cidr: s.name && s.mode !== "overlay" ? `${s.cidr} (${s.name})` : s.cidr,
           mode: s.mode,
@@ -48,7 +48,7 @@ export const exhaustionReport: ReportKind<ExhaustionDocument> = {
           forecast: s.forecastExhaustionAt ?? shortNote(s.forecastNote),
           headroom: headroomCell(s),
         })),
-        rowSeverity: doc.subnets.map((s) => (s.utilization >= 0.95 ? "critical" : s.utilization >= 0.8 ? "warning" : undefined)),
+        rowSeverity: byUtilization(doc.subnets).map((s) => (s.utilization >= 0.95 ? "critical" : s.utilization >= 0.8 ? "warning" : undefined)),
         empty: "No pod subnets seen.",
       },
       {
@@ -69,6 +69,11 @@ export const exhaustionReport: ReportKind<ExhaustionDocument> = {
     ];
   },
 };
+
+/** Fullest first, as the dashboard shows them: the rows that need a look come first. The JSON keeps the evaluation's order. */
+function byUtilization<S extends { utilization: number; cidr: string }>(subnets: readonly S[]): S[] {
+  return [...subnets].sort((a, b) => b.utilization - a.utilization || a.cidr.localeCompare(b.cidr));
+}
 
 /** IPX003 in one cell: "unknown (no ARM pool data)" until ARM data is there; never a silent "ok". */
 function headroomCell(s: ExhaustionDocument["subnets"][number]): string {
