@@ -31,8 +31,9 @@ export async function deliver(dest: Destination, body: unknown, policy: Delivery
         redirect: "error",
       });
       const text = await res.text().catch(() => "");
-      // Legacy connectors reported throttling inside a 200 body.
-      const throttledIn200 = res.status === 200 && /429|throttl/i.test(text) && text.trim() !== "1";
+      // Legacy Teams connectors reported throttling inside a 200 body ("Microsoft Teams endpoint
+      // returned HTTP error 429 …"); a generic webhook's 2xx is delivered, whatever ids its body holds.
+      const throttledIn200 = dest.kind === "teams" && res.status === 200 && /\b(HTTP error 429|throttl\w*)\b/i.test(text);
       if ((res.status >= 200 && res.status < 300) && !throttledIn200) return { ok: true, status: res.status, attempts: attempt };
       if (res.status === 429 || res.status >= 500 || throttledIn200) {
         last = `HTTP ${res.status}${throttledIn200 ? " (throttled)" : ""}`;
@@ -46,9 +47,13 @@ export async function deliver(dest: Destination, body: unknown, policy: Delivery
         return { ok: false, configError: true, reason: `${dest.label} answered HTTP ${res.status}${hint}`, attempts: attempt };
       }
     } catch (e) {
-      const err = e as Error & { cause?: { code?: string } };
+      const err = e as Error & { cause?: unknown };
+      // fetch refuses some requests outright (credentials in the URL, a port it blocks): retrying
+      // cannot help, and its message would quote the URL.
+      const cause = err.cause as { code?: string; message?: string } | undefined;
+      if (err.name === "TypeError" && (!cause || cause.message === "bad port")) return { ok: false, configError: true, reason: `${dest.label}: the URL cannot be posted to (credentials in it, or a port fetch refuses)`, attempts: attempt };
       // Node's fetch puts the useful part (ECONNREFUSED, ...) in `cause`; its message may quote the URL.
-      last = err.name === "TimeoutError" ? "no answer before the timeout" : err.cause?.code ?? err.name;
+      last = err.name === "TimeoutError" ? "no answer before the timeout" : cause?.code ?? err.name;
     }
     if (attempt < policy.attempts) await sleep(delay);
   }

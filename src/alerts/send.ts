@@ -108,7 +108,7 @@ async function sendTo(dest: Destination, e: FleetEvaluation, settings: AlertSett
 export function describeOutcomes(outcomes: readonly AlertOutcome[]): string[] {
   const lines: string[] = [];
   for (const o of outcomes) {
-    const did = o.announced || o.resolved ? `${o.announced} announced, ${o.resolved} resolved` : "nothing new to announce";
+    const did = o.announced || o.resolved ? `${o.announced} announced, ${o.resolved} resolved` : o.pending ? "nothing delivered" : "nothing new to announce";
     lines.push(`alerts: ${o.destination}: ${did}${o.pending ? `, ${o.pending} message(s) pending` : ""}`);
     for (const e of o.errors) lines.push(`alerts: ${o.configError ? "configuration error: " : ""}${e}`);
   }

@@ -124,6 +124,32 @@ describe("alert delivery", () => {
     }
   });
 
+  it("takes a generic webhook's 200 as delivered whatever its body holds; only a Teams body saying throttled is retried", async () => {
+    const state = TableAlertState.fromConnectionString(storage, { tablePrefix: `al${process.pid}f` });
+    rx.posts.length = 0;
+    rx.script.push({ status: 200, body: '{"ok":true,"id":"req-4291"}' });
+    const [generic] = await sendAlerts(fleetAt(240), { destinations: [destination("webhook", rx.url, "warning")], renotifyMs: 86_400_000 }, state, { delivery: FAST });
+    expect(generic).toMatchObject({ pending: 0, configError: false });
+    expect(generic!.announced).toBeGreaterThan(0);
+    expect(rx.posts).toHaveLength(1);
+
+    rx.posts.length = 0;
+    rx.script.push({ status: 200, body: "Microsoft Teams endpoint returned HTTP error 429 with ContextId tcid=0" });
+    const fresh = TableAlertState.fromConnectionString(storage, { tablePrefix: `al${process.pid}h` });
+    const [teams] = await sendAlerts(fleetAt(240), { destinations: [destination("teams", rx.url, "warning")], renotifyMs: 86_400_000 }, fresh, { delivery: FAST });
+    expect(teams).toMatchObject({ pending: 0 });
+    expect(rx.posts).toHaveLength(2); // the throttled answer, then the retry that got through
+  });
+
+  it("does not retry a URL fetch refuses (credentials in it), and says so without the URL", async () => {
+    const state = TableAlertState.fromConnectionString(storage, { tablePrefix: `al${process.pid}g` });
+    const url = rx.url.replace("http://", "http://user:PASSW0RD@");
+    const [o] = await sendAlerts(fleetAt(240), { destinations: [destination("webhook", url, "warning")], renotifyMs: 1 }, state, { delivery: FAST });
+    expect(o).toMatchObject({ configError: true, announced: 0, pending: 1 });
+    expect(o!.errors[0]).toMatch(/the URL cannot be posted to \(credentials in it/);
+    expect(o!.errors.join(" ")).not.toMatch(/PASSW0RD|SECRETSIG/);
+  });
+
   it("treats a 404 as a configuration error, naming the destination but not its URL", async () => {
     const state = TableAlertState.fromConnectionString(storage, { tablePrefix: `al${process.pid}d` });
     rx.script.push({ status: 404 });

@@ -6,7 +6,7 @@ export interface Receiver {
   url: string;
   posts: Array<{ body: any; bytes: number; at: number }>;
   /** Statuses (with optional Retry-After) for the next requests; then 202. */
-  script: Array<{ status: number; retryAfter?: number }>;
+  script: Array<{ status: number; retryAfter?: number; body?: string }>;
   close(): Promise<void>;
 }
 
@@ -17,6 +17,14 @@ export async function startReceiver(port = 0): Promise<Receiver> {
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const next = r.script.shift();
+      // A 2xx with a body: recorded as delivered, answered with that body.
+      if (next && next.body !== undefined && next.status >= 200 && next.status < 300) {
+        const raw = Buffer.concat(chunks);
+        r.posts.push({ body: JSON.parse(raw.toString("utf8")), bytes: raw.length, at: Date.now() });
+        res.writeHead(next.status, { "content-type": "application/json" });
+        res.end(next.body);
+        return;
+      }
       if (next && next.status !== 202) {
         res.writeHead(next.status, next.retryAfter !== undefined ? { "retry-after": String(next.retryAfter) } : {});
         res.end();
