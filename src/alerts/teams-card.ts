@@ -52,34 +52,34 @@ interface Line {
 /** Room kept for the "and N more" line. */
 const MORE_RESERVE = 300;
 
-/** Groups lines by cluster and adds them while they fit the budget; then says "and N more". */
+const RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
+
+/**
+ * Picks lines most severe first while they fit the budget (a critical is never left out for an info),
+ * shows them grouped by cluster, clusters with the worst findings first; then says "and N more".
+ */
 function fill(head: Element[], lines: Line[], publicUrl: string | undefined, what: string): Element {
   const body: Element[] = [...head];
   let size = bytes(envelope(card(body, publicUrl))) + MORE_RESERVE;
-  let group: Element[] = [];
-  let cluster: string | undefined;
-  let shown = 0;
-  for (const l of lines) {
-    const block: Element = { type: "TextBlock", text: l.text, wrap: true, spacing: "Small" };
-    let cost = bytes(block) + 1;
-    let container: Element | undefined;
-    if (l.cluster !== cluster) {
-      container = { type: "Container", separator: true, spacing: "Medium", items: [clusterTitle(l.cluster)] };
-      cost += bytes(container) + 1;
-    }
+  const picked: Line[] = [];
+  const clusters = new Set<string>();
+  for (const l of [...lines].sort((a, b) => RANK[a.severity] - RANK[b.severity])) {
+    let cost = bytes({ type: "TextBlock", text: l.text, wrap: true, spacing: "Small" }) + 1;
+    if (!clusters.has(l.cluster)) cost += bytes({ type: "Container", separator: true, spacing: "Medium", items: [clusterTitle(l.cluster)] }) + 1;
     if (size + cost > CARD_BUDGET_BYTES) break;
-    if (container) {
-      body.push(container);
-      group = container.items as Element[];
-      cluster = l.cluster;
-    }
-    group.push(block);
+    clusters.add(l.cluster);
+    picked.push(l);
     size += cost;
-    shown++;
   }
-  if (shown < lines.length) {
+  const groups = new Map<string, Line[]>();
+  for (const l of picked) groups.set(l.cluster, [...(groups.get(l.cluster) ?? []), l]);
+  const worst = (ls: Line[]): number => Math.min(...ls.map((l) => RANK[l.severity]));
+  for (const [cluster, ls] of [...groups].sort(([a, x], [b, y]) => worst(x) - worst(y) || a.localeCompare(b))) {
+    body.push({ type: "Container", separator: true, spacing: "Medium", items: [clusterTitle(cluster), ...ls.map((l) => ({ type: "TextBlock", text: l.text, wrap: true, spacing: "Small" }))] });
+  }
+  if (picked.length < lines.length) {
     const where = publicUrl ? "the dashboard" : "fleet-audit report findings";
-    body.push({ type: "TextBlock", text: `…and ${lines.length - shown} more ${what}: see ${where}.`, wrap: true, isSubtle: true, separator: true });
+    body.push({ type: "TextBlock", text: `…and ${lines.length - picked.length} more ${what}, the least severe: see ${where}.`, wrap: true, isSubtle: true, separator: true });
   }
   return envelope(card(body, publicUrl));
 }

@@ -60,8 +60,22 @@ describe("Teams card", () => {
     expect(bytes).toBeGreaterThan(CARD_BUDGET_BYTES * 0.8);
     const text = JSON.stringify(m);
     const shown = (text.match(/\*\*NNC001\*\*/g) ?? []).length;
-    expect(text).toContain(`and ${5000 - shown} more findings`);
+    expect(text).toContain(`and ${5000 - shown} more findings, the least severe`);
     expect(cardProblems((m as any).attachments[0].content)).toEqual([]);
+  });
+
+  it("leaves out the least severe findings when the card is full, never a critical for an info", () => {
+    // Clusters named so that alphabetical order would show the info ones first.
+    const fs = findings(150).map((f) => ({ ...f, cluster: f.severity === "critical" ? `zz-${f.cluster}` : `aa-${f.cluster}` }));
+    const m = announcementMessage(plan(fs), ctx) as any;
+    const body = m.attachments[0].content.body as Array<{ type: string; items?: Array<{ text: string }> }>;
+    const lines = body.filter((b) => b.type === "Container").flatMap((c) => c.items!.slice(1).map((i) => i.text));
+    const shown = (sev: string) => lines.filter((t) => t.startsWith({ critical: "🔴", warning: "🟠", info: "🔵" }[sev]!)).length;
+    expect(shown("critical")).toBe(50); // all of them, though the card holds only some 80 lines
+    expect(shown("info")).toBeLessThan(50);
+    expect(JSON.stringify(m)).toMatch(/and \d+ more findings, the least severe/);
+    // Clusters with criticals come first on the card.
+    expect(body.find((b) => b.type === "Container")!.items![0]!.text).toMatch(/^zz-/);
   });
 
   it("keeps cluster names and messages from turning into links or markup", () => {
