@@ -101,8 +101,20 @@ export async function alertSettings(src: AlertSources): Promise<AlertSettings> {
   const unique = [...new Map(out.map((d) => [d.id, d])).values()];
   const settings: AlertSettings = { destinations: unique, renotifyMs: (src.config?.renotifyHours ?? 24) * 3_600_000 };
   const publicUrl = src.config?.publicUrl ?? env.FLEET_AUDIT_PUBLIC_URL;
-  if (publicUrl) settings.publicUrl = publicUrl;
+  if (publicUrl) settings.publicUrl = checkPublicUrl(publicUrl);
   return settings;
+}
+
+/** The dashboard link on cards: an http(s) URL, as the policy file's `publicUrl` must be too. */
+function checkPublicUrl(v: string): string {
+  let u: URL | undefined;
+  try {
+    u = new URL(v);
+  } catch {
+    u = undefined;
+  }
+  if (!u || (u.protocol !== "https:" && u.protocol !== "http:")) throw new UsageError(`public URL (--public-url, FLEET_AUDIT_PUBLIC_URL) must be an http(s) URL such as https://audit.example.com/api/dashboard, not ${JSON.stringify(v.slice(0, 80))}`);
+  return v;
 }
 
 /**
