@@ -12,8 +12,8 @@ const BIN = new URL("../../bin/fleet-audit.js", import.meta.url).pathname;
 const names = uniqueNames();
 let fleet: Fleet;
 
-async function fleetAudit(args: string[], cwd?: string) {
-  const env = { ...process.env, NO_COLOR: "1", FLEET_AUDIT_STORAGE: inject("azuriteConnectionString"), FLEET_AUDIT_TABLE_PREFIX: names.tablePrefix, FLEET_AUDIT_TEAMS_WEBHOOK: fleet.receiver.url };
+async function fleetAudit(args: string[], cwd?: string, extraEnv: Record<string, string> = {}) {
+  const env = { ...process.env, NO_COLOR: "1", FLEET_AUDIT_STORAGE: inject("azuriteConnectionString"), FLEET_AUDIT_TABLE_PREFIX: names.tablePrefix, FLEET_AUDIT_TEAMS_WEBHOOK: fleet.receiver.url, ...extraEnv };
   try {
     const r = await run(process.execPath, [BIN, ...args], { env, timeout: 120_000, ...(cwd ? { cwd } : {}) });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
@@ -64,6 +64,21 @@ describe("fleet-audit worker", () => {
     expect(w.stdout).toMatch(/^worker: 1 stored, 0 duplicate\(s\), 0 poison, 0 rejected/m);
     const report = await fleetAudit(["report", "exhaustion", "--format", "json", "--cluster", "aks-dyn-002"]);
     expect(JSON.parse(report.stdout).clusters).toEqual([expect.objectContaining({ cluster: "aks-dyn-002", status: "ok" })]);
+  });
+
+  it("refuses bad alert settings before taking any job, with exit code 2", async () => {
+    const queue = `${names.queue}-bad`;
+    const enq = await fleetAudit(["scan", "--enqueue", "--kubeconfig", fleet.kubeconfig, "--context", "aks-dyn-002", "--queue", queue]);
+    expect(enq.code, enq.stderr).toBe(0);
+    const bad = await fleetAudit(["worker", "--queue", queue, "--until-empty"], undefined, { FLEET_AUDIT_TEAMS_WEBHOOK: "http://hooks.example.com/x" });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe("fleet-audit: teams webhook must be an https URL (host hooks.example.com)");
+    expect(bad.stdout).toBe("");
+    const sev = await fleetAudit(["worker", "--queue", queue, "--until-empty"], undefined, { FLEET_AUDIT_ALERT_MIN_SEVERITY: "loud" });
+    expect(sev.code).toBe(2);
+    // The job is still there for a worker that starts well.
+    const good = await fleetAudit(["worker", "--queue", queue, "--until-empty", "--cluster-deadline", "20"]);
+    expect(good.stdout).toMatch(/^worker: 1 stored/m);
   });
 
   it("refuses a bad queue name with exit code 2", async () => {

@@ -6,6 +6,8 @@ import { type Command, InvalidArgumentError } from "commander";
 import { alertSettings, keyVaultReader } from "../../alerts/config.js";
 import type { FanoutDeps } from "../../fanout/index.js";
 import { checkQueueName, DEFAULT_QUEUE } from "../../fanout/queue-name.js";
+import { UsageError } from "../../errors.js";
+import { isSeverity, type Severity } from "../../model/finding.js";
 import { loadPolicy } from "../../policy/load.js";
 import { type DiscoverySettings, discoverySettingsFromEnv } from "../../sources/settings.js";
 import type { CliIO } from "../io.js";
@@ -37,6 +39,10 @@ type Fanout = typeof import("../../fanout/index.js");
 async function withFanout<T>(opts: StorageOpts & { queue: string; policy?: string }, io: CliIO, discovery: DiscoverySettings, extra: Partial<FanoutDeps>, fn: (deps: FanoutDeps, fanout: Fanout) => Promise<T>): Promise<T> {
   const policyFile = opts.policy ?? io.env.FLEET_AUDIT_POLICY;
   const policy = policyFile ? loadPolicy(path.resolve(io.cwd, policyFile), policyFile) : undefined;
+  // As the Functions app reads it: the environment webhook's minimum severity.
+  const min = io.env.FLEET_AUDIT_ALERT_MIN_SEVERITY?.trim();
+  if (min && !isSeverity(min)) throw new UsageError("FLEET_AUDIT_ALERT_MIN_SEVERITY must be info, warning or critical");
+  const minSeverity = min ? (min as Severity) : undefined;
   const fanout = await import("../../fanout/index.js");
   return withStore(opts, io, async (_store, opened) => {
     const storage = await fanout.connectStorage(opened.target, { ...(opened.tablePrefix ? { tablePrefix: opened.tablePrefix } : {}), queue: opts.queue });
@@ -44,7 +50,7 @@ async function withFanout<T>(opts: StorageOpts & { queue: string; policy?: strin
       ...storage,
       discovery,
       ...(policy ? { policy } : {}),
-      alerts: () => alertSettings({ env: io.env, ...(policy?.alerts ? { config: policy.alerts } : {}), keyVault: keyVaultReader }),
+      alerts: () => alertSettings({ env: io.env, ...(minSeverity ? { minSeverity } : {}), ...(policy?.alerts ? { config: policy.alerts } : {}), keyVault: keyVaultReader }),
       workerId: `${hostname()}:${process.pid}`,
       log: { info: (l) => io.stderr.write(`${l}\n`), warn: (l) => io.stderr.write(`warning: ${l}\n`) },
       ...extra,
@@ -83,12 +89,15 @@ Examples:
   fleet-audit worker --until-empty &  fleet-audit worker --until-empty
   fleet-audit worker --storage "$FLEET_AUDIT_STORAGE" --concurrency 8   # until Ctrl-C
 
-Alerts use FLEET_AUDIT_TEAMS_WEBHOOK and the policy file's alerts section.`,
+Alerts use FLEET_AUDIT_TEAMS_WEBHOOK (at FLEET_AUDIT_ALERT_MIN_SEVERITY, default warning) and the policy file's alerts section; bad settings stop the worker before it takes a job.`,
     )
     .action(async (opts: WorkerOpts) => {
       const stop = new AbortController();
       void io.stopSignal.then(() => stop.abort());
       await withFanout(opts, io, discoverySettingsFromEnv(io.env), { collect: { clusterDeadlineMs: opts.clusterDeadline * 1000, requestTimeoutMs: opts.requestTimeout * 1000 } }, async (deps, { runWorker }) => {
+        // Bad alert settings are found before any job is taken, as scan finds them before it scans;
+        // each evaluation resolves them again (a Key Vault secret may have been rotated).
+        await deps.alerts?.();
         const s = await runWorker(deps, {
           concurrency: opts.concurrency,
           signal: stop.signal,
