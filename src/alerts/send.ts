@@ -58,7 +58,13 @@ export async function sendAlerts(
   };
   const outcomes: AlertOutcome[] = [];
   // Sequentially: Teams throttles bursts per URL, and one scan sends few messages.
-  for (const dest of settings.destinations) outcomes.push(await sendTo(dest, evaluation, settings, state, ctx, now, opts.delivery ?? DEFAULT_DELIVERY));
+  for (const dest of settings.destinations) {
+    try {
+      outcomes.push(await state.exclusive(dest.id, () => sendTo(dest, evaluation, settings, state, ctx, now, opts.delivery ?? DEFAULT_DELIVERY)));
+    } catch (err) {
+      outcomes.push({ destination: dest.label, announced: 0, resolved: 0, pending: 1, errors: [`${dest.label}: ${(err as Error).message.split("\n", 1)[0]}; nothing sent this time`], configError: false });
+    }
+  }
   return outcomes;
 }
 

@@ -8,10 +8,21 @@ export interface AlertState {
   load(destinationId: string): Promise<Map<string, Announced>>;
   /** Upserts and deletes rows of one destination. */
   apply(destinationId: string, upserts: readonly Announced[], deletes: readonly string[]): Promise<void>;
+  /**
+   * Runs `fn` (load, send, apply) for one destination while no other process does: two rounds that
+   * finish together would otherwise both read the old state and both send the same card.
+   */
+  exclusive<T>(destinationId: string, fn: () => Promise<T>): Promise<T>;
 }
 
 export class MemoryAlertState implements AlertState {
   private readonly rows = new Map<string, Map<string, Announced>>();
+  private readonly queues = new Map<string, Promise<unknown>>();
+  async exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const run = (this.queues.get(id) ?? Promise.resolve()).then(fn, fn);
+    this.queues.set(id, run.catch(() => {}));
+    return run;
+  }
   async load(id: string): Promise<Map<string, Announced>> {
     return new Map([...(this.rows.get(id) ?? new Map<string, Announced>())].map(([k, v]) => [k, { ...v }]));
   }
@@ -24,14 +35,63 @@ export class MemoryAlertState implements AlertState {
 }
 
 const BATCH = 100;
+/** The lease row of a destination's partition; finding ids never start with "!". */
+const LEASE = "!lease";
+
+export interface LeaseTiming {
+  /** A holder that died frees the destination after this long (longer than a delivery's retries). */
+  ttlMs: number;
+  /** How long to wait for another holder before giving up on this scan's messages. */
+  waitMs: number;
+  pollMs: number;
+}
+
+export const DEFAULT_LEASE: LeaseTiming = { ttlMs: 5 * 60_000, waitMs: 6 * 60_000, pollMs: 500 };
 
 export class TableAlertState implements AlertState {
   private created = false;
 
-  constructor(private readonly table: TableClient) {}
+  constructor(
+    private readonly table: TableClient,
+    private readonly lease: LeaseTiming = DEFAULT_LEASE,
+  ) {}
 
-  static fromConnectionString(connectionString: string, opts: { tablePrefix?: string } = {}): TableAlertState {
-    return new TableAlertState(tableClients(connectionString)(`${opts.tablePrefix ?? ""}alerts`));
+  async exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    await this.ensure();
+    const holder = `${process.pid}-${Math.random().toString(36).slice(2)}`;
+    const etag = await this.acquire(id, holder);
+    try {
+      return await fn();
+    } finally {
+      await this.table.deleteEntity(id, LEASE, { etag }).catch(() => {}); // gone or taken over: not ours to delete
+    }
+  }
+
+  /** Creates the lease row, or takes it over once expired; waits while another holder has it. */
+  private async acquire(id: string, holder: string): Promise<string> {
+    const until = Date.now() + this.lease.waitMs;
+    for (;;) {
+      const row = { partitionKey: id, rowKey: LEASE, holder, expiresAt: Date.now() + this.lease.ttlMs };
+      try {
+        return (await this.table.createEntity(row)).etag!;
+      } catch (e) {
+        if ((e as { statusCode?: number }).statusCode !== 409) throw e;
+      }
+      const cur = await this.table.getEntity<{ expiresAt: number }>(id, LEASE).catch(() => undefined);
+      if (cur && Number(cur.expiresAt) < Date.now()) {
+        try {
+          return (await this.table.updateEntity(row, "Replace", { etag: cur.etag })).etag!;
+        } catch (e) {
+          if ((e as { statusCode?: number }).statusCode !== 412) throw e; // another process took it first
+        }
+      }
+      if (Date.now() > until) throw new Error(`another process has been sending this destination's alerts for over ${Math.round(this.lease.waitMs / 1000)} s`);
+      await new Promise((r) => setTimeout(r, this.lease.pollMs));
+    }
+  }
+
+  static fromConnectionString(connectionString: string, opts: { tablePrefix?: string; lease?: LeaseTiming } = {}): TableAlertState {
+    return new TableAlertState(tableClients(connectionString)(`${opts.tablePrefix ?? ""}alerts`), opts.lease);
   }
 
   private async ensure(): Promise<void> {
@@ -43,7 +103,7 @@ export class TableAlertState implements AlertState {
   async load(id: string): Promise<Map<string, Announced>> {
     await this.ensure();
     const out = new Map<string, Announced>();
-    for await (const e of this.table.listEntities<Omit<Announced, "findingId">>({ queryOptions: { filter: odata`PartitionKey eq ${id}` } })) {
+    for await (const e of this.table.listEntities<Omit<Announced, "findingId">>({ queryOptions: { filter: odata`PartitionKey eq ${id} and RowKey ne ${LEASE}` } })) {
       out.set(e.rowKey!, { findingId: e.rowKey!, severity: e.severity, announcedAt: e.announcedAt, rule: e.rule, cluster: e.cluster, resource: e.resource, message: e.message });
     }
     return out;

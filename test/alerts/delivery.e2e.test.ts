@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { alertSettings, destination } from "../../src/alerts/config.js";
 import { sendAlerts } from "../../src/alerts/send.js";
 import { TableAlertState } from "../../src/alerts/state.js";
+import { tableClients } from "../../src/store/table-store.js";
 import { evaluate } from "../../src/evaluate/evaluate.js";
 import ipx001 from "../../src/rules/ipx/ipx001-subnet-utilization.js";
 import type { FleetEvaluation } from "../../src/model/evaluation.js";
@@ -122,6 +123,31 @@ describe("alert delivery", () => {
     } finally {
       await back.close();
     }
+  });
+
+  it("sends one card when two rounds evaluate at once (one lease per destination), and takes over a dead holder's lease", async () => {
+    const prefix = `al${process.pid}i`;
+    const [a, b] = [TableAlertState.fromConnectionString(storage, { tablePrefix: prefix }), TableAlertState.fromConnectionString(storage, { tablePrefix: prefix })];
+    const settings = { destinations: [destination("teams", rx.url, "warning")], renotifyMs: 86_400_000 };
+    rx.posts.length = 0;
+    const [oa, ob] = await Promise.all([sendAlerts(fleetAt(240), settings, a, { delivery: FAST }), sendAlerts(fleetAt(240), settings, b, { delivery: FAST })]);
+    expect(rx.posts).toHaveLength(1);
+    expect(Math.min(oa![0]!.announced, ob![0]!.announced)).toBe(0);
+    expect(Math.max(oa![0]!.announced, ob![0]!.announced)).toBeGreaterThan(0);
+
+    // A holder that died left its lease: once expired, the next scan takes it over.
+    const table = tableClients(storage)(`${prefix}alerts`);
+    const id = settings.destinations[0]!.id;
+    await table.createEntity({ partitionKey: id, rowKey: "!lease", holder: "dead", expiresAt: Date.now() - 1000 });
+    const [later] = await sendAlerts(fleetAt(250, undefined, 60), settings, a, { delivery: FAST });
+    expect(later).toMatchObject({ pending: 0, errors: [] });
+    // One that is alive makes a scan give up after its wait, saying so, with nothing lost.
+    await table.upsertEntity({ partitionKey: id, rowKey: "!lease", holder: "alive", expiresAt: Date.now() + 60_000 }, "Replace");
+    const impatient = TableAlertState.fromConnectionString(storage, { tablePrefix: prefix, lease: { ttlMs: 60_000, waitMs: 300, pollMs: 50 } });
+    const [blocked] = await sendAlerts(fleetAt(240), settings, impatient, { delivery: FAST });
+    expect(blocked).toMatchObject({ announced: 0, pending: 1 });
+    expect(blocked!.errors[0]).toMatch(/another process has been sending this destination's alerts/);
+    expect((await a.load(id)).has("!lease")).toBe(false);
   });
 
   it("takes a generic webhook's 200 as delivered whatever its body holds; only a Teams body saying throttled is retried", async () => {
