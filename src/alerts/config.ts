@@ -29,7 +29,7 @@ export interface AlertSettings {
 /** The `alerts:` section of the policy file. URLs come from the environment or Key Vault, or inline. */
 export const AlertsConfigSchema = z.strictObject({
   renotifyHours: z.number().positive().max(24 * 365).optional(),
-  publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+  publicUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
   destinations: z
     .array(
       z
@@ -37,9 +37,10 @@ export const AlertsConfigSchema = z.strictObject({
           name: z.string().min(1).max(100).optional(),
           type: z.enum(["teams", "webhook"]).default("teams"),
           minSeverity: z.enum(SEVERITIES).default("warning"),
-          url: z.url({ protocol: /^https$/ }).optional(),
+          // As on the command line: https, or http to this machine (a local receiver).
+          url: z.string().refine(webhookUrlAllowed, "must be an https URL (http only to localhost)").optional(),
           urlFromEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
-          urlFromKeyVault: z.url({ protocol: /^https$/ }).optional(),
+          urlFromKeyVault: z.url({ protocol: /^https$/, error: "must be an https Key Vault secret URL" }).optional(),
         })
         .refine((d) => [d.url, d.urlFromEnv, d.urlFromKeyVault].filter((x) => x !== undefined).length === 1, {
           message: "give exactly one of url, urlFromEnv, urlFromKeyVault",
@@ -48,6 +49,17 @@ export const AlertsConfigSchema = z.strictObject({
     .optional(),
 });
 export type AlertsConfig = z.infer<typeof AlertsConfigSchema>;
+
+/** https anywhere; http only to this machine (a local receiver, tests). */
+export function webhookUrlAllowed(url: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
+  return u.protocol === "https:" || (u.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(u.hostname));
+}
 
 export const DEFAULT_RENOTIFY_MS = 24 * 3_600_000;
 
@@ -58,7 +70,7 @@ export function destination(kind: DestinationKind, url: string, minSeverity: Sev
   } catch {
     throw new UsageError(`${kind} webhook${name ? ` "${name}"` : ""} is not a URL`);
   }
-  if (parsed.protocol !== "https:" && !(parsed.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(parsed.hostname))) {
+  if (!webhookUrlAllowed(url)) {
     throw new UsageError(`${kind} webhook${name ? ` "${name}"` : ""} must be an https URL (host ${parsed.host})`);
   }
   const id = createHash("sha256").update(url).digest("hex").slice(0, 16);
@@ -98,7 +110,14 @@ export async function alertSettings(src: AlertSources): Promise<AlertSettings> {
     }
     out.push(destination(d.type, url!, d.minSeverity, name));
   }
-  const unique = [...new Map(out.map((d) => [d.id, d])).values()];
+  // The same URL twice is one destination; as two kinds it is a mistake (one message format would be lost).
+  const byId = new Map<string, Destination>();
+  for (const d of out) {
+    const seen = byId.get(d.id);
+    if (seen && seen.kind !== d.kind) throw new UsageError(`${d.label}: the same URL is given as a ${seen.kind} and a ${d.kind} destination; give it once, as the kind it is`);
+    if (!seen) byId.set(d.id, d);
+  }
+  const unique = [...byId.values()];
   const settings: AlertSettings = { destinations: unique, renotifyMs: (src.config?.renotifyHours ?? 24) * 3_600_000 };
   const publicUrl = src.config?.publicUrl ?? env.FLEET_AUDIT_PUBLIC_URL;
   if (publicUrl) settings.publicUrl = checkPublicUrl(publicUrl);

@@ -28,8 +28,9 @@ export function webhookPayload(kind: "findings" | "resolved", plan: AlertPlan, c
   return {
     ...base,
     fleet: ctx.fleet,
-    findings: plan.announce.map(({ finding: f, reason }) => ({
+    findings: plan.announce.map(({ finding: f, reason, previous }) => ({
       reason,
+      ...(reason === "escalated" && previous ? { previousSeverity: previous.severity } : {}),
       id: f.id,
       rule: f.rule,
       severity: f.severity,

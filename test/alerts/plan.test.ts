@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type Announced, announced, planAlerts } from "../../src/alerts/plan.js";
+import { webhookPayload } from "../../src/alerts/send.js";
 import type { Finding } from "../../src/model/finding.js";
 
 const T = new Date("2026-11-28T12:00:00Z");
@@ -18,6 +19,10 @@ describe("planAlerts", () => {
     const prev = announced(f("1", "warning"), new Date(T.getTime() - 3_600_000).toISOString());
     expect(planAlerts([f("1", "warning")], state(prev), { minSeverity: "warning" }, T, DAY).announce).toEqual([]);
     expect(planAlerts([f("1", "critical")], state(prev), { minSeverity: "warning" }, T, DAY).announce[0]).toMatchObject({ reason: "escalated", previous: { severity: "warning" } });
+    // The generic webhook's payload says what it escalated from, as the Teams card does.
+    const escalated = planAlerts([f("1", "critical")], state(prev), { minSeverity: "warning" }, T, DAY);
+    const payload = webhookPayload("findings", escalated, { scanId: "s", generatedAt: T.toISOString(), fleet: { critical: 1, warning: 0, info: 0 } }) as { findings: unknown[] };
+    expect(payload.findings[0]).toMatchObject({ reason: "escalated", severity: "critical", previousSeverity: "warning" });
     const later = new Date(T.getTime() + DAY);
     expect(planAlerts([f("1", "warning")], state(prev), { minSeverity: "warning" }, later, DAY).announce[0]?.reason).toBe("reminder");
   });

@@ -64,6 +64,10 @@ describe("policy file", () => {
     expect(() => parsePolicy("thresholds:\n  IPX001: {warningPercent: 90}\noverrides:\n  - cluster: a\n    thresholds: {IPX001: {criticalPercent: 99}}\n")).not.toThrow();
   });
 
+  it("accepts a webhook on this machine over http, as the command line does", () => {
+    expect(parsePolicy("alerts:\n  destinations:\n    - {url: 'http://127.0.0.1:7399/hook'}\n").alerts!.destinations![0]!.url).toBe("http://127.0.0.1:7399/hook");
+  });
+
   it("accepts an empty file as the empty policy", () => {
     expect(parsePolicy("", "p.yaml")).toEqual({ source: "p.yaml" });
     expect(parsePolicy("# nothing yet\n", "p.yaml")).toEqual({ source: "p.yaml" });
@@ -97,6 +101,9 @@ describe("policy file", () => {
     ["baseline:\n  cnsConfig: {EnableFoo: true}\n", "baseline.cnsConfig.EnableFoo: not a watched cns_config.json key"],
     ["baseline:\n  cnsConfig: {ChannelMode: [CRD]}\n", "baseline.cnsConfig.ChannelMode: must be a string, number or boolean"],
     ["thershold: {}\n", '(top level): unknown key "thershold"'],
+    ["alerts:\n  destinations:\n    - {url: 'http://hooks.example.com/x'}\n", "alerts.destinations[0].url: must be an https URL (http only to localhost)"],
+    ["alerts:\n  publicUrl: ftp://x\n", "alerts.publicUrl: must be an http(s) URL"],
+    ["alerts:\n  destinations:\n    - {urlFromKeyVault: 'http://kv.example/secrets/x'}\n", "alerts.destinations[0].urlFromKeyVault: must be an https Key Vault secret URL"],
     ["- just\n- a list\n", "(top level): must be a mapping"],
     ["waivers: [\n", "policy.yaml: not valid YAML"],
     ["a: 1\na: 2\n", "not valid YAML"],
