@@ -70,6 +70,9 @@ function discovery(env: NodeJS.ProcessEnv): DiscoverySettings {
   return out;
 }
 
+/** Two minutes short of host.json's functionTimeout (10 min), for the evaluation that may follow. */
+export const MAX_CLUSTER_DEADLINE_SECONDS = 480;
+
 export function readSettings(env: NodeJS.ProcessEnv = process.env): AppSettings {
   const severity = env.FLEET_AUDIT_ALERT_MIN_SEVERITY?.trim() || "warning";
   if (!isSeverity(severity)) throw new UsageError("app setting FLEET_AUDIT_ALERT_MIN_SEVERITY must be info, warning or critical");
@@ -89,7 +92,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): AppSettings 
     queue: env.FLEET_AUDIT_QUEUE?.trim() || DEFAULT_QUEUE,
     discovery: discovery(env),
     roundDeadlineMs: int("FLEET_AUDIT_ROUND_DEADLINE_MINUTES", env.FLEET_AUDIT_ROUND_DEADLINE_MINUTES, 30, 1, 24 * 60) * 60_000,
-    clusterDeadlineMs: int("FLEET_AUDIT_CLUSTER_DEADLINE_SECONDS", env.FLEET_AUDIT_CLUSTER_DEADLINE_SECONDS, 90, 1, 3600) * 1000,
+    // A job and, for the round's last cluster, its evaluation share one invocation: host.json's
+    // functionTimeout (10 min) must outlast the deadline, or the host kills jobs that would have ended.
+    clusterDeadlineMs: int("FLEET_AUDIT_CLUSTER_DEADLINE_SECONDS", env.FLEET_AUDIT_CLUSTER_DEADLINE_SECONDS, 90, 1, MAX_CLUSTER_DEADLINE_SECONDS) * 1000,
     requestTimeoutMs: int("FLEET_AUDIT_REQUEST_TIMEOUT_SECONDS", env.FLEET_AUDIT_REQUEST_TIMEOUT_SECONDS, 15, 1, 600) * 1000,
     cnsMetrics: metrics === "all" ? "all" : int("FLEET_AUDIT_CNS_METRICS", metrics, 10, 0, 100_000),
     ...(policyFile ? { policyFile } : {}),

@@ -26,7 +26,9 @@ param policyFile string = ''
 @description('Minutes a scan round waits for its clusters before it is evaluated without them.')
 param roundDeadlineMinutes int = 30
 
-@description('Seconds per cluster, retries included.')
+@description('Seconds per cluster, retries included (at most 480: a job must end inside host.json\'s 10-minute functionTimeout).')
+@minValue(1)
+@maxValue(480)
 param clusterDeadlineSeconds int = 90
 
 @description('Seconds per Kubernetes API request.')
@@ -51,6 +53,9 @@ param alertMinSeverity string = 'warning'
 @secure()
 @description('Teams Workflows webhook URL; stored in Key Vault only. Empty = no alerts.')
 param teamsWebhookUrl string = ''
+
+@description('Dashboard link for alert cards, where people can open it without a function key (App Service Authentication, a gateway); empty = no link.')
+param dashboardPublicUrl string = ''
 
 @description('Assign the fleet roles (AKS Cluster User, AKS RBAC Reader, Reader) on this subscription.')
 param assignFleetRolesHere bool = true
@@ -88,27 +93,18 @@ module resources 'resources.bicep' = {
     forgetAfterDays: forgetAfterDays
     teamsWebhookUrl: teamsWebhookUrl
     principalId: principalId
+    dashboardPublicUrl: dashboardPublicUrl
   }
 }
 
-// What the identity needs on the fleet: list clusters (Reader), fetch user kubeconfigs (AKS Cluster
-// User Role) and read Kubernetes objects through Azure RBAC (AKS RBAC Reader; or bind
-// infra/kubernetes/fleet-audit-reader.yaml on clusters with Kubernetes RBAC). Other subscriptions of
-// the fleet need the same three assignments (README: Deploying to Azure).
-var fleetRoles = [
-  'acdd72a7-3385-48ef-bd42-f606fba81ae7' // Reader
-  '4abbcc35-e782-43d8-92c5-2d3c1bd2d0b8' // Azure Kubernetes Service Cluster User Role
-  '7f6c6a51-bcf8-42ba-9220-52d62157d7db' // Azure Kubernetes Service RBAC Reader
-]
-
-resource fleetRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in fleetRoles: if (assignFleetRolesHere) {
-  name: guid(subscription().id, environmentName, role)
-  properties: {
+// What the identity needs on the fleet (infra/fleet-roles.bicep). Other subscriptions of the fleet
+// need the same three assignments (README: Deploying to Azure).
+module fleetRoles 'fleet-roles.bicep' = if (assignFleetRolesHere) {
+  name: 'fleet-roles-${environmentName}'
+  params: {
     principalId: resources.outputs.identityPrincipalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
   }
-}]
+}
 
 output AZURE_LOCATION string = location
 output AZURE_RESOURCE_GROUP string = rg.name

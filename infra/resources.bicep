@@ -19,6 +19,7 @@ param forgetAfterDays string
 @secure()
 param teamsWebhookUrl string
 param principalId string
+param dashboardPublicUrl string
 
 var queueName = 'audit-jobs'
 var webhookSecretName = 'teams-webhook'
@@ -216,9 +217,12 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     FLEET_AUDIT_FORGET_AFTER_DAYS: forgetAfterDays
     // A Key Vault reference the platform resolves with keyVaultReferenceIdentity; the URL never sits here.
     FLEET_AUDIT_TEAMS_WEBHOOK: empty(teamsWebhookUrl) ? '' : '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${webhookSecretName})'
-    FLEET_AUDIT_PUBLIC_URL: 'https://${functionApp.properties.defaultHostName}/api/dashboard'
+    // The dashboard needs a function key, so a card links to it only where people can open it
+    // without one (App Service Authentication, a gateway): the URL given, else no link.
+    FLEET_AUDIT_PUBLIC_URL: dashboardPublicUrl
   }
-  dependsOn: [vaultSecretsUser, insightsPublisher]
+  // The secret before the reference the platform resolves to it.
+  dependsOn: [vaultSecretsUser, insightsPublisher, vault::webhook]
 }
 
 output functionAppName string = functionApp.name

@@ -4,9 +4,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { MAX_CLUSTER_DEADLINE_SECONDS, readSettings } from "../../functions/settings.js";
 import { MAX_DEQUEUE_COUNT } from "../../src/fanout/queue.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
+const BASE = { AzureWebJobsStorage: "UseDevelopmentStorage=true", FLEET_AUDIT_SUBSCRIPTIONS: "all" };
 
 /** Read by reachable code but meaningful only on a developer machine: local.settings.json.example has them. */
 const LOCAL_ONLY: Record<string, string> = {
@@ -105,7 +107,41 @@ describe("app settings", () => {
     expect(host.extensions.queues.maxDequeueCount).toBe(MAX_DEQUEUE_COUNT);
     expect(host.extensions.queues.messageEncoding).toBe("base64");
     const [h, m, s] = (host.functionTimeout as string).split(":").map(Number);
-    expect(h! * 3600 + m! * 60 + s!).toBeGreaterThan(90 + 60);
+    // The longest deadline the app accepts (and infra lets through) still ends inside the timeout,
+    // with two minutes left for the round's evaluation.
+    expect(h! * 3600 + m! * 60 + s!).toBeGreaterThanOrEqual(MAX_CLUSTER_DEADLINE_SECONDS + 120);
+    expect(() => readSettings({ ...BASE, FLEET_AUDIT_CLUSTER_DEADLINE_SECONDS: String(MAX_CLUSTER_DEADLINE_SECONDS + 1) })).toThrow(/FLEET_AUDIT_CLUSTER_DEADLINE_SECONDS/);
+    expect(readFileSync(path.join(ROOT, "infra/main.bicep"), "utf8")).toMatch(new RegExp(`@maxValue\\(${MAX_CLUSTER_DEADLINE_SECONDS}\\)\\s*param clusterDeadlineSeconds`));
     expect(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).main).toBe("dist/functions/index.js");
+  });
+});
+
+// Built-in role definition ids (the same in every tenant), by name: a wrong id fails `azd up`.
+const BUILT_IN_ROLES: Record<string, string> = {
+  Reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+  "Azure Kubernetes Service Cluster User Role": "4abbcc35-e782-43d8-92c5-2d3f1bd2253f",
+  "Azure Kubernetes Service RBAC Reader": "7f6c6a51-bcf8-42ba-9220-52d62157d7db",
+  "Storage Blob Data Owner": "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+  "Storage Queue Data Contributor": "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
+  "Storage Table Data Contributor": "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
+  "Monitoring Metrics Publisher": "3913510d-42f4-4e42-8a64-420c390055eb",
+  "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
+  "Key Vault Secrets Officer": "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
+};
+
+describe("infra role assignments", () => {
+  const bicep = ["main.bicep", "resources.bicep", "fleet-roles.bicep"].map((f) => [f, readFileSync(path.join(ROOT, "infra", f), "utf8")] as const);
+
+  it("name each role by its built-in id", () => {
+    const named = bicep.flatMap(([f, text]) => [...text.matchAll(/'([0-9a-f-]{36})'\)?\s*\/\/\s*(.+?)\s*$/gm)].map((m) => ({ f, id: m[1]!, name: m[2]! })));
+    expect(named.length).toBeGreaterThanOrEqual(9);
+    for (const { f, id, name } of named) expect(BUILT_IN_ROLES[name], `${f}: unknown role name "${name}"`).toBeDefined();
+    for (const { f, id, name } of named) expect(id, `${f}: ${name}`).toBe(BUILT_IN_ROLES[name]);
+  });
+
+  it("name the fleet role assignments after the principal, so a recreated identity does not collide with the old one's", () => {
+    const fleet = bicep.find(([f]) => f === "fleet-roles.bicep")![1];
+    expect(fleet).toMatch(/name: guid\(subscription\(\)\.id, principalId, role\)/);
+    expect(bicep.find(([f]) => f === "main.bicep")![1]).toMatch(/module fleetRoles 'fleet-roles\.bicep'/);
   });
 });
