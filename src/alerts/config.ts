@@ -64,6 +64,10 @@ export function webhookUrlAllowed(url: string): boolean {
 export const DEFAULT_RENOTIFY_MS = 24 * 3_600_000;
 
 export function destination(kind: DestinationKind, url: string, minSeverity: Severity, name?: string): Destination {
+  // An app setting the platform has not resolved yet arrives as the reference text itself.
+  if (url.trim().startsWith("@Microsoft.KeyVault(")) {
+    throw new UsageError(`${kind} webhook${name ? ` "${name}"` : ""} is an unresolved Key Vault reference: the app's identity cannot read the secret yet (Key Vault Secrets User, role propagation, or the secret missing); see the app's Environment variables blade`);
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -196,6 +196,8 @@ describe("alert delivery", () => {
     expect(s.destinations[2]!.label).toBe(`teams "ops" (prod-1.westeurope.logic.azure.com, #${s.destinations[2]!.id.slice(0, 6)})`);
     await expect(alertSettings({ teams: ["http://example.com/hook"] })).rejects.toThrow(/must be an https URL/);
     await expect(alertSettings({ teams: [rx.url], webhooks: [rx.url] })).rejects.toThrow(/the same URL is given as a teams and a webhook destination/);
+    const ref = "@Microsoft.KeyVault(VaultName=kv-fleet-x;SecretName=teams-webhook)";
+    await expect(alertSettings({ env: { FLEET_AUDIT_TEAMS_WEBHOOK: ref } })).rejects.toThrow(/^teams webhook is an unresolved Key Vault reference: the app's identity cannot read the secret yet/);
     expect((await alertSettings({ teams: [rx.url, rx.url] })).destinations).toHaveLength(1);
     await expect(alertSettings({ teams: [rx.url], env: { FLEET_AUDIT_PUBLIC_URL: "not a url at all" } })).rejects.toThrow(/public URL .* must be an http\(s\) URL/);
     await expect(alertSettings({ teams: [rx.url], env: { FLEET_AUDIT_PUBLIC_URL: "javascript:alert(1)" } })).rejects.toThrow(/must be an http\(s\) URL/);
