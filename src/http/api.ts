@@ -59,7 +59,7 @@ export function apiError(status: number, code: string, message: string): ApiResp
 const HTTP_FORMATS: readonly Format[] = FORMATS.filter((f) => f !== "table");
 
 /** Query parameters each route accepts; anything else is a 400, so typos do not silently match all. */
-const REPORT_PARAMS = new Set(["format", "cluster", "severity", "rule", "since", "code"]);
+const REPORT_PARAMS = new Set(["format", "cluster", "severity", "rule", "since", "table", "code"]);
 const HISTORY_PARAMS = new Set(["since", "limit", "code"]);
 
 function checkParams(q: URLSearchParams, allowed: Set<string>): void {
@@ -85,7 +85,8 @@ export async function handleReport(req: ApiRequest, kind: string, deps: ApiDeps)
   checkReportFilter(report, filter);
   const evaluation = await latestEvaluation(deps.store);
   checkClusterFilter(filter, evaluation.clusters.map((c) => c.cluster));
-  const r = renderReport(kind, await withEveryNodeRow(deps.store, kind, evaluation, filter), filter, format as Format);
+  const table = req.query.get("table") ?? undefined;
+  const r = renderReport(kind, await withEveryNodeRow(deps.store, kind, evaluation, filter), filter, format as Format, table !== undefined ? { table } : {});
   const csp = r.contentType.startsWith("text/html") ? `${REPORT_CSP}; frame-ancestors 'none'` : DOCUMENT_CSP;
   // A browser saves a CSV under a name that says what it is; the kind is one of the catalogue's names.
   const download: Record<string, string> = format === "csv" ? { "content-disposition": `attachment; filename="fleet-audit-${report.name}-${evaluation.scanId.replace(/[^\w.-]/g, "_")}.csv"` } : {};

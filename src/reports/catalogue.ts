@@ -5,6 +5,7 @@ import { driftReport } from "./kinds/drift.js";
 import { exhaustionReport } from "./kinds/exhaustion.js";
 import { findingsReport } from "./kinds/findings.js";
 import { healthReport } from "./kinds/health.js";
+import type { FleetEvaluation } from "../model/evaluation.js";
 import type { ReportFilter } from "./filter.js";
 import type { ReportKind } from "./report.js";
 
@@ -29,4 +30,10 @@ export function checkReportFilter(kind: ReportKind<unknown>, f: ReportFilter): v
       throw new UsageError(`the ${kind.name} report cannot be filtered by ${key}; it takes ${kind.filters.join(", ")}`);
     }
   }
+}
+
+/** The names of a report's tables: every kind lays out the same tables whatever the evaluation holds. */
+export function tableNames(kind: ReportKind<unknown>): string[] {
+  const empty: FleetEvaluation = { schemaVersion: 1, scanId: "", generatedAt: "", clusters: [], subnets: [], findings: [], resolved: [], notes: [] };
+  return kind.tables(kind.build(empty, {})).map((t) => t.name);
 }

@@ -7,6 +7,7 @@ import { renderHtml } from "./formats/html.js";
 import { renderCsv, renderMarkdown, renderTable } from "./formats/text.js";
 import { toSarif } from "./formats/sarif.js";
 import type { FindingsDocument } from "./kinds/findings.js";
+import type { ReportKind, TableSection } from "./report.js";
 import { RULES } from "../rules/catalogue.js";
 
 export const FORMATS = ["table", "json", "csv", "md", "html", "sarif"] as const;
@@ -27,24 +28,37 @@ export interface Rendered {
 export interface RenderOptions {
   color?: boolean;
   width?: number;
+  /** Only the table of this name (`--table`, `?table=`): one header row for a CSV import. */
+  table?: string;
+}
+
+/** The report's tables, or the one `name` picks; an unknown name says which there are. */
+function pick(kind: ReportKind<unknown>, doc: unknown, name: string | undefined): TableSection[] {
+  const all = kind.tables(doc);
+  if (name === undefined) return all;
+  const one = all.filter((t) => t.name === name);
+  if (one.length === 0) throw new UsageError(`the ${kind.name} report has no table ${JSON.stringify(name.slice(0, 40))}; it has ${all.map((t) => t.name).join(", ")}`);
+  return one;
 }
 
 export function renderReport(kindName: string, evaluation: FleetEvaluation, filter: ReportFilter, format: Format, opts: RenderOptions = {}): Rendered {
   const kind = reportKind(kindName);
   const doc = kind.build(evaluation, filter);
+  if (opts.table !== undefined && (format === "json" || format === "sarif")) throw new UsageError(`table picks one table of the text formats (table, csv, md, html), not of ${format}`);
+  const tables = (): TableSection[] => pick(kind, doc, opts.table);
   // A page read later, or forwarded, says what it leaves out.
   const filtered = describeFilter(filter);
   switch (format) {
     case "json":
       return { contentType: "application/json; charset=utf-8", body: `${JSON.stringify(doc, null, 2)}\n`, doc };
     case "table":
-      return { contentType: "text/plain; charset=utf-8", body: renderTable(kind.tables(doc), { color: opts.color ?? false, ...(opts.width ? { width: opts.width } : {}) }), doc };
+      return { contentType: "text/plain; charset=utf-8", body: renderTable(tables(), { color: opts.color ?? false, ...(opts.width ? { width: opts.width } : {}) }), doc };
     case "csv":
-      return { contentType: "text/csv; charset=utf-8", body: renderCsv(kind.tables(doc)), doc };
+      return { contentType: "text/csv; charset=utf-8", body: renderCsv(tables()), doc };
     case "md":
-      return { contentType: "text/markdown; charset=utf-8", body: renderMarkdown(`${kind.title} — ${evaluation.generatedAt}${filtered ? ` (${filtered})` : ""}`, kind.tables(doc)), doc };
+      return { contentType: "text/markdown; charset=utf-8", body: renderMarkdown(`${kind.title} — ${evaluation.generatedAt}${filtered ? ` (${filtered})` : ""}`, tables()), doc };
     case "html":
-      return { contentType: "text/html; charset=utf-8", body: renderHtml(kind.title, `${evaluation.generatedAt} · scan ${evaluation.scanId}${filtered ? ` · only ${filtered}` : ""}`, kind.tables(doc)), doc };
+      return { contentType: "text/html; charset=utf-8", body: renderHtml(kind.title, `${evaluation.generatedAt} · scan ${evaluation.scanId}${filtered ? ` · only ${filtered}` : ""}`, tables()), doc };
     case "sarif": {
       if (kindName !== "findings") throw new UsageError(`format sarif is only available for the findings report, not ${kindName}`);
       const sarif = toSarif(doc as FindingsDocument, RULES.map((r) => r.meta), { toolVersion: process.env.npm_package_version ?? "0.1.0" });

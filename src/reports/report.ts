@@ -14,6 +14,8 @@ export interface Column {
 }
 
 export interface TableSection {
+  /** Stable, for picking one table (`--table`, `?table=`): the title may carry counts. */
+  name: string;
   title: string;
   columns: Column[];
   rows: Array<Record<string, Cell>>;

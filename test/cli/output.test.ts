@@ -96,8 +96,19 @@ describe("report output", () => {
   it("report --help lists the filters each report applies", async () => {
     const r = await cli(["report", "--help"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^ {2}exhaustion {2}--cluster$/m);
-    expect(r.stdout).toMatch(/^ {2}findings {4}--cluster --severity --rule --since$/m);
+    expect(r.stdout).toMatch(/^ {2}exhaustion {2}tables subnets, clusters +--cluster$/m);
+    expect(r.stdout).toMatch(/^ {2}findings {4}tables findings +--cluster --severity --rule --since$/m);
+  });
+
+  it("--table prints one table of a report: one header row for a spreadsheet", async () => {
+    const r = await cli(["report", "exhaustion", "--format", "csv", "--table", "clusters", "--storage", storage]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trimEnd().split("\r\n");
+    expect(lines[0]).toBe("cluster,status,mode,nodes,nncs,requested,assigned");
+    expect(lines).not.toContain("");
+    const bad = await cli(["report", "exhaustion", "--format", "csv", "--table", "nodes", "--storage", storage]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe('fleet-audit: the exhaustion report has no table "nodes"; it has subnets, clusters');
   });
 
   it("refuses a filter the report does not apply (exit 2, one line)", async () => {

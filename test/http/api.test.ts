@@ -167,6 +167,15 @@ describe("GET /api/reports/{kind}", () => {
     expectError(await get("/api/reports/exhaustion?severity=critical&format=csv"), 400, /the exhaustion report cannot be filtered by severity; it takes cluster/);
     expectError(await get("/api/reports/health?since=1m"), 400, /cannot be filtered by since/);
     expectError(await get("/api/reports/compliance?severity=critical"), 400, /it takes cluster, rule/);
+    expectError(await get("/api/reports/health?table=pods&format=csv"), 400, /the health report has no table "pods"; it has clusters, nodes/);
+    expectError(await get("/api/reports/health?table=nodes"), 400, /table picks one table of the text formats/);
+  });
+
+  it("gives one table of a report with ?table= (a CSV with one header row)", async () => {
+    const r = await get("/api/reports/exhaustion?format=csv&table=subnets");
+    expect(r.status).toBe(200);
+    expect(r.text.split("\r\n")[0]).toBe("subnet,mode,clusters,used,capacity,util,full_by,headroom");
+    expect(r.text.trimEnd()).not.toContain("\r\n\r\n");
   });
 
   it("answers 404 in the error shape for an unknown kind or cluster", async () => {

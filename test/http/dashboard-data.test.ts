@@ -36,7 +36,7 @@ function evaluation(over: Partial<FleetEvaluation> = {}): FleetEvaluation {
 }
 
 describe("html report format", () => {
-  const sections = [{ title: `T ${XSS}`, columns: [{ key: "a", title: "A&B" }, { key: "n", title: "N", align: "right" as const }], rows: [{ a: XSS, n: 3 }, { a: `"'\``, n: null }], rowSeverity: ["critical", `x" onmouseover="alert(1)`] }];
+  const sections = [{ name: "t", title: `T ${XSS}`, columns: [{ key: "a", title: "A&B" }, { key: "n", title: "N", align: "right" as const }], rows: [{ a: XSS, n: 3 }, { a: `"'\``, n: null }], rowSeverity: ["critical", `x" onmouseover="alert(1)`] }];
 
   it("escapes every title and cell and whitelists row classes", () => {
     const html = renderHtml(`R ${XSS}`, "sub", sections);

@@ -5,7 +5,7 @@ import { checkClusterFilter, matchesCluster, parseFilter, parseSince } from "../
 
 describe("tables on a terminal", () => {
   it("show a time to the minute, marked UTC, so the width goes to names; other formats keep it whole", () => {
-    const sections = [{ title: "T", columns: [{ key: "cluster", title: "CLUSTER" }, { key: "at", title: "FIRST SEEN" }], rows: [{ cluster: "aks-dr-weu-blk-03", at: "2026-11-29T15:01:56.429Z" }] }];
+    const sections = [{ name: "t", title: "T", columns: [{ key: "cluster", title: "CLUSTER" }, { key: "at", title: "FIRST SEEN" }], rows: [{ cluster: "aks-dr-weu-blk-03", at: "2026-11-29T15:01:56.429Z" }] }];
     const table = renderTable(sections, { color: false, width: 40 });
     expect(table).toMatch(/aks-dr-weu-blk-03\s+2026-11-29 15:01Z/);
     expect(renderCsv(sections)).toContain("2026-11-29T15:01:56.429Z");
@@ -47,17 +47,17 @@ describe("CSV", () => {
     for (const v of ["-5", "-0.25", "42", "aks-prod-weu-01", "10.40.0.0/13", "node/aks-np1-vmss000000", "a=b"]) expect(csvCell(v)).toBe(v);
   });
   it("keeps one record per row when a cell holds quotes, commas or line breaks", () => {
-    const csv = renderCsv([{ title: "t", columns: [{ key: "a", title: "A" }, { key: "b", title: "B" }], rows: [{ a: 'x"y,z', b: "line1\nline2" }] }]);
+    const csv = renderCsv([{ name: "t", title: "t", columns: [{ key: "a", title: "A" }, { key: "b", title: "B" }], rows: [{ a: 'x"y,z', b: "line1\nline2" }] }]);
     expect(csv).toBe('a,b\r\n"x""y,z","line1\nline2"\r\n');
   });
   it("renders sections with headers", () => {
-    const csv = renderCsv([{ title: "t", columns: [{ key: "a", title: "A B" }], rows: [{ a: "=1+1" }, { a: 3 }] }]);
+    const csv = renderCsv([{ name: "t", title: "t", columns: [{ key: "a", title: "A B" }], rows: [{ a: "=1+1" }, { a: 3 }] }]);
     expect(csv).toBe("a_b\r\n'=1+1\r\n3\r\n");
   });
 });
 
 describe("terminal tables", () => {
-  const section = (rows: Array<Record<string, string>>) => [{ title: "T", columns: [{ key: "a", title: "A" }, { key: "m", title: "MESSAGE" }], rows, rowSeverity: rows.map(() => "critical") }];
+  const section = (rows: Array<Record<string, string>>) => [{ name: "t", title: "T", columns: [{ key: "a", title: "A" }, { key: "m", title: "MESSAGE" }], rows, rowSeverity: rows.map(() => "critical") }];
   it("shows control characters as \\xNN so a name cannot drive the terminal", () => {
     expect(terminalSafe("a\u001b[2Jb\u0007\u009b")).toBe("a\\x1b[2Jb\\x07\\x9b");
     const out = renderTable(section([{ a: "x\u001b]0;t\u0007", m: "m" }]), { color: false });
@@ -80,7 +80,7 @@ describe("terminal tables", () => {
 
 describe("Markdown", () => {
   it("escapes pipes, newlines and HTML in cells", () => {
-    const md = renderMarkdown("r", [{ title: "t", columns: [{ key: "a", title: "A" }], rows: [{ a: "x|y\n<script>" }] }]);
+    const md = renderMarkdown("r", [{ name: "t", title: "t", columns: [{ key: "a", title: "A" }], rows: [{ a: "x|y\n<script>" }] }]);
     expect(md).toContain("| x\\|y &lt;script&gt; |");
   });
 });

@@ -3,7 +3,7 @@ import { Option } from "commander";
 import { NotFoundError } from "../../errors.js";
 import type { FleetEvaluation } from "../../model/evaluation.js";
 import { type Finding, type Severity, severityRank } from "../../model/finding.js";
-import { checkReportFilter, REPORT_KINDS, reportKind } from "../../reports/catalogue.js";
+import { checkReportFilter, REPORT_KINDS, reportKind, tableNames } from "../../reports/catalogue.js";
 import { checkClusterFilter, matchesFinding, parseFilter, type ReportFilter } from "../../reports/filter.js";
 import { terminalSafe } from "../../reports/formats/text.js";
 import { withEveryNodeRow } from "../../reports/health-rows.js";
@@ -19,6 +19,7 @@ interface ReportOpts extends StorageOpts {
   severity?: string;
   rule?: string;
   since?: string;
+  table?: string;
   failOn?: Severity;
 }
 
@@ -33,6 +34,7 @@ export function registerReport(program: Command, io: CliIO): void {
       .option("--severity <severity>", "only findings at or above: info, warning, critical")
       .option("--rule <id>", "only this rule (e.g. IPX001)")
       .option("--since <time>", "only findings seen since an ISO time or a duration (24h, 7d)")
+      .option("--table <name>", "only this table of the report (csv, md, html, table): e.g. exhaustion's subnets or clusters, for a spreadsheet")
       .option("--fail-on <severity>", "exit 3 (and say why on stderr) when an unwaived finding at or above this severity passes the filters (--cluster, --rule, --since)", severityArg),
   )
     .addHelpText(
@@ -44,8 +46,8 @@ Examples:
   fleet-audit report findings --cluster aks-prod-weu --format json --fail-on critical
   fleet-audit report exhaustion --cluster 'aks-prod-*'
 
-Filters each report applies (any other is refused):
-${[...REPORT_KINDS.values()].map((k) => `  ${k.name.padEnd(11)} ${k.filters.map((f) => `--${f}`).join(" ")}`).join("\n")}`,
+Tables of each report (--table NAME picks one) and the filters it applies (any other is refused):
+${[...REPORT_KINDS.values()].map((k) => `  ${k.name.padEnd(11)} tables ${tableNames(k).join(", ").padEnd(24)} ${k.filters.map((f) => `--${f}`).join(" ")}`).join("\n")}`,
     )
     .action(async (kind: string, opts: ReportOpts) => {
       const format: Format = opts.format ? parseFormat(opts.format) : io.stdout.isTTY ? "table" : "json";
@@ -56,7 +58,7 @@ ${[...REPORT_KINDS.values()].map((k) => `  ${k.name.padEnd(11)} ${k.filters.map(
         const evaluation = await store.getLatestEvaluation();
         if (!evaluation) throw new NotFoundError("no scan has been evaluated yet: run `fleet-audit scan` first");
         checkClusterFilter(filter, evaluation.clusters.map((c) => c.cluster));
-        const r = renderReport(kind, await withEveryNodeRow(store, kind, evaluation, filter), filter, format, { color: useColor(io), ...(io.stdout.columns ? { width: io.stdout.columns } : {}) });
+        const r = renderReport(kind, await withEveryNodeRow(store, kind, evaluation, filter), filter, format, { color: useColor(io), ...(io.stdout.columns ? { width: io.stdout.columns } : {}), ...(opts.table !== undefined ? { table: opts.table } : {}) });
         io.stdout.write(r.body);
         failOn(io, evaluation, opts.failOn, filter);
       });

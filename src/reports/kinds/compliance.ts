@@ -49,6 +49,7 @@ export const complianceReport: ReportKind<ComplianceDocument> = {
     const cells = doc.clusters.flatMap((c) => c.results.filter((r) => all || r.status !== "pass").map((r) => ({ c, r })));
     return [
       {
+        name: "clusters",
         title: "Compliance by cluster (lowest score first)",
         columns: [
           { key: "cluster", title: "CLUSTER" },
@@ -74,6 +75,7 @@ export const complianceReport: ReportKind<ComplianceDocument> = {
         empty: doc.note ?? "No clusters.",
       },
       {
+        name: "results",
         title: all ? "Results" : "Results other than pass (cluster × rule)",
         columns: [
           { key: "cluster", title: "CLUSTER" },
@@ -88,6 +90,7 @@ export const complianceReport: ReportKind<ComplianceDocument> = {
         empty: "Every rule passes.",
       },
       {
+        name: "fleet",
         title: "Fleet",
         columns: [
           { key: "clusters", title: "CLUSTERS", align: "right" },

@@ -43,6 +43,7 @@ export const driftReport: ReportKind<DriftDocument> = {
   },
   tables(doc) {
     const summary: TableSection = {
+      name: "clusters",
       title: "Drift by cluster",
       columns: [
         { key: "cluster", title: "CLUSTER" },
@@ -88,7 +89,7 @@ export const driftReport: ReportKind<DriftDocument> = {
     }
     return [
       summary,
-      { title: "Changes", columns: [{ key: "cluster", title: "CLUSTER" }, { key: "change", title: "CHANGE" }, { key: "what", title: "WHAT" }], rows, rowSeverity: sev, empty: "Nothing changed." },
+      { name: "changes", title: "Changes", columns: [{ key: "cluster", title: "CLUSTER" }, { key: "change", title: "CHANGE" }, { key: "what", title: "WHAT" }], rows, rowSeverity: sev, empty: "Nothing changed." },
     ];
   },
 };

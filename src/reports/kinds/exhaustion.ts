@@ -26,6 +26,7 @@ export const exhaustionReport: ReportKind<ExhaustionDocument> = {
   tables(doc) {
     return [
       {
+        name: "subnets",
         title: "Pod subnets",
         columns: [
           { key: "cidr", title: "SUBNET" },
@@ -52,6 +53,7 @@ export const exhaustionReport: ReportKind<ExhaustionDocument> = {
         empty: "No pod subnets seen.",
       },
       {
+        name: "clusters",
         title: "Clusters",
         columns: [
           { key: "cluster", title: "CLUSTER" },

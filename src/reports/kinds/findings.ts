@@ -38,6 +38,7 @@ export const findingsReport: ReportKind<FindingsDocument> = {
   tables(doc) {
     return [
       {
+        name: "findings",
         title: `Findings (${doc.findings.length})`,
         columns: [
           { key: "severity", title: "SEVERITY" },

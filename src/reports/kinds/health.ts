@@ -42,6 +42,7 @@ export const healthReport: ReportKind<HealthDocument> = {
     const nodeRows: Array<{ cluster: string; r: CnsNodeHealth }> = doc.clusters.flatMap((c) => c.nodeRows.filter((r) => all || r.status !== "ok").map((r) => ({ cluster: c.cluster, r })));
     return [
       {
+        name: "clusters",
         title: "azure-cns by cluster",
         columns: [
           { key: "cluster", title: "CLUSTER" },
@@ -76,6 +77,7 @@ export const healthReport: ReportKind<HealthDocument> = {
         empty: doc.note ?? "No clusters.",
       },
       {
+        name: "nodes",
         title: omitted ? `Nodes needing attention (${omitted} healthy nodes not listed)` : all ? "Nodes" : "Nodes needing attention",
         columns: [
           { key: "cluster", title: "CLUSTER" },
