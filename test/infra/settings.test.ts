@@ -139,6 +139,14 @@ describe("infra role assignments", () => {
     for (const { f, id, name } of named) expect(id, `${f}: ${name}`).toBe(BUILT_IN_ROLES[name]);
   });
 
+  it("map only parameters main.bicep declares in main.parameters.json (azd fills them from its environment)", () => {
+    const params = Object.keys(JSON.parse(readFileSync(path.join(ROOT, "infra/main.parameters.json"), "utf8")).parameters as object);
+    const main = bicep.find(([f]) => f === "main.bicep")![1];
+    const declared = new Set([...main.matchAll(/^param (\w+) /gm)].map((m) => m[1]!));
+    expect(params.filter((p) => !declared.has(p))).toEqual([]);
+    expect(params).toEqual(expect.arrayContaining(["assignFleetRolesHere", "dashboardPublicUrl"]));
+  });
+
   it("name the fleet role assignments after the principal, so a recreated identity does not collide with the old one's", () => {
     const fleet = bicep.find(([f]) => f === "fleet-roles.bicep")![1];
     expect(fleet).toMatch(/name: guid\(subscription\(\)\.id, principalId, role\)/);
