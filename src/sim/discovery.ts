@@ -100,19 +100,27 @@ export function nncGroupVersions(css: boolean): string[] {
   return css ? [CSS_VERSION, NNC_VERSION] : [NNC_VERSION];
 }
 
+/** SelfSubjectAccessReview: what `kubectl auth can-i` posts (server.ts answers it). */
+export const AUTHZ_GROUP = "authorization.k8s.io";
+export const SSAR_PATH = `/apis/${AUTHZ_GROUP}/v1/selfsubjectaccessreviews`;
+
 export function apiGroupList(nncApi: boolean, css = nncApi): object {
-  const groups = [groupEntry("apps", ["v1"])];
+  const groups = [groupEntry("apps", ["v1"]), groupEntry(AUTHZ_GROUP, ["v1"])];
   if (nncApi) groups.push(groupEntry(NNC_GROUP, nncGroupVersions(css)));
   return { kind: "APIGroupList", apiVersion: "v1", groups };
 }
 
 export function apiGroup(name: string, nncApi: boolean, css = nncApi): object | undefined {
   if (name === "apps") return { kind: "APIGroup", apiVersion: "v1", ...groupEntry("apps", ["v1"]) };
+  if (name === AUTHZ_GROUP) return { kind: "APIGroup", apiVersion: "v1", ...groupEntry(AUTHZ_GROUP, ["v1"]) };
   if (name === NNC_GROUP && nncApi) return { kind: "APIGroup", apiVersion: "v1", ...groupEntry(NNC_GROUP, nncGroupVersions(css)) };
   return undefined;
 }
 
 export function apiResourceList(group: string, version: string, nncApi: boolean, css = nncApi): object | undefined {
+  if (group === AUTHZ_GROUP && version === "v1") {
+    return { kind: "APIResourceList", apiVersion: "v1", groupVersion: `${AUTHZ_GROUP}/v1`, resources: [{ name: "selfsubjectaccessreviews", singularName: "selfsubjectaccessreview", namespaced: false, kind: "SelfSubjectAccessReview", verbs: ["create"] }] };
+  }
   const defs = resourcesOf(group, version, nncApi, css);
   if (defs.length === 0) return undefined;
   const resources: object[] = [];

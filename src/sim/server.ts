@@ -7,7 +7,9 @@ import https from "node:https";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import {
+  AUTHZ_GROUP,
   NNC_GROUP,
+  SSAR_PATH,
   apiGroup,
   apiGroupList,
   apiResourceList,
@@ -321,7 +323,7 @@ export class SimCluster {
       const truncated = this.faults.find("truncated", url);
       // Faults that damage the body work on plain JSON.
       const gz = !malformed && !truncated && /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""));
-      const reply = this.route(req, rawPath, query, gz);
+      const reply = req.method === "POST" && rawPath === SSAR_PATH ? this.accessReview(await readJson(req)) : this.route(req, rawPath, query, gz);
       let body = typeof reply.body === "string" ? Buffer.from(reply.body) : reply.body;
       if (gz && !reply.gzipped && body.length > GZIP_THRESHOLD) {
         body = await gzipAsync(body, { level: 1 });
@@ -387,6 +389,29 @@ export class SimCluster {
     return { status: 200, body: JSON.stringify(body), contentType: JSON_TYPE };
   }
 
+  /**
+   * `kubectl auth can-i`: allowed unless a 403 fault covers the request the review describes, so a
+   * test that forbids `pods/proxy` (CNS metrics) is seen the same way by the scan and by kubectl.
+   */
+  private accessReview(body: unknown): Reply {
+    const spec = (body as { spec?: { resourceAttributes?: Record<string, string>; nonResourceAttributes?: { path?: string } } } | undefined)?.spec;
+    const ra = spec?.resourceAttributes;
+    let path = spec?.nonResourceAttributes?.path ?? "/";
+    if (ra) {
+      const base = ra.group ? `/apis/${ra.group}/${ra.version || "v1"}` : "/api/v1";
+      path = `${base}${ra.namespace ? `/namespaces/${ra.namespace}` : ""}/${ra.resource ?? ""}${ra.name ? `/${ra.name}` : ra.subresource ? "/x" : ""}${ra.subresource ? `/${ra.subresource}` : ""}`;
+    }
+    const denied = this.faults.find("status", path);
+    const allowed = !(denied && denied.code === 403);
+    return this.json({
+      kind: "SelfSubjectAccessReview",
+      apiVersion: `${AUTHZ_GROUP}/v1`,
+      metadata: { creationTimestamp: null },
+      spec: spec ?? {},
+      status: { allowed },
+    });
+  }
+
   private faultReply(f: FaultSpec, req: IncomingMessage, rawPath: string, query: URLSearchParams): Reply {
     switch (f.kind) {
       case "status":
@@ -447,7 +472,7 @@ export class SimCluster {
     const [a, b, c] = segs;
     if (segs.length === 0) {
       const acn = nnc ? [`/apis/${NNC_GROUP}`, ...nncGroupVersions(css).map((v) => `/apis/${NNC_GROUP}/${v}`)] : [];
-      return { t: "doc", body: () => ({ paths: ["/api", "/api/v1", "/apis", "/apis/apps", "/apis/apps/v1", ...acn, "/healthz", "/livez", "/readyz", "/version"] }) };
+      return { t: "doc", body: () => ({ paths: ["/api", "/api/v1", "/apis", "/apis/apps", "/apis/apps/v1", `/apis/${AUTHZ_GROUP}`, `/apis/${AUTHZ_GROUP}/v1`, ...acn, "/healthz", "/livez", "/readyz", "/version"] }) };
     }
     if (segs.length === 1 && a === "version") return { t: "doc", body: () => versionInfo(this.state.profile.kubernetesVersion) };
     if (segs.length === 1 && (a === "healthz" || a === "livez" || a === "readyz")) return { t: "text", body: "ok" };
@@ -662,5 +687,21 @@ export class SimCluster {
         : `${ts} [1] NNC reconciler has not started, does the NNC exist?`,
     ];
     return lines.join("\n") + "\n";
+  }
+}
+
+/** A small JSON request body (an access review); anything else reads as undefined. */
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > 64 * 1024) return undefined;
+    chunks.push(c as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch {
+    return undefined;
   }
 }

@@ -219,9 +219,9 @@ describe("simulator through @kubernetes/client-node", () => {
     const e = await rejection(custom.listNamespacedCustomObject({ ...NNC, namespace: "kube-system" }));
     expect(e.code).toBe(404);
     const groups = await kc.makeApiClient(k8s.ApisApi).getAPIVersions();
-    expect(groups.groups.map((g) => g.name)).toEqual(["apps"]);
+    expect(groups.groups.map((g) => g.name)).toEqual(["apps", "authorization.k8s.io"]);
     const withNnc = await clientsFor(sim, "blk").kc.makeApiClient(k8s.ApisApi).getAPIVersions();
-    expect(withNnc.groups.map((g) => g.name)).toEqual(["apps", "acn.azure.com"]);
+    expect(withNnc.groups.map((g) => g.name)).toEqual(["apps", "authorization.k8s.io", "acn.azure.com"]);
     const ds = await rejection(clientsFor(sim, "knet").apps.readNamespacedDaemonSet({ name: "azure-cns", namespace: "kube-system" }));
     expect(ds.code).toBe(404);
   });

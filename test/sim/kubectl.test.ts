@@ -134,6 +134,22 @@ describe.skipIf(!existsSync(KUBECTL))("kubectl against the simulator", () => {
     expect(quiet.stderr + quiet.stdout).toMatch(/No resources found/);
   });
 
+  it("auth can-i answers yes for the collector's reads, and no where a 403 fault forbids them", async () => {
+    const nnc = await kubectl("blk", "auth", "can-i", "list", "nodenetworkconfigs", "-n", "kube-system");
+    expect(nnc.stdout.trim()).toBe("yes");
+    expect(nnc.code).toBe(0);
+    const c = sim.cluster("blk");
+    await c.setFaults([{ kind: "status", code: 403, path: "/proxy" }]);
+    try {
+      const proxy = await kubectl("blk", "auth", "can-i", "get", "pods/proxy", "-n", "kube-system");
+      expect(proxy.stdout.trim()).toBe("no");
+      expect(proxy.code).toBe(1);
+      expect((await kubectl("blk", "auth", "can-i", "list", "nodes")).stdout.trim()).toBe("yes");
+    } finally {
+      await c.setFaults([]);
+    }
+  });
+
   it("get ds azure-cns -o json", async () => {
     const r = await kubectl("dyn", "get", "ds", "azure-cns", "-n", "kube-system", "-o", "json");
     const ds = JSON.parse(r.stdout) as { kind: string; status: Record<string, number> };
