@@ -64,7 +64,7 @@ function renderRanking() {
   });
   $("ranking").appendChild(table(["#", "Cluster", "Grade", "Score", "Status", "Crit.", "Warn.", "Info"], rows));
   var src = D.clusters.some(function (c) { return c.scoreFrom === "compliance"; }) ? "compliance score (rules passed, weighted by severity)" : "score from findings: 100 − 25 per critical, 10 per warning, 2 per info";
-  $("score-source").textContent = "Lowest first; " + src + ".";
+  $("score-source").textContent = "Clusters the scan could not read first, then lowest score first; " + src + ".";
   if (!Chart || D.clusters.length === 0) return;
   var shown = D.clusters.slice(0, 30);
   $("chart-scores-box").style.height = Math.max(160, 26 * shown.length + 50) + "px";

@@ -162,7 +162,10 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
     }
     return out;
   });
-  clusters.sort((a, b) => a.score - b.score || a.cluster.localeCompare(b.cluster));
+  // A cluster the scan could not read comes first: its score counts only what the SCN rules can judge,
+  // so a blind cluster would otherwise rank above clusters with visible problems.
+  const blind = (c: DashboardCluster): number => (c.status === "ok" || c.status === "not-cns" ? 1 : 0);
+  clusters.sort((a, b) => blind(a) - blind(b) || a.score - b.score || a.cluster.localeCompare(b.cluster));
 
   // Subnet findings name the subnet as resource subnet/CIDR and its first cluster (rules/scope.ts).
   const worstAbout = new Map<string, Severity>();

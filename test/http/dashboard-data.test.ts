@@ -69,6 +69,12 @@ describe("dashboard data", () => {
     expect(findingsScore({ critical: 5, warning: 0, info: 0, waived: 0 })).toBe(0);
   });
 
+  it("ranks a cluster the scan could not read first, whatever its score", () => {
+    const e = evaluation();
+    e.clusters = e.clusters.map((c) => (c.cluster === "c" ? { ...c, status: "unreachable" as const } : c));
+    expect(dashboardData(e, []).clusters.map((c) => c.cluster)).toEqual(["c", XSS, "a"]);
+  });
+
   it("prefers the compliance section's score when present", () => {
     const e = evaluation({
       sections: {
