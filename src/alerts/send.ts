@@ -21,14 +21,20 @@ export interface AlertOutcome {
   configError: boolean;
 }
 
-/** The message for a generic JSON webhook. */
+/** Findings (or resolutions) per generic webhook message: receivers cap bodies too (Logic Apps 100 MB, Slack far less). */
+export const WEBHOOK_MAX_ITEMS = 1000;
+
+/** The message for a generic JSON webhook; past WEBHOOK_MAX_ITEMS, the least severe are counted in `omitted`. */
 export function webhookPayload(kind: "findings" | "resolved", plan: AlertPlan, ctx: CardContext): unknown {
   const base = { type: "aks-fleet-audit.alert", kind, scanId: ctx.scanId, generatedAt: ctx.generatedAt, ...(ctx.publicUrl ? { dashboardUrl: ctx.publicUrl } : {}) };
-  if (kind === "resolved") return { ...base, resolved: plan.resolved };
+  const omitted = (n: number) => (n > WEBHOOK_MAX_ITEMS ? { omitted: n - WEBHOOK_MAX_ITEMS } : {});
+  if (kind === "resolved") return { ...base, resolved: plan.resolved.slice(0, WEBHOOK_MAX_ITEMS), ...omitted(plan.resolved.length) };
   return {
     ...base,
     fleet: ctx.fleet,
-    findings: plan.announce.map(({ finding: f, reason, previous }) => ({
+    ...omitted(plan.announce.length),
+    // planAlerts lists the most severe first.
+    findings: plan.announce.slice(0, WEBHOOK_MAX_ITEMS).map(({ finding: f, reason, previous }) => ({
       reason,
       ...(reason === "escalated" && previous ? { previousSeverity: previous.severity } : {}),
       id: f.id,

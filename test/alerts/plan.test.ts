@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type Announced, announced, planAlerts } from "../../src/alerts/plan.js";
-import { webhookPayload } from "../../src/alerts/send.js";
+import { WEBHOOK_MAX_ITEMS, webhookPayload } from "../../src/alerts/send.js";
 import type { Finding } from "../../src/model/finding.js";
 
 const T = new Date("2026-11-28T12:00:00Z");
@@ -23,6 +23,12 @@ describe("planAlerts", () => {
     const escalated = planAlerts([f("1", "critical")], state(prev), { minSeverity: "warning" }, T, DAY);
     const payload = webhookPayload("findings", escalated, { scanId: "s", generatedAt: T.toISOString(), fleet: { critical: 1, warning: 0, info: 0 } }) as { findings: unknown[] };
     expect(payload.findings[0]).toMatchObject({ reason: "escalated", severity: "critical", previousSeverity: "warning" });
+    // A generic payload stays bounded: the most severe first, the rest counted.
+    const many = planAlerts([...Array.from({ length: WEBHOOK_MAX_ITEMS }, (_, i) => f(`w${i}`, "warning")), f("c", "critical")], new Map(), { minSeverity: "warning" }, T, DAY);
+    const big = webhookPayload("findings", many, { scanId: "s", generatedAt: T.toISOString(), fleet: { critical: 1, warning: WEBHOOK_MAX_ITEMS, info: 0 } }) as { findings: Array<{ id: string }>; omitted?: number };
+    expect(big.findings).toHaveLength(WEBHOOK_MAX_ITEMS);
+    expect(big.findings[0]!.id).toBe("c");
+    expect(big.omitted).toBe(1);
     const later = new Date(T.getTime() + DAY);
     expect(planAlerts([f("1", "warning")], state(prev), { minSeverity: "warning" }, later, DAY).announce[0]?.reason).toBe("reminder");
   });
