@@ -52,13 +52,16 @@ export type AlertsConfig = z.infer<typeof AlertsConfigSchema>;
 
 /** https anywhere; http only to this machine (a local receiver, tests). */
 export function webhookUrlAllowed(url: string): boolean {
-  let u: URL;
+  const u = urlOf(url);
+  return u !== undefined && (u.protocol === "https:" || (u.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(u.hostname)));
+}
+
+function urlOf(v: string): URL | undefined {
   try {
-    u = new URL(url);
+    return new URL(v);
   } catch {
-    return false;
+    return undefined;
   }
-  return u.protocol === "https:" || (u.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(u.hostname));
 }
 
 export const DEFAULT_RENOTIFY_MS = 24 * 3_600_000;
@@ -68,12 +71,8 @@ export function destination(kind: DestinationKind, url: string, minSeverity: Sev
   if (url.trim().startsWith("@Microsoft.KeyVault(")) {
     throw new UsageError(`${kind} webhook${name ? ` "${name}"` : ""} is an unresolved Key Vault reference: the app's identity cannot read the secret yet (Key Vault Secrets User, role propagation, or the secret missing); see the app's Environment variables blade`);
   }
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(`${kind} webhook${name ? ` "${name}"` : ""} is not a URL`);
-  }
+  const parsed = urlOf(url);
+  if (!parsed) throw new UsageError(`${kind} webhook${name ? ` "${name}"` : ""} is not a URL`);
   if (!webhookUrlAllowed(url)) {
     throw new UsageError(`${kind} webhook${name ? ` "${name}"` : ""} must be an https URL (host ${parsed.host})`);
   }
@@ -130,12 +129,7 @@ export async function alertSettings(src: AlertSources): Promise<AlertSettings> {
 
 /** The dashboard link on cards: an http(s) URL, as the policy file's `publicUrl` must be too. */
 function checkPublicUrl(v: string): string {
-  let u: URL | undefined;
-  try {
-    u = new URL(v);
-  } catch {
-    u = undefined;
-  }
+  const u = urlOf(v);
   if (!u || (u.protocol !== "https:" && u.protocol !== "http:")) throw new UsageError(`public URL (--public-url, FLEET_AUDIT_PUBLIC_URL) must be an http(s) URL such as https://audit.example.com/api/dashboard, not ${JSON.stringify(v.slice(0, 80))}`);
   return v;
 }

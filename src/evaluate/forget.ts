@@ -1,7 +1,6 @@
 // Forgetting a cluster (`fleet-audit forget`, the daily retention timer) takes it out of the latest
 // evaluation too, so reports stop listing it at once instead of at the next scan's evaluation.
-import type { FleetEvaluation } from "../model/evaluation.js";
-import type { Finding } from "../model/finding.js";
+import { type FleetEvaluation, keepClusters } from "../model/evaluation.js";
 import type { SnapshotStore } from "../store/store.js";
 import { complianceTotals } from "./sections/compliance.js";
 
@@ -12,13 +11,9 @@ import { complianceTotals } from "./sections/compliance.js";
  */
 export function withoutClusters(e: FleetEvaluation, gone: ReadonlySet<string>): FleetEvaluation {
   const kept = (name: string) => !gone.has(name);
-  const aboutKept = (f: Finding) => [f.cluster, ...(f.clusters ?? [])].some(kept);
   const out: FleetEvaluation = {
-    ...e,
-    clusters: e.clusters.filter((c) => kept(c.cluster)),
+    ...keepClusters(e, kept),
     subnets: e.subnets.map((s) => ({ ...s, clusters: s.clusters.filter(kept) })).filter((s) => s.clusters.length > 0),
-    findings: e.findings.filter(aboutKept),
-    resolved: e.resolved.filter(aboutKept),
   };
   if (e.sections) {
     const { drift, health, compliance } = e.sections;

@@ -3,7 +3,7 @@
 import { NotFoundError, StoreError, UsageError } from "../errors.js";
 import type { FleetEvaluation } from "../model/evaluation.js";
 import { checkReportFilter, REPORT_KINDS, reportKind } from "../reports/catalogue.js";
-import { checkClusterFilter, matchesCluster, parseFilter, parseSince } from "../reports/filter.js";
+import { checkClusterFilter, matchesCluster, parseFilter } from "../reports/filter.js";
 import { REPORT_CSP } from "../reports/formats/html.js";
 import { withEveryNodeRow } from "../reports/health-rows.js";
 import { type Format, FORMATS, renderReport } from "../reports/render.js";
@@ -132,8 +132,7 @@ export async function handleHistory(req: ApiRequest, cluster: string, deps: ApiD
     limit = Number(limitRaw);
   }
   // `since` becomes a Date here and a row-key bound in the store (through odata), never query text.
-  if (sinceRaw === "") throw new UsageError("since must not be empty; leave it out to mean all");
-  const since = sinceRaw !== null ? parseSince(sinceRaw, deps.now?.() ?? new Date()) : undefined;
+  const { since } = parseFilter({ since: sinceRaw ?? undefined }, deps.now?.() ?? new Date());
   if (cluster.length === 0 || cluster.length > MAX_CLUSTER_NAME) throw new UsageError(`cluster name must be 1 to ${MAX_CLUSTER_NAME} characters`);
   const entry = await deps.store.getLatest(cluster);
   if (!entry) throw new NotFoundError(`unknown cluster ${JSON.stringify(cluster.slice(0, 80))}`);

@@ -1,8 +1,8 @@
 // What the dashboard shows, as one plain document built from the latest evaluation and the evaluation
 // history. The page embeds it as JSON and its script renders it with textContent only.
 import { grade } from "../evaluate/sections/compliance.js";
-import { type ClusterRow, countFindingClusters, countFindings, type EvaluationSummary, type FleetEvaluation, type SeverityCounts } from "../model/evaluation.js";
-import { type Finding, type Severity, severityRank } from "../model/finding.js";
+import { type ClusterRow, countFindingClusters, countFindings, type EvaluationSummary, type FleetEvaluation, keepClusters, type SeverityCounts } from "../model/evaluation.js";
+import { type Finding, resource, type Severity, severityRank } from "../model/finding.js";
 import type { ComplianceResult } from "../model/sections.js";
 import { matchesCluster, type ReportFilter } from "../reports/filter.js";
 
@@ -77,7 +77,10 @@ export interface DashboardData {
   notes: string[];
 }
 
-const subnetFindingKey = (cidr: string, cluster: string): string => `${cidr}\u0000${cluster}`;
+/** A subnet finding names its subnet as resource `subnet/CIDR` and its first cluster (rules/scope.ts subnetScope). */
+const subnetFindingKey = (res: string, cluster: string): string => `${res}\u0000${cluster}`;
+
+const severityOf = (worst: Severity | undefined): { severity?: Severity } => (worst ? { severity: worst } : {});
 
 function zero(): SeverityCounts {
   return { critical: 0, warning: 0, info: 0, waived: 0 };
@@ -106,14 +109,8 @@ function countsByCluster(findings: readonly Finding[]): Map<string, SeverityCoun
  * they use. Fleet rules stay as they were judged (a shared subnet still counts every cluster on it).
  */
 function scoped(e: FleetEvaluation, scope: ReportFilter): FleetEvaluation {
-  const inScope = (f: Finding) => matchesCluster(scope, f.cluster, f.clusters);
-  return {
-    ...e,
-    clusters: e.clusters.filter((c) => matchesCluster(scope, c.cluster)),
-    subnets: e.subnets.filter((s) => s.clusters.some((c) => matchesCluster(scope, c))),
-    findings: e.findings.filter(inScope),
-    resolved: e.resolved.filter(inScope),
-  };
+  const inScope = (c: string) => matchesCluster(scope, c);
+  return { ...keepClusters(e, inScope), subnets: e.subnets.filter((s) => s.clusters.some(inScope)) };
 }
 
 export function dashboardData(whole: FleetEvaluation, history: readonly EvaluationSummary[], scope: ReportFilter = {}): DashboardData {
@@ -167,11 +164,10 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
   const blind = (c: DashboardCluster): number => (c.status === "ok" || c.status === "not-cns" ? 1 : 0);
   clusters.sort((a, b) => blind(a) - blind(b) || a.score - b.score || a.cluster.localeCompare(b.cluster));
 
-  // Subnet findings name the subnet as resource subnet/CIDR and its first cluster (rules/scope.ts).
   const worstAbout = new Map<string, Severity>();
   for (const f of e.findings) {
-    if (f.waived || !f.resource.startsWith("subnet/")) continue;
-    const k = subnetFindingKey(f.resource.slice("subnet/".length), f.cluster);
+    if (f.waived) continue;
+    const k = subnetFindingKey(f.resource, f.cluster);
     const w = worstAbout.get(k);
     if (!w || severityRank(f.severity) > severityRank(w)) worstAbout.set(k, f.severity);
   }
@@ -188,7 +184,7 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
       utilization: s.utilization,
       forecastExhaustionAt: s.forecastExhaustionAt,
       ...(s.forecastNote ? { forecastNote: s.forecastNote } : {}),
-      ...(worstAbout.has(subnetFindingKey(s.cidr, s.clusters[0] ?? "")) ? { severity: worstAbout.get(subnetFindingKey(s.cidr, s.clusters[0] ?? "")) } : {}),
+      ...severityOf(worstAbout.get(subnetFindingKey(resource("subnet", s.cidr), s.clusters[0] ?? ""))),
     }))
     .sort((a, b) => b.utilization - a.utilization || a.cidr.localeCompare(b.cidr));
 

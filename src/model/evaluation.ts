@@ -116,6 +116,15 @@ export function countFindingClusters(fc: FindingClusters, inScope: (cluster: str
   return c;
 }
 
+/**
+ * The evaluation's cluster rows, findings and resolutions of the clusters `keep` accepts (a finding
+ * about several stays while one of them is kept); subnets and sections are the caller's to narrow.
+ */
+export function keepClusters(e: FleetEvaluation, keep: (cluster: string) => boolean): FleetEvaluation {
+  const about = (f: Finding) => keep(f.cluster) || (f.clusters?.some(keep) ?? false);
+  return { ...e, clusters: e.clusters.filter((c) => keep(c.cluster)), findings: e.findings.filter(about), resolved: e.resolved.filter(about) };
+}
+
 export function countFindings(findings: readonly Finding[]): SeverityCounts {
   const c: SeverityCounts = { critical: 0, warning: 0, info: 0, waived: 0 };
   for (const f of findings) {

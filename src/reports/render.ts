@@ -43,8 +43,8 @@ function pick(kind: ReportKind<unknown>, doc: unknown, name: string | undefined)
 
 export function renderReport(kindName: string, evaluation: FleetEvaluation, filter: ReportFilter, format: Format, opts: RenderOptions = {}): Rendered {
   const kind = reportKind(kindName);
-  const doc = kind.build(evaluation, filter);
   if (opts.table !== undefined && (format === "json" || format === "sarif")) throw new UsageError(`table picks one table of the text formats (table, csv, md, html), not of ${format}`);
+  const doc = kind.build(evaluation, filter);
   const tables = (): TableSection[] => pick(kind, doc, opts.table);
   // A page read later, or forwarded, says what it leaves out.
   const filtered = describeFilter(filter);

@@ -31,8 +31,7 @@ function select<S extends { ref: string }>(rows: Map<string, Stored<S>>, q: Hist
 export class MemorySnapshotStore implements SnapshotStore {
   private readonly history = new Map<string, Map<string, Stored<SnapshotSummary>>>();
   private readonly latest = new Map<string, LatestEntry>();
-  private readonly evaluations = new Map<string, Stored<EvaluationSummary>>();
-  private readonly findingClusters = new Map<string, FindingClusters>();
+  private readonly evaluations = new Map<string, Stored<EvaluationSummary> & { findingClusters: FindingClusters }>();
 
   async init(): Promise<void> {}
 
@@ -97,8 +96,7 @@ export class MemorySnapshotStore implements SnapshotStore {
     const json = JSON.stringify(evaluation);
     const copied = JSON.parse(json) as FleetEvaluation;
     const summary = summarizeEvaluation(copied, ref);
-    this.evaluations.set(ref, { summary, json });
-    this.findingClusters.set(ref, findingClusters(copied.findings));
+    this.evaluations.set(ref, { summary, json, findingClusters: findingClusters(copied.findings) });
     return copy(summary);
   }
 
@@ -116,10 +114,7 @@ export class MemorySnapshotStore implements SnapshotStore {
   async listEvaluations(query?: EvaluationQuery): Promise<EvaluationSummary[]> {
     const out = select(this.evaluations, query);
     if (!query?.findingClusters) return out;
-    return out.map((e) => {
-      const fc = this.findingClusters.get(e.ref);
-      return fc ? { ...e, findingClusters: copy(fc) } : e;
-    });
+    return out.map((e) => ({ ...e, findingClusters: copy(this.evaluations.get(e.ref)!.findingClusters) }));
   }
 
   async pruneHistory(before: Date): Promise<PruneResult> {
@@ -132,12 +127,7 @@ export class MemorySnapshotStore implements SnapshotStore {
       for (const ref of [...rows.keys()]) if (old(ref) && !keep.has(ref) && rows.delete(ref)) out.snapshots++;
     }
     const [newest] = select(this.evaluations, { limit: 1 });
-    for (const ref of [...this.evaluations.keys()]) {
-      if (old(ref) && ref !== newest?.ref && this.evaluations.delete(ref)) {
-        this.findingClusters.delete(ref);
-        out.evaluations++;
-      }
-    }
+    for (const ref of [...this.evaluations.keys()]) if (old(ref) && ref !== newest?.ref && this.evaluations.delete(ref)) out.evaluations++;
     return out;
   }
 

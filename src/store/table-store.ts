@@ -572,16 +572,17 @@ export class TableSnapshotStore implements SnapshotStore {
     const out: EvaluationSummary[] = [];
     for (const r of rows) {
       const sub = readBinaryColumns(r, "sub");
-      out.push({
+      const summary: EvaluationSummary = {
         scanId: String(r.scanId),
         generatedAt: String(r.generatedAt),
         clusters: Number(r.clusters ?? 0),
         counts: { critical: Number(r.critical ?? 0), warning: Number(r.warning ?? 0), info: Number(r.info ?? 0), waived: Number(r.waived ?? 0) },
         subnets: sub ? await gunzipJson<EvaluationSummary["subnets"]>(sub) : [],
         ref: r.rowKey ?? "",
-      });
+      };
       const fc = query.findingClusters ? readBinaryColumns(r, "fc") : undefined;
-      if (fc) out[out.length - 1]!.findingClusters = await gunzipJson<FindingClusters>(fc);
+      if (fc) summary.findingClusters = await gunzipJson<FindingClusters>(fc);
+      out.push(summary);
     }
     return out;
   }
