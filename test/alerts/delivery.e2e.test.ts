@@ -227,4 +227,23 @@ describe("fleet-audit scan --teams-webhook", () => {
     expect(rx.posts.length - before).toBe(1);
     for (const r of [r1, r2]) expect(r.stdout + r.stderr).not.toContain("SECRETSIG");
   });
+
+  it("exits 1 when a scan's alerts cannot be delivered, and delivers them on the next scan", async () => {
+    const env = { FLEET_AUDIT_TABLE_PREFIX: `alclf${process.pid}`, FLEET_AUDIT_TEAMS_WEBHOOK: rx.url };
+    const before = rx.posts.length;
+    rx.script.push(...Array.from({ length: 4 }, () => ({ status: 503, retryAfter: 0 })));
+    const r1 = await runCli(["scan", "--kubeconfig", kubeconfig, "--storage", storage], { env });
+    expect(r1.code, r1.stderr).toBe(1);
+    expect(r1.stderr).toMatch(/HTTP 503 after 4 attempts; kept for the next scan/);
+    expect(r1.stderr).toMatch(/alerts were not delivered to 1 destination/);
+    expect(rx.posts.length).toBe(before);
+    // --fail-on's 3 is what a pipeline gates on: it wins over the delivery failure.
+    rx.script.push(...Array.from({ length: 4 }, () => ({ status: 503, retryAfter: 0 })));
+    const r2 = await runCli(["scan", "--kubeconfig", kubeconfig, "--storage", storage, "--fail-on", "info"], { env });
+    expect(r2.code, r2.stderr).toBe(3);
+    const r3 = await runCli(["scan", "--kubeconfig", kubeconfig, "--storage", storage], { env });
+    expect(r3.code, r3.stderr).toBe(0);
+    expect(rx.posts.length - before).toBe(1);
+    for (const r of [r1, r2, r3]) expect(r.stdout + r.stderr).not.toContain("SECRETSIG");
+  });
 });

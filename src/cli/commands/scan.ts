@@ -110,6 +110,7 @@ Examples:
       });
       await withStore(opts, io, async (store, opened) => {
         const started = Date.now();
+        let undelivered = 0;
         const progress = scanProgress(io, targets.length);
         let result;
         try {
@@ -132,8 +133,15 @@ Examples:
           const outcomes = await sendAlerts(result.evaluation, alerts, state);
           for (const line of describeOutcomes(outcomes)) io.stderr.write(`${line}\n`);
           if (outcomes.some((o) => o.configError)) throw new ExitCode(2);
+          undelivered = outcomes.filter((o) => o.pending > 0 || o.errors.length > 0).length;
         }
         failOn(io, result.evaluation, opts.failOn);
+        // After --fail-on, whose 3 a pipeline gates on: a scan that could not alert did not do its whole job,
+        // and a scheduler that only watches exit codes must hear of it (what failed is retried next scan).
+        if (undelivered > 0) {
+          io.stderr.write(`fleet-audit: alerts were not delivered to ${undelivered} destination(s); they are kept for the next scan\n`);
+          throw new ExitCode(1);
+        }
       });
     });
 }
