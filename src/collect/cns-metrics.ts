@@ -5,7 +5,7 @@
 import pLimit from "p-limit";
 import type { ClusterSnapshot, CnsPod, CnsPodMetrics } from "../model/snapshot.js";
 import { ClusterScanError, statusMessageOf } from "./errors.js";
-import type { KubeSession } from "./kube-session.js";
+import { type KubeSession, SOCKETS_PER_CLUSTER } from "./kube-session.js";
 import type { RetryPolicy } from "./retry.js";
 
 /** Pods scraped per cluster: a number (0 = off) or "all". */
@@ -13,8 +13,8 @@ export type CnsMetricsBudget = number | "all";
 
 export const DEFAULT_CNS_METRICS_BUDGET = 10;
 export const CNS_METRICS_PORT = 10092;
-/** Scrapes in flight per cluster (the session's agent keeps 4 sockets). */
-const CONCURRENCY = 4;
+/** Scrapes in flight per cluster: one per connection of the session. */
+const CONCURRENCY = SOCKETS_PER_CLUSTER;
 /** Pods in the first wave: when all of them fail, the proxy is taken to be down for the cluster. */
 const GIVE_UP_AFTER = 3;
 /** A proxy error is one more try at most: the budget is better spent on another pod. */
