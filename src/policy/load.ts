@@ -8,7 +8,7 @@ import { WATCHED_CNS_CONFIG_KEYS } from "../collect/normalize/workloads.js";
 import { UsageError } from "../errors.js";
 import { SEVERITIES } from "../model/finding.js";
 import { RULES } from "../rules/catalogue.js";
-import type { RuleMeta } from "../rules/rule.js";
+import { RULE_ID, type RuleMeta } from "../rules/rule.js";
 import type { Policy } from "./policy.js";
 
 export class PolicyError extends UsageError {
@@ -20,7 +20,6 @@ export class PolicyError extends UsageError {
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/;
 const VERSION = /^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/;
-const RULE_ID = /^(IPX|NNC|CNS|DRF|SCN)\d{3}$/;
 
 const pattern = z.string().min(1, "must not be empty").max(1024, "is longer than 1024 characters");
 const severity = z.enum(SEVERITIES, { error: `must be one of ${SEVERITIES.join(", ")}` });

@@ -4,6 +4,7 @@ import { NotFoundError, UsageError } from "../errors.js";
 import { type Finding, isSeverity, type Severity, severityRank } from "../model/finding.js";
 import { nameMatcher } from "../glob.js";
 import { RULES } from "../rules/catalogue.js";
+import { RULE_ID } from "../rules/rule.js";
 
 export interface ReportFilter {
   /** A cluster name, or a pattern where `*` stands for any run of characters (`aks-prod-*`). */
@@ -48,7 +49,7 @@ export function parseFilter(raw: { cluster?: string | undefined; severity?: stri
   }
   if (raw.rule !== undefined) {
     const r = raw.rule.toUpperCase();
-    if (!/^(IPX|NNC|CNS|DRF|SCN)\d{3}$/.test(r)) throw new UsageError(`rule must be a rule ID such as IPX001, not ${JSON.stringify(raw.rule.slice(0, 40))}`);
+    if (!RULE_ID.test(r)) throw new UsageError(`rule must be a rule ID such as IPX001, not ${JSON.stringify(raw.rule.slice(0, 40))}`);
     // A typo that looks like an ID would give an empty report, and a quiet pass of --fail-on.
     if (!RULES.some((x) => x.meta.id === r)) throw new UsageError(`unknown rule ${r}; the catalogue has ${RULES.map((x) => x.meta.id).join(", ")}`);
     f.rule = r;

@@ -5,6 +5,9 @@ import type { ClusterView, FleetContext } from "./context.js";
 
 export type RuleFamily = "IPX" | "NNC" | "CNS" | "DRF" | "SCN";
 
+/** The shape of every rule ID (RULES.md): a family and three digits. */
+export const RULE_ID = /^(IPX|NNC|CNS|DRF|SCN)\d{3}$/;
+
 export interface RuleMeta {
   /** Stable ID from RULES.md; never reused for another meaning. */
   id: string;
@@ -43,7 +46,7 @@ export interface Rule {
 }
 
 export function defineRule(meta: RuleMeta, check: (ctx: FleetContext) => Iterable<RuleResult>, applies?: Applicability): Rule {
-  if (!/^(IPX|NNC|CNS|DRF|SCN)\d{3}$/.test(meta.id) || !meta.id.startsWith(meta.family)) {
+  if (!RULE_ID.test(meta.id) || !meta.id.startsWith(meta.family)) {
     throw new Error(`rule id ${meta.id} does not fit family ${meta.family}`);
   }
   return applies ? { meta, check, applies } : { meta, check };
