@@ -5,7 +5,8 @@
 import pLimit from "p-limit";
 import type { ClusterSnapshot, CnsPod, CnsPodMetrics } from "../model/snapshot.js";
 import { ClusterScanError, statusMessageOf } from "./errors.js";
-import { type KubeSession, SOCKETS_PER_CLUSTER } from "./kube-session.js";
+import { SOCKETS_PER_CLUSTER } from "./http-get.js";
+import type { KubeSession } from "./kube-session.js";
 import type { RetryPolicy } from "./retry.js";
 
 /** Pods scraped per cluster: a number (0 = off) or "all". */

@@ -9,6 +9,14 @@ import { inflateChunkSize } from "../gzip.js";
 
 const gunzipAsync = promisify(gunzip);
 
+/**
+ * Connections per cluster. The first call (the NNC list) runs alone and pays the one full TLS handshake;
+ * later connections resume its session. Two carry the parallel reads that follow: more only adds
+ * handshakes, which cost the API server more than they save us (measured: 4 → 2 cut 8–10 % off a
+ * 100-cluster scan, 1 gained nothing more).
+ */
+export const SOCKETS_PER_CLUSTER = 2;
+
 /** A decoded body above this is refused rather than held: no API list page comes near it. */
 export const MAX_BODY_BYTES = 256 * 1024 * 1024;
 
