@@ -2,11 +2,11 @@
 // `fleet-audit serve` mounts them on node:http, the Azure Functions adapters on app.http.
 import { NotFoundError, StoreError, UsageError } from "../errors.js";
 import type { FleetEvaluation } from "../model/evaluation.js";
-import { checkReportFilter, REPORT_KINDS, reportKind } from "../reports/catalogue.js";
+import { REPORT_KINDS, reportKind } from "../reports/catalogue.js";
 import { checkClusterFilter, matchesCluster, parseFilter } from "../reports/filter.js";
 import { REPORT_CSP } from "../reports/formats/html.js";
-import { withEveryNodeRow } from "../reports/health-rows.js";
-import { type Format, FORMATS, renderReport } from "../reports/render.js";
+import { type Format, FORMATS } from "../reports/render.js";
+import { renderStored, reportRequest } from "../reports/stored.js";
 import type { SnapshotStore } from "../store/store.js";
 import { renderDashboard } from "./dashboard.js";
 import { DASHBOARD_LIMITS } from "./dashboard-data.js";
@@ -74,19 +74,18 @@ async function latestEvaluation(store: SnapshotStore): Promise<FleetEvaluation> 
 }
 
 export async function handleReport(req: ApiRequest, kind: string, deps: ApiDeps): Promise<ApiResponse> {
-  const report = reportKind(kind); // an unknown kind is a 404 whatever else the request says
+  reportKind(kind); // an unknown kind is a 404 whatever else the request says
   checkParams(req.query, REPORT_PARAMS);
   const format = req.query.get("format") ?? "json";
   if (!(HTTP_FORMATS as readonly string[]).includes(format)) throw new UsageError(`format must be one of ${HTTP_FORMATS.join(", ")}, not ${JSON.stringify(format.slice(0, 40))}`);
-  const filter = parseFilter(
+  const { report, filter } = reportRequest(
+    kind,
     { cluster: req.query.get("cluster") ?? undefined, severity: req.query.get("severity") ?? undefined, rule: req.query.get("rule") ?? undefined, since: req.query.get("since") ?? undefined },
     deps.now?.() ?? new Date(),
   );
-  checkReportFilter(report, filter);
   const evaluation = await latestEvaluation(deps.store);
-  checkClusterFilter(filter, evaluation.clusters.map((c) => c.cluster));
   const table = req.query.get("table") ?? undefined;
-  const r = renderReport(kind, await withEveryNodeRow(deps.store, kind, evaluation, filter), filter, format as Format, table !== undefined ? { table } : {});
+  const r = await renderStored(deps.store, evaluation, kind, filter, format as Format, table !== undefined ? { table } : {});
   const csp = r.contentType.startsWith("text/html") ? `${REPORT_CSP}; frame-ancestors 'none'` : DOCUMENT_CSP;
   // A browser saves a CSV under a name that says what it is; the kind is one of the catalogue's names.
   const download: Record<string, string> = format === "csv" ? { "content-disposition": `attachment; filename="fleet-audit-${report.name}-${evaluation.scanId.replace(/[^\w.-]/g, "_")}.csv"` } : {};

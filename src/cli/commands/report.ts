@@ -3,11 +3,11 @@ import { Option } from "commander";
 import { NotFoundError } from "../../errors.js";
 import type { FleetEvaluation } from "../../model/evaluation.js";
 import { type Finding, type Severity, severityRank } from "../../model/finding.js";
-import { checkReportFilter, REPORT_KINDS, reportKind, tableNames } from "../../reports/catalogue.js";
-import { checkClusterFilter, matchesFinding, parseFilter, type ReportFilter } from "../../reports/filter.js";
+import { REPORT_KINDS, tableNames } from "../../reports/catalogue.js";
+import { matchesFinding, type ReportFilter } from "../../reports/filter.js";
 import { terminalSafe } from "../../reports/formats/text.js";
-import { withEveryNodeRow } from "../../reports/health-rows.js";
-import { FORMATS, type Format, parseFormat, renderReport } from "../../reports/render.js";
+import { FORMATS, type Format, parseFormat } from "../../reports/render.js";
+import { renderStored, reportRequest } from "../../reports/stored.js";
 import { type CliIO, useColor } from "../io.js";
 import { ExitCode, storageOptions } from "../main.js";
 import { severityArg } from "../options.js";
@@ -51,14 +51,11 @@ ${[...REPORT_KINDS.values()].map((k) => `  ${k.name.padEnd(11)} tables ${tableNa
     )
     .action(async (kind: string, opts: ReportOpts) => {
       const format: Format = opts.format ? parseFormat(opts.format) : io.stdout.isTTY ? "table" : "json";
-      const report = reportKind(kind);
-      const filter = parseFilter({ cluster: opts.cluster, severity: opts.severity, rule: opts.rule, since: opts.since });
-      checkReportFilter(report, filter);
+      const { filter } = reportRequest(kind, { cluster: opts.cluster, severity: opts.severity, rule: opts.rule, since: opts.since });
       await withStore(opts, io, async (store) => {
         const evaluation = await store.getLatestEvaluation();
         if (!evaluation) throw new NotFoundError("no scan has been evaluated yet: run `fleet-audit scan` first");
-        checkClusterFilter(filter, evaluation.clusters.map((c) => c.cluster));
-        const r = renderReport(kind, await withEveryNodeRow(store, kind, evaluation, filter), filter, format, { color: useColor(io), ...(io.stdout.columns ? { width: io.stdout.columns } : {}), ...(opts.table !== undefined ? { table: opts.table } : {}) });
+        const r = await renderStored(store, evaluation, kind, filter, format, { color: useColor(io), ...(io.stdout.columns ? { width: io.stdout.columns } : {}), ...(opts.table !== undefined ? { table: opts.table } : {}) });
         io.stdout.write(r.body);
         failOn(io, evaluation, opts.failOn, filter);
       });
