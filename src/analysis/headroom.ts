@@ -94,7 +94,7 @@ export interface Headroom {
   used: number;
   /** Addresses the known pools need at their maxima plus surge (plus what unknown clusters hold now). */
   projectedAtMax: number | null;
-  /** The same for current node counts plus surge. */
+  /** Current node counts plus surge: dynamic nodes at what they hold now, a surge node at its most. */
   projectedNow: number | null;
   utilizationAtMax: number | null;
   nodesAtMax: number | null;
@@ -159,7 +159,11 @@ export function assessHeadroom(subnet: HeadroomSubnet, clusters: readonly Headro
     const surgeMax = maxBy(own, (p) => p.surgeMax * p.perNode);
     const surgeNow = maxBy(own, (p) => p.surgeNow * p.perNode);
     projectedAtMax += sum(own, (p) => p.nodesMax * p.perNode) + (surgeMax ? surgeMax.surgeMax * surgeMax.perNode : 0);
-    projectedNow += sum(own, (p) => p.nodesNow * p.perNode) + (surgeNow ? surgeNow.surgeNow * surgeNow.perNode : 0);
+    // A dynamic node holds what its pods need (batches of 16), not its worst case: today's nodes count
+    // at what they hold, or a subnet with room to spare reads as full now. Blocks and /24s are whole
+    // from a node's start, so there the worst case is what they hold.
+    const held = subnet.mode === "dynamic" ? subnet.perCluster?.find((c) => c.cluster === cluster)?.used : undefined;
+    projectedNow += (held ?? sum(own, (p) => p.nodesNow * p.perNode)) + (surgeNow ? surgeNow.surgeNow * surgeNow.perNode : 0);
     nodesAtMax += sum(own, (p) => p.nodesMax) + (surgeMax?.surgeMax ?? 0);
     nodesNow += sum(own, (p) => p.nodesNow) + (surgeNow?.surgeNow ?? 0);
   }

@@ -72,9 +72,16 @@ export function canonicalCidr(canonical: string): string {
   return canonical.includes("/") ? canonical : `${canonical}/32`;
 }
 
+const OVERLAY_KEY_PREFIX = "overlay:";
+
+/** Whether an accounting key is an overlay pod CIDR (private addresses), not a VNet subnet's. */
+export function isOverlayKey(key: string): boolean {
+  return key.startsWith(OVERLAY_KEY_PREFIX);
+}
+
 export function keyFor(cluster: string, mode: IpamMode, identity: SubnetIdentity | undefined, cidr: string | undefined): string | null {
   // An overlay pod CIDR is private to its cluster: 10.244.0.0/16 in two clusters is no conflict.
-  if (mode === "overlay") return cidr ? `overlay:${cluster}:${cidr}` : null;
+  if (mode === "overlay") return cidr ? `${OVERLAY_KEY_PREFIX}${cluster}:${cidr}` : null;
   if (identity) return subnetKey(identity);
   return cidr ? `cidr:${cidr}` : null;
 }

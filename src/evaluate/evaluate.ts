@@ -193,7 +193,7 @@ export class Evaluator {
     };
     section("drift", () => buildDrift(this.drift, findings, ctx.previousFindings, resolved));
     section("health", () => buildHealth(this.health));
-    section("compliance", () => buildCompliance(new Map([...this.applicable].sort(([a], [b]) => a.localeCompare(b))), this.rules, findings));
+    section("compliance", () => buildCompliance(new Map([...this.fleetApplicability(ctx, notes)].sort(([a], [b]) => a.localeCompare(b))), this.rules, findings));
 
     return {
       schemaVersion: EVALUATION_SCHEMA_VERSION,
@@ -206,6 +206,23 @@ export class Evaluator {
       notes,
       sections,
     };
+  }
+
+  /** Each cluster's applicability, less what the fleet rules found they could not judge after all. */
+  private fleetApplicability(ctx: FleetContext, notes: string[]): Map<string, ClusterApplicability> {
+    const out = new Map(this.applicable);
+    for (const rule of this.rules) {
+      if (!rule.unjudged || this.failures.has(rule.meta.id)) continue;
+      try {
+        for (const [cluster, reason] of rule.unjudged(ctx)) {
+          const a = out.get(cluster);
+          if (a?.get(rule.meta.id) === true) out.set(cluster, new Map(a).set(rule.meta.id, reason));
+        }
+      } catch (e) {
+        notes.push(`rule ${rule.meta.id}: which clusters it could judge is unknown: ${(e as Error).message}`);
+      }
+    }
+    return out;
   }
 
   private fail(rule: Rule, clusters: string[], e: unknown, fleet: boolean): void {

@@ -1,5 +1,6 @@
 // What the dashboard shows, as one plain document built from the latest evaluation and the evaluation
 // history. The page embeds it as JSON and its script renders it with textContent only.
+import { isOverlayKey } from "../analysis/subnet-keys.js";
 import { grade } from "../evaluate/sections/compliance.js";
 import { type ClusterRow, countFindingClusters, countFindings, type EvaluationSummary, type FleetEvaluation, keepClusters, type SeverityCounts } from "../model/evaluation.js";
 import { type Finding, resource, type Severity, severityRank } from "../model/finding.js";
@@ -209,7 +210,9 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
   // Scoped, the address lines follow the scope's subnets and the findings line the scope's findings.
   const keys = scope.cluster === undefined ? undefined : new Set(subnets.map((s) => s.key));
   const trend: TrendPoint[] = points.map((p) => {
-    const inScope = keys ? p.subnets.filter((s) => keys.has(s.key)) : p.subnets;
+    // The summed line is VNet addresses: an overlay pod CIDR's are private to its cluster, and a /16 of
+    // them would bury a nearly full /24 pod subnet.
+    const inScope = p.subnets.filter((s) => !isOverlayKey(s.key) && (!keys || keys.has(s.key)));
     return {
       at: p.generatedAt,
       scanId: p.scanId,

@@ -20,13 +20,18 @@ export function subnetForecast(ctx: FleetContext, s: SubnetAccount): Forecast {
   });
 }
 
-/** IPX003 headroom from ARM agent pools; `unknown` when ARM data is missing. */
+/**
+ * IPX003 headroom from ARM agent pools; `unknown` when ARM data is missing. Every cluster with ARM data
+ * is offered, not only those with NCs on the subnet yet: a pool scaled to zero (a GPU or batch pool,
+ * minCount 0) has no NNC there but draws from the subnet as soon as the autoscaler adds a node.
+ */
 export function subnetHeadroom(ctx: FleetContext, s: SubnetAccount): Headroom {
   return ctx.memo(`headroom:${s.key}`, () => {
-    const clusters = s.clusters.map((name) => {
-      const v = ctx.fleet.find((c) => c.name === name);
-      return { cluster: name, ...(v?.arm ? { arm: v.arm } : {}), ...(v?.maxIPCount ? { maxIPCount: v.maxIPCount } : {}) };
-    });
+    const on = new Set(s.clusters);
+    const clusters = ctx.fleet
+      .filter((v) => on.has(v.name) || v.arm)
+      .map((v) => ({ cluster: v.name, ...(v.arm ? { arm: v.arm } : {}), ...(v.maxIPCount ? { maxIPCount: v.maxIPCount } : {}) }));
+    for (const name of on) if (!clusters.some((c) => c.cluster === name)) clusters.push({ cluster: name });
     return assessHeadroom(s, clusters);
   });
 }

@@ -39,15 +39,24 @@ export interface RuleMeta {
  */
 export type Applicability = (view: ClusterView, ctx: FleetContext) => true | string;
 
+/**
+ * Fleet rules only: clusters the rule turned out unable to judge once it saw the whole fleet, with the
+ * reason (IPX003 on a shared subnet whose headroom is unknown for want of another cluster's ARM data).
+ * Compliance shows them not applicable instead of a pass.
+ */
+export type Unjudged = (ctx: FleetContext) => Iterable<[cluster: string, reason: string]>;
+
 export interface Rule {
   meta: RuleMeta;
   check(ctx: FleetContext): Iterable<RuleResult>;
   applies?: Applicability;
+  unjudged?: Unjudged;
 }
 
-export function defineRule(meta: RuleMeta, check: (ctx: FleetContext) => Iterable<RuleResult>, applies?: Applicability): Rule {
+export function defineRule(meta: RuleMeta, check: (ctx: FleetContext) => Iterable<RuleResult>, applies?: Applicability, unjudged?: Unjudged): Rule {
   if (!RULE_ID.test(meta.id) || !meta.id.startsWith(meta.family)) {
     throw new Error(`rule id ${meta.id} does not fit family ${meta.family}`);
   }
-  return applies ? { meta, check, applies } : { meta, check };
+  if (unjudged && meta.scope !== "fleet") throw new Error(`rule ${meta.id}: only a fleet rule can leave clusters unjudged`);
+  return { meta, check, ...(applies ? { applies } : {}), ...(unjudged ? { unjudged } : {}) };
 }

@@ -103,6 +103,14 @@ describe("dashboard data", () => {
     expect(dashboardData(e, [older]).trend.map((p) => p.scanId)).toEqual([older.scanId, e.scanId]);
   });
 
+  it("sums VNet pod subnets in the trend, not an overlay cluster's private pod CIDR", () => {
+    const e = evaluation();
+    e.subnets.push({ key: "overlay:c:10.244.0.0/16", cidr: "10.244.0.0/16", mode: "overlay", clusters: ["c"], capacity: 65536, used: 512, utilization: 512 / 65536, forecastExhaustionAt: null });
+    const d = dashboardData(e, []);
+    expect(d.trend.map((p) => [p.used, p.capacity])).toEqual([[1024 + 240, 524283 + 251]]);
+    expect(d.subnets.map((s) => s.cidr)).toContain("10.244.0.0/16");
+  });
+
   it("gives each pod subnet the severity of the worst unwaived finding about it, for its colour", () => {
     const e = evaluation();
     e.findings.push(

@@ -1,6 +1,7 @@
 // IPX002–IPX006: fixtures that trip each rule and near misses that must not.
 import { describe, expect, it } from "vitest";
 import { subnetKey } from "../../src/analysis/subnets.js";
+import { evaluate } from "../../src/evaluate/evaluate.js";
 import type { EvaluationSummary } from "../../src/model/evaluation.js";
 import type { ArmCluster, ClusterSnapshot } from "../../src/model/snapshot.js";
 import type { Rule } from "../../src/rules/rule.js";
@@ -86,10 +87,48 @@ describe("IPX003 scale headroom", () => {
   });
 
   it("is critical when even the current nodes plus surge do not fit", () => {
-    const r = run(ipx003, [cluster(arm({ count: 5, maxCount: 6, enableAutoScaling: true }))]);
-    expect(r).toEqual([expect.objectContaining({ severity: "critical", data: expect.objectContaining({ projectedNow: 6 * 49, nodesNow: 6 }) })]);
+    // The nodes hold 230 of 251 now (a primary and 229 secondaries); a surge node may need 49 more.
+    const busy = snapshot("a", { nncs: [dynNnc("n1", { held: 229 })], arm: arm({ count: 5, maxCount: 6, enableAutoScaling: true }) });
+    const r = run(ipx003, [busy]);
+    expect(r).toEqual([expect.objectContaining({ severity: "critical", data: expect.objectContaining({ projectedNow: 230 + 49, nodesNow: 6 }) })]);
     // 5 nodes and 1 surge node: the count given already includes the surge.
-    expect(r[0]!.message).toContain("even the current node count plus upgrade surge (6 nodes) can take up to 294 addresses");
+    expect(r[0]!.message).toContain("the current nodes plus an upgrade surge (6 nodes) need up to 279 addresses");
+    expect(r[0]!.message).toContain("the upgrade fails with SubnetIsFull");
+  });
+
+  it("counts today's dynamic nodes at what they hold, not their worst case: room to spare now is a warning at most", () => {
+    // 5 nodes could each take 49 (245 + a 49 surge = 294 > 251), but they hold 17 between them.
+    const r = run(ipx003, [cluster(arm({ count: 5, maxCount: 6, enableAutoScaling: true }))]);
+    expect(r).toEqual([expect.objectContaining({ severity: "warning", data: expect.objectContaining({ status: "exceeds-at-max", projectedNow: 17 + 49, projectedAtMax: 7 * 49 }) })]);
+  });
+
+  it("counts a pool that draws from the subnet but has no node (and so no NNC) there yet", () => {
+    // Cluster b's GPU pool on the same pod subnet is scaled to zero: nothing of b is on the subnet today.
+    const b = snapshot("b", { nncs: [dynNnc("m1", { subnet: "other", cidr: "10.2.0.0/24", first: "10.2.0.4" })], arm: { ...arm({ name: "gpu", count: 0, maxCount: 4, enableAutoScaling: true }), name: "b" } });
+    const a = cluster(arm({ count: 2, maxCount: 2, enableAutoScaling: true }));
+    expect(run(ipx003, [a])).toEqual([]);
+    const r = run(ipx003, [a, b]);
+    expect(r).toEqual([expect.objectContaining({ severity: "warning", resource: "subnet/10.1.0.0/24", data: expect.objectContaining({ nodesAtMax: 2 + 1 + 4 + 1, projectedAtMax: 8 * 49 }) })]);
+  });
+
+  it("words an overlay pod CIDR in nodes and /24s: it is not a VNet subnet, so there is no SubnetIsFull", () => {
+    const nncs = [0, 1, 2].map((i) => overlayNnc(`n${i}`, `10.244.${i}.0/24`, "10.244.0.0/22"));
+    const ovl = snapshot("o1", { nncs, nodes: nodesFor(nncs), arm: { ...arm({ count: 3, maxCount: 5, enableAutoScaling: true, podSubnetID: undefined }), name: "o1", networkPluginMode: "overlay" } });
+    const r = run(ipx003, [ovl]);
+    expect(r).toEqual([expect.objectContaining({ severity: "warning", resource: "subnet/10.244.0.0/22" })]);
+    expect(r[0]!.message).toContain("It serves at most 4 nodes (one /24 each): nodes past that will get no pod CIDR and cannot run pods.");
+    expect(r[0]!.message).not.toContain("SubnetIsFull");
+  });
+
+  it("is not a compliance pass for a cluster whose shared subnet's headroom is unknown (another cluster there has no ARM data)", () => {
+    const a = cluster(arm({ count: 1, maxCount: 2, enableAutoScaling: true }));
+    const b = snapshot("b", { nncs: [dynNnc("m1", { first: "10.1.0.40" })] });
+    const ipx003Of = (views: ClusterSnapshot[]) => evaluate({ scanId: "s", now: T0, views: views.map((v) => view(v)), rules: [ipx003] }).sections!.compliance!.clusters.map((c) => [c.cluster, c.results[0]]);
+    expect(ipx003Of([a])).toEqual([["a", { rule: "IPX003", status: "pass", findings: 0 }]]);
+    expect(ipx003Of([a, b])).toEqual([
+      ["a", { rule: "IPX003", status: "not-applicable", findings: 0, reason: "headroom of pod subnet 10.1.0.0/24 (pods) unknown (b: no ARM data)" }],
+      ["b", { rule: "IPX003", status: "not-applicable", findings: 0, reason: "no ARM agent-pool data" }],
+    ]);
   });
 
   it("raises nothing when max + surge fit exactly-ish (5 × 49 = 245 ≤ 251)", () => {

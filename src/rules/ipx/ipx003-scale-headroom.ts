@@ -22,14 +22,20 @@ export default defineRule(
       if (h.status !== "exceeds-at-max" && h.status !== "exceeds-now") continue;
       const now = h.status === "exceeds-now";
       const partial = h.unknownClusters.length > 0 ? ` (${h.unknownClusters.map((u) => u.cluster).join(", ")} counted at current use: ${h.unknownClusters[0]!.reason})` : "";
-      const nodes = s.mode === "overlay" && h.nodeCapacity !== undefined ? ` It serves at most ${plural(h.nodeCapacity, "node")}.` : "";
       const what = now
-        ? `even the current node count plus upgrade surge (${plural(h.nodesNow ?? 0, "node")}) can take up to ${h.projectedNow} addresses`
+        ? `the current nodes plus an upgrade surge (${plural(h.nodesNow ?? 0, "node")}) need up to ${h.projectedNow} addresses`
         : `at the autoscaler maxima plus surge (${plural(h.nodesAtMax ?? 0, "node")}) the pools can take up to ${h.projectedAtMax} addresses`;
+      // An overlay pod CIDR is the cluster's own, not a VNet subnet: ARM's SubnetIsFull is not what happens there.
+      const outcome =
+        s.mode === "overlay"
+          ? ` It serves at most ${plural(h.nodeCapacity ?? 0, "node")} (one /24 each): ${now ? "the next node" : "nodes past that"} will get no pod CIDR and cannot run pods.`
+          : now
+            ? " An upgrade's surge node will not get its addresses: the upgrade fails with SubnetIsFull."
+            : " Scale-out towards the maxima, or an upgrade then, can fail with SubnetIsFull.";
       yield {
         severity: now ? "critical" : "warning",
         ...subnetScope(s),
-        message: `${subnetLabel(s)} has ${s.capacity} usable addresses, but ${what}${partial}.${nodes} Scale-out or upgrades will fail with SubnetIsFull.`,
+        message: `${subnetLabel(s)} has ${s.capacity} usable addresses, but ${what}${partial}.${outcome}`,
         data: {
           capacity: s.capacity,
           used: s.used,
@@ -44,4 +50,13 @@ export default defineRule(
   },
   // Without agent pools the headroom is unknown (the exhaustion report says so): not a pass.
   (v) => (v.snapshot.arm ? true : "no ARM agent-pool data"),
+  // Nor is a subnet whose headroom is unknown because of another cluster on it.
+  function* (ctx) {
+    for (const s of subnetAccounting(ctx).subnets) {
+      const h = subnetHeadroom(ctx, s);
+      if (h.status !== "unknown") continue;
+      const why = h.unknownClusters.map((u) => `${u.cluster}: ${u.reason}`).join("; ");
+      for (const cluster of s.clusters) yield [cluster, `headroom of ${subnetLabel(s)} unknown (${why})`];
+    }
+  },
 );
