@@ -161,7 +161,7 @@ export async function handleDashboard(req: ApiRequest, deps: ApiDeps): Promise<A
   const history = await deps.store.listEvaluations({ limit: DASHBOARD_LIMITS.trendPoints, ...(scope.cluster !== undefined ? { findingClusters: true } : {}) });
   const evaluation = history.length > 0 ? await latestEvaluationOf(deps.store).get(history[0]) : undefined;
   if (evaluation) checkClusterFilter(scope, evaluation.clusters.map((c) => c.cluster));
-  const page = renderDashboard(evaluation, history, scope);
+  const page = renderDashboard(evaluation, history, scope, req.query.get("code") ?? undefined);
   return {
     status: 200,
     headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": page.csp, ...SECURITY_HEADERS },

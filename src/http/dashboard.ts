@@ -73,10 +73,15 @@ function csp(scripts: string[]): string {
   ].join("; ");
 }
 
-export function renderDashboard(e: FleetEvaluation | undefined, history: readonly EvaluationSummary[], scope: ReportFilter = {}): DashboardPage {
+/**
+ * `functionKey`: the `code` the page was requested with (Azure Functions' function-level auth). The
+ * plain report links carry it on, or they would answer 401; the page goes only to whoever sent the
+ * key, with no-store and no-referrer.
+ */
+export function renderDashboard(e: FleetEvaluation | undefined, history: readonly EvaluationSummary[], scope: ReportFilter = {}, functionKey?: string): DashboardPage {
   const scripts = e ? [chartJsSource(), DASHBOARD_SCRIPT] : [];
   const policy = csp(scripts);
-  const body = e ? page(e, history, scope) : `<main><p>No scan has been evaluated yet. Run <code>fleet-audit scan</code>, then reload.</p></main>`;
+  const body = e ? page(e, history, scope, functionKey) : `<main><p>No scan has been evaluated yet. Run <code>fleet-audit scan</code>, then reload.</p></main>`;
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${escapeHtml(policy)}">
@@ -92,15 +97,21 @@ ${scripts.map((s) => `<script>${s}</script>`).join("\n")}
   return { html, csp: `${policy}; frame-ancestors 'none'` };
 }
 
-function page(e: FleetEvaluation, history: readonly EvaluationSummary[], scope: ReportFilter): string {
+function page(e: FleetEvaluation, history: readonly EvaluationSummary[], scope: ReportFilter, functionKey: string | undefined): string {
   const data = dashboardData(e, history, scope);
+  const query = (kind: string) => {
+    const q = new URLSearchParams({ format: "html" });
+    if (data.scope !== undefined) q.set("cluster", data.scope);
+    if (functionKey !== undefined) q.set("code", functionKey);
+    return escapeHtml(`reports/${encodeURIComponent(kind)}?${q}`);
+  };
   const c = data.counts;
   return `<header>
 <h1>AKS fleet audit${data.scope !== undefined ? `: clusters matching <span id="scope">${escapeHtml(data.scope)}</span>` : ""}</h1>
 <p class="meta" id="meta">Scan ${escapeHtml(e.scanId)} at ${escapeHtml(e.generatedAt)} · ${plural(data.clusters.length, "cluster")} · ${plural(data.subnets.length, "pod subnet")} · ${plural(data.trend.length, "evaluation")} in history · ${data.resolved} resolved since the previous scan</p>
 <div class="chips"><span class="c" id="count-critical">${c.critical} critical</span><span class="w" id="count-warning">${c.warning} warning</span><span class="i" id="count-info">${c.info} info</span><span id="count-waived">${c.waived} waived</span></div>
 </header>
-<noscript><!-- relative links: /api/dashboard → /api/reports/KIND --><p class="card">The charts and tables of this page need JavaScript. The same evaluation as plain pages: ${[...REPORT_KINDS.keys()].map((k) => `<a href="reports/${k}?format=html${data.scope !== undefined ? `&amp;cluster=${escapeHtml(encodeURIComponent(data.scope))}` : ""}">${k}</a>`).join(" · ")}.</p></noscript>
+<noscript><!-- relative links: /api/dashboard → /api/reports/KIND --><p class="card">The charts and tables of this page need JavaScript. The same evaluation as plain pages: ${[...REPORT_KINDS.keys()].map((k) => `<a href="${query(k)}">${k}</a>`).join(" · ")}.</p></noscript>
 <main>
 <div class="grid">
 <section class="card" id="ranking"><h2>Clusters by score</h2><p class="muted" id="score-source"></p>
