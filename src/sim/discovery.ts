@@ -33,6 +33,7 @@ export const RESOURCES: readonly ResourceDef[] = [
       ["kind", "name", "namespace", "uid", "apiVersion", "resourceVersion", "fieldPath"].map((f) => [`involvedObject.${f}`, (o: KObject) => (o as { involvedObject?: Record<string, string> }).involvedObject?.[f]]),
     ),
   },
+  { group: "", version: "v1", plural: "services", singular: "service", kind: "Service", namespaced: true, shortNames: ["svc"], categories: ["all"], verbs: READ_WRITE, store: "services" },
   { group: "", version: "v1", plural: "namespaces", singular: "namespace", kind: "Namespace", namespaced: false, shortNames: ["ns"], verbs: ["create", "delete", "get", "list", "patch", "update", "watch"], store: "namespaces", fields: { "status.phase": (o) => (o as { status?: { phase?: string } }).status?.phase } },
   {
     group: "", version: "v1", plural: "nodes", singular: "node", kind: "Node", namespaced: false, shortNames: ["no"], verbs: READ_WRITE, store: "nodes",

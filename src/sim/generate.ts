@@ -5,6 +5,7 @@ import {
   claimNncAddresses,
   labelValue,
   makeCnsConfigMap,
+  makeServices,
   makeCnsDaemonSet,
   makeCnsWinDaemonSet,
   makeNamespace,
@@ -105,5 +106,7 @@ export function generateCluster(spec: SimClusterSpec, opts: GenerateOptions = {}
     const css = makeSubnetState(st, spec.subnetState === "exhausted");
     if (css) st.subnetStates.put(css);
   }
+  // Last: what came before keeps the resourceVersions it always had.
+  for (const svc of makeServices(st)) st.services.put(svc);
   return st;
 }

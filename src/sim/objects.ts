@@ -785,6 +785,29 @@ export function makePodEvent(pod: PodObject, e: { type: "Normal" | "Warning"; re
   } as KObject;
 }
 
+/**
+ * The API server's own Service and CoreDNS's, as AKS has them (service CIDR 10.0.0.0/16): `kubectl
+ * cluster-info` lists kube-system services labelled kubernetes.io/cluster-service. Uids come from their
+ * own Rng, so adding them leaves every other generated value as it was.
+ */
+export function makeServices(st: ClusterState): KObject[] {
+  const svc = (namespace: string, name: string, labels: Record<string, string>, clusterIP: string, ports: object[]): KObject =>
+    ({
+      kind: "Service",
+      apiVersion: "v1",
+      metadata: { name, namespace, uid: new Rng(`${st.spec.seed ?? st.name}/service/${namespace}/${name}`).uuid(), resourceVersion: "", creationTimestamp: iso(st.profile.createdAt), labels },
+      spec: { type: "ClusterIP", clusterIP, clusterIPs: [clusterIP], ipFamilies: ["IPv4"], ipFamilyPolicy: "SingleStack", sessionAffinity: "None", ports },
+      status: { loadBalancer: {} },
+    }) as KObject;
+  return [
+    svc("default", "kubernetes", { component: "apiserver", provider: "kubernetes" }, "10.0.0.1", [{ name: "https", protocol: "TCP", port: 443, targetPort: 443 }]),
+    svc(KUBE_SYSTEM, "kube-dns", { "k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS", "addonmanager.kubernetes.io/mode": "Reconcile" }, "10.0.0.10", [
+      { name: "dns", protocol: "UDP", port: 53, targetPort: 53 },
+      { name: "dns-tcp", protocol: "TCP", port: 53, targetPort: 53 },
+    ]),
+  ];
+}
+
 export function makeNamespace(st: ClusterState, name: string): KObject {
   return {
     kind: "Namespace",

@@ -35,7 +35,7 @@ export interface ClusterProfile {
   nextNodeIndex: number;
 }
 
-export type ResourceName = "nodes" | "pods" | "daemonsets" | "configmaps" | "nodenetworkconfigs" | "clustersubnetstates" | "namespaces" | "events";
+export type ResourceName = "nodes" | "pods" | "daemonsets" | "configmaps" | "services" | "nodenetworkconfigs" | "clustersubnetstates" | "namespaces" | "events";
 
 export class ClusterState {
   readonly clock = new ResourceClock();
@@ -43,6 +43,8 @@ export class ClusterState {
   readonly pods = new Collection<PodObject>("pods", true, this.clock);
   readonly daemonsets = new Collection<DaemonSetObject>("daemonsets", true, this.clock);
   readonly configmaps = new Collection<KObject>("configmaps", true, this.clock);
+  /** `kubernetes` and `kube-dns`: what `kubectl cluster-info` lists. */
+  readonly services = new Collection<KObject>("services", true, this.clock);
   readonly nncs = new Collection<NncObject>("nodenetworkconfigs", true, this.clock);
   readonly subnetStates = new Collection<KObject>("clustersubnetstates", true, this.clock);
   readonly namespaces = new Collection<KObject>("namespaces", false, this.clock);
@@ -96,6 +98,8 @@ export class ClusterState {
         return this.daemonsets as unknown as Collection<KObject>;
       case "configmaps":
         return this.configmaps;
+      case "services":
+        return this.services;
       case "nodenetworkconfigs":
         return this.nncs as unknown as Collection<KObject>;
       case "clustersubnetstates":
@@ -114,6 +118,7 @@ export class ClusterState {
       Pod: "pods",
       DaemonSet: "daemonsets",
       ConfigMap: "configmaps",
+      Service: "services",
       NodeNetworkConfig: "nodenetworkconfigs",
       ClusterSubnetState: "clustersubnetstates",
       Namespace: "namespaces",

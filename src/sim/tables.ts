@@ -270,6 +270,15 @@ const cmPrinter: Printer = {
   },
 };
 
+// The apiserver's columns for services: Name, Type, Cluster-IP, External-IP, Port(s), Age, Selector.
+const svcPrinter: Printer = {
+  columns: [NAME, col("Type", "string"), col("Cluster-IP", "string"), col("External-IP", "string"), col("Port(s)", "string"), AGE],
+  cells(o, now) {
+    const spec = (o as { spec?: { type?: string; clusterIP?: string; ports?: Array<{ port?: number; protocol?: string }> } }).spec;
+    return [o.metadata.name, spec?.type ?? "", spec?.clusterIP ?? "", "<none>", (spec?.ports ?? []).map((p) => `${p.port}/${p.protocol ?? "TCP"}`).join(","), age(o, now)];
+  },
+};
+
 const nsPrinter: Printer = {
   columns: [NAME, col("Status", "string", 0, "The status of the namespace"), AGE],
   cells(o, now) {
@@ -303,6 +312,7 @@ const PRINTERS: Record<string, Printer> = {
   pods: podPrinter,
   daemonsets: dsPrinter,
   configmaps: cmPrinter,
+  services: svcPrinter,
   namespaces: nsPrinter,
   events: eventPrinter,
 };

@@ -150,6 +150,15 @@ describe.skipIf(!existsSync(KUBECTL))("kubectl against the simulator", () => {
     }
   });
 
+  it("cluster-info finds the control plane and CoreDNS (kube-system services labelled cluster-service)", async () => {
+    const r = await kubectl("blk", "cluster-info");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Kubernetes control plane.* is running at .*https:\/\/127\.0\.0\.1:\d+/);
+    expect(r.stdout).toMatch(/CoreDNS.* is running at .*\/api\/v1\/namespaces\/kube-system\/services\/kube-dns:dns\/proxy/);
+    const svc = rows((await kubectl("blk", "get", "svc", "-A")).stdout);
+    expect(svc.map((row) => row.slice(0, 4))).toEqual([["NAMESPACE", "NAME", "TYPE", "CLUSTER-IP"], ["default", "kubernetes", "ClusterIP", "10.0.0.1"], ["kube-system", "kube-dns", "ClusterIP", "10.0.0.10"]]);
+  });
+
   it("get ds azure-cns -o json", async () => {
     const r = await kubectl("dyn", "get", "ds", "azure-cns", "-n", "kube-system", "-o", "json");
     const ds = JSON.parse(r.stdout) as { kind: string; status: Record<string, number> };
