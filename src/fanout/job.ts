@@ -10,6 +10,8 @@ import { resolveTarget } from "../sources/discover.js";
 import { type Completion, completeRound, failureSnapshot } from "./complete.js";
 import { type FanoutDeps, nowOf, SILENT } from "./deps.js";
 import { type Job, parseJob, printable } from "./messages.js";
+import { refIdentity } from "./ref-identity.js";
+import type { ClusterRow } from "./rounds.js";
 
 export interface MessageMeta {
   /** The queue the message came from. */
@@ -25,18 +27,35 @@ export type JobOutcome =
 
 const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split("\n", 1)[0]!.slice(0, 500);
 
-/** Parses and checks a message against its round; records and names what is not a job of a known round. */
-async function accept(input: unknown, meta: MessageMeta, deps: FanoutDeps): Promise<Job | { rejected: string }> {
+type Accepted = Job & { row: ClusterRow };
+
+/** The job with its round's row and registered reference, or why it is not a job of that round. */
+async function check(job: Job, deps: FanoutDeps): Promise<Accepted | { reason: string }> {
+  const { round, ref } = job;
+  const cluster = JSON.stringify(printable(ref.name));
+  if (!(await deps.rounds.header(round))) return { reason: `round ${round} is unknown in table ${deps.rounds.tableName} (another storage account or table prefix?)` };
+  const row = await deps.rounds.cluster(round, ref.name);
+  if (!row) return { reason: `cluster ${cluster} is not part of round ${round}` };
+  if (!row.ref) return { reason: `cluster ${cluster} of round ${round}: the round was registered without cluster references (an older version), so no job of it is trusted` };
+  if (refIdentity(row.ref) !== refIdentity(ref)) {
+    return { reason: `cluster ${cluster} of round ${round}: the message's cluster reference (${ref.kind}) is not the one the round registered (${row.ref.kind})` };
+  }
+  return { ...job, ref: row.ref, row };
+}
+
+/**
+ * Parses and checks a message against its round; records and names what is not a job of a known round.
+ * What is accepted carries the round's registered reference, never the message's own.
+ */
+async function accept(input: unknown, meta: MessageMeta, deps: FanoutDeps): Promise<Accepted | { rejected: string }> {
   const parsed = parseJob(input);
-  let reason: string | undefined;
-  if (!parsed.ok) reason = parsed.reason;
-  else if (!(await deps.rounds.header(parsed.job.round))) reason = `round ${parsed.job.round} is unknown in table ${deps.rounds.tableName} (another storage account or table prefix?)`;
-  else if (!(await deps.rounds.cluster(parsed.job.round, parsed.job.ref.name))) reason = `cluster ${JSON.stringify(printable(parsed.job.ref.name))} is not part of round ${parsed.job.round}`;
-  if (reason === undefined && parsed.ok) return parsed.job;
+  const checked = parsed.ok ? await check(parsed.job, deps) : { reason: parsed.reason };
+  if ("row" in checked) return checked;
+  const { reason } = checked;
   const trace = parsed.ok ? { bytes: 0, sha256: "", round: parsed.job.round, cluster: printable(parsed.job.ref.name) } : parsed.trace;
   const name = `message ${meta.messageId ?? "(no id)"} on queue ${meta.queue}`;
   (deps.log ?? SILENT).warn(`${name} rejected: ${reason}`);
-  await deps.rounds.reject({ at: nowOf(deps).toISOString(), queue: meta.queue, messageId: meta.messageId, dequeueCount: meta.dequeueCount, reason: reason!, ...trace });
+  await deps.rounds.reject({ at: nowOf(deps).toISOString(), queue: meta.queue, messageId: meta.messageId, dequeueCount: meta.dequeueCount, reason, ...trace });
   return { rejected: `${name}: ${reason}` };
 }
 
@@ -55,11 +74,12 @@ export async function handleJob(input: unknown, meta: MessageMeta, deps: FanoutD
   if ("rejected" in job) return { kind: "rejected", reason: job.rejected };
   const { round, ref } = job;
   // A redelivered job (its worker stopped after storing): nothing to redo, but the round may be due.
-  if ((await deps.rounds.cluster(round, ref.name))?.state === "done") return { kind: "duplicate", cluster: ref.name, completion: await tryComplete(round, deps) };
+  if (job.row.state === "done") return { kind: "duplicate", cluster: ref.name, completion: await tryComplete(round, deps) };
 
   let snap;
   try {
-    const target = await resolveTarget(ref, deps.discovery);
+    // Under the registered name, whatever the kubeconfig or fleet file says by now.
+    const target = { ...(await resolveTarget(ref, deps.discovery)), name: ref.name };
     snap = await collectCluster(target, { ...deps.collect, scanId: round });
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
@@ -76,7 +96,7 @@ export async function handlePoison(input: unknown, meta: MessageMeta, deps: Fano
   const job = await accept(input, meta, deps);
   if ("rejected" in job) return { kind: "rejected", reason: job.rejected };
   const { round, ref } = job;
-  if ((await deps.rounds.cluster(round, ref.name))?.state === "done") return { kind: "duplicate", cluster: ref.name, completion: await tryComplete(round, deps) };
+  if (job.row.state === "done") return { kind: "duplicate", cluster: ref.name, completion: await tryComplete(round, deps) };
   const tries = meta.dequeueCount ? `${meta.dequeueCount} times` : "every time it was tried";
   const reason = `poison message: the scan job for this cluster failed ${tries} and was given up (queue ${meta.queue}); the worker logs name the error`;
   const snap = failureSnapshot(ref.name, round, ref.kind, reason, nowOf(deps));

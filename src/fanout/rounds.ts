@@ -7,12 +7,15 @@
 import { randomBytes } from "node:crypto";
 import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
 import type { ScanStatus } from "../model/snapshot.js";
+import type { ClusterRef } from "../sources/discover.js";
 import { clusterKey, invertedTime, scanRowKey, sinceUpperBound } from "../store/keys.js";
 import type { MessageTrace } from "./messages.js";
 
 const HEADER = "round";
 const REJECTED = "rejected";
 const BATCH = 100;
+/** A transaction carries at most 4 MiB; a registered reference may be up to a job's 48 KiB. */
+const BATCH_BYTES = 2 * 1024 * 1024;
 
 export type RoundState = "open" | "evaluating" | "evaluated";
 /** pending: enqueued; done: a snapshot stored; failed: poison or not enqueued; missed: the deadline passed first. */
@@ -41,8 +44,13 @@ export interface ClusterRow {
   status?: ScanStatus;
   reason?: string;
   updatedAt?: string;
+  /** The reference the round was started with: only a job carrying this one may settle the row. */
+  ref?: ClusterRef;
   etag: string;
 }
+
+/** Row columns other than the registered reference, so listings stay small. */
+const ROW_COLUMNS = ["cluster", "kind", "state", "status", "reason", "updatedAt"];
 
 export interface RejectedMessage extends MessageTrace {
   at: string;
@@ -72,12 +80,25 @@ export class RoundTable {
     this.created = true;
   }
 
-  /** Cluster rows first, the header last: a round with a header is fully registered. */
-  async create(round: string, clusters: ReadonlyArray<{ name: string; kind: SourceKind }>, at: Date, deadline: Date): Promise<void> {
+  /**
+   * Cluster rows first, the header last: a round with a header is fully registered. Each row keeps
+   * the whole reference (binary JSON: a property holds 64 KiB), which a job's message must match.
+   */
+  async create(round: string, clusters: readonly ClusterRef[], at: Date, deadline: Date): Promise<void> {
     await this.ensure();
     const pk = scanRowKey(round);
-    const rows = clusters.map((c): TransactionAction => ["upsert", { partitionKey: pk, rowKey: rowKey(c.name), cluster: c.name, kind: c.kind, state: "pending", updatedAt: at.toISOString() }, "Replace"]);
-    for (let i = 0; i < rows.length; i += BATCH) await this.table.submitTransaction(rows.slice(i, i + BATCH));
+    let batch: TransactionAction[] = [];
+    let bytes = 0;
+    for (const c of clusters) {
+      const ref = Buffer.from(JSON.stringify(c), "utf8");
+      if (batch.length === BATCH || bytes + ref.length > BATCH_BYTES) {
+        await this.table.submitTransaction(batch);
+        [batch, bytes] = [[], 0];
+      }
+      batch.push(["upsert", { partitionKey: pk, rowKey: rowKey(c.name), cluster: c.name, kind: c.kind, ref, state: "pending", updatedAt: at.toISOString() }, "Replace"]);
+      bytes += ref.length;
+    }
+    if (batch.length > 0) await this.table.submitTransaction(batch);
     await this.table.upsertEntity({ partitionKey: pk, rowKey: HEADER, round, startedAt: at.toISOString(), deadline: deadline.toISOString(), expected: clusters.length, state: "open" }, "Replace");
   }
 
@@ -108,7 +129,7 @@ export class RoundTable {
     const pk = scanRowKey(round);
     const filter = state ? odata`PartitionKey eq ${pk} and state eq ${state}` : odata`PartitionKey eq ${pk} and RowKey ne ${HEADER}`;
     const out: ClusterRow[] = [];
-    for await (const e of this.table.listEntities<Omit<ClusterRow, "etag">>({ queryOptions: { filter } })) out.push({ ...pickRow(e), etag: e.etag });
+    for await (const e of this.table.listEntities<Omit<ClusterRow, "etag">>({ queryOptions: { filter, select: ROW_COLUMNS } })) out.push({ ...pickRow(e), etag: e.etag });
     return out;
   }
 
@@ -204,5 +225,7 @@ function pickRow(e: Record<string, unknown>): Omit<ClusterRow, "etag"> {
     status: e.status as ScanStatus | undefined,
     reason: (e.reason as string | undefined) || undefined,
     updatedAt: e.updatedAt as string | undefined,
+    // Rows of rounds registered before references were kept have none.
+    ref: e.ref instanceof Uint8Array ? (JSON.parse(Buffer.from(e.ref).toString("utf8")) as ClusterRef) : undefined,
   });
 }

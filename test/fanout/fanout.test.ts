@@ -1,10 +1,11 @@
 // The fan-out end to end on Azurite's queue and tables: a round of 20 simulated clusters shared by
 // two workers, redelivery, poison, garbage, a deadline, and a job that stored but never settled.
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectCluster } from "../../src/collect/collector.js";
 import type { SnapshotSummary } from "../../src/model/snapshot.js";
-import { discoverRefs, resolveTarget } from "../../src/sources/discover.js";
-import { completeRound, encodeJob, type FanoutDeps, handlePoison, runWorker, startRound, sweepRounds } from "../../src/fanout/index.js";
+import { type ClusterRef, discoverRefs, resolveTarget } from "../../src/sources/discover.js";
+import { completeRound, encodeJob, type FanoutDeps, handleJob, handlePoison, runWorker, startRound, sweepRounds } from "../../src/fanout/index.js";
 import { depsFor, type Fleet, startFleet, uniqueNames } from "./helpers.js";
 
 let fleet: Fleet;
@@ -129,6 +130,37 @@ describe("messages that fail", () => {
     expect(named.messageId).toMatch(/\S/);
     expect(JSON.stringify(rejected)).not.toContain("this is not a job");
     expect((await deps.store.listLatest()).map((l) => l.cluster)).toEqual(["aks-blk-004"]);
+  });
+});
+
+describe("a message that names another cluster than its round registered", () => {
+  it("is rejected without touching any cluster, and the genuine job still lands under its own name", async () => {
+    const names = uniqueNames();
+    const deps = await depsFor(fleet, names, "w");
+    const refs = (await discoverRefs(deps.discovery)).filter((r) => ["aks-blk-001", "aks-ovl-003"].includes(r.name));
+    const started = await startRound(deps, refs);
+    const genuine = refs.find((r) => r.name === "aks-blk-001") as Extract<ClusterRef, { kind: "kubeconfig" }>;
+    const forged: ClusterRef[] = [
+      { ...genuine, context: "aks-ovl-003" }, // another cluster's context under this name
+      { ...genuine, files: ["/etc/hostname"] }, // any file a message names
+      { kind: "fleet", name: "aks-blk-001", fleetFile: fleet.kubeconfig }, // a kind the round did not register
+    ];
+    for (const ref of forged) {
+      for (const handle of [handleJob, handlePoison]) {
+        const out = await handle(encodeJob({ v: 1, round: started.round, ref }), { queue: names.queue, messageId: "forged", dequeueCount: 5 }, deps);
+        expect(out).toMatchObject({ kind: "rejected", reason: expect.stringContaining(`cluster "aks-blk-001" of round ${started.round}: the message's cluster reference`) });
+      }
+    }
+    expect((await deps.rounds.clusters(started.round)).map((r) => r.state)).toEqual(["pending", "pending"]);
+    expect(await deps.store.listLatest()).toEqual([]);
+
+    // The same reference written another way is the same job; it scans what the round registered.
+    const [file] = genuine.files;
+    const same = { ...genuine, files: [`${path.dirname(file!)}/./${path.basename(file!)}`], extra: "ignored" };
+    expect(await handleJob(encodeJob({ v: 1, round: started.round, ref: same }), { queue: names.queue }, deps)).toMatchObject({ kind: "stored", cluster: "aks-blk-001" });
+    const stats = await runWorker(deps, { concurrency: 2, untilEmpty: true, pollMs: 100 });
+    expect(stats).toMatchObject({ stored: 1, duplicates: 1, rejected: 0, evaluated: [started.round] });
+    for (const name of ["aks-blk-001", "aks-ovl-003"]) expect(await deps.store.getSnapshot(name, started.round)).toMatchObject({ status: "ok", source: { context: name } });
   });
 });
 
