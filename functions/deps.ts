@@ -1,46 +1,32 @@
-// The fan-out's dependencies for this Functions worker process: built from the app settings on first
-// use and shared by every invocation (clients keep their connections warm between invocations). The
+// The fan-out's dependencies for this Functions worker process: storage clients are built on first use
+// and shared by every invocation (clients keep their connections warm between invocations). Each
+// function reads only the settings it uses, so a bad value stops only the functions that need it. The
 // SDKs load with the first invocation that needs them: an instance woken by a dashboard request reads
 // the store without loading the collector, the queue or the Azure SDKs (~1.3 s of imports).
 import path from "node:path";
 import type { InvocationContext } from "@azure/functions";
-import type { FanoutDeps, FanoutLog } from "../src/fanout/index.js";
+import type { BookkeepingDeps, FanoutDeps, FanoutLog, FanoutStorage } from "../src/fanout/index.js";
 import type { StorageTarget } from "../src/store/endpoint.js";
 import type { SnapshotStore } from "../src/store/store.js";
-import { type AppSettings, readSettings } from "./settings.js";
+import {
+  readCollectSettings,
+  readDiscovery,
+  readEvaluationSettings,
+  readHousekeepingSettings,
+  readQueueName,
+  readRoundDeadlineMs,
+  readStoreSettings,
+  type StorageSetting,
+} from "./settings.js";
 
 /** The app's storage: a connection string locally, the managed identity in Azure. */
-async function storageTarget(s: AppSettings): Promise<StorageTarget> {
-  if (s.storage.kind === "connectionString") return { connectionString: s.storage.connectionString };
+async function storageTarget(s: StorageSetting): Promise<StorageTarget> {
+  if (s.kind === "connectionString") return { connectionString: s.connectionString };
   const { DefaultAzureCredential } = await import("@azure/identity");
   return {
-    tableServiceUri: s.storage.tableServiceUri,
-    queueServiceUri: s.storage.queueServiceUri,
-    credential: new DefaultAzureCredential(s.storage.clientId ? { managedIdentityClientId: s.storage.clientId } : {}),
-  };
-}
-
-async function build(env: NodeJS.ProcessEnv): Promise<FanoutDeps> {
-  const s = readSettings(env);
-  const [target, { connectStorage }, { alertSettings, keyVaultReader }, { loadPolicy }] = await Promise.all([
-    storageTarget(s),
-    import("../src/fanout/index.js"),
-    import("../src/alerts/config.js"),
-    import("../src/policy/load.js"),
-  ]);
-  const storage = await connectStorage(target, { tablePrefix: s.tablePrefix, queue: s.queue });
-  // Relative to the app root (the package), where the deployment puts a policy file shipped with it.
-  const policy = s.policyFile ? loadPolicy(path.resolve(s.policyFile), s.policyFile) : undefined;
-  return {
-    ...storage,
-    discovery: s.discovery,
-    collect: { clusterDeadlineMs: s.clusterDeadlineMs, requestTimeoutMs: s.requestTimeoutMs, cnsMetrics: s.cnsMetrics },
-    ...(policy ? { policy } : {}),
-    // The Teams URL arrives as FLEET_AUDIT_TEAMS_WEBHOOK, a Key Vault reference the platform resolves.
-    alerts: () => alertSettings({ env, minSeverity: s.alertMinSeverity, ...(policy?.alerts ? { config: policy.alerts } : {}), keyVault: keyVaultReader }),
-    roundDeadlineMs: s.roundDeadlineMs,
-    ...(s.retentionDays !== undefined ? { retentionDays: s.retentionDays } : {}),
-    ...(s.forgetAfterDays !== undefined ? { forgetAfterDays: s.forgetAfterDays } : {}),
+    tableServiceUri: s.tableServiceUri,
+    queueServiceUri: s.queueServiceUri,
+    credential: new DefaultAzureCredential(s.clientId ? { managedIdentityClientId: s.clientId } : {}),
   };
 }
 
@@ -59,20 +45,62 @@ function once<T>(make: () => Promise<T>): { get(): Promise<T>; reset(): void } {
   };
 }
 
-const fanout = once(() => build(process.env));
+/** Tables and the job queue, for every function but the HTTP API. */
+const fanoutStorage = once(async (): Promise<FanoutStorage> => {
+  const s = readStoreSettings(process.env);
+  const queue = readQueueName(process.env);
+  const [target, { connectStorage }] = await Promise.all([storageTarget(s.storage), import("../src/fanout/index.js")]);
+  return connectStorage(target, { tablePrefix: s.tablePrefix, queue });
+});
 
-/** The store alone, for the HTTP API: the same settings (a bad one is still named), none of the rest. */
+/** The policy and alert destinations of the functions that may complete a round. */
+const evaluation = once(async (): Promise<Pick<FanoutDeps, "policy" | "alerts">> => {
+  const s = readEvaluationSettings(process.env);
+  const [{ alertSettings, keyVaultReader }, { loadPolicy }] = await Promise.all([import("../src/alerts/config.js"), import("../src/policy/load.js")]);
+  // Relative to the app root (the package), where the deployment puts a policy file shipped with it.
+  const policy = s.policyFile ? loadPolicy(path.resolve(s.policyFile), s.policyFile) : undefined;
+  const env = process.env;
+  return {
+    ...(policy ? { policy } : {}),
+    // The Teams URL arrives as FLEET_AUDIT_TEAMS_WEBHOOK, a Key Vault reference the platform resolves.
+    alerts: () => alertSettings({ env, minSeverity: s.alertMinSeverity, ...(policy?.alerts ? { config: policy.alerts } : {}), keyVault: keyVaultReader }),
+  };
+});
+
+/** The store alone, for the HTTP API: the storage settings, none of the rest. */
 const store = once(async (): Promise<SnapshotStore> => {
-  const s = readSettings(process.env);
-  const [target, { tableClientsFor }, { TableSnapshotStore }] = await Promise.all([storageTarget(s), import("../src/store/endpoint.js"), import("../src/store/table-store.js")]);
+  const s = readStoreSettings(process.env);
+  const [target, { tableClientsFor }, { TableSnapshotStore }] = await Promise.all([storageTarget(s.storage), import("../src/store/endpoint.js"), import("../src/store/table-store.js")]);
   const st = new TableSnapshotStore(tableClientsFor(target), s.tablePrefix ? { tablePrefix: s.tablePrefix } : {});
   await st.init();
   return st;
 });
 
-/** The process's deps, logging to this invocation. */
-export async function appDeps(ctx: InvocationContext): Promise<FanoutDeps> {
-  return { ...(await fanout.get()), log: contextLog(ctx), workerId: `${ctx.functionName}/${ctx.invocationId}` };
+const invocation = (ctx: InvocationContext) => ({ log: contextLog(ctx), workerId: `${ctx.functionName}/${ctx.invocationId}` });
+
+/** The scan timer: the fleet to discover and the round's deadline. */
+export async function roundStartDeps(ctx: InvocationContext): Promise<FanoutDeps> {
+  const discovery = readDiscovery(process.env);
+  const roundDeadlineMs = readRoundDeadlineMs(process.env);
+  return { ...(await fanoutStorage.get()), discovery, roundDeadlineMs, ...invocation(ctx) };
+}
+
+/** A job: one cluster's credentials and collection, and the round it may complete. */
+export async function jobDeps(ctx: InvocationContext): Promise<FanoutDeps> {
+  const discovery = readDiscovery(process.env);
+  const collect = readCollectSettings(process.env);
+  return { ...(await fanoutStorage.get()), ...(await evaluation.get()), discovery, collect, ...invocation(ctx) };
+}
+
+/** The deadline sweep: completes rounds, never scans. */
+export async function sweepDeps(ctx: InvocationContext): Promise<BookkeepingDeps> {
+  return { ...(await fanoutStorage.get()), ...(await evaluation.get()), ...invocation(ctx) };
+}
+
+/** The daily timer: retention and forgetting. */
+export async function housekeepingDeps(ctx: InvocationContext): Promise<BookkeepingDeps> {
+  const housekeeping = readHousekeepingSettings(process.env);
+  return { ...(await fanoutStorage.get()), ...housekeeping, ...invocation(ctx) };
 }
 
 /** The store the HTTP API reads. */
@@ -82,7 +110,8 @@ export function appStore(): Promise<SnapshotStore> {
 
 /** Drops the cached deps (tests, or after the settings changed). */
 export function resetAppDeps(): void {
-  fanout.reset();
+  fanoutStorage.reset();
+  evaluation.reset();
   store.reset();
 }
 

@@ -1,5 +1,7 @@
 // Every app setting the Functions app reads, in one place (infra/resources.bicep sets them; the test in
-// test/infra/settings.test.ts keeps the two in step). A bad value fails with one line naming the setting.
+// test/infra/settings.test.ts keeps the two in step). Settings come in groups, each read by the functions
+// that use it, so a bad value stops only those: the dashboard needs the storage settings alone. A bad
+// value fails with one line naming the setting.
 import { UsageError } from "../src/errors.js";
 import { DEFAULT_QUEUE } from "../src/fanout/queue-name.js";
 import { parseNotSeenDays } from "../src/store/forget.js";
@@ -14,20 +16,29 @@ export type StorageSetting =
   /** Azure: identity-based `AzureWebJobsStorage__*`, the same identity the host uses. */
   | { kind: "identity"; tableServiceUri: string; queueServiceUri: string; clientId?: string };
 
-export interface AppSettings {
+/** Every function: where the tables are. */
+export interface StoreSettings {
   storage: StorageSetting;
   /** Table name prefix, so several fleets can share one storage account ("" = none). */
   tablePrefix: string;
-  /** The job queue; the bindings name it through %FLEET_AUDIT_QUEUE%. */
-  queue: string;
-  discovery: DiscoverySettings;
-  roundDeadlineMs: number;
+}
+
+/** The functions that scan: how long one cluster may take. */
+export interface CollectSettings {
   clusterDeadlineMs: number;
   requestTimeoutMs: number;
   cnsMetrics: number | "all";
+}
+
+/** The functions that may complete a round: its evaluation and alerts. */
+export interface EvaluationSettings {
   /** A policy file shipped with the app (path relative to the app root), or none. */
   policyFile?: string;
   alertMinSeverity: Severity;
+}
+
+/** The daily timer. */
+export interface HousekeepingSettings {
   /** Days of history to keep; undefined = everything. */
   retentionDays?: number;
   /** Clusters not scanned for this many days are forgotten; undefined = never. */
@@ -58,7 +69,17 @@ function storage(env: NodeJS.ProcessEnv): StorageSetting {
   return { kind: "identity", tableServiceUri, queueServiceUri, ...(clientId ? { clientId } : {}) };
 }
 
-function discovery(env: NodeJS.ProcessEnv): DiscoverySettings {
+export function readStoreSettings(env: NodeJS.ProcessEnv = process.env): StoreSettings {
+  return { storage: storage(env), tablePrefix: env.FLEET_AUDIT_TABLE_PREFIX?.trim() ?? "" };
+}
+
+/** The job queue; the bindings name it through %FLEET_AUDIT_QUEUE%. */
+export function readQueueName(env: NodeJS.ProcessEnv = process.env): string {
+  return env.FLEET_AUDIT_QUEUE?.trim() || DEFAULT_QUEUE;
+}
+
+/** Where the fleet is: the round's start discovers it, a job resolves one cluster's credentials. */
+export function readDiscovery(env: NodeJS.ProcessEnv = process.env): DiscoverySettings {
   // The same names the CLI reads (src/sources/discover.ts), plus kubeconfig files for local runs.
   const out = discoverySettingsFromEnv(env);
   // Kubeconfig files exist on developer machines only (local.settings.json), never in Azure.
@@ -73,32 +94,39 @@ function discovery(env: NodeJS.ProcessEnv): DiscoverySettings {
 /** Two minutes short of host.json's functionTimeout (10 min), for the evaluation that may follow. */
 export const MAX_CLUSTER_DEADLINE_SECONDS = 480;
 
-export function readSettings(env: NodeJS.ProcessEnv = process.env): AppSettings {
-  const severity = env.FLEET_AUDIT_ALERT_MIN_SEVERITY?.trim() || "warning";
-  if (!isSeverity(severity)) throw new UsageError("app setting FLEET_AUDIT_ALERT_MIN_SEVERITY must be info, warning or critical");
-  const metrics = env.FLEET_AUDIT_CNS_METRICS?.trim();
-  // Read by the collector itself; checked here so a bad value stops the app at its first invocation.
+export function readCollectSettings(env: NodeJS.ProcessEnv = process.env): CollectSettings {
+  // Read by the collector itself; checked here so a bad value stops a scan at its first invocation.
   try {
     parseWorkerCount(env);
   } catch (e) {
     throw new UsageError(`app setting ${(e as Error).message}`);
   }
-  const policyFile = env.FLEET_AUDIT_POLICY?.trim();
-  const retention = env.FLEET_AUDIT_RETENTION_DAYS?.trim();
-  const forget = env.FLEET_AUDIT_FORGET_AFTER_DAYS?.trim();
+  const metrics = env.FLEET_AUDIT_CNS_METRICS?.trim();
   return {
-    storage: storage(env),
-    tablePrefix: env.FLEET_AUDIT_TABLE_PREFIX?.trim() ?? "",
-    queue: env.FLEET_AUDIT_QUEUE?.trim() || DEFAULT_QUEUE,
-    discovery: discovery(env),
-    roundDeadlineMs: int("FLEET_AUDIT_ROUND_DEADLINE_MINUTES", env.FLEET_AUDIT_ROUND_DEADLINE_MINUTES, 30, 1, 24 * 60) * 60_000,
     // A job and, for the round's last cluster, its evaluation share one invocation: host.json's
     // functionTimeout (10 min) must outlast the deadline, or the host kills jobs that would have ended.
     clusterDeadlineMs: int("FLEET_AUDIT_CLUSTER_DEADLINE_SECONDS", env.FLEET_AUDIT_CLUSTER_DEADLINE_SECONDS, 90, 1, MAX_CLUSTER_DEADLINE_SECONDS) * 1000,
     requestTimeoutMs: int("FLEET_AUDIT_REQUEST_TIMEOUT_SECONDS", env.FLEET_AUDIT_REQUEST_TIMEOUT_SECONDS, 15, 1, 600) * 1000,
     cnsMetrics: metrics === "all" ? "all" : int("FLEET_AUDIT_CNS_METRICS", metrics, 10, 0, 100_000),
-    ...(policyFile ? { policyFile } : {}),
-    alertMinSeverity: severity,
+  };
+}
+
+export function readEvaluationSettings(env: NodeJS.ProcessEnv = process.env): EvaluationSettings {
+  const severity = env.FLEET_AUDIT_ALERT_MIN_SEVERITY?.trim() || "warning";
+  if (!isSeverity(severity)) throw new UsageError("app setting FLEET_AUDIT_ALERT_MIN_SEVERITY must be info, warning or critical");
+  const policyFile = env.FLEET_AUDIT_POLICY?.trim();
+  return { alertMinSeverity: severity, ...(policyFile ? { policyFile } : {}) };
+}
+
+/** How long a round waits for its clusters. */
+export function readRoundDeadlineMs(env: NodeJS.ProcessEnv = process.env): number {
+  return int("FLEET_AUDIT_ROUND_DEADLINE_MINUTES", env.FLEET_AUDIT_ROUND_DEADLINE_MINUTES, 30, 1, 24 * 60) * 60_000;
+}
+
+export function readHousekeepingSettings(env: NodeJS.ProcessEnv = process.env): HousekeepingSettings {
+  const retention = env.FLEET_AUDIT_RETENTION_DAYS?.trim();
+  const forget = env.FLEET_AUDIT_FORGET_AFTER_DAYS?.trim();
+  return {
     ...(retention ? { retentionDays: parseRetentionDays(retention, "app setting FLEET_AUDIT_RETENTION_DAYS") } : {}),
     ...(forget ? { forgetAfterDays: parseNotSeenDays(forget, "app setting FLEET_AUDIT_FORGET_AFTER_DAYS") } : {}),
   };

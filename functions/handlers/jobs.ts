@@ -3,7 +3,7 @@
 // records it as that cluster's failed scan.
 import type { InvocationContext } from "@azure/functions";
 import type { JobOutcome, MessageMeta } from "../../src/fanout/index.js";
-import { appDeps } from "../deps.js";
+import { jobDeps } from "../deps.js";
 
 function meta(ctx: InvocationContext, queue: string): MessageMeta {
   const m = ctx.triggerMetadata ?? {};
@@ -14,11 +14,11 @@ function meta(ctx: InvocationContext, queue: string): MessageMeta {
 }
 
 export async function auditCluster(message: unknown, ctx: InvocationContext): Promise<JobOutcome> {
-  const [deps, { handleJob }] = await Promise.all([appDeps(ctx), import("../../src/fanout/index.js")]);
+  const [deps, { handleJob }] = await Promise.all([jobDeps(ctx), import("../../src/fanout/index.js")]);
   return handleJob(message, meta(ctx, deps.queue.name), deps);
 }
 
 export async function auditPoison(message: unknown, ctx: InvocationContext): Promise<JobOutcome> {
-  const [deps, { handlePoison }] = await Promise.all([appDeps(ctx), import("../../src/fanout/index.js")]);
+  const [deps, { handlePoison }] = await Promise.all([jobDeps(ctx), import("../../src/fanout/index.js")]);
   return handlePoison(message, meta(ctx, deps.queue.poison.name), deps);
 }

@@ -1,7 +1,7 @@
 // Timer handlers: start a scan round (discover, register, enqueue one job per cluster), sweep rounds
 // past their deadline so a round with a lost job is still evaluated, and prune old history daily.
 import type { InvocationContext, Timer } from "@azure/functions";
-import { appDeps } from "../deps.js";
+import { housekeepingDeps, roundStartDeps, sweepDeps } from "../deps.js";
 
 // The fan-out (collector, queue and Azure SDKs) loads with the first timer, not with the app.
 const fanout = () => import("../../src/fanout/index.js");
@@ -13,7 +13,7 @@ const fanout = () => import("../../src/fanout/index.js");
  */
 export async function startScanRound(timer: Timer, ctx: InvocationContext): Promise<void> {
   if (timer.isPastDue) ctx.warn("the scan schedule is running late (isPastDue)");
-  const [deps, { startRound }] = await Promise.all([appDeps(ctx), fanout()]);
+  const [deps, { startRound }] = await Promise.all([roundStartDeps(ctx), fanout()]);
   const r = await startRound(deps);
   ctx.log(`round ${r.round}: ${r.clusters.length} cluster(s), deadline ${r.deadline}`);
   for (const f of r.notEnqueued) ctx.warn(`round ${r.round}: ${f.cluster}: ${f.reason}`);
@@ -25,13 +25,13 @@ export async function startScanRound(timer: Timer, ctx: InvocationContext): Prom
  * which is worth doing daily, not at every 15-minute round of a big fleet.
  */
 export async function pruneScanHistory(_timer: Timer, ctx: InvocationContext): Promise<void> {
-  const [deps, { forgetGoneClusters, pruneHistory }] = await Promise.all([appDeps(ctx), fanout()]);
+  const [deps, { forgetGoneClusters, pruneHistory }] = await Promise.all([housekeepingDeps(ctx), fanout()]);
   await forgetGoneClusters(deps);
   await pruneHistory(deps);
 }
 
 export async function sweepScanRounds(_timer: Timer, ctx: InvocationContext): Promise<void> {
-  const [deps, { sweepRounds }] = await Promise.all([appDeps(ctx), fanout()]);
+  const [deps, { sweepRounds }] = await Promise.all([sweepDeps(ctx), fanout()]);
   const swept = await sweepRounds(deps);
   for (const s of swept) if (s.completion.state === "evaluated") ctx.log(`round ${s.round}: evaluated by the sweep`);
 }

@@ -7,7 +7,7 @@ import { runEvaluation } from "../evaluate/run.js";
 import type { FleetEvaluation } from "../model/evaluation.js";
 import { emptySnapshot } from "../model/snapshot.js";
 import type { SourceKind } from "./rounds.js";
-import { CLAIM_TTL_MS, type FanoutDeps, nowOf, SILENT } from "./deps.js";
+import { type BookkeepingDeps, CLAIM_TTL_MS, nowOf, SILENT } from "./deps.js";
 
 export type Completion =
   | { state: "unknown" | "already" | "not-ready" | "taken" }
@@ -20,7 +20,7 @@ export function failureSnapshot(cluster: string, round: string, kind: SourceKind
   return snap;
 }
 
-export async function completeRound(round: string, deps: FanoutDeps): Promise<Completion> {
+export async function completeRound(round: string, deps: BookkeepingDeps): Promise<Completion> {
   const log = deps.log ?? SILENT;
   const h = await deps.rounds.header(round);
   if (!h) return { state: "unknown" };
@@ -66,7 +66,7 @@ export async function completeRound(round: string, deps: FanoutDeps): Promise<Co
 }
 
 /** For a timer: completes every unfinished round of the last week that is due. */
-export async function sweepRounds(deps: FanoutDeps, lookbackMs = 7 * 86_400_000): Promise<Array<{ round: string; completion: Completion }>> {
+export async function sweepRounds(deps: BookkeepingDeps, lookbackMs = 7 * 86_400_000): Promise<Array<{ round: string; completion: Completion }>> {
   const out: Array<{ round: string; completion: Completion }> = [];
   for (const h of await deps.rounds.unfinished(new Date(nowOf(deps).getTime() - lookbackMs))) {
     try {

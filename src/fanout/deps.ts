@@ -37,9 +37,12 @@ export interface FanoutDeps {
   log?: FanoutLog;
 }
 
+/** Completing rounds and pruning history never discover or scan the fleet. */
+export type BookkeepingDeps = Omit<FanoutDeps, "discovery">;
+
 export const DEFAULT_ROUND_DEADLINE_MS = 30 * 60_000;
 /** A claim older than this is taken to be from a worker that died while evaluating. */
 export const CLAIM_TTL_MS = 10 * 60_000;
 
-export const nowOf = (d: FanoutDeps): Date => d.now?.() ?? new Date();
+export const nowOf = (d: Pick<FanoutDeps, "now">): Date => d.now?.() ?? new Date();
 export const SILENT: FanoutLog = { info: () => {}, warn: () => {} };

@@ -6,13 +6,13 @@ import { clustersNotSeenFor } from "../store/forget.js";
 import { retentionCutoff } from "../store/retention.js";
 import type { PruneResult } from "../store/store.js";
 import { describeCluster } from "../store/summary.js";
-import { type FanoutDeps, nowOf, SILENT } from "./deps.js";
+import { type BookkeepingDeps, nowOf, SILENT } from "./deps.js";
 
 /**
  * Deletes history older than `deps.retentionDays`. A failure is logged and left for the next day; it
  * never touches a scan.
  */
-export async function pruneHistory(deps: FanoutDeps): Promise<PruneResult | undefined> {
+export async function pruneHistory(deps: BookkeepingDeps): Promise<PruneResult | undefined> {
   if (deps.retentionDays === undefined) return undefined;
   const log = deps.log ?? SILENT;
   const before = retentionCutoff(deps.retentionDays, nowOf(deps));
@@ -31,7 +31,7 @@ export async function pruneHistory(deps: FanoutDeps): Promise<PruneResult | unde
  * their latest-view entry and snapshots. A failure is logged and left for the next day; whatever was
  * forgotten before it stays forgotten.
  */
-export async function forgetGoneClusters(deps: FanoutDeps): Promise<void> {
+export async function forgetGoneClusters(deps: BookkeepingDeps): Promise<void> {
   const days = deps.forgetAfterDays;
   if (days === undefined) return;
   const log = deps.log ?? SILENT;

@@ -155,17 +155,38 @@ describe("HTTP functions", () => {
     for (const p of SCAN_ONLY) expect(r.packages).not.toContain(p);
   });
 
-  it("health names the missing app setting instead of failing blind", async () => {
-    const saved = process.env.FLEET_AUDIT_KUBECONFIG;
-    delete process.env.FLEET_AUDIT_KUBECONFIG;
-    resetAppDeps();
-    try {
-      const r = await get("/api/health");
-      expect(r.status).toBe(503);
-      expect(JSON.parse(r.body as string).error).toEqual({ code: "misconfigured", message: expect.stringContaining("FLEET_AUDIT_SUBSCRIPTIONS") });
-    } finally {
-      process.env.FLEET_AUDIT_KUBECONFIG = saved;
+  it("a setting some functions use stops only those: the API needs the storage settings alone", async () => {
+    const drain = async () => void (await takeJobs());
+    const run: Record<string, () => Promise<unknown>> = {
+      health: () => get("/api/health").then((r) => r.status === 200 || Promise.reject(new Error(`health answered ${r.status}: ${String(r.body)}`))),
+      dashboard: () => get("/api/dashboard").then((r) => r.status === 200 || Promise.reject(new Error(`dashboard answered ${r.status}: ${String(r.body)}`))),
+      startScanRound: () => startScanRound(timer, context("startScanRound")).then(drain),
+      auditCluster: () => auditCluster("not a job", context("auditCluster", { id: "m-settings", dequeueCount: 1 })),
+      sweepScanRounds: () => sweepScanRounds(timer, context("sweepScanRounds")),
+      pruneScanHistory: () => pruneScanHistory(timer, context("pruneScanHistory")),
+    };
+    const bad: Array<[string, string, string[]]> = [
+      ["FLEET_AUDIT_RETENTION_DAYS", "2", ["pruneScanHistory"]],
+      ["FLEET_AUDIT_FORGET_AFTER_DAYS", "soon", ["pruneScanHistory"]],
+      ["FLEET_AUDIT_CNS_METRICS", "many", ["auditCluster"]],
+      ["FLEET_AUDIT_PARSE_WORKERS", "-1", ["auditCluster"]],
+      ["FLEET_AUDIT_ALERT_MIN_SEVERITY", "loud", ["auditCluster", "sweepScanRounds"]],
+      ["FLEET_AUDIT_KUBECONFIG", "", ["startScanRound", "auditCluster"]], // no fleet: FLEET_AUDIT_SUBSCRIPTIONS must be set
+    ];
+    for (const [name, value, users] of bad) {
+      const saved = process.env[name];
+      process.env[name] = value;
       resetAppDeps();
+      try {
+        for (const [fn, call] of Object.entries(run)) {
+          if (users.includes(fn)) await expect(call(), `${name} in ${fn}`).rejects.toThrow(name === "FLEET_AUDIT_KUBECONFIG" ? "FLEET_AUDIT_SUBSCRIPTIONS" : name);
+          else await expect(call(), `${name} in ${fn}`).resolves.not.toThrow();
+        }
+      } finally {
+        if (saved === undefined) delete process.env[name];
+        else process.env[name] = saved;
+        resetAppDeps();
+      }
     }
   });
 

@@ -4,11 +4,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { MAX_CLUSTER_DEADLINE_SECONDS, readSettings } from "../../functions/settings.js";
+import { MAX_CLUSTER_DEADLINE_SECONDS, readCollectSettings } from "../../functions/settings.js";
 import { MAX_DEQUEUE_COUNT } from "../../src/fanout/queue.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
-const BASE = { AzureWebJobsStorage: "UseDevelopmentStorage=true", FLEET_AUDIT_SUBSCRIPTIONS: "all" };
 
 /** Read by reachable code but meaningful only on a developer machine: local.settings.json.example has them. */
 const LOCAL_ONLY: Record<string, string> = {
@@ -110,7 +109,7 @@ describe("app settings", () => {
     // The longest deadline the app accepts (and infra lets through) still ends inside the timeout,
     // with two minutes left for the round's evaluation.
     expect(h! * 3600 + m! * 60 + s!).toBeGreaterThanOrEqual(MAX_CLUSTER_DEADLINE_SECONDS + 120);
-    expect(() => readSettings({ ...BASE, FLEET_AUDIT_CLUSTER_DEADLINE_SECONDS: String(MAX_CLUSTER_DEADLINE_SECONDS + 1) })).toThrow(/FLEET_AUDIT_CLUSTER_DEADLINE_SECONDS/);
+    expect(() => readCollectSettings({ FLEET_AUDIT_CLUSTER_DEADLINE_SECONDS: String(MAX_CLUSTER_DEADLINE_SECONDS + 1) })).toThrow(/FLEET_AUDIT_CLUSTER_DEADLINE_SECONDS/);
     expect(readFileSync(path.join(ROOT, "infra/main.bicep"), "utf8")).toMatch(new RegExp(`@maxValue\\(${MAX_CLUSTER_DEADLINE_SECONDS}\\)\\s*param clusterDeadlineSeconds`));
     expect(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).main).toBe("dist/functions/index.js");
   });
