@@ -5,6 +5,7 @@
 import { UsageError } from "../src/errors.js";
 import { DEFAULT_QUEUE } from "../src/fanout/queue-name.js";
 import { parseNotSeenDays } from "../src/store/forget.js";
+import { isTablePrefix, TABLE_PREFIX_RULE } from "../src/store/keys.js";
 import { parseRetentionDays } from "../src/store/retention.js";
 import { parseWorkerCount } from "../src/collect/parse-pool.js";
 import { isSeverity, type Severity } from "../src/model/finding.js";
@@ -66,11 +67,30 @@ function storage(env: NodeJS.ProcessEnv): StorageSetting {
     throw new UsageError("app setting AzureWebJobsStorage (a connection string) or AzureWebJobsStorage__tableServiceUri and __queueServiceUri (identity-based) must be set");
   }
   const clientId = env.AzureWebJobsStorage__clientId?.trim();
-  return { kind: "identity", tableServiceUri, queueServiceUri, ...(clientId ? { clientId } : {}) };
+  return {
+    kind: "identity",
+    tableServiceUri: serviceUri("AzureWebJobsStorage__tableServiceUri", tableServiceUri, "table"),
+    queueServiceUri: serviceUri("AzureWebJobsStorage__queueServiceUri", queueServiceUri, "queue"),
+    ...(clientId ? { clientId } : {}),
+  };
+}
+
+/** An https endpoint: the identity's token never crosses plain http. */
+function serviceUri(name: string, value: string, service: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== "https:") throw new UsageError(`app setting ${name} must be an https URL such as https://<account>.${service}.core.windows.net, not ${JSON.stringify(value.slice(0, 80))}`);
+  return value;
 }
 
 export function readStoreSettings(env: NodeJS.ProcessEnv = process.env): StoreSettings {
-  return { storage: storage(env), tablePrefix: env.FLEET_AUDIT_TABLE_PREFIX?.trim() ?? "" };
+  const tablePrefix = env.FLEET_AUDIT_TABLE_PREFIX?.trim() ?? "";
+  if (!isTablePrefix(tablePrefix)) throw new UsageError(`app setting FLEET_AUDIT_TABLE_PREFIX must be ${TABLE_PREFIX_RULE}, not ${JSON.stringify(tablePrefix.slice(0, 80))}`);
+  return { storage: storage(env), tablePrefix };
 }
 
 /** The job queue; the bindings name it through %FLEET_AUDIT_QUEUE%. */

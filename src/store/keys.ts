@@ -4,6 +4,13 @@
 import { createHash } from "node:crypto";
 import { isScanId, scanIdTime } from "../model/scan-id.js";
 
+/** Table names are 3-63 letters and digits from a letter; the longest of ours adds 11 ("evaluations"). */
+export const TABLE_PREFIX_RULE = "letters and digits starting with a letter (at most 51)";
+
+export function isTablePrefix(prefix: string): boolean {
+  return prefix === "" || /^[A-Za-z][A-Za-z0-9]{0,50}$/.test(prefix);
+}
+
 /** Encodings longer than this become a readable prefix plus a hash (Azurite allows 512, Azure 1 KiB). */
 export const MAX_PLAIN_KEY = 200;
 const HASHED_PREFIX = 100;

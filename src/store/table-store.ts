@@ -29,7 +29,7 @@ import {
   readBinaryColumns,
   type DocumentLimits,
 } from "./codec.js";
-import { clusterFromKey, clusterKey, normalizeRef, scanRowKey, SCAN_ROWS_END, sinceUpperBound } from "./keys.js";
+import { clusterFromKey, clusterKey, isTablePrefix, normalizeRef, scanRowKey, SCAN_ROWS_END, sinceUpperBound, TABLE_PREFIX_RULE } from "./keys.js";
 import type { EvaluationQuery, HistoryQuery, LatestEntry, PruneResult, SnapshotStore, StoredSnapshot } from "./store.js";
 import { checkCluster, checkLimit, describeCluster, nextLatest, storedSummary } from "./summary.js";
 
@@ -232,9 +232,7 @@ export class TableSnapshotStore implements SnapshotStore {
     private readonly options: TableStoreOptions = {},
   ) {
     const prefix = options.tablePrefix ?? "";
-    if (prefix !== "" && !/^[A-Za-z][A-Za-z0-9]{0,50}$/.test(prefix)) {
-      throw new TypeError(`table prefix must be letters and digits starting with a letter (at most 51), got ${JSON.stringify(prefix)}`);
-    }
+    if (!isTablePrefix(prefix)) throw new TypeError(`table prefix must be ${TABLE_PREFIX_RULE}, got ${JSON.stringify(prefix)}`);
     const table = (n: string): Table => ({ name: prefix + n, client: client(prefix + n) });
     this.snapshots = table("snapshots");
     this.latest = table("latest");

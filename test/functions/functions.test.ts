@@ -190,19 +190,41 @@ describe("HTTP functions", () => {
     }
   });
 
-  it("health and reports say the storage connection string is malformed, without quoting its key", async () => {
-    const saved = process.env.AzureWebJobsStorage;
-    process.env.AzureWebJobsStorage = "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=not-base64!!;EndpointSuffix=core.windows.net";
-    resetAppDeps();
-    try {
-      for (const path of ["/api/health", "/api/reports/findings"]) {
-        const r = await get(path);
-        expect(r.status, path).toBe(503);
-        expect(JSON.parse(r.body as string).error).toEqual({ code: "misconfigured", message: "invalid storage connection string: AccountKey is not base64" });
-      }
-    } finally {
-      process.env.AzureWebJobsStorage = saved;
+  it("answer 503 in the error shape, with the usual headers, when the store cannot be opened", async () => {
+    const KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+    const usual = Object.keys((await get("/api/reports/nope")).headers as object).sort();
+    const cases: Array<[Record<string, string>, { code: string; message: string }]> = [
+      [{ FLEET_AUDIT_TABLE_PREFIX: "fleet-a" }, { code: "misconfigured", message: 'app setting FLEET_AUDIT_TABLE_PREFIX must be letters and digits starting with a letter (at most 51), not "fleet-a"' }],
+      [
+        { AzureWebJobsStorage: "", AzureWebJobsStorage__tableServiceUri: "stfleet.table.core.windows.net", AzureWebJobsStorage__queueServiceUri: "https://stfleet.queue.core.windows.net" },
+        { code: "misconfigured", message: expect.stringMatching(/^app setting AzureWebJobsStorage__tableServiceUri must be an https URL/) },
+      ],
+      [
+        { AzureWebJobsStorage: "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=not-base64!!;EndpointSuffix=core.windows.net" },
+        { code: "misconfigured", message: "invalid storage connection string: AccountKey is not base64" },
+      ],
+      // Nothing listens on port 9: the store does not answer.
+      [{ AzureWebJobsStorage: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${KEY};TableEndpoint=http://127.0.0.1:9/devstoreaccount1;` }, { code: "store_unavailable", message: expect.stringMatching(/^the store does not answer: .*ECONNREFUSED/) }],
+    ];
+    for (const [settings, error] of cases) {
+      const saved = Object.fromEntries(Object.keys(settings).map((k) => [k, process.env[k]]));
+      Object.assign(process.env, settings);
       resetAppDeps();
+      try {
+        for (const path of ["/api/health", "/api/dashboard", "/api/reports/findings"]) {
+          const r = await get(path);
+          expect(r.status, path).toBe(503);
+          expect(JSON.parse(r.body as string), path).toEqual({ status: "unavailable", error });
+          expect(Object.keys(r.headers as object).sort(), path).toEqual(usual);
+          expect(r.body as string).not.toContain(KEY);
+        }
+      } finally {
+        for (const [k, v] of Object.entries(saved)) {
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
+        }
+        resetAppDeps();
+      }
     }
   });
 });
