@@ -5,7 +5,7 @@
 // the store without loading the collector, the queue or the Azure SDKs (~1.3 s of imports).
 import path from "node:path";
 import type { InvocationContext } from "@azure/functions";
-import type { BookkeepingDeps, FanoutDeps, FanoutLog, FanoutStorage } from "../src/fanout/index.js";
+import type { BookkeepingDeps, FanoutDeps, FanoutLog, FanoutTables, JobQueue } from "../src/fanout/index.js";
 import type { StorageTarget } from "../src/store/endpoint.js";
 import type { SnapshotStore } from "../src/store/store.js";
 import {
@@ -45,12 +45,21 @@ function once<T>(make: () => Promise<T>): { get(): Promise<T>; reset(): void } {
   };
 }
 
-/** Tables and the job queue, for every function but the HTTP API. */
-const fanoutStorage = once(async (): Promise<FanoutStorage> => {
-  const s = readStoreSettings(process.env);
-  const queue = readQueueName(process.env);
-  const [target, { connectStorage }] = await Promise.all([storageTarget(s.storage), import("../src/fanout/index.js")]);
-  return connectStorage(target, { tablePrefix: s.tablePrefix, queue });
+/** Where the storage is, shared by the fan-out's tables and queue. */
+const target = once(async () => storageTarget(readStoreSettings(process.env).storage));
+
+/** The fan-out's tables, for every function but the HTTP API. */
+const tables = once(async (): Promise<FanoutTables> => {
+  const { tablePrefix } = readStoreSettings(process.env);
+  const [t, { connectTables }] = await Promise.all([target.get(), import("../src/fanout/index.js")]);
+  return connectTables(t, tablePrefix);
+});
+
+/** The job queue, for the functions that enqueue or take jobs. */
+const queue = once(async (): Promise<JobQueue> => {
+  const name = readQueueName(process.env);
+  const [t, { connectQueue }] = await Promise.all([target.get(), import("../src/fanout/index.js")]);
+  return connectQueue(t, name);
 });
 
 /** The policy and alert destinations of the functions that may complete a round. */
@@ -82,25 +91,25 @@ const invocation = (ctx: InvocationContext) => ({ log: contextLog(ctx), workerId
 export async function roundStartDeps(ctx: InvocationContext): Promise<FanoutDeps> {
   const discovery = readDiscovery(process.env);
   const roundDeadlineMs = readRoundDeadlineMs(process.env);
-  return { ...(await fanoutStorage.get()), discovery, roundDeadlineMs, ...invocation(ctx) };
+  return { ...(await tables.get()), queue: await queue.get(), discovery, roundDeadlineMs, ...invocation(ctx) };
 }
 
 /** A job: one cluster's credentials and collection, and the round it may complete. */
 export async function jobDeps(ctx: InvocationContext): Promise<FanoutDeps> {
   const discovery = readDiscovery(process.env);
   const collect = readCollectSettings(process.env);
-  return { ...(await fanoutStorage.get()), ...(await evaluation.get()), discovery, collect, ...invocation(ctx) };
+  return { ...(await tables.get()), queue: await queue.get(), ...(await evaluation.get()), discovery, collect, ...invocation(ctx) };
 }
 
 /** The deadline sweep: completes rounds, never scans. */
 export async function sweepDeps(ctx: InvocationContext): Promise<BookkeepingDeps> {
-  return { ...(await fanoutStorage.get()), ...(await evaluation.get()), ...invocation(ctx) };
+  return { ...(await tables.get()), ...(await evaluation.get()), ...invocation(ctx) };
 }
 
 /** The daily timer: retention and forgetting. */
 export async function housekeepingDeps(ctx: InvocationContext): Promise<BookkeepingDeps> {
   const housekeeping = readHousekeepingSettings(process.env);
-  return { ...(await fanoutStorage.get()), ...housekeeping, ...invocation(ctx) };
+  return { ...(await tables.get()), ...housekeeping, ...invocation(ctx) };
 }
 
 /** The store the HTTP API reads. */
@@ -110,7 +119,9 @@ export function appStore(): Promise<SnapshotStore> {
 
 /** Drops the cached deps (tests, or after the settings changed). */
 export function resetAppDeps(): void {
-  fanoutStorage.reset();
+  target.reset();
+  tables.reset();
+  queue.reset();
   evaluation.reset();
   store.reset();
 }

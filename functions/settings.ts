@@ -3,7 +3,7 @@
 // that use it, so a bad value stops only those: the dashboard needs the storage settings alone. A bad
 // value fails with one line naming the setting.
 import { UsageError } from "../src/errors.js";
-import { DEFAULT_QUEUE } from "../src/fanout/queue-name.js";
+import { checkQueueName, DEFAULT_QUEUE } from "../src/fanout/queue-name.js";
 import { parseNotSeenDays } from "../src/store/forget.js";
 import { isTablePrefix, TABLE_PREFIX_RULE } from "../src/store/keys.js";
 import { parseRetentionDays } from "../src/store/retention.js";
@@ -95,7 +95,7 @@ export function readStoreSettings(env: NodeJS.ProcessEnv = process.env): StoreSe
 
 /** The job queue; the bindings name it through %FLEET_AUDIT_QUEUE%. */
 export function readQueueName(env: NodeJS.ProcessEnv = process.env): string {
-  return env.FLEET_AUDIT_QUEUE?.trim() || DEFAULT_QUEUE;
+  return checkQueueName(env.FLEET_AUDIT_QUEUE?.trim() || DEFAULT_QUEUE, "app setting FLEET_AUDIT_QUEUE");
 }
 
 /** Where the fleet is: the round's start discovers it, a job resolves one cluster's credentials. */

@@ -9,22 +9,36 @@ import { RoundTable } from "./rounds.js";
 
 export type { StorageTarget };
 
-export interface FanoutStorage {
+/** What completing rounds and pruning history use: no queue. */
+export interface FanoutTables {
   store: TableSnapshotStore;
   rounds: RoundTable;
-  queue: JobQueue;
   alertState: TableAlertState;
 }
 
-/** Clients with their tables and queues created (idempotent). */
-export async function connectStorage(target: StorageTarget, opts: { tablePrefix?: string; queue?: string } = {}): Promise<FanoutStorage> {
+export interface FanoutStorage extends FanoutTables {
+  queue: JobQueue;
+}
+
+/** Table clients with their tables created (idempotent). */
+export async function connectTables(target: StorageTarget, tablePrefix = ""): Promise<FanoutTables> {
   const client = tableClientsFor(target);
-  const prefix = opts.tablePrefix ?? "";
-  const store = new TableSnapshotStore(client, prefix ? { tablePrefix: prefix } : {});
+  const store = new TableSnapshotStore(client, tablePrefix ? { tablePrefix } : {});
+  await store.init();
+  return { store, rounds: new RoundTable(client(`${tablePrefix}rounds`)), alertState: new TableAlertState(client(`${tablePrefix}alerts`)) };
+}
+
+/** The job queue and its poison queue, created (idempotent). */
+export async function connectQueue(target: StorageTarget, name?: string): Promise<JobQueue> {
   let queue: JobQueue;
-  if ("connectionString" in target) queue = JobQueue.fromConnectionString(target.connectionString, opts.queue);
-  else if (target.queueServiceUri) queue = JobQueue.fromServiceUri(target.queueServiceUri, target.credential, opts.queue);
+  if ("connectionString" in target) queue = JobQueue.fromConnectionString(target.connectionString, name);
+  else if (target.queueServiceUri) queue = JobQueue.fromServiceUri(target.queueServiceUri, target.credential, name);
   else throw new UsageError(`the job queue needs a storage account's endpoints: give --storage as https://<account>.table.core.windows.net (the queue is <account>.queue.…), not ${target.tableServiceUri}`);
-  await Promise.all([store.init(), queue.init()]);
-  return { store, queue, rounds: new RoundTable(client(`${prefix}rounds`)), alertState: new TableAlertState(client(`${prefix}alerts`)) };
+  await queue.init();
+  return queue;
+}
+
+export async function connectStorage(target: StorageTarget, opts: { tablePrefix?: string; queue?: string } = {}): Promise<FanoutStorage> {
+  const [tables, queue] = await Promise.all([connectTables(target, opts.tablePrefix), connectQueue(target, opts.queue)]);
+  return { ...tables, queue };
 }

@@ -37,8 +37,8 @@ export interface FanoutDeps {
   log?: FanoutLog;
 }
 
-/** Completing rounds and pruning history never discover or scan the fleet. */
-export type BookkeepingDeps = Omit<FanoutDeps, "discovery">;
+/** Completing rounds and pruning history never discover or scan the fleet, nor enqueue. */
+export type BookkeepingDeps = Omit<FanoutDeps, "discovery" | "queue">;
 
 export const DEFAULT_ROUND_DEADLINE_MS = 30 * 60_000;
 /** A claim older than this is taken to be from a worker that died while evaluating. */

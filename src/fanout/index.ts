@@ -5,7 +5,7 @@ export { type BookkeepingDeps, CLAIM_TTL_MS, DEFAULT_ROUND_DEADLINE_MS, type Fan
 export { handleJob, handlePoison, type JobOutcome, type MessageMeta } from "./job.js";
 export { encodeJob, type Job, parseJob } from "./messages.js";
 export { checkQueueName, DEFAULT_QUEUE, JobQueue, MAX_DEQUEUE_COUNT, type ReceivedJob } from "./queue.js";
-export { connectStorage, type FanoutStorage, type StorageTarget } from "./connect.js";
+export { connectQueue, connectStorage, connectTables, type FanoutStorage, type FanoutTables, type StorageTarget } from "./connect.js";
 export { type ClusterRow, type RoundHeader, RoundTable } from "./rounds.js";
 export { forgetGoneClusters, pruneHistory } from "./retention.js";
 export { startRound, type StartedRound } from "./start.js";

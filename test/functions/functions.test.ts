@@ -172,6 +172,7 @@ describe("HTTP functions", () => {
       ["FLEET_AUDIT_PARSE_WORKERS", "-1", ["auditCluster"]],
       ["FLEET_AUDIT_ALERT_MIN_SEVERITY", "loud", ["auditCluster", "sweepScanRounds"]],
       ["FLEET_AUDIT_KUBECONFIG", "", ["startScanRound", "auditCluster"]], // no fleet: FLEET_AUDIT_SUBSCRIPTIONS must be set
+      ["FLEET_AUDIT_QUEUE", "Audit_Jobs", ["startScanRound", "auditCluster"]],
     ];
     for (const [name, value, users] of bad) {
       const saved = process.env[name];
