@@ -14,7 +14,7 @@ import {
   readEvaluationSettings,
   readHousekeepingSettings,
   readQueueName,
-  readRoundDeadlineMs,
+  readRoundSettings,
   readStoreSettings,
   type StorageSetting,
 } from "./settings.js";
@@ -90,8 +90,8 @@ const invocation = (ctx: InvocationContext) => ({ log: contextLog(ctx), workerId
 /** The scan timer: the fleet to discover and the round's deadline. */
 export async function roundStartDeps(ctx: InvocationContext): Promise<FanoutDeps> {
   const discovery = readDiscovery(process.env);
-  const roundDeadlineMs = readRoundDeadlineMs(process.env);
-  return { ...(await tables.get()), queue: await queue.get(), discovery, roundDeadlineMs, ...invocation(ctx) };
+  const round = readRoundSettings(process.env);
+  return { ...(await tables.get()), queue: await queue.get(), discovery, ...round, ...invocation(ctx) };
 }
 
 /** A job: one cluster's credentials and collection, and the round it may complete. */

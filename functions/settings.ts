@@ -10,6 +10,7 @@ import { parseRetentionDays } from "../src/store/retention.js";
 import { parseWorkerCount } from "../src/collect/parse-pool.js";
 import { isSeverity, type Severity } from "../src/model/finding.js";
 import { type DiscoverySettings, discoverySettingsFromEnv } from "../src/sources/settings.js";
+import { checkSchedule } from "./schedule.js";
 
 export type StorageSetting =
   /** Local runs and Azurite: `AzureWebJobsStorage` holds a connection string. */
@@ -114,6 +115,10 @@ export function readDiscovery(env: NodeJS.ProcessEnv = process.env): DiscoverySe
 /** Two minutes short of host.json's functionTimeout (10 min), for the evaluation that may follow. */
 export const MAX_CLUSTER_DEADLINE_SECONDS = 480;
 
+function clusterDeadlineSeconds(env: NodeJS.ProcessEnv): number {
+  return int("FLEET_AUDIT_CLUSTER_DEADLINE_SECONDS", env.FLEET_AUDIT_CLUSTER_DEADLINE_SECONDS, 90, 1, MAX_CLUSTER_DEADLINE_SECONDS);
+}
+
 export function readCollectSettings(env: NodeJS.ProcessEnv = process.env): CollectSettings {
   // Read by the collector itself; checked here so a bad value stops a scan at its first invocation.
   try {
@@ -125,7 +130,7 @@ export function readCollectSettings(env: NodeJS.ProcessEnv = process.env): Colle
   return {
     // A job and, for the round's last cluster, its evaluation share one invocation: host.json's
     // functionTimeout (10 min) must outlast the deadline, or the host kills jobs that would have ended.
-    clusterDeadlineMs: int("FLEET_AUDIT_CLUSTER_DEADLINE_SECONDS", env.FLEET_AUDIT_CLUSTER_DEADLINE_SECONDS, 90, 1, MAX_CLUSTER_DEADLINE_SECONDS) * 1000,
+    clusterDeadlineMs: clusterDeadlineSeconds(env) * 1000,
     requestTimeoutMs: int("FLEET_AUDIT_REQUEST_TIMEOUT_SECONDS", env.FLEET_AUDIT_REQUEST_TIMEOUT_SECONDS, 15, 1, 600) * 1000,
     cnsMetrics: metrics === "all" ? "all" : int("FLEET_AUDIT_CNS_METRICS", metrics, 10, 0, 100_000),
   };
@@ -138,9 +143,15 @@ export function readEvaluationSettings(env: NodeJS.ProcessEnv = process.env): Ev
   return { alertMinSeverity: severity, ...(policyFile ? { policyFile } : {}) };
 }
 
-/** How long a round waits for its clusters. */
-export function readRoundDeadlineMs(env: NodeJS.ProcessEnv = process.env): number {
-  return int("FLEET_AUDIT_ROUND_DEADLINE_MINUTES", env.FLEET_AUDIT_ROUND_DEADLINE_MINUTES, 30, 1, 24 * 60) * 60_000;
+/** The scan timer: its schedule (which the host reads) and how long a round waits for its clusters. */
+export function readRoundSettings(env: NodeJS.ProcessEnv = process.env): { roundDeadlineMs: number } {
+  checkSchedule("SCAN_SCHEDULE", env.SCAN_SCHEDULE ?? "");
+  const minutes = int("FLEET_AUDIT_ROUND_DEADLINE_MINUTES", env.FLEET_AUDIT_ROUND_DEADLINE_MINUTES, 30, 1, 24 * 60);
+  const cluster = clusterDeadlineSeconds(env);
+  if (minutes * 60 < cluster) {
+    throw new UsageError(`app setting FLEET_AUDIT_ROUND_DEADLINE_MINUTES (${minutes}) must give a round at least FLEET_AUDIT_CLUSTER_DEADLINE_SECONDS (${cluster}): a round would end before its clusters may`);
+  }
+  return { roundDeadlineMs: minutes * 60_000 };
 }
 
 export function readHousekeepingSettings(env: NodeJS.ProcessEnv = process.env): HousekeepingSettings {

@@ -11,7 +11,8 @@ param environmentName string
 @description('Azure region for every resource.')
 param location string
 
-@description('NCRONTAB (six fields, UTC) of the scan rounds.')
+@minLength(11)
+@description('NCRONTAB (six fields, seconds first, UTC) of the scan rounds, at least 5 minutes apart.')
 param scanSchedule string = '0 */15 * * * *'
 
 @description('Subscriptions to discover AKS clusters in (comma separated), or "all" for every subscription the identity can read.')
@@ -23,7 +24,9 @@ param fleetFile string = ''
 @description('A policy file shipped with the app (thresholds, severities, waivers), or empty.')
 param policyFile string = ''
 
-@description('Minutes a scan round waits for its clusters before it is evaluated without them.')
+@description('Minutes a scan round waits for its clusters before it is evaluated without them (no shorter than clusterDeadlineSeconds).')
+@minValue(1)
+@maxValue(1440)
 param roundDeadlineMinutes int = 30
 
 @description('Seconds per cluster, retries included (at most 480: a job must end inside host.json\'s 10-minute functionTimeout).')
@@ -32,6 +35,8 @@ param roundDeadlineMinutes int = 30
 param clusterDeadlineSeconds int = 90
 
 @description('Seconds per Kubernetes API request.')
+@minValue(1)
+@maxValue(600)
 param requestTimeoutSeconds int = 15
 
 @description('azure-cns pods per cluster whose metrics are read (0 = off, or "all").')

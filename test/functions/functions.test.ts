@@ -41,6 +41,7 @@ beforeAll(async () => {
   await fleet.sim.cluster("aks-dyn-002").setFaults([{ kind: "refuse" }]);
   Object.assign(process.env, {
     AzureWebJobsStorage: inject("azuriteConnectionString"),
+    SCAN_SCHEDULE: "0 */15 * * * *",
     FLEET_AUDIT_TABLE_PREFIX: names.tablePrefix,
     FLEET_AUDIT_QUEUE: names.queue,
     FLEET_AUDIT_KUBECONFIG: fleet.kubeconfig,
@@ -173,6 +174,7 @@ describe("HTTP functions", () => {
       ["FLEET_AUDIT_ALERT_MIN_SEVERITY", "loud", ["auditCluster", "sweepScanRounds"]],
       ["FLEET_AUDIT_KUBECONFIG", "", ["startScanRound", "auditCluster"]], // no fleet: FLEET_AUDIT_SUBSCRIPTIONS must be set
       ["FLEET_AUDIT_QUEUE", "Audit_Jobs", ["startScanRound", "auditCluster"]],
+      ["SCAN_SCHEDULE", "* * * * * *", ["startScanRound"]],
     ];
     for (const [name, value, users] of bad) {
       const saved = process.env[name];

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { MAX_CLUSTER_DEADLINE_SECONDS, readCollectSettings } from "../../functions/settings.js";
+import { MAX_CLUSTER_DEADLINE_SECONDS, readCollectSettings, readRoundSettings } from "../../functions/settings.js";
 import { MAX_DEQUEUE_COUNT } from "../../src/fanout/queue.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -112,6 +112,16 @@ describe("app settings", () => {
     expect(() => readCollectSettings({ FLEET_AUDIT_CLUSTER_DEADLINE_SECONDS: String(MAX_CLUSTER_DEADLINE_SECONDS + 1) })).toThrow(/FLEET_AUDIT_CLUSTER_DEADLINE_SECONDS/);
     expect(readFileSync(path.join(ROOT, "infra/main.bicep"), "utf8")).toMatch(new RegExp(`@maxValue\\(${MAX_CLUSTER_DEADLINE_SECONDS}\\)\\s*param clusterDeadlineSeconds`));
     expect(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).main).toBe("dist/functions/index.js");
+  });
+
+  it("deploys a scan schedule and deadlines the app accepts, and Bicep refuses what it can", () => {
+    const main = readFileSync(path.join(ROOT, "infra/main.bicep"), "utf8");
+    const params = readFileSync(path.join(ROOT, "infra/main.parameters.json"), "utf8");
+    const defaults = [/param scanSchedule string = '([^']*)'/.exec(main)?.[1], /"\$\{SCAN_SCHEDULE=([^}]*)\}"/.exec(params)?.[1]];
+    for (const schedule of defaults) expect(readRoundSettings({ SCAN_SCHEDULE: schedule })).toEqual({ roundDeadlineMs: 30 * 60_000 });
+    expect(main).toMatch(/@minLength\(11\)\s*@description\([^\n]*\)\s*param scanSchedule string/);
+    expect(main).toMatch(/@minValue\(1\)\s*@maxValue\(1440\)\s*param roundDeadlineMinutes int/);
+    expect(main).toMatch(/@minValue\(1\)\s*@maxValue\(600\)\s*param requestTimeoutSeconds int/);
   });
 });
 
