@@ -2,6 +2,7 @@
 // test/infra/settings.test.ts keeps the two in step). Settings come in groups, each read by the functions
 // that use it, so a bad value stops only those: the dashboard needs the storage settings alone. A bad
 // value fails with one line naming the setting.
+import { checkPublicUrl } from "../src/alerts/public-url.js";
 import { UsageError } from "../src/errors.js";
 import { checkQueueName, DEFAULT_QUEUE } from "../src/fanout/queue-name.js";
 import { parseNotSeenDays } from "../src/store/forget.js";
@@ -139,6 +140,10 @@ export function readCollectSettings(env: NodeJS.ProcessEnv = process.env): Colle
 export function readEvaluationSettings(env: NodeJS.ProcessEnv = process.env): EvaluationSettings {
   const severity = env.FLEET_AUDIT_ALERT_MIN_SEVERITY?.trim() || "warning";
   if (!isSeverity(severity)) throw new UsageError("app setting FLEET_AUDIT_ALERT_MIN_SEVERITY must be info, warning or critical");
+  // Read again when a round's alerts go out; checked here so a bad link stops the functions that alert
+  // at once, instead of each round logging that its alerts were not sent.
+  const publicUrl = env.FLEET_AUDIT_PUBLIC_URL?.trim();
+  if (publicUrl) checkPublicUrl(publicUrl, "app setting FLEET_AUDIT_PUBLIC_URL");
   const policyFile = env.FLEET_AUDIT_POLICY?.trim();
   return { alertMinSeverity: severity, ...(policyFile ? { policyFile } : {}) };
 }

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { UsageError } from "../errors.js";
 import { type Severity, SEVERITIES } from "../model/finding.js";
 import type { AzureSettings } from "../sources/azure/context.js";
+import { checkPublicUrl, publicUrlProblem } from "./public-url.js";
 
 export type DestinationKind = "teams" | "webhook";
 
@@ -29,7 +30,13 @@ export interface AlertSettings {
 /** The `alerts:` section of the policy file. URLs come from the environment or Key Vault, or inline. */
 export const AlertsConfigSchema = z.strictObject({
   renotifyHours: z.number().positive().max(24 * 365).optional(),
-  publicUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+  publicUrl: z
+    .string()
+    .superRefine((v, ctx) => {
+      const problem = publicUrlProblem(v);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .optional(),
   destinations: z
     .array(
       z
@@ -125,13 +132,6 @@ export async function alertSettings(src: AlertSources): Promise<AlertSettings> {
   const publicUrl = src.config?.publicUrl ?? env.FLEET_AUDIT_PUBLIC_URL;
   if (publicUrl) settings.publicUrl = checkPublicUrl(publicUrl);
   return settings;
-}
-
-/** The dashboard link on cards: an http(s) URL, as the policy file's `publicUrl` must be too. */
-function checkPublicUrl(v: string): string {
-  const u = urlOf(v);
-  if (!u || (u.protocol !== "https:" && u.protocol !== "http:")) throw new UsageError(`public URL (--public-url, FLEET_AUDIT_PUBLIC_URL) must be an http(s) URL such as https://audit.example.com/api/dashboard, not ${JSON.stringify(v.slice(0, 80))}`);
-  return v;
 }
 
 /**

@@ -106,6 +106,8 @@ describe("fleet-audit scan and report", () => {
     // Options the mode would ignore are refused, not silently dropped.
     [["scan", "--enqueue", "--format", "json", "--fail-on", "critical"], /^fleet-audit: --format, --fail-on do not apply with --enqueue: the workers scan, evaluate and alert/],
     [["scan", "--kubeconfig", "KUBECONFIG", "--round-deadline", "5"], /^fleet-audit: --round-deadline does not apply without --enqueue/],
+    // A function key on a card would be read by everyone in the channel.
+    [["scan", "--kubeconfig", "KUBECONFIG", "--public-url", "https://func.azurewebsites.net/api/dashboard?code=FUNCTIONKEY"], /^fleet-audit: public URL .* must not carry a function key \(code=\): cards are read by anyone in the channel\n$/],
   ])("exits 2 with a one-line reason for %j", async (argv, reason) => {
     const bad = path.join(dir, "MALFORMED");
     writeFileSync(bad, "apiVersion: v1\nclusters: [ {name: x, cluster: {server: 3} ]\n");

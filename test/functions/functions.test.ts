@@ -175,6 +175,8 @@ describe("HTTP functions", () => {
       ["FLEET_AUDIT_KUBECONFIG", "", ["startScanRound", "auditCluster"]], // no fleet: FLEET_AUDIT_SUBSCRIPTIONS must be set
       ["FLEET_AUDIT_QUEUE", "Audit_Jobs", ["startScanRound", "auditCluster"]],
       ["SCAN_SCHEDULE", "* * * * * *", ["startScanRound"]],
+      ["FLEET_AUDIT_PUBLIC_URL", "audit.example.com/api/dashboard", ["auditCluster", "sweepScanRounds"]],
+      ["FLEET_AUDIT_PUBLIC_URL", "https://func-fleet.azurewebsites.net/api/dashboard?code=FUNCTIONKEY", ["auditCluster", "sweepScanRounds"]],
     ];
     for (const [name, value, users] of bad) {
       const saved = process.env[name];

@@ -1,6 +1,6 @@
 // App settings are read by group, each by the functions that use it; a bad one names itself.
 import { describe, expect, it } from "vitest";
-import { readCollectSettings, readQueueName, readRoundSettings } from "../../functions/settings.js";
+import { readCollectSettings, readEvaluationSettings, readQueueName, readRoundSettings } from "../../functions/settings.js";
 import { UsageError } from "../../src/errors.js";
 
 describe("readCollectSettings", () => {
@@ -49,5 +49,17 @@ describe("readRoundSettings", () => {
       "app setting FLEET_AUDIT_ROUND_DEADLINE_MINUTES (1) must give a round at least FLEET_AUDIT_CLUSTER_DEADLINE_SECONDS (90): a round would end before its clusters may",
     );
     expect(round("0 */15 * * * *", { FLEET_AUDIT_ROUND_DEADLINE_MINUTES: "2", FLEET_AUDIT_CLUSTER_DEADLINE_SECONDS: "90" })).not.toThrow();
+  });
+});
+
+describe("readEvaluationSettings", () => {
+  it("refuses a FLEET_AUDIT_PUBLIC_URL that is not an http(s) URL, or that carries a function key, without quoting the key", () => {
+    expect(() => readEvaluationSettings({ FLEET_AUDIT_PUBLIC_URL: "https://audit.example.com/api/dashboard" })).not.toThrow();
+    expect(() => readEvaluationSettings({ FLEET_AUDIT_PUBLIC_URL: "audit.example.com/api/dashboard" })).toThrow(
+      'app setting FLEET_AUDIT_PUBLIC_URL must be an http(s) URL such as https://audit.example.com/api/dashboard, not "audit.example.com/api/dashboard"',
+    );
+    for (const url of ["https://func.azurewebsites.net/api/dashboard?code=FUNCTIONKEY", "https://func.azurewebsites.net/api/dashboard?Code=FUNCTIONKEY"]) {
+      expect(() => readEvaluationSettings({ FLEET_AUDIT_PUBLIC_URL: url })).toThrow(/^app setting FLEET_AUDIT_PUBLIC_URL must not carry a function key \(code=\): cards are read by anyone in the channel$/);
+    }
   });
 });

@@ -103,6 +103,7 @@ describe("policy file", () => {
     ["thershold: {}\n", '(top level): unknown key "thershold"'],
     ["alerts:\n  destinations:\n    - {url: 'http://hooks.example.com/x'}\n", "alerts.destinations[0].url: must be an https URL (http only to localhost)"],
     ["alerts:\n  publicUrl: ftp://x\n", "alerts.publicUrl: must be an http(s) URL"],
+    ["alerts:\n  publicUrl: 'https://func.azurewebsites.net/api/dashboard?code=k'\n", "alerts.publicUrl: must not carry a function key (code=): cards are read by anyone in the channel"],
     ["alerts:\n  destinations:\n    - {urlFromKeyVault: 'http://kv.example/secrets/x'}\n", "alerts.destinations[0].urlFromKeyVault: must be an https Key Vault secret URL"],
     ["- just\n- a list\n", "(top level): must be a mapping"],
     ["waivers: [\n", "policy.yaml: not valid YAML"],
