@@ -31,7 +31,9 @@ export function announced(f: Finding, at: string): Announced {
 
 /**
  * `fleet`: the clusters the evaluation covers. A finding that is gone because its cluster was removed
- * from the audit (`fleet-audit forget`) is dropped quietly: nothing about it was resolved.
+ * from the audit (`fleet-audit forget`) is dropped quietly: nothing about it was resolved. `stopped`:
+ * clusters stopped in ARM, whose findings are withdrawn until they run again: what was announced about
+ * them is kept as it is, so an unchanged problem is not announced again when the cluster comes back.
  */
 export function planAlerts(
   findings: readonly Finding[],
@@ -40,6 +42,7 @@ export function planAlerts(
   now: Date,
   renotifyMs: number,
   fleet?: ReadonlySet<string>,
+  stopped?: ReadonlySet<string>,
 ): AlertPlan {
   const plan: AlertPlan = { announce: [], resolved: [], quietUpdates: [], quietDeletes: [] };
   const current = new Map(findings.map((f) => [f.id, f]));
@@ -65,7 +68,7 @@ export function planAlerts(
     }
   }
   for (const prev of state.values()) {
-    if (current.has(prev.findingId)) continue;
+    if (current.has(prev.findingId) || stopped?.has(prev.cluster)) continue;
     if (fleet && !fleet.has(prev.cluster)) plan.quietDeletes.push(prev.findingId);
     else plan.resolved.push(prev);
   }

@@ -79,7 +79,8 @@ async function sendTo(dest: Destination, e: FleetEvaluation, settings: AlertSett
   const out: AlertOutcome = { destination: dest.label, announced: 0, resolved: 0, pending: 0, errors: [], configError: false };
   let plan: AlertPlan;
   try {
-    plan = planAlerts(e.findings, await state.load(dest.id), dest, now, settings.renotifyMs, new Set(e.clusters.map((c) => c.cluster)));
+    const stopped = new Set(e.clusters.filter((c) => c.status === "stopped").map((c) => c.cluster));
+    plan = planAlerts(e.findings, await state.load(dest.id), dest, now, settings.renotifyMs, new Set(e.clusters.map((c) => c.cluster)), stopped);
   } catch (err) {
     out.errors.push(`${dest.label}: alert state could not be read (${(err as Error).message.split("\n", 1)[0]}); nothing sent`);
     return out;

@@ -2,7 +2,7 @@
 // terminal, with each failing cluster logged above it; one plain line per cluster otherwise, so logs
 // and pipes get text, not cursor movement.
 import cliProgress from "cli-progress";
-import type { SnapshotSummary } from "../model/snapshot.js";
+import { scanFailed, type SnapshotSummary } from "../model/snapshot.js";
 import { colours, terminalSafe } from "../reports/formats/text.js";
 import { type CliIO, useColor } from "./io.js";
 
@@ -16,10 +16,6 @@ function describe(s: SnapshotSummary): string {
   return `${terminalSafe(s.cluster)}: ${s.status}${s.reason ? ` (${terminalSafe(s.reason)})` : ""}`;
 }
 
-/** Statuses that are not a clean read (not-cns is a finding, not a failure to read). */
-function failed(s: SnapshotSummary): boolean {
-  return s.status !== "ok" && s.status !== "not-cns";
-}
 
 export function scanProgress(io: CliIO, total: number): ScanProgress {
   if (io.stderr.isTTY !== true || total === 0) {
@@ -51,7 +47,7 @@ export function scanProgress(io: CliIO, total: number): ScanProgress {
   let stopped = false;
   return {
     cluster(s, done) {
-      if (failed(s)) {
+      if (scanFailed(s.status)) {
         failures++;
         multi.log(`${paint(colours.red, "✗")} ${describe(s)}\n`);
       }

@@ -42,6 +42,12 @@ export async function collectCluster(target: ClusterTarget, opts: CollectOptions
   const snap = emptySnapshot(target.name, opts.scanId, { ...target.source }, new Date(started));
   if (target.arm) snap.arm = target.arm;
   if (target.notes) snap.notes.push(...target.notes);
+  if (target.arm?.powerState?.toLowerCase() === "stopped") {
+    // `az aks stop` deallocates the API server: there is nothing to connect to, and nothing is wrong.
+    snap.status = "stopped";
+    snap.reason = `stopped in ARM (powerState ${target.arm.powerState}): not scanned`;
+    return snap;
+  }
   const deadlineMs = opts.clusterDeadlineMs ?? COLLECT_DEFAULTS.clusterDeadlineMs;
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), deadlineMs);
@@ -68,6 +74,8 @@ export async function collectCluster(target: ClusterTarget, opts: CollectOptions
     const err = e instanceof ClusterScanError ? e : classify(e, "scanning");
     snap.status = err.status;
     snap.reason = err.message;
+    // A private cluster's API server resolves and routes only inside its VNet (or one peered to it).
+    if (err.noAnswer && target.arm?.privateCluster) snap.reason += "; private cluster: the auditor must run inside its network";
     snap.nodes = [];
     snap.nncs = [];
     snap.cns = { daemonset: null, pods: [], config: null };

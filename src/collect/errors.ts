@@ -4,6 +4,9 @@ import { CredentialError } from "../sources/target.js";
 
 /** A cluster-level scan failure with its classification. */
 export class ClusterScanError extends Error {
+  /** The server never answered (name not resolved, no route, refused, timed out): no TLS or HTTP failure. */
+  noAnswer = false;
+
   constructor(
     readonly status: Exclude<ScanStatus, "ok">,
     message: string,
@@ -12,6 +15,13 @@ export class ClusterScanError extends Error {
     super(message);
     this.name = "ClusterScanError";
   }
+}
+
+/** `unreachable` because nothing answered (see ClusterScanError.noAnswer). */
+export function noAnswerError(message: string): ClusterScanError {
+  const e = new ClusterScanError("unreachable", message);
+  e.noAnswer = true;
+  return e;
 }
 
 /** Network-level error codes that mean "we never got an answer" (node-fetch and Node's TLS/socket codes). */
@@ -103,8 +113,8 @@ export function classify(e: unknown, what: string): ClusterScanError {
   }
   const code = systemCode(e);
   const message = (e as HttpLikeError | null)?.message ?? String(e);
-  if (isAbortError(e)) return new ClusterScanError("unreachable", `${what}: no answer before the timeout`);
-  if (code && UNREACHABLE_CODES.has(code)) return new ClusterScanError("unreachable", `${what}: ${code}${peer(message)}`);
+  if (isAbortError(e)) return noAnswerError(`${what}: no answer before the timeout`);
+  if (code && UNREACHABLE_CODES.has(code)) return noAnswerError(`${what}: ${code}${peer(message)}`);
   if (code && TLS_CODE.test(code)) return new ClusterScanError("unreachable", `${what}: TLS failure ${code} (${firstLine(message)})`);
   if (e instanceof SyntaxError || /JSON|Unexpected token|Unexpected end/.test(message)) {
     return new ClusterScanError("error", `${what}: the API server sent malformed JSON (${firstLine(message)})`);

@@ -4,7 +4,7 @@
 import https from "node:https";
 import { createSecureContext } from "node:tls";
 import * as k8s from "@kubernetes/client-node";
-import { classify, ClusterScanError } from "./errors.js";
+import { classify, ClusterScanError, noAnswerError } from "./errors.js";
 import { httpsGet, SOCKETS_PER_CLUSTER } from "./http-get.js";
 import type { ListKind, Normalized } from "./normalize/lists.js";
 import { parseListPageAsync } from "./parse-pool.js";
@@ -94,7 +94,7 @@ export class KubeSession {
         deadline: this.opts.deadline,
       });
     } catch (e) {
-      if (this.opts.signal.aborted) throw new ClusterScanError("unreachable", `${what}: the cluster deadline passed before it answered`);
+      if (this.opts.signal.aborted) throw noAnswerError(`${what}: the cluster deadline passed before it answered`);
       throw classify(e, what);
     }
   }

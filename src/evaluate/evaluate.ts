@@ -176,7 +176,18 @@ export class Evaluator {
     notes.push(...applyWaivers(findings, ctx.policy, this.input.now));
     findings.sort(compareFindings);
 
-    const resolved = (this.input.previous?.findings ?? []).filter((f) => !byId.has(f.id)).map((f) => ({ ...f, resolvedAt: now }));
+    // A stopped cluster (ARM powerState Stopped, e.g. a dev cluster stopped at night) has nothing running
+    // to judge. Its previous findings are withdrawn, not resolved: nothing was fixed, so no report or
+    // alert claims a recovery. Nor are they kept as last seen: a cluster may stay stopped for months,
+    // and its reports would go on presenting problems of a cluster that is not running. They come back
+    // when it runs again and is scanned (alerting keeps what it announced, so an unchanged problem is
+    // not announced again as new).
+    const stopped = new Set(this.rows.filter((r) => r.status === "stopped").map((r) => r.cluster));
+    const paused = (f: Finding): boolean => stopped.has(f.cluster) && (f.clusters ?? []).every((c) => stopped.has(c));
+    const gone = (this.input.previous?.findings ?? []).filter((f) => !byId.has(f.id));
+    const withdrawn = gone.filter(paused).length;
+    if (withdrawn > 0) notes.push(`${withdrawn} finding(s) of stopped clusters withdrawn until they run again`);
+    const resolved = gone.filter((f) => !paused(f)).map((f) => ({ ...f, resolvedAt: now }));
 
     let subnetRows: SubnetUsage[] = [];
     try {

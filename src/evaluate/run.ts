@@ -36,7 +36,8 @@ export async function loadView(
       return undefined;
     }
   };
-  const dataSummary = entry.latest.status === "ok" ? entry.latest : (entry.lastOk ?? entry.latest);
+  // A stopped cluster is judged as it is (nothing runs there), not on the data from before it stopped.
+  const dataSummary = entry.latest.status === "ok" || entry.latest.status === "stopped" ? entry.latest : (entry.lastOk ?? entry.latest);
   const snapshot = (await read(dataSummary)) ?? (dataSummary !== entry.latest ? await read(entry.latest) : undefined);
   if (!snapshot) return undefined;
   const view: ClusterView = { name: entry.cluster, latest: entry.latest, snapshot };

@@ -5,6 +5,7 @@ import { grade } from "../evaluate/sections/compliance.js";
 import { type ClusterRow, countFindingClusters, countFindings, type EvaluationSummary, type FleetEvaluation, keepClusters, type SeverityCounts } from "../model/evaluation.js";
 import { type Finding, resource, type Severity, severityRank } from "../model/finding.js";
 import type { ComplianceResult } from "../model/sections.js";
+import { scanFailed } from "../model/snapshot.js";
 import { matchesCluster, type ReportFilter } from "../reports/filter.js";
 
 /** Bounds on what one page carries, so a huge fleet still gives a page a browser can hold. */
@@ -162,7 +163,7 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
   });
   // A cluster the scan could not read comes first: its score counts only what the SCN rules can judge,
   // so a blind cluster would otherwise rank above clusters with visible problems.
-  const blind = (c: DashboardCluster): number => (c.status === "ok" || c.status === "not-cns" ? 1 : 0);
+  const blind = (c: DashboardCluster): number => (scanFailed(c.status) ? 0 : 1);
   clusters.sort((a, b) => blind(a) - blind(b) || a.score - b.score || a.cluster.localeCompare(b.cluster));
 
   const worstAbout = new Map<string, Severity>();

@@ -2,9 +2,17 @@
 // rules and reports read it. It holds normalised domain data only: never tokens, certificates or
 // kubeconfigs.
 
-/** How a cluster's scan ended. */
-export type ScanStatus = "ok" | "unreachable" | "unauthorized" | "not-cns" | "error";
-export const SCAN_STATUSES: readonly ScanStatus[] = ["ok", "unreachable", "unauthorized", "not-cns", "error"];
+/** How a cluster's scan ended. `stopped`: ARM says the cluster is stopped, so it was not connected to. */
+export type ScanStatus = "ok" | "unreachable" | "unauthorized" | "not-cns" | "error" | "stopped";
+export const SCAN_STATUSES: readonly ScanStatus[] = ["ok", "unreachable", "unauthorized", "not-cns", "error", "stopped"];
+
+/**
+ * Whether the scan failed to read the cluster. A cluster without the NNC API (not-cns) or one ARM
+ * says is stopped was judged as it is: neither is a failure.
+ */
+export function scanFailed(status: ScanStatus): boolean {
+  return status !== "ok" && status !== "not-cns" && status !== "stopped";
+}
 
 /** IPAM mode of a pod subnet / NC, in the words of CONTRACT.md (NC type `vnet` is dynamic mode). */
 export type IpamMode = "vnetblock" | "dynamic" | "overlay";
@@ -180,6 +188,10 @@ export interface ArmCluster {
   podCidr?: string;
   podCidrs?: string[];
   serviceCidr?: string;
+  /** ARM's powerState.code: Running, or Stopped after `az aks stop`. */
+  powerState?: string;
+  /** apiServerAccessProfile.enablePrivateCluster: the API server is reachable only from its network. */
+  privateCluster?: boolean;
   pools: ArmAgentPool[];
 }
 

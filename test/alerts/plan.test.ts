@@ -40,6 +40,11 @@ describe("planAlerts", () => {
     expect(p.quietDeletes).toEqual(["2"]);
     expect(p.announce).toEqual([]);
   });
+  it("keeps what it announced about a cluster stopped in ARM: neither resolved nor forgotten until it runs again", () => {
+    const paused = announced(f("1", "critical", { cluster: "off" }), T.toISOString());
+    const p = planAlerts([], state(paused), { minSeverity: "warning" }, T, DAY, new Set(["off"]), new Set(["off"]));
+    expect(p).toMatchObject({ announce: [], resolved: [], quietUpdates: [], quietDeletes: [] });
+  });
   it("drops the findings of a cluster removed from the audit quietly, without a false resolution", () => {
     const kept = announced(f("1", "critical", { cluster: "a" }), T.toISOString());
     const fixed = announced(f("2", "critical", { cluster: "a" }), T.toISOString());

@@ -36,6 +36,11 @@ describe("SCN004 stale data", () => {
     const policy = { thresholds: { SCN004: { scanIntervalMinutes: 30 } }, overrides: [{ cluster: "b", thresholds: { SCN004: { intervals: 5 } } }] };
     expect([...scn004.check(context(views, { policy, history: history(HOUR) }))].map((f) => f.cluster)).toEqual(["a"]);
   });
+  it("ignores a cluster stopped in ARM: its data is old because it is stopped, as its row says", () => {
+    const off = snapshot("off", {}, "stopped");
+    off.reason = "stopped in ARM (powerState Stopped): not scanned";
+    expect([...scn004.check(context([view(aged("off", 5 * HOUR), off)]))]).toEqual([]);
+  });
   it("ignores clusters that never had a good snapshot", () => {
     const never = snapshot("never", {}, "unauthorized");
     never.takenAt = at(-10 * HOUR).toISOString();

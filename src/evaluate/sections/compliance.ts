@@ -26,6 +26,7 @@ export function complianceScore(results: readonly ComplianceResult[]): number {
 /** Whether a rule can judge a cluster: SCN rules always; others need good data of a CNS cluster, then the rule's own test. */
 export function applicability(rule: Rule, v: ClusterView, ctx: FleetContext): true | string {
   if (rule.meta.family !== "SCN") {
+    if (v.snapshot.status === "stopped") return "stopped in ARM: not scanned";
     if (v.snapshot.status !== "ok") return "no good snapshot";
     if (!isCnsManaged(v.snapshot)) return "not a CNS-managed cluster";
   }

@@ -101,7 +101,8 @@ export function clusterDrift(v: ClusterView): DriftBase {
       changed: prev !== undefined && (imageBefore !== imageAfter || JSON.stringify(Object.keys(podImagesBefore).sort()) !== JSON.stringify(Object.keys(podImagesAfter).sort())),
     },
   };
-  if (cur.status !== "ok") base.note = `no good snapshot yet (latest scan: ${v.latest.status})`;
+  if (cur.status === "stopped") base.note = "stopped in ARM: not scanned";
+  else if (cur.status !== "ok") base.note = `no good snapshot yet (latest scan: ${v.latest.status})`;
   else if (!prev) base.note = "first good snapshot: nothing to compare with";
   return base;
 }

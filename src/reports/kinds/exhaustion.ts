@@ -1,5 +1,6 @@
 // CONTRACT.md `exhaustion`: pod subnets (shared ones aggregated) and per-cluster allocation.
 import type { ClusterRow, SubnetUsage } from "../../model/evaluation.js";
+import { scanFailed } from "../../model/snapshot.js";
 import { matchesCluster } from "../filter.js";
 import { pct, type ReportKind } from "../report.js";
 
@@ -65,7 +66,7 @@ export const exhaustionReport: ReportKind<ExhaustionDocument> = {
           { key: "assignedIPs", title: "ASSIGNED", align: "right" },
         ],
         rows: doc.clusters.map(({ notes: _notes, ...c }) => ({ ...c, mode: c.mode ?? "-" })),
-        rowSeverity: doc.clusters.map((c) => (c.status === "ok" || c.status === "not-cns" ? undefined : "critical")),
+        rowSeverity: doc.clusters.map((c) => (scanFailed(c.status) ? "critical" : undefined)),
         empty: "No clusters scanned yet.",
       },
     ];

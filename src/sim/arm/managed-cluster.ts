@@ -27,6 +27,10 @@ export interface SimArmClusterOptions {
   pool?: Record<string, unknown>;
   /** More agent pools ARM lists (wire shape; they have no nodes in the simulated cluster). */
   extraPools?: Record<string, unknown>[];
+  /** `az aks stop` / `start`: ARM's powerState (default Running; `powerState` on the instance changes it later). */
+  powerState?: "Running" | "Stopped";
+  /** A private cluster: ARM gives only a privatelink FQDN, and the kubeconfigs point there (it resolves nowhere here). */
+  privateCluster?: boolean;
 }
 
 export const AKS_CLIENT_APP = "80faf920-1908-4b52-b5ef-a8e7bedfc67a";
@@ -37,6 +41,7 @@ export class SimManagedCluster {
   readonly resourceGroup: string;
   readonly aad: boolean;
   readonly localAccounts: boolean;
+  powerState: "Running" | "Stopped";
 
   constructor(
     readonly cluster: SimCluster,
@@ -47,6 +52,7 @@ export class SimManagedCluster {
     this.resourceGroup = options.resourceGroup ?? cluster.state.profile.resourceGroup;
     this.aad = options.aad ?? false;
     this.localAccounts = options.localAccounts ?? !this.aad;
+    this.powerState = options.powerState ?? "Running";
   }
 
   get name(): string {
@@ -59,6 +65,16 @@ export class SimManagedCluster {
 
   get fqdn(): string {
     return `${this.name.toLowerCase()}-dns-${this.cluster.state.profile.poolHash}.hcp.${this.cluster.state.profile.location}.azmk8s.io`;
+  }
+
+  /** A private cluster's API server name, in the private DNS zone AKS creates (only its VNet resolves it). */
+  get privateFqdn(): string {
+    return `${this.name.toLowerCase()}-dns-${this.cluster.state.profile.poolHash}.privatelink.${this.cluster.state.profile.location}.azmk8s.io`;
+  }
+
+  /** The API server the kubeconfigs name. */
+  get server(): string {
+    return this.options.privateCluster ? `https://${this.privateFqdn}:443` : this.cluster.url;
   }
 
   /** The resource as GET/list return it. */
@@ -103,7 +119,7 @@ export class SimManagedCluster {
         : {}),
       upgradeSettings: o.maxSurge !== undefined ? { maxSurge: o.maxSurge } : {},
       provisioningState: "Succeeded",
-      powerState: { code: "Running" },
+      powerState: { code: this.powerState },
       ...o.pool,
     };
     return {
@@ -114,11 +130,11 @@ export class SimManagedCluster {
       sku: { name: "Base", tier: "Standard" },
       properties: {
         provisioningState: "Succeeded",
-        powerState: { code: "Running" },
+        powerState: { code: this.powerState },
         kubernetesVersion: p.kubernetesVersion.replace(/^v/, ""),
         currentKubernetesVersion: p.kubernetesVersion.replace(/^v/, ""),
         dnsPrefix: `${this.name}-dns`,
-        fqdn: this.fqdn,
+        ...(o.privateCluster ? { privateFQDN: this.privateFqdn, apiServerAccessProfile: { enablePrivateCluster: true } } : { fqdn: this.fqdn }),
         azurePortalFQDN: `${this.name}-dns-portal.hcp.${p.location}.azmk8s.io`,
         agentPoolProfiles: [pool, ...(o.extraPools ?? [])],
         nodeResourceGroup: `MC_${this.resourceGroup}_${this.name}_${p.location}`,
@@ -168,7 +184,7 @@ export class SimManagedCluster {
         apiVersion: "v1",
         kind: "Config",
         preferences: {},
-        clusters: [{ name: this.name, cluster: { server: this.cluster.url, "certificate-authority-data": Buffer.from(caPem).toString("base64") } }],
+        clusters: [{ name: this.name, cluster: { server: this.server, "certificate-authority-data": Buffer.from(caPem).toString("base64") } }],
         contexts: [{ name: this.name, context: { cluster: this.name, user } }],
         "current-context": this.name,
         users: [{ name: user, user: userBody }],

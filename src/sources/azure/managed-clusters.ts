@@ -78,6 +78,8 @@ export function toArmCluster(mc: ManagedCluster): ArmCluster {
   opt("podCidr", np?.podCidr);
   if (np?.podCidrs?.length) arm.podCidrs = [...np.podCidrs];
   opt("serviceCidr", np?.serviceCidr);
+  opt("powerState", mc.powerState?.code);
+  if (mc.apiServerAccessProfile?.enablePrivateCluster) arm.privateCluster = true;
   return arm;
 }
 
