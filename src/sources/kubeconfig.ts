@@ -5,7 +5,7 @@ import path from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { UsageError } from "../errors.js";
 import { nameMatcher } from "../glob.js";
-import type { ClusterTarget } from "./target.js";
+import { type ClusterTarget, CredentialError } from "./target.js";
 
 /** KUBECONFIG may list several files (merged, first wins), as kubectl does. */
 export function defaultKubeconfigPaths(env: NodeJS.ProcessEnv = process.env): string[] {
@@ -14,8 +14,12 @@ export function defaultKubeconfigPaths(env: NodeJS.ProcessEnv = process.env): st
   return [path.join(env.HOME ?? homedir(), ".kube", "config")];
 }
 
+/** The file each context of a loaded kubeconfig came from (KUBECONFIG merges several). */
+const contextFiles = new WeakMap<KubeConfig, Map<string, string>>();
+
 export function loadKubeconfig(files: string[]): KubeConfig {
   const merged = new KubeConfig();
+  const fileOf = new Map<string, string>();
   let loaded = 0;
   for (const file of files) {
     if (!existsSync(file)) {
@@ -29,16 +33,28 @@ export function loadKubeconfig(files: string[]): KubeConfig {
     } catch (e) {
       throw new UsageError(`malformed kubeconfig ${file}: ${firstLine((e as Error).message)}`);
     }
+    for (const ctx of kc.contexts) if (!fileOf.has(ctx.name)) fileOf.set(ctx.name, file);
     if (loaded === 0) merged.loadFromOptions({ clusters: kc.clusters, users: kc.users, contexts: kc.contexts, currentContext: kc.currentContext });
     else merged.mergeConfig(kc, true);
     loaded++;
   }
   if (loaded === 0) throw new UsageError(`kubeconfig not found: ${files.join(path.delimiter)}`);
-  for (const ctx of merged.contexts) {
-    if (!merged.getCluster(ctx.cluster)) throw new UsageError(`malformed kubeconfig: context ${JSON.stringify(ctx.name)} names cluster ${JSON.stringify(ctx.cluster)}, which is not defined`);
-    if (ctx.user && !merged.getUser(ctx.user)) throw new UsageError(`malformed kubeconfig: context ${JSON.stringify(ctx.name)} names user ${JSON.stringify(ctx.user)}, which is not defined`);
-  }
+  contextFiles.set(merged, fileOf);
   return merged;
+}
+
+/**
+ * Why a context cannot be used, naming its file: it names a cluster or user no file defines (as
+ * `kubectl config delete-cluster` leaves behind). Undefined when it can be used. Checked per context,
+ * so one stale context never stops the others.
+ */
+export function danglingContext(kc: KubeConfig, name: string): string | undefined {
+  const ctx = kc.getContextObject(name);
+  if (!ctx) return undefined;
+  const where = `kubeconfig ${contextFiles.get(kc)?.get(name) ?? "(in memory)"}: context ${JSON.stringify(name)}`;
+  if (!kc.getCluster(ctx.cluster)) return `${where} names cluster ${JSON.stringify(ctx.cluster)}, which is not defined`;
+  if (ctx.user && !kc.getUser(ctx.user)) return `${where} names user ${JSON.stringify(ctx.user)}, which is not defined`;
+  return undefined;
 }
 
 /** A KubeConfig holding only one context, so no client can ever switch to another context's user. */
@@ -78,10 +94,12 @@ export function discoverFromKubeconfig(opts: KubeconfigDiscovery = {}): ClusterT
   }
   return [...new Set(wanted)].map((name) => {
     const server = base.getCluster(base.getContextObject(name)!.cluster)?.server;
+    const dangling = danglingContext(base, name);
     return {
       name,
       source: { kind: "kubeconfig" as const, context: name, ...(server ? { server } : {}) },
-      kubeConfig: async () => singleContext(base, name),
+      // A context that cannot be used is that one cluster's failed scan.
+      kubeConfig: dangling ? () => Promise.reject(new CredentialError("error", dangling)) : async () => singleContext(base, name),
     };
   });
 }
