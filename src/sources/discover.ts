@@ -12,7 +12,7 @@ import { readSecret, SecretReadError } from "./azure/key-vault.js";
 import { armErrorText, type DiscoveryProblem, fleetNames, getManagedCluster, listManagedClusters, parseClusterId, subscriptionIds } from "./azure/managed-clusters.js";
 import { type FleetEntry, loadFleetFile } from "./fleet-file.js";
 import { defaultKubeconfigPaths, discoverFromKubeconfig, loadKubeconfig } from "./kubeconfig.js";
-import type { DiscoverySettings } from "./settings.js";
+import { type DiscoverySettings, requireTokenPair } from "./settings.js";
 import { type ClusterTarget, CredentialError } from "./target.js";
 
 export type { DiscoveryProblem } from "./azure/managed-clusters.js";
@@ -47,9 +47,14 @@ export async function discoverRefs(settings: DiscoverySettings, hooks: Discovery
       refs.push({ kind: "kubeconfig", name: t.name, context: t.source.context ?? t.name, files });
     }
   }
+  let armEntries = false;
   if (settings.fleetFile) {
-    for (const e of loadFleetFile(settings.fleetFile)) refs.push({ kind: "fleet", name: e.name, fleetFile: settings.fleetFile });
+    for (const e of loadFleetFile(settings.fleetFile)) {
+      refs.push({ kind: "fleet", name: e.name, fleetFile: settings.fleetFile });
+      armEntries ||= e.kind === "arm";
+    }
   }
+  if (settings.subscriptions || armEntries) requireTokenPair(settings);
   const problems: DiscoveryProblem[] = [];
   if (settings.subscriptions) {
     const ctx = azureContext(settings);

@@ -31,6 +31,23 @@ export function parseSubscriptions(values: string[], what: string): string[] | "
   return list;
 }
 
+/** One of FLEET_AUDIT_ARM_TOKEN / FLEET_AUDIT_AKS_TOKEN without the other, in one line; undefined when paired or neither is set. */
+export function unpairedTokenMessage(s: Pick<DiscoverySettings, "armToken" | "aksToken">): string | undefined {
+  if (!s.armToken === !s.aksToken) return undefined;
+  const [given, missing] = s.armToken ? ["FLEET_AUDIT_ARM_TOKEN", "FLEET_AUDIT_AKS_TOKEN"] : ["FLEET_AUDIT_AKS_TOKEN", "FLEET_AUDIT_ARM_TOKEN"];
+  return `${given} is set but ${missing} is not: clusters found through ARM need both (the ARM token lists them and gets their credentials, the AKS token signs in to Entra ID clusters); give both tokens, or neither to use DefaultAzureCredential`;
+}
+
+/**
+ * Refuses half a token pair before anything is scanned when ARM finds clusters: with the ARM token
+ * alone every Entra ID cluster would be reported as refusing the auditor; with the AKS token alone
+ * nothing could be listed.
+ */
+export function requireTokenPair(s: Pick<DiscoverySettings, "armToken" | "aksToken">): void {
+  const message = unpairedTokenMessage(s);
+  if (message) throw new UsageError(message);
+}
+
 function envFlag(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
   const v = env[name]?.trim().toLowerCase();
   if (v === undefined || v === "") return undefined;

@@ -4,6 +4,7 @@ import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-
 import { DefaultAzureCredential } from "@azure/identity";
 import { UsageError } from "../../errors.js";
 import { givenAccessToken } from "../../token-expiry.js";
+import { unpairedTokenMessage } from "../settings.js";
 
 /** The AKS AAD server application: Kubernetes tokens for Entra ID clusters are issued for it. */
 export const AKS_SERVER_APP = "6dae42f8-4368-4678-94ff-3960e28e3630";
@@ -24,10 +25,7 @@ class GivenTokenCredential implements TokenCredential {
   async getToken(scopes: string | string[], _options?: GetTokenOptions): Promise<AccessToken> {
     const aks = [scopes].flat().some((s) => s.startsWith(AKS_SERVER_APP));
     const token = aks ? this.s.aksToken : this.s.armToken;
-    if (!token) {
-      const [given, missing] = aks ? ["FLEET_AUDIT_ARM_TOKEN", "FLEET_AUDIT_AKS_TOKEN"] : ["FLEET_AUDIT_AKS_TOKEN", "FLEET_AUDIT_ARM_TOKEN"];
-      throw new UsageError(`${given} is set but ${missing} is not: give both tokens, or neither to use DefaultAzureCredential`);
-    }
+    if (!token) throw new UsageError(unpairedTokenMessage(this.s) ?? "no token given");
     return givenAccessToken(token);
   }
 }

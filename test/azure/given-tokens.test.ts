@@ -1,0 +1,71 @@
+// Bearer tokens a pipeline already holds (FLEET_AUDIT_ARM_TOKEN, FLEET_AUDIT_AKS_TOKEN) instead of
+// DefaultAzureCredential, through the CLI against the simulated ARM: both scan an Entra ID cluster;
+// one without the other is bad input, refused in one line before anything is listed or scanned.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { AKS_AAD_SERVER_APP, type SimAzure, startSimAzure } from "../../src/sim/index.js";
+import { runCli } from "../helpers/cli.js";
+import { SUB_A } from "./env.js";
+
+let az: SimAzure;
+let base: Record<string, string>;
+let dir: string;
+const storage = inject("azuriteConnectionString");
+
+beforeAll(async () => {
+  az = await startSimAzure({
+    subscriptions: [{ id: SUB_A }],
+    clusters: [
+      { name: "aks-plain", mode: "vnetblock", nodes: 1 },
+      { name: "aks-entra", mode: "overlay", nodes: 1, azure: { aad: true } },
+    ],
+  });
+  dir = mkdtempSync(path.join(tmpdir(), "given-tokens-"));
+  const caFile = await az.writeCa(dir);
+  base = { FLEET_AUDIT_ARM_ENDPOINT: az.url, FLEET_AUDIT_ARM_CA: caFile, FLEET_AUDIT_TABLE_PREFIX: `tok${process.pid}` };
+});
+
+afterAll(async () => {
+  await az?.close();
+});
+
+const scan = (tokens: Record<string, string>, ...args: string[]) => runCli(["scan", ...args, "--storage", storage], { env: { ...base, ...tokens } });
+const armToken = () => az.identity.issue(az.url).token;
+const aksToken = () => az.identity.issue(AKS_AAD_SERVER_APP).token;
+
+describe("tokens given in the environment", () => {
+  it("both: every cluster is scanned, the Entra ID one with the AKS token", async () => {
+    const r = await scan({ FLEET_AUDIT_ARM_TOKEN: armToken(), FLEET_AUDIT_AKS_TOKEN: aksToken() }, "--subscription", SUB_A);
+    expect(r.stderr).toContain("aks-entra: ok");
+    expect(r.code).toBe(0);
+  });
+
+  for (const [given, missing] of [
+    ["FLEET_AUDIT_ARM_TOKEN", "FLEET_AUDIT_AKS_TOKEN"],
+    ["FLEET_AUDIT_AKS_TOKEN", "FLEET_AUDIT_ARM_TOKEN"],
+  ] as const) {
+    it(`only ${given}: exit 2 with one line naming ${missing}, before anything is listed`, async () => {
+      az.arm.requests.length = 0;
+      const token = given === "FLEET_AUDIT_ARM_TOKEN" ? armToken() : aksToken();
+      // The ARM token alone also means every subscription (README), as --subscription all does.
+      for (const args of given === "FLEET_AUDIT_ARM_TOKEN" ? [["--subscription", SUB_A], []] : [["--subscription", SUB_A]]) {
+        const r = await scan({ [given]: token }, ...args);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(new RegExp(`^fleet-audit: ${given} is set but ${missing} is not: clusters found through ARM need both .*\\n$`));
+        expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+        expect(r.stderr).not.toContain(token);
+      }
+      expect(az.arm.requests).toEqual([]);
+    });
+  }
+
+  it("a fleet file with an AKS resource ID is found through ARM too", async () => {
+    const fleet = path.join(dir, "fleet.yaml");
+    writeFileSync(fleet, `clusters:\n  - name: entra\n    armResourceId: ${az.managedCluster("aks-entra").id}\n`);
+    const r = await scan({ FLEET_AUDIT_ARM_TOKEN: armToken() }, "--fleet", fleet);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^fleet-audit: FLEET_AUDIT_ARM_TOKEN is set but FLEET_AUDIT_AKS_TOKEN is not: /);
+  });
+});
