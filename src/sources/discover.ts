@@ -9,13 +9,13 @@ import { UsageError } from "../errors.js";
 import { armKubeConfig, kubeConfigFor, parseKubeconfig } from "./azure/cluster-credentials.js";
 import { azureContext } from "./azure/context.js";
 import { readSecret, SecretReadError } from "./azure/key-vault.js";
-import { armErrorText, type DiscoveryProblem, fleetNames, getManagedCluster, listManagedClusters, parseClusterId, subscriptionIds } from "./azure/managed-clusters.js";
+import { armErrorText, DiscoveryError, type DiscoveryProblem, fleetNames, getManagedCluster, listManagedClusters, parseClusterId, subscriptionIds } from "./azure/managed-clusters.js";
 import { type FleetEntry, loadFleetFile } from "./fleet-file.js";
 import { defaultKubeconfigPaths, discoverFromKubeconfig, loadKubeconfig } from "./kubeconfig.js";
 import { type DiscoverySettings, requireTokenPair } from "./settings.js";
 import { type ClusterTarget, CredentialError } from "./target.js";
 
-export type { DiscoveryProblem } from "./azure/managed-clusters.js";
+export { DiscoveryError, type DiscoveryProblem } from "./azure/managed-clusters.js";
 export { type DiscoverySettings, discoverySettingsFromEnv, parseSubscriptions } from "./settings.js";
 
 /** A secret-free reference to one cluster: what a queue message carries. */
@@ -27,14 +27,6 @@ export type ClusterRef =
 export interface DiscoveryHooks {
   /** A source (a subscription) that could not be listed; the others' clusters are still returned. */
   onProblem?: (p: DiscoveryProblem) => void;
-}
-
-/** Discovery found nothing to scan because every source failed. */
-export class DiscoveryError extends Error {
-  constructor(readonly problems: DiscoveryProblem[]) {
-    super(problems.map((p) => `${p.source}: ${p.message}`).join("; "));
-    this.name = "DiscoveryError";
-  }
 }
 
 export async function discoverRefs(settings: DiscoverySettings, hooks: DiscoveryHooks = {}): Promise<ClusterRef[]> {

@@ -69,3 +69,25 @@ describe("tokens given in the environment", () => {
     expect(r.stderr).toMatch(/^fleet-audit: FLEET_AUDIT_ARM_TOKEN is set but FLEET_AUDIT_AKS_TOKEN is not: /);
   });
 });
+
+describe("exit codes of ARM failures", () => {
+  it("ARM refusing the token is a failure (exit 1), whether or not --subscription names the subscriptions", async () => {
+    // A real token, for the wrong audience: ARM answers 401 to every call.
+    const wrong = { FLEET_AUDIT_ARM_TOKEN: aksToken(), FLEET_AUDIT_AKS_TOKEN: aksToken() };
+    const named = await scan(wrong, "--subscription", SUB_A);
+    const all = await scan(wrong, "--subscription", "all");
+    expect([named.code, all.code]).toEqual([1, 1]);
+    expect(named.stderr).toMatch(new RegExp(`^fleet-audit: subscription ${SUB_A}: listing AKS clusters: 401 .*\n$`));
+    expect(all.stderr).toMatch(new RegExp(`^fleet-audit: ARM ${az.url}: listing the subscriptions the identity can read: 401 .*\n$`));
+  });
+
+  it("a malformed ARM endpoint or CA file is still bad input (exit 2)", async () => {
+    const tokens = { FLEET_AUDIT_ARM_TOKEN: armToken(), FLEET_AUDIT_AKS_TOKEN: aksToken() };
+    const endpoint = await runCli(["scan", "--subscription", "all", "--arm-endpoint", "not a url"], { env: { ...base, ...tokens } });
+    expect([endpoint.code, endpoint.stderr]).toEqual([2, 'fleet-audit: ARM endpoint "not a url" is not a URL\n']);
+    const junk = path.join(dir, "junk.pem");
+    writeFileSync(junk, "not a certificate\n");
+    const ca = await runCli(["scan", "--subscription", "all"], { env: { ...base, ...tokens, FLEET_AUDIT_ARM_CA: junk } });
+    expect([ca.code, ca.stderr]).toEqual([2, `fleet-audit: ARM CA file ${junk}: no PEM certificate in it\n`]);
+  });
+});

@@ -28,6 +28,14 @@ export interface DiscoveryProblem {
   message: string;
 }
 
+/** Discovery found nothing to scan because ARM could not be read (down, refusing us, TLS): exit 1, not bad usage. */
+export class DiscoveryError extends Error {
+  constructor(readonly problems: DiscoveryProblem[]) {
+    super(problems.map((p) => `${p.source}: ${p.message}`).join("; "));
+    this.name = "DiscoveryError";
+  }
+}
+
 /** ARM's error in one line: status, code and message (RestError keeps the code; details hold the body). */
 export function armErrorText(e: unknown): string {
   const r = e as { statusCode?: number; code?: string; message?: string; request?: PipelineRequest; details?: { error?: { code?: string; message?: string } } };
@@ -87,12 +95,14 @@ export function toArmCluster(mc: ManagedCluster): ArmCluster {
 export async function subscriptionIds(ctx: AzureContext, wanted: string[] | "all"): Promise<string[]> {
   if (wanted !== "all") return [...new Set(wanted.map((s) => s.trim().toLowerCase()))];
   const ids: string[] = [];
+  const source = `ARM ${ctx.endpoint}`;
   try {
     for await (const s of ctx.subscriptions().subscriptions.list()) if (s.subscriptionId) ids.push(s.subscriptionId);
   } catch (e) {
-    throw new UsageError(`listing the subscriptions the identity can read at ${ctx.endpoint}: ${armErrorText(e)}`);
+    if (e instanceof UsageError) throw e;
+    throw new DiscoveryError([{ source, message: `listing the subscriptions the identity can read: ${armErrorText(e)}` }]);
   }
-  if (ids.length === 0) throw new UsageError(`the identity can read no subscription at ${ctx.endpoint}: give it Reader (or AKS Cluster User) on the fleet's subscriptions`);
+  if (ids.length === 0) throw new DiscoveryError([{ source, message: "the identity can read no subscription: give it Reader (or AKS Cluster User) on the fleet's subscriptions" }]);
   return ids;
 }
 
