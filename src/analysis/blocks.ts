@@ -14,6 +14,15 @@ export function blockAddressesPerNode(maxPods: number): number {
   return BLOCK_SIZE * blocksPerNode(maxPods);
 }
 
+/**
+ * Whole /28 blocks a VNet subnet of `size` addresses can hand out: not the first (it holds Azure's four
+ * reserved addresses) nor the last (the broadcast address). So a full /24 static-block subnet holds 14
+ * blocks, 224 of its 251 usable addresses (the seed fleet's 10.40.0.0/28 is indeed never assigned).
+ */
+export function assignableBlocks(size: number): number {
+  return size < 2 * BLOCK_SIZE ? 0 : Math.floor(size / BLOCK_SIZE) - 2;
+}
+
 /** Addresses a node's blocks hold beyond its pods and the reserved primary (0 when maxPods = 16N − 1). */
 export function wastedPerNode(maxPods: number): number {
   return blockAddressesPerNode(maxPods) - maxPods - 1;

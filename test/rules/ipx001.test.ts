@@ -4,6 +4,7 @@ import type { Nnc } from "../../src/model/snapshot.js";
 import ipx001 from "../../src/rules/ipx/ipx001-subnet-utilization.js";
 import { context, node, snapshot, view } from "../fixtures/builders.js";
 import { seedNnc } from "../fixtures/seed.js";
+import { blockNnc } from "./ipam-fixtures.js";
 
 /** A dynamic NNC on 10.1.0.0/24 holding `count` addresses starting at `first`. */
 function dynamicNnc(name: string, first: number, count: number): Nnc {
@@ -27,6 +28,21 @@ describe("IPX001 pod subnet utilisation", () => {
     expect(at(201)).toEqual([expect.objectContaining({ severity: "warning", resource: "subnet/10.1.0.0/24", data: expect.objectContaining({ used: 201, capacity: 251 }) })]);
     expect(at(238)[0]!.severity).toBe("warning");
     expect(at(239)[0]).toMatchObject({ severity: "critical", message: expect.stringContaining("239 of 251 usable addresses, 12 left") });
+  });
+
+  it("is critical for a static-block subnet with no whole /28 left to assign, below 95 %", () => {
+    // A /24 holds 14 assignable blocks (its first and last hold Azure's reserved addresses): 224 of 251.
+    const on24 = (nodes: number) => Array.from({ length: nodes }, (_, i) => blockNnc(`n${i}`, `10.40.0.${16 + 32 * i}`, 2, { cidr: "10.40.0.0/24" }));
+    const at = (nodes: number) => [...ipx001.check(context([view(snapshot("a", { nncs: on24(nodes) }))]))];
+    // 6 nodes × 2 blocks = 192 of 251 (76.5 %): quiet.
+    expect(at(6)).toEqual([]);
+    expect(at(7)).toEqual([
+      expect.objectContaining({
+        severity: "critical",
+        data: expect.objectContaining({ used: 224, capacity: 251, blocksLeft: 0 }),
+        message: expect.stringContaining("is 89.2% used: 224 of 251 usable addresses, 27 left. No whole /28 block is left to assign"),
+      }),
+    ]);
   });
 
   it("aggregates clusters that share a subnet into one finding naming all of them", () => {

@@ -1,7 +1,9 @@
 import { resource } from "../../model/finding.js";
+import { assignableBlocks, BLOCK_SIZE } from "../../analysis/blocks.js";
+import { AZURE_RESERVED_PER_SUBNET } from "../../analysis/subnets.js";
 import { subnetAccounting } from "../analyses.js";
 import { defineRule } from "../rule.js";
-import { ownerCluster, subnetLabel } from "../scope.js";
+import { ownerCluster, plural, subnetLabel } from "../scope.js";
 
 export default defineRule(
   {
@@ -9,7 +11,7 @@ export default defineRule(
     title: "Pod subnet utilisation",
     family: "IPX",
     severity: "warning",
-    description: "Unique addresses held by all NCs on one pod subnet, across every cluster that shares it, over its usable capacity (VNet subnet size − 5; overlay: the pod CIDR).",
+    description: "Unique addresses held by all NCs on one pod subnet, across every cluster that shares it, over its usable capacity (VNet subnet size − 5; overlay: the pod CIDR). A static-block subnet with no whole /28 block left to assign is critical at any percent.",
     remediation: "Add address space before it runs out: a larger or additional pod subnet for new node pools, a lower maxPods on static-block pools, or expanding the overlay pod CIDR to a superset.",
     reference: "DOMAIN.md §6",
     thresholds: { warningPercent: 80, criticalPercent: 95 },
@@ -19,17 +21,22 @@ export default defineRule(
     for (const s of subnetAccounting(ctx).subnets) {
       const warn = ctx.threshold("IPX001", "warningPercent", ownerCluster(s)) / 100;
       const crit = ctx.threshold("IPX001", "criticalPercent", ownerCluster(s)) / 100;
-      if (s.utilization < warn) continue;
+      // A static-block subnet is full when no whole /28 is left, which a small one reaches below 95 %
+      // (a /24 at 89 %): capacity stays size − 5 as the contract defines it, so count blocks beside it.
+      const blocksLeft = s.mode === "vnetblock" ? Math.max(0, assignableBlocks(s.capacity + AZURE_RESERVED_PER_SUBNET) - Math.ceil(s.used / BLOCK_SIZE)) : undefined;
+      const noBlock = blocksLeft === 0;
+      if (s.utilization < warn && !noBlock) continue;
       const free = Math.max(0, s.capacity - s.used);
       const shared = s.clusters.length > 1 ? ` shared by ${s.clusters.length} clusters (${s.clusters.join(", ")})` : "";
+      const blocks = blocksLeft === undefined ? "" : noBlock ? " No whole /28 block is left to assign (the first and last hold Azure's reserved addresses): no new node can get its blocks." : ` ${plural(blocksLeft, "whole /28 block")} left to assign.`;
       yield {
-        severity: s.utilization >= crit ? "critical" : "warning",
+        severity: s.utilization >= crit || noBlock ? "critical" : "warning",
         cluster: s.clusters[0] ?? "",
         ...(s.clusters.length > 1 ? { clusters: s.clusters } : {}),
         resource: resource("subnet", s.cidr),
         discriminator: s.key,
-        message: `${subnetLabel(s)}${shared} is ${(s.utilization * 100).toFixed(1)}% used: ${s.used} of ${s.capacity} usable addresses, ${free} left.`,
-        data: { used: s.used, capacity: s.capacity, utilization: Number(s.utilization.toFixed(4)), mode: s.mode },
+        message: `${subnetLabel(s)}${shared} is ${(s.utilization * 100).toFixed(1)}% used: ${s.used} of ${s.capacity} usable addresses, ${free} left.${blocks}`,
+        data: { used: s.used, capacity: s.capacity, utilization: Number(s.utilization.toFixed(4)), mode: s.mode, ...(blocksLeft !== undefined ? { blocksLeft } : {}) },
       };
     }
   },
