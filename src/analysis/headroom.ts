@@ -2,9 +2,9 @@
 // Pure: the subnet's accounting plus the ARM view of the clusters in, a verdict and its numbers out.
 // Without ARM pool data the answer is "unknown", never "fits".
 import type { ArmAgentPool, ArmCluster, IpamMode } from "../model/snapshot.js";
-import { blockAddressesPerNode } from "./blocks.js";
+import { assignableBlocks, BLOCK_SIZE, blockAddressesPerNode } from "./blocks.js";
 import { parseAddress } from "./ranges.js";
-import { subnetKeyFromArmId } from "./subnets.js";
+import { AZURE_RESERVED_PER_SUBNET, subnetKeyFromArmId } from "./subnets.js";
 
 /** CNS's cap on a dynamic node's secondary IPs when the NNC scaler says nothing (DOMAIN.md §1). */
 export const DEFAULT_MAX_IP_COUNT = 250;
@@ -91,6 +91,8 @@ export interface Headroom {
   /** exceeds-now: even current nodes + surge do not fit; exceeds-at-max: the autoscaler maxima + surge do not. */
   status: HeadroomStatus;
   capacity: number;
+  /** What the pools can be given: `capacity`, or for static blocks the addresses of the assignable /28s. */
+  room: number;
   used: number;
   /** Addresses the known pools need at their maxima plus surge (plus what unknown clusters hold now). */
   projectedAtMax: number | null;
@@ -176,6 +178,7 @@ export function assessHeadroom(subnet: HeadroomSubnet, clusters: readonly Headro
     key: subnet.key,
     mode: subnet.mode,
     capacity: subnet.capacity,
+    room: roomFor(subnet),
     used: subnet.used,
     pools,
     unknownClusters: [...unknown].map(([cluster, reason]) => ({ cluster, reason })).sort((a, b) => (a.cluster < b.cluster ? -1 : 1)),
@@ -196,13 +199,14 @@ export function assessHeadroom(subnet: HeadroomSubnet, clusters: readonly Headro
     });
   }
 
+  const room = roomFor(subnet);
   let status: HeadroomStatus;
-  if (floorNow > subnet.capacity) status = "exceeds-now";
-  else if (floorAtMax > subnet.capacity) status = "exceeds-at-max";
+  if (floorNow > room) status = "exceeds-now";
+  else if (floorAtMax > room) status = "exceeds-at-max";
   else status = unknown.size > 0 ? "unknown" : "fits";
 
   const clusterCount = new Set(known.map((p) => p.cluster)).size;
-  const need = `${known.length} pool(s) in ${clusterCount} cluster(s) need ${floorAtMax} of ${subnet.capacity} addresses at max + surge (${floorNow} at current nodes + surge)`;
+  const need = `${known.length} pool(s) in ${clusterCount} cluster(s) need ${floorAtMax} of ${room} addresses${room !== subnet.capacity ? " in whole /28 blocks" : ""} at max + surge (${floorNow} at current nodes + surge)`;
   const partial = unknown.size > 0 ? `; not known for ${base.unknownClusters.map((u) => u.cluster).join(", ")} (counted at current use)` : "";
   return withNodes({
     ...base,
@@ -214,6 +218,11 @@ export function assessHeadroom(subnet: HeadroomSubnet, clusters: readonly Headro
     nodesNow,
     note: `${status}: ${need}${partial}`,
   });
+}
+
+/** Static-block nodes take whole /28s, and the subnet's first and last cannot be one (assignableBlocks). */
+function roomFor(subnet: HeadroomSubnet): number {
+  return subnet.mode === "vnetblock" ? assignableBlocks(subnet.capacity + AZURE_RESERVED_PER_SUBNET) * BLOCK_SIZE : subnet.capacity;
 }
 
 function poolMode(p: ArmAgentPool): IpamMode {

@@ -95,6 +95,15 @@ describe("assessHeadroom", () => {
     expect(h.utilizationAtMax).toBeCloseTo(294 / 251, 9);
   });
 
+  it("static block /24: judged against its 14 assignable /28s (224 addresses), not size − 5", () => {
+    const block24 = (clusters: string[]): HeadroomSubnet => ({ key: PODSUBNET_KEY, cidr: "10.40.0.0/24", mode: "vnetblock", capacity: 251, used: 0, clusters });
+    // maxPods 15 → one block a node. 13 nodes + 1 surge = 14 blocks fit; 14 + 1 = 240 addresses would fit 251, but not 14 blocks.
+    const at = (count: number) => assessHeadroom(block24(["blk"]), [{ cluster: "blk", arm: armCluster("blk", [pool({ count, maxPods: 15, podSubnetID: podSubnetId("podsubnet"), podIPAllocationMode: "StaticBlock", maxSurge: "1" })]) }]);
+    expect(at(13)).toMatchObject({ status: "fits", room: 224, capacity: 251, projectedNow: 224 });
+    expect(at(14)).toMatchObject({ status: "exceeds-now", room: 224, projectedNow: 240 });
+    expect(at(14).note).toContain("need 240 of 224 addresses in whole /28 blocks");
+  });
+
   it("dynamic /24: even current nodes + surge do not fit", () => {
     const arm = armCluster("dyn", [pool({ count: 5, maxPods: 30, podSubnetID: podSubnetId("pods") })]);
     const h = assessHeadroom(dynamic24(["dyn"]), [{ cluster: "dyn", arm }]);

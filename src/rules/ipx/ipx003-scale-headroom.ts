@@ -35,9 +35,10 @@ export default defineRule(
       yield {
         severity: now ? "critical" : "warning",
         ...subnetScope(s),
-        message: `${subnetLabel(s)} has ${s.capacity} usable addresses, but ${what}${partial}.${outcome}`,
+        message: `${subnetLabel(s)} has ${h.room === s.capacity ? `${s.capacity} usable addresses` : `${h.room} addresses in whole /28 blocks`}, but ${what}${partial}.${outcome}`,
         data: {
           capacity: s.capacity,
+          room: h.room,
           used: s.used,
           projectedAtMax: h.projectedAtMax,
           projectedNow: h.projectedNow,
