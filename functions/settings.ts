@@ -113,7 +113,7 @@ export function readDiscovery(env: NodeJS.ProcessEnv = process.env): DiscoverySe
   return out;
 }
 
-/** Two minutes short of host.json's functionTimeout (10 min), for the evaluation that may follow. */
+/** Two minutes short of host.json's functionTimeout (10 min), for the evaluation and its alerts that may follow. */
 export const MAX_CLUSTER_DEADLINE_SECONDS = 480;
 
 function clusterDeadlineSeconds(env: NodeJS.ProcessEnv): number {

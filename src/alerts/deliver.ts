@@ -17,17 +17,24 @@ export const DEFAULT_DELIVERY: DeliveryPolicy = { attempts: 4, baseDelayMs: 1000
 
 export type DeliveryResult = { ok: true; status: number; attempts: number } | { ok: false; configError: boolean; reason: string; attempts: number };
 
-export async function deliver(dest: Destination, body: unknown, policy: DeliveryPolicy = DEFAULT_DELIVERY): Promise<DeliveryResult> {
+/**
+ * `deadline` ends every attempt and wait when it aborts (the alerts of a round share one): the message
+ * is then kept for the next scan, as after the last attempt.
+ */
+export async function deliver(dest: Destination, body: unknown, policy: DeliveryPolicy = DEFAULT_DELIVERY, deadline?: AbortSignal): Promise<DeliveryResult> {
   const payload = JSON.stringify(body);
   let last = "";
+  const late = (attempts: number): DeliveryResult => ({ ok: false, configError: false, reason: `${dest.label}: not delivered by the alerts' deadline${last ? ` (last: ${last})` : ""}; kept for the next scan`, attempts });
   for (let attempt = 1; attempt <= policy.attempts; attempt++) {
+    if (deadline?.aborted) return late(attempt - 1);
     let delay = policy.baseDelayMs * 2 ** (attempt - 1);
     try {
+      const timeout = AbortSignal.timeout(policy.timeoutMs);
       const res = await fetch(dest.url, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: payload,
-        signal: AbortSignal.timeout(policy.timeoutMs),
+        signal: deadline ? AbortSignal.any([timeout, deadline]) : timeout,
         redirect: "error",
       });
       const text = await res.text().catch(() => "");
@@ -52,10 +59,20 @@ export async function deliver(dest: Destination, body: unknown, policy: Delivery
       // cannot help, and its message would quote the URL.
       const cause = err.cause as { code?: string; message?: string } | undefined;
       if (err.name === "TypeError" && (!cause || cause.message === "bad port")) return { ok: false, configError: true, reason: `${dest.label}: the URL cannot be posted to (credentials in it, or a port fetch refuses)`, attempts: attempt };
+      if (deadline?.aborted) {
+        last = "no answer";
+        return late(attempt);
+      }
       // Node's fetch puts the useful part (ECONNREFUSED, ...) in `cause`; its message may quote the URL.
       last = err.name === "TimeoutError" ? "no answer before the timeout" : cause?.code ?? err.name;
     }
-    if (attempt < policy.attempts) await sleep(delay);
+    if (attempt < policy.attempts) {
+      try {
+        await sleep(delay, undefined, deadline ? { signal: deadline } : {});
+      } catch {
+        return late(attempt);
+      }
+    }
   }
   return { ok: false, configError: false, reason: `${dest.label}: ${last} after ${policy.attempts} attempts; kept for the next scan`, attempts: policy.attempts };
 }

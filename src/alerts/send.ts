@@ -53,7 +53,8 @@ export async function sendAlerts(
   evaluation: FleetEvaluation,
   settings: AlertSettings,
   state: AlertState,
-  opts: { delivery?: DeliveryPolicy; now?: Date } = {},
+  /** `deadlineMs`: all of it, every destination included; what is not delivered by then is kept for the next scan. */
+  opts: { delivery?: DeliveryPolicy; now?: Date; deadlineMs?: number } = {},
 ): Promise<AlertOutcome[]> {
   const now = opts.now ?? new Date();
   const counts = countFindings(evaluation.findings);
@@ -63,19 +64,21 @@ export async function sendAlerts(
     fleet: { critical: counts.critical, warning: counts.warning, info: counts.info },
     ...(settings.publicUrl ? { publicUrl: settings.publicUrl } : {}),
   };
-  const outcomes: AlertOutcome[] = [];
-  // Sequentially: Teams throttles bursts per URL, and one scan sends few messages.
-  for (const dest of settings.destinations) {
-    try {
-      outcomes.push(await state.exclusive(dest.id, () => sendTo(dest, evaluation, settings, state, ctx, now, opts.delivery ?? DEFAULT_DELIVERY)));
-    } catch (err) {
-      outcomes.push({ destination: dest.label, announced: 0, resolved: 0, pending: 1, errors: [`${dest.label}: ${(err as Error).message.split("\n", 1)[0]}; nothing sent this time`], configError: false });
-    }
-  }
-  return outcomes;
+  const deadline = opts.deadlineMs === undefined ? undefined : AbortSignal.timeout(opts.deadlineMs);
+  // Destinations side by side, so one that never answers cannot use up the others' deadline round after
+  // round; each destination's messages in turn (Teams throttles bursts per URL, and URLs are unique here).
+  return Promise.all(
+    settings.destinations.map(async (dest): Promise<AlertOutcome> => {
+      try {
+        return await state.exclusive(dest.id, () => sendTo(dest, evaluation, settings, state, ctx, now, opts.delivery ?? DEFAULT_DELIVERY, deadline));
+      } catch (err) {
+        return { destination: dest.label, announced: 0, resolved: 0, pending: 1, errors: [`${dest.label}: ${(err as Error).message.split("\n", 1)[0]}; nothing sent this time`], configError: false };
+      }
+    }),
+  );
 }
 
-async function sendTo(dest: Destination, e: FleetEvaluation, settings: AlertSettings, state: AlertState, ctx: CardContext, now: Date, policy: DeliveryPolicy): Promise<AlertOutcome> {
+async function sendTo(dest: Destination, e: FleetEvaluation, settings: AlertSettings, state: AlertState, ctx: CardContext, now: Date, policy: DeliveryPolicy, deadline?: AbortSignal): Promise<AlertOutcome> {
   const out: AlertOutcome = { destination: dest.label, announced: 0, resolved: 0, pending: 0, errors: [], configError: false };
   let plan: AlertPlan;
   try {
@@ -91,7 +94,7 @@ async function sendTo(dest: Destination, e: FleetEvaluation, settings: AlertSett
   const send = async (kind: "findings" | "resolved", count: number, onOk: () => void): Promise<void> => {
     if (count === 0) return;
     const body = dest.kind === "teams" ? (kind === "findings" ? announcementMessage(plan, ctx) : resolutionMessage(plan.resolved, ctx)) : webhookPayload(kind, plan, ctx);
-    const r = await deliver(dest, body, policy);
+    const r = await deliver(dest, body, policy, deadline);
     if (r.ok) onOk();
     else {
       out.pending++;

@@ -7,7 +7,7 @@ import { runEvaluation } from "../evaluate/run.js";
 import type { FleetEvaluation } from "../model/evaluation.js";
 import { emptySnapshot } from "../model/snapshot.js";
 import type { SourceKind } from "./rounds.js";
-import { type BookkeepingDeps, CLAIM_TTL_MS, nowOf, SILENT } from "./deps.js";
+import { ALERT_DELIVERY_DEADLINE_MS, type BookkeepingDeps, CLAIM_TTL_MS, nowOf, SILENT } from "./deps.js";
 
 export type Completion =
   | { state: "unknown" | "already" | "not-ready" | "taken" }
@@ -48,7 +48,7 @@ export async function completeRound(round: string, deps: BookkeepingDeps): Promi
     try {
       const settings = deps.alerts ? await deps.alerts() : undefined;
       if (settings && settings.destinations.length > 0 && deps.alertState) {
-        alerts = await sendAlerts(evaluation, settings, deps.alertState, { now });
+        alerts = await sendAlerts(evaluation, settings, deps.alertState, { now, deadlineMs: deps.alertDeadlineMs ?? ALERT_DELIVERY_DEADLINE_MS });
         for (const line of describeOutcomes(alerts)) log.info(line);
       }
     } catch (e) {

@@ -25,6 +25,8 @@ export interface FanoutDeps {
   /** Resolved when a round completes (Key Vault reads happen then, not at start-up). */
   alerts?: () => Promise<AlertSettings>;
   alertState?: AlertState;
+  /** How long a round's alerts may take in all (default ALERT_DELIVERY_DEADLINE_MS). */
+  alertDeadlineMs?: number;
   /** How long a round waits for its clusters before it is evaluated without them (default 30 min). */
   roundDeadlineMs?: number;
   /** Days of history to keep, pruned by the daily retention timer; undefined keeps everything. */
@@ -41,6 +43,12 @@ export interface FanoutDeps {
 export type BookkeepingDeps = Omit<FanoutDeps, "discovery" | "queue">;
 
 export const DEFAULT_ROUND_DEADLINE_MS = 30 * 60_000;
+/**
+ * A round's alerts, every destination and retry included, get this long; what is not delivered is
+ * kept for the next round. The job that completes a round sends them after its own cluster's deadline,
+ * and all of it must end inside host.json's functionTimeout (test/infra checks the sum).
+ */
+export const ALERT_DELIVERY_DEADLINE_MS = 60_000;
 /** A claim older than this is taken to be from a worker that died while evaluating. */
 export const CLAIM_TTL_MS = 10 * 60_000;
 

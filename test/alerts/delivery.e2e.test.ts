@@ -125,6 +125,29 @@ describe("alert delivery", () => {
     }
   });
 
+  it("gives a scan's alerts one deadline: a receiver that never answers keeps its message for the next scan, the others are sent", async () => {
+    const state = TableAlertState.fromConnectionString(storage, { tablePrefix: `al${process.pid}deadline` });
+    const silent = await startReceiver();
+    try {
+      silent.script.push(...Array.from({ length: 4 }, () => ({ hang: true as const })));
+      const settings = { destinations: [destination("teams", silent.url, "warning", "silent"), destination("webhook", rx.url, "warning")], renotifyMs: 86_400_000 };
+      const before = rx.posts.length;
+      const e1 = fleetAt(240);
+      // The default policy: four attempts of 30 s each, were it not for the deadline.
+      const [o1, o2] = await sendAlerts(e1, settings, state, { deadlineMs: 300 });
+      expect(o1).toMatchObject({ announced: 0, pending: 1, configError: false, errors: [expect.stringMatching(/^teams "silent" \(127\.0\.0\.1:\d+, #\w+\): not delivered by the alerts' deadline \(last: no answer\); kept for the next scan$/)] });
+      expect(o2).toMatchObject({ announced: 1, pending: 0, errors: [] });
+      expect(rx.posts.length - before).toBe(1);
+
+      silent.script.length = 0; // answers again
+      const [again] = await sendAlerts(fleetAt(240, e1, 30), settings, state, { deadlineMs: 10_000 });
+      expect(again).toMatchObject({ announced: 1, pending: 0 });
+      expect(silent.posts).toHaveLength(1);
+    } finally {
+      await silent.close();
+    }
+  });
+
   it("sends one card when two rounds evaluate at once (one lease per destination), and takes over a dead holder's lease", async () => {
     const prefix = `al${process.pid}i`;
     const [a, b] = [TableAlertState.fromConnectionString(storage, { tablePrefix: prefix }), TableAlertState.fromConnectionString(storage, { tablePrefix: prefix })];

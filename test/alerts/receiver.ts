@@ -5,8 +5,8 @@ import type { AddressInfo } from "node:net";
 export interface Receiver {
   url: string;
   posts: Array<{ body: any; bytes: number; at: number }>;
-  /** Statuses (with optional Retry-After) for the next requests; then 202. */
-  script: Array<{ status: number; retryAfter?: number; body?: string }>;
+  /** Statuses (with optional Retry-After) for the next requests, or `hang` (read, never answered); then 202. */
+  script: Array<{ status: number; retryAfter?: number; body?: string } | { hang: true }>;
   close(): Promise<void>;
 }
 
@@ -17,6 +17,7 @@ export async function startReceiver(port = 0): Promise<Receiver> {
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const next = r.script.shift();
+      if (next && "hang" in next) return;
       // A 2xx with a body: recorded as delivered, answered with that body.
       if (next && next.body !== undefined && next.status >= 200 && next.status < 300) {
         const raw = Buffer.concat(chunks);

@@ -6,6 +6,8 @@ import { collectCluster } from "../../src/collect/collector.js";
 import type { SnapshotSummary } from "../../src/model/snapshot.js";
 import { type ClusterRef, discoverRefs, resolveTarget } from "../../src/sources/discover.js";
 import { completeRound, encodeJob, type FanoutDeps, handleJob, handlePoison, runWorker, startRound, sweepRounds } from "../../src/fanout/index.js";
+import { alertSettings, destination } from "../../src/alerts/config.js";
+import { startReceiver } from "../alerts/receiver.js";
 import { depsFor, type Fleet, startFleet, uniqueNames } from "./helpers.js";
 
 let fleet: Fleet;
@@ -195,6 +197,29 @@ describe("the round deadline", () => {
     const late = await runWorker(later, { concurrency: 1, untilEmpty: true, pollMs: 100 });
     expect(late).toMatchObject({ stored: 1, evaluated: [] });
     expect((await deps.store.getSnapshot("aks-ovl-003", started.round))?.status).toBe("ok");
+  });
+});
+
+describe("the round's alerts", () => {
+  it("have one deadline: a webhook that never answers leaves them pending, and the round is still evaluated", async () => {
+    const silent = await startReceiver();
+    try {
+      silent.script.push(...Array.from({ length: 4 }, () => ({ hang: true as const })));
+      const names = uniqueNames();
+      const deps = await depsFor(fleet, names, "w", { alerts: () => alertSettings({ teams: [silent.url], env: {} }), alertDeadlineMs: 300 });
+      const started = await startRound(deps, (await discoverRefs(deps.discovery)).filter((r) => r.name === BROKEN));
+      const [job] = await deps.queue.receive(1, 60);
+      const out = await handleJob(job!.text, { queue: names.queue }, deps);
+      expect(out.kind === "stored" && out.completion).toMatchObject({
+        state: "evaluated",
+        alerts: [{ announced: 0, pending: 1, errors: [expect.stringContaining("not delivered by the alerts' deadline (last: no answer); kept for the next scan")] }],
+      });
+      expect(await deps.rounds.header(started.round)).toMatchObject({ state: "evaluated" });
+      // Nothing was recorded as announced: the next round plans the same message again.
+      expect(await deps.alertState!.load(destination("teams", silent.url, "warning").id)).toEqual(new Map());
+    } finally {
+      await silent.close();
+    }
   });
 });
 
