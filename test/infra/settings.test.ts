@@ -157,6 +157,28 @@ describe("infra role assignments", () => {
     expect(params).toEqual(expect.arrayContaining(["assignFleetRolesHere", "dashboardPublicUrl"]));
   });
 
+  it("let azd set every parameter that feeds an app setting, under that setting's name and with main.bicep's default", () => {
+    const mapped = JSON.parse(readFileSync(path.join(ROOT, "infra/main.parameters.json"), "utf8")).parameters as Record<string, { value: string }>;
+    const main = bicep.find(([f]) => f === "main.bicep")![1];
+    const params = [...main.matchAll(/^param (\w+) \w+(?: = (.+))?$/gm)].map((m) => ({ name: m[1]!, default: m[2]?.replace(/^'(.*)'$/, "$1") }));
+    // Which app setting each parameter feeds: the appsettings line of resources.bicep that names it.
+    const resources = bicep.find(([f]) => f === "resources.bicep")![1];
+    const feeds = new Map<string, string>();
+    for (const setting of settingsSet()) {
+      const value = new RegExp(`^\\s*${setting}\\s*:(.*)$`, "m").exec(resources)![1]!;
+      for (const p of params) if (new RegExp(`\\b${p.name}\\b`).test(value)) feeds.set(p.name, setting);
+    }
+    expect(feeds.size).toBeGreaterThanOrEqual(14);
+    const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+    for (const p of params) {
+      const setting = feeds.get(p.name);
+      if (setting) {
+        expect(mapped[p.name]?.value, p.name).toBe(`\${${setting}${p.default === undefined ? "" : `=${p.default}`}}`);
+        expect(readme, `README names ${setting}`).toContain(`\`${setting}\``);
+      } else if (p.default === undefined) expect(mapped[p.name]?.value, `${p.name} has no default: azd must fill it`).toMatch(/^\$\{\w+\}$/);
+    }
+  });
+
   it("name the fleet role assignments after the principal, so a recreated identity does not collide with the old one's", () => {
     const fleet = bicep.find(([f]) => f === "fleet-roles.bicep")![1];
     expect(fleet).toMatch(/name: guid\(subscription\(\)\.id, principalId, role\)/);
