@@ -91,6 +91,8 @@ const invocation = (ctx: InvocationContext) => ({ log: contextLog(ctx), workerId
 export async function roundStartDeps(ctx: InvocationContext): Promise<FanoutDeps> {
   const discovery = readDiscovery(process.env);
   const round = readRoundSettings(process.env);
+  // A round that could not be evaluated is not started: a bad policy or alert setting stops here, named.
+  await evaluation.get();
   return { ...(await tables.get()), queue: await queue.get(), discovery, ...round, ...invocation(ctx) };
 }
 
@@ -98,7 +100,10 @@ export async function roundStartDeps(ctx: InvocationContext): Promise<FanoutDeps
 export async function jobDeps(ctx: InvocationContext): Promise<FanoutDeps> {
   const discovery = readDiscovery(process.env);
   const collect = readCollectSettings(process.env);
-  return { ...(await tables.get()), queue: await queue.get(), ...(await evaluation.get()), discovery, collect, ...invocation(ctx) };
+  // A bad policy or alert setting must not cost the round its data: the job still stores its cluster,
+  // and only the evaluation (retried by the sweep) waits for the setting to be fixed.
+  const ev = await evaluation.get().catch((e: unknown) => ({ evaluationError: e instanceof Error ? e : new Error(String(e)) }));
+  return { ...(await tables.get()), queue: await queue.get(), ...ev, discovery, collect, ...invocation(ctx) };
 }
 
 /** The deadline sweep: completes rounds, never scans. */

@@ -22,6 +22,7 @@ export function failureSnapshot(cluster: string, round: string, kind: SourceKind
 
 export async function completeRound(round: string, deps: BookkeepingDeps): Promise<Completion> {
   const log = deps.log ?? SILENT;
+  if (deps.evaluationError) throw deps.evaluationError;
   const h = await deps.rounds.header(round);
   if (!h) return { state: "unknown" };
   if (h.state === "evaluated") return { state: "already" };

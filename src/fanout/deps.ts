@@ -22,6 +22,11 @@ export interface FanoutDeps {
   /** Collection options for one cluster (the scan id comes from the job). */
   collect?: Omit<CollectOptions, "scanId">;
   policy?: Policy;
+  /**
+   * Why rounds cannot be evaluated here (a bad policy file or alert setting): jobs still collect and
+   * store their cluster, and completing a round fails with this, logged, until the setting is fixed.
+   */
+  evaluationError?: Error;
   /** Resolved when a round completes (Key Vault reads happen then, not at start-up). */
   alerts?: () => Promise<AlertSettings>;
   alertState?: AlertState;

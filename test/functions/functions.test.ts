@@ -171,12 +171,12 @@ describe("HTTP functions", () => {
       ["FLEET_AUDIT_FORGET_AFTER_DAYS", "soon", ["pruneScanHistory"]],
       ["FLEET_AUDIT_CNS_METRICS", "many", ["auditCluster"]],
       ["FLEET_AUDIT_PARSE_WORKERS", "-1", ["auditCluster"]],
-      ["FLEET_AUDIT_ALERT_MIN_SEVERITY", "loud", ["auditCluster", "sweepScanRounds"]],
+      ["FLEET_AUDIT_ALERT_MIN_SEVERITY", "loud", ["startScanRound", "sweepScanRounds"]],
       ["FLEET_AUDIT_KUBECONFIG", "", ["startScanRound", "auditCluster"]], // no fleet: FLEET_AUDIT_SUBSCRIPTIONS must be set
       ["FLEET_AUDIT_QUEUE", "Audit_Jobs", ["startScanRound", "auditCluster"]],
       ["SCAN_SCHEDULE", "* * * * * *", ["startScanRound"]],
-      ["FLEET_AUDIT_PUBLIC_URL", "audit.example.com/api/dashboard", ["auditCluster", "sweepScanRounds"]],
-      ["FLEET_AUDIT_PUBLIC_URL", "https://func-fleet.azurewebsites.net/api/dashboard?code=FUNCTIONKEY", ["auditCluster", "sweepScanRounds"]],
+      ["FLEET_AUDIT_PUBLIC_URL", "audit.example.com/api/dashboard", ["startScanRound", "sweepScanRounds"]],
+      ["FLEET_AUDIT_PUBLIC_URL", "https://func-fleet.azurewebsites.net/api/dashboard?code=FUNCTIONKEY", ["startScanRound", "sweepScanRounds"]],
     ];
     for (const [name, value, users] of bad) {
       const saved = process.env[name];
@@ -193,6 +193,29 @@ describe("HTTP functions", () => {
         resetAppDeps();
       }
     }
+  });
+
+  it("a bad alert setting stops new rounds, but jobs in flight still store their clusters; the sweep evaluates once it is fixed", async () => {
+    await startScanRound(timer, context("startScanRound"));
+    const jobs = await takeJobs();
+    const round = (jobs[0]!.body as { round: string }).round;
+    const saved = process.env.FLEET_AUDIT_ALERT_MIN_SEVERITY;
+    process.env.FLEET_AUDIT_ALERT_MIN_SEVERITY = "loud";
+    resetAppDeps();
+    try {
+      const outcomes = [];
+      for (const j of jobs) outcomes.push(await auditCluster(j.body, context("auditCluster", { id: j.id, dequeueCount: j.dequeueCount })));
+      expect(outcomes.map((o) => o.kind)).toEqual(["stored", "stored", "stored"]);
+      expect((await storage.store.getLatest("aks-blk-001"))?.latest).toMatchObject({ scanId: round, status: "ok" });
+      expect((await storage.rounds.header(round))?.state).toBe("open");
+      expect(logs.join("\n")).toMatch(new RegExp(`round ${round}: evaluation failed \\(the sweep retries it\\): app setting FLEET_AUDIT_ALERT_MIN_SEVERITY`));
+    } finally {
+      if (saved === undefined) delete process.env.FLEET_AUDIT_ALERT_MIN_SEVERITY;
+      else process.env.FLEET_AUDIT_ALERT_MIN_SEVERITY = saved;
+      resetAppDeps();
+    }
+    await sweepScanRounds(timer, context("sweepScanRounds"));
+    expect((await storage.rounds.header(round))?.state).toBe("evaluated");
   });
 
   it("answer 503 in the error shape, with the usual headers, when the store cannot be opened", async () => {
