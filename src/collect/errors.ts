@@ -125,6 +125,18 @@ export function classify(e: unknown, what: string): ClusterScanError {
   return new ClusterScanError("error", `${what}: ${firstLine(message)}`);
 }
 
+/**
+ * A failure getting the user's credentials (exec plugin, Entra token, token file) before the API server
+ * was asked anything: never "unauthorized", since no server refused. One line, and never a parser's
+ * message: it quotes what it parsed, which is where the token is.
+ */
+export function credentialFailure(e: unknown): ClusterScanError {
+  if (e instanceof ClusterScanError) return e;
+  if (e instanceof CredentialError) return new ClusterScanError(e.status, `getting credentials: ${e.message}`);
+  const text = e instanceof SyntaxError ? "the credential could not be parsed" : firstLine((e as HttpLikeError | null)?.message ?? String(e));
+  return new ClusterScanError("error", `getting credentials: ${text}`);
+}
+
 /** node-fetch repeats the whole URL in its message; the address it failed on is enough. */
 function peer(message: string): string {
   const m = /(?:ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ECONNRESET)\s+(\S+)/.exec(message) ?? /getaddrinfo \S+ (\S+)/.exec(message);

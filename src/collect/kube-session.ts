@@ -4,7 +4,8 @@
 import https from "node:https";
 import { createSecureContext } from "node:tls";
 import * as k8s from "@kubernetes/client-node";
-import { classify, ClusterScanError, noAnswerError } from "./errors.js";
+import { classify, ClusterScanError, credentialFailure, noAnswerError } from "./errors.js";
+import { withExecPlugin } from "./exec-plugin.js";
 import { httpsGet, SOCKETS_PER_CLUSTER } from "./http-get.js";
 import type { ListKind, Normalized } from "./normalize/lists.js";
 import { parseListPageAsync } from "./parse-pool.js";
@@ -57,16 +58,17 @@ export class KubeSession {
     };
   }
 
-  static async open(kubeConfig: k8s.KubeConfig, opts: SessionOptions): Promise<KubeSession> {
-    const cluster = kubeConfig.getCurrentCluster();
+  static async open(given: k8s.KubeConfig, opts: SessionOptions): Promise<KubeSession> {
+    const cluster = given.getCurrentCluster();
     if (!cluster) throw new ClusterScanError("error", "the kubeconfig context names no cluster");
+    const kubeConfig = withExecPlugin(given);
     let agent: https.Agent | undefined;
     if (cluster.server.startsWith("https:") && !cluster.proxyUrl) {
       const tls: https.RequestOptions = {};
       try {
         await kubeConfig.applyToHTTPSOptions(tls);
       } catch (e) {
-        throw new ClusterScanError("unauthorized", `getting credentials for ${cluster.server}: ${(e as Error).message}`);
+        throw credentialFailure(e);
       }
       (tls.agent as https.Agent | undefined)?.destroy();
       // One secure context per cluster: building it (parsing CA, cert and key) per connection is

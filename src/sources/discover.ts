@@ -107,7 +107,8 @@ async function fleetTarget(entry: FleetEntry, settings: DiscoverySettings): Prom
             text = await readSecret(azureContext(settings), entry.secretUri);
           } catch (e) {
             if (!(e instanceof SecretReadError)) throw e;
-            throw new CredentialError(e.statusCode === 401 || e.statusCode === 403 ? "unauthorized" : e.statusCode === undefined ? "unreachable" : "error", `reading the kubeconfig: ${e.message}`);
+            const status = e.statusCode === 401 || e.statusCode === 403 ? "unauthorized" : e.statusCode === undefined && !e.identity ? "unreachable" : "error";
+            throw new CredentialError(status, `reading the kubeconfig: ${e.message}`);
           }
           const base = parseKubeconfig(text, `the kubeconfig in Key Vault secret ${entry.secretUri}`);
           const context = entry.context ?? (base.getCurrentContext() || base.getContexts()[0]!.name);

@@ -1,11 +1,13 @@
 // Cluster credentials from ARM, scanned by the real collector: static-token clusters as AKS gives them,
 // AAD clusters whose kubelogin exec user becomes an Entra token from the managed identity (refreshed
 // when it expires mid-run: token-refresh.test.ts), admin credentials refused with local accounts disabled (ARM's 400).
+import { writeFileSync } from "node:fs";
+import path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectCluster } from "../../src/collect/collector.js";
 import { AKS_AAD_SERVER_APP } from "../../src/sim/index.js";
-import { type ClusterRef, discoverRefs, resolveTarget } from "../../src/sources/discover.js";
+import { type ClusterRef, discoverFleet, discoverRefs, resolveTarget } from "../../src/sources/discover.js";
 import { azureContext } from "../../src/sources/azure/context.js";
 import { SUB_A, type AzureFixture, withSimAzure } from "./env.js";
 
@@ -72,5 +74,30 @@ describe("credentials from ARM", () => {
     expect(entra.arm?.aad).toBe(true);
     // The admin kubeconfig of a cluster with local accounts (client certificate) works.
     expect(plain.status).toBe("ok");
+  });
+
+  it("an identity that gets no token fails the cluster as an error in one line, naming the credential that tried", async () => {
+    // A user-assigned identity the endpoint does not know: DefaultAzureCredential's chain fails.
+    const lost = { ...fx.settings, managedIdentityClientId: "0badc0de-0000-4000-8000-000000000000" };
+    const viaArm = await collectCluster(await resolveTarget(ref("entra"), lost), SCAN);
+    // The AKS exec kubeconfig of a fleet file's entry: the Entra token for its kubelogin user fails.
+    const file = path.join(fx.dir, "entra-fleet.yaml");
+    writeFileSync(path.join(fx.dir, "entra.kubeconfig"), fx.az.managedCluster("entra").userKubeconfig(fx.az.caPem, "exec"));
+    const secret = fx.az.setSecret("entra-kubeconfig", fx.az.managedCluster("entra").userKubeconfig(fx.az.caPem, "exec"));
+    writeFileSync(file, `clusters:\n  - name: entra-kc\n    kubeconfig: entra.kubeconfig\n  - name: entra-kv\n    keyVaultSecret: ${secret}\n`);
+    const [kc, kv] = await discoverFleet({ ...lost, fleetFile: file });
+    const [viaKubeconfig, viaKeyVault] = await Promise.all([collectCluster(kc!, SCAN), collectCluster(kv!, SCAN)]);
+    const lostIdentity = "no token from the Azure identity (AggregateAuthenticationError: ManagedIdentityCredential: Authentication failed. ";
+    expect(viaArm.status).toBe("error");
+    expect(viaArm.reason).toContain(`listClusterUserCredential for ${fx.az.managedCluster("entra").resourceGroup}/entra: ${lostIdentity}`);
+    expect(viaKubeconfig.status).toBe("error");
+    expect(viaKubeconfig.reason).toContain(`getting credentials: the Entra ID token for the AKS server app: ${lostIdentity}`);
+    expect(viaKeyVault.status).toBe("error");
+    expect(viaKeyVault.reason).toContain(`reading the kubeconfig: Key Vault secret entra-kubeconfig in ${fx.az.url}: ${lostIdentity}`);
+    for (const s of [viaArm, viaKubeconfig, viaKeyVault]) {
+      expect(s.reason).not.toContain("\n");
+      expect(s.reason).toContain("No User Assigned or Delegated Managed Identity found");
+      expect(s.reason!.length).toBeLessThan(500);
+    }
   });
 });

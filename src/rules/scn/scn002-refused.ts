@@ -7,7 +7,7 @@ export default defineRule(
     title: "Cluster refused the auditor",
     family: "SCN",
     severity: "critical",
-    description: "The API server answered 401 or 403: the auditor's credentials were rejected, expired, or lack read access.",
+    description: "The API server answered 401 or 403 (the auditor's credentials were rejected, expired, or lack read access), or ARM refused the identity the cluster's credentials.",
     remediation: "Renew the credentials, or grant the auditor identity read access (AKS RBAC Reader, or a ClusterRoleBinding to view NNCs, nodes, pods, DaemonSets and ConfigMaps).",
     reference: "RULES.md SCN",
   },
@@ -18,7 +18,8 @@ export default defineRule(
         severity: "critical",
         cluster: c.name,
         resource: resource("cluster", c.name),
-        message: `the API server refused the auditor: ${c.latest.reason ?? "401/403"}.`,
+        // The reason names who refused: the API server (401/403), or ARM handing out its credentials.
+        message: `the auditor was refused: ${c.latest.reason ?? "401/403"}.`,
       };
     }
   },

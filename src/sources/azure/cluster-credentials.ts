@@ -7,7 +7,7 @@ import * as k8s from "@kubernetes/client-node";
 import type { TokenCredential } from "@azure/core-auth";
 import { singleContext } from "../kubeconfig.js";
 import { CredentialError } from "../target.js";
-import { AKS_SCOPE, RefreshingToken } from "./credential.js";
+import { AKS_SCOPE, identityErrorText, RefreshingToken } from "./credential.js";
 import type { AzureContext } from "./context.js";
 import { type ClusterId, armErrorText } from "./managed-clusters.js";
 
@@ -23,9 +23,16 @@ class AadTokenAuth implements Authenticator {
     return user.name.startsWith(AAD_USER_PREFIX);
   }
   async applyAuthentication(_user: k8s.User, opts: Parameters<Authenticator["applyAuthentication"]>[1]): Promise<void> {
+    let token: string;
+    try {
+      token = await this.token.get();
+    } catch (e) {
+      // Never reached the API server: an error in getting credentials, not a refusal.
+      throw new CredentialError("error", `the Entra ID token for the AKS server app: ${identityErrorText(e) ?? (e as Error).message.split("\n", 1)[0]}`);
+    }
     const o = opts as { headers?: Record<string, unknown> };
     o.headers ??= {};
-    o.headers.Authorization = `Bearer ${await this.token.get()}`;
+    o.headers.Authorization = `Bearer ${token}`;
   }
 }
 
@@ -80,6 +87,8 @@ export async function armKubeConfig(ctx: AzureContext, id: ClusterId, admin: boo
   try {
     result = admin ? await ops.listClusterAdminCredentials(id.resourceGroup, id.name) : await ops.listClusterUserCredentials(id.resourceGroup, id.name, { format: "exec" });
   } catch (e) {
+    const identity = identityErrorText(e);
+    if (identity) throw new CredentialError("error", `${action} for ${id.resourceGroup}/${id.name}: ${identity}`);
     const status = (e as { statusCode?: number }).statusCode;
     // ARM refuses admin credentials of a cluster with local accounts disabled with a 400, not a 403.
     const noLocalAccounts = admin && status === 400 && /disable local accounts/i.test(armErrorText(e));

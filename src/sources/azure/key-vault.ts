@@ -3,6 +3,7 @@
 import { SecretClient } from "@azure/keyvault-secrets";
 import { UsageError } from "../../errors.js";
 import type { AzureContext } from "./context.js";
+import { identityErrorText } from "./credential.js";
 
 export interface SecretRef {
   vaultUrl: string;
@@ -47,6 +48,8 @@ export async function readSecret(ctx: AzureContext, uri: string): Promise<string
   try {
     value = (await secretClient(ctx, ref.vaultUrl).getSecret(ref.name, ref.version ? { version: ref.version } : {})).value;
   } catch (e) {
+    const identity = identityErrorText(e);
+    if (identity) throw new SecretReadError(`${where}: ${identity}`, undefined, true);
     const r = e as { statusCode?: number; code?: string; message?: string };
     throw new SecretReadError(`${where}: ${[r.statusCode, r.code].filter(Boolean).join(" ") || (r.message ?? String(e)).split("\n", 1)[0]}`, r.statusCode);
   }
@@ -58,6 +61,8 @@ export class SecretReadError extends Error {
   constructor(
     message: string,
     readonly statusCode?: number,
+    /** The Azure identity had no token: the vault was never asked. */
+    readonly identity = false,
   ) {
     super(message);
     this.name = "SecretReadError";

@@ -1,0 +1,117 @@
+// A kubeconfig user's exec credential plugin (kubelogin, gke-gcloud-auth-plugin, aws-iam-authenticator…)
+// run here instead of by client-node's ExecAuth, whose errors quote the plugin's output (a token printed
+// raw came back as `Unexpected token 'X', "XSECRETTOK"...`). Failures name the plugin and what went
+// wrong, never its output, arguments or environment: those hold tokens.
+import { spawn } from "node:child_process";
+import path from "node:path";
+import * as k8s from "@kubernetes/client-node";
+import { CredentialError } from "../sources/target.js";
+
+/** client-node's Authenticator (its index does not re-export the interface). */
+type Authenticator = Parameters<k8s.KubeConfig["addAuthenticator"]>[0];
+
+interface ExecConfig {
+  command: string;
+  args?: string[] | null;
+  env?: Array<{ name: string; value: string }> | null;
+  apiVersion?: string;
+}
+
+interface ExecStatus {
+  token?: string;
+  clientCertificateData?: string;
+  clientKeyData?: string;
+  expirationTimestamp?: string;
+}
+
+const USER_PREFIX = "exec-plugin:";
+/** An ExecCredential is a few KiB; more is not one. */
+const MAX_OUTPUT = 1 << 20;
+
+/** How messages name a plugin: its command's file name (its arguments may hold secrets). */
+export function execPluginName(exec: { command?: unknown }): string {
+  return typeof exec.command === "string" && exec.command !== "" ? path.basename(exec.command) : "(no command)";
+}
+
+/** Runs one plugin, caching its credential until it expires (for the session when it names no expiry). */
+class ExecPluginAuth implements Authenticator {
+  private cached: { status: ExecStatus; until: number } | undefined;
+  private pending: Promise<ExecStatus> | undefined;
+
+  constructor(private readonly exec: ExecConfig) {}
+
+  isAuthProvider(user: k8s.User): boolean {
+    return user.name.startsWith(USER_PREFIX);
+  }
+
+  async applyAuthentication(_user: k8s.User, opts: Parameters<Authenticator["applyAuthentication"]>[1]): Promise<void> {
+    const status = await this.credential();
+    const o = opts as { headers?: Record<string, unknown>; cert?: string; key?: string };
+    if (status.clientCertificateData) o.cert = status.clientCertificateData;
+    if (status.clientKeyData) o.key = status.clientKeyData;
+    if (status.token) {
+      o.headers ??= {};
+      o.headers.Authorization = `Bearer ${status.token}`;
+    }
+  }
+
+  private credential(): Promise<ExecStatus> {
+    if (this.cached && Date.now() < this.cached.until) return Promise.resolve(this.cached.status);
+    this.pending ??= this.run().finally(() => (this.pending = undefined));
+    return this.pending;
+  }
+
+  private async run(): Promise<ExecStatus> {
+    const name = `the kubeconfig's exec plugin ${execPluginName(this.exec)}`;
+    const out = await runPlugin(this.exec, name);
+    let status: ExecStatus | undefined;
+    try {
+      status = (JSON.parse(out) as { status?: ExecStatus } | null)?.status;
+    } catch {
+      // JSON.parse's message quotes the output: never passed on.
+    }
+    if (typeof status?.token !== "string" && typeof status?.clientCertificateData !== "string") throw new CredentialError("error", `${name} did not print an ExecCredential`);
+    const expires = status.expirationTimestamp ? Date.parse(status.expirationTimestamp) : Infinity;
+    this.cached = { status, until: Number.isNaN(expires) ? 0 : expires };
+    return status;
+  }
+}
+
+/** The plugin's stdout; stdin is closed, so a plugin that would ask a person fails instead of waiting. */
+function runPlugin(exec: ExecConfig, name: string): Promise<string> {
+  if (typeof exec.command !== "string" || exec.command === "") return Promise.reject(new CredentialError("error", `${name} has no command`));
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const e of exec.env ?? []) env[e.name] = e.value;
+  // What kubectl tells a plugin (client.authentication.k8s.io): nobody is there to answer a prompt.
+  env.KUBERNETES_EXEC_INFO = JSON.stringify({ apiVersion: exec.apiVersion ?? "client.authentication.k8s.io/v1beta1", kind: "ExecCredential", spec: { interactive: false } });
+  return new Promise((resolve, reject) => {
+    const child = spawn(exec.command, exec.args ?? [], { env, stdio: ["ignore", "pipe", "ignore"] });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    child.stdout.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_OUTPUT) chunks.push(c);
+    });
+    child.on("error", (e: NodeJS.ErrnoException) => {
+      const why = e.code === "ENOENT" ? "ENOENT: it is not installed or not on PATH" : (e.code ?? e.name);
+      reject(new CredentialError("error", `${name} could not be started (${why})`));
+    });
+    child.on("close", (code, signal) => {
+      if (code === 0) resolve(Buffer.concat(chunks).toString("utf8"));
+      else reject(new CredentialError("error", `${name} failed (${signal ? `killed by ${signal}` : `exit code ${code}`})`));
+    });
+  });
+}
+
+/** `kc` whose current user's exec plugin is run by ExecPluginAuth; any other user is left as it is. */
+export function withExecPlugin(kc: k8s.KubeConfig): k8s.KubeConfig {
+  const ctx = kc.getContextObject(kc.getCurrentContext());
+  const user = kc.getCurrentUser();
+  if (!ctx || !user?.exec) return kc;
+  const { exec, ...rest } = user;
+  const out = new k8s.KubeConfig();
+  out.addAuthenticator(new ExecPluginAuth(exec as ExecConfig));
+  const name = `${USER_PREFIX}${user.name}`;
+  out.loadFromOptions({ clusters: kc.clusters, users: [{ ...rest, name }], contexts: [{ ...ctx, user: name }], currentContext: ctx.name });
+  return out;
+}

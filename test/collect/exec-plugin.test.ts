@@ -1,0 +1,89 @@
+// Exec credential plugins of a kubeconfig, run against the simulator: a good one scans; a broken one
+// fails its cluster as an error (the API server was never asked, so nobody refused), in one line that
+// names the plugin and never repeats what it printed (a raw token, a token inside broken JSON).
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import YAML from "yaml";
+import { collectCluster } from "../../src/collect/collector.js";
+import type { ClusterSnapshot } from "../../src/model/snapshot.js";
+import { type Simulator, startSimulator } from "../../src/sim/index.js";
+import { discoverFleet } from "../../src/sources/discover.js";
+import { runCli } from "../helpers/cli.js";
+
+const SECRETS = ["XSECRETTOKENVALUE", "YSECRETTOKEN", "ZSECRETSTDERR", "WSECRETNOSTATUS"];
+const PLUGINS: Record<string, string> = {
+  good: `printf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"%s"}}' "$SIM_TOKEN"`,
+  raw: "echo XSECRETTOKENVALUE1234567890abcdefghijklmnopqrstuvwxyz",
+  badjson: `echo '{"kind":"ExecCredential","status":{"token":"YSECRETTOKEN_abcdefghijklmnop" garbage}}'`,
+  fails: "echo ZSECRETSTDERR >&2; exit 3",
+  nostatus: `echo '{"token":"WSECRETNOSTATUS"}'`,
+};
+
+let sim: Simulator;
+let dir: string;
+let kubeconfig: string;
+let snaps: ClusterSnapshot[];
+const storage = inject("azuriteConnectionString");
+
+beforeAll(async () => {
+  sim = await startSimulator([{ name: "aks-exec", mode: "vnetblock", nodes: 1 }]);
+  dir = mkdtempSync(path.join(tmpdir(), "exec-plugin-"));
+  const doc = YAML.parse(sim.kubeconfig()) as { clusters: Array<{ name: string }>; contexts: unknown[]; users: unknown[]; "current-context": string };
+  const cluster = doc.clusters[0]!.name;
+  const exec = (command: string, env: Array<{ name: string; value: string }> = []) => ({ exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command, args: ["get-token", "--secret-arg", "VSECRETARG"], env, interactiveMode: "Never" } });
+  doc.contexts = [];
+  doc.users = [];
+  for (const [name, body] of Object.entries(PLUGINS)) {
+    const script = path.join(dir, `${name}-plugin`);
+    writeFileSync(script, `#!/bin/sh\n${body}\n`);
+    chmodSync(script, 0o755);
+    doc.contexts.push({ name, context: { cluster, user: name } });
+    doc.users.push({ name, user: exec(script, name === "good" ? [{ name: "SIM_TOKEN", value: sim.cluster("aks-exec").token }] : []) });
+  }
+  doc.contexts.push({ name: "missing", context: { cluster, user: "missing" } });
+  doc.users.push({ name: "missing", user: exec("/nonexistent/bin/kubelogin") });
+  doc["current-context"] = "good";
+  kubeconfig = path.join(dir, "kubeconfig");
+  writeFileSync(kubeconfig, YAML.stringify(doc));
+  const targets = await discoverFleet({ kubeconfig: [kubeconfig] });
+  snaps = await Promise.all(targets.map((t) => collectCluster(t, { scanId: "20261201T000000000Z-exec", requestTimeoutMs: 5000, clusterDeadlineMs: 20_000 })));
+});
+
+afterAll(async () => {
+  await sim?.close();
+});
+
+const snap = (name: string) => snaps.find((s) => s.cluster === name)!;
+
+describe("exec credential plugins", () => {
+  it("a plugin that prints an ExecCredential gets the cluster scanned with its token", () => {
+    expect([snap("good").status, snap("good").reason]).toEqual(["ok", undefined]);
+    expect(snap("good").nodes).toHaveLength(1);
+  });
+
+  it("a broken plugin fails its cluster as an error, in one line naming the plugin, never quoting its output", () => {
+    expect(snaps.filter((s) => s.cluster !== "good").map((s) => [s.cluster, s.status, s.reason])).toEqual([
+      ["raw", "error", "getting credentials: the kubeconfig's exec plugin raw-plugin did not print an ExecCredential"],
+      ["badjson", "error", "getting credentials: the kubeconfig's exec plugin badjson-plugin did not print an ExecCredential"],
+      ["fails", "error", "getting credentials: the kubeconfig's exec plugin fails-plugin failed (exit code 3)"],
+      ["nostatus", "error", "getting credentials: the kubeconfig's exec plugin nostatus-plugin did not print an ExecCredential"],
+      ["missing", "error", "getting credentials: the kubeconfig's exec plugin kubelogin could not be started (ENOENT: it is not installed or not on PATH)"],
+    ]);
+  });
+
+  it("neither the scan's output nor its findings repeat a secret, or claim a server refused", async () => {
+    const env = { FLEET_AUDIT_TABLE_PREFIX: `exec${process.pid}` };
+    const scan = await runCli(["scan", "--kubeconfig", kubeconfig, "--storage", storage, "--cluster-deadline", "20"], { env });
+    expect(scan.code).toBe(0);
+    const report = await runCli(["report", "findings", "--format", "json", "--storage", storage], { env });
+    const findings = (JSON.parse(report.stdout) as { findings: Array<{ rule: string; cluster: string; message: string }> }).findings;
+    expect(findings.filter((f) => f.cluster !== "good" && /^SCN/.test(f.rule)).map((f) => [f.cluster, f.rule])).toEqual(
+      ["badjson", "fails", "missing", "nostatus", "raw"].map((c) => [c, "SCN001"]),
+    );
+    const everything = [scan.stdout, scan.stderr, report.stdout].join("\n");
+    for (const s of [...SECRETS, "VSECRETARG", sim.cluster("aks-exec").token]) expect(everything).not.toContain(s);
+    expect(everything).not.toContain("refused");
+  });
+});
