@@ -6,6 +6,7 @@ import type { ClusterSnapshot, Nnc } from "../model/snapshot.js";
 import { emptySnapshot } from "../model/snapshot.js";
 import type { ClusterTarget } from "../sources/target.js";
 import { type CnsMetricsBudget, DEFAULT_CNS_METRICS_BUDGET, scrapeCnsMetrics } from "./cns-metrics.js";
+import { beforeAbort } from "./before-abort.js";
 import { classify, ClusterScanError } from "./errors.js";
 import { KubeSession } from "./kube-session.js";
 import { normalizeSubnetState } from "./normalize/subnet-state.js";
@@ -56,7 +57,9 @@ export async function collectCluster(target: ClusterTarget, opts: CollectOptions
   try {
     // The first list page arrives sooner than a parse worker loads: start them with the first cluster.
     sharedParsePool()?.warm();
-    const kc = await target.kubeConfig();
+    // ARM, Key Vault and token calls behind it take no signal: the deadline holds for them all the same.
+    const late = () => new ClusterScanError("error", `getting credentials: ${target.credentialSource ?? "reading the kubeconfig"} did not finish within the cluster deadline`);
+    const kc = await beforeAbort(target.kubeConfig(), signal, late);
     const server = kc.getCurrentCluster()?.server;
     if (server) snap.source.server = server;
     if (kc.getCurrentCluster()?.skipTLSVerify) {

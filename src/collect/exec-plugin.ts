@@ -1,11 +1,12 @@
 // A kubeconfig user's exec credential plugin (kubelogin, gke-gcloud-auth-plugin, aws-iam-authenticator…)
 // run here instead of by client-node's ExecAuth, whose errors quote the plugin's output (a token printed
-// raw came back as `Unexpected token 'X', "XSECRETTOK"...`). Failures name the plugin and what went
-// wrong, never its output, arguments or environment: those hold tokens.
+// raw came back as `Unexpected token 'X', "XSECRETTOK"...`), and which cannot be stopped (client-node
+// exposes no way to cancel or kill its plugin): here the cluster's deadline kills it. Failures name
+// the plugin and what went wrong, never its output, arguments or environment: those hold tokens.
 import { spawn } from "node:child_process";
 import path from "node:path";
 import * as k8s from "@kubernetes/client-node";
-import { CredentialError } from "../sources/target.js";
+import { CredentialError, ENTRA_USER_PREFIX } from "../sources/target.js";
 
 /** client-node's Authenticator (its index does not re-export the interface). */
 type Authenticator = Parameters<k8s.KubeConfig["addAuthenticator"]>[0];
@@ -28,6 +29,14 @@ const USER_PREFIX = "exec-plugin:";
 /** An ExecCredential is a few KiB; more is not one. */
 const MAX_OUTPUT = 1 << 20;
 
+/** How reasons name what getting the current user's credentials runs (exec plugin, Entra token). */
+export function credentialStep(kc: k8s.KubeConfig): string {
+  const user = kc.getCurrentUser();
+  if (user?.exec) return `the kubeconfig's exec plugin ${execPluginName(user.exec as { command?: unknown })}`;
+  if (user?.name.startsWith(ENTRA_USER_PREFIX)) return "the Entra ID token for the AKS server app";
+  return "the kubeconfig's credentials";
+}
+
 /** How messages name a plugin: its command's file name (its arguments may hold secrets). */
 export function execPluginName(exec: { command?: unknown }): string {
   return typeof exec.command === "string" && exec.command !== "" ? path.basename(exec.command) : "(no command)";
@@ -38,7 +47,10 @@ class ExecPluginAuth implements Authenticator {
   private cached: { status: ExecStatus; until: number } | undefined;
   private pending: Promise<ExecStatus> | undefined;
 
-  constructor(private readonly exec: ExecConfig) {}
+  constructor(
+    private readonly exec: ExecConfig,
+    private readonly signal: AbortSignal,
+  ) {}
 
   isAuthProvider(user: k8s.User): boolean {
     return user.name.startsWith(USER_PREFIX);
@@ -63,7 +75,7 @@ class ExecPluginAuth implements Authenticator {
 
   private async run(): Promise<ExecStatus> {
     const name = `the kubeconfig's exec plugin ${execPluginName(this.exec)}`;
-    const out = await runPlugin(this.exec, name);
+    const out = await runPlugin(this.exec, name, this.signal);
     let status: ExecStatus | undefined;
     try {
       status = (JSON.parse(out) as { status?: ExecStatus } | null)?.status;
@@ -77,15 +89,18 @@ class ExecPluginAuth implements Authenticator {
   }
 }
 
-/** The plugin's stdout; stdin is closed, so a plugin that would ask a person fails instead of waiting. */
-function runPlugin(exec: ExecConfig, name: string): Promise<string> {
+/**
+ * The plugin's stdout; stdin is closed, so a plugin that would ask a person fails instead of waiting,
+ * and `signal` (the cluster deadline) kills one that hangs.
+ */
+function runPlugin(exec: ExecConfig, name: string, signal: AbortSignal): Promise<string> {
   if (typeof exec.command !== "string" || exec.command === "") return Promise.reject(new CredentialError("error", `${name} has no command`));
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const e of exec.env ?? []) env[e.name] = e.value;
   // What kubectl tells a plugin (client.authentication.k8s.io): nobody is there to answer a prompt.
   env.KUBERNETES_EXEC_INFO = JSON.stringify({ apiVersion: exec.apiVersion ?? "client.authentication.k8s.io/v1beta1", kind: "ExecCredential", spec: { interactive: false } });
   return new Promise((resolve, reject) => {
-    const child = spawn(exec.command, exec.args ?? [], { env, stdio: ["ignore", "pipe", "ignore"] });
+    const child = spawn(exec.command, exec.args ?? [], { env, stdio: ["ignore", "pipe", "ignore"], signal });
     const chunks: Buffer[] = [];
     let size = 0;
     child.stdout.on("data", (c: Buffer) => {
@@ -93,6 +108,7 @@ function runPlugin(exec: ExecConfig, name: string): Promise<string> {
       if (size <= MAX_OUTPUT) chunks.push(c);
     });
     child.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.name === "AbortError") return reject(new CredentialError("error", `${name} did not finish within the cluster deadline`));
       const why = e.code === "ENOENT" ? "ENOENT: it is not installed or not on PATH" : (e.code ?? e.name);
       reject(new CredentialError("error", `${name} could not be started (${why})`));
     });
@@ -103,14 +119,17 @@ function runPlugin(exec: ExecConfig, name: string): Promise<string> {
   });
 }
 
-/** `kc` whose current user's exec plugin is run by ExecPluginAuth; any other user is left as it is. */
-export function withExecPlugin(kc: k8s.KubeConfig): k8s.KubeConfig {
+/**
+ * `kc` whose current user's exec plugin is run by ExecPluginAuth, killed when `signal` aborts; any
+ * other user is left as it is.
+ */
+export function withExecPlugin(kc: k8s.KubeConfig, signal: AbortSignal): k8s.KubeConfig {
   const ctx = kc.getContextObject(kc.getCurrentContext());
   const user = kc.getCurrentUser();
   if (!ctx || !user?.exec) return kc;
   const { exec, ...rest } = user;
   const out = new k8s.KubeConfig();
-  out.addAuthenticator(new ExecPluginAuth(exec as ExecConfig));
+  out.addAuthenticator(new ExecPluginAuth(exec as ExecConfig, signal));
   const name = `${USER_PREFIX}${user.name}`;
   out.loadFromOptions({ clusters: kc.clusters, users: [{ ...rest, name }], contexts: [{ ...ctx, user: name }], currentContext: ctx.name });
   return out;

@@ -5,7 +5,8 @@ import https from "node:https";
 import { createSecureContext } from "node:tls";
 import * as k8s from "@kubernetes/client-node";
 import { classify, ClusterScanError, credentialFailure, noAnswerError } from "./errors.js";
-import { withExecPlugin } from "./exec-plugin.js";
+import { beforeAbort } from "./before-abort.js";
+import { credentialStep, withExecPlugin } from "./exec-plugin.js";
 import { httpsGet, SOCKETS_PER_CLUSTER } from "./http-get.js";
 import type { ListKind, Normalized } from "./normalize/lists.js";
 import { parseListPageAsync } from "./parse-pool.js";
@@ -61,12 +62,14 @@ export class KubeSession {
   static async open(given: k8s.KubeConfig, opts: SessionOptions): Promise<KubeSession> {
     const cluster = given.getCurrentCluster();
     if (!cluster) throw new ClusterScanError("error", "the kubeconfig context names no cluster");
-    const kubeConfig = withExecPlugin(given);
+    const kubeConfig = withExecPlugin(given, opts.signal);
     let agent: https.Agent | undefined;
     if (cluster.server.startsWith("https:") && !cluster.proxyUrl) {
       const tls: https.RequestOptions = {};
       try {
-        await kubeConfig.applyToHTTPSOptions(tls);
+        // An Entra token or exec plugin that hangs must not hold the cluster past its deadline.
+        const late = () => new ClusterScanError("error", `getting credentials: ${credentialStep(given)} did not finish within the cluster deadline`);
+        await beforeAbort(kubeConfig.applyToHTTPSOptions(tls), opts.signal, late);
       } catch (e) {
         throw credentialFailure(e);
       }

@@ -80,7 +80,8 @@ function armTarget(name: string, source: ClusterTarget["source"], id: string, ar
   const parsed = parseClusterId(id);
   if (!parsed) throw new UsageError(`cluster ${JSON.stringify(name)}: ${JSON.stringify(id)} is not an AKS resource id`);
   const ctx = azureContext(settings);
-  return { name, source, ...(arm ? { arm } : {}), kubeConfig: () => armKubeConfig(ctx, parsed, admin) };
+  const credentialSource = `${admin ? "listClusterAdminCredential" : "listClusterUserCredential"} from ARM`;
+  return { name, source, ...(arm ? { arm } : {}), credentialSource, kubeConfig: () => armKubeConfig(ctx, parsed, admin) };
 }
 
 async function fleetTarget(entry: FleetEntry, settings: DiscoverySettings): Promise<ClusterTarget> {
@@ -101,6 +102,7 @@ async function fleetTarget(entry: FleetEntry, settings: DiscoverySettings): Prom
       return {
         name: entry.name,
         source,
+        credentialSource: `reading the kubeconfig from Key Vault secret ${entry.secretUri}`,
         kubeConfig: async () => {
           let text: string;
           try {

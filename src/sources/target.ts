@@ -12,7 +12,12 @@ export interface ClusterTarget {
   arm?: ArmCluster;
   /** Notes discovery wants in the snapshot (e.g. TLS verification disabled). */
   notes?: string[];
+  /** What `kubeConfig()` asks, for a reason that names the step (e.g. `listClusterUserCredential from ARM`). */
+  credentialSource?: string;
 }
+
+/** Users whose Entra ID token this process gets (src/sources/azure/cluster-credentials.ts) are named so. */
+export const ENTRA_USER_PREFIX = "aad-token:";
 
 /** Getting a cluster's credentials failed: the collector records `status` and the message as the scan's reason. */
 export class CredentialError extends Error {

@@ -100,4 +100,15 @@ describe("credentials from ARM", () => {
       expect(s.reason!.length).toBeLessThan(500);
     }
   });
+
+  it("ARM that never answers listClusterUserCredential fails the cluster at its deadline, naming the step", async () => {
+    const target = await resolveTarget(ref("plain"), fx.settings);
+    fx.az.setSubscriptionFault(SUB_A, { kind: "hang" });
+    try {
+      const snap = await collectCluster(target, { ...SCAN, clusterDeadlineMs: 1500 });
+      expect([snap.status, snap.reason]).toEqual(["error", "getting credentials: listClusterUserCredential from ARM did not finish within the cluster deadline"]);
+    } finally {
+      fx.az.setSubscriptionFault(SUB_A, undefined);
+    }
+  });
 });

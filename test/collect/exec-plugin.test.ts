@@ -1,7 +1,8 @@
 // Exec credential plugins of a kubeconfig, run against the simulator: a good one scans; a broken one
 // fails its cluster as an error (the API server was never asked, so nobody refused), in one line that
 // names the plugin and never repeats what it printed (a raw token, a token inside broken JSON).
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -85,5 +86,26 @@ describe("exec credential plugins", () => {
     const everything = [scan.stdout, scan.stderr, report.stdout].join("\n");
     for (const s of [...SECRETS, "VSECRETARG", sim.cluster("aks-exec").token]) expect(everything).not.toContain(s);
     expect(everything).not.toContain("refused");
+  });
+});
+
+describe("an exec plugin that hangs", () => {
+  it("fails its cluster at the cluster deadline, naming the step, and is killed", async () => {
+    const mark = path.join(dir, "hang-killed");
+    const script = path.join(dir, "hang-plugin");
+    // Says when it is told to stop (SIGTERM), and stops its sleep with it.
+    writeFileSync(script, `#!/bin/sh\ntrap 'kill $! 2>/dev/null; echo killed > "${mark}"; exit 143' TERM\nsleep 600 &\nwait $!\n`);
+    chmodSync(script, 0o755);
+    const doc = YAML.parse(readFileSync(kubeconfig, "utf8")) as { contexts: Array<{ name: string; context: { cluster: string } }>; users: unknown[]; "current-context": string };
+    doc.contexts = [{ name: "hang", context: { cluster: doc.contexts[0]!.context.cluster, user: "hang" } } as never];
+    doc.users = [{ name: "hang", user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: script, interactiveMode: "Never" } } }];
+    doc["current-context"] = "hang";
+    const file = path.join(dir, "hang.kubeconfig");
+    writeFileSync(file, YAML.stringify(doc));
+    const [target] = await discoverFleet({ kubeconfig: [file] });
+    const snap = await collectCluster(target!, { scanId: "20261201T000000000Z-hang", requestTimeoutMs: 5000, clusterDeadlineMs: 1500 });
+    expect([snap.status, snap.reason]).toEqual(["error", "getting credentials: the kubeconfig's exec plugin hang-plugin did not finish within the cluster deadline"]);
+    while (!existsSync(mark)) await sleep(20); // the test's own timeout bounds this
+    expect(readFileSync(mark, "utf8")).toBe("killed\n");
   });
 });

@@ -16,7 +16,9 @@ export type SubscriptionFault =
   /** 429 with Retry-After (seconds) on the next `times` requests, then normal answers. */
   | { kind: "throttle"; retryAfter: number; times: number }
   /** 403 AuthorizationFailed: the identity has no role on the subscription. */
-  | { kind: "forbidden" };
+  | { kind: "forbidden" }
+  /** The request is taken and never answered (until the server closes), as a stuck ARM front end. */
+  | { kind: "hang" };
 
 export interface ArmRequest {
   method: string;
@@ -110,12 +112,13 @@ export class SimArmServer {
     // Drain the body (credential POSTs send none, but a client may).
     req.resume();
     req.on("end", () => {
-      let reply: Reply;
+      let reply: Reply | undefined;
       try {
         reply = SECRET_PATH.test(url.pathname) ? this.vault(req, url) : this.arm(req, url);
       } catch (e) {
         reply = armError(500, "InternalServerError", e instanceof Error ? e.message : String(e));
       }
+      if (!reply) return;
       entry.status = reply.status;
       const body = JSON.stringify(reply.body);
       res.writeHead(reply.status, { "Content-Type": "application/json; charset=utf-8", "x-ms-request-id": randomUUID(), ...reply.headers });
@@ -128,7 +131,8 @@ export class SimArmServer {
     return h?.startsWith("Bearer ") ? h.slice("Bearer ".length) : undefined;
   }
 
-  private arm(req: IncomingMessage, url: URL): Reply {
+  /** undefined: no answer at all (a "hang" fault). */
+  private arm(req: IncomingMessage, url: URL): Reply | undefined {
     const token = this.bearer(req);
     if (!token) return armError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.");
     if (!this.issuer.valid(token, this.audiences)) return armError(401, "InvalidAuthenticationToken", "The access token is invalid or has expired.");
@@ -153,6 +157,7 @@ export class SimArmServer {
     if (!sub) return armError(404, "InvalidResourceType", `The resource type could not be found for ${url.pathname}.`);
     if (!this.subscriptions.some((s) => s.id.toLowerCase() === sub)) return armError(404, "SubscriptionNotFound", `The subscription '${sub}' could not be found.`);
     const fault = this.faults.get(sub);
+    if (fault?.kind === "hang") return undefined;
     if (fault?.kind === "forbidden") {
       const action = one?.[4] ? `Microsoft.ContainerService/managedClusters/${one[4]}/action` : "Microsoft.ContainerService/managedClusters/read";
       return this.forbidden(action, one ? this.clusterScope(one) : `/subscriptions/${sub}`);

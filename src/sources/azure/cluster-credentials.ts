@@ -6,12 +6,10 @@ import path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import type { TokenCredential } from "@azure/core-auth";
 import { singleContext } from "../kubeconfig.js";
-import { CredentialError } from "../target.js";
+import { CredentialError, ENTRA_USER_PREFIX } from "../target.js";
 import { AKS_SCOPE, identityErrorText, RefreshingToken } from "./credential.js";
 import type { AzureContext } from "./context.js";
 import { type ClusterId, armErrorText } from "./managed-clusters.js";
-
-const AAD_USER_PREFIX = "aad-token:";
 
 /** client-node's Authenticator (its index does not re-export the interface). */
 type Authenticator = Parameters<k8s.KubeConfig["addAuthenticator"]>[0];
@@ -20,7 +18,7 @@ type Authenticator = Parameters<k8s.KubeConfig["addAuthenticator"]>[0];
 class AadTokenAuth implements Authenticator {
   constructor(private readonly token: RefreshingToken) {}
   isAuthProvider(user: k8s.User): boolean {
-    return user.name.startsWith(AAD_USER_PREFIX);
+    return user.name.startsWith(ENTRA_USER_PREFIX);
   }
   async applyAuthentication(_user: k8s.User, opts: Parameters<Authenticator["applyAuthentication"]>[1]): Promise<void> {
     let token: string;
@@ -62,7 +60,7 @@ export function kubeConfigFor(base: k8s.KubeConfig, context: string, credential:
   if (!isEntraUser(single.getUser(ctx.user))) return single;
   const kc = new k8s.KubeConfig();
   kc.addAuthenticator(new AadTokenAuth(aksToken(credential())));
-  const user = `${AAD_USER_PREFIX}${ctx.user}`;
+  const user = `${ENTRA_USER_PREFIX}${ctx.user}`;
   kc.loadFromOptions({ clusters: single.clusters, users: [{ name: user }], contexts: [{ ...ctx, user }], currentContext: ctx.name });
   return kc;
 }
