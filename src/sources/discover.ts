@@ -10,7 +10,7 @@ import { armKubeConfig, kubeConfigFor, parseKubeconfig } from "./azure/cluster-c
 import { azureContext } from "./azure/context.js";
 import { readSecret, SecretReadError } from "./azure/key-vault.js";
 import { armErrorText, DiscoveryError, type DiscoveryProblem, fleetNames, getManagedCluster, listManagedClusters, parseClusterId, subscriptionIds } from "./azure/managed-clusters.js";
-import { type FleetEntry, loadFleetFile } from "./fleet-file.js";
+import { entryContext, type FleetEntry, loadFleetFile } from "./fleet-file.js";
 import { defaultKubeconfigPaths, discoverFromKubeconfig, loadKubeconfig } from "./kubeconfig.js";
 import { type DiscoverySettings, requireTokenPair } from "./settings.js";
 import { type ClusterTarget, CredentialError } from "./target.js";
@@ -90,7 +90,8 @@ async function fleetTarget(entry: FleetEntry, settings: DiscoverySettings): Prom
   switch (entry.kind) {
     case "kubeconfig": {
       const base = loadKubeconfig([entry.file]);
-      const context = entry.context ?? (base.getCurrentContext() || base.getContexts()[0]?.name);
+      const context = entryContext(base, entry.context);
+      // Checked when the fleet file was loaded; the kubeconfig may have changed since (a queued job).
       if (!context || !base.getContextObject(context)) throw new UsageError(`cluster ${JSON.stringify(entry.name)}: context ${JSON.stringify(context ?? "")} not found in ${entry.file}`);
       source.context = context;
       const server = base.getCluster(base.getContextObject(context)!.cluster)?.server;
@@ -113,7 +114,7 @@ async function fleetTarget(entry: FleetEntry, settings: DiscoverySettings): Prom
             throw new CredentialError(status, `reading the kubeconfig: ${e.message}`);
           }
           const base = parseKubeconfig(text, `the kubeconfig in Key Vault secret ${entry.secretUri}`);
-          const context = entry.context ?? (base.getCurrentContext() || base.getContexts()[0]!.name);
+          const context = entryContext(base, entry.context)!; // parseKubeconfig refuses one without contexts
           if (!base.getContextObject(context)) throw new CredentialError("error", `the kubeconfig in Key Vault secret ${entry.secretUri} has no context ${JSON.stringify(context)}`);
           return kubeConfigFor(base, context, credential);
         },

@@ -3,11 +3,14 @@
 // ARM). It is validated whole at load, and every error names the file and the entry.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import type { KubeConfig } from "@kubernetes/client-node";
 import YAML from "yaml";
 import { z } from "zod";
 import { UsageError } from "../errors.js";
 import { parseSecretUri } from "./azure/key-vault.js";
 import { parseClusterId } from "./azure/managed-clusters.js";
+import { danglingContext, loadKubeconfig } from "./kubeconfig.js";
+import { isSubscriptionId } from "./settings.js";
 
 export type FleetEntry =
   | { name: string; kind: "kubeconfig"; file: string; context?: string }
@@ -44,6 +47,7 @@ function validated(file: string, e: RawEntry, label: string): FleetEntry {
   if (e.kubeconfig !== undefined) {
     const kubeconfig = path.resolve(path.dirname(file), e.kubeconfig);
     if (!existsSync(kubeconfig)) fail(`kubeconfig ${kubeconfig} not found`);
+    checkKubeconfig(kubeconfig, e.context, fail);
     return { name: e.name, kind: "kubeconfig", file: kubeconfig, ...ctx };
   }
   if (e.keyVaultSecret !== undefined) {
@@ -55,8 +59,30 @@ function validated(file: string, e: RawEntry, label: string): FleetEntry {
     return { name: e.name, kind: "keyVault", secretUri: e.keyVaultSecret, ...ctx };
   }
   const id = e.armResourceId!;
-  if (!parseClusterId(id)) fail(`armResourceId ${JSON.stringify(id)} is not /subscriptions/SUB/resourceGroups/RG/providers/Microsoft.ContainerService/managedClusters/NAME`);
+  const parsed = parseClusterId(id);
+  if (!parsed) fail(`armResourceId ${JSON.stringify(id)} is not /subscriptions/SUB/resourceGroups/RG/providers/Microsoft.ContainerService/managedClusters/NAME`);
+  if (!isSubscriptionId(parsed!.subscriptionId)) fail(`armResourceId ${JSON.stringify(id)}: subscription ${JSON.stringify(parsed!.subscriptionId)} is not a subscription id (a GUID)`);
   return { name: e.name, kind: "arm", id: id.trim(), ...(e.adminCredentials !== undefined ? { adminCredentials: e.adminCredentials } : {}) };
+}
+
+/** The context a kubeconfig entry scans: the one it names, else the kubeconfig's current or first one. */
+export function entryContext(kc: KubeConfig, context: string | undefined): string | undefined {
+  return context ?? (kc.getCurrentContext() || kc.getContexts()[0]?.name);
+}
+
+/** The entry's kubeconfig can be read and has its context intact: found when the file is loaded, not mid-scan. */
+function checkKubeconfig(file: string, context: string | undefined, fail: (msg: string) => never): void {
+  let kc: KubeConfig;
+  try {
+    kc = loadKubeconfig([file]);
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+  const name = entryContext(kc, context);
+  if (name === undefined) fail(`kubeconfig ${file} has no contexts`);
+  if (!kc.getContextObject(name!)) fail(`context ${JSON.stringify(name)} not found in ${file}`);
+  const dangling = danglingContext(kc, name!);
+  if (dangling) fail(dangling);
 }
 
 export function loadFleetFile(file: string): FleetEntry[] {

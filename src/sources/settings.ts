@@ -19,6 +19,11 @@ export interface DiscoverySettings extends AzureSettings {
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Azure subscription ids are GUIDs. */
+export function isSubscriptionId(s: string): boolean {
+  return GUID.test(s);
+}
+
 /** Subscription ids as given (flag or env): GUIDs, or the single word `all`. */
 export function parseSubscriptions(values: string[], what: string): string[] | "all" {
   const list = values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
@@ -27,7 +32,7 @@ export function parseSubscriptions(values: string[], what: string): string[] | "
     if (list.length > 1) throw new UsageError(`${what}: "all" cannot be combined with subscription ids`);
     return "all";
   }
-  for (const v of list) if (!GUID.test(v)) throw new UsageError(`${what}: ${JSON.stringify(v)} is not a subscription id (a GUID) or "all"`);
+  for (const v of list) if (!isSubscriptionId(v)) throw new UsageError(`${what}: ${JSON.stringify(v)} is not a subscription id (a GUID) or "all"`);
   return list;
 }
 

@@ -1,7 +1,7 @@
 // Fleet files: each kind of entry (kubeconfig file, Key Vault secret through the real
 // @azure/keyvault-secrets, AKS resource ID through ARM) scanned by the real collector, and each kind
 // of bad file refused with the file and the entry named.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyVaultReader } from "../../src/alerts/config.js";
@@ -12,6 +12,8 @@ import { SUB_A, type AzureFixture, withSimAzure } from "./env.js";
 
 let fx: AzureFixture;
 let kubeconfig: string;
+let garbage: string;
+let dangling: string;
 const SCAN = { scanId: "20261201T000000000Z-fleet", requestTimeoutMs: 5000, clusterDeadlineMs: 20_000 };
 
 beforeAll(async () => {
@@ -24,6 +26,9 @@ beforeAll(async () => {
     ],
   });
   kubeconfig = await fx.az.fleet.writeKubeconfig(fx.dir, { clusters: ["kc-1"] });
+  garbage = write("garbage.kubeconfig", "apiVersion: v1\nclusters: [\n  token: GARBAGESECRET\n");
+  // What `kubectl config delete-cluster kc-1` leaves behind.
+  dangling = write("dangling.kubeconfig", readFileSync(kubeconfig, "utf8").replace(/^clusters:\n(?:[ -].*\n)+/m, "clusters: []\n"));
   // What an operator would store: the exec kubeconfig AKS hands out for an AAD cluster.
   const mc = fx.az.managedCluster("kv-aad");
   fx.az.setSecret("kv-aad-kubeconfig", mc.userKubeconfig(fx.az.caPem, "exec"));
@@ -109,12 +114,17 @@ describe("fleet file", () => {
     ["bad secret URI", "clusters:\n  - name: a\n    keyVaultSecret: http://vault/secrets/x", /clusters\[0\] \("a"\): .* is not a Key Vault secret URI/],
     ["context on ARM", `clusters:\n  - name: a\n    armResourceId: /subscriptions/${SUB_A}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/x\n    context: c`, /context applies to kubeconfig and keyVaultSecret entries only/],
     ["admin on kubeconfig", "clusters:\n  - name: a\n    kubeconfig: KC\n    adminCredentials: true", /adminCredentials applies to armResourceId entries only/],
+    ["a malformed kubeconfig", "clusters:\n  - name: a\n    kubeconfig: KC\n  - name: b\n    kubeconfig: GARBAGE", /clusters\[1\] \("b"\): malformed kubeconfig .*garbage\.kubeconfig: [^\n]*$/],
+    ["a context not in the kubeconfig", "clusters:\n  - name: a\n    kubeconfig: KC\n  - name: b\n    kubeconfig: KC\n    context: nocontext", /clusters\[1\] \("b"\): context "nocontext" not found in .*kubeconfig$/],
+    ["a dangling context", "clusters:\n  - name: a\n    kubeconfig: DANGLING", /clusters\[0\] \("a"\): kubeconfig .*dangling\.kubeconfig: context "kc-1" names cluster "kc-1", which is not defined$/],
+    ["a subscription that is not a GUID", "clusters:\n  - name: a\n    armResourceId: /subscriptions/not-a-guid/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/x", /clusters\[0\] \("a"\): armResourceId .*: subscription "not-a-guid" is not a subscription id \(a GUID\)$/],
   ];
   for (const [what, text, message] of bad) {
     it(`refuses a fleet file with ${what}, naming the file and entry`, () => {
-      const file = write(`bad-${what.replace(/\W+/g, "-")}.yaml`, text.replaceAll("KC", kubeconfig));
+      const file = write(`bad-${what.replace(/\W+/g, "-")}.yaml`, text.replaceAll("KC", kubeconfig).replaceAll("GARBAGE", garbage).replaceAll("DANGLING", dangling));
       expect(() => loadFleetFile(file)).toThrow(expect.objectContaining({ name: "UsageError", message: expect.stringMatching(new RegExp(`^fleet file ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: `)) }));
       expect(() => loadFleetFile(file)).toThrow(message);
+      expect(() => loadFleetFile(file)).not.toThrow(/GARBAGESECRET/);
     });
   }
 
