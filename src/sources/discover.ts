@@ -4,6 +4,7 @@
 // Credentials are fetched lazily by the target (inside the collector), so one cluster whose
 // credentials fail is that cluster's scan failure, never another cluster's.
 import path from "node:path";
+import type { KubeConfig } from "@kubernetes/client-node";
 import type { ArmCluster } from "../model/snapshot.js";
 import { UsageError } from "../errors.js";
 import { armKubeConfig, kubeConfigFor, parseKubeconfig } from "./azure/cluster-credentials.js";
@@ -71,6 +72,11 @@ export async function discoverRefs(settings: DiscoverySettings, hooks: Discovery
   return refs;
 }
 
+/** One kubeconfig context as scanned: kubelogin users get Entra tokens from the process's identity, as fleet-file entries do. */
+function entraAware(settings: DiscoverySettings): (base: KubeConfig, context: string) => KubeConfig {
+  return (base, context) => kubeConfigFor(base, context, () => azureContext(settings).credential);
+}
+
 /** A target whose credentials could not be had: it scans as that failure, under its own name. */
 function failedTarget(name: string, source: ClusterTarget["source"], error: CredentialError, arm?: ArmCluster): ClusterTarget {
   return { name, source, ...(arm ? { arm } : {}), kubeConfig: () => Promise.reject(error) };
@@ -86,7 +92,7 @@ function armTarget(name: string, source: ClusterTarget["source"], id: string, ar
 
 async function fleetTarget(entry: FleetEntry, settings: DiscoverySettings): Promise<ClusterTarget> {
   const source: ClusterTarget["source"] = { kind: "fleet" };
-  const credential = () => azureContext(settings).credential;
+  const forContext = entraAware(settings);
   switch (entry.kind) {
     case "kubeconfig": {
       const base = loadKubeconfig([entry.file]);
@@ -96,7 +102,7 @@ async function fleetTarget(entry: FleetEntry, settings: DiscoverySettings): Prom
       source.context = context;
       const server = base.getCluster(base.getContextObject(context)!.cluster)?.server;
       if (server) source.server = server;
-      return { name: entry.name, source, kubeConfig: async () => kubeConfigFor(base, context, credential) };
+      return { name: entry.name, source, kubeConfig: async () => forContext(base, context) };
     }
     case "keyVault": {
       if (entry.context) source.context = entry.context;
@@ -116,7 +122,7 @@ async function fleetTarget(entry: FleetEntry, settings: DiscoverySettings): Prom
           const base = parseKubeconfig(text, `the kubeconfig in Key Vault secret ${entry.secretUri}`);
           const context = entryContext(base, entry.context)!; // parseKubeconfig refuses one without contexts
           if (!base.getContextObject(context)) throw new CredentialError("error", `the kubeconfig in Key Vault secret ${entry.secretUri} has no context ${JSON.stringify(context)}`);
-          return kubeConfigFor(base, context, credential);
+          return forContext(base, context);
         },
       };
     }
@@ -140,7 +146,7 @@ export async function resolveTarget(ref: ClusterRef, settings: DiscoverySettings
   switch (ref.kind) {
     case "kubeconfig": {
       // By exact name: a context whose name holds a * is also a pattern that may match others.
-      const target = discoverFromKubeconfig({ files: ref.files, contexts: [ref.context] }).find((t) => (t.source.context ?? t.name) === ref.context);
+      const target = discoverFromKubeconfig({ files: ref.files, contexts: [ref.context], kubeConfigFor: entraAware(settings) }).find((t) => (t.source.context ?? t.name) === ref.context);
       if (!target) throw new UsageError(`unknown context ${JSON.stringify(ref.context)}`);
       return target;
     }
@@ -166,7 +172,7 @@ export async function discoverFleet(settings: DiscoverySettings, hooks: Discover
     const key = r.files.join("\n");
     if (byFiles.has(key)) continue;
     const contexts = refs.filter((o) => o.kind === "kubeconfig" && o.files.join("\n") === key).map((o) => (o as { context: string }).context);
-    byFiles.set(key, new Map(discoverFromKubeconfig({ files: r.files, contexts }).map((t) => [t.source.context ?? t.name, t])));
+    byFiles.set(key, new Map(discoverFromKubeconfig({ files: r.files, contexts, kubeConfigFor: entraAware(settings) }).map((t) => [t.source.context ?? t.name, t])));
   }
   return Promise.all(refs.map((r) => (r.kind === "kubeconfig" ? byFiles.get(r.files.join("\n"))!.get(r.context)! : resolveTarget(r, settings))));
 }

@@ -77,6 +77,8 @@ export interface KubeconfigDiscovery {
   files?: string[];
   /** Context names to scan; empty or absent = every context. */
   contexts?: string[];
+  /** Builds one context's KubeConfig (discovery gives kubelogin users Entra tokens); default: the context as it is. */
+  kubeConfigFor?: (base: KubeConfig, context: string) => KubeConfig;
 }
 
 export function discoverFromKubeconfig(opts: KubeconfigDiscovery = {}): ClusterTarget[] {
@@ -99,7 +101,7 @@ export function discoverFromKubeconfig(opts: KubeconfigDiscovery = {}): ClusterT
       name,
       source: { kind: "kubeconfig" as const, context: name, ...(server ? { server } : {}) },
       // A context that cannot be used is that one cluster's failed scan.
-      kubeConfig: dangling ? () => Promise.reject(new CredentialError("error", dangling)) : async () => singleContext(base, name),
+      kubeConfig: dangling ? () => Promise.reject(new CredentialError("error", dangling)) : async () => (opts.kubeConfigFor ?? singleContext)(base, name),
     };
   });
 }

@@ -111,4 +111,16 @@ describe("credentials from ARM", () => {
       fx.az.setSubscriptionFault(SUB_A, undefined);
     }
   });
+
+  it("a plain kubeconfig's kubelogin user gets an Entra token too, as fleet-file entries do", async () => {
+    const file = path.join(fx.dir, "plain-entra.kubeconfig");
+    writeFileSync(file, fx.az.managedCluster("entra").userKubeconfig(fx.az.caPem, "exec"));
+    const targets = await discoverFleet({ ...fx.settings, kubeconfig: [file] });
+    expect(targets.map((t) => t.name)).toEqual(["entra"]);
+    const snap = await collectCluster(targets[0]!, SCAN);
+    expect([snap.status, snap.reason]).toEqual(["ok", undefined]);
+    expect(snap.source).toMatchObject({ kind: "kubeconfig", context: "entra" });
+    // The cluster takes only Entra tokens the identity issued (kubelogin, which the user names, is never run).
+    expect(fx.az.identity.issued(AKS_AAD_SERVER_APP)).toBeGreaterThan(0);
+  });
 });
