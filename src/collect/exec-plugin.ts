@@ -95,10 +95,12 @@ class ExecPluginAuth implements Authenticator {
  */
 function runPlugin(exec: ExecConfig, name: string, signal: AbortSignal): Promise<string> {
   if (typeof exec.command !== "string" || exec.command === "") return Promise.reject(new CredentialError("error", `${name} has no command`));
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const e of exec.env ?? []) env[e.name] = e.value;
-  // What kubectl tells a plugin (client.authentication.k8s.io): nobody is there to answer a prompt.
-  env.KUBERNETES_EXEC_INFO = JSON.stringify({ apiVersion: exec.apiVersion ?? "client.authentication.k8s.io/v1beta1", kind: "ExecCredential", spec: { interactive: false } });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...Object.fromEntries((exec.env ?? []).map((e) => [e.name, e.value])),
+    // What kubectl tells a plugin (client.authentication.k8s.io): nobody is there to answer a prompt.
+    KUBERNETES_EXEC_INFO: JSON.stringify({ apiVersion: exec.apiVersion ?? "client.authentication.k8s.io/v1beta1", kind: "ExecCredential", spec: { interactive: false } }),
+  };
   return new Promise((resolve, reject) => {
     const child = spawn(exec.command, exec.args ?? [], { env, stdio: ["ignore", "pipe", "ignore"], signal });
     const chunks: Buffer[] = [];

@@ -71,7 +71,7 @@ describe("fleet-audit scan with ARM discovery", () => {
     expect(r.code).toBe(0);
     const findings = JSON.parse(r.stdout).findings as Array<{ rule: string; cluster: string; message: string; clusters?: string[] }>;
     const of = (rule: string) => findings.filter((f) => f.rule === rule);
-    expect(of("IPX003")).toEqual([expect.objectContaining({ cluster: "aks-tight", message: expect.stringMatching(/10\.70\.0\.0\/24.* 251 usable addresses, but at the autoscaler maxima plus surge \(21 nodes\)/) })]);
+    expect(of("IPX003")).toEqual([expect.objectContaining({ cluster: "aks-tight", message: expect.stringMatching(/10\.70\.0\.0\/24.* 224 addresses in whole \/28 blocks, but at the autoscaler maxima plus surge \(21 nodes\)/) })]);
     expect(of("DRF003")).toEqual([expect.objectContaining({ cluster: "aks-drift", message: expect.stringMatching(/agent pool nodepool1 is dynamic in ARM, but 1 of its 1 node\(s\) hold vnetblock NCs/) })]);
     expect(of("DRF004")).toEqual([expect.objectContaining({ cluster: "aks-ovl-aad", message: expect.stringMatching(/ARM says the pod CIDR is 10\.244\.0\.0\/15.*inside the ARM CIDR/) })]);
     // The kubenet cluster was scanned and classified; the AAD cluster answered (not unauthorized).

@@ -44,7 +44,7 @@ beforeAll(async () => {
     doc.users.push({ name, user: exec(script, name === "good" ? [{ name: "SIM_TOKEN", value: sim.cluster("aks-exec").token }] : []) });
   }
   doc.contexts.push({ name: "missing", context: { cluster, user: "missing" } });
-  doc.users.push({ name: "missing", user: exec("/nonexistent/bin/kubelogin") });
+  doc.users.push({ name: "missing", user: exec("/nonexistent/bin/cloud-auth-plugin") });
   doc["current-context"] = "good";
   kubeconfig = path.join(dir, "kubeconfig");
   writeFileSync(kubeconfig, YAML.stringify(doc));
@@ -70,7 +70,7 @@ describe("exec credential plugins", () => {
       ["badjson", "error", "getting credentials: the kubeconfig's exec plugin badjson-plugin did not print an ExecCredential"],
       ["fails", "error", "getting credentials: the kubeconfig's exec plugin fails-plugin failed (exit code 3)"],
       ["nostatus", "error", "getting credentials: the kubeconfig's exec plugin nostatus-plugin did not print an ExecCredential"],
-      ["missing", "error", "getting credentials: the kubeconfig's exec plugin kubelogin could not be started (ENOENT: it is not installed or not on PATH)"],
+      ["missing", "error", "getting credentials: the kubeconfig's exec plugin cloud-auth-plugin could not be started (ENOENT: it is not installed or not on PATH)"],
     ]);
   });
 
