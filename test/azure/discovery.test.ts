@@ -120,6 +120,19 @@ describe("ARM discovery", () => {
     expect(problems[0]!.message).toContain("429 SubscriptionRequestsThrottled");
   });
 
+  it("gives up on a subscription whose ARM calls are never answered, naming it, and returns the others' clusters", async () => {
+    fx.az.setSubscriptionFault(SUB_B, { kind: "hang" });
+    const problems: DiscoveryProblem[] = [];
+    try {
+      const refs = armRefs(await discoverRefs({ ...fx.settings, armRequestTimeoutMs: 300, armMaxRetries: 0, subscriptions: [SUB_A, SUB_B] }, { onProblem: (p) => problems.push(p) }));
+      expect(refs).toHaveLength(7);
+    } finally {
+      fx.az.setSubscriptionFault(SUB_B, undefined);
+    }
+    expect(problems.map((p) => p.source)).toEqual([`subscription ${SUB_B}`]);
+    expect(problems[0]!.message).toMatch(/^listing AKS clusters: 127\.0\.0\.1:\d+ did not answer within 0\.3 s$/);
+  });
+
   it("refuses ARM calls without a token the identity issued", async () => {
     const res = await fetch(`${fx.az.url}/subscriptions?api-version=2022-12-01`).catch((e: unknown) => e);
     // Node's fetch does not trust the simulator's CA: the point is that no bearer means no data.

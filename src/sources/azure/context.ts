@@ -21,6 +21,27 @@ export interface AzureSettings extends AzureCredentialSettings {
   armCaFile?: string;
   /** Retries of a throttled or failing ARM call (the SDK honours Retry-After). Default 3. */
   armMaxRetries?: number;
+  /** How long one ARM or Key Vault request may go unanswered. Default ARM_REQUEST_TIMEOUT_MS. */
+  armRequestTimeoutMs?: number;
+}
+
+/** The SDKs wait forever by default: a stuck ARM front end would stall discovery, and the whole scan with it. */
+export const ARM_REQUEST_TIMEOUT_MS = 60_000;
+
+/** Gives every request a timeout, and its failure words that say so (the SDK's say only "aborted"). */
+function timeoutPolicy(ms: number): PipelinePolicy {
+  return {
+    name: "fleetAuditRequestTimeout",
+    async sendRequest(req, next) {
+      if (!req.timeout) req.timeout = ms;
+      try {
+        return await next(req);
+      } catch (e) {
+        if ((e as Error).name === "AbortError" && !req.abortSignal?.aborted) throw new Error(`${new URL(req.url).host} did not answer within ${req.timeout / 1000} s`);
+        throw e;
+      }
+    },
+  };
 }
 
 export interface AzureContext {
@@ -94,7 +115,7 @@ function endpointOf(raw: string | undefined): string {
 const contexts = new Map<string, AzureContext>();
 
 export function azureContext(s: AzureSettings): AzureContext {
-  const key = JSON.stringify([s.armEndpoint, s.armScope, s.armCaFile, s.armMaxRetries, s.managedIdentityClientId, s.armToken, s.aksToken]);
+  const key = JSON.stringify([s.armEndpoint, s.armScope, s.armCaFile, s.armMaxRetries, s.armRequestTimeoutMs, s.managedIdentityClientId, s.armToken, s.aksToken]);
   let ctx = contexts.get(key);
   if (!ctx) {
     ctx = buildContext(s);
@@ -109,6 +130,7 @@ function buildContext(s: AzureSettings): AzureContext {
   const credential = azureCredential(s);
   const additionalPolicies = [
     { policy: keepErrorMessage, position: "perCall" as const },
+    { policy: timeoutPolicy(s.armRequestTimeoutMs ?? ARM_REQUEST_TIMEOUT_MS), position: "perCall" as const },
     ...(s.armCaFile ? [{ policy: caPolicy(s.armCaFile), position: "perCall" as const }] : []),
   ];
   const retryOptions = { maxRetries: s.armMaxRetries ?? 3 };
