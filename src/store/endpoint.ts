@@ -5,7 +5,7 @@ import { TableClient } from "@azure/data-tables";
 import type { TokenCredential } from "@azure/core-auth";
 import { UsageError } from "../errors.js";
 import { givenAccessToken } from "../token-expiry.js";
-import { TABLE_CLIENT_OPTIONS, tableClients } from "./table-store.js";
+import { tableClientOptions, tableClients } from "./table-store.js";
 
 export type StorageTarget = { connectionString: string } | { tableServiceUri: string; queueServiceUri?: string; credential: TokenCredential };
 
@@ -54,5 +54,6 @@ export function storageCredential(env: NodeJS.ProcessEnv): TokenCredential {
 /** TableClients for one target, with the project's retry settings. */
 export function tableClientsFor(target: StorageTarget): (tableName: string) => TableClient {
   if ("connectionString" in target) return tableClients(target.connectionString);
-  return (t: string) => new TableClient(target.tableServiceUri, t, target.credential, TABLE_CLIENT_OPTIONS);
+  const options = tableClientOptions();
+  return (t: string) => new TableClient(target.tableServiceUri, t, target.credential, options);
 }

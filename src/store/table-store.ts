@@ -10,6 +10,7 @@
 // Every value from outside reaches a filter through the SDK's `odata` tag, never by concatenation.
 import { odata, TableClient, type TableEntity, type TableEntityResult, type TransactionAction } from "@azure/data-tables";
 import { StoreError, UsageError } from "../errors.js";
+import { requestTimeoutPolicy } from "../request-timeout.js";
 import type { EvaluationSummary, FleetEvaluation } from "../model/evaluation.js";
 import { type FindingClusters, findingClusters, summarizeEvaluation } from "../model/evaluation.js";
 import type { ClusterSnapshot, ScanStatus, SnapshotSummary } from "../model/snapshot.js";
@@ -53,18 +54,25 @@ export interface TableStoreOptions {
   onTransaction?: (t: { table: string; partitionKey: string; index: number; count: number }) => void | Promise<void>;
 }
 
-/** The project's TableClient settings, whatever the credential. */
-export const TABLE_CLIENT_OPTIONS = {
-  retryOptions: { maxRetries: 4, retryDelayInMs: 200, maxRetryDelayInMs: 5_000 },
-  userAgentOptions: { userAgentPrefix: "aks-fleet-auditor" },
-};
+/** How long one Table request may go unanswered: a hung endpoint fails the write (its cluster's, named) instead of the scan waiting forever. */
+export const TABLE_REQUEST_TIMEOUT_MS = 30_000;
 
-/** TableClients for one storage connection string, with the project's retry and TLS settings. */
-export function tableClients(connectionString: string): (tableName: string) => TableClient {
+/** The project's TableClient settings, whatever the credential. */
+export function tableClientOptions(requestTimeoutMs = TABLE_REQUEST_TIMEOUT_MS) {
+  return {
+    retryOptions: { maxRetries: 4, retryDelayInMs: 200, maxRetryDelayInMs: 5_000 },
+    additionalPolicies: [{ policy: requestTimeoutPolicy(requestTimeoutMs), position: "perCall" as const }],
+    userAgentOptions: { userAgentPrefix: "aks-fleet-auditor" },
+  };
+}
+
+/** TableClients for one storage connection string, with the project's retry, timeout and TLS settings. */
+export function tableClients(connectionString: string, requestTimeoutMs?: number): (tableName: string) => TableClient {
   const { insecure } = parseConnectionString(connectionString);
+  const options = tableClientOptions(requestTimeoutMs);
   return (t: string): TableClient => {
     try {
-      return TableClient.fromConnectionString(connectionString, t, { ...TABLE_CLIENT_OPTIONS, allowInsecureConnection: insecure });
+      return TableClient.fromConnectionString(connectionString, t, { ...options, allowInsecureConnection: insecure });
     } catch (e) {
       throw new UsageError(`invalid storage connection string: ${redactConnectionString(e instanceof Error ? e.message : String(e)).split("\n")[0]}`);
     }

@@ -8,6 +8,7 @@ import type { PipelinePolicy, PipelineRequest } from "@azure/core-rest-pipeline"
 import { ContainerServiceClient } from "@azure/arm-containerservice";
 import { SubscriptionClient } from "@azure/arm-resources-subscriptions";
 import { UsageError } from "../../errors.js";
+import { requestTimeoutPolicy } from "../../request-timeout.js";
 import { type AzureCredentialSettings, azureCredential } from "./credential.js";
 
 export const DEFAULT_ARM_ENDPOINT = "https://management.azure.com";
@@ -25,24 +26,9 @@ export interface AzureSettings extends AzureCredentialSettings {
   armRequestTimeoutMs?: number;
 }
 
-/** The SDKs wait forever by default: a stuck ARM front end would stall discovery, and the whole scan with it. */
+/** A stuck ARM front end must fail its subscription, not stall discovery and the whole scan. */
 export const ARM_REQUEST_TIMEOUT_MS = 60_000;
 
-/** Gives every request a timeout, and its failure words that say so (the SDK's say only "aborted"). */
-function timeoutPolicy(ms: number): PipelinePolicy {
-  return {
-    name: "fleetAuditRequestTimeout",
-    async sendRequest(req, next) {
-      if (!req.timeout) req.timeout = ms;
-      try {
-        return await next(req);
-      } catch (e) {
-        if ((e as Error).name === "AbortError" && !req.abortSignal?.aborted) throw new Error(`${new URL(req.url).host} did not answer within ${req.timeout / 1000} s`);
-        throw e;
-      }
-    },
-  };
-}
 
 export interface AzureContext {
   credential: TokenCredential;
@@ -130,7 +116,7 @@ function buildContext(s: AzureSettings): AzureContext {
   const credential = azureCredential(s);
   const additionalPolicies = [
     { policy: keepErrorMessage, position: "perCall" as const },
-    { policy: timeoutPolicy(s.armRequestTimeoutMs ?? ARM_REQUEST_TIMEOUT_MS), position: "perCall" as const },
+    { policy: requestTimeoutPolicy(s.armRequestTimeoutMs ?? ARM_REQUEST_TIMEOUT_MS), position: "perCall" as const },
     ...(s.armCaFile ? [{ policy: caPolicy(s.armCaFile), position: "perCall" as const }] : []),
   ];
   const retryOptions = { maxRetries: s.armMaxRetries ?? 3 };
