@@ -120,11 +120,15 @@ export async function alertSettings(src: AlertSources): Promise<AlertSettings> {
     }
     out.push(destination(d.type, url!, d.minSeverity, name));
   }
-  // The same URL twice is one destination; as two kinds it is a mistake (one message format would be lost).
+  // The same URL twice is one destination; as two kinds, or with two minimum severities, it is a
+  // mistake: one of them would be silently lost.
   const byId = new Map<string, Destination>();
   for (const d of out) {
     const seen = byId.get(d.id);
     if (seen && seen.kind !== d.kind) throw new UsageError(`${d.label}: the same URL is given as a ${seen.kind} and a ${d.kind} destination; give it once, as the kind it is`);
+    if (seen && seen.minSeverity !== d.minSeverity) {
+      throw new UsageError(`${d.label}: the same URL is given twice, announcing from ${seen.minSeverity} and from ${d.minSeverity}; give it once, with the severity you want`);
+    }
     if (!seen) byId.set(d.id, d);
   }
   const unique = [...byId.values()];

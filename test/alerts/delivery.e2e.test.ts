@@ -5,7 +5,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { alertSettings, destination } from "../../src/alerts/config.js";
+import { alertSettings, AlertsConfigSchema, destination } from "../../src/alerts/config.js";
 import { sendAlerts } from "../../src/alerts/send.js";
 import { TableAlertState } from "../../src/alerts/state.js";
 import { tableClients } from "../../src/store/table-store.js";
@@ -219,6 +219,11 @@ describe("alert delivery", () => {
     expect(s.destinations[2]!.label).toBe(`teams "ops" (prod-1.westeurope.logic.azure.com, #${s.destinations[2]!.id.slice(0, 6)})`);
     await expect(alertSettings({ teams: ["http://example.com/hook"] })).rejects.toThrow(/must be an https URL/);
     await expect(alertSettings({ teams: [rx.url], webhooks: [rx.url] })).rejects.toThrow(/the same URL is given as a teams and a webhook destination/);
+    // Twice with two severities (a flag or the environment, and the policy): one would be silently lost.
+    const twice = alertSettings({ teams: [rx.url], minSeverity: "warning", config: AlertsConfigSchema.parse({ destinations: [{ type: "teams", name: "oncall", url: rx.url, minSeverity: "critical" }] }) });
+    await expect(twice).rejects.toThrow(/^teams "oncall" \(127\.0\.0\.1:\d+, #\w+\): the same URL is given twice, announcing from warning and from critical; give it once/);
+    await expect(twice).rejects.not.toThrow(/SECRETSIG/);
+    expect((await alertSettings({ teams: [rx.url], config: AlertsConfigSchema.parse({ destinations: [{ type: "teams", url: rx.url }] }) })).destinations).toHaveLength(1);
     const ref = "@Microsoft.KeyVault(VaultName=kv-fleet-x;SecretName=teams-webhook)";
     await expect(alertSettings({ env: { FLEET_AUDIT_TEAMS_WEBHOOK: ref } })).rejects.toThrow(/^teams webhook is an unresolved Key Vault reference: the app's identity cannot read the secret yet/);
     expect((await alertSettings({ teams: [rx.url, rx.url] })).destinations).toHaveLength(1);
