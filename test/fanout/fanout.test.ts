@@ -1,6 +1,5 @@
 // The fan-out end to end on Azurite's queue and tables: a round of 20 simulated clusters shared by
 // two workers, redelivery, poison, garbage, a deadline, and a job that stored but never settled.
-import { createServer, type AddressInfo, type Socket } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectCluster } from "../../src/collect/collector.js";
@@ -12,6 +11,7 @@ import { startReceiver } from "../alerts/receiver.js";
 import { depsFor, type Fleet, startFleet, uniqueNames } from "./helpers.js";
 import { JobQueue } from "../../src/fanout/queue.js";
 import { AZURITE_KEY } from "../../src/store/azurite.js";
+import { withSilentServer } from "../helpers/silent-server.js";
 
 let fleet: Fleet;
 const BROKEN = "aks-dyn-002"; // refuses connections: SCN001, so the round has something to announce
@@ -257,17 +257,10 @@ describe("a job that stored its snapshot and died before settling", () => {
 
 describe("the job queue", () => {
   it("fails a send to an endpoint that takes the request and never answers, instead of waiting forever", async () => {
-    const sockets = new Set<Socket>();
-    const silent = createServer((s) => void sockets.add(s));
-    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
-    const port = (silent.address() as AddressInfo).port;
-    try {
+    const err = await withSilentServer((port) => {
       const cs = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_KEY};QueueEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`;
-      const err = await JobQueue.fromConnectionString(cs, "jobs", 200).send("{}").then(() => undefined, (e: unknown) => e as Error);
-      expect(err?.message).toBe("queue jobs: creating the queues: no answer within 0.2 s");
-    } finally {
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => silent.close(r));
-    }
+      return JobQueue.fromConnectionString(cs, "jobs", 200).send("{}").then(() => undefined, (e: unknown) => e as Error);
+    });
+    expect(err?.message).toBe("queue jobs: creating the queues: no answer within 0.2 s");
   });
 });

@@ -1,4 +1,3 @@
-import { createServer, type AddressInfo, type Socket } from "node:net";
 import { inspect, isDeepStrictEqual } from "node:util";
 import { TableClient } from "@azure/data-tables";
 import { describe, expect, it, vi } from "vitest";
@@ -7,6 +6,7 @@ import { parseConnectionString, redactConnectionString, StoreError, tableClients
 import { storeConformance } from "./conformance.js";
 import { scanAt, snapshot, timeOf } from "./fixtures.js";
 import { azurite, rejection, uniquePrefix } from "./helpers.js";
+import { withSilentServer } from "../helpers/silent-server.js";
 
 storeConformance("TableSnapshotStore (Azurite)", async () => ({
   store: TableSnapshotStore.fromConnectionString(azurite(), { tablePrefix: uniquePrefix() }),
@@ -69,21 +69,14 @@ describe("TableSnapshotStore on Azurite", () => {
   });
 
   it("fails a write to an endpoint that takes the request and never answers, as unavailable and naming it, instead of waiting forever", async () => {
-    const sockets = new Set<Socket>();
-    const silent = createServer((s) => void sockets.add(s));
-    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
-    const port = (silent.address() as AddressInfo).port;
-    try {
+    const { err, port } = await withSilentServer(async (port) => {
       const cs = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_KEY};TableEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`;
       const store = new TableSnapshotStore(tableClients(cs, 200), { tablePrefix: uniquePrefix() });
-      const err = await rejection(store.putSnapshot(snapshot("aks-a", scanAt(1))));
-      expect(err).toBeInstanceOf(StoreError);
-      expect((err as StoreError).unavailable).toBe(true);
-      expect((err as Error).message).toMatch(new RegExp(`cluster .*aks-a.*127\\.0\\.0\\.1:${port} did not answer within 0\\.2 s`));
-    } finally {
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => silent.close(r));
-    }
+      return { err: await rejection(store.putSnapshot(snapshot("aks-a", scanAt(1)))), port };
+    });
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as StoreError).unavailable).toBe(true);
+    expect(err.message).toMatch(new RegExp(`cluster .*aks-a.*127\\.0\\.0\\.1:${port} did not answer within 0\\.2 s`));
   });
 
   it("round-trips a 5,000-node snapshot spread over many rows and transactions", async () => {
