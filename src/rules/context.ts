@@ -90,6 +90,17 @@ export function nncsByName(s: ClusterSnapshot): Map<string, Nnc> {
   return new Map(s.nncs.map((n) => [n.name, n]));
 }
 
+/**
+ * Minutes a new node (or a pod the DaemonSet just replaced) is given before its missing NNC or CNS pod
+ * counts: DNC-RC creates the NNC shortly after the node joins, and CNS becomes Ready only after that.
+ */
+export const NODE_GRACE_MINUTES = 5;
+
+/** Whether `since` is less than `graceMs` before `at` (false when `since` is unknown). */
+export function within(at: string, since: string | undefined, graceMs: number): boolean {
+  return since !== undefined && Date.parse(at) - Date.parse(since) < graceMs;
+}
+
 export function isVirtualNode(n: NodeInfo): boolean {
   return n.labels.type === "virtual-kubelet";
 }

@@ -28,13 +28,52 @@ describe("CNS001 DaemonSet not converged", () => {
     s.cns.daemonset!.ready = 2;
     expect(run(cns001, view(s))).toEqual([expect.objectContaining({ severity: "critical", resource: "daemonset/azure-cns", message: expect.stringContaining("2 of 3 pods Ready") })]);
   });
-  it("flags a lagging rollout and an unobserved generation", () => {
+  it("flags a rollout that has not moved since the previous scan, and a generation unobserved in both", () => {
     const s = healthy("a");
     s.cns.daemonset!.updated = 1;
     s.cns.daemonset!.generation = 4;
     s.cns.daemonset!.observedGeneration = 3;
-    const [f] = run(cns001, view(s));
-    expect(f!.message).toMatch(/1 of 3 pods on the current template.*generation 4 not yet observed/);
+    const prev = earlier(s);
+    const [f] = run(cns001, view(s, s, prev));
+    expect(f!.message).toMatch(new RegExp(`1 of 3 pods on the current template, no more than at ${prev.takenAt} \\(rollout stuck\\).*generation 4 not observed since`));
+    // Without an earlier scan to compare with, whether it moves is unknown: no finding yet.
+    expect(run(cns001, view(s))).toEqual([]);
+  });
+  it("stays quiet while a rollout moves between scans (2 then 6 of 10 updated, one pod being replaced)", () => {
+    const s = healthy("a", 10);
+    const NEW = "mcr.microsoft.com/containernetworking/azure-cns:v1.6.26";
+    s.cns.daemonset!.images = [NEW];
+    s.cns.daemonset!.updated = 6;
+    s.cns.daemonset!.ready = 9;
+    s.cns.pods.forEach((p, i) => { if (i < 6) p.image = NEW; });
+    const prev = earlier(s, (p) => { p.cns.daemonset!.updated = 2; });
+    expect(run(cns001, view(s, s, prev))).toEqual([]);
+    // The same 6 an hour later: stuck.
+    const stuck = earlier(s, (p) => { p.cns.daemonset!.updated = 6; });
+    expect(run(cns001, view(s, s, stuck))).toEqual([expect.objectContaining({ severity: "critical", message: expect.stringMatching(/9 of 10 pods Ready; 6 of 10 pods on the current template.*rollout stuck/) })]);
+  });
+  it("judges a rollout only against a scan at least the grace old, and of the same template", () => {
+    const s = healthy("a");
+    s.cns.daemonset!.updated = 1;
+    const recent = earlier(s, (p) => (p.takenAt = new Date(Date.parse(s.takenAt) - 60_000).toISOString()));
+    expect(run(cns001, view(s, s, recent))).toEqual([]);
+    const otherTemplate = earlier(s, (p) => { p.cns.daemonset!.images = ["mcr.microsoft.com/containernetworking/azure-cns:v1.6.24"]; p.cns.daemonset!.updated = 3; });
+    expect(run(cns001, view(s, s, otherTemplate))).toEqual([]);
+  });
+  it("does not count nodes or pods younger than the grace as not Ready (scale-out, pod replaced)", () => {
+    const s = healthy("a", 3);
+    const fresh = new Date(Date.parse(s.takenAt) - 30_000).toISOString();
+    s.nodes.push(node("n4", { createdAt: fresh, ready: false }));
+    Object.assign(s.cns.daemonset!, { desired: 4, current: 4, updated: 4 }); // ready stays 3
+    s.cns.pods.push(cnsPod("n4", { ready: false, createdAt: fresh }));
+    expect(run(cns001, view(s))).toEqual([]);
+    s.cns.pods[3] = cnsPod("n4", { ready: false }); // its pod is old, so the node too
+    s.nodes[3]!.createdAt = "2026-11-01T00:00:00Z";
+    expect(run(cns001, view(s))).toEqual([expect.objectContaining({ message: expect.stringContaining("3 of 4 pods Ready") })]);
+    s.cns.pods[3] = cnsPod("n4", { ready: false, deletionTimestamp: fresh }); // being replaced
+    expect(run(cns001, view(s))).toEqual([]);
+    s.cns.pods[3] = cnsPod("n4", { ready: false, createdAt: fresh, reason: "CrashLoopBackOff" }); // young, but failing
+    expect(run(cns001, view(s))).toHaveLength(1);
   });
   it("flags a missing DaemonSet in a cluster with NNCs", () => {
     const s = healthy("a");

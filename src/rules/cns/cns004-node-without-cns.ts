@@ -1,6 +1,6 @@
 import { needsCnsPod } from "../../analysis/cns.js";
 import { resource, type RuleResult } from "../../model/finding.js";
-import { clustersWithData, isCnsManaged } from "../context.js";
+import { clustersWithData, isCnsManaged, NODE_GRACE_MINUTES, within } from "../context.js";
 import { defineRule } from "../rule.js";
 
 export default defineRule(
@@ -12,7 +12,7 @@ export default defineRule(
     description: "A schedulable Linux node (not virtual-kubelet) runs no azure-cns pod, so pods scheduled there get no IP.",
     remediation: "Check the DaemonSet's node affinity and the node's taints and labels (kubernetes.azure.com/cluster must exist); kubectl -n kube-system get pods -l k8s-app=azure-cns -o wide shows which nodes have one.",
     reference: "DOMAIN.md §4",
-    thresholds: { graceMinutes: 5 },
+    thresholds: { graceMinutes: NODE_GRACE_MINUTES },
   },
   function* (ctx): Generator<RuleResult> {
     for (const c of clustersWithData(ctx)) {
@@ -23,7 +23,7 @@ export default defineRule(
       const withPod = new Set(s.cns.pods.filter((p) => !p.deletionTimestamp && p.node).map((p) => p.node));
       for (const n of s.nodes) {
         if (withPod.has(n.name) || n.unschedulable || !needsCnsPod(n)) continue;
-        if (n.createdAt && Date.parse(s.takenAt) - Date.parse(n.createdAt) < graceMs) continue;
+        if (within(s.takenAt, n.createdAt, graceMs)) continue;
         yield {
           severity: "critical",
           cluster: c.name,

@@ -1,5 +1,5 @@
 import { resource } from "../../model/finding.js";
-import { clustersWithData, isCnsManaged, isVirtualNode } from "../context.js";
+import { clustersWithData, isCnsManaged, isVirtualNode, NODE_GRACE_MINUTES, within } from "../context.js";
 import { defineRule } from "../rule.js";
 
 export default defineRule(
@@ -11,7 +11,7 @@ export default defineRule(
     description: "A node of a CNS-managed cluster has no NodeNetworkConfig, so CNS on it cannot become Ready and pods there get no IP.",
     remediation: "Check the node's azure-cns pod log for \"NNC reconciler has not started\"; reimage or delete the node so DNC-RC recreates its NNC, and open a support case if it persists.",
     reference: "DOMAIN.md §5.4",
-    thresholds: { graceMinutes: 5 },
+    thresholds: { graceMinutes: NODE_GRACE_MINUTES },
   },
   function* (ctx) {
     for (const c of clustersWithData(ctx)) {
@@ -22,7 +22,7 @@ export default defineRule(
       for (const node of s.nodes) {
         if (nncs.has(node.name) || isVirtualNode(node)) continue;
         // DNC-RC creates the NNC shortly after the node joins; a brand-new node is not a problem yet.
-        if (node.createdAt && Date.parse(s.takenAt) - Date.parse(node.createdAt) < graceMs) continue;
+        if (within(s.takenAt, node.createdAt, graceMs)) continue;
         yield {
           severity: "critical",
           cluster: c.name,
