@@ -153,6 +153,14 @@ describe("CNS004 node without an azure-cns pod", () => {
     s.cns.pods = s.cns.pods.filter((p) => p.node !== "n3");
     expect(run(cns004, view(s))).toEqual([expect.objectContaining({ severity: "critical", resource: "node/n3" })]);
   });
+  it("counts a pod deleted less than the grace ago as present (rollout: its replacement is not created yet)", () => {
+    const s = healthy("a");
+    const t = Date.parse(s.takenAt);
+    s.cns.pods[2] = cnsPod("n3", { ready: false, deletionTimestamp: new Date(t - 5_000).toISOString() });
+    expect(run(cns004, view(s))).toEqual([]);
+    s.cns.pods[2]!.deletionTimestamp = new Date(t - 10 * 60_000).toISOString();
+    expect(run(cns004, view(s))).toEqual([expect.objectContaining({ resource: "node/n3" })]);
+  });
   it("ignores cordoned, Windows, virtual and brand-new nodes, and clusters without the DaemonSet", () => {
     const s = healthy("a", 1);
     const fresh = new Date(Date.parse(s.takenAt) - 60_000).toISOString();
