@@ -7,7 +7,7 @@ import cns004 from "../../src/rules/cns/cns004-node-without-cns.js";
 import cns005 from "../../src/rules/cns/cns005-image-skew.js";
 import type { Rule } from "../../src/rules/rule.js";
 import { context, node, snapshot, view } from "../fixtures/builders.js";
-import { cnsPod, earlier, healthy } from "./cns-fixtures.js";
+import { cnsPod, earlier, healthy, IMAGE } from "./cns-fixtures.js";
 
 const run = (rule: Rule, ...views: ReturnType<typeof view>[]) => [...rule.check(context(views))];
 
@@ -179,22 +179,36 @@ describe("CNS004 node without an azure-cns pod", () => {
 });
 
 describe("CNS005 image skew", () => {
-  it("flags two images among the pods", () => {
+  const NEW = "mcr.microsoft.com/containernetworking/azure-cns:v1.6.26";
+  it("flags two images among the pods, split as in the previous scan", () => {
     const s = healthy("a");
     s.cns.pods[2]!.image = "mcr.microsoft.com/containernetworking/azure-cns:v1.6.24";
-    const [f] = run(cns005, view(s));
+    const prev = earlier(s);
+    const [f] = run(cns005, view(s, s, prev));
     expect(f).toMatchObject({ severity: "warning", resource: "daemonset/azure-cns" });
-    expect(f!.message).toMatch(/2 azure-cns images.*azure-cns:v1.6.24 on 1 pod\(s\).*azure-cns:v1.6.25 on 2 pod\(s\) \(template\)/);
+    expect(f!.message).toMatch(/2 azure-cns images.*azure-cns:v1.6.24 on 1 pod\(s\).*azure-cns:v1.6.25 on 2 pod\(s\) \(template\), as at .*A rollout has stalled/);
   });
-  it("flags a template that no pod runs yet (rollout not started)", () => {
+  it("flags a template that no pod runs yet (rollout not started) in two scans", () => {
     const s = healthy("a");
-    s.cns.daemonset!.images = ["mcr.microsoft.com/containernetworking/azure-cns:v1.6.26"];
-    expect(run(cns005, view(s))).toHaveLength(1);
+    s.cns.daemonset!.images = [NEW];
+    expect(run(cns005, view(s, s, earlier(s)))).toHaveLength(1);
+  });
+  it("stays quiet while a rollout moves (2 then 6 of 10 on the new image), and on a first scan", () => {
+    const s = healthy("a", 10);
+    s.cns.daemonset!.images = [NEW];
+    s.cns.daemonset!.updated = 6;
+    s.cns.pods.forEach((p, i) => { if (i < 6) p.image = NEW; });
+    const prev = earlier(s, (p) => { p.cns.daemonset!.updated = 2; p.cns.pods.forEach((q, i) => { if (i >= 2) q.image = IMAGE; }); });
+    expect(run(cns005, view(s, s, prev))).toEqual([]);
+    expect(run(cns005, view(s))).toEqual([]);
+    // Pods churned (a node replaced) but no more were updated: stalled.
+    const scaled = earlier(s, (p) => { p.cns.pods.pop(); });
+    expect(run(cns005, view(s, s, scaled))).toHaveLength(1);
   });
   it("ignores digests and images without a tag", () => {
     const s = healthy("a");
     s.cns.pods[0]!.image = `mcr.microsoft.com/containernetworking/azure-cns:v1.6.25@sha256:${"a".repeat(64)}`;
     s.cns.pods[1]!.image = `sha256:${"b".repeat(64)}`;
-    expect(run(cns005, view(s))).toEqual([]);
+    expect(run(cns005, view(s, s, earlier(s)))).toEqual([]);
   });
 });

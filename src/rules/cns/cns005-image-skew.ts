@@ -1,5 +1,6 @@
 import { normalizeImage, podImages } from "../../analysis/cns.js";
 import { resource, type RuleResult } from "../../model/finding.js";
+import type { ClusterSnapshot, CnsDaemonSet } from "../../model/snapshot.js";
 import { clustersWithData, isCnsManaged } from "../context.js";
 import { defineRule } from "../rule.js";
 
@@ -9,7 +10,7 @@ export default defineRule(
     title: "azure-cns image skew",
     family: "CNS",
     severity: "warning",
-    description: "More than one azure-cns image runs in one cluster (pods, or pods and the DaemonSet template): a rollout that stalled.",
+    description: "More than one azure-cns image runs in one cluster (pods, or pods and the DaemonSet template), split as in the previous scan or with no more pods updated: a rollout that stalled. A rollout still moving is not flagged.",
     remediation: "Check the DaemonSet rollout (kubectl -n kube-system rollout status ds/azure-cns); the pods still on the old image usually sit on nodes where the new pod cannot become Ready.",
     reference: "DOMAIN.md §4",
   },
@@ -17,18 +18,35 @@ export default defineRule(
     for (const c of clustersWithData(ctx)) {
       const s = c.snapshot;
       if (!isCnsManaged(s)) continue;
-      const images = podImages(s);
+      const now = imageSplit(s);
+      if (now.size <= 1) continue;
+      // Two images are every rollout's middle: only a split that has not moved since the previous scan is stalled.
+      const prev = c.previous;
+      if (!prev || !stalled(now, imageSplit(prev), s.cns.daemonset, prev.cns.daemonset)) continue;
       const template = normalizeImage(s.cns.daemonset?.images[0]);
-      const all = new Set([...Object.keys(images), ...(template ? [template] : [])]);
-      if (all.size <= 1) continue;
-      const parts = [...all].sort().map((i) => `${i.slice(i.lastIndexOf("/") + 1)} on ${images[i] ?? 0} pod(s)${i === template ? " (template)" : ""}`);
+      const parts = [...now.keys()].sort().map((i) => `${i.slice(i.lastIndexOf("/") + 1)} on ${now.get(i)} pod(s)${i === template ? " (template)" : ""}`);
       yield {
         severity: "warning",
         cluster: c.name,
         resource: resource("daemonset", "azure-cns"),
-        message: `${all.size} azure-cns images in one cluster: ${parts.join(", ")}. A rollout has stalled.`,
-        data: Object.fromEntries([...all].map((i) => [i, images[i] ?? 0])),
+        message: `${now.size} azure-cns images in one cluster: ${parts.join(", ")}, as at ${prev.takenAt}. A rollout has stalled.`,
+        data: Object.fromEntries(now),
       };
     }
   },
 );
+
+/** Pod count per image, the template's image included (0 pods before a rollout starts). */
+function imageSplit(s: ClusterSnapshot): Map<string, number> {
+  const out = new Map(Object.entries(podImages(s)));
+  const template = normalizeImage(s.cns.daemonset?.images[0]);
+  if (template && !out.has(template)) out.set(template, 0);
+  return out;
+}
+
+/** The same images as before, and either the same pod counts or a DaemonSet whose updated count has not grown. */
+function stalled(now: Map<string, number>, before: Map<string, number>, ds: CnsDaemonSet | null, dsBefore: CnsDaemonSet | null): boolean {
+  if (now.size !== before.size || [...now.keys()].some((i) => !before.has(i))) return false;
+  if ([...now].every(([i, n]) => before.get(i) === n)) return true;
+  return ds !== null && dsBefore !== null && ds.images[0] === dsBefore.images[0] && ds.updated <= dsBefore.updated;
+}
