@@ -5,6 +5,8 @@ import cns002 from "../../src/rules/cns/cns002-pod-not-ready.js";
 import cns003 from "../../src/rules/cns/cns003-restarts.js";
 import cns004 from "../../src/rules/cns/cns004-node-without-cns.js";
 import cns005 from "../../src/rules/cns/cns005-image-skew.js";
+import { evaluate } from "../../src/evaluate/evaluate.js";
+import type { ClusterSnapshot, CnsPodMetrics } from "../../src/model/snapshot.js";
 import type { Rule } from "../../src/rules/rule.js";
 import { context, node, snapshot, view } from "../fixtures/builders.js";
 import { cnsPod, earlier, healthy, IMAGE } from "./cns-fixtures.js";
@@ -123,6 +125,37 @@ describe("CNS002 pod not Ready", () => {
     expect(run(cns002, view(s, s, prev))).toEqual([
       expect.objectContaining({ severity: "warning", discriminator: "pending-programming", message: expect.stringContaining("2 then 4 PendingProgramming; 12 failed NC version syncs") }),
     ]);
+  });
+});
+
+describe("CNS002 PendingProgramming when the metrics sample rotates", () => {
+  const lag = (e: ReturnType<typeof evaluate>) => e.findings.filter((f) => f.discriminator === "pending-programming");
+  const scan = (s: ClusterSnapshot, minutes: number, metrics: CnsPodMetrics[]): ClusterSnapshot => {
+    const n = structuredClone(s);
+    n.takenAt = new Date(Date.parse(s.takenAt) + minutes * 60_000).toISOString();
+    n.cns.metrics = metrics;
+    return n;
+  };
+  it("keeps the finding while the pod is not scraped, and judges it again once it is", () => {
+    const s1 = healthy("a");
+    s1.cns.metrics = [{ pod: "azure-cns-n1", node: "n1", values: { cx_ipam_pending_programming_ips: 4 } }];
+    const s0 = earlier(s1);
+    const e1 = evaluate({ scanId: "s1", now: new Date(s1.takenAt), views: [view(s1, s1, s0)] });
+    expect(lag(e1)).toHaveLength(1);
+    // n1 is not in the next sample: not a recovery.
+    const s2 = scan(s1, 15, [{ pod: "azure-cns-n2", node: "n2", values: { cx_ipam_pending_programming_ips: 0 } }]);
+    const e2 = evaluate({ scanId: "s2", now: new Date(s2.takenAt), previous: e1, views: [view(s2, s2, s1)] });
+    expect(lag(e2)).toEqual([expect.objectContaining({ id: lag(e1)[0]!.id, firstSeen: lag(e1)[0]!.firstSeen, message: lag(e1)[0]!.message })]);
+    expect(e2.resolved).toEqual([]);
+    // Scraped again, still pending: the kept finding stands for the scan that skipped it.
+    const s3 = scan(s2, 15, [{ pod: "azure-cns-n1", node: "n1", values: { cx_ipam_pending_programming_ips: 3 } }]);
+    const e3 = evaluate({ scanId: "s3", now: new Date(s3.takenAt), previous: e2, views: [view(s3, s3, s2)] });
+    expect(lag(e3)).toEqual([expect.objectContaining({ message: expect.stringContaining("4 then 3 PendingProgramming") })]);
+    // Scraped and programmed: resolved.
+    const s4 = scan(s3, 15, [{ pod: "azure-cns-n1", node: "n1", values: { cx_ipam_pending_programming_ips: 0 } }]);
+    const e4 = evaluate({ scanId: "s4", now: new Date(s4.takenAt), previous: e3, views: [view(s4, s4, s3)] });
+    expect(lag(e4)).toEqual([]);
+    expect(e4.resolved.map((f) => f.discriminator)).toEqual(["pending-programming"]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { cnsPodState, metricsOfPod, pendingProgramming } from "../../analysis/cns.js";
-import { resource, type RuleResult } from "../../model/finding.js";
+import { findingId, resource, type RuleResult } from "../../model/finding.js";
 import type { CnsPod } from "../../model/snapshot.js";
-import { clustersWithData, isCnsManaged } from "../context.js";
+import { clustersWithData, type FleetContext, isCnsManaged } from "../context.js";
 import { defineRule } from "../rule.js";
 
 const STATE_WORDS: Record<string, string> = {
@@ -11,6 +11,8 @@ const STATE_WORDS: Record<string, string> = {
   "not-ready": "is Running but not Ready",
   failed: "has failed",
 };
+
+const LAG = "pending-programming";
 
 function why(p: CnsPod, m: Record<string, number> | undefined): string {
   const parts: string[] = [];
@@ -30,7 +32,7 @@ export default defineRule(
     family: "CNS",
     severity: "critical",
     description:
-      "An azure-cns pod is not Ready, Pending, in CrashLoopBackOff or Init:CrashLoopBackOff, so pods on its node get no IP. Where the pod's metrics were read, they say why (no NNC, reconciler start failures); a Ready pod whose IPs stay PendingProgramming across two scans is a warning.",
+      "An azure-cns pod is not Ready, Pending, in CrashLoopBackOff or Init:CrashLoopBackOff, so pods on its node get no IP. Where the pod's metrics were read, they say why (no NNC, reconciler start failures); a Ready pod whose IPs stay PendingProgramming across two scans of its metrics is a warning, kept while the rotating metrics sample skips the pod.",
     remediation:
       "kubectl -n kube-system describe pod and logs --previous on the pod; \"NNC reconciler has not started\" means the node has no NNC (NNC001), init failures point at the CNI installer. PendingProgramming that persists means NMAgent has not programmed the NC: check sync_host_nc_version_total{ok=\"false\"}.",
     reference: "DOMAIN.md §2.4, §5.4, §5.6, §5.7",
@@ -45,7 +47,7 @@ export default defineRule(
         const state = cnsPodState(p);
         const m = metricsOfPod(s, p.name);
         if (state === "ok") {
-          const r = programmingLag(c.name, p, m, c.previous ? metricsOfPod(c.previous, p.name) : undefined);
+          const r = programmingLag(ctx, c.name, s.takenAt, p, m, c.previous ? metricsOfPod(c.previous, p.name) : undefined);
           if (r) yield r;
           continue;
         }
@@ -65,17 +67,26 @@ export default defineRule(
   },
 );
 
-/** IPs stuck PendingProgramming in this scan and the one before: NMAgent is not programming the NC. */
-function programmingLag(cluster: string, p: CnsPod, now: Record<string, number> | undefined, before: Record<string, number> | undefined): RuleResult | undefined {
+/**
+ * IPs stuck PendingProgramming in this scan and the one before: NMAgent is not programming the NC.
+ * Metrics are a rotating sample, so the pod is seldom scraped in two scans running, and the collector
+ * does not see the previous snapshot to scrape it again. So a pod not scraped this time keeps its
+ * previous finding (unobserved, not recovered, as evaluate.ts keeps an unread cluster's findings), and
+ * that finding stands in for the previous scan's metrics when the pod is scraped again.
+ */
+function programmingLag(ctx: FleetContext, cluster: string, takenAt: string, p: CnsPod, now: Record<string, number> | undefined, before: Record<string, number> | undefined): RuleResult | undefined {
+  const res = resource("pod", p.name);
+  const kept = ctx.previousFindings.get(findingId("CNS002", { cluster, resource: res, discriminator: LAG }));
+  if (!now) return kept && { severity: kept.severity, cluster, resource: res, discriminator: LAG, message: kept.message, data: { ...kept.data, scraped: false } };
   const pending = pendingProgramming(now);
-  const pendingBefore = pendingProgramming(before);
+  const pendingBefore = pendingProgramming(before) ?? (kept && kept.lastSeen < takenAt ? Number(kept.data?.pendingProgramming) : undefined);
   if (!pending || !pendingBefore) return undefined;
-  const failed = now?.['sync_host_nc_version_total{ok="false"}'];
+  const failed = now['sync_host_nc_version_total{ok="false"}'];
   return {
     severity: "warning",
     cluster,
-    resource: resource("pod", p.name),
-    discriminator: "pending-programming",
+    resource: res,
+    discriminator: LAG,
     message: `azure-cns on ${p.node ?? p.name} has had IPs waiting for NC programming across two scans (${pendingBefore} then ${pending} PendingProgramming${failed ? `; ${failed} failed NC version syncs` : ""}): pods there cannot use them yet.`,
     data: { node: p.node ?? null, pendingProgramming: pending, pendingProgrammingBefore: pendingBefore },
   };
