@@ -18,8 +18,8 @@ export interface BaselineValue<T> {
 export interface FleetBaseline {
   cnsVersion?: BaselineValue<string>;
   minCnsVersion?: string;
-  /** Per IPAM mode ("unknown" for clusters without NCs), watched key → expected value. */
-  cnsConfig: Map<IpamMode | "unknown", Map<string, BaselineValue<ConfigValue>>>;
+  /** Per IPAM mode ("unknown" for clusters without NCs), watched key → expected value (undefined: the key is expected absent). */
+  cnsConfig: Map<IpamMode | "unknown", Map<string, BaselineValue<ConfigValue | undefined>>>;
   /** Keys where the fleet is split evenly and no policy value decides: nothing is flagged for them. */
   ambiguous: string[];
 }
@@ -67,7 +67,7 @@ export function fleetBaseline(ctx: FleetContext): FleetBaseline {
     }
     const ambiguous = new Set<string>();
     for (const [mode, configs] of byMode) {
-      const expected = new Map<string, BaselineValue<ConfigValue>>();
+      const expected = new Map<string, BaselineValue<ConfigValue | undefined>>();
       const keys = new Set([...configs.flatMap((c) => Object.keys(c)), ...Object.keys(policy.cnsConfig ?? {})]);
       for (const key of [...keys].sort()) {
         const configured = policy.cnsConfig?.[key];
@@ -82,7 +82,8 @@ export function fleetBaseline(ctx: FleetContext): FleetBaseline {
           ambiguous.add(`${key} (${mode})`);
           continue;
         }
-        if (top.value !== undefined) expected.set(key, { value: top.value, source: "fleet", holders: top.holders, of: configs.length });
+        // "Absent" is a baseline too: a minority that sets the key (EnableAPIServerHealthPing: true) is drift.
+        expected.set(key, { value: top.value, source: "fleet", holders: top.holders, of: configs.length });
       }
       out.cnsConfig.set(mode, expected);
     }

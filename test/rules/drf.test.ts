@@ -61,6 +61,12 @@ describe("DRF002 cns_config.json vs the baseline", () => {
     const r = run(drf002, [healthy("a", 1), healthy("b", 1, { config: noIpamV2 })], { baseline: { cnsConfig: { ChannelMode: "CRD", EnableIPAMv2: true } } });
     expect(r).toEqual([expect.objectContaining({ cluster: "b", message: expect.stringContaining("EnableIPAMv2 absent (expected true, policy)") })]);
   });
+  it("keeps \"absent\" as the baseline: flags a minority that sets the key", () => {
+    const d = healthy("d", 1, { config: { ...CONFIG, EnableAPIServerHealthPing: true } });
+    expect(run(drf002, [healthy("a", 1), healthy("b", 1), healthy("c", 1), d])).toEqual([
+      expect.objectContaining({ cluster: "d", message: expect.stringContaining("EnableAPIServerHealthPing true (expected absent, fleet 3/4)") }),
+    ]);
+  });
   it("says nothing when the fleet is split evenly and the policy is silent", () => {
     expect(run(drf002, [healthy("a", 1), healthy("b", 1, { config: { ...CONFIG, EnableIPAMv2: false } })])).toEqual([]);
   });
