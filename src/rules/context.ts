@@ -101,6 +101,12 @@ export function within(at: string, since: string | undefined, graceMs: number): 
   return since !== undefined && Date.parse(at) - Date.parse(since) < graceMs;
 }
 
+/** The NNC's controller owner is a Node other than `node` (the name was reused): CNS will not reconcile it. */
+export function ownedByOtherNode(nnc: Nnc, node: NodeInfo): boolean {
+  const owner = nnc.owner;
+  return owner !== undefined && owner.kind === "Node" && owner.uid !== "" && node.uid !== "" && owner.uid !== node.uid;
+}
+
 export function isVirtualNode(n: NodeInfo): boolean {
   return n.labels.type === "virtual-kubelet";
 }

@@ -54,6 +54,23 @@ describe("NNC001 node without NNC", () => {
     const legacy = snapshot("legacy", { nodes: [node("x")] });
     expect([...nnc001.check(context([view(s), view(legacy)]))]).toEqual([]);
   });
+  it("treats the old node's NNC of a reused name (being deleted, or owned by another UID) as none, after the grace", () => {
+    const s = cnsCluster("a", ["n1", "n2", "n3"]);
+    const t = Date.parse(s.takenAt);
+    const n3 = s.nodes[2]!;
+    n3.uid = "uid-n3-new";
+    n3.createdAt = new Date(t - 10 * 60_000).toISOString();
+    s.nncs[2]!.deletionTimestamp = new Date(t - 12 * 60_000).toISOString(); // owner uid-n3, the old node
+    expect([...nnc001.check(context([view(s)]))]).toEqual([
+      expect.objectContaining({ resource: "node/n3", message: expect.stringContaining(`no usable NodeNetworkConfig (NNC n3 is being deleted since ${s.nncs[2]!.deletionTimestamp})`) }),
+    ]);
+    delete s.nncs[2]!.deletionTimestamp;
+    expect([...nnc001.check(context([view(s)]))]).toEqual([
+      expect.objectContaining({ resource: "node/n3", message: expect.stringContaining("belongs to an earlier node of that name: owner UID uid-n3, node UID uid-n3-new") }),
+    ]);
+    n3.createdAt = new Date(t - 60_000).toISOString(); // DNC-RC may still be replacing it
+    expect([...nnc001.check(context([view(s)]))]).toEqual([]);
+  });
   it("honours a policy grace period", () => {
     const s = cnsCluster("a", ["n1"]);
     s.nodes.push(node("n-young", { createdAt: new Date(Date.parse(s.takenAt) - 60_000).toISOString() }));

@@ -1,5 +1,5 @@
 import { resource } from "../../model/finding.js";
-import { clustersWithData, nodesByName } from "../context.js";
+import { clustersWithData, nodesByName, ownedByOtherNode } from "../context.js";
 import { defineRule } from "../rule.js";
 
 export default defineRule(
@@ -31,7 +31,7 @@ export default defineRule(
           continue;
         }
         const owner = nnc.owner;
-        if (owner && owner.kind === "Node" && owner.uid !== "" && node.uid !== "" && owner.uid !== node.uid) {
+        if (owner && ownedByOtherNode(nnc, node)) {
           yield {
             severity: "critical",
             cluster: c.name,
