@@ -1,7 +1,7 @@
 // What rules see: for each cluster its newest scan outcome and the data to judge (the newest good
 // snapshot), the snapshot before it, thresholds from the policy, and shared analyses computed once.
 import type { EvaluationSummary } from "../model/evaluation.js";
-import type { Finding } from "../model/finding.js";
+import { type Finding, findingId, type RuleResult } from "../model/finding.js";
 import type { ClusterSnapshot, IpamMode, NodeInfo, Nnc, SnapshotSummary } from "../model/snapshot.js";
 import { ncMode } from "../analysis/subnet-keys.js";
 import type { FleetView } from "./fleet-view.js";
@@ -46,6 +46,15 @@ export interface FleetContext {
 /** Fleet analyses compare clusters: a context holding one cluster would give them a wrong answer, not an error. */
 export function requireFleet(ctx: FleetContext, analysis: string): void {
   if (ctx.scope !== "fleet") throw new Error(`${analysis} compares clusters: only a rule with scope "fleet" may use it`);
+}
+
+/**
+ * Whether the previous evaluation, of a scan before `takenAt`, had this finding: what stands for the
+ * previous snapshot when none was loaded, for rules about persistence.
+ */
+export function foundBefore(ctx: FleetContext, rule: string, r: Pick<RuleResult, "cluster" | "resource">, takenAt: string): boolean {
+  const prev = ctx.previousFindings.get(findingId(rule, r));
+  return prev !== undefined && prev.lastSeen < takenAt;
 }
 
 /** Clusters whose data can be judged (a good snapshot exists). */

@@ -21,10 +21,23 @@ describe("NNC002 orphaned NNC", () => {
   it("warns for an NNC without a node and is critical when the owner UID is an earlier node's", () => {
     const nncs = [blockNnc("gone", "10.40.0.0"), blockNnc("reused", "10.40.1.0"), blockNnc("fine", "10.40.2.0")];
     const s = snapshot("a", { nncs, nodes: [node("reused", { uid: "new-uid" }), node("fine")] });
-    const r = run(nnc002, [s]);
+    const prev = { ...structuredClone(s), takenAt: "2026-11-28T03:45:00.000Z" };
+    const r = [...nnc002.check(context([view(s, s, prev)]))];
     expect(brief(r)).toEqual(["warning nnc/gone", "critical nnc/reused"]);
-    expect(r[0]!.message).toBe("NNC gone has no Node of that name (its owner, UID uid-gone, is gone): its addresses stay held until it is deleted.");
+    expect(r[0]!.message).toBe("NNC gone has no Node of that name (its owner, UID uid-gone, is gone), nor had it at 2026-11-28T03:45:00.000Z: its addresses stay held until it is deleted.");
     expect(r[1]!.message).toContain("owner UID uid-reused, live node UID new-uid");
+  });
+
+  it("gives a node that just went (between the list calls, or before the GC deletes its NNC) a scan before calling its NNC orphaned", () => {
+    const nncs = [blockNnc("n1", "10.40.0.0"), blockNnc("n2", "10.40.1.0")];
+    const s = snapshot("a", { nncs, nodes: nodesFor(nncs.slice(0, 1)) });
+    const prev = { ...snapshot("a", { nncs, nodes: nodesFor(nncs) }), takenAt: "2026-11-28T03:45:00.000Z" };
+    expect([...nnc002.check(context([view(s, s, prev)]))]).toEqual([]);
+    expect(run(nnc002, [s])).toEqual([]);
+    // Without the previous snapshot, the previous evaluation's finding says it persisted.
+    const id = findingId("NNC002", { cluster: "a", resource: "nnc/n2" });
+    const previous = { findings: [{ id, rule: "NNC002", cluster: "a", resource: "nnc/n2", severity: "warning", message: "", firstSeen: "2026-11-28T03:45:00Z", lastSeen: "2026-11-28T03:45:00Z" }] } as never;
+    expect(brief(run(nnc002, [s], { previous }))).toEqual(["warning nnc/n2"]);
   });
 
   it("leaves NNCs being deleted to NNC007 and ignores NNCs without an owner reference", () => {

@@ -1,7 +1,7 @@
 import { assignedIPs, isDynamicNnc } from "../../analysis/scaler.js";
-import { findingId, resource } from "../../model/finding.js";
+import { resource } from "../../model/finding.js";
 import type { Nnc } from "../../model/snapshot.js";
-import { clustersWithData, nncsByName, nodesByName } from "../context.js";
+import { clustersWithData, foundBefore, nncsByName, nodesByName } from "../context.js";
 import { defineRule } from "../rule.js";
 
 /** Secondary IPs requested but not yet assigned; 0 for static block and overlay (their counts differ by design). */
@@ -33,11 +33,8 @@ export default defineRule(
         const prevNnc = before?.get(nnc.name);
         let persisted: boolean;
         if (before) persisted = prevNnc !== undefined && pendingIPs(prevNnc) > 0;
-        else {
-          // No earlier snapshot loaded: a finding from an evaluation of an earlier scan counts.
-          const prev = ctx.previousFindings.get(findingId("NNC003", { cluster: c.name, resource: res }));
-          persisted = prev !== undefined && prev.lastSeen < c.snapshot.takenAt;
-        }
+        // No earlier snapshot loaded: a finding from an evaluation of an earlier scan counts.
+        else persisted = foundBefore(ctx, "NNC003", { cluster: c.name, resource: res }, c.snapshot.takenAt);
         const { count, fromAssignments } = assignedIPs(nnc);
         const pods = nodes.get(nnc.name)?.pendingPods ?? 0;
         const since = persisted && c.previous ? ` It was already pending in the scan of ${c.previous.takenAt}.` : persisted ? " It persists since the previous scan." : "";
