@@ -187,6 +187,18 @@ describe("NNC008 scaler invariants (dynamic)", () => {
     expect(r[1]!.message).toContain("above the scaler's maxIPCount 250");
   });
 
+  it("judges by batch 1 under subnet scarcity (EnableSubnetScarcity and a ClusterSubnetState exhausted)", () => {
+    const s = snapshot("a", { nncs: [dynNnc("n1", { held: 21, requested: 21 })] });
+    s.cns.config = { EnableSubnetScarcity: true };
+    s.subnetStates = [{ name: "pods", namespace: "kube-system", exhausted: true }];
+    expect(run(nnc008, [s])).toEqual([]);
+    s.subnetStates[0]!.exhausted = false;
+    expect(brief(run(nnc008, [s]))).toEqual(["info nnc/n1"]);
+    s.subnetStates[0]!.exhausted = true;
+    s.cns.config = { EnableSubnetScarcity: false };
+    expect(brief(run(nnc008, [s]))).toEqual(["info nnc/n1"]);
+  });
+
   it("accepts the cap itself, batch multiples, and static-block NNCs", () => {
     const capped = dynNnc("n1", { held: 16, requested: 250, cidr: "10.1.0.0/16" });
     expect(run(nnc008, [snapshot("a", { nncs: [capped, dynNnc("n2", { first: "10.1.0.40", requested: 32, held: 32 }), blockNnc("b", "10.40.0.0")] })])).toEqual([]);
