@@ -129,6 +129,12 @@ describe("health section", () => {
     expect(h.nodeRows[2]!.metrics).toEqual({ nnc_has_nodenetworkconfig: 0 });
   });
 
+  it("does not count virtual-kubelet nodes as nodes without an NNC (as NNC001 does not)", () => {
+    const s = healthy("a", 2);
+    s.nodes.push(node("virtual-node-aci-linux", { labels: { "kubernetes.io/os": "linux", type: "virtual-kubelet" } }));
+    expect(clusterHealth(view(s)).nodes).toMatchObject({ total: 3, withoutNnc: 0 });
+  });
+
   it("stores a healthy cluster's health without node rows, counting them", () => {
     const h = evaluate({ scanId: "s", now: T0, views: [view(healthy("a", 3))] }).sections!.health!.clusters[0]!;
     expect(h.nodeRows).toEqual([]);

@@ -2,7 +2,7 @@
 import { cnsPodState, cnsVersionOf, metricsOfPod, needsCnsPod, podImages } from "../../analysis/cns.js";
 import type { CnsClusterHealth, CnsNodeHealth, HealthSection } from "../../model/sections.js";
 import type { CnsPod, NodeInfo } from "../../model/snapshot.js";
-import { clusterMode, type ClusterView, isCnsManaged } from "../../rules/context.js";
+import { clusterMode, type ClusterView, isCnsManaged, isVirtualNode } from "../../rules/context.js";
 
 /** Lookups by node name, built once per cluster: a 5,000-node cluster must not cost 5,000² finds. */
 interface ClusterIndex {
@@ -81,7 +81,8 @@ export function clusterHealth(v: ClusterView): CnsClusterHealth {
     nodes: {
       total: s.nodes.length,
       withoutCnsPod: rows.filter((r) => r.status === "missing").length,
-      withoutNnc: hasNncs ? s.nodes.filter((n) => !ix.nncs.has(n.name)).length : 0,
+      // As NNC001 counts them: virtual-kubelet nodes never get an NNC.
+      withoutNnc: hasNncs ? s.nodes.filter((n) => !ix.nncs.has(n.name) && !isVirtualNode(n)).length : 0,
       notReady: s.nodes.filter((n) => !n.ready).length,
     },
     metrics: s.cns.metricsScope ? { ...s.cns.metricsScope } : null,
