@@ -65,20 +65,28 @@ export function cnsVersionOf(s: ClusterSnapshot): string | undefined {
   return imageTag(counts[0]?.[0]);
 }
 
-/** Waiting reasons that mean the container keeps failing. */
-export function isCrashLooping(p: CnsPod): boolean {
-  return p.reason === "CrashLoopBackOff" || p.initReason === "Init:CrashLoopBackOff" || /^Init:(CrashLoopBackOff|Error)$/.test(p.initReason ?? "");
-}
+export type CnsPodState = "ok" | "crashloop" | "init-crashloop" | "init-failed" | "failing" | "pending" | "not-ready" | "terminating" | "failed";
+
+/** Reasons of a container on its way up (older snapshots also kept Init:PodInitializing). */
+const STARTING = /^(Init:)?(ContainerCreating|PodInitializing)$/;
 
 /** What is wrong with a CNS pod in one word, or "ok". */
-export function cnsPodState(p: CnsPod): "ok" | "crashloop" | "init-crashloop" | "pending" | "not-ready" | "terminating" | "failed" {
+export function cnsPodState(p: CnsPod): CnsPodState {
   if (p.deletionTimestamp) return "terminating";
-  if (p.initReason && /CrashLoopBackOff|Error/.test(p.initReason)) return "init-crashloop";
+  if (p.initReason && !STARTING.test(p.initReason)) return p.initReason === "Init:CrashLoopBackOff" ? "init-crashloop" : "init-failed";
   if (p.reason === "CrashLoopBackOff") return "crashloop";
-  if (p.phase === "Pending") return "pending";
   if (p.phase === "Failed" || p.phase === "Unknown") return "failed";
+  // Waiting or terminated for a reason of its own: ImagePullBackOff, CreateContainerConfigError, OOMKilled, Error.
+  if (p.reason && !STARTING.test(p.reason)) return "failing";
+  if (p.phase === "Pending") return "pending";
   if (!p.ready) return "not-ready";
   return "ok";
+}
+
+/** A pod that is failing, not merely starting: no grace for it. */
+export function isFailing(p: CnsPod): boolean {
+  const s = cnsPodState(p);
+  return s === "crashloop" || s === "init-crashloop" || s === "init-failed" || s === "failing" || s === "failed";
 }
 
 /** Linux nodes that run workloads: CNS must run on them (the DaemonSet excludes virtual-kubelet and Windows). */

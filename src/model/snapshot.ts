@@ -118,7 +118,7 @@ export interface CnsPod {
   ready: boolean;
   /** Waiting/terminated reason of cns-container when not running (e.g. CrashLoopBackOff). */
   reason?: string;
-  /** Waiting reason of an init container (Init:CrashLoopBackOff shows here). */
+  /** Why an init container cannot finish, kubectl style: its waiting reason or failed exit (Init:CrashLoopBackOff, Init:Error). */
   initReason?: string;
   restarts: number;
   lastTerminationReason?: string;

@@ -123,6 +123,19 @@ describe("Nodes and CNS pods off the wire", () => {
     expect(normalizeNode(null as unknown as V1Node)).toBeUndefined();
   });
 
+  it("reads why an init container cannot finish, as kubectl shows it: waiting or terminated without success", () => {
+    const main = { name: "cns-container", restartCount: 0, state: { waiting: { reason: "PodInitializing" } } };
+    const init = (...states: object[]) => normalizeCnsPod(pod({ phase: "Pending", containerStatuses: [main], initContainerStatuses: states.map((state, i) => ({ name: `init-${i}`, state })) }))!.initReason;
+    expect(init({ terminated: { reason: "Error", exitCode: 1 } })).toBe("Init:Error");
+    expect(init({ waiting: { reason: "CrashLoopBackOff" } })).toBe("Init:CrashLoopBackOff");
+    expect(init({ waiting: { reason: "CreateContainerConfigError" } })).toBe("Init:CreateContainerConfigError");
+    expect(init({ terminated: { reason: "Completed", exitCode: 0 } }, { terminated: { exitCode: 2 } })).toBe("Init:ExitCode:2");
+    // Done, running, or just starting: nothing to say.
+    expect(init({ terminated: { reason: "Completed", exitCode: 0 } })).toBeUndefined();
+    expect(init({ running: {} }, { waiting: { reason: "CrashLoopBackOff" } })).toBeUndefined();
+    expect(init({ waiting: { reason: "PodInitializing" } })).toBeUndefined();
+  });
+
   it("keeps a CNS pod whose container statuses, conditions and spec are garbage", () => {
     const p = normalizeCnsPod(pod({ phase: 7, conditions: 42, containerStatuses: "broken", initContainerStatuses: [null, { state: "x" }] }, { containers: {}, nodeName: ["n"] }))!;
     expect(p).toEqual({ name: "azure-cns-x", phase: "Unknown", ready: false, restarts: 0 });

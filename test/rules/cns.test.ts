@@ -97,6 +97,10 @@ describe("CNS002 pod not Ready", () => {
     ["Init:CrashLoopBackOff", { initReason: "Init:CrashLoopBackOff", ready: false, phase: "Pending" }, /init container/],
     ["Pending", { phase: "Pending", ready: false }, /is Pending/],
     ["not Ready", { ready: false }, /Running but not Ready/],
+    ["Init:Error", { initReason: "Init:Error", reason: "PodInitializing", ready: false, phase: "Pending" }, /cannot finish its init container \(Init:Error\)/],
+    ["Init:CreateContainerConfigError", { initReason: "Init:CreateContainerConfigError", ready: false, phase: "Pending" }, /init container \(Init:CreateContainerConfigError\)(?!.*CrashLoopBackOff)/],
+    ["OOMKilled", { reason: "OOMKilled", ready: false, restarts: 6 }, /is not running: cns-container OOMKilled/],
+    ["ImagePullBackOff", { reason: "ImagePullBackOff", ready: false, restarts: 1 }, /is not running: cns-container ImagePullBackOff/],
   ])("flags %s", (_name, over, message) => {
     const s = healthy("a");
     s.cns.pods[1] = cnsPod("n2", over);
@@ -116,6 +120,9 @@ describe("CNS002 pod not Ready", () => {
     expect(run(cns002, view(s))).toEqual([]);
     s.cns.pods[0] = cnsPod("n1", { ready: false, reason: "CrashLoopBackOff", createdAt: justNow });
     expect(run(cns002, view(s))).toHaveLength(1);
+    // A failed init container is no start-up either (kubectl: Init:Error).
+    s.cns.pods[0] = cnsPod("n1", { ready: false, phase: "Pending", initReason: "Init:Error", reason: "PodInitializing", createdAt: justNow });
+    expect(run(cns002, view(s))).toEqual([expect.objectContaining({ data: expect.objectContaining({ reason: "Init:Error" }) })]);
   });
   it("warns about IPs PendingProgramming across two scans, not in one", () => {
     const s = healthy("a");

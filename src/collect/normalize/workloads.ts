@@ -65,6 +65,29 @@ export function normalizeDaemonSet(ds: V1DaemonSet): CnsDaemonSet {
   return out;
 }
 
+/** Waiting reasons of a container on its way up, not stuck. */
+const STARTING = new Set(["ContainerCreating", "PodInitializing"]);
+
+/**
+ * Why the pod cannot finish its init containers, as kubectl shows it after "Init:": the first init
+ * container not done, waiting (CrashLoopBackOff, ImagePullBackOff, CreateContainerConfigError) or
+ * terminated without success (Error, OOMKilled). Undefined while they complete or are just starting.
+ */
+function initFailure(statuses: Json): string | undefined {
+  for (const item of arr(statuses) ?? []) {
+    const state = obj(obj(item)?.state);
+    const done = obj(state?.terminated);
+    if (done) {
+      const code = done.exitCode;
+      if (code === 0 || (code === undefined && done.reason === "Completed")) continue;
+      return str(done.reason) ?? (typeof code === "number" ? `ExitCode:${code}` : "Error");
+    }
+    const waiting = str(obj(state?.waiting)?.reason);
+    return waiting && !STARTING.has(waiting) ? waiting : undefined;
+  }
+  return undefined;
+}
+
 export function normalizeCnsPod(raw: V1Pod): CnsPod | undefined {
   const p = raw as Json as Record<string, Json>;
   const meta = obj(p?.metadata);
@@ -74,7 +97,6 @@ export function normalizeCnsPod(raw: V1Pod): CnsPod | undefined {
   if (!name) return undefined;
   const cs = findIn(status?.containerStatuses, (c) => c.name === CNS_CONTAINER) ?? findIn(status?.containerStatuses, () => true);
   const state = obj(cs?.state);
-  const initWaiting = str(obj(obj(findIn(status?.initContainerStatuses, (c) => str(obj(obj(c.state)?.waiting)?.reason) !== undefined)?.state)?.waiting)?.reason);
   const restarts = cs?.restartCount;
   const pod: CnsPod = {
     name,
@@ -86,7 +108,8 @@ export function normalizeCnsPod(raw: V1Pod): CnsPod | undefined {
   if (node) pod.node = intern(node);
   const reason = str(obj(state?.waiting)?.reason) ?? str(obj(state?.terminated)?.reason);
   if (reason) pod.reason = intern(reason);
-  if (initWaiting) pod.initReason = `Init:${initWaiting}`;
+  const initReason = initFailure(status?.initContainerStatuses);
+  if (initReason) pod.initReason = `Init:${initReason}`;
   const last = str(obj(obj(cs?.lastState)?.terminated)?.reason);
   if (last) pod.lastTerminationReason = last;
   const image = str(cs?.image) ?? str(findIn(spec?.containers, (c) => c.name === CNS_CONTAINER)?.image);

@@ -27,7 +27,7 @@ function nodeRow(v: ClusterView, ix: ClusterIndex, nodeName: string, pod: CnsPod
     status: "ok",
   };
   if (pod) {
-    const reason = pod.reason ?? pod.initReason;
+    const reason = pod.initReason ?? pod.reason;
     if (reason) row.reason = reason;
     if (pod.lastTerminationReason) row.lastTerminationReason = pod.lastTerminationReason;
     if (pod.image) row.image = pod.image;

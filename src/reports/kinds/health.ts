@@ -10,7 +10,7 @@ export interface HealthDocument {
   note?: string;
 }
 
-const ROW_SEVERITY: Record<string, string> = { crashloop: "critical", "init-crashloop": "critical", missing: "critical", "no-nnc": "critical", pending: "critical", "not-ready": "critical", failed: "critical", restarted: "warning", "node-not-ready": "warning" };
+const ROW_SEVERITY: Record<string, string> = { crashloop: "critical", "init-crashloop": "critical", "init-failed": "critical", failing: "critical", missing: "critical", "no-nnc": "critical", pending: "critical", "not-ready": "critical", failed: "critical", restarted: "warning", "node-not-ready": "warning" };
 
 function metricsSummary(m: Record<string, number> | undefined): string {
   if (!m) return "";

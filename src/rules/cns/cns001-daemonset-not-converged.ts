@@ -1,16 +1,16 @@
-import { isCrashLooping, needsCnsPod } from "../../analysis/cns.js";
+import { isFailing, needsCnsPod } from "../../analysis/cns.js";
 import { resource, type RuleResult } from "../../model/finding.js";
 import type { ClusterSnapshot, CnsDaemonSet } from "../../model/snapshot.js";
 import { clustersWithData, isCnsManaged, NODE_GRACE_MINUTES, within } from "../context.js";
 import { defineRule } from "../rule.js";
 
-/** Nodes without a Ready CNS pod for a normal reason: the node just joined, or its pod was just created or deleted (a crash loop is no reason). */
+/** Nodes without a Ready CNS pod for a normal reason: the node just joined, or its pod was just created or deleted (a failing pod is no reason). */
 function settling(s: ClusterSnapshot, graceMs: number): number {
   let n = 0;
   for (const node of s.nodes) {
     if (!needsCnsPod(node)) continue;
     const pods = s.cns.pods.filter((p) => p.node === node.name);
-    if (pods.some((p) => (p.ready && !p.deletionTimestamp) || isCrashLooping(p))) continue;
+    if (pods.some((p) => (p.ready && !p.deletionTimestamp) || isFailing(p))) continue;
     if (within(s.takenAt, node.createdAt, graceMs) || pods.some((p) => within(s.takenAt, p.deletionTimestamp ?? p.createdAt, graceMs))) n++;
   }
   return n;

@@ -1,18 +1,32 @@
-import { cnsPodState, metricsOfPod, pendingProgramming } from "../../analysis/cns.js";
+import { type CnsPodState, cnsPodState, metricsOfPod, pendingProgramming } from "../../analysis/cns.js";
 import { findingId, resource, type RuleResult } from "../../model/finding.js";
 import type { CnsPod } from "../../model/snapshot.js";
 import { clustersWithData, type FleetContext, isCnsManaged } from "../context.js";
 import { defineRule } from "../rule.js";
 
-const STATE_WORDS: Record<string, string> = {
-  crashloop: "is in CrashLoopBackOff",
-  "init-crashloop": "cannot finish its init container (Init:CrashLoopBackOff: the CNI installer keeps failing)",
-  pending: "is Pending (not scheduled or not started)",
-  "not-ready": "is Running but not Ready",
-  failed: "has failed",
-};
-
 const LAG = "pending-programming";
+
+/** The pod's state in words, from the actual reason. */
+function words(state: CnsPodState, p: CnsPod): string {
+  switch (state) {
+    case "crashloop":
+      return "is in CrashLoopBackOff";
+    case "init-crashloop":
+      return "cannot finish its init container (Init:CrashLoopBackOff: the CNI installer keeps failing)";
+    case "init-failed":
+      return `cannot finish its init container (${p.initReason})`;
+    case "failing":
+      return `is not running: cns-container ${p.reason}`;
+    case "pending":
+      return "is Pending (not scheduled or not started)";
+    case "not-ready":
+      return "is Running but not Ready";
+    case "failed":
+      return `has failed (phase ${p.phase})`;
+    default:
+      return state;
+  }
+}
 
 function why(p: CnsPod, m: Record<string, number> | undefined): string {
   const parts: string[] = [];
@@ -59,8 +73,8 @@ export default defineRule(
           severity: "critical",
           cluster: c.name,
           resource: resource("pod", p.name),
-          message: `azure-cns pod ${p.name}${p.node ? ` on ${p.node}` : ""} ${STATE_WORDS[state] ?? state}${why(p, m)}: new pods on that node get no IP.`,
-          data: { node: p.node ?? null, phase: p.phase, ready: p.ready, reason: p.reason ?? p.initReason ?? null, restarts: p.restarts },
+          message: `azure-cns pod ${p.name}${p.node ? ` on ${p.node}` : ""} ${words(state, p)}${why(p, m)}: new pods on that node get no IP.`,
+          data: { node: p.node ?? null, phase: p.phase, ready: p.ready, reason: p.initReason ?? p.reason ?? null, restarts: p.restarts },
         };
       }
     }
