@@ -1,6 +1,6 @@
 // Waivers mark findings as accepted risk. A waived finding stays in every report, marked; an expired
 // waiver stops applying and the finding says so.
-import type { Finding } from "../model/finding.js";
+import type { Finding, Waiver } from "../model/finding.js";
 import { globMatch } from "./glob.js";
 import type { Policy, WaiverRule } from "./policy.js";
 
@@ -9,6 +9,21 @@ export { globMatch } from "./glob.js";
 export function waiverMatches(w: WaiverRule, f: Pick<Finding, "rule" | "resource" | "cluster" | "clusters">): boolean {
   const clusters = f.clusters && f.clusters.length > 0 ? f.clusters : [f.cluster];
   return globMatch(w.rule, f.rule) && globMatch(w.resource, f.resource) && clusters.some((c) => globMatch(w.cluster, c));
+}
+
+/** What an expired waiver adds to a finding's message. */
+function expiredSuffix(w: Waiver): string {
+  return ` (waiver expired ${w.expires}: ${w.reason})`;
+}
+
+/** Takes a finding's waiver marks off (and the expired waiver's words off its message). */
+export function clearWaiver(f: Finding): void {
+  if (f.waiverExpired) {
+    const suffix = expiredSuffix(f.waiverExpired);
+    while (f.message.endsWith(suffix)) f.message = f.message.slice(0, -suffix.length);
+  }
+  delete f.waived;
+  delete f.waiverExpired;
 }
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
@@ -27,6 +42,9 @@ export function isWaiverExpired(w: WaiverRule, now: Date): boolean {
  * evaluation: waivers that expired while still matching findings, and live waivers matching nothing.
  */
 export function applyWaivers(findings: Finding[], policy: Policy, now: Date): string[] {
+  // Waivers are applied from scratch every evaluation: a finding kept as last seen carries the marks
+  // of the previous one, which must lapse, go or change with the policy as it is now.
+  for (const f of findings) clearWaiver(f);
   const waivers = policy.waivers ?? [];
   if (waivers.length === 0) return [];
   const used = new Array<number>(waivers.length).fill(0);
@@ -46,7 +64,7 @@ export function applyWaivers(findings: Finding[], policy: Policy, now: Date): st
     if (expired !== undefined && !f.waived) {
       const w = waivers[expired]!;
       f.waiverExpired = { reason: w.reason, expires: w.expires!, source: `waivers[${expired}]` };
-      f.message += ` (waiver expired ${w.expires}: ${w.reason})`;
+      f.message += expiredSuffix(f.waiverExpired);
     }
   }
   const notes: string[] = [];

@@ -93,6 +93,31 @@ describe("evaluate", () => {
     expect(third.resolved.map((f) => f.id)).toEqual(expect.arrayContaining(ids));
   });
 
+  it("re-applies waivers to findings kept as last seen: they lapse, go with the policy, and the expiry words never pile up", () => {
+    const hour = (h: number) => new Date(T0.getTime() + h * 3_600_000);
+    const waiver = { cluster: "a", rule: "NNC001", reason: "CHG-1", expires: "2026-11-28T06:00:00Z" };
+    let e = evaluate({ scanId: "s0", now: hour(-1), views: [view(missingNnc())], policy: { waivers: [waiver] } });
+    const id = e.findings.find((f) => f.rule === "NNC001")!.id;
+    const kept = () => e.findings.find((f) => f.id === id)!;
+    expect(kept().waived).toBeDefined();
+    const messages: string[] = [];
+    for (let h = 1; h <= 4; h++) {
+      e = evaluate({ scanId: `s${h}`, now: hour(h), views: [], unreadClusters: ["a"], previous: e, policy: { waivers: [waiver] } });
+      messages.push(kept().message);
+    }
+    // T0 is 04:00: the waiver lapses at 06:00, while the cluster cannot be read.
+    expect(kept().waived).toBeUndefined();
+    expect(kept().waiverExpired).toEqual(expect.objectContaining({ reason: "CHG-1" }));
+    expect(messages.map((m) => m.split("(waiver expired").length - 1)).toEqual([0, 1, 1, 1]);
+    // The waiver taken out of the policy: no marks left, the message is the rule's own again.
+    e = evaluate({ scanId: "s9", now: hour(9), views: [], unreadClusters: ["a"], previous: e, policy: {} });
+    expect(kept().waiverExpired).toBeUndefined();
+    expect(kept().message).toBe(messages[0]);
+    // A waiver added while the cluster is unreadable applies to the kept finding.
+    e = evaluate({ scanId: "s10", now: hour(10), views: [], unreadClusters: ["a"], previous: e, policy: { waivers: [{ ...waiver, expires: "2027-01-01" }] } });
+    expect(kept().waived).toEqual(expect.objectContaining({ reason: "CHG-1" }));
+  });
+
   it("runs a cluster's own rules on that cluster alone and the fleet rules once over every cluster's fleet view, without snapshots", () => {
     const seen: Array<{ rule: string; clusters: string[]; previous: boolean }> = [];
     const record = (id: string, scope?: "fleet") =>
