@@ -8,6 +8,10 @@
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+/** How far back the fit looks by default (before the latest point). */
+export const FORECAST_WINDOW_MS = 7 * DAY;
+/** Fewer points than this in the window is "not enough history" by default. */
+export const FORECAST_MIN_POINTS = 3;
 
 export interface UsagePoint {
   /** When `used` was observed: a Date, an ISO string or epoch milliseconds. */
@@ -40,8 +44,8 @@ export interface Forecast {
 
 /** Estimates when `used` reaches `capacity` from a time series of one subnet. */
 export function forecastExhaustion(series: readonly UsagePoint[], capacity: number, opts: ForecastOptions = {}): Forecast {
-  const windowMs = opts.windowMs ?? 7 * DAY;
-  const minPoints = Math.max(2, opts.minPoints ?? 3);
+  const windowMs = opts.windowMs ?? FORECAST_WINDOW_MS;
+  const minPoints = Math.max(2, opts.minPoints ?? FORECAST_MIN_POINTS);
   const minSpanMs = opts.minSpanMs ?? HOUR;
   const horizonMs = opts.horizonMs ?? 3650 * DAY;
 

@@ -7,10 +7,19 @@ import type { ClusterSnapshot, SnapshotSummary } from "../model/snapshot.js";
 import type { Policy } from "../policy/policy.js";
 import type { ClusterView } from "../rules/context.js";
 import type { LatestEntry, SnapshotStore, StoredSnapshot } from "../store/store.js";
+import { FORECAST_WINDOW_MS } from "../analysis/forecast.js";
 import { Evaluator } from "./evaluate.js";
 
-/** How many evaluation summaries the rules get for trends and forecasts. */
-const HISTORY_LIMIT = 500;
+/**
+ * The rules get the evaluation summaries of the forecast window (IPX004 fits the last 7 days), read by
+ * time, plus an hour for rounds that started before their evaluation was written. Bounded so a very
+ * short scan interval cannot make every round read an unbounded history: 7 days of 5-minute scans are
+ * 2,016 summaries, so the cap only cuts the window short below a 2.5-minute interval (and says so).
+ */
+export const HISTORY_WINDOW_MS = FORECAST_WINDOW_MS + 3_600_000;
+export const HISTORY_CAP = 4_032;
+/** At least this many of the newest summaries whatever their age (sparse scans: the forecast widens to its last points; SCN004 reads gaps between recent rounds). */
+const HISTORY_MIN = 10;
 /** Clusters read back from the store at once. */
 const READERS = 8;
 
@@ -78,11 +87,18 @@ export class EvaluationRun {
   }
 
   static async open(store: SnapshotStore, opts: RunEvaluationOptions): Promise<EvaluationRun> {
-    const history = await store.listEvaluations({ limit: HISTORY_LIMIT });
+    const now = opts.now ?? new Date();
+    let history = await store.listEvaluations({ since: new Date(now.getTime() - HISTORY_WINDOW_MS), limit: HISTORY_CAP });
+    if (history.length < HISTORY_MIN) history = await store.listEvaluations({ limit: HISTORY_MIN });
     // The newest summary names the previous evaluation: one listing serves both.
     const previous = history[0] ? await store.getEvaluation(history[0].ref) : undefined;
-    const evaluator = new Evaluator({ scanId: opts.scanId, now: opts.now ?? new Date(), previous, history, ...(opts.policy ? { policy: opts.policy } : {}) });
-    return new EvaluationRun(store, evaluator, opts);
+    const evaluator = new Evaluator({ scanId: opts.scanId, now, previous, history, ...(opts.policy ? { policy: opts.policy } : {}) });
+    const run = new EvaluationRun(store, evaluator, opts);
+    const oldest = history[history.length - 1];
+    if (history.length >= HISTORY_CAP && oldest) {
+      run.notes.push(`forecasts use the newest ${HISTORY_CAP} evaluations (since ${oldest.generatedAt}), less than their ${FORECAST_WINDOW_MS / 86_400_000}-day window: scans run more often than every ${(FORECAST_WINDOW_MS / HISTORY_CAP / 60_000).toFixed(1)} minutes`);
+    }
+    return run;
   }
 
   /**

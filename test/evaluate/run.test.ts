@@ -5,7 +5,10 @@ import { EvaluationRun, runEvaluation } from "../../src/evaluate/run.js";
 import { newScanId } from "../../src/model/scan-id.js";
 import type { ClusterSnapshot } from "../../src/model/snapshot.js";
 import { MemorySnapshotStore } from "../../src/store/memory-store.js";
-import { cnsCluster } from "../fixtures/builders.js";
+import { subnetKey } from "../../src/analysis/subnets.js";
+import type { FleetEvaluation } from "../../src/model/evaluation.js";
+import { cnsCluster, node, snapshot } from "../fixtures/builders.js";
+import { dynNnc } from "../rules/ipam-fixtures.js";
 
 const R1 = new Date("2026-11-28T04:00:00Z");
 const R2 = new Date("2026-11-28T05:00:00Z");
@@ -146,5 +149,35 @@ describe("EvaluationRun", () => {
     expect(second.notes).toContain(`snapshot of a taken ${R1.toISOString()} could not be read: table unavailable`);
     expect(second.findings.map((f) => f.id)).toEqual(expect.arrayContaining(ids));
     expect(second.resolved).toEqual([]);
+  });
+
+  it("forecasts from the whole 7-day window at 5-minute scans, not the newest 500 rounds: a daily cycle is not growth", async () => {
+    const store = new MemorySnapshotStore();
+    const key = subnetKey({ subscription: "sub-1", resourceGroup: "rg-net", vnet: "vnet-1", subnet: "pods" });
+    const now = Date.parse("2026-11-28T16:00:00Z");
+    // Addresses held swing by ±40 around 190 every day and do not grow; now is a daily peak (230).
+    const used = (minutesAgo: number) => Math.round(190 + 40 * Math.cos((2 * Math.PI * minutesAgo) / 1440));
+    for (let m = 7 * 1440; m >= 5; m -= 5) {
+      const at = new Date(now - m * 60_000).toISOString();
+      const e: FleetEvaluation = {
+        schemaVersion: 1,
+        scanId: newScanId(new Date(now - m * 60_000)),
+        generatedAt: at,
+        clusters: [],
+        subnets: [{ key, cidr: "10.1.0.0/24", mode: "dynamic", clusters: ["a"], capacity: 251, used: used(m), utilization: used(m) / 251, forecastExhaustionAt: null }],
+        findings: [],
+        resolved: [],
+        notes: [],
+      };
+      await store.putEvaluation(e);
+    }
+    const s = snapshot("a", { nodes: [node("n1")], nncs: [dynNnc("n1", { held: used(0) - 1 })] });
+    s.scanId = newScanId(new Date(now));
+    s.takenAt = new Date(now).toISOString();
+    await store.putSnapshot(s);
+    const e = await runEvaluation(store, { scanId: s.scanId, now: new Date(now) });
+    expect(e.subnets).toEqual([expect.objectContaining({ key, used: 230, forecastExhaustionAt: null })]);
+    expect(e.findings.filter((f) => f.rule === "IPX004")).toEqual([]);
+    expect(e.notes).toEqual([]);
   });
 });
