@@ -2,9 +2,10 @@
 //
 // Method: ordinary least squares of used against time over a recent window (default the last 7 days
 // before the latest point; IPX004 looks 3–14 days ahead, so last week's growth is what matters, and a
-// burst a month ago is not). The line is projected from max(fitted value, observed value) at the
-// latest point, so a step up that the fit has not caught yet still brings the date forward: for an
-// exhaustion alert, early beats late.
+// burst a month ago is not). The fitted rate is projected from the value observed at the latest point
+// (free / rate), not from the fitted line: a step up that the fit has not caught yet still brings the
+// date forward (for an exhaustion alert, early beats late), and usage that dropped below the line is
+// not reported as fuller than it is.
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -97,9 +98,7 @@ export function forecastExhaustion(series: readonly UsagePoint[], capacity: numb
   if (!(ratePerDay > 0)) {
     return { exhaustionAt: null, note: `usage flat or shrinking over ${formatSpan(span)}${suffix}`, ratePerDay, points: n };
   }
-  const fittedNow = my + ratePerDay * (0 - mx);
-  const from = Math.max(fittedNow, last.used);
-  const days = Math.max(0, (capacity - from) / ratePerDay);
+  const days = Math.max(0, (capacity - last.used) / ratePerDay);
   const at = last.t + days * DAY;
   if (days * DAY > horizonMs) {
     return { exhaustionAt: null, note: `growing ${formatRate(ratePerDay)}, full beyond ${formatSpan(horizonMs)}${suffix}`, ratePerDay, points: n };

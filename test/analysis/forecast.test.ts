@@ -89,6 +89,15 @@ describe("forecastExhaustion", () => {
     expect(f.exhaustionAt!.getTime()).toBe(Math.round(T0 + 6 * HOUR + ((1000 - 400) / rate) * DAY));
   });
 
+  it("projects from the observed value when it is below the fit (a scale-down), not from the line", () => {
+    // +50/day for six days, then down to 300 where the line says 400: 700 free at the fitted rate.
+    const pts = series(7, DAY, (i) => (i === 6 ? 300 : 100 + 50 * i));
+    const f = forecastExhaustion(pts, 1000);
+    const rate = f.ratePerDay!;
+    expect(rate).toBeGreaterThan(0);
+    expect(f.exhaustionAt!.getTime()).toBe(Math.round(T0 + 6 * DAY + ((1000 - 300) / rate) * DAY));
+  });
+
   it("gives no date beyond the horizon", () => {
     const f = forecastExhaustion(series(10, DAY, (i) => 10 + i), 16_000_000);
     expect(f.exhaustionAt).toBeNull();
