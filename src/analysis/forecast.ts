@@ -6,6 +6,9 @@
 // (free / rate), not from the fitted line: a step up that the fit has not caught yet still brings the
 // date forward (for an exhaustion alert, early beats late), and usage that dropped below the line is
 // not reported as fuller than it is.
+// A one-off step (one jump making up most of the window's range: a cluster joined or left a shared
+// subnet) is not growth: with enough points after it, only those are fitted, so flat usage after a step
+// gives no date while growth after it still does.
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -77,6 +80,22 @@ export function forecastExhaustion(series: readonly UsagePoint[], capacity: numb
     };
   }
 
+  // A one-off step (a cluster joined or left the subnet, a pool scaled at once) is not a growth rate:
+  // once there are enough points after it, only they are fitted. Too recent to judge, the whole window
+  // is (a step up then brings the date forward: early beats late).
+  let stepNote = "";
+  const step = lastStep(window);
+  if (step > 0) {
+    const after = window.slice(step);
+    const [from, to] = [window[step - 1]!, window[step]!];
+    const what = `a step from ${from.used} to ${to.used} at ${new Date(to.t).toISOString().slice(0, 16)}Z`;
+    if (after.length >= minPoints && last.t - after[0]!.t >= minSpanMs) {
+      window = after;
+      stepNote = ` since ${what}`;
+    } else stepNote = ` (${what}, too recent to tell from growth)`;
+  }
+  const fitSpan = last.t - window[0]!.t;
+
   // Time in days relative to the latest point keeps the sums small and exact enough.
   const n = window.length;
   let sx = 0;
@@ -96,16 +115,34 @@ export function forecastExhaustion(series: readonly UsagePoint[], capacity: numb
   }
   const ratePerDay = sxy / sxx;
   if (!(ratePerDay > 0)) {
-    return { exhaustionAt: null, note: `usage flat or shrinking over ${formatSpan(span)}${suffix}`, ratePerDay, points: n };
+    return { exhaustionAt: null, note: `usage flat or shrinking over ${formatSpan(fitSpan)}${stepNote}${suffix}`, ratePerDay, points: n };
   }
   const days = Math.max(0, (capacity - last.used) / ratePerDay);
   const at = last.t + days * DAY;
   if (days * DAY > horizonMs) {
-    return { exhaustionAt: null, note: `growing ${formatRate(ratePerDay)}, full beyond ${formatSpan(horizonMs)}${suffix}`, ratePerDay, points: n };
+    return { exhaustionAt: null, note: `growing ${formatRate(ratePerDay)}${stepNote}, full beyond ${formatSpan(horizonMs)}${suffix}`, ratePerDay, points: n };
   }
   const out: Forecast = { exhaustionAt: new Date(Math.round(at)), ratePerDay, points: n };
-  if (suffix) out.note = suffix.trim();
+  if (stepNote || suffix) out.note = `${stepNote}${suffix}`.trim();
   return out;
+}
+
+/**
+ * Index of the point after the latest jump between two neighbours that makes up more than half of the
+ * window's range (up or down), or -1. Steady growth climbs in many similar steps (batches, blocks), none
+ * of them most of the rise; a cluster joining a shared subnet is one jump.
+ */
+function lastStep(window: ReadonlyArray<{ used: number }>): number {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const p of window) {
+    lo = Math.min(lo, p.used);
+    hi = Math.max(hi, p.used);
+  }
+  for (let i = window.length - 1; i > 0; i--) {
+    if (Math.abs(window[i]!.used - window[i - 1]!.used) * 2 > hi - lo) return i;
+  }
+  return -1;
 }
 
 /** The series of one subnet key from stored evaluation summaries (oldest first). */

@@ -98,6 +98,29 @@ describe("forecastExhaustion", () => {
     expect(f.exhaustionAt!.getTime()).toBe(Math.round(T0 + 6 * DAY + ((1000 - 300) / rate) * DAY));
   });
 
+  it("a one-off step then flat usage is no growth: only the points since the step are fitted", () => {
+    // Hourly: 100 for four days, then a cluster joins the subnet: 200 for the last three.
+    const pts = series(7 * 24 + 1, HOUR, (i) => (i < 4 * 24 ? 100 : 200));
+    const f = forecastExhaustion(pts, 251);
+    expect(f.exhaustionAt).toBeNull();
+    expect(f.points).toBe(3 * 24 + 1);
+    expect(f.note).toBe(`usage flat or shrinking over 3 day(s) since a step from 100 to 200 at ${new Date(T0 + 4 * DAY).toISOString().slice(0, 16)}Z`);
+    // The same step down (a cluster left) is no trend either.
+    expect(forecastExhaustion(series(7 * 24 + 1, HOUR, (i) => (i < 4 * 24 ? 200 : 100)), 251).exhaustionAt).toBeNull();
+  });
+
+  it("after a step, growth since the step is still forecast, and steady growth in batches is no step", () => {
+    // 100, then 200 three days ago, then one address an hour: 24 a day from 272 now.
+    const f = forecastExhaustion(series(7 * 24 + 1, HOUR, (i) => (i < 4 * 24 ? 100 : 200 + (i - 4 * 24))), 400);
+    expect(f.ratePerDay).toBeCloseTo(24, 9);
+    expect(f.exhaustionAt!.getTime()).toBe(T0 + 7 * DAY + (128 / 24) * DAY);
+    // A batch of 16 every 12 hours for a week: growth, each jump a small part of the rise.
+    const batches = forecastExhaustion(series(7 * 24 + 1, HOUR, (i) => 100 + 16 * Math.floor(i / 12)), 1000);
+    expect(batches.points).toBe(7 * 24 + 1);
+    expect(batches.ratePerDay).toBeCloseTo(32, 0);
+    expect(batches.exhaustionAt).not.toBeNull();
+  });
+
   it("gives no date beyond the horizon", () => {
     const f = forecastExhaustion(series(10, DAY, (i) => 10 + i), 16_000_000);
     expect(f.exhaustionAt).toBeNull();

@@ -161,6 +161,11 @@ describe("IPX004 exhaustion forecast", () => {
     expect(run(ipx004, [now200()], { history: history([[2, 190], [1, 195]]) })).toEqual([expect.objectContaining({ severity: "warning" })]);
   });
 
+  it("raises nothing for a subnet that stepped up once (a cluster joined it) and stayed flat", () => {
+    const hourly = Array.from({ length: 7 * 24 }, (_, i): [number, number] => [(7 * 24 - i) / 24, 7 * 24 - i > 72 ? 100 : 200]);
+    expect(run(ipx004, [now200()], { history: history(hourly) })).toEqual([]);
+  });
+
   it("raises nothing beyond 14 days, without enough history, when shrinking, or when already full", () => {
     expect(run(ipx004, [now200()], { history: history([[2, 198], [1, 199]]) })).toEqual([]);
     expect(run(ipx004, [now200()], { history: history([[1, 100]]) })).toEqual([]);
