@@ -55,10 +55,13 @@ export interface Finding extends RuleResult {
 
 /**
  * Identity of a finding: rule + the scope it lives in + resource. For a finding about several clusters
- * the scope is the sorted set, so it does not change when the first-named cluster changes.
+ * the scope is the sorted set, so it does not change when the first-named cluster changes. A subnet's
+ * finding (resource `subnet/…`, its subnet key as discriminator: rules/scope.ts subnetScope) is about
+ * the subnet, whichever clusters draw from it: a cluster joining or leaving a shared subnet keeps its ID.
  */
 export function findingId(rule: string, r: Pick<RuleResult, "cluster" | "clusters" | "resource" | "discriminator">): string {
-  const scope = r.clusters && r.clusters.length > 0 ? [...r.clusters].sort().join("\u0000") : r.cluster;
+  const subnet = r.resource.startsWith("subnet/") && r.discriminator !== undefined;
+  const scope = subnet ? "" : r.clusters && r.clusters.length > 0 ? [...r.clusters].sort().join("\u0000") : r.cluster;
   const h = createHash("sha256").update([rule, scope, r.resource, r.discriminator ?? ""].join("\u0001")).digest("hex");
   return `${rule}-${h.slice(0, 20)}`;
 }

@@ -4,7 +4,8 @@ import { subnetAccounting } from "../../src/rules/analyses.js";
 import { RULES } from "../../src/rules/catalogue.js";
 import { defineRule } from "../../src/rules/rule.js";
 import { blockNodes, cluster as ipamCluster, nc, nnc, vnetFields } from "../analysis/fixtures.js";
-import { cnsCluster, snapshot, T0, view } from "../fixtures/builders.js";
+import { cnsCluster, node, snapshot, T0, view } from "../fixtures/builders.js";
+import { dynNnc } from "../rules/ipam-fixtures.js";
 
 const missingNnc = () => {
   const s = cnsCluster("a", ["n1", "n2"]);
@@ -116,6 +117,23 @@ describe("evaluate", () => {
     // A waiver added while the cluster is unreadable applies to the kept finding.
     e = evaluate({ scanId: "s10", now: hour(10), views: [], unreadClusters: ["a"], previous: e, policy: { waivers: [{ ...waiver, expires: "2027-01-01" }] } });
     expect(kept().waived).toEqual(expect.objectContaining({ reason: "CHG-1" }));
+  });
+
+  it("a shared subnet's finding keeps its ID and firstSeen when a cluster joins or leaves the subnet", () => {
+    // One /24 (251 usable): a holds 121, b 81 (80 %); c joins with 4 more.
+    const on = (name: string, first: string, held: number) => view(snapshot(name, { nodes: [node(`${name}1`)], nncs: [dynNnc(`${name}1`, { first, held })] }));
+    const [a, b, c] = [on("a", "10.1.0.4", 120), on("b", "10.1.0.130", 80), on("c", "10.1.0.220", 3)];
+    const ipx001 = (e: ReturnType<typeof evaluate>) => e.findings.filter((f) => f.rule === "IPX001");
+    const first = evaluate({ scanId: "s1", now: T0, views: [a, b] });
+    expect(ipx001(first)).toEqual([expect.objectContaining({ clusters: ["a", "b"] })]);
+    const later = new Date(T0.getTime() + 3_600_000);
+    const joined = evaluate({ scanId: "s2", now: later, views: [a, b, c], previous: first });
+    expect(ipx001(joined)).toEqual([expect.objectContaining({ id: ipx001(first)[0]!.id, clusters: ["a", "b", "c"], firstSeen: T0.toISOString() })]);
+    expect(joined.resolved).toEqual([]);
+    // a leaves the subnet: the finding names b first now, and is still the same finding.
+    const left = evaluate({ scanId: "s3", now: later, views: [on("b", "10.1.0.4", 200), c], previous: joined });
+    expect(ipx001(left)).toEqual([expect.objectContaining({ id: ipx001(first)[0]!.id, cluster: "b", firstSeen: T0.toISOString() })]);
+    expect(left.resolved.filter((f) => f.rule === "IPX001")).toEqual([]);
   });
 
   it("runs a cluster's own rules on that cluster alone and the fleet rules once over every cluster's fleet view, without snapshots", () => {
