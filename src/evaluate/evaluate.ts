@@ -64,7 +64,8 @@ export function buildContext(
     previousFindings: new Map((input.previous?.findings ?? []).map((f) => [f.id, f])),
     history: input.history ?? [],
     threshold(rule, key, cluster) {
-      const v = policyThreshold(policy, rule, key, cluster === undefined ? undefined : scopeOf(cluster)) ?? defaults.get(rule)?.[key];
+      const scope = cluster === undefined ? undefined : typeof cluster === "string" ? scopeOf(cluster) : cluster.map(scopeOf);
+      const v = policyThreshold(policy, rule, key, scope) ?? defaults.get(rule)?.[key];
       if (v === undefined) throw new Error(`rule ${rule} has no threshold ${key}`);
       return v;
     },
@@ -149,7 +150,9 @@ export class Evaluator {
     const byId = new Map<string, Finding>();
     for (const { rule, result: r } of this.results) {
       const id = findingId(rule.meta.id, r);
-      const severity = policySeverity(ctx.policy, rule.meta.id, { cluster: r.cluster, subscription: this.subscriptions.get(r.cluster) }) ?? r.severity;
+      // A finding about several clusters takes an override's severity only when it matches all of them.
+      const scopes = (r.clusters && r.clusters.length > 0 ? r.clusters : [r.cluster]).map((c) => ({ cluster: c, subscription: this.subscriptions.get(c) }));
+      const severity = policySeverity(ctx.policy, rule.meta.id, scopes) ?? r.severity;
       const prev = ctx.previousFindings.get(id);
       const f: Finding = { ...r, severity, id, rule: rule.meta.id, firstSeen: prev?.firstSeen ?? now, lastSeen: now };
       if (f.clusters) f.clusters = [...new Set(f.clusters)].sort();

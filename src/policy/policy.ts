@@ -60,24 +60,30 @@ function overrideMatches(o: PolicyOverride, scope: ClusterScope): boolean {
   return true;
 }
 
-/** The policy's threshold for a rule key in a cluster (overrides first), or undefined when the policy is silent. */
-export function policyThreshold(policy: Policy, rule: string, key: string, scope?: ClusterScope): number | undefined {
-  if (scope) {
-    for (const o of [...(policy.overrides ?? [])].reverse()) {
-      const v = o.thresholds?.[rule]?.[key];
-      if (v !== undefined && overrideMatches(o, scope)) return v;
-    }
+/**
+ * The value of the last override that sets it (`pick`) and matches every cluster in `scopes` (a finding
+ * about a shared subnet names several): an override for `aks-dev-*` does not decide for a subnet that a
+ * prod cluster shares. Undefined when no override applies.
+ */
+function fromOverrides<T>(policy: Policy, scopes: ClusterScope | readonly ClusterScope[] | undefined, pick: (o: PolicyOverride) => T | undefined): T | undefined {
+  const all = scopes === undefined ? [] : "cluster" in scopes ? [scopes as ClusterScope] : (scopes as readonly ClusterScope[]);
+  if (all.length === 0) return undefined;
+  for (const o of [...(policy.overrides ?? [])].reverse()) {
+    const v = pick(o);
+    if (v !== undefined && all.every((scope) => overrideMatches(o, scope))) return v;
   }
-  return policy.thresholds?.[rule]?.[key];
+  return undefined;
 }
 
-/** The policy's severity for a rule in a cluster (overrides first), or undefined. */
-export function policySeverity(policy: Policy, rule: string, scope?: ClusterScope): Severity | undefined {
-  if (scope) {
-    for (const o of [...(policy.overrides ?? [])].reverse()) {
-      const v = o.severity?.[rule];
-      if (v !== undefined && overrideMatches(o, scope)) return v;
-    }
-  }
-  return policy.severity?.[rule];
+/**
+ * The policy's threshold for a rule key in a cluster, or in every cluster of `scope` when it is a list
+ * (overrides first), or undefined when the policy is silent.
+ */
+export function policyThreshold(policy: Policy, rule: string, key: string, scope?: ClusterScope | readonly ClusterScope[]): number | undefined {
+  return fromOverrides(policy, scope, (o) => o.thresholds?.[rule]?.[key]) ?? policy.thresholds?.[rule]?.[key];
+}
+
+/** The policy's severity for a rule in a cluster, or in every cluster of `scope` when it is a list (overrides first), or undefined. */
+export function policySeverity(policy: Policy, rule: string, scope?: ClusterScope | readonly ClusterScope[]): Severity | undefined {
+  return fromOverrides(policy, scope, (o) => o.severity?.[rule]) ?? policy.severity?.[rule];
 }

@@ -8,7 +8,9 @@ export { globMatch } from "./glob.js";
 
 export function waiverMatches(w: WaiverRule, f: Pick<Finding, "rule" | "resource" | "cluster" | "clusters">): boolean {
   const clusters = f.clusters && f.clusters.length > 0 ? f.clusters : [f.cluster];
-  return globMatch(w.rule, f.rule) && globMatch(w.resource, f.resource) && clusters.some((c) => globMatch(w.cluster, c));
+  // A finding about several clusters (a shared subnet) is waived only by a waiver that covers all of
+  // them: a waiver for aks-dev-* must not silence what a prod cluster shares.
+  return globMatch(w.rule, f.rule) && globMatch(w.resource, f.resource) && clusters.every((c) => globMatch(w.cluster, c));
 }
 
 /** What an expired waiver adds to a finding's message. */

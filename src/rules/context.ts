@@ -38,7 +38,7 @@ export interface FleetContext {
    * Threshold `key` of `rule`: the policy's value (its per-cluster / per-subscription overrides when
    * `cluster` is given), else the rule's default.
    */
-  threshold(rule: string, key: string, cluster?: string): number;
+  threshold(rule: string, key: string, cluster?: string | readonly string[]): number;
   /** Computes an analysis once per evaluation and shares it among rules. */
   memo<T>(key: string, compute: () => T): T;
 }

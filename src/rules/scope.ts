@@ -17,9 +17,9 @@ export function subnetScope(s: { key: string; cidr: string; clusters: readonly s
   };
 }
 
-/** The cluster whose per-cluster policy applies to a subnet: its only one; a shared subnet follows the fleet's. */
-export function ownerCluster(s: { clusters: readonly string[] }): string | undefined {
-  return s.clusters.length === 1 ? s.clusters[0] : undefined;
+/** The clusters whose per-cluster policy applies to a subnet: an override counts when it matches all of them. */
+export function ownerCluster(s: { clusters: readonly string[] }): readonly string[] | undefined {
+  return s.clusters.length > 0 ? s.clusters : undefined;
 }
 
 /** "pod subnet 10.1.0.0/24 (pods)" or "overlay pod CIDR 10.244.0.0/16 of aks-a". */

@@ -136,6 +136,26 @@ describe("evaluate", () => {
     expect(left.resolved.filter((f) => f.rule === "IPX001")).toEqual([]);
   });
 
+  it("an override or waiver decides for a finding about several clusters only when it matches every one of them", () => {
+    // A /24 shared by two clusters, 232 of 251 held (92.4 %): IPX001 warning by default.
+    const on = (name: string, first: string, held: number) => view(snapshot(name, { nodes: [node(`${name}1`)], nncs: [dynNnc(`${name}1`, { first, held })] }));
+    const ipx001 = (dev: string, prod: string, policy: Parameters<typeof evaluate>[0]["policy"]) =>
+      evaluate({ scanId: "s1", now: T0, views: [on(dev, "10.1.0.4", 120), on(prod, "10.1.0.130", 110)], policy }).findings.find((f) => f.rule === "IPX001");
+    const devSeverity = { overrides: [{ cluster: "aks-dev-*", severity: { IPX001: "info" as const } }] };
+    // Whichever cluster sorts first, a dev-only override does not decide for prod.
+    expect(ipx001("aks-dev-1", "aks-prod-1", devSeverity)).toMatchObject({ cluster: "aks-dev-1", severity: "warning" });
+    expect(ipx001("aks-dev-1", "aks-a-prod", devSeverity)).toMatchObject({ cluster: "aks-a-prod", severity: "warning" });
+    expect(ipx001("aks-dev-1", "aks-dev-2", devSeverity)).toMatchObject({ severity: "info" });
+    // Thresholds: an override matching every cluster of the subnet applies; one matching some does not.
+    const quiet = (cluster: string) => ({ overrides: [{ cluster, thresholds: { IPX001: { warningPercent: 99, criticalPercent: 99.5 } } }] });
+    expect(ipx001("aks-dev-1", "aks-prod-1", quiet("aks-*"))).toBeUndefined();
+    expect(ipx001("aks-dev-1", "aks-prod-1", quiet("aks-dev-*"))).toMatchObject({ severity: "warning" });
+    // Waivers: a dev waiver does not waive what prod shares.
+    const waive = (cluster: string) => ({ waivers: [{ cluster, rule: "IPX001", reason: "dev accepts it" }] });
+    expect(ipx001("aks-dev-1", "aks-prod-1", waive("aks-dev-*"))!.waived).toBeUndefined();
+    expect(ipx001("aks-dev-1", "aks-dev-2", waive("aks-dev-*"))!.waived).toEqual(expect.objectContaining({ reason: "dev accepts it" }));
+  });
+
   it("runs a cluster's own rules on that cluster alone and the fleet rules once over every cluster's fleet view, without snapshots", () => {
     const seen: Array<{ rule: string; clusters: string[]; previous: boolean }> = [];
     const record = (id: string, scope?: "fleet") =>

@@ -31,9 +31,12 @@ describe("waiver matching", () => {
     expect(globMatch("prod(1)+", "prod(1)+")).toBe(true);
     expect(globMatch("AKS-*", "aks-1")).toBe(false);
   });
-  it("matches a shared-resource finding through any of its clusters", () => {
-    const f = finding({ rule: "IPX001", cluster: "a", clusters: ["a", "b"], resource: "subnet/10.40.0.0/13" });
-    expect(waiverMatches({ reason: "r", cluster: "b" }, f)).toBe(true);
+  it("waives a shared-resource finding only when the pattern matches every cluster it names", () => {
+    const f = finding({ rule: "IPX001", cluster: "aks-dev-1", clusters: ["aks-dev-1", "aks-prod-1"], resource: "subnet/10.40.0.0/13" });
+    expect(waiverMatches({ reason: "r", cluster: "aks-dev-*" }, f)).toBe(false);
+    expect(waiverMatches({ reason: "r", cluster: "aks-prod-1" }, f)).toBe(false);
+    expect(waiverMatches({ reason: "r", cluster: "aks-*" }, f)).toBe(true);
+    expect(waiverMatches({ reason: "r", rule: "IPX001" }, f)).toBe(true);
   });
 });
 
