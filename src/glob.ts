@@ -26,6 +26,29 @@ export function globMatch(pattern: string, name: string): boolean {
   return p === pattern.length;
 }
 
+/**
+ * Whether some name matches both patterns (`*` the only wildcard): a walk over pairs of positions, so
+ * O(|a| × |b|) at worst.
+ */
+export function globsIntersect(a: string, b: string): boolean {
+  const seen = new Set<number>();
+  const stack: Array<[number, number]> = [[0, 0]];
+  while (stack.length > 0) {
+    const [i, j] = stack.pop()!;
+    const key = i * (b.length + 1) + j;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (i === a.length && j === b.length) return true;
+    const [x, y] = [a[i], b[j]];
+    if (x === "*") stack.push([i + 1, j]); // the star matches nothing more
+    if (y === "*") stack.push([i, j + 1]);
+    if (x === "*" && y !== undefined && y !== "*") stack.push([i, j + 1]); // a's star takes b's character
+    if (y === "*" && x !== undefined && x !== "*") stack.push([i + 1, j]);
+    if (x !== undefined && x !== "*" && x === y) stack.push([i + 1, j + 1]);
+  }
+  return false;
+}
+
 /** A name (exact) or a pattern with `*` (glob), as a test on names. */
 export function nameMatcher(pattern: string): (name: string) => boolean {
   return pattern.includes("*") ? (name) => globMatch(pattern, name) : (name) => name === pattern;

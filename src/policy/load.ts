@@ -6,6 +6,7 @@ import YAML from "yaml";
 import { z } from "zod";
 import { WATCHED_CNS_CONFIG_KEYS } from "../collect/normalize/workloads.js";
 import { UsageError } from "../errors.js";
+import { globsIntersect } from "../glob.js";
 import { SEVERITIES } from "../model/finding.js";
 import { RULES } from "../rules/catalogue.js";
 import { RULE_ID, type RuleMeta } from "../rules/rule.js";
@@ -130,6 +131,7 @@ function catalogueIssues(p: Policy, rules: readonly RuleMeta[]): Issue[] {
     checkThresholds(o.thresholds, ["overrides", i, "thresholds"], p.thresholds);
     checkSeverities(o.severity, ["overrides", i, "severity"]);
   });
+  issues.push(...stackedOrderIssues(p, byId));
   p.waivers?.forEach((w, i) => {
     // A waiver without any pattern would silence the whole fleet.
     if (w.cluster === undefined && w.rule === undefined && w.resource === undefined) issues.push({ path: ["waivers", i], message: "name at least one of cluster, rule, resource" });
@@ -162,6 +164,50 @@ function orderIssue(meta: RuleMeta, effective: Record<string, number>): string |
     if (rising ? wv > cv : wv < cv) return `${meta.id} ${w} (${wv}) must not be ${rising ? "above" : "below"} ${c} (${cv})`;
   }
   return undefined;
+}
+
+/**
+ * Two overrides that can apply to one cluster (their patterns overlap) stack: a cluster may take its
+ * warning level from one and its critical level from the other, as the evaluation applies them (the
+ * last matching override that sets a key wins). Every such pair keeps the order orderIssue keeps.
+ */
+function stackedOrderIssues(p: Policy, byId: ReadonlyMap<string, RuleMeta>): Issue[] {
+  const overrides = p.overrides ?? [];
+  const issues: Issue[] = [];
+  const overlap = (a: string | undefined, b: string | undefined) => a === undefined || b === undefined || globsIntersect(a, b);
+  const together = (i: number, j: number) => overlap(overrides[i]!.cluster, overrides[j]!.cluster) && overlap(overrides[i]!.subscription, overrides[j]!.subscription);
+  // `k` applies wherever `i` and `j` both do (the same or wider patterns).
+  const covers = (k: number, i: number, j: number) =>
+    (["cluster", "subscription"] as const).every((d) => {
+      const pk = overrides[k]![d];
+      return pk === undefined || pk === "*" || pk === overrides[i]![d] || pk === overrides[j]![d];
+    });
+  const rules = new Set(overrides.flatMap((o) => Object.keys(o.thresholds ?? {})));
+  for (const id of rules) {
+    const meta = byId.get(id);
+    const defaults = meta?.thresholds ?? {};
+    const value = (i: number, key: string) => overrides[i]!.thresholds?.[id]?.[key];
+    // The key set by override `i` is in force wherever `i` and `j` apply unless a later override covering both sets it too.
+    const shadowed = (i: number, key: string, j: number) => overrides.some((_, k) => k > i && value(k, key) !== undefined && (k === j || covers(k, i, j)));
+    for (const w of Object.keys(defaults).filter((k) => k.startsWith("warning"))) {
+      const c = `critical${w.slice("warning".length)}`;
+      if (defaults[c] === undefined || defaults[w] === defaults[c]) continue;
+      const rising = defaults[w]! < defaults[c]!;
+      overrides.forEach((_, i) => {
+        overrides.forEach((_, j) => {
+          const [wv, cv] = [value(i, w), value(j, c)];
+          if (i === j || wv === undefined || cv === undefined || !together(i, j) || shadowed(i, w, j) || shadowed(j, c, i)) return;
+          if (rising ? wv > cv : wv < cv) {
+            issues.push({
+              path: ["overrides", Math.max(i, j), "thresholds", id],
+              message: `${id} ${w} (${wv}, overrides[${i}]) must not be ${rising ? "above" : "below"} ${c} (${cv}, overrides[${j}]): both overrides can apply to one cluster`,
+            });
+          }
+        });
+      });
+    }
+  }
+  return issues;
 }
 
 function unknownRule(id: string): string {

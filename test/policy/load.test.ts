@@ -64,6 +64,13 @@ describe("policy file", () => {
     expect(() => parsePolicy("thresholds:\n  IPX001: {warningPercent: 90}\noverrides:\n  - cluster: a\n    thresholds: {IPX001: {criticalPercent: 99}}\n")).not.toThrow();
   });
 
+  it("accepts stacked overrides that cannot invert a pair: patterns that never meet, a later override setting both", () => {
+    const ok = (yaml: string) => expect(() => parsePolicy(yaml)).not.toThrow();
+    ok("overrides:\n  - cluster: 'aks-dev-*'\n    thresholds: {IPX001: {warningPercent: 90, criticalPercent: 95}}\n  - cluster: 'aks-prod-*'\n    thresholds: {IPX001: {warningPercent: 50, criticalPercent: 60}}\n");
+    ok("overrides:\n  - cluster: 'a*'\n    thresholds: {IPX001: {warningPercent: 90}}\n  - cluster: ab\n    thresholds: {IPX001: {warningPercent: 70, criticalPercent: 85}}\n");
+    ok("overrides:\n  - cluster: '*-dev'\n    thresholds: {IPX001: {warningPercent: 90}}\n  - cluster: '*-prod'\n    thresholds: {IPX001: {criticalPercent: 85}}\n");
+  });
+
   it("accepts a webhook on this machine over http, as the command line does", () => {
     expect(parsePolicy("alerts:\n  destinations:\n    - {url: 'http://127.0.0.1:7399/hook'}\n").alerts!.destinations![0]!.url).toBe("http://127.0.0.1:7399/hook");
   });
@@ -91,6 +98,15 @@ describe("policy file", () => {
     ["thresholds:\n  IPX001: {criticalPercent: 70}\n", "thresholds.IPX001: IPX001 warningPercent (80) must not be above criticalPercent (70)"],
     ["thresholds:\n  IPX004: {warningDays: 2}\n", "thresholds.IPX004: IPX004 warningDays (2) must not be below criticalDays (3)"],
     ["thresholds:\n  IPX001: {warningPercent: 70}\noverrides:\n  - cluster: a\n    thresholds: {IPX001: {criticalPercent: 60}}\n", "overrides[0].thresholds.IPX001: IPX001 warningPercent (70) must not be above criticalPercent (60)"],
+    // Two overrides that can apply to one cluster (ab matches both) stack into an inverted pair.
+    [
+      "overrides:\n  - cluster: 'a*'\n    thresholds: {IPX001: {warningPercent: 90}}\n  - cluster: ab\n    thresholds: {IPX001: {criticalPercent: 85}}\n",
+      "overrides[1].thresholds.IPX001: IPX001 warningPercent (90, overrides[0]) must not be above criticalPercent (85, overrides[1]): both overrides can apply to one cluster",
+    ],
+    [
+      "overrides:\n  - cluster: 'aks-*'\n    thresholds: {IPX004: {criticalDays: 7}}\n  - subscription: sub-1\n    thresholds: {IPX004: {warningDays: 5}}\n",
+      "overrides[1].thresholds.IPX004: IPX004 warningDays (5, overrides[1]) must not be below criticalDays (7, overrides[0]): both overrides can apply to one cluster",
+    ],
     ["thresholds:\n  IPX001: {warningPercent: -5}\n", "thresholds.IPX001.warningPercent: must be a percentage from 0 to 100"],
     ["thresholds:\n  IPX005: {criticalPercent: 150}\n", "thresholds.IPX005.criticalPercent: must be a percentage from 0 to 100"],
     ["thresholds:\n  CNS003: {totalRestarts: -1}\n", "thresholds.CNS003.totalRestarts: must not be negative"],
