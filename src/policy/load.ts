@@ -143,9 +143,13 @@ function catalogueIssues(p: Policy, rules: readonly RuleMeta[]): Issue[] {
   return issues;
 }
 
-/** Bounds every threshold keeps: a percentage is 0–100; minutes, days and counts are not negative. */
+/** Thresholds that divide or multiply time: 0 would make every cluster stale at once (SCN004). */
+const POSITIVE = new Set(["scanIntervalMinutes", "intervals"]);
+
+/** Bounds every threshold keeps: a percentage is 0–100; minutes, days and counts are not negative; a scan interval (and the count of them) is above 0. */
 function valueIssue(key: string, v: number): string | undefined {
   if (key.endsWith("Percent")) return v >= 0 && v <= 100 ? undefined : "must be a percentage from 0 to 100";
+  if (POSITIVE.has(key)) return v > 0 ? undefined : "must be greater than 0";
   return v >= 0 ? undefined : "must not be negative";
 }
 

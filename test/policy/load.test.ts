@@ -107,6 +107,8 @@ describe("policy file", () => {
       "overrides:\n  - cluster: 'aks-*'\n    thresholds: {IPX004: {criticalDays: 7}}\n  - subscription: sub-1\n    thresholds: {IPX004: {warningDays: 5}}\n",
       "overrides[1].thresholds.IPX004: IPX004 warningDays (5, overrides[1]) must not be below criticalDays (7, overrides[0]): both overrides can apply to one cluster",
     ],
+    ["thresholds:\n  SCN004: {scanIntervalMinutes: 0}\n", "thresholds.SCN004.scanIntervalMinutes: must be greater than 0"],
+    ["overrides:\n  - cluster: a\n    thresholds: {SCN004: {intervals: 0}}\n", "overrides[0].thresholds.SCN004.intervals: must be greater than 0"],
     ["thresholds:\n  IPX001: {warningPercent: -5}\n", "thresholds.IPX001.warningPercent: must be a percentage from 0 to 100"],
     ["thresholds:\n  IPX005: {criticalPercent: 150}\n", "thresholds.IPX005.criticalPercent: must be a percentage from 0 to 100"],
     ["thresholds:\n  CNS003: {totalRestarts: -1}\n", "thresholds.CNS003.totalRestarts: must not be negative"],

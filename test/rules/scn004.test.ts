@@ -31,6 +31,15 @@ describe("SCN004 stale data", () => {
     // Back-to-back scans do not make the interval shorter than 5 minutes.
     expect([...scn004.check(context([view(aged("b", 14 * 60_000))], { history: history(10_000) }))]).toEqual([]);
   });
+  it("keeps the inferred interval when a few ad-hoc re-scans come between hourly scans", () => {
+    // Hourly rounds, and six manual re-scans in the last six minutes: the interval is still about an hour.
+    const minutesAgo = [1, 2, 3, 4, 5, 6, 35, 95, 155, 215, 275, 335];
+    const adHoc = minutesAgo.map((m, i) => ({ ...history(HOUR)[0]!, scanId: `s${i}`, generatedAt: at(-m * 60_000).toISOString() }));
+    const views = [view(aged("a", 30_000)), view(aged("b", 35 * 60_000))];
+    expect([...scn004.check(context(views, { history: adHoc }))]).toEqual([]);
+    // Scans that really run every 10 minutes still make 35 minutes stale.
+    expect([...scn004.check(context(views, { history: history(10 * 60_000, 12) }))].map((f) => f.cluster)).toEqual(["b"]);
+  });
   it("takes the interval and the multiple from the policy, per cluster too", () => {
     const views = [view(aged("a", 2 * HOUR)), view(aged("b", 2 * HOUR))];
     const policy = { thresholds: { SCN004: { scanIntervalMinutes: 30 } }, overrides: [{ cluster: "b", thresholds: { SCN004: { intervals: 5 } } }] };
