@@ -1,19 +1,11 @@
 // Patterns of the policy file: `*` matches any run of characters, everything else is literal.
+import { globMatch as boundedMatch } from "../glob.js";
 
-const cache = new Map<string, RegExp>();
-
-/** Case-sensitive, whole-string match; an absent pattern or `*` matches anything. */
+/**
+ * Case-sensitive, whole-string match; an absent pattern or `*` matches anything. The matcher `--cluster`
+ * uses, linear in practice (O(pattern × value) at worst): a regular expression built from a pattern like
+ * `*a*a*a…x` backtracks exponentially and could hang a scan.
+ */
 export function globMatch(pattern: string | undefined, value: string): boolean {
-  if (pattern === undefined || pattern === "*") return true;
-  let re = cache.get(pattern);
-  if (!re) {
-    re = new RegExp(`^${pattern.split("*").map(escapeRegExp).join(".*")}$`, "s");
-    if (cache.size > 1000) cache.clear();
-    cache.set(pattern, re);
-  }
-  return re.test(value);
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return pattern === undefined || boundedMatch(pattern, value);
 }
