@@ -29,6 +29,22 @@ describe("withoutClusters", () => {
     for (const s of w.subnets) expect(s.clusters).not.toContain("sick");
   });
 
+  it("takes a forgotten cluster out of the findings about several clusters, naming a kept one", () => {
+    const e = fleet();
+    e.findings.push({ ...e.findings[0]!, id: "X-three", cluster: "a", clusters: ["a", "ok", "sick"] });
+    e.resolved.push({ ...e.findings[0]!, id: "X-gone", cluster: "ok", clusters: ["ok", "sick"], resolvedAt: T0.toISOString() });
+    const w = withoutClusters(e, new Set(["sick", "a"]));
+    const both = w.findings.find((f) => f.id === "X-both")!;
+    expect([both.cluster, both.clusters]).toEqual(["ok", undefined]);
+    const three = w.findings.find((f) => f.id === "X-three")!;
+    expect([three.cluster, three.clusters]).toEqual(["ok", undefined]);
+    expect(w.resolved.find((f) => f.id === "X-gone")).toMatchObject({ cluster: "ok" });
+    expect(w.resolved.find((f) => f.id === "X-gone")!.clusters).toBeUndefined();
+    const kept = withoutClusters(e, new Set(["a"])).findings.find((f) => f.id === "X-three")!;
+    expect([kept.cluster, kept.clusters]).toEqual(["ok", ["ok", "sick"]]);
+    expect(e.findings.find((f) => f.id === "X-both")!.clusters).toEqual(["sick", "ok"]); // the input is left alone
+  });
+
   it("rewrites the stored latest evaluation only when it lists a forgotten cluster", async () => {
     const store = new MemorySnapshotStore();
     const e = fleet();
