@@ -133,8 +133,12 @@ function catalogueIssues(p: Policy, rules: readonly RuleMeta[]): Issue[] {
   });
   issues.push(...stackedOrderIssues(p, byId));
   p.waivers?.forEach((w, i) => {
-    // A waiver without any pattern would silence the whole fleet.
-    if (w.cluster === undefined && w.rule === undefined && w.resource === undefined) issues.push({ path: ["waivers", i], message: "name at least one of cluster, rule, resource" });
+    // A waiver without any pattern would silence the whole fleet, and so would one whose patterns are
+    // all `*` (or `**`): such a pattern counts as absent.
+    const narrows = (p: string | undefined) => p !== undefined && !/^\*+$/.test(p);
+    if (!narrows(w.cluster) && !narrows(w.rule) && !narrows(w.resource)) {
+      issues.push({ path: ["waivers", i], message: `name at least one of cluster, rule, resource${[w.cluster, w.rule, w.resource].some((p) => p !== undefined) ? " (a pattern of only * matches everything)" : ""}` });
+    }
     if (w.rule !== undefined && !w.rule.includes("*") && !byId.has(w.rule)) issues.push({ path: ["waivers", i, "rule"], message: unknownRule(w.rule) });
   });
   for (const k of Object.keys(p.baseline?.cnsConfig ?? {})) {
@@ -222,7 +226,8 @@ function unknownRule(id: string): string {
 export function parsePolicy(text: string, name = "policy", rules: readonly RuleMeta[] = RULES.map((r) => r.meta)): Policy {
   let raw: unknown;
   try {
-    raw = YAML.parse(text, { prettyErrors: true, uniqueKeys: true, maxAliasCount: 50 });
+    // merge: `<<: *defaults` (YAML 1.1 merge keys), which policy files use to share a block of thresholds.
+    raw = YAML.parse(text, { prettyErrors: true, uniqueKeys: true, maxAliasCount: 50, merge: true });
   } catch (e) {
     throw new PolicyError(`${name}: not valid YAML: ${(e as Error).message.split("\n", 1)[0]!.replace(/:$/, "")}`);
   }

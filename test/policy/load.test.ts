@@ -71,6 +71,12 @@ describe("policy file", () => {
     ok("overrides:\n  - cluster: '*-dev'\n    thresholds: {IPX001: {warningPercent: 90}}\n  - cluster: '*-prod'\n    thresholds: {IPX001: {criticalPercent: 85}}\n");
   });
 
+  it("accepts YAML merge keys, and a waiver naming a rule whatever its cluster pattern", () => {
+    const p = parsePolicy("thresholds:\n  IPX001: &t {warningPercent: 70}\n  IPX005: {<<: *t, criticalPercent: 99}\n");
+    expect(p.thresholds).toEqual({ IPX001: { warningPercent: 70 }, IPX005: { warningPercent: 70, criticalPercent: 99 } });
+    expect(parsePolicy("waivers:\n  - {cluster: '*', rule: IPX004, reason: forecasts are noise here}\n").waivers).toHaveLength(1);
+  });
+
   it("accepts a webhook on this machine over http, as the command line does", () => {
     expect(parsePolicy("alerts:\n  destinations:\n    - {url: 'http://127.0.0.1:7399/hook'}\n").alerts!.destinations![0]!.url).toBe("http://127.0.0.1:7399/hook");
   });
@@ -86,6 +92,8 @@ describe("policy file", () => {
     ["waivers:\n  - {rule: CNS005}\n", "policy.yaml: waivers[0].reason: a reason is required"],
     ["waivers:\n  - {rule: CNS005, reason: '  '}\n", "waivers[0].reason: a reason is required"],
     ["waivers:\n  - {reason: everything}\n", "waivers[0]: name at least one of cluster, rule, resource"],
+    ["waivers:\n  - {cluster: '*', reason: silence everything}\n", "waivers[0]: name at least one of cluster, rule, resource (a pattern of only * matches everything)"],
+    ["waivers:\n  - {cluster: '**', rule: '*', resource: '*', reason: silence everything}\n", "waivers[0]: name at least one of cluster, rule, resource (a pattern of only * matches everything)"],
     ["waivers:\n  - {rule: CNS099, reason: typo}\n", "waivers[0].rule: unknown rule CNS099"],
     ["waivers:\n  - {rule: CNS005, reason: x, owner: me}\n", 'waivers[0]: unknown key "owner"'],
     ["waivers: {rule: CNS005}\n", "waivers: must be a list of waivers"],
