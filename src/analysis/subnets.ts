@@ -218,7 +218,12 @@ function accountGroup(g: Group): SubnetAccount | null {
   const withCidr = g.entries.filter((e) => e.nc.cidr !== undefined);
   const cidrVote = mostCommon(withCidr, (e) => e.nc.cidr!.canonical);
   if (!cidrVote) return null;
-  const { canonical: cidr, range: subnet } = cidrVote.winner.nc.cidr!;
+  // NCs of one subnet that disagree on its CIDR: during a resize older NCs still report the old one.
+  // The CIDR that contains all the others is the subnet now (else the addresses held in the new part
+  // would vanish as "outside"); without one, most NCs win.
+  const said = [...new Map(withCidr.map((e) => [e.nc.cidr!.canonical, e.nc.cidr!])).values()];
+  const widest = said.find((c) => said.every((o) => c.range.start <= o.range.start && o.range.end <= c.range.end));
+  const { canonical: cidr, range: subnet } = widest ?? cidrVote.winner.nc.cidr!;
   if (cidrVote.counts.size > 1) {
     for (const e of withCidr) {
       if (e.nc.cidr!.canonical === cidr) continue;
@@ -229,7 +234,7 @@ function accountGroup(g: Group): SubnetAccount | null {
         nc: e.nc.nc,
         field: "subnetAddressSpace",
         value: e.nc.cidr!.text,
-        message: `NC ${e.nc.nc} on NNC ${e.nc.nnc} (${e.from.cluster}) says subnet ${g.key} is ${e.nc.cidr!.canonical}; most NCs say ${cidr}`,
+        message: `NC ${e.nc.nc} on NNC ${e.nc.nnc} (${e.from.cluster}) says subnet ${g.key} is ${e.nc.cidr!.canonical}; ${widest ? "other NCs say" : "most NCs say"} ${cidr}${widest ? ", which contains it (a resize not yet seen by every node?)" : ""}`,
       });
     }
   }

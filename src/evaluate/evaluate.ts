@@ -12,7 +12,7 @@ import { applyWaivers } from "../policy/waivers.js";
 import { RULES } from "../rules/catalogue.js";
 import { type ClusterView, clusterMode, type FleetContext, requireFleet } from "../rules/context.js";
 import { type FleetView, fleetView } from "../rules/fleet-view.js";
-import { subnetUsage } from "../rules/analyses.js";
+import { accountingNotes, subnetUsage } from "../rules/analyses.js";
 import type { Rule } from "../rules/rule.js";
 import { buildCompliance, type ClusterApplicability, clusterApplicability } from "./sections/compliance.js";
 import { buildDrift, clusterDrift, type DriftBase } from "./sections/drift.js";
@@ -195,6 +195,7 @@ export class Evaluator {
     let subnetRows: SubnetUsage[] = [];
     try {
       subnetRows = subnetUsage(ctx);
+      notes.push(...accountingNotes(ctx));
     } catch (e) {
       notes.push(`subnet accounting failed: ${(e as Error).message}`);
     }

@@ -46,3 +46,19 @@ export function subnetUsage(ctx: FleetContext): SubnetUsage[] {
     });
   });
 }
+
+/**
+ * Notes for the evaluation about addresses the accounting could not place: NCs of one subnet that
+ * report different CIDRs, and addresses held outside the subnet's CIDR (not counted in its use).
+ * One note per subnet and kind, with the first instance.
+ */
+export function accountingNotes(ctx: FleetContext): string[] {
+  const notes: string[] = [];
+  for (const s of subnetAccounting(ctx).subnets) {
+    const mismatch = s.problems.filter((p) => p.kind === "cidr-mismatch");
+    if (mismatch.length > 0) notes.push(`subnet ${s.cidr} (${s.key}): ${mismatch.length} NC(s) report another CIDR, e.g. ${mismatch[0]!.message}`);
+    const outside = s.problems.filter((p) => p.kind === "outside-subnet");
+    if (outside.length > 0) notes.push(`subnet ${s.cidr} (${s.key}): ${s.outsideAddresses} address(es) held outside its CIDR are not counted in its use, e.g. ${outside[0]!.message}`);
+  }
+  return notes;
+}

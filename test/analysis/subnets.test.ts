@@ -362,6 +362,24 @@ describe("bad data is reported, never thrown", () => {
     expect(s.problems.map((p) => p.kind)).toEqual(["cidr-mismatch", "mixed-modes", "unknown-nc-type"]);
   });
 
+  it("takes the CIDR that contains the others when NCs disagree (a resize), so the new part's addresses count", () => {
+    // /24 grown to /23: two NCs still say /24, the new node's NC says /23 and holds addresses in the new half.
+    const f = vnetFields("pods", "10.0.0.0/24");
+    const s = only([
+      cluster("c", [
+        nnc("n0", [nc({ primaryIP: "10.0.0.4", ...f })]),
+        nnc("n1", [nc({ primaryIP: "10.0.0.5", ...f })]),
+        nnc("n2", [nc({ primaryIP: "10.0.1.4", ipAssignments: ["10.0.1.5", "10.0.1.6"], ...f, subnetAddressSpace: "10.0.0.0/23" })]),
+      ]),
+    ]);
+    expect(s).toMatchObject({ cidr: "10.0.0.0/23", capacity: 507, used: 5, outsideAddresses: 0 });
+    expect(s.problems.map((p) => [p.kind, p.nnc])).toEqual([
+      ["cidr-mismatch", "n0"],
+      ["cidr-mismatch", "n1"],
+    ]);
+    expect(s.problems[0]!.message).toContain("other NCs say 10.0.0.0/23, which contains it");
+  });
+
   it("reports an NC without a primary address", () => {
     const s = only([cluster("c", [nnc("n0", [nc({ ipAssignments: ["10.0.0.5"], ...vnetFields("s", "10.0.0.0/24") })])])]);
     expect(s.used).toBe(1);

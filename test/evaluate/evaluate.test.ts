@@ -156,6 +156,20 @@ describe("evaluate", () => {
     expect(ipx001("aks-dev-1", "aks-dev-2", waive("aks-dev-*"))!.waived).toEqual(expect.objectContaining({ reason: "dev accepts it" }));
   });
 
+  it("notes NCs that disagree on their subnet's CIDR and addresses held outside it", () => {
+    // One NC says the subnet is 10.1.0.0/24 and holds addresses in 10.1.2.0/24 (outside both).
+    const s = snapshot("a", {
+      nodes: [node("n1"), node("n2")],
+      nncs: [dynNnc("n1", { held: 20 }), dynNnc("n2", { first: "10.1.2.4", held: 3, cidr: "10.1.0.0/25" })],
+    });
+    const e = evaluate({ scanId: "s1", now: T0, views: [view(s)] });
+    expect(e.subnets).toEqual([expect.objectContaining({ cidr: "10.1.0.0/24", used: 21 })]);
+    expect(e.notes).toEqual([
+      expect.stringMatching(/^subnet 10\.1\.0\.0\/24 \(.*\): 1 NC\(s\) report another CIDR, e\.g\. NC nc-n2 on NNC n2 \(a\) says subnet .* is 10\.1\.0\.0\/25; other NCs say 10\.1\.0\.0\/24, which contains it/),
+      expect.stringMatching(/^subnet 10\.1\.0\.0\/24 \(.*\): 4 address\(es\) held outside its CIDR are not counted in its use, e\.g\. NC nc-n2/),
+    ]);
+  });
+
   it("runs a cluster's own rules on that cluster alone and the fleet rules once over every cluster's fleet view, without snapshots", () => {
     const seen: Array<{ rule: string; clusters: string[]; previous: boolean }> = [];
     const record = (id: string, scope?: "fleet") =>
