@@ -129,8 +129,9 @@ export function forecastExhaustion(series: readonly UsagePoint[], capacity: numb
 
 /**
  * Index of the point after the latest jump between two neighbours that makes up more than half of the
- * window's range (up or down), or -1. Steady growth climbs in many similar steps (batches, blocks), none
- * of them most of the rise; a cluster joining a shared subnet is one jump.
+ * window's range (up or down) and is well above the usual change between neighbours (4 × the median, so
+ * noise is no step), or -1. Steady growth climbs in many similar steps (batches, blocks), none of them
+ * most of the rise; a cluster joining a shared subnet is one jump.
  */
 function lastStep(window: ReadonlyArray<{ used: number }>): number {
   let lo = Infinity;
@@ -139,8 +140,10 @@ function lastStep(window: ReadonlyArray<{ used: number }>): number {
     lo = Math.min(lo, p.used);
     hi = Math.max(hi, p.used);
   }
-  for (let i = window.length - 1; i > 0; i--) {
-    if (Math.abs(window[i]!.used - window[i - 1]!.used) * 2 > hi - lo) return i;
+  const jumps = window.slice(1).map((p, i) => Math.abs(p.used - window[i]!.used));
+  const usual = [...jumps].sort((a, b) => a - b)[Math.floor(jumps.length / 2)] ?? 0;
+  for (let i = jumps.length - 1; i >= 0; i--) {
+    if (jumps[i]! * 2 > hi - lo && jumps[i]! > 4 * usual) return i + 1;
   }
   return -1;
 }

@@ -105,6 +105,11 @@ describe("forecastExhaustion", () => {
     expect(f.exhaustionAt).toBeNull();
     expect(f.points).toBe(3 * 24 + 1);
     expect(f.note).toBe(`usage flat or shrinking over 3 day(s) since a step from 100 to 200 at ${new Date(T0 + 4 * DAY).toISOString().slice(0, 16)}Z`);
+    // Noise is no step: ±10 around 200 every hour gives no step note.
+    let seed = 1;
+    const noise = () => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * 20;
+    const noisy = forecastExhaustion(series(7 * 24 + 1, HOUR, () => Math.round(200 + noise())), 251);
+    expect([noisy.exhaustionAt, noisy.points, noisy.note]).toEqual([null, 7 * 24 + 1, "usage flat or shrinking over 7 day(s)"]);
     // The same step down (a cluster left) is no trend either.
     expect(forecastExhaustion(series(7 * 24 + 1, HOUR, (i) => (i < 4 * 24 ? 200 : 100)), 251).exhaustionAt).toBeNull();
   });
