@@ -14,6 +14,8 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** How far back the fit looks by default (before the latest point). */
 export const FORECAST_WINDOW_MS = 7 * DAY;
+/** Points of a series at least this far apart: a fit weighs every hour of the window alike. */
+export const FORECAST_SPACING_MS = 15 * 60_000;
 /** Fewer points than this in the window is "not enough history" by default. */
 export const FORECAST_MIN_POINTS = 3;
 
@@ -149,16 +151,44 @@ function lastStep(window: ReadonlyArray<{ used: number }>): number {
 }
 
 /** The series of one subnet key from stored evaluation summaries (oldest first). */
-export function usageSeries(
-  history: ReadonlyArray<{ generatedAt: string; subnets: ReadonlyArray<{ key: string; used: number }> }>,
-  key: string,
-): UsagePoint[] {
-  const out: UsagePoint[] = [];
+type UsageHistory = ReadonlyArray<{ generatedAt: string; subnets: ReadonlyArray<{ key: string; used: number }> }>;
+
+export function usageSeries(history: UsageHistory, key: string): UsagePoint[] {
+  return usageSeriesByKey(history).get(key) ?? [];
+}
+
+/** Every subnet's series, oldest first, in one pass over the history. */
+export function usageSeriesByKey(history: UsageHistory): Map<string, UsagePoint[]> {
+  const out = new Map<string, UsagePoint[]>();
   for (const h of history) {
-    const s = h.subnets.find((x) => x.key === key);
-    if (s) out.push({ at: h.generatedAt, used: s.used });
+    for (const s of h.subnets) {
+      let series = out.get(s.key);
+      if (!series) out.set(s.key, (series = []));
+      series.push({ at: h.generatedAt, used: s.used });
+    }
   }
-  return out.sort((a, b) => toMillis(a.at) - toMillis(b.at));
+  for (const [key, series] of out) {
+    series.sort((a, b) => toMillis(a.at) - toMillis(b.at));
+    out.set(key, evenlySpaced(series));
+  }
+  return out;
+}
+
+/**
+ * The newest point, then each older one at least FORECAST_SPACING_MS before the last kept: the history
+ * keeps every recent evaluation (for SCN004's interval), and a fit over 5-minute points there and
+ * 15-minute ones before would weigh the last hours three times over.
+ */
+function evenlySpaced(series: UsagePoint[]): UsagePoint[] {
+  const kept: UsagePoint[] = [];
+  let last = Number.POSITIVE_INFINITY;
+  for (let i = series.length - 1; i >= 0; i--) {
+    const t = toMillis(series[i]!.at);
+    if (last - t < FORECAST_SPACING_MS) continue;
+    kept.push(series[i]!);
+    last = t;
+  }
+  return kept.reverse();
 }
 
 function toMillis(at: Date | string | number): number {

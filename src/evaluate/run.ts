@@ -7,7 +7,7 @@ import type { ClusterSnapshot, SnapshotSummary } from "../model/snapshot.js";
 import type { Policy } from "../policy/policy.js";
 import type { ClusterView } from "../rules/context.js";
 import type { LatestEntry, SnapshotStore, StoredSnapshot } from "../store/store.js";
-import { FORECAST_WINDOW_MS } from "../analysis/forecast.js";
+import { FORECAST_SPACING_MS, FORECAST_WINDOW_MS } from "../analysis/forecast.js";
 import { Evaluator } from "./evaluate.js";
 
 /**
@@ -18,6 +18,12 @@ import { Evaluator } from "./evaluate.js";
  */
 export const HISTORY_WINDOW_MS = FORECAST_WINDOW_MS + 3_600_000;
 export const HISTORY_CAP = 4_032;
+/**
+ * What the evaluation keeps of that: every summary of the newest 64 (SCN004 infers the scan interval
+ * from the newest gaps), then one per 15 minutes (672 a week: plenty for a linear fit). Each summary
+ * holds every subnet: at 1,000 subnets, a week of 5-minute scans would be 2 million subnet rows.
+ */
+export const HISTORY_THIN = { keepNewest: 64, spacingMs: FORECAST_SPACING_MS };
 /** At least this many of the newest summaries whatever their age (sparse scans: the forecast widens to its last points; SCN004 reads gaps between recent rounds). */
 const HISTORY_MIN = 10;
 /** Clusters read back from the store at once. */
@@ -88,7 +94,7 @@ export class EvaluationRun {
 
   static async open(store: SnapshotStore, opts: RunEvaluationOptions): Promise<EvaluationRun> {
     const now = opts.now ?? new Date();
-    let history = await store.listEvaluations({ since: new Date(now.getTime() - HISTORY_WINDOW_MS), limit: HISTORY_CAP });
+    let history = await store.listEvaluations({ since: new Date(now.getTime() - HISTORY_WINDOW_MS), limit: HISTORY_CAP, thin: HISTORY_THIN });
     if (history.length < HISTORY_MIN) history = await store.listEvaluations({ limit: HISTORY_MIN });
     // The newest summary names the previous evaluation: one listing serves both.
     const previous = history[0] ? await store.getEvaluation(history[0].ref) : undefined;

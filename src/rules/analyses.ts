@@ -1,5 +1,5 @@
 // Analyses that rules and report sections share, computed once per evaluation through ctx.memo.
-import { type Forecast, forecastExhaustion, usageSeries } from "../analysis/forecast.js";
+import { type Forecast, forecastExhaustion, usageSeriesByKey } from "../analysis/forecast.js";
 import { assessHeadroom, type Headroom } from "../analysis/headroom.js";
 import { mergeSubnets, type SubnetAccount, type SubnetAccounting, toSubnetUsage } from "../analysis/subnets.js";
 import type { SubnetUsage } from "../model/evaluation.js";
@@ -14,7 +14,8 @@ export function subnetAccounting(ctx: FleetContext): SubnetAccounting {
 /** Forecast for one subnet from the evaluation history plus the current value. */
 export function subnetForecast(ctx: FleetContext, s: SubnetAccount): Forecast {
   return ctx.memo(`forecast:${s.key}`, () => {
-    const series = usageSeries(ctx.history, s.key);
+    // One pass over the history for every subnet: searching each summary per subnet is subnets² × history.
+    const series = [...(ctx.memo("usage-series", () => usageSeriesByKey(ctx.history)).get(s.key) ?? [])];
     series.push({ at: ctx.now, used: s.used });
     return forecastExhaustion(series, s.capacity, { now: ctx.now });
   });

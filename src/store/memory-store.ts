@@ -5,7 +5,7 @@ import type { EvaluationSummary, FleetEvaluation } from "../model/evaluation.js"
 import { type FindingClusters, findingClusters, summarizeEvaluation } from "../model/evaluation.js";
 import type { ClusterSnapshot, SnapshotSummary } from "../model/snapshot.js";
 import { normalizeRef, scanRowKey, sinceUpperBound, SCAN_ROWS_END } from "./keys.js";
-import type { EvaluationQuery, HistoryQuery, LatestEntry, PruneResult, SnapshotStore, StoredSnapshot } from "./store.js";
+import { type EvaluationQuery, type HistoryQuery, type LatestEntry, type PruneResult, type SnapshotStore, type StoredSnapshot, thinner } from "./store.js";
 import { checkCluster, checkLimit, nextLatest, storedSummary } from "./summary.js";
 
 interface Stored<S> {
@@ -112,7 +112,8 @@ export class MemorySnapshotStore implements SnapshotStore {
   }
 
   async listEvaluations(query?: EvaluationQuery): Promise<EvaluationSummary[]> {
-    const out = select(this.evaluations, query);
+    const keep = thinner(query?.thin);
+    const out = select(this.evaluations, query).filter((e) => keep(e.generatedAt));
     if (!query?.findingClusters) return out;
     return out.map((e) => ({ ...e, findingClusters: copy(this.evaluations.get(e.ref)!.findingClusters) }));
   }

@@ -28,6 +28,24 @@ export interface StoredSnapshot {
 export interface EvaluationQuery extends HistoryQuery {
   /** Also each summary's `findingClusters` (more to read: only for a scoped dashboard). */
   findingClusters?: boolean;
+  /**
+   * Past the newest `keepNewest`, only summaries at least `spacingMs` older than the last one kept: a
+   * week of 5-minute scans is 2,016 summaries, each with every subnet, and a forecast needs a fraction.
+   */
+  thin?: { keepNewest: number; spacingMs: number };
+}
+
+/** Whether the summary generated at `at` is kept, the ones before it (newer) having been judged already. */
+export function thinner(thin: EvaluationQuery["thin"]): (at: string) => boolean {
+  let seen = 0;
+  let last = Number.POSITIVE_INFINITY;
+  return (at) => {
+    const t = Date.parse(at);
+    const keep = !thin || seen < thin.keepNewest || Number.isNaN(t) || last - t >= thin.spacingMs;
+    seen++;
+    if (keep && !Number.isNaN(t)) last = t;
+    return keep;
+  };
 }
 
 export interface HistoryQuery {

@@ -31,7 +31,7 @@ import {
   type DocumentLimits,
 } from "./codec.js";
 import { clusterFromKey, clusterKey, isTablePrefix, normalizeRef, scanRowKey, SCAN_ROWS_END, sinceUpperBound, TABLE_PREFIX_RULE } from "./keys.js";
-import type { EvaluationQuery, HistoryQuery, LatestEntry, PruneResult, SnapshotStore, StoredSnapshot } from "./store.js";
+import { type EvaluationQuery, type HistoryQuery, type LatestEntry, type PruneResult, type SnapshotStore, type StoredSnapshot, thinner } from "./store.js";
 import { checkCluster, checkLimit, describeCluster, nextLatest, storedSummary } from "./summary.js";
 
 /** Kept here too: callers of the store catch it by this name. */
@@ -282,9 +282,11 @@ export class TableSnapshotStore implements SnapshotStore {
     });
   }
 
-  private async query(table: Table, filter: string, select: string[] | undefined, limit: number, cluster: string | undefined, what: string): Promise<TableEntityResult<Row>[]> {
+  /** `keep`: rows it refuses still count towards `limit`, but are dropped as their page arrives. */
+  private async query(table: Table, filter: string, select: string[] | undefined, limit: number, cluster: string | undefined, what: string, keep?: (row: TableEntityResult<Row>) => boolean): Promise<TableEntityResult<Row>[]> {
     const out: TableEntityResult<Row>[] = [];
     if (limit <= 0) return out;
+    let seen = 0;
     await this.call(what, table, cluster, async () => {
       const pages = table.client
         .listEntities<Row>({ queryOptions: select ? { filter, select } : { filter } })
@@ -292,8 +294,8 @@ export class TableSnapshotStore implements SnapshotStore {
       try {
         for await (const page of pages) {
           for (const e of page) {
-            out.push(e);
-            if (out.length >= limit) return;
+            if (!keep || keep(e)) out.push(e);
+            if (++seen >= limit) return;
           }
         }
       } catch (e) {
@@ -574,7 +576,9 @@ export class TableSnapshotStore implements SnapshotStore {
     const limit = checkLimit(query.limit);
     const end = query.since ? sinceUpperBound(query.since) : SCAN_ROWS_END;
     const select = query.findingClusters ? [...EVALUATION_SELECT, "fcn", ...binaryColumnNames("fc", MAX_SUBNET_COLUMNS)] : EVALUATION_SELECT;
-    const rows = await this.query(this.evaluations, odata`PartitionKey eq ${EVALUATION_PK} and RowKey lt ${end}`, select, limit, undefined, "list evaluations");
+    // Thinned as the pages arrive: a week of frequent scans never sits in memory whole.
+    const thin = thinner(query.thin);
+    const rows = await this.query(this.evaluations, odata`PartitionKey eq ${EVALUATION_PK} and RowKey lt ${end}`, select, limit, undefined, "list evaluations", (r) => thin(String(r.generatedAt)));
     const out: EvaluationSummary[] = [];
     for (const r of rows) {
       const sub = readBinaryColumns(r, "sub");

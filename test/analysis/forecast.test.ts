@@ -156,4 +156,11 @@ describe("usageSeries", () => {
     ]);
     expect(usageSeries(history, "zzz")).toEqual([]);
   });
+
+  it("keeps the newest point, then one per 15 minutes, so every hour of the window weighs alike", () => {
+    // 5-minute evaluations over an hour (the history keeps its newest ones whole, for SCN004).
+    const at = (m: number) => new Date(Date.UTC(2026, 2, 1, 0, m)).toISOString();
+    const history = Array.from({ length: 13 }, (_, i) => ({ generatedAt: at(5 * i), subnets: [{ key: "a", used: i }] }));
+    expect(usageSeries(history, "a").map((p) => p.used)).toEqual([0, 3, 6, 9, 12]);
+  });
 });

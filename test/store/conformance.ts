@@ -279,6 +279,17 @@ export function storeConformance(name: string, factory: () => Promise<StoreUnder
       }
     });
 
+    it("thins listed evaluations past the newest few to one per spacing, before it reads their subnets", async () => {
+      // Every 5 minutes for an hour and a half, newest first when listed.
+      const minutes = Array.from({ length: 19 }, (_, i) => 5 * i);
+      for (const m of minutes) await store.putEvaluation({ ...evaluation(scanAt(m)), generatedAt: timeOf(m).toISOString() });
+      const listed = await store.listEvaluations({ thin: { keepNewest: 3, spacingMs: 15 * 60_000 } });
+      // 90, 85, 80 kept whole; then 65, 50, 35, 20, 5 (each at least 15 min before the last kept).
+      expect(listed.map((e) => Date.parse(e.generatedAt) - timeOf(0).getTime()).map((ms) => ms / 60_000)).toEqual([90, 85, 80, 65, 50, 35, 20, 5]);
+      expect(listed.every((e) => e.subnets.length === 1)).toBe(true);
+      expect(await store.listEvaluations({ thin: { keepNewest: 3, spacingMs: 15 * 60_000 }, since: timeOf(60) })).toHaveLength(4);
+    });
+
     it("puts, gets and lists evaluations", async () => {
       expect(await store.getLatestEvaluation()).toBeUndefined();
       expect(await store.listEvaluations()).toEqual([]);
