@@ -7,6 +7,7 @@ import type { FleetEvaluation } from "./model/evaluation.js";
 import { newScanId } from "./model/scan-id.js";
 import { type ClusterSnapshot, type SnapshotSummary, summarize } from "./model/snapshot.js";
 import type { Policy } from "./policy/policy.js";
+import { keepKnownNames } from "./sources/known-names.js";
 import type { ClusterTarget } from "./sources/target.js";
 import type { SnapshotStore, StoredSnapshot } from "./store/store.js";
 
@@ -25,7 +26,7 @@ export interface ScanResult {
   storeFailures: Array<{ cluster: string; reason: string }>;
 }
 
-export async function runScan(targets: readonly ClusterTarget[], store: SnapshotStore, opts: ScanOptions = {}): Promise<ScanResult> {
+export async function runScan(discovered: readonly ClusterTarget[], store: SnapshotStore, opts: ScanOptions = {}): Promise<ScanResult> {
   const scanId = opts.scanId ?? newScanId();
   const clusters: SnapshotSummary[] = [];
   const storeFailures: ScanResult["storeFailures"] = [];
@@ -47,8 +48,10 @@ export async function runScan(targets: readonly ClusterTarget[], store: Snapshot
   };
   let done = 0;
   // One listing of the latest view up front lets a store that keeps it (the Table store) update each
-  // cluster's entry without reading it first. Only an optimisation: a failure here changes nothing.
-  if (targets.length > 1) await store.listLatest().catch(() => undefined);
+  // cluster's entry without reading it first, and ARM clusters keep the names their history has. A
+  // failure here changes nothing but those.
+  const latest = discovered.length > 1 || discovered.some((t) => t.arm) ? await store.listLatest().catch(() => undefined) : undefined;
+  const targets = latest ? keepKnownNames(discovered, new Set(latest.map((e) => e.cluster))) : discovered;
   await collectFleet(targets, { ...opts, scanId }, async (snap) => {
     if (await put(snap)) unstored.push(snap);
     const summary = summarize(snap, "");

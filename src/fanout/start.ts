@@ -5,6 +5,7 @@ import pLimit from "p-limit";
 import { UsageError } from "../errors.js";
 import { newScanId } from "../model/scan-id.js";
 import { type ClusterRef, discoverRefs } from "../sources/discover.js";
+import { keepKnownNames } from "../sources/known-names.js";
 import { failureSnapshot } from "./complete.js";
 import { DEFAULT_ROUND_DEADLINE_MS, type FanoutDeps, nowOf, SILENT } from "./deps.js";
 import { encodeJob } from "./messages.js";
@@ -18,7 +19,10 @@ export interface StartedRound {
 }
 
 export async function startRound(deps: FanoutDeps, refs?: readonly ClusterRef[]): Promise<StartedRound> {
-  const fleet = refs ?? (await discoverRefs(deps.discovery));
+  const discovered = refs ?? (await discoverRefs(deps.discovery));
+  // ARM clusters keep the names their history has (keepKnownNames); without the latest view, as listed.
+  const latest = discovered.some((r) => r.kind === "arm") ? await deps.store.listLatest().catch(() => undefined) : undefined;
+  const fleet = latest ? keepKnownNames(discovered, new Set(latest.map((e) => e.cluster))) : discovered;
   if (fleet.length === 0) throw new UsageError("discovery found no clusters: nothing to scan");
   const seen = new Set<string>();
   for (const r of fleet) {

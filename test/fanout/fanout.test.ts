@@ -12,6 +12,7 @@ import { depsFor, type Fleet, startFleet, uniqueNames } from "./helpers.js";
 import { JobQueue } from "../../src/fanout/queue.js";
 import { AZURITE_KEY } from "../../src/store/azurite.js";
 import { withSilentServer } from "../helpers/silent-server.js";
+import { emptySnapshot } from "../../src/model/snapshot.js";
 
 let fleet: Fleet;
 const BROKEN = "aks-dyn-002"; // refuses connections: SCN001, so the round has something to announce
@@ -262,5 +263,16 @@ describe("the job queue", () => {
       return JobQueue.fromConnectionString(cs, "jobs", 200).send("{}").then(() => undefined, (e: unknown) => e as Error);
     });
     expect(err?.message).toBe("queue jobs: creating the queues: no answer within 0.2 s");
+  });
+});
+
+describe("a round of ARM clusters", () => {
+  it("registers a cluster under the qualified name its history has, though this listing alone would name it bare", async () => {
+    const deps = await depsFor(fleet, uniqueNames(), "worker-arm");
+    const arm = { id: "/subscriptions/s1/resourceGroups/rg-1/providers/Microsoft.ContainerService/managedClusters/web", name: "web", resourceGroup: "rg-1", subscriptionId: "s1", aad: false, pools: [] };
+    await deps.store.putSnapshotWithLatest(emptySnapshot("rg-1/web", "20261201T000000000Z-abcd", { kind: "arm" }, new Date("2026-12-01T00:00:00Z")));
+    const started = await startRound(deps, [{ kind: "arm", name: "web", id: arm.id, arm }]);
+    expect(started.clusters).toEqual(["rg-1/web"]);
+    expect((await deps.rounds.clusters(started.round)).map((r) => r.cluster)).toEqual(["rg-1/web"]);
   });
 });

@@ -1,0 +1,22 @@
+// Cluster names that stay put from one scan to the next (see keepKnownNames).
+import type { ArmCluster } from "../model/snapshot.js";
+
+/**
+ * Names the store already knows win over what this listing alone would give: a cluster named apart by
+ * its resource group (a namesake was listed in another subscription) keeps that name when the namesake
+ * is missing from a listing (its subscription failed, or it was deleted), instead of its history going
+ * on under the bare name. Only a qualified name exactly one listed cluster could have is taken over.
+ */
+export function keepKnownNames<T extends { name: string; arm?: ArmCluster | undefined }>(items: readonly T[], known: ReadonlySet<string>): T[] {
+  const qualified = (a: ArmCluster): string[] => [`${a.resourceGroup}/${a.name}`, `${a.subscriptionId}/${a.resourceGroup}/${a.name}`];
+  const claims = new Map<string, number>();
+  for (const it of items) if (it.arm) for (const q of qualified(it.arm)) claims.set(q, (claims.get(q) ?? 0) + 1);
+  const taken = new Set(items.map((i) => i.name));
+  return items.map((it) => {
+    if (!it.arm || known.has(it.name)) return it;
+    const name = qualified(it.arm).find((q) => known.has(q) && claims.get(q) === 1 && !taken.has(q));
+    if (name === undefined) return it;
+    taken.add(name);
+    return { ...it, name };
+  });
+}

@@ -1,0 +1,52 @@
+// ARM clusters keep the names their history has: one named apart by its resource group (a namesake was
+// listed in another subscription) keeps that name when the namesake is missing from a listing, instead
+// of its history going on under the bare name.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ArmCluster, emptySnapshot } from "../../src/model/snapshot.js";
+import { runScan } from "../../src/scan.js";
+import { discoverFleet } from "../../src/sources/discover.js";
+import { keepKnownNames } from "../../src/sources/known-names.js";
+import { MemorySnapshotStore } from "../../src/store/memory-store.js";
+import { SUB_A, SUB_B, type AzureFixture, withSimAzure } from "./env.js";
+
+const arm = (name: string, resourceGroup: string, subscriptionId = SUB_A): ArmCluster => ({ id: `${subscriptionId}/${resourceGroup}/${name}`, name, resourceGroup, subscriptionId, aad: false, pools: [] });
+
+describe("keepKnownNames", () => {
+  it("takes over the qualified name the store knows, only when exactly one listed cluster could have it", () => {
+    const known = new Set(["rg-1/web", "api", `${SUB_B}/rg-1/db`]);
+    const items = [
+      { name: "web", arm: arm("web", "rg-1") },
+      { name: "api", arm: arm("api", "rg-2") },
+      { name: "db", arm: arm("db", "rg-1", SUB_B) },
+      { name: "plain" },
+    ];
+    expect(keepKnownNames(items, known).map((i) => i.name)).toEqual(["rg-1/web", "api", `${SUB_B}/rg-1/db`, "plain"]);
+    // Two listed clusters in rg-1 of two subscriptions could both be "rg-1/web": neither takes it.
+    const twins = [
+      { name: `${SUB_A}/rg-1/web`, arm: arm("web", "rg-1") },
+      { name: `${SUB_B}/rg-1/web`, arm: arm("web", "rg-1", SUB_B) },
+    ];
+    expect(keepKnownNames(twins, known).map((i) => i.name)).toEqual(twins.map((t) => t.name));
+  });
+});
+
+describe("a scan of ARM clusters", () => {
+  let fx: AzureFixture;
+  beforeAll(async () => {
+    fx = await withSimAzure({ subscriptions: [{ id: SUB_A }], clusters: [{ name: "aks-web", mode: "vnetblock", nodes: 1 }] });
+  });
+  afterAll(async () => {
+    await fx?.close();
+  });
+
+  it("stores a cluster under the qualified name its history has, though this listing alone would name it bare", async () => {
+    const [t] = await discoverFleet({ ...fx.settings, subscriptions: [SUB_A] });
+    expect(t!.name).toBe("aks-web");
+    const store = new MemorySnapshotStore();
+    const before = `${t!.arm!.resourceGroup}/aks-web`;
+    await store.putSnapshotWithLatest(emptySnapshot(before, "20261201T000000000Z-abcd", { kind: "arm" }, new Date("2026-12-01T00:00:00Z")));
+    const result = await runScan([t!], store, { requestTimeoutMs: 5000, clusterDeadlineMs: 20_000 });
+    expect(result.clusters.map((c) => [c.cluster, c.status])).toEqual([[before, "ok"]]);
+    expect((await store.listLatest()).map((e) => e.cluster)).toEqual([before]);
+  });
+});
