@@ -99,7 +99,7 @@ describe("policy file", () => {
     ["waivers: {rule: CNS005}\n", "waivers: must be a list of waivers"],
     ["thresholds:\n  CNS003: {totalRestarts: many}\n", "thresholds.CNS003.totalRestarts: must be a number"],
     ["thresholds:\n  CNS003: {restarts: 3}\n", 'thresholds.CNS003.restarts: CNS003 has no threshold "restarts" (it has: totalRestarts)'],
-    ["thresholds:\n  CNS005: {x: 3}\n", "thresholds.CNS005.x: CNS005 has no thresholds"],
+    ["thresholds:\n  IPX002: {x: 3}\n", "thresholds.IPX002.x: IPX002 has no thresholds"],
     ["thresholds:\n  high: {x: 3}\n", "thresholds.high: not a rule ID such as CNS002"],
     ["thresholds:\n  IPX001: {warningPercent: 96, criticalPercent: 90}\n", "thresholds.IPX001: IPX001 warningPercent (96) must not be above criticalPercent (90)"],
     // One side moved past the other's default inverts the pair just the same.

@@ -245,6 +245,14 @@ describe("CNS005 image skew", () => {
     const scaled = earlier(s, (p) => { p.cns.pods.pop(); });
     expect(run(cns005, view(s, s, scaled))).toHaveLength(1);
   });
+  it("does not call a split stalled from a re-scan minutes after the last one", () => {
+    const s = healthy("a");
+    s.cns.pods[2]!.image = "mcr.microsoft.com/containernetworking/azure-cns:v1.6.24";
+    const minuteAgo = earlier(s, (p) => void (p.takenAt = new Date(Date.parse(s.takenAt) - 60_000).toISOString()));
+    expect(run(cns005, view(s, s, minuteAgo))).toEqual([]);
+    const tenAgo = earlier(s, (p) => void (p.takenAt = new Date(Date.parse(s.takenAt) - 10 * 60_000).toISOString()));
+    expect(run(cns005, view(s, s, tenAgo))).toHaveLength(1);
+  });
   it("ignores digests and images without a tag", () => {
     const s = healthy("a");
     s.cns.pods[0]!.image = `mcr.microsoft.com/containernetworking/azure-cns:v1.6.25@sha256:${"a".repeat(64)}`;

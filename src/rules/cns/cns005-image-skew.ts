@@ -1,7 +1,7 @@
 import { normalizeImage, podImages } from "../../analysis/cns.js";
 import { resource, type RuleResult } from "../../model/finding.js";
 import type { ClusterSnapshot, CnsDaemonSet } from "../../model/snapshot.js";
-import { clustersWithData, isCnsManaged } from "../context.js";
+import { clustersWithData, isCnsManaged, NODE_GRACE_MINUTES, within } from "../context.js";
 import { defineRule } from "../rule.js";
 
 export default defineRule(
@@ -10,9 +10,10 @@ export default defineRule(
     title: "azure-cns image skew",
     family: "CNS",
     severity: "warning",
-    description: "More than one azure-cns image runs in one cluster (pods, or pods and the DaemonSet template), split as in the previous scan or with no more pods updated: a rollout that stalled. A rollout still moving is not flagged.",
+    description: "More than one azure-cns image runs in one cluster (pods, or pods and the DaemonSet template), split as in a previous scan at least `graceMinutes` earlier or with no more pods updated since: a rollout that stalled. A rollout still moving is not flagged.",
     remediation: "Check the DaemonSet rollout (kubectl -n kube-system rollout status ds/azure-cns); the pods still on the old image usually sit on nodes where the new pod cannot become Ready.",
     reference: "DOMAIN.md §4",
+    thresholds: { graceMinutes: NODE_GRACE_MINUTES },
   },
   function* (ctx): Generator<RuleResult> {
     for (const c of clustersWithData(ctx)) {
@@ -21,8 +22,10 @@ export default defineRule(
       const now = imageSplit(s);
       if (now.size <= 1) continue;
       // Two images are every rollout's middle: only a split that has not moved since the previous scan is stalled.
+      // A re-scan minutes later says nothing about progress: a rollout steps one node at a time.
       const prev = c.previous;
-      if (!prev || !stalled(now, imageSplit(prev), s.cns.daemonset, prev.cns.daemonset)) continue;
+      if (!prev || within(s.takenAt, prev.takenAt, ctx.threshold("CNS005", "graceMinutes", c.name) * 60_000)) continue;
+      if (!stalled(now, imageSplit(prev), s.cns.daemonset, prev.cns.daemonset)) continue;
       const template = normalizeImage(s.cns.daemonset?.images[0]);
       const parts = [...now.keys()].sort().map((i) => `${i.slice(i.lastIndexOf("/") + 1)} on ${now.get(i)} pod(s)${i === template ? " (template)" : ""}`);
       yield {
