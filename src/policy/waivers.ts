@@ -73,7 +73,8 @@ export function applyWaivers(findings: Finding[], policy: Policy, now: Date): st
   for (const [i, w] of waivers.entries()) {
     const where = `${policy.source ? `${policy.source}: ` : ""}waivers[${i}]`;
     if (isWaiverExpired(w, now)) {
-      if (used[i]) notes.push(`${where} expired ${w.expires} and no longer applies to ${used[i]} finding(s): ${w.reason}`);
+      // Expired and matching nothing, it only clutters the policy.
+      notes.push(used[i] ? `${where} expired ${w.expires} and no longer applies to ${used[i]} finding(s): ${w.reason}` : `${where} expired ${w.expires} and matches no current finding: it can go`);
     } else if (!used[i]) {
       notes.push(`${where} matches no current finding (${[w.cluster && `cluster ${w.cluster}`, w.rule && `rule ${w.rule}`, w.resource && `resource ${w.resource}`].filter(Boolean).join(", ") || "any"})`);
     }

@@ -80,4 +80,8 @@ describe("waiver expiry", () => {
   it("notes a live waiver that matches nothing (a typo, or a problem that is gone)", () => {
     expect(applyWaivers([finding()], { waivers: [{ cluster: "aks-prdo-*", reason: "typo" }] }, NOW)).toEqual(["waivers[0] matches no current finding (cluster aks-prdo-*)"]);
   });
+
+  it("notes an expired waiver that matches nothing, so the policy can be cleaned up", () => {
+    expect(applyWaivers([finding()], { waivers: [{ cluster: "aks-dev-*", reason: "old", expires: "2026-01-01" }] }, NOW)).toEqual(["waivers[0] expired 2026-01-01 and matches no current finding: it can go"]);
+  });
 });
