@@ -7,7 +7,7 @@ import { EVALUATION_SCHEMA_VERSION } from "../model/evaluation.js";
 import { compareFindings, type Finding, findingId, type RuleResult, severityRank } from "../model/finding.js";
 import type { CnsClusterHealth, EvaluationSections } from "../model/sections.js";
 import { summarize } from "../model/snapshot.js";
-import { type ClusterScope, type Policy, policySeverity, policyThreshold } from "../policy/policy.js";
+import { type ClusterScope, idleOverrides, type Policy, policySeverity, policyThreshold } from "../policy/policy.js";
 import { applyWaivers } from "../policy/waivers.js";
 import { RULES } from "../rules/catalogue.js";
 import { type ClusterView, clusterMode, type FleetContext, requireFleet } from "../rules/context.js";
@@ -177,6 +177,12 @@ export class Evaluator {
     if (kept > 0) notes.push(`${kept} finding(s) kept as last seen: their rule failed or their cluster's snapshot could not be read`);
     const findings = [...byId.values()];
     notes.push(...applyWaivers(findings, ctx.policy, this.input.now));
+    // Like a waiver that matches nothing, an override that applies nowhere is a typo or a leftover.
+    const scopes = this.rows.map((r) => ({ cluster: r.cluster, subscription: this.subscriptions.get(r.cluster) }));
+    for (const i of idleOverrides(ctx.policy, scopes)) {
+      const o = ctx.policy.overrides![i]!;
+      notes.push(`${ctx.policy.source ? `${ctx.policy.source}: ` : ""}overrides[${i}] matches no cluster of this evaluation (${[o.cluster && `cluster ${o.cluster}`, o.subscription && `subscription ${o.subscription}`].filter(Boolean).join(", ") || "any"})`);
+    }
     findings.sort(compareFindings);
 
     // A stopped cluster (ARM powerState Stopped, e.g. a dev cluster stopped at night) has nothing running

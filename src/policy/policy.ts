@@ -54,6 +54,11 @@ export interface ClusterScope {
   subscription?: string | undefined;
 }
 
+/** Overrides whose patterns match none of `scopes` (a typo, or clusters that are gone), by index. */
+export function idleOverrides(policy: Policy, scopes: readonly ClusterScope[]): number[] {
+  return (policy.overrides ?? []).flatMap((o, i) => (scopes.some((sc) => overrideMatches(o, sc)) ? [] : [i]));
+}
+
 function overrideMatches(o: PolicyOverride, scope: ClusterScope): boolean {
   if (o.cluster !== undefined && !globMatch(o.cluster, scope.cluster)) return false;
   if (o.subscription !== undefined && (scope.subscription === undefined || !globMatch(o.subscription, scope.subscription))) return false;

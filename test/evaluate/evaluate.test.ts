@@ -41,6 +41,16 @@ describe("evaluate", () => {
     expect(e.findings).toEqual([expect.objectContaining({ rule: "NNC001", severity: "warning", waived: expect.objectContaining({ reason: "being replaced" }) })]);
   });
 
+  it("notes an override that matches no cluster of the evaluation (a typo, or a cluster that is gone)", () => {
+    const policy = { source: "policy.yaml", overrides: [{ cluster: "a", severity: { NNC001: "warning" as const } }, { cluster: "aks-prdo-*", severity: { NNC001: "info" as const } }, { subscription: "0000*", severity: { NNC001: "info" as const } }] };
+    const e = evaluate({ scanId: "s1", now: T0, views: [view(missingNnc())], policy });
+    expect(e.notes).toEqual([
+      "policy.yaml: overrides[1] matches no cluster of this evaluation (cluster aks-prdo-*)",
+      "policy.yaml: overrides[2] matches no cluster of this evaluation (subscription 0000*)",
+    ]);
+    expect(e.findings[0]!.severity).toBe("warning");
+  });
+
   it("an expired waiver stops applying and says so", () => {
     const e = evaluate({ scanId: "s1", now: T0, views: [view(missingNnc())], policy: { waivers: [{ rule: "NNC001", reason: "old", expires: "2026-01-01T00:00:00Z" }] } });
     expect(e.findings[0]!.waived).toBeUndefined();
