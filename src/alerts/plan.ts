@@ -13,7 +13,16 @@ export interface Announced {
   resource: string;
   /** Kept so a resolution can be described after the finding is gone. */
   message: string;
+  /** Evaluations in a row the finding has been absent from; it is resolved at RESOLVE_AFTER_EVALUATIONS. */
+  missing?: number;
 }
+
+/**
+ * A finding is announced resolved once it has been gone from this many evaluations in a row: one that
+ * flaps (a subnet at the 80 % line, a pod between restarts) is not resolved and announced anew every
+ * scan, which teaches a channel to ignore the cards.
+ */
+export const RESOLVE_AFTER_EVALUATIONS = 2;
 
 export type AnnounceReason = "new" | "escalated" | "reminder";
 
@@ -47,34 +56,57 @@ export function planAlerts(
   const plan: AlertPlan = { announce: [], resolved: [], quietUpdates: [], quietDeletes: [] };
   const current = new Map(findings.map((f) => [f.id, f]));
   for (const f of findings) {
-    const prev = state.get(f.id);
-    if (f.waived) {
-      // Accepted risk: never announced; forget it quietly if it was (no false "resolved" either).
-      if (prev) plan.quietDeletes.push(f.id);
-      continue;
-    }
-    const loud = severityRank(f.severity) >= severityRank(dest.minSeverity);
-    if (!prev) {
-      if (loud) plan.announce.push({ finding: f, reason: "new" });
-      continue;
-    }
-    if (severityRank(f.severity) > severityRank(prev.severity)) {
-      if (loud) plan.announce.push({ finding: f, reason: "escalated", previous: prev });
-      else plan.quietUpdates.push({ ...prev, severity: f.severity });
-    } else if (severityRank(f.severity) < severityRank(prev.severity)) {
-      plan.quietUpdates.push({ ...prev, severity: f.severity });
-    } else if (loud && now.getTime() - Date.parse(prev.announcedAt) >= renotifyMs) {
-      plan.announce.push({ finding: f, reason: "reminder", previous: prev });
-    }
+    const stored = state.get(f.id);
+    // Back before it was resolved: as if it had never been gone, and its row rewritten once.
+    const prev = stored && stillOpen(stored);
+    const before = changes(plan);
+    judge(plan, f, prev, dest, now, renotifyMs);
+    if (stored?.missing && changes(plan) === before) plan.quietUpdates.push(prev!);
   }
   for (const prev of state.values()) {
     if (current.has(prev.findingId) || stopped?.has(prev.cluster)) continue;
     if (fleet && !fleet.has(prev.cluster)) plan.quietDeletes.push(prev.findingId);
-    else plan.resolved.push(prev);
+    else {
+      const missing = (prev.missing ?? 0) + 1;
+      if (missing >= RESOLVE_AFTER_EVALUATIONS) plan.resolved.push(stillOpen(prev));
+      else plan.quietUpdates.push({ ...prev, missing });
+    }
   }
   const order = (a: { severity: Finding["severity"]; cluster: string; rule: string }, b: typeof a) =>
     severityRank(b.severity) - severityRank(a.severity) || a.cluster.localeCompare(b.cluster) || a.rule.localeCompare(b.rule);
   plan.announce.sort((a, b) => order(a.finding, b.finding));
   plan.resolved.sort(order);
   return plan;
+}
+
+/** The row without its absence count. */
+function stillOpen(a: Announced): Announced {
+  const { missing: _missing, ...rest } = a;
+  return rest;
+}
+
+/** One present finding against what the destination was told about it. */
+function judge(plan: AlertPlan, f: Finding, prev: Announced | undefined, dest: Pick<Destination, "minSeverity">, now: Date, renotifyMs: number): void {
+  if (f.waived) {
+    // Accepted risk: never announced; forget it quietly if it was (no false "resolved" either).
+    if (prev) plan.quietDeletes.push(f.id);
+    return;
+  }
+  const loud = severityRank(f.severity) >= severityRank(dest.minSeverity);
+  if (!prev) {
+    if (loud) plan.announce.push({ finding: f, reason: "new" });
+    return;
+  }
+  if (severityRank(f.severity) > severityRank(prev.severity)) {
+    if (loud) plan.announce.push({ finding: f, reason: "escalated", previous: prev });
+    else plan.quietUpdates.push({ ...prev, severity: f.severity });
+  } else if (severityRank(f.severity) < severityRank(prev.severity)) {
+    plan.quietUpdates.push({ ...prev, severity: f.severity });
+  } else if (loud && now.getTime() - Date.parse(prev.announcedAt) >= renotifyMs) {
+    plan.announce.push({ finding: f, reason: "reminder", previous: prev });
+  }
+}
+
+function changes(plan: AlertPlan): number {
+  return plan.announce.length + plan.quietUpdates.length + plan.quietDeletes.length;
 }

@@ -104,7 +104,9 @@ export class TableAlertState implements AlertState {
     await this.ensure();
     const out = new Map<string, Announced>();
     for await (const e of this.table.listEntities<Omit<Announced, "findingId">>({ queryOptions: { filter: odata`PartitionKey eq ${id} and RowKey ne ${LEASE}` } })) {
-      out.set(e.rowKey!, { findingId: e.rowKey!, severity: e.severity, announcedAt: e.announcedAt, rule: e.rule, cluster: e.cluster, resource: e.resource, message: e.message });
+      const a: Announced = { findingId: e.rowKey!, severity: e.severity, announcedAt: e.announcedAt, rule: e.rule, cluster: e.cluster, resource: e.resource, message: e.message };
+      if (typeof e.missing === "number" && e.missing > 0) a.missing = e.missing;
+      out.set(e.rowKey!, a);
     }
     return out;
   }
@@ -112,7 +114,7 @@ export class TableAlertState implements AlertState {
   async apply(id: string, upserts: readonly Announced[], deletes: readonly string[]): Promise<void> {
     await this.ensure();
     const actions: TransactionAction[] = [
-      ...upserts.map((a): TransactionAction => ["upsert", { partitionKey: id, rowKey: a.findingId, severity: a.severity, announcedAt: a.announcedAt, rule: a.rule, cluster: a.cluster, resource: a.resource, message: a.message }, "Replace"]),
+      ...upserts.map((a): TransactionAction => ["upsert", { partitionKey: id, rowKey: a.findingId, severity: a.severity, announcedAt: a.announcedAt, rule: a.rule, cluster: a.cluster, resource: a.resource, message: a.message, ...(a.missing ? { missing: a.missing } : {}) }, "Replace"]),
       ...deletes.map((d): TransactionAction => ["delete", { partitionKey: id, rowKey: d }]),
     ];
     for (let i = 0; i < actions.length; i += BATCH) {

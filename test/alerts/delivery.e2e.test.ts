@@ -65,12 +65,29 @@ describe("alert delivery", () => {
     await send(fleetAt(245, e3, 90));
     expect(rx.posts).toHaveLength(2);
 
+    // Gone once is not resolved yet (a flapping finding would be resolved and announced anew each scan).
     const e5 = fleetAt(null, e3, 120);
-    expect((await send(e5))[0]).toMatchObject({ announced: 0, resolved: 1 });
+    expect((await send(e5))[0]).toMatchObject({ announced: 0, resolved: 0 });
+    expect(rx.posts).toHaveLength(2);
+    const e6 = fleetAt(null, e5, 150);
+    expect((await send(e6))[0]).toMatchObject({ announced: 0, resolved: 1 });
     expect(rx.posts).toHaveLength(3);
     expect(JSON.stringify(rx.posts[2]!.body)).toContain("1 finding resolved");
-    await send(fleetAt(null, e5, 150));
+    await send(fleetAt(null, e6, 180));
     expect(rx.posts).toHaveLength(3);
+  });
+
+  it("does not resolve and announce again a finding that is gone from one scan and back in the next", async () => {
+    const state = TableAlertState.fromConnectionString(storage, { tablePrefix: `al${process.pid}flap` });
+    const settings = { destinations: [destination("teams", rx.url, "warning")], renotifyMs: 86_400_000 };
+    const send = (e: FleetEvaluation) => sendAlerts(e, settings, state, { delivery: FAST, now: new Date(e.generatedAt) });
+    const before = rx.posts.length;
+    const e1 = fleetAt(210);
+    await send(e1);
+    const e2 = fleetAt(null, e1, 30);
+    await send(e2);
+    await send(fleetAt(210, e2, 60));
+    expect(rx.posts.length - before).toBe(1);
   });
 
   it("drops the findings of a cluster removed from the audit without a resolved notice", async () => {

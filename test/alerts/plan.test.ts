@@ -32,13 +32,26 @@ describe("planAlerts", () => {
     const later = new Date(T.getTime() + DAY);
     expect(planAlerts([f("1", "warning")], state(prev), { minSeverity: "warning" }, later, DAY).announce[0]?.reason).toBe("reminder");
   });
-  it("resolves what is gone, and forgets waived findings without a false resolution", () => {
+  it("resolves what is gone from two evaluations in a row, and forgets waived findings without a false resolution", () => {
     const a = announced(f("1", "critical"), T.toISOString());
     const b = announced(f("2", "critical"), T.toISOString());
     const p = planAlerts([f("2", "critical", { waived: { reason: "ok" } })], state(a, b), { minSeverity: "warning" }, T, DAY);
-    expect(p.resolved.map((r) => r.findingId)).toEqual(["1"]);
+    expect(p.resolved).toEqual([]);
+    expect(p.quietUpdates).toEqual([{ ...a, missing: 1 }]);
     expect(p.quietDeletes).toEqual(["2"]);
     expect(p.announce).toEqual([]);
+    const again = planAlerts([], state({ ...a, missing: 1 }), { minSeverity: "warning" }, T, DAY);
+    expect(again.resolved).toEqual([a]);
+  });
+  it("does not resolve and announce anew a finding that flaps: back after one absence, it is still open", () => {
+    const a = announced(f("1", "critical"), T.toISOString());
+    const back = planAlerts([f("1", "critical")], state({ ...a, missing: 1 }), { minSeverity: "warning" }, T, DAY);
+    expect(back).toMatchObject({ announce: [], resolved: [], quietDeletes: [] });
+    expect(back.quietUpdates).toEqual([a]);
+    // Back and escalated: announced once, its row rewritten once (a transaction takes one action per row).
+    const up = planAlerts([f("1", "critical")], state({ ...a, severity: "warning", missing: 1 }), { minSeverity: "warning" }, T, DAY);
+    expect(up.announce.map((x) => x.reason)).toEqual(["escalated"]);
+    expect(up.quietUpdates).toEqual([]);
   });
   it("keeps what it announced about a cluster stopped in ARM: neither resolved nor forgotten until it runs again", () => {
     const paused = announced(f("1", "critical", { cluster: "off" }), T.toISOString());
@@ -49,7 +62,7 @@ describe("planAlerts", () => {
     const kept = announced(f("1", "critical", { cluster: "a" }), T.toISOString());
     const fixed = announced(f("2", "critical", { cluster: "a" }), T.toISOString());
     const removed = announced(f("3", "critical", { cluster: "gone" }), T.toISOString());
-    const p = planAlerts([f("1", "critical", { cluster: "a" })], state(kept, fixed, removed), { minSeverity: "warning" }, T, DAY, new Set(["a"]));
+    const p = planAlerts([f("1", "critical", { cluster: "a" })], state(kept, { ...fixed, missing: 1 }, removed), { minSeverity: "warning" }, T, DAY, new Set(["a"]));
     expect(p.resolved.map((r) => r.findingId)).toEqual(["2"]);
     expect(p.quietDeletes).toEqual(["3"]);
   });
