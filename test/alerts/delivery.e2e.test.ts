@@ -35,6 +35,14 @@ function fleetAt(used: number | null, previous?: FleetEvaluation, minutes = 0): 
   return evaluate({ scanId: `20261128T${String(4 + Math.floor(minutes / 60)).padStart(2, "0")}${String(minutes % 60).padStart(2, "0")}00000Z-abcd`, now, views: [view(snapshot("aks-a", { nncs }))], previous, rules: [ipx001] });
 }
 
+/** A Teams destination on the receiver, its alert state in Azurite, and a send at each evaluation's own time. */
+function teamsAt(tablePrefix: string) {
+  const state = TableAlertState.fromConnectionString(storage, { tablePrefix });
+  const settings = { destinations: [destination("teams", rx.url, "warning")], renotifyMs: 86_400_000 };
+  const send = (e: FleetEvaluation) => sendAlerts(e, settings, state, { delivery: FAST, now: new Date(e.generatedAt) });
+  return { state, settings, send };
+}
+
 let rx: Receiver;
 beforeAll(async () => {
   rx = await startReceiver();
@@ -45,9 +53,7 @@ afterAll(async () => {
 
 describe("alert delivery", () => {
   it("announces once, escalates once, resolves once, and stays quiet in between", async () => {
-    const state = TableAlertState.fromConnectionString(storage, { tablePrefix: `al${process.pid}a` });
-    const settings = { destinations: [destination("teams", rx.url, "warning")], renotifyMs: 86_400_000 };
-    const send = (e: FleetEvaluation) => sendAlerts(e, settings, state, { delivery: FAST, now: new Date(e.generatedAt) });
+    const { state, settings, send } = teamsAt(`al${process.pid}a`);
 
     const e1 = fleetAt(210);
     expect((await send(e1))[0]).toMatchObject({ announced: 1, resolved: 0, errors: [] });
@@ -78,9 +84,7 @@ describe("alert delivery", () => {
   });
 
   it("does not resolve and announce again a finding that is gone from one scan and back in the next", async () => {
-    const state = TableAlertState.fromConnectionString(storage, { tablePrefix: `al${process.pid}flap` });
-    const settings = { destinations: [destination("teams", rx.url, "warning")], renotifyMs: 86_400_000 };
-    const send = (e: FleetEvaluation) => sendAlerts(e, settings, state, { delivery: FAST, now: new Date(e.generatedAt) });
+    const { state, settings, send } = teamsAt(`al${process.pid}flap`);
     const before = rx.posts.length;
     const e1 = fleetAt(210);
     await send(e1);
@@ -91,9 +95,7 @@ describe("alert delivery", () => {
   });
 
   it("drops the findings of a cluster removed from the audit without a resolved notice", async () => {
-    const state = TableAlertState.fromConnectionString(storage, { tablePrefix: `al${process.pid}f` });
-    const settings = { destinations: [destination("teams", rx.url, "warning")], renotifyMs: 86_400_000 };
-    const send = (e: FleetEvaluation) => sendAlerts(e, settings, state, { delivery: FAST, now: new Date(e.generatedAt) });
+    const { state, settings, send } = teamsAt(`al${process.pid}f`);
     const before = rx.posts.length;
     const e1 = fleetAt(210);
     expect((await send(e1))[0]).toMatchObject({ announced: 1, resolved: 0 });
