@@ -1,5 +1,5 @@
 import { resource } from "../../model/finding.js";
-import { clustersWithData, foundBefore, nncsByName, nodesByName, ownedByOtherNode } from "../context.js";
+import { clustersWithData, nncsByName, nodesByName, ownedByOtherNode } from "../context.js";
 import { defineRule } from "../rule.js";
 
 export default defineRule(
@@ -8,7 +8,7 @@ export default defineRule(
     title: "Orphaned NNC",
     family: "NNC",
     severity: "warning",
-    description: "An NNC with no Node of its name in this scan and the previous one, or whose owner UID is not the live Node's UID (the name was reused by a new node).",
+    description: "An NNC with no Node of its name in this scan and, when there is one, the previous one, or whose owner UID is not the live Node's UID (the name was reused by a new node).",
     remediation:
       "An NNC without a node still holds its addresses: delete it (kubectl -n kube-system delete nnc NAME; remove the dnc-operations finalizer only if it hangs). On a UID mismatch, delete the stale NNC so DNC-RC creates one for the new node before CNS loads stale state.",
     reference: "DOMAIN.md §5.5",
@@ -23,15 +23,15 @@ export default defineRule(
         const node = nodes.get(nnc.name);
         if (!node) {
           // A node deleted between the NNC and Node lists, or whose NNC the GC has yet to delete, is not an orphan:
-          // only an NNC that was node-less in the previous scan too.
+          // only an NNC that was node-less in the previous scan too. Without a previous snapshot (a cluster's
+          // first scan) there is nothing to wait for: that race lasts seconds, an orphan may have sat for weeks.
           const res = resource("nnc", nnc.name);
-          const persisted = before ? before.nncs.has(nnc.name) && !before.nodes.has(nnc.name) : foundBefore(ctx, "NNC002", { cluster: c.name, resource: res }, c.snapshot.takenAt);
-          if (!persisted) continue;
+          if (before && !(before.nncs.has(nnc.name) && !before.nodes.has(nnc.name))) continue;
           yield {
             severity: "warning",
             cluster: c.name,
             resource: res,
-            message: `NNC ${nnc.name} has no Node of that name${nnc.owner?.uid ? ` (its owner, UID ${nnc.owner.uid}, is gone)` : ""}${c.previous ? `, nor had it at ${c.previous.takenAt}` : " in two scans"}: its addresses stay held until it is deleted.`,
+            message: `NNC ${nnc.name} has no Node of that name${nnc.owner?.uid ? ` (its owner, UID ${nnc.owner.uid}, is gone)` : ""}${c.previous ? `, nor had it at ${c.previous.takenAt}` : ""}: its addresses stay held until it is deleted.`,
             data: { reason: "no-node", ownerUid: nnc.owner?.uid ?? null, nodeUid: null },
           };
           continue;
