@@ -78,9 +78,9 @@ const evaluation = once(async (): Promise<Pick<FanoutDeps, "policy" | "alerts">>
 
 /** The store alone, for the HTTP API: the storage settings, none of the rest. */
 const store = once(async (): Promise<SnapshotStore> => {
-  const s = readStoreSettings(process.env);
-  const [target, { tableClientsFor }, { TableSnapshotStore }] = await Promise.all([storageTarget(s.storage), import("../src/store/endpoint.js"), import("../src/store/table-store.js")]);
-  const st = new TableSnapshotStore(tableClientsFor(target), s.tablePrefix ? { tablePrefix: s.tablePrefix } : {});
+  const { tablePrefix } = readStoreSettings(process.env);
+  const [t, { tableClientsFor }, { TableSnapshotStore }] = await Promise.all([target.get(), import("../src/store/endpoint.js"), import("../src/store/table-store.js")]);
+  const st = new TableSnapshotStore(tableClientsFor(t), tablePrefix ? { tablePrefix } : {});
   await st.init();
   return st;
 });
@@ -92,8 +92,8 @@ export async function roundStartDeps(ctx: InvocationContext): Promise<FanoutDeps
   const discovery = readDiscovery(process.env);
   const round = readRoundSettings(process.env);
   // A round that could not be evaluated is not started: a bad policy or alert setting stops here, named.
-  await evaluation.get();
-  return { ...(await tables.get()), queue: await queue.get(), discovery, ...round, ...invocation(ctx) };
+  const [t, q] = await Promise.all([tables.get(), queue.get(), evaluation.get()]);
+  return { ...t, queue: q, discovery, ...round, ...invocation(ctx) };
 }
 
 /** A job: one cluster's credentials and collection, and the round it may complete. */
@@ -102,13 +102,18 @@ export async function jobDeps(ctx: InvocationContext): Promise<FanoutDeps> {
   const collect = readCollectSettings(process.env);
   // A bad policy or alert setting must not cost the round its data: the job still stores its cluster,
   // and only the evaluation (retried by the sweep) waits for the setting to be fixed.
-  const ev = await evaluation.get().catch((e: unknown) => ({ evaluationError: e instanceof Error ? e : new Error(String(e)) }));
-  return { ...(await tables.get()), queue: await queue.get(), ...ev, discovery, collect, ...invocation(ctx) };
+  const [t, q, ev] = await Promise.all([
+    tables.get(),
+    queue.get(),
+    evaluation.get().catch((e: unknown) => ({ evaluationError: e instanceof Error ? e : new Error(String(e)) })),
+  ]);
+  return { ...t, queue: q, ...ev, discovery, collect, ...invocation(ctx) };
 }
 
 /** The deadline sweep: completes rounds, never scans. */
 export async function sweepDeps(ctx: InvocationContext): Promise<BookkeepingDeps> {
-  return { ...(await tables.get()), ...(await evaluation.get()), ...invocation(ctx) };
+  const [t, ev] = await Promise.all([tables.get(), evaluation.get()]);
+  return { ...t, ...ev, ...invocation(ctx) };
 }
 
 /** The daily timer: retention and forgetting. */

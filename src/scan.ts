@@ -51,7 +51,7 @@ export async function runScan(discovered: readonly ClusterTarget[], store: Snaps
   // cluster's entry without reading it first, and ARM clusters keep the names their history has. A
   // failure here changes nothing but those.
   const latest = discovered.length > 1 || discovered.some((t) => t.arm) ? await store.listLatest().catch(() => undefined) : undefined;
-  const targets = latest ? keepKnownNames(discovered, new Set(latest.map((e) => e.cluster))) : discovered;
+  const targets = keepKnownNames(discovered, latest);
   await collectFleet(targets, { ...opts, scanId }, async (snap) => {
     if (await put(snap)) unstored.push(snap);
     const summary = summarize(snap, "");

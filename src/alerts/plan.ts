@@ -22,7 +22,7 @@ export interface Announced {
  * flaps (a subnet at the 80 % line, a pod between restarts) is not resolved and announced anew every
  * scan, which teaches a channel to ignore the cards.
  */
-export const RESOLVE_AFTER_EVALUATIONS = 2;
+const RESOLVE_AFTER_EVALUATIONS = 2;
 
 export type AnnounceReason = "new" | "escalated" | "reminder";
 
@@ -59,9 +59,7 @@ export function planAlerts(
     const stored = state.get(f.id);
     // Back before it was resolved: as if it had never been gone, and its row rewritten once.
     const prev = stored && stillOpen(stored);
-    const before = changes(plan);
-    judge(plan, f, prev, dest, now, renotifyMs);
-    if (stored?.missing && changes(plan) === before) plan.quietUpdates.push(prev!);
+    if (!judge(plan, f, prev, dest, now, renotifyMs) && stored?.missing) plan.quietUpdates.push(prev!);
   }
   for (const prev of state.values()) {
     if (current.has(prev.findingId) || stopped?.has(prev.cluster)) continue;
@@ -85,28 +83,30 @@ function stillOpen(a: Announced): Announced {
   return rest;
 }
 
-/** One present finding against what the destination was told about it. */
-function judge(plan: AlertPlan, f: Finding, prev: Announced | undefined, dest: Pick<Destination, "minSeverity">, now: Date, renotifyMs: number): void {
+/** One present finding against what the destination was told about it; whether its row changes. */
+function judge(plan: AlertPlan, f: Finding, prev: Announced | undefined, dest: Pick<Destination, "minSeverity">, now: Date, renotifyMs: number): boolean {
   if (f.waived) {
     // Accepted risk: never announced; forget it quietly if it was (no false "resolved" either).
     if (prev) plan.quietDeletes.push(f.id);
-    return;
+    return prev !== undefined;
   }
   const loud = severityRank(f.severity) >= severityRank(dest.minSeverity);
   if (!prev) {
     if (loud) plan.announce.push({ finding: f, reason: "new" });
-    return;
+    return loud;
   }
   if (severityRank(f.severity) > severityRank(prev.severity)) {
     if (loud) plan.announce.push({ finding: f, reason: "escalated", previous: prev });
     else plan.quietUpdates.push({ ...prev, severity: f.severity });
-  } else if (severityRank(f.severity) < severityRank(prev.severity)) {
-    plan.quietUpdates.push({ ...prev, severity: f.severity });
-  } else if (loud && now.getTime() - Date.parse(prev.announcedAt) >= renotifyMs) {
-    plan.announce.push({ finding: f, reason: "reminder", previous: prev });
+    return true;
   }
-}
-
-function changes(plan: AlertPlan): number {
-  return plan.announce.length + plan.quietUpdates.length + plan.quietDeletes.length;
+  if (severityRank(f.severity) < severityRank(prev.severity)) {
+    plan.quietUpdates.push({ ...prev, severity: f.severity });
+    return true;
+  }
+  if (loud && now.getTime() - Date.parse(prev.announcedAt) >= renotifyMs) {
+    plan.announce.push({ finding: f, reason: "reminder", previous: prev });
+    return true;
+  }
+  return false;
 }

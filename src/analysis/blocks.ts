@@ -1,4 +1,5 @@
 // Static-block (vnetblock) sizing, DOMAIN.md §2/§6: /28 blocks, one address of the node reserved.
+import { AZURE_RESERVED_PER_SUBNET } from "./subnets.js";
 
 /** Addresses in one static block (/28). */
 export const BLOCK_SIZE = 16;
@@ -15,11 +16,13 @@ export function blockAddressesPerNode(maxPods: number): number {
 }
 
 /**
- * Whole /28 blocks a VNet subnet of `size` addresses can hand out: not the first (it holds Azure's four
- * reserved addresses) nor the last (the broadcast address). So a full /24 static-block subnet holds 14
- * blocks, 224 of its 251 usable addresses (the seed fleet's 10.40.0.0/28 is indeed never assigned).
+ * Whole /28 blocks a VNet subnet with `capacity` usable addresses (size − 5) can hand out: not the
+ * first (it holds Azure's four reserved addresses) nor the last (the broadcast address). So a full /24
+ * static-block subnet holds 14 blocks, 224 of its 251 usable addresses (the seed fleet's 10.40.0.0/28
+ * is indeed never assigned).
  */
-export function assignableBlocks(size: number): number {
+export function assignableBlocks(capacity: number): number {
+  const size = capacity + AZURE_RESERVED_PER_SUBNET;
   return size < 2 * BLOCK_SIZE ? 0 : Math.floor(size / BLOCK_SIZE) - 2;
 }
 

@@ -17,7 +17,7 @@ export const FORECAST_WINDOW_MS = 7 * DAY;
 /** Points of a series at least this far apart: a fit weighs every hour of the window alike. */
 export const FORECAST_SPACING_MS = 15 * 60_000;
 /** Fewer points than this in the window is "not enough history" by default. */
-export const FORECAST_MIN_POINTS = 3;
+const FORECAST_MIN_POINTS = 3;
 
 export interface UsagePoint {
   /** When `used` was observed: a Date, an ISO string or epoch milliseconds. */
@@ -150,14 +150,9 @@ function lastStep(window: ReadonlyArray<{ used: number }>): number {
   return -1;
 }
 
-/** The series of one subnet key from stored evaluation summaries (oldest first). */
 type UsageHistory = ReadonlyArray<{ generatedAt: string; subnets: ReadonlyArray<{ key: string; used: number }> }>;
 
-export function usageSeries(history: UsageHistory, key: string): UsagePoint[] {
-  return usageSeriesByKey(history).get(key) ?? [];
-}
-
-/** Every subnet's series, oldest first, in one pass over the history. */
+/** Every subnet key's series from stored evaluation summaries, oldest first, in one pass over the history. */
 export function usageSeriesByKey(history: UsageHistory): Map<string, UsagePoint[]> {
   const out = new Map<string, UsagePoint[]>();
   for (const h of history) {

@@ -4,7 +4,7 @@
 import type { ArmAgentPool, ArmCluster, IpamMode } from "../model/snapshot.js";
 import { assignableBlocks, BLOCK_SIZE, blockAddressesPerNode } from "./blocks.js";
 import { parseAddress } from "./ranges.js";
-import { AZURE_RESERVED_PER_SUBNET, subnetKeyFromArmId } from "./subnets.js";
+import { subnetKeyFromArmId } from "./subnets.js";
 
 /** CNS's cap on a dynamic node's secondary IPs when the NNC scaler says nothing (DOMAIN.md §1). */
 export const DEFAULT_MAX_IP_COUNT = 250;
@@ -199,7 +199,7 @@ export function assessHeadroom(subnet: HeadroomSubnet, clusters: readonly Headro
     });
   }
 
-  const room = roomFor(subnet);
+  const { room } = base;
   let status: HeadroomStatus;
   if (floorNow > room) status = "exceeds-now";
   else if (floorAtMax > room) status = "exceeds-at-max";
@@ -222,7 +222,7 @@ export function assessHeadroom(subnet: HeadroomSubnet, clusters: readonly Headro
 
 /** Static-block nodes take whole /28s, and the subnet's first and last cannot be one (assignableBlocks). */
 function roomFor(subnet: HeadroomSubnet): number {
-  return subnet.mode === "vnetblock" ? assignableBlocks(subnet.capacity + AZURE_RESERVED_PER_SUBNET) * BLOCK_SIZE : subnet.capacity;
+  return subnet.mode === "vnetblock" ? assignableBlocks(subnet.capacity) * BLOCK_SIZE : subnet.capacity;
 }
 
 function poolMode(p: ArmAgentPool): IpamMode {

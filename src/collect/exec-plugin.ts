@@ -38,7 +38,7 @@ export function credentialStep(kc: k8s.KubeConfig): string {
 }
 
 /** How messages name a plugin: its command's file name (its arguments may hold secrets). */
-export function execPluginName(exec: { command?: unknown }): string {
+function execPluginName(exec: { command?: unknown }): string {
   return typeof exec.command === "string" && exec.command !== "" ? path.basename(exec.command) : "(no command)";
 }
 

@@ -16,14 +16,14 @@ import { Evaluator } from "./evaluate.js";
  * short scan interval cannot make every round read an unbounded history: 7 days of 5-minute scans are
  * 2,016 summaries, so the cap only cuts the window short below a 2.5-minute interval (and says so).
  */
-export const HISTORY_WINDOW_MS = FORECAST_WINDOW_MS + 3_600_000;
-export const HISTORY_CAP = 4_032;
+const HISTORY_WINDOW_MS = FORECAST_WINDOW_MS + 3_600_000;
+const HISTORY_CAP = 4_032;
 /**
  * What the evaluation keeps of that: every summary of the newest 64 (SCN004 infers the scan interval
  * from the newest gaps), then one per 15 minutes (672 a week: plenty for a linear fit). Each summary
  * holds every subnet: at 1,000 subnets, a week of 5-minute scans would be 2 million subnet rows.
  */
-export const HISTORY_THIN = { keepNewest: 64, spacingMs: FORECAST_SPACING_MS };
+const HISTORY_THIN = { keepNewest: 64, spacingMs: FORECAST_SPACING_MS };
 /** At least this many of the newest summaries whatever their age (sparse scans: the forecast widens to its last points; SCN004 reads gaps between recent rounds). */
 const HISTORY_MIN = 10;
 /** Clusters read back from the store at once. */

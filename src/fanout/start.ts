@@ -20,9 +20,9 @@ export interface StartedRound {
 
 export async function startRound(deps: FanoutDeps, refs?: readonly ClusterRef[]): Promise<StartedRound> {
   const discovered = refs ?? (await discoverRefs(deps.discovery));
-  // ARM clusters keep the names their history has (keepKnownNames); without the latest view, as listed.
+  // ARM clusters keep the names their history has.
   const latest = discovered.some((r) => r.kind === "arm") ? await deps.store.listLatest().catch(() => undefined) : undefined;
-  const fleet = latest ? keepKnownNames(discovered, new Set(latest.map((e) => e.cluster))) : discovered;
+  const fleet = keepKnownNames(discovered, latest);
   if (fleet.length === 0) throw new UsageError("discovery found no clusters: nothing to scan");
   const seen = new Set<string>();
   for (const r of fleet) {

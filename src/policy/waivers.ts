@@ -19,7 +19,7 @@ function expiredSuffix(w: Waiver): string {
 }
 
 /** Takes a finding's waiver marks off (and the expired waiver's words off its message). */
-export function clearWaiver(f: Finding): void {
+function clearWaiver(f: Finding): void {
   if (f.waiverExpired) {
     const suffix = expiredSuffix(f.waiverExpired);
     while (f.message.endsWith(suffix)) f.message = f.message.slice(0, -suffix.length);

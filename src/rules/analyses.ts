@@ -1,7 +1,7 @@
 // Analyses that rules and report sections share, computed once per evaluation through ctx.memo.
 import { type Forecast, forecastExhaustion, usageSeriesByKey } from "../analysis/forecast.js";
-import { assessHeadroom, type Headroom } from "../analysis/headroom.js";
-import { mergeSubnets, type SubnetAccount, type SubnetAccounting, toSubnetUsage } from "../analysis/subnets.js";
+import { assessHeadroom, type Headroom, type HeadroomCluster } from "../analysis/headroom.js";
+import { mergeSubnets, type SubnetAccount, type SubnetAccounting, subnetKeyFromArmId, toSubnetUsage } from "../analysis/subnets.js";
 import type { SubnetUsage } from "../model/evaluation.js";
 import { type FleetContext, fleetWithData, requireFleet } from "./context.js";
 
@@ -28,12 +28,31 @@ export function subnetForecast(ctx: FleetContext, s: SubnetAccount): Forecast {
  */
 export function subnetHeadroom(ctx: FleetContext, s: SubnetAccount): Headroom {
   return ctx.memo(`headroom:${s.key}`, () => {
-    const on = new Set(s.clusters);
-    const clusters = ctx.fleet
-      .filter((v) => on.has(v.name) || v.arm)
-      .map((v) => ({ cluster: v.name, ...(v.arm ? { arm: v.arm } : {}), ...(v.maxIPCount ? { maxIPCount: v.maxIPCount } : {}) }));
-    for (const name of on) if (!clusters.some((c) => c.cluster === name)) clusters.push({ cluster: name });
-    return assessHeadroom(s, clusters);
+    const { byName, bySubnet } = armClusters(ctx);
+    // The clusters on the subnet (those without ARM data are "unknown" there) and every one with a pool on it.
+    const clusters = new Set(bySubnet.get(s.key));
+    for (const name of s.clusters) {
+      const c = byName.get(name);
+      if (c) clusters.add(c);
+    }
+    return assessHeadroom(s, [...clusters]);
+  });
+}
+
+/** The clusters with ARM data, by name and by the pod subnets their pools name (each podSubnetID parsed once). */
+function armClusters(ctx: FleetContext): { byName: Map<string, HeadroomCluster>; bySubnet: Map<string, HeadroomCluster[]> } {
+  return ctx.memo("headroom-clusters", () => {
+    const byName = new Map<string, HeadroomCluster>();
+    const bySubnet = new Map<string, HeadroomCluster[]>();
+    for (const v of ctx.fleet) {
+      if (!v.arm) continue;
+      const c: HeadroomCluster = { cluster: v.name, arm: v.arm, ...(v.maxIPCount ? { maxIPCount: v.maxIPCount } : {}) };
+      byName.set(v.name, c);
+      for (const key of new Set(v.arm.pools.map((p) => subnetKeyFromArmId(p.podSubnetID)))) {
+        if (key) bySubnet.set(key, [...(bySubnet.get(key) ?? []), c]);
+      }
+    }
+    return { byName, bySubnet };
   });
 }
 

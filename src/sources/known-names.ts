@@ -1,13 +1,17 @@
 // Cluster names that stay put from one scan to the next (see keepKnownNames).
 import type { ArmCluster } from "../model/snapshot.js";
+import type { LatestEntry } from "../store/store.js";
 
 /**
  * Names the store already knows win over what this listing alone would give: a cluster named apart by
  * its resource group (a namesake was listed in another subscription) keeps that name when the namesake
  * is missing from a listing (its subscription failed, or it was deleted), instead of its history going
  * on under the bare name. Only a qualified name exactly one listed cluster could have is taken over.
+ * `latest`: the store's latest view; without it (unlisted, or the store failed) the names stand as listed.
  */
-export function keepKnownNames<T extends { name: string; arm?: ArmCluster | undefined }>(items: readonly T[], known: ReadonlySet<string>): T[] {
+export function keepKnownNames<T extends { name: string; arm?: ArmCluster | undefined }>(items: readonly T[], latest: readonly LatestEntry[] | undefined): readonly T[] {
+  if (!latest) return items;
+  const known = new Set(latest.map((e) => e.cluster));
   const qualified = (a: ArmCluster): string[] => [`${a.resourceGroup}/${a.name}`, `${a.subscriptionId}/${a.resourceGroup}/${a.name}`];
   const claims = new Map<string, number>();
   for (const it of items) if (it.arm) for (const q of qualified(it.arm)) claims.set(q, (claims.get(q) ?? 0) + 1);

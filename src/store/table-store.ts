@@ -55,7 +55,7 @@ export interface TableStoreOptions {
 }
 
 /** How long one Table request may go unanswered: a hung endpoint fails the write (its cluster's, named) instead of the scan waiting forever. */
-export const TABLE_REQUEST_TIMEOUT_MS = 30_000;
+const TABLE_REQUEST_TIMEOUT_MS = 30_000;
 
 /** The project's TableClient settings, whatever the credential. */
 export function tableClientOptions(requestTimeoutMs = TABLE_REQUEST_TIMEOUT_MS) {

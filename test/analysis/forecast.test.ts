@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { forecastExhaustion, usageSeries, type UsagePoint } from "../../src/analysis/forecast.js";
+import { forecastExhaustion, usageSeriesByKey, type UsagePoint } from "../../src/analysis/forecast.js";
 
 const T0 = Date.parse("2026-03-01T00:00:00Z");
 const HOUR = 3_600_000;
@@ -143,24 +143,24 @@ describe("forecastExhaustion", () => {
   });
 });
 
-describe("usageSeries", () => {
+describe("usageSeriesByKey", () => {
   it("picks one subnet's points from evaluation summaries, oldest first", () => {
     const history = [
       { generatedAt: "2026-03-02T00:00:00Z", subnets: [{ key: "a", used: 20 }, { key: "b", used: 7 }] },
       { generatedAt: "2026-03-01T00:00:00Z", subnets: [{ key: "a", used: 10 }] },
       { generatedAt: "2026-03-03T00:00:00Z", subnets: [{ key: "b", used: 9 }] },
     ];
-    expect(usageSeries(history, "a")).toEqual([
+    expect(usageSeriesByKey(history).get("a") ?? []).toEqual([
       { at: "2026-03-01T00:00:00Z", used: 10 },
       { at: "2026-03-02T00:00:00Z", used: 20 },
     ]);
-    expect(usageSeries(history, "zzz")).toEqual([]);
+    expect(usageSeriesByKey(history).get("zzz") ?? []).toEqual([]);
   });
 
   it("keeps the newest point, then one per 15 minutes, so every hour of the window weighs alike", () => {
     // 5-minute evaluations over an hour (the history keeps its newest ones whole, for SCN004).
     const at = (m: number) => new Date(Date.UTC(2026, 2, 1, 0, m)).toISOString();
     const history = Array.from({ length: 13 }, (_, i) => ({ generatedAt: at(5 * i), subnets: [{ key: "a", used: i }] }));
-    expect(usageSeries(history, "a").map((p) => p.used)).toEqual([0, 3, 6, 9, 12]);
+    expect((usageSeriesByKey(history).get("a") ?? []).map((p) => p.used)).toEqual([0, 3, 6, 9, 12]);
   });
 });

@@ -7,13 +7,14 @@ import { runScan } from "../../src/scan.js";
 import { discoverFleet } from "../../src/sources/discover.js";
 import { keepKnownNames } from "../../src/sources/known-names.js";
 import { MemorySnapshotStore } from "../../src/store/memory-store.js";
+import type { LatestEntry } from "../../src/store/store.js";
 import { SUB_A, SUB_B, type AzureFixture, withSimAzure } from "./env.js";
 
 const arm = (name: string, resourceGroup: string, subscriptionId = SUB_A): ArmCluster => ({ id: `${subscriptionId}/${resourceGroup}/${name}`, name, resourceGroup, subscriptionId, aad: false, pools: [] });
 
 describe("keepKnownNames", () => {
   it("takes over the qualified name the store knows, only when exactly one listed cluster could have it", () => {
-    const known = new Set(["rg-1/web", "api", `${SUB_B}/rg-1/db`]);
+    const known = ["rg-1/web", "api", `${SUB_B}/rg-1/db`].map((cluster) => ({ cluster }) as LatestEntry);
     const items = [
       { name: "web", arm: arm("web", "rg-1") },
       { name: "api", arm: arm("api", "rg-2") },

@@ -1,15 +1,22 @@
 import { isFailing, needsCnsPod } from "../../analysis/cns.js";
 import { resource, type RuleResult } from "../../model/finding.js";
-import type { ClusterSnapshot, CnsDaemonSet } from "../../model/snapshot.js";
+import type { ClusterSnapshot, CnsDaemonSet, CnsPod } from "../../model/snapshot.js";
 import { clustersWithData, isCnsManaged, NODE_GRACE_MINUTES, within } from "../context.js";
 import { defineRule } from "../rule.js";
 
 /** Nodes without a Ready CNS pod for a normal reason: the node just joined, or its pod was just created or deleted (a failing pod is no reason). */
 function settling(s: ClusterSnapshot, graceMs: number): number {
+  // Grouped once: a 5,000-node cluster must not cost 5,000² scans of its pods.
+  const byNode = new Map<string | undefined, CnsPod[]>();
+  for (const p of s.cns.pods) {
+    const on = byNode.get(p.node);
+    if (on) on.push(p);
+    else byNode.set(p.node, [p]);
+  }
   let n = 0;
   for (const node of s.nodes) {
     if (!needsCnsPod(node)) continue;
-    const pods = s.cns.pods.filter((p) => p.node === node.name);
+    const pods = byNode.get(node.name) ?? [];
     if (pods.some((p) => (p.ready && !p.deletionTimestamp) || isFailing(p))) continue;
     if (within(s.takenAt, node.createdAt, graceMs) || pods.some((p) => within(s.takenAt, p.deletionTimestamp ?? p.createdAt, graceMs))) n++;
   }
@@ -58,7 +65,7 @@ export default defineRule(
       const before = sameRollout(c.previous?.cns.daemonset, ds);
       // A rollout that moved since the previous scan replaces pods a few at a time: their brief unreadiness is its churn.
       const progressing = before !== undefined && ds.updated > before.updated;
-      const unready = progressing ? 0 : ds.desired - ds.ready - settling(s, graceMs);
+      const unready = progressing || ds.ready >= ds.desired ? 0 : ds.desired - ds.ready - settling(s, graceMs);
       // Stuck only against a scan old enough that a moving rollout would have moved since; without one, unknown.
       const stale = before && c.previous && !within(s.takenAt, c.previous.takenAt, graceMs) ? { ds: before, at: c.previous.takenAt } : undefined;
       const problems: string[] = [];

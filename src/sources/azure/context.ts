@@ -27,7 +27,7 @@ export interface AzureSettings extends AzureCredentialSettings {
 }
 
 /** A stuck ARM front end must fail its subscription, not stall discovery and the whole scan. */
-export const ARM_REQUEST_TIMEOUT_MS = 60_000;
+const ARM_REQUEST_TIMEOUT_MS = 60_000;
 
 
 export interface AzureContext {
