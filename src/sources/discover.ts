@@ -151,7 +151,7 @@ export async function resolveTarget(ref: ClusterRef, settings: DiscoverySettings
       return target;
     }
     case "fleet": {
-      const entry = loadFleetFile(ref.fleetFile).find((e) => e.name === ref.name);
+      const entry = loadFleetFile(ref.fleetFile, { kubeconfigs: false }).find((e) => e.name === ref.name);
       if (!entry) throw new UsageError(`fleet file ${ref.fleetFile} no longer lists cluster ${JSON.stringify(ref.name)}`);
       return fleetTarget(entry, settings);
     }
@@ -174,5 +174,16 @@ export async function discoverFleet(settings: DiscoverySettings, hooks: Discover
     const contexts = refs.filter((o) => o.kind === "kubeconfig" && o.files.join("\n") === key).map((o) => (o as { context: string }).context);
     byFiles.set(key, new Map(discoverFromKubeconfig({ files: r.files, contexts, kubeConfigFor: entraAware(settings) }).map((t) => [t.source.context ?? t.name, t])));
   }
-  return Promise.all(refs.map((r) => (r.kind === "kubeconfig" ? byFiles.get(r.files.join("\n"))!.get(r.context)! : resolveTarget(r, settings))));
+  // A fleet file, checked whole by discoverRefs, is read once more here, not once per entry.
+  const fleetEntries = new Map<string, Map<string, FleetEntry>>();
+  for (const r of refs) {
+    if (r.kind === "fleet" && !fleetEntries.has(r.fleetFile)) fleetEntries.set(r.fleetFile, new Map(loadFleetFile(r.fleetFile, { kubeconfigs: false }).map((e) => [e.name, e])));
+  }
+  return Promise.all(
+    refs.map((r) => {
+      if (r.kind === "kubeconfig") return byFiles.get(r.files.join("\n"))!.get(r.context)!;
+      const entry = r.kind === "fleet" ? fleetEntries.get(r.fleetFile)!.get(r.name) : undefined;
+      return entry ? fleetTarget(entry, settings) : resolveTarget(r, settings);
+    }),
+  );
 }

@@ -35,7 +35,7 @@ function entryLabel(doc: unknown, index: number): string {
   return `clusters[${index}]${typeof name === "string" ? ` (${JSON.stringify(name)})` : ""}`;
 }
 
-function validated(file: string, e: RawEntry, label: string): FleetEntry {
+function validated(file: string, e: RawEntry, label: string, kubeconfigs: boolean): FleetEntry {
   const fail = (msg: string): never => {
     throw new UsageError(`fleet file ${file}: ${label}: ${msg}`);
   };
@@ -47,7 +47,7 @@ function validated(file: string, e: RawEntry, label: string): FleetEntry {
   if (e.kubeconfig !== undefined) {
     const kubeconfig = path.resolve(path.dirname(file), e.kubeconfig);
     if (!existsSync(kubeconfig)) fail(`kubeconfig ${kubeconfig} not found`);
-    checkKubeconfig(kubeconfig, e.context, fail);
+    if (kubeconfigs) checkKubeconfig(kubeconfig, e.context, fail);
     return { name: e.name, kind: "kubeconfig", file: kubeconfig, ...ctx };
   }
   if (e.keyVaultSecret !== undefined) {
@@ -85,7 +85,11 @@ function checkKubeconfig(file: string, context: string | undefined, fail: (msg: 
   if (dangling) fail(dangling);
 }
 
-export function loadFleetFile(file: string): FleetEntry[] {
+/**
+ * `kubeconfigs: false` skips loading every kubeconfig entry's file: for a fan-out job, which resolves one
+ * entry (and checks its context when it loads it), not N files for each of N jobs.
+ */
+export function loadFleetFile(file: string, opts: { kubeconfigs?: boolean } = {}): FleetEntry[] {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -111,6 +115,6 @@ export function loadFleetFile(file: string): FleetEntry[] {
     const before = seen.get(e.name);
     if (before !== undefined) throw new UsageError(`fleet file ${file}: ${label}: the name is already used by clusters[${before}]`);
     seen.set(e.name, i);
-    return validated(file, e, label);
+    return validated(file, e, label, opts.kubeconfigs ?? true);
   });
 }
