@@ -32,14 +32,14 @@ const MAX_OUTPUT = 1 << 20;
 /** How reasons name what getting the current user's credentials runs (exec plugin, Entra token). */
 export function credentialStep(kc: k8s.KubeConfig): string {
   const user = kc.getCurrentUser();
-  if (user?.exec) return `the kubeconfig's exec plugin ${execPluginName(user.exec as { command?: unknown })}`;
+  if (user?.exec) return pluginLabel(user.exec as { command?: unknown });
   if (user?.name.startsWith(ENTRA_USER_PREFIX)) return "the Entra ID token for the AKS server app";
   return "the kubeconfig's credentials";
 }
 
-/** How messages name a plugin: its command's file name (its arguments may hold secrets). */
-function execPluginName(exec: { command?: unknown }): string {
-  return typeof exec.command === "string" && exec.command !== "" ? path.basename(exec.command) : "(no command)";
+/** How messages name a plugin: by its command's file name (its arguments may hold secrets). */
+function pluginLabel(exec: { command?: unknown }): string {
+  return `the kubeconfig's exec plugin ${typeof exec.command === "string" && exec.command !== "" ? path.basename(exec.command) : "(no command)"}`;
 }
 
 /** Runs one plugin, caching its credential until it expires (for the session when it names no expiry). */
@@ -74,7 +74,7 @@ class ExecPluginAuth implements Authenticator {
   }
 
   private async run(): Promise<ExecStatus> {
-    const name = `the kubeconfig's exec plugin ${execPluginName(this.exec)}`;
+    const name = pluginLabel(this.exec);
     const out = await runPlugin(this.exec, name, this.signal);
     let status: ExecStatus | undefined;
     try {

@@ -17,11 +17,6 @@ export function subnetScope(s: { key: string; cidr: string; clusters: readonly s
   };
 }
 
-/** The clusters whose per-cluster policy applies to a subnet: an override counts when it matches all of them. */
-export function ownerCluster(s: { clusters: readonly string[] }): readonly string[] | undefined {
-  return s.clusters.length > 0 ? s.clusters : undefined;
-}
-
 /** "pod subnet 10.1.0.0/24 (pods)" or "overlay pod CIDR 10.244.0.0/16 of aks-a". */
 export function subnetLabel(s: { cidr: string; mode: IpamMode; name?: string; clusters: readonly string[] }): string {
   if (s.mode === "overlay") return `overlay pod CIDR ${s.cidr}${s.clusters.length === 1 ? ` of ${s.clusters[0]}` : ""}`;

@@ -11,8 +11,8 @@ import { armKubeConfig, kubeConfigFor, parseKubeconfig } from "./azure/cluster-c
 import { azureContext } from "./azure/context.js";
 import { readSecret, SecretReadError } from "./azure/key-vault.js";
 import { armErrorText, DiscoveryError, type DiscoveryProblem, fleetNames, getManagedCluster, listManagedClusters, parseClusterId, subscriptionIds } from "./azure/managed-clusters.js";
-import { entryContext, type FleetEntry, loadFleetFile } from "./fleet-file.js";
-import { defaultKubeconfigPaths, discoverFromKubeconfig, loadKubeconfig } from "./kubeconfig.js";
+import { type FleetEntry, loadFleetFile } from "./fleet-file.js";
+import { defaultKubeconfigPaths, discoverFromKubeconfig, entryContext, loadKubeconfig } from "./kubeconfig.js";
 import { type DiscoverySettings, requireTokenPair } from "./settings.js";
 import { type ClusterTarget, CredentialError } from "./target.js";
 

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { UsageError } from "../errors.js";
 import { parseSecretUri } from "./azure/key-vault.js";
 import { parseClusterId } from "./azure/managed-clusters.js";
-import { danglingContext, loadKubeconfig } from "./kubeconfig.js";
+import { danglingContext, entryContext, loadKubeconfig } from "./kubeconfig.js";
 import { isSubscriptionId } from "./settings.js";
 
 export type FleetEntry =
@@ -63,11 +63,6 @@ function validated(file: string, e: RawEntry, label: string, kubeconfigs: boolea
   if (!parsed) fail(`armResourceId ${JSON.stringify(id)} is not /subscriptions/SUB/resourceGroups/RG/providers/Microsoft.ContainerService/managedClusters/NAME`);
   if (!isSubscriptionId(parsed!.subscriptionId)) fail(`armResourceId ${JSON.stringify(id)}: subscription ${JSON.stringify(parsed!.subscriptionId)} is not a subscription id (a GUID)`);
   return { name: e.name, kind: "arm", id: id.trim(), ...(e.adminCredentials !== undefined ? { adminCredentials: e.adminCredentials } : {}) };
-}
-
-/** The context a kubeconfig entry scans: the one it names, else the kubeconfig's current or first one. */
-export function entryContext(kc: KubeConfig, context: string | undefined): string | undefined {
-  return context ?? (kc.getCurrentContext() || kc.getContexts()[0]?.name);
 }
 
 /** The entry's kubeconfig can be read and has its context intact: found when the file is loaded, not mid-scan. */

@@ -57,6 +57,11 @@ export function danglingContext(kc: KubeConfig, name: string): string | undefine
   return undefined;
 }
 
+/** The context to use: the one named, else the kubeconfig's current or first one. */
+export function entryContext(kc: KubeConfig, context: string | undefined): string | undefined {
+  return context ?? (kc.getCurrentContext() || kc.getContexts()[0]?.name);
+}
+
 /** A KubeConfig holding only one context, so no client can ever switch to another context's user. */
 export function singleContext(base: KubeConfig, contextName: string): KubeConfig {
   const ctx = base.getContextObject(contextName);

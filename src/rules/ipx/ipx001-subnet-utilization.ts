@@ -2,7 +2,7 @@ import { resource } from "../../model/finding.js";
 import { assignableBlocks, BLOCK_SIZE } from "../../analysis/blocks.js";
 import { subnetAccounting } from "../analyses.js";
 import { defineRule } from "../rule.js";
-import { ownerCluster, plural, subnetLabel } from "../scope.js";
+import { plural, subnetLabel } from "../scope.js";
 
 export default defineRule(
   {
@@ -18,8 +18,8 @@ export default defineRule(
   },
   function* (ctx) {
     for (const s of subnetAccounting(ctx).subnets) {
-      const warn = ctx.threshold("IPX001", "warningPercent", ownerCluster(s)) / 100;
-      const crit = ctx.threshold("IPX001", "criticalPercent", ownerCluster(s)) / 100;
+      const warn = ctx.threshold("IPX001", "warningPercent", s.clusters) / 100;
+      const crit = ctx.threshold("IPX001", "criticalPercent", s.clusters) / 100;
       // A static-block subnet is full when no whole /28 is left, which a small one reaches below 95 %
       // (a /24 at 89 %): capacity stays size − 5 as the contract defines it, so count blocks beside it.
       const blocksLeft = s.mode === "vnetblock" ? Math.max(0, assignableBlocks(s.capacity) - Math.ceil(s.used / BLOCK_SIZE)) : undefined;

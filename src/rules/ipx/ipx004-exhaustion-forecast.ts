@@ -1,6 +1,6 @@
 import { subnetAccounting, subnetForecast } from "../analyses.js";
 import { defineRule } from "../rule.js";
-import { ownerCluster, subnetLabel, subnetScope } from "../scope.js";
+import { subnetLabel, subnetScope } from "../scope.js";
 
 const DAY = 86_400_000;
 
@@ -18,8 +18,8 @@ export default defineRule(
   },
   function* (ctx) {
     for (const s of subnetAccounting(ctx).subnets) {
-      const warnMs = ctx.threshold("IPX004", "warningDays", ownerCluster(s)) * DAY;
-      const critMs = ctx.threshold("IPX004", "criticalDays", ownerCluster(s)) * DAY;
+      const warnMs = ctx.threshold("IPX004", "warningDays", s.clusters) * DAY;
+      const critMs = ctx.threshold("IPX004", "criticalDays", s.clusters) * DAY;
       // Already full is IPX001's finding; a forecast of "now" adds nothing.
       if (s.used >= s.capacity) continue;
       const f = subnetForecast(ctx, s);

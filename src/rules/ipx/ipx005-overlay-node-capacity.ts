@@ -3,7 +3,7 @@ import { parseAddress } from "../../analysis/ranges.js";
 import { subnetAccounting } from "../analyses.js";
 import { hasOverlayNcs } from "../context.js";
 import { defineRule } from "../rule.js";
-import { ownerCluster, subnetLabel, subnetScope } from "../scope.js";
+import { subnetLabel, subnetScope } from "../scope.js";
 
 export default defineRule(
   {
@@ -20,8 +20,8 @@ export default defineRule(
   function* (ctx) {
     for (const s of subnetAccounting(ctx).subnets) {
       if (s.mode !== "overlay") continue;
-      const warn = ctx.threshold("IPX005", "warningPercent", ownerCluster(s)) / 100;
-      const crit = ctx.threshold("IPX005", "criticalPercent", ownerCluster(s)) / 100;
+      const warn = ctx.threshold("IPX005", "warningPercent", s.clusters) / 100;
+      const crit = ctx.threshold("IPX005", "criticalPercent", s.clusters) / 100;
       const parsed = parseAddress(s.cidr);
       if (!parsed.ok) continue;
       const capacity = overlayNodeCapacity(parsed.prefix);

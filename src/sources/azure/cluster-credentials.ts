@@ -5,7 +5,7 @@
 import path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import type { TokenCredential } from "@azure/core-auth";
-import { singleContext } from "../kubeconfig.js";
+import { entryContext, singleContext } from "../kubeconfig.js";
 import { CredentialError, ENTRA_USER_PREFIX } from "../target.js";
 import { AKS_SCOPE, identityErrorText, RefreshingToken } from "./credential.js";
 import type { AzureContext } from "./context.js";
@@ -103,5 +103,5 @@ export async function armKubeConfig(ctx: AzureContext, id: ClusterId, admin: boo
   const value = result.kubeconfigs?.[0]?.value;
   if (!value) throw new CredentialError("error", `${action} for ${id.resourceGroup}/${id.name} returned no kubeconfig`);
   const kc = parseKubeconfig(new TextDecoder().decode(value), `the kubeconfig from ${action} for ${id.resourceGroup}/${id.name}`);
-  return kubeConfigFor(kc, kc.getCurrentContext() || kc.getContexts()[0]!.name, () => ctx.credential);
+  return kubeConfigFor(kc, entryContext(kc, undefined)!, () => ctx.credential);
 }
