@@ -4,7 +4,7 @@
 // with scope "fleet", which compare clusters): the snapshots are dropped as soon as it has been judged.
 import type { ClusterRow, EvaluationSummary, FleetEvaluation, SubnetUsage } from "../model/evaluation.js";
 import { EVALUATION_SCHEMA_VERSION } from "../model/evaluation.js";
-import { compareFindings, type Finding, findingId, type RuleResult, severityRank } from "../model/finding.js";
+import { clustersOf, compareFindings, type Finding, findingId, type RuleResult, severityRank } from "../model/finding.js";
 import type { CnsClusterHealth, EvaluationSections } from "../model/sections.js";
 import { summarize } from "../model/snapshot.js";
 import { type ClusterScope, idleOverrides, type Policy, policySeverity, policyThreshold } from "../policy/policy.js";
@@ -151,7 +151,7 @@ export class Evaluator {
     for (const { rule, result: r } of this.results) {
       const id = findingId(rule.meta.id, r);
       // A finding about several clusters takes an override's severity only when it matches all of them.
-      const scopes = (r.clusters && r.clusters.length > 0 ? r.clusters : [r.cluster]).map((c) => ({ cluster: c, subscription: this.subscriptions.get(c) }));
+      const scopes = clustersOf(r).map((c) => this.scopeOf(c));
       const severity = policySeverity(ctx.policy, rule.meta.id, scopes) ?? r.severity;
       const prev = ctx.previousFindings.get(id);
       const f: Finding = { ...r, severity, id, rule: rule.meta.id, firstSeen: prev?.firstSeen ?? now, lastSeen: now };
@@ -178,7 +178,7 @@ export class Evaluator {
     const findings = [...byId.values()];
     notes.push(...applyWaivers(findings, ctx.policy, this.input.now));
     // Like a waiver that matches nothing, an override that applies nowhere is a typo or a leftover.
-    const scopes = this.rows.map((r) => ({ cluster: r.cluster, subscription: this.subscriptions.get(r.cluster) }));
+    const scopes = this.rows.map((r) => this.scopeOf(r.cluster));
     for (const i of idleOverrides(ctx.policy, scopes)) {
       const o = ctx.policy.overrides![i]!;
       notes.push(`${ctx.policy.source ? `${ctx.policy.source}: ` : ""}overrides[${i}] matches no cluster of this evaluation (${[o.cluster && `cluster ${o.cluster}`, o.subscription && `subscription ${o.subscription}`].filter(Boolean).join(", ") || "any"})`);
@@ -244,6 +244,10 @@ export class Evaluator {
       }
     }
     return out;
+  }
+
+  private scopeOf(cluster: string): ClusterScope {
+    return { cluster, subscription: this.subscriptions.get(cluster) };
   }
 
   private fail(rule: Rule, clusters: string[], e: unknown, fleet: boolean): void {

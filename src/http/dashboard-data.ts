@@ -3,7 +3,7 @@
 import { isOverlayKey } from "../analysis/subnet-keys.js";
 import { grade } from "../evaluate/sections/compliance.js";
 import { type ClusterRow, countFindingClusters, countFindings, type EvaluationSummary, type FleetEvaluation, keepClusters, type SeverityCounts } from "../model/evaluation.js";
-import { type Finding, resource, type Severity, severityRank } from "../model/finding.js";
+import { clustersOf, type Finding, resource, type Severity, severityRank } from "../model/finding.js";
 import type { ComplianceResult } from "../model/sections.js";
 import { scanFailed } from "../model/snapshot.js";
 import { matchesCluster, type ReportFilter } from "../reports/filter.js";
@@ -96,7 +96,7 @@ export function findingsScore(c: SeverityCounts): number {
 function countsByCluster(findings: readonly Finding[]): Map<string, SeverityCounts> {
   const m = new Map<string, SeverityCounts>();
   for (const f of findings) {
-    for (const name of new Set(f.clusters?.length ? f.clusters : [f.cluster])) {
+    for (const name of new Set(clustersOf(f))) {
       const c = m.get(name) ?? zero();
       if (f.waived) c.waived++;
       else c[f.severity]++;

@@ -53,6 +53,11 @@ export interface Finding extends RuleResult {
   waiverExpired?: Waiver;
 }
 
+/** Every cluster a finding is about: its `clusters` when it names several, else its one `cluster`. */
+export function clustersOf(r: Pick<RuleResult, "cluster" | "clusters">): readonly string[] {
+  return r.clusters && r.clusters.length > 0 ? r.clusters : [r.cluster];
+}
+
 /**
  * Identity of a finding: rule + the scope it lives in + resource. For a finding about several clusters
  * the scope is the sorted set, so it does not change when the first-named cluster changes. A subnet's

@@ -1,13 +1,13 @@
 // Waivers mark findings as accepted risk. A waived finding stays in every report, marked; an expired
 // waiver stops applying and the finding says so.
-import type { Finding, Waiver } from "../model/finding.js";
+import { clustersOf, type Finding, type Waiver } from "../model/finding.js";
 import { globMatch } from "./glob.js";
 import type { Policy, WaiverRule } from "./policy.js";
 
 export { globMatch } from "./glob.js";
 
 export function waiverMatches(w: WaiverRule, f: Pick<Finding, "rule" | "resource" | "cluster" | "clusters">): boolean {
-  const clusters = f.clusters && f.clusters.length > 0 ? f.clusters : [f.cluster];
+  const clusters = clustersOf(f);
   // A finding about several clusters (a shared subnet) is waived only by a waiver that covers all of
   // them: a waiver for aks-dev-* must not silence what a prod cluster shares.
   return globMatch(w.rule, f.rule) && globMatch(w.resource, f.resource) && clusters.every((c) => globMatch(w.cluster, c));
