@@ -1,5 +1,6 @@
 // One full scan (discover, collect, analyse, store in Table Storage) in its own process, so its peak
 // RSS is the scan's alone. Prints one JSON line: {"seconds":…,"peakRssMB":…,"statuses":{…}}.
+import { preferSmallHeap } from "../src/heap.js";
 import { runScan } from "../src/scan.js";
 import { discoverFromKubeconfig } from "../src/sources/kubeconfig.js";
 import { TableSnapshotStore } from "../src/store/table-store.js";
@@ -10,6 +11,8 @@ if (!kubeconfig || !connectionString || !tablePrefix) {
   process.exit(2);
 }
 
+// As the CLI does: the measured scan is the product's.
+preferSmallHeap();
 const store = TableSnapshotStore.fromConnectionString(connectionString, { tablePrefix });
 await store.init();
 const t0 = performance.now();
