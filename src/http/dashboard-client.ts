@@ -58,7 +58,7 @@ function renderRanking() {
     return h("tr", { "data-cluster": c.cluster }, [
       td(i + 1, "r"), td(clusterLink(c.cluster)), td(c.grade, "grade nw " + scoreClass(c.score)),
       h("td", { class: "nw" }, [h("span", { class: "score", text: c.score }), bar(c.score / 100, scoreClass(c.score))]),
-      h("td", { class: "nw" + (c.status === "ok" || c.status === "stopped" ? "" : " critical"), title: c.reason || null, text: c.status }),
+      h("td", { class: "nw" + (c.scanFailed ? " critical" : ""), title: c.reason || null, text: c.status }),
       td(c.counts.critical, "r" + (c.counts.critical ? " critical" : "")), td(c.counts.warning, "r" + (c.counts.warning ? " warning" : "")), td(c.counts.info, "r")
     ]);
   });

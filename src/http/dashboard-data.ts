@@ -17,6 +17,8 @@ export interface DashboardCluster extends Omit<ClusterRow, "notes"> {
   grade: string;
   /** compliance: the evaluation's compliance section; findings: 100 − 25/10/2 per critical/warning/info finding. */
   scoreFrom: "compliance" | "findings";
+  /** The scan could not read the cluster (not not-cns or stopped: those were judged as they are); the page paints its status red. */
+  scanFailed: boolean;
   counts: SeverityCounts;
   /** Rules that do not pass (compliance) when the section exists. */
   results?: ComplianceResult[];
@@ -134,6 +136,7 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
       score,
       grade: comp ? comp.grade : grade(score),
       scoreFrom: comp ? "compliance" : "findings",
+      scanFailed: scanFailed(row.status),
       counts,
     };
     if (comp) out.results = comp.results.filter((r) => r.status !== "pass");
@@ -163,7 +166,7 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
   });
   // A cluster the scan could not read comes first: its score counts only what the SCN rules can judge,
   // so a blind cluster would otherwise rank above clusters with visible problems.
-  const blind = (c: DashboardCluster): number => (scanFailed(c.status) ? 0 : 1);
+  const blind = (c: DashboardCluster): number => (c.scanFailed ? 0 : 1);
   clusters.sort((a, b) => blind(a) - blind(b) || a.score - b.score || a.cluster.localeCompare(b.cluster));
 
   const worstAbout = new Map<string, Severity>();

@@ -75,6 +75,15 @@ describe("dashboard data", () => {
     expect(dashboardData(e, []).clusters.map((c) => c.cluster)).toEqual(["c", XSS, "a"]);
   });
 
+  it("counts only a scan that could not read the cluster as failed, not a cluster without CNS or a stopped one", () => {
+    const e = evaluation();
+    const status = { a: "not-cns", [XSS]: "stopped", c: "unauthorized" } as const;
+    e.clusters = e.clusters.map((c) => ({ ...c, status: status[c.cluster as keyof typeof status] }));
+    const d = dashboardData(e, []);
+    expect(Object.fromEntries(d.clusters.map((c) => [c.cluster, c.scanFailed]))).toEqual({ a: false, [XSS]: false, c: true });
+    expect(d.clusters[0]!.cluster).toBe("c");
+  });
+
   it("prefers the compliance section's score when present", () => {
     const e = evaluation({
       sections: {

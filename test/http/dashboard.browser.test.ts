@@ -57,11 +57,13 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
 
   it("renders the fleet, ranked by score, with every hostile name as text", async () => {
     await expect(page.locator("h1").textContent()).resolves.toBe("AKS fleet audit");
-    const ranked = await page.locator("#ranking tbody tr").evaluateAll((rows) => rows.map((r) => [r.children[1]!.textContent, Number(r.children[3]!.textContent), r.children[4]!.textContent]));
+    const ranked = await page.locator("#ranking tbody tr").evaluateAll((rows) => rows.map((r) => [r.children[1]!.textContent, Number(r.children[3]!.textContent), r.children[4]!.textContent, r.children[4]!.classList.contains("critical")]));
     expect(ranked.map((r) => r[0]).sort()).toEqual([PLAIN, XSS_NAME, SCRIPT_NAME, FORMULA_NAME, REFUSED].sort());
     // The cluster the scan could not read first, then the rest lowest score first.
     expect(ranked[0]![0]).toBe(REFUSED);
     expect(ranked[0]![2]).not.toBe("ok");
+    // Only the status of a scan that failed is painted red.
+    expect(ranked.map((r) => r[3])).toEqual(ranked.map((_, i) => i === 0));
     const scores = ranked.slice(1).map((r) => r[1] as number);
     expect(scores).toEqual([...scores].sort((a, b) => a - b));
     expect(scores[0]).toBeLessThan(100);
