@@ -239,6 +239,8 @@ export interface SnapshotSummary {
   assignedIPs: number;
   /** Store-specific pointer to the full snapshot. */
   ref: string;
+  /** The cluster's ARM resource id, when it was found in ARM: which cluster a name belongs to when namesakes appear. */
+  armId?: string;
 }
 
 export function summarize(s: ClusterSnapshot, ref: string): SnapshotSummary {
@@ -262,6 +264,7 @@ export function summarize(s: ClusterSnapshot, ref: string): SnapshotSummary {
     ref,
   };
   if (s.reason !== undefined) out.reason = s.reason;
+  if (s.arm?.id) out.armId = s.arm.id;
   return out;
 }
 

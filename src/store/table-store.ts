@@ -146,7 +146,7 @@ export function parseConnectionString(cs: string): ParsedConnectionString {
 
 type Row = Record<string, unknown>;
 
-const SUMMARY_FIELDS = ["scanId", "takenAt", "status", "reason", "durationMs", "nodes", "nncs", "cnsPods", "requestedIPs", "assignedIPs", "ref"] as const;
+const SUMMARY_FIELDS = ["scanId", "takenAt", "status", "reason", "durationMs", "nodes", "nncs", "cnsPods", "requestedIPs", "assignedIPs", "ref", "armId"] as const;
 const NUMERIC = new Set(["durationMs", "nodes", "nncs", "cnsPods", "requestedIPs", "assignedIPs"]);
 
 // Numbers go out as Double: untyped JSON integers become Int32 on the service and would overflow.
@@ -181,6 +181,8 @@ function summaryFromColumns(e: Row, prefix: string, cluster: string): SnapshotSu
   };
   const reason = e[prefix + "reason"];
   if (typeof reason === "string") s.reason = reason;
+  const armId = e[prefix + "armId"];
+  if (typeof armId === "string") s.armId = armId;
   return s;
 }
 

@@ -14,7 +14,7 @@ const arm = (name: string, resourceGroup: string, subscriptionId = SUB_A): ArmCl
 
 describe("keepKnownNames", () => {
   it("takes over the qualified name the store knows, only when exactly one listed cluster could have it", () => {
-    const known = ["rg-1/web", "api", `${SUB_B}/rg-1/db`].map((cluster) => ({ cluster }) as LatestEntry);
+    const known = ["rg-1/web", "api", `${SUB_B}/rg-1/db`].map((cluster) => ({ cluster, latest: {} }) as LatestEntry);
     const items = [
       { name: "web", arm: arm("web", "rg-1") },
       { name: "api", arm: arm("api", "rg-2") },
@@ -28,6 +28,20 @@ describe("keepKnownNames", () => {
       { name: `${SUB_B}/rg-1/web`, arm: arm("web", "rg-1", SUB_B) },
     ];
     expect(keepKnownNames(twins, known).map((i) => i.name)).toEqual(twins.map((t) => t.name));
+  });
+
+  it("gives a cluster the store knows by its ARM id its name back when a namesake appears; the newcomer keeps the qualified name", () => {
+    const web = arm("web", "rg-1");
+    // Stored under the bare name, with its id written differently cased (ARM ids are case-insensitive).
+    const known = [{ cluster: "web", latest: { armId: web.id.toUpperCase() } }, { cluster: "api", latest: {} }] as LatestEntry[];
+    const items = [
+      { name: "rg-1/web", arm: web },
+      { name: "rg-9/web", arm: arm("web", "rg-9", SUB_B) },
+      { name: "api", arm: arm("api", "rg-2") },
+    ];
+    expect(keepKnownNames(items, known).map((i) => i.name)).toEqual(["web", "rg-9/web", "api"]);
+    // Without the id (a history from before the store kept it) the bare name is not given to either.
+    expect(keepKnownNames(items, [{ cluster: "web", latest: {} } as LatestEntry]).map((i) => i.name)).toEqual(["rg-1/web", "rg-9/web", "api"]);
   });
 });
 

@@ -70,6 +70,15 @@ export function storeConformance(name: string, factory: () => Promise<StoreUnder
       if (!isDeepStrictEqual(back, s)) expect(back).toEqual(s);
     });
 
+    it("keeps a cluster's ARM id in its summaries, so a name can follow the cluster", async () => {
+      const s = snapshot("aks-arm", scanAt(0));
+      s.arm = { id: "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-arm", name: "aks-arm", subscriptionId: "00000000-0000-0000-0000-000000000001", resourceGroup: "rg", aad: false, pools: [] };
+      const summary = await store.putSnapshotWithLatest(s);
+      expect(summary.summary.armId).toBe(s.arm.id);
+      expect((await store.listLatest()).find((e) => e.cluster === "aks-arm")?.latest.armId).toBe(s.arm.id);
+      expect((await store.listHistory("aks-arm"))[0]?.armId).toBe(s.arm.id);
+    });
+
     it("keeps documents apart from the caller's objects", async () => {
       const s = snapshot("aks-a", scanAt(0));
       const summary = await store.putSnapshot(s);
