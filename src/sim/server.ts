@@ -25,6 +25,7 @@ import {
 } from "./discovery.js";
 import { FaultSet, type FaultKind, type FaultSpec } from "./faults.js";
 import { cnsMetricsText } from "./metrics.js";
+import { openApiReply } from "./openapi/serve.js";
 import { CNS_LABEL, isPodReady } from "./objects.js";
 import { SelectorError, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from "./selectors.js";
 import type { ClusterState } from "./state.js";
@@ -150,6 +151,7 @@ type Target =
   | { t: "doc"; body: () => object | undefined }
   | { t: "text"; body: string }
   | { t: "resource"; def: ResourceDef; ns?: string; name?: string; sub: string[] }
+  | { t: "openapi"; segs: string[] }
   | { t: "notfound" };
 
 export class SimCluster {
@@ -472,10 +474,11 @@ export class SimCluster {
     const [a, b, c] = segs;
     if (segs.length === 0) {
       const acn = nnc ? [`/apis/${NNC_GROUP}`, ...nncGroupVersions(css).map((v) => `/apis/${NNC_GROUP}/${v}`)] : [];
-      return { t: "doc", body: () => ({ paths: ["/api", "/api/v1", "/apis", "/apis/apps", "/apis/apps/v1", `/apis/${AUTHZ_GROUP}`, `/apis/${AUTHZ_GROUP}/v1`, ...acn, "/healthz", "/livez", "/readyz", "/version"] }) };
+      return { t: "doc", body: () => ({ paths: ["/api", "/api/v1", "/apis", "/apis/apps", "/apis/apps/v1", `/apis/${AUTHZ_GROUP}`, `/apis/${AUTHZ_GROUP}/v1`, ...acn, "/healthz", "/livez", "/openapi/v2", "/openapi/v3", "/readyz", "/version"] }) };
     }
     if (segs.length === 1 && a === "version") return { t: "doc", body: () => versionInfo(this.state.profile.kubernetesVersion) };
     if (segs.length === 1 && (a === "healthz" || a === "livez" || a === "readyz")) return { t: "text", body: "ok" };
+    if (a === "openapi") return { t: "openapi", segs: segs.slice(1) };
     if (a === "api") {
       if (segs.length === 1) return { t: "doc", body: () => apiVersions() };
       if (b !== "v1") return { t: "notfound" };
@@ -519,6 +522,10 @@ export class SimCluster {
       return this.status(405, "the server does not allow this method on the requested resource", { details: {} });
     }
     if (t.t === "text") return { status: 200, body: t.body, contentType: "text/plain; charset=utf-8" };
+    if (t.t === "openapi") {
+      const apis = { nncApi: this.nncApi(), css: this.cssApi(), kubernetesVersion: this.state.profile.kubernetesVersion };
+      return openApiReply({ segs: t.segs, query, accept: req.headers.accept, ifNoneMatch: req.headers["if-none-match"] }, apis) ?? this.notFoundPath();
+    }
     if (t.t === "doc") {
       const body = t.body();
       return body ? this.json(body) : this.notFoundPath();
