@@ -178,6 +178,56 @@ describe.skipIf(!existsSync(KUBECTL))("kubectl against the simulator", () => {
     expect(t[1]?.[1]).toBe("Ready");
   });
 
+  it("explain nnc prints the CRD's description and its fields from the OpenAPI v3 document", async () => {
+    const c = sim.cluster("blk");
+    c.clearRequests();
+    const r = await kubectl("blk", "explain", "nnc");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/GROUP:\s+acn\.azure\.com\nKIND:\s+NodeNetworkConfig\nVERSION:\s+v1alpha/);
+    expect(r.stdout).toMatch(/DESCRIPTION:\n\s+NodeNetworkConfig is the Schema for the nodenetworkconfigs API/);
+    expect(r.stdout).toMatch(/^\s+metadata\t<ObjectMeta>$/m);
+    expect(r.stdout).toMatch(/^\s+spec\t<Object>\n\s+NodeNetworkConfigSpec defines the desired state of NetworkConfig/m);
+    expect(r.stdout).toMatch(/^\s+status\t<Object>\n\s+NodeNetworkConfigStatus defines the observed state of NetworkConfig/m);
+    expect(c.requests.map((q) => q.path.split("?")[0])).toContain("/openapi/v3/apis/acn.azure.com/v1alpha");
+
+    const spec = await kubectl("blk", "explain", "nodenetworkconfigs.spec");
+    expect(spec.stdout).toMatch(/^\s+requestedIPCount\t<integer>$/m);
+    expect(spec.stdout).toMatch(/^\s+availabilityZone\t<integer>\n\s+AvailabilityZone contains the Azure availability zone/m);
+    const nodes = await kubectl("blk", "explain", "nodes");
+    expect(nodes.code, nodes.stderr).toBe(0);
+    expect(nodes.stdout).toMatch(/KIND:\s+Node\nVERSION:\s+v1/);
+    expect(nodes.stdout).toMatch(/^\s+spec\t<NodeSpec>$/m);
+  });
+
+  it("explain nnc.status.networkContainers prints the NC's nested fields, enums included", async () => {
+    const r = await kubectl("blk", "explain", "nnc.status.networkContainers");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/FIELD: networkContainers <\[\]Object>/);
+    expect(r.stdout).toMatch(/NetworkContainer defines the structure of a Network Container/);
+    expect(r.stdout).toMatch(/^\s+assignmentMode\t<string>\n\s+enum: dynamic, static\n\s+AssignmentMode is whether we are allocated an entire block or IP by IP\./m);
+    for (const f of ["id", "primaryIP", "subnetAddressSpace", "subcriptionID", "nodeIP"]) expect(r.stdout).toMatch(new RegExp(`^\\s+${f}\\t<string>$`, "m"));
+    expect(r.stdout).toMatch(/^\s+ipAssignments\t<\[\]Object>$/m);
+    expect(r.stdout).toMatch(/^\s+version\t<integer>$/m);
+    const deeper = await kubectl("blk", "explain", "nnc.status.networkContainers.ipAssignments");
+    expect(deeper.stdout).toMatch(/IPAssignment groups an IP address and Name/);
+    expect(deeper.stdout).toMatch(/^\s+ip\t<string>$/m);
+  });
+
+  it("explain --output plaintext-openapiv2 reads the protobuf v2 document", async () => {
+    const r = await kubectl("blk", "explain", "nnc.status", "--output", "plaintext-openapiv2");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/KIND:\s+NodeNetworkConfig\nVERSION:\s+acn\.azure\.com\/v1alpha/);
+    expect(r.stdout).toMatch(/NodeNetworkConfigStatus defines the observed state of NetworkConfig/);
+    expect(r.stdout).toMatch(/^\s+networkContainers\t<\[\]Object>$/m);
+  });
+
+  it("explain on kubenet knows no nnc, but still explains nodes", async () => {
+    const nnc = await kubectl("knet", "explain", "nnc");
+    expect(nnc.code).not.toBe(0);
+    expect(nnc.stderr).toMatch(/doesn't have a resource type "nnc"/);
+    expect((await kubectl("knet", "explain", "nodes.spec")).stdout).toMatch(/^\s+podCIDR\t<string>$/m);
+  });
+
   it("has no nnc resource type on kubenet", async () => {
     const r = await kubectl("knet", "get", "nnc", "-A");
     expect(r.code).not.toBe(0);
