@@ -1,4 +1,4 @@
-// The acn.azure.com CRDs' schemas as the apiserver publishes them: the openAPIV3Schema of
+// The acn.azure.com CRDs' schemas as the apiserver publishes them: the openAPIV3Schema of Azure/azure-container-networking's (MIT License)
 // crd/nodenetworkconfig/manifests/acn.azure.com_nodenetworkconfigs.yaml (with the later
 // availabilityZone and IPv6 fields) and of the ClusterSubnetState CRD, descriptions included
 // where the manifests have them, so `kubectl explain nnc` reads like it does on AKS.
