@@ -45,6 +45,9 @@ function validate(spec: SimClusterSpec): void {
   if (typeof spec.name !== "string" || spec.name === "") throw new Error("cluster spec: name is required");
   if (!SIM_MODES.includes(spec.mode)) throw new Error(`cluster ${spec.name}: unknown mode ${String(spec.mode)}`);
   if (!Number.isInteger(spec.nodes) || spec.nodes < 0) throw new Error(`cluster ${spec.name}: nodes must be a non-negative integer`);
+  const win = spec.windows;
+  if (win && (!Number.isInteger(win.nodes) || win.nodes < 0)) throw new Error(`cluster ${spec.name}: windows.nodes must be a non-negative integer`);
+  if (win?.pool !== undefined && !/^[a-z][a-z0-9]{0,5}$/.test(win.pool)) throw new Error(`cluster ${spec.name}: a Windows pool name is 1-6 lowercase letters and digits`);
 }
 
 export function generateCluster(spec: SimClusterSpec, opts: GenerateOptions = {}): ClusterState {
@@ -77,6 +80,9 @@ export function generateCluster(spec: SimClusterSpec, opts: GenerateOptions = {}
     dsRevisionHash: rng.podSuffix(10),
     nextNodeIndex: 0,
   };
+  if (spec.windows && spec.mode !== "kubenet") {
+    profile.windows = { pool: spec.windows.pool ?? "npwin", cnsImage: spec.windows.cnsImage ?? profile.cnsImage, nextNodeIndex: 0 };
+  }
   if (podSubnet) {
     profile.podSubnet = podSubnet;
     profile.podPool = pools.get(podSubnet);
@@ -100,6 +106,8 @@ export function generateCluster(spec: SimClusterSpec, opts: GenerateOptions = {}
     st.configmaps.put(makeCnsConfigMap(st));
   }
   for (let i = 0; i < spec.nodes; i++) createNode(st, { at: createdAt + 5 * 60_000 + i * 11_000 });
+  // The Windows pool comes after: a cluster without one draws the same random values as ever.
+  for (let i = 0; i < (profile.windows ? spec.windows!.nodes : 0); i++) createNode(st, { at: createdAt + 20 * 60_000 + i * 11_000, os: "windows" });
   syncDaemonSetStatus(st);
   for (const problem of spec.problems ?? []) applyProblem(st, problem);
   if (st.hasSubnetStateCrd) {

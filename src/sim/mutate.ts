@@ -1,8 +1,12 @@
 // Small, generic edits of a running simulated cluster, each keeping the related objects coherent
 // (NNC ↔ node ↔ CNS pod ↔ DaemonSet status ↔ subnet allocator) and bumping resourceVersions.
 import {
+  CNS_DAEMONSET,
+  CNS_WIN_DAEMONSET,
   KUBE_SYSTEM,
+  type NodeOs,
   cnsPodOnNode,
+  cnsPods,
   internalIP,
   iso,
   makeCnsPod,
@@ -13,6 +17,7 @@ import {
   makeNode,
   makePendingPod,
   nodeName,
+  windowsNodeName,
   releaseNncAddresses,
   syncDaemonSetStatus,
 } from "./objects.js";
@@ -32,22 +37,26 @@ export interface AddNodeOptions {
   withNnc?: boolean;
   /** Creation time (epoch ms), default now. */
   at?: number;
+  /** A node of the Windows pool (it runs an azure-cns-win pod); the cluster must have one. */
+  os?: NodeOs;
 }
 
 /** Creates node + NNC + CNS pod without touching the DaemonSet status (generation batches it). */
 export function createNode(st: ClusterState, opts: AddNodeOptions = {}): NodeObject {
   const p = st.profile;
-  const index = p.nextNodeIndex++;
+  const os = opts.os ?? "linux";
+  if (os === "windows" && !p.windows) throw new Error(`${st.name}: the cluster has no Windows node pool`);
+  const index = os === "windows" ? p.windows!.nextNodeIndex++ : p.nextNodeIndex++;
   const at = opts.at ?? Date.now();
   const ipNum = p.nodeSubnet.allocate(1);
   if (ipNum === undefined) throw new Error(`${st.name}: node subnet ${p.nodeSubnet.text} is full`);
-  const node = st.nodes.put(makeNode(st, index, intToIp(ipNum), at));
+  const node = st.nodes.put(makeNode(st, index, intToIp(ipNum), at, os));
   if (st.hasNncCrd) {
     if (opts.withNnc ?? true) {
       const nnc = makeNnc(st, node, index, at + 6000);
       if (nnc) st.nncs.put(nnc);
     }
-    st.pods.put(makeCnsPod(st, node, at + 20_000));
+    st.pods.put(makeCnsPod(st, node, at + 20_000, os === "windows" ? CNS_WIN_DAEMONSET : CNS_DAEMONSET));
   }
   const requested = st.nncs.get(node.metadata.name, KUBE_SYSTEM)?.spec?.requestedIPCount ?? 0;
   // A converged node's demand sits between the scale-down and scale-up thresholds (DOMAIN §2).
@@ -172,6 +181,17 @@ function setPodReady(pod: PodObject, ready: boolean, state: "running" | "crashlo
   }
 }
 
+/**
+ * The node runs no CNS pod: it lacks the kubernetes.azure.com/cluster label that both DaemonSets'
+ * node affinity requires, so the DaemonSet neither places a pod there nor counts the node as desired.
+ */
+export function evictCnsPod(st: ClusterState, nodeName: string): void {
+  requireNode(st, nodeName);
+  st.nodes.update(nodeName, (d) => void delete d.metadata.labels?.["kubernetes.azure.com/cluster"]);
+  for (const pod of cnsPods(st).filter((p) => p.spec?.nodeName === nodeName)) st.pods.delete(pod.metadata.name, KUBE_SYSTEM);
+  syncDaemonSetStatus(st);
+}
+
 /** CNS on a node keeps crashing: CrashLoopBackOff, restarts up, not Ready; DS numberReady drops. */
 export function crashLoopCnsPod(st: ClusterState, nodeName: string, restarts = 7): PodObject {
   const pod = cnsPodOnNode(st, nodeName);
@@ -277,10 +297,13 @@ export function addPendingPods(st: ClusterState, nodeName: string, count: number
 
 /** Applies one declarative problem from a spec; `node` is the node's VMSS index. */
 export function applyProblem(st: ClusterState, problem: SimProblem): void {
-  const name = nodeName(st.profile, problem.node);
+  const name = problem.windows ? windowsNodeName(st.profile, problem.node) : nodeName(st.profile, problem.node);
   switch (problem.kind) {
     case "crashLoopCns":
       crashLoopCnsPod(st, name, problem.restarts);
+      return;
+    case "missingCnsPod":
+      evictCnsPod(st, name);
       return;
     case "missingNnc":
       deleteNnc(st, name, { nodeNotReady: problem.nodeNotReady ?? false });

@@ -1,5 +1,6 @@
-// Builders of realistic raw objects: Node, NodeNetworkConfig (per mode), the azure-cns DaemonSet,
-// its pods and the cns-config ConfigMap. Shapes follow the seed dump and DOMAIN.md.
+// Builders of realistic raw objects: Node, NodeNetworkConfig (per mode), the azure-cns DaemonSet and
+// its Windows twin azure-cns-win, their pods and the cns-config ConfigMap. Shapes follow the seed dump
+// and DOMAIN.md.
 import { createHash } from "node:crypto";
 import { formatCidr, intToIp, ipToInt, parseCidr, type SubnetPool } from "./ipv4.js";
 import { Rng } from "./rng.js";
@@ -18,6 +19,11 @@ import type {
 export const KUBE_SYSTEM = "kube-system";
 export const CNS_DAEMONSET = "azure-cns";
 export const CNS_LABEL = { "k8s-app": "azure-cns" } as const;
+/** Windows nodes run CNS from their own DaemonSet (DOMAIN.md §4). */
+export const CNS_WIN_DAEMONSET = "azure-cns-win";
+export const CNS_WIN_LABEL = { "k8s-app": "azure-cns-win" } as const;
+export type CnsDaemonSetName = typeof CNS_DAEMONSET | typeof CNS_WIN_DAEMONSET;
+export type NodeOs = "linux" | "windows";
 export const CNS_CONFIGMAP = "cns-config";
 export const NNC_FINALIZER = "finalizers.acn.azure.com/dnc-operations";
 export const DEFAULT_SCALER = { batchSize: 16, maxIPCount: 250, releaseThresholdPercent: 150, requestThresholdPercent: 50 };
@@ -32,6 +38,36 @@ export function labelValue(s: string): string {
 
 export function nodeName(p: ClusterProfile, index: number): string {
   return `aks-${p.pool}-${p.poolHash}-vmss${index.toString(36).padStart(6, "0")}`;
+}
+
+/** AKS names Windows nodes aks<pool><index>: a Windows computer name holds 15 characters. */
+export function windowsNodeName(p: ClusterProfile, index: number): string {
+  if (!p.windows) throw new Error("the cluster has no Windows node pool");
+  return `aks${p.windows.pool}${index.toString(36).padStart(6, "0")}`;
+}
+
+/** What a node's labels, image and kubelet say about its OS and pool. */
+function osTraits(p: ClusterProfile, os: NodeOs): { pool: string; mode: string; labels: Record<string, string>; image: string; kernelVersion: string; osImage: string; containerRuntimeVersion: string } {
+  if (os === "windows") {
+    return {
+      pool: p.windows?.pool ?? "npwin",
+      mode: "user",
+      labels: { "kubernetes.azure.com/os-sku": "Windows2022", "node.kubernetes.io/windows-build": "10.0.20348" },
+      image: "AKSWindows-2022-containerd-20348.2762.241009",
+      kernelVersion: "10.0.20348.2762",
+      osImage: "Windows Server 2022 Datacenter",
+      containerRuntimeVersion: "containerd://1.7.20+azure",
+    };
+  }
+  return {
+    pool: p.pool,
+    mode: "system",
+    labels: { "kubernetes.azure.com/os-sku": "Ubuntu" },
+    image: "AKSUbuntu-2204gen2containerd-202410.15.0",
+    kernelVersion: "5.15.0-1073-azure",
+    osImage: "Ubuntu 22.04.5 LTS",
+    containerRuntimeVersion: "containerd://1.7.22-1",
+  };
 }
 
 function nodeResourceGroup(st: ClusterState): string {
@@ -52,26 +88,27 @@ export function podNetworkType(p: ClusterProfile): string | undefined {
   }
 }
 
-export function makeNode(st: ClusterState, index: number, internalIP: string, createdAt: number): NodeObject {
+export function makeNode(st: ClusterState, index: number, internalIP: string, createdAt: number, os: NodeOs = "linux"): NodeObject {
   const p = st.profile;
-  const name = nodeName(p, index);
+  const name = os === "windows" ? windowsNodeName(p, index) : nodeName(p, index);
+  const traits = osTraits(p, os);
   const zone = st.shared(`zone${index % 3}`, () => `${p.location}-${(index % 3) + 1}`);
   const labels: Record<string, string> = {
-    agentpool: p.pool,
+    agentpool: traits.pool,
     "beta.kubernetes.io/arch": "amd64",
     "beta.kubernetes.io/instance-type": "Standard_D4s_v5",
-    "beta.kubernetes.io/os": "linux",
+    "beta.kubernetes.io/os": os,
     "failure-domain.beta.kubernetes.io/region": p.location,
     "failure-domain.beta.kubernetes.io/zone": zone,
-    "kubernetes.azure.com/agentpool": p.pool,
+    "kubernetes.azure.com/agentpool": traits.pool,
     "kubernetes.azure.com/cluster": st.shared("clusterLabel", () => labelValue(nodeResourceGroup(st))),
-    "kubernetes.azure.com/mode": "system",
-    "kubernetes.azure.com/node-image-version": "AKSUbuntu-2204gen2containerd-202410.15.0",
-    "kubernetes.azure.com/os-sku": "Ubuntu",
+    "kubernetes.azure.com/mode": traits.mode,
+    "kubernetes.azure.com/node-image-version": traits.image,
+    ...traits.labels,
     "kubernetes.azure.com/role": "agent",
     "kubernetes.io/arch": "amd64",
     "kubernetes.io/hostname": name,
-    "kubernetes.io/os": "linux",
+    "kubernetes.io/os": os,
     "kubernetes.io/role": "agent",
     "node-role.kubernetes.io/agent": "",
     "node.kubernetes.io/instance-type": "Standard_D4s_v5",
@@ -117,8 +154,8 @@ export function makeNode(st: ClusterState, index: number, internalIP: string, cr
   const allocatable = st.shared("nodeAllocatable", () => ({ ...capacity, cpu: "3860m", "ephemeral-storage": "119703055367", memory: "12880532Ki" }));
   const spec: NodeObject["spec"] = {
     providerID:
-      st.shared("vmssId", () => `azure:///subscriptions/${p.subscription}/resourceGroups/${nodeResourceGroup(st).toLowerCase()}` +
-        `/providers/Microsoft.Compute/virtualMachineScaleSets/aks-${p.pool}-${p.poolHash}-vmss/virtualMachines/`) + index,
+      st.shared(`vmssId/${os}`, () => `azure:///subscriptions/${p.subscription}/resourceGroups/${nodeResourceGroup(st).toLowerCase()}` +
+        `/providers/Microsoft.Compute/virtualMachineScaleSets/${os === "windows" ? `aks${traits.pool}` : `aks-${p.pool}-${p.poolHash}-vmss`}/virtualMachines/`) + index,
   };
   if (p.mode === "kubenet" && p.podCidrPool) {
     const block = p.podCidrPool.allocate(256);
@@ -159,12 +196,12 @@ export function makeNode(st: ClusterState, index: number, internalIP: string, cr
         machineID: st.rng.hex(32),
         systemUUID: st.rng.uuid(),
         bootID: st.rng.uuid(),
-        kernelVersion: "5.15.0-1073-azure",
-        osImage: "Ubuntu 22.04.5 LTS",
-        containerRuntimeVersion: "containerd://1.7.22-1",
+        kernelVersion: traits.kernelVersion,
+        osImage: traits.osImage,
+        containerRuntimeVersion: traits.containerRuntimeVersion,
         kubeletVersion: p.kubernetesVersion,
         kubeProxyVersion: p.kubernetesVersion,
-        operatingSystem: "linux",
+        operatingSystem: os,
         architecture: "amd64",
       },
     },
@@ -381,6 +418,14 @@ function cnsVolumes(): { mounts: unknown[]; volumes: unknown[] } {
   };
 }
 
+/** How cns-container finds its API listener (DOMAIN.md §4), the same on Linux and Windows. */
+const CNS_API_ENV = [
+  { name: "CNSIpAddress", value: "127.0.0.1" },
+  { name: "CNSPort", value: "10090" },
+  { name: "CNSLogTarget", value: "stdoutfile" },
+];
+const NODENAME_ENV = { name: "NODENAME", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "spec.nodeName" } } };
+
 function cnsPodSpec(p: ClusterProfile): NonNullable<PodObject["spec"]> {
   const v = cnsVolumes();
   return {
@@ -391,12 +436,10 @@ function cnsPodSpec(p: ClusterProfile): NonNullable<PodObject["spec"]> {
         imagePullPolicy: "IfNotPresent",
         args: ["-c", "tcp://$(CNSIpAddress):$(CNSPort)", "-t", "$(CNSLogTarget)", "-o", "$(CNSLogDir)"],
         env: [
-          { name: "CNSIpAddress", value: "127.0.0.1" },
-          { name: "CNSPort", value: "10090" },
-          { name: "CNSLogTarget", value: "stdoutfile" },
+          ...CNS_API_ENV,
           { name: "CNSLogDir", value: "/var/log" },
           { name: "CNS_CONFIGURATION_PATH", value: "/etc/azure-cns/cns_config.json" },
-          { name: "NODENAME", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "spec.nodeName" } } },
+          NODENAME_ENV,
           { name: "NODE_IP", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "status.hostIP" } } },
         ],
         ports: [
@@ -431,27 +474,40 @@ function cnsPodSpec(p: ClusterProfile): NonNullable<PodObject["spec"]> {
         volumeMounts: [{ name: "cni-bin", mountPath: "/opt/cni/bin" }],
       },
     ],
-    affinity: {
-      nodeAffinity: {
-        requiredDuringSchedulingIgnoredDuringExecution: {
-          nodeSelectorTerms: [
-            {
-              matchExpressions: [
-                { key: "kubernetes.azure.com/cluster", operator: "Exists" },
-                { key: "type", operator: "NotIn", values: ["virtual-kubelet"] },
-                { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
-              ],
-            },
-          ],
-        },
-      },
-    },
+    ...cnsPlacement("linux", {}),
+    volumes: v.volumes,
+  };
+}
+
+/** The node affinity AKS gives both CNS DaemonSets: AKS nodes that are not virtual, of one OS. */
+function cnsNodeSelector(os: NodeOs): { matchExpressions: { key: string; operator: string; values?: string[] }[] } {
+  return {
+    matchExpressions: [
+      { key: "kubernetes.azure.com/cluster", operator: "Exists" },
+      { key: "type", operator: "NotIn", values: ["virtual-kubelet"] },
+      { key: "kubernetes.io/os", operator: "In", values: [os] },
+    ],
+  };
+}
+
+/** Whether the DaemonSet of `os` schedules a pod on the node, as its node affinity says. */
+export function cnsSchedulesOn(node: NodeObject, os: NodeOs): boolean {
+  const labels = node.metadata.labels ?? {};
+  return cnsNodeSelector(os).matchExpressions.every((e) =>
+    e.operator === "Exists" ? labels[e.key] !== undefined : e.operator === "In" ? e.values!.includes(labels[e.key] ?? "") : !e.values!.includes(labels[e.key] ?? ""),
+  );
+}
+
+/** Where and how a CNS pod runs: the same for both DaemonSets but for the OS and the security context. */
+function cnsPlacement(os: NodeOs, securityContext: object) {
+  return {
+    affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [cnsNodeSelector(os)] } } },
     dnsPolicy: "ClusterFirstWithHostNet",
     hostNetwork: true,
     priorityClassName: "system-node-critical",
     restartPolicy: "Always",
     schedulerName: "default-scheduler",
-    securityContext: {},
+    securityContext,
     serviceAccount: "azure-cns",
     serviceAccountName: "azure-cns",
     terminationGracePeriodSeconds: 30,
@@ -460,7 +516,41 @@ function cnsPodSpec(p: ClusterProfile): NonNullable<PodObject["spec"]> {
       { effect: "NoExecute", operator: "Exists" },
       { effect: "NoSchedule", operator: "Exists" },
     ],
-    volumes: v.volumes,
+  };
+}
+
+/** azure-cns-win's pod: a HostProcess container with the same name, cns-container (ACN cns/azure-cns-windows.yaml). */
+function cnsWinPodSpec(p: ClusterProfile): NonNullable<PodObject["spec"]> {
+  return {
+    containers: [
+      {
+        name: "cns-container",
+        image: p.windows?.cnsImage ?? p.cnsImage,
+        imagePullPolicy: "IfNotPresent",
+        command: ["%CONTAINER_SANDBOX_MOUNT_POINT%/usr/local/bin/azure-cns.exe"],
+        args: ["-cns-url", "tcp://$(CNSIpAddress):$(CNSPort)", "-log-target", "$(CNSLogTarget)", "-log-location", "$(CNSLogDirectory)", "-store-file-path", "$(CNSStoreFilePath)", "-config-path", "%CONTAINER_SANDBOX_MOUNT_POINT%$(CNS_CONFIGURATION_PATH)"],
+        env: [
+          ...CNS_API_ENV,
+          { name: "CNSLogDirectory", value: "C:\\k" },
+          { name: "CNSStoreFilePath", value: "C:\\k\\" },
+          { name: "CNS_CONFIGURATION_PATH", value: "etc\\azure-cns\\cns_config.json" },
+          NODENAME_ENV,
+        ],
+        ports: [{ containerPort: 10090, hostPort: 10090, name: "api", protocol: "TCP" }],
+        resources: { limits: { cpu: "40m", memory: "250Mi" }, requests: { cpu: "40m", memory: "250Mi" } },
+        terminationMessagePath: "/dev/termination-log",
+        terminationMessagePolicy: "File",
+        volumeMounts: [
+          { name: "log", mountPath: "/k" },
+          { name: "cns-config", mountPath: "etc/azure-cns" },
+        ],
+      },
+    ],
+    ...cnsPlacement("windows", { windowsOptions: { hostProcess: true, runAsUserName: "NT AUTHORITY\\SYSTEM" } }),
+    volumes: [
+      { name: "log", hostPath: { path: "/k", type: "Directory" } },
+      { name: "cns-config", configMap: { name: CNS_CONFIGMAP, defaultMode: 420 } },
+    ],
   };
 }
 
@@ -512,32 +602,24 @@ export function makeCnsWinDaemonSet(st: ClusterState): DaemonSetObject {
     kind: "DaemonSet",
     apiVersion: "apps/v1",
     metadata: {
-      name: "azure-cns-win",
+      name: CNS_WIN_DAEMONSET,
       namespace: KUBE_SYSTEM,
       uid: st.rng.uuid(),
       resourceVersion: "",
       generation: 1,
       creationTimestamp: iso(p.createdAt + 60_000),
-      labels: { "addonmanager.kubernetes.io/mode": "Reconcile", "k8s-app": "azure-cns-win", "kubernetes.azure.com/managedby": "aks" },
+      labels: { "addonmanager.kubernetes.io/mode": "Reconcile", ...CNS_WIN_LABEL, "kubernetes.azure.com/managedby": "aks" },
     },
     spec: {
-      selector: { matchLabels: { "k8s-app": "azure-cns-win" } },
+      selector: { matchLabels: { ...CNS_WIN_LABEL } },
       template: {
-        metadata: { labels: { "k8s-app": "azure-cns-win" } },
-        spec: {
-          containers: [{ name: "cns-container", image: p.cnsImage }],
-          affinity: {
-            nodeAffinity: {
-              requiredDuringSchedulingIgnoredDuringExecution: {
-                nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/os", operator: "In", values: ["windows"] }] }],
-              },
-            },
-          },
-          hostNetwork: true,
-        },
+        metadata: { labels: { ...CNS_WIN_LABEL, "kubernetes.azure.com/managedby": "aks" } },
+        spec: cnsWinPodSpec(p),
       },
+      updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
     },
-    status: { currentNumberScheduled: 0, desiredNumberScheduled: 0, numberMisscheduled: 0, numberReady: 0, observedGeneration: 1 },
+    // As syncDaemonSetStatus writes it for no Windows node, so a Linux-only cluster never rewrites it.
+    status: { currentNumberScheduled: 0, desiredNumberScheduled: 0, numberMisscheduled: 0, numberReady: 0, observedGeneration: 1, updatedNumberScheduled: 0, numberAvailable: 0 },
   };
 }
 
@@ -545,28 +627,51 @@ function containerId(st: ClusterState): string {
   return `containerd://${st.rng.hex(64)}`;
 }
 
-export function makeCnsPod(st: ClusterState, node: NodeObject, createdAt: number): PodObject {
+/** What is the same on every pod of one CNS DaemonSet: one shared frozen object each (25k pods). */
+function cnsPodTemplate(st: ClusterState, ds: CnsDaemonSetName) {
+  const p = st.profile;
+  if (ds === CNS_WIN_DAEMONSET) {
+    const image = p.windows?.cnsImage ?? p.cnsImage;
+    return {
+      spec: st.shared("cnsWinPodSpec", () => cnsWinPodSpec(p)),
+      image,
+      meta: st.shared("cnsWinPodMeta", () => ({
+        labels: { "controller-revision-hash": st.rng.podSuffix(10), ...CNS_WIN_LABEL, "kubernetes.azure.com/managedby": "aks", "pod-template-generation": "1" },
+        annotations: { "cluster-autoscaler.kubernetes.io/daemonset-pod": "true" },
+        ownerReferences: [{ apiVersion: "apps/v1", kind: "DaemonSet", name: ds, uid: st.daemonsets.get(ds, KUBE_SYSTEM)?.metadata.uid ?? "", controller: true, blockOwnerDeletion: true }],
+        cnsImageID: `${image.split(":")[0]}@sha256:${st.rng.hex(64)}`,
+        installerImageID: undefined,
+      })),
+    };
+  }
+  return {
+    spec: st.shared("cnsPodSpec", () => cnsPodSpec(p)),
+    image: p.cnsImage,
+    meta: st.shared("cnsPodMeta", () => ({
+      labels: {
+        "controller-revision-hash": p.dsRevisionHash,
+        ...CNS_LABEL,
+        "kubernetes.azure.com/managedby": "aks",
+        "pod-template-generation": "1",
+      },
+      annotations: { "cluster-autoscaler.kubernetes.io/daemonset-pod": "true", "prometheus.io/port": "10092" },
+      ownerReferences: [{ apiVersion: "apps/v1", kind: "DaemonSet", name: ds, uid: p.dsUid, controller: true, blockOwnerDeletion: true }],
+      cnsImageID: `${p.cnsImage.split(":")[0]}@sha256:${st.rng.hex(64)}`,
+      installerImageID: `${p.installerImage.split(":")[0]}@sha256:${st.rng.hex(64)}`,
+    })),
+  };
+}
+
+/** A Running, Ready pod of CNS DaemonSet `ds` on `node` (Windows CNS has no CNI installer init container). */
+export function makeCnsPod(st: ClusterState, node: NodeObject, createdAt: number, ds: CnsDaemonSetName = CNS_DAEMONSET): PodObject {
   const p = st.profile;
   let name: string;
-  do name = `azure-cns-${st.rng.podSuffix()}`;
+  do name = `${ds}-${st.rng.podSuffix()}`;
   while (st.pods.get(name, KUBE_SYSTEM));
   const ip = internalIP(node) ?? "";
   const ips = [{ ip }];
   const t = iso(createdAt), started = iso(createdAt + 4000), ready = iso(createdAt + 15_000);
-  // Everything that is the same on every CNS pod of the cluster is one shared frozen object.
-  const base = st.shared("cnsPodSpec", () => cnsPodSpec(p));
-  const meta = st.shared("cnsPodMeta", () => ({
-    labels: {
-      "controller-revision-hash": p.dsRevisionHash,
-      ...CNS_LABEL,
-      "kubernetes.azure.com/managedby": "aks",
-      "pod-template-generation": "1",
-    },
-    annotations: { "cluster-autoscaler.kubernetes.io/daemonset-pod": "true", "prometheus.io/port": "10092" },
-    ownerReferences: [{ apiVersion: "apps/v1", kind: "DaemonSet", name: CNS_DAEMONSET, uid: p.dsUid, controller: true, blockOwnerDeletion: true }],
-    cnsImageID: `${p.cnsImage.split(":")[0]}@sha256:${st.rng.hex(64)}`,
-    installerImageID: `${p.installerImage.split(":")[0]}@sha256:${st.rng.hex(64)}`,
-  }));
+  const { spec: base, image, meta } = cnsPodTemplate(st, ds);
   const spec: NonNullable<PodObject["spec"]> = {
     ...base,
     nodeName: node.metadata.name,
@@ -590,28 +695,31 @@ export function makeCnsPod(st: ClusterState, node: NodeObject, createdAt: number
     lastState: {},
     ready: true,
     restartCount: 0,
-    image: p.cnsImage,
+    image,
     imageID: meta.cnsImageID,
     containerID: containerId(st),
     started: true,
   };
-  const initStatus: ContainerStatus = {
-    name: "cni-installer",
-    state: { terminated: { exitCode: 0, reason: "Completed", startedAt: t, finishedAt: started, containerID: containerId(st) } },
-    lastState: {},
-    ready: true,
-    restartCount: 0,
-    image: p.installerImage,
-    imageID: meta.installerImageID,
-    containerID: containerId(st),
-    started: false,
-  };
+  const initStatuses: ContainerStatus[] = [];
+  if (meta.installerImageID) {
+    initStatuses.push({
+      name: "cni-installer",
+      state: { terminated: { exitCode: 0, reason: "Completed", startedAt: t, finishedAt: started, containerID: containerId(st) } },
+      lastState: {},
+      ready: true,
+      restartCount: 0,
+      image: p.installerImage,
+      imageID: meta.installerImageID,
+      containerID: containerId(st),
+      started: false,
+    });
+  }
   return {
     kind: "Pod",
     apiVersion: "v1",
     metadata: {
       name,
-      generateName: "azure-cns-",
+      generateName: `${ds}-`,
       namespace: KUBE_SYSTEM,
       uid: st.rng.uuid(),
       resourceVersion: "",
@@ -635,7 +743,7 @@ export function makeCnsPod(st: ClusterState, node: NodeObject, createdAt: number
       podIP: ip,
       podIPs: ips,
       startTime: t,
-      initContainerStatuses: [initStatus],
+      ...(initStatuses.length ? { initContainerStatuses: initStatuses } : {}),
       containerStatuses: [cnsStatus],
       qosClass: "Guaranteed",
     },
@@ -828,20 +936,29 @@ export function isPodReady(pod: PodObject): boolean {
   return pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 }
 
-export function cnsPods(st: ClusterState): PodObject[] {
-  return st.pods.list(KUBE_SYSTEM).filter((p) => p.metadata.labels?.["k8s-app"] === CNS_LABEL["k8s-app"]);
+/** Pods of one CNS DaemonSet, or of both. */
+export function cnsPods(st: ClusterState, ds?: CnsDaemonSetName): PodObject[] {
+  const apps = ds ? [ds] : [CNS_DAEMONSET, CNS_WIN_DAEMONSET];
+  return st.pods.list(KUBE_SYSTEM).filter((p) => apps.includes(p.metadata.labels?.["k8s-app"] ?? ""));
 }
 
+/** The CNS pod on a node, Linux or Windows. */
 export function cnsPodOnNode(st: ClusterState, node: string): PodObject | undefined {
   return cnsPods(st).find((p) => p.spec?.nodeName === node);
 }
 
-/** Recomputes the azure-cns DaemonSet status from nodes and CNS pods, as the DS controller would. */
+/** Recomputes both CNS DaemonSets' status from nodes and CNS pods, as the DS controller would. */
 export function syncDaemonSetStatus(st: ClusterState): void {
-  const ds = st.daemonsets.get(CNS_DAEMONSET, KUBE_SYSTEM);
+  syncStatusOf(st, CNS_DAEMONSET, "linux");
+  syncStatusOf(st, CNS_WIN_DAEMONSET, "windows");
+}
+
+function syncStatusOf(st: ClusterState, name: CnsDaemonSetName, os: NodeOs): void {
+  const ds = st.daemonsets.get(name, KUBE_SYSTEM);
   if (!ds) return;
-  const nodes = new Set(st.nodes.list().filter((n) => n.metadata.labels?.["kubernetes.io/os"] !== "windows").map((n) => n.metadata.name));
-  const pods = cnsPods(st);
+  // The DS controller counts the nodes its affinity admits: a node without the cluster label gets no pod and is not desired.
+  const nodes = new Set(st.nodes.list().filter((n) => cnsSchedulesOn(n, os)).map((n) => n.metadata.name));
+  const pods = cnsPods(st, name);
   const scheduled = pods.filter((p) => nodes.has(p.spec?.nodeName ?? ""));
   const ready = scheduled.filter(isPodReady).length;
   const desired = nodes.size;
@@ -857,5 +974,5 @@ export function syncDaemonSetStatus(st: ClusterState): void {
   if (desired - ready > 0) status.numberUnavailable = desired - ready;
   const cur = ds.status;
   if (cur && JSON.stringify(cur) === JSON.stringify(status)) return;
-  st.daemonsets.update(CNS_DAEMONSET, (d) => void (d.status = status), KUBE_SYSTEM);
+  st.daemonsets.update(name, (d) => void (d.status = status), KUBE_SYSTEM);
 }

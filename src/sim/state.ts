@@ -33,6 +33,8 @@ export interface ClusterProfile {
   dsRevisionHash: string;
   /** VMSS instance index of the next node. */
   nextNodeIndex: number;
+  /** The Windows node pool, when the cluster has one. */
+  windows?: { pool: string; cnsImage: string; nextNodeIndex: number };
 }
 
 export type ResourceName = "nodes" | "pods" | "daemonsets" | "configmaps" | "services" | "nodenetworkconfigs" | "clustersubnetstates" | "namespaces" | "events";

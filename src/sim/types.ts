@@ -9,16 +9,31 @@ export type { PodSubnet } from "./ipv4.js";
 export type SimMode = "vnetblock" | "dynamic" | "overlay" | "kubenet";
 export const SIM_MODES: readonly SimMode[] = ["vnetblock", "dynamic", "overlay", "kubenet"];
 
-/** Something wrong in a generated cluster, applied after generation through the mutate helpers. */
-export type SimProblem =
+/**
+ * Something wrong in a generated cluster, applied after generation through the mutate helpers. `node`
+ * is a VMSS index in the Linux pool, or in the Windows pool with `windows: true`.
+ */
+export type SimProblem = { windows?: boolean } & (
   | { kind: "crashLoopCns"; node: number; restarts?: number }
+  /** The node runs no CNS pod (taints or affinity keep the DaemonSet off it). */
+  | { kind: "missingCnsPod"; node: number }
   | { kind: "missingNnc"; node: number; nodeNotReady?: boolean }
   | { kind: "orphanNnc"; node: number }
   | { kind: "ncStatus"; node: number; status: string }
   | { kind: "nodeIP"; node: number; ip: string }
   /** Adds `ip` (a /28 block in vnetblock, one address in dynamic) to the node's first NC without taking it from the allocator. */
   | { kind: "extraAssignment"; node: number; ip: string }
-  | { kind: "pendingPods"; node: number; count: number };
+  | { kind: "pendingPods"; node: number; count: number }
+);
+
+/** A Windows node pool (DOMAIN.md §4): nodes labelled kubernetes.io/os=windows, each with an NNC and an azure-cns-win pod. */
+export interface SimWindowsPool {
+  nodes: number;
+  /** At most 6 characters (Windows computer names are 15): nodes are aks<pool><index>. Default npwin. */
+  pool?: string;
+  /** cns-container image of azure-cns-win, default the cluster's cnsImage. */
+  cnsImage?: string;
+}
 
 export interface SimClusterSpec {
   /** Any string; it becomes the kubeconfig context name as-is. */
@@ -37,6 +52,8 @@ export interface SimClusterSpec {
   cnsImage?: string;
   /** Agent pool name, default nodepool1. */
   pool?: string;
+  /** A Windows node pool beside the Linux one (CNS clusters only). */
+  windows?: SimWindowsPool;
   location?: string;
   /** vnetblock: blocks per node = ceil((maxPods+1)/16). Default 250. */
   maxPods?: number;

@@ -44,6 +44,7 @@ describe.skipIf(!existsSync(KUBECTL))("kubectl against the simulator", () => {
       { name: "dyn", mode: "dynamic", nodes: 3, problems: [{ kind: "crashLoopCns", node: 1, restarts: 4 }] },
       { name: ODD, mode: "overlay", nodes: 2 },
       { name: "knet", mode: "kubenet", nodes: 1 },
+      { name: "win", mode: "overlay", nodes: 2, windows: { nodes: 2 }, problems: [{ kind: "crashLoopCns", node: 1, windows: true, restarts: 3 }] },
     ]);
     dir = await mkdtemp(path.join(tmpdir(), "sim-kubectl-"));
     kubeconfig = await sim.writeKubeconfig(dir);
@@ -117,6 +118,20 @@ describe.skipIf(!existsSync(KUBECTL))("kubectl against the simulator", () => {
     const crash = t.find((row) => row[2] === "CrashLoopBackOff")!;
     expect(crash[1]).toBe("0/1");
     expect(crash[3]).toMatch(/^4 \(\d+s ago\)$/);
+  });
+
+  it("get pods -l 'k8s-app in (azure-cns,azure-cns-win)' lists both DaemonSets' pods, and get ds both DaemonSets", async () => {
+    const r = await kubectl("win", "get", "pods", "-n", "kube-system", "-l", "k8s-app in (azure-cns,azure-cns-win)", "-o", "wide");
+    expect(r.code, r.stderr).toBe(0);
+    const pods = records(r.stdout);
+    expect(pods).toHaveLength(4);
+    expect(pods.filter((p) => p.NAME!.startsWith("azure-cns-win-")).map((p) => [p.NODE, p.STATUS])).toEqual(
+      expect.arrayContaining([["aksnpwin000000", "Running"], ["aksnpwin000001", "CrashLoopBackOff"]]),
+    );
+    const ds = rows((await kubectl("win", "get", "ds", "-n", "kube-system")).stdout);
+    expect(ds.slice(1).map((row) => row.slice(0, 6))).toEqual([["azure-cns", "2", "2", "2", "2", "2"], ["azure-cns-win", "2", "2", "1", "2", "1"]]);
+    const nodes = rows((await kubectl("win", "get", "nodes", "-l", "kubernetes.io/os=windows")).stdout);
+    expect(nodes.slice(1).map((row) => row[0])).toEqual(["aksnpwin000000", "aksnpwin000001"]);
   });
 
   it("get events and describe show the crash loop's BackOff event; a quiet cluster has none", async () => {

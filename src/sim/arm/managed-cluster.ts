@@ -98,7 +98,9 @@ export class SimManagedCluster {
     const vnet = p.podSubnet?.vnet ?? `vnet-${this.resourceGroup}`;
     const nodeSubnetSub = p.podSubnet?.subscription ?? this.subscription;
     const nodeSubnetRg = p.podSubnet?.resourceGroup ?? this.resourceGroup;
-    const count = this.cluster.state.nodes.list().length;
+    const nodes = this.cluster.state.nodes.list();
+    const windowsNodes = nodes.filter((n) => n.metadata.labels?.["kubernetes.io/os"] === "windows").length;
+    const count = nodes.length - windowsNodes;
     const pool: Record<string, unknown> = {
       name: p.pool,
       count,
@@ -122,6 +124,10 @@ export class SimManagedCluster {
       powerState: { code: this.powerState },
       ...o.pool,
     };
+    // A Windows pool draws on the same subnets (it is a user pool: AKS needs a Linux system pool).
+    const windowsPool = p.windows
+      ? { ...pool, name: p.windows.pool, count: windowsNodes, mode: "User", osType: "Windows", osSKU: "Windows2022", enableAutoScaling: false, minCount: undefined, maxCount: undefined, upgradeSettings: {} }
+      : undefined;
     return {
       id: this.id,
       location: p.location,
@@ -136,7 +142,7 @@ export class SimManagedCluster {
         dnsPrefix: `${this.name}-dns`,
         ...(o.privateCluster ? { privateFQDN: this.privateFqdn, apiServerAccessProfile: { enablePrivateCluster: true } } : { fqdn: this.fqdn }),
         azurePortalFQDN: `${this.name}-dns-portal.hcp.${p.location}.azmk8s.io`,
-        agentPoolProfiles: [pool, ...(o.extraPools ?? [])],
+        agentPoolProfiles: [pool, ...(windowsPool ? [windowsPool] : []), ...(o.extraPools ?? [])],
         nodeResourceGroup: `MC_${this.resourceGroup}_${this.name}_${p.location}`,
         enableRBAC: true,
         ...(this.aad ? { aadProfile: { managed: true, enableAzureRBAC: true, tenantID: SIM_TENANT } } : {}),
