@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import pLimit from "p-limit";
+import { CNS_SELECTOR } from "../src/collect/collector.js";
 import { serveApi } from "../src/http/server.js";
 import { startAzurite } from "../src/store/azurite.js";
 import { TableSnapshotStore } from "../src/store/table-store.js";
@@ -72,7 +73,7 @@ function endpoints(kubeconfig: string): Endpoint[][] {
     return [
       "/apis/acn.azure.com/v1alpha/namespaces/kube-system/nodenetworkconfigs?limit=500",
       "/api/v1/nodes?limit=500",
-      "/api/v1/namespaces/kube-system/pods?labelSelector=k8s-app%3Dazure-cns&limit=500",
+      `/api/v1/namespaces/kube-system/pods?labelSelector=${encodeURIComponent(CNS_SELECTOR)}&limit=500`,
       "/apis/apps/v1/namespaces/kube-system/daemonsets",
     ].map((p) => ({ url: cluster.server + p, headers, ca }));
   });
@@ -131,7 +132,7 @@ async function kubectlLoop(kubeconfig: string, home: string): Promise<number> {
     const k = ["--kubeconfig", kubeconfig, "--context", ctx.name];
     await exec(KUBECTL, [...k, "get", "nnc", "-n", "kube-system", "-o", "json"], { env, maxBuffer: 1 << 30 });
     await exec(KUBECTL, [...k, "get", "nodes", "-o", "json"], { env, maxBuffer: 1 << 30 });
-    await exec(KUBECTL, [...k, "get", "pods", "-n", "kube-system", "-l", "k8s-app=azure-cns", "-o", "json"], { env, maxBuffer: 1 << 30 });
+    await exec(KUBECTL, [...k, "get", "pods", "-n", "kube-system", "-l", CNS_SELECTOR, "-o", "json"], { env, maxBuffer: 1 << 30 });
     await exec(KUBECTL, [...k, "get", "ds", "-n", "kube-system", "-o", "json"], { env, maxBuffer: 1 << 30 });
   }
   return (performance.now() - t0) / 1000;

@@ -117,9 +117,13 @@ function fnv1a(text: string): number {
   return h >>> 0;
 }
 
-/** A pod can answer only while cns-container runs. */
+/**
+ * A pod can answer only while cns-container runs. Only azure-cns pods are asked: azure-cns-win declares
+ * no metrics port (ACN cns/azure-cns-windows.yaml), and a first wave of Windows pods that fail would
+ * stop the scrapes of the Linux ones.
+ */
 function canAnswer(p: CnsPod): boolean {
-  return p.phase === "Running" && p.node !== undefined && p.reason === undefined && p.deletionTimestamp === undefined;
+  return p.phase === "Running" && p.node !== undefined && p.reason === undefined && p.deletionTimestamp === undefined && p.daemonset === undefined;
 }
 
 /**

@@ -2,7 +2,7 @@
 // exception: one bad cluster can cost at most its own deadline, and never another cluster's snapshot.
 import type { V1ConfigMap, V1DaemonSet, VersionInfo } from "@kubernetes/client-node";
 import pLimit from "p-limit";
-import type { ClusterSnapshot, Nnc } from "../model/snapshot.js";
+import { type ClusterSnapshot, CNS_DAEMONSET, CNS_WIN_DAEMONSET, type CnsDaemonSet, type Nnc } from "../model/snapshot.js";
 import { emptySnapshot } from "../model/snapshot.js";
 import type { ClusterTarget } from "../sources/target.js";
 import { type CnsMetricsBudget, DEFAULT_CNS_METRICS_BUDGET, scrapeCnsMetrics } from "./cns-metrics.js";
@@ -18,7 +18,8 @@ export const NNC_GROUP = "acn.azure.com";
 export const NNC_VERSION = "v1alpha";
 export const NNC_PLURAL = "nodenetworkconfigs";
 export const CNS_NAMESPACE = "kube-system";
-export const CNS_SELECTOR = "k8s-app=azure-cns";
+/** The pods of both CNS DaemonSets in one list (each labels its pods k8s-app=<its name>). */
+export const CNS_SELECTOR = `k8s-app in (${CNS_DAEMONSET},${CNS_WIN_DAEMONSET})`;
 export const CSS_VERSION = "v1alpha1";
 export const CSS_PLURAL = "clustersubnetstates";
 
@@ -106,10 +107,11 @@ async function collectInto(snap: ClusterSnapshot, s: KubeSession, limit: number)
     throw e;
   }
 
-  const [nodes, pods, ds, cm, pending, version, css] = await Promise.all([
+  const [nodes, pods, ds, winDs, cm, pending, version, css] = await Promise.all([
     s.listAll("listing Nodes", s.listPages("/api/v1/nodes", { limit }, "node")),
-    s.listAll(`listing azure-cns pods (${CNS_SELECTOR}) in ${CNS_NAMESPACE}`, s.listPages(`/api/v1/namespaces/${CNS_NAMESPACE}/pods`, { labelSelector: CNS_SELECTOR, limit }, "cns-pod")),
-    s.callOptional(`reading DaemonSet ${CNS_NAMESPACE}/azure-cns`, (o) => s.getJson<V1DaemonSet | null>(`/apis/apps/v1/namespaces/${CNS_NAMESPACE}/daemonsets/azure-cns`, {}, o)),
+    s.listAll(`listing CNS pods (${CNS_SELECTOR}) in ${CNS_NAMESPACE}`, s.listPages(`/api/v1/namespaces/${CNS_NAMESPACE}/pods`, { labelSelector: CNS_SELECTOR, limit }, "cns-pod")),
+    readDaemonSet(s, CNS_DAEMONSET),
+    optional(snap, readDaemonSet(s, CNS_WIN_DAEMONSET), "the Windows nodes' CNS was not judged"),
     optional(snap, s.callOptional(`reading ConfigMap ${CNS_NAMESPACE}/cns-config`, (o) => s.getJson<V1ConfigMap | null>(`/api/v1/namespaces/${CNS_NAMESPACE}/configmaps/cns-config`, {}, o))),
     optional(snap, s.listAll("listing Pending pods", s.listPages("/api/v1/pods", { fieldSelector: "status.phase=Pending", limit }, "pod-node"))),
     optional(snap, s.call("reading /version", (o) => s.getJson<VersionInfo | null>("/version", {}, o))),
@@ -131,7 +133,8 @@ async function collectInto(snap: ClusterSnapshot, s: KubeSession, limit: number)
     snap.nodes.push(node);
   }
   for (const pod of pods) if (pod) snap.cns.pods.push(pod);
-  snap.cns.daemonset = ds ? normalizeDaemonSet(ds) : null;
+  snap.cns.daemonset = ds;
+  if (winDs !== undefined) snap.cns.windowsDaemonset = winDs;
   if (cm) {
     const { config, note } = normalizeCnsConfig(cm);
     snap.cns.config = config;
@@ -148,6 +151,12 @@ async function collectInto(snap: ClusterSnapshot, s: KubeSession, limit: number)
       if (problem) snap.notes.push(problem);
     }
   }
+}
+
+/** A CNS DaemonSet, null when the cluster has none (404). */
+async function readDaemonSet(s: KubeSession, name: string): Promise<CnsDaemonSet | null> {
+  const ds = await s.callOptional(`reading DaemonSet ${CNS_NAMESPACE}/${name}`, (o) => s.getJson<V1DaemonSet | null>(`/apis/apps/v1/namespaces/${CNS_NAMESPACE}/daemonsets/${name}`, {}, o));
+  return ds ? normalizeDaemonSet(ds) : null;
 }
 
 /** ClusterSubnetStates (IPX002); undefined when the CRD is absent (404), as on most clusters. */
@@ -173,13 +182,16 @@ async function collectMetrics(snap: ClusterSnapshot, session: KubeSession, budge
   }
 }
 
-/** Optional reads: a failure becomes a note instead of failing the cluster (auth and reachability still fail it). */
-async function optional<T>(snap: ClusterSnapshot, p: Promise<T>): Promise<T | undefined> {
+/**
+ * Optional reads: a failure becomes a note instead of failing the cluster (an unreachable cluster still
+ * fails it). A refusal is such a failure too: a reader role bound before a read was added may not allow it.
+ */
+async function optional<T>(snap: ClusterSnapshot, p: Promise<T>, consequence?: string): Promise<T | undefined> {
   try {
     return await p;
   } catch (e) {
     if (e instanceof ClusterScanError && e.status === "unreachable") throw e;
-    snap.notes.push((e as Error).message);
+    snap.notes.push(consequence ? `${(e as Error).message}: ${consequence}` : (e as Error).message);
     return undefined;
   }
 }

@@ -97,6 +97,11 @@ export interface ClusterSubnetState {
   timestamp?: string;
 }
 
+/** AKS runs CNS from two DaemonSets (DOMAIN.md §4): azure-cns on Linux nodes, azure-cns-win on Windows nodes. */
+export const CNS_DAEMONSET = "azure-cns";
+export const CNS_WIN_DAEMONSET = "azure-cns-win";
+export type CnsDaemonSetName = typeof CNS_DAEMONSET | typeof CNS_WIN_DAEMONSET;
+
 export interface CnsDaemonSet {
   name: string;
   desired: number;
@@ -126,6 +131,8 @@ export interface CnsPod {
   startedAt?: string;
   createdAt?: string;
   deletionTimestamp?: string;
+  /** The DaemonSet the pod belongs to (its k8s-app label); absent: azure-cns, all that snapshots held before azure-cns-win was read. */
+  daemonset?: CnsDaemonSetName;
 }
 
 /** Watched keys of cns_config.json; scalars only (the file also holds telemetry keys we do not keep). */
@@ -149,7 +156,10 @@ export interface CnsMetricsScope {
 }
 
 export interface CnsState {
+  /** azure-cns, the Linux nodes' CNS. */
   daemonset: CnsDaemonSet | null;
+  /** azure-cns-win, the Windows nodes' CNS: null when the cluster has none, absent when it was not read (older snapshots, or the scan was refused it). */
+  windowsDaemonset?: CnsDaemonSet | null;
   pods: CnsPod[];
   config: CnsConfig | null;
   metrics?: CnsPodMetrics[];

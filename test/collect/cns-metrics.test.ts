@@ -77,6 +77,13 @@ describe("selectMetricsPods", () => {
     expect(selectMetricsPods(s, "all")).toHaveLength(19);
   });
 
+  it("never picks azure-cns-win pods: they expose no metrics port", () => {
+    const s = cluster();
+    s.cns.pods.push(cnsPod("azure-cns-win-w1", "w1", { ready: false, daemonset: "azure-cns-win" }));
+    expect(selectMetricsPods(s, "all").map((p) => p.name)).not.toContain("azure-cns-win-w1");
+    expect(selectMetricsPods(s, "all")).toHaveLength(20);
+  });
+
   it("rotates the healthy sample from scan to scan", () => {
     const a = cluster();
     const b = cluster();
@@ -111,6 +118,7 @@ describe("collecting CNS metrics from the simulator", () => {
       spec("proxy-down", { faults: [{ kind: "proxyUnreachable", path: "/proxy/" }] }),
       spec("proxy-slow", { faults: [{ kind: "slow", delayMs: 1500, path: "/proxy/" }] }),
       spec("overlay", { mode: "overlay", nodes: 3 }),
+      spec("windows", { nodes: 2, windows: { nodes: 3 } }),
       spec("no-proxy-rbac", { faults: [{ kind: "status", code: 403, path: "/proxy/", message: 'pods "azure-cns-x" is forbidden: User "auditor" cannot get resource "pods/proxy"' }] }),
     ]);
     const dir = mkdtempSync(path.join(tmpdir(), "cns-metrics-"));
@@ -123,6 +131,14 @@ describe("collecting CNS metrics from the simulator", () => {
   const collect = (name: string, over: Record<string, unknown> = {}) =>
     collectCluster(targets.get(name)!, { scanId: "20261128T040000000Z-test", requestTimeoutMs: 3000, clusterDeadlineMs: 10_000, ...over });
   const proxyCalls = (name: string) => sim.cluster(name).requests.filter((r) => r.path.includes("/proxy/metrics"));
+
+  it("reads only the Linux pods of a cluster with a Windows pool, and says nothing failed", async () => {
+    const s = await collect("windows", { cnsMetrics: "all" });
+    expect(s.cns.pods).toHaveLength(5);
+    expect(s.cns.metrics?.map((m) => m.node).sort()).toEqual(s.nodes.filter((n) => n.labels["kubernetes.io/os"] === "linux").map((n) => n.name).sort());
+    expect(proxyCalls("windows").filter((r) => r.path.includes("azure-cns-win"))).toEqual([]);
+    expect(s.notes.join("\n")).not.toMatch(/CNS metrics/);
+  });
 
   it("reads the budgeted pods, the node without an NNC first, and never the crash-looping one", async () => {
     sim.cluster("sick").clearRequests();

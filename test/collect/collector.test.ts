@@ -46,7 +46,11 @@ beforeAll(async () => {
     spec("overlay", [], { mode: "overlay", nodes: 4 }),
     spec("dynamic", [], { mode: "dynamic", nodes: 4 }),
     spec("garbage-fields"),
+    spec("windows", [], { mode: "dynamic", nodes: 2, windows: { nodes: 3, cnsImage: "mcr.microsoft.com/containernetworking/azure-cns:v1.6.26" }, problems: [{ kind: "crashLoopCns", node: 1, windows: true, restarts: 6 }] }),
+    spec("no-windows-cns", [], { nodes: 2 }),
+    spec("windows-refused", [{ kind: "status", code: 403, path: "daemonsets/azure-cns-win", message: 'daemonsets.apps "azure-cns-win" is forbidden: User "auditor" cannot get resource "daemonsets"' }], { nodes: 2 }),
   ]);
+  sim.cluster("no-windows-cns").state.daemonsets.delete("azure-cns-win", "kube-system");
   const dir = mkdtempSync(path.join(tmpdir(), "collector-test-"));
   const file = await sim.writeKubeconfig(dir);
   targets = new Map(discoverFromKubeconfig({ files: [file] }).map((t) => [t.name, t]));
@@ -75,6 +79,32 @@ describe("collector against the simulator", () => {
     const nc = s.nncs[0]!.networkContainers[0]!;
     expect(nc.type).toBe("vnetblock");
     expect(nc.ipAssignments).toHaveLength(15);
+  });
+
+  it("reads both CNS DaemonSets, and their pods in one list request", async () => {
+    const s = await collect("windows");
+    expect(s.status).toBe("ok");
+    expect(s.cns.daemonset).toMatchObject({ name: "azure-cns", desired: 2, ready: 2 });
+    expect(s.cns.windowsDaemonset).toMatchObject({ name: "azure-cns-win", desired: 3, ready: 2, images: ["mcr.microsoft.com/containernetworking/azure-cns:v1.6.26"] });
+    const win = s.cns.pods.filter((p) => p.daemonset === "azure-cns-win");
+    expect(win.map((p) => p.node).sort()).toEqual(["aksnpwin000000", "aksnpwin000001", "aksnpwin000002"]);
+    expect(win.find((p) => p.node === "aksnpwin000001")).toMatchObject({ reason: "CrashLoopBackOff", restarts: 6, ready: false, image: "mcr.microsoft.com/containernetworking/azure-cns:v1.6.26" });
+    // azure-cns stays implicit, as in the snapshots stored before azure-cns-win was read.
+    expect(s.cns.pods.filter((p) => !("daemonset" in p)).map((p) => p.node)).toEqual(s.nodes.filter((n) => n.labels["kubernetes.io/os"] === "linux").map((n) => n.name));
+    const podLists = sim.cluster("windows").requests.filter((r) => r.path.startsWith("/api/v1/namespaces/kube-system/pods?"));
+    // 5 pods at 2 a page: 3 pages of the one list, no second list for the Windows pods.
+    expect(podLists).toHaveLength(3);
+    expect(new URLSearchParams(podLists[0]!.path.split("?")[1]).get("labelSelector")).toBe("k8s-app in (azure-cns,azure-cns-win)");
+  });
+
+  it("tells a cluster without azure-cns-win (null) from one whose scan was refused it (not read, with a note)", async () => {
+    const [none, refused] = await Promise.all([collect("no-windows-cns"), collect("windows-refused")]);
+    expect(none.status).toBe("ok");
+    expect(none.cns.windowsDaemonset).toBeNull();
+    expect(refused.status).toBe("ok");
+    expect(refused.cns.daemonset).toMatchObject({ name: "azure-cns", desired: 2 });
+    expect("windowsDaemonset" in refused.cns).toBe(false);
+    expect(refused.notes).toEqual([expect.stringMatching(/DaemonSet kube-system\/azure-cns-win.*403.*the Windows nodes' CNS was not judged/)]);
   });
 
   it("reads the production seed NNC back intact, through Azurite too", async () => {

@@ -1,6 +1,6 @@
-// Nodes, the azure-cns DaemonSet and its pods, and cns-config → snapshot shapes.
+// Nodes, the azure-cns and azure-cns-win DaemonSets and their pods, and cns-config → snapshot shapes.
 import type { V1ConfigMap, V1Container, V1DaemonSet, V1Node, V1Pod } from "@kubernetes/client-node";
-import type { CnsConfig, CnsDaemonSet, CnsPod, NodeInfo } from "../../model/snapshot.js";
+import { type CnsConfig, type CnsDaemonSet, type CnsPod, CNS_WIN_DAEMONSET, type NodeInfo } from "../../model/snapshot.js";
 import { arr, intern, type Json, obj, pickLabels, str, time } from "./fields.js";
 
 export const CNS_CONTAINER = "cns-container";
@@ -120,6 +120,8 @@ export function normalizeCnsPod(raw: V1Pod): CnsPod | undefined {
   if (created) pod.createdAt = created;
   const deleting = time(meta?.deletionTimestamp);
   if (deleting) pod.deletionTimestamp = deleting;
+  // Both DaemonSets label their pods k8s-app=<DaemonSet name>; azure-cns is left implicit, as older snapshots have it.
+  if (obj(meta?.labels)?.["k8s-app"] === CNS_WIN_DAEMONSET) pod.daemonset = CNS_WIN_DAEMONSET;
   return pod;
 }
 
