@@ -1,6 +1,24 @@
-// azure-cns facts shared by rules and report sections: image tags and versions, pod states, metrics
-// (DOMAIN.md §3, §4).
-import type { ClusterSnapshot, CnsPod, NodeInfo } from "../model/snapshot.js";
+// azure-cns facts shared by rules and report sections: image tags and versions, pod states, which
+// DaemonSet (azure-cns, or azure-cns-win on Windows nodes) serves a node, metrics (DOMAIN.md §3, §4).
+import { type ClusterSnapshot, CNS_DAEMONSET, CNS_WIN_DAEMONSET, type CnsDaemonSet, type CnsDaemonSetName, type CnsPod, type NodeInfo } from "../model/snapshot.js";
+
+/** Both CNS DaemonSets, Linux first. */
+export const CNS_DAEMONSETS: readonly CnsDaemonSetName[] = [CNS_DAEMONSET, CNS_WIN_DAEMONSET];
+
+/** The DaemonSet a CNS pod belongs to. */
+export function daemonSetOf(p: CnsPod): CnsDaemonSetName {
+  return p.daemonset ?? CNS_DAEMONSET;
+}
+
+/** A CNS DaemonSet of the snapshot: null when the cluster has none, undefined when the scan did not read it (azure-cns-win in older snapshots). */
+export function cnsDaemonSet(s: ClusterSnapshot, name: CnsDaemonSetName): CnsDaemonSet | null | undefined {
+  return name === CNS_WIN_DAEMONSET ? s.cns.windowsDaemonset : s.cns.daemonset;
+}
+
+/** The pods of one CNS DaemonSet. */
+export function podsOf(s: ClusterSnapshot, name: CnsDaemonSetName): CnsPod[] {
+  return s.cns.pods.filter((p) => daemonSetOf(p) === name);
+}
 
 /** `mcr.microsoft.com/containernetworking/azure-cns:v1.6.25@sha256:…` → `…/azure-cns:v1.6.25`; undefined when there is no tag. */
 export function normalizeImage(image: string | undefined): string | undefined {
@@ -47,17 +65,17 @@ export function sameVersion(a: string, b: string): boolean {
   return a.replace(/^v/, "") === b.replace(/^v/, "");
 }
 
-/** Image counts of cns-container over the cluster's CNS pods. */
-export function podImages(s: ClusterSnapshot): Record<string, number> {
+/** Image counts of cns-container over the pods of one CNS DaemonSet (azure-cns by default). */
+export function podImages(s: ClusterSnapshot, name: CnsDaemonSetName = CNS_DAEMONSET): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const p of s.cns.pods) {
+  for (const p of podsOf(s, name)) {
     const img = normalizeImage(p.image);
     if (img) out[img] = (out[img] ?? 0) + 1;
   }
   return out;
 }
 
-/** The cluster's CNS version: the DaemonSet template's tag, else the most common pod image tag. */
+/** The cluster's CNS version: azure-cns's template tag, else the most common tag of its pods (azure-cns-win follows AKS's release of it). */
 export function cnsVersionOf(s: ClusterSnapshot): string | undefined {
   const fromDs = imageTag(s.cns.daemonset?.images[0]);
   if (fromDs) return fromDs;
@@ -89,10 +107,27 @@ export function isFailing(p: CnsPod): boolean {
   return s === "crashloop" || s === "init-crashloop" || s === "init-failed" || s === "failing" || s === "failed";
 }
 
-/** Linux nodes that run workloads: CNS must run on them (the DaemonSet excludes virtual-kubelet and Windows). */
-export function needsCnsPod(n: NodeInfo): boolean {
+/** The DaemonSet whose node affinity admits the node: azure-cns on Linux, azure-cns-win on Windows, none on virtual-kubelet. */
+export function cnsDaemonSetOfNode(n: NodeInfo): CnsDaemonSetName | undefined {
+  if (n.labels.type === "virtual-kubelet") return undefined;
   const os = n.labels["kubernetes.io/os"];
-  return (os === undefined || os === "linux") && n.labels.type !== "virtual-kubelet";
+  if (os === undefined || os === "linux") return CNS_DAEMONSET;
+  return os === "windows" ? CNS_WIN_DAEMONSET : undefined;
+}
+
+/**
+ * For one snapshot: the CNS DaemonSet whose pod a node needs, or undefined. Every Linux node needs
+ * azure-cns. A Windows node needs azure-cns-win only where the scan read that DaemonSet (an older
+ * snapshot holds none of its pods) and either it exists or CNS manages the node (it has an NNC).
+ */
+export function cnsDemand(s: ClusterSnapshot): (n: NodeInfo) => CnsDaemonSetName | undefined {
+  const win = s.cns.windowsDaemonset;
+  const nncs = win === null ? new Set(s.nncs.map((x) => x.name)) : undefined;
+  return (n) => {
+    const ds = cnsDaemonSetOfNode(n);
+    if (ds !== CNS_WIN_DAEMONSET) return ds;
+    return win !== undefined && (win !== null || nncs!.has(n.name)) ? ds : undefined;
+  };
 }
 
 /** The metrics read from a pod in this snapshot, if it was scraped. */

@@ -1,5 +1,5 @@
 // Health: the azure-cns view of each cluster and node: DaemonSet, pods, restarts, metrics, config.
-import { cnsPodState, cnsVersionOf, metricsOfPod, needsCnsPod, podImages } from "../../analysis/cns.js";
+import { cnsDaemonSetOfNode, cnsDemand, cnsPodState, cnsVersionOf, daemonSetOf, metricsOfPod, podImages } from "../../analysis/cns.js";
 import type { CnsClusterHealth, CnsNodeHealth, HealthSection } from "../../model/sections.js";
 import type { CnsPod, NodeInfo } from "../../model/snapshot.js";
 import { clusterMode, type ClusterView, isCnsManaged, isVirtualNode } from "../../rules/context.js";
@@ -8,6 +8,8 @@ import { clusterMode, type ClusterView, isCnsManaged, isVirtualNode } from "../.
 interface ClusterIndex {
   nodes: Map<string, NodeInfo>;
   nncs: Set<string>;
+  /** Whether the node needs a CNS pod (cnsDemand). */
+  needsPod: (n: NodeInfo) => boolean;
 }
 
 function nodeRow(v: ClusterView, ix: ClusterIndex, nodeName: string, pod: CnsPod | undefined, prevRestarts: Map<string, number>, hasNncs: boolean): CnsNodeHealth {
@@ -37,7 +39,7 @@ function nodeRow(v: ClusterView, ix: ClusterIndex, nodeName: string, pod: CnsPod
     if (m) row.metrics = m;
   }
   const podState = pod ? cnsPodState(pod) : undefined;
-  if (!pod) row.status = node && needsCnsPod(node) && !node.unschedulable ? "missing" : "not-needed";
+  if (!pod) row.status = node && ix.needsPod(node) && !node.unschedulable ? "missing" : "not-needed";
   else if (podState !== "ok") row.status = podState!;
   else if (hasNncs && !nnc) row.status = "no-nnc";
   else if (node && !node.ready) row.status = "node-not-ready";
@@ -51,13 +53,17 @@ export function clusterHealth(v: ClusterView): CnsClusterHealth {
   const prevRestarts = new Map((v.previous?.cns.pods ?? []).map((p) => [p.name, p.restarts]));
   const podByNode = new Map<string, CnsPod>();
   const orphanPods: CnsPod[] = [];
+  const needs = cnsDemand(s);
+  const ix: ClusterIndex = { nodes: new Map(s.nodes.map((n) => [n.name, n])), nncs: new Set(s.nncs.map((n) => n.name)), needsPod: (n) => needs(n) !== undefined };
   for (const p of s.cns.pods) {
+    const on = p.node === undefined ? undefined : ix.nodes.get(p.node);
     if (!p.node) orphanPods.push(p);
+    // A node's row shows the pod of its own OS's DaemonSet (a Linux pod on a Windows node serves nothing there).
+    else if (on && cnsDaemonSetOfNode(on) !== daemonSetOf(p)) continue;
     // A terminating pod and its replacement can share a node: show the live one.
     else if (!podByNode.has(p.node) || podByNode.get(p.node)!.deletionTimestamp) podByNode.set(p.node, p);
   }
   const hasNncs = s.nncs.length > 0;
-  const ix: ClusterIndex = { nodes: new Map(s.nodes.map((n) => [n.name, n])), nncs: new Set(s.nncs.map((n) => n.name)) };
   const rows = ok && isCnsManaged(s) ? s.nodes.map((n) => nodeRow(v, ix, n.name, podByNode.get(n.name), prevRestarts, hasNncs)) : [];
   for (const p of orphanPods) rows.push({ ...nodeRow(v, ix, "(unscheduled)", p, prevRestarts, false), node: "(unscheduled)" });
   const states = s.cns.pods.map(cnsPodState);

@@ -1,21 +1,23 @@
-import { isFailing, needsCnsPod } from "../../analysis/cns.js";
+import { cnsDaemonSet, cnsDaemonSetOfNode, cnsDemand, daemonSetOf, isFailing } from "../../analysis/cns.js";
 import { resource, type RuleResult } from "../../model/finding.js";
-import type { ClusterSnapshot, CnsDaemonSet, CnsPod } from "../../model/snapshot.js";
-import { clustersWithData, isCnsManaged, NODE_GRACE_MINUTES, within } from "../context.js";
+import { type ClusterSnapshot, CNS_DAEMONSET, CNS_WIN_DAEMONSET, type CnsDaemonSet, type CnsDaemonSetName, type CnsPod } from "../../model/snapshot.js";
+import { clustersWithData, type ClusterView, type FleetContext, isCnsManaged, NODE_GRACE_MINUTES, within } from "../context.js";
 import { defineRule } from "../rule.js";
 
-/** Nodes without a Ready CNS pod for a normal reason: the node just joined, or its pod was just created or deleted (a failing pod is no reason). */
-function settling(s: ClusterSnapshot, graceMs: number): number {
+/** Nodes without a Ready pod of `name` for a normal reason: the node just joined, or its pod was just created or deleted (a failing pod is no reason). */
+function settling(s: ClusterSnapshot, name: CnsDaemonSetName, graceMs: number): number {
   // Grouped once: a 5,000-node cluster must not cost 5,000² scans of its pods.
   const byNode = new Map<string | undefined, CnsPod[]>();
   for (const p of s.cns.pods) {
+    if (daemonSetOf(p) !== name) continue;
     const on = byNode.get(p.node);
     if (on) on.push(p);
     else byNode.set(p.node, [p]);
   }
+  const needs = cnsDemand(s);
   let n = 0;
   for (const node of s.nodes) {
-    if (!needsCnsPod(node)) continue;
+    if (needs(node) !== name) continue;
     const pods = byNode.get(node.name) ?? [];
     if (pods.some((p) => (p.ready && !p.deletionTimestamp) || isFailing(p))) continue;
     if (within(s.takenAt, node.createdAt, graceMs) || pods.some((p) => within(s.takenAt, p.deletionTimestamp ?? p.createdAt, graceMs))) n++;
@@ -34,6 +36,37 @@ function sameRollout(prev: CnsDaemonSet | null | undefined, ds: CnsDaemonSet): C
   return same ? prev : undefined;
 }
 
+/** Windows nodes CNS manages (they have an NNC): azure-cns-win must serve them. */
+function managedWindowsNodes(s: ClusterSnapshot): number {
+  const nncs = new Set(s.nncs.map((n) => n.name));
+  return s.nodes.filter((n) => cnsDaemonSetOfNode(n) === CNS_WIN_DAEMONSET && nncs.has(n.name)).length;
+}
+
+/** Whether one CNS DaemonSet has converged: Ready pods, a rollout that moves, a spec its controller observed. */
+function converged(ctx: FleetContext, c: ClusterView, name: CnsDaemonSetName, ds: CnsDaemonSet): RuleResult | undefined {
+  const s = c.snapshot;
+  const graceMs = ctx.threshold("CNS001", "graceMinutes", c.name) * 60_000;
+  const before = sameRollout(c.previous && cnsDaemonSet(c.previous, name), ds);
+  // A rollout that moved since the previous scan replaces pods a few at a time: their brief unreadiness is its churn.
+  const progressing = before !== undefined && ds.updated > before.updated;
+  const unready = progressing || ds.ready >= ds.desired ? 0 : ds.desired - ds.ready - settling(s, name, graceMs);
+  // Stuck only against a scan old enough that a moving rollout would have moved since; without one, unknown.
+  const stale = before && c.previous && !within(s.takenAt, c.previous.takenAt, graceMs) ? { ds: before, at: c.previous.takenAt } : undefined;
+  const problems: string[] = [];
+  if (unready > ctx.threshold("CNS001", "toleratedUnready", c.name)) problems.push(`${ds.ready} of ${ds.desired} pods Ready`);
+  if (stale && ds.updated < ds.desired && ds.updated <= stale.ds.updated) problems.push(`${ds.updated} of ${ds.desired} pods on the current template, no more than at ${stale.at} (rollout stuck)`);
+  if (stale && unobserved(ds) && unobserved(stale.ds)) problems.push(`generation ${ds.generation} not observed since ${stale.at} (controller at ${ds.observedGeneration})`);
+  if (problems.length === 0) return undefined;
+  const where = name === CNS_WIN_DAEMONSET ? "Windows nodes" : "Nodes";
+  return {
+    severity: "critical",
+    cluster: c.name,
+    resource: resource("daemonset", name),
+    message: `DaemonSet ${name} has not converged: ${problems.join("; ")}. ${where} without a Ready CNS cannot give new pods an IP.`,
+    data: { desired: ds.desired, ready: ds.ready, updated: ds.updated, available: ds.available },
+  };
+}
+
 export default defineRule(
   {
     id: "CNS001",
@@ -41,8 +74,9 @@ export default defineRule(
     family: "CNS",
     severity: "critical",
     description:
-      "The azure-cns DaemonSet has fewer Ready pods than nodes it should run on (nodes and pods younger than `graceMinutes` aside), a rollout that has not moved since the previous scan, a spec it has not observed since then, or is missing in a cluster that has NNCs.",
-    remediation: "Find the azure-cns pods that are not Ready (CNS002) and why; a rollout stuck on updatedNumberScheduled usually has one pod that cannot start. A missing DaemonSet on a CNS cluster needs an AKS support case.",
+      "A CNS DaemonSet (azure-cns on Linux nodes, azure-cns-win on Windows nodes, each its own finding) has fewer Ready pods than nodes it should run on (nodes and pods younger than `graceMinutes` aside), a rollout that has not moved since the previous scan, a spec it has not observed since then; or azure-cns is missing in a cluster that has NNCs, or azure-cns-win in one whose Windows nodes have NNCs.",
+    remediation:
+      "Find the CNS pods that are not Ready (CNS002) and why; a rollout stuck on updatedNumberScheduled usually has one pod that cannot start. A missing DaemonSet on a CNS cluster (azure-cns, or azure-cns-win beside a Windows pool) needs an AKS support case.",
     reference: "DOMAIN.md §4, §5.7",
     thresholds: { toleratedUnready: 0, graceMinutes: NODE_GRACE_MINUTES },
   },
@@ -55,31 +89,30 @@ export default defineRule(
         yield {
           severity: "critical",
           cluster: c.name,
-          resource: resource("daemonset", "azure-cns"),
+          resource: resource("daemonset", CNS_DAEMONSET),
           message: `DaemonSet kube-system/azure-cns is missing, yet the cluster has ${s.nncs.length} NodeNetworkConfig(s): nothing serves pod IPs to new pods.`,
           data: { nncs: s.nncs.length },
         };
-        continue;
+      } else {
+        const r = converged(ctx, c, CNS_DAEMONSET, ds);
+        if (r) yield r;
       }
-      const graceMs = ctx.threshold("CNS001", "graceMinutes", c.name) * 60_000;
-      const before = sameRollout(c.previous?.cns.daemonset, ds);
-      // A rollout that moved since the previous scan replaces pods a few at a time: their brief unreadiness is its churn.
-      const progressing = before !== undefined && ds.updated > before.updated;
-      const unready = progressing || ds.ready >= ds.desired ? 0 : ds.desired - ds.ready - settling(s, graceMs);
-      // Stuck only against a scan old enough that a moving rollout would have moved since; without one, unknown.
-      const stale = before && c.previous && !within(s.takenAt, c.previous.takenAt, graceMs) ? { ds: before, at: c.previous.takenAt } : undefined;
-      const problems: string[] = [];
-      if (unready > ctx.threshold("CNS001", "toleratedUnready", c.name)) problems.push(`${ds.ready} of ${ds.desired} pods Ready`);
-      if (stale && ds.updated < ds.desired && ds.updated <= stale.ds.updated) problems.push(`${ds.updated} of ${ds.desired} pods on the current template, no more than at ${stale.at} (rollout stuck)`);
-      if (stale && unobserved(ds) && unobserved(stale.ds)) problems.push(`generation ${ds.generation} not observed since ${stale.at} (controller at ${ds.observedGeneration})`);
-      if (problems.length === 0) continue;
-      yield {
-        severity: "critical",
-        cluster: c.name,
-        resource: resource("daemonset", "azure-cns"),
-        message: `DaemonSet azure-cns has not converged: ${problems.join("; ")}. Nodes without a Ready CNS cannot give new pods an IP.`,
-        data: { desired: ds.desired, ready: ds.ready, updated: ds.updated, available: ds.available },
-      };
+      const win = s.cns.windowsDaemonset;
+      // undefined: the scan did not read azure-cns-win, so there is nothing to say about it.
+      if (win) {
+        const r = converged(ctx, c, CNS_WIN_DAEMONSET, win);
+        if (r) yield r;
+      } else if (win === null) {
+        const nodes = managedWindowsNodes(s);
+        if (nodes === 0) continue;
+        yield {
+          severity: "critical",
+          cluster: c.name,
+          resource: resource("daemonset", CNS_WIN_DAEMONSET),
+          message: `DaemonSet kube-system/azure-cns-win is missing, yet ${nodes} Windows node(s) have a NodeNetworkConfig: nothing serves pod IPs to new pods on them.`,
+          data: { windowsNodesWithNnc: nodes },
+        };
+      }
     }
   },
 );

@@ -1,4 +1,4 @@
-import { type CnsPodState, cnsPodState, metricsOfPod, pendingProgramming } from "../../analysis/cns.js";
+import { type CnsPodState, cnsPodState, daemonSetOf, metricsOfPod, pendingProgramming } from "../../analysis/cns.js";
 import { findingId, resource, type RuleResult } from "../../model/finding.js";
 import type { CnsPod } from "../../model/snapshot.js";
 import { clustersWithData, type FleetContext, isCnsManaged } from "../context.js";
@@ -46,7 +46,7 @@ export default defineRule(
     family: "CNS",
     severity: "critical",
     description:
-      "An azure-cns pod is not Ready, Pending, in CrashLoopBackOff or Init:CrashLoopBackOff, so pods on its node get no IP. Where the pod's metrics were read, they say why (no NNC, reconciler start failures); a Ready pod whose IPs stay PendingProgramming across two scans of its metrics is a warning, kept while the rotating metrics sample skips the pod.",
+      "A CNS pod (azure-cns, or azure-cns-win on a Windows node) is not Ready, Pending, in CrashLoopBackOff or Init:CrashLoopBackOff, so pods on its node get no IP. Where the pod's metrics were read, they say why (no NNC, reconciler start failures); a Ready pod whose IPs stay PendingProgramming across two scans of its metrics is a warning, kept while the rotating metrics sample skips the pod.",
     remediation:
       "kubectl -n kube-system describe pod and logs --previous on the pod; \"NNC reconciler has not started\" means the node has no NNC (NNC001), init failures point at the CNI installer. PendingProgramming that persists means NMAgent has not programmed the NC: check sync_host_nc_version_total{ok=\"false\"}.",
     reference: "DOMAIN.md §2.4, §5.4, §5.6, §5.7",
@@ -73,8 +73,8 @@ export default defineRule(
           severity: "critical",
           cluster: c.name,
           resource: resource("pod", p.name),
-          message: `azure-cns pod ${p.name}${p.node ? ` on ${p.node}` : ""} ${words(state, p)}${why(p, m)}: new pods on that node get no IP.`,
-          data: { node: p.node ?? null, phase: p.phase, ready: p.ready, reason: p.initReason ?? p.reason ?? null, restarts: p.restarts },
+          message: `${daemonSetOf(p)} pod ${p.name}${p.node ? ` on ${p.node}` : ""} ${words(state, p)}${why(p, m)}: new pods on that node get no IP.`,
+          data: { node: p.node ?? null, phase: p.phase, ready: p.ready, reason: p.initReason ?? p.reason ?? null, restarts: p.restarts, daemonset: daemonSetOf(p) },
         };
       }
     }

@@ -1,3 +1,4 @@
+import { daemonSetOf } from "../../analysis/cns.js";
 import { resource, type RuleResult } from "../../model/finding.js";
 import { clustersWithData, isCnsManaged } from "../context.js";
 import { defineRule } from "../rule.js";
@@ -8,7 +9,7 @@ export default defineRule(
     title: "cns-container restarts",
     family: "CNS",
     severity: "warning",
-    description: "The cns-container of an azure-cns pod restarted since the previous snapshot, or has restarted at least `totalRestarts` times in all.",
+    description: "The cns-container of a CNS pod (azure-cns, or azure-cns-win on a Windows node) restarted since the previous snapshot, or has restarted at least `totalRestarts` times in all.",
     remediation: "Read kubectl -n kube-system logs --previous of the pod: panics on a stale NC, failed scale-down patches, and liveness failures under API server load (AKS#5145) are the known causes.",
     reference: "DOMAIN.md §5.7",
     thresholds: { totalRestarts: 5 },
@@ -29,7 +30,7 @@ export default defineRule(
           cluster: c.name,
           resource: resource("pod", p.name),
           message: `cns-container of ${p.name}${p.node ? ` on ${p.node}` : ""} keeps restarting: ${since}${p.lastTerminationReason ? ` (last exit: ${p.lastTerminationReason})` : ""}.`,
-          data: { node: p.node ?? null, restarts: p.restarts, restartsSincePrevious: prev === undefined ? null : Math.max(0, p.restarts - prev) },
+          data: { node: p.node ?? null, restarts: p.restarts, restartsSincePrevious: prev === undefined ? null : Math.max(0, p.restarts - prev), daemonset: daemonSetOf(p) },
         };
       }
     }
