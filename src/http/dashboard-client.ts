@@ -189,6 +189,9 @@ function renderCluster(name) {
   if (c.health) {
     var ds = c.health.daemonset;
     facts.push(fact("azure-cns", (c.health.version || "version unknown") + (ds ? "; DaemonSet " + ds.ready + "/" + ds.desired + " ready, " + ds.updated + " updated" : "; no DaemonSet")));
+    // Every AKS CNS cluster has azure-cns-win; it says something only where Windows nodes run it.
+    var win = c.health.windowsDaemonset;
+    if (win && win.desired > 0) facts.push(fact("azure-cns-win", "DaemonSet " + win.ready + "/" + win.desired + " ready, " + win.updated + " updated"));
     var p = c.health.pods;
     facts.push(fact("CNS pods", p.ready + "/" + p.total + " ready, " + p.crashLooping + " crash-looping, " + p.restarts + " restarts"));
     facts.push(fact("Nodes without CNS pod / NNC", c.health.nodes.withoutCnsPod + " / " + c.health.nodes.withoutNnc));

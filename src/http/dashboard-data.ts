@@ -4,12 +4,19 @@ import { isOverlayKey } from "../analysis/subnet-keys.js";
 import { grade } from "../evaluate/sections/compliance.js";
 import { type ClusterRow, countFindingClusters, countFindings, type EvaluationSummary, type FleetEvaluation, keepClusters, type SeverityCounts } from "../model/evaluation.js";
 import { clustersOf, type Finding, resource, type Severity, severityRank } from "../model/finding.js";
-import type { ComplianceResult } from "../model/sections.js";
+import type { CnsDaemonSetHealth, ComplianceResult } from "../model/sections.js";
 import { scanFailed } from "../model/snapshot.js";
 import { matchesCluster, type ReportFilter } from "../reports/filter.js";
 
 /** Bounds on what one page carries, so a huge fleet still gives a page a browser can hold. */
 export const DASHBOARD_LIMITS = { findings: 5000, trendPoints: 200, trendSubnets: 6 } as const;
+
+export interface DashboardDaemonSet {
+  desired: number;
+  ready: number;
+  updated: number;
+  available: number;
+}
 
 export interface DashboardCluster extends Omit<ClusterRow, "notes"> {
   notes: string[];
@@ -24,7 +31,9 @@ export interface DashboardCluster extends Omit<ClusterRow, "notes"> {
   results?: ComplianceResult[];
   health?: {
     version: string | null;
-    daemonset: { desired: number; ready: number; updated: number; available: number } | null;
+    daemonset: DashboardDaemonSet | null;
+    /** azure-cns-win, when the scan read it. */
+    windowsDaemonset?: DashboardDaemonSet | null;
     images: Record<string, number>;
     pods: { total: number; ready: number; notReady: number; crashLooping: number; pending: number; restarts: number };
     nodes: { total: number; withoutCnsPod: number; withoutNnc: number; notReady: number };
@@ -86,6 +95,11 @@ const subnetFindingKey = (res: string, cluster: string): string => `${res}\u0000
 
 const severityOf = (worst: Severity | undefined): { severity?: Severity } => (worst ? { severity: worst } : {});
 
+/** A DaemonSet's counts for the page (its images stay in the health report). */
+function dsCounts(ds: CnsDaemonSetHealth | null): DashboardDaemonSet | null {
+  return ds ? { desired: ds.desired, ready: ds.ready, updated: ds.updated, available: ds.available } : null;
+}
+
 function zero(): SeverityCounts {
   return { critical: 0, warning: 0, info: 0, waived: 0 };
 }
@@ -143,7 +157,8 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
     if (h) {
       out.health = {
         version: h.version,
-        daemonset: h.daemonset ? { desired: h.daemonset.desired, ready: h.daemonset.ready, updated: h.daemonset.updated, available: h.daemonset.available } : null,
+        daemonset: dsCounts(h.daemonset),
+        ...(h.windowsDaemonset !== undefined ? { windowsDaemonset: dsCounts(h.windowsDaemonset) } : {}),
         images: h.images,
         pods: h.pods,
         nodes: h.nodes,

@@ -42,7 +42,10 @@ export interface DriftCluster {
     /** Pod images with counts, before and after, when they changed. */
     podImagesBefore: Record<string, number>;
     podImagesAfter: Record<string, number>;
+    /** Whether azure-cns changed (template or the set of pod images). */
     changed: boolean;
+    /** azure-cns-win's template image, where the scan read it; changed only against a snapshot that read it too. */
+    windows?: { imageBefore: string | null; imageAfter: string | null; changed: boolean };
   };
   findings: {
     new: DriftFinding[];
@@ -83,14 +86,28 @@ export interface CnsNodeHealth {
   status: string;
 }
 
+export interface CnsDaemonSetHealth {
+  desired: number;
+  ready: number;
+  updated: number;
+  available: number;
+  images: string[];
+}
+
 export interface CnsClusterHealth {
   cluster: string;
   status: ScanStatus;
   mode: IpamMode | null;
   takenAt: string;
-  daemonset: { desired: number; ready: number; updated: number; available: number; images: string[] } | null;
+  /** azure-cns, the Linux nodes' CNS. */
+  daemonset: CnsDaemonSetHealth | null;
+  /** azure-cns-win, the Windows nodes' CNS: null when the cluster has none; absent when the scan did not read it. */
+  windowsDaemonset?: CnsDaemonSetHealth | null;
+  /** azure-cns's version (its template's image tag). */
   version: string | null;
+  /** Images of azure-cns's pods, with counts. */
   images: Record<string, number>;
+  /** Both DaemonSets' pods. */
   pods: { total: number; ready: number; notReady: number; crashLooping: number; pending: number; restarts: number };
   nodes: { total: number; withoutCnsPod: number; withoutNnc: number; notReady: number };
   metrics: { budget: number | "all"; selected: number; scraped: number; failed: number } | null;

@@ -5,7 +5,7 @@ import { grade } from "../../src/evaluate/sections/compliance.js";
 import { clusterHealth } from "../../src/evaluate/sections/health.js";
 import { defineRule } from "../../src/rules/rule.js";
 import { node, nnc, snapshot, T0, view } from "../fixtures/builders.js";
-import { cnsPod, earlier, healthy, nc } from "../rules/cns-fixtures.js";
+import { cnsPod, earlier, healthy, nc, WIN_IMAGE, winPod, withWindows } from "../rules/cns-fixtures.js";
 
 const LATER = new Date(T0.getTime() + 3_600_000);
 
@@ -81,6 +81,18 @@ describe("drift section", () => {
     expect(d.nncs).toEqual({ added: [], removed: ["n3"] });
   });
 
+  it("follows azure-cns-win's image apart from azure-cns's, against a snapshot that read it too", () => {
+    const before = withWindows(healthy("a"));
+    const after = structuredClone(before);
+    after.takenAt = LATER.toISOString();
+    const NEXT = "mcr.microsoft.com/containernetworking/azure-cns:v1.6.27";
+    after.cns.windowsDaemonset!.images = [NEXT];
+    const drift = (prev: typeof before) => evaluate({ scanId: "s", now: LATER, views: [view(after, after, prev)] }).sections!.drift!.clusters[0]!.cns;
+    expect(drift(before)).toMatchObject({ changed: false, podImagesAfter: { "mcr.microsoft.com/containernetworking/azure-cns:v1.6.25": 3 }, windows: { imageBefore: WIN_IMAGE, imageAfter: NEXT, changed: true } });
+    const unread = earlier(before, (p) => void delete p.cns.windowsDaemonset);
+    expect(drift(unread).windows).toEqual({ imageBefore: NEXT, imageAfter: NEXT, changed: false });
+  });
+
   it("says when there is nothing to compare", () => {
     const e = evaluate({ scanId: "s1", now: T0, views: [view(healthy("a")), view(snapshot("down", {}, "unreachable"))] });
     const [a, down] = e.sections!.drift!.clusters;
@@ -127,6 +139,32 @@ describe("health section", () => {
     expect(h.nodeRowsOmitted).toBe(2);
     expect(h.nodeRows[0]).toMatchObject({ restarts: 9, restartsDelta: 7, lastTerminationReason: "Error", reason: "CrashLoopBackOff" });
     expect(h.nodeRows[2]!.metrics).toEqual({ nnc_has_nodenetworkconfig: 0 });
+  });
+
+  it("shows azure-cns-win beside azure-cns, and Windows nodes by their own DaemonSet's pod", () => {
+    const s = withWindows(healthy("a", 1), 4);
+    s.cns.daemonset!.images = [];
+    s.cns.windowsDaemonset!.ready = 1;
+    s.cns.pods = s.cns.pods.filter((p) => p.node !== "w2");
+    s.cns.pods[1] = winPod("w1", { ready: false, reason: "CrashLoopBackOff", restarts: 4 });
+    s.cns.pods.push(cnsPod("w2"));
+    const h = clusterHealth(view(s));
+    // The version is azure-cns's, even where more pods run azure-cns-win's image.
+    expect(h).toMatchObject({ version: "v1.6.25", images: { "mcr.microsoft.com/containernetworking/azure-cns:v1.6.25": 2 }, windowsDaemonset: { desired: 4, ready: 1, images: [WIN_IMAGE] } });
+    expect(h.pods).toMatchObject({ total: 5, crashLooping: 1 });
+    expect(h.nodeRows.map((r) => [r.node, r.status, r.pod])).toEqual([
+      ["w1", "crashloop", "azure-cns-win-w1"],
+      // A Linux pod serves nothing on a Windows node.
+      ["w2", "missing", null],
+      ["n1", "ok", "azure-cns-n1"],
+      ["w3", "ok", "azure-cns-win-w3"],
+      ["w4", "ok", "azure-cns-win-w4"],
+    ]);
+    expect(h.nodes.withoutCnsPod).toBe(1);
+    // A snapshot that did not read azure-cns-win says nothing about it.
+    delete s.cns.windowsDaemonset;
+    expect("windowsDaemonset" in clusterHealth(view(s))).toBe(false);
+    expect(clusterHealth(view(s)).nodeRows.find((r) => r.node === "w2")!.status).toBe("not-needed");
   });
 
   it("does not count virtual-kubelet nodes as nodes without an NNC (as NNC001 does not)", () => {

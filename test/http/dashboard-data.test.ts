@@ -5,6 +5,9 @@ import { renderDashboard } from "../../src/http/dashboard.js";
 import { type EvaluationSummary, findingClusters, type FleetEvaluation, summarizeEvaluation } from "../../src/model/evaluation.js";
 import type { Finding } from "../../src/model/finding.js";
 import { cspHash, renderHtml, REPORT_CSP } from "../../src/reports/formats/html.js";
+import { evaluate } from "../../src/evaluate/evaluate.js";
+import { T0, view } from "../fixtures/builders.js";
+import { healthy, withWindows } from "../rules/cns-fixtures.js";
 
 const XSS = `<img src=x onerror=alert(1)>`;
 
@@ -67,6 +70,15 @@ describe("dashboard data", () => {
       ["c", 100, "findings"], // waived findings do not count
     ]);
     expect(findingsScore({ critical: 5, warning: 0, info: 0, waived: 0 })).toBe(0);
+  });
+
+  it("carries azure-cns-win's counts where the scan read it", () => {
+    const win = withWindows(healthy("win"), 2);
+    win.cns.windowsDaemonset!.ready = 1;
+    const d = dashboardData(evaluate({ scanId: "s", now: T0, views: [view(win), view(healthy("linux"))] }), []);
+    const by = new Map(d.clusters.map((c) => [c.cluster, c.health]));
+    expect(by.get("win")?.windowsDaemonset).toEqual({ desired: 2, ready: 1, updated: 2, available: 2 });
+    expect(by.get("linux")).not.toHaveProperty("windowsDaemonset");
   });
 
   it("ranks a cluster the scan could not read first, whatever its score", () => {

@@ -156,6 +156,13 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
     expect(await page.locator("#cluster-detail").textContent()).toContain("unreachable");
     await page.locator("#cluster-detail button").click();
     expect(await page.locator("#f-cluster").inputValue()).toBe(REFUSED);
+    // azure-cns-win is listed where Windows nodes run it, not in a Linux-only cluster.
+    await page.selectOption("#cluster-select", SCRIPT_NAME);
+    await expect.poll(() => page.locator("#cluster-detail h3").textContent()).toBe(SCRIPT_NAME);
+    expect(await page.locator("#cluster-detail").textContent()).toMatch(/azure-cns-winDaemonSet 2\/2 ready, 2 updated/);
+    await page.selectOption("#cluster-select", PLAIN);
+    await expect.poll(() => page.locator("#cluster-detail h3").textContent()).toBe(PLAIN);
+    expect(await page.locator("#cluster-detail").textContent()).not.toContain("azure-cns-win");
     expect(await page.locator("#findings-body tr").count()).toBe(1);
     expect(incidents.dialogs).toEqual([]);
   });

@@ -20,7 +20,8 @@ export const SPECS: SimClusterSpec[] = [
   { name: PLAIN, mode: "vnetblock", nodes: 3, podSubnet: SEED_POD_SUBNET },
   // Shares PLAIN's pod subnet: the dashboard must show the subnet as shared, under a hostile name.
   { name: XSS_NAME, mode: "vnetblock", nodes: 2, podSubnet: SEED_POD_SUBNET, problems: [{ kind: "crashLoopCns", node: 0 }] },
-  { name: SCRIPT_NAME, mode: "overlay", nodes: 2 },
+  // With a (healthy) Windows pool: azure-cns-win runs pods there.
+  { name: SCRIPT_NAME, mode: "overlay", nodes: 2, windows: { nodes: 2 } },
   { name: FORMULA_NAME, mode: "dynamic", nodes: 2, problems: [{ kind: "missingNnc", node: 1 }] },
   { name: REFUSED, mode: "vnetblock", nodes: 1, faults: [{ kind: "refuse" }] },
 ];

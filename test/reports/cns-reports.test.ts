@@ -4,7 +4,7 @@ import { evaluate } from "../../src/evaluate/evaluate.js";
 import { checkReportFilter, reportKind } from "../../src/reports/catalogue.js";
 import { renderReport } from "../../src/reports/render.js";
 import { snapshot, T0, view } from "../fixtures/builders.js";
-import { cnsPod, healthy } from "../rules/cns-fixtures.js";
+import { cnsPod, healthy, withWindows } from "../rules/cns-fixtures.js";
 
 const sick = healthy("sick");
 sick.cns.pods[0] = cnsPod("n1", { ready: false, reason: "CrashLoopBackOff", restarts: 9 });
@@ -59,6 +59,25 @@ describe("drift, health and compliance reports", () => {
     const csv = renderReport("health", withDown, {}, "csv").body.split("\r\n");
     expect(csv.find((l) => l.startsWith("down,"))).toBe("down,unreachable,,,,,,,,");
     expect(csv.find((l) => l.startsWith("ok,"))).toMatch(/^ok,ok,vnetblock,.*,3\/3,0,0,0,0,/);
+  });
+
+  it("health shows azure-cns-win's Ready count beside azure-cns's where it runs pods", () => {
+    const win = withWindows(healthy("win"), 2);
+    win.cns.windowsDaemonset!.ready = 1;
+    const idle = withWindows(healthy("idle"), 0);
+    const csv = renderReport("health", evaluate({ scanId: "s", now: T0, views: [view(win), view(idle)] }), {}, "csv").body.split("\r\n");
+    expect(csv.find((l) => l.startsWith("win,"))).toMatch(/^win,ok,vnetblock,v1\.6\.25,"3\/3, win 1\/2",/);
+    expect(csv.find((l) => l.startsWith("idle,"))).toMatch(/^idle,ok,vnetblock,v1\.6\.25,3\/3,/);
+  });
+
+  it("drift lists an azure-cns-win image change as a change of its own", () => {
+    const before = withWindows(healthy("win"));
+    const after = structuredClone(before);
+    after.takenAt = new Date(T0.getTime() + 3_600_000).toISOString();
+    after.cns.windowsDaemonset!.images = ["mcr.microsoft.com/containernetworking/azure-cns:v1.6.27"];
+    const md = renderReport("drift", evaluate({ scanId: "s", now: new Date(after.takenAt), views: [view(after, after, before)] }), {}, "md").body;
+    expect(md).toMatch(/\| win \| CNS image \(azure-cns-win\) \| azure-cns:v1\.6\.26 → azure-cns:v1\.6\.27 \|/);
+    expect(md).not.toMatch(/\| win \| CNS image \|/);
   });
 
   it("says in the heading of html and Markdown which filters it applied", () => {

@@ -99,12 +99,22 @@ export function clusterDrift(v: ClusterView): DriftBase {
       podImagesBefore: prev ? podImagesBefore : podImagesAfter,
       podImagesAfter,
       changed: prev !== undefined && (imageBefore !== imageAfter || JSON.stringify(Object.keys(podImagesBefore).sort()) !== JSON.stringify(Object.keys(podImagesAfter).sort())),
+      ...windowsDrift(prev, cur),
     },
   };
   if (cur.status === "stopped") base.note = "stopped in ARM: not scanned";
   else if (cur.status !== "ok") base.note = `no good snapshot yet (latest scan: ${v.latest.status})`;
   else if (!prev) base.note = "first good snapshot: nothing to compare with";
   return base;
+}
+
+/** azure-cns-win's template image before and after, when the current snapshot read it (older ones did not). */
+function windowsDrift(prev: ClusterSnapshot | undefined, cur: ClusterSnapshot): Pick<DriftCluster["cns"], "windows"> {
+  if (cur.cns.windowsDaemonset === undefined) return {};
+  const after = normalizeImage(cur.cns.windowsDaemonset?.images[0]) ?? null;
+  const read = prev?.cns.windowsDaemonset !== undefined;
+  const before = read ? (normalizeImage(prev!.cns.windowsDaemonset?.images[0]) ?? null) : after;
+  return { windows: { imageBefore: before, imageAfter: after, changed: read && before !== after } };
 }
 
 export function buildDrift(bases: readonly DriftBase[], findings: readonly Finding[], previous: ReadonlyMap<string, Finding>, resolved: readonly Finding[]): DriftSection {

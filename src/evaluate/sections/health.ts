@@ -1,7 +1,8 @@
-// Health: the azure-cns view of each cluster and node: DaemonSet, pods, restarts, metrics, config.
+// Health: the azure-cns view of each cluster and node: DaemonSets (azure-cns, and azure-cns-win for
+// Windows nodes), pods, restarts, metrics, config.
 import { cnsDaemonSetOfNode, cnsDemand, cnsPodState, cnsVersionOf, daemonSetOf, metricsOfPod, podImages } from "../../analysis/cns.js";
-import type { CnsClusterHealth, CnsNodeHealth, HealthSection } from "../../model/sections.js";
-import type { CnsPod, NodeInfo } from "../../model/snapshot.js";
+import type { CnsClusterHealth, CnsDaemonSetHealth, CnsNodeHealth, HealthSection } from "../../model/sections.js";
+import type { CnsDaemonSet, CnsPod, NodeInfo } from "../../model/snapshot.js";
 import { clusterMode, type ClusterView, isCnsManaged, isVirtualNode } from "../../rules/context.js";
 
 /** Lookups by node name, built once per cluster: a 5,000-node cluster must not cost 5,000² finds. */
@@ -73,7 +74,9 @@ export function clusterHealth(v: ClusterView): CnsClusterHealth {
     status: v.latest.status,
     mode: ok ? clusterMode(s) : null,
     takenAt: s.takenAt,
-    daemonset: ds ? { desired: ds.desired, ready: ds.ready, updated: ds.updated, available: ds.available, images: ds.images } : null,
+    daemonset: ds ? daemonSetHealth(ds) : null,
+    // Only where the scan read it: an older snapshot says nothing of the Windows nodes' CNS.
+    ...(s.cns.windowsDaemonset !== undefined ? { windowsDaemonset: s.cns.windowsDaemonset && daemonSetHealth(s.cns.windowsDaemonset) } : {}),
     version: cnsVersionOf(s) ?? null,
     images: podImages(s),
     pods: {
@@ -96,6 +99,10 @@ export function clusterHealth(v: ClusterView): CnsClusterHealth {
     notes: [...s.notes],
     nodeRows: rows.sort((a, b) => Number(a.status === "ok") - Number(b.status === "ok") || a.node.localeCompare(b.node)),
   };
+}
+
+function daemonSetHealth(ds: CnsDaemonSet): CnsDaemonSetHealth {
+  return { desired: ds.desired, ready: ds.ready, updated: ds.updated, available: ds.available, images: ds.images };
 }
 
 /** A row the fleet must look at: what the stored evaluation keeps of each cluster's nodes. */

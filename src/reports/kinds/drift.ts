@@ -81,6 +81,8 @@ export const driftReport: ReportKind<DriftDocument> = {
         if (n.lost.length) add(c.cluster, "addresses released", `${n.nnc}: ${n.lost.join(", ")}`);
       }
       if (c.cns.changed) add(c.cluster, "CNS image", `${short(c.cns.imageBefore)} → ${short(c.cns.imageAfter)}`);
+      const win = c.cns.windows;
+      if (win?.changed) add(c.cluster, "CNS image (azure-cns-win)", `${short(win.imageBefore)} → ${short(win.imageAfter)}`);
       for (const f of c.findings.new) add(c.cluster, "new finding", `${f.rule} ${f.resource}: ${f.message}`, f.severity);
       for (const f of c.findings.resolved) add(c.cluster, "resolved", `${f.rule} ${f.resource}`);
       for (const f of c.findings.changedSeverity) add(c.cluster, `${f.previousSeverity} → ${f.severity}`, `${f.rule} ${f.resource}`, f.severity);

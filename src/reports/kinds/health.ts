@@ -25,6 +25,12 @@ function metricsSummary(m: Record<string, number> | undefined): string {
   return parts.join(", ");
 }
 
+/** azure-cns-win's Ready count beside azure-cns's, where it runs pods (every AKS CNS cluster has it, most with 0 desired). */
+function windowsReady(c: CnsClusterHealth): string {
+  const w = c.windowsDaemonset;
+  return w && w.desired > 0 ? `, win ${w.ready}/${w.desired}` : "";
+}
+
 export const healthReport: ReportKind<HealthDocument> = {
   name: "health",
   title: "azure-cns health",
@@ -65,7 +71,7 @@ export const healthReport: ReportKind<HealthDocument> = {
                 status: c.status,
                 mode: c.mode ?? "",
                 version: c.version ?? "",
-                ds: c.daemonset ? `${c.daemonset.ready}/${c.daemonset.desired}` : "none",
+                ds: (c.daemonset ? `${c.daemonset.ready}/${c.daemonset.desired}` : "none") + windowsReady(c),
                 notReady: c.pods.notReady,
                 crash: c.pods.crashLooping,
                 restarts: c.pods.restarts,
