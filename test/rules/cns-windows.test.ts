@@ -102,12 +102,12 @@ describe("CNS004 Windows node without an azure-cns-win pod", () => {
     expect(ids(s)).toEqual([["CNS004", "node/n3", "CNS004-d52c22ff3fb258930028"]]);
   });
 
-  it("without azure-cns-win, judges only Windows nodes that have an NNC; without azure-cns, still the Windows nodes", () => {
+  it("without azure-cns-win, leaves the Windows nodes to CNS001's one finding, as without azure-cns the Linux ones; without azure-cns, still the Windows nodes", () => {
     const s = withWindows(healthy("a"), 3);
     s.cns.windowsDaemonset = null;
     s.cns.pods = s.cns.pods.filter((p) => !p.daemonset);
-    s.nncs = s.nncs.filter((n) => n.name !== "w3");
-    expect(run(cns004, view(s)).map((f) => f.resource)).toEqual(["node/w1", "node/w2"]);
+    expect(run(cns004, view(s))).toEqual([]);
+    expect(run(cns001, view(s)).map((f) => f.resource)).toEqual(["daemonset/azure-cns-win"]);
     const noLinuxDs = withWindows(healthy("b"));
     noLinuxDs.cns.daemonset = null;
     noLinuxDs.cns.pods = noLinuxDs.cns.pods.filter((p) => p.node !== "n1" && p.node !== "w1");

@@ -11,7 +11,7 @@ export default defineRule(
     family: "CNS",
     severity: "critical",
     description:
-      "A schedulable node (not virtual-kubelet) older than `graceMinutes` runs no pod of its CNS DaemonSet (one deleted less than `graceMinutes` ago still counts), so pods scheduled there get no IP: azure-cns on a Linux node; azure-cns-win on a Windows node, judged where the scan read azure-cns-win and it exists or the node has an NNC. A pod of the other DaemonSet does not count.",
+      "A schedulable node (not virtual-kubelet) older than `graceMinutes` runs no pod of its CNS DaemonSet (one deleted less than `graceMinutes` ago still counts), so pods scheduled there get no IP: azure-cns on a Linux node; azure-cns-win on a Windows node, judged where the scan read azure-cns-win. A pod of the other DaemonSet does not count; a missing DaemonSet is CNS001's finding, not one per node.",
     remediation:
       "Check the DaemonSet's node affinity and the node's taints and labels (kubernetes.azure.com/cluster must exist); kubectl -n kube-system get pods -l 'k8s-app in (azure-cns,azure-cns-win)' -o wide shows which nodes have one.",
     reference: "DOMAIN.md §4",
@@ -27,8 +27,8 @@ export default defineRule(
       const needs = cnsDemand(s);
       for (const n of s.nodes) {
         const ds = needs(n);
-        // Without azure-cns every Linux node lacks a pod: CNS001 says that once.
-        if (ds === undefined || (ds === CNS_DAEMONSET && s.cns.daemonset === null)) continue;
+        // Without its DaemonSet every node of that OS lacks a pod: CNS001 says that once.
+        if (ds === undefined || (ds === CNS_DAEMONSET ? s.cns.daemonset : s.cns.windowsDaemonset) === null) continue;
         if (withPod.has(`${ds}/${n.name}`) || n.unschedulable) continue;
         if (within(s.takenAt, n.createdAt, graceMs)) continue;
         yield {
