@@ -355,6 +355,8 @@ export function makeNnc(st: ClusterState, node: NodeObject, index: number, creat
 export function nncRanges(nnc: NncObject): { addr: number; size: number; overlay: boolean }[] {
   const out: { addr: number; size: number; overlay: boolean }[] = [];
   for (const nc of nnc.status?.networkContainers ?? []) {
+    // Hand-made garbage NNCs (fault tests) may hold nulls or scalars where an NC belongs.
+    if (!nc || typeof nc !== "object") continue;
     const overlay = nc.type === "overlay";
     const add = (ip: string | undefined): void => {
       if (!ip) return;
@@ -369,7 +371,7 @@ export function nncRanges(nnc: NncObject): { addr: number; size: number; overlay
       }
     };
     add(nc.primaryIP);
-    for (const a of nc.ipAssignments ?? []) add(a.ip);
+    for (const a of Array.isArray(nc.ipAssignments) ? nc.ipAssignments : []) add(a?.ip);
   }
   return out;
 }

@@ -155,4 +155,15 @@ describe("mutate helpers", () => {
     }).toThrow(TypeError);
     expect(() => a.state.putObject({ apiVersion: "v1", kind: "Secret", metadata: { name: "s", namespace: "x" } })).toThrow(/does not serve kind Secret/);
   });
+
+  it("serves a garbage NNC (nulls and scalars where NCs and assignments belong) as given, without taking its addresses", async () => {
+    const garbage = { apiVersion: "acn.azure.com/v1alpha", kind: "NodeNetworkConfig", metadata: { name: "garbage", namespace: "kube-system" }, status: { networkContainers: [null, 42, { primaryIP: 7, ipAssignments: [null, { ip: "banana" }] }, { ipAssignments: "x" }] } };
+    const own = await startSimulator([{ name: "g", mode: "vnetblock", nodes: 1, objects: [garbage as unknown as NncObject] }]);
+    try {
+      const got = (await clientsFor(own, "g").custom.getNamespacedCustomObject({ ...NNC, namespace: "kube-system", name: "garbage" })) as NncObject;
+      expect(got.status).toEqual(garbage.status);
+    } finally {
+      await own.close();
+    }
+  });
 });
