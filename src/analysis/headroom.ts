@@ -178,7 +178,7 @@ export function assessHeadroom(subnet: HeadroomSubnet, clusters: readonly Headro
     key: subnet.key,
     mode: subnet.mode,
     capacity: subnet.capacity,
-    room: roomFor(subnet),
+    room: headroomRoom(subnet.mode, subnet.capacity),
     used: subnet.used,
     pools,
     unknownClusters: [...unknown].map(([cluster, reason]) => ({ cluster, reason })).sort((a, b) => (a.cluster < b.cluster ? -1 : 1)),
@@ -220,9 +220,12 @@ export function assessHeadroom(subnet: HeadroomSubnet, clusters: readonly Headro
   });
 }
 
-/** Static-block nodes take whole /28s, and the subnet's first and last cannot be one (assignableBlocks). */
-function roomFor(subnet: HeadroomSubnet): number {
-  return subnet.mode === "vnetblock" ? assignableBlocks(subnet.capacity) * BLOCK_SIZE : subnet.capacity;
+/**
+ * What IPX003 judges the pools against: the usable capacity, except that static-block nodes take whole
+ * /28s and the subnet's first and last cannot be one (assignableBlocks).
+ */
+export function headroomRoom(mode: IpamMode, capacity: number): number {
+  return mode === "vnetblock" ? assignableBlocks(capacity) * BLOCK_SIZE : capacity;
 }
 
 function poolMode(p: ArmAgentPool): IpamMode {

@@ -383,7 +383,7 @@ export function toSubnetUsage(
   a: SubnetAccount,
   extra: {
     forecast?: { exhaustionAt: Date | null; note?: string };
-    headroom?: { status?: SubnetUsage["headroom"]; projectedAtMax: number | null; note?: string };
+    headroom?: { status?: SubnetUsage["headroom"]; projectedAtMax: number | null; projectedNow?: number | null; room?: number; note?: string };
   } = {},
 ): SubnetUsage {
   const u: SubnetUsage = {
@@ -400,6 +400,8 @@ export function toSubnetUsage(
   if (extra.forecast?.note !== undefined) u.forecastNote = extra.forecast.note;
   if (extra.headroom) {
     u.projectedAtMax = extra.headroom.projectedAtMax;
+    if (extra.headroom.projectedNow !== undefined) u.projectedNow = extra.headroom.projectedNow;
+    if (extra.headroom.room !== undefined) u.room = extra.headroom.room;
     if (extra.headroom.status !== undefined) u.headroom = extra.headroom.status;
     if (extra.headroom.note !== undefined) u.headroomNote = extra.headroom.note;
   }

@@ -24,6 +24,10 @@ export interface SubnetUsage {
   forecastNote?: string;
   /** Scale headroom (IPX003): addresses the autoscaler maxima would need, or null when unknown. */
   projectedAtMax?: number | null;
+  /** IPX003: addresses the current nodes plus an upgrade surge need, or null when unknown. */
+  projectedNow?: number | null;
+  /** What IPX003 judges against: `capacity`, or for static blocks the addresses of the assignable whole /28s. */
+  room?: number;
   /** IPX003 verdict; "unknown" until ARM agent-pool data is there (never "fits" by default). */
   headroom?: "fits" | "exceeds-at-max" | "exceeds-now" | "unknown";
   headroomNote?: string;

@@ -62,7 +62,13 @@ export function subnetUsage(ctx: FleetContext): SubnetUsage[] {
     const h = subnetHeadroom(ctx, s);
     return toSubnetUsage(s, {
       forecast: { exhaustionAt: f.exhaustionAt, ...(f.note ? { note: f.note } : {}) },
-      headroom: { status: h.status, projectedAtMax: h.status === "unknown" ? null : h.projectedAtMax, note: h.note },
+      headroom: {
+        status: h.status,
+        projectedAtMax: h.status === "unknown" ? null : h.projectedAtMax,
+        projectedNow: h.status === "unknown" ? null : h.projectedNow,
+        room: h.room,
+        note: h.note,
+      },
     });
   });
 }

@@ -54,7 +54,7 @@ describe("bin/fleet-audit.js", () => {
     // Found through the simulated ARM: agent-pool data gives headroom verdicts, and the Entra ID
     // cluster was scanned with a token.
     expect(first.stdout).toMatch(/IPX003 .*aks-prod-neu-dyn-01/);
-    expect(first.stdout).toMatch(/fits \(\d+ of 524283 at max\)/);
+    expect(first.stdout).toMatch(/fits \(\d+ of 524256 in whole \/28 blocks at max\)/);
     expect(first.stdout).toMatch(/aks-dev-weu-ovl-02 +ok/);
 
     // The demo's store is a real embedded Azurite under .fleet-audit/demo: a report reads it back.

@@ -84,3 +84,57 @@ describe("exhaustion report", () => {
     expect(json.clusters.map((c: { cluster: string }) => c.cluster)).toEqual(["dyn"]);
   });
 });
+
+describe("exhaustion report headroom agrees with IPX003", () => {
+  const podSubnet = (name: string) => `/subscriptions/sub-1/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-1/subnets/${name}`;
+  const armOf = (name: string, pool: ArmCluster["pools"][number]): ArmCluster => ({ ...arm, id: arm.id.replace(/dyn$/, name), name, pools: [pool] });
+  // Static block on a /24, maxPods 15 (one /28 a node): 14 max + 1 surge nodes × 16 = 240 > the 224 of its 14 assignable /28s.
+  const blk = [blockNnc("b1", "10.50.0.16", 1, { cidr: "10.50.0.0/24", subnet: "pods-small" }), blockNnc("b2", "10.50.0.32", 1, { cidr: "10.50.0.0/24", subnet: "pods-small" })];
+  const blkArm = armOf("blk", { name: "np1", count: 2, maxCount: 14, enableAutoScaling: true, maxPods: 15, maxSurge: "1", podIPAllocationMode: "StaticBlock", podSubnetID: podSubnet("pods-small") });
+  // Dynamic, maxPods 30 (49 a node): the nodes hold 230 of 251 now, a surge node may take 49 more.
+  const dyn = [dynNnc("d1", { held: 229 })];
+  const dynArm = armOf("dyn", { name: "np1", count: 5, maxCount: 6, enableAutoScaling: true, maxPods: 30, maxSurge: "1", podSubnetID: podSubnet("pods") });
+  const e = evaluate({
+    scanId: "20261128T040000000Z-abcd",
+    now: T0,
+    views: [view(snapshot("blk", { nncs: blk, nodes: nodesFor(blk), arm: blkArm })), view(snapshot("dyn", { nncs: dyn, nodes: nodesFor(dyn), arm: dynArm }))],
+  });
+  const ipx003 = (cluster: string) => e.findings.find((f) => f.rule === "IPX003" && f.cluster === cluster)!.message;
+  const formats = () => ({
+    table: renderReport("exhaustion", e, {}, "table").body,
+    csv: renderReport("exhaustion", e, {}, "csv").body,
+    md: renderReport("exhaustion", e, {}, "md").body,
+  });
+
+  it("judges a static-block subnet against its whole /28s, as IPX003 does", () => {
+    const [, room, need] = /has (\d+) addresses in whole \/28 blocks, but at the autoscaler maxima plus surge \(15 nodes\) the pools can take up to (\d+) addresses/.exec(ipx003("blk"))!;
+    expect([room, need]).toEqual(["224", "240"]);
+    const cell = `short at max (${need} of ${room} in whole /28 blocks)`;
+    const { table, csv, md } = formats();
+    expect(table).toMatch(new RegExp(`10\\.50\\.0\\.0/24 \\(pods-small\\)\\s+vnetblock\\s+blk\\s+32\\s+251\\s+12\\.7%\\s+not enough history\\s+${cell.replace(/[()/]/g, "\\$&")}`));
+    expect(csv).toContain(`,${cell}\r\n`);
+    expect(md).toContain(`| ${cell} |`);
+    const json = JSON.parse(renderReport("exhaustion", e, {}, "json").body);
+    expect(json.subnets.find((s: { cidr: string }) => s.cidr === "10.50.0.0/24")).toMatchObject({ capacity: 251, room: 224, projectedAtMax: 240, headroom: "exceeds-at-max" });
+  });
+
+  it("shows the need of the current nodes plus surge when short now, the figure IPX003 calls critical", () => {
+    const [, capacity, now] = /has (\d+) usable addresses, but the current nodes plus an upgrade surge \(6 nodes\) need up to (\d+) addresses/.exec(ipx003("dyn"))!;
+    expect(e.findings.find((f) => f.rule === "IPX003" && f.cluster === "dyn")!.severity).toBe("critical");
+    const cell = `short now (${now} of ${capacity} with current nodes + surge; 343 at max)`;
+    expect(cell).toBe("short now (279 of 251 with current nodes + surge; 343 at max)");
+    const { table, csv, md } = formats();
+    expect(table).toContain(cell);
+    expect(csv).toContain(`,${cell}\r\n`);
+    expect(md).toContain(`| ${cell} |`);
+    const json = JSON.parse(renderReport("exhaustion", e, {}, "json").body);
+    expect(json.subnets.find((s: { cidr: string }) => s.cidr === "10.1.0.0/24")).toMatchObject({ room: 251, projectedNow: 279, projectedAtMax: 343, headroom: "exceeds-now" });
+  });
+
+  it("reads a stored evaluation from before room and projectedNow were kept", () => {
+    const old = { ...e, subnets: e.subnets.map(({ room: _r, projectedNow: _n, ...s }) => s) };
+    const table = renderReport("exhaustion", old, {}, "table").body;
+    expect(table).toContain("short at max (240 of 224 in whole /28 blocks)");
+    expect(table).toContain("short now (343 of 251 at max)");
+  });
+});

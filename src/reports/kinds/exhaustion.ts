@@ -1,4 +1,5 @@
 // CONTRACT.md `exhaustion`: pod subnets (shared ones aggregated) and per-cluster allocation.
+import { headroomRoom } from "../../analysis/headroom.js";
 import type { ClusterRow, SubnetUsage } from "../../model/evaluation.js";
 import { scanFailed } from "../../model/snapshot.js";
 import { matchesCluster } from "../filter.js";
@@ -78,16 +79,23 @@ function byUtilization<S extends { utilization: number; cidr: string }>(subnets:
   return [...subnets].sort((a, b) => b.utilization - a.utilization || a.cidr.localeCompare(b.cidr));
 }
 
-/** IPX003 in one cell: "unknown (no ARM pool data)" until ARM data is there; never a silent "ok". */
+/**
+ * IPX003 in one cell, in its numbers: the need against the room it judges by (static block: the whole
+ * /28s it can assign, not size − 5), and for "short now" the need of today's nodes plus a surge, which
+ * is what makes it critical. "unknown (no ARM pool data)" until ARM data is there; never a silent "ok".
+ */
 function headroomCell(s: ExhaustionDocument["subnets"][number]): string {
-  const need = s.projectedAtMax ?? null;
+  const atMax = s.projectedAtMax ?? null;
+  // An evaluation stored before `room` was kept: the rule IPX003 uses gives it.
+  const room = s.room ?? headroomRoom(s.mode, s.capacity);
+  const of = `of ${room}${room !== s.capacity ? " in whole /28 blocks" : ""}`;
   switch (s.headroom) {
     case "fits":
-      return `fits (${need} of ${s.capacity} at max)`;
+      return `fits (${atMax} ${of} at max)`;
     case "exceeds-at-max":
-      return `short at max (${need} of ${s.capacity})`;
+      return `short at max (${atMax} ${of})`;
     case "exceeds-now":
-      return `short now (${need} of ${s.capacity} at max)`;
+      return s.projectedNow == null ? `short now (${atMax} ${of} at max)` : `short now (${s.projectedNow} ${of} with current nodes + surge; ${atMax} at max)`;
     default:
       return s.headroomNote?.includes("no ARM data") || !s.headroomNote ? "unknown (no ARM pool data)" : "unknown";
   }
