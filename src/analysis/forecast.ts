@@ -19,6 +19,17 @@ export const FORECAST_SPACING_MS = 15 * 60_000;
 /** Fewer points than this in the window is "not enough history" by default. */
 const FORECAST_MIN_POINTS = 3;
 
+/**
+ * The note of a subnet that is full at the latest point. Its `exhaustionAt` is then that time (it ran
+ * out, it is not "never": null would read as no exhaustion expected), so views show the note, not a date.
+ */
+export const ALREADY_FULL = "already full";
+
+/** Whether a forecast note (a subnet row's `forecastNote`) says the subnet is full already. */
+export function saysAlreadyFull(note: string | undefined): boolean {
+  return note?.startsWith(ALREADY_FULL) ?? false;
+}
+
 export interface UsagePoint {
   /** When `used` was observed: a Date, an ISO string or epoch milliseconds. */
   at: Date | string | number;
@@ -66,7 +77,7 @@ export function forecastExhaustion(series: readonly UsagePoint[], capacity: numb
 
   // Full needs no history at all.
   if (last.used >= capacity) {
-    return { exhaustionAt: opts.now ?? new Date(last.t), note: `already full${suffix}`, ratePerDay: null, points: 1 };
+    return { exhaustionAt: opts.now ?? new Date(last.t), note: `${ALREADY_FULL}${suffix}`, ratePerDay: null, points: 1 };
   }
 
   // The window, widened to the last `minPoints` points when scans are sparse.

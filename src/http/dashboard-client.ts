@@ -32,6 +32,8 @@ function $(id) { return document.getElementById(id); }
 function int(n) { return Number(n).toLocaleString("en-US"); }
 function pct(v) { return (v * 100).toFixed(1) + "%"; }
 function when(iso) { return iso ? String(iso).slice(0, 16).replace("T", " ") : ""; }
+// A subnet already full has the scan time as its exhaustion time: no date ahead to show.
+function fullBy(s, otherwise) { return s.alreadyFull ? "already full" : s.forecastExhaustionAt ? s.forecastExhaustionAt.slice(0, 10) : otherwise; }
 function clusterLink(name) { return h("a", { href: "#cluster=" + encodeURIComponent(name), class: "cl", text: name }); }
 function bar(fraction, cls) {
   var inner = h("div", { class: "fill " + (cls || "") });
@@ -86,7 +88,7 @@ function renderSubnets() {
       td(subnetLabel(s)), td(s.mode, "nw"), names,
       td(int(s.used) + " / " + int(s.capacity), "r nw"),
       h("td", { class: "nw" }, [bar(s.utilization, worse(utilClass(s.utilization), s.severity)), h("span", { class: "util", text: pct(s.utilization) })]),
-      h("td", { class: s.forecastExhaustionAt ? "warning nw" : "muted", title: s.forecastNote || null, text: s.forecastExhaustionAt ? s.forecastExhaustionAt.slice(0, 10) : (s.forecastNote ? s.forecastNote.split(/[:;(]/)[0] : "-") })
+      h("td", { class: s.forecastExhaustionAt ? "warning nw" : "muted", title: s.forecastNote || null, text: fullBy(s, s.forecastNote ? s.forecastNote.split(/[:;(]/)[0] : "-") })
     ]);
   });
   $("subnets").appendChild(table(["Subnet", "Mode", "Clusters", "Used / capacity", "Utilisation", "Full by"], rows));
@@ -208,7 +210,7 @@ function renderCluster(name) {
   if (subnets.length) box.appendChild(table(["Subnet", "Shared with", "Used / capacity", "Utilisation", "Full by"], subnets.map(function (s) {
     var others = s.clusters.filter(function (x) { return x !== name; });
     return h("tr", null, [td(subnetLabel(s)), td(others.length ? others.join(", ") : "-"), td(int(s.used) + " / " + int(s.capacity), "r nw"),
-      h("td", { class: "nw" }, [bar(s.utilization, worse(utilClass(s.utilization), s.severity)), h("span", { class: "util", text: pct(s.utilization) })]), td(s.forecastExhaustionAt ? s.forecastExhaustionAt.slice(0, 10) : "-")]);
+      h("td", { class: "nw" }, [bar(s.utilization, worse(utilClass(s.utilization), s.severity)), h("span", { class: "util", text: pct(s.utilization) })]), td(fullBy(s, "-"))]);
   })));
 
   var fs = D.findings.filter(function (f) { return findingClusters(f).indexOf(name) >= 0; });

@@ -1,5 +1,6 @@
 // What the dashboard shows, as one plain document built from the latest evaluation and the evaluation
 // history. The page embeds it as JSON and its script renders it with textContent only.
+import { saysAlreadyFull } from "../analysis/forecast.js";
 import { isOverlayKey } from "../analysis/subnet-keys.js";
 import { grade } from "../evaluate/sections/compliance.js";
 import { type ClusterRow, countFindingClusters, countFindings, type EvaluationSummary, type FleetEvaluation, keepClusters, type SeverityCounts } from "../model/evaluation.js";
@@ -53,6 +54,8 @@ export interface DashboardSubnet {
   utilization: number;
   forecastExhaustionAt: string | null;
   forecastNote?: string;
+  /** The forecast found it full: `forecastExhaustionAt` is the scan time, not a date to show as "full by". */
+  alreadyFull?: true;
   /** The worst unwaived finding about the subnet (IPX001, IPX002 reported full…), for its colour. */
   severity?: Severity;
 }
@@ -204,6 +207,7 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
       utilization: s.utilization,
       forecastExhaustionAt: s.forecastExhaustionAt,
       ...(s.forecastNote ? { forecastNote: s.forecastNote } : {}),
+      ...(saysAlreadyFull(s.forecastNote) ? { alreadyFull: true as const } : {}),
       ...severityOf(worstAbout.get(subnetFindingKey(resource("subnet", s.cidr), s.clusters[0] ?? ""))),
     }))
     .sort((a, b) => b.utilization - a.utilization || a.cidr.localeCompare(b.cidr));

@@ -124,6 +124,14 @@ describe("dashboard data", () => {
     expect(dashboardData(e, [older]).trend.map((p) => p.scanId)).toEqual([older.scanId, e.scanId]);
   });
 
+  it("marks a subnet the forecast found full already, whose exhaustion time is the scan's, not a date ahead", () => {
+    const e = evaluation();
+    e.subnets.push({ key: "overlay:c:10.250.0.0/22", cidr: "10.250.0.0/22", mode: "overlay", clusters: ["c"], capacity: 1024, used: 1024, utilization: 1, forecastExhaustionAt: e.generatedAt, forecastNote: "already full" });
+    const d = dashboardData(e, []);
+    expect(d.subnets.find((s) => s.cidr === "10.250.0.0/22")).toMatchObject({ alreadyFull: true, forecastExhaustionAt: e.generatedAt });
+    expect(d.subnets.filter((s) => s.alreadyFull).map((s) => s.cidr)).toEqual(["10.250.0.0/22"]);
+  });
+
   it("sums VNet pod subnets in the trend, not an overlay cluster's private pod CIDR", () => {
     const e = evaluation();
     e.subnets.push({ key: "overlay:c:10.244.0.0/16", cidr: "10.244.0.0/16", mode: "overlay", clusters: ["c"], capacity: 65536, used: 512, utilization: 512 / 65536, forecastExhaustionAt: null });

@@ -138,3 +138,23 @@ describe("exhaustion report headroom agrees with IPX003", () => {
     expect(table).toContain("short now (343 of 251 at max)");
   });
 });
+
+describe("exhaustion report FULL BY", () => {
+  // Every /24 of an overlay /22 is held, seen once: full needs no history, and there is no date ahead.
+  const ovl = [0, 1, 2, 3].map((i) => overlayNnc(`o${i}`, `10.250.${i}.0/24`, "10.250.0.0/22"));
+  const e = evaluate({ scanId: "20261128T040000000Z-abcd", now: T0, views: [view(snapshot("ovl", { nncs: ovl, nodes: nodesFor(ovl) }))] });
+
+  it("says already full for a subnet at 100 %, never the scan time as a date", () => {
+    const json = JSON.parse(renderReport("exhaustion", e, {}, "json").body);
+    // The JSON keeps the scan time: the subnet ran out (null would read as no exhaustion expected).
+    expect(json.subnets[0]).toMatchObject({ cidr: "10.250.0.0/22", used: 1024, capacity: 1024, forecastExhaustionAt: T0.toISOString(), forecastNote: "already full" });
+    const table = renderReport("exhaustion", e, {}, "table").body;
+    expect(table).toMatch(/10\.250\.0\.0\/22\s+overlay\s+ovl\s+1024\s+1024\s+100\.0%\s+already full\s+unknown/);
+    expect(renderReport("exhaustion", e, {}, "csv").body).toContain("10.250.0.0/22,overlay,ovl,1024,1024,1,already full,unknown (no ARM pool data)");
+    expect(renderReport("exhaustion", e, {}, "md").body).toContain("| 10.250.0.0/22 | overlay | ovl | 1024 | 1024 | 100.0% | already full | unknown (no ARM pool data) |");
+    for (const f of ["table", "csv", "md"] as const) {
+      const row = renderReport("exhaustion", e, {}, f).body.split(/\r?\n/).find((l) => l.includes("10.250.0.0/22"));
+      expect(row, f).not.toContain(T0.toISOString().slice(0, 10));
+    }
+  });
+});

@@ -1,4 +1,5 @@
 // CONTRACT.md `exhaustion`: pod subnets (shared ones aggregated) and per-cluster allocation.
+import { ALREADY_FULL, saysAlreadyFull } from "../../analysis/forecast.js";
 import { headroomRoom } from "../../analysis/headroom.js";
 import type { ClusterRow, SubnetUsage } from "../../model/evaluation.js";
 import { scanFailed } from "../../model/snapshot.js";
@@ -48,7 +49,7 @@ export const exhaustionReport: ReportKind<ExhaustionDocument> = {
           used: s.used,
           capacity: s.capacity,
           utilization: s.utilization,
-          forecast: s.forecastExhaustionAt ?? shortNote(s.forecastNote),
+          forecast: saysAlreadyFull(s.forecastNote) ? ALREADY_FULL : (s.forecastExhaustionAt ?? shortNote(s.forecastNote)),
           headroom: headroomCell(s),
         })),
         rowSeverity: byUtilization(doc.subnets).map((s) => (s.utilization >= 0.95 ? "critical" : s.utilization >= 0.8 ? "warning" : undefined)),
