@@ -123,6 +123,8 @@ describe("drift, compliance and health after two scans", () => {
     expect(result(BLK, "DRF004")).toMatchObject({ status: "not-applicable", reason: "not an overlay cluster" });
     expect(result(OVL, "DRF004")).toMatchObject({ status: "not-applicable", reason: "no ARM data" });
     expect(result(KNET, "CNS001")).toMatchObject({ status: "not-applicable", reason: "no good snapshot" });
+    // Two scans are too little history for a forecast: IPX004 did not judge, so it is no pass.
+    expect(result(BLK, "IPX004")).toMatchObject({ status: "not-applicable", reason: expect.stringMatching(/^no forecast for pod subnet 10\.40\.0\.0\/13 \(podsubnet\): not enough history: 2 point\(s\)/) });
     expect(result(KNET, "SCN003")).toMatchObject({ status: "fail", severity: "info" });
 
     // CNS001 and CNS002 critical (−25 each), CNS003 warning (−10).

@@ -199,6 +199,8 @@ describe("compliance section", () => {
     expect(of("ok", "DRF004")).toMatchObject({ status: "not-applicable", reason: "not an overlay cluster" });
     expect(of("ok", "IPX005")).toMatchObject({ status: "not-applicable", reason: "not an overlay cluster" });
     expect(of("ok", "IPX003")).toMatchObject({ status: "not-applicable", reason: "no ARM agent-pool data" });
+    // Its NCs name no subnet (the fixture has none): nothing to forecast is no pass either.
+    expect(of("ok", "IPX004")).toMatchObject({ status: "not-applicable", reason: "no forecast: none of its NCs is on a pod subnet the accounting could place" });
     expect(of("ok", "IPX006")).toMatchObject({ status: "not-applicable", reason: "no dynamic-mode NNCs" });
     expect(of("ok", "NNC008")).toMatchObject({ status: "not-applicable", reason: "no dynamic-mode NNCs" });
     expect(of("down", "CNS001")).toMatchObject({ status: "not-applicable", reason: "no good snapshot" });

@@ -178,6 +178,32 @@ describe("IPX004 exhaustion forecast", () => {
   it("uses policy thresholds", () => {
     expect(run(ipx004, [now200()], { history: history([[2, 198], [1, 199]]), policy: { thresholds: { IPX004: { warningDays: 60 } } } })).toHaveLength(1);
   });
+
+  it("is a compliance pass only where a forecast was made and is far enough away; without history, not applicable with the reason", () => {
+    const ipx004Of = (snap: ClusterSnapshot, h: EvaluationSummary[] = []) =>
+      evaluate({ scanId: "s", now: T0, views: [view(snap)], rules: [ipx004], history: h }).sections!.compliance!.clusters[0]!.results[0];
+    expect(ipx004Of(now200())).toEqual({
+      rule: "IPX004",
+      status: "not-applicable",
+      findings: 0,
+      reason: "no forecast for pod subnet 10.1.0.0/24 (pods): not enough history: 1 point(s) over 0 minute(s); needs 3 over at least 1 hour(s)",
+    });
+    expect(ipx004Of(now200(), history([[1, 100]]))).toMatchObject({ status: "not-applicable", reason: expect.stringMatching(/^no forecast for pod subnet 10\.1\.0\.0\/24 \(pods\): not enough history: 2 point\(s\)/) });
+    // 1 a day with 51 left: full in 51 days, beyond the 14-day warning. Shrinking is a forecast too.
+    expect(ipx004Of(now200(), history([[2, 198], [1, 199]]))).toEqual({ rule: "IPX004", status: "pass", findings: 0 });
+    expect(ipx004Of(now200(), history([[2, 240], [1, 220]]))).toEqual({ rule: "IPX004", status: "pass", findings: 0 });
+    expect(ipx004Of(now200(), history([[2, 150], [1, 175]]))).toMatchObject({ status: "fail", severity: "critical" });
+    // Full already: IPX001's finding, and no forecast of IPX004's to call a pass.
+    const full = snapshot("a", { nncs: [dynNnc("n1", { first: "10.1.0.4", held: 250 })] });
+    expect(ipx004Of(full, history([[2, 100], [1, 200]]))).toMatchObject({ status: "not-applicable", reason: "no forecast for pod subnet 10.1.0.0/24 (pods): already full (IPX001 judges it)" });
+  });
+
+  it("judges a cluster with at least one subnet forecast", () => {
+    // The second subnet is new (no history): the first one's forecast is what IPX004 judged.
+    const two = snapshot("a", { nncs: [dynNnc("n1", { held: 199 }), dynNnc("n2", { subnet: "pods2", cidr: "10.2.0.0/24", first: "10.2.0.4" })] });
+    const r = evaluate({ scanId: "s", now: T0, views: [view(two)], rules: [ipx004], history: history([[2, 198], [1, 199]]) });
+    expect(r.sections!.compliance!.clusters[0]!.results[0]).toEqual({ rule: "IPX004", status: "pass", findings: 0 });
+  });
 });
 
 describe("IPX005 overlay pod CIDR node capacity", () => {

@@ -1,4 +1,5 @@
 import { subnetAccounting, subnetForecast } from "../analyses.js";
+import { fleetWithData } from "../context.js";
 import { defineRule } from "../rule.js";
 import { subnetLabel, subnetScope } from "../scope.js";
 
@@ -33,6 +34,28 @@ export default defineRule(
         message: `${subnetLabel(s)} grows by about ${formatRate(f.ratePerDay)} addresses a day (fit over ${f.points} scans) and will be full around ${f.exhaustionAt.toISOString().slice(0, 16)}Z, in ${days.toFixed(1)} days: ${s.used} of ${s.capacity} usable addresses are held now.`,
         data: { exhaustionAt: f.exhaustionAt.toISOString(), ratePerDay: Number(f.ratePerDay.toFixed(2)), days: Number(days.toFixed(2)), used: s.used, capacity: s.capacity, points: f.points },
       };
+    }
+  },
+  undefined,
+  // A missing input is unknown, never ok: raising nothing is a pass only where a forecast was made.
+  function* (ctx) {
+    const forecast = new Set<string>();
+    const unforecast = new Map<string, string[]>();
+    for (const s of subnetAccounting(ctx).subnets) {
+      const f = subnetForecast(ctx, s);
+      // A rate is a forecast (growing, flat or shrinking). Without one there was too little history, or
+      // the subnet is full already: IPX004 leaves that to IPX001, so it is no pass of IPX004's either.
+      const why = f.ratePerDay !== null ? null : `${subnetLabel(s)}: ${f.note ?? "no forecast"}${s.used >= s.capacity ? " (IPX001 judges it)" : ""}`;
+      for (const cluster of s.clusters) {
+        if (why === null) forecast.add(cluster);
+        else unforecast.set(cluster, [...(unforecast.get(cluster) ?? []), why]);
+      }
+    }
+    for (const c of fleetWithData(ctx)) {
+      if (forecast.has(c.name)) continue;
+      const why = unforecast.get(c.name);
+      if (!why) yield [c.name, "no forecast: none of its NCs is on a pod subnet the accounting could place"];
+      else yield [c.name, `no forecast for ${why.slice(0, 2).join("; ")}${why.length > 2 ? `; and ${why.length - 2} more subnet(s)` : ""}`];
     }
   },
 );
