@@ -3,7 +3,7 @@
 // subnet and names, and every address field parsed into typed arrays (~14 bytes a field, where the
 // snapshot held an NC object and a block string). Merging contributions is accounting.ts's job.
 import type { ClusterSnapshot, IpamMode, NetworkContainer } from "../model/snapshot.js";
-import { type AddressRange, formatAddress, hostBitsSet, newScratch, parseAddress, parseRangeInto } from "./ranges.js";
+import { type AddressRange, formatAddress, hostBitsSet, newScratch, type ParsedAddress, parseAddress, parseRangeInto } from "./ranges.js";
 import { canonicalCidr, keyFor, ncIdentity, ncMode, type SubnetIdentity } from "./subnet-keys.js";
 import type { AccountingProblem } from "./subnets.js";
 
@@ -89,7 +89,7 @@ export function contributeSubnets(snap: ClusterSnapshot): SubnetContribution {
   const ncs: ContributedNc[] = [];
   const nodeNames = new Set(snap.nodes.map((n) => n.name));
   // Every NC of a subnet repeats its CIDR and identity: parse each distinct text once, share the result.
-  const cidrs = new Map<string, ContributedNc["cidr"] | string>();
+  const cidrs = new Map<string, NonNullable<ContributedNc["cidr"]> | Extract<ParsedAddress, { ok: false }>>();
   const subnets = new Map<string, { key: string; identity: SubnetIdentity | undefined }>();
   const kept: NetworkContainer[] = [];
   let slots = 0;
@@ -103,17 +103,21 @@ export function contributeSubnets(snap: ClusterSnapshot): SubnetContribution {
         let parsed = cidrs.get(nc.subnetAddressSpace);
         if (parsed === undefined) {
           const p = parseAddress(nc.subnetAddressSpace);
-          parsed = p.ok ? { text: nc.subnetAddressSpace, canonical: canonicalCidr(p.canonical), range: { start: p.start, end: p.end } } : p.reason;
+          parsed = p.ok ? { text: nc.subnetAddressSpace, canonical: canonicalCidr(p.canonical), range: { start: p.start, end: p.end } } : p;
           cidrs.set(nc.subnetAddressSpace, parsed);
         }
-        if (typeof parsed === "string") {
+        if ("ok" in parsed) {
+          // Dual stack gives each node a second NC for IPv6 (ACN's IPv6 overlay NC): by design not
+          // accounted (IPv4 pod space is what runs out), so neither malformed nor a subnet-less NC.
+          const ipv6 = parsed.kind === "ipv6";
           problems.push({
             ...where,
-            kind: "malformed-subnet",
+            kind: ipv6 ? "ipv6-skipped" : "malformed-subnet",
             field: "subnetAddressSpace",
             value: nc.subnetAddressSpace,
-            message: `NC ${nc.id} on NNC ${nnc.name} (${snap.cluster}): subnetAddressSpace ${JSON.stringify(nc.subnetAddressSpace)} is not usable (${parsed})`,
+            message: `NC ${nc.id} on NNC ${nnc.name} (${snap.cluster}): subnetAddressSpace ${JSON.stringify(nc.subnetAddressSpace)} ${ipv6 ? "is IPv6: the NC is not accounted" : `is not usable (${parsed.reason})`}`,
           });
+          if (ipv6) continue;
         } else cidr = parsed;
       }
       const hasPrimary = nc.primaryIP !== undefined && nc.primaryIP !== "";

@@ -242,8 +242,22 @@ function accountGroup(g: Group): SubnetAccount | null {
   const modeVote = mostCommon(g.entries, (e) => e.nc.mode)!;
   const mode = modeVote.winner.nc.mode;
   if (modeVote.counts.size > 1) {
+    // One problem per NC of another mode, naming it: the subnet is accounted as the most common mode.
     const parts = [...modeVote.counts].map(([m, c]) => `${c} ${m}`).join(", ");
-    problems.push({ kind: "mixed-modes", message: `NCs on ${cidr} have different types (${parts}); a pod subnet holds one mode` });
+    for (const e of g.entries) {
+      if (e.nc.mode === mode) continue;
+      // The NC type as written (dynamic is `vnet`, the CRD default, unless the type was one CNS does not know).
+      const type = e.nc.unknownType ?? (e.nc.mode === "dynamic" ? "vnet" : e.nc.mode);
+      problems.push({
+        kind: "mixed-modes",
+        cluster: e.from.cluster,
+        nnc: e.nc.nnc,
+        nc: e.nc.nc,
+        field: "type",
+        value: type,
+        message: `NC ${e.nc.nc} on NNC ${e.nc.nnc} (${e.from.cluster}) has type ${JSON.stringify(type)} (${e.nc.mode}) on ${cidr}, whose NCs are ${parts}: a pod subnet holds one mode, and this one is accounted as ${mode}`,
+      });
+    }
   }
   for (const e of g.entries) {
     if (e.nc.unknownType !== undefined) {

@@ -1,4 +1,5 @@
 // Analyses that rules and report sections share, computed once per evaluation through ctx.memo.
+import { accountingProblemNotes } from "../analysis/accounting-notes.js";
 import { type Forecast, forecastExhaustion, usageSeriesByKey } from "../analysis/forecast.js";
 import { assessHeadroom, type Headroom, type HeadroomCluster } from "../analysis/headroom.js";
 import { mergeSubnets, type SubnetAccount, type SubnetAccounting, subnetKeyFromArmId, toSubnetUsage } from "../analysis/subnets.js";
@@ -75,8 +76,10 @@ export function subnetUsage(ctx: FleetContext): SubnetUsage[] {
 
 /**
  * Notes for the evaluation about addresses the accounting could not place: NCs of one subnet that
- * report different CIDRs, and addresses held outside the subnet's CIDR (not counted in its use).
- * One note per subnet and kind, with the first instance.
+ * report different CIDRs, and addresses held outside the subnet's CIDR (not counted in its use), one
+ * note per subnet and kind with the first instance; then NC data it could not use as written (malformed
+ * addresses or subnetAddressSpace, NCs on no subnet, another mode than their subnet's), one note per
+ * cluster and kind with a few examples.
  */
 export function accountingNotes(ctx: FleetContext): string[] {
   const notes: string[] = [];
@@ -86,5 +89,6 @@ export function accountingNotes(ctx: FleetContext): string[] {
     const outside = s.problems.filter((p) => p.kind === "outside-subnet");
     if (outside.length > 0) notes.push(`subnet ${s.cidr} (${s.key}): ${s.outsideAddresses} address(es) held outside its CIDR are not counted in its use, e.g. ${outside[0]!.message}`);
   }
+  notes.push(...accountingProblemNotes(subnetAccounting(ctx)));
   return notes;
 }
