@@ -1,7 +1,7 @@
 // Analyses that rules and report sections share, computed once per evaluation through ctx.memo.
 import { accountingProblemNotes } from "../analysis/accounting-notes.js";
 import { type Forecast, forecastExhaustion, usageSeriesByKey } from "../analysis/forecast.js";
-import { assessHeadroom, type Headroom, type HeadroomCluster } from "../analysis/headroom.js";
+import { assessHeadroom, type Headroom, type HeadroomCluster, headroomRoom } from "../analysis/headroom.js";
 import { mergeSubnets, type SubnetAccount, type SubnetAccounting, subnetKeyFromArmId, toSubnetUsage } from "../analysis/subnets.js";
 import type { SubnetUsage } from "../model/evaluation.js";
 import { type FleetContext, fleetWithData, requireFleet } from "./context.js";
@@ -12,13 +12,18 @@ export function subnetAccounting(ctx: FleetContext): SubnetAccounting {
   return ctx.memo("subnet-accounting", () => mergeSubnets([...fleetWithData(ctx)].flatMap((c) => (c.subnets ? [c.subnets] : []))));
 }
 
-/** Forecast for one subnet from the evaluation history plus the current value. */
+/** What a subnet holds before it is full: a static-block one when no whole /28 is left (IPX001, IPX003), not at size − 5. */
+export function subnetRoom(s: SubnetAccount): number {
+  return headroomRoom(s.mode, s.capacity);
+}
+
+/** Forecast for one subnet from the evaluation history plus the current value, up to its room. */
 export function subnetForecast(ctx: FleetContext, s: SubnetAccount): Forecast {
   return ctx.memo(`forecast:${s.key}`, () => {
     // One pass over the history for every subnet: searching each summary per subnet is subnets² × history.
     const series = [...(ctx.memo("usage-series", () => usageSeriesByKey(ctx.history)).get(s.key) ?? [])];
     series.push({ at: ctx.now, used: s.used });
-    return forecastExhaustion(series, s.capacity, { now: ctx.now });
+    return forecastExhaustion(series, subnetRoom(s), { now: ctx.now });
   });
 }
 

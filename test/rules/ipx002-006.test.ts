@@ -179,6 +179,17 @@ describe("IPX004 exhaustion forecast", () => {
     expect(run(ipx004, [now200()], { history: history([[2, 198], [1, 199]]), policy: { thresholds: { IPX004: { warningDays: 60 } } } })).toHaveLength(1);
   });
 
+  it("forecasts a static-block subnet up to its last whole /28, not to size − 5", () => {
+    // 13 blocks (208 addresses) held, 8 more a day: 16 left in whole /28s is 2 days, not 43 of 251 (5.4 days).
+    const blocks = snapshot("a", { nncs: [blockNnc("b1", "10.1.0.16", 13, { cidr: "10.1.0.0/24", subnet: "pods" })] });
+    const r = run(ipx004, [blocks], { history: history([[2, 192], [1, 200]]) });
+    expect(r).toEqual([expect.objectContaining({ severity: "critical", data: expect.objectContaining({ used: 208, capacity: 251, room: 224 }) })]);
+    expect(r[0]!.message).toMatch(/in 2\.0 days: 208 of 224 addresses in whole \/28 blocks are held now/);
+    // With no whole /28 left it is full already: IPX001's finding.
+    const full = snapshot("a", { nncs: [blockNnc("b1", "10.1.0.16", 14, { cidr: "10.1.0.0/24", subnet: "pods" })] });
+    expect(run(ipx004, [full], { history: history([[2, 192], [1, 208]]) })).toEqual([]);
+  });
+
   it("is a compliance pass only where a forecast was made and is far enough away; without history, not applicable with the reason", () => {
     const ipx004Of = (snap: ClusterSnapshot, h: EvaluationSummary[] = []) =>
       evaluate({ scanId: "s", now: T0, views: [view(snap)], rules: [ipx004], history: h }).sections!.compliance!.clusters[0]!.results[0];

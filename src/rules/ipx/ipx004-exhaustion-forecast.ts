@@ -1,4 +1,4 @@
-import { subnetAccounting, subnetForecast } from "../analyses.js";
+import { subnetAccounting, subnetForecast, subnetRoom } from "../analyses.js";
 import { fleetWithData } from "../context.js";
 import { defineRule } from "../rule.js";
 import { subnetLabel, subnetScope } from "../scope.js";
@@ -22,7 +22,8 @@ export default defineRule(
       const warnMs = ctx.threshold("IPX004", "warningDays", s.clusters) * DAY;
       const critMs = ctx.threshold("IPX004", "criticalDays", s.clusters) * DAY;
       // Already full is IPX001's finding; a forecast of "now" adds nothing.
-      if (s.used >= s.capacity) continue;
+      const room = subnetRoom(s);
+      if (s.used >= room) continue;
       const f = subnetForecast(ctx, s);
       if (!f.exhaustionAt || f.ratePerDay === null) continue;
       const inMs = f.exhaustionAt.getTime() - ctx.now.getTime();
@@ -31,8 +32,8 @@ export default defineRule(
       yield {
         severity: inMs < critMs ? "critical" : "warning",
         ...subnetScope(s),
-        message: `${subnetLabel(s)} grows by about ${formatRate(f.ratePerDay)} addresses a day (fit over ${f.points} scans) and will be full around ${f.exhaustionAt.toISOString().slice(0, 16)}Z, in ${days.toFixed(1)} days: ${s.used} of ${s.capacity} usable addresses are held now.`,
-        data: { exhaustionAt: f.exhaustionAt.toISOString(), ratePerDay: Number(f.ratePerDay.toFixed(2)), days: Number(days.toFixed(2)), used: s.used, capacity: s.capacity, points: f.points },
+        message: `${subnetLabel(s)} grows by about ${formatRate(f.ratePerDay)} addresses a day (fit over ${f.points} scans) and will be full around ${f.exhaustionAt.toISOString().slice(0, 16)}Z, in ${days.toFixed(1)} days: ${s.used} of ${room === s.capacity ? `${s.capacity} usable addresses` : `${room} addresses in whole /28 blocks`} are held now.`,
+        data: { exhaustionAt: f.exhaustionAt.toISOString(), ratePerDay: Number(f.ratePerDay.toFixed(2)), days: Number(days.toFixed(2)), used: s.used, capacity: s.capacity, room, points: f.points },
       };
     }
   },
@@ -45,7 +46,7 @@ export default defineRule(
       const f = subnetForecast(ctx, s);
       // A rate is a forecast (growing, flat or shrinking). Without one there was too little history, or
       // the subnet is full already: IPX004 leaves that to IPX001, so it is no pass of IPX004's either.
-      const why = f.ratePerDay !== null ? null : `${subnetLabel(s)}: ${f.note ?? "no forecast"}${s.used >= s.capacity ? " (IPX001 judges it)" : ""}`;
+      const why = f.ratePerDay !== null ? null : `${subnetLabel(s)}: ${f.note ?? "no forecast"}${s.used >= subnetRoom(s) ? " (IPX001 judges it)" : ""}`;
       for (const cluster of s.clusters) {
         if (why === null) forecast.add(cluster);
         else unforecast.set(cluster, [...(unforecast.get(cluster) ?? []), why]);
