@@ -3,6 +3,16 @@
 import type { Severity } from "./finding.js";
 import type { IpamMode, ScanStatus } from "./snapshot.js";
 
+/**
+ * Whose data a cluster's row shows: the newest scan's outcome, and when the last good snapshot (the
+ * data shown) was taken, null when no scan has read the cluster. A row whose status is not ok but has
+ * a lastOkAt shows that older snapshot. Absent in evaluations stored before rows said so.
+ */
+export interface DataAge {
+  status?: ScanStatus;
+  lastOkAt?: string | null;
+}
+
 // ---- drift: what changed in each cluster since its previous snapshot ----
 
 export interface DriftFinding {
@@ -20,12 +30,12 @@ export interface NncAddressChange {
   lost: string[];
 }
 
-export interface DriftCluster {
+export interface DriftCluster extends DataAge {
   cluster: string;
   /** takenAt of the previous good snapshot, or null when this is the first. */
   from: string | null;
   to: string;
-  /** Why there is nothing to compare, when there is nothing. */
+  /** Why there is nothing to compare, when there is nothing; or that the latest scan did not read the cluster. */
   note?: string;
   nodes: { added: string[]; removed: string[] };
   nncs: { added: string[]; removed: string[] };
@@ -94,10 +104,11 @@ export interface CnsDaemonSetHealth {
   images: string[];
 }
 
-export interface CnsClusterHealth {
+export interface CnsClusterHealth extends DataAge {
   cluster: string;
   status: ScanStatus;
   mode: IpamMode | null;
+  /** The snapshot the row was built from: the last good one, if any. */
   takenAt: string;
   /** azure-cns, the Linux nodes' CNS. */
   daemonset: CnsDaemonSetHealth | null;

@@ -57,6 +57,11 @@ export function foundBefore(ctx: FleetContext, rule: string, r: Pick<RuleResult,
   return prev !== undefined && prev.lastSeen < takenAt;
 }
 
+/** When the data of `v` were read (its last good snapshot), or null when no scan has read the cluster. */
+export function lastOkAt(v: ClusterView): string | null {
+  return v.snapshot.status === "ok" ? v.snapshot.takenAt : null;
+}
+
 /** Clusters whose data can be judged (a good snapshot exists). */
 export function* clustersWithData(ctx: FleetContext): Iterable<ClusterView> {
   for (const c of ctx.clusters) if (c.snapshot.status === "ok") yield c;

@@ -98,6 +98,23 @@ describe("drift section", () => {
     const [a, down] = e.sections!.drift!.clusters;
     expect(a).toMatchObject({ from: null, note: "first good snapshot: nothing to compare with", nodes: { added: [], removed: [] } });
     expect(down!.note).toContain("no good snapshot yet");
+    expect(a).toMatchObject({ status: "ok", lastOkAt: T0.toISOString() });
+    expect(down).toMatchObject({ status: "unreachable", lastOkAt: null });
+  });
+
+  it("says when the latest scan did not read the cluster and its data are the last good snapshot's", () => {
+    const good = healthy("a");
+    const failed = snapshot("a", { takenAt: LATER.toISOString() }, "unreachable");
+    const drift = (v: ReturnType<typeof view>) => evaluate({ scanId: "s", now: LATER, views: [v] }).sections!.drift!.clusters[0]!;
+    const first = drift(view(good, failed));
+    expect(first).toMatchObject({ status: "unreachable", lastOkAt: T0.toISOString(), from: null, to: T0.toISOString() });
+    expect(first.note).toBe(`latest scan unreachable: using data from ${T0.toISOString()}, nothing to compare with`);
+    const before = earlier(good, (p) => void p.nodes.pop());
+    const compared = drift(view(good, failed, before));
+    expect(compared).toMatchObject({ from: before.takenAt, nodes: { added: ["n3"], removed: [] } });
+    expect(compared.note).toBe(`latest scan unreachable: using data from ${T0.toISOString()}, compared with ${before.takenAt}`);
+    const stopped = snapshot("a", { takenAt: LATER.toISOString() }, "stopped");
+    expect(drift(view(good, stopped)).note).toMatch(/^stopped in ARM, not scanned: using data from /);
   });
 });
 
@@ -178,6 +195,16 @@ describe("health section", () => {
     expect(h.nodeRows).toEqual([]);
     expect(h.nodeRowsOmitted).toBe(3);
     expect(h.nodes.total).toBe(3);
+  });
+
+  it("says whose data a cluster's health is: the latest scan's, the last good snapshot's, or none", () => {
+    const failed = (name: string) => snapshot(name, { takenAt: LATER.toISOString() }, "unreachable");
+    const h = evaluate({ scanId: "s", now: LATER, views: [view(healthy("ok")), view(healthy("stale"), failed("stale")), view(failed("never"))] }).sections!.health!.clusters;
+    expect(h.map((c) => [c.cluster, c.status, c.lastOkAt, c.takenAt])).toEqual([
+      ["never", "unreachable", null, LATER.toISOString()],
+      ["ok", "ok", T0.toISOString(), T0.toISOString()],
+      ["stale", "unreachable", T0.toISOString(), T0.toISOString()],
+    ]);
   });
 });
 

@@ -4,7 +4,9 @@ import { evaluate } from "../../src/evaluate/evaluate.js";
 import { checkReportFilter, reportKind } from "../../src/reports/catalogue.js";
 import { renderReport } from "../../src/reports/render.js";
 import { snapshot, T0, view } from "../fixtures/builders.js";
-import { cnsPod, healthy, withWindows } from "../rules/cns-fixtures.js";
+import { cnsPod, earlier, healthy, withWindows } from "../rules/cns-fixtures.js";
+
+const LATER = new Date(T0.getTime() + 3_600_000);
 
 const sick = healthy("sick");
 sick.cns.pods[0] = cnsPod("n1", { ready: false, reason: "CrashLoopBackOff", restarts: 9 });
@@ -57,8 +59,34 @@ describe("drift, health and compliance reports", () => {
   it("health leaves the counts of a cluster the scan could not read blank, not 0 or 'off'", () => {
     const withDown = evaluate({ scanId: "s", now: T0, views: [view(healthy("ok")), view(snapshot("down", {}, "unreachable"))] });
     const csv = renderReport("health", withDown, {}, "csv").body.split("\r\n");
-    expect(csv.find((l) => l.startsWith("down,"))).toBe("down,unreachable,,,,,,,,");
+    expect(csv.find((l) => l.startsWith("down,"))).toBe("down,unreachable,,,,,,,,,");
     expect(csv.find((l) => l.startsWith("ok,"))).toMatch(/^ok,ok,vnetblock,.*,3\/3,0,0,0,0,/);
+  });
+
+  it("health and drift show a cluster the latest scan did not read from its last good snapshot, saying as of when", () => {
+    const at = T0.toISOString();
+    const failed = snapshot("stale", { takenAt: LATER.toISOString() }, "unreachable");
+    const sickBefore = structuredClone(sick);
+    sickBefore.cluster = "stale";
+    const before = earlier(sickBefore, (p) => void p.nodes.pop());
+    const stale = evaluate({ scanId: "s", now: LATER, views: [view(healthy("ok")), view(sickBefore, failed, before)] });
+
+    const clusters = renderReport("health", stale, {}, "csv", { table: "clusters" }).body.split("\r\n");
+    expect(clusters[0]).toMatch(/,metrics_read,stale_data_from$/);
+    expect(clusters.find((l) => l.startsWith("stale,"))).toMatch(new RegExp(`^stale,unreachable,vnetblock,v1\\.6\\.25,.*,${at}$`));
+    expect(clusters.find((l) => l.startsWith("ok,"))).toMatch(/,$/);
+    const one = renderReport("health", stale, { cluster: "stale" }, "table").body;
+    expect(one).toContain(`(2 healthy nodes not listed) as of ${at}, the last good snapshot (latest scan unreachable)`);
+    const nodes = renderReport("health", stale, { cluster: "stale" }, "csv", { table: "nodes" }).body.split("\r\n");
+    expect(nodes.find((l) => l.startsWith("stale,n1,"))).toMatch(new RegExp(`^stale,n1,crashloop,.*,${at}$`));
+
+    const drift = renderReport("drift", stale, {}, "csv", { table: "clusters" }).body;
+    expect(drift).toContain(`stale,"latest scan unreachable: using data from ${at}, compared with ${before.takenAt}",'+1 −0,`);
+    const changes = renderReport("drift", stale, {}, "csv", { table: "changes" }).body.split("\r\n");
+    expect(changes[0]).toBe("cluster,change,what,stale_data_from");
+    expect(changes.find((l) => l.startsWith("stale,node added,"))).toBe(`stale,node added,n3,${at}`);
+    // A finding moved in this evaluation: not stale.
+    expect(changes.find((l) => l.startsWith("stale,new finding,SCN001"))).toMatch(/,$/);
   });
 
   it("health shows azure-cns-win's Ready count beside azure-cns's where it runs pods", () => {

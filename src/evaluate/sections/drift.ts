@@ -5,7 +5,7 @@ import { parseAddress } from "../../analysis/ranges.js";
 import type { Finding } from "../../model/finding.js";
 import type { DriftCluster, DriftFinding, DriftSection, NncAddressChange } from "../../model/sections.js";
 import type { ClusterSnapshot, Nnc } from "../../model/snapshot.js";
-import type { ClusterView } from "../../rules/context.js";
+import { type ClusterView, lastOkAt } from "../../rules/context.js";
 
 const MAX_NNC_CHANGES = 50;
 const MAX_ENTRIES = 20;
@@ -86,6 +86,8 @@ export function clusterDrift(v: ClusterView): DriftBase {
   const podImagesAfter = podImages(cur);
   const base: DriftBase = {
     cluster: v.name,
+    status: v.latest.status,
+    lastOkAt: lastOkAt(v),
     from: prev?.takenAt ?? null,
     to: cur.takenAt,
     nodes: prev ? diffNames(prev.nodes.map((n) => n.name), cur.nodes.map((n) => n.name)) : { added: [], removed: [] },
@@ -104,8 +106,18 @@ export function clusterDrift(v: ClusterView): DriftBase {
   };
   if (cur.status === "stopped") base.note = "stopped in ARM: not scanned";
   else if (cur.status !== "ok") base.note = `no good snapshot yet (latest scan: ${v.latest.status})`;
+  else if (v.latest.status !== "ok") base.note = staleNote(v, prev);
   else if (!prev) base.note = "first good snapshot: nothing to compare with";
   return base;
+}
+
+/**
+ * The latest scan did not read the cluster: its drift is that of the last good snapshot, which an
+ * earlier evaluation reported already. Worded as SCN001 words it ("using data from").
+ */
+function staleNote(v: ClusterView, prev: ClusterSnapshot | undefined): string {
+  const why = v.latest.status === "stopped" ? "stopped in ARM, not scanned" : `latest scan ${v.latest.status}`;
+  return `${why}: using data from ${v.snapshot.takenAt}, ${prev ? `compared with ${prev.takenAt}` : "nothing to compare with"}`;
 }
 
 /** azure-cns-win's template image before and after, when the current snapshot read it (older ones did not). */

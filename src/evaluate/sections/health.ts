@@ -3,7 +3,7 @@
 import { cnsDaemonSetOfNode, cnsDemand, cnsPodState, cnsVersionOf, daemonSetOf, metricsOfPod, podImages } from "../../analysis/cns.js";
 import type { CnsClusterHealth, CnsDaemonSetHealth, CnsNodeHealth, HealthSection } from "../../model/sections.js";
 import type { CnsDaemonSet, CnsPod, NodeInfo } from "../../model/snapshot.js";
-import { clusterMode, type ClusterView, isCnsManaged, isVirtualNode } from "../../rules/context.js";
+import { clusterMode, type ClusterView, isCnsManaged, isVirtualNode, lastOkAt } from "../../rules/context.js";
 
 /** Lookups by node name, built once per cluster: a 5,000-node cluster must not cost 5,000² finds. */
 interface ClusterIndex {
@@ -72,6 +72,7 @@ export function clusterHealth(v: ClusterView): CnsClusterHealth {
   return {
     cluster: v.name,
     status: v.latest.status,
+    lastOkAt: lastOkAt(v),
     mode: ok ? clusterMode(s) : null,
     takenAt: s.takenAt,
     daemonset: ds ? daemonSetHealth(ds) : null,

@@ -1,6 +1,7 @@
 // `drift`: per cluster, what changed since its previous snapshot (nodes, NNCs, blocks/IPs, CNS images)
 // and how findings moved (new, resolved, changed severity, newly waived or no longer waived).
 import type { DriftCluster, DriftFinding } from "../../model/sections.js";
+import { STALE_COLUMN, staleSince } from "../as-of.js";
 import { matchesCluster, meetsSeverity, type ReportFilter } from "../filter.js";
 import type { ReportKind, TableSection } from "../report.js";
 
@@ -56,7 +57,8 @@ export const driftReport: ReportKind<DriftDocument> = {
       ],
       rows: doc.clusters.map((c) => ({
         cluster: c.cluster,
-        from: c.from ?? c.note ?? "",
+        // The note when there is one: it also says when the latest scan did not read the cluster.
+        from: c.note ?? c.from ?? "",
         nodes: signed(c.nodes.added.length, c.nodes.removed.length),
         nncs: signed(c.nncs.added.length, c.nncs.removed.length),
         addresses: signed(c.addresses.gained, c.addresses.lost),
@@ -67,22 +69,24 @@ export const driftReport: ReportKind<DriftDocument> = {
     };
     const rows: Array<Record<string, string>> = [];
     const sev: Array<string | undefined> = [];
-    const add = (cluster: string, change: string, what: string, severity?: string) => {
-      rows.push({ cluster, change, what });
+    const add = (cluster: string, change: string, what: string, severity?: string, staleDataFrom = "") => {
+      rows.push({ cluster, change, what, staleDataFrom });
       sev.push(severity);
     };
     for (const c of doc.clusters) {
-      for (const n of c.nodes.added) add(c.cluster, "node added", n);
-      for (const n of c.nodes.removed) add(c.cluster, "node removed", n);
-      for (const n of c.nncs.added) add(c.cluster, "NNC added", n);
-      for (const n of c.nncs.removed) add(c.cluster, "NNC removed", n);
+      // Changes in the data are as old as the data; findings moved in this evaluation.
+      const data = (change: string, what: string) => add(c.cluster, change, what, undefined, staleSince(c) ?? "");
+      for (const n of c.nodes.added) data("node added", n);
+      for (const n of c.nodes.removed) data("node removed", n);
+      for (const n of c.nncs.added) data("NNC added", n);
+      for (const n of c.nncs.removed) data("NNC removed", n);
       for (const n of c.nncChanges) {
-        if (n.gained.length) add(c.cluster, "addresses gained", `${n.nnc}: ${n.gained.join(", ")}`);
-        if (n.lost.length) add(c.cluster, "addresses released", `${n.nnc}: ${n.lost.join(", ")}`);
+        if (n.gained.length) data("addresses gained", `${n.nnc}: ${n.gained.join(", ")}`);
+        if (n.lost.length) data("addresses released", `${n.nnc}: ${n.lost.join(", ")}`);
       }
-      if (c.cns.changed) add(c.cluster, "CNS image", `${short(c.cns.imageBefore)} → ${short(c.cns.imageAfter)}`);
+      if (c.cns.changed) data("CNS image", `${short(c.cns.imageBefore)} → ${short(c.cns.imageAfter)}`);
       const win = c.cns.windows;
-      if (win?.changed) add(c.cluster, "CNS image (azure-cns-win)", `${short(win.imageBefore)} → ${short(win.imageAfter)}`);
+      if (win?.changed) data("CNS image (azure-cns-win)", `${short(win.imageBefore)} → ${short(win.imageAfter)}`);
       for (const f of c.findings.new) add(c.cluster, "new finding", `${f.rule} ${f.resource}: ${f.message}`, f.severity);
       for (const f of c.findings.resolved) add(c.cluster, "resolved", `${f.rule} ${f.resource}`);
       for (const f of c.findings.changedSeverity) add(c.cluster, `${f.previousSeverity} → ${f.severity}`, `${f.rule} ${f.resource}`, f.severity);
@@ -91,7 +95,7 @@ export const driftReport: ReportKind<DriftDocument> = {
     }
     return [
       summary,
-      { name: "changes", title: "Changes", columns: [{ key: "cluster", title: "CLUSTER" }, { key: "change", title: "CHANGE" }, { key: "what", title: "WHAT" }], rows, rowSeverity: sev, empty: "Nothing changed." },
+      { name: "changes", title: "Changes", columns: [{ key: "cluster", title: "CLUSTER" }, { key: "change", title: "CHANGE" }, { key: "what", title: "WHAT" }, STALE_COLUMN], rows, rowSeverity: sev, empty: "Nothing changed." },
     ];
   },
 };

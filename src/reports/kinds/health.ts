@@ -1,5 +1,6 @@
 // `health`: the azure-cns view per cluster (DaemonSet, pods, version, metrics coverage) and per node.
 import type { CnsClusterHealth, CnsNodeHealth } from "../../model/sections.js";
+import { asOfText, STALE_COLUMN, staleSince } from "../as-of.js";
 import { matchesCluster } from "../filter.js";
 import type { ReportKind } from "../report.js";
 
@@ -31,6 +32,10 @@ function windowsReady(c: CnsClusterHealth): string {
   return w && w.desired > 0 ? `, win ${w.ready}/${w.desired}` : "";
 }
 
+function nodesTitle(all: boolean, omitted: number): string {
+  return omitted ? `Nodes needing attention (${omitted} healthy nodes not listed)` : all ? "Nodes" : "Nodes needing attention";
+}
+
 export const healthReport: ReportKind<HealthDocument> = {
   name: "health",
   title: "azure-cns health",
@@ -45,7 +50,7 @@ export const healthReport: ReportKind<HealthDocument> = {
     const all = doc.clusters.length === 1;
     // Left out of the evaluation and not rebuilt for this report (its snapshot has moved on since).
     const omitted = all ? (doc.clusters[0]!.nodeRowsOmitted ?? 0) : 0;
-    const nodeRows: Array<{ cluster: string; r: CnsNodeHealth }> = doc.clusters.flatMap((c) => c.nodeRows.filter((r) => all || r.status !== "ok").map((r) => ({ cluster: c.cluster, r })));
+    const nodeRows: Array<{ c: CnsClusterHealth; r: CnsNodeHealth }> = doc.clusters.flatMap((c) => c.nodeRows.filter((r) => all || r.status !== "ok").map((r) => ({ c, r })));
     return [
       {
         name: "clusters",
@@ -61,10 +66,12 @@ export const healthReport: ReportKind<HealthDocument> = {
           { key: "restarts", title: "RESTARTS", align: "right" },
           { key: "missing", title: "NODES W/O CNS", align: "right" },
           { key: "metrics", title: "METRICS READ" },
+          STALE_COLUMN,
         ],
-        // A cluster the scan did not read has no counts: blank, not "0" or "none" that read as facts.
+        // A cluster no scan has read has no counts: blank, not "0" or "none" that read as facts. One
+        // the latest scan did not read shows its last good snapshot's, saying as of when.
         rows: doc.clusters.map((c) =>
-          c.status !== "ok"
+          c.status !== "ok" && !staleSince(c)
             ? { cluster: c.cluster, status: c.status }
             : {
                 cluster: c.cluster,
@@ -77,6 +84,7 @@ export const healthReport: ReportKind<HealthDocument> = {
                 restarts: c.pods.restarts,
                 missing: c.nodes.withoutCnsPod,
                 metrics: c.metrics ? `${c.metrics.scraped}/${c.metrics.selected}${c.metrics.failed ? ` (${c.metrics.failed} failed)` : ""}` : "off",
+                staleDataFrom: staleSince(c),
               },
         ),
         rowSeverity: doc.clusters.map((c) => (c.pods.crashLooping || c.nodes.withoutCnsPod || c.pods.notReady ? "critical" : c.status !== "ok" ? "warning" : undefined)),
@@ -84,7 +92,7 @@ export const healthReport: ReportKind<HealthDocument> = {
       },
       {
         name: "nodes",
-        title: omitted ? `Nodes needing attention (${omitted} healthy nodes not listed)` : all ? "Nodes" : "Nodes needing attention",
+        title: [nodesTitle(all, omitted), all ? asOfText(doc.clusters[0]!) : ""].filter(Boolean).join(" "),
         columns: [
           { key: "cluster", title: "CLUSTER" },
           { key: "node", title: "NODE" },
@@ -93,15 +101,17 @@ export const healthReport: ReportKind<HealthDocument> = {
           { key: "restarts", title: "RESTARTS", align: "right" },
           { key: "reason", title: "REASON" },
           { key: "metrics", title: "METRICS" },
+          STALE_COLUMN,
         ],
-        rows: nodeRows.map(({ cluster, r }) => ({
-          cluster,
+        rows: nodeRows.map(({ c, r }) => ({
+          cluster: c.cluster,
           node: r.node,
           status: r.status,
           pod: r.pod ?? "",
           restarts: r.restartsDelta ? `${r.restarts} (+${r.restartsDelta})` : r.restarts,
           reason: [r.reason, r.lastTerminationReason && `last exit ${r.lastTerminationReason}`, !r.nodeReady && "node NotReady", r.pendingPods && `${r.pendingPods} pending pods`].filter(Boolean).join("; "),
           metrics: metricsSummary(r.metrics),
+          staleDataFrom: staleSince(c),
         })),
         rowSeverity: nodeRows.map(({ r }) => ROW_SEVERITY[r.status]),
         empty: "Every node's azure-cns is Ready.",
