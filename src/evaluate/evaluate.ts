@@ -10,7 +10,7 @@ import { summarize } from "../model/snapshot.js";
 import { type ClusterScope, idleOverrides, type Policy, policySeverity, policyThreshold } from "../policy/policy.js";
 import { applyWaivers } from "../policy/waivers.js";
 import { RULES } from "../rules/catalogue.js";
-import { type ClusterView, clusterMode, type FleetContext, requireFleet } from "../rules/context.js";
+import { type ClusterView, clusterMode, type FleetContext, lastOkAt, requireFleet } from "../rules/context.js";
 import { type FleetView, fleetView } from "../rules/fleet-view.js";
 import { accountingNotes, subnetUsage } from "../rules/analyses.js";
 import type { Rule } from "../rules/rule.js";
@@ -281,6 +281,7 @@ function clusterRow(v: ClusterView): ClusterRow {
   const row: ClusterRow = { cluster: v.name, status: v.latest.status, mode: clusterMode(s), nodes, nncs, requestedIPs, assignedIPs, takenAt: v.latest.takenAt };
   if (v.latest.reason) row.reason = v.latest.reason;
   if (s.takenAt !== v.latest.takenAt && s.status === "ok") row.dataFrom = s.takenAt;
+  row.lastOkAt = lastOkAt(v);
   if (s.notes.length > 0) row.notes = [...s.notes];
   return row;
 }

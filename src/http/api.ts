@@ -114,8 +114,9 @@ export async function handleClusters(req: ApiRequest, deps: ApiDeps): Promise<Ap
       ...(e.latest.reason ? { reason: e.latest.reason } : {}),
       lastScanAt: e.latest.takenAt,
       lastOkAt: e.lastOk?.takenAt ?? null,
-      nodes: e.latest.nodes,
-      nncs: e.latest.nncs,
+      // As of lastOkAt: a failed scan counted nothing, and a cluster no scan has read has no counts (null, not 0).
+      nodes: e.lastOk?.nodes ?? null,
+      nncs: e.lastOk?.nncs ?? null,
     }))
     .sort((a, b) => a.cluster.localeCompare(b.cluster));
   return json(200, { clusters });

@@ -3,7 +3,7 @@
 import { saysAlreadyFull } from "../analysis/forecast.js";
 import { isOverlayKey } from "../analysis/subnet-keys.js";
 import { grade } from "../evaluate/sections/compliance.js";
-import { type ClusterRow, countFindingClusters, countFindings, type EvaluationSummary, type FleetEvaluation, keepClusters, type SeverityCounts } from "../model/evaluation.js";
+import { type ClusterRow, countFindingClusters, countFindings, type EvaluationSummary, type FleetEvaluation, keepClusters, rowLastOkAt, type SeverityCounts } from "../model/evaluation.js";
 import { clustersOf, type Finding, resource, type Severity, severityRank } from "../model/finding.js";
 import type { CnsDaemonSetHealth, ComplianceResult } from "../model/sections.js";
 import { scanFailed } from "../model/snapshot.js";
@@ -19,8 +19,10 @@ export interface DashboardDaemonSet {
   available: number;
 }
 
-export interface DashboardCluster extends Omit<ClusterRow, "notes"> {
+export interface DashboardCluster extends Omit<ClusterRow, "notes" | "lastOkAt"> {
   notes: string[];
+  /** Null: no scan has read the cluster, so its counts are unknown (the page says so, not 0). */
+  lastOkAt: string | null;
   score: number;
   grade: string;
   /** compliance: the evaluation's compliance section; findings: 100 − 25/10/2 per critical/warning/info finding. */
@@ -149,6 +151,7 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
     const score = comp ? comp.score : findingsScore(counts);
     const out: DashboardCluster = {
       ...row,
+      lastOkAt: rowLastOkAt(row),
       notes: row.notes ?? [],
       score,
       grade: comp ? comp.grade : grade(score),
@@ -157,7 +160,8 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
       counts,
     };
     if (comp) out.results = comp.results.filter((r) => r.status !== "pass");
-    if (h) {
+    // A cluster no scan has read has a health row of zeros: nothing to show.
+    if (h && out.lastOkAt !== null) {
       out.health = {
         version: h.version,
         daemonset: dsCounts(h.daemonset),

@@ -46,8 +46,20 @@ export interface ClusterRow {
   takenAt: string;
   /** Set when the latest scan failed and data comes from the last good snapshot. */
   dataFrom?: string;
+  /**
+   * When the counts were read (the last good snapshot); null when no scan has read the cluster, whose
+   * nodes, nncs, requestedIPs and assignedIPs are then 0 only because CONTRACT.md types them as numbers.
+   * Absent in evaluations stored before: see rowLastOkAt.
+   */
+  lastOkAt?: string | null;
   /** Collection notes worth a person's attention (TLS verification off, optional reads that failed). */
   notes?: string[];
+}
+
+/** A row's lastOkAt, also for rows stored before it existed (their dataFrom said as much). */
+export function rowLastOkAt(r: Pick<ClusterRow, "status" | "takenAt" | "dataFrom" | "lastOkAt">): string | null {
+  if (r.lastOkAt !== undefined) return r.lastOkAt;
+  return r.status === "ok" ? r.takenAt : (r.dataFrom ?? null);
 }
 
 export interface SeverityCounts {

@@ -1,14 +1,17 @@
 // Clusters the latest scan could not read, through the CLI after real scans of the simulator: one read
 // twice and then refusing connections (its reports show the last good snapshot and say as of when),
-// one refusing from the start (no scan has read it). Real client over HTTPS, Azurite as the store.
+// one refusing from the start (no scan has read it: its counts are unknown, not 0). Real client over HTTPS, Azurite as the store.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type RunningServer, serveApi } from "../../src/http/server.js";
 import type { DriftDocument } from "../../src/reports/kinds/drift.js";
+import type { ExhaustionDocument } from "../../src/reports/kinds/exhaustion.js";
 import type { FindingsDocument } from "../../src/reports/kinds/findings.js";
 import type { HealthDocument } from "../../src/reports/kinds/health.js";
 import { mutate, SEED_POD_SUBNET, type SimClusterSpec, type Simulator, startSimulator } from "../../src/sim/index.js";
+import { TableSnapshotStore } from "../../src/store/table-store.js";
 import { runCli } from "../helpers/cli.js";
 
 const STALE = "aks-stale-a";
@@ -84,5 +87,35 @@ describe("a cluster the latest scan could not read, read before", () => {
     const clusters = (await report("health", "--format", "csv", "--table", "clusters")).split("\r\n");
     expect(clusters.find((l) => l.startsWith(`${STALE},`))).toMatch(new RegExp(`^${STALE},unreachable,vnetblock,v[\\d.]+,4/4,.*,${c.takenAt}$`));
     expect(clusters.find((l) => l.startsWith(`${FINE},`))).toMatch(/^[^,]+,ok,.*,$/);
+  });
+});
+
+describe("a cluster no scan has read", () => {
+  it("exhaustion shows its counts as unknown: '-' in the text formats, 0 with lastOkAt null in JSON (CONTRACT.md types them as numbers)", async () => {
+    const csv = (await report("exhaustion", "--format", "csv", "--table", "clusters")).split("\r\n");
+    expect(csv.find((l) => l.startsWith(`${NEVER},`))).toBe(`${NEVER},unreachable,-,-,-,-,-`);
+    expect(csv.find((l) => l.startsWith(`${STALE},`))).toMatch(new RegExp(`^${STALE},unreachable,vnetblock,4,4,\\d+,\\d+$`));
+    expect(await report("exhaustion", "--format", "md", "--cluster", NEVER)).toContain(`| ${NEVER} | unreachable | - | - | - | - | - |`);
+    const doc = await json<ExhaustionDocument>("exhaustion");
+    const row = (name: string) => doc.clusters.find((c) => c.cluster === name)!;
+    expect(row(NEVER)).toMatchObject({ status: "unreachable", nodes: 0, nncs: 0, requestedIPs: 0, assignedIPs: 0, lastOkAt: null });
+    expect(row(STALE)).toMatchObject({ status: "unreachable", nodes: 4, nncs: 4, lastOkAt: row(STALE).dataFrom });
+    expect(row(FINE)).toMatchObject({ status: "ok", nodes: 2, lastOkAt: row(FINE).takenAt });
+  });
+
+  it("GET /api/clusters gives null counts for it, and the last good snapshot's for a cluster read before", async () => {
+    const store = TableSnapshotStore.fromConnectionString(storage, { tablePrefix: env.FLEET_AUDIT_TABLE_PREFIX });
+    let server: RunningServer | undefined;
+    try {
+      server = await serveApi({ store }, { port: 0 });
+      const body = (await (await fetch(`${server.url}/api/clusters`)).json()) as { clusters: Array<{ cluster: string }> };
+      const row = (name: string) => body.clusters.find((c) => c.cluster === name);
+      expect(row(NEVER)).toMatchObject({ status: "unreachable", lastOkAt: null, nodes: null, nncs: null });
+      expect(row(STALE)).toMatchObject({ status: "unreachable", lastOkAt: expect.any(String), nodes: 4, nncs: 4 });
+      expect(row(FINE)).toMatchObject({ status: "ok", nodes: 2, nncs: 2 });
+    } finally {
+      await server?.close();
+      await store.close();
+    }
   });
 });

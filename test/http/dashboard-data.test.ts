@@ -6,7 +6,7 @@ import { type EvaluationSummary, findingClusters, type FleetEvaluation, summariz
 import type { Finding } from "../../src/model/finding.js";
 import { cspHash, renderHtml, REPORT_CSP } from "../../src/reports/formats/html.js";
 import { evaluate } from "../../src/evaluate/evaluate.js";
-import { T0, view } from "../fixtures/builders.js";
+import { snapshot, T0, view } from "../fixtures/builders.js";
 import { healthy, withWindows } from "../rules/cns-fixtures.js";
 
 const XSS = `<img src=x onerror=alert(1)>`;
@@ -79,6 +79,19 @@ describe("dashboard data", () => {
     const by = new Map(d.clusters.map((c) => [c.cluster, c.health]));
     expect(by.get("win")?.windowsDaemonset).toEqual({ desired: 2, ready: 1, updated: 2, available: 2 });
     expect(by.get("linux")).not.toHaveProperty("windowsDaemonset");
+  });
+
+  it("says a cluster no scan has read has unknown counts, and gives it no health counts of zeros", () => {
+    const failed = snapshot("never", { takenAt: new Date(T0.getTime() + 60_000).toISOString() }, "unreachable");
+    const d = dashboardData(evaluate({ scanId: "s", now: T0, views: [view(healthy("a")), view(failed)] }), []);
+    const by = new Map(d.clusters.map((c) => [c.cluster, c]));
+    expect(by.get("never")).toMatchObject({ lastOkAt: null, scanFailed: true });
+    expect(by.get("never")).not.toHaveProperty("health");
+    expect(by.get("a")).toMatchObject({ lastOkAt: T0.toISOString(), health: { nodes: { total: 3 } } });
+    // An evaluation stored before rows carried lastOkAt: the status and dataFrom say the same.
+    const old = evaluation();
+    old.clusters = old.clusters.map((c) => (c.cluster === "c" ? { ...c, status: "unreachable" as const } : c));
+    expect(dashboardData(old, []).clusters.map((c) => [c.cluster, c.lastOkAt])).toEqual([["c", null], [XSS, "2026-11-28T04:00:00Z"], ["a", "2026-11-28T04:00:00Z"]]);
   });
 
   it("ranks a cluster the scan could not read first, whatever its score", () => {

@@ -154,6 +154,9 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
     await page.selectOption("#cluster-select", REFUSED);
     await expect.poll(() => page.locator("#cluster-detail h3").textContent()).toBe(REFUSED);
     expect(await page.locator("#cluster-detail").textContent()).toContain("unreachable");
+    // No scan has read it: its counts are unknown, not 0, and it has no CNS counts of zeros.
+    expect(await page.locator("#cluster-detail").textContent()).toMatch(/Nodes \/ NNCsunknown \(no scan has read it\)/);
+    expect(await page.locator("#cluster-detail").textContent()).not.toContain("CNS pods");
     await page.locator("#cluster-detail button").click();
     expect(await page.locator("#f-cluster").inputValue()).toBe(REFUSED);
     // azure-cns-win is listed where Windows nodes run it, not in a Linux-only cluster.

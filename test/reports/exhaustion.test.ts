@@ -78,6 +78,27 @@ describe("exhaustion report", () => {
     expect(renderReport("exhaustion", old, {}, "table").body).toContain("unknown (no ARM pool data)");
   });
 
+  it("shows the counts of a cluster no scan has read as unknown, also from an evaluation stored before rows said so", () => {
+    const LATER = new Date(T0.getTime() + 3_600_000);
+    const blk = [blockNnc("b1", "10.40.0.0")];
+    const good = snapshot("stale", { nncs: blk, nodes: nodesFor(blk) });
+    const failed = (name: string) => snapshot(name, { takenAt: LATER.toISOString() }, "unreachable");
+    const withDown = evaluate({ scanId: "20261128T050000000Z-abcd", now: LATER, views: [view(good, failed("stale")), view(failed("never"))] });
+    const older = { ...withDown, clusters: withDown.clusters.map(({ lastOkAt: _l, ...c }) => c) };
+    for (const ev of [withDown, older]) {
+      const json = JSON.parse(renderReport("exhaustion", ev, {}, "json").body);
+      // CONTRACT.md types the counts as numbers: 0 stays in JSON, and lastOkAt null says it is no count.
+      expect(json.clusters).toEqual([
+        expect.objectContaining({ cluster: "never", status: "unreachable", nodes: 0, nncs: 0, requestedIPs: 0, assignedIPs: 0, lastOkAt: null }),
+        expect.objectContaining({ cluster: "stale", status: "unreachable", nodes: 1, nncs: 1, requestedIPs: 250, lastOkAt: T0.toISOString() }),
+      ]);
+      const csv = renderReport("exhaustion", ev, {}, "csv", { table: "clusters" }).body.split("\r\n");
+      expect(csv).toContain("never,unreachable,-,-,-,-,-");
+      expect(csv).toContain("stale,unreachable,vnetblock,1,1,250,255");
+      expect(renderReport("exhaustion", ev, {}, "table").body).toMatch(/never\s+unreachable\s+-\s+-\s+-\s+-\s+-/);
+    }
+  });
+
   it("filters subnets and clusters by cluster", () => {
     const json = JSON.parse(renderReport("exhaustion", e, { cluster: "dyn" }, "json").body);
     expect(json.subnets.map((s: { cidr: string }) => s.cidr)).toEqual(["10.1.0.0/24"]);

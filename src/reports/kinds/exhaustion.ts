@@ -1,7 +1,7 @@
 // CONTRACT.md `exhaustion`: pod subnets (shared ones aggregated) and per-cluster allocation.
 import { ALREADY_FULL, saysAlreadyFull } from "../../analysis/forecast.js";
 import { headroomRoom } from "../../analysis/headroom.js";
-import type { ClusterRow, SubnetUsage } from "../../model/evaluation.js";
+import { type ClusterRow, rowLastOkAt, type SubnetUsage } from "../../model/evaluation.js";
 import { scanFailed } from "../../model/snapshot.js";
 import { matchesCluster } from "../filter.js";
 import { pct, type ReportKind } from "../report.js";
@@ -10,7 +10,7 @@ export interface ExhaustionDocument {
   generatedAt: string;
   scanId: string;
   subnets: Array<Pick<SubnetUsage, "cidr" | "mode" | "clusters" | "capacity" | "used" | "utilization" | "forecastExhaustionAt"> & Partial<SubnetUsage>>;
-  clusters: Array<Pick<ClusterRow, "cluster" | "status" | "mode" | "nodes" | "nncs" | "requestedIPs" | "assignedIPs"> & Partial<ClusterRow>>;
+  clusters: Array<Pick<ClusterRow, "cluster" | "status" | "mode" | "nodes" | "nncs" | "requestedIPs" | "assignedIPs"> & Partial<ClusterRow> & { lastOkAt: string | null }>;
 }
 
 export const exhaustionReport: ReportKind<ExhaustionDocument> = {
@@ -23,7 +23,7 @@ export const exhaustionReport: ReportKind<ExhaustionDocument> = {
       scanId: e.scanId,
       // A stored evaluation from before headroom existed still says "unknown", never "ok".
       subnets: e.subnets.filter((s) => s.clusters.some((c) => matchesCluster(f, c))).map((s) => ({ ...s, headroom: s.headroom ?? "unknown" })),
-      clusters: e.clusters.filter((c) => matchesCluster(f, c.cluster)).map((c) => ({ ...c })),
+      clusters: e.clusters.filter((c) => matchesCluster(f, c.cluster)).map((c) => ({ ...c, lastOkAt: rowLastOkAt(c) })),
     };
   },
   tables(doc) {
@@ -67,13 +67,16 @@ export const exhaustionReport: ReportKind<ExhaustionDocument> = {
           { key: "requestedIPs", title: "REQUESTED", align: "right" },
           { key: "assignedIPs", title: "ASSIGNED", align: "right" },
         ],
-        rows: doc.clusters.map(({ notes: _notes, ...c }) => ({ ...c, mode: c.mode ?? "-" })),
+        rows: doc.clusters.map(({ notes: _notes, ...c }) => ({ ...c, mode: c.mode ?? "-", ...(c.lastOkAt === null ? UNKNOWN_COUNTS : {}) })),
         rowSeverity: doc.clusters.map((c) => (scanFailed(c.status) ? "critical" : undefined)),
         empty: "No clusters scanned yet.",
       },
     ];
   },
 };
+
+/** A cluster no scan has read: its counts are unknown, not the 0 its JSON row carries as a number. */
+const UNKNOWN_COUNTS = { nodes: "-", nncs: "-", requestedIPs: "-", assignedIPs: "-" } as const;
 
 /** Fullest first, as the dashboard shows them: the rows that need a look come first. The JSON keeps the evaluation's order. */
 function byUtilization<S extends { utilization: number; cidr: string }>(subnets: readonly S[]): S[] {
