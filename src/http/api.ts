@@ -2,6 +2,7 @@
 // `fleet-audit serve` mounts them on node:http, the Azure Functions adapters on app.http.
 import { NotFoundError, StoreError, UsageError } from "../errors.js";
 import type { FleetEvaluation } from "../model/evaluation.js";
+import type { SnapshotSummary } from "../model/snapshot.js";
 import { REPORT_KINDS, reportKind } from "../reports/catalogue.js";
 import { checkClusterFilter, matchesCluster, parseFilter } from "../reports/filter.js";
 import { REPORT_CSP } from "../reports/formats/html.js";
@@ -141,7 +142,12 @@ export async function handleHistory(req: ApiRequest, cluster: string, deps: ApiD
   const history = since
     ? (await deps.store.listHistory(cluster, { limit, since: new Date(since.getTime() - MAX_ROUND_MS) })).filter((h) => Date.parse(h.takenAt) >= since.getTime())
     : await deps.store.listHistory(cluster, { limit });
-  return json(200, { cluster, history: history.map(({ ref: _ref, ...h }) => h) });
+  return json(200, { cluster, history: history.map(historyRow) });
+}
+
+/** A snapshot that did not read its cluster counted nothing: null, not 0 that a chart would plot as a drop. */
+function historyRow({ ref: _ref, ...h }: SnapshotSummary) {
+  return h.status === "ok" ? h : { ...h, nodes: null, nncs: null, cnsPods: null, requestedIPs: null, assignedIPs: null };
 }
 
 export async function handleHealth(deps: ApiDeps): Promise<ApiResponse> {

@@ -103,7 +103,7 @@ describe("a cluster no scan has read", () => {
     expect(row(FINE)).toMatchObject({ status: "ok", nodes: 2, lastOkAt: row(FINE).takenAt });
   });
 
-  it("GET /api/clusters gives null counts for it, and the last good snapshot's for a cluster read before", async () => {
+  it("GET /api/clusters gives null counts for it, and the last good snapshot's for a cluster read before; history nulls a failed scan's", async () => {
     const store = TableSnapshotStore.fromConnectionString(storage, { tablePrefix: env.FLEET_AUDIT_TABLE_PREFIX });
     let server: RunningServer | undefined;
     try {
@@ -113,6 +113,10 @@ describe("a cluster no scan has read", () => {
       expect(row(NEVER)).toMatchObject({ status: "unreachable", lastOkAt: null, nodes: null, nncs: null });
       expect(row(STALE)).toMatchObject({ status: "unreachable", lastOkAt: expect.any(String), nodes: 4, nncs: 4 });
       expect(row(FINE)).toMatchObject({ status: "ok", nodes: 2, nncs: 2 });
+      // Its history: the failed scan counted nothing (null); the two good ones their nodes.
+      const history = (await (await fetch(`${server.url}/api/clusters/${STALE}/history`)).json()) as { history: Array<{ status: string; nodes: number | null; nncs: number | null; requestedIPs: number | null }> };
+      expect(history.history.map((h) => [h.status, h.nodes, h.nncs])).toEqual([["unreachable", null, null], ["ok", 4, 4], ["ok", 3, 3]]);
+      expect(history.history[0]!.requestedIPs).toBeNull();
     } finally {
       await server?.close();
       await store.close();
