@@ -1,10 +1,11 @@
 // Discovery from a kubeconfig: one cluster per context (all of them unless some are named).
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { UsageError } from "../errors.js";
 import { nameMatcher } from "../glob.js";
+import { mergeFirstWins, readKubeconfigFile } from "./kubeconfig-file.js";
 import { type ClusterTarget, CredentialError } from "./target.js";
 
 /** KUBECONFIG may list several files (merged, first wins), as kubectl does. */
@@ -18,27 +19,22 @@ export function defaultKubeconfigPaths(env: NodeJS.ProcessEnv = process.env): st
 const contextFiles = new WeakMap<KubeConfig, Map<string, string>>();
 
 export function loadKubeconfig(files: string[]): KubeConfig {
-  const merged = new KubeConfig();
+  const configs: KubeConfig[] = [];
   const fileOf = new Map<string, string>();
-  let loaded = 0;
+  let found = 0;
   for (const file of files) {
     if (!existsSync(file)) {
       if (files.length === 1) throw new UsageError(`kubeconfig not found: ${file}`);
       continue;
     }
-    const kc = new KubeConfig();
-    try {
-      kc.loadFromString(readFileSync(file, "utf8"), { onInvalidEntry: "throw" });
-      kc.makePathsAbsolute(path.dirname(file));
-    } catch (e) {
-      throw new UsageError(`malformed kubeconfig ${file}: ${firstLine((e as Error).message)}`);
-    }
+    found++;
+    const kc = readKubeconfigFile(file);
+    if (!kc) continue;
     for (const ctx of kc.contexts) if (!fileOf.has(ctx.name)) fileOf.set(ctx.name, file);
-    if (loaded === 0) merged.loadFromOptions({ clusters: kc.clusters, users: kc.users, contexts: kc.contexts, currentContext: kc.currentContext });
-    else merged.mergeConfig(kc, true);
-    loaded++;
+    configs.push(kc);
   }
-  if (loaded === 0) throw new UsageError(`kubeconfig not found: ${files.join(path.delimiter)}`);
+  if (found === 0) throw new UsageError(`kubeconfig not found: ${files.join(path.delimiter)}`);
+  const merged = mergeFirstWins(configs);
   contextFiles.set(merged, fileOf);
   return merged;
 }
@@ -109,8 +105,4 @@ export function discoverFromKubeconfig(opts: KubeconfigDiscovery = {}): ClusterT
       kubeConfig: dangling ? () => Promise.reject(new CredentialError("error", dangling)) : async () => (opts.kubeConfigFor ?? singleContext)(base, name),
     };
   });
-}
-
-function firstLine(s: string): string {
-  return s.split("\n", 1)[0] ?? s;
 }

@@ -1,0 +1,80 @@
+// Kubeconfig files read and merged as kubectl (client-go's loader) reads and merges them, which
+// client-node does not quite: its mergeConfig throws on a name two files share, and it resolves only
+// certificate files against the file's directory, not token-file or an exec plugin's command.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { KubeConfig } from "@kubernetes/client-node";
+import YAML from "yaml";
+import { UsageError } from "../errors.js";
+
+/**
+ * One file's entries, or undefined when it holds nothing (empty, or only comments): kubectl reads such
+ * a file as no entries, so one empty file of several merged is no error.
+ */
+export function readKubeconfigFile(file: string): KubeConfig | undefined {
+  const doc = parse(file);
+  if (doc === undefined || doc === null || typeof doc !== "object" || Array.isArray(doc)) return undefined;
+  const config = doc as Record<string, unknown>;
+  const dir = path.dirname(file);
+  resolveUserPaths(config.users, dir);
+  const kc = new KubeConfig();
+  try {
+    // client-node builds entries from text only: the document with its paths resolved, as JSON (which is YAML).
+    kc.loadFromString(JSON.stringify({ clusters: config.clusters, users: config.users, contexts: config.contexts, "current-context": config["current-context"] }), { onInvalidEntry: "throw" });
+  } catch (e) {
+    throw malformed(file, e);
+  }
+  kc.makePathsAbsolute(dir); // certificate-authority, client-certificate, client-key
+  return kc;
+}
+
+/**
+ * Several files' entries as one: per name, the first file's cluster, user and context win and a later
+ * namesake is ignored; the current context is that of the first file that names one (kubectl's rules).
+ */
+export function mergeFirstWins(configs: readonly KubeConfig[]): KubeConfig {
+  const firsts = <T extends { name: string }>(lists: T[][]): T[] => {
+    const byName = new Map<string, T>();
+    for (const list of lists) for (const x of list) if (!byName.has(x.name)) byName.set(x.name, x);
+    return [...byName.values()];
+  };
+  const merged = new KubeConfig();
+  merged.loadFromOptions({
+    clusters: firsts(configs.map((c) => c.clusters)),
+    users: firsts(configs.map((c) => c.users)),
+    contexts: firsts(configs.map((c) => c.contexts)),
+    currentContext: configs.find((c) => c.currentContext)?.currentContext ?? "",
+  });
+  return merged;
+}
+
+function parse(file: string): unknown {
+  try {
+    // Merge keys (<<: *anchor), as the YAML library kubectl uses reads them.
+    return YAML.parse(readFileSync(file, "utf8"), { merge: true }) as unknown;
+  } catch (e) {
+    throw malformed(file, e);
+  }
+}
+
+/**
+ * token-file and an exec command holding a path separator (./bin/plugin, not a name looked up on PATH)
+ * are relative to the kubeconfig's directory, as client-go resolves them. Before client-node loads the
+ * users: it reads token-file while loading.
+ */
+function resolveUserPaths(users: unknown, dir: string): void {
+  const resolve = (p: unknown): unknown => (typeof p === "string" && p !== "" && !path.isAbsolute(p) ? path.join(dir, p) : p);
+  for (const entry of Array.isArray(users) ? users : []) {
+    const user = (entry as { user?: Record<string, unknown> } | null)?.user;
+    if (!user || typeof user !== "object") continue;
+    if (user["token-file"] !== undefined) user["token-file"] = resolve(user["token-file"]);
+    const exec = user.exec as { command?: unknown } | null | undefined;
+    if (exec && typeof exec.command === "string" && exec.command.includes(path.sep)) exec.command = resolve(exec.command);
+  }
+}
+
+function malformed(file: string, e: unknown): UsageError {
+  // The first line only, never the excerpt of the file below it (a kubeconfig holds tokens and keys).
+  const line = ((e as Error).message ?? String(e)).split("\n", 1)[0]!.replace(/:$/, "");
+  return new UsageError(`malformed kubeconfig ${file}: ${line}`);
+}
