@@ -13,8 +13,16 @@ import { UsageError } from "../errors.js";
  */
 export function readKubeconfigFile(file: string): KubeConfig | undefined {
   const doc = parse(file);
-  if (doc === undefined || doc === null || typeof doc !== "object" || Array.isArray(doc)) return undefined;
+  if (doc === undefined || doc === null) return undefined;
+  if (typeof doc !== "object" || Array.isArray(doc)) {
+    throw new UsageError(`kubeconfig ${file} is not a kubeconfig: it holds ${kindOf(doc)}, not a mapping with clusters, users and contexts`);
+  }
   const config = doc as Record<string, unknown>;
+  for (const key of ["clusters", "users", "contexts"]) {
+    const v = config[key];
+    // client-node would read a mapping or a scalar here as no entries, and the file as having none.
+    if (v !== undefined && v !== null && !Array.isArray(v)) throw new UsageError(`kubeconfig ${file}: ${key} must be a list, not ${kindOf(v)}`);
+  }
   const dir = path.dirname(file);
   resolveUserPaths(config.users, dir);
   const kc = new KubeConfig();
@@ -77,4 +85,9 @@ function malformed(file: string, e: unknown): UsageError {
   // The first line only, never the excerpt of the file below it (a kubeconfig holds tokens and keys).
   const line = ((e as Error).message ?? String(e)).split("\n", 1)[0]!.replace(/:$/, "");
   return new UsageError(`malformed kubeconfig ${file}: ${line}`);
+}
+
+function kindOf(v: unknown): string {
+  if (Array.isArray(v)) return "a list";
+  return typeof v === "object" ? "a mapping" : `a ${typeof v}`;
 }

@@ -21,20 +21,22 @@ const contextFiles = new WeakMap<KubeConfig, Map<string, string>>();
 export function loadKubeconfig(files: string[]): KubeConfig {
   const configs: KubeConfig[] = [];
   const fileOf = new Map<string, string>();
-  let found = 0;
+  const read: string[] = [];
   for (const file of files) {
     if (!existsSync(file)) {
       if (files.length === 1) throw new UsageError(`kubeconfig not found: ${file}`);
       continue;
     }
-    found++;
+    read.push(file);
     const kc = readKubeconfigFile(file);
     if (!kc) continue;
     for (const ctx of kc.contexts) if (!fileOf.has(ctx.name)) fileOf.set(ctx.name, file);
     configs.push(kc);
   }
-  if (found === 0) throw new UsageError(`kubeconfig not found: ${files.join(path.delimiter)}`);
+  if (read.length === 0) throw new UsageError(`kubeconfig not found: ${files.join(path.delimiter)}`);
   const merged = mergeFirstWins(configs);
+  // Every caller needs a context: say why there is none here, naming the files read.
+  if (merged.contexts.length === 0) throw new UsageError(`kubeconfig ${read.join(path.delimiter)} ${configs.length === 0 ? "is empty: it has" : "has"} no contexts`);
   contextFiles.set(merged, fileOf);
   return merged;
 }
@@ -86,7 +88,6 @@ export function discoverFromKubeconfig(opts: KubeconfigDiscovery = {}): ClusterT
   const files = opts.files && opts.files.length > 0 ? opts.files : defaultKubeconfigPaths();
   const base = loadKubeconfig(files);
   const known = base.getContexts().map((c) => c.name);
-  if (known.length === 0) throw new UsageError(`kubeconfig ${files.join(path.delimiter)} has no contexts`);
   // A name, or a pattern with * (aks-prod-*) for every context it matches, in the kubeconfig's order.
   const wanted = opts.contexts && opts.contexts.length > 0 ? opts.contexts.flatMap((c) => known.filter(nameMatcher(c))) : known;
   for (const name of opts.contexts ?? []) {

@@ -1,0 +1,40 @@
+// A kubeconfig that is empty, or YAML of another shape, or without contexts, is bad input: exit 2 with
+// one worded line naming the file, never a JavaScript error. Of several merged files, an empty one adds
+// nothing, as with kubectl.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, inject, it } from "vitest";
+import { loadKubeconfig } from "../../src/sources/kubeconfig.js";
+import { runCli } from "../helpers/cli.js";
+
+const dir = mkdtempSync(path.join(tmpdir(), "kubeconfig-shape-"));
+const storage = inject("azuriteConnectionString");
+const GOOD = "clusters:\n- name: c\n  cluster: {server: 'https://127.0.0.1:6443'}\nusers:\n- name: u\n  user: {token: t}\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\n";
+
+function file(name: string, text: string): string {
+  const f = path.join(dir, name);
+  writeFileSync(f, text);
+  return f;
+}
+
+describe("a kubeconfig of the wrong shape", () => {
+  it.each([
+    ["empty", "", "is empty: it has no contexts"],
+    ["only a comment", "# nothing yet\n", "is empty: it has no contexts"],
+    ["a list", "- apiVersion: v1\n- kind: Config\n", "is not a kubeconfig: it holds a list, not a mapping with clusters, users and contexts"],
+    ["a bare string", "hello\n", "is not a kubeconfig: it holds a string, not a mapping with clusters, users and contexts"],
+    ["contexts: []", "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\n", "has no contexts"],
+    ["contexts as a mapping", "apiVersion: v1\ncontexts:\n  x: {cluster: c}\n", ": contexts must be a list, not a mapping"],
+  ])("%s: exit 2, one line naming the file", async (what, text, reason) => {
+    const f = file(`${what.replace(/\W+/g, "-")}.yaml`, text);
+    const r = await runCli(["scan", "--kubeconfig", f, "--storage", storage]);
+    expect(r.stderr).toBe(`fleet-audit: kubeconfig ${f}${reason.startsWith(":") ? "" : " "}${reason}\n`);
+    expect(r.code).toBe(2);
+  });
+
+  it("an empty file merged with others adds nothing", () => {
+    const kc = loadKubeconfig([file("blank.yaml", ""), file("good.yaml", GOOD)]);
+    expect(kc.getContexts().map((c) => c.name)).toEqual(["x"]);
+  });
+});
