@@ -94,6 +94,18 @@ describe("fleet-audit scan and report", () => {
     expect((await cli("report", "findings", "--format", "json", "--rule", infoOnly!.rule, "--fail-on", "info", "--storage", storage)).code).toBe(3);
   });
 
+  it("--severity narrows what is printed, never what --fail-on judges", async () => {
+    const all = JSON.parse((await cli("report", "findings", "--format", "json", "--storage", storage)).stdout).findings as Array<{ severity: string; cluster: string; clusters?: string[] }>;
+    const ofCluster = (c: string) => all.filter((f) => f.cluster === c || f.clusters?.includes(c));
+    const warned = all.find((f) => f.severity === "warning" && ofCluster(f.cluster).every((g) => g.severity !== "critical"))?.cluster;
+    expect(warned, "the fleet has a cluster with warnings and no critical finding").toBeDefined();
+    const warnings = ofCluster(warned!).filter((f) => f.severity === "warning").length;
+    const r = await cli("report", "findings", "--format", "json", "--cluster", warned!, "--severity", "critical", "--fail-on", "warning", "--storage", storage);
+    expect(JSON.parse(r.stdout).findings).toEqual([]);
+    expect(r.stderr).toMatch(new RegExp(`^fleet-audit: --fail-on warning: ${warnings} unwaived findings? at or above warning, the first \\w+ \\(warning\\) in ${warned}\\n$`));
+    expect(r.code).toBe(3);
+  });
+
   it.each([
     [["scan", "--kubeconfig", "/nonexistent/kubeconfig"], /kubeconfig not found: \/nonexistent\/kubeconfig/],
     [["scan", "--kubeconfig", "MALFORMED"], /malformed kubeconfig .*MALFORMED/],

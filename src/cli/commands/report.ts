@@ -35,7 +35,7 @@ export function registerReport(program: Command, io: CliIO): void {
       .option("--rule <id>", "only this rule (e.g. IPX001)")
       .option("--since <time>", "only findings seen since an ISO time or a duration (24h, 7d)")
       .option("--table <name>", "only this table of the report (csv, md, html, table): e.g. exhaustion's subnets or clusters, for a spreadsheet")
-      .option("--fail-on <severity>", "exit 3 (and say why on stderr) when an unwaived finding at or above this severity passes the filters (--cluster, --rule, --since)", severityArg),
+      .option("--fail-on <severity>", "exit 3 (and say why on stderr) when an unwaived finding at or above this severity passes the filters --cluster, --rule and --since (--severity only narrows what is printed)", severityArg),
   )
     .addHelpText(
       "after",
@@ -62,9 +62,13 @@ ${[...REPORT_KINDS.values()].map((k) => `  ${k.name.padEnd(11)} tables ${tableNa
     });
 }
 
-/** Unwaived findings at or above `level` that the report's filters let through: what `--fail-on` fails on. */
+/**
+ * Unwaived findings at or above `level` that the report's cluster, rule and since filters let through:
+ * what `--fail-on` fails on. `--severity` only narrows what is printed; the gate's level is `level`.
+ */
 export function failingFindings(e: FleetEvaluation, level: Severity, filter: ReportFilter = {}): Finding[] {
-  return e.findings.filter((f) => !f.waived && severityRank(f.severity) >= severityRank(level) && matchesFinding(filter, f));
+  const { severity: _printedOnly, ...gate } = filter;
+  return e.findings.filter((f) => !f.waived && severityRank(f.severity) >= severityRank(level) && matchesFinding(gate, f));
 }
 
 /** Exit 3 with one line on stderr saying why, when `--fail-on` finds something. */
