@@ -28,11 +28,15 @@ export class StoreError extends Error {
     readonly cluster?: string,
     readonly statusCode?: number,
     readonly code?: string,
-    options?: { cause?: unknown; corrupt?: boolean },
+    options?: { cause?: unknown; corrupt?: boolean; reason?: string },
   ) {
     super(message, options);
     this.corrupt = options?.corrupt === true;
+    if (options?.reason !== undefined) this.reason = options.reason;
   }
+
+  /** What the service or the network said, without the operation and table (for rewording the message). */
+  readonly reason?: string;
 
   /** The store answered, but what it holds cannot be read (a damaged document). */
   readonly corrupt: boolean;

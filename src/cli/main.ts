@@ -57,9 +57,15 @@ Run fleet-audit COMMAND --help for a command's options and examples.`,
 
 /** Storage options shared by scan, report, serve (CONTRACT.md). */
 export function storageOptions(cmd: Command): Command {
-  return cmd
-    .addOption(new Option("--storage <connection-string|url>", "Table Storage: a connection string (Azure or Azurite), or a Table endpoint URL (https://ACCOUNT.table.core.windows.net) reached with an Entra ID identity; default: embedded Azurite").env("FLEET_AUDIT_STORAGE"))
-    .option("--data-dir <dir>", "where the embedded Azurite keeps its data", ".fleet-audit");
+  return (
+    cmd
+      .addOption(new Option("--storage <connection-string|url>", "Table Storage: a connection string (Azure or Azurite), or a Table endpoint URL (https://ACCOUNT.table.core.windows.net) reached with an Entra ID identity; default: embedded Azurite").env("FLEET_AUDIT_STORAGE"))
+      .option("--data-dir <dir>", "where the embedded Azurite keeps its data", ".fleet-audit")
+      // Messages about the store name what gave its address: the flag, or the variable commander read.
+      .hook("preAction", (_, action) => {
+        if (action.getOptionValueSource("storage") === "env") action.setOptionValue("storageFrom", "FLEET_AUDIT_STORAGE");
+      })
+  );
 }
 
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {

@@ -6,6 +6,8 @@ import type { CliIO } from "./io.js";
 
 export interface StorageOpts {
   storage?: string;
+  /** What gave `storage` when not the flag (set by storageOptions). */
+  storageFrom?: string;
   dataDir: string;
 }
 
@@ -14,7 +16,7 @@ export async function withStore<T>(opts: StorageOpts, io: CliIO, fn: (store: Sna
   // The Table SDK loads with the first command that needs it, not with --help.
   const { openStore } = await import("../store/open.js");
   const opened = await openStore({
-    ...(opts.storage ? { storage: opts.storage } : {}),
+    ...(opts.storage ? { storage: opts.storage, ...(opts.storageFrom ? { storageFrom: opts.storageFrom } : {}) } : {}),
     dataDir: path.resolve(io.cwd, opts.dataDir),
     env: io.env,
     // serve and demo outlive their store's child: say so when it dies instead of only failing requests.

@@ -5,9 +5,11 @@
 // Two Azurites over the same files would each keep their own copy in memory and overwrite each
 // other's saves, so a lock file names the process that runs the embedded Azurite and its ports; a
 // second process (`scan` while `serve` runs) uses that Azurite instead of starting its own.
-import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { StoreError } from "../errors.js";
 import { azuriteConnectionString, startAzurite, type AzuriteInstance } from "./azurite.js";
+import { embeddedDataDir } from "./data-dir.js";
 import { parseStorageUrl, type StorageTarget, storageCredential, tableClientsFor } from "./endpoint.js";
 import type { SnapshotStore } from "./store.js";
 import { parseConnectionString, TableSnapshotStore, type TableStoreOptions } from "./table-store.js";
@@ -18,6 +20,8 @@ export interface OpenStoreOptions {
    * DefaultAzureCredential); defaults to FLEET_AUDIT_STORAGE, then to an embedded Azurite.
    */
   storage?: string;
+  /** What gave `storage`, for messages (default `--storage`; the CLI's may come from FLEET_AUDIT_STORAGE). */
+  storageFrom?: string;
   /** Where the embedded Azurite keeps its data (default `.fleet-audit` in the working directory). */
   dataDir?: string;
   tablePrefix?: string;
@@ -101,8 +105,7 @@ type Embedded = { azurite: AzuriteInstance; release: () => void } | { connection
 
 async function embedded(dataDir: string, onGone?: (message: string) => void, timeoutMs = 30_000): Promise<Embedded> {
   const root = resolve(dataDir);
-  const location = join(root, "azurite");
-  mkdirSync(location, { recursive: true });
+  const location = embeddedDataDir(root);
   const lockFile = join(root, "azurite.lock");
   const until = Date.now() + timeoutMs;
   for (;;) {
@@ -206,10 +209,22 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<OpenedS
     await store.init();
   } catch (e) {
     await close();
-    throw e;
+    const from = options.storage !== undefined ? `given by ${options.storageFrom ?? "--storage"}` : given !== undefined ? "given by FLEET_AUDIT_STORAGE" : "the embedded Azurite";
+    throw cannotOpen(e, target, from);
   }
   const out: OpenedStore = { store, target, ...(connectionString !== undefined ? { connectionString } : {}), close };
   if (owned) out.azurite = owned.azurite;
   if (sharedWith !== undefined) out.sharedWith = sharedWith;
   return out;
+}
+
+/**
+ * The first call's failure, reworded to say where the store is and what named it: by host and port
+ * only, as a connection string holds an account key.
+ */
+function cannotOpen(e: unknown, target: StorageTarget, from: string): unknown {
+  if (!(e instanceof StoreError) || e.reason === undefined) return e;
+  const endpoint = "connectionString" in target ? parseConnectionString(target.connectionString).tableEndpoint : target.tableServiceUri;
+  const at = endpoint ? ` at ${new URL(endpoint).host}` : "";
+  return new StoreError(`cannot open the Table store${at} (${from}): ${e.reason}`, e.table, e.cluster, e.statusCode, e.code, { reason: e.reason });
 }

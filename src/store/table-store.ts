@@ -268,7 +268,7 @@ export class TableSnapshotStore implements SnapshotStore {
       const who = cluster === undefined ? "" : ` for cluster ${describeCluster(cluster)}`;
       // No `cause`: a RestError holds the request, Authorization header included, for any logger that
       // serialises errors deeply; the status, code and message are all a reader needs.
-      throw new StoreError(`Table store: cannot ${what} in table "${table.name}"${who}: ${text}`, table.name, cluster, statusOf(e), code);
+      throw new StoreError(`Table store: cannot ${what} in table "${table.name}"${who}: ${text}`, table.name, cluster, statusOf(e), code, { reason: text });
     }
   }
 
