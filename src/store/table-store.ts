@@ -61,7 +61,7 @@ const TABLE_REQUEST_TIMEOUT_MS = 30_000;
 export function tableClientOptions(requestTimeoutMs = TABLE_REQUEST_TIMEOUT_MS) {
   return {
     retryOptions: { maxRetries: 4, retryDelayInMs: 200, maxRetryDelayInMs: 5_000 },
-    additionalPolicies: [{ policy: requestTimeoutPolicy(requestTimeoutMs), position: "perCall" as const }],
+    additionalPolicies: [{ policy: requestTimeoutPolicy(requestTimeoutMs), position: "perRetry" as const }],
     userAgentOptions: { userAgentPrefix: "aks-fleet-auditor" },
   };
 }

@@ -35,7 +35,7 @@ export interface AzureContext {
   endpoint: string;
   armScope: string;
   /** Client options every Azure SDK client here shares (extra CA, retries). */
-  additionalPolicies: Array<{ policy: PipelinePolicy; position: "perCall" }>;
+  additionalPolicies: Array<{ policy: PipelinePolicy; position: "perCall" | "perRetry" }>;
   retryOptions: { maxRetries: number };
   containerService(subscriptionId: string): ContainerServiceClient;
   subscriptions(): SubscriptionClient;
@@ -114,9 +114,9 @@ function buildContext(s: AzureSettings): AzureContext {
   const endpoint = endpointOf(s.armEndpoint);
   const armScope = s.armScope ?? `${endpoint}/.default`;
   const credential = azureCredential(s);
-  const additionalPolicies = [
-    { policy: keepErrorMessage, position: "perCall" as const },
-    { policy: requestTimeoutPolicy(s.armRequestTimeoutMs ?? ARM_REQUEST_TIMEOUT_MS), position: "perCall" as const },
+  const additionalPolicies: Array<{ policy: PipelinePolicy; position: "perCall" | "perRetry" }> = [
+    { policy: keepErrorMessage, position: "perCall" },
+    { policy: requestTimeoutPolicy(s.armRequestTimeoutMs ?? ARM_REQUEST_TIMEOUT_MS), position: "perRetry" },
     ...(s.armCaFile ? [{ policy: caPolicy(s.armCaFile), position: "perCall" as const }] : []),
   ];
   const retryOptions = { maxRetries: s.armMaxRetries ?? 3 };
