@@ -73,10 +73,9 @@ function checkKubeconfig(file: string, context: string | undefined, fail: (msg: 
   } catch (err) {
     return fail((err as Error).message);
   }
-  const name = entryContext(kc, context);
-  if (name === undefined) fail(`kubeconfig ${file} has no contexts`);
-  if (!kc.getContextObject(name!)) fail(`context ${JSON.stringify(name)} not found in ${file}`);
-  const dangling = danglingContext(kc, name!);
+  const name = entryContext(kc, context)!; // loadKubeconfig refuses a kubeconfig without contexts
+  if (!kc.getContextObject(name)) fail(`context ${JSON.stringify(name)} not found in ${file}`);
+  const dangling = danglingContext(kc, name);
   if (dangling) fail(dangling);
 }
 

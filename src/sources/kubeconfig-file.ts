@@ -12,27 +12,48 @@ import { UsageError } from "../errors.js";
  * a file as no entries, so one empty file of several merged is no error.
  */
 export function readKubeconfigFile(file: string): KubeConfig | undefined {
-  const doc = parse(file);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw malformed(`kubeconfig ${file}`, e, (m) => new UsageError(m));
+  }
+  return kubeconfigFromText(text, `kubeconfig ${file}`, path.dirname(file), (m) => new UsageError(m));
+}
+
+/**
+ * Kubeconfig text as entries, checked for shape (a mapping with lists of clusters, users and contexts),
+ * with relative paths resolved against `dir` when the text came from a file. `label` names it in errors
+ * ("kubeconfig /path", "the kubeconfig in Key Vault secret …"); `fail` makes the caller's error type.
+ * Undefined when it holds nothing.
+ */
+export function kubeconfigFromText(text: string, label: string, dir: string | undefined, fail: (message: string) => Error): KubeConfig | undefined {
+  let doc: unknown;
+  try {
+    // Merge keys (<<: *anchor), as the YAML library kubectl uses reads them.
+    doc = YAML.parse(text, { merge: true }) as unknown;
+  } catch (e) {
+    throw malformed(label, e, fail);
+  }
   if (doc === undefined || doc === null) return undefined;
   if (typeof doc !== "object" || Array.isArray(doc)) {
-    throw new UsageError(`kubeconfig ${file} is not a kubeconfig: it holds ${kindOf(doc)}, not a mapping with clusters, users and contexts`);
+    throw fail(`${label} is not a kubeconfig: it holds ${kindOf(doc)}, not a mapping with clusters, users and contexts`);
   }
   const config = doc as Record<string, unknown>;
   for (const key of ["clusters", "users", "contexts"]) {
     const v = config[key];
     // client-node would read a mapping or a scalar here as no entries, and the file as having none.
-    if (v !== undefined && v !== null && !Array.isArray(v)) throw new UsageError(`kubeconfig ${file}: ${key} must be a list, not ${kindOf(v)}`);
+    if (v !== undefined && v !== null && !Array.isArray(v)) throw fail(`${label}: ${key} must be a list, not ${kindOf(v)}`);
   }
-  const dir = path.dirname(file);
-  resolveUserPaths(config.users, dir);
+  if (dir !== undefined) resolveUserPaths(config.users, dir);
   const kc = new KubeConfig();
   try {
     // client-node builds entries from text only: the document with its paths resolved, as JSON (which is YAML).
     kc.loadFromString(JSON.stringify({ clusters: config.clusters, users: config.users, contexts: config.contexts, "current-context": config["current-context"] }), { onInvalidEntry: "throw" });
   } catch (e) {
-    throw malformed(file, e);
+    throw malformed(label, e, fail);
   }
-  kc.makePathsAbsolute(dir); // certificate-authority, client-certificate, client-key
+  if (dir !== undefined) kc.makePathsAbsolute(dir); // certificate-authority, client-certificate, client-key
   return kc;
 }
 
@@ -56,15 +77,6 @@ export function mergeFirstWins(configs: readonly KubeConfig[]): KubeConfig {
   return merged;
 }
 
-function parse(file: string): unknown {
-  try {
-    // Merge keys (<<: *anchor), as the YAML library kubectl uses reads them.
-    return YAML.parse(readFileSync(file, "utf8"), { merge: true }) as unknown;
-  } catch (e) {
-    throw malformed(file, e);
-  }
-}
-
 /**
  * token-file and an exec command holding a path separator (./bin/plugin, not a name looked up on PATH)
  * are relative to the kubeconfig's directory, as client-go resolves them. Before client-node loads the
@@ -81,10 +93,10 @@ function resolveUserPaths(users: unknown, dir: string): void {
   }
 }
 
-function malformed(file: string, e: unknown): UsageError {
+function malformed(label: string, e: unknown, fail: (message: string) => Error): Error {
   // The first line only, never the excerpt of the file below it (a kubeconfig holds tokens and keys).
   const line = ((e as Error).message ?? String(e)).split("\n", 1)[0]!.replace(/:$/, "");
-  return new UsageError(`malformed kubeconfig ${file}: ${line}`);
+  return fail(`malformed ${label}: ${line}`);
 }
 
 function kindOf(v: unknown): string {

@@ -101,6 +101,21 @@ describe("fleet file", () => {
     expect(snaps[2]).toMatchObject({ cluster: "fine", status: "ok" });
   });
 
+  it("a Key Vault secret that holds no kubeconfig fails that entry with a worded reason, never a JavaScript error", async () => {
+    fx.az.setSecret("kv-empty", "");
+    fx.az.setSecret("kv-list", "- a\n- b\n");
+    fx.az.setSecret("kv-no-contexts", "clusters: []\nusers: []\ncontexts: []\n");
+    const file = write("odd-secrets.yaml", ["kv-empty", "kv-list", "kv-no-contexts"].map((n) => `  - name: ${n}\n    keyVaultSecret: ${fx.az.url}/secrets/${n}\n`).join("").replace(/^/, "clusters:\n"));
+    const snaps = await Promise.all((await discoverFleet({ ...fx.settings, fleetFile: file })).map((t) => collectCluster(t, SCAN)));
+    const secret = (n: string) => `the kubeconfig in Key Vault secret ${fx.az.url}/secrets/${n}`;
+    expect(snaps.map((s) => [s.cluster, s.status, s.reason])).toEqual([
+      // The vault answered: an empty secret is a setup mistake, not an unreachable vault.
+      ["kv-empty", "error", `reading the kubeconfig: Key Vault secret kv-empty in ${fx.az.url} has no value`],
+      ["kv-list", "error", `${secret("kv-list")} is not a kubeconfig: it holds a list, not a mapping with clusters, users and contexts`],
+      ["kv-no-contexts", "error", `${secret("kv-no-contexts")} has no contexts`],
+    ]);
+  });
+
   const bad: Array<[string, string, RegExp]> = [
     ["not yaml", "clusters: [", /not valid YAML or JSON/],
     ["no clusters", "clusters: []", /clusters: lists no clusters/],

@@ -6,6 +6,7 @@ import path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import type { TokenCredential } from "@azure/core-auth";
 import { entryContext, singleContext } from "../kubeconfig.js";
+import { kubeconfigFromText } from "../kubeconfig-file.js";
 import { CredentialError, ENTRA_USER_PREFIX } from "../target.js";
 import { AKS_SCOPE, identityErrorText, RefreshingToken } from "./credential.js";
 import type { AzureContext } from "./context.js";
@@ -67,13 +68,8 @@ export function kubeConfigFor(base: k8s.KubeConfig, context: string, credential:
 
 /** Parses kubeconfig text from ARM or Key Vault; `what` names where it came from (never its content). */
 export function parseKubeconfig(text: string, what: string): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
-  try {
-    kc.loadFromString(text, { onInvalidEntry: "throw" });
-  } catch (e) {
-    throw new CredentialError("error", `${what} is not a valid kubeconfig (${(e as Error).message.split("\n", 1)[0]})`);
-  }
-  if (kc.getContexts().length === 0) throw new CredentialError("error", `${what} has no contexts`);
+  const kc = kubeconfigFromText(text, what, undefined, (m) => new CredentialError("error", m));
+  if (!kc || kc.getContexts().length === 0) throw new CredentialError("error", `${what} has no contexts`);
   return kc;
 }
 

@@ -53,7 +53,8 @@ export async function readSecret(ctx: AzureContext, uri: string): Promise<string
     const r = e as { statusCode?: number; code?: string; message?: string };
     throw new SecretReadError(`${where}: ${[r.statusCode, r.code].filter(Boolean).join(" ") || (r.message ?? String(e)).split("\n", 1)[0]}`, r.statusCode);
   }
-  if (!value) throw new SecretReadError(`${where} has no value`);
+  // The vault answered (200) with an empty secret: a setup mistake, not an unreachable vault.
+  if (!value) throw new SecretReadError(`${where} has no value`, 200);
   return value;
 }
 
