@@ -1,6 +1,6 @@
 // One full scan (discover, collect, analyse, store in Table Storage) in its own process, so its peak
 // RSS is the scan's alone. Prints one JSON line: {"seconds":…,"peakRssMB":…,"statuses":{…}}.
-import { preferSmallHeap } from "../src/heap.js";
+import { sizeHeapFor } from "../src/heap.js";
 import { runScan } from "../src/scan.js";
 import { discoverFromKubeconfig } from "../src/sources/kubeconfig.js";
 import { TableSnapshotStore } from "../src/store/table-store.js";
@@ -11,12 +11,13 @@ if (!kubeconfig || !connectionString || !tablePrefix) {
   process.exit(2);
 }
 
-// As the CLI does: the measured scan is the product's.
-preferSmallHeap();
 const store = TableSnapshotStore.fromConnectionString(connectionString, { tablePrefix });
 await store.init();
 const t0 = performance.now();
-const result = await runScan(discoverFromKubeconfig({ files: [kubeconfig] }), store, { concurrency: 16 });
+const targets = discoverFromKubeconfig({ files: [kubeconfig] });
+// As the scan command does: the measured scan is the product's.
+sizeHeapFor(targets.length);
+const result = await runScan(targets, store, { concurrency: 16 });
 const seconds = (performance.now() - t0) / 1000;
 const statuses: Record<string, number> = {};
 for (const c of result.clusters) statuses[c.status] = (statuses[c.status] ?? 0) + 1;

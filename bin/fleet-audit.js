@@ -1,6 +1,4 @@
 #!/usr/bin/env node
 // The CLI runs from the compiled core; `npm ci` builds it through the `prepare` script.
-import { preferSmallHeap } from "../dist/src/heap.js";
 import { main } from "../dist/src/cli/main.js";
-preferSmallHeap();
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; });

@@ -17,6 +17,7 @@ import { scanProgress } from "../progress.js";
 import { printScanSummary } from "../summary.js";
 import { failOn } from "./report.js";
 import { enqueueRound, queueArg } from "./worker.js";
+import { sizeHeapFor } from "../../heap.js";
 
 interface ScanOpts extends StorageOpts {
   kubeconfig?: string[];
@@ -100,6 +101,7 @@ Examples:
       const policy = policyFile ? loadPolicy(path.resolve(io.cwd, policyFile), policyFile) : undefined;
       const settings = discoverySettings(opts, io);
       const targets = await discoverFleet(settings, { onProblem: (p) => io.stderr.write(`fleet-audit: ${p.source}: ${p.message}\n`) });
+      sizeHeapFor(targets.length);
       const alerts = await alertSettings({
         ...(opts.teamsWebhook ? { teams: opts.teamsWebhook } : {}),
         ...(opts.alertWebhook ? { webhooks: opts.alertWebhook } : {}),
