@@ -18,6 +18,8 @@ export function printScanSummary(io: CliIO, r: ScanResult, seconds: number): voi
   io.stdout.write(lines.join("\n") + "\n");
   const width = io.stdout.columns;
   io.stdout.write(renderReport("exhaustion", r.evaluation, {}, "table", { color, ...(width ? { width } : {}) }).body);
+  // A table ends with one newline: a blank line sets the findings apart, as between the tables above.
+  io.stdout.write("\n");
   io.stdout.write(renderReport("findings", r.evaluation, {}, "table", { color, ...(width ? { width } : {}) }).body);
   for (const c of r.evaluation.clusters) for (const n of c.notes ?? []) io.stderr.write(`note: ${terminalSafe(c.cluster)}: ${terminalSafe(n)}\n`);
   for (const n of r.evaluation.notes) io.stderr.write(`note: ${terminalSafe(n)}\n`);

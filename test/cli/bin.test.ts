@@ -56,6 +56,8 @@ describe("bin/fleet-audit.js", () => {
     expect(first.stdout).toMatch(/IPX003 .*aks-prod-neu-dyn-01/);
     expect(first.stdout).toMatch(/fits \(\d+ of 524256 in whole \/28 blocks at max\)/);
     expect(first.stdout).toMatch(/aks-dev-weu-ovl-02 +ok/);
+    // Each table stands apart: a blank line before every title after the first.
+    expect(first.stdout).toMatch(/\n\nPod subnets\n[^]*\n\nClusters\n[^]*\n\nFindings \(\d+\)\n/);
 
     // The demo's store is a real embedded Azurite under .fleet-audit/demo: a report reads it back.
     const report = await fleetAudit(["report", "findings", "--format", "json", "--data-dir", ".fleet-audit/demo"], cwd);
