@@ -21,6 +21,11 @@ export function printScanSummary(io: CliIO, r: ScanResult, seconds: number): voi
   // A table ends with one newline: a blank line sets the findings apart, as between the tables above.
   io.stdout.write("\n");
   io.stdout.write(renderReport("findings", r.evaluation, {}, "table", { color, ...(width ? { width } : {}) }).body);
+  printScanNotes(io, r);
+}
+
+/** The evaluation's notes (per cluster, then fleet-wide: policy, accounting) on stderr, whatever the output format. */
+export function printScanNotes(io: CliIO, r: ScanResult): void {
   for (const c of r.evaluation.clusters) for (const n of c.notes ?? []) io.stderr.write(`note: ${terminalSafe(c.cluster)}: ${terminalSafe(n)}\n`);
   for (const n of r.evaluation.notes) io.stderr.write(`note: ${terminalSafe(n)}\n`);
 }

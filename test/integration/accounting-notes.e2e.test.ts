@@ -60,6 +60,12 @@ describe("malformed NC data in a scanned cluster", () => {
       `note: cluster ${CLUSTER}: 1 NC(s) are of another IPAM mode than the rest of their pod subnet (a subnet holds one mode; it is accounted as its most common), e.g. NNC ${nodes[3]} type "vnet" on 10.60.0.0/16 (vnetblock)`,
     ]);
 
+    // A pipeline that takes the findings as JSON on stdout still gets the notes on stderr.
+    const json = await cli("scan", "--kubeconfig", kubeconfig, "--cluster-deadline", "15", "--request-timeout", "5", "--format", "json");
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout).findings).toBeInstanceOf(Array);
+    expect(json.stderr.split("\n").filter((l) => l.startsWith("note: ") && l.includes(`cluster ${CLUSTER}:`))).toEqual(notes);
+
     const doc = JSON.parse((await cli("report", "exhaustion", "--format", "json")).stdout);
     // 5 nodes × 2 /28s, less node 0's primary block "banana"; the bad block and the garbage NNC's are not counted.
     expect(doc.subnets).toEqual([expect.objectContaining({ cidr: "10.60.0.0/16", mode: "vnetblock", clusters: [CLUSTER], used: 9 * 16 })]);

@@ -14,7 +14,7 @@ import { loadPolicy } from "../../policy/load.js";
 import { cnsMetricsArg, collect, intArg, refuseOptions, severityArg } from "../options.js";
 import { type StorageOpts, withStore } from "../store.js";
 import { scanProgress } from "../progress.js";
-import { printScanSummary } from "../summary.js";
+import { printScanNotes, printScanSummary } from "../summary.js";
 import { failOn } from "./report.js";
 import { enqueueRound, queueArg } from "./worker.js";
 import { sizeHeapFor } from "../../heap.js";
@@ -128,7 +128,11 @@ Examples:
           progress.stop();
         }
         if (opts.format === "table") printScanSummary(io, result, (Date.now() - started) / 1000);
-        else io.stdout.write(renderReport("findings", result.evaluation, {}, opts.format, { color: useColor(io), ...(io.stdout.columns ? { width: io.stdout.columns } : {}) }).body);
+        else {
+          io.stdout.write(renderReport("findings", result.evaluation, {}, opts.format, { color: useColor(io), ...(io.stdout.columns ? { width: io.stdout.columns } : {}) }).body);
+          // A pipeline reading JSON or CSV from stdout still sees why a waiver lapsed or an NC was left out.
+          printScanNotes(io, result);
+        }
         if (alerts.destinations.length > 0) {
           const [{ TableAlertState }, { tableClientsFor }] = await Promise.all([import("../../alerts/state.js"), import("../../store/endpoint.js")]);
           const state = new TableAlertState(tableClientsFor(opened.target)(`${opened.tablePrefix ?? ""}alerts`));
