@@ -65,14 +65,14 @@ const queue = once(async (): Promise<JobQueue> => {
 /** The policy and alert destinations of the functions that may complete a round. */
 const evaluation = once(async (): Promise<Pick<FanoutDeps, "policy" | "alerts">> => {
   const s = readEvaluationSettings(process.env);
-  const [{ alertSettings, keyVaultReader }, { loadPolicy }] = await Promise.all([import("../src/alerts/config.js"), import("../src/policy/load.js")]);
+  const [{ alertSettings, keyVaultReader, policyAlerts }, { loadPolicy }] = await Promise.all([import("../src/alerts/config.js"), import("../src/policy/load.js")]);
   // Relative to the app root (the package), where the deployment puts a policy file shipped with it.
   const policy = s.policyFile ? loadPolicy(path.resolve(s.policyFile), s.policyFile) : undefined;
   const env = process.env;
   return {
     ...(policy ? { policy } : {}),
     // The Teams URL arrives as FLEET_AUDIT_TEAMS_WEBHOOK, a Key Vault reference the platform resolves.
-    alerts: () => alertSettings({ env, minSeverity: s.alertMinSeverity, ...(policy?.alerts ? { config: policy.alerts } : {}), keyVault: keyVaultReader }),
+    alerts: () => alertSettings({ env, minSeverity: s.alertMinSeverity, ...policyAlerts(policy), keyVault: keyVaultReader }),
   };
 });
 

@@ -3,7 +3,9 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { UsageError } from "../errors.js";
-import { type Severity, SEVERITIES } from "../model/finding.js";
+import type { Severity } from "../model/finding.js";
+import type { Policy } from "../policy/policy.js";
+import { severitySchema } from "../policy/severity.js";
 import type { AzureSettings } from "../sources/azure/context.js";
 import { checkPublicUrl, publicUrlProblem } from "./public-url.js";
 
@@ -42,11 +44,11 @@ export const AlertsConfigSchema = z.strictObject({
       z
         .strictObject({
           name: z.string().min(1).max(100).optional(),
-          type: z.enum(["teams", "webhook"]).default("teams"),
-          minSeverity: z.enum(SEVERITIES).default("warning"),
+          type: z.enum(["teams", "webhook"], { error: "must be one of teams, webhook" }).default("teams"),
+          minSeverity: severitySchema.default("warning"),
           // As on the command line: https, or http to this machine (a local receiver).
           url: z.string().refine(webhookUrlAllowed, "must be an https URL (http only to localhost)").optional(),
-          urlFromEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+          urlFromEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name (letters, digits, _)").optional(),
           urlFromKeyVault: z.url({ protocol: /^https$/, error: "must be an https Key Vault secret URL" }).optional(),
         })
         .refine((d) => [d.url, d.urlFromEnv, d.urlFromKeyVault].filter((x) => x !== undefined).length === 1, {
@@ -94,6 +96,8 @@ export interface AlertSources {
   webhooks?: string[];
   minSeverity?: Severity;
   config?: AlertsConfig;
+  /** The policy file `config` came from, for messages (`policy.yaml: alerts.destinations[0].urlFromEnv: …`). */
+  configSource?: string;
   env?: NodeJS.ProcessEnv;
   /** Reads a Key Vault secret by its URI (injected so tests and the CLI need no Azure). */
   keyVault?: (secretUri: string) => Promise<string>;
@@ -108,18 +112,7 @@ export async function alertSettings(src: AlertSources): Promise<AlertSettings> {
   if (teams.length === 0 && env.FLEET_AUDIT_TEAMS_WEBHOOK) teams.push(env.FLEET_AUDIT_TEAMS_WEBHOOK);
   for (const u of teams) out.push(destination("teams", u, min));
   for (const u of src.webhooks ?? []) out.push(destination("webhook", u, min));
-  for (const [i, d] of (src.config?.destinations ?? []).entries()) {
-    const name = d.name ?? `destinations[${i}]`;
-    let url = d.url;
-    if (d.urlFromEnv) {
-      url = env[d.urlFromEnv];
-      if (!url) throw new UsageError(`alerts destination "${name}": environment variable ${d.urlFromEnv} is not set`);
-    } else if (d.urlFromKeyVault) {
-      if (!src.keyVault) throw new UsageError(`alerts destination "${name}": Key Vault is not available here`);
-      url = await src.keyVault(d.urlFromKeyVault);
-    }
-    out.push(destination(d.type, url!, d.minSeverity, name));
-  }
+  for (const [i, d] of (src.config?.destinations ?? []).entries()) out.push(await configured(d, i, src, env));
   // The same URL twice is one destination; as two kinds, or with two minimum severities, it is a
   // mistake: one of them would be silently lost.
   const byId = new Map<string, Destination>();
@@ -136,6 +129,35 @@ export async function alertSettings(src: AlertSources): Promise<AlertSettings> {
   const publicUrl = src.config?.publicUrl ?? env.FLEET_AUDIT_PUBLIC_URL;
   if (publicUrl) settings.publicUrl = checkPublicUrl(publicUrl);
   return settings;
+}
+
+/** The `alerts:` section of a policy, with its file for messages: what the commands pass to alertSettings. */
+export function policyAlerts(policy: Policy | undefined): Pick<AlertSources, "config" | "configSource"> {
+  return policy?.alerts ? { config: policy.alerts, ...(policy.source ? { configSource: policy.source } : {}) } : {};
+}
+
+/**
+ * One destination of the policy file. Its URL is found only now (environment, Key Vault), so its
+ * problems are named as the policy's load-time ones are: the file, then the key.
+ */
+async function configured(d: NonNullable<AlertsConfig["destinations"]>[number], i: number, src: AlertSources, env: NodeJS.ProcessEnv): Promise<Destination> {
+  const key = d.urlFromEnv ? "urlFromEnv" : d.urlFromKeyVault ? "urlFromKeyVault" : "url";
+  const where = `${src.configSource ?? "policy"}: alerts.destinations[${i}].${key}`;
+  const named = d.name ? ` (destination "${d.name}")` : "";
+  let url = d.url;
+  if (d.urlFromEnv) {
+    url = env[d.urlFromEnv];
+    if (!url) throw new UsageError(`${where}: environment variable ${d.urlFromEnv} is not set${named}`);
+  } else if (d.urlFromKeyVault) {
+    if (!src.keyVault) throw new UsageError(`${where}: Key Vault is not available here${named}`);
+    url = await src.keyVault(d.urlFromKeyVault);
+  }
+  try {
+    return destination(d.type, url!, d.minSeverity, d.name ?? `destinations[${i}]`);
+  } catch (e) {
+    if (e instanceof UsageError) throw new UsageError(`${where}: ${e.message}`);
+    throw e;
+  }
 }
 
 /**

@@ -7,10 +7,10 @@ import { z } from "zod";
 import { WATCHED_CNS_CONFIG_KEYS } from "../collect/normalize/workloads.js";
 import { UsageError } from "../errors.js";
 import { globsIntersect } from "../glob.js";
-import { SEVERITIES } from "../model/finding.js";
 import { RULES } from "../rules/catalogue.js";
 import { RULE_ID, type RuleMeta } from "../rules/rule.js";
 import type { Policy } from "./policy.js";
+import { severitySchema } from "./severity.js";
 
 export class PolicyError extends UsageError {
   constructor(message: string) {
@@ -23,10 +23,9 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2
 const VERSION = /^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/;
 
 const pattern = z.string().min(1, "must not be empty").max(1024, "is longer than 1024 characters");
-const severity = z.enum(SEVERITIES, { error: `must be one of ${SEVERITIES.join(", ")}` });
 const number = z.number({ error: "must be a number" }).finite("must be a finite number");
 const thresholds = z.record(z.string(), z.record(z.string(), number, { error: "must map threshold names to numbers" }), { error: "must map rule IDs to thresholds" });
-const severities = z.record(z.string(), severity, { error: "must map rule IDs to severities" });
+const severities = z.record(z.string(), severitySchema, { error: "must map rule IDs to severities" });
 /** ISO date or time that names a real day (Date.parse rolls 2026-02-30 over to March). */
 function isIsoDate(v: string): boolean {
   if (!ISO_DATE.test(v)) return false;

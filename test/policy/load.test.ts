@@ -131,6 +131,10 @@ describe("policy file", () => {
     ["alerts:\n  publicUrl: ftp://x\n", "alerts.publicUrl: must be an http(s) URL"],
     ["alerts:\n  publicUrl: 'https://func.azurewebsites.net/api/dashboard?code=k'\n", "alerts.publicUrl: must not carry a function key (code=): cards are read by anyone in the channel"],
     ["alerts:\n  destinations:\n    - {urlFromKeyVault: 'http://kv.example/secrets/x'}\n", "alerts.destinations[0].urlFromKeyVault: must be an https Key Vault secret URL"],
+    // The alerts section reads like the rest: no raw schema text.
+    ["alerts:\n  destinations:\n    - {minSeverity: Critical, urlFromEnv: X}\n", "alerts.destinations[0].minSeverity: must be one of info, warning, critical"],
+    ["alerts:\n  destinations:\n    - {type: slack, urlFromEnv: X}\n", "alerts.destinations[0].type: must be one of teams, webhook"],
+    ["alerts:\n  destinations:\n    - {urlFromEnv: 'MY-HOOK'}\n", "alerts.destinations[0].urlFromEnv: must be an environment variable name"],
     ["- just\n- a list\n", "(top level): must be a mapping"],
     ["waivers: [\n", "policy.yaml: not valid YAML"],
     ["a: 1\na: 2\n", "not valid YAML"],

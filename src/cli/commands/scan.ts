@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import type { Severity } from "../../model/finding.js";
 import { FORMATS, type Format, renderReport } from "../../reports/render.js";
-import { alertSettings, keyVaultReader } from "../../alerts/config.js";
+import { alertSettings, keyVaultReader, policyAlerts } from "../../alerts/config.js";
 import { describeOutcomes, sendAlerts } from "../../alerts/send.js";
 import { type DiscoverySettings, discoverySettingsFromEnv, parseSubscriptions } from "../../sources/settings.js";
 import { DEFAULT_QUEUE } from "../../fanout/queue-name.js";
@@ -106,7 +106,7 @@ Examples:
         ...(opts.teamsWebhook ? { teams: opts.teamsWebhook } : {}),
         ...(opts.alertWebhook ? { webhooks: opts.alertWebhook } : {}),
         minSeverity: opts.alertMinSeverity,
-        ...(policy?.alerts ? { config: policy.alerts } : {}),
+        ...policyAlerts(policy),
         env: opts.publicUrl ? { ...io.env, FLEET_AUDIT_PUBLIC_URL: opts.publicUrl } : io.env,
         keyVault: (uri) => keyVaultReader(uri, settings),
       });

@@ -3,7 +3,7 @@
 import { hostname } from "node:os";
 import path from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
-import { alertSettings, keyVaultReader } from "../../alerts/config.js";
+import { alertSettings, keyVaultReader, policyAlerts } from "../../alerts/config.js";
 import type { FanoutDeps } from "../../fanout/index.js";
 import { checkQueueName, DEFAULT_QUEUE } from "../../fanout/queue-name.js";
 import { UsageError } from "../../errors.js";
@@ -50,7 +50,7 @@ async function withFanout<T>(opts: StorageOpts & { queue: string; policy?: strin
       ...storage,
       discovery,
       ...(policy ? { policy } : {}),
-      alerts: () => alertSettings({ env: io.env, ...(minSeverity ? { minSeverity } : {}), ...(policy?.alerts ? { config: policy.alerts } : {}), keyVault: keyVaultReader }),
+      alerts: () => alertSettings({ env: io.env, ...(minSeverity ? { minSeverity } : {}), ...policyAlerts(policy), keyVault: keyVaultReader }),
       workerId: `${hostname()}:${process.pid}`,
       log: { info: (l) => io.stderr.write(`${l}\n`), warn: (l) => io.stderr.write(`warning: ${l}\n`) },
       ...extra,

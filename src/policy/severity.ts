@@ -1,0 +1,6 @@
+// The severity schema of the policy file, shared by its rule sections and its alerts section so a
+// bad value reads the same wherever it is written.
+import { z } from "zod";
+import { SEVERITIES } from "../model/finding.js";
+
+export const severitySchema = z.enum(SEVERITIES, { error: `must be one of ${SEVERITIES.join(", ")}` });
