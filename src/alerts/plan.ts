@@ -5,6 +5,7 @@ import type { Destination } from "./config.js";
 /** What a destination was told about one finding (kept in the alert state store). */
 export interface Announced {
   findingId: string;
+  /** The severity the destination last heard of (a drop is recorded only once it has been told). */
   severity: Finding["severity"];
   /** When it was last announced (new, escalated or reminder). */
   announcedAt: string;
@@ -15,6 +16,8 @@ export interface Announced {
   message: string;
   /** Evaluations in a row the finding has been absent from; it is resolved at RESOLVE_AFTER_EVALUATIONS. */
   missing?: number;
+  /** Evaluations in a row the finding has been below `severity`; the drop is told at DEESCALATE_AFTER_EVALUATIONS. */
+  lowerFor?: number;
 }
 
 /**
@@ -23,12 +26,24 @@ export interface Announced {
  * scan, which teaches a channel to ignore the cards.
  */
 const RESOLVE_AFTER_EVALUATIONS = 2;
+/**
+ * A severity drop is told once it has held this many evaluations in a row, for the same reason: a value
+ * oscillating at the critical line would otherwise post "de-escalated" and "escalated" every scan.
+ * (A rise is told at once: it is the news a channel is for.)
+ */
+const DEESCALATE_AFTER_EVALUATIONS = 2;
 
-export type AnnounceReason = "new" | "escalated" | "reminder";
+export type AnnounceReason = "new" | "escalated" | "deescalated" | "reminder";
 
 export interface AlertPlan {
   announce: Array<{ finding: Finding; reason: AnnounceReason; previous?: Announced }>;
   resolved: Announced[];
+  /**
+   * Findings that fell below the destination's minimum severity: told once with the resolutions ("no
+   * longer at this level"), then kept at the lower severity, silently, so a later rise is "escalated"
+   * and a later resolution is not announced to a channel that stopped hearing of it.
+   */
+  lowered: Array<{ finding: Finding; previous: Announced }>;
   /** State rows to update without telling anyone (severity dropped, or the finding got waived). */
   quietUpdates: Announced[];
   quietDeletes: string[];
@@ -53,12 +68,12 @@ export function planAlerts(
   fleet?: ReadonlySet<string>,
   stopped?: ReadonlySet<string>,
 ): AlertPlan {
-  const plan: AlertPlan = { announce: [], resolved: [], quietUpdates: [], quietDeletes: [] };
+  const plan: AlertPlan = { announce: [], resolved: [], lowered: [], quietUpdates: [], quietDeletes: [] };
   const current = new Map(findings.map((f) => [f.id, f]));
   for (const f of findings) {
     const stored = state.get(f.id);
     // Back before it was resolved: as if it had never been gone, and its row rewritten once.
-    const prev = stored && stillOpen(stored);
+    const prev = stored && without(stored, "missing");
     if (!judge(plan, f, prev, dest, now, renotifyMs) && stored?.missing) plan.quietUpdates.push(prev!);
   }
   for (const prev of state.values()) {
@@ -66,7 +81,9 @@ export function planAlerts(
     if (fleet && !fleet.has(prev.cluster)) plan.quietDeletes.push(prev.findingId);
     else {
       const missing = (prev.missing ?? 0) + 1;
-      if (missing >= RESOLVE_AFTER_EVALUATIONS) plan.resolved.push(stillOpen(prev));
+      // Below the destination's level, it was told it is no longer at its level: nothing more to say.
+      if (missing >= RESOLVE_AFTER_EVALUATIONS && !covers(dest, prev.severity)) plan.quietDeletes.push(prev.findingId);
+      else if (missing >= RESOLVE_AFTER_EVALUATIONS) plan.resolved.push(settled(without(prev, "missing")));
       else plan.quietUpdates.push({ ...prev, missing });
     }
   }
@@ -74,14 +91,20 @@ export function planAlerts(
     severityRank(b.severity) - severityRank(a.severity) || a.cluster.localeCompare(b.cluster) || a.rule.localeCompare(b.rule);
   plan.announce.sort((a, b) => order(a.finding, b.finding));
   plan.resolved.sort(order);
+  plan.lowered.sort((a, b) => order(a.previous, b.previous));
   return plan;
 }
 
-/** The row without its absence count. */
-function stillOpen(a: Announced): Announced {
-  const { missing: _missing, ...rest } = a;
+function covers(dest: Pick<Destination, "minSeverity">, s: Finding["severity"]): boolean {
+  return severityRank(s) >= severityRank(dest.minSeverity);
+}
+
+/** The row without a count: `missing` (its absences), `lowerFor` (a pending drop). */
+function without(a: Announced, count: "missing" | "lowerFor"): Announced {
+  const { [count]: _count, ...rest } = a;
   return rest;
 }
+const settled = (a: Announced): Announced => without(a, "lowerFor");
 
 /** One present finding against what the destination was told about it; whether its row changes. */
 function judge(plan: AlertPlan, f: Finding, prev: Announced | undefined, dest: Pick<Destination, "minSeverity">, now: Date, renotifyMs: number): boolean {
@@ -90,23 +113,42 @@ function judge(plan: AlertPlan, f: Finding, prev: Announced | undefined, dest: P
     if (prev) plan.quietDeletes.push(f.id);
     return prev !== undefined;
   }
-  const loud = severityRank(f.severity) >= severityRank(dest.minSeverity);
+  const loud = covers(dest, f.severity);
   if (!prev) {
     if (loud) plan.announce.push({ finding: f, reason: "new" });
     return loud;
   }
   if (severityRank(f.severity) > severityRank(prev.severity)) {
     if (loud) plan.announce.push({ finding: f, reason: "escalated", previous: prev });
-    else plan.quietUpdates.push({ ...prev, severity: f.severity });
+    else plan.quietUpdates.push({ ...settled(prev), severity: f.severity });
     return true;
   }
   if (severityRank(f.severity) < severityRank(prev.severity)) {
-    plan.quietUpdates.push({ ...prev, severity: f.severity });
+    dropped(plan, f, prev, dest);
     return true;
   }
   if (loud && now.getTime() - Date.parse(prev.announcedAt) >= renotifyMs) {
-    plan.announce.push({ finding: f, reason: "reminder", previous: prev });
+    plan.announce.push({ finding: f, reason: "reminder", previous: settled(prev) });
     return true;
   }
-  return false;
+  // Back at the severity it was announced at: the drop it was counting did not hold.
+  if (!prev.lowerFor) return false;
+  plan.quietUpdates.push(settled(prev));
+  return true;
+}
+
+/**
+ * Below what the destination last heard: once it has held, "de-escalated" where the destination still
+ * covers the new severity, "no longer at this level" where it does not. A destination that never
+ * covered the old severity either (a row kept after such a notice) just has its row follow.
+ */
+function dropped(plan: AlertPlan, f: Finding, prev: Announced, dest: Pick<Destination, "minSeverity">): void {
+  if (!covers(dest, prev.severity)) {
+    plan.quietUpdates.push({ ...settled(prev), severity: f.severity });
+    return;
+  }
+  const lowerFor = (prev.lowerFor ?? 0) + 1;
+  if (lowerFor < DEESCALATE_AFTER_EVALUATIONS) plan.quietUpdates.push({ ...prev, lowerFor });
+  else if (covers(dest, f.severity)) plan.announce.push({ finding: f, reason: "deescalated", previous: settled(prev) });
+  else plan.lowered.push({ finding: f, previous: settled(prev) });
 }

@@ -14,6 +14,8 @@ export interface AlertOutcome {
   destination: string;
   announced: number;
   resolved: number;
+  /** Findings told they fell below the destination's minimum severity. */
+  lowered: number;
   /** Messages that could not be delivered this time (they are planned again next scan). */
   pending: number;
   errors: string[];
@@ -28,7 +30,15 @@ export const WEBHOOK_MAX_ITEMS = 1000;
 export function webhookPayload(kind: "findings" | "resolved", plan: AlertPlan, ctx: CardContext): unknown {
   const base = { type: "aks-fleet-audit.alert", kind, scanId: ctx.scanId, generatedAt: ctx.generatedAt, ...(ctx.publicUrl ? { dashboardUrl: ctx.publicUrl } : {}) };
   const omitted = (n: number) => (n > WEBHOOK_MAX_ITEMS ? { omitted: n - WEBHOOK_MAX_ITEMS } : {});
-  if (kind === "resolved") return { ...base, resolved: plan.resolved.slice(0, WEBHOOK_MAX_ITEMS), ...omitted(plan.resolved.length) };
+  if (kind === "resolved") {
+    // A finding below the destination's minimum now is over for it too: a receiver that closes what
+    // resolves closes it; `reason` and `currentSeverity` say it is still there, lower.
+    const all = [
+      ...plan.resolved.map((r) => ({ reason: "resolved", ...r })),
+      ...plan.lowered.map(({ finding, previous }) => ({ reason: "below-min-severity", ...previous, currentSeverity: finding.severity })),
+    ];
+    return { ...base, resolved: all.slice(0, WEBHOOK_MAX_ITEMS), ...omitted(all.length) };
+  }
   return {
     ...base,
     fleet: ctx.fleet,
@@ -36,7 +46,7 @@ export function webhookPayload(kind: "findings" | "resolved", plan: AlertPlan, c
     // planAlerts lists the most severe first.
     findings: plan.announce.slice(0, WEBHOOK_MAX_ITEMS).map(({ finding: f, reason, previous }) => ({
       reason,
-      ...(reason === "escalated" && previous ? { previousSeverity: previous.severity } : {}),
+      ...((reason === "escalated" || reason === "deescalated") && previous ? { previousSeverity: previous.severity } : {}),
       id: f.id,
       rule: f.rule,
       severity: f.severity,
@@ -72,14 +82,14 @@ export async function sendAlerts(
       try {
         return await state.exclusive(dest.id, () => sendTo(dest, evaluation, settings, state, ctx, now, opts.delivery ?? DEFAULT_DELIVERY, deadline));
       } catch (err) {
-        return { destination: dest.label, announced: 0, resolved: 0, pending: 1, errors: [`${dest.label}: ${(err as Error).message.split("\n", 1)[0]}; nothing sent this time`], configError: false };
+        return { destination: dest.label, announced: 0, resolved: 0, lowered: 0, pending: 1, errors: [`${dest.label}: ${(err as Error).message.split("\n", 1)[0]}; nothing sent this time`], configError: false };
       }
     }),
   );
 }
 
 async function sendTo(dest: Destination, e: FleetEvaluation, settings: AlertSettings, state: AlertState, ctx: CardContext, now: Date, policy: DeliveryPolicy, deadline?: AbortSignal): Promise<AlertOutcome> {
-  const out: AlertOutcome = { destination: dest.label, announced: 0, resolved: 0, pending: 0, errors: [], configError: false };
+  const out: AlertOutcome = { destination: dest.label, announced: 0, resolved: 0, lowered: 0, pending: 0, errors: [], configError: false };
   let plan: AlertPlan;
   try {
     const stopped = new Set(e.clusters.filter((c) => c.status === "stopped").map((c) => c.cluster));
@@ -93,7 +103,7 @@ async function sendTo(dest: Destination, e: FleetEvaluation, settings: AlertSett
   const at = now.toISOString();
   const send = async (kind: "findings" | "resolved", count: number, onOk: () => void): Promise<void> => {
     if (count === 0) return;
-    const body = dest.kind === "teams" ? (kind === "findings" ? announcementMessage(plan, ctx) : resolutionMessage(plan.resolved, ctx)) : webhookPayload(kind, plan, ctx);
+    const body = dest.kind === "teams" ? (kind === "findings" ? announcementMessage(plan, ctx) : resolutionMessage(plan, ctx, dest.minSeverity)) : webhookPayload(kind, plan, ctx);
     const r = await deliver(dest, body, policy, deadline);
     if (r.ok) onOk();
     else {
@@ -107,11 +117,14 @@ async function sendTo(dest: Destination, e: FleetEvaluation, settings: AlertSett
     upserts.push(...plan.announce.map((a) => announced(a.finding, at)));
   });
   if (!out.configError) {
-    await send("resolved", plan.resolved.length, () => {
+    await send("resolved", plan.resolved.length + plan.lowered.length, () => {
       out.resolved = plan.resolved.length;
+      out.lowered = plan.lowered.length;
       deletes.push(...plan.resolved.map((r) => r.findingId));
+      // Kept at the lower severity: a later rise is announced as one, a later resolution is not.
+      upserts.push(...plan.lowered.map((l) => announced(l.finding, at)));
     });
-  } else if (plan.resolved.length > 0) out.pending++;
+  } else if (plan.resolved.length + plan.lowered.length > 0) out.pending++;
   try {
     await state.apply(dest.id, upserts, deletes);
   } catch (err) {
@@ -125,7 +138,8 @@ async function sendTo(dest: Destination, e: FleetEvaluation, settings: AlertSett
 export function describeOutcomes(outcomes: readonly AlertOutcome[]): string[] {
   const lines: string[] = [];
   for (const o of outcomes) {
-    const did = o.announced || o.resolved ? `${o.announced} announced, ${o.resolved} resolved` : o.pending ? "nothing delivered" : "nothing new to announce";
+    const lowered = o.lowered ? `, ${o.lowered} below its minimum severity` : "";
+    const did = o.announced || o.resolved || o.lowered ? `${o.announced} announced, ${o.resolved} resolved${lowered}` : o.pending ? "nothing delivered" : "nothing new to announce";
     lines.push(`alerts: ${o.destination}: ${did}${o.pending ? `, ${o.pending} message(s) pending` : ""}`);
     for (const e of o.errors) lines.push(`alerts: ${o.configError ? "configuration error: " : ""}${e}`);
   }

@@ -35,6 +35,9 @@ export class MemoryAlertState implements AlertState {
 }
 
 const BATCH = 100;
+/** Optional counters of a row: absent (not 0) when not counting, so rows written before them load. */
+const COUNTS = ["missing", "lowerFor"] as const;
+const counts = (a: Announced) => Object.fromEntries(COUNTS.filter((k) => a[k]).map((k) => [k, a[k]]));
 /** The lease row of a destination's partition; finding ids never start with "!". */
 const LEASE = "!lease";
 
@@ -105,7 +108,7 @@ export class TableAlertState implements AlertState {
     const out = new Map<string, Announced>();
     for await (const e of this.table.listEntities<Omit<Announced, "findingId">>({ queryOptions: { filter: odata`PartitionKey eq ${id} and RowKey ne ${LEASE}` } })) {
       const a: Announced = { findingId: e.rowKey!, severity: e.severity, announcedAt: e.announcedAt, rule: e.rule, cluster: e.cluster, resource: e.resource, message: e.message };
-      if (typeof e.missing === "number" && e.missing > 0) a.missing = e.missing;
+      for (const k of COUNTS) if (typeof e[k] === "number" && e[k] > 0) a[k] = e[k];
       out.set(e.rowKey!, a);
     }
     return out;
@@ -114,7 +117,7 @@ export class TableAlertState implements AlertState {
   async apply(id: string, upserts: readonly Announced[], deletes: readonly string[]): Promise<void> {
     await this.ensure();
     const actions: TransactionAction[] = [
-      ...upserts.map((a): TransactionAction => ["upsert", { partitionKey: id, rowKey: a.findingId, severity: a.severity, announcedAt: a.announcedAt, rule: a.rule, cluster: a.cluster, resource: a.resource, message: a.message, ...(a.missing ? { missing: a.missing } : {}) }, "Replace"]),
+      ...upserts.map((a): TransactionAction => ["upsert", { partitionKey: id, rowKey: a.findingId, severity: a.severity, announcedAt: a.announcedAt, rule: a.rule, cluster: a.cluster, resource: a.resource, message: a.message, ...counts(a) }, "Replace"]),
       ...deletes.map((d): TransactionAction => ["delete", { partitionKey: id, rowKey: d }]),
     ];
     for (let i = 0; i < actions.length; i += BATCH) {

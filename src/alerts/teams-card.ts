@@ -17,7 +17,7 @@ export interface CardContext {
 }
 
 const MARK: Record<Severity, string> = { critical: "🔴", warning: "🟠", info: "🔵" };
-const REASON: Record<AnnounceReason, string> = { new: "new", escalated: "escalated", reminder: "still open" };
+const REASON: Record<AnnounceReason, string> = { new: "new", escalated: "escalated", deescalated: "de-escalated", reminder: "still open" };
 
 /**
  * Text from clusters and findings must not become Markdown in a TextBlock (links, emphasis, lists):
@@ -88,10 +88,17 @@ function clusterTitle(cluster: string): Element {
   return { type: "TextBlock", text: plain(cluster, 200), weight: "Bolder", wrap: true };
 }
 
-/** The card for new, escalated and reminded findings. */
+const NOTE: Record<AnnounceReason, (was: Severity | undefined, now: Severity) => string> = {
+  new: () => "",
+  escalated: (was) => ` _(was ${was})_`,
+  deescalated: (was, now) => ` _(de-escalated ${was} → ${now})_`,
+  reminder: () => " _(still open)_",
+};
+
+/** The card for new, escalated, de-escalated and reminded findings. */
 export function announcementMessage(plan: AlertPlan, ctx: CardContext): Element {
   const counts = { critical: 0, warning: 0, info: 0 } as Record<Severity, number>;
-  const reasons = { new: 0, escalated: 0, reminder: 0 } as Record<AnnounceReason, number>;
+  const reasons = { new: 0, escalated: 0, deescalated: 0, reminder: 0 } as Record<AnnounceReason, number>;
   for (const a of plan.announce) {
     counts[a.finding.severity]++;
     reasons[a.reason]++;
@@ -109,19 +116,29 @@ export function announcementMessage(plan: AlertPlan, ctx: CardContext): Element 
   const lines: Line[] = byCluster.map(({ finding: f, reason, previous }) => ({
     cluster: f.clusters && f.clusters.length > 1 ? f.clusters.join(", ") : f.cluster,
     severity: f.severity,
-    text: `${MARK[f.severity]} **${f.rule}** ${plain(f.resource, 120)} — ${plain(f.message)}${reason === "escalated" ? ` _(was ${previous?.severity})_` : reason === "reminder" ? " _(still open)_" : ""}`,
+    text: `${MARK[f.severity]} **${f.rule}** ${plain(f.resource, 120)} — ${plain(f.message)}${NOTE[reason](previous?.severity, f.severity)}`,
   }));
   return fill(head, lines, ctx.publicUrl, "findings");
 }
 
-/** The separate card for findings that resolved. */
-export function resolutionMessage(resolved: readonly Announced[], ctx: CardContext): Element {
+/**
+ * The separate card for findings that resolved, and for those that fell below the destination's
+ * minimum severity (`min`): for this channel they are over too, and it hears no more of them.
+ */
+export function resolutionMessage(plan: Pick<AlertPlan, "resolved" | "lowered">, ctx: CardContext, min: Severity): Element {
+  const { resolved, lowered } = plan;
+  const parts = [...(resolved.length ? [`${resolved.length} finding${resolved.length === 1 ? "" : "s"} resolved`] : []), ...(lowered.length ? [`${lowered.length} below ${min}`] : [])];
   const head: Element[] = [
-    { type: "TextBlock", text: `AKS fleet audit: ${resolved.length} finding${resolved.length === 1 ? "" : "s"} resolved`, weight: "Bolder", size: "Medium", wrap: true, color: "Good" },
+    { type: "TextBlock", text: `AKS fleet audit: ${parts.join(", ")}`, weight: "Bolder", size: "Medium", wrap: true, color: "Good" },
     { type: "TextBlock", text: `scan ${ctx.scanId} at ${ctx.generatedAt}`, isSubtle: true, wrap: true, size: "Small" },
   ];
-  const lines: Line[] = [...resolved]
-    .sort((a, b) => a.cluster.localeCompare(b.cluster))
-    .map((r) => ({ cluster: r.cluster, severity: r.severity, text: `✅ **${r.rule}** ${plain(r.resource, 120)} — was ${r.severity}: ${plain(r.message, 200)}` }));
+  const lines: Line[] = [
+    ...resolved.map((r) => ({ cluster: r.cluster, severity: r.severity, text: `✅ **${r.rule}** ${plain(r.resource, 120)} — was ${r.severity}: ${plain(r.message, 200)}` })),
+    ...lowered.map(({ finding: f, previous }) => ({
+      cluster: f.cluster,
+      severity: previous.severity,
+      text: `↘️ **${f.rule}** ${plain(f.resource, 120)} — de-escalated ${previous.severity} → ${f.severity}, below this channel's ${min} level (no more notices unless it rises again): ${plain(f.message, 200)}`,
+    })),
+  ].sort((a, b) => a.cluster.localeCompare(b.cluster));
   return fill(head, lines, ctx.publicUrl, "resolved findings");
 }

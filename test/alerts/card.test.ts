@@ -33,7 +33,7 @@ function findings(n: number): Finding[] {
     lastSeen: "2026-11-28T00:00:00Z",
   }));
 }
-const plan = (fs: Finding[]): AlertPlan => ({ announce: fs.map((finding) => ({ finding, reason: "new" as const })), resolved: [], quietUpdates: [], quietDeletes: [] });
+const plan = (fs: Finding[]): AlertPlan => ({ announce: fs.map((finding) => ({ finding, reason: "new" as const })), resolved: [], lowered: [], quietUpdates: [], quietDeletes: [] });
 const ctx = { scanId: "20261128T000000000Z-abcd", generatedAt: "2026-11-28T00:00:00Z", fleet: { critical: 1, warning: 2, info: 3 }, publicUrl: "https://audit.example.com/api/dashboard" };
 
 describe("Teams card", () => {
@@ -87,8 +87,25 @@ describe("Teams card", () => {
 
   it("lists resolved findings in a separate valid card", () => {
     const [a, b] = findings(2);
-    const m = resolutionMessage([announced(a!, "x"), announced(b!, "x")], ctx) as any;
+    const m = resolutionMessage({ resolved: [announced(a!, "x"), announced(b!, "x")], lowered: [] }, ctx, "warning") as any;
     expect(JSON.stringify(m)).toContain("2 findings resolved");
     expect(cardProblems(m.attachments[0].content)).toEqual([]);
+  });
+
+  it("tells a channel that a finding fell below its minimum severity, in the resolutions' card", () => {
+    const [a, b] = findings(2);
+    const m = resolutionMessage({ resolved: [announced(b!, "x")], lowered: [{ finding: { ...a!, severity: "warning" }, previous: announced(a!, "x") }] }, ctx, "critical") as any;
+    const text = JSON.stringify(m);
+    expect(text).toContain("1 finding resolved, 1 below critical");
+    expect(text).toContain("de-escalated critical → warning, below this channel's critical level (no more notices unless it rises again)");
+    expect(cardProblems(m.attachments[0].content)).toEqual([]);
+  });
+
+  it("says what an announced finding de-escalated from", () => {
+    const [a] = findings(1);
+    const p: AlertPlan = { ...plan([]), announce: [{ finding: { ...a!, severity: "warning" }, reason: "deescalated", previous: announced(a!, "x") }] };
+    const text = JSON.stringify(announcementMessage(p, ctx));
+    expect(text).toContain("1 de-escalated");
+    expect(text).toContain("_(de-escalated critical → warning)_");
   });
 });

@@ -83,6 +83,50 @@ describe("alert delivery", () => {
     expect(rx.posts).toHaveLength(3);
   });
 
+  it("announces a de-escalation: 'de-escalated' where the destination covers the new severity, a notice once where it does not, then nothing", async () => {
+    const oncall = await startReceiver();
+    try {
+      const state = TableAlertState.fromConnectionString(storage, { tablePrefix: `al${process.pid}down` });
+      const settings = { destinations: [destination("webhook", oncall.url, "critical", "oncall"), destination("teams", rx.url, "warning")], renotifyMs: 86_400_000 };
+      const send = (e: FleetEvaluation) => sendAlerts(e, settings, state, { delivery: FAST, now: new Date(e.generatedAt) });
+      const before = rx.posts.length;
+      const teams = () => rx.posts.slice(before).map((p) => JSON.stringify(p.body));
+      // 245 of 251 addresses is critical, 210 warning.
+      const scans: FleetEvaluation[] = [];
+      const scan = async (used: number | null) => {
+        scans.push(fleetAt(used, scans.at(-1), 30 * scans.length));
+        return send(scans.at(-1)!);
+      };
+      await scan(245);
+      expect(oncall.posts.map((p) => p.body.findings.map((x: { severity: string }) => x.severity))).toEqual([["critical"]]);
+      // Oscillating at the line: a drop that does not hold two evaluations is not announced.
+      await scan(210);
+      await scan(245);
+      expect(oncall.posts).toHaveLength(1);
+      expect(teams()).toHaveLength(1);
+
+      await scan(210);
+      const [oc, tm] = await scan(210);
+      expect(oc).toMatchObject({ announced: 0, resolved: 0, lowered: 1, pending: 0 });
+      expect(tm).toMatchObject({ announced: 1, resolved: 0, lowered: 0, pending: 0 });
+      expect(oncall.posts).toHaveLength(2);
+      expect(oncall.posts[1]!.body).toMatchObject({ kind: "resolved", resolved: [{ reason: "below-min-severity", rule: "IPX001", severity: "critical", currentSeverity: "warning" }] });
+      expect(teams()[1]).toMatch(/1 de-escalated.*de-escalated critical → warning/s);
+
+      // Then nothing more for the critical-only channel: not while it stays, nor when it resolves.
+      await scan(210);
+      await scan(null);
+      const [ocGone, tmGone] = await scan(null);
+      expect(ocGone).toMatchObject({ announced: 0, resolved: 0, lowered: 0, errors: [] });
+      expect(tmGone).toMatchObject({ resolved: 1 });
+      expect(oncall.posts).toHaveLength(2);
+      expect(teams()).toHaveLength(3);
+      expect(teams()[2]).toMatch(/1 finding resolved.*was warning/s);
+    } finally {
+      await oncall.close();
+    }
+  });
+
   it("does not resolve and announce again a finding that is gone from one scan and back in the next", async () => {
     const { state, settings, send } = teamsAt(`al${process.pid}flap`);
     const before = rx.posts.length;

@@ -69,9 +69,41 @@ describe("planAlerts", () => {
   it("never announces waived findings", () => {
     expect(planAlerts([f("1", "critical", { waived: { reason: "accepted" } })], new Map(), { minSeverity: "info" }, T, DAY).announce).toEqual([]);
   });
-  it("records a severity drop quietly, so a later rise is announced again", () => {
-    const p = planAlerts([f("1", "warning")], state(announced(f("1", "critical"), T.toISOString())), { minSeverity: "warning" }, T, DAY);
-    expect(p.announce).toEqual([]);
-    expect(p.quietUpdates).toEqual([expect.objectContaining({ findingId: "1", severity: "warning" })]);
+  it("announces a severity drop once it has held two evaluations: de-escalated where the destination still covers it", () => {
+    const prev = announced(f("1", "critical"), T.toISOString());
+    const once = planAlerts([f("1", "warning")], state(prev), { minSeverity: "warning" }, T, DAY);
+    expect(once).toMatchObject({ announce: [], resolved: [], lowered: [], quietUpdates: [{ ...prev, lowerFor: 1 }] });
+    const twice = planAlerts([f("1", "warning")], state({ ...prev, lowerFor: 1 }), { minSeverity: "warning" }, T, DAY);
+    expect(twice.announce).toEqual([{ finding: f("1", "warning"), reason: "deescalated", previous: prev }]);
+    expect(twice.quietUpdates).toEqual([]);
+    const payload = webhookPayload("findings", twice, { scanId: "s", generatedAt: T.toISOString(), fleet: { critical: 0, warning: 1, info: 0 } }) as { findings: unknown[] };
+    expect(payload.findings[0]).toMatchObject({ reason: "deescalated", severity: "warning", previousSeverity: "critical" });
+    // What is resolved before the drop was told names the severity the destination heard: critical.
+    expect(planAlerts([], state({ ...prev, lowerFor: 1, missing: 1 }), { minSeverity: "warning" }, T, DAY).resolved).toEqual([prev]);
+  });
+  it("tells a destination once that a finding fell below its minimum, then nothing until it rises again", () => {
+    const critOnly = { minSeverity: "critical" as const };
+    const prev = announced(f("1", "critical"), T.toISOString());
+    const p = planAlerts([f("1", "warning")], state({ ...prev, lowerFor: 1 }), critOnly, T, DAY);
+    expect(p).toMatchObject({ announce: [], resolved: [], quietUpdates: [] });
+    expect(p.lowered).toEqual([{ finding: f("1", "warning"), previous: prev }]);
+    // After the notice its row holds warning (sendAlerts writes it): quiet while it stays or drops further...
+    const told = announced(f("1", "warning"), T.toISOString());
+    expect(planAlerts([f("1", "warning")], state(told), critOnly, new Date(T.getTime() + 2 * DAY), DAY)).toMatchObject({ announce: [], lowered: [], quietUpdates: [] });
+    expect(planAlerts([f("1", "info")], state(told), critOnly, T, DAY)).toMatchObject({ announce: [], lowered: [], quietUpdates: [{ ...told, severity: "info" }] });
+    // ...its resolution is not announced to a channel that stopped hearing of it...
+    expect(planAlerts([], state({ ...told, missing: 1 }), critOnly, T, DAY)).toMatchObject({ resolved: [], quietDeletes: ["1"] });
+    // ...and a rise is an escalation from what it was told.
+    expect(planAlerts([f("1", "critical")], state(told), critOnly, T, DAY).announce).toEqual([{ finding: f("1", "critical"), reason: "escalated", previous: told }]);
+  });
+  it("does not announce a value oscillating at the line: a drop that does not hold two evaluations is forgotten", () => {
+    const prev = announced(f("1", "critical"), T.toISOString());
+    const back = planAlerts([f("1", "critical")], state({ ...prev, lowerFor: 1 }), { minSeverity: "warning" }, T, DAY);
+    expect(back).toMatchObject({ announce: [], resolved: [], lowered: [], quietUpdates: [prev] });
+    expect(planAlerts([f("1", "critical")], state(prev), { minSeverity: "warning" }, T, DAY)).toMatchObject({ announce: [], quietUpdates: [] });
+  });
+  it("forgets a waived finding quietly, whatever drop it was counting", () => {
+    const p = planAlerts([f("1", "warning", { waived: { reason: "ok" } })], state({ ...announced(f("1", "critical"), T.toISOString()), lowerFor: 1 }), { minSeverity: "critical" }, T, DAY);
+    expect(p).toMatchObject({ announce: [], resolved: [], lowered: [], quietUpdates: [], quietDeletes: ["1"] });
   });
 });
