@@ -11,9 +11,12 @@ export interface Announced {
   announcedAt: string;
   rule: string;
   cluster: string;
+  /** Kept, as `message` and `firstSeen`, so a resolution names the finding as its announcement did (absent in rows written before). */
+  clusters?: string[];
   resource: string;
   /** Kept so a resolution can be described after the finding is gone. */
   message: string;
+  firstSeen?: string;
   /** Evaluations in a row the finding has been absent from; it is resolved at RESOLVE_AFTER_EVALUATIONS. */
   missing?: number;
   /** Evaluations in a row the finding has been below `severity`; the drop is told at DEESCALATE_AFTER_EVALUATIONS. */
@@ -50,7 +53,10 @@ export interface AlertPlan {
 }
 
 export function announced(f: Finding, at: string): Announced {
-  return { findingId: f.id, severity: f.severity, announcedAt: at, rule: f.rule, cluster: f.cluster, resource: f.resource, message: f.message.slice(0, 500) };
+  return {
+    findingId: f.id, severity: f.severity, announcedAt: at, rule: f.rule, cluster: f.cluster, ...(f.clusters ? { clusters: f.clusters } : {}),
+    resource: f.resource, message: f.message.slice(0, 500), firstSeen: f.firstSeen,
+  };
 }
 
 /**

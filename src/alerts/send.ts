@@ -2,6 +2,7 @@
 // or resolved, send at most two messages, and record only what was delivered — so what failed is
 // simply planned again on the next scan.
 import type { FleetEvaluation } from "../model/evaluation.js";
+import type { Finding } from "../model/finding.js";
 import { countFindings } from "../model/evaluation.js";
 import type { AlertSettings, Destination } from "./config.js";
 import { DEFAULT_DELIVERY, type DeliveryPolicy, deliver } from "./deliver.js";
@@ -32,10 +33,13 @@ export function webhookPayload(kind: "findings" | "resolved", plan: AlertPlan, c
   const omitted = (n: number) => (n > WEBHOOK_MAX_ITEMS ? { omitted: n - WEBHOOK_MAX_ITEMS } : {});
   if (kind === "resolved") {
     // A finding below the destination's minimum now is over for it too: a receiver that closes what
-    // resolves closes it; `reason` and `currentSeverity` say it is still there, lower.
+    // resolves closes it; `reason` and `currentSeverity` say it is still there, lower. `severity` is
+    // the one last announced; `findingId` and `announcedAt` are what entries carried before `id`.
     const all = [
-      ...plan.resolved.map((r) => ({ reason: "resolved", ...r })),
-      ...plan.lowered.map(({ finding, previous }) => ({ reason: "below-min-severity", ...previous, currentSeverity: finding.severity })),
+      ...plan.resolved.map((r) => ({ reason: "resolved", ...named({ ...r, id: r.findingId }), findingId: r.findingId, announcedAt: r.announcedAt })),
+      ...plan.lowered.map(({ finding: f, previous: p }) => ({
+        reason: "below-min-severity", ...named({ ...f, severity: p.severity }), currentSeverity: f.severity, findingId: f.id, announcedAt: p.announcedAt,
+      })),
     ];
     return { ...base, resolved: all.slice(0, WEBHOOK_MAX_ITEMS), ...omitted(all.length) };
   }
@@ -47,15 +51,22 @@ export function webhookPayload(kind: "findings" | "resolved", plan: AlertPlan, c
     findings: plan.announce.slice(0, WEBHOOK_MAX_ITEMS).map(({ finding: f, reason, previous }) => ({
       reason,
       ...((reason === "escalated" || reason === "deescalated") && previous ? { previousSeverity: previous.severity } : {}),
-      id: f.id,
-      rule: f.rule,
-      severity: f.severity,
-      cluster: f.cluster,
-      ...(f.clusters ? { clusters: f.clusters } : {}),
-      resource: f.resource,
-      message: f.message,
-      firstSeen: f.firstSeen,
+      ...named(f),
     })),
+  };
+}
+
+/** The fields that name a finding, the same in announcements and resolutions (`firstSeen` is absent only from state rows written before it was kept). */
+function named(f: Pick<Finding, "id" | "rule" | "severity" | "cluster" | "clusters" | "resource" | "message"> & { firstSeen?: string | undefined }) {
+  return {
+    id: f.id,
+    rule: f.rule,
+    severity: f.severity,
+    cluster: f.cluster,
+    ...(f.clusters ? { clusters: f.clusters } : {}),
+    resource: f.resource,
+    message: f.message,
+    ...(f.firstSeen ? { firstSeen: f.firstSeen } : {}),
   };
 }
 

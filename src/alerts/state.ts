@@ -37,7 +37,23 @@ export class MemoryAlertState implements AlertState {
 const BATCH = 100;
 /** Optional counters of a row: absent (not 0) when not counting, so rows written before them load. */
 const COUNTS = ["missing", "lowerFor"] as const;
-const counts = (a: Announced) => Object.fromEntries(COUNTS.filter((k) => a[k]).map((k) => [k, a[k]]));
+/** A row's optional properties: none is written when absent, so old and new rows read alike. A table property is a scalar: `clusters` goes as JSON. */
+function optional(a: Announced): Record<string, unknown> {
+  return {
+    ...Object.fromEntries(COUNTS.filter((k) => a[k]).map((k) => [k, a[k]])),
+    ...(a.clusters ? { clusters: JSON.stringify(a.clusters) } : {}),
+    ...(a.firstSeen ? { firstSeen: a.firstSeen } : {}),
+  };
+}
+
+function parseClusters(json: string): string[] | undefined {
+  try {
+    const v: unknown = JSON.parse(json);
+    return Array.isArray(v) && v.every((c) => typeof c === "string") ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
 /** The lease row of a destination's partition; finding ids never start with "!". */
 const LEASE = "!lease";
 
@@ -106,8 +122,11 @@ export class TableAlertState implements AlertState {
   async load(id: string): Promise<Map<string, Announced>> {
     await this.ensure();
     const out = new Map<string, Announced>();
-    for await (const e of this.table.listEntities<Omit<Announced, "findingId">>({ queryOptions: { filter: odata`PartitionKey eq ${id} and RowKey ne ${LEASE}` } })) {
+    for await (const e of this.table.listEntities<Omit<Announced, "findingId" | "clusters"> & { clusters?: string }>({ queryOptions: { filter: odata`PartitionKey eq ${id} and RowKey ne ${LEASE}` } })) {
       const a: Announced = { findingId: e.rowKey!, severity: e.severity, announcedAt: e.announcedAt, rule: e.rule, cluster: e.cluster, resource: e.resource, message: e.message };
+      if (typeof e.firstSeen === "string") a.firstSeen = e.firstSeen;
+      const clusters = typeof e.clusters === "string" ? parseClusters(e.clusters) : undefined;
+      if (clusters) a.clusters = clusters;
       for (const k of COUNTS) if (typeof e[k] === "number" && e[k] > 0) a[k] = e[k];
       out.set(e.rowKey!, a);
     }
@@ -117,7 +136,7 @@ export class TableAlertState implements AlertState {
   async apply(id: string, upserts: readonly Announced[], deletes: readonly string[]): Promise<void> {
     await this.ensure();
     const actions: TransactionAction[] = [
-      ...upserts.map((a): TransactionAction => ["upsert", { partitionKey: id, rowKey: a.findingId, severity: a.severity, announcedAt: a.announcedAt, rule: a.rule, cluster: a.cluster, resource: a.resource, message: a.message, ...counts(a) }, "Replace"]),
+      ...upserts.map((a): TransactionAction => ["upsert", { partitionKey: id, rowKey: a.findingId, severity: a.severity, announcedAt: a.announcedAt, rule: a.rule, cluster: a.cluster, resource: a.resource, message: a.message, ...optional(a) }, "Replace"]),
       ...deletes.map((d): TransactionAction => ["delete", { partitionKey: id, rowKey: d }]),
     ];
     for (let i = 0; i < actions.length; i += BATCH) {

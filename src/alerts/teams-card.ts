@@ -84,6 +84,11 @@ function fill(head: Element[], lines: Line[], publicUrl: string | undefined, wha
   return envelope(card(body, publicUrl));
 }
 
+/** The heading a finding is listed under: every cluster of a shared resource, in announcements and resolutions alike. */
+function group(f: { cluster: string; clusters?: string[] | undefined }): string {
+  return f.clusters && f.clusters.length > 1 ? f.clusters.join(", ") : f.cluster;
+}
+
 function clusterTitle(cluster: string): Element {
   return { type: "TextBlock", text: plain(cluster, 200), weight: "Bolder", wrap: true };
 }
@@ -114,7 +119,7 @@ export function announcementMessage(plan: AlertPlan, ctx: CardContext): Element 
   ];
   const byCluster = [...plan.announce].sort((a, b) => a.finding.cluster.localeCompare(b.finding.cluster));
   const lines: Line[] = byCluster.map(({ finding: f, reason, previous }) => ({
-    cluster: f.clusters && f.clusters.length > 1 ? f.clusters.join(", ") : f.cluster,
+    cluster: group(f),
     severity: f.severity,
     text: `${MARK[f.severity]} **${f.rule}** ${plain(f.resource, 120)} — ${plain(f.message)}${NOTE[reason](previous?.severity, f.severity)}`,
   }));
@@ -133,9 +138,9 @@ export function resolutionMessage(plan: Pick<AlertPlan, "resolved" | "lowered">,
     { type: "TextBlock", text: `scan ${ctx.scanId} at ${ctx.generatedAt}`, isSubtle: true, wrap: true, size: "Small" },
   ];
   const lines: Line[] = [
-    ...resolved.map((r) => ({ cluster: r.cluster, severity: r.severity, text: `✅ **${r.rule}** ${plain(r.resource, 120)} — was ${r.severity}: ${plain(r.message, 200)}` })),
+    ...resolved.map((r) => ({ cluster: group(r), severity: r.severity, text: `✅ **${r.rule}** ${plain(r.resource, 120)} — was ${r.severity}: ${plain(r.message, 200)}` })),
     ...lowered.map(({ finding: f, previous }) => ({
-      cluster: f.cluster,
+      cluster: group(f),
       severity: previous.severity,
       text: `↘️ **${f.rule}** ${plain(f.resource, 120)} — de-escalated ${previous.severity} → ${f.severity}, below this channel's ${min} level (no more notices unless it rises again): ${plain(f.message, 200)}`,
     })),

@@ -14,7 +14,8 @@ import ipx001 from "../../src/rules/ipx/ipx001-subnet-utilization.js";
 import type { FleetEvaluation } from "../../src/model/evaluation.js";
 import type { Nnc } from "../../src/model/snapshot.js";
 import { type Simulator, startSimulator } from "../../src/sim/index.js";
-import { snapshot, T0, view } from "../fixtures/builders.js";
+import { node, snapshot, T0, view } from "../fixtures/builders.js";
+import { dynNnc } from "../rules/ipam-fixtures.js";
 import { runCli } from "../helpers/cli.js";
 import { type Receiver, startReceiver } from "./receiver.js";
 
@@ -124,6 +125,43 @@ describe("alert delivery", () => {
       expect(teams()[2]).toMatch(/1 finding resolved.*was warning/s);
     } finally {
       await oncall.close();
+    }
+  });
+
+  it("names a resolved finding as its announcement did: the generic webhook's fields, the Teams card's clusters of a shared subnet", async () => {
+    const generic = await startReceiver();
+    try {
+      const prefix = `al${process.pid}shared`;
+      const state = TableAlertState.fromConnectionString(storage, { tablePrefix: prefix });
+      const settings = { destinations: [destination("webhook", generic.url, "warning"), destination("teams", rx.url, "warning")], renotifyMs: 86_400_000 };
+      const before = rx.posts.length;
+      // One /24 shared by clusters a and b, 202 of 251 held (80 %): one IPX001 warning about both.
+      const on = (name: string, first: string, held: number) => view(snapshot(name, { nodes: [node(`${name}1`)], nncs: [dynNnc(`${name}1`, { first, held })] }));
+      let e: FleetEvaluation | undefined;
+      const scan = async (a: number, b: number, minutes: number) => {
+        e = evaluate({ scanId: `20261128T0${minutes}00000Z-abcd`, now: new Date(T0.getTime() + minutes * 60_000), views: [on("a", "10.1.0.4", a), on("b", "10.1.0.130", b)], previous: e, rules: [ipx001] });
+        return sendAlerts(e, settings, state, { delivery: FAST, now: new Date(e.generatedAt) });
+      };
+      await scan(120, 80, 10);
+      // A row written before rows kept clusters and firstSeen (the generic destination's): it still loads and resolves.
+      const id = settings.destinations[0]!.id;
+      await tableClients(storage)(`${prefix}alerts`).upsertEntity({ partitionKey: id, rowKey: "NNC001-old", severity: "critical", announcedAt: T0.toISOString(), rule: "NNC001", cluster: "a", resource: "node/a1", message: "old" });
+      await scan(10, 10, 20);
+      await scan(10, 10, 30);
+
+      const announcedEntry = generic.posts[0]!.body.findings[0];
+      const [oldEntry, resolvedEntry] = generic.posts[1]!.body.resolved; // the most severe first
+      expect(announcedEntry).toMatchObject({ rule: "IPX001", cluster: "a", clusters: ["a", "b"] });
+      const { reason: _r, ...identity } = announcedEntry;
+      expect(resolvedEntry).toEqual({ ...identity, reason: "resolved", findingId: identity.id, announcedAt: expect.any(String) });
+      expect(oldEntry).toEqual({ reason: "resolved", id: "NNC001-old", findingId: "NNC001-old", rule: "NNC001", severity: "critical", cluster: "a", resource: "node/a1", message: "old", announcedAt: T0.toISOString() });
+
+      const titles = (body: unknown) => JSON.stringify(body).match(/"text":"[^"]*","weight":"Bolder","wrap":true/g);
+      const [announcement, resolution] = rx.posts.slice(before).map((p) => p.body);
+      expect(titles(announcement)).toEqual(['"text":"a, b","weight":"Bolder","wrap":true']);
+      expect(titles(resolution)).toEqual(['"text":"a, b","weight":"Bolder","wrap":true']);
+    } finally {
+      await generic.close();
     }
   });
 
