@@ -5,7 +5,7 @@
 // (garbage, an unknown round, a cluster whose credentials cannot be had) ends the message instead.
 import { collectCluster } from "../collect/collector.js";
 import { UsageError } from "../errors.js";
-import type { SnapshotSummary } from "../model/snapshot.js";
+import { type ClusterSnapshot, scanFailed, type SnapshotSummary } from "../model/snapshot.js";
 import { resolveTarget } from "../sources/discover.js";
 import { type Completion, completeRound, failureSnapshot } from "./complete.js";
 import { type FanoutDeps, nowOf, SILENT } from "./deps.js";
@@ -69,6 +69,22 @@ async function tryComplete(round: string, deps: FanoutDeps): Promise<Completion 
   }
 }
 
+/** How a try is named in the logs: the poison reason points here, and a timeout shares its invocation. */
+const scanning = (round: string, cluster: string): string => `round ${round}: scanning ${printable(cluster)}`;
+
+function tryOf(meta: MessageMeta): string {
+  const tries = meta.dequeueCount ? [`attempt ${meta.dequeueCount}`] : [];
+  return [...tries, `message ${meta.messageId ?? "(no id)"}`].join(", ");
+}
+
+/** The host logs a thrown error without the message it came from: name round and cluster in it. */
+class JobError extends Error {
+  override name = "JobError";
+  constructor(round: string, cluster: string, meta: MessageMeta, cause: unknown) {
+    super(`${scanning(round, cluster)} failed (${tryOf(meta)}): ${firstLine(cause)}`, { cause });
+  }
+}
+
 export async function handleJob(input: unknown, meta: MessageMeta, deps: FanoutDeps): Promise<JobOutcome> {
   const job = await accept(input, meta, deps);
   if ("rejected" in job) return { kind: "rejected", reason: job.rejected };
@@ -76,19 +92,35 @@ export async function handleJob(input: unknown, meta: MessageMeta, deps: FanoutD
   // A redelivered job (its worker stopped after storing): nothing to redo, but the round may be due.
   if (job.row.state === "done") return { kind: "duplicate", cluster: ref.name, completion: await tryComplete(round, deps) };
 
-  let snap;
+  const log = deps.log ?? SILENT;
+  // Before collecting: a try that hits functionTimeout or kills its worker leaves only this line.
+  log.info(`${scanning(round, ref.name)} (${tryOf(meta)})`);
+  let snap: ClusterSnapshot;
+  let summary: SnapshotSummary;
+  try {
+    snap = await collect(job, deps);
+    summary = await deps.store.putSnapshot(snap);
+    await deps.rounds.settle(round, ref.name, "done", snap.status, snap.reason, nowOf(deps));
+  } catch (e) {
+    throw new JobError(round, ref.name, meta, e);
+  }
+  // not-cns and stopped were judged as they are (scanFailed): info, like ok; a failure is a warning.
+  const line = `round ${round}: ${printable(ref.name)} ${snap.status}${snap.reason ? ` (${snap.reason})` : ""}`;
+  if (scanFailed(snap.status)) log.warn(line);
+  else log.info(line);
+  return { kind: "stored", cluster: ref.name, summary, completion: await tryComplete(round, deps) };
+}
+
+/** The cluster's snapshot; a reference that cannot be resolved (no retry fixes it) is its failure. */
+async function collect({ round, ref }: Accepted, deps: FanoutDeps): Promise<ClusterSnapshot> {
   try {
     // Under the registered name, whatever the kubeconfig or fleet file says by now.
     const target = { ...(await resolveTarget(ref, deps.discovery)), name: ref.name };
-    snap = await collectCluster(target, { ...deps.collect, scanId: round });
+    return await collectCluster(target, { ...deps.collect, scanId: round });
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    snap = failureSnapshot(ref.name, round, ref.kind, `cluster reference could not be resolved: ${firstLine(e)}`, nowOf(deps));
+    return failureSnapshot(ref.name, round, ref.kind, `cluster reference could not be resolved: ${firstLine(e)}`, nowOf(deps));
   }
-  const summary = await deps.store.putSnapshot(snap);
-  await deps.rounds.settle(round, ref.name, "done", snap.status, snap.reason, nowOf(deps));
-  (deps.log ?? SILENT).info(`round ${round}: ${ref.name} ${snap.status}${snap.reason ? ` (${snap.reason})` : ""}`);
-  return { kind: "stored", cluster: ref.name, summary, completion: await tryComplete(round, deps) };
 }
 
 /** A job that failed every try (or sits on the poison queue): the cluster's scan failed, as a finding. */
@@ -98,7 +130,7 @@ export async function handlePoison(input: unknown, meta: MessageMeta, deps: Fano
   const { round, ref } = job;
   if (job.row.state === "done") return { kind: "duplicate", cluster: ref.name, completion: await tryComplete(round, deps) };
   const tries = meta.dequeueCount ? `${meta.dequeueCount} times` : "every time it was tried";
-  const reason = `poison message: the scan job for this cluster failed ${tries} and was given up (queue ${meta.queue}); the worker logs name the error`;
+  const reason = `poison message: the scan job for this cluster failed ${tries} and was given up (queue ${meta.queue}); the logs name each try's error, after "${scanning(round, ref.name)}"`;
   const snap = failureSnapshot(ref.name, round, ref.kind, reason, nowOf(deps));
   // A try that stored its snapshot and then died before settling left a real result: keep it.
   const summary = await deps.store.putSnapshotIfAbsent(snap);
@@ -107,6 +139,6 @@ export async function handlePoison(input: unknown, meta: MessageMeta, deps: Fano
     return { kind: "duplicate", cluster: ref.name, completion: await tryComplete(round, deps) };
   }
   await deps.rounds.settle(round, ref.name, "failed", "error", reason, nowOf(deps));
-  (deps.log ?? SILENT).warn(`round ${round}: ${ref.name}: ${reason}`);
+  (deps.log ?? SILENT).warn(`round ${round}: ${printable(ref.name)}: ${reason}`);
   return { kind: "stored", cluster: ref.name, summary, completion: await tryComplete(round, deps) };
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectCluster } from "../../src/collect/collector.js";
 import type { SnapshotSummary } from "../../src/model/snapshot.js";
 import { type ClusterRef, discoverRefs, resolveTarget } from "../../src/sources/discover.js";
-import { completeRound, encodeJob, type FanoutDeps, handleJob, handlePoison, runWorker, startRound, sweepRounds } from "../../src/fanout/index.js";
+import { completeRound, encodeJob, type FanoutDeps, type FanoutLog, handleJob, handlePoison, runWorker, startRound, sweepRounds } from "../../src/fanout/index.js";
 import { alertSettings, destination } from "../../src/alerts/config.js";
 import { startReceiver } from "../alerts/receiver.js";
 import { depsFor, type Fleet, startFleet, uniqueNames } from "./helpers.js";
@@ -136,6 +136,44 @@ describe("messages that fail", () => {
     expect(named.messageId).toMatch(/\S/);
     expect(JSON.stringify(rejected)).not.toContain("this is not a job");
     expect((await deps.store.listLatest()).map((l) => l.cluster)).toEqual(["aks-blk-004"]);
+  });
+});
+
+/** A log that keeps its lines, prefixed by level. */
+function recordingLog(): { lines: string[]; log: FanoutLog } {
+  const lines: string[] = [];
+  return { lines, log: { info: (l) => lines.push(`info: ${l}`), warn: (l) => lines.push(`warn: ${l}`) } };
+}
+
+describe("what a job logs", () => {
+  it("names round and cluster before collecting, warns on a failed scan, and names both in an error it throws", async () => {
+    const names = uniqueNames();
+    const { lines, log } = recordingLog();
+    const deps = await depsFor(fleet, names, "w", { log });
+    const started = await startRound(deps, (await discoverRefs(deps.discovery)).filter((r) => ["aks-blk-001", BROKEN].includes(r.name)));
+    const jobs = await deps.queue.receive(2, 60);
+    const broken = jobs.find((j) => Buffer.from(j.text, "base64").toString().includes(`"${BROKEN}"`))!;
+    const other = jobs.find((j) => j !== broken)!;
+    const r = started.round;
+    lines.length = 0;
+
+    await handleJob(broken.text, { queue: names.queue, messageId: "m-1", dequeueCount: 1 }, deps);
+    expect(lines).toEqual([`info: round ${r}: scanning ${BROKEN} (attempt 1, message m-1)`, expect.stringMatching(new RegExp(`^warn: round ${r}: ${BROKEN} unreachable \\(`))]);
+
+    // A store that fails after collecting: the host would log only this error, so it names the job.
+    lines.length = 0;
+    const failing = { ...deps, store: Object.assign(Object.create(deps.store), { putSnapshot: () => Promise.reject(new Error("table snapshots: 503 Server Busy")) }) };
+    const err = await handleJob(other.text, { queue: names.queue, messageId: "m-2", dequeueCount: 3 }, failing).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toBe(`round ${r}: scanning aks-blk-001 failed (attempt 3, message m-2): table snapshots: 503 Server Busy`);
+    expect(((err as Error).cause as Error).message).toBe("table snapshots: 503 Server Busy");
+    expect(lines).toEqual([`info: round ${r}: scanning aks-blk-001 (attempt 3, message m-2)`]);
+
+    // The poison reason points at the lines above.
+    await handlePoison(other.text, { queue: names.queue, messageId: "m-2", dequeueCount: 5 }, deps);
+    const reason = (await deps.store.getSnapshot("aks-blk-001", r))!.reason!;
+    expect(reason).toContain(`the logs name each try's error, after "round ${r}: scanning aks-blk-001"`);
+    expect(lines).toContain(`warn: round ${r}: aks-blk-001: ${reason}`);
   });
 });
 

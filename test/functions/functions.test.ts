@@ -94,6 +94,11 @@ describe("timer → queue → one cluster per invocation", () => {
     expect((await storage.rounds.header(round))?.state).toBe("evaluated");
     expect(fleet.receiver.posts).toHaveLength(1);
     expect(logs.join("\n")).not.toContain("sig=");
+    // In App Insights: a scan that failed is a warning, found by severity alone.
+    const blk = jobs.find((j) => (j.body as { ref: { name: string } }).ref.name === "aks-blk-001")!;
+    expect(logs).toContain(`information: round ${round}: scanning aks-blk-001 (attempt ${blk.dequeueCount}, message ${blk.id})`);
+    expect(logs).toContain(`information: round ${round}: aks-blk-001 ok`);
+    expect(logs).toContainEqual(expect.stringMatching(new RegExp(`^warning: round ${round}: aks-dyn-002 unreachable \\(`)));
   });
 
   it("the poison function records the cluster's failed scan, and garbage is named without a throw", async () => {
