@@ -14,8 +14,8 @@ const fanout = () => import("../../src/fanout/index.js");
 export async function startScanRound(timer: Timer, ctx: InvocationContext): Promise<void> {
   if (timer.isPastDue) ctx.warn("the scan schedule is running late (isPastDue)");
   const [deps, { startRound }] = await Promise.all([roundStartDeps(ctx), fanout()]);
+  // startRound logs the round once (clusters, queue, deadline); only the failed sends are added here.
   const r = await startRound(deps);
-  ctx.log(`round ${r.round}: ${r.clusters.length} cluster(s), deadline ${r.deadline}`);
   for (const f of r.notEnqueued) ctx.warn(`round ${r.round}: ${f.cluster}: ${f.reason}`);
 }
 

@@ -6,6 +6,7 @@ import { type AlertOutcome, describeOutcomes, sendAlerts } from "../alerts/send.
 import { runEvaluation } from "../evaluate/run.js";
 import type { FleetEvaluation } from "../model/evaluation.js";
 import { emptySnapshot } from "../model/snapshot.js";
+import { listSome } from "../rules/scope.js";
 import type { SourceKind } from "./rounds.js";
 import { ALERT_DELIVERY_DEADLINE_MS, type BookkeepingDeps, CLAIM_TTL_MS, nowOf, SILENT } from "./deps.js";
 
@@ -43,7 +44,9 @@ export async function completeRound(round: string, deps: BookkeepingDeps): Promi
         if (await deps.store.putSnapshotIfAbsent(failureSnapshot(row.cluster, round, row.kind, reason, now))) missed.push(row.cluster);
       }
     }
-    const notes = missed.length ? [`round ${round} was evaluated at its deadline without ${missed.length} cluster(s): ${missed.slice(0, 20).join(", ")}${missed.length > 20 ? ", …" : ""}`] : [];
+    const notes = missed.length ? [`round ${round} was evaluated at its deadline without ${missed.length} cluster(s): ${listSome(missed, 20)}`] : [];
+    // Each is a failed scan: named in a warning, as a job's failure is.
+    if (missed.length) log.warn(`round ${round}: ${missed.length} cluster(s) missed the deadline (${h.deadline}): ${listSome(missed, 20)}`);
     const evaluation = await runEvaluation(deps.store, { scanId: round, now, notes, ...(deps.policy ? { policy: deps.policy } : {}) });
     let alerts: AlertOutcome[] = [];
     try {

@@ -242,6 +242,19 @@ describe("the round deadline", () => {
   });
 });
 
+describe("the deadline sweep's log", () => {
+  it("names the clusters that missed the deadline in a warning, the first 20 and how many more", async () => {
+    const { lines, log } = recordingLog();
+    const deps = await depsFor(fleet, uniqueNames(), "w", { roundDeadlineMs: 60_000, log });
+    const refs: ClusterRef[] = Array.from({ length: 23 }, (_, i) => ({ kind: "kubeconfig", name: `aks-gone-${String(i).padStart(2, "0")}`, context: "c", files: ["/k"] }));
+    const started = await startRound(deps, refs);
+    const swept = await sweepRounds({ ...deps, now: () => new Date(Date.parse(started.deadline) + 1_000) });
+    expect(swept.map((s) => s.completion.state)).toEqual(["evaluated"]);
+    const warned = lines.filter((l) => l.startsWith("warn: "));
+    expect(warned).toEqual([expect.stringMatching(new RegExp(`^warn: round ${started.round}: 23 cluster\\(s\\) missed the deadline \\(${started.deadline}\\): (aks-gone-\\d\\d, ){19}aks-gone-\\d\\d and 3 more$`))]);
+  });
+});
+
 describe("the round's alerts", () => {
   it("have one deadline: a webhook that never answers leaves them pending, and the round is still evaluated", async () => {
     const silent = await startReceiver();

@@ -79,10 +79,13 @@ describe("registrations", () => {
 
 describe("timer → queue → one cluster per invocation", () => {
   it("the timer enqueues one job per cluster; the queue function stores each and the last one evaluates the round", async () => {
+    const before = logs.length;
     await startScanRound(timer, context("startScanRound"));
     const jobs = await takeJobs();
     expect(jobs.map((j) => (j.body as { ref: { name: string } }).ref.name).sort()).toEqual(["aks-blk-001", "aks-dyn-002", "aks-ovl-003"]);
     const round = (jobs[0]!.body as { round: string }).round;
+    // The round is logged once, with its clusters, queue and deadline.
+    expect(logs.slice(before)).toEqual([expect.stringMatching(new RegExp(`^information: round ${round}: 3 of 3 cluster job\\(s\\) enqueued on ${names.queue}, deadline `))]);
     expect(JSON.stringify(jobs)).not.toMatch(/token|BEGIN CERTIFICATE/i);
 
     const outcomes = [];
