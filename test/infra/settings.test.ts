@@ -115,6 +115,12 @@ describe("app settings", () => {
     expect(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).main).toBe("dist/functions/index.js");
   });
 
+  it("host.json never samples away a trace: the one line that names a failed cluster must reach App Insights", () => {
+    const { samplingSettings } = JSON.parse(readFileSync(path.join(ROOT, "host.json"), "utf8")).logging.applicationInsights;
+    if (samplingSettings.isEnabled === false) return;
+    expect(samplingSettings.excludedTypes.split(";")).toEqual(expect.arrayContaining(["Exception", "Request", "Trace"]));
+  });
+
   it("deploys a scan schedule and deadlines the app accepts, and Bicep refuses what it can", () => {
     const main = readFileSync(path.join(ROOT, "infra/main.bicep"), "utf8");
     const params = readFileSync(path.join(ROOT, "infra/main.parameters.json"), "utf8");
