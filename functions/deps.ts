@@ -3,11 +3,11 @@
 // function reads only the settings it uses, so a bad value stops only the functions that need it. The
 // SDKs load with the first invocation that needs them: an instance woken by a dashboard request reads
 // the store without loading the collector, the queue or the Azure SDKs (~1.3 s of imports).
-import path from "node:path";
 import type { InvocationContext } from "@azure/functions";
 import type { BookkeepingDeps, FanoutDeps, FanoutLog, FanoutTables, JobQueue } from "../src/fanout/index.js";
 import type { StorageTarget } from "../src/store/endpoint.js";
 import type { SnapshotStore } from "../src/store/store.js";
+import { readAppFile } from "./app-root.js";
 import {
   readCollectSettings,
   readDiscovery,
@@ -66,8 +66,7 @@ const queue = once(async (): Promise<JobQueue> => {
 const evaluation = once(async (): Promise<Pick<FanoutDeps, "policy" | "alerts">> => {
   const s = readEvaluationSettings(process.env);
   const [{ alertSettings, keyVaultReader, policyAlerts }, { loadPolicy }] = await Promise.all([import("../src/alerts/config.js"), import("../src/policy/load.js")]);
-  // Relative to the app root (the package), where the deployment puts a policy file shipped with it.
-  const policy = s.policyFile ? loadPolicy(path.resolve(s.policyFile), s.policyFile) : undefined;
+  const policy = s.policyFile ? readAppFile("FLEET_AUDIT_POLICY", s.policyFile, (file) => loadPolicy(file)) : undefined;
   const env = process.env;
   return {
     ...(policy ? { policy } : {}),

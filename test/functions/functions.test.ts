@@ -1,5 +1,7 @@
 // Every Functions handler invoked as the host would: @azure/functions' own HttpRequest,
 // InvocationContext and timer objects, with app settings in the environment and Azurite behind them.
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { HttpRequest, InvocationContext, type Timer } from "@azure/functions";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { resetAppDeps } from "../../functions/deps.js";
@@ -14,6 +16,7 @@ import { type Fleet, startFleet, uniqueNames } from "../fanout/helpers.js";
 import { coldFunctionsArgs, coldResponses } from "../helpers/cold-functions.js";
 import { packagesLoaded, SCAN_ONLY } from "../helpers/imports.js";
 
+const ROOT = path.resolve(import.meta.dirname, "../..");
 let fleet: Fleet;
 let storage: FanoutStorage;
 const names = uniqueNames();
@@ -183,6 +186,7 @@ describe("HTTP functions", () => {
       ["FLEET_AUDIT_KUBECONFIG", "", ["startScanRound", "auditCluster"]], // no fleet: FLEET_AUDIT_SUBSCRIPTIONS must be set
       ["FLEET_AUDIT_QUEUE", "Audit_Jobs", ["startScanRound", "auditCluster"]],
       ["SCAN_SCHEDULE", "* * * * * *", ["startScanRound"]],
+      ["FLEET_AUDIT_POLICY", "missing-policy.yaml", ["startScanRound", "sweepScanRounds"]],
       ["FLEET_AUDIT_PUBLIC_URL", "audit.example.com/api/dashboard", ["startScanRound", "sweepScanRounds"]],
       ["FLEET_AUDIT_PUBLIC_URL", "https://func-fleet.azurewebsites.net/api/dashboard?code=FUNCTIONKEY", ["startScanRound", "sweepScanRounds"]],
     ];
@@ -200,6 +204,24 @@ describe("HTTP functions", () => {
         else process.env[name] = saved;
         resetAppDeps();
       }
+    }
+  });
+
+  it("FLEET_AUDIT_POLICY is a path relative to the app root, whatever the working directory; a wrong one names the setting and the path tried", async () => {
+    const [cwd, saved] = [process.cwd(), process.env.FLEET_AUDIT_POLICY];
+    process.chdir(tmpdir()); // the host does not promise to start the worker in the app root
+    try {
+      process.env.FLEET_AUDIT_POLICY = "examples/policy.yaml";
+      resetAppDeps();
+      await sweepScanRounds(timer, context("sweepScanRounds"));
+      process.env.FLEET_AUDIT_POLICY = "missing-policy.yaml";
+      resetAppDeps();
+      await expect(sweepScanRounds(timer, context("sweepScanRounds"))).rejects.toThrow(`app setting FLEET_AUDIT_POLICY: policy file not found: ${path.join(ROOT, "missing-policy.yaml")}`);
+    } finally {
+      process.chdir(cwd);
+      if (saved === undefined) delete process.env.FLEET_AUDIT_POLICY;
+      else process.env.FLEET_AUDIT_POLICY = saved;
+      resetAppDeps();
     }
   });
 
