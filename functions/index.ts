@@ -1,6 +1,6 @@
 // Registrations of the Functions app (Node.js v4 model); package.json `main` points here. Handlers live
 // in ./handlers; the options below are exported so tests can check routes, auth levels and bindings.
-import { app, type HttpFunctionOptions, type StorageQueueFunctionOptions, type TimerFunctionOptions } from "@azure/functions";
+import { app, type HttpFunctionOptions, type HttpMethod, type StorageQueueFunctionOptions, type TimerFunctionOptions } from "@azure/functions";
 import { auditCluster, auditPoison } from "./handlers/jobs.js";
 import { httpApi } from "./handlers/http.js";
 import { pruneScanHistory, startScanRound, sweepScanRounds } from "./handlers/rounds.js";
@@ -22,16 +22,22 @@ export const queues: Record<string, StorageQueueFunctionOptions> = {
   auditPoison: { queueName: `${QUEUE}-poison`, connection: CONNECTION, handler: auditPoison },
 };
 
-const get = (route: string, authLevel: "anonymous" | "function"): HttpFunctionOptions => ({ methods: ["GET", "HEAD"], authLevel, route, handler: httpApi });
+/**
+ * Every method, though the API is read-only: the host answers a method left out itself, without the
+ * error body or `Allow`, so only a registered one gets the handler's CONTRACT.md 405.
+ */
+const HTTP_METHODS: HttpMethod[] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+const api = (route: string, authLevel: "anonymous" | "function"): HttpFunctionOptions => ({ methods: HTTP_METHODS, authLevel, route, handler: httpApi });
 
 /** CONTRACT.md routes (the host adds /api). Everything but health needs a function key. */
 export const httpRoutes: Record<string, HttpFunctionOptions> = {
-  health: get("health", "anonymous"),
-  dashboard: get("dashboard", "function"),
-  reportList: get("reports", "function"),
-  report: get("reports/{kind}", "function"),
-  clusters: get("clusters", "function"),
-  clusterHistory: get("clusters/{name}/history", "function"),
+  health: api("health", "anonymous"),
+  dashboard: api("dashboard", "function"),
+  reportList: api("reports", "function"),
+  report: api("reports/{kind}", "function"),
+  clusters: api("clusters", "function"),
+  clusterHistory: api("clusters/{name}/history", "function"),
 };
 
 for (const [name, options] of Object.entries(timers)) app.timer(name, options);

@@ -71,6 +71,16 @@ describe("registrations", () => {
     for (const o of Object.values(httpRoutes)) expect(o.handler).toBe(httpApi);
   });
 
+  it("take every method the host routes, so the handler, not the host, answers all but GET and HEAD with CONTRACT.md's 405", async () => {
+    for (const o of Object.values(httpRoutes)) expect([...o.methods!].sort(), o.route).toEqual(["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]);
+    for (const method of httpRoutes.health!.methods!.filter((m) => m !== "GET" && m !== "HEAD")) {
+      const r = await httpApi(new HttpRequest({ method, url: "https://fleet-audit.azurewebsites.net/api/health" }), context("http"));
+      expect(r.status, method).toBe(405);
+      expect(r.headers, method).toMatchObject({ allow: "GET, HEAD" });
+      expect(JSON.parse(r.body as string).error.code, method).toBe("method_not_allowed");
+    }
+  });
+
   it("bind the timer to %SCAN_SCHEDULE% and the queue triggers to the job queue and its poison queue", () => {
     expect(timers.startScanRound).toMatchObject({ schedule: "%SCAN_SCHEDULE%", runOnStartup: false, handler: startScanRound });
     expect(timers.pruneScanHistory).toMatchObject({ schedule: "0 30 3 * * *", runOnStartup: false, handler: pruneScanHistory });
