@@ -78,7 +78,8 @@ function renderRanking() {
 }
 
 // ---- pod subnets ----
-function subnetLabel(s) { return s.cidr + (s.name ? " (" + s.name + ")" : ""); }
+// The server labels every subnet of the page at once, telling apart those of the same CIDR and name.
+function subnetLabel(s) { return s.label; }
 function renderSubnets() {
   var rows = D.subnets.map(function (s) {
     var names = h("td", null, []);

@@ -2,6 +2,7 @@
 // history. The page embeds it as JSON and its script renders it with textContent only.
 import { saysAlreadyFull } from "../analysis/forecast.js";
 import { isOverlayKey } from "../analysis/subnet-keys.js";
+import { subnetLabels } from "../analysis/subnet-labels.js";
 import { grade } from "../evaluate/sections/compliance.js";
 import { type ClusterRow, countFindingClusters, countFindings, type EvaluationSummary, type FleetEvaluation, keepClusters, rowLastOkAt, type SeverityCounts } from "../model/evaluation.js";
 import { clustersOf, type Finding, resource, type Severity, severityRank } from "../model/finding.js";
@@ -48,6 +49,8 @@ export interface DashboardSubnet {
   key: string;
   cidr: string;
   name?: string;
+  /** How the page names it (table, chart, trend legend), told apart from the page's others of the same CIDR and name. */
+  label: string;
   mode: string;
   clusters: string[];
   shared: boolean;
@@ -198,11 +201,13 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
     const w = worstAbout.get(k);
     if (!w || severityRank(f.severity) > severityRank(w)) worstAbout.set(k, f.severity);
   }
+  const labels = subnetLabels(e.subnets);
   const subnets: DashboardSubnet[] = e.subnets
     .map((s) => ({
       key: s.key,
       cidr: s.cidr,
       ...(s.name && s.mode !== "overlay" ? { name: s.name } : {}),
+      label: labels.get(s.key)!,
       mode: s.mode,
       clusters: s.clusters,
       shared: s.clusters.length > 1,
@@ -262,7 +267,7 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
     findings,
     findingsTotal: e.findings.length,
     trend,
-    trendSubnets: followed.map((s) => ({ key: s.key, label: s.name ? `${s.cidr} (${s.name})` : s.cidr })),
+    trendSubnets: followed.map((s) => ({ key: s.key, label: s.label })),
     notes: e.notes,
   };
 }

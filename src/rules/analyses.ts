@@ -2,6 +2,7 @@
 import { accountingProblemNotes } from "../analysis/accounting-notes.js";
 import { type Forecast, forecastExhaustion, usageSeriesByKey } from "../analysis/forecast.js";
 import { assessHeadroom, type Headroom, type HeadroomCluster, headroomRoom } from "../analysis/headroom.js";
+import { subnetLabels } from "../analysis/subnet-labels.js";
 import { mergeSubnets, type SubnetAccount, type SubnetAccounting, subnetKeyFromArmId, toSubnetUsage } from "../analysis/subnets.js";
 import type { SubnetUsage } from "../model/evaluation.js";
 import { type FleetContext, fleetWithData, requireFleet } from "./context.js";
@@ -10,6 +11,11 @@ import { type FleetContext, fleetWithData, requireFleet } from "./context.js";
 export function subnetAccounting(ctx: FleetContext): SubnetAccounting {
   requireFleet(ctx, "subnet accounting");
   return ctx.memo("subnet-accounting", () => mergeSubnets([...fleetWithData(ctx)].flatMap((c) => (c.subnets ? [c.subnets] : []))));
+}
+
+/** The fleet's subnets as people read them, by key: told apart where CIDR and name repeat. */
+export function subnetLabelsOf(ctx: FleetContext): ReadonlyMap<string, string> {
+  return ctx.memo("subnet-labels", () => subnetLabels(subnetAccounting(ctx).subnets));
 }
 
 /** What a subnet holds before it is full: a static-block one when no whole /28 is left (IPX001, IPX003), not at size − 5. */

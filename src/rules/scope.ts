@@ -1,6 +1,8 @@
 // How rule results name what they are about, so every rule words and keys it the same way.
+import type { SubnetAccount } from "../analysis/subnets.js";
 import { resource } from "../model/finding.js";
-import type { IpamMode } from "../model/snapshot.js";
+import { subnetLabelsOf } from "./analyses.js";
+import type { FleetContext } from "./context.js";
 
 /** cluster, clusters (when shared), resource `subnet/CIDR` and the subnet key as identity. */
 export function subnetScope(s: { key: string; cidr: string; clusters: readonly string[] }): {
@@ -17,10 +19,13 @@ export function subnetScope(s: { key: string; cidr: string; clusters: readonly s
   };
 }
 
-/** "pod subnet 10.1.0.0/24 (pods)" or "overlay pod CIDR 10.244.0.0/16 of aks-a". */
-export function subnetLabel(s: { cidr: string; mode: IpamMode; name?: string; clusters: readonly string[] }): string {
+/**
+ * "pod subnet 10.1.0.0/24 (pods)", with its VNet when another of the fleet's subnets has the same CIDR
+ * and name (as the exhaustion report labels it), or "overlay pod CIDR 10.244.0.0/16 of aks-a".
+ */
+export function subnetLabel(ctx: FleetContext, s: Pick<SubnetAccount, "key" | "cidr" | "mode" | "clusters">): string {
   if (s.mode === "overlay") return `overlay pod CIDR ${s.cidr}${s.clusters.length === 1 ? ` of ${s.clusters[0]}` : ""}`;
-  return `pod subnet ${s.cidr}${s.name ? ` (${s.name})` : ""}`;
+  return `pod subnet ${subnetLabelsOf(ctx).get(s.key) ?? s.cidr}`;
 }
 
 /** "a, b and 3 more": long lists stay one readable line. */

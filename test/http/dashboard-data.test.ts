@@ -153,6 +153,24 @@ describe("dashboard data", () => {
     expect(d.subnets.map((s) => s.cidr)).toContain("10.244.0.0/16");
   });
 
+  it("labels subnets of the same CIDR and name by VNet or overlay cluster, the same in the table and the trend legend", () => {
+    const e = evaluation();
+    const arm = (vnet: string) => `/subscriptions/sub-1/resourcegroups/rg-net/providers/microsoft.network/virtualnetworks/${vnet}/subnets/podsubnet`;
+    const row = { cidr: "10.40.0.0/13", name: "podsubnet", mode: "vnetblock" as const, capacity: 524283, utilization: 0.5, forecastExhaustionAt: null };
+    e.subnets = [
+      { ...row, key: arm("vnet-a"), clusters: ["a"], used: 262141 },
+      { ...row, key: arm("vnet-b"), clusters: ["c"], used: 262141 },
+      { key: "overlay:a:10.244.0.0/16", cidr: "10.244.0.0/16", name: "routingdomain_x", mode: "overlay", clusters: ["a"], capacity: 65536, used: 512, utilization: 512 / 65536, forecastExhaustionAt: null },
+      { key: "overlay:c:10.244.0.0/16", cidr: "10.244.0.0/16", name: "routingdomain_x", mode: "overlay", clusters: ["c"], capacity: 65536, used: 256, utilization: 256 / 65536, forecastExhaustionAt: null },
+      { key: "k2", cidr: "10.241.0.0/24", name: "pods", mode: "dynamic", clusters: ["c"], capacity: 251, used: 24, utilization: 24 / 251, forecastExhaustionAt: null },
+    ];
+    const d = dashboardData(e, []);
+    expect(d.subnets.map((s) => s.label)).toEqual(["10.40.0.0/13 (podsubnet, vnet-a)", "10.40.0.0/13 (podsubnet, vnet-b)", "10.241.0.0/24 (pods)", "10.244.0.0/16 (overlay of a)", "10.244.0.0/16 (overlay of c)"]);
+    expect(d.trendSubnets).toEqual(d.subnets.map((s) => ({ key: s.key, label: s.label })));
+    // A page scoped to one cluster has nothing to tell apart.
+    expect(dashboardData(e, [], { cluster: "a" }).subnets.map((s) => s.label)).toEqual(["10.40.0.0/13 (podsubnet)", "10.244.0.0/16"]);
+  });
+
   it("gives each pod subnet the severity of the worst unwaived finding about it, for its colour", () => {
     const e = evaluation();
     e.findings.push(

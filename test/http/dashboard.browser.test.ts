@@ -6,7 +6,9 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderDashboard } from "../../src/http/dashboard.js";
 import { type RunningServer, serveApi } from "../../src/http/server.js";
+import { sameCidrFleet } from "../fixtures/same-cidr-fleet.js";
 import { FORMULA_NAME, PLAIN, REFUSED, type ScannedFleet, SCRIPT_NAME, scannedFleet, XSS_NAME } from "./fleet.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -189,6 +191,36 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
       expect(errors).toEqual([]);
     } finally {
       await scopedPage.close();
+    }
+  });
+
+  it("tells apart subnets of the same CIDR and name by VNet or overlay cluster, in the table, the chart and the trend legend", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "dashboard-labels-"));
+    const file = path.join(dir, "dashboard.html");
+    writeFileSync(file, renderDashboard(sameCidrFleet(), []).html);
+    const labelled = await context.newPage();
+    try {
+      await labelled.goto(pathToFileURL(file).href);
+      await ready(labelled);
+      const shown = await labelled.evaluate(() => {
+        const chart = (id: string) => (window as unknown as { Chart: { getChart(id: string): { data: { labels: unknown[]; datasets: Array<{ label: string }> } } } }).Chart.getChart(id)!.data;
+        return {
+          table: [...document.querySelectorAll("#subnets tbody tr")].map((r) => r.children[0]!.textContent),
+          bars: chart("chart-subnets").labels,
+          legend: chart("chart-trend-used").datasets.slice(1).map((d) => d.label),
+        };
+      });
+      const labels = ["10.1.0.0/24 (pods, vnet-a)", "10.1.0.0/24 (pods, vnet-b)", "10.244.0.0/16 (overlay of ovl-a)", "10.244.0.0/16 (overlay of ovl-b)", "10.40.0.0/13 (podsubnet)"];
+      expect([...shown.table].sort()).toEqual(labels);
+      expect([...shown.bars].sort()).toEqual(labels);
+      expect([...shown.legend].sort()).toEqual(labels);
+      // The drill-down names them as the table does.
+      await labelled.evaluate(() => (location.hash = "#cluster=dyn-b"));
+      await expect.poll(() => labelled.locator("#cluster-detail h3").textContent()).toBe("dyn-b");
+      expect(await labelled.locator("#cluster-detail table").first().locator("tbody td").first().textContent()).toBe("10.1.0.0/24 (pods, vnet-b)");
+    } finally {
+      await labelled.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -5,6 +5,7 @@ import { evaluate } from "../../src/evaluate/evaluate.js";
 import type { ArmCluster } from "../../src/model/snapshot.js";
 import { renderReport } from "../../src/reports/render.js";
 import { snapshot, T0, view } from "../fixtures/builders.js";
+import { sameCidrFleet } from "../fixtures/same-cidr-fleet.js";
 import { blockNnc, dynNnc, nodesFor, overlayNnc } from "../rules/ipam-fixtures.js";
 
 const arm: ArmCluster = {
@@ -177,5 +178,30 @@ describe("exhaustion report FULL BY", () => {
       const row = renderReport("exhaustion", e, {}, f).body.split(/\r?\n/).find((l) => l.includes("10.250.0.0/22"));
       expect(row, f).not.toContain(T0.toISOString().slice(0, 10));
     }
+  });
+});
+
+describe("exhaustion report labels subnets that would read the same", () => {
+  const e = sameCidrFleet();
+
+  it("adds the VNet, or the overlay cluster, only where CIDR and name repeat, in every format", () => {
+    const table = renderReport("exhaustion", e, {}, "table").body;
+    expect(table).toMatch(/10\.1\.0\.0\/24 \(pods, vnet-a\)\s+dynamic\s+dyn-a\s/);
+    expect(table).toMatch(/10\.1\.0\.0\/24 \(pods, vnet-b\)\s+dynamic\s+dyn-b\s/);
+    expect(table).toMatch(/10\.244\.0\.0\/16 \(overlay of ovl-a\)\s+overlay\s+ovl-a\s/);
+    expect(table).toMatch(/10\.40\.0\.0\/13 \(podsubnet\)\s+vnetblock/);
+    const csv = renderReport("exhaustion", e, {}, "csv").body;
+    expect(csv).toContain(`"10.1.0.0/24 (pods, vnet-a)",dynamic,dyn-a,`);
+    expect(csv).toContain("10.244.0.0/16 (overlay of ovl-b),overlay,ovl-b,");
+    expect(renderReport("exhaustion", e, {}, "md").body).toContain("| 10.1.0.0/24 (pods, vnet-b) | dynamic | dyn-b |");
+    // The JSON carries the label beside the CIDR; a report for one cluster has nothing to tell apart.
+    const json = JSON.parse(renderReport("exhaustion", e, {}, "json").body);
+    expect(json.subnets.map((s: { label: string }) => s.label).sort()).toEqual(["10.1.0.0/24 (pods, vnet-a)", "10.1.0.0/24 (pods, vnet-b)", "10.244.0.0/16 (overlay of ovl-a)", "10.244.0.0/16 (overlay of ovl-b)", "10.40.0.0/13 (podsubnet)"]);
+    expect(JSON.parse(renderReport("exhaustion", e, { cluster: "dyn-a" }, "json").body).subnets.map((s: { label: string }) => s.label)).toEqual(["10.1.0.0/24 (pods)"]);
+  });
+
+  it("words the findings about them the same way", () => {
+    const ipx001 = e.findings.filter((f) => f.rule === "IPX001").map((f) => [f.cluster, f.message.split(" is ")[0]]);
+    expect(ipx001).toEqual(expect.arrayContaining([["dyn-a", "pod subnet 10.1.0.0/24 (pods, vnet-a)"], ["dyn-b", "pod subnet 10.1.0.0/24 (pods, vnet-b)"]]));
   });
 });

@@ -1,6 +1,7 @@
 // CONTRACT.md `exhaustion`: pod subnets (shared ones aggregated) and per-cluster allocation.
 import { ALREADY_FULL, saysAlreadyFull } from "../../analysis/forecast.js";
 import { headroomRoom } from "../../analysis/headroom.js";
+import { subnetLabels } from "../../analysis/subnet-labels.js";
 import { type ClusterRow, rowLastOkAt, type SubnetUsage } from "../../model/evaluation.js";
 import { scanFailed } from "../../model/snapshot.js";
 import { matchesCluster } from "../filter.js";
@@ -9,7 +10,8 @@ import { pct, type ReportKind } from "../report.js";
 export interface ExhaustionDocument {
   generatedAt: string;
   scanId: string;
-  subnets: Array<Pick<SubnetUsage, "cidr" | "mode" | "clusters" | "capacity" | "used" | "utilization" | "forecastExhaustionAt"> & Partial<SubnetUsage>>;
+  /** `label`: how the subnet reads in this report's tables, told apart from others of the same CIDR and name. */
+  subnets: Array<Pick<SubnetUsage, "cidr" | "mode" | "clusters" | "capacity" | "used" | "utilization" | "forecastExhaustionAt"> & Partial<SubnetUsage> & { label: string }>;
   clusters: Array<Pick<ClusterRow, "cluster" | "status" | "mode" | "nodes" | "nncs" | "requestedIPs" | "assignedIPs"> & Partial<ClusterRow> & { lastOkAt: string | null }>;
 }
 
@@ -18,11 +20,13 @@ export const exhaustionReport: ReportKind<ExhaustionDocument> = {
   title: "IP exhaustion",
   filters: ["cluster"],
   build(e, f) {
+    const subnets = e.subnets.filter((s) => s.clusters.some((c) => matchesCluster(f, c)));
+    const labels = subnetLabels(subnets);
     return {
       generatedAt: e.generatedAt,
       scanId: e.scanId,
       // A stored evaluation from before headroom existed still says "unknown", never "ok".
-      subnets: e.subnets.filter((s) => s.clusters.some((c) => matchesCluster(f, c))).map((s) => ({ ...s, headroom: s.headroom ?? "unknown" })),
+      subnets: subnets.map((s) => ({ ...s, label: labels.get(s.key)!, headroom: s.headroom ?? "unknown" })),
       clusters: e.clusters.filter((c) => matchesCluster(f, c.cluster)).map((c) => ({ ...c, lastOkAt: rowLastOkAt(c) })),
     };
   },
@@ -42,8 +46,7 @@ export const exhaustionReport: ReportKind<ExhaustionDocument> = {
           { key: "headroom", title: "HEADROOM" },
         ],
         rows: byUtilization(doc.subnets).map((s) => ({
-          // Overlay "subnet names" are generated routing-domain ids: noise in a table.
-          cidr: s.name && s.mode !== "overlay" ? `${s.cidr} (${s.name})` : s.cidr,
+          cidr: s.label,
           mode: s.mode,
           clusters: s.clusters.join(", "),
           used: s.used,

@@ -34,7 +34,7 @@ export default defineRule(
         ...(s.clusters.length > 1 ? { clusters: s.clusters } : {}),
         resource: resource("subnet", s.cidr),
         discriminator: s.key,
-        message: `${subnetLabel(s)}${shared} is ${(s.utilization * 100).toFixed(1)}% used: ${s.used} of ${s.capacity} usable addresses, ${free} left.${blocks}`,
+        message: `${subnetLabel(ctx, s)}${shared} is ${(s.utilization * 100).toFixed(1)}% used: ${s.used} of ${s.capacity} usable addresses, ${free} left.${blocks}`,
         data: { used: s.used, capacity: s.capacity, utilization: Number(s.utilization.toFixed(4)), mode: s.mode, ...(blocksLeft !== undefined ? { blocksLeft } : {}) },
       };
     }

@@ -60,7 +60,7 @@ export default defineRule(
         yield {
           severity: "critical",
           ...subnetScope(subnet),
-          message: `${subnetLabel(subnet)} is reported full: ${reasons.join("; ")}. ${subnet.used} of ${subnet.capacity} usable addresses are held (${free} free); pods that need a new IP there will hang in ContainerCreating.`,
+          message: `${subnetLabel(ctx, subnet)} is reported full: ${reasons.join("; ")}. ${subnet.used} of ${subnet.capacity} usable addresses are held (${free} free); pods that need a new IP there will hang in ContainerCreating.`,
           data: { ...data, used: subnet.used, capacity: subnet.capacity },
         };
         continue;

@@ -35,7 +35,7 @@ export default defineRule(
       yield {
         severity: now ? "critical" : "warning",
         ...subnetScope(s),
-        message: `${subnetLabel(s)} has ${h.room === s.capacity ? `${s.capacity} usable addresses` : `${h.room} addresses in whole /28 blocks`}, but ${what}${partial}.${outcome}`,
+        message: `${subnetLabel(ctx, s)} has ${h.room === s.capacity ? `${s.capacity} usable addresses` : `${h.room} addresses in whole /28 blocks`}, but ${what}${partial}.${outcome}`,
         data: {
           capacity: s.capacity,
           room: h.room,
@@ -57,7 +57,7 @@ export default defineRule(
       const h = subnetHeadroom(ctx, s);
       if (h.status !== "unknown") continue;
       const why = h.unknownClusters.map((u) => `${u.cluster}: ${u.reason}`).join("; ");
-      for (const cluster of s.clusters) yield [cluster, `headroom of ${subnetLabel(s)} unknown (${why})`];
+      for (const cluster of s.clusters) yield [cluster, `headroom of ${subnetLabel(ctx, s)} unknown (${why})`];
     }
   },
 );

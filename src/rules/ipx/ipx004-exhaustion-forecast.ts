@@ -32,7 +32,7 @@ export default defineRule(
       yield {
         severity: inMs < critMs ? "critical" : "warning",
         ...subnetScope(s),
-        message: `${subnetLabel(s)} grows by about ${formatRate(f.ratePerDay)} addresses a day (fit over ${f.points} scans) and will be full around ${f.exhaustionAt.toISOString().slice(0, 16)}Z, in ${days.toFixed(1)} days: ${s.used} of ${room === s.capacity ? `${s.capacity} usable addresses` : `${room} addresses in whole /28 blocks`} are held now.`,
+        message: `${subnetLabel(ctx, s)} grows by about ${formatRate(f.ratePerDay)} addresses a day (fit over ${f.points} scans) and will be full around ${f.exhaustionAt.toISOString().slice(0, 16)}Z, in ${days.toFixed(1)} days: ${s.used} of ${room === s.capacity ? `${s.capacity} usable addresses` : `${room} addresses in whole /28 blocks`} are held now.`,
         data: { exhaustionAt: f.exhaustionAt.toISOString(), ratePerDay: Number(f.ratePerDay.toFixed(2)), days: Number(days.toFixed(2)), used: s.used, capacity: s.capacity, room, points: f.points },
       };
     }
@@ -46,7 +46,7 @@ export default defineRule(
       const f = subnetForecast(ctx, s);
       // A rate is a forecast (growing, flat or shrinking). Without one there was too little history, or
       // the subnet is full already: IPX004 leaves that to IPX001, so it is no pass of IPX004's either.
-      const why = f.ratePerDay !== null ? null : `${subnetLabel(s)}: ${f.note ?? "no forecast"}${s.used >= subnetRoom(s) ? " (IPX001 judges it)" : ""}`;
+      const why = f.ratePerDay !== null ? null : `${subnetLabel(ctx, s)}: ${f.note ?? "no forecast"}${s.used >= subnetRoom(s) ? " (IPX001 judges it)" : ""}`;
       for (const cluster of s.clusters) {
         if (why === null) forecast.add(cluster);
         else unforecast.set(cluster, [...(unforecast.get(cluster) ?? []), why]);

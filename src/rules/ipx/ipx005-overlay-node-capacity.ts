@@ -40,7 +40,7 @@ export default defineRule(
       yield {
         severity: ratio >= crit ? "critical" : "warning",
         ...subnetScope(s),
-        message: `${subnetLabel(s)} serves at most ${capacity} nodes (one /24 each) and ${taken} are taken (${parts.join(", ")}): ${left === 0 ? "no new node can join" : `${left} more node(s) can join`}.`,
+        message: `${subnetLabel(ctx, s)} serves at most ${capacity} nodes (one /24 each) and ${taken} are taken (${parts.join(", ")}): ${left === 0 ? "no new node can join" : `${left} more node(s) can join`}.`,
         data: { nodeCapacity: capacity, taken, nodes: share.nodes, nncs: share.nncs, waiting, utilization: Number(ratio.toFixed(4)) },
       };
     }

@@ -47,7 +47,7 @@ export default defineRule(
           ...(clusters.length > 1 ? { clusters } : {}),
           resource: resource("nnc", first.nnc),
           discriminator: `${s.key}\u0001${key}`,
-          message: `${listSome(ranges)} (${addresses} address${addresses === 1 ? "" : "es"}) on ${subnetLabel(s)} is ${who}: two nodes may give the same IP to different pods.`,
+          message: `${listSome(ranges)} (${addresses} address${addresses === 1 ? "" : "es"}) on ${subnetLabel(ctx, s)} is ${who}: two nodes may give the same IP to different pods.`,
           data: { addresses, ranges: g.dups.length, scope: g.dups[0]!.scope, subnet: s.cidr },
         };
       }

@@ -1,0 +1,64 @@
+// How a pod subnet reads for people: "10.40.0.0/13 (podsubnet)". Per-cluster VNets cut from one address
+// plan reuse CIDR and subnet name, and every AKS overlay cluster has 10.244.0.0/16: such rows would read
+// the same, so a label that repeats within one rendering gets what tells its subnets apart.
+import { parseArmSubnetId } from "./subnet-keys.js";
+
+export interface LabelledSubnet {
+  key: string;
+  cidr: string;
+  name?: string;
+  mode: string;
+  clusters: readonly string[];
+}
+
+/** Overlay "subnet names" are generated routing-domain ids: noise in a label. */
+function shownName(s: LabelledSubnet): string | undefined {
+  return s.name && s.mode !== "overlay" ? s.name : undefined;
+}
+
+/**
+ * What tells the subnet apart from others of the same CIDR and name, most telling first: the VNet, its
+ * resource group, its subscription (from the ARM key); an overlay pod CIDR is its cluster's own.
+ */
+function distinctions(s: LabelledSubnet): string[] {
+  if (s.mode === "overlay") return [`overlay of ${s.clusters.join(", ")}`];
+  const id = parseArmSubnetId(s.key);
+  // Keyed by CIDR alone: its NCs did not say which VNet.
+  if (!id) return ["VNet unknown"];
+  return [id.vnet, `resource group ${id.resourceGroup}`, `subscription ${id.subscription}`];
+}
+
+const prefix = (d: number, ds: readonly string[]): string => ds.slice(0, d).join("\u0000");
+
+function label(s: LabelledSubnet, extra: readonly string[]): string {
+  const parts = [shownName(s), ...extra].filter((p): p is string => p !== undefined);
+  return parts.length ? `${s.cidr} (${parts.join(", ")})` : s.cidr;
+}
+
+/**
+ * The label of every subnet of one rendering (a table, a page), by key: CIDR and name where that is
+ * unique, else with as few distinctions (VNet, then resource group, then subscription) as tell it from
+ * the others of the same CIDR and name. Give it every subnet the rendering shows, so its parts agree.
+ */
+export function subnetLabels(subnets: readonly LabelledSubnet[]): Map<string, string> {
+  const groups = new Map<string, LabelledSubnet[]>();
+  for (const s of subnets) {
+    const plain = label(s, []);
+    const group = groups.get(plain);
+    if (group) group.push(s);
+    else groups.set(plain, [s]);
+  }
+  const out = new Map<string, string>();
+  for (const [plain, group] of groups) {
+    const all = group.map(distinctions);
+    group.forEach((s, i) => {
+      if (group.every((o) => o.key === s.key)) return out.set(s.key, plain);
+      const mine = all[i]!;
+      // The shortest prefix no other subnet of the group shares.
+      let d = 1;
+      while (d < mine.length && all.some((o, j) => group[j]!.key !== s.key && prefix(d, o) === prefix(d, mine))) d++;
+      return out.set(s.key, label(s, mine.slice(0, d)));
+    });
+  }
+  return out;
+}
