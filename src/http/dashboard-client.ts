@@ -32,8 +32,12 @@ function $(id) { return document.getElementById(id); }
 function int(n) { return Number(n).toLocaleString("en-US"); }
 function pct(v) { return (v * 100).toFixed(1) + "%"; }
 function when(iso) { return iso ? String(iso).slice(0, 16).replace("T", " ") : ""; }
-// A subnet already full has the scan time as its exhaustion time: no date ahead to show.
-function fullBy(s, otherwise) { return s.alreadyFull ? "already full" : s.forecastExhaustionAt ? s.forecastExhaustionAt.slice(0, 10) : otherwise; }
+// "Full by", the same in the fleet table and a cluster's drill-down: a date, "already full" (its
+// exhaustion time is the scan's, no date ahead), or the first clause of why there is no forecast.
+function fullBy(s) {
+  var text = s.alreadyFull ? "already full" : s.forecastExhaustionAt ? s.forecastExhaustionAt.slice(0, 10) : s.forecastNote ? s.forecastNote.split(/[:;(]/)[0].trim() : "-";
+  return h("td", { class: s.forecastExhaustionAt ? "warning nw" : "muted", title: s.forecastNote || null, text: text });
+}
 function clusterLink(name) { return h("a", { href: "#cluster=" + encodeURIComponent(name), class: "cl", text: name }); }
 function bar(fraction, cls) {
   var inner = h("div", { class: "fill " + (cls || "") });
@@ -43,6 +47,7 @@ function bar(fraction, cls) {
 function utilClass(u) { return u >= 0.95 ? "critical" : u >= 0.8 ? "warning" : ""; }
 // A subnet's finding (IPX002 "reported full" at 94 %, a policy's own thresholds) outranks the plain bands.
 function worse(a, b) { var rank = { "": 0, info: 0, warning: 1, critical: 2 }; return (rank[b || ""] || 0) > (rank[a] || 0) ? b : a; }
+function utilCell(s) { return h("td", { class: "nw" }, [bar(s.utilization, worse(utilClass(s.utilization), s.severity)), h("span", { class: "util", text: pct(s.utilization) })]); }
 function table(headers, rows, cls) {
   return h("table", { class: cls || "" }, [
     h("thead", null, [h("tr", null, headers.map(function (t) { return h("th", { scope: "col", text: t }); }))]),
@@ -88,8 +93,8 @@ function renderSubnets() {
     return h("tr", { "data-subnet": s.key, class: s.shared ? "shared-row" : null }, [
       td(subnetLabel(s)), td(s.mode, "nw"), names,
       td(int(s.used) + " / " + int(s.capacity), "r nw"),
-      h("td", { class: "nw" }, [bar(s.utilization, worse(utilClass(s.utilization), s.severity)), h("span", { class: "util", text: pct(s.utilization) })]),
-      h("td", { class: s.forecastExhaustionAt ? "warning nw" : "muted", title: s.forecastNote || null, text: fullBy(s, s.forecastNote ? s.forecastNote.split(/[:;(]/)[0] : "-") })
+      utilCell(s),
+      fullBy(s)
     ]);
   });
   $("subnets").appendChild(table(["Subnet", "Mode", "Clusters", "Used / capacity", "Utilisation", "Full by"], rows));
@@ -213,8 +218,8 @@ function renderCluster(name) {
   box.appendChild(h("h4", { text: "Pod subnets (" + subnets.length + ")" }));
   if (subnets.length) box.appendChild(table(["Subnet", "Shared with", "Used / capacity", "Utilisation", "Full by"], subnets.map(function (s) {
     var others = s.clusters.filter(function (x) { return x !== name; });
-    return h("tr", null, [td(subnetLabel(s)), td(others.length ? others.join(", ") : "-"), td(int(s.used) + " / " + int(s.capacity), "r nw"),
-      h("td", { class: "nw" }, [bar(s.utilization, worse(utilClass(s.utilization), s.severity)), h("span", { class: "util", text: pct(s.utilization) })]), td(fullBy(s, "-"))]);
+    return h("tr", { "data-subnet": s.key }, [td(subnetLabel(s)), td(others.length ? others.join(", ") : "-"), td(int(s.used) + " / " + int(s.capacity), "r nw"),
+      utilCell(s), fullBy(s)]);
   })));
 
   var fs = D.findings.filter(function (f) { return findingClusters(f).indexOf(name) >= 0; });

@@ -7,6 +7,7 @@ import { pathToFileURL } from "node:url";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderDashboard } from "../../src/http/dashboard.js";
+import type { FleetEvaluation } from "../../src/model/evaluation.js";
 import { type RunningServer, serveApi } from "../../src/http/server.js";
 import { sameCidrFleet } from "../fixtures/same-cidr-fleet.js";
 import { FORMULA_NAME, PLAIN, REFUSED, type ScannedFleet, SCRIPT_NAME, scannedFleet, XSS_NAME } from "./fleet.js";
@@ -27,6 +28,30 @@ const incidents = { dialogs: [] as string[], errors: [] as string[], requests: [
 
 async function ready(p: Page): Promise<void> {
   await p.waitForSelector("body[data-ready=true]", { timeout: 15_000 });
+}
+
+/** The dashboard of an evaluation built in the test, from a file (as a saved copy opens), to `use`. */
+async function withPageOf(e: FleetEvaluation, use: (p: Page) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), "dashboard-built-"));
+  const file = path.join(dir, "dashboard.html");
+  writeFileSync(file, renderDashboard(e, []).html);
+  const p = await context.newPage();
+  try {
+    await p.goto(pathToFileURL(file).href);
+    await ready(p);
+    await use(p);
+  } finally {
+    await p.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** "Full by" of each pod subnet, by key, in the fleet table and in `cluster`'s drill-down. */
+async function fullByCells(p: Page, cluster: string): Promise<{ table: Record<string, string>; detail: Record<string, string> }> {
+  await p.evaluate((c) => (location.hash = `#cluster=${encodeURIComponent(c)}`), cluster);
+  await expect.poll(() => p.locator("#cluster-detail h3").textContent()).toBe(cluster);
+  const cells = (sel: string) => p.locator(sel).evaluateAll((trs) => Object.fromEntries(trs.map((tr) => [tr.getAttribute("data-subnet"), tr.lastElementChild!.textContent])));
+  return { table: await cells("#subnets tbody tr"), detail: await cells("#cluster-detail tr[data-subnet]") };
 }
 
 describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
@@ -165,6 +190,11 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
     await page.selectOption("#cluster-select", SCRIPT_NAME);
     await expect.poll(() => page.locator("#cluster-detail h3").textContent()).toBe(SCRIPT_NAME);
     expect(await page.locator("#cluster-detail").textContent()).toMatch(/azure-cns-winDaemonSet 2\/2 ready, 2 updated/);
+    // Its overlay pod CIDR's "Full by" is the fleet table's (not a bare "-" beside "not enough history").
+    const overlay = await fullByCells(page, SCRIPT_NAME);
+    expect(Object.keys(overlay.detail)).toHaveLength(1);
+    for (const [key, text] of Object.entries(overlay.detail)) expect(text).toBe(overlay.table[key]);
+    expect(Object.values(overlay.detail)).toEqual(["not enough history"]);
     await page.selectOption("#cluster-select", PLAIN);
     await expect.poll(() => page.locator("#cluster-detail h3").textContent()).toBe(PLAIN);
     expect(await page.locator("#cluster-detail").textContent()).not.toContain("azure-cns-win");
@@ -195,13 +225,7 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
   });
 
   it("tells apart subnets of the same CIDR and name by VNet or overlay cluster, in the table, the chart and the trend legend", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "dashboard-labels-"));
-    const file = path.join(dir, "dashboard.html");
-    writeFileSync(file, renderDashboard(sameCidrFleet(), []).html);
-    const labelled = await context.newPage();
-    try {
-      await labelled.goto(pathToFileURL(file).href);
-      await ready(labelled);
+    await withPageOf(sameCidrFleet(), async (labelled) => {
       const shown = await labelled.evaluate(() => {
         const chart = (id: string) => (window as unknown as { Chart: { getChart(id: string): { data: { labels: unknown[]; datasets: Array<{ label: string }> } } } }).Chart.getChart(id)!.data;
         return {
@@ -217,11 +241,25 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
       // The drill-down names them as the table does.
       await labelled.evaluate(() => (location.hash = "#cluster=dyn-b"));
       await expect.poll(() => labelled.locator("#cluster-detail h3").textContent()).toBe("dyn-b");
-      expect(await labelled.locator("#cluster-detail table").first().locator("tbody td").first().textContent()).toBe("10.1.0.0/24 (pods, vnet-b)");
-    } finally {
-      await labelled.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+      expect(await labelled.locator("#cluster-detail tr[data-subnet] td").first().textContent()).toBe("10.1.0.0/24 (pods, vnet-b)");
+    });
+  });
+
+  it("says Full by in a cluster's drill-down as the fleet table does: not enough history, already full, a date", async () => {
+    const e = sameCidrFleet();
+    const full = e.subnets.find((s) => s.clusters[0] === "ovl-b")!;
+    Object.assign(full, { used: full.capacity, utilization: 1, forecastExhaustionAt: e.generatedAt, forecastNote: "already full" });
+    Object.assign(e.subnets.find((s) => s.clusters[0] === "blk")!, { forecastExhaustionAt: "2026-12-24T10:00:00.000Z" });
+    delete e.subnets.find((s) => s.clusters[0] === "blk")!.forecastNote;
+    await withPageOf(e, async (p) => {
+      const expected = { "ovl-a": "not enough history", "ovl-b": "already full", blk: "2026-12-24" };
+      for (const [cluster, text] of Object.entries(expected)) {
+        const { table, detail } = await fullByCells(p, cluster);
+        const key = e.subnets.find((s) => s.clusters[0] === cluster)!.key;
+        expect(detail, cluster).toEqual({ [key]: text });
+        expect(table[key], cluster).toBe(text);
+      }
+    });
   });
 
   it("works offline from a saved copy, under the page's own CSP", async () => {
