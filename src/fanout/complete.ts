@@ -53,7 +53,8 @@ export async function completeRound(round: string, deps: BookkeepingDeps): Promi
       const settings = deps.alerts ? await deps.alerts() : undefined;
       if (settings && settings.destinations.length > 0 && deps.alertState) {
         alerts = await sendAlerts(evaluation, settings, deps.alertState, { now, deadlineMs: deps.alertDeadlineMs ?? ALERT_DELIVERY_DEADLINE_MS });
-        for (const line of describeOutcomes(alerts)) log.info(line);
+        // Undelivered alerts are a warning, as a failed scan is: the on-call channel may be missing them.
+        for (const o of alerts) for (const line of describeOutcomes([o])) (o.pending || o.errors.length ? log.warn : log.info)(line);
       }
     } catch (e) {
       // Misconfigured alerts must not undo an evaluation; what was not sent is planned next round.

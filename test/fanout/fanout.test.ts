@@ -261,7 +261,9 @@ describe("the round's alerts", () => {
     try {
       silent.script.push(...Array.from({ length: 4 }, () => ({ hang: true as const })));
       const names = uniqueNames();
-      const deps = await depsFor(fleet, names, "w", { alerts: () => alertSettings({ teams: [silent.url], env: {} }), alertDeadlineMs: 300 });
+      const warned: string[] = [];
+      const log = { info: () => {}, warn: (l: string) => void warned.push(l) };
+      const deps = await depsFor(fleet, names, "w", { alerts: () => alertSettings({ teams: [silent.url], env: {} }), alertDeadlineMs: 300, log });
       const started = await startRound(deps, (await discoverRefs(deps.discovery)).filter((r) => r.name === BROKEN));
       const [job] = await deps.queue.receive(1, 60);
       const out = await handleJob(job!.text, { queue: names.queue }, deps);
@@ -270,6 +272,8 @@ describe("the round's alerts", () => {
         alerts: [{ announced: 0, pending: 1, errors: [expect.stringContaining("not delivered by the alerts' deadline (last: no answer); kept for the next scan")] }],
       });
       expect(await deps.rounds.header(started.round)).toMatchObject({ state: "evaluated" });
+      // An operator filtering the logs to warnings sees it.
+      expect(warned).toEqual(expect.arrayContaining([expect.stringMatching(/^alerts: teams .*nothing delivered, 1 message\(s\) pending$/), expect.stringMatching(/^alerts: .*kept for the next scan$/)]));
       // Nothing was recorded as announced: the next round plans the same message again.
       expect(await deps.alertState!.load(destination("teams", silent.url, "warning").id)).toEqual(new Map());
     } finally {
