@@ -16,17 +16,33 @@ import type { LatestEntry } from "../store/store.js";
 export function keepKnownNames<T extends { name: string; arm?: ArmCluster | undefined }>(items: readonly T[], latest: readonly LatestEntry[] | undefined): readonly T[] {
   if (!latest) return items;
   const known = new Set(latest.map((e) => e.cluster));
-  // ARM resource ids are case-insensitive.
-  const byArmId = new Map(latest.filter((e) => e.latest.armId).map((e) => [e.latest.armId!.toLowerCase(), e.cluster]));
+  // Which cluster each known name belongs to. A failed scan's snapshot may carry no ARM data: the good
+  // ones before it still say. ARM resource ids are case-insensitive.
+  const byArmId = new Map<string, string>();
+  const armIdOf = new Map<string, string>();
+  for (const e of latest) {
+    const id = (e.latest.armId ?? e.lastOk?.armId ?? e.previousOk?.armId)?.toLowerCase();
+    if (id === undefined) continue;
+    byArmId.set(id, e.cluster);
+    armIdOf.set(e.cluster, id);
+  }
   const qualified = (a: ArmCluster): string[] => [`${a.resourceGroup}/${a.name}`, `${a.subscriptionId}/${a.resourceGroup}/${a.name}`];
   const claims = new Map<string, number>();
   for (const it of items) if (it.arm) for (const q of qualified(it.arm)) claims.set(q, (claims.get(q) ?? 0) + 1);
   const taken = new Set(items.map((i) => i.name));
   return items.map((it) => {
-    if (!it.arm || known.has(it.name)) return it;
-    const own = byArmId.get(it.arm.id.toLowerCase());
-    const name = own !== undefined && !taken.has(own) ? own : qualified(it.arm).find((q) => known.has(q) && claims.get(q) === 1 && !taken.has(q));
-    if (name === undefined) return it;
+    if (!it.arm) return it;
+    const id = it.arm.id.toLowerCase();
+    // A known name whose stored ARM id is another cluster's is that cluster's history, not this one's.
+    const mine = (n: string): boolean => known.has(n) && (armIdOf.get(n) ?? id) === id;
+    const own = byArmId.get(id);
+    let name: string | undefined;
+    if (own !== undefined && (own === it.name || !taken.has(own))) name = own;
+    else if (mine(it.name)) return it;
+    else name = qualified(it.arm).find((q) => mine(q) && claims.get(q) === 1 && !taken.has(q));
+    // The listed name is another cluster's history: this one starts its own, apart by resource group.
+    if (name === undefined && known.has(it.name)) name = qualified(it.arm).find((q) => !known.has(q) && claims.get(q) === 1 && !taken.has(q));
+    if (name === undefined || name === it.name) return it;
     taken.add(name);
     return { ...it, name };
   });

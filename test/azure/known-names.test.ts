@@ -40,8 +40,27 @@ describe("keepKnownNames", () => {
       { name: "api", arm: arm("api", "rg-2") },
     ];
     expect(keepKnownNames(items, known).map((i) => i.name)).toEqual(["web", "rg-9/web", "api"]);
+    // Only the last good snapshot knows the id (the latest scan failed before ARM data): the same.
+    const failedSince = [{ cluster: "web", latest: {}, lastOk: { armId: web.id } }, { cluster: "api", latest: {} }] as LatestEntry[];
+    expect(keepKnownNames(items, failedSince).map((i) => i.name)).toEqual(["web", "rg-9/web", "api"]);
     // Without the id (a history from before the store kept it) the bare name is not given to either.
     expect(keepKnownNames(items, [{ cluster: "web", latest: {} } as LatestEntry]).map((i) => i.name)).toEqual(["rg-1/web", "rg-9/web", "api"]);
+  });
+});
+
+describe("keepKnownNames, when a listing names a cluster after another's history", () => {
+  const a = arm("web", "rg-1");
+  const b = arm("web", "rg-9", SUB_B);
+  it("keeps each cluster on its own history when the namesake that had the bare name is missing from a listing", () => {
+    // B has had "web" and A "rg-1/web"; B's subscription failed, so the listing names A bare.
+    const known = [{ cluster: "web", latest: { armId: b.id } }, { cluster: "rg-1/web", latest: { armId: a.id } }] as LatestEntry[];
+    expect(keepKnownNames([{ name: "web", arm: a }], known).map((i) => i.name)).toEqual(["rg-1/web"]);
+  });
+  it("names a new cluster apart rather than continuing a deleted namesake's history", () => {
+    const known = [{ cluster: "web", latest: { armId: b.id } }] as LatestEntry[];
+    expect(keepKnownNames([{ name: "web", arm: a }], known).map((i) => i.name)).toEqual(["rg-1/web"]);
+    // The same cluster (same id, in any case) keeps it.
+    expect(keepKnownNames([{ name: "web", arm: b }], [{ cluster: "web", latest: { armId: b.id.toUpperCase() } }] as LatestEntry[]).map((i) => i.name)).toEqual(["web"]);
   });
 });
 
