@@ -96,7 +96,8 @@ function resolveUserPaths(users: unknown, dir: string): void {
 function malformed(label: string, e: unknown, fail: (message: string) => Error): Error {
   // The first line only, never the excerpt of the file below it (a kubeconfig holds tokens and keys).
   const line = ((e as Error).message ?? String(e)).split("\n", 1)[0]!.replace(/:$/, "");
-  return fail(`malformed ${label}: ${line}`);
+  // "malformed kubeconfig /path: …" for a file; "the kubeconfig from … is not a valid kubeconfig (…)" for text from ARM or Key Vault.
+  return fail(label.startsWith("kubeconfig ") ? `malformed ${label}: ${line}` : `${label} is not a valid kubeconfig (${line})`);
 }
 
 function kindOf(v: unknown): string {

@@ -105,7 +105,8 @@ describe("fleet file", () => {
     fx.az.setSecret("kv-empty", "");
     fx.az.setSecret("kv-list", "- a\n- b\n");
     fx.az.setSecret("kv-no-contexts", "clusters: []\nusers: []\ncontexts: []\n");
-    const file = write("odd-secrets.yaml", ["kv-empty", "kv-list", "kv-no-contexts"].map((n) => `  - name: ${n}\n    keyVaultSecret: ${fx.az.url}/secrets/${n}\n`).join("").replace(/^/, "clusters:\n"));
+    fx.az.setSecret("kv-not-yaml", "clusters: [\n");
+    const file = write("odd-secrets.yaml", ["kv-empty", "kv-list", "kv-no-contexts", "kv-not-yaml"].map((n) => `  - name: ${n}\n    keyVaultSecret: ${fx.az.url}/secrets/${n}\n`).join("").replace(/^/, "clusters:\n"));
     const snaps = await Promise.all((await discoverFleet({ ...fx.settings, fleetFile: file })).map((t) => collectCluster(t, SCAN)));
     const secret = (n: string) => `the kubeconfig in Key Vault secret ${fx.az.url}/secrets/${n}`;
     expect(snaps.map((s) => [s.cluster, s.status, s.reason])).toEqual([
@@ -113,6 +114,7 @@ describe("fleet file", () => {
       ["kv-empty", "error", `reading the kubeconfig: Key Vault secret kv-empty in ${fx.az.url} has no value`],
       ["kv-list", "error", `${secret("kv-list")} is not a kubeconfig: it holds a list, not a mapping with clusters, users and contexts`],
       ["kv-no-contexts", "error", `${secret("kv-no-contexts")} has no contexts`],
+      ["kv-not-yaml", "error", expect.stringMatching(new RegExp(`^${secret("kv-not-yaml").replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} is not a valid kubeconfig \\([^\n]+\\)$`))],
     ]);
   });
 
