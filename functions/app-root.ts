@@ -6,7 +6,8 @@ import { fileURLToPath } from "node:url";
 import { UsageError } from "../src/errors.js";
 
 /** The nearest directory above this module (dist/functions when built, functions/ under test) with a package.json. */
-export function appRoot(from = path.dirname(fileURLToPath(import.meta.url))): string {
+function appRoot(): string {
+  const from = path.dirname(fileURLToPath(import.meta.url));
   for (let dir = from; ; dir = path.dirname(dir)) {
     if (existsSync(path.join(dir, "package.json"))) return dir;
     if (path.dirname(dir) === dir) return from;

@@ -30,7 +30,8 @@ export function requestTimeoutPolicy(ms: number): PipelinePolicy {
       } finally {
         clearTimeout(t);
         own?.removeEventListener("abort", onAbort);
-        // The retry policy sends the same request again: each attempt gets a fresh timer.
+        // The retry policy sends the same request again: each attempt gets a fresh timer. The SDK calls
+        // made here buffer their bodies: a streamed body would lose the caller's abort at this point.
         req.abortSignal = own;
       }
     },
