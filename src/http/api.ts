@@ -115,9 +115,10 @@ export async function handleClusters(req: ApiRequest, deps: ApiDeps): Promise<Ap
       ...(e.latest.reason ? { reason: e.latest.reason } : {}),
       lastScanAt: e.latest.takenAt,
       lastOkAt: e.lastOk?.takenAt ?? null,
-      // As of lastOkAt: a failed scan counted nothing, and a cluster no scan has read has no counts (null, not 0).
-      nodes: e.lastOk?.nodes ?? null,
-      nncs: e.lastOk?.nncs ?? null,
+      // As of lastOkAt: a failed scan counted nothing. A cluster no scan has read keeps the 0 CONTRACT.md
+      // types as a number; lastOkAt null says it counts nothing.
+      nodes: e.lastOk?.nodes ?? 0,
+      nncs: e.lastOk?.nncs ?? 0,
     }))
     .sort((a, b) => a.cluster.localeCompare(b.cluster));
   return json(200, { clusters });
@@ -145,9 +146,12 @@ export async function handleHistory(req: ApiRequest, cluster: string, deps: ApiD
   return json(200, { cluster, history: history.map(historyRow) });
 }
 
-/** A snapshot that did not read its cluster counted nothing: null, not 0 that a chart would plot as a drop. */
+/**
+ * A snapshot that did not read its cluster counted nothing: its counts stay the numbers CONTRACT.md types
+ * (0), and countsKnown: false says so, for a chart to leave a gap rather than plot a drop.
+ */
 function historyRow({ ref: _ref, ...h }: SnapshotSummary) {
-  return h.status === "ok" ? h : { ...h, nodes: null, nncs: null, cnsPods: null, requestedIPs: null, assignedIPs: null };
+  return { ...h, countsKnown: h.status === "ok" };
 }
 
 export async function handleHealth(deps: ApiDeps): Promise<ApiResponse> {

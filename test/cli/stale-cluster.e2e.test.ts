@@ -103,20 +103,20 @@ describe("a cluster no scan has read", () => {
     expect(row(FINE)).toMatchObject({ status: "ok", nodes: 2, lastOkAt: row(FINE).takenAt });
   });
 
-  it("GET /api/clusters gives null counts for it, and the last good snapshot's for a cluster read before; history nulls a failed scan's", async () => {
+  it("GET /api/clusters gives it lastOkAt null and counts of 0, and the last good snapshot's counts for a cluster read before; history marks a failed scan's counts countsKnown: false", async () => {
     const store = TableSnapshotStore.fromConnectionString(storage, { tablePrefix: env.FLEET_AUDIT_TABLE_PREFIX });
     let server: RunningServer | undefined;
     try {
       server = await serveApi({ store }, { port: 0 });
       const body = (await (await fetch(`${server.url}/api/clusters`)).json()) as { clusters: Array<{ cluster: string }> };
       const row = (name: string) => body.clusters.find((c) => c.cluster === name);
-      expect(row(NEVER)).toMatchObject({ status: "unreachable", lastOkAt: null, nodes: null, nncs: null });
+      expect(row(NEVER)).toMatchObject({ status: "unreachable", lastOkAt: null, nodes: 0, nncs: 0 });
       expect(row(STALE)).toMatchObject({ status: "unreachable", lastOkAt: expect.any(String), nodes: 4, nncs: 4 });
       expect(row(FINE)).toMatchObject({ status: "ok", nodes: 2, nncs: 2 });
-      // Its history: the failed scan counted nothing (null); the two good ones their nodes.
-      const history = (await (await fetch(`${server.url}/api/clusters/${STALE}/history`)).json()) as { history: Array<{ status: string; nodes: number | null; nncs: number | null; requestedIPs: number | null }> };
-      expect(history.history.map((h) => [h.status, h.nodes, h.nncs])).toEqual([["unreachable", null, null], ["ok", 4, 4], ["ok", 3, 3]]);
-      expect(history.history[0]!.requestedIPs).toBeNull();
+      // Its history: the failed scan counted nothing (0, countsKnown: false); the two good ones their nodes.
+      const history = (await (await fetch(`${server.url}/api/clusters/${STALE}/history`)).json()) as { history: Array<{ status: string; nodes: number; nncs: number; requestedIPs: number; countsKnown: boolean }> };
+      expect(history.history.map((h) => [h.status, h.nodes, h.nncs, h.countsKnown])).toEqual([["unreachable", 0, 0, false], ["ok", 4, 4, true], ["ok", 3, 3, true]]);
+      expect(history.history[0]!.requestedIPs).toBe(0);
     } finally {
       await server?.close();
       await store.close();

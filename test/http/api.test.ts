@@ -216,10 +216,11 @@ describe("GET /api/clusters and history", () => {
   it("lists every cluster with its last scan status, hostile names exact", async () => {
     const r = await get("/api/clusters");
     expect(r.status).toBe(200);
-    const clusters = r.json().clusters as Array<{ cluster: string; status: string; lastScanAt: string; lastOkAt: string | null; nodes: number | null }>;
+    const clusters = r.json().clusters as Array<{ cluster: string; status: string; lastScanAt: string; lastOkAt: string | null; nodes: number }>;
     expect(clusters.map((c) => c.cluster).sort()).toEqual([PLAIN, XSS_NAME, SCRIPT_NAME, FORMULA_NAME, REFUSED].sort());
-    // No scan has read it: its counts are unknown (null), not 0.
-    expect(clusters.find((c) => c.cluster === REFUSED)).toMatchObject({ status: "unreachable", lastOkAt: null, nodes: null, nncs: null });
+    // No scan has read it: lastOkAt null says so; its counts stay the numbers CONTRACT.md types (0), so a sum stays a number.
+    expect(clusters.find((c) => c.cluster === REFUSED)).toMatchObject({ status: "unreachable", lastOkAt: null, nodes: 0, nncs: 0 });
+    expect(Number.isNaN(clusters.reduce((sum, c) => sum + c.nodes, 0))).toBe(false);
     expect(clusters.find((c) => c.cluster === PLAIN)).toMatchObject({ status: "ok", nodes: 4 });
     expect(r.text).not.toMatch(/token|BEGIN CERTIFICATE|client-key/i);
   });
@@ -241,6 +242,11 @@ describe("GET /api/clusters and history", () => {
     expect(body.history.map((h: { scanId: string }) => h.scanId)).toEqual([...fleet.scanIds].reverse());
     expect(body.history.map((h: { nodes: number }) => h.nodes)).toEqual([3, 2]);
     expect(body.history[0]).not.toHaveProperty("ref");
+    expect(body.history.map((h: { countsKnown: boolean }) => h.countsKnown)).toEqual([true, true]);
+    // A scan that did not read its cluster keeps numeric counts (0) and says they count nothing.
+    const refused = (await get(`/api/clusters/${q(REFUSED)}/history`)).json().history as Array<Record<string, unknown>>;
+    expect(refused.length).toBeGreaterThan(0);
+    for (const h of refused) expect(h).toMatchObject({ status: "unreachable", countsKnown: false, nodes: 0, nncs: 0, cnsPods: 0, requestedIPs: 0, assignedIPs: 0 });
     expect((await get(`/api/clusters/${q(XSS_NAME)}/history?limit=1`)).json().history).toHaveLength(1);
     expect((await get(`/api/clusters/${q(XSS_NAME)}/history?since=1h`)).json().history).toHaveLength(2);
     expect((await get(`/api/clusters/${q(XSS_NAME)}/history?since=2999-01-01`)).json().history).toEqual([]);
