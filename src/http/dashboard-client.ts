@@ -200,9 +200,12 @@ function renderCluster(name) {
   if (c.health) {
     var ds = c.health.daemonset;
     facts.push(fact("azure-cns", (c.health.version || "version unknown") + (ds ? "; DaemonSet " + ds.ready + "/" + ds.desired + " ready, " + ds.updated + " updated" : "; no DaemonSet")));
-    // Every AKS CNS cluster has azure-cns-win; it says something only where Windows nodes run it.
+    // Every AKS CNS cluster has azure-cns-win; it says something only where Windows nodes run it, or
+    // need it and it is missing (CNS001's critical).
     var win = c.health.windowsDaemonset;
+    var winNeeded = c.health.windowsNodesNeedingPod || 0;
     if (win && win.desired > 0) facts.push(fact("azure-cns-win", "DaemonSet " + win.ready + "/" + win.desired + " ready, " + win.updated + " updated"));
+    else if (win === null && winNeeded > 0) facts.push(fact("azure-cns-win", "no DaemonSet; " + winNeeded + " Windows node(s) with an NNC need it"));
     var p = c.health.pods;
     facts.push(fact("CNS pods", p.ready + "/" + p.total + " ready, " + p.crashLooping + " crash-looping, " + p.restarts + " restarts"));
     facts.push(fact("Nodes without CNS pod / NNC", c.health.nodes.withoutCnsPod + " / " + c.health.nodes.withoutNnc));

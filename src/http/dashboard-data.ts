@@ -38,6 +38,8 @@ export interface DashboardCluster extends Omit<ClusterRow, "notes" | "lastOkAt">
     daemonset: DashboardDaemonSet | null;
     /** azure-cns-win, when the scan read it. */
     windowsDaemonset?: DashboardDaemonSet | null;
+    /** Windows nodes that need an azure-cns-win pod, when the scan read azure-cns-win (and the evaluation counted them). */
+    windowsNodesNeedingPod?: number;
     images: Record<string, number>;
     pods: { total: number; ready: number; notReady: number; crashLooping: number; pending: number; restarts: number };
     nodes: { total: number; withoutCnsPod: number; withoutNnc: number; notReady: number };
@@ -169,6 +171,7 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
         version: h.version,
         daemonset: dsCounts(h.daemonset),
         ...(h.windowsDaemonset !== undefined ? { windowsDaemonset: dsCounts(h.windowsDaemonset) } : {}),
+        ...(h.windowsNodesNeedingPod !== undefined ? { windowsNodesNeedingPod: h.windowsNodesNeedingPod } : {}),
         images: h.images,
         pods: h.pods,
         nodes: h.nodes,

@@ -114,6 +114,11 @@ export interface CnsClusterHealth extends DataAge {
   daemonset: CnsDaemonSetHealth | null;
   /** azure-cns-win, the Windows nodes' CNS: null when the cluster has none; absent when the scan did not read it. */
   windowsDaemonset?: CnsDaemonSetHealth | null;
+  /**
+   * Windows nodes that need an azure-cns-win pod (analysis/cns.ts cnsDemand): every Windows node when the
+   * DaemonSet exists, those with an NNC when it does not (CNS001's "missing"). Where the scan read azure-cns-win.
+   */
+  windowsNodesNeedingPod?: number;
   /** azure-cns's version (its template's image tag). */
   version: string | null;
   /** Images of azure-cns's pods, with counts. */

@@ -6,10 +6,13 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { evaluate } from "../../src/evaluate/evaluate.js";
 import { renderDashboard } from "../../src/http/dashboard.js";
 import type { FleetEvaluation } from "../../src/model/evaluation.js";
 import { type RunningServer, serveApi } from "../../src/http/server.js";
+import { T0, view } from "../fixtures/builders.js";
 import { sameCidrFleet } from "../fixtures/same-cidr-fleet.js";
+import { healthy, withWindows } from "../rules/cns-fixtures.js";
 import { FORMULA_NAME, PLAIN, REFUSED, type ScannedFleet, SCRIPT_NAME, scannedFleet, XSS_NAME } from "./fleet.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -242,6 +245,23 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
       await labelled.evaluate(() => (location.hash = "#cluster=dyn-b"));
       await expect.poll(() => labelled.locator("#cluster-detail h3").textContent()).toBe("dyn-b");
       expect(await labelled.locator("#cluster-detail tr[data-subnet] td").first().textContent()).toBe("10.1.0.0/24 (pods, vnet-b)");
+    });
+  });
+
+  it("says azure-cns-win has no DaemonSet where Windows nodes with NNCs need it, as CNS001 does", async () => {
+    const gone = withWindows(healthy("gone"), 2);
+    gone.cns.windowsDaemonset = null;
+    gone.cns.pods = gone.cns.pods.filter((p) => p.daemonset !== "azure-cns-win");
+    const linux = healthy("linux");
+    linux.cns.windowsDaemonset = null;
+    await withPageOf(evaluate({ scanId: "s", now: T0, views: [view(gone), view(linux)] }), async (p) => {
+      const detail = async (cluster: string) => {
+        await p.evaluate((c) => (location.hash = `#cluster=${encodeURIComponent(c)}`), cluster);
+        await expect.poll(() => p.locator("#cluster-detail h3").textContent()).toBe(cluster);
+        return (await p.locator("#cluster-detail").textContent()) ?? "";
+      };
+      expect(await detail("gone")).toMatch(/azure-cns-winno DaemonSet; 2 Windows node\(s\) with an NNC need it/);
+      expect(await detail("linux")).not.toContain("azure-cns-win");
     });
   });
 

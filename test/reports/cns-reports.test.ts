@@ -98,6 +98,20 @@ describe("drift, health and compliance reports", () => {
     expect(csv.find((l) => l.startsWith("idle,"))).toMatch(/^idle,ok,vnetblock,v1\.6\.25,3\/3,/);
   });
 
+  it("health shows azure-cns-win as none where it is missing yet Windows nodes with NNCs need it (CNS001's critical)", () => {
+    const gone = withWindows(healthy("gone"), 2);
+    gone.cns.windowsDaemonset = null;
+    gone.cns.pods = gone.cns.pods.filter((p) => p.daemonset !== "azure-cns-win");
+    // No Windows node: a missing azure-cns-win says nothing.
+    const linux = healthy("linux");
+    linux.cns.windowsDaemonset = null;
+    const e = evaluate({ scanId: "s", now: T0, views: [view(gone), view(linux)] });
+    expect(e.sections!.health!.clusters.find((c) => c.cluster === "gone")).toMatchObject({ windowsDaemonset: null, windowsNodesNeedingPod: 2 });
+    const csv = renderReport("health", e, {}, "csv").body.split("\r\n");
+    expect(csv.find((l) => l.startsWith("gone,"))).toMatch(/^gone,ok,vnetblock,v1\.6\.25,"3\/3, win none",/);
+    expect(csv.find((l) => l.startsWith("linux,"))).toMatch(/^linux,ok,vnetblock,v1\.6\.25,3\/3,/);
+  });
+
   it("drift lists an azure-cns-win image change as a change of its own", () => {
     const before = withWindows(healthy("win"));
     const after = structuredClone(before);

@@ -2,7 +2,7 @@
 // Windows nodes), pods, restarts, metrics, config.
 import { cnsDaemonSetOfNode, cnsDemand, cnsPodState, cnsVersionOf, daemonSetOf, metricsOfPod, podImages } from "../../analysis/cns.js";
 import type { CnsClusterHealth, CnsDaemonSetHealth, CnsNodeHealth, HealthSection } from "../../model/sections.js";
-import type { CnsDaemonSet, CnsPod, NodeInfo } from "../../model/snapshot.js";
+import { CNS_WIN_DAEMONSET, type CnsDaemonSet, type CnsPod, type NodeInfo } from "../../model/snapshot.js";
 import { clusterMode, type ClusterView, isCnsManaged, isVirtualNode, lastOkAt } from "../../rules/context.js";
 
 /** Lookups by node name, built once per cluster: a 5,000-node cluster must not cost 5,000² finds. */
@@ -77,7 +77,12 @@ export function clusterHealth(v: ClusterView): CnsClusterHealth {
     takenAt: s.takenAt,
     daemonset: ds ? daemonSetHealth(ds) : null,
     // Only where the scan read it: an older snapshot says nothing of the Windows nodes' CNS.
-    ...(s.cns.windowsDaemonset !== undefined ? { windowsDaemonset: s.cns.windowsDaemonset && daemonSetHealth(s.cns.windowsDaemonset) } : {}),
+    ...(s.cns.windowsDaemonset !== undefined
+      ? {
+          windowsDaemonset: s.cns.windowsDaemonset && daemonSetHealth(s.cns.windowsDaemonset),
+          windowsNodesNeedingPod: s.nodes.filter((n) => needs(n) === CNS_WIN_DAEMONSET).length,
+        }
+      : {}),
     version: cnsVersionOf(s) ?? null,
     images: podImages(s),
     pods: {

@@ -26,9 +26,13 @@ function metricsSummary(m: Record<string, number> | undefined): string {
   return parts.join(", ");
 }
 
-/** azure-cns-win's Ready count beside azure-cns's, where it runs pods (every AKS CNS cluster has it, most with 0 desired). */
+/**
+ * azure-cns-win's Ready count beside azure-cns's, where it runs pods (every AKS CNS cluster has it, most
+ * with 0 desired); "none" where it is missing yet Windows nodes need it (CNS001's critical).
+ */
 function windowsReady(c: CnsClusterHealth): string {
   const w = c.windowsDaemonset;
+  if (w === null && (c.windowsNodesNeedingPod ?? 0) > 0) return ", win none";
   return w && w.desired > 0 ? `, win ${w.ready}/${w.desired}` : "";
 }
 
