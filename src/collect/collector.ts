@@ -132,7 +132,9 @@ async function collectInto(snap: ClusterSnapshot, s: KubeSession, limit: number)
     if (count) node.pendingPods = count;
     snap.nodes.push(node);
   }
-  for (const pod of pods) if (pod) snap.cns.pods.push(pod);
+  // The one pod list holds both DaemonSets' pods. Where azure-cns-win was not read (refused), its pods
+  // are dropped too, so that "not read" holds for the Windows nodes' CNS everywhere, as in older snapshots.
+  for (const pod of pods) if (pod && (winDs !== undefined || pod.daemonset !== CNS_WIN_DAEMONSET)) snap.cns.pods.push(pod);
   snap.cns.daemonset = ds;
   if (winDs !== undefined) snap.cns.windowsDaemonset = winDs;
   if (cm) {

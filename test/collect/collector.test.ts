@@ -48,7 +48,7 @@ beforeAll(async () => {
     spec("garbage-fields"),
     spec("windows", [], { mode: "dynamic", nodes: 2, windows: { nodes: 3, cnsImage: "mcr.microsoft.com/containernetworking/azure-cns:v1.6.26" }, problems: [{ kind: "crashLoopCns", node: 1, windows: true, restarts: 6 }] }),
     spec("no-windows-cns", [], { nodes: 2 }),
-    spec("windows-refused", [{ kind: "status", code: 403, path: "daemonsets/azure-cns-win", message: 'daemonsets.apps "azure-cns-win" is forbidden: User "auditor" cannot get resource "daemonsets"' }], { nodes: 2 }),
+    spec("windows-refused", [{ kind: "status", code: 403, path: "daemonsets/azure-cns-win", message: 'daemonsets.apps "azure-cns-win" is forbidden: User "auditor" cannot get resource "daemonsets"' }], { nodes: 2, windows: { nodes: 2 } }),
   ]);
   sim.cluster("no-windows-cns").state.daemonsets.delete("azure-cns-win", "kube-system");
   const dir = mkdtempSync(path.join(tmpdir(), "collector-test-"));
@@ -105,6 +105,9 @@ describe("collector against the simulator", () => {
     expect(refused.cns.daemonset).toMatchObject({ name: "azure-cns", desired: 2 });
     expect("windowsDaemonset" in refused.cns).toBe(false);
     expect(refused.notes).toEqual([expect.stringMatching(/DaemonSet kube-system\/azure-cns-win.*403.*the Windows nodes' CNS was not judged/)]);
+    // Its pods came in the one pod list, but are not kept: no rule judges half of what was not read.
+    expect(refused.nodes.filter((n) => n.labels["kubernetes.io/os"] === "windows")).toHaveLength(2);
+    expect(refused.cns.pods.map((p) => p.daemonset ?? "azure-cns")).toEqual(["azure-cns", "azure-cns"]);
   });
 
   it("reads the production seed NNC back intact, through Azurite too", async () => {

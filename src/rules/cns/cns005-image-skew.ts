@@ -27,7 +27,7 @@ export default defineRule(
       if (!prev || within(s.takenAt, prev.takenAt, ctx.threshold("CNS005", "graceMinutes", c.name) * 60_000)) continue;
       for (const name of CNS_DAEMONSETS) {
         const ds = cnsDaemonSet(s, name);
-        // azure-cns-win unread (older snapshot): its pods were not read either.
+        // azure-cns-win unread (older snapshot, or the scan was refused it): its pods were not read or kept either.
         if (ds === undefined) continue;
         const now = imageSplit(s, name);
         if (now.size <= 1) continue;
