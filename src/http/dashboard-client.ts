@@ -181,7 +181,12 @@ function setupFindings() {
 }
 
 // ---- per-cluster drill-down ----
-var UNREAD = "unknown (no scan has read it)";
+/** Why a cluster no scan has read has no counts: not CNS and stopped clusters were reached, just not collected. */
+function unread(status) {
+  if (status === "not-cns") return "not collected: no NodeNetworkConfig API (not CNS)";
+  if (status === "stopped") return "stopped in ARM: not scanned";
+  return "unknown (no scan has read it)";
+}
 function fact(k, v) { return [h("dt", { text: k }), h("dd", null, [v])]; }
 function renderCluster(name) {
   var box = clear($("cluster-detail"));
@@ -189,12 +194,13 @@ function renderCluster(name) {
   if (!c) { box.appendChild(h("p", { class: "muted", text: "Choose a cluster above, or click a cluster name anywhere on the page." })); return; }
   $("cluster-select").value = name;
   box.appendChild(h("h3", { text: c.cluster }));
-  // No scan has read the cluster: its counts are unknown, not 0.
+  // No scan has read the cluster: its counts are unknown, not 0; the status says why.
   var read = c.lastOkAt !== null;
+  var notRead = unread(c.status);
   var facts = [
     fact("Status", c.status + (c.reason ? " — " + c.reason : "")), fact("Score", c.score + " (" + c.grade + ", from " + c.scoreFrom + ")"),
-    fact("IPAM mode", c.mode || "-"), fact("Nodes / NNCs", read ? c.nodes + " / " + c.nncs : UNREAD),
-    fact("Requested / assigned IPs", read ? int(c.requestedIPs) + " / " + int(c.assignedIPs) : UNREAD), fact("Scanned", when(c.takenAt) + " UTC")
+    fact("IPAM mode", c.mode || "-"), fact("Nodes / NNCs", read ? c.nodes + " / " + c.nncs : notRead),
+    fact("Requested / assigned IPs", read ? int(c.requestedIPs) + " / " + int(c.assignedIPs) : notRead), fact("Scanned", when(c.takenAt) + " UTC")
   ];
   if (c.dataFrom) facts.push(fact("Data from", when(c.dataFrom) + " UTC (the latest scan failed)"));
   if (c.health) {

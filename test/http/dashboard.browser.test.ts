@@ -10,7 +10,7 @@ import { evaluate } from "../../src/evaluate/evaluate.js";
 import { renderDashboard } from "../../src/http/dashboard.js";
 import type { FleetEvaluation } from "../../src/model/evaluation.js";
 import { type RunningServer, serveApi } from "../../src/http/server.js";
-import { T0, view } from "../fixtures/builders.js";
+import { snapshot, T0, view } from "../fixtures/builders.js";
 import { sameCidrFleet } from "../fixtures/same-cidr-fleet.js";
 import { healthy, withWindows } from "../rules/cns-fixtures.js";
 import { FORMULA_NAME, PLAIN, REFUSED, type ScannedFleet, SCRIPT_NAME, scannedFleet, XSS_NAME } from "./fleet.js";
@@ -47,6 +47,13 @@ async function withPageOf(e: FleetEvaluation, use: (p: Page) => Promise<void>): 
     await p.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The text of `cluster`'s drill-down, opened by its #cluster= address. */
+async function detailText(p: Page, cluster: string): Promise<string> {
+  await p.evaluate((c) => (location.hash = `#cluster=${encodeURIComponent(c)}`), cluster);
+  await expect.poll(() => p.locator("#cluster-detail h3").textContent()).toBe(cluster);
+  return (await p.locator("#cluster-detail").textContent()) ?? "";
 }
 
 /** "Full by" of each pod subnet, by key, in the fleet table and in `cluster`'s drill-down. */
@@ -255,13 +262,20 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
     const linux = healthy("linux");
     linux.cns.windowsDaemonset = null;
     await withPageOf(evaluate({ scanId: "s", now: T0, views: [view(gone), view(linux)] }), async (p) => {
-      const detail = async (cluster: string) => {
-        await p.evaluate((c) => (location.hash = `#cluster=${encodeURIComponent(c)}`), cluster);
-        await expect.poll(() => p.locator("#cluster-detail h3").textContent()).toBe(cluster);
-        return (await p.locator("#cluster-detail").textContent()) ?? "";
-      };
+      const detail = (cluster: string) => detailText(p, cluster);
       expect(await detail("gone")).toMatch(/azure-cns-winno DaemonSet; 2 Windows node\(s\) with an NNC need it/);
       expect(await detail("linux")).not.toContain("azure-cns-win");
+    });
+  });
+
+  it("says why a cluster no scan has read has no counts, by its status: not CNS, stopped, or a failed scan", async () => {
+    const views = [view(healthy("ok")), ...(["not-cns", "stopped", "unreachable"] as const).map((st) => view(snapshot(st, {}, st)))];
+    await withPageOf(evaluate({ scanId: "s", now: T0, views }), async (p) => {
+      const detail = (cluster: string) => detailText(p, cluster);
+      expect(await detail("not-cns")).toMatch(/Nodes \/ NNCsnot collected: no NodeNetworkConfig API \(not CNS\)/);
+      expect(await detail("stopped")).toMatch(/Nodes \/ NNCsstopped in ARM: not scanned/);
+      expect(await detail("unreachable")).toMatch(/Nodes \/ NNCsunknown \(no scan has read it\)/);
+      expect(await detail("ok")).toMatch(/Nodes \/ NNCs3 \/ 3/);
     });
   });
 
