@@ -184,6 +184,18 @@ describe("health section", () => {
     expect(clusterHealth(view(s)).nodeRows.find((r) => r.node === "w2")!.status).toBe("not-needed");
   });
 
+  it("shows a CNS pod on a node whose OS maps to no DaemonSet in that node's row, not nowhere", () => {
+    const s = healthy("a", 1);
+    s.nodes.push(node("vk", { labels: { "kubernetes.io/os": "linux", type: "virtual-kubelet" } }), node("bsd", { labels: { "kubernetes.io/os": "freebsd" } }));
+    s.nncs.push(nnc("vk"), nnc("bsd"));
+    s.cns.pods.push(cnsPod("vk", { ready: false, reason: "CrashLoopBackOff", restarts: 3 }), winPod("bsd"));
+    const h = clusterHealth(view(s));
+    expect(h.pods).toMatchObject({ total: 3, notReady: 1 });
+    const pods = new Map(h.nodeRows.map((r) => [r.node, r.pod]));
+    expect(pods).toEqual(new Map([["n1", "azure-cns-n1"], ["vk", "azure-cns-vk"], ["bsd", "azure-cns-win-bsd"]]));
+    expect(h.nodeRows.find((r) => r.node === "vk")!.status).toBe("crashloop");
+  });
+
   it("does not count virtual-kubelet nodes as nodes without an NNC (as NNC001 does not)", () => {
     const s = healthy("a", 2);
     s.nodes.push(node("virtual-node-aci-linux", { labels: { "kubernetes.io/os": "linux", type: "virtual-kubelet" } }));

@@ -60,7 +60,9 @@ export function clusterHealth(v: ClusterView): CnsClusterHealth {
     const on = p.node === undefined ? undefined : ix.nodes.get(p.node);
     if (!p.node) orphanPods.push(p);
     // A node's row shows the pod of its own OS's DaemonSet (a Linux pod on a Windows node serves nothing there).
-    else if (on && cnsDaemonSetOfNode(on) !== daemonSetOf(p)) continue;
+    // A node whose OS maps to no DaemonSet (virtual-kubelet, another os label) shows whichever CNS pod runs there:
+    // every pod counted in pods.total has a row.
+    else if (on && isOtherOsPod(on, p)) continue;
     // A terminating pod and its replacement can share a node: show the live one.
     else if (!podByNode.has(p.node) || podByNode.get(p.node)!.deletionTimestamp) podByNode.set(p.node, p);
   }
@@ -105,6 +107,12 @@ export function clusterHealth(v: ClusterView): CnsClusterHealth {
     notes: [...s.notes],
     nodeRows: rows.sort((a, b) => Number(a.status === "ok") - Number(b.status === "ok") || a.node.localeCompare(b.node)),
   };
+}
+
+/** A pod of one OS's CNS DaemonSet on a node of the other OS. */
+function isOtherOsPod(on: NodeInfo, p: CnsPod): boolean {
+  const own = cnsDaemonSetOfNode(on);
+  return own !== undefined && own !== daemonSetOf(p);
 }
 
 function daemonSetHealth(ds: CnsDaemonSet): CnsDaemonSetHealth {
