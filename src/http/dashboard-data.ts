@@ -4,6 +4,7 @@ import { saysAlreadyFull } from "../analysis/forecast.js";
 import { isOverlayKey } from "../analysis/subnet-keys.js";
 import { subnetLabels } from "../analysis/subnet-labels.js";
 import { grade } from "../evaluate/sections/compliance.js";
+import { daemonSetCounts } from "../evaluate/sections/health.js";
 import { type ClusterRow, countFindingClusters, countFindings, type EvaluationSummary, type FleetEvaluation, keepClusters, rowLastOkAt, type SeverityCounts } from "../model/evaluation.js";
 import { clustersOf, type Finding, resource, type Severity, severityRank } from "../model/finding.js";
 import type { CnsDaemonSetHealth, ComplianceResult } from "../model/sections.js";
@@ -13,12 +14,7 @@ import { matchesCluster, type ReportFilter } from "../reports/filter.js";
 /** Bounds on what one page carries, so a huge fleet still gives a page a browser can hold. */
 export const DASHBOARD_LIMITS = { findings: 5000, trendPoints: 200, trendSubnets: 6 } as const;
 
-export interface DashboardDaemonSet {
-  desired: number;
-  ready: number;
-  updated: number;
-  available: number;
-}
+export type DashboardDaemonSet = Omit<CnsDaemonSetHealth, "images">;
 
 export interface DashboardCluster extends Omit<ClusterRow, "notes" | "lastOkAt"> {
   notes: string[];
@@ -105,11 +101,6 @@ const subnetFindingKey = (res: string, cluster: string): string => `${res}\u0000
 
 const severityOf = (worst: Severity | undefined): { severity?: Severity } => (worst ? { severity: worst } : {});
 
-/** A DaemonSet's counts for the page (its images stay in the health report). */
-function dsCounts(ds: CnsDaemonSetHealth | null): DashboardDaemonSet | null {
-  return ds ? { desired: ds.desired, ready: ds.ready, updated: ds.updated, available: ds.available } : null;
-}
-
 function zero(): SeverityCounts {
   return { critical: 0, warning: 0, info: 0, waived: 0 };
 }
@@ -169,8 +160,8 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
     if (h && out.lastOkAt !== null) {
       out.health = {
         version: h.version,
-        daemonset: dsCounts(h.daemonset),
-        ...(h.windowsDaemonset !== undefined ? { windowsDaemonset: dsCounts(h.windowsDaemonset) } : {}),
+        daemonset: h.daemonset && daemonSetCounts(h.daemonset),
+        ...(h.windowsDaemonset !== undefined ? { windowsDaemonset: h.windowsDaemonset && daemonSetCounts(h.windowsDaemonset) } : {}),
         ...(h.windowsNodesNeedingPod !== undefined ? { windowsNodesNeedingPod: h.windowsNodesNeedingPod } : {}),
         images: h.images,
         pods: h.pods,

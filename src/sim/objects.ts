@@ -493,7 +493,7 @@ function cnsNodeSelector(os: NodeOs): { matchExpressions: { key: string; operato
 }
 
 /** Whether the DaemonSet of `os` schedules a pod on the node, as its node affinity says. */
-export function cnsSchedulesOn(node: NodeObject, os: NodeOs): boolean {
+function cnsSchedulesOn(node: NodeObject, os: NodeOs): boolean {
   const labels = node.metadata.labels ?? {};
   return cnsNodeSelector(os).matchExpressions.every((e) =>
     e.operator === "Exists" ? labels[e.key] !== undefined : e.operator === "In" ? e.values!.includes(labels[e.key] ?? "") : !e.values!.includes(labels[e.key] ?? ""),

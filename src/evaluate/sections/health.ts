@@ -116,7 +116,12 @@ function isOtherOsPod(on: NodeInfo, p: CnsPod): boolean {
 }
 
 function daemonSetHealth(ds: CnsDaemonSet): CnsDaemonSetHealth {
-  return { desired: ds.desired, ready: ds.ready, updated: ds.updated, available: ds.available, images: ds.images };
+  return { ...daemonSetCounts(ds), images: ds.images };
+}
+
+/** A DaemonSet's counts without its images: what the dashboard shows (the images stay in the health report). */
+export function daemonSetCounts(ds: Omit<CnsDaemonSetHealth, "images">): Omit<CnsDaemonSetHealth, "images"> {
+  return { desired: ds.desired, ready: ds.ready, updated: ds.updated, available: ds.available };
 }
 
 /** A row the fleet must look at: what the stored evaluation keeps of each cluster's nodes. */

@@ -6,7 +6,7 @@ import { CSS_VERSION, NNC_GROUP, NNC_VERSION } from "../discovery.js";
 import { arr, bool, int, int64, kindSchema, obj, str, type Definition } from "./schema.js";
 
 /** The apiserver names a CRD's definition by its reversed group, version and kind. */
-export function crdDefinitionName(group: string, version: string, kind: string): string {
+function crdDefinitionName(group: string, version: string, kind: string): string {
   return `${group.split(".").reverse().join(".")}.${version}.${kind}`;
 }
 

@@ -56,7 +56,7 @@ export const API_VERSION = str(
 export const KIND = str(
   `Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: ${CONVENTIONS}#types-kinds`,
 );
-export const METADATA = ref(OBJECT_META, `Standard object's metadata. More info: ${CONVENTIONS}#metadata`);
+const METADATA = ref(OBJECT_META, `Standard object's metadata. More info: ${CONVENTIONS}#metadata`);
 
 /** The top of every kind: apiVersion, kind and metadata, then its own fields. */
 export function kindSchema(description: string, fields: Record<string, Schema>, required?: string[]): Schema {
