@@ -28,6 +28,9 @@ function distinctions(s: LabelledSubnet): string[] {
   return [id.vnet, `resource group ${id.resourceGroup}`, `subscription ${id.subscription}`];
 }
 
+/** Marks a prefix that subnets of more than one key share. */
+const MANY = Symbol("many");
+
 const prefix = (d: number, ds: readonly string[]): string => ds.slice(0, d).join("\u0000");
 
 function label(s: LabelledSubnet, extra: readonly string[]): string {
@@ -51,12 +54,25 @@ export function subnetLabels(subnets: readonly LabelledSubnet[]): Map<string, st
   const out = new Map<string, string>();
   for (const [plain, group] of groups) {
     const all = group.map(distinctions);
+    const depths = all.reduce((most, ds) => Math.max(most, ds.length), 0);
+    // Per depth, the key of the only subnet whose distinctions start so, or MANY: one pass, not one per subnet.
+    const owners = Array.from({ length: depths + 1 }, () => new Map<string, string | typeof MANY>());
+    for (let d = 1; d <= depths; d++) {
+      const byPrefix = owners[d]!;
+      all.forEach((ds, i) => {
+        const p = prefix(d, ds);
+        const owner = byPrefix.get(p);
+        if (owner === undefined) byPrefix.set(p, group[i]!.key);
+        else if (owner !== group[i]!.key) byPrefix.set(p, MANY);
+      });
+    }
+    const oneKey = group.every((o) => o.key === group[0]!.key);
     group.forEach((s, i) => {
-      if (group.every((o) => o.key === s.key)) return out.set(s.key, plain);
+      if (oneKey) return out.set(s.key, plain);
       const mine = all[i]!;
       // The shortest prefix no other subnet of the group shares.
       let d = 1;
-      while (d < mine.length && all.some((o, j) => group[j]!.key !== s.key && prefix(d, o) === prefix(d, mine))) d++;
+      while (d < mine.length && owners[d]!.get(prefix(d, mine)) === MANY) d++;
       return out.set(s.key, label(s, mine.slice(0, d)));
     });
   }

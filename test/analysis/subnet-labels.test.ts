@@ -31,3 +31,17 @@ describe("subnetLabels", () => {
     expect([...subnetLabels([vnetSubnet(arm("vnet-a")), vnetSubnet("cidr:10.40.0.0/13")]).values()]).toEqual(["10.40.0.0/13 (podsubnet, vnet-a)", "10.40.0.0/13 (podsubnet, VNet unknown)"]);
   });
 });
+
+describe("subnetLabels at fleet scale", () => {
+  it("gives 5,000 subnets of one CIDR and name unique labels, each with as few distinctions as it needs", () => {
+    // 4,500 VNets of their own (the VNet tells them apart) and 500 VNets of one name in 50 resource groups
+    // × 10 subscriptions (all three distinctions needed).
+    const own = Array.from({ length: 4500 }, (_, i) => vnetSubnet(arm(`vnet-${i}`)));
+    const shared = Array.from({ length: 500 }, (_, i) => vnetSubnet(arm("vnet-shared", `rg-${i % 50}`, `sub-${Math.floor(i / 50)}`)));
+    const labels = subnetLabels([...own, ...shared]);
+    expect(labels.size).toBe(5000);
+    expect(new Set(labels.values()).size).toBe(5000);
+    expect(labels.get(own[0]!.key)).toBe("10.40.0.0/13 (podsubnet, vnet-0)");
+    expect(labels.get(shared[123]!.key)).toBe("10.40.0.0/13 (podsubnet, vnet-shared, resource group rg-23, subscription sub-2)");
+  });
+});
