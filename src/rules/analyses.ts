@@ -1,5 +1,6 @@
 // Analyses that rules and report sections share, computed once per evaluation through ctx.memo.
 import { accountingProblemNotes } from "../analysis/accounting-notes.js";
+import { BLOCK_SIZE } from "../analysis/blocks.js";
 import { type Forecast, forecastExhaustion, usageSeriesByKey } from "../analysis/forecast.js";
 import { assessHeadroom, type Headroom, type HeadroomCluster, headroomRoom } from "../analysis/headroom.js";
 import { subnetLabels } from "../analysis/subnet-labels.js";
@@ -23,12 +24,30 @@ export function subnetRoom(s: SubnetAccount): number {
   return headroomRoom(s.mode, s.capacity);
 }
 
-/** Forecast for one subnet from the evaluation history plus the current value, up to its room. */
+/**
+ * What a subnet's use takes of its room: a static-block one's in whole /28s, since loose addresses (a
+ * mixed-mode subnet's dynamic NCs) leave no block they touch whole. So 210 held on a /24 fills its 224.
+ */
+function roomTaken(s: SubnetAccount): number {
+  return s.mode === "vnetblock" ? Math.ceil(s.used / BLOCK_SIZE) * BLOCK_SIZE : s.used;
+}
+
+/** Whole /28 blocks a static-block subnet has left to assign; undefined for other modes. */
+export function blocksLeft(s: SubnetAccount): number | undefined {
+  return s.mode === "vnetblock" ? Math.max(0, subnetRoom(s) - roomTaken(s)) / BLOCK_SIZE : undefined;
+}
+
+/** Full: the one test IPX001, IPX004 and the forecast share, so none says "full" while another dates it. */
+export function isFull(s: SubnetAccount): boolean {
+  return roomTaken(s) >= subnetRoom(s);
+}
+
+/** Forecast for one subnet from the evaluation history plus the current value (as it takes the room: isFull), up to its room. */
 export function subnetForecast(ctx: FleetContext, s: SubnetAccount): Forecast {
   return ctx.memo(`forecast:${s.key}`, () => {
     // One pass over the history for every subnet: searching each summary per subnet is subnets² × history.
     const series = [...(ctx.memo("usage-series", () => usageSeriesByKey(ctx.history)).get(s.key) ?? [])];
-    series.push({ at: ctx.now, used: s.used });
+    series.push({ at: ctx.now, used: roomTaken(s) });
     return forecastExhaustion(series, subnetRoom(s), { now: ctx.now });
   });
 }

@@ -5,6 +5,8 @@ import { evaluate } from "../../src/evaluate/evaluate.js";
 import type { EvaluationSummary } from "../../src/model/evaluation.js";
 import type { ArmCluster, ClusterSnapshot } from "../../src/model/snapshot.js";
 import type { Rule } from "../../src/rules/rule.js";
+import { subnetAccounting, subnetUsage } from "../../src/rules/analyses.js";
+import ipx001 from "../../src/rules/ipx/ipx001-subnet-utilization.js";
 import ipx002 from "../../src/rules/ipx/ipx002-subnet-reported-full.js";
 import ipx003 from "../../src/rules/ipx/ipx003-scale-headroom.js";
 import ipx004 from "../../src/rules/ipx/ipx004-exhaustion-forecast.js";
@@ -188,6 +190,26 @@ describe("IPX004 exhaustion forecast", () => {
     // With no whole /28 left it is full already: IPX001's finding.
     const full = snapshot("a", { nncs: [blockNnc("b1", "10.1.0.16", 14, { cidr: "10.1.0.0/24", subnet: "pods" })] });
     expect(run(ipx004, [full], { history: history([[2, 192], [1, 208]]) })).toEqual([]);
+  });
+
+  it("agrees with IPX001 that a mixed-mode subnet accounted as static block is full when no whole /28 is left", () => {
+    // 2 × 6 blocks (192) and a dynamic NC holding 18: 210 held, 14 of 14 blocks touched. Not a multiple
+    // of 16, yet full: no date, no second critical, and the compliance reason leaves it to IPX001.
+    const mixed = snapshot("a", {
+      nncs: [
+        blockNnc("b1", "10.1.0.16", 6, { cidr: "10.1.0.0/24", subnet: "pods" }),
+        blockNnc("b2", "10.1.0.112", 6, { cidr: "10.1.0.0/24", subnet: "pods" }),
+        dynNnc("d1", { first: "10.1.0.208", held: 17 }),
+      ],
+    });
+    const h = history([[2, 180], [1, 195]]);
+    const ctx = context([view(mixed)], { history: h });
+    expect(subnetAccounting(ctx).subnets).toEqual([expect.objectContaining({ mode: "vnetblock", used: 210 })]);
+    expect([...ipx001.check(ctx)]).toEqual([expect.objectContaining({ severity: "critical", data: expect.objectContaining({ used: 210, blocksLeft: 0 }) })]);
+    expect([...ipx004.check(ctx)]).toEqual([]);
+    expect(subnetUsage(ctx)).toEqual([expect.objectContaining({ used: 210, forecastExhaustionAt: T0.toISOString(), forecastNote: "already full" })]);
+    const compliance = evaluate({ scanId: "s", now: T0, views: [view(mixed)], rules: [ipx004], history: h }).sections!.compliance!.clusters[0]!.results[0];
+    expect(compliance).toMatchObject({ status: "not-applicable", reason: "no forecast for pod subnet 10.1.0.0/24 (pods): already full (IPX001 judges it)" });
   });
 
   it("is a compliance pass only where a forecast was made and is far enough away; without history, not applicable with the reason", () => {

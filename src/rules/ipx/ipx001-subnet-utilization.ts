@@ -1,6 +1,5 @@
 import { resource } from "../../model/finding.js";
-import { assignableBlocks, BLOCK_SIZE } from "../../analysis/blocks.js";
-import { subnetAccounting } from "../analyses.js";
+import { blocksLeft as blocksLeftOf, subnetAccounting } from "../analyses.js";
 import { defineRule } from "../rule.js";
 import { plural, subnetLabel } from "../scope.js";
 
@@ -22,7 +21,7 @@ export default defineRule(
       const crit = ctx.threshold("IPX001", "criticalPercent", s.clusters) / 100;
       // A static-block subnet is full when no whole /28 is left, which a small one reaches below 95 %
       // (a /24 at 89 %): capacity stays size − 5 as the contract defines it, so count blocks beside it.
-      const blocksLeft = s.mode === "vnetblock" ? Math.max(0, assignableBlocks(s.capacity) - Math.ceil(s.used / BLOCK_SIZE)) : undefined;
+      const blocksLeft = blocksLeftOf(s);
       const noBlock = blocksLeft === 0;
       if (s.utilization < warn && !noBlock) continue;
       const free = Math.max(0, s.capacity - s.used);

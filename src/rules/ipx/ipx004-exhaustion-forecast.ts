@@ -1,4 +1,4 @@
-import { subnetAccounting, subnetForecast, subnetRoom } from "../analyses.js";
+import { isFull, subnetAccounting, subnetForecast, subnetRoom } from "../analyses.js";
 import { fleetWithData } from "../context.js";
 import { defineRule } from "../rule.js";
 import { subnetLabel, subnetScope } from "../scope.js";
@@ -22,8 +22,8 @@ export default defineRule(
       const warnMs = ctx.threshold("IPX004", "warningDays", s.clusters) * DAY;
       const critMs = ctx.threshold("IPX004", "criticalDays", s.clusters) * DAY;
       // Already full is IPX001's finding; a forecast of "now" adds nothing.
+      if (isFull(s)) continue;
       const room = subnetRoom(s);
-      if (s.used >= room) continue;
       const f = subnetForecast(ctx, s);
       if (!f.exhaustionAt || f.ratePerDay === null) continue;
       const inMs = f.exhaustionAt.getTime() - ctx.now.getTime();
@@ -46,7 +46,7 @@ export default defineRule(
       const f = subnetForecast(ctx, s);
       // A rate is a forecast (growing, flat or shrinking). Without one there was too little history, or
       // the subnet is full already: IPX004 leaves that to IPX001, so it is no pass of IPX004's either.
-      const why = f.ratePerDay !== null ? null : `${subnetLabel(ctx, s)}: ${f.note ?? "no forecast"}${s.used >= subnetRoom(s) ? " (IPX001 judges it)" : ""}`;
+      const why = f.ratePerDay !== null ? null : `${subnetLabel(ctx, s)}: ${f.note ?? "no forecast"}${isFull(s) ? " (IPX001 judges it)" : ""}`;
       for (const cluster of s.clusters) {
         if (why === null) forecast.add(cluster);
         else unforecast.set(cluster, [...(unforecast.get(cluster) ?? []), why]);
