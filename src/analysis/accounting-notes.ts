@@ -2,9 +2,10 @@
 // and kind of problem, with a count and a few examples (NNC, field, value), so a thousand bad NCs make
 // one note, not a thousand. IPv6 is not among them: dual stack gives every node an IPv6 NC by design,
 // and the accounting is IPv4 (the README says so), so a note every scan would say nothing to act on.
-import type { AccountingProblem, AccountingProblemKind, SubnetAccounting } from "./subnets.js";
+import { type AccountingProblem, type AccountingProblemKind, KEPT_EXAMPLES, type SubnetAccounting } from "./subnets.js";
 
-const EXAMPLES = 3;
+/** The accounting keeps no more examples than these of a kind it would make one per NC. */
+const EXAMPLES = KEPT_EXAMPLES;
 /** Values come from the cluster: a note quotes at most this much of one. */
 const VALUE_CHARS = 40;
 
@@ -31,7 +32,7 @@ export function accountingProblemNotes(accounting: SubnetAccounting): string[] {
     const key = `${p.cluster}\u0000${p.kind}`;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { cluster: p.cluster, kind: p.kind, count: 0, examples: [] }));
-    g.count++;
+    g.count += p.instances ?? 1;
     if (g.examples.length < EXAMPLES) g.examples.push(example(p, subnet));
   };
   for (const p of accounting.problems) add(p);

@@ -8,6 +8,12 @@ import type { SubnetIdentity } from "./subnet-keys.js";
 
 export * from "./subnet-keys.js";
 
+/**
+ * Problems of a kind the accounting would make one per NC (mixed-modes) that it keeps per cluster and
+ * subnet, the last counting the rest in `instances`: as many as an evaluation note quotes.
+ */
+export const KEPT_EXAMPLES = 3;
+
 /** Azure keeps 5 addresses of every VNet subnet (network, gateway, 2 DNS, broadcast). */
 export const AZURE_RESERVED_PER_SUBNET = 5;
 
@@ -57,6 +63,8 @@ export interface AccountingProblem {
   value?: string;
   /** Addresses concerned (e.g. how many lie outside the subnet). */
   addresses?: number;
+  /** How many NCs this problem stands for, itself included, where only the first few are kept (default 1). */
+  instances?: number;
 }
 
 /** NNC006: an address or block held by two or more NC fields. */
@@ -242,13 +250,23 @@ function accountGroup(g: Group): SubnetAccount | null {
   const modeVote = mostCommon(g.entries, (e) => e.nc.mode)!;
   const mode = modeVote.winner.nc.mode;
   if (modeVote.counts.size > 1) {
-    // One problem per NC of another mode, naming it: the subnet is accounted as the most common mode.
+    // A problem per NC of another mode, naming it, the subnet being accounted as the most common mode;
+    // but only as many per cluster as a note quotes, the last counting the rest (a whole pool of them
+    // would be a long message per NC, built for nothing).
     const parts = [...modeVote.counts].map(([m, c]) => `${c} ${m}`).join(", ");
+    const kept = new Map<string, AccountingProblem[]>();
     for (const e of g.entries) {
       if (e.nc.mode === mode) continue;
+      let ofCluster = kept.get(e.from.cluster);
+      if (!ofCluster) kept.set(e.from.cluster, (ofCluster = []));
+      if (ofCluster.length === KEPT_EXAMPLES) {
+        const last = ofCluster[KEPT_EXAMPLES - 1]!;
+        last.instances = (last.instances ?? 1) + 1;
+        continue;
+      }
       // The NC type as written (dynamic is `vnet`, the CRD default, unless the type was one CNS does not know).
       const type = e.nc.unknownType ?? (e.nc.mode === "dynamic" ? "vnet" : e.nc.mode);
-      problems.push({
+      const problem: AccountingProblem = {
         kind: "mixed-modes",
         cluster: e.from.cluster,
         nnc: e.nc.nnc,
@@ -256,7 +274,9 @@ function accountGroup(g: Group): SubnetAccount | null {
         field: "type",
         value: type,
         message: `NC ${e.nc.nc} on NNC ${e.nc.nnc} (${e.from.cluster}) has type ${JSON.stringify(type)} (${e.nc.mode}) on ${cidr}, whose NCs are ${parts}: a pod subnet holds one mode, and this one is accounted as ${mode}`,
-      });
+      };
+      ofCluster.push(problem);
+      problems.push(problem);
     }
   }
   for (const e of g.entries) {

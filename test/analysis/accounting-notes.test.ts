@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { accountingProblemNotes } from "../../src/analysis/accounting-notes.js";
 import { accountSubnets } from "../../src/analysis/subnets.js";
-import { blockNodes, cluster, nc, nnc, overlayNodes, vnetFields } from "./fixtures.js";
+import { addr, blockNodes, cluster, nc, nnc, overlayNodes, vnetFields } from "./fixtures.js";
 
 const BLK = vnetFields("podsubnet", "10.60.0.0/16");
 
@@ -29,6 +29,28 @@ describe("accounting problem notes", () => {
       'cluster a: 2 NC(s) carry an unusable subnetAddressSpace, e.g. NNC a-bad-cidr subnetAddressSpace "not-a-cidr"; NNC a-lost subnetAddressSpace "not-a-cidr"',
       'cluster a: the addresses of 1 NC(s) are in no pod subnet\'s USED: they name no VNet subnet and no usable subnetAddressSpace, e.g. NNC a-lost NC "nc-lost"',
       'cluster a: 1 NC(s) are of another IPAM mode than the rest of their pod subnet (a subnet holds one mode; it is accounted as its most common), e.g. NNC a-dynamic type "vnet" on 10.60.0.0/16 (vnetblock)',
+    ]);
+  });
+
+  it("keeps three mixed-mode problems per cluster and subnet, the last counting the rest, and notes them all", () => {
+    // 1,200 static-block nodes; 1,000 dynamic NCs of cluster b and 2 of cluster c on the same subnet.
+    const dynamic = (name: string, i: number) => nnc(name, [nc({ type: "vnet", primaryIP: addr("10.60.200.0", i), ...BLK })]);
+    const accounting = accountSubnets([
+      cluster("a", blockNodes("a", 1200, 1, "10.60.0.16", "10.60.0.0/16")),
+      cluster("b", Array.from({ length: 1000 }, (_, i) => dynamic(`b-${i}`, i))),
+      cluster("c", [dynamic("c-0", 1000), dynamic("c-1", 1001)]),
+    ]);
+    const mixed = accounting.subnets[0]!.problems.filter((p) => p.kind === "mixed-modes");
+    expect(mixed.map((p) => [p.cluster, p.nnc, p.instances])).toEqual([
+      ["b", "b-0", undefined],
+      ["b", "b-1", undefined],
+      ["b", "b-2", 998],
+      ["c", "c-0", undefined],
+      ["c", "c-1", undefined],
+    ]);
+    expect(accountingProblemNotes(accounting)).toEqual([
+      'cluster b: 1000 NC(s) are of another IPAM mode than the rest of their pod subnet (a subnet holds one mode; it is accounted as its most common), e.g. NNC b-0 type "vnet" on 10.60.0.0/16 (vnetblock); NNC b-1 type "vnet" on 10.60.0.0/16 (vnetblock); NNC b-2 type "vnet" on 10.60.0.0/16 (vnetblock) and 997 more',
+      'cluster c: 2 NC(s) are of another IPAM mode than the rest of their pod subnet (a subnet holds one mode; it is accounted as its most common), e.g. NNC c-0 type "vnet" on 10.60.0.0/16 (vnetblock); NNC c-1 type "vnet" on 10.60.0.0/16 (vnetblock)',
     ]);
   });
 
