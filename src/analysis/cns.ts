@@ -16,7 +16,7 @@ export function cnsDaemonSet(s: ClusterSnapshot, name: CnsDaemonSetName): CnsDae
 }
 
 /** The pods of one CNS DaemonSet. */
-export function podsOf(s: ClusterSnapshot, name: CnsDaemonSetName): CnsPod[] {
+function podsOf(s: ClusterSnapshot, name: CnsDaemonSetName): CnsPod[] {
   return s.cns.pods.filter((p) => daemonSetOf(p) === name);
 }
 
@@ -122,12 +122,18 @@ export function cnsDaemonSetOfNode(n: NodeInfo): CnsDaemonSetName | undefined {
  */
 export function cnsDemand(s: ClusterSnapshot): (n: NodeInfo) => CnsDaemonSetName | undefined {
   const win = s.cns.windowsDaemonset;
-  const nncs = win === null ? new Set(s.nncs.map((x) => x.name)) : undefined;
+  const managed = win === null ? managedWindowsNode(s) : undefined;
   return (n) => {
     const ds = cnsDaemonSetOfNode(n);
     if (ds !== CNS_WIN_DAEMONSET) return ds;
-    return win !== undefined && (win !== null || nncs!.has(n.name)) ? ds : undefined;
+    return win !== undefined && (win !== null || managed!(n)) ? ds : undefined;
   };
+}
+
+/** For one snapshot: whether a node is a Windows node CNS manages (it has an NNC), which azure-cns-win must serve. */
+export function managedWindowsNode(s: ClusterSnapshot): (n: NodeInfo) => boolean {
+  const nncs = new Set(s.nncs.map((x) => x.name));
+  return (n) => cnsDaemonSetOfNode(n) === CNS_WIN_DAEMONSET && nncs.has(n.name);
 }
 
 /** The metrics read from a pod in this snapshot, if it was scraped. */

@@ -1,4 +1,4 @@
-import { cnsDaemonSet, cnsDaemonSetOfNode, cnsDemand, daemonSetOf, isFailing } from "../../analysis/cns.js";
+import { cnsDaemonSet, cnsDemand, daemonSetOf, isFailing, managedWindowsNode } from "../../analysis/cns.js";
 import { resource, type RuleResult } from "../../model/finding.js";
 import { type ClusterSnapshot, CNS_DAEMONSET, CNS_WIN_DAEMONSET, type CnsDaemonSet, type CnsDaemonSetName, type CnsPod } from "../../model/snapshot.js";
 import { clustersWithData, type ClusterView, type FleetContext, isCnsManaged, NODE_GRACE_MINUTES, within } from "../context.js";
@@ -34,12 +34,6 @@ function sameRollout(prev: CnsDaemonSet | null | undefined, ds: CnsDaemonSet): C
   if (!prev) return undefined;
   const same = prev.generation !== undefined && ds.generation !== undefined ? prev.generation === ds.generation : prev.images.join() === ds.images.join();
   return same ? prev : undefined;
-}
-
-/** Windows nodes CNS manages (they have an NNC): azure-cns-win must serve them. */
-function managedWindowsNodes(s: ClusterSnapshot): number {
-  const nncs = new Set(s.nncs.map((n) => n.name));
-  return s.nodes.filter((n) => cnsDaemonSetOfNode(n) === CNS_WIN_DAEMONSET && nncs.has(n.name)).length;
 }
 
 /** Whether one CNS DaemonSet has converged: Ready pods, a rollout that moves, a spec its controller observed. */
@@ -103,7 +97,7 @@ export default defineRule(
         const r = converged(ctx, c, CNS_WIN_DAEMONSET, win);
         if (r) yield r;
       } else if (win === null) {
-        const nodes = managedWindowsNodes(s);
+        const nodes = s.nodes.filter(managedWindowsNode(s)).length;
         if (nodes === 0) continue;
         yield {
           severity: "critical",

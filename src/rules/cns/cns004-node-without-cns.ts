@@ -1,6 +1,5 @@
-import { cnsDemand, daemonSetOf } from "../../analysis/cns.js";
+import { cnsDaemonSet, cnsDemand, daemonSetOf } from "../../analysis/cns.js";
 import { resource, type RuleResult } from "../../model/finding.js";
-import { CNS_DAEMONSET } from "../../model/snapshot.js";
 import { clustersWithData, isCnsManaged, NODE_GRACE_MINUTES, within } from "../context.js";
 import { defineRule } from "../rule.js";
 
@@ -28,7 +27,7 @@ export default defineRule(
       for (const n of s.nodes) {
         const ds = needs(n);
         // Without its DaemonSet every node of that OS lacks a pod: CNS001 says that once.
-        if (ds === undefined || (ds === CNS_DAEMONSET ? s.cns.daemonset : s.cns.windowsDaemonset) === null) continue;
+        if (ds === undefined || cnsDaemonSet(s, ds) === null) continue;
         if (withPod.has(`${ds}/${n.name}`) || n.unschedulable) continue;
         if (within(s.takenAt, n.createdAt, graceMs)) continue;
         yield {
