@@ -25,6 +25,13 @@ describe("waiver matching", () => {
     expect(waiverMatches({ reason: "r", resource: "node/*" }, f)).toBe(false);
     expect(waiverMatches({ reason: "r", cluster: "aks-prod" }, f)).toBe(false); // whole string
   });
+  it("lets an azure-cns pattern ending in * match azure-cns-win's findings too, as the README says; the exact name does not", () => {
+    const win = finding({ rule: "CNS001", resource: "daemonset/azure-cns-win" });
+    expect(waiverMatches({ reason: "r", resource: "daemonset/azure-cns*" }, win)).toBe(true);
+    expect(waiverMatches({ reason: "r", resource: "daemonset/azure-cns" }, win)).toBe(false);
+    expect(waiverMatches({ reason: "r", resource: "pod/azure-cns-*" }, finding({ resource: "pod/azure-cns-win-x7k2p" }))).toBe(true);
+    expect(waiverMatches({ reason: "r", resource: "pod/azure-cns-win-*" }, finding())).toBe(false);
+  });
   it("treats pattern text literally apart from *", () => {
     expect(globMatch("10.40.0.0/13", "10.40.0.0/13")).toBe(true);
     expect(globMatch("a.c", "abc")).toBe(false);
