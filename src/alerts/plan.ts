@@ -5,7 +5,11 @@ import type { Destination } from "./config.js";
 /** What a destination was told about one finding (kept in the alert state store). */
 export interface Announced {
   findingId: string;
-  /** The severity the destination last heard of (a drop is recorded only once it has been told). */
+  /**
+   * The severity the destination last heard of: a drop is recorded once it has been told. Only a row
+   * marked `belowMin` follows the finding quietly (the channel stopped hearing of it); rows lowered
+   * quietly before the marker existed hold the lowered severity, the best there is.
+   */
   severity: Finding["severity"];
   /** When it was last announced (new, escalated or reminder). */
   announcedAt: string;
@@ -21,6 +25,11 @@ export interface Announced {
   missing?: number;
   /** Evaluations in a row the finding has been below `severity`; the drop is told at DEESCALATE_AFTER_EVALUATIONS. */
   lowerFor?: number;
+  /**
+   * Set once the destination was told the finding fell below its minimum severity: it then hears nothing
+   * more of it, its resolution included, until it rises to its level again (a new row, unmarked).
+   */
+  belowMin?: true;
 }
 
 /**
@@ -43,11 +52,15 @@ export interface AlertPlan {
   resolved: Announced[];
   /**
    * Findings that fell below the destination's minimum severity: told once with the resolutions ("no
-   * longer at this level"), then kept at the lower severity, silently, so a later rise is "escalated"
-   * and a later resolution is not announced to a channel that stopped hearing of it.
+   * longer at this level"), then kept at the lower severity and marked `belowMin` (by sendAlerts, once
+   * delivered), so a later rise is "escalated" and a later resolution is not announced to a channel that
+   * stopped hearing of it.
    */
   lowered: Array<{ finding: Finding; previous: Announced }>;
-  /** State rows to update without telling anyone (severity dropped, or the finding got waived). */
+  /**
+   * State rows to update without telling anyone: an absence or a drop being counted (or one that did not
+   * hold), a finding back before it resolved, and a `belowMin` row following its finding's severity.
+   */
   quietUpdates: Announced[];
   quietDeletes: string[];
 }
@@ -87,8 +100,9 @@ export function planAlerts(
     if (fleet && !fleet.has(prev.cluster)) plan.quietDeletes.push(prev.findingId);
     else {
       const missing = (prev.missing ?? 0) + 1;
-      // Below the destination's level, it was told it is no longer at its level: nothing more to say.
-      if (missing >= RESOLVE_AFTER_EVALUATIONS && !covers(dest, prev.severity)) plan.quietDeletes.push(prev.findingId);
+      // It was told the finding is no longer at its level: nothing more to say. Any other row resolves
+      // aloud, even below the level (it was lowered quietly before, or the level was raised since).
+      if (missing >= RESOLVE_AFTER_EVALUATIONS && prev.belowMin) plan.quietDeletes.push(prev.findingId);
       else if (missing >= RESOLVE_AFTER_EVALUATIONS) plan.resolved.push(settled(without(prev, "missing")));
       else plan.quietUpdates.push({ ...prev, missing });
     }
@@ -126,18 +140,21 @@ function judge(plan: AlertPlan, f: Finding, prev: Announced | undefined, dest: P
   }
   if (severityRank(f.severity) > severityRank(prev.severity)) {
     if (loud) plan.announce.push({ finding: f, reason: "escalated", previous: prev });
-    else plan.quietUpdates.push({ ...settled(prev), severity: f.severity });
+    else if (prev.belowMin) plan.quietUpdates.push({ ...settled(prev), severity: f.severity });
+    else return kept(plan, prev);
     return true;
   }
-  if (severityRank(f.severity) < severityRank(prev.severity)) {
-    dropped(plan, f, prev, dest);
-    return true;
-  }
+  if (severityRank(f.severity) < severityRank(prev.severity)) return dropped(plan, f, prev, dest);
   if (loud && now.getTime() - Date.parse(prev.announcedAt) >= renotifyMs) {
     plan.announce.push({ finding: f, reason: "reminder", previous: settled(prev) });
     return true;
   }
   // Back at the severity it was announced at: the drop it was counting did not hold.
+  return kept(plan, prev);
+}
+
+/** The row stays what the destination heard; a drop it was counting is forgotten. */
+function kept(plan: AlertPlan, prev: Announced): boolean {
   if (!prev.lowerFor) return false;
   plan.quietUpdates.push(settled(prev));
   return true;
@@ -145,16 +162,19 @@ function judge(plan: AlertPlan, f: Finding, prev: Announced | undefined, dest: P
 
 /**
  * Below what the destination last heard: once it has held, "de-escalated" where the destination still
- * covers the new severity, "no longer at this level" where it does not. A destination that never
- * covered the old severity either (a row kept after such a notice) just has its row follow.
+ * covers the new severity, "no longer at this level" where it does not. A row kept after such a notice
+ * (`belowMin`) just follows; one the destination does not cover without having been told (lowered
+ * quietly before the marker existed, or its level raised since) keeps the severity it names when resolved.
  */
-function dropped(plan: AlertPlan, f: Finding, prev: Announced, dest: Pick<Destination, "minSeverity">): void {
-  if (!covers(dest, prev.severity)) {
+function dropped(plan: AlertPlan, f: Finding, prev: Announced, dest: Pick<Destination, "minSeverity">): boolean {
+  if (prev.belowMin) {
     plan.quietUpdates.push({ ...settled(prev), severity: f.severity });
-    return;
+    return true;
   }
+  if (!covers(dest, prev.severity)) return kept(plan, prev);
   const lowerFor = (prev.lowerFor ?? 0) + 1;
   if (lowerFor < DEESCALATE_AFTER_EVALUATIONS) plan.quietUpdates.push({ ...prev, lowerFor });
   else if (covers(dest, f.severity)) plan.announce.push({ finding: f, reason: "deescalated", previous: settled(prev) });
   else plan.lowered.push({ finding: f, previous: settled(prev) });
+  return true;
 }

@@ -132,8 +132,8 @@ async function sendTo(dest: Destination, e: FleetEvaluation, settings: AlertSett
       out.resolved = plan.resolved.length;
       out.lowered = plan.lowered.length;
       deletes.push(...plan.resolved.map((r) => r.findingId));
-      // Kept at the lower severity: a later rise is announced as one, a later resolution is not.
-      upserts.push(...plan.lowered.map((l) => announced(l.finding, at)));
+      // Kept at the lower severity, marked as told: a later rise is announced as one, a later resolution is not.
+      upserts.push(...plan.lowered.map((l): Announced => ({ ...announced(l.finding, at), belowMin: true })));
     });
   } else if (plan.resolved.length + plan.lowered.length > 0) out.pending++;
   try {

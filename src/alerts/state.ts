@@ -43,6 +43,7 @@ function optional(a: Announced): Record<string, unknown> {
     ...Object.fromEntries(COUNTS.filter((k) => a[k]).map((k) => [k, a[k]])),
     ...(a.clusters ? { clusters: JSON.stringify(a.clusters) } : {}),
     ...(a.firstSeen ? { firstSeen: a.firstSeen } : {}),
+    ...(a.belowMin ? { belowMin: true } : {}),
   };
 }
 
@@ -127,6 +128,7 @@ export class TableAlertState implements AlertState {
       if (typeof e.firstSeen === "string") a.firstSeen = e.firstSeen;
       const clusters = typeof e.clusters === "string" ? parseClusters(e.clusters) : undefined;
       if (clusters) a.clusters = clusters;
+      if (e.belowMin === true) a.belowMin = true;
       for (const k of COUNTS) if (typeof e[k] === "number" && e[k] > 0) a[k] = e[k];
       out.set(e.rowKey!, a);
     }

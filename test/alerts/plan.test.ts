@@ -87,14 +87,30 @@ describe("planAlerts", () => {
     const p = planAlerts([f("1", "warning")], state({ ...prev, lowerFor: 1 }), critOnly, T, DAY);
     expect(p).toMatchObject({ announce: [], resolved: [], quietUpdates: [] });
     expect(p.lowered).toEqual([{ finding: f("1", "warning"), previous: prev }]);
-    // After the notice its row holds warning (sendAlerts writes it): quiet while it stays or drops further...
-    const told = announced(f("1", "warning"), T.toISOString());
+    // After the notice its row holds warning, marked (sendAlerts writes it): quiet while it stays or drops further...
+    const told: Announced = { ...announced(f("1", "warning"), T.toISOString()), belowMin: true };
     expect(planAlerts([f("1", "warning")], state(told), critOnly, new Date(T.getTime() + 2 * DAY), DAY)).toMatchObject({ announce: [], lowered: [], quietUpdates: [] });
     expect(planAlerts([f("1", "info")], state(told), critOnly, T, DAY)).toMatchObject({ announce: [], lowered: [], quietUpdates: [{ ...told, severity: "info" }] });
     // ...its resolution is not announced to a channel that stopped hearing of it...
     expect(planAlerts([], state({ ...told, missing: 1 }), critOnly, T, DAY)).toMatchObject({ resolved: [], quietDeletes: ["1"] });
     // ...and a rise is an escalation from what it was told.
     expect(planAlerts([f("1", "critical")], state(told), critOnly, T, DAY).announce).toEqual([{ finding: f("1", "critical"), reason: "escalated", previous: told }]);
+    // A rise still below the level follows quietly, marked.
+    expect(planAlerts([f("1", "warning")], state({ ...told, severity: "info" }), critOnly, T, DAY)).toMatchObject({ announce: [], quietUpdates: [told] });
+  });
+  it("resolves aloud a row below the destination's level that was never told so, naming the severity it holds", () => {
+    const critOnly = { minSeverity: "critical" as const };
+    // (a) Announced critical, then lowered to warning quietly by a version before the notice existed.
+    const lowered = { ...announced(f("1", "critical"), T.toISOString()), severity: "warning" as const };
+    expect(planAlerts([f("1", "warning")], state(lowered), critOnly, T, DAY)).toMatchObject({ announce: [], lowered: [], quietUpdates: [], quietDeletes: [] });
+    expect(planAlerts([f("1", "info")], state(lowered), critOnly, T, DAY)).toMatchObject({ announce: [], lowered: [], quietUpdates: [], quietDeletes: [] });
+    expect(planAlerts([], state({ ...lowered, missing: 1 }), critOnly, T, DAY)).toMatchObject({ resolved: [lowered], quietDeletes: [] });
+    // (b) Heard at warning, then the destination's minimum raised to critical: a drop to info keeps what
+    // it heard (a drop it was counting is forgotten), and the resolution names warning.
+    const heard = announced(f("2", "warning"), T.toISOString());
+    expect(planAlerts([f("2", "info")], state(heard), critOnly, T, DAY)).toMatchObject({ announce: [], lowered: [], quietUpdates: [], quietDeletes: [] });
+    expect(planAlerts([f("2", "info")], state({ ...heard, lowerFor: 1 }), critOnly, T, DAY)).toMatchObject({ lowered: [], quietUpdates: [heard] });
+    expect(planAlerts([], state({ ...heard, missing: 1 }), critOnly, T, DAY)).toMatchObject({ resolved: [heard], quietDeletes: [] });
   });
   it("does not announce a value oscillating at the line: a drop that does not hold two evaluations is forgotten", () => {
     const prev = announced(f("1", "critical"), T.toISOString());
