@@ -107,12 +107,15 @@ export function planAlerts(
       else plan.quietUpdates.push({ ...prev, missing });
     }
   }
-  const order = (a: { severity: Finding["severity"]; cluster: string; rule: string }, b: typeof a) =>
-    severityRank(b.severity) - severityRank(a.severity) || a.cluster.localeCompare(b.cluster) || a.rule.localeCompare(b.rule);
   plan.announce.sort((a, b) => order(a.finding, b.finding));
   plan.resolved.sort(order);
   plan.lowered.sort((a, b) => order(a.previous, b.previous));
   return plan;
+}
+
+/** The order of every list a destination gets: the most severe first, then by cluster and rule. */
+export function order(a: { severity: Finding["severity"]; cluster: string; rule: string }, b: typeof a): number {
+  return severityRank(b.severity) - severityRank(a.severity) || a.cluster.localeCompare(b.cluster) || a.rule.localeCompare(b.rule);
 }
 
 function covers(dest: Pick<Destination, "minSeverity">, s: Finding["severity"]): boolean {

@@ -6,7 +6,7 @@ import type { Finding } from "../model/finding.js";
 import { countFindings } from "../model/evaluation.js";
 import type { AlertSettings, Destination } from "./config.js";
 import { DEFAULT_DELIVERY, type DeliveryPolicy, deliver } from "./deliver.js";
-import { type AlertPlan, type Announced, announced, planAlerts } from "./plan.js";
+import { type AlertPlan, type Announced, announced, order, planAlerts } from "./plan.js";
 import type { AlertState } from "./state.js";
 import { announcementMessage, type CardContext, resolutionMessage } from "./teams-card.js";
 
@@ -27,28 +27,48 @@ export interface AlertOutcome {
 /** Findings (or resolutions) per generic webhook message: receivers cap bodies too (Logic Apps 100 MB, Slack far less). */
 export const WEBHOOK_MAX_ITEMS = 1000;
 
-/** The message for a generic JSON webhook; past WEBHOOK_MAX_ITEMS, the least severe are counted in `omitted`. */
-export function webhookPayload(kind: "findings" | "resolved", plan: AlertPlan, ctx: CardContext): unknown {
+/**
+ * The resolutions and below-level notices one generic webhook message carries: the most severe (as last
+ * announced) first, at most `max`. `sent` is what it carries, to be recorded once delivered; the
+ * `omitted` rest is not, so the next scan plans it again.
+ */
+export function webhookResolutions(plan: Pick<AlertPlan, "resolved" | "lowered">, max = WEBHOOK_MAX_ITEMS): { sent: Pick<AlertPlan, "resolved" | "lowered">; omitted: number } {
+  const { kept, omitted } = closings(plan, max);
+  return { sent: { resolved: kept.flatMap((i) => ("resolved" in i ? [i.resolved] : [])), lowered: kept.flatMap((i) => ("lowered" in i ? [i.lowered] : [])) }, omitted };
+}
+
+type Closing = { key: Announced; resolved: Announced } | { key: Announced; lowered: AlertPlan["lowered"][number] };
+function closings(plan: Pick<AlertPlan, "resolved" | "lowered">, max: number): { kept: Closing[]; omitted: number } {
+  const all: Closing[] = [...plan.resolved.map((r) => ({ key: r, resolved: r })), ...plan.lowered.map((l) => ({ key: l.previous, lowered: l }))];
+  return { kept: all.sort((a, b) => order(a.key, b.key)).slice(0, max), omitted: Math.max(0, all.length - max) };
+}
+
+/**
+ * The message for a generic JSON webhook; past `max` (WEBHOOK_MAX_ITEMS), the least severe are counted in
+ * `omitted`: resolutions left out are sent with the next scan; findings left out count as announced, as
+ * the Teams card's "…and N more" do.
+ */
+export function webhookPayload(kind: "findings" | "resolved", plan: AlertPlan, ctx: CardContext, max = WEBHOOK_MAX_ITEMS): unknown {
   const base = { type: "aks-fleet-audit.alert", kind, scanId: ctx.scanId, generatedAt: ctx.generatedAt, ...(ctx.publicUrl ? { dashboardUrl: ctx.publicUrl } : {}) };
-  const omitted = (n: number) => (n > WEBHOOK_MAX_ITEMS ? { omitted: n - WEBHOOK_MAX_ITEMS } : {});
+  const omitted = (n: number) => (n > 0 ? { omitted: n } : {});
   if (kind === "resolved") {
     // A finding below the destination's minimum now is over for it too: a receiver that closes what
     // resolves closes it; `reason` and `currentSeverity` say it is still there, lower. `severity` is
     // the one last announced; `findingId` and `announcedAt` are what entries carried before `id`.
-    const all = [
-      ...plan.resolved.map((r) => ({ reason: "resolved", ...named({ ...r, id: r.findingId }), findingId: r.findingId, announcedAt: r.announcedAt })),
-      ...plan.lowered.map(({ finding: f, previous: p }) => ({
-        reason: "below-min-severity", ...named({ ...f, severity: p.severity }), currentSeverity: f.severity, findingId: f.id, announcedAt: p.announcedAt,
-      })),
-    ];
-    return { ...base, resolved: all.slice(0, WEBHOOK_MAX_ITEMS), ...omitted(all.length) };
+    const { kept, omitted: left } = closings(plan, max);
+    const entries = kept.map((i) => {
+      if ("resolved" in i) return { reason: "resolved", ...named({ ...i.resolved, id: i.resolved.findingId }), findingId: i.resolved.findingId, announcedAt: i.resolved.announcedAt };
+      const { finding: f, previous: p } = i.lowered;
+      return { reason: "below-min-severity", ...named({ ...f, severity: p.severity }), currentSeverity: f.severity, findingId: f.id, announcedAt: p.announcedAt };
+    });
+    return { ...base, resolved: entries, ...omitted(left) };
   }
   return {
     ...base,
     fleet: ctx.fleet,
-    ...omitted(plan.announce.length),
+    ...omitted(plan.announce.length - max),
     // planAlerts lists the most severe first.
-    findings: plan.announce.slice(0, WEBHOOK_MAX_ITEMS).map(({ finding: f, reason, previous }) => ({
+    findings: plan.announce.slice(0, max).map(({ finding: f, reason, previous }) => ({
       reason,
       ...((reason === "escalated" || reason === "deescalated") && previous ? { previousSeverity: previous.severity } : {}),
       ...named(f),
@@ -128,12 +148,14 @@ async function sendTo(dest: Destination, e: FleetEvaluation, settings: AlertSett
     upserts.push(...plan.announce.map((a) => announced(a.finding, at)));
   });
   if (!out.configError) {
+    // A generic webhook's message carries at most WEBHOOK_MAX_ITEMS of them: only those are recorded.
+    const told = dest.kind === "teams" ? plan : webhookResolutions(plan).sent;
     await send("resolved", plan.resolved.length + plan.lowered.length, () => {
-      out.resolved = plan.resolved.length;
-      out.lowered = plan.lowered.length;
-      deletes.push(...plan.resolved.map((r) => r.findingId));
+      out.resolved = told.resolved.length;
+      out.lowered = told.lowered.length;
+      deletes.push(...told.resolved.map((r) => r.findingId));
       // Kept at the lower severity, marked as told: a later rise is announced as one, a later resolution is not.
-      upserts.push(...plan.lowered.map((l): Announced => ({ ...announced(l.finding, at), belowMin: true })));
+      upserts.push(...told.lowered.map((l): Announced => ({ ...announced(l.finding, at), belowMin: true })));
     });
   } else if (plan.resolved.length + plan.lowered.length > 0) out.pending++;
   try {

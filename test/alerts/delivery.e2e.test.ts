@@ -6,12 +6,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { alertSettings, AlertsConfigSchema, destination } from "../../src/alerts/config.js";
-import { sendAlerts } from "../../src/alerts/send.js";
-import { TableAlertState } from "../../src/alerts/state.js";
+import { announced } from "../../src/alerts/plan.js";
+import { sendAlerts, WEBHOOK_MAX_ITEMS } from "../../src/alerts/send.js";
+import { MemoryAlertState, TableAlertState } from "../../src/alerts/state.js";
 import { tableClients } from "../../src/store/table-store.js";
 import { evaluate } from "../../src/evaluate/evaluate.js";
 import ipx001 from "../../src/rules/ipx/ipx001-subnet-utilization.js";
 import type { FleetEvaluation } from "../../src/model/evaluation.js";
+import type { Finding } from "../../src/model/finding.js";
 import type { Nnc } from "../../src/model/snapshot.js";
 import { type Simulator, startSimulator } from "../../src/sim/index.js";
 import { node, snapshot, T0, view } from "../fixtures/builders.js";
@@ -125,6 +127,36 @@ describe("alert delivery", () => {
       expect(teams()[2]).toMatch(/1 finding resolved.*was warning/s);
     } finally {
       await oncall.close();
+    }
+  });
+
+  it("past a generic webhook's cap, leaves out the least severe resolutions, whatever their kind, and sends them next scan", async () => {
+    const hook = await startReceiver();
+    try {
+      const dest = destination("webhook", hook.url, "warning", "capped");
+      const state = new MemoryAlertState();
+      const at = T0.toISOString();
+      const finding = (id: string, severity: Finding["severity"]): Finding => ({ id, rule: "IPX001", severity, cluster: "aks-a", resource: `subnet/${id}`, message: "m", firstSeen: at, lastSeen: at });
+      // WEBHOOK_MAX_ITEMS warnings gone (resolved now), and a critical fallen to info (below the destination's level now).
+      const gone = Array.from({ length: WEBHOOK_MAX_ITEMS }, (_, i) => ({ ...announced(finding(`w${i}`, "warning"), at), missing: 1 }));
+      await state.apply(dest.id, [...gone, { ...announced(finding("c", "critical"), at), lowerFor: 1 }], []);
+      const e = { scanId: "s1", generatedAt: at, clusters: [{ cluster: "aks-a", status: "ok" }], findings: [finding("c", "info")] } as unknown as FleetEvaluation;
+      const send = () => sendAlerts(e, { destinations: [dest], renotifyMs: 86_400_000 }, state, { delivery: FAST, now: T0 });
+
+      expect((await send())[0]).toMatchObject({ resolved: WEBHOOK_MAX_ITEMS - 1, lowered: 1, pending: 0, errors: [] });
+      const first = hook.posts[0]!.body as { resolved: Array<{ id: string; reason: string }>; omitted?: number };
+      expect(first.resolved).toHaveLength(WEBHOOK_MAX_ITEMS);
+      expect(first.resolved[0]).toMatchObject({ id: "c", reason: "below-min-severity" });
+      expect(first.omitted).toBe(1);
+      // The one left out was not recorded as told: it is resolved on the next scan, and nothing else is sent again.
+      const left = gone.map((g) => g.findingId).find((id) => !first.resolved.some((r) => r.id === id));
+      expect((await state.load(dest.id)).get(left!)).toMatchObject({ missing: 1 });
+      expect((await send())[0]).toMatchObject({ resolved: 1, lowered: 0 });
+      expect(hook.posts[1]!.body).toMatchObject({ resolved: [{ id: left, reason: "resolved" }] });
+      expect(hook.posts[1]!.body.omitted).toBeUndefined();
+      expect([...(await state.load(dest.id)).keys()]).toEqual(["c"]);
+    } finally {
+      await hook.close();
     }
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type Announced, announced, planAlerts } from "../../src/alerts/plan.js";
-import { WEBHOOK_MAX_ITEMS, webhookPayload } from "../../src/alerts/send.js";
+import { WEBHOOK_MAX_ITEMS, webhookPayload, webhookResolutions } from "../../src/alerts/send.js";
 import type { Finding } from "../../src/model/finding.js";
 
 const T = new Date("2026-11-28T12:00:00Z");
@@ -29,6 +29,12 @@ describe("planAlerts", () => {
     expect(big.findings).toHaveLength(WEBHOOK_MAX_ITEMS);
     expect(big.findings[0]!.id).toBe("c");
     expect(big.omitted).toBe(1);
+    // Resolutions and below-level notices are cut together, the least severe (as last announced) first.
+    const closing = { ...many, announce: [], resolved: [announced(f("w", "warning"), T.toISOString()), announced(f("r", "critical", { cluster: "b" }), T.toISOString())], lowered: [{ finding: f("c", "info"), previous: announced(f("c", "critical"), T.toISOString()) }] };
+    const cut = webhookPayload("resolved", closing, { scanId: "s", generatedAt: T.toISOString(), fleet: { critical: 0, warning: 0, info: 1 } }, 2) as { resolved: Array<{ id: string; reason: string }>; omitted?: number };
+    expect(cut.resolved.map((r) => [r.id, r.reason])).toEqual([["c", "below-min-severity"], ["r", "resolved"]]);
+    expect(cut.omitted).toBe(1);
+    expect(webhookResolutions(closing, 2)).toEqual({ sent: { resolved: [closing.resolved[1]], lowered: closing.lowered }, omitted: 1 });
     const later = new Date(T.getTime() + DAY);
     expect(planAlerts([f("1", "warning")], state(prev), { minSeverity: "warning" }, later, DAY).announce[0]?.reason).toBe("reminder");
   });
