@@ -150,14 +150,24 @@ async function configured(d: NonNullable<AlertsConfig["destinations"]>[number], 
     if (!url) throw new UsageError(`${where}: environment variable ${d.urlFromEnv} is not set${named}`);
   } else if (d.urlFromKeyVault) {
     if (!src.keyVault) throw new UsageError(`${where}: Key Vault is not available here${named}`);
-    url = await src.keyVault(d.urlFromKeyVault);
+    try {
+      url = await src.keyVault(d.urlFromKeyVault);
+    } catch (e) {
+      throw located(e, where, named);
+    }
   }
   try {
     return destination(d.type, url!, d.minSeverity, d.name ?? `destinations[${i}]`);
   } catch (e) {
-    if (e instanceof UsageError) throw new UsageError(`${where}: ${e.message}`);
-    throw e;
+    throw located(e, where, ""); // its label names the destination
   }
+}
+
+/** `e` with the file and key in front: the same error, so its class (which sets the exit code) and fields stay. */
+function located(e: unknown, where: string, named: string): Error {
+  if (!(e instanceof Error)) return new Error(`${where}: ${String(e)}${named}`);
+  e.message = `${where}: ${e.message}${named}`;
+  return e;
 }
 
 /**
