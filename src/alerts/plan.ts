@@ -6,12 +6,12 @@ import type { Destination } from "./config.js";
 export interface Announced {
   findingId: string;
   /**
-   * The severity the destination last heard of: a drop is recorded once it has been told. Only a row
-   * marked `belowMin` follows the finding quietly (the channel stopped hearing of it); rows lowered
-   * quietly before the marker existed hold the lowered severity, the best there is.
+   * The severity the destination last heard of (a drop is recorded once it has been told), except in a
+   * row marked `belowMin`, which follows the finding quietly: that channel stopped hearing of it. A row
+   * an earlier version lowered quietly holds that lower severity, the best there is.
    */
   severity: Finding["severity"];
-  /** When it was last announced (new, escalated or reminder). */
+  /** When it was last told (new, escalated, de-escalated, reminder, or below the destination's level). */
   announcedAt: string;
   rule: string;
   cluster: string;
@@ -62,6 +62,7 @@ export interface AlertPlan {
    * hold), a finding back before it resolved, and a `belowMin` row following its finding's severity.
    */
   quietUpdates: Announced[];
+  /** Rows to forget without telling anyone: waived findings, clusters removed from the audit, resolved `belowMin` rows. */
   quietDeletes: string[];
 }
 
