@@ -196,6 +196,18 @@ describe("health section", () => {
     expect(h.nodeRows.find((r) => r.node === "vk")!.status).toBe("crashloop");
   });
 
+  it("shows a CNS pod on a node the node list no longer holds (deleted between the lists) in a row of its own", () => {
+    const s = healthy("a", 2);
+    s.nodes = s.nodes.filter((n) => n.name !== "n2");
+    s.cns.pods[1] = { ...s.cns.pods[1]!, ready: false, reason: "CrashLoopBackOff", restarts: 4 };
+    const h = clusterHealth(view(s));
+    expect(h.pods).toMatchObject({ total: 2, notReady: 1 });
+    expect(h.nodeRows.map((r) => [r.node, r.pod, r.status]).sort()).toEqual([
+      ["n1", "azure-cns-n1", "ok"],
+      ["n2 (not listed)", "azure-cns-n2", "crashloop"],
+    ]);
+  });
+
   it("does not count virtual-kubelet nodes as nodes without an NNC (as NNC001 does not)", () => {
     const s = healthy("a", 2);
     s.nodes.push(node("virtual-node-aci-linux", { labels: { "kubernetes.io/os": "linux", type: "virtual-kubelet" } }));

@@ -69,6 +69,9 @@ export function clusterHealth(v: ClusterView): CnsClusterHealth {
   const hasNncs = s.nncs.length > 0;
   const rows = ok && isCnsManaged(s) ? s.nodes.map((n) => nodeRow(v, ix, n.name, podByNode.get(n.name), prevRestarts, hasNncs)) : [];
   for (const p of orphanPods) rows.push({ ...nodeRow(v, ix, "(unscheduled)", p, prevRestarts, false), node: "(unscheduled)" });
+  // A pod on a node the node list did not hold (deleted between the two lists): its own row, so every
+  // pod counted in pods.total has one.
+  if (ok && isCnsManaged(s)) for (const [node, p] of podByNode) if (!ix.nodes.has(node)) rows.push({ ...nodeRow(v, ix, node, p, prevRestarts, false), node: `${node} (not listed)` });
   const states = s.cns.pods.map(cnsPodState);
   const ds = s.cns.daemonset;
   return {
