@@ -39,11 +39,10 @@ export interface EvaluateInput extends EvaluatorInput {
 export function buildContext(
   input: EvaluatorInput & ({ views: readonly ClusterView[]; fleet?: undefined } | { views?: undefined; fleet: readonly FleetView[] }),
   scope: FleetContext["scope"] = "fleet",
+  shared: ContextShared = contextShared(input),
 ): FleetContext {
   const policy = input.policy ?? {};
-  const rules = input.rules ?? RULES;
-  const defaults = new Map(rules.map((r) => [r.meta.id, r.meta.thresholds ?? {}]));
-  const memo = new Map<string, unknown>();
+  const { defaults, memo, previousFindings } = shared;
   const { views } = input;
   let fleet = input.fleet;
   const subscriptions = new Map(views ? views.map((v) => [v.name, v.snapshot.arm?.subscriptionId]) : fleet!.map((f) => [f.name, f.arm?.subscriptionId]));
@@ -61,7 +60,7 @@ export function buildContext(
       return (fleet ??= views!.map(fleetView));
     },
     policy,
-    previousFindings: new Map((input.previous?.findings ?? []).map((f) => [f.id, f])),
+    previousFindings,
     history: input.history ?? [],
     threshold(rule, key, cluster) {
       const scope = cluster === undefined ? undefined : typeof cluster === "string" ? scopeOf(cluster) : cluster.map(scopeOf);
@@ -73,6 +72,25 @@ export function buildContext(
       if (!memo.has(key)) memo.set(key, compute());
       return memo.get(key) as T;
     },
+  };
+}
+
+/**
+ * What a context derives from the evaluation's input alone. The Evaluator builds it once and shares it
+ * with every cluster's context: rebuilt per cluster, the previous findings' index and memos over the
+ * history (SCN004's scan interval) cost clusters × history.
+ */
+interface ContextShared {
+  defaults: Map<string, Record<string, number>>;
+  memo: Map<string, unknown>;
+  previousFindings: FleetContext["previousFindings"];
+}
+
+function contextShared(input: EvaluatorInput): ContextShared {
+  return {
+    defaults: new Map((input.rules ?? RULES).map((r) => [r.meta.id, r.meta.thresholds ?? {}])),
+    memo: new Map(),
+    previousFindings: new Map((input.previous?.findings ?? []).map((f) => [f.id, f])),
   };
 }
 
@@ -94,15 +112,19 @@ export class Evaluator {
   private readonly sectionErrors = new Map<SectionName, string>();
   private finished = false;
 
+  /** Shared by the clusters' contexts; the fleet context at the end gets a memo of its own (its analyses read every cluster). */
+  private readonly clusterShared: ContextShared;
+
   constructor(private readonly input: EvaluatorInput) {
     this.rules = input.rules ?? RULES;
+    this.clusterShared = contextShared(input);
   }
 
   /** One cluster's view: its own rules run now; its previous snapshot is not kept. Each cluster once. */
   add(view: ClusterView): void {
     if (this.finished) throw new Error("the evaluation is finished");
     if (this.applicable.has(view.name)) throw new Error(`cluster ${view.name} was added twice`);
-    const ctx = buildContext({ ...this.input, views: [view] }, "cluster");
+    const ctx = buildContext({ ...this.input, views: [view] }, "cluster", this.clusterShared);
     for (const rule of this.rules) {
       if (rule.meta.scope === "fleet") continue;
       try {
@@ -131,7 +153,7 @@ export class Evaluator {
     // Clusters arrive in whatever order their scans end: the fleet rules see them by name, so shared
     // resources list their clusters the same way every time.
     const fleet = this.fleet.sort((a, b) => a.name.localeCompare(b.name));
-    const ctx = buildContext({ ...this.input, fleet });
+    const ctx = buildContext({ ...this.input, fleet }, "fleet", { ...this.clusterShared, memo: new Map() });
     for (const rule of this.rules) {
       if (rule.meta.scope !== "fleet") continue;
       try {
