@@ -1,7 +1,7 @@
 import { type CnsPodState, cnsPodState, daemonSetOf, metricsOfPod, pendingProgramming } from "../../analysis/cns.js";
-import { findingId, resource, type RuleResult } from "../../model/finding.js";
+import { type Finding, resource, type RuleResult } from "../../model/finding.js";
 import type { CnsPod } from "../../model/snapshot.js";
-import { clustersWithData, type FleetContext, isCnsManaged } from "../context.js";
+import { clustersWithData, type FleetContext, isCnsManaged, within } from "../context.js";
 import { defineRule } from "../rule.js";
 
 const LAG = "pending-programming";
@@ -67,7 +67,7 @@ export default defineRule(
         }
         if (state === "terminating") continue; // replaced by the DaemonSet; CNS001/CNS004 notice if not
         // A pod that just started is allowed a moment to become Ready; a crash loop is not.
-        const young = p.createdAt !== undefined && Date.parse(s.takenAt) - Date.parse(p.createdAt) < graceMs;
+        const young = within(s.takenAt, p.createdAt, graceMs);
         if (young && (state === "not-ready" || state === "pending")) continue;
         yield {
           severity: "critical",
@@ -90,7 +90,7 @@ export default defineRule(
  */
 function programmingLag(ctx: FleetContext, cluster: string, takenAt: string, p: CnsPod, now: Record<string, number> | undefined, before: Record<string, number> | undefined): RuleResult | undefined {
   const res = resource("pod", p.name);
-  const kept = ctx.previousFindings.get(findingId("CNS002", { cluster, resource: res, discriminator: LAG }));
+  const kept = previousLag(ctx).get(`${cluster}\u0001${res}`);
   if (!now) return kept && { severity: kept.severity, cluster, resource: res, discriminator: LAG, message: kept.message, data: { ...kept.data, scraped: false } };
   const pending = pendingProgramming(now);
   const pendingBefore = pendingProgramming(before) ?? (kept && kept.lastSeen < takenAt ? Number(kept.data?.pendingProgramming) : undefined);
@@ -104,4 +104,13 @@ function programmingLag(ctx: FleetContext, cluster: string, takenAt: string, p: 
     message: `azure-cns on ${p.node ?? p.name} has had IPs waiting for NC programming across two scans (${pendingBefore} then ${pending} PendingProgramming${failed ? `; ${failed} failed NC version syncs` : ""}): pods there cannot use them yet.`,
     data: { node: p.node ?? null, pendingProgramming: pending, pendingProgrammingBefore: pendingBefore },
   };
+}
+
+/** The previous evaluation's lag findings by cluster and pod, indexed once: hashing a finding ID for every Ready pod of the fleet cost more. */
+function previousLag(ctx: FleetContext): ReadonlyMap<string, Finding> {
+  return ctx.memo("cns002-previous-lag", () => {
+    const out = new Map<string, Finding>();
+    for (const f of ctx.previousFindings.values()) if (f.rule === "CNS002" && f.discriminator === LAG) out.set(`${f.cluster}\u0001${f.resource}`, f);
+    return out;
+  });
 }
