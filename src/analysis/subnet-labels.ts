@@ -53,6 +53,11 @@ export function subnetLabels(subnets: readonly LabelledSubnet[]): Map<string, st
   }
   const out = new Map<string, string>();
   for (const [plain, group] of groups) {
+    // Nearly every group is one subnet (or one key seen twice): nothing to tell apart.
+    if (group.every((o) => o.key === group[0]!.key)) {
+      for (const s of group) out.set(s.key, plain);
+      continue;
+    }
     const all = group.map(distinctions);
     const depths = all.reduce((most, ds) => Math.max(most, ds.length), 0);
     // Per depth, the key of the only subnet whose distinctions start so, or MANY: one pass, not one per subnet.
@@ -66,9 +71,7 @@ export function subnetLabels(subnets: readonly LabelledSubnet[]): Map<string, st
         else if (owner !== group[i]!.key) byPrefix.set(p, MANY);
       });
     }
-    const oneKey = group.every((o) => o.key === group[0]!.key);
     group.forEach((s, i) => {
-      if (oneKey) return out.set(s.key, plain);
       const mine = all[i]!;
       // The shortest prefix no other subnet of the group shares.
       let d = 1;
