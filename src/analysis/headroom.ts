@@ -228,6 +228,11 @@ export function headroomRoom(mode: IpamMode, capacity: number): number {
   return mode === "vnetblock" ? assignableBlocks(capacity) * BLOCK_SIZE : capacity;
 }
 
+/** How a room reads: "251 usable addresses", or "224 addresses in whole /28 blocks" where static-block nodes take whole /28s. */
+export function roomWords(room: number, capacity: number): string {
+  return room === capacity ? `${capacity} usable addresses` : `${room} addresses in whole /28 blocks`;
+}
+
 function poolMode(p: ArmAgentPool): IpamMode {
   return (p.podIPAllocationMode ?? "").toLowerCase() === "staticblock" ? "vnetblock" : "dynamic";
 }

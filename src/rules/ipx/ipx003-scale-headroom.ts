@@ -1,3 +1,4 @@
+import { roomWords } from "../../analysis/headroom.js";
 import { subnetAccounting, subnetHeadroom } from "../analyses.js";
 import { defineRule } from "../rule.js";
 import { plural, subnetLabel, subnetScope } from "../scope.js";
@@ -35,7 +36,7 @@ export default defineRule(
       yield {
         severity: now ? "critical" : "warning",
         ...subnetScope(s),
-        message: `${subnetLabel(ctx, s)} has ${h.room === s.capacity ? `${s.capacity} usable addresses` : `${h.room} addresses in whole /28 blocks`}, but ${what}${partial}.${outcome}`,
+        message: `${subnetLabel(ctx, s)} has ${roomWords(h.room, s.capacity)}, but ${what}${partial}.${outcome}`,
         data: {
           capacity: s.capacity,
           room: h.room,

@@ -1,3 +1,4 @@
+import { roomWords } from "../../analysis/headroom.js";
 import { isFull, subnetAccounting, subnetForecast, subnetRoom } from "../analyses.js";
 import { fleetWithData } from "../context.js";
 import { defineRule } from "../rule.js";
@@ -32,7 +33,7 @@ export default defineRule(
       yield {
         severity: inMs < critMs ? "critical" : "warning",
         ...subnetScope(s),
-        message: `${subnetLabel(ctx, s)} grows by about ${formatRate(f.ratePerDay)} addresses a day (fit over ${f.points} scans) and will be full around ${f.exhaustionAt.toISOString().slice(0, 16)}Z, in ${days.toFixed(1)} days: ${s.used} of ${room === s.capacity ? `${s.capacity} usable addresses` : `${room} addresses in whole /28 blocks`} are held now.`,
+        message: `${subnetLabel(ctx, s)} grows by about ${formatRate(f.ratePerDay)} addresses a day (fit over ${f.points} scans) and will be full around ${f.exhaustionAt.toISOString().slice(0, 16)}Z, in ${days.toFixed(1)} days: ${s.used} of ${roomWords(room, s.capacity)} are held now.`,
         data: { exhaustionAt: f.exhaustionAt.toISOString(), ratePerDay: Number(f.ratePerDay.toFixed(2)), days: Number(days.toFixed(2)), used: s.used, capacity: s.capacity, room, points: f.points },
       };
     }
