@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { formatCidr, intToIp, ipToInt, parseCidr, type SubnetPool } from "./ipv4.js";
 import { Rng } from "./rng.js";
+import { type LabelOp, type LabelRequirement, matchesLabels } from "./selectors.js";
 import type { ClusterProfile, ClusterState } from "./state.js";
 import type {
   ContainerStatus,
@@ -492,12 +493,9 @@ function cnsNodeSelector(os: NodeOs): { matchExpressions: { key: string; operato
   };
 }
 
-/** Whether the DaemonSet of `os` schedules a pod on the node, as its node affinity says. */
-function cnsSchedulesOn(node: NodeObject, os: NodeOs): boolean {
-  const labels = node.metadata.labels ?? {};
-  return cnsNodeSelector(os).matchExpressions.every((e) =>
-    e.operator === "Exists" ? labels[e.key] !== undefined : e.operator === "In" ? e.values!.includes(labels[e.key] ?? "") : !e.values!.includes(labels[e.key] ?? ""),
-  );
+/** The DaemonSet of `os`'s node affinity as label requirements: the apiserver's own matcher judges a node. */
+function cnsNodeRequirements(os: NodeOs): LabelRequirement[] {
+  return cnsNodeSelector(os).matchExpressions.map((e) => ({ key: e.key, op: e.operator.toLowerCase() as LabelOp, values: e.values ?? [] }));
 }
 
 /** Where and how a CNS pod runs: the same for both DaemonSets but for the OS and the security context. */
@@ -959,7 +957,8 @@ function syncStatusOf(st: ClusterState, name: CnsDaemonSetName, os: NodeOs): voi
   const ds = st.daemonsets.get(name, KUBE_SYSTEM);
   if (!ds) return;
   // The DS controller counts the nodes its affinity admits: a node without the cluster label gets no pod and is not desired.
-  const nodes = new Set(st.nodes.list().filter((n) => cnsSchedulesOn(n, os)).map((n) => n.metadata.name));
+  const admits = cnsNodeRequirements(os);
+  const nodes = new Set(st.nodes.list().filter((n) => matchesLabels(admits, n.metadata.labels)).map((n) => n.metadata.name));
   const pods = cnsPods(st, name);
   const scheduled = pods.filter((p) => nodes.has(p.spec?.nodeName ?? ""));
   const ready = scheduled.filter(isPodReady).length;

@@ -2,7 +2,7 @@
 
 export class SelectorError extends Error {}
 
-type LabelOp = "=" | "!=" | "exists" | "!exists" | "in" | "notin";
+export type LabelOp = "=" | "!=" | "exists" | "!exists" | "in" | "notin";
 export interface LabelRequirement {
   key: string;
   op: LabelOp;
