@@ -84,14 +84,13 @@ function renderRanking() {
 
 // ---- pod subnets ----
 // The server labels every subnet of the page at once, telling apart those of the same CIDR and name.
-function subnetLabel(s) { return s.label; }
 function renderSubnets() {
   var rows = D.subnets.map(function (s) {
     var names = h("td", null, []);
     s.clusters.forEach(function (c, i) { if (i) names.appendChild(document.createTextNode(", ")); names.appendChild(clusterLink(c)); });
     if (s.shared) names.appendChild(h("span", { class: "badge shared", text: "shared by " + s.clusters.length }));
     return h("tr", { "data-subnet": s.key, class: s.shared ? "shared-row" : null }, [
-      td(subnetLabel(s)), td(s.mode, "nw"), names,
+      td(s.label), td(s.mode, "nw"), names,
       td(int(s.used) + " / " + int(s.capacity), "r nw"),
       utilCell(s),
       fullBy(s)
@@ -106,7 +105,7 @@ function renderSubnets() {
     type: "bar",
     data: {
       // Chart.js draws an array label as lines: the subnet, then who shares it.
-      labels: shown.map(function (s) { return s.shared ? [subnetLabel(s), "shared: " + s.clusters.join(", ")] : subnetLabel(s); }),
+      labels: shown.map(function (s) { return s.shared ? [s.label, "shared: " + s.clusters.join(", ")] : s.label; }),
       datasets: [
         { label: "One cluster", data: series(false), backgroundColor: shown.map(function (s) { var u = utilClass(s.utilization); return u ? COLOUR[u] : COLOUR.info; }), skipNull: true },
         { label: "Shared by several clusters", data: series(true), backgroundColor: COLOUR.shared, skipNull: true }
@@ -227,7 +226,7 @@ function renderCluster(name) {
   box.appendChild(h("h4", { text: "Pod subnets (" + subnets.length + ")" }));
   if (subnets.length) box.appendChild(table(["Subnet", "Shared with", "Used / capacity", "Utilisation", "Full by"], subnets.map(function (s) {
     var others = s.clusters.filter(function (x) { return x !== name; });
-    return h("tr", { "data-subnet": s.key }, [td(subnetLabel(s)), td(others.length ? others.join(", ") : "-"), td(int(s.used) + " / " + int(s.capacity), "r nw"),
+    return h("tr", { "data-subnet": s.key }, [td(s.label), td(others.length ? others.join(", ") : "-"), td(int(s.used) + " / " + int(s.capacity), "r nw"),
       utilCell(s), fullBy(s)]);
   })));
 

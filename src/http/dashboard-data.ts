@@ -46,7 +46,6 @@ export interface DashboardCluster extends Omit<ClusterRow, "notes" | "lastOkAt">
 export interface DashboardSubnet {
   key: string;
   cidr: string;
-  name?: string;
   /** How the page names it (table, chart, trend legend), told apart from the page's others of the same CIDR and name. */
   label: string;
   mode: string;
@@ -200,7 +199,6 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
     .map((s) => ({
       key: s.key,
       cidr: s.cidr,
-      ...(s.name && s.mode !== "overlay" ? { name: s.name } : {}),
       label: labels.get(s.key)!,
       mode: s.mode,
       clusters: s.clusters,
