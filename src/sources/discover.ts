@@ -11,7 +11,7 @@ import { armKubeConfig, kubeConfigFor, parseKubeconfig } from "./azure/cluster-c
 import { azureContext } from "./azure/context.js";
 import { readSecret, SecretReadError } from "./azure/key-vault.js";
 import { armErrorText, DiscoveryError, type DiscoveryProblem, fleetNames, getManagedCluster, listManagedClusters, parseClusterId, subscriptionIds } from "./azure/managed-clusters.js";
-import { type FleetEntry, loadFleetFile } from "./fleet-file.js";
+import { type FleetEntry, type KubeconfigLoader, kubeconfigLoader, loadFleetFile } from "./fleet-file.js";
 import { defaultKubeconfigPaths, discoverFromKubeconfig, entryContext, loadKubeconfig } from "./kubeconfig.js";
 import { type DiscoverySettings, requireTokenPair } from "./settings.js";
 import { type ClusterTarget, CredentialError } from "./target.js";
@@ -90,12 +90,12 @@ function armTarget(name: string, source: ClusterTarget["source"], id: string, ar
   return { name, source, ...(arm ? { arm } : {}), credentialSource, kubeConfig: () => armKubeConfig(ctx, parsed, admin) };
 }
 
-async function fleetTarget(entry: FleetEntry, settings: DiscoverySettings): Promise<ClusterTarget> {
+async function fleetTarget(entry: FleetEntry, settings: DiscoverySettings, load: KubeconfigLoader = (f) => loadKubeconfig([f])): Promise<ClusterTarget> {
   const source: ClusterTarget["source"] = { kind: "fleet" };
   const forContext = entraAware(settings);
   switch (entry.kind) {
     case "kubeconfig": {
-      const base = loadKubeconfig([entry.file]);
+      const base = load(entry.file);
       const context = entryContext(base, entry.context);
       // Checked when the fleet file was loaded; the kubeconfig may have changed since (a queued job).
       if (!context || !base.getContextObject(context)) throw new UsageError(`cluster ${JSON.stringify(entry.name)}: context ${JSON.stringify(context ?? "")} not found in ${entry.file}`);
@@ -179,11 +179,13 @@ export async function discoverFleet(settings: DiscoverySettings, hooks: Discover
   for (const r of refs) {
     if (r.kind === "fleet" && !fleetEntries.has(r.fleetFile)) fleetEntries.set(r.fleetFile, new Map(loadFleetFile(r.fleetFile, { kubeconfigs: false }).map((e) => [e.name, e])));
   }
+  // Entries sharing a kubeconfig share one load of it.
+  const load = kubeconfigLoader();
   return Promise.all(
     refs.map((r) => {
       if (r.kind === "kubeconfig") return byFiles.get(r.files.join("\n"))!.get(r.context)!;
       const entry = r.kind === "fleet" ? fleetEntries.get(r.fleetFile)!.get(r.name) : undefined;
-      return entry ? fleetTarget(entry, settings) : resolveTarget(r, settings);
+      return entry ? fleetTarget(entry, settings, load) : resolveTarget(r, settings);
     }),
   );
 }

@@ -35,7 +35,7 @@ function entryLabel(doc: unknown, index: number): string {
   return `clusters[${index}]${typeof name === "string" ? ` (${JSON.stringify(name)})` : ""}`;
 }
 
-function validated(file: string, e: RawEntry, label: string, kubeconfigs: boolean): FleetEntry {
+function validated(file: string, e: RawEntry, label: string, load: KubeconfigLoader | undefined): FleetEntry {
   const fail = (msg: string): never => {
     throw new UsageError(`fleet file ${file}: ${label}: ${msg}`);
   };
@@ -47,7 +47,7 @@ function validated(file: string, e: RawEntry, label: string, kubeconfigs: boolea
   if (e.kubeconfig !== undefined) {
     const kubeconfig = path.resolve(path.dirname(file), e.kubeconfig);
     if (!existsSync(kubeconfig)) fail(`kubeconfig ${kubeconfig} not found`);
-    if (kubeconfigs) checkKubeconfig(kubeconfig, e.context, fail);
+    if (load) checkKubeconfig(kubeconfig, e.context, fail, load);
     return { name: e.name, kind: "kubeconfig", file: kubeconfig, ...ctx };
   }
   if (e.keyVaultSecret !== undefined) {
@@ -66,10 +66,10 @@ function validated(file: string, e: RawEntry, label: string, kubeconfigs: boolea
 }
 
 /** The entry's kubeconfig can be read and has its context intact: found when the file is loaded, not mid-scan. */
-function checkKubeconfig(file: string, context: string | undefined, fail: (msg: string) => never): void {
+function checkKubeconfig(file: string, context: string | undefined, fail: (msg: string) => never, load: KubeconfigLoader): void {
   let kc: KubeConfig;
   try {
-    kc = loadKubeconfig([file]);
+    kc = load(file);
   } catch (err) {
     return fail((err as Error).message);
   }
@@ -104,11 +104,32 @@ export function loadFleetFile(file: string, opts: { kubeconfigs?: boolean } = {}
     throw new UsageError(`fleet file ${file}: ${where}: ${issue.message}`);
   }
   const seen = new Map<string, number>();
+  const load = (opts.kubeconfigs ?? true) ? kubeconfigLoader() : undefined;
   return parsed.data.clusters.map((e, i) => {
     const label = entryLabel(doc, i);
     const before = seen.get(e.name);
     if (before !== undefined) throw new UsageError(`fleet file ${file}: ${label}: the name is already used by clusters[${before}]`);
     seen.set(e.name, i);
-    return validated(file, e, label, opts.kubeconfigs ?? true);
+    return validated(file, e, label, load);
   });
+}
+
+export type KubeconfigLoader = (file: string) => KubeConfig;
+
+/** loadKubeconfig for one file, each file loaded once however many entries name it (a failure too). */
+export function kubeconfigLoader(): KubeconfigLoader {
+  const loaded = new Map<string, KubeConfig | Error>();
+  return (file) => {
+    let kc = loaded.get(file);
+    if (kc === undefined) {
+      try {
+        kc = loadKubeconfig([file]);
+      } catch (e) {
+        kc = e as Error;
+      }
+      loaded.set(file, kc);
+    }
+    if (kc instanceof Error) throw kc;
+    return kc;
+  };
 }
