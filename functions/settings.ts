@@ -2,7 +2,7 @@
 // test/infra/settings.test.ts keeps the two in step). Settings come in groups, each read by the functions
 // that use it, so a bad value stops only those: the dashboard needs the storage settings alone. A bad
 // value fails with one line naming the setting.
-import { checkPublicUrl } from "../src/alerts/public-url.js";
+import { checkPublicUrl, urlOf } from "../src/alerts/public-url.js";
 import { UsageError } from "../src/errors.js";
 import { checkQueueName, DEFAULT_QUEUE } from "../src/fanout/queue-name.js";
 import { parseNotSeenDays } from "../src/store/forget.js";
@@ -79,13 +79,7 @@ function storage(env: NodeJS.ProcessEnv): StorageSetting {
 
 /** An https endpoint: the identity's token never crosses plain http. */
 function serviceUri(name: string, value: string, service: string): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  if (url?.protocol !== "https:") throw new UsageError(`app setting ${name} must be an https URL such as https://<account>.${service}.core.windows.net, not ${JSON.stringify(value.slice(0, 80))}`);
+  if (urlOf(value)?.protocol !== "https:") throw new UsageError(`app setting ${name} must be an https URL such as https://<account>.${service}.core.windows.net, not ${JSON.stringify(value.slice(0, 80))}`);
   return value;
 }
 

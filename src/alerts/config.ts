@@ -7,7 +7,7 @@ import type { Severity } from "../model/finding.js";
 import type { Policy } from "../policy/policy.js";
 import { severitySchema } from "../policy/severity.js";
 import type { AzureSettings } from "../sources/azure/context.js";
-import { checkPublicUrl, publicUrlProblem } from "./public-url.js";
+import { checkPublicUrl, publicUrlProblem, urlOf } from "./public-url.js";
 
 export type DestinationKind = "teams" | "webhook";
 
@@ -63,14 +63,6 @@ export type AlertsConfig = z.infer<typeof AlertsConfigSchema>;
 export function webhookUrlAllowed(url: string): boolean {
   const u = urlOf(url);
   return u !== undefined && (u.protocol === "https:" || (u.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(u.hostname)));
-}
-
-function urlOf(v: string): URL | undefined {
-  try {
-    return new URL(v);
-  } catch {
-    return undefined;
-  }
 }
 
 export const DEFAULT_RENOTIFY_MS = 24 * 3_600_000;
