@@ -114,7 +114,7 @@ function buildContext(s: AzureSettings): AzureContext {
   const endpoint = endpointOf(s.armEndpoint);
   const armScope = s.armScope ?? `${endpoint}/.default`;
   const credential = azureCredential(s);
-  const additionalPolicies: Array<{ policy: PipelinePolicy; position: "perCall" | "perRetry" }> = [
+  const additionalPolicies: AzureContext["additionalPolicies"] = [
     { policy: keepErrorMessage, position: "perCall" },
     { policy: requestTimeoutPolicy(s.armRequestTimeoutMs ?? ARM_REQUEST_TIMEOUT_MS), position: "perRetry" },
     ...(s.armCaFile ? [{ policy: caPolicy(s.armCaFile), position: "perCall" as const }] : []),
