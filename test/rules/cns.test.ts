@@ -37,7 +37,7 @@ describe("CNS001 DaemonSet not converged", () => {
     s.cns.daemonset!.observedGeneration = 3;
     const prev = earlier(s);
     const [f] = run(cns001, view(s, s, prev));
-    expect(f!.message).toMatch(new RegExp(`1 of 3 pods on the current template, no more than at ${prev.takenAt} \\(rollout stuck\\).*generation 4 not observed since`));
+    expect(f!.message).toMatch(new RegExp(`1 of 3 pods on the current template, none replaced since ${prev.takenAt} \\(rollout stuck\\).*generation 4 not observed since`));
     // Without an earlier scan to compare with, whether it moves is unknown: no finding yet.
     expect(run(cns001, view(s))).toEqual([]);
   });
@@ -53,6 +53,32 @@ describe("CNS001 DaemonSet not converged", () => {
     // The same 6 an hour later: stuck.
     const stuck = earlier(s, (p) => { p.cns.daemonset!.updated = 6; });
     expect(run(cns001, view(s, s, stuck))).toEqual([expect.objectContaining({ severity: "critical", message: expect.stringMatching(/9 of 10 pods Ready; 6 of 10 pods on the current template.*rollout stuck/) })]);
+    // Stuck still when two nodes joined meanwhile: their pods came on the current template, none was replaced.
+    const grown = healthy("a", 12);
+    Object.assign(grown.cns.daemonset!, { images: [NEW], updated: 8, ready: 11 });
+    expect(run(cns001, view(grown, grown, stuck))).toEqual([expect.objectContaining({ message: expect.stringMatching(/11 of 12 pods Ready; 8 of 12 pods on the current template, none replaced since .*rollout stuck/) })]);
+  });
+  it("does not take a scale-out for a rollout: a crash-looping pod stays flagged when nodes join", () => {
+    const prev = earlier(healthy("a", 5), (p) => {
+      p.cns.daemonset!.ready = 4;
+      p.cns.pods[4] = cnsPod("n5", { ready: false, reason: "CrashLoopBackOff", restarts: 30 });
+    });
+    expect(run(cns001, view(prev))).toEqual([expect.objectContaining({ message: expect.stringContaining("4 of 5 pods Ready") })]);
+    // Three nodes join: updatedNumberScheduled grows with desired, yet no pod was replaced.
+    const s = healthy("a", 8);
+    Object.assign(s.cns.daemonset!, { ready: 7, available: 7 });
+    s.cns.pods[4] = structuredClone(prev.cns.pods[4]!);
+    expect(run(cns001, view(s, s, prev))).toEqual([expect.objectContaining({ severity: "critical", message: expect.stringContaining("7 of 8 pods Ready") })]);
+  });
+  it("does not excuse a failing pod while a rollout moves", () => {
+    const s = healthy("a", 10);
+    Object.assign(s.cns.daemonset!, { updated: 6, ready: 9 });
+    s.cns.pods[7] = cnsPod("n8", { ready: false, reason: "ImagePullBackOff" });
+    const prev = earlier(s, (p) => { p.cns.daemonset!.updated = 2; });
+    expect(run(cns001, view(s, s, prev))).toEqual([expect.objectContaining({ message: expect.stringContaining("9 of 10 pods Ready") })]);
+    // The same rollout with the pod merely not Ready yet: its churn, excused.
+    s.cns.pods[7] = cnsPod("n8", { ready: false });
+    expect(run(cns001, view(s, s, prev))).toEqual([]);
   });
   it("judges a rollout only against a scan at least the grace old, and of the same template", () => {
     const s = healthy("a");
