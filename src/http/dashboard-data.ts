@@ -143,14 +143,16 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
     const comp = compliance.get(row.cluster);
     const h = health.get(row.cluster);
     const d = drift.get(row.cluster);
-    const score = comp ? comp.score : findingsScore(counts);
+    // A cluster compliance could not grade (no data to judge) ranks by its findings, and says so.
+    const graded = comp && comp.score !== null && comp.grade !== null ? { score: comp.score, grade: comp.grade } : undefined;
+    const score = graded ? graded.score : findingsScore(counts);
     const out: DashboardCluster = {
       ...row,
       lastOkAt: rowLastOkAt(row),
       notes: row.notes ?? [],
       score,
-      grade: comp ? comp.grade : grade(score),
-      scoreFrom: comp ? "compliance" : "findings",
+      grade: graded ? graded.grade : grade(score),
+      scoreFrom: graded ? "compliance" : "findings",
       scanFailed: scanFailed(row.status),
       counts,
     };

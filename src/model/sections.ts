@@ -155,9 +155,12 @@ export interface ComplianceResult {
 
 export interface ComplianceCluster {
   cluster: string;
-  /** 0-100: 100 minus 25 per failing critical rule, 10 per warning, 2 per info (floor 0). */
-  score: number;
-  grade: string;
+  /**
+   * 0-100: 100 minus 25 per failing critical rule, 10 per warning, 2 per info (floor 0). Null (and no
+   * grade) when no rule judged the cluster's data: not CNS, never read, stopped; or, for one rule, that rule did not apply.
+   */
+  score: number | null;
+  grade: string | null;
   counts: Record<ComplianceStatus, number>;
   results: ComplianceResult[];
 }
@@ -168,8 +171,11 @@ export interface ComplianceSection {
   totals: {
     clusters: number;
     counts: Record<ComplianceStatus, number>;
+    /** Over the graded clusters; null when none is. */
     averageScore: number | null;
     grades: Record<string, number>;
+    /** Clusters without a score (see ComplianceCluster.score). Absent in evaluations stored before it. */
+    ungraded?: number;
     /** Clusters with at least one failing rule. */
     failingClusters: number;
   };

@@ -122,7 +122,7 @@ describe("drift, compliance and health after two scans", () => {
     expect(result(OVL, "DRF001")).toEqual({ rule: "DRF001", status: "waived", severity: "info", findings: 1 });
     expect(result(BLK, "DRF004")).toMatchObject({ status: "not-applicable", reason: "not an overlay cluster" });
     expect(result(OVL, "DRF004")).toMatchObject({ status: "not-applicable", reason: "no ARM data" });
-    expect(result(KNET, "CNS001")).toMatchObject({ status: "not-applicable", reason: "no good snapshot" });
+    expect(result(KNET, "CNS001")).toMatchObject({ status: "not-applicable", reason: "not a CNS-managed cluster" });
     // Two scans are too little history for a forecast: IPX004 did not judge, so it is no pass.
     expect(result(BLK, "IPX004")).toMatchObject({ status: "not-applicable", reason: expect.stringMatching(/^no forecast for pod subnet 10\.40\.0\.0\/13 \(podsubnet\): not enough history: 2 point\(s\)/) });
     expect(result(KNET, "SCN003")).toMatchObject({ status: "fail", severity: "info" });
@@ -131,8 +131,9 @@ describe("drift, compliance and health after two scans", () => {
     expect(cluster(DYN)).toMatchObject({ score: 40, grade: "F" });
     expect(cluster(BLK)).toMatchObject({ score: 100, grade: "A" });
     expect(cluster(OVL)).toMatchObject({ score: 100, grade: "A", counts: expect.objectContaining({ waived: 1, fail: 0 }) });
-    expect(cluster(KNET)).toMatchObject({ score: 98, grade: "A" });
-    expect(doc.totals).toMatchObject({ clusters: 4, failingClusters: 2, averageScore: 84.5, grades: { A: 3, B: 0, C: 0, D: 0, F: 1 } });
+    // Not CNS: only SCN003 judged it (the scan, not its networking), so it has no grade to pull the average.
+    expect(cluster(KNET)).toMatchObject({ score: null, grade: null });
+    expect(doc.totals).toMatchObject({ clusters: 4, failingClusters: 2, averageScore: 80, ungraded: 1, grades: { A: 2, B: 0, C: 0, D: 0, F: 1 } });
     expect(doc.rules.map((r) => r.id)).toEqual(expect.arrayContaining(["CNS001", "CNS005", "DRF001", "DRF004", "SCN004"]));
 
     // The waived finding is still in the findings report, marked.

@@ -262,9 +262,25 @@ describe("compliance section", () => {
     // CNS002 critical (−25) and CNS003 warning (−10); CNS005 waived costs nothing.
     expect(score("sick")).toMatchObject({ score: 65, grade: "D" });
     expect(score("waived")).toMatchObject({ score: 100, grade: "A" });
-    expect(score("down")).toMatchObject({ score: 75, grade: "C" });
-    expect(c.totals).toMatchObject({ clusters: 4, failingClusters: 2, grades: { A: 2, B: 0, C: 1, D: 1, F: 0 } });
+    // Never read: only the SCN rules judged it (its scan failed), so there is nothing to grade.
+    expect(score("down")).toMatchObject({ score: null, grade: null, counts: expect.objectContaining({ fail: 1 }) });
+    expect(c.totals).toMatchObject({ clusters: 4, failingClusters: 2, ungraded: 1, averageScore: 88.3, grades: { A: 2, B: 0, C: 0, D: 1, F: 0 } });
     expect(c.totals.counts.pass + c.totals.counts.fail + c.totals.counts.waived + c.totals.counts["not-applicable"]).toBe(4 * c.rules.length);
+  });
+
+  it("grades only clusters it has data to judge: not one that is not CNS or never read, yes one read before", () => {
+    const LATER = new Date(T0.getTime() + 3_600_000);
+    const knet = snapshot("knet", {}, "not-cns");
+    const stale = view(healthy("stale"), snapshot("stale", { takenAt: LATER.toISOString() }, "unreachable"));
+    const c = evaluate({ scanId: "s", now: LATER, views: [view(knet), stale, view(healthy("ok"))] }).sections!.compliance!;
+    const row = (cluster: string) => c.clusters.find((x) => x.cluster === cluster)!;
+    expect(row("knet").results.find((r) => r.rule === "CNS001")).toMatchObject({ status: "not-applicable", reason: "not a CNS-managed cluster" });
+    expect(row("knet")).toMatchObject({ score: null, grade: null });
+    // Judged on its last good snapshot, the failed scan (SCN001) counted against it.
+    expect(row("stale").results.find((r) => r.rule === "SCN001")).toMatchObject({ status: "fail" });
+    expect(row("stale").score).toBeLessThanOrEqual(75);
+    expect(row("stale").grade).not.toBeNull();
+    expect(c.totals).toMatchObject({ clusters: 3, ungraded: 1, averageScore: (row("stale").score! + row("ok").score!) / 2 });
   });
 
   it("counts a finding about several clusters against each of them", () => {

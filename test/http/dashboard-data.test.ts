@@ -124,6 +124,15 @@ describe("dashboard data", () => {
     expect(c.results!.map((r) => r.rule)).toEqual(["CNS002"]);
   });
 
+  it("scores a cluster compliance left ungraded from its findings, and says so", () => {
+    const failed = snapshot("never", { takenAt: new Date(T0.getTime() + 60_000).toISOString() }, "unreachable");
+    const e = evaluate({ scanId: "s", now: T0, views: [view(healthy("a")), view(failed)] });
+    expect(e.sections!.compliance!.clusters.find((c) => c.cluster === "never")).toMatchObject({ score: null, grade: null });
+    const never = dashboardData(e, []).clusters.find((c) => c.cluster === "never")!;
+    expect(never).toMatchObject({ score: findingsScore(never.counts), scoreFrom: "findings" });
+    expect(never.grade).toEqual(expect.any(String));
+  });
+
   it("marks shared subnets, orders by utilisation and builds the trend oldest first", () => {
     const e = evaluation();
     const older: EvaluationSummary = { ...summarizeEvaluation(e, "r0"), scanId: "20261127T040000000Z-abcd", generatedAt: "2026-11-27T04:00:01Z" };

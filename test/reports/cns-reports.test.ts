@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { evaluate } from "../../src/evaluate/evaluate.js";
 import { checkReportFilter, reportKind } from "../../src/reports/catalogue.js";
+import type { ComplianceDocument } from "../../src/reports/kinds/compliance.js";
 import { renderReport } from "../../src/reports/render.js";
 import { snapshot, T0, view } from "../fixtures/builders.js";
 import { cnsPod, earlier, healthy, withWindows } from "../rules/cns-fixtures.js";
@@ -39,6 +40,25 @@ describe("drift, health and compliance reports", () => {
 
     const other = renderReport("compliance", e, { rule: passing }, "json").doc as Compliance;
     expect(other.clusters.every((c) => c.score === 100 && c.grade === "A")).toBe(true);
+  });
+
+  it("compliance for one rule leaves a cluster it could not judge ungraded, and says why", () => {
+    const withOthers = evaluate({ scanId: "s", now: T0, views: [view(healthy("ok")), view(sick), view(snapshot("down", {}, "unreachable")), view(snapshot("knet", {}, "not-cns"))] });
+    const one = renderReport("compliance", withOthers, { rule: "CNS001" }, "json").doc as ComplianceDocument;
+    const row = (cluster: string) => one.clusters.find((c) => c.cluster === cluster)!;
+    expect(row("down")).toMatchObject({ score: null, grade: null, results: [expect.objectContaining({ status: "not-applicable", reason: "no good snapshot" })] });
+    expect(row("knet")).toMatchObject({ score: null, grade: null, results: [expect.objectContaining({ status: "not-applicable", reason: "not a CNS-managed cluster" })] });
+    expect(row("ok")).toMatchObject({ score: 100, grade: "A" });
+    expect(one.totals).toMatchObject({ clusters: 4, ungraded: 2, averageScore: 100, grades: expect.objectContaining({ A: 2 }) });
+    // The same as the whole report: a cluster without data to judge is ungraded there too, its failed scan a fail.
+    const whole = renderReport("compliance", withOthers, {}, "json").doc as ComplianceDocument;
+    expect(whole.clusters.filter((c) => c.score === null).map((c) => c.cluster)).toEqual(["down", "knet"]);
+    const scn = renderReport("compliance", withOthers, { rule: "SCN001" }, "json").doc as ComplianceDocument;
+    expect(scn.clusters.find((c) => c.cluster === "down")).toMatchObject({ score: null, grade: null, counts: expect.objectContaining({ fail: 1 }) });
+    expect(scn.clusters.find((c) => c.cluster === "ok")).toMatchObject({ score: 100, grade: "A" });
+    // Tables: N/A for the grade, no number for the score, ungraded rows first.
+    const csv = renderReport("compliance", withOthers, { rule: "CNS001" }, "csv", { table: "clusters" }).body;
+    expect(csv.split("\n").slice(1, 3)).toEqual([expect.stringMatching(/^down,N\/A,-,0,0,0,1,/), expect.stringMatching(/^knet,N\/A,-,0,0,0,1,/)]);
   });
 
   it("refuses a filter a report does not apply instead of ignoring it", () => {

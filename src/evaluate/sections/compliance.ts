@@ -23,10 +23,18 @@ export function complianceScore(results: readonly ComplianceResult[]): number {
   return Math.max(0, results.reduce((score, r) => (r.status === "fail" ? score - DEDUCTION[r.severity ?? "info"] : score), 100));
 }
 
+/** Score and grade, or both null when nothing was judged: a grade of rules that could not look would be made up. */
+export function scoreAndGrade(results: readonly ComplianceResult[], judged: boolean): Pick<ComplianceCluster, "score" | "grade"> {
+  if (!judged || results.every((r) => r.status === "not-applicable")) return { score: null, grade: null };
+  const score = complianceScore(results);
+  return { score, grade: grade(score) };
+}
+
 /** Whether a rule can judge a cluster: SCN rules always; others need good data of a CNS cluster, then the rule's own test. */
 export function applicability(rule: Rule, v: ClusterView, ctx: FleetContext): true | string {
   if (rule.meta.family !== "SCN") {
     if (v.snapshot.status === "stopped") return "stopped in ARM: not scanned";
+    if (v.snapshot.status === "not-cns") return "not a CNS-managed cluster";
     if (v.snapshot.status !== "ok") return "no good snapshot";
     if (!isCnsManaged(v.snapshot)) return "not a CNS-managed cluster";
   }
@@ -60,6 +68,7 @@ export function buildCompliance(applicable: ReadonlyMap<string, ClusterApplicabi
       byClusterRule.set(k, [...(byClusterRule.get(k) ?? []), f]);
     }
   }
+  const scan = new Set(rules.filter((r) => r.meta.family === "SCN").map((r) => r.meta.id));
   const clusters = [...applicable].map(([name, applies]): ComplianceCluster => {
     const counts = zero();
     const results = rules.map((rule): ComplianceResult => {
@@ -77,8 +86,9 @@ export function buildCompliance(applicable: ReadonlyMap<string, ClusterApplicabi
       counts[r.status]++;
       return r;
     });
-    const score = complianceScore(results);
-    return { cluster: name, score, grade: grade(score), counts, results };
+    // SCN rules judge the scan, not the cluster: alone (no data to judge) they grade nothing.
+    const judged = results.some((r) => r.status !== "not-applicable" && !scan.has(r.rule));
+    return { cluster: name, ...scoreAndGrade(results, judged), counts, results };
   });
   clusters.sort((a, b) => a.cluster.localeCompare(b.cluster));
   return {
@@ -92,15 +102,18 @@ export function buildCompliance(applicable: ReadonlyMap<string, ClusterApplicabi
 export function complianceTotals(clusters: readonly ComplianceCluster[]): ComplianceSection["totals"] {
   const counts = zero();
   const grades: Record<string, number> = { A: 0, B: 0, C: 0, D: 0, F: 0 };
+  const scores: number[] = [];
   for (const c of clusters) {
     for (const r of c.results) counts[r.status]++;
-    grades[c.grade] = (grades[c.grade] ?? 0) + 1;
+    if (c.grade !== null) grades[c.grade] = (grades[c.grade] ?? 0) + 1;
+    if (c.score !== null) scores.push(c.score);
   }
   return {
     clusters: clusters.length,
     counts,
-    averageScore: clusters.length ? Math.round((clusters.reduce((a, c) => a + c.score, 0) / clusters.length) * 10) / 10 : null,
+    averageScore: scores.length ? Math.round((scores.reduce((a, s) => a + s, 0) / scores.length) * 10) / 10 : null,
     grades,
+    ungraded: clusters.length - scores.length,
     failingClusters: clusters.filter((c) => c.results.some((r) => r.status === "fail")).length,
   };
 }

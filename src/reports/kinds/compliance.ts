@@ -1,7 +1,7 @@
 // `compliance`: cluster × rule pass / fail / waived / not applicable, per-cluster score and grade,
 // fleet totals. With --fail-on SEVERITY the CLI exits 3 when an unwaived finding at that level exists.
 import type { ComplianceCluster, ComplianceSection, ComplianceStatus } from "../../model/sections.js";
-import { complianceScore, complianceTotals, grade } from "../../evaluate/sections/compliance.js";
+import { complianceTotals, scoreAndGrade } from "../../evaluate/sections/compliance.js";
 import { matchesCluster } from "../filter.js";
 import type { ReportKind } from "../report.js";
 
@@ -29,10 +29,10 @@ export const complianceReport: ReportKind<ComplianceDocument> = {
       .filter((c) => matchesCluster(f, c.cluster))
       .map((c) => {
         if (!f.rule) return c;
-        // One rule: every number of the row is about that rule, score and grade included.
+        // One rule: every number of the row is about that rule, score and grade included; none where the rule
+        // did not apply, or the cluster had no data to judge (ungraded in the whole report too).
         const results = c.results.filter((r) => r.rule === f.rule);
-        const score = complianceScore(results);
-        return { ...c, score, grade: grade(score), results, counts: Object.fromEntries(STATUSES.map((s) => [s, results.filter((r) => r.status === s).length])) as Record<ComplianceStatus, number> };
+        return { ...c, ...scoreAndGrade(results, c.score !== null), results, counts: Object.fromEntries(STATUSES.map((s) => [s, results.filter((r) => r.status === s).length])) as Record<ComplianceStatus, number> };
       });
     return {
       generatedAt: e.generatedAt,
@@ -43,14 +43,15 @@ export const complianceReport: ReportKind<ComplianceDocument> = {
     };
   },
   tables(doc) {
-    const byScore = [...doc.clusters].sort((a, b) => a.score - b.score || a.cluster.localeCompare(b.cluster));
+    // Ungraded first, as the dashboard puts clusters it could not read first: a failed scan hides what may be wrong.
+    const byScore = [...doc.clusters].sort((a, b) => (a.score ?? -1) - (b.score ?? -1) || a.cluster.localeCompare(b.cluster));
     // One cluster: every rule. The fleet: what is not a plain pass (the JSON document has every cell).
     const all = doc.clusters.length === 1;
     const cells = doc.clusters.flatMap((c) => c.results.filter((r) => all || r.status !== "pass").map((r) => ({ c, r })));
     return [
       {
         name: "clusters",
-        title: "Compliance by cluster (lowest score first)",
+        title: "Compliance by cluster (ungraded first, then lowest score first)",
         columns: [
           { key: "cluster", title: "CLUSTER" },
           { key: "grade", title: "GRADE" },
@@ -63,15 +64,15 @@ export const complianceReport: ReportKind<ComplianceDocument> = {
         ],
         rows: byScore.map((c) => ({
           cluster: c.cluster,
-          grade: c.grade,
-          score: c.score,
+          grade: c.grade ?? "N/A",
+          score: c.score ?? "-",
           pass: c.counts.pass,
           fail: c.counts.fail,
           waived: c.counts.waived,
           na: c.counts["not-applicable"],
           failing: c.results.filter((r) => r.status === "fail").map((r) => `${r.rule} (${r.severity})`).join(", "),
         })),
-        rowSeverity: byScore.map((c) => (c.score < 60 ? "critical" : c.score < 90 ? "warning" : undefined)),
+        rowSeverity: byScore.map((c) => (c.score === null ? undefined : c.score < 60 ? "critical" : c.score < 90 ? "warning" : undefined)),
         empty: doc.note ?? "No clusters.",
       },
       {
@@ -103,7 +104,7 @@ export const complianceReport: ReportKind<ComplianceDocument> = {
           {
             clusters: doc.totals.clusters,
             average: doc.totals.averageScore,
-            grades: Object.entries(doc.totals.grades).map(([g, n]) => `${g}:${n}`).join(" "),
+            grades: [...Object.entries(doc.totals.grades), ...(doc.totals.ungraded ? [["N/A", doc.totals.ungraded] as const] : [])].map(([g, n]) => `${g}:${n}`).join(" "),
             failing: doc.totals.failingClusters,
             cells: STATUSES.map((s) => doc.totals.counts[s]).join("/"),
           },
