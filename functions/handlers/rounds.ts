@@ -20,14 +20,16 @@ export async function startScanRound(timer: Timer, ctx: InvocationContext): Prom
 }
 
 /**
- * Once a day (nothing when the settings are unset): clusters not scanned for FLEET_AUDIT_FORGET_AFTER_DAYS
- * are forgotten, then history older than FLEET_AUDIT_RETENTION_DAYS goes. Both look at every cluster,
- * which is worth doing daily, not at every 15-minute round of a big fleet.
+ * Once a day: clusters not scanned for FLEET_AUDIT_FORGET_AFTER_DAYS are forgotten, then history older
+ * than FLEET_AUDIT_RETENTION_DAYS goes (each nothing when unset). Both look at every cluster, which is
+ * worth doing daily, not at every 15-minute round of a big fleet. Last, always: round records past the
+ * sweep's week, which would otherwise grow by a row per cluster and round.
  */
 export async function pruneScanHistory(_timer: Timer, ctx: InvocationContext): Promise<void> {
-  const [deps, { forgetGoneClusters, pruneHistory }] = await Promise.all([housekeepingDeps(ctx), fanout()]);
+  const [deps, { forgetGoneClusters, pruneHistory, pruneRounds }] = await Promise.all([housekeepingDeps(ctx), fanout()]);
   await forgetGoneClusters(deps);
   await pruneHistory(deps);
+  await pruneRounds(deps);
 }
 
 export async function sweepScanRounds(_timer: Timer, ctx: InvocationContext): Promise<void> {

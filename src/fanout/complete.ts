@@ -8,7 +8,7 @@ import type { FleetEvaluation } from "../model/evaluation.js";
 import { emptySnapshot } from "../model/snapshot.js";
 import { listSome } from "../rules/scope.js";
 import type { SourceKind } from "./rounds.js";
-import { ALERT_DELIVERY_DEADLINE_MS, type BookkeepingDeps, CLAIM_TTL_MS, nowOf, SILENT } from "./deps.js";
+import { ALERT_DELIVERY_DEADLINE_MS, type BookkeepingDeps, CLAIM_TTL_MS, nowOf, ROUND_LOOKBACK_MS, SILENT } from "./deps.js";
 
 export type Completion =
   | { state: "unknown" | "already" | "not-ready" | "taken" }
@@ -71,13 +71,16 @@ export async function completeRound(round: string, deps: BookkeepingDeps): Promi
 }
 
 /** For a timer: completes every unfinished round of the last week that is due. */
-export async function sweepRounds(deps: BookkeepingDeps, lookbackMs = 7 * 86_400_000): Promise<Array<{ round: string; completion: Completion }>> {
+export async function sweepRounds(deps: BookkeepingDeps, lookbackMs = ROUND_LOOKBACK_MS): Promise<Array<{ round: string; completion: Completion }>> {
   const out: Array<{ round: string; completion: Completion }> = [];
-  for (const h of await deps.rounds.unfinished(new Date(nowOf(deps).getTime() - lookbackMs))) {
+  for (const round of await deps.rounds.unfinished(new Date(nowOf(deps).getTime() - lookbackMs))) {
     try {
-      out.push({ round: h.round, completion: await completeRound(h.round, deps) });
+      const completion = await completeRound(round, deps);
+      // Its index row missed the evaluation's last write: correct it, so the next sweep skips it.
+      if (completion.state === "already") await deps.rounds.index(round, "evaluated");
+      out.push({ round, completion });
     } catch (e) {
-      (deps.log ?? SILENT).warn(`round ${h.round}: evaluation failed: ${(e as Error).message.split("\n", 1)[0]}`);
+      (deps.log ?? SILENT).warn(`round ${round}: evaluation failed: ${(e as Error).message.split("\n", 1)[0]}`);
     }
   }
   return out;

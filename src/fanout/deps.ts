@@ -54,6 +54,11 @@ export const DEFAULT_ROUND_DEADLINE_MS = 30 * 60_000;
  * and all of it must end inside host.json's functionTimeout (test/infra checks the sum).
  */
 export const ALERT_DELIVERY_DEADLINE_MS = 60_000;
+/**
+ * The sweep looks at rounds started this long ago at most; round records older than that are never
+ * read again, and the daily timer deletes them.
+ */
+export const ROUND_LOOKBACK_MS = 7 * 86_400_000;
 /** A claim older than this is taken to be from a worker that died while evaluating. */
 export const CLAIM_TTL_MS = 10 * 60_000;
 

@@ -1,12 +1,13 @@
 // Retention for the Functions app: once a day (its own timer), history older than `deps.retentionDays`
-// is pruned, and clusters not scanned for `deps.forgetAfterDays` are forgotten (the CLI's `prune` and
-// `forget` commands call the store directly).
+// is pruned, clusters not scanned for `deps.forgetAfterDays` are forgotten (the CLI's `prune` and
+// `forget` commands call the store directly), and round records past the sweep's look-back go.
 import { dropFromLatestEvaluation } from "../evaluate/forget.js";
 import { clustersNotSeenFor } from "../store/forget.js";
 import { retentionCutoff } from "../store/retention.js";
 import type { PruneResult } from "../store/store.js";
 import { describeCluster } from "../store/summary.js";
-import { type BookkeepingDeps, nowOf, SILENT } from "./deps.js";
+import { type BookkeepingDeps, nowOf, ROUND_LOOKBACK_MS, SILENT } from "./deps.js";
+import { REJECTED_KEPT } from "./rounds.js";
 
 /**
  * Deletes history older than `deps.retentionDays`. A failure is logged and left for the next day; it
@@ -45,5 +46,23 @@ export async function forgetGoneClusters(deps: BookkeepingDeps): Promise<void> {
     if (gone.size > 0) await dropFromLatestEvaluation(deps.store, gone);
   } catch (e) {
     log.warn(`clusters not scanned for ${days} days: not all forgotten this time: ${(e as Error).message.split("\n", 1)[0]}`);
+  }
+}
+
+/**
+ * Deletes the records of rounds older than the sweep's look-back (nothing reads them again), whatever
+ * the history retention, and keeps rejected-message records as long, at most the newest `keepRejected`.
+ * A failure is logged and left for the next day.
+ */
+export async function pruneRounds(deps: BookkeepingDeps, keepRejected = REJECTED_KEPT): Promise<{ rounds: number; rejected: number } | undefined> {
+  const log = deps.log ?? SILENT;
+  const before = new Date(nowOf(deps).getTime() - ROUND_LOOKBACK_MS);
+  try {
+    const r = await deps.rounds.prune(before, keepRejected);
+    if (r.rounds || r.rejected) log.info(`round records: deleted ${r.rounds} round(s) started before ${before.toISOString()} and ${r.rejected} rejected message record(s)`);
+    return r;
+  } catch (e) {
+    log.warn(`round records: not pruned this time: ${(e as Error).message.split("\n", 1)[0]}`);
+    return undefined;
   }
 }

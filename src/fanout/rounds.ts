@@ -1,19 +1,26 @@
 // A scan round's record in Table Storage (table `rounds`, prefixed like the store's):
 //   PK = scanRowKey(round)  RK = "round"               the header: expected clusters, deadline, state
 //   PK = scanRowKey(round)  RK = "c_" + clusterKey(c)   one row per cluster, written by whoever settles it
+//   PK = "rounds"           RK = scanRowKey(round)      the round's index row: what the sweep lists
 //   PK = "rejected"         RK = inverted time + id     messages that were not jobs, by trace only
 // One row per cluster, so concurrent workers never write the same entity; the header changes state
-// only with its etag, so exactly one worker wins the evaluation.
+// only with its etag, so exactly one worker wins the evaluation. Table Storage narrows a query by
+// PartitionKey only, so the sweep reads the one index partition, never the rounds' cluster rows; the
+// header stays authoritative, and an index row left stale is repaired by the sweep that reads it.
 import { randomBytes } from "node:crypto";
 import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
 import type { ScanStatus } from "../model/snapshot.js";
 import type { ClusterRef } from "../sources/discover.js";
+import { scanIdTime } from "../model/scan-id.js";
 import { clusterKey, invertedTime, scanRowKey, sinceUpperBound } from "../store/keys.js";
+import { indexLegacyRounds, legacyIndexed } from "./legacy-rounds.js";
 import type { MessageTrace } from "./messages.js";
+import { HEADER, INDEX, REJECTED } from "./round-keys.js";
+import { capRejected, deleteRoundsBefore } from "./round-retention.js";
 
-const HEADER = "round";
-const REJECTED = "rejected";
 const BATCH = 100;
+/** Rejected-message records kept at most (the newest), besides their age. */
+export const REJECTED_KEPT = 1_000;
 /** A transaction carries at most 4 MiB; a registered reference may be up to a job's 48 KiB. */
 const BATCH_BYTES = 2 * 1024 * 1024;
 
@@ -67,6 +74,8 @@ const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries
 
 export class RoundTable {
   private created = false;
+  /** The legacy fallback is over for this table (see legacy-rounds.ts). */
+  private legacyDone = false;
 
   constructor(private readonly table: TableClient) {}
 
@@ -99,7 +108,10 @@ export class RoundTable {
       bytes += ref.length;
     }
     if (batch.length > 0) await this.table.submitTransaction(batch);
-    await this.table.upsertEntity({ partitionKey: pk, rowKey: HEADER, round, startedAt: at.toISOString(), deadline: deadline.toISOString(), expected: clusters.length, state: "open" }, "Replace");
+    const header = { round, startedAt: at.toISOString(), deadline: deadline.toISOString(), expected: clusters.length, state: "open" };
+    await this.table.upsertEntity({ partitionKey: pk, rowKey: HEADER, ...header }, "Replace");
+    // After the header, so an index row always names a registered round; no job is sent before both.
+    await this.table.upsertEntity({ partitionKey: INDEX, rowKey: pk, ...header }, "Replace");
   }
 
   async header(round: string): Promise<RoundHeader | undefined> {
@@ -162,15 +174,32 @@ export class RoundTable {
 
   async finish(round: string, fields: { state: RoundState; evaluatedAt?: string; findings?: number }): Promise<void> {
     await this.table.updateEntity(defined({ partitionKey: scanRowKey(round), rowKey: HEADER, ...fields }), "Merge");
+    // The header decides: a failed index write must not undo an evaluation; the sweep repairs it.
+    await this.index(round, fields.state).catch(() => {});
   }
 
-  /** Rounds not yet evaluated that started at or after `since`, oldest first. */
-  async unfinished(since: Date): Promise<RoundHeader[]> {
+  /** Records a round's state in its index row (also the sweep's repair of a stale one). */
+  async index(round: string, state: RoundState): Promise<void> {
+    await this.table.upsertEntity({ partitionKey: INDEX, rowKey: scanRowKey(round), round, state }, "Merge");
+  }
+
+  /** Ids of the rounds not yet evaluated that started at or after `since`, oldest first. */
+  async unfinished(since: Date): Promise<string[]> {
     await this.ensure();
-    const filter = odata`RowKey eq ${HEADER} and state ne ${"evaluated"} and PartitionKey lt ${sinceUpperBound(since)}`;
-    const out: RoundHeader[] = [];
-    for await (const e of this.table.listEntities<Omit<RoundHeader, "etag">>({ queryOptions: { filter } })) out.push({ ...pickHeader(e), etag: e.etag });
-    return out.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+    const filter = odata`PartitionKey eq ${INDEX} and RowKey lt ${sinceUpperBound(since)} and state ne ${"evaluated"}`;
+    const rounds = new Set<string>();
+    for await (const e of this.table.listEntities<{ round: string }>({ queryOptions: { filter, select: ["round"] } })) rounds.add(String(e.round));
+    if (!this.legacyDone) {
+      if (!(await legacyIndexed(this.table))) for (const r of await indexLegacyRounds(this.table, since)) rounds.add(r);
+      this.legacyDone = true;
+    }
+    return [...rounds].sort((a, b) => scanIdTime(a).getTime() - scanIdTime(b).getTime());
+  }
+
+  /** Deletes the rounds started before `before`, and rejected-message records by age and count. */
+  async prune(before: Date, keepRejected = REJECTED_KEPT): Promise<{ rounds: number; rejected: number }> {
+    await this.ensure();
+    return { rounds: await deleteRoundsBefore(this.table, before), rejected: await capRejected(this.table, before, keepRejected) };
   }
 
   async reject(r: RejectedMessage): Promise<void> {
