@@ -59,6 +59,12 @@ export const ALERT_DELIVERY_DEADLINE_MS = 60_000;
  * read again, and the daily timer deletes them.
  */
 export const ROUND_LOOKBACK_MS = 7 * 86_400_000;
+/**
+ * How long after its round's deadline a job may still be taken: a late result replaces the round's
+ * placeholder until a newer round scans the cluster; after this, a backlog (an outage, throttling)
+ * drains by expiry instead of scanning for rounds long evaluated.
+ */
+export const LATE_JOB_SLACK_MS = 60 * 60_000;
 /** A claim older than this is taken to be from a worker that died while evaluating. */
 export const CLAIM_TTL_MS = 10 * 60_000;
 

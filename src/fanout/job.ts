@@ -23,6 +23,8 @@ export interface MessageMeta {
 export type JobOutcome =
   | { kind: "rejected"; reason: string }
   | { kind: "duplicate"; cluster: string; completion?: Completion }
+  /** Its round was evaluated without it and its result can no longer matter: ended unscanned. */
+  | { kind: "late"; cluster: string; reason: string }
   | { kind: "stored"; cluster: string; summary: SnapshotSummary; completion?: Completion };
 
 const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split("\n", 1)[0]!.slice(0, 500);
@@ -85,12 +87,30 @@ class JobError extends Error {
   }
 }
 
+/**
+ * A job of a round already evaluated without its cluster (`missed`): its result still replaces the
+ * placeholder, unless a newer round registered the cluster, whose own job scans it afresh. Why it is
+ * ended, or undefined to scan.
+ */
+async function tooLate({ round, ref, row }: Accepted, deps: FanoutDeps): Promise<string | undefined> {
+  if (row.state !== "missed") return undefined;
+  const newer = await deps.rounds.supersededBy(round, ref.name);
+  return newer && `the round was evaluated without it at its deadline, and round ${newer} scans it`;
+}
+
+function endLate({ round, ref }: Accepted, meta: MessageMeta, reason: string, deps: FanoutDeps): JobOutcome {
+  (deps.log ?? SILENT).info(`round ${round}: ${printable(ref.name)} not scanned (${tryOf(meta)}): ${reason}`);
+  return { kind: "late", cluster: ref.name, reason };
+}
+
 export async function handleJob(input: unknown, meta: MessageMeta, deps: FanoutDeps): Promise<JobOutcome> {
   const job = await accept(input, meta, deps);
   if ("rejected" in job) return { kind: "rejected", reason: job.rejected };
   const { round, ref } = job;
   // A redelivered job (its worker stopped after storing): nothing to redo, but the round may be due.
   if (job.row.state === "done") return { kind: "duplicate", cluster: ref.name, completion: await tryComplete(round, deps) };
+  const late = await tooLate(job, deps);
+  if (late) return endLate(job, meta, late, deps);
 
   const log = deps.log ?? SILENT;
   // Before collecting: a try that hits functionTimeout or kills its worker leaves only this line.
@@ -129,6 +149,8 @@ export async function handlePoison(input: unknown, meta: MessageMeta, deps: Fano
   if ("rejected" in job) return { kind: "rejected", reason: job.rejected };
   const { round, ref } = job;
   if (job.row.state === "done") return { kind: "duplicate", cluster: ref.name, completion: await tryComplete(round, deps) };
+  // The deadline's placeholder already says the scan failed: a poison record would only relabel the row.
+  if (job.row.state === "missed") return endLate(job, meta, "the round was evaluated without it at its deadline", deps);
   const tries = meta.dequeueCount ? `${meta.dequeueCount} times` : "every time it was tried";
   const reason = `poison message: the scan job for this cluster failed ${tries} and was given up (queue ${meta.queue}); the logs name each try's error, after "${scanning(round, ref.name)}"`;
   const snap = failureSnapshot(ref.name, round, ref.kind, reason, nowOf(deps));

@@ -55,9 +55,10 @@ export class JobQueue {
     this.created = true;
   }
 
-  async send(text: string): Promise<void> {
+  /** `ttlS`: the message expires unread after this long (the queue's default is 7 days). */
+  async send(text: string, ttlS?: number): Promise<void> {
     await this.init();
-    await this.call("sending a job", (o) => this.jobs.sendMessage(text, o));
+    await this.call("sending a job", (o) => this.jobs.sendMessage(text, ttlS === undefined ? o : { ...o, messageTimeToLive: Math.max(1, Math.ceil(ttlS)) }));
   }
 
   /** Up to `max` messages, poison queue last; each stays invisible to others for `visibilityS`. */

@@ -196,6 +196,15 @@ export class RoundTable {
     return [...rounds].sort((a, b) => scanIdTime(a).getTime() - scanIdTime(b).getTime());
   }
 
+  /** The newest round registered after `round`, when it includes `cluster`: that round's own job scans it afresh. */
+  async supersededBy(round: string, cluster: string): Promise<string | undefined> {
+    await this.ensure();
+    // Index row keys are inverted time: the first one below this round's is the newest round.
+    const pages = this.table.listEntities<{ round: string }>({ queryOptions: { filter: odata`PartitionKey eq ${INDEX} and RowKey lt ${scanRowKey(round)}`, select: ["round"] } }).byPage({ maxPageSize: 1 });
+    for await (const [newest] of pages) return newest && (await this.cluster(String(newest.round), cluster)) ? String(newest.round) : undefined;
+    return undefined;
+  }
+
   /** Deletes the rounds started before `before`, and rejected-message records by age and count. */
   async prune(before: Date, keepRejected = REJECTED_KEPT): Promise<{ rounds: number; rejected: number }> {
     await this.ensure();

@@ -7,7 +7,7 @@ import { newScanId } from "../model/scan-id.js";
 import { type ClusterRef, discoverRefs } from "../sources/discover.js";
 import { keepKnownNames } from "../sources/known-names.js";
 import { failureSnapshot } from "./complete.js";
-import { DEFAULT_ROUND_DEADLINE_MS, type FanoutDeps, nowOf, SILENT } from "./deps.js";
+import { DEFAULT_ROUND_DEADLINE_MS, type FanoutDeps, LATE_JOB_SLACK_MS, nowOf, SILENT } from "./deps.js";
 import { encodeJob } from "./messages.js";
 
 export interface StartedRound {
@@ -36,13 +36,15 @@ export async function startRound(deps: FanoutDeps, refs?: readonly ClusterRef[])
   const messages = fleet.map((ref) => ({ ref, text: encodeJob({ v: 1, round, ref }) }));
   await deps.rounds.create(round, fleet, at, deadline);
 
+  // A job outlives its round by the slack only, not the queue's default week.
+  const ttlS = (deadline.getTime() - at.getTime() + LATE_JOB_SLACK_MS) / 1000;
   const notEnqueued: StartedRound["notEnqueued"] = [];
   const limit = pLimit(16);
   await Promise.all(
     messages.map(({ ref, text }) =>
       limit(async () => {
         try {
-          await deps.queue.send(text);
+          await deps.queue.send(text, ttlS);
         } catch (e) {
           const reason = `the scan job could not be enqueued on ${deps.queue.name}: ${(e as Error).message.split("\n", 1)[0]}`;
           // A send that timed out may still have enqueued the job: never overwrite what it stores.

@@ -25,6 +25,8 @@ export interface WorkerStats {
   stored: number;
   duplicates: number;
   rejected: number;
+  /** Jobs of rounds evaluated without them, ended unscanned. */
+  late: number;
   poisoned: number;
   /** Jobs that threw and will be retried. */
   retried: number;
@@ -46,7 +48,7 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
 
 export async function runWorker(deps: FanoutDeps, opts: WorkerOptions): Promise<WorkerStats> {
   const log = deps.log ?? SILENT;
-  const stats: WorkerStats = { stored: 0, duplicates: 0, rejected: 0, poisoned: 0, retried: 0, evaluated: [] };
+  const stats: WorkerStats = { stored: 0, duplicates: 0, rejected: 0, late: 0, poisoned: 0, retried: 0, evaluated: [] };
   const visibilityS = opts.visibilityS ?? Math.ceil((deps.collect?.clusterDeadlineMs ?? 90_000) / 1000) + 60;
   const maxDequeue = opts.maxDequeueCount ?? MAX_DEQUEUE_COUNT;
   const pollMs = opts.pollMs ?? 1_000;
@@ -58,9 +60,10 @@ export async function runWorker(deps: FanoutDeps, opts: WorkerOptions): Promise<
   const count = (o: JobOutcome, poison: boolean): void => {
     if (o.kind === "rejected") stats.rejected++;
     else if (o.kind === "duplicate") stats.duplicates++;
+    else if (o.kind === "late") stats.late++;
     else if (poison) stats.poisoned++;
     else stats.stored++;
-    if (o.kind !== "rejected" && o.completion?.state === "evaluated") stats.evaluated.push(o.completion.evaluation.scanId);
+    if ((o.kind === "stored" || o.kind === "duplicate") && o.completion?.state === "evaluated") stats.evaluated.push(o.completion.evaluation.scanId);
   };
 
   const run = async (m: ReceivedJob): Promise<void> => {
