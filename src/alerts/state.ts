@@ -13,6 +13,26 @@ export interface AlertState {
    * finish together would otherwise both read the old state and both send the same card.
    */
   exclusive<T>(destinationId: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Deletes every destination's rows about a forgotten cluster (`fleet-audit forget`): otherwise a scan
+   * that reaches it again would announce its old findings resolved. Returns how many rows went.
+   */
+  forgetCluster(cluster: string): Promise<number>;
+}
+
+/** Under the destination's lease, so a scan sending at that moment cannot write the rows back. */
+function dropClusterRows(state: AlertState, destinationId: string, cluster: string): Promise<number> {
+  return state.exclusive(destinationId, async () => {
+    const ids = [...(await state.load(destinationId)).values()].filter((a) => a.cluster === cluster).map((a) => a.findingId);
+    if (ids.length > 0) await state.apply(destinationId, [], ids);
+    return ids.length;
+  });
+}
+
+async function dropFromEach(state: AlertState, destinationIds: Iterable<string>, cluster: string): Promise<number> {
+  let n = 0;
+  for (const id of destinationIds) n += await dropClusterRows(state, id, cluster);
+  return n;
 }
 
 export class MemoryAlertState implements AlertState {
@@ -31,6 +51,9 @@ export class MemoryAlertState implements AlertState {
     for (const u of upserts) m.set(u.findingId, { ...u });
     for (const d of deletes) m.delete(d);
     this.rows.set(id, m);
+  }
+  async forgetCluster(cluster: string): Promise<number> {
+    return dropFromEach(this, [...this.rows.keys()], cluster);
   }
 }
 
@@ -133,6 +156,17 @@ export class TableAlertState implements AlertState {
       out.set(e.rowKey!, a);
     }
     return out;
+  }
+
+  async forgetCluster(cluster: string): Promise<number> {
+    // The destinations that heard of it; a table never created (alerts never configured) has none.
+    const ids = new Set<string>();
+    try {
+      for await (const e of this.table.listEntities({ queryOptions: { filter: odata`cluster eq ${cluster}`, select: ["PartitionKey"] } })) ids.add(e.partitionKey!);
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode !== 404) throw e;
+    }
+    return dropFromEach(this, ids, cluster);
   }
 
   async apply(id: string, upserts: readonly Announced[], deletes: readonly string[]): Promise<void> {

@@ -1,5 +1,6 @@
 // Opens the store the storage options name, runs `fn`, and always closes it (and any embedded Azurite).
 import path from "node:path";
+import type { AlertState } from "../alerts/state.js";
 import type { OpenedStore } from "../store/open.js";
 import type { SnapshotStore } from "../store/store.js";
 import type { CliIO } from "./io.js";
@@ -29,4 +30,10 @@ export async function withStore<T>(opts: StorageOpts, io: CliIO, fn: (store: Sna
   } finally {
     await opened.close();
   }
+}
+
+/** What alert destinations were told, kept beside the store (same account, same table prefix). */
+export async function alertStateOf(opened: OpenedStore & { tablePrefix?: string }): Promise<AlertState> {
+  const [{ TableAlertState }, { tableClientsFor }] = await Promise.all([import("../alerts/state.js"), import("../store/endpoint.js")]);
+  return new TableAlertState(tableClientsFor(opened.target)(`${opened.tablePrefix ?? ""}alerts`));
 }

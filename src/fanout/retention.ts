@@ -29,7 +29,7 @@ export async function pruneHistory(deps: BookkeepingDeps): Promise<PruneResult |
 
 /**
  * Forgets the clusters not scanned at all for `deps.forgetAfterDays` (deleted, or gone from discovery):
- * their latest-view entry and snapshots. A failure is logged and left for the next day; whatever was
+ * their latest-view entry, snapshots and alert-state rows. A failure is logged and left for the next day; whatever was
  * forgotten before it stays forgotten.
  */
 export async function forgetGoneClusters(deps: BookkeepingDeps): Promise<void> {
@@ -39,9 +39,12 @@ export async function forgetGoneClusters(deps: BookkeepingDeps): Promise<void> {
   const gone = new Set<string>();
   try {
     for (const e of await clustersNotSeenFor(deps.store, days, nowOf(deps))) {
+      // Alert rows first, as `fleet-audit forget` does: a failure leaves the cluster for tomorrow's run.
+      const announced = (await deps.alertState?.forgetCluster(e.cluster)) ?? 0;
       const r = await deps.store.forgetCluster(e.cluster);
       gone.add(e.cluster);
-      log.info(`forgot cluster ${describeCluster(e.cluster)}: not scanned for ${days} days (last at ${e.latest.takenAt}); ${r?.snapshots ?? 0} snapshot(s) deleted`);
+      const told = announced ? `; ${announced} announced finding(s) dropped without a resolved notice` : "";
+      log.info(`forgot cluster ${describeCluster(e.cluster)}: not scanned for ${days} days (last at ${e.latest.takenAt}); ${r?.snapshots ?? 0} snapshot(s) deleted${told}`);
     }
     if (gone.size > 0) await dropFromLatestEvaluation(deps.store, gone);
   } catch (e) {

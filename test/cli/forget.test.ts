@@ -3,6 +3,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeEach, describe, expect, inject, it } from "vitest";
+import { announced, planAlerts } from "../../src/alerts/plan.js";
+import { TableAlertState } from "../../src/alerts/state.js";
 import { newScanId } from "../../src/model/scan-id.js";
 import { TableSnapshotStore } from "../../src/store/table-store.js";
 import { runCli } from "../helpers/cli.js";
@@ -61,6 +63,29 @@ describe("fleet-audit forget", () => {
     const again = await cli(["report", "findings", "--cluster", "aks-gone"]);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('unknown cluster "aks-gone"');
+  });
+
+  it("drops the clusters' announced findings from every destination: a scan that reaches them again sends no 'resolved'", async () => {
+    const alerts = TableAlertState.fromConnectionString(storage, { tablePrefix: prefix });
+    // One announced finding per cluster (the fixture's critical one, given an id of its own).
+    const finding = (cluster: string) => ({ ...evaluation(newScanId(new Date()), [cluster]).findings[0]!, id: `NNC006-${cluster}` });
+    const destinations = ["teams-ops", "webhook-oncall"];
+    for (const d of destinations) await alerts.apply(d, [announced(finding("aks-gone"), new Date().toISOString()), announced(finding("aks-live"), new Date().toISOString())], []);
+
+    const r = await cli(["forget", "aks-gone"]);
+    expect(r.code, r.stderr).toBe(0);
+
+    // Scans that reach it again, its problem fixed meanwhile: nothing resolves, the live cluster's row stays.
+    const fleet = new Set(["aks-gone", "aks-live"]);
+    for (const d of destinations) {
+      for (let scan = 0; scan < 3; scan++) {
+        const plan = planAlerts([finding("aks-live")], await alerts.load(d), { minSeverity: "warning" }, new Date(), DAY, fleet);
+        expect(plan.resolved).toEqual([]);
+        await alerts.apply(d, plan.quietUpdates, plan.quietDeletes);
+      }
+      expect([...(await alerts.load(d)).values()].map((a) => a.cluster)).toEqual(["aks-live"]);
+    }
+    expect(r.stdout).toMatch(/^Forgot "aks-gone" \(last scanned [^)]+\): 2 snapshot\(s\), 2 announced finding\(s\) dropped without a resolved notice\.$/m);
   });
 
   it("checks every name before removing any, and names the one it does not know", async () => {

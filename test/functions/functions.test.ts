@@ -332,13 +332,17 @@ describe("retention", () => {
     const gone = "aks-deleted-weu";
     const longAgo = new Date(Date.now() - 20 * 86_400_000);
     await storage.store.putSnapshot(emptySnapshot(gone, newScanId(longAgo), { kind: "kubeconfig" }, longAgo));
+    // SCN004 was announced about it: forgetting it drops that too, so no "resolved" follows if it comes back.
+    const told = { findingId: `SCN004-${gone}`, severity: "warning" as const, announcedAt: longAgo.toISOString(), rule: "SCN004", cluster: gone, resource: `cluster/${gone}`, message: "stale" };
+    await storage.alertState.apply("teams-ops", [told], []);
     const before = (await storage.store.listLatest()).map((e) => e.cluster);
     expect(before).toContain(gone);
     setting("FLEET_AUDIT_FORGET_AFTER_DAYS", "14");
     await pruneScanHistory(timer, context("pruneScanHistory"));
     expect((await storage.store.listLatest()).map((e) => e.cluster)).toEqual(before.filter((c) => c !== gone));
     expect(await storage.store.listHistory(gone)).toEqual([]);
-    expect(logs.join("\n")).toMatch(/forgot cluster "aks-deleted-weu": not scanned for 14 days \(last at .*\); 1 snapshot\(s\) deleted/);
+    expect(logs.join("\n")).toMatch(/forgot cluster "aks-deleted-weu": not scanned for 14 days \(last at .*\); 1 snapshot\(s\) deleted; 1 announced finding\(s\) dropped/);
+    expect(await storage.alertState.load("teams-ops")).toEqual(new Map());
 
     setting("FLEET_AUDIT_FORGET_AFTER_DAYS", "soon");
     await expect(pruneScanHistory(timer, context("pruneScanHistory"))).rejects.toThrow('app setting FLEET_AUDIT_FORGET_AFTER_DAYS must be a whole number of days from 1, not "soon"');

@@ -1,6 +1,6 @@
 // `fleet-audit forget`: removes clusters the fleet no longer has (deleted, moved to another fleet) from
 // the store and the latest evaluation, so reports stop listing them and SCN004 stops warning about their ever older data. Their
-// announced findings are then dropped quietly, not sent as resolved (alerts/plan.ts).
+// announced findings leave the alert state too, so nothing is ever sent as resolved about them: nothing was fixed.
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
 import { clustersNotSeenFor, parseNotSeenDays } from "../../store/forget.js";
@@ -8,7 +8,7 @@ import type { LatestEntry, SnapshotStore } from "../../store/store.js";
 import { describeCluster } from "../../store/summary.js";
 import type { CliIO } from "../io.js";
 import { storageOptions } from "../main.js";
-import { type StorageOpts, withStore } from "../store.js";
+import { alertStateOf, type StorageOpts, withStore } from "../store.js";
 
 interface ForgetOpts extends StorageOpts {
   notSeenDays?: string;
@@ -56,22 +56,26 @@ Examples:
   fleet-audit forget --not-seen-days 14 --storage "$FLEET_AUDIT_STORAGE"`,
     )
     .action(async (names: string[], opts: ForgetOpts) => {
-      await withStore(opts, io, async (store) => {
+      await withStore(opts, io, async (store, opened) => {
         const doomed = await choose(store, names, opts, new Date());
         if (doomed.length === 0) {
           io.stdout.write("No cluster to forget.\n");
           return;
         }
         let snapshots = 0;
+        const alerts = opts.dryRun ? undefined : await alertStateOf(opened);
         for (const { cluster, lastScan } of doomed) {
           const seen = lastScan ? ` (last scanned ${lastScan})` : "";
-          if (opts.dryRun) {
+          if (!alerts) {
             io.stdout.write(`Would forget ${describeCluster(cluster)}${seen}.\n`);
             continue;
           }
+          // Alert rows first: a failure after them leaves the cluster in the store, so re-running forget finishes the job.
+          const announced = await alerts.forgetCluster(cluster);
           const r = await store.forgetCluster(cluster);
           snapshots += r?.snapshots ?? 0;
-          io.stdout.write(`Forgot ${describeCluster(cluster)}${seen}: ${r?.snapshots ?? 0} snapshot(s).\n`);
+          const told = announced ? `, ${announced} announced finding(s) dropped without a resolved notice` : "";
+          io.stdout.write(`Forgot ${describeCluster(cluster)}${seen}: ${r?.snapshots ?? 0} snapshot(s)${told}.\n`);
         }
         if (opts.dryRun) return;
         const { dropFromLatestEvaluation } = await import("../../evaluate/forget.js");

@@ -12,7 +12,7 @@ import { ExitCode, storageOptions } from "../main.js";
 import { DEFAULT_CNS_METRICS_BUDGET } from "../../collect/cns-metrics.js";
 import { loadPolicy } from "../../policy/load.js";
 import { cnsMetricsArg, collect, intArg, refuseOptions, severityArg } from "../options.js";
-import { type StorageOpts, withStore } from "../store.js";
+import { alertStateOf, type StorageOpts, withStore } from "../store.js";
 import { scanProgress } from "../progress.js";
 import { printScanNotes, printScanSummary } from "../summary.js";
 import { failOn } from "./report.js";
@@ -134,9 +134,7 @@ Examples:
           printScanNotes(io, result);
         }
         if (alerts.destinations.length > 0) {
-          const [{ TableAlertState }, { tableClientsFor }] = await Promise.all([import("../../alerts/state.js"), import("../../store/endpoint.js")]);
-          const state = new TableAlertState(tableClientsFor(opened.target)(`${opened.tablePrefix ?? ""}alerts`));
-          const outcomes = await sendAlerts(result.evaluation, alerts, state);
+          const outcomes = await sendAlerts(result.evaluation, alerts, await alertStateOf(opened));
           for (const line of describeOutcomes(outcomes)) io.stderr.write(`${line}\n`);
           if (outcomes.some((o) => o.configError)) throw new ExitCode(2);
           undelivered = outcomes.filter((o) => o.pending > 0 || o.errors.length > 0).length;
