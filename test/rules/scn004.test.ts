@@ -13,6 +13,9 @@ const aged = (name: string, ageMs: number) => {
 const history = (gapMs: number, n = 5): EvaluationSummary[] =>
   Array.from({ length: n }, (_, i) => ({ scanId: `s${i}`, generatedAt: at(-(i + 1) * gapMs).toISOString(), clusters: 1, counts: { critical: 0, warning: 0, info: 0, waived: 0 }, subnets: [], ref: "r" }));
 
+/** Minutes in a duration as a message words it ("21 h 1 min", "3 days 4 h", "45 min"). */
+const minutes = (text: string): number => [...text.matchAll(/(\d+) (days|h|min)/g)].reduce((sum, [, n, unit]) => sum + Number(n) * ({ days: 1440, h: 60, min: 1 } as Record<string, number>)[unit!]!, 0);
+
 describe("SCN004 stale data", () => {
   it("flags a last good snapshot older than three default intervals (1 h), and says how old", () => {
     const r = [...scn004.check(context([view(aged("old", 3 * HOUR + 60_000)), view(aged("fresh", 2 * HOUR))]))];
@@ -39,6 +42,21 @@ describe("SCN004 stale data", () => {
     expect([...scn004.check(context(views, { history: adHoc }))]).toEqual([]);
     // Scans that really run every 10 minutes still make 35 minutes stale.
     expect([...scn004.check(context(views, { history: history(10 * 60_000, 12) }))].map((f) => f.cluster)).toEqual(["b"]);
+  });
+  it("keeps the interval when scanning paused for a day: the missed rounds do not put off the warning", () => {
+    // Hourly rounds, a 30-hour pause 5 hours ago, hourly again since; "quiet" has not been scanned for 4 hours.
+    const minutesAgo = [60, 120, 180, 240, 300, 2100, 2160, 2220, 2280];
+    const paused = minutesAgo.map((m, i) => ({ ...history(HOUR)[0]!, scanId: `s${i}`, generatedAt: at(-m * 60_000).toISOString() }));
+    const [f] = [...scn004.check(context([view(aged("quiet", 4 * HOUR)), view(aged("fresh", 30 * 60_000))], { history: paused }))];
+    expect(f).toMatchObject({ cluster: "quiet", data: { intervalMinutes: 60, intervalSource: "history" } });
+  });
+  it("words an age visibly over the limit, and the limit as the intervals it is made of", () => {
+    // Rounds 7 h and 20 s apart; the snapshot is 10 s past three of them.
+    const gap = 7 * HOUR + 20_000;
+    const [f] = [...scn004.check(context([view(aged("late", 3 * gap + 10_000))], { history: history(gap) }))];
+    const [, age, limit, intervals, interval] = f!.message.match(/is (.+?) old .*, more than (.+?) \((\d+) scan intervals of (.+?), history\)/)!;
+    expect(minutes(age!)).toBeGreaterThan(minutes(limit!));
+    expect(minutes(limit!)).toBe(Number(intervals) * minutes(interval!));
   });
   it("takes the interval and the multiple from the policy, per cluster too", () => {
     const views = [view(aged("a", 2 * HOUR)), view(aged("b", 2 * HOUR))];

@@ -4,17 +4,21 @@ import type { FleetContext } from "../context.js";
 import { defineRule } from "../rule.js";
 
 const MINUTE = 60_000;
-/** An inferred interval never goes below this: back-to-back manual scans would make everything stale. */
+/**
+ * Gaps between evaluations shorter than this are re-scans (a manual scan just after a scheduled one,
+ * back-to-back runs), not the schedule: left out, so a burst of them cannot make everything stale.
+ */
 const MIN_INFERRED_MINUTES = 5;
 
 /** How many of the latest gaps between evaluations the interval is inferred from. */
 const INFERRED_GAPS = 48;
 
 /**
- * Minutes between scans: the policy's scanIntervalMinutes, else the time-weighted median of the latest
- * gaps between evaluations (at least 5 minutes), else the rule's default. Weighted by time, ad-hoc
- * re-scans minutes apart barely count: the interval is the gap that most of the recent time was
- * spent in, so a handful of manual scans cannot make every cluster look stale.
+ * Minutes between scans: the policy's scanIntervalMinutes, else the median of the latest gaps between
+ * evaluations (re-scans left out), in whole minutes, else the rule's default. A median of gaps, not of
+ * time: a pause in scanning (rounds missed for a day) is one long gap among many, so it cannot stretch
+ * the interval and put off SCN004 for clusters that stopped being scanned. The lower middle of an even
+ * count, for the same reason.
  */
 export function scanIntervalMinutes(ctx: FleetContext, cluster: string): { minutes: number; source: "policy" | "history" | "default" } {
   const configured = policyThreshold(ctx.policy, "SCN004", "scanIntervalMinutes", { cluster, subscription: ctx.clusters.find((c) => c.name === cluster)?.snapshot.arm?.subscriptionId });
@@ -27,23 +31,25 @@ export function scanIntervalMinutes(ctx: FleetContext, cluster: string): { minut
     const gaps = times
       .slice(1)
       .map((t, i) => times[i]! - t)
-      .filter((g) => g > 0)
+      .filter((g) => g >= MIN_INFERRED_MINUTES * MINUTE)
       .sort((a, b) => a - b);
     if (gaps.length < 2) return undefined;
-    const half = gaps.reduce((sum, g) => sum + g, 0) / 2;
-    let covered = 0;
-    const median = gaps.find((g) => (covered += g) >= half)!;
-    return Math.max(MIN_INFERRED_MINUTES, median / MINUTE);
+    return Math.round(gaps[Math.floor((gaps.length - 1) / 2)]! / MINUTE);
   });
   if (inferred !== undefined) return { minutes: inferred, source: "history" };
   return { minutes: ctx.threshold("SCN004", "scanIntervalMinutes", cluster), source: "default" };
 }
 
-function duration(ms: number): string {
-  const m = Math.round(ms / MINUTE);
+/**
+ * A duration at minute precision (hours past 3 days). `round` is Math.ceil for the age and Math.floor
+ * for the limit it exceeds, so the age never reads as equal to, or below, the limit.
+ */
+function duration(ms: number, round: (x: number) => number = Math.round): string {
+  const m = round(ms / MINUTE);
   if (m < 120) return `${m} min`;
-  const h = Math.floor(m / 60);
-  return h < 72 ? `${h} h${m % 60 ? ` ${m % 60} min` : ""}` : `${Math.round(m / 1440)} days`;
+  if (m < 72 * 60) return `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ""}`;
+  const h = round(ms / (60 * MINUTE));
+  return `${Math.floor(h / 24)} days${h % 24 ? ` ${h % 24} h` : ""}`;
 }
 
 export default defineRule(
@@ -52,7 +58,7 @@ export default defineRule(
     title: "Stale data",
     family: "SCN",
     severity: "warning",
-    description: "The cluster's last good snapshot is older than `intervals` scan intervals: every report about it shows old data. The interval is the policy's scanIntervalMinutes, else the time-weighted median gap between recent scans (ad-hoc re-scans barely count), else 60 minutes.",
+    description: "The cluster's last good snapshot is older than `intervals` scan intervals: every report about it shows old data. The interval is the policy's scanIntervalMinutes, else the median of the recent gaps between scans (gaps under 5 minutes, re-scans, left out; a pause in scanning does not stretch it), else 60 minutes.",
     remediation: "Find out why recent scans fail (SCN001/SCN002 give the reason) or why the cluster is no longer scanned (removed from the kubeconfig, fleet file or subscription); remove clusters that are gone from the store with `fleet-audit forget NAME` (or `--not-seen-days N`).",
     reference: "RULES.md SCN",
     thresholds: { intervals: 3, scanIntervalMinutes: 60 },
@@ -71,7 +77,7 @@ export default defineRule(
         severity: "warning",
         cluster: c.name,
         resource: resource("cluster", c.name),
-        message: `the last good snapshot is ${duration(ageMs)} old (${c.snapshot.takenAt}), more than ${duration(limitMs)} (${ctx.threshold("SCN004", "intervals", c.name)} scan intervals of ${duration(interval.minutes * MINUTE)}, ${interval.source})${latest}.`,
+        message: `the last good snapshot is ${duration(ageMs, Math.ceil)} old (${c.snapshot.takenAt}), more than ${duration(limitMs, Math.floor)} (${ctx.threshold("SCN004", "intervals", c.name)} scan intervals of ${duration(interval.minutes * MINUTE)}, ${interval.source})${latest}.`,
         data: { lastGood: c.snapshot.takenAt, ageMinutes: Math.round(ageMs / MINUTE), intervalMinutes: Math.round(interval.minutes * 10) / 10, intervalSource: interval.source },
       };
     }
