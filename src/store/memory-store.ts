@@ -5,7 +5,7 @@ import type { EvaluationSummary, FleetEvaluation } from "../model/evaluation.js"
 import { type FindingClusters, findingClusters, summarizeEvaluation } from "../model/evaluation.js";
 import type { ClusterSnapshot, SnapshotSummary } from "../model/snapshot.js";
 import { normalizeRef, scanRowKey, sinceUpperBound, SCAN_ROWS_END } from "./keys.js";
-import { type EvaluationQuery, type HistoryQuery, type LatestEntry, type PruneResult, type SnapshotStore, type StoredSnapshot, thinner } from "./store.js";
+import { countPruned, type EvaluationQuery, type HistoryQuery, type LatestEntry, type PruneOptions, type PruneResult, type SnapshotStore, type StoredSnapshot, thinner } from "./store.js";
 import { checkCluster, checkLimit, nextLatest, storedSummary } from "./summary.js";
 
 interface Stored<S> {
@@ -118,17 +118,22 @@ export class MemorySnapshotStore implements SnapshotStore {
     return out.map((e) => ({ ...e, findingClusters: copy(this.evaluations.get(e.ref)!.findingClusters) }));
   }
 
-  async pruneHistory(before: Date): Promise<PruneResult> {
+  async pruneHistory(before: Date, opts: PruneOptions = {}): Promise<PruneResult> {
     const bound = sinceUpperBound(before);
     const old = (ref: string): boolean => ref >= bound && ref < SCAN_ROWS_END;
-    const out: PruneResult = { snapshots: 0, evaluations: 0 };
-    for (const [cluster, rows] of this.history) {
+    const out: PruneResult = { snapshots: 0, evaluations: 0, clusters: [] };
+    for (const cluster of [...this.history.keys()].sort()) {
+      const rows = this.history.get(cluster)!;
       const e = this.latest.get(cluster);
       const keep = new Set([e?.latest.ref, e?.lastOk?.ref, e?.previousOk?.ref]);
-      for (const ref of [...rows.keys()]) if (old(ref) && !keep.has(ref) && rows.delete(ref)) out.snapshots++;
+      const doomed = [...rows.keys()].filter((ref) => old(ref) && !keep.has(ref));
+      if (!opts.dryRun) for (const ref of doomed) rows.delete(ref);
+      countPruned(out, cluster, doomed.length);
     }
     const [newest] = select(this.evaluations, { limit: 1 });
-    for (const ref of [...this.evaluations.keys()]) if (old(ref) && ref !== newest?.ref && this.evaluations.delete(ref)) out.evaluations++;
+    const doomed = [...this.evaluations.keys()].filter((ref) => old(ref) && ref !== newest?.ref);
+    if (!opts.dryRun) for (const ref of doomed) this.evaluations.delete(ref);
+    out.evaluations = doomed.length;
     return out;
   }
 

@@ -61,6 +61,20 @@ export interface HistoryQuery {
 export interface PruneResult {
   snapshots: number;
   evaluations: number;
+  /** The snapshots per cluster (only clusters with any), sorted by cluster name. Evaluations are the fleet's, not a cluster's. */
+  clusters: Array<{ cluster: string; snapshots: number }>;
+}
+
+export interface PruneOptions {
+  /** Count what would go, delete nothing (`fleet-audit prune --dry-run`). */
+  dryRun?: boolean;
+}
+
+/** Adds one cluster's count of old snapshots to `out`; clusters are listed in the order added. */
+export function countPruned(out: PruneResult, cluster: string, snapshots: number): void {
+  if (snapshots === 0) return;
+  out.snapshots += snapshots;
+  out.clusters.push({ cluster, snapshots });
 }
 
 export interface SnapshotStore {
@@ -103,9 +117,10 @@ export interface SnapshotStore {
    * Retention: deletes the snapshots and evaluations of scan rounds that started before `before`,
    * except what the latest view points at (each cluster's latest, last ok and previous ok snapshot)
    * and the newest evaluation, so reports and the next evaluation never lose their data. Safe to re-run after a
-   * failure; a document is deleted header first, so no reader ever sees half of one.
+   * failure; a document is deleted header first, so no reader ever sees half of one. With `dryRun`,
+   * the same counts and nothing deleted.
    */
-  pruneHistory(before: Date): Promise<PruneResult>;
+  pruneHistory(before: Date, opts?: PruneOptions): Promise<PruneResult>;
   /**
    * Removes a cluster the fleet no longer has: its latest-view entry first, so reports and the next
    * evaluation stop showing it at once, then every snapshot of its history. Undefined when the store

@@ -31,7 +31,7 @@ import {
   type DocumentLimits,
 } from "./codec.js";
 import { clusterFromKey, clusterKey, isTablePrefix, normalizeRef, scanRowKey, SCAN_ROWS_END, sinceUpperBound, TABLE_PREFIX_RULE } from "./keys.js";
-import { type EvaluationQuery, type HistoryQuery, type LatestEntry, type PruneResult, type SnapshotStore, type StoredSnapshot, thinner } from "./store.js";
+import { countPruned, type EvaluationQuery, type HistoryQuery, type LatestEntry, type PruneOptions, type PruneResult, type SnapshotStore, type StoredSnapshot, thinner } from "./store.js";
 import { checkCluster, checkLimit, describeCluster, nextLatest, storedSummary } from "./summary.js";
 
 /** Kept here too: callers of the store catch it by this name. */
@@ -601,27 +601,23 @@ export class TableSnapshotStore implements SnapshotStore {
 
   // -------------------------------------------------------------------------------------------
 
-  async pruneHistory(before: Date): Promise<PruneResult> {
+  async pruneHistory(before: Date, opts: PruneOptions = {}): Promise<PruneResult> {
     const bound = sinceUpperBound(before);
-    const out: PruneResult = { snapshots: 0, evaluations: 0 };
+    const out: PruneResult = { snapshots: 0, evaluations: 0, clusters: [] };
     if (bound >= SCAN_ROWS_END) return out;
     for (const e of await this.listLatest()) {
       const pk = clusterKey(e.cluster);
       const keep = new Set([e.latest.ref, e.lastOk?.ref, e.previousOk?.ref]);
       const rows = await this.query(this.snapshots, odata`PartitionKey eq ${pk} and RowKey ge ${bound} and RowKey lt ${SCAN_ROWS_END}`, ["rowKey"], Infinity, e.cluster, "list old snapshots");
-      for (const r of rows) {
-        if (!r.rowKey || keep.has(r.rowKey)) continue;
-        await this.deleteDocument(this.snapshots, pk, r.rowKey, e.cluster);
-        out.snapshots++;
-      }
+      const doomed = rows.flatMap((r) => (r.rowKey && !keep.has(r.rowKey) ? [r.rowKey] : []));
+      if (!opts.dryRun) for (const rk of doomed) await this.deleteDocument(this.snapshots, pk, rk, e.cluster);
+      countPruned(out, e.cluster, doomed.length);
     }
     const [newest] = await this.listEvaluations({ limit: 1 });
     const rows = await this.query(this.evaluations, odata`PartitionKey eq ${EVALUATION_PK} and RowKey ge ${bound} and RowKey lt ${SCAN_ROWS_END}`, ["rowKey"], Infinity, undefined, "list old evaluations");
-    for (const r of rows) {
-      if (!r.rowKey || r.rowKey === newest?.ref) continue;
-      await this.deleteDocument(this.evaluations, EVALUATION_PK, r.rowKey, undefined);
-      out.evaluations++;
-    }
+    const doomed = rows.flatMap((r) => (r.rowKey && r.rowKey !== newest?.ref ? [r.rowKey] : []));
+    if (!opts.dryRun) for (const rk of doomed) await this.deleteDocument(this.evaluations, EVALUATION_PK, rk, undefined);
+    out.evaluations = doomed.length;
     return out;
   }
 

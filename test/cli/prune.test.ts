@@ -13,7 +13,7 @@ const DAY = 86_400_000;
 const storage = inject("azuriteConnectionString");
 
 describe("fleet-audit prune", () => {
-  it("deletes rounds older than --keep-days and keeps each cluster's latest data and the newest evaluation", async () => {
+  it("deletes rounds older than --keep-days (--dry-run: lists them) and keeps each cluster's latest data and the newest evaluation", async () => {
     const prefix = uniquePrefix();
     const store = TableSnapshotStore.fromConnectionString(storage, { tablePrefix: prefix });
     await store.init();
@@ -26,7 +26,15 @@ describe("fleet-audit prune", () => {
     const newest = await store.putEvaluation(evaluation(round(2)));
 
     const dir = mkdtempSync(path.join(tmpdir(), "cli-prune-"));
-    const r = await runCli(["prune", "--keep-days", "30", "--storage", storage], { cwd: dir, env: { FLEET_AUDIT_TABLE_PREFIX: prefix } });
+    const prune = (...extra: string[]) => runCli(["prune", "--keep-days", "30", ...extra, "--storage", storage], { cwd: dir, env: { FLEET_AUDIT_TABLE_PREFIX: prefix } });
+    // A dry run says what would go, per cluster, and the cut-off, as forget --dry-run does; nothing goes.
+    const dry = await prune("--dry-run");
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/^Would delete 1 snapshot\(s\) of "aks-a"\.\nWould delete 1 snapshot\(s\) and 1 evaluation\(s\) of scan rounds started before \d{4}-\d\d-\d\dT.* \(keeping 30 days\); nothing was deleted\.\n$/);
+    expect(await store.listHistory("aks-a")).toEqual([recent, before, old]);
+    expect(await store.listEvaluations()).toHaveLength(2);
+
+    const r = await prune();
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^Deleted 1 snapshot\(s\) and 1 evaluation\(s\) of scan rounds started before \d{4}-\d\d-\d\dT.* \(kept 30 days\)\.\n$/);
     expect(await store.listHistory("aks-a")).toEqual([recent, before]);

@@ -135,8 +135,13 @@ export function storeConformance(name: string, factory: () => Promise<StoreUnder
       const e20 = await store.putEvaluation(evaluation(scanAt(20)));
 
       // Nothing is older than the first round.
-      expect(await store.pruneHistory(timeOf(0))).toEqual({ snapshots: 0, evaluations: 0 });
-      expect(await store.pruneHistory(timeOf(25))).toEqual({ snapshots: 1, evaluations: 2 });
+      expect(await store.pruneHistory(timeOf(0))).toEqual({ snapshots: 0, evaluations: 0, clusters: [] });
+      // A dry run counts what would go, per cluster, and deletes nothing.
+      const planned = { snapshots: 1, evaluations: 2, clusters: [{ cluster: "aks-a", snapshots: 1 }] };
+      expect(await store.pruneHistory(timeOf(25), { dryRun: true })).toEqual(planned);
+      expect(await store.listHistory("aks-a")).toEqual([bad30, bad20, ok10, ok0]);
+      expect(await store.listEvaluations()).toHaveLength(3);
+      expect(await store.pruneHistory(timeOf(25))).toEqual(planned);
       // aks-a keeps its latest (30), its last ok (10) and the ok one before (0, which drift compares
       // 10 with); aks-b its only, latest snapshot.
       expect(await store.listHistory("aks-a")).toEqual([bad30, ok10, ok0]);
@@ -149,8 +154,8 @@ export function storeConformance(name: string, factory: () => Promise<StoreUnder
       expect(await store.getEvaluation(e0.ref)).toBeUndefined();
       expect((await store.getLatestEvaluation())?.scanId).toBe(e20.scanId);
       // Again: nothing left to do.
-      expect(await store.pruneHistory(timeOf(25))).toEqual({ snapshots: 0, evaluations: 0 });
-      expect(await store.pruneHistory(new Date(0))).toEqual({ snapshots: 0, evaluations: 0 });
+      expect(await store.pruneHistory(timeOf(25))).toEqual({ snapshots: 0, evaluations: 0, clusters: [] });
+      expect(await store.pruneHistory(new Date(0))).toEqual({ snapshots: 0, evaluations: 0, clusters: [] });
     });
 
     it("forgets a cluster: its latest entry and every snapshot, and no other cluster's", async () => {

@@ -229,7 +229,7 @@ describe("TableSnapshotStore on Azurite", () => {
     await store.putSnapshot(snapshot("aks-a", scanAt(0), { nodes: 300 }));
     const before = await store.putSnapshot(snapshot("aks-a", scanAt(2), { nodes: 1 })); // the ok one before lastOk: kept
     const kept = await store.putSnapshot(snapshot("aks-a", scanAt(10), { nodes: 1 }));
-    expect(await store.pruneHistory(timeOf(5))).toEqual({ snapshots: 1, evaluations: 0 });
+    expect(await store.pruneHistory(timeOf(5))).toEqual({ snapshots: 1, evaluations: 0, clusters: [{ cluster: "aks-a", snapshots: 1 }] });
     expect(await rowKeys(store.tableNames.snapshots)).toEqual([kept.ref, before.ref]);
   });
 
