@@ -8,9 +8,11 @@ import { classify, ClusterScanError, credentialFailure, noAnswerError } from "./
 import { beforeAbort } from "./before-abort.js";
 import { credentialStep, withExecPlugin } from "./exec-plugin.js";
 import { httpsGet, SOCKETS_PER_CLUSTER } from "./http-get.js";
+import { legacyAuthProviderProblem } from "./legacy-auth-provider.js";
 import type { ListKind, Normalized } from "./normalize/lists.js";
 import { parseListPageAsync } from "./parse-pool.js";
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "./retry.js";
+import { CredentialError } from "../sources/target.js";
 
 export interface SessionOptions {
   requestTimeoutMs: number;
@@ -62,6 +64,8 @@ export class KubeSession {
   static async open(given: k8s.KubeConfig, opts: SessionOptions): Promise<KubeSession> {
     const cluster = given.getCurrentCluster();
     if (!cluster) throw new ClusterScanError("error", "the kubeconfig context names no cluster");
+    const legacy = legacyAuthProviderProblem(given);
+    if (legacy) throw credentialFailure(new CredentialError("error", legacy));
     const kubeConfig = withExecPlugin(given, opts.signal);
     let agent: https.Agent | undefined;
     if (cluster.server.startsWith("https:") && !cluster.proxyUrl) {

@@ -11,6 +11,7 @@ import { collectCluster } from "../../src/collect/collector.js";
 import type { ClusterSnapshot } from "../../src/model/snapshot.js";
 import { type Simulator, startSimulator } from "../../src/sim/index.js";
 import { discoverFleet } from "../../src/sources/discover.js";
+import { discoverFromKubeconfig } from "../../src/sources/kubeconfig.js";
 import { runCli } from "../helpers/cli.js";
 
 const SECRETS = ["XSECRETTOKENVALUE", "YSECRETTOKEN", "ZSECRETSTDERR", "WSECRETNOSTATUS"];
@@ -107,5 +108,29 @@ describe("an exec plugin that hangs", () => {
     expect([snap.status, snap.reason]).toEqual(["error", "getting credentials: the kubeconfig's exec plugin hang-plugin did not finish within the cluster deadline"]);
     while (!existsSync(mark)) await sleep(20); // the test's own timeout bounds this
     expect(readFileSync(mark, "utf8")).toBe("killed\n");
+  });
+});
+
+describe("a user of a removed auth-provider (gcp, azure)", () => {
+  it("fails its cluster as a credential error naming the context, user and replacement, and its helper never runs", async () => {
+    const ran = path.join(dir, "provider-helper-ran");
+    const helper = path.join(dir, "provider-helper");
+    writeFileSync(helper, `#!/bin/sh\necho ran > "${ran}"\necho '{"access_token":"USECRETPROVIDER"}'\n`);
+    chmodSync(helper, 0o755);
+    const doc = YAML.parse(readFileSync(kubeconfig, "utf8")) as { contexts: Array<{ name: string; context: { cluster: string } }>; users: unknown[]; "current-context": string };
+    const cluster = doc.contexts[0]!.context.cluster;
+    doc.contexts = ["gcp", "azure"].map((p) => ({ name: `old-${p}`, context: { cluster, user: `${p}-user` } }));
+    doc.users = ["gcp", "azure"].map((p) => ({ name: `${p}-user`, user: { "auth-provider": { name: p, config: { "cmd-path": helper, "cmd-args": "--secret USECRETARG", "token-key": "{.access_token}", "expiry-key": "{.expiry}" } } } }));
+    doc["current-context"] = "old-gcp";
+    const file = path.join(dir, "providers.kubeconfig");
+    writeFileSync(file, YAML.stringify(doc));
+    // Read as it is, without discovery's Entra ID rewrite of the azure user: what client-node would be handed.
+    const targets = discoverFromKubeconfig({ files: [file] });
+    const got = await Promise.all(targets.map((t) => collectCluster(t, { scanId: "20261201T000000000Z-provider", requestTimeoutMs: 5000, clusterDeadlineMs: 5000 })));
+    expect(got.map((s) => [s.cluster, s.status, s.reason])).toEqual([
+      ["old-gcp", "error", `getting credentials: context "old-gcp" user "gcp-user" uses the gcp auth-provider, which kubectl removed in 1.26 and this auditor does not run: use the gke-gcloud-auth-plugin exec plugin instead`],
+      ["old-azure", "error", "getting credentials: context \"old-azure\" user \"azure-user\" uses the azure auth-provider, which kubectl removed in 1.26 and this auditor does not run: use kubelogin's exec plugin (`kubelogin convert-kubeconfig`) instead"],
+    ]);
+    expect(existsSync(ran)).toBe(false);
   });
 });

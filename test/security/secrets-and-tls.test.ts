@@ -2,7 +2,7 @@
 // webhook, no table
 // entity, stored document, log line or report of any format holds any of them. TLS verification
 // stays on unless the kubeconfig itself turns it off, and then the scan says so.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { TableClient, TableServiceClient } from "@azure/data-tables";
@@ -50,16 +50,16 @@ afterAll(async () => {
   await other?.close();
 });
 
-/** Every string property of every entity in this test's tables, plus every stored document decoded. */
-async function everythingStored(): Promise<string> {
+/** Every string property of every entity in the tables of `tablePrefix`, plus every stored document decoded. */
+async function everythingStored(tablePrefix = prefix): Promise<string> {
   const parts: string[] = [];
   const service = TableServiceClient.fromConnectionString(storage, { allowInsecureConnection: true });
   for await (const t of service.listTables()) {
-    if (!t.name?.startsWith(prefix)) continue;
+    if (!t.name?.startsWith(tablePrefix)) continue;
     const client = TableClient.fromConnectionString(storage, t.name, { allowInsecureConnection: true });
     for await (const e of client.listEntities()) parts.push(JSON.stringify(e, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString("latin1") : v)));
   }
-  const store = TableSnapshotStore.fromConnectionString(storage, { tablePrefix: prefix });
+  const store = TableSnapshotStore.fromConnectionString(storage, { tablePrefix });
   for (const l of await store.listLatest()) {
     for (const h of await store.listHistory(l.cluster)) parts.push(JSON.stringify(await store.getSnapshot(l.cluster, h.ref)));
   }
@@ -94,6 +94,42 @@ describe("secrets", () => {
     // Nothing kubeconfig-shaped either.
     expect(haystack).not.toMatch(/client-key-data|certificate-authority-data|BEGIN (EC |RSA )?PRIVATE KEY/);
   });
+});
+
+describe("a legacy auth-provider (gcp, azure) whose helper hangs and prints secrets", () => {
+  it("fails its own cluster without running the helper; the healthy cluster beside it is ok, within the deadline", async () => {
+    const ran = path.join(dir, "legacy-helper-ran");
+    const helper = path.join(dir, "legacy-helper.sh");
+    // What kubectl's removed gcp/azure providers ran: here it says it ran, prints secrets, then hangs.
+    writeFileSync(helper, `#!/bin/sh\necho ran > "${ran}"\necho SEKRETSTDERR_legacy >&2\necho '{"access_token":"SEKRETTOKEN_legacy"}'\nsleep 30\n`);
+    chmodSync(helper, 0o755);
+    const doc = YAML.parse(sim.kubeconfig({ clusters: ["token-b"] })) as { contexts: unknown[]; users: unknown[] };
+    const cmd = (name: string) => ({ "cmd-path": helper, "cmd-args": `--client-secret SEKRETARG_${name}`, "token-key": "{.access_token}", "expiry-key": "{.token_expiry}" });
+    for (const name of ["gcp", "azure"]) {
+      doc.contexts.push({ name: `legacy-${name}`, context: { cluster: "token-b", user: `legacy-${name}-user` } });
+      doc.users.push({ name: `legacy-${name}-user`, user: { "auth-provider": { name, config: cmd(name) } } });
+    }
+    const file = path.join(dir, "legacy.yaml");
+    writeFileSync(file, YAML.stringify(doc));
+    const tablePrefix = `legacy${process.pid}`;
+    const legacyEnv = { FLEET_AUDIT_TABLE_PREFIX: tablePrefix, FLEET_AUDIT_ARM_TOKEN: "arm-token-for-the-test", FLEET_AUDIT_AKS_TOKEN: "aks-token-for-the-test" };
+    const t0 = Date.now();
+    const scan = await runCli(["scan", "--kubeconfig", file, "--cluster-deadline", "3", "--storage", storage], { env: legacyEnv, cwd: dir });
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(scan.code).toBe(0);
+    expect(existsSync(ran)).toBe(false);
+    expect(scan.stderr).toMatch(/token-b: ok/);
+    const report = await runCli(["report", "exhaustion", "--format", "json", "--storage", storage], { env: legacyEnv, cwd: dir });
+    const rows = (JSON.parse(report.stdout) as { clusters: Array<{ cluster: string; status: string }> }).clusters;
+    // A scan replaces the azure provider's user with an Entra ID token (cluster-credentials.ts), which
+    // this simulator refuses; the gcp user fails as a credential error.
+    expect(Object.fromEntries(rows.map((r) => [r.cluster, r.status]))).toEqual({ "token-b": "ok", "legacy-gcp": "error", "legacy-azure": "unauthorized" });
+    const findings = await runCli(["report", "findings", "--format", "json", "--storage", storage], { env: legacyEnv, cwd: dir });
+    const scn = (JSON.parse(findings.stdout) as { findings: Array<{ rule: string; cluster: string; message: string }> }).findings.filter((f) => f.rule.startsWith("SCN"));
+    expect(scn.find((f) => f.cluster === "legacy-gcp")?.message).toMatch(/"legacy-gcp" user "legacy-gcp-user" uses the gcp auth-provider.*gke-gcloud-auth-plugin/);
+    const haystack = [await everythingStored(tablePrefix), scan.stdout, scan.stderr, report.stdout, findings.stdout].join("\n");
+    for (const s of ["SEKRET", helper, sim.cluster("token-b").token]) expect(haystack).not.toContain(s);
+  }, 60_000);
 });
 
 describe("TLS verification", () => {
