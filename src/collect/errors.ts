@@ -116,9 +116,11 @@ export function classify(e: unknown, what: string): ClusterScanError {
   if (isAbortError(e)) return noAnswerError(`${what}: no answer before the timeout`);
   if (code && UNREACHABLE_CODES.has(code)) return noAnswerError(`${what}: ${code}${peer(message)}`);
   if (code && TLS_CODE.test(code)) return new ClusterScanError("unreachable", `${what}: TLS failure ${code} (${firstLine(message)})`);
-  if (e instanceof SyntaxError || /JSON|Unexpected token|Unexpected end/.test(message)) {
-    return new ClusterScanError("error", `${what}: the API server sent malformed JSON (${firstLine(message)})`);
+  if (e instanceof SyntaxError || (e as HttpLikeError).name === "SyntaxError" || JSON_PARSER_MESSAGE.test(message)) {
+    return new ClusterScanError("error", `${what}: the API server sent malformed JSON${whereParsingStopped(message)}`);
   }
+  // The list parser's own descriptions of valid JSON that is no list (normalize/lists.ts): no body text.
+  if (/JSON/.test(message)) return new ClusterScanError("error", `${what}: the API server sent malformed JSON (${firstLine(message)})`);
   if (/premature close|ERR_STREAM_PREMATURE_CLOSE|aborted|socket hang up/i.test(message) || code === "ERR_STREAM_PREMATURE_CLOSE") {
     return new ClusterScanError("error", `${what}: the response was cut short (${firstLine(message)})`);
   }
@@ -135,6 +137,16 @@ export function credentialFailure(e: unknown): ClusterScanError {
   if (e instanceof CredentialError) return new ClusterScanError(e.status, `getting credentials: ${e.message}`);
   const text = e instanceof SyntaxError ? "the credential could not be parsed" : firstLine((e as HttpLikeError | null)?.message ?? String(e));
   return new ClusterScanError("error", `getting credentials: ${text}`);
+}
+
+/** JSON.parse's messages; most quote the start of what was parsed, which may be a token. */
+const JSON_PARSER_MESSAGE = /Unexpected token|Unexpected end of JSON|is not valid JSON|in JSON at position|after JSON at position/;
+
+/** Where JSON.parse gave up, from its message, never what it read there. */
+function whereParsingStopped(message: string): string {
+  if (/Unexpected end of JSON/.test(message)) return " (it ends early)";
+  const at = /at position (\d+)/.exec(message);
+  return at ? ` (at character ${at[1]})` : "";
 }
 
 /** node-fetch repeats the whole URL in its message; the address it failed on is enough. */

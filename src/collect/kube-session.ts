@@ -163,7 +163,12 @@ export class KubeSession {
     const ctx = new k8s.RequestContext(server + path, k8s.HttpMethod.GET);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) ctx.setQueryParam(k, String(v));
     ctx.setHeaderParam("Accept", accept);
-    await this.kubeConfig.applySecurityAuthentication(ctx);
+    try {
+      await this.kubeConfig.applySecurityAuthentication(ctx);
+    } catch (e) {
+      // As on the https path (open): a credential that fails is no answer of the API server's.
+      throw credentialFailure(e);
+    }
     for (const m of options.middleware ?? []) await m.pre(ctx).toPromise();
     let status: number;
     let headers: Record<string, string>;

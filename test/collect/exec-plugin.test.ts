@@ -134,3 +134,20 @@ describe("a user of a removed auth-provider (gcp, azure)", () => {
     expect(existsSync(ran)).toBe(false);
   });
 });
+
+describe("a credential that cannot be parsed, for a plain-http server", () => {
+  it("fails as getting credentials, never as the API server's malformed JSON quoting it", async () => {
+    // An oidc id-token whose header is no JSON: client-node's JSON.parse message quotes its start.
+    const idToken = ["SEKRETRAWTOKEN0123456789", "{}", "sig"].map((p) => Buffer.from(p).toString("base64url")).join(".");
+    const file = path.join(dir, "http-oidc.kubeconfig");
+    writeFileSync(file, YAML.stringify({
+      clusters: [{ name: "plain", cluster: { server: "http://127.0.0.1:9" } }],
+      users: [{ name: "oidc-user", user: { "auth-provider": { name: "oidc", config: { "id-token": idToken, "idp-issuer-url": "https://127.0.0.1:9" } } } }],
+      contexts: [{ name: "plain-http", context: { cluster: "plain", user: "oidc-user" } }],
+      "current-context": "plain-http",
+    }));
+    const [target] = await discoverFleet({ kubeconfig: [file] });
+    const got = await collectCluster(target!, { scanId: "20261201T000000000Z-oidc", requestTimeoutMs: 2000, clusterDeadlineMs: 5000 });
+    expect([got.status, got.reason]).toEqual(["error", "getting credentials: the credential could not be parsed"]);
+  });
+});

@@ -55,4 +55,22 @@ describe("classify", () => {
     expect(classify(new SyntaxError("Unexpected token < in JSON"), "x")).toMatchObject({ status: "error", message: expect.stringContaining("malformed JSON") });
     expect(classify(apiError(500), "x").status).toBe("error");
   });
+
+  it("says where JSON could not be parsed, never what it read (the body may be a token)", () => {
+    const parsing = (body: string) => {
+      try {
+        JSON.parse(body);
+      } catch (e) {
+        return classify(e, "listing Nodes").message;
+      }
+      throw new Error("expected malformed JSON");
+    };
+    expect(parsing("SEKRETRAWTOKEN0123456789")).toBe("listing Nodes: the API server sent malformed JSON");
+    expect(parsing('{"items":[] "SEKRET"}')).toBe("listing Nodes: the API server sent malformed JSON (at character 12)");
+    expect(parsing('{"items":["SEKRET')).toBe("listing Nodes: the API server sent malformed JSON (at character 17)");
+    expect(parsing('{"items":[')).toBe("listing Nodes: the API server sent malformed JSON (it ends early)");
+    // Such a message passed on by another layer (node-fetch, the parse worker) is not quoted either.
+    const wrapped = new Error(`invalid json response body reason: Unexpected token 'S', "SEKRETRAWT"... is not valid JSON`);
+    expect(classify(wrapped, "reading /version").message).toBe("reading /version: the API server sent malformed JSON");
+  });
 });
