@@ -5,6 +5,7 @@ import pLimit from "p-limit";
 import { type ClusterSnapshot, CNS_DAEMONSET, CNS_WIN_DAEMONSET, type CnsDaemonSet, type Nnc } from "../model/snapshot.js";
 import { emptySnapshot } from "../model/snapshot.js";
 import type { ClusterTarget } from "../sources/target.js";
+import { withoutCredentials } from "../url-credentials.js";
 import { type CnsMetricsBudget, DEFAULT_CNS_METRICS_BUDGET, scrapeCnsMetrics } from "./cns-metrics.js";
 import { beforeAbort } from "./before-abort.js";
 import { classify, ClusterScanError } from "./errors.js";
@@ -61,7 +62,7 @@ export async function collectCluster(target: ClusterTarget, opts: CollectOptions
     // ARM, Key Vault and token calls behind it take no signal: the deadline holds for them all the same.
     const late = () => new ClusterScanError("error", `getting credentials: ${target.credentialSource ?? "reading the kubeconfig"} did not finish within the cluster deadline`);
     const kc = await beforeAbort(target.kubeConfig(), signal, late);
-    const server = kc.getCurrentCluster()?.server;
+    const server = withoutCredentials(kc.getCurrentCluster()?.server);
     if (server) snap.source.server = server;
     if (kc.getCurrentCluster()?.skipTLSVerify) {
       snap.notes.push("insecure-skip-tls-verify is set in the kubeconfig: the API server's certificate is not verified");

@@ -1,6 +1,7 @@
 // Every way a cluster scan can fail maps to one ScanStatus and a reason that names the failing call.
 import type { ScanStatus } from "../model/snapshot.js";
 import { CredentialError } from "../sources/target.js";
+import { urlsWithoutCredentials } from "../url-credentials.js";
 
 /** A cluster-level scan failure with its classification. */
 export class ClusterScanError extends Error {
@@ -155,7 +156,8 @@ function peer(message: string): string {
   return m ? ` (${m[1]})` : "";
 }
 
+/** The first line of an error message, with any URL it repeats stripped of credentials. */
 function firstLine(s: string): string {
-  const line = s.split("\n", 1)[0] ?? "";
+  const line = urlsWithoutCredentials(s.split("\n", 1)[0] ?? "");
   return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }

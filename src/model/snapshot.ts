@@ -208,7 +208,7 @@ export interface ArmCluster {
 export interface SnapshotSource {
   kind: "kubeconfig" | "fleet" | "arm" | "sim";
   context?: string;
-  /** API server URL (not a secret; credentials never stored). */
+  /** API server URL: scheme, host, port and path only (userinfo and query may hold credentials). */
   server?: string;
 }
 

@@ -7,6 +7,7 @@ import path from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { ArmCluster } from "../model/snapshot.js";
 import { UsageError } from "../errors.js";
+import { withoutCredentials } from "../url-credentials.js";
 import { armKubeConfig, kubeConfigFor, parseKubeconfig } from "./azure/cluster-credentials.js";
 import { azureContext } from "./azure/context.js";
 import { readSecret, SecretReadError } from "./azure/key-vault.js";
@@ -100,7 +101,7 @@ async function fleetTarget(entry: FleetEntry, settings: DiscoverySettings, load:
       // Checked when the fleet file was loaded; the kubeconfig may have changed since (a queued job).
       if (!context || !base.getContextObject(context)) throw new UsageError(`cluster ${JSON.stringify(entry.name)}: context ${JSON.stringify(context ?? "")} not found in ${entry.file}`);
       source.context = context;
-      const server = base.getCluster(base.getContextObject(context)!.cluster)?.server;
+      const server = withoutCredentials(base.getCluster(base.getContextObject(context)!.cluster)?.server);
       if (server) source.server = server;
       return { name: entry.name, source, kubeConfig: async () => forContext(base, context) };
     }

@@ -5,6 +5,7 @@ import path from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { UsageError } from "../errors.js";
 import { nameMatcher } from "../glob.js";
+import { withoutCredentials } from "../url-credentials.js";
 import { mergeFirstWins, readKubeconfigFile } from "./kubeconfig-file.js";
 import { type ClusterTarget, CredentialError } from "./target.js";
 
@@ -97,7 +98,7 @@ export function discoverFromKubeconfig(opts: KubeconfigDiscovery = {}): ClusterT
     }
   }
   return [...new Set(wanted)].map((name) => {
-    const server = base.getCluster(base.getContextObject(name)!.cluster)?.server;
+    const server = withoutCredentials(base.getCluster(base.getContextObject(name)!.cluster)?.server);
     const dangling = danglingContext(base, name);
     return {
       name,
