@@ -9,6 +9,7 @@ import { parseNotSeenDays } from "../src/store/forget.js";
 import { isTablePrefix, TABLE_PREFIX_RULE } from "../src/store/keys.js";
 import { parseRetentionDays } from "../src/store/retention.js";
 import { parseWorkerCount } from "../src/collect/parse-pool.js";
+import { schemeAndHost } from "../src/url-credentials.js";
 import { isSeverity, type Severity } from "../src/model/finding.js";
 import { type DiscoverySettings, discoverySettingsFromEnv } from "../src/sources/settings.js";
 import { checkSchedule } from "./schedule.js";
@@ -48,6 +49,22 @@ export interface HousekeepingSettings {
   forgetAfterDays?: number;
 }
 
+/**
+ * A bad app setting. `message` (for the function's log) may show the value, as `shown` gives it;
+ * `publicMessage`, for anonymous answers (/api/health), names the setting and the rule only.
+ */
+export class SettingError extends UsageError {
+  readonly publicMessage: string;
+  constructor(
+    readonly setting: string,
+    rule: string,
+    shown?: string,
+  ) {
+    super(`app setting ${setting} must be ${rule}${shown === undefined ? "" : `, not ${shown}`}`);
+    this.publicMessage = `app setting ${setting} must be ${rule}`;
+  }
+}
+
 const list = (v: string | undefined): string[] =>
   (v ?? "")
     .split(/[,;\s]+/)
@@ -79,13 +96,14 @@ function storage(env: NodeJS.ProcessEnv): StorageSetting {
 
 /** An https endpoint: the identity's token never crosses plain http. */
 function serviceUri(name: string, value: string, service: string): string {
-  if (urlOf(value)?.protocol !== "https:") throw new UsageError(`app setting ${name} must be an https URL such as https://<account>.${service}.core.windows.net, not ${JSON.stringify(value.slice(0, 80))}`);
+  // Scheme and host only: someone may paste a SAS URL (?sig=…) here.
+  if (urlOf(value)?.protocol !== "https:") throw new SettingError(name, `an https URL such as https://<account>.${service}.core.windows.net`, schemeAndHost(value));
   return value;
 }
 
 export function readStoreSettings(env: NodeJS.ProcessEnv = process.env): StoreSettings {
   const tablePrefix = env.FLEET_AUDIT_TABLE_PREFIX?.trim() ?? "";
-  if (!isTablePrefix(tablePrefix)) throw new UsageError(`app setting FLEET_AUDIT_TABLE_PREFIX must be ${TABLE_PREFIX_RULE}, not ${JSON.stringify(tablePrefix.slice(0, 80))}`);
+  if (!isTablePrefix(tablePrefix)) throw new SettingError("FLEET_AUDIT_TABLE_PREFIX", TABLE_PREFIX_RULE, JSON.stringify(tablePrefix.slice(0, 80)));
   return { storage: storage(env), tablePrefix };
 }
 

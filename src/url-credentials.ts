@@ -17,6 +17,16 @@ export function withoutCredentials(url: string | undefined): string | undefined 
   return `${u.protocol}//${u.host}${u.pathname === "/" ? "" : u.pathname}`;
 }
 
+/** scheme://host:port of a URL, for a log line about a setting that may hold a SAS or a key; undefined when it has no host. */
+export function schemeAndHost(value: string): string | undefined {
+  try {
+    const u = new URL(value);
+    return u.host ? `${u.protocol}//${u.host}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** `text` with every URL in it as `withoutCredentials` gives it (an error that repeats the URL it failed on). */
 export function urlsWithoutCredentials(text: string): string {
   return text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, (url) => withoutCredentials(url) ?? "(a URL)");

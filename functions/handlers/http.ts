@@ -5,18 +5,20 @@ import { StoreError, UsageError } from "../../src/errors.js";
 import { type ApiResponse, json, route } from "../../src/http/api.js";
 import type { SnapshotStore } from "../../src/store/store.js";
 import { appStore } from "../deps.js";
+import { SettingError } from "../settings.js";
 
 /**
  * A store that cannot be opened is a 503 in the error shape (health's "unavailable" one), never a bare
- * host 500: a bad app setting is named (settings are not secrets), a store that does not answer is
- * named by table; anything else is logged and answered in general words.
+ * host 500: a bad app setting is named, without its value (health is anonymous, and a storage setting
+ * may hold a SAS), a store that does not answer is named by table; anything else is logged and answered
+ * in general words.
  */
 function storeUnavailable(e: unknown, ctx: InvocationContext): ApiResponse {
   const line = (e instanceof Error ? e.message : String(e)).split("\n", 1)[0]!.slice(0, 500);
   ctx.error(`the store could not be opened: ${line}`);
   const error =
     e instanceof UsageError
-      ? { code: "misconfigured", message: line }
+      ? { code: "misconfigured", message: e instanceof SettingError ? e.publicMessage : line }
       : e instanceof StoreError
         ? { code: "store_unavailable", message: `the store does not answer: ${line}` }
         : { code: "store_unavailable", message: "the store could not be opened (the cause is in the function's log)" };

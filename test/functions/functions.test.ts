@@ -260,12 +260,19 @@ describe("HTTP functions", () => {
 
   it("answer 503 in the error shape, with the usual headers, when the store cannot be opened", async () => {
     const KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+    const SAS = "SEKRETSASSIG0123456789";
+    const before = logs.length;
     const usual = Object.keys((await get("/api/reports/nope")).headers as object).sort();
     const cases: Array<[Record<string, string>, { code: string; message: string }]> = [
-      [{ FLEET_AUDIT_TABLE_PREFIX: "fleet-a" }, { code: "misconfigured", message: 'app setting FLEET_AUDIT_TABLE_PREFIX must be letters and digits starting with a letter (at most 51), not "fleet-a"' }],
+      // Health is anonymous: a bad setting is named, its value is not repeated.
+      [{ FLEET_AUDIT_TABLE_PREFIX: "fleet-a" }, { code: "misconfigured", message: "app setting FLEET_AUDIT_TABLE_PREFIX must be letters and digits starting with a letter (at most 51)" }],
       [
         { AzureWebJobsStorage: "", AzureWebJobsStorage__tableServiceUri: "stfleet.table.core.windows.net", AzureWebJobsStorage__queueServiceUri: "https://stfleet.queue.core.windows.net" },
-        { code: "misconfigured", message: expect.stringMatching(/^app setting AzureWebJobsStorage__tableServiceUri must be an https URL/) },
+        { code: "misconfigured", message: "app setting AzureWebJobsStorage__tableServiceUri must be an https URL such as https://<account>.table.core.windows.net" },
+      ],
+      [
+        { AzureWebJobsStorage: "", AzureWebJobsStorage__tableServiceUri: `http://stfleet.table.core.windows.net/?sv=2022-11-02&sig=${SAS}`, AzureWebJobsStorage__queueServiceUri: "https://stfleet.queue.core.windows.net" },
+        { code: "misconfigured", message: "app setting AzureWebJobsStorage__tableServiceUri must be an https URL such as https://<account>.table.core.windows.net" },
       ],
       [
         { AzureWebJobsStorage: "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=not-base64!!;EndpointSuffix=core.windows.net" },
@@ -284,7 +291,7 @@ describe("HTTP functions", () => {
           expect(r.status, path).toBe(503);
           expect(JSON.parse(r.body as string), path).toEqual({ status: "unavailable", error });
           expect(Object.keys(r.headers as object).sort(), path).toEqual(usual);
-          expect(r.body as string).not.toContain(KEY);
+          for (const value of [KEY, SAS, "stfleet", "fleet-a"]) expect(r.body as string).not.toContain(value);
         }
       } finally {
         for (const [k, v] of Object.entries(saved)) {
@@ -294,6 +301,11 @@ describe("HTTP functions", () => {
         resetAppDeps();
       }
     }
+    // The function's log keeps what was wrong: the value, or of a URL its scheme and host only.
+    const logged = logs.slice(before).join("\n");
+    expect(logged).toContain('app setting FLEET_AUDIT_TABLE_PREFIX must be letters and digits starting with a letter (at most 51), not "fleet-a"');
+    expect(logged).toMatch(/app setting AzureWebJobsStorage__tableServiceUri must be an https URL such as https:\/\/<account>\.table\.core\.windows\.net, not http:\/\/stfleet\.table\.core\.windows\.net$/m);
+    expect(logged).not.toContain(SAS);
   });
 });
 
