@@ -83,6 +83,32 @@ describe("Markdown", () => {
     const md = renderMarkdown("r", [{ name: "t", title: "t", columns: [{ key: "a", title: "A" }], rows: [{ a: "x|y\n<script>" }] }]);
     expect(md).toContain("| x\\|y &lt;script&gt; |");
   });
+
+  // The cell as Markdown reads it: CommonMark backslash escapes and the two entities mdCell writes undone.
+  const asRead = (cell: string) => cell.replace(/\\([!-/:-@[-`{-~])|&lt;|&gt;/g, (m, c: string | undefined) => c ?? (m === "&lt;" ? "<" : ">"));
+  const cellOf = (v: string) => renderMarkdown("r", [{ name: "t", title: "t", columns: [{ key: "a", title: "A" }], rows: [{ a: v }] }]).split("\n").at(-2)!.slice(2, -2);
+
+  it("lets no link, image, emphasis or autolink form from a name, which still reads as itself", () => {
+    const hostile = [
+      "md-![pix](http://evil.example/track.png)-[click](http://evil.example/phish)",
+      "*bold* _em_ `code` ~~gone~~ [ref]: <http://evil.example>",
+      "see http://evil.example or www.evil.example or admin@evil.example",
+      "&lt;entity&#91; $x^2$ #1",
+    ];
+    for (const v of hostile) {
+      const cell = cellOf(v);
+      expect(asRead(cell), v).toBe(v);
+      // Every character that opens inline syntax is escaped (an odd number of backslashes before it),
+      // but for the entities written for < and >.
+      for (const m of cell.matchAll(/[!*_`~[\]$@#]|&(?![lg]t;)/g)) expect(/(^|[^\\])(\\\\)*\\$/.test(cell.slice(0, m.index)), `${v}: ${m[0]} at ${m.index}`).toBe(true);
+      // GFM's autolinks (scheme://, www.) are broken up.
+      expect(cell).not.toMatch(/[a-z]:\/\/|www\./i);
+    }
+  });
+
+  it("leaves ordinary names as they are", () => {
+    for (const v of ["aks-prod-weu-01", "10.40.0.0/13", "node/aks-nodepool1-12345678-vmss000001", "ünïcödé-クラスター-🚀", "podsubnet"]) expect(cellOf(v)).toBe(v);
+  });
 });
 
 describe("filters", () => {

@@ -150,8 +150,21 @@ export function renderCsv(sections: TableSection[]): string {
   return `${blocks.join("\r\n\r\n")}\r\n`;
 }
 
+// What opens Markdown's inline syntax (links, images, emphasis, code, strikethrough, entities, math,
+// mentions, issue references, table cells): backslash-escaped, it reads as itself. `<` and `>` become
+// entities (HTML). Parentheses, common in messages, are left: without a `[` they form no link.
+const MD_INLINE = /[\\`*_[\]!~&$@#|]/g;
+
+/** A table cell (or heading) from data: no link, image, markup or autolink can form from it. */
 function mdCell(v: string): string {
-  return v.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  return v
+    .replace(/[\r\n]+/g, " ")
+    .replace(MD_INLINE, "\\$&")
+    // GFM links bare URLs and www. names too: an escaped ':' or '.' breaks the pattern, not the text.
+    .replace(/:(?=\/\/)/g, "\\:")
+    .replace(/(www)\./gi, "$1\\.")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;");
 }
 
 export function renderMarkdown(title: string, sections: TableSection[]): string {
@@ -159,7 +172,7 @@ export function renderMarkdown(title: string, sections: TableSection[]): string 
   for (const s of sections) {
     out.push(`## ${mdCell(s.title)}`, "");
     if (s.rows.length === 0) {
-      out.push(s.empty ?? "(none)", "");
+      out.push(mdCell(s.empty ?? "(none)"), "");
       continue;
     }
     out.push(`| ${s.columns.map((c) => mdCell(c.title)).join(" | ")} |`);
