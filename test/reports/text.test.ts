@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { renderHtml } from "../../src/reports/formats/html.js";
 import { csvCell, renderCsv, renderMarkdown, renderTable, terminalSafe, wrapCell } from "../../src/reports/formats/text.js";
 import { globMatch } from "../../src/glob.js";
 import { checkClusterFilter, matchesCluster, parseFilter, parseSince } from "../../src/reports/filter.js";
@@ -108,6 +109,26 @@ describe("Markdown", () => {
 
   it("leaves ordinary names as they are", () => {
     for (const v of ["aks-prod-weu-01", "10.40.0.0/13", "node/aks-nodepool1-12345678-vmss000001", "ünïcödé-クラスター-🚀", "podsubnet"]) expect(cellOf(v)).toBe(v);
+  });
+});
+
+describe("documents (CSV, Markdown, html)", () => {
+  const ansi = "ansi-\u001b]0;PWNED\u0007\u001b[2J\u001b[31mred\u009b1m\u007f";
+  const sections = [{ name: "t", title: `nodes of ${ansi}`, columns: [{ key: "a", title: "CLUSTER" }, { key: "m", title: "MESSAGE" }], rows: [{ a: ansi, m: "line1\nline2\tx" }] }];
+  const documents = { csv: renderCsv(sections), md: renderMarkdown(`r ${ansi}`, sections), html: renderHtml(`r ${ansi}`, ansi, sections) };
+
+  it("carry no control character a terminal would run, showing each as \\xNN", () => {
+    for (const [format, body] of Object.entries(documents)) {
+      expect(body, format).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/);
+      expect(body, format).toMatch(/x1b\\*\]0;PWNED/);
+      expect(body, format).toContain("x07");
+    }
+    // As a spreadsheet reads it, the cell is the name with its controls made visible.
+    expect(documents.csv.split("\r\n")[1]!.split(",")[0]).toBe("ansi-\\x1b]0;PWNED\\x07\\x1b[2J\\x1b[31mred\\x9b1m\\x7f");
+  });
+
+  it("keep the tab and line breaks CSV needs inside a quoted cell", () => {
+    expect(documents.csv).toContain('"line1\nline2\tx"');
   });
 });
 

@@ -3,6 +3,7 @@
 // to disk or mailed around stays inert.
 import { createHash } from "node:crypto";
 import type { Cell, Column, TableSection } from "../report.js";
+import { documentSafe } from "./text.js";
 
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(s: unknown): string {
@@ -39,8 +40,11 @@ function show(c: Column, v: Cell): string {
   return String(v);
 }
 
+/** Text from data, escaped for HTML and without control characters (a report may be printed on a terminal). */
+const text = (s: string): string => escapeHtml(documentSafe(s));
+
 function section(s: TableSection): string {
-  const head = `<h2>${escapeHtml(s.title)}</h2>`;
+  const head = `<h2>${text(s.title)}</h2>`;
   if (s.rows.length === 0) return `${head}\n<p class="empty">${escapeHtml(s.empty ?? "(none)")}</p>`;
   const cls = (c: Column) => (c.align === "right" ? ` class="r"` : "");
   const th = s.columns.map((c) => `<th${cls(c)} scope="col">${escapeHtml(c.title)}</th>`).join("");
@@ -48,7 +52,7 @@ function section(s: TableSection): string {
     const sev = s.rowSeverity?.[i];
     // Only known words become a class name; anything else gets none.
     const rowCls = sev && /^(critical|warning|info|waived)$/.test(sev) ? ` class="${sev}"` : "";
-    return `<tr${rowCls}>${s.columns.map((c) => `<td${cls(c)}>${escapeHtml(show(c, r[c.key]))}</td>`).join("")}</tr>`;
+    return `<tr${rowCls}>${s.columns.map((c) => `<td${cls(c)}>${text(show(c, r[c.key]))}</td>`).join("")}</tr>`;
   });
   return `${head}\n<table><thead><tr>${th}</tr></thead><tbody>\n${rows.join("\n")}\n</tbody></table>`;
 }
@@ -58,11 +62,11 @@ export function renderHtml(title: string, subtitle: string, sections: TableSecti
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${escapeHtml(REPORT_CSP)}">
 <meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(title)}</title>
+<title>${text(title)}</title>
 <style>${REPORT_STYLE}</style>
 </head><body>
-<h1>${escapeHtml(title)}</h1>
-<p class="meta">${escapeHtml(subtitle)}</p>
+<h1>${text(title)}</h1>
+<p class="meta">${text(subtitle)}</p>
 ${sections.map(section).join("\n")}
 </body></html>
 `;

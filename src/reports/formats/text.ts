@@ -4,12 +4,25 @@ import Table from "cli-table3";
 import pc from "picocolors";
 import type { Cell, Column, TableSection } from "../report.js";
 
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+/** Control characters but the white space a document may need (tab, CR, LF: a CSV cell may span lines). */
+const CONTROL_IN_DOCUMENT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+const visible = (c: string): string => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`;
+
 /**
  * A name from a cluster or ARM made safe to print on a terminal: control characters (escape
  * sequences that could move the cursor, retitle the window or hide text) become visible \xNN.
  */
 export function terminalSafe(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  return s.replace(CONTROL, visible);
+}
+
+/**
+ * The same for documents (CSV, Markdown, html): files and HTTP bodies end up printed on a terminal
+ * too (`cat`, `curl`), so no control character gets into them; tab and line breaks stay.
+ */
+export function documentSafe(s: string): string {
+  return s.replace(CONTROL_IN_DOCUMENT, visible);
 }
 
 function show(c: Column, v: Cell): string {
@@ -134,8 +147,9 @@ export function wrapCell(text: string, width: number): string[] {
 // some spreadsheets trim; a cell that starts with a tab or carriage return.
 const FORMULA_START = /^[\s\u3000]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]|^[\t\r\n]/;
 
-/** Cells a spreadsheet would run as a formula get a leading apostrophe (OWASP CSV injection). */
-export function csvCell(v: string): string {
+/** Cells a spreadsheet would run as a formula get a leading apostrophe (OWASP CSV injection); control characters show as \\xNN. */
+export function csvCell(raw: string): string {
+  const v = documentSafe(raw);
   // A number, or a lone dash ("none" in a column), is no formula: left as is, it still sorts and reads.
   const safe = FORMULA_START.test(v) && !/^-?\d+(\.\d+)?$/.test(v) && v !== "-" ? `'${v}` : v;
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
@@ -157,7 +171,7 @@ const MD_INLINE = /[\\`*_[\]!~&$@#|]/g;
 
 /** A table cell (or heading) from data: no link, image, markup or autolink can form from it. */
 function mdCell(v: string): string {
-  return v
+  return documentSafe(v)
     .replace(/[\r\n]+/g, " ")
     .replace(MD_INLINE, "\\$&")
     // GFM links bare URLs and www. names too: an escaped ':' or '.' breaks the pattern, not the text.
