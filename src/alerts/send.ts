@@ -4,6 +4,7 @@
 import type { FleetEvaluation } from "../model/evaluation.js";
 import type { Finding } from "../model/finding.js";
 import { countFindings } from "../model/evaluation.js";
+import { displaySafe } from "../display-safe.js";
 import type { AlertSettings, Destination } from "./config.js";
 import { DEFAULT_DELIVERY, type DeliveryPolicy, deliver } from "./deliver.js";
 import { type AlertPlan, type Announced, announced, order, planAlerts } from "./plan.js";
@@ -85,7 +86,8 @@ function named(f: Pick<Finding, "id" | "rule" | "severity" | "cluster" | "cluste
     cluster: f.cluster,
     ...(f.clusters ? { clusters: f.clusters } : {}),
     resource: f.resource,
-    message: f.message,
+    // Text a receiver shows as it is (the data fields above keep the real names).
+    message: displaySafe(f.message),
     ...(f.firstSeen ? { firstSeen: f.firstSeen } : {}),
   };
 }

@@ -1,5 +1,6 @@
 // Teams messages: one Adaptive Card (1.4, what Teams and Workflows render) in the message envelope of
 // CONTRACT.md, kept under the size budget by listing what fits and saying "and N more".
+import { displaySafe } from "../display-safe.js";
 import type { Severity } from "../model/finding.js";
 import type { AlertPlan, Announced, AnnounceReason } from "./plan.js";
 
@@ -21,9 +22,11 @@ const REASON: Record<AnnounceReason, string> = { new: "new", escalated: "escalat
 
 /**
  * Text from clusters and findings must not become Markdown in a TextBlock (links, emphasis, lists):
- * backslash-escape the characters that start them (CommonMark escapes, which Teams honours).
+ * backslash-escape the characters that start them (CommonMark escapes, which Teams honours). Controls,
+ * bidi overrides and invisible characters are shown as escapes (displaySafe) first.
  */
-export function plain(s: string, max = 300): string {
+export function plain(raw: string, max = 300): string {
+  const s = displaySafe(raw);
   const cut = s.length > max ? `${s.slice(0, max - 1)}…` : s;
   return cut
     .replace(/[\\`*_~[\]]/g, (c) => `\\${c}`)

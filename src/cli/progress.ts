@@ -3,7 +3,8 @@
 // and pipes get text, not cursor movement.
 import cliProgress from "cli-progress";
 import { scanFailed, type SnapshotSummary } from "../model/snapshot.js";
-import { colours, terminalSafe } from "../reports/formats/text.js";
+import { displaySafe } from "../display-safe.js";
+import { colours } from "../reports/formats/text.js";
 import { type CliIO, useColor } from "./io.js";
 
 export interface ScanProgress {
@@ -13,7 +14,7 @@ export interface ScanProgress {
 }
 
 function describe(s: SnapshotSummary): string {
-  return `${terminalSafe(s.cluster)}: ${s.status}${s.reason ? ` (${terminalSafe(s.reason)})` : ""}`;
+  return `${displaySafe(s.cluster)}: ${s.status}${s.reason ? ` (${displaySafe(s.reason)})` : ""}`;
 }
 
 
@@ -51,7 +52,7 @@ export function scanProgress(io: CliIO, total: number): ScanProgress {
         failures++;
         multi.log(`${paint(colours.red, "✗")} ${describe(s)}\n`);
       }
-      bar.update(done, { failures: failuresText(), last: terminalSafe(s.cluster).slice(0, 40) });
+      bar.update(done, { failures: failuresText(), last: displaySafe(s.cluster).slice(0, 40) });
     },
     stop() {
       if (stopped) return;

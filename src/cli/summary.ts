@@ -1,5 +1,6 @@
 // The human summary after a scan: how each cluster went, then the findings.
-import { colours as pc, terminalSafe } from "../reports/formats/text.js";
+import { displaySafe } from "../display-safe.js";
+import { colours as pc } from "../reports/formats/text.js";
 import { countFindings } from "../model/evaluation.js";
 import { renderReport } from "../reports/render.js";
 import type { ScanResult } from "../scan.js";
@@ -11,7 +12,7 @@ export function printScanSummary(io: CliIO, r: ScanResult, seconds: number): voi
   for (const c of r.clusters) byStatus.set(c.status, (byStatus.get(c.status) ?? 0) + 1);
   const statusText = [...byStatus].map(([s, n]) => `${n} ${s}`).join(", ");
   const lines = [`Scanned ${r.clusters.length} cluster${r.clusters.length === 1 ? "" : "s"} in ${seconds.toFixed(1)}s (scan ${r.scanId}): ${statusText || "none"}`];
-  for (const f of r.storeFailures) lines.push(`  ${terminalSafe(f.cluster)}: snapshot NOT stored: ${terminalSafe(f.reason)}`);
+  for (const f of r.storeFailures) lines.push(`  ${displaySafe(f.cluster)}: snapshot NOT stored: ${displaySafe(f.reason)}`);
   const c = countFindings(r.evaluation.findings);
   const counts = `${c.critical} critical, ${c.warning} warning, ${c.info} info${c.waived ? `, ${c.waived} waived` : ""}`;
   lines.push(`Findings: ${color && c.critical ? pc.red(counts) : counts}`, "");
@@ -26,6 +27,6 @@ export function printScanSummary(io: CliIO, r: ScanResult, seconds: number): voi
 
 /** The evaluation's notes (per cluster, then fleet-wide: policy, accounting) on stderr, whatever the output format. */
 export function printScanNotes(io: CliIO, r: ScanResult): void {
-  for (const c of r.evaluation.clusters) for (const n of c.notes ?? []) io.stderr.write(`note: ${terminalSafe(c.cluster)}: ${terminalSafe(n)}\n`);
-  for (const n of r.evaluation.notes) io.stderr.write(`note: ${terminalSafe(n)}\n`);
+  for (const c of r.evaluation.clusters) for (const n of c.notes ?? []) io.stderr.write(`note: ${displaySafe(c.cluster)}: ${displaySafe(n)}\n`);
+  for (const n of r.evaluation.notes) io.stderr.write(`note: ${displaySafe(n)}\n`);
 }

@@ -35,6 +35,10 @@ describe("planAlerts", () => {
     expect(cut.resolved.map((r) => [r.id, r.reason])).toEqual([["c", "below-min-severity"], ["r", "resolved"]]);
     expect(cut.omitted).toBe(1);
     expect(webhookResolutions(closing, 2)).toEqual({ sent: { resolved: [closing.resolved[1]], lowered: closing.lowered }, omitted: 1 });
+    // Its text shows hidden characters as escapes; the fields that name things keep the real names.
+    const bidi = planAlerts([f("b", "critical", { cluster: "bidi-\u202Eevil", resource: "node/\u202Ex", message: "node \u202Ex \u001b[2J is down" })], new Map(), { minSeverity: "warning" }, T, DAY);
+    const shown = (webhookPayload("findings", bidi, { scanId: "s", generatedAt: T.toISOString(), fleet: { critical: 1, warning: 0, info: 0 } }) as { findings: Array<Record<string, string>> }).findings[0]!;
+    expect(shown).toMatchObject({ cluster: "bidi-\u202Eevil", resource: "node/\u202Ex", message: "node \\u202ex \\x1b[2J is down" });
     const later = new Date(T.getTime() + DAY);
     expect(planAlerts([f("1", "warning")], state(prev), { minSeverity: "warning" }, later, DAY).announce[0]?.reason).toBe("reminder");
   });

@@ -14,6 +14,15 @@ import { FORMULA_NAME, REFUSED, SPECS, XSS_NAME } from "../http/fleet.js";
 /** A name carrying terminal escape sequences (retitle the window, clear the screen). */
 const ESCAPE_NAME = "aks-\u001b]0;pwned\u0007\u001b[2J-01";
 const ANSI = /\u001b\[[0-9;]*m/;
+/** A name whose right-to-left override makes it read as another ("bidi-txt-live" on screen). */
+const BIDI_NAME = "bidi-\u202Eevil\u202C-txt";
+
+/** The shared fleet, and clusters with hostile names beside it. */
+const HOSTILE_SPECS = [
+  { name: ESCAPE_NAME, mode: "overlay" as const, nodes: 1, podCidr: "10.250.0.0/16" },
+  { name: BIDI_NAME, mode: "overlay" as const, nodes: 1, podCidr: "10.251.0.0/16" },
+];
+const CLUSTERS = SPECS.length + HOSTILE_SPECS.length;
 
 let sim: Simulator;
 let kubeconfig: string;
@@ -25,7 +34,7 @@ const cli = (argv: string[], opts: { tty?: boolean; columns?: number; env?: Reco
   runCli(argv, { cwd: dir, ...opts, env: { ...env, ...opts.env } });
 
 beforeAll(async () => {
-  sim = await startSimulator([...SPECS, { name: ESCAPE_NAME, mode: "overlay", nodes: 1, podCidr: "10.250.0.0/16" }]);
+  sim = await startSimulator([...SPECS, ...HOSTILE_SPECS]);
   dir = mkdtempSync(path.join(tmpdir(), "cli-output-"));
   kubeconfig = await sim.writeKubeconfig(dir);
 }, 60_000);
@@ -38,8 +47,7 @@ describe("scan output", () => {
   it("draws a progress bar on a terminal: clusters done / total and failures so far", async () => {
     const r = await cli(scanArgs(), { tty: true, columns: 120 });
     expect(r.code, r.stderr).toBe(0);
-    const total = SPECS.length + 1;
-    expect(r.stderr).toContain(`${total}/${total} clusters`);
+    expect(r.stderr).toContain(`${CLUSTERS}/${CLUSTERS} clusters`);
     expect(r.stderr).toMatch(/Scanning [█░]+ /);
     expect(r.stderr).toMatch(/\u001b\[31m1 failed\u001b\[39m/); // coloured on a terminal
     expect(r.stderr).toMatch(/✗.* aks-dr-refused: unreachable \(.*ECONNREFUSED/);
@@ -55,12 +63,12 @@ describe("scan output", () => {
     const r = await cli(scanArgs(), { tty: false });
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stderr.split("\n").filter((l) => /^\[\d+\/\d+\]/.test(l));
-    expect(lines).toHaveLength(SPECS.length + 1);
-    expect(lines.at(-1)).toMatch(new RegExp(`^\\[${SPECS.length + 1}/${SPECS.length + 1}\\] `));
+    expect(lines).toHaveLength(CLUSTERS);
+    expect(lines.at(-1)).toMatch(new RegExp(`^\\[${CLUSTERS}/${CLUSTERS}\\] `));
     expect(lines.find((l) => l.includes(REFUSED))).toMatch(/unreachable \(/);
     expect(r.stderr).not.toMatch(/\u001b/);
     expect(r.stdout).not.toMatch(/\u001b/);
-    expect(r.stdout).toMatch(/Scanned 6 clusters/);
+    expect(r.stdout).toContain(`Scanned ${CLUSTERS} clusters`);
   });
 
   it("drops colour on a terminal when NO_COLOR is set, but keeps the bar", async () => {
@@ -79,6 +87,22 @@ describe("scan output", () => {
       expect(r.stdout + r.stderr).not.toContain("\u0007");
       expect(r.stdout).toContain("aks-\\x1b]0;pwned\\x07\\x1b[2J-01");
     }
+  });
+
+  it("shows a name's bidi override as \\u202e, in progress lines, tables and documents", async () => {
+    for (const tty of [true, false]) {
+      const r = await cli(scanArgs(), { tty });
+      expect(r.stdout + r.stderr).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+      // Piped, each cluster has its line.
+      if (!tty) expect(r.stderr).toContain("bidi-\\u202eevil\\u202c-txt");
+    }
+    for (const format of ["table", "csv", "md", "html"]) {
+      const r = await cli(["report", "health", "--format", format, "--storage", storage]);
+      expect(r.stdout, format).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+      expect(r.stdout, format).toMatch(/bidi-\\+u202eevil\\+u202c-txt/);
+    }
+    // JSON is data: it keeps the real name.
+    expect(JSON.parse((await cli(["report", "health", "--format", "json", "--storage", storage])).stdout).clusters.map((c: { cluster: string }) => c.cluster)).toContain(BIDI_NAME);
   });
 
   it("prints the findings report in any --format, progress staying on stderr", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { renderHtml } from "../../src/reports/formats/html.js";
-import { csvCell, renderCsv, renderMarkdown, renderTable, terminalSafe, wrapCell } from "../../src/reports/formats/text.js";
+import { displaySafe } from "../../src/display-safe.js";
+import { csvCell, renderCsv, renderMarkdown, renderTable, wrapCell } from "../../src/reports/formats/text.js";
 import { globMatch } from "../../src/glob.js";
 import { checkClusterFilter, matchesCluster, parseFilter, parseSince } from "../../src/reports/filter.js";
 
@@ -60,7 +61,7 @@ describe("CSV", () => {
 describe("terminal tables", () => {
   const section = (rows: Array<Record<string, string>>) => [{ name: "t", title: "T", columns: [{ key: "a", title: "A" }, { key: "m", title: "MESSAGE" }], rows, rowSeverity: rows.map(() => "critical") }];
   it("shows control characters as \\xNN so a name cannot drive the terminal", () => {
-    expect(terminalSafe("a\u001b[2Jb\u0007\u009b")).toBe("a\\x1b[2Jb\\x07\\x9b");
+    expect(displaySafe("a\u001b[2Jb\u0007\u009b")).toBe("a\\x1b[2Jb\\x07\\x9b");
     const out = renderTable(section([{ a: "x\u001b]0;t\u0007", m: "m" }]), { color: false });
     expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
     expect(out).toContain("x\\x1b]0;t\\x07");

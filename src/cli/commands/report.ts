@@ -5,7 +5,7 @@ import type { FleetEvaluation } from "../../model/evaluation.js";
 import { type Finding, type Severity, severityRank } from "../../model/finding.js";
 import { REPORT_KINDS, tableNames } from "../../reports/catalogue.js";
 import { matchesFinding, type ReportFilter } from "../../reports/filter.js";
-import { terminalSafe } from "../../reports/formats/text.js";
+import { displaySafe } from "../../display-safe.js";
 import { FORMATS, type Format, parseFormat } from "../../reports/render.js";
 import { renderStored, reportRequest } from "../../reports/stored.js";
 import { type CliIO, useColor } from "../io.js";
@@ -77,6 +77,6 @@ export function failOn(io: CliIO, e: FleetEvaluation, level: Severity | undefine
   const failing = failingFindings(e, level, filter);
   if (failing.length === 0) return;
   const f = failing[0]!;
-  io.stderr.write(`fleet-audit: --fail-on ${level}: ${failing.length} unwaived finding${failing.length === 1 ? "" : "s"} at or above ${level}, the first ${f.rule} (${f.severity}) in ${terminalSafe(f.cluster)}\n`);
+  io.stderr.write(`fleet-audit: --fail-on ${level}: ${failing.length} unwaived finding${failing.length === 1 ? "" : "s"} at or above ${level}, the first ${f.rule} (${f.severity}) in ${displaySafe(f.cluster)}\n`);
   throw new ExitCode(3);
 }

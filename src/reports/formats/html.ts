@@ -3,7 +3,7 @@
 // to disk or mailed around stays inert.
 import { createHash } from "node:crypto";
 import type { Cell, Column, TableSection } from "../report.js";
-import { documentSafe } from "./text.js";
+import { documentSafe } from "../../display-safe.js";
 
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(s: unknown): string {

@@ -2,28 +2,8 @@
 // CSV that spreadsheets cannot execute, and Markdown.
 import Table from "cli-table3";
 import pc from "picocolors";
+import { displaySafe, documentSafe } from "../../display-safe.js";
 import type { Cell, Column, TableSection } from "../report.js";
-
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
-/** Control characters but the white space a document may need (tab, CR, LF: a CSV cell may span lines). */
-const CONTROL_IN_DOCUMENT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
-const visible = (c: string): string => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`;
-
-/**
- * A name from a cluster or ARM made safe to print on a terminal: control characters (escape
- * sequences that could move the cursor, retitle the window or hide text) become visible \xNN.
- */
-export function terminalSafe(s: string): string {
-  return s.replace(CONTROL, visible);
-}
-
-/**
- * The same for documents (CSV, Markdown, html): files and HTTP bodies end up printed on a terminal
- * too (`cat`, `curl`), so no control character gets into them; tab and line breaks stay.
- */
-export function documentSafe(s: string): string {
-  return s.replace(CONTROL_IN_DOCUMENT, visible);
-}
 
 function show(c: Column, v: Cell): string {
   if (c.format) return c.format(v);
@@ -56,12 +36,12 @@ const GAP = PLAIN_CHARS.middle.length;
 export function renderTable(sections: TableSection[], opts: TextOptions): string {
   const out: string[] = [];
   for (const s of sections) {
-    out.push(opts.color ? colours.bold(terminalSafe(s.title)) : terminalSafe(s.title));
+    out.push(opts.color ? colours.bold(displaySafe(s.title)) : displaySafe(s.title));
     if (s.rows.length === 0) {
       out.push(`  ${s.empty ?? "(none)"}`, "");
       continue;
     }
-    const cells = s.rows.map((row) => s.columns.map((c) => terminalSafe(shortTime(show(c, row[c.key])))));
+    const cells = s.rows.map((row) => s.columns.map((c) => displaySafe(shortTime(show(c, row[c.key])))));
     const widths = opts.width ? fitWidths(s.columns.map((c) => c.title), cells, opts.width) : undefined;
     const t = new Table({
       head: s.columns.map((col) => (opts.color ? colours.bold(col.title) : col.title)),
