@@ -1,7 +1,8 @@
 // `fleet-audit serve`: the API handlers on node:http, for local use and the demo.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { type ApiDeps, route } from "./api.js";
+import { type ApiDeps, apiError, route } from "./api.js";
+import { addressedToLoopback, isLoopback } from "./loopback-host.js";
 
 export interface RunningServer {
   url: string;
@@ -10,7 +11,17 @@ export interface RunningServer {
 }
 
 export async function serveApi(deps: ApiDeps, opts: { port: number; host?: string; log?: (line: string) => void }): Promise<RunningServer> {
+  const host = opts.host ?? "127.0.0.1";
+  // Bound to loopback, the API (unauthenticated) is for this machine only: a request a rebound DNS name
+  // brought here is refused. Bound elsewhere, who may reach it is the operator's network to decide.
+  const loopbackOnly = isLoopback(host);
   const server = http.createServer((req, res) => {
+    if (loopbackOnly && !addressedToLoopback(req.headers.host)) {
+      const r = apiError(421, "misdirected_request", `this server answers requests for localhost, 127.0.0.1 or [::1] only, not for host ${JSON.stringify((req.headers.host ?? "").slice(0, 100))}`);
+      res.writeHead(r.status, r.headers);
+      res.end(req.method === "HEAD" ? undefined : r.body);
+      return;
+    }
     const url = new URL(req.url ?? "/", "http://localhost");
     // route() logs the cause of every 5xx it answers.
     route({ method: req.method ?? "GET", path: url.pathname, query: url.searchParams }, { ...deps, log: deps.log ?? opts.log })
@@ -26,11 +37,11 @@ export async function serveApi(deps: ApiDeps, opts: { port: number; host?: strin
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(opts.port, opts.host ?? "127.0.0.1", () => resolve());
+    server.listen(opts.port, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://${opts.host ?? "127.0.0.1"}:${port}`,
+    url: `http://${host}:${port}`,
     port,
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,0 +1,51 @@
+// `serve` on loopback against DNS rebinding: a request whose Host is not a loopback name is refused
+// (a web page at attacker.example, rebound to 127.0.0.1, sends Host: attacker.example).
+import http from "node:http";
+import { afterEach, describe, expect, it } from "vitest";
+import { type RunningServer, serveApi } from "../../src/http/server.js";
+import { MemorySnapshotStore } from "../../src/store/memory-store.js";
+
+let server: RunningServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+/** A GET to 127.0.0.1 with the Host header a browser would send for `host`. */
+function get(port: number, path: string, host: string): Promise<{ status: number; type: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: "127.0.0.1", port, path, headers: { host } }, (res) => {
+        let body = "";
+        res.on("data", (c) => (body += c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, type: res.headers["content-type"] ?? "", body }));
+      })
+      .on("error", reject);
+  });
+}
+
+describe("serve on a loopback address", () => {
+  it("answers requests addressed to localhost, 127.0.0.1 or [::1], with any port", async () => {
+    server = await serveApi({ store: new MemorySnapshotStore() }, { port: 0 });
+    for (const host of [`localhost:${server.port}`, "localhost", `127.0.0.1:${server.port}`, `[::1]:${server.port}`, "LocalHost:80"]) {
+      expect((await get(server.port, "/api/health", host)).status, host).toBe(200);
+    }
+  });
+
+  it("refuses any other Host with a JSON error, before reading anything", async () => {
+    server = await serveApi({ store: new MemorySnapshotStore() }, { port: 0 });
+    for (const host of [`attacker.example:${server.port}`, "attacker.example", "localhost.attacker.example", "127.0.0.1.nip.io", "[::2]:80", "evil:localhost"]) {
+      const r = await get(server.port, "/api/reports/findings", host);
+      expect(r.status, host).toBe(421);
+      expect(r.type).toMatch(/^application\/json/);
+      expect(JSON.parse(r.body).error).toEqual({ code: "misdirected_request", message: expect.stringContaining("localhost") });
+    }
+  });
+});
+
+describe("serve on another address", () => {
+  it("leaves who may reach it to the operator's network", async () => {
+    server = await serveApi({ store: new MemorySnapshotStore() }, { port: 0, host: "0.0.0.0" });
+    expect((await get(server.port, "/api/health", "audit.example.internal:7071")).status).toBe(200);
+  });
+});
