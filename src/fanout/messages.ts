@@ -2,12 +2,13 @@
 // kubeconfig) and travels base64-encoded, as the Functions queue trigger expects by default.
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { MAX_CLUSTER_NAME } from "../model/cluster-name.js";
 import { isScanId } from "../model/scan-id.js";
 import type { ClusterRef } from "../sources/discover.js";
 
 /** A queue message may hold 64 KiB; base64 costs a third. */
 const MAX_JSON_BYTES = 48 * 1024;
-const name = z.string().min(1).max(1024);
+const name = z.string().min(1).max(MAX_CLUSTER_NAME);
 const path = z.string().min(1).max(4096);
 
 // Loose objects: fields discovery adds later must survive the trip, not be stripped.

@@ -1,6 +1,7 @@
 // The HTTP API of CONTRACT.md as plain functions of (request) → response, independent of any server:
 // `fleet-audit serve` mounts them on node:http, the Azure Functions adapters on app.http.
 import { NotFoundError, StoreError, UsageError } from "../errors.js";
+import { MAX_CLUSTER_NAME } from "../model/cluster-name.js";
 import type { FleetEvaluation } from "../model/evaluation.js";
 import type { SnapshotSummary } from "../model/snapshot.js";
 import { REPORT_KINDS, reportKind } from "../reports/catalogue.js";
@@ -44,9 +45,6 @@ const DOCUMENT_CSP = "default-src 'none'; frame-ancestors 'none'";
 
 /** The longest a scan round may last (scan --round-deadline is at most 1440 minutes). */
 const MAX_ROUND_MS = 24 * 3_600_000;
-
-/** Longest cluster name accepted in a path or filter (the store's own limit is wider). */
-const MAX_CLUSTER_NAME = 1024;
 
 export function json(status: number, body: unknown): ApiResponse {
   return { status, headers: { "content-type": "application/json; charset=utf-8", "content-security-policy": DOCUMENT_CSP, ...SECURITY_HEADERS }, body: JSON.stringify(body) };

@@ -1,6 +1,7 @@
 // Report filters, validated once for the CLI and HTTP alike. Values are matched in memory against the
 // evaluation document; they never become query text.
 import { NotFoundError, UsageError } from "../errors.js";
+import { MAX_CLUSTER_NAME } from "../model/cluster-name.js";
 import { type Finding, isSeverity, type Severity, severityRank } from "../model/finding.js";
 import { nameMatcher } from "../glob.js";
 import { RULES } from "../rules/catalogue.js";
@@ -39,7 +40,7 @@ export function parseFilter(raw: { cluster?: string | undefined; severity?: stri
   // An empty value is a mistake (`--cluster "$UNSET"`), not "all": a gate would judge the whole fleet.
   for (const [k, v] of Object.entries(raw)) if (v === "") throw new UsageError(`${k} must not be empty; leave it out to mean all`);
   if (raw.cluster !== undefined) {
-    if (raw.cluster.length > 1024) throw new UsageError("cluster must be at most 1024 characters");
+    if (raw.cluster.length > MAX_CLUSTER_NAME) throw new UsageError(`cluster must be at most ${MAX_CLUSTER_NAME} characters`);
     f.cluster = raw.cluster;
   }
   if (raw.severity !== undefined) {

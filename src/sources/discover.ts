@@ -5,6 +5,7 @@
 // credentials fail is that cluster's scan failure, never another cluster's.
 import path from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { clusterNameProblem } from "../model/cluster-name.js";
 import type { ArmCluster } from "../model/snapshot.js";
 import { UsageError } from "../errors.js";
 import { withoutCredentials } from "../url-credentials.js";
@@ -57,20 +58,30 @@ export async function discoverRefs(settings: DiscoverySettings, hooks: Discovery
     const names = fleetNames(listed.clusters);
     listed.clusters.forEach((arm, i) => refs.push({ kind: "arm", name: names[i]!, id: arm.id, arm }));
   }
+  const tell = (p: DiscoveryProblem) => (hooks.onProblem ? hooks.onProblem(p) : process.emitWarning(`${p.source}: ${p.message}`, "FleetDiscoveryWarning"));
   if (problems.length > 0) {
     if (refs.length === 0) throw new DiscoveryError(problems);
-    for (const p of problems) {
-      if (hooks.onProblem) hooks.onProblem(p);
-      else process.emitWarning(`${p.source}: ${p.message}`, "FleetDiscoveryWarning");
-    }
+    problems.forEach(tell);
   }
+  // A name the store, the queue or the HTTP routes could not take is left out here, saying so,
+  // rather than scanned and then failing to be stored or looked up.
+  const usable = refs.filter((r) => {
+    const problem = clusterNameProblem(r.name);
+    if (problem) tell({ source: refSource(r), message: `${problem}: not scanned` });
+    return problem === undefined;
+  });
   const seen = new Map<string, ClusterRef>();
-  for (const r of refs) {
+  for (const r of usable) {
     const other = seen.get(r.name);
     if (other) throw new UsageError(`cluster name ${JSON.stringify(r.name)} comes from two sources (${other.kind} and ${r.kind}): names in a fleet must be unique`);
     seen.set(r.name, r);
   }
-  return refs;
+  return usable;
+}
+
+/** Where a reference came from, in words for a discovery note. */
+function refSource(r: ClusterRef): string {
+  return r.kind === "kubeconfig" ? `kubeconfig ${r.files.join(path.delimiter)}` : r.kind === "fleet" ? `fleet file ${r.fleetFile}` : `ARM ${r.id}`;
 }
 
 /** One kubeconfig context as scanned: kubelogin users get Entra tokens from the process's identity, as fleet-file entries do. */

@@ -6,7 +6,7 @@ import { type FindingClusters, findingClusters, summarizeEvaluation } from "../m
 import type { ClusterSnapshot, SnapshotSummary } from "../model/snapshot.js";
 import { normalizeRef, scanRowKey, sinceUpperBound, SCAN_ROWS_END } from "./keys.js";
 import { countPruned, type EvaluationQuery, type HistoryQuery, type LatestEntry, type PruneOptions, type PruneResult, type SnapshotStore, type StoredSnapshot, thinner } from "./store.js";
-import { checkCluster, checkLimit, nextLatest, storedSummary } from "./summary.js";
+import { checkCluster, checkLimit, checkStoredCluster, nextLatest, storedSummary } from "./summary.js";
 
 interface Stored<S> {
   summary: S;
@@ -138,7 +138,7 @@ export class MemorySnapshotStore implements SnapshotStore {
   }
 
   async forgetCluster(cluster: string): Promise<{ snapshots: number } | undefined> {
-    checkCluster(cluster);
+    checkStoredCluster(cluster);
     const rows = this.history.get(cluster);
     if (!rows && !this.latest.has(cluster)) return undefined;
     this.latest.delete(cluster);

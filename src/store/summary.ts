@@ -1,26 +1,27 @@
 // What both stores keep beside a document: its summary, the latest-view rules and input checks.
 // Shared so the Table and memory stores cannot drift apart (one conformance suite runs on both).
 import type { ClusterSnapshot, SnapshotSummary } from "../model/snapshot.js";
+import { describeCluster, MAX_CLUSTER_NAME } from "../model/cluster-name.js";
 import { summarize } from "../model/snapshot.js";
 import type { LatestEntry } from "./store.js";
 
-/** Longest cluster name accepted: it is stored as a string property (≤ 32K UTF-16 units) several times. */
-export const MAX_CLUSTER_NAME = 4096;
+export { describeCluster, MAX_CLUSTER_NAME };
 /** Summaries keep this much of `reason` (the document keeps it whole). */
 export const MAX_SUMMARY_REASON = 2000;
 
+/** A name a snapshot may be stored under: non-empty and at most MAX_CLUSTER_NAME long. */
 export function checkCluster(cluster: unknown): string {
-  if (typeof cluster !== "string" || cluster.length === 0) throw new TypeError("cluster name must be a non-empty string");
-  if (cluster.length > MAX_CLUSTER_NAME) {
-    throw new RangeError(`cluster name is longer than ${MAX_CLUSTER_NAME} characters: ${describeCluster(cluster)}`);
+  const name = checkStoredCluster(cluster);
+  if (name.length > MAX_CLUSTER_NAME) {
+    throw new RangeError(`cluster name is longer than ${MAX_CLUSTER_NAME} characters: ${describeCluster(name)}`);
   }
-  return cluster;
+  return name;
 }
 
-/** A cluster name fit for an error message: quoted, escaped, cut short. */
-export function describeCluster(cluster: string): string {
-  const q = JSON.stringify(cluster.length > 80 ? cluster.slice(0, 80) + "…" : cluster);
-  return cluster.length > 80 ? `${q} (${cluster.length} chars)` : q;
+/** A name to forget: any stored one, also one stored when the limit was wider. */
+export function checkStoredCluster(cluster: unknown): string {
+  if (typeof cluster !== "string" || cluster.length === 0) throw new TypeError("cluster name must be a non-empty string");
+  return cluster;
 }
 
 export function storedSummary(s: ClusterSnapshot, ref: string): SnapshotSummary {

@@ -32,7 +32,7 @@ import {
 } from "./codec.js";
 import { clusterFromKey, clusterKey, isTablePrefix, normalizeRef, scanRowKey, SCAN_ROWS_END, sinceUpperBound, TABLE_PREFIX_RULE } from "./keys.js";
 import { countPruned, type EvaluationQuery, type HistoryQuery, type LatestEntry, type PruneOptions, type PruneResult, type SnapshotStore, type StoredSnapshot, thinner } from "./store.js";
-import { checkCluster, checkLimit, describeCluster, nextLatest, storedSummary } from "./summary.js";
+import { checkCluster, checkLimit, checkStoredCluster, describeCluster, nextLatest, storedSummary } from "./summary.js";
 
 /** Kept here too: callers of the store catch it by this name. */
 export { StoreError };
@@ -622,7 +622,7 @@ export class TableSnapshotStore implements SnapshotStore {
   }
 
   async forgetCluster(cluster: string): Promise<{ snapshots: number } | undefined> {
-    const pk = clusterKey(checkCluster(cluster));
+    const pk = clusterKey(checkStoredCluster(cluster));
     const row = await this.getRow(this.latest, LATEST_PK, pk, cluster, "read the latest view");
     // Every row of the partition: headers, and chunk rows, also those a write that died left behind.
     const rows = (await this.query(this.snapshots, odata`PartitionKey eq ${pk}`, ["rowKey"], Infinity, cluster, "list the cluster's snapshots")).map((r) => r.rowKey ?? "");
