@@ -2,6 +2,7 @@
 // kubeconfig) and travels base64-encoded, as the Functions queue trigger expects by default.
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { displaySafe } from "../display-safe.js";
 import { MAX_CLUSTER_NAME } from "../model/cluster-name.js";
 import { isScanId } from "../model/scan-id.js";
 import type { ClusterRef } from "../sources/discover.js";
@@ -50,9 +51,9 @@ export type ParsedJob = { ok: true; job: Job } | { ok: false; reason: string; tr
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
-/** Control characters (and the rest of an over-long name) are not shown back. */
+/** For a log line: hidden characters shown as escapes, and the rest of an over-long name cut. */
 export function printable(s: string, max = 120): string {
-  const clean = s.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
+  const clean = displaySafe(s);
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }
 
