@@ -58,6 +58,11 @@ export function httpStatusOf(e: unknown): number | undefined {
 }
 
 /** The Kubernetes Status message from an ApiException body (client-node gives it as a JSON string). */
+/** `text` without what looks like a credential: a bearer or basic token, a JWT. */
+export function withoutTokens(text: string): string {
+  return text.replace(/\b(bearer|basic)\s+[^\s"'<>,;]+/gi, "$1 (redacted)").replace(/\beyJ[\w-]+\.[\w-]+\.[\w-]*/g, "(redacted)");
+}
+
 export function statusMessageOf(e: unknown): string | undefined {
   const body = (e as HttpLikeError | null)?.body;
   let parsed: unknown = body;
@@ -65,7 +70,8 @@ export function statusMessageOf(e: unknown): string | undefined {
     try {
       parsed = JSON.parse(body);
     } catch {
-      return body.length > 0 ? body.slice(0, 200) : undefined;
+      // A proxy's error page; one that echoes the request would repeat its Authorization header.
+      return body.length > 0 ? withoutTokens(body).slice(0, 200) : undefined;
     }
   }
   const msg = (parsed as { message?: unknown } | null)?.message;

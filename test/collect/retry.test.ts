@@ -73,4 +73,13 @@ describe("classify", () => {
     const wrapped = new Error(`invalid json response body reason: Unexpected token 'S', "SEKRETRAWT"... is not valid JSON`);
     expect(classify(wrapped, "reading /version").message).toBe("reading /version: the API server sent malformed JSON");
   });
+
+  it("quotes a proxy's error page without a credential it echoes back", () => {
+    const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJTRUtSRVQifQ.c2lnbmF0dXJl";
+    const page = `<h1>502 Bad Gateway</h1> upstream failed; request headers: Authorization: Bearer SEKRET-opaque-token, X-Id: ${jwt}`;
+    const message = classify(apiError(502, {}, page), "listing Nodes").message;
+    expect(message).toContain("502 Bad Gateway");
+    expect(message).toContain("Bearer (redacted)");
+    expect(message).not.toMatch(/SEKRET|eyJ/);
+  });
 });
