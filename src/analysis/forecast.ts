@@ -7,8 +7,10 @@
 // date forward (for an exhaustion alert, early beats late), and usage that dropped below the line is
 // not reported as fuller than it is.
 // A one-off step (one jump making up most of the window's range: a cluster joined or left a shared
-// subnet) is not growth: with enough points after it, only those are fitted, so flat usage after a step
-// gives no date while growth after it still does.
+// subnet, a pool scaled out at once) is not growth: with enough points after it, only those are fitted,
+// so flat usage after a step gives no date while growth after it still does. A step too recent for that
+// is a level change: the slope is fitted within the stretches between steps, never across one, so one
+// scale-out (or a shrink) reads as no growth and a trend before it still forecasts.
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -94,39 +96,26 @@ export function forecastExhaustion(series: readonly UsagePoint[], capacity: numb
   }
 
   // A one-off step (a cluster joined or left the subnet, a pool scaled at once) is not a growth rate:
-  // once there are enough points after it, only they are fitted. Too recent to judge, the whole window
-  // is (a step up then brings the date forward: early beats late).
+  // once there are enough points after it, only they are fitted. Too recent for that, the stretches
+  // between steps are (a level change is no slope; fitting across it would invent one).
   let stepNote = "";
+  let stretches = [window];
   const step = lastStep(window);
   if (step > 0) {
     const after = window.slice(step);
     const [from, to] = [window[step - 1]!, window[step]!];
     const what = `a step from ${from.used} to ${to.used} at ${new Date(to.t).toISOString().slice(0, 16)}Z`;
     if (after.length >= minPoints && last.t - after[0]!.t >= minSpanMs) {
-      window = after;
+      stretches = [(window = after)];
       stepNote = ` since ${what}`;
-    } else stepNote = ` (${what}, too recent to tell from growth)`;
+    } else {
+      stretches = betweenSteps(window);
+      stepNote = stretches.length > 2 ? ` apart from ${stretches.length - 1} steps, the latest from ${from.used} to ${to.used}` : ` apart from ${what}`;
+    }
   }
   const fitSpan = last.t - window[0]!.t;
-
-  // Time in days relative to the latest point keeps the sums small and exact enough.
   const n = window.length;
-  let sx = 0;
-  let sy = 0;
-  for (const p of window) {
-    sx += (p.t - last.t) / DAY;
-    sy += p.used;
-  }
-  const mx = sx / n;
-  const my = sy / n;
-  let sxx = 0;
-  let sxy = 0;
-  for (const p of window) {
-    const dx = (p.t - last.t) / DAY - mx;
-    sxx += dx * dx;
-    sxy += dx * (p.used - my);
-  }
-  const ratePerDay = sxy / sxx;
+  const ratePerDay = slopePerDay(stretches, last.t);
   if (!(ratePerDay > 0)) {
     return { exhaustionAt: null, note: `usage flat or shrinking over ${formatSpan(fitSpan)}${stepNote}${suffix}`, ratePerDay, points: n };
   }
@@ -154,11 +143,52 @@ function lastStep(window: ReadonlyArray<{ used: number }>): number {
     hi = Math.max(hi, p.used);
   }
   const jumps = window.slice(1).map((p, i) => Math.abs(p.used - window[i]!.used));
-  const usual = [...jumps].sort((a, b) => a - b)[Math.floor(jumps.length / 2)] ?? 0;
+  const sorted = [...jumps].sort((a, b) => a - b);
   for (let i = jumps.length - 1; i >= 0; i--) {
-    if (jumps[i]! * 2 > hi - lo && jumps[i]! > 4 * usual) return i + 1;
+    // The usual change is judged without the jump itself: in three points (85, 136, 136) the step
+    // would otherwise be its own median and never stand out.
+    if (jumps[i]! * 2 > hi - lo && jumps[i]! > 4 * lowerMedianWithout(sorted, jumps[i]!)) return i + 1;
   }
   return -1;
+}
+
+/** The lower median of sorted values with one copy of `value` taken out (0 when none is left). */
+function lowerMedianWithout(sorted: readonly number[], value: number): number {
+  const m = Math.floor((sorted.length - 2) / 2);
+  if (m < 0) return 0;
+  return m < sorted.lastIndexOf(value) ? sorted[m]! : sorted[m + 1]!;
+}
+
+/** The window cut at every step, latest first found, then those before it: stretches of one level each. */
+function betweenSteps<P extends { used: number }>(window: readonly P[]): P[][] {
+  const out: P[][] = [];
+  let rest = window;
+  for (let step = lastStep(rest); step > 0; step = lastStep(rest)) {
+    out.unshift(rest.slice(step));
+    rest = rest.slice(0, step);
+  }
+  out.unshift([...rest]);
+  return out;
+}
+
+/**
+ * Least-squares slope of used against time in addresses a day, pooled within stretches (each with its
+ * own level): one stretch is the ordinary fit. 0 when no stretch spans any time.
+ */
+function slopePerDay(stretches: ReadonlyArray<ReadonlyArray<{ t: number; used: number }>>, latest: number): number {
+  let sxx = 0;
+  let sxy = 0;
+  for (const points of stretches) {
+    // Time in days relative to the latest point keeps the sums small and exact enough.
+    const mx = points.reduce((sum, p) => sum + (p.t - latest) / DAY, 0) / points.length;
+    const my = points.reduce((sum, p) => sum + p.used, 0) / points.length;
+    for (const p of points) {
+      const dx = (p.t - latest) / DAY - mx;
+      sxx += dx * dx;
+      sxy += dx * (p.used - my);
+    }
+  }
+  return sxx > 0 ? sxy / sxx : 0;
 }
 
 type UsageHistory = ReadonlyArray<{ generatedAt: string; subnets: ReadonlyArray<{ key: string; used: number }> }>;

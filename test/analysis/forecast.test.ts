@@ -81,12 +81,33 @@ describe("forecastExhaustion", () => {
     expect(forecastExhaustion(series(5, HOUR, (i) => 240 + i * 10), 251, { now }).exhaustionAt).toBe(now);
   });
 
-  it("projects from the observed value when it is above the fit (a step up)", () => {
-    const pts = [...series(6, HOUR, () => 100), { at: new Date(T0 + 6 * HOUR), used: 400 }];
+  it("takes a step too recent to fit after as a level change, not growth", () => {
+    // Three scans two hours apart: 85, then 3 nodes joined (136), then 136. Fitting across the jump
+    // would read 306 addresses a day; the level changed once and usage is flat.
+    const fresh = forecastExhaustion(series(3, 2 * HOUR, (i) => (i === 0 ? 85 : 136)), 1019);
+    expect(fresh).toMatchObject({ exhaustionAt: null, ratePerDay: 0 });
+    expect(fresh.note).toBe(`usage flat or shrinking over 4 hour(s) apart from a step from 85 to 136 at ${new Date(T0 + 2 * HOUR).toISOString().slice(0, 16)}Z`);
+    // Flat for six hours, then a jump at the latest scan: still no date.
+    expect(forecastExhaustion([...series(6, HOUR, () => 100), { at: new Date(T0 + 6 * HOUR), used: 400 }], 1000)).toMatchObject({ exhaustionAt: null, ratePerDay: 0 });
+  });
+
+  it("finds no growth in a scale-out undone at once, nor in a shrink", () => {
+    // Up by 300, then back down at the latest scan: the step down is the latest, the step up before it no trend.
+    const spike = forecastExhaustion([...series(4, HOUR, (i) => (i < 3 ? 100 : 400)), { at: new Date(T0 + 4 * HOUR), used: 100 }], 1000);
+    expect(spike.exhaustionAt).toBeNull();
+    expect(spike.ratePerDay).toBeCloseTo(0, 9);
+    // A cluster shrank at the latest scan: no date, and no growth.
+    const shrink = forecastExhaustion([...series(4, HOUR, () => 700), { at: new Date(T0 + 4 * HOUR), used: 400 }], 1000);
+    expect(shrink.exhaustionAt).toBeNull();
+    expect(shrink.ratePerDay).not.toBeGreaterThan(0);
+  });
+
+  it("keeps forecasting a sustained trend across a fresh step, from the level after it", () => {
+    // 10 an hour for six hours, then a cluster joins (+200) at the latest scan: 240 a day from 500.
+    const pts = [...series(7, HOUR, (i) => 100 + 10 * i), { at: new Date(T0 + 7 * HOUR), used: 500 }];
     const f = forecastExhaustion(pts, 1000);
-    const rate = f.ratePerDay!;
-    expect(rate).toBeGreaterThan(0);
-    expect(f.exhaustionAt!.getTime()).toBe(Math.round(T0 + 6 * HOUR + ((1000 - 400) / rate) * DAY));
+    expect(f.ratePerDay).toBeCloseTo(240, 9);
+    expect(f.exhaustionAt!.getTime()).toBe(Math.round(T0 + 7 * HOUR + (500 / 240) * DAY));
   });
 
   it("projects from the observed value when it is below the fit (a scale-down), not from the line", () => {

@@ -168,6 +168,14 @@ describe("IPX004 exhaustion forecast", () => {
     expect(run(ipx004, [now200()], { history: history(hourly) })).toEqual([]);
   });
 
+  it("does not page for one scale-out: a step seen by three scans is a level change, not 306 addresses a day", () => {
+    // 85 held, then 3 nodes joined (136), then 136 two hours later: flat since the step.
+    const now136 = snapshot("a", { nncs: [dynNnc("n1", { held: 135 })] });
+    expect(run(ipx004, [now136], { history: history([[4 / 24, 85], [2 / 24, 136]]) })).toEqual([]);
+    // Steady growth across the same step is still forecast.
+    expect(run(ipx004, [now136], { history: history([[8 / 24, 60], [6 / 24, 70], [4 / 24, 80], [2 / 24, 126]]) })).toEqual([expect.objectContaining({ severity: "critical" })]);
+  });
+
   it("raises nothing beyond 14 days, without enough history, when shrinking, or when already full", () => {
     expect(run(ipx004, [now200()], { history: history([[2, 198], [1, 199]]) })).toEqual([]);
     expect(run(ipx004, [now200()], { history: history([[1, 100]]) })).toEqual([]);
