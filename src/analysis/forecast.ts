@@ -27,6 +27,11 @@ const FORECAST_MIN_POINTS = 3;
  */
 export const ALREADY_FULL = "already full";
 
+/** The forecast of a subnet full at `at`; `why` when that is not plain from its count (CNS reports it full). */
+export function alreadyFull(at: Date, why?: string): Forecast {
+  return { exhaustionAt: at, note: why ? `${ALREADY_FULL}: ${why}` : ALREADY_FULL, ratePerDay: null, points: 1 };
+}
+
 /** Whether a forecast note (a subnet row's `forecastNote`) says the subnet is full already. */
 export function saysAlreadyFull(note: string | undefined): boolean {
   return note?.startsWith(ALREADY_FULL) ?? false;
@@ -79,7 +84,7 @@ export function forecastExhaustion(series: readonly UsagePoint[], capacity: numb
 
   // Full needs no history at all.
   if (last.used >= capacity) {
-    return { exhaustionAt: opts.now ?? new Date(last.t), note: `${ALREADY_FULL}${suffix}`, ratePerDay: null, points: 1 };
+    return { ...alreadyFull(opts.now ?? new Date(last.t)), note: `${ALREADY_FULL}${suffix}` };
   }
 
   // The window, widened to the last `minPoints` points when scans are sparse.

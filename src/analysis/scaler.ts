@@ -20,6 +20,9 @@ export function assignedIPs(n: Nnc): { count: number; fromAssignments: boolean }
   return { count, fromAssignments: count > 0 };
 }
 
+/** scaler.batchSize as seen on AKS (DOMAIN.md §2): a dynamic node grows by 16 addresses at a time. */
+export const DEFAULT_BATCH_SIZE = 16;
+
 /** The scaler as CNS uses it: max < 1 → 250; batch in [1, max]; request% in [1, 100]; release% ≥ request% + 100. */
 export function clampScaler(s: ScalerSettings): ScalerSettings {
   const maxIPCount = s.maxIPCount < 1 ? DEFAULT_MAX_IP_COUNT : s.maxIPCount;

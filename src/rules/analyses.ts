@@ -1,12 +1,14 @@
 // Analyses that rules and report sections share, computed once per evaluation through ctx.memo.
 import { accountingProblemNotes } from "../analysis/accounting-notes.js";
 import { BLOCK_SIZE } from "../analysis/blocks.js";
-import { type Forecast, forecastExhaustion, usageSeriesByKey } from "../analysis/forecast.js";
+import { alreadyFull, type Forecast, forecastExhaustion, usageSeriesByKey } from "../analysis/forecast.js";
 import { assessHeadroom, type Headroom, type HeadroomCluster, headroomRoom } from "../analysis/headroom.js";
+import { DEFAULT_BATCH_SIZE } from "../analysis/scaler.js";
 import { subnetLabels } from "../analysis/subnet-labels.js";
 import { mergeSubnets, type SubnetAccount, type SubnetAccounting, subnetKeyFromArmId, toSubnetUsage } from "../analysis/subnets.js";
 import type { SubnetUsage } from "../model/evaluation.js";
 import { type FleetContext, fleetWithData, requireFleet } from "./context.js";
+import { SUBNET_FULL } from "./fleet-view.js";
 
 /** Address accounting over every cluster with data (shared subnets aggregated). */
 export function subnetAccounting(ctx: FleetContext): SubnetAccounting {
@@ -42,9 +44,85 @@ export function isFull(s: SubnetAccount): boolean {
   return roomTaken(s) >= subnetRoom(s);
 }
 
-/** Forecast for one subnet from the evaluation history plus the current value (as it takes the room: isFull), up to its room. */
+/** IPX002's facts about one subnet: what DNC-RC says when it cannot allocate from it. */
+export interface FullReport {
+  /** `cluster/nnc` of NCs in NCUpdateSubnetFullError */
+  fullNcs: string[];
+  /** `cluster/name` of ClusterSubnetStates with exhausted=true */
+  exhausted: string[];
+  clusters: Set<string>;
+}
+
+/**
+ * Subnets CNS reports full (IPX002), by subnet key; a report no subnet of the accounting matches is kept
+ * under `nnc:cluster/nnc` or `css:cluster/name`.
+ */
+export function reportedFull(ctx: FleetContext): ReadonlyMap<string, FullReport> {
+  return ctx.memo("reported-full", () => {
+    const subnets = subnetAccounting(ctx).subnets;
+    const keys = new Set(subnets.map((s) => s.key));
+    const reports = new Map<string, FullReport>();
+    const at = (key: string): FullReport => {
+      let r = reports.get(key);
+      if (!r) reports.set(key, (r = { fullNcs: [], exhausted: [], clusters: new Set() }));
+      return r;
+    };
+    for (const c of fleetWithData(ctx)) {
+      for (const { nnc, key } of c.subnetFullNcs) {
+        // An NC that names no subnet still says "full": report it on its NNC.
+        const r = at(key !== null && keys.has(key) ? key : `nnc:${c.name}/${nnc}`);
+        r.fullNcs.push(`${c.name}/${nnc}`);
+        r.clusters.add(c.name);
+      }
+      for (const name of c.exhaustedSubnetStates) {
+        const match = subnetOfState(subnets, c.name, name);
+        const r = at(match ? match.key : `css:${c.name}/${name}`);
+        r.exhausted.push(`${c.name}/${name}`);
+        r.clusters.add(c.name);
+      }
+    }
+    return reports;
+  });
+}
+
+/** DNC-RC names a ClusterSubnetState after its subnet; a cluster on one VNet subnet can only mean that one. */
+function subnetOfState(subnets: readonly SubnetAccount[], cluster: string, name: string): SubnetAccount | undefined {
+  const mine = subnets.filter((s) => s.mode !== "overlay" && s.clusters.includes(cluster));
+  const n = name.toLowerCase();
+  return mine.find((s) => s.name?.toLowerCase() === n || s.identity?.subnet.toLowerCase() === n) ?? (mine.length === 1 ? mine[0] : undefined);
+}
+
+/**
+ * Why a subnet that still has room by the count can take no more, or null: CNS reports it full (IPX002),
+ * or a dynamic one has fewer free addresses than its clusters' smallest scaler batch (no node can grow
+ * by a batch; static block and overlay count their room in whole blocks and /24s already: isFull).
+ */
+function cannotAllocate(ctx: FleetContext, s: SubnetAccount): string | null {
+  // As IPX002 counts it; a dynamic subnet's room is its capacity.
+  const free = Math.max(0, s.capacity - s.used);
+  const report = reportedFull(ctx).get(s.key);
+  if (report) {
+    const what = [
+      ...(report.fullNcs.length > 0 ? [`${report.fullNcs.length} NC(s) in ${SUBNET_FULL}`] : []),
+      ...(report.exhausted.length > 0 ? [`${report.exhausted.length} ClusterSubnetState(s) exhausted`] : []),
+    ];
+    // Addresses the NCs do not hold may be taken by others (VMs, private endpoints): DNC-RC's word counts.
+    return `CNS reports it full (${what.join(", ")}), ${free} address(es) free by the NCs' count`;
+  }
+  if (s.mode !== "dynamic") return null;
+  const batches = ctx.memo("batch-sizes", () => new Map([...fleetWithData(ctx)].map((c) => [c.name, c.batchSize ?? DEFAULT_BATCH_SIZE])));
+  const batch = Math.min(...s.clusters.map((c) => batches.get(c) ?? DEFAULT_BATCH_SIZE));
+  return free < batch ? `${free} address(es) free, less than one allocation batch of ${batch}` : null;
+}
+
+/**
+ * Forecast for one subnet from the evaluation history plus the current value (as it takes the room: isFull),
+ * up to its room; "already full" without a fit when the subnet can take no more although room is left.
+ */
 export function subnetForecast(ctx: FleetContext, s: SubnetAccount): Forecast {
   return ctx.memo(`forecast:${s.key}`, () => {
+    const stuck = isFull(s) ? null : cannotAllocate(ctx, s);
+    if (stuck) return alreadyFull(ctx.now, stuck);
     // One pass over the history for every subnet: searching each summary per subnet is subnets² × history.
     const series = [...(ctx.memo("usage-series", () => usageSeriesByKey(ctx.history)).get(s.key) ?? [])];
     series.push({ at: ctx.now, used: roomTaken(s) });

@@ -3,6 +3,7 @@
 // The evaluation keeps these until the end instead of every cluster's snapshot, so its memory grows by
 // ~15 bytes per address field in the fleet, not by whole snapshots.
 import { cnsVersionOf } from "../analysis/cns.js";
+import { clampScaler, isDynamicNnc } from "../analysis/scaler.js";
 import { contributeSubnets, type SubnetContribution } from "../analysis/subnet-contribution.js";
 import { ncSubnetKey } from "../analysis/subnet-keys.js";
 import type { ArmCluster, CnsConfig, IpamMode, ScanStatus, SnapshotSummary } from "../model/snapshot.js";
@@ -25,6 +26,8 @@ export interface FleetView {
   cnsConfig?: CnsConfig;
   /** maxIPCount of the first NNC that has scaler settings. */
   maxIPCount?: number;
+  /** The smallest scaler batch (as CNS clamps it) of the dynamic NNCs: what a node asks the subnet for at once. */
+  batchSize?: number;
   /** NCs in NCUpdateSubnetFullError: their NNC and the subnet key they name (null: none). */
   subnetFullNcs: Array<{ nnc: string; key: string | null }>;
   /** ClusterSubnetStates that say exhausted. */
@@ -54,6 +57,9 @@ export function fleetView(v: ClusterView): FleetView {
   if (s.cns.config) out.cnsConfig = s.cns.config;
   const maxIPCount = s.nncs.find((n) => n.scaler)?.scaler?.maxIPCount;
   if (maxIPCount !== undefined) out.maxIPCount = maxIPCount;
+  for (const n of s.nncs) {
+    if (n.scaler && isDynamicNnc(n)) out.batchSize = Math.min(out.batchSize ?? Infinity, clampScaler(n.scaler).batchSize);
+  }
   for (const nnc of s.nncs) {
     for (const nc of nnc.networkContainers) if (nc.status === SUBNET_FULL) out.subnetFullNcs.push({ nnc: nnc.name, key: ncSubnetKey(v.name, nc) });
   }

@@ -116,7 +116,9 @@ describe("exhaustion and allocation analysis of a troubled fleet", () => {
     expect(Object.keys(subnets).sort()).toEqual(["10.241.0.0/24", "10.244.0.0/22", "10.40.0.0/13"]);
     // 2 + 2 NNCs × 16 /28 blocks; the block both clusters hold counts once.
     expect(subnets["10.40.0.0/13"]).toMatchObject({ mode: "vnetblock", clusters: ["blk-a", "blk-b"], capacity: 524283, used: 1024, utilization: 1024 / 524283, forecastExhaustionAt: null, headroom: "unknown" });
-    expect(subnets["10.241.0.0/24"]).toMatchObject({ mode: "dynamic", clusters: ["dyn"], capacity: 251, used: 244, utilization: 244 / 251, forecastExhaustionAt: null, headroom: "unknown" });
+    // CNS reports the dynamic subnet full (IPX002): full now, as for the overlay CIDR at 100 %, not a forecast.
+    expect(subnets["10.241.0.0/24"]).toMatchObject({ mode: "dynamic", clusters: ["dyn"], capacity: 251, used: 244, utilization: 244 / 251, forecastExhaustionAt: doc.generatedAt, headroom: "unknown" });
+    expect(subnets["10.241.0.0/24"].forecastNote).toMatch(/^already full: CNS reports it full \(1 NC\(s\) in NCUpdateSubnetFullError, 1 ClusterSubnetState\(s\) exhausted\), 7 address\(es\) free/);
     expect(subnets["10.244.0.0/22"]).toMatchObject({ mode: "overlay", clusters: ["ovl"], capacity: 1024, used: 1024, utilization: 1, forecastExhaustionAt: doc.generatedAt, headroom: "unknown" });
     const rows = Object.fromEntries(doc.clusters.map((c: { cluster: string }) => [c.cluster, c]));
     expect(rows["blk-a"]).toMatchObject({ status: "ok", mode: "vnetblock", nodes: 2, nncs: 2, requestedIPs: 500, assignedIPs: 510 });
@@ -124,7 +126,7 @@ describe("exhaustion and allocation analysis of a troubled fleet", () => {
     expect(rows["dyn"]).toMatchObject({ status: "ok", mode: "dynamic", nodes: 4, nncs: 4, requestedIPs: 256, assignedIPs: 240 });
     expect(rows["ovl"]).toMatchObject({ status: "ok", mode: "overlay", nodes: 3, nncs: 4, requestedIPs: 0, assignedIPs: 1024 });
     const table = await cli("report", "exhaustion", "--format", "table");
-    expect(table.stdout).toMatch(/10\.241\.0\.0\/24 \(pods-dyn\)\s+dynamic\s+dyn\s+244\s+251\s+97\.2%\s+not enough history\s+unknown \(no ARM pool data\)/);
+    expect(table.stdout).toMatch(/10\.241\.0\.0\/24 \(pods-dyn\)\s+dynamic\s+dyn\s+244\s+251\s+97\.2%\s+already full\s+unknown \(no ARM pool data\)/);
   });
 
   it("escalates pending allocation on the second scan and keeps every finding's identity", async () => {
@@ -142,7 +144,7 @@ describe("exhaustion and allocation analysis of a troubled fleet", () => {
     }
     // Two points are still not enough history for a forecast.
     const ex = JSON.parse((await cli("report", "exhaustion", "--format", "json")).stdout);
-    expect(ex.subnets.find((s: { cidr: string }) => s.cidr === "10.241.0.0/24").forecastNote).toMatch(/^not enough history: 2 point/);
+    expect(ex.subnets.find((s: { cidr: string }) => s.cidr === "10.40.0.0/13").forecastNote).toMatch(/^not enough history: 2 point/);
   });
 
   it("prints the same findings as SARIF", async () => {

@@ -2,6 +2,8 @@
 // headroom "unknown" until ARM data is there, a forecast or "not enough history".
 import { describe, expect, it } from "vitest";
 import { evaluate } from "../../src/evaluate/evaluate.js";
+import { dashboardData } from "../../src/http/dashboard-data.js";
+import { type EvaluationSummary, summarizeEvaluation } from "../../src/model/evaluation.js";
 import type { ArmCluster } from "../../src/model/snapshot.js";
 import { renderReport } from "../../src/reports/render.js";
 import { snapshot, T0, view } from "../fixtures/builders.js";
@@ -178,6 +180,38 @@ describe("exhaustion report FULL BY", () => {
       const row = renderReport("exhaustion", e, {}, f).body.split(/\r?\n/).find((l) => l.includes("10.250.0.0/22"));
       expect(row, f).not.toContain(T0.toISOString().slice(0, 10));
     }
+  });
+});
+
+describe("exhaustion report FULL BY where CNS reports the subnet full", () => {
+  // A dynamic cluster growing one address a day, then a new node whose NC DNC-RC cannot fill: 0 of its 32,
+  // NCUpdateSubnetFullError, with 13 addresses free by the count. IPX002 is critical; the forecast alone
+  // would date it 13 days ahead.
+  const HOUR = 3_600_000;
+  const at = (hoursAgo: number) => new Date(T0.getTime() - hoursAgo * HOUR);
+  const nodes = (d2Held: number, full: boolean) => {
+    const nncs = [dynNnc("d1", { first: "10.1.0.4", held: 127 }), dynNnc("d2", { first: "10.1.0.132", held: d2Held })];
+    if (full) nncs.push(dynNnc("d3", { first: "10.1.0.241", held: 0, requested: 32, ncStatus: "NCUpdateSubnetFullError" }));
+    return nncs;
+  };
+  const scanAt = (hoursAgo: number, d2Held: number, full = false, history: EvaluationSummary[] = []) => {
+    const nncs = nodes(d2Held, full);
+    return evaluate({ scanId: `s${hoursAgo}`, now: at(hoursAgo), views: [view(snapshot("dyn", { takenAt: at(hoursAgo).toISOString(), nncs, nodes: nodesFor(nncs) }))], history });
+  };
+  const history = [summarizeEvaluation(scanAt(24, 107), "r24"), summarizeEvaluation(scanAt(48, 106), "r48")];
+  const e = scanAt(0, 108, true, history);
+
+  it("says already full in every format and on the dashboard, never a date ahead", () => {
+    expect(e.findings.filter((f) => f.rule === "IPX002").map((f) => f.severity)).toEqual(["critical"]);
+    const json = JSON.parse(renderReport("exhaustion", e, {}, "json").body);
+    expect(json.subnets[0]).toMatchObject({ cidr: "10.1.0.0/24", used: 238, capacity: 251, forecastExhaustionAt: T0.toISOString() });
+    expect(json.subnets[0].forecastNote).toMatch(/^already full: CNS reports it full \(1 NC\(s\) in NCUpdateSubnetFullError\), 13 address\(es\) free/);
+    for (const f of ["table", "csv", "md"] as const) {
+      const row = renderReport("exhaustion", e, {}, f).body.split(/\r?\n/).find((l) => l.includes("10.1.0.0/24"))!;
+      expect(row, f).toMatch(/[\s,|]already full[\s,|]/);
+      expect(row, f).not.toMatch(/\d{4}-\d\d-\d\d/);
+    }
+    expect(dashboardData(e, []).subnets[0]).toMatchObject({ alreadyFull: true });
   });
 });
 

@@ -1,5 +1,6 @@
 // IPX002–IPX006: fixtures that trip each rule and near misses that must not.
 import { describe, expect, it } from "vitest";
+import { saysAlreadyFull } from "../../src/analysis/forecast.js";
 import { subnetKey } from "../../src/analysis/subnets.js";
 import { evaluate } from "../../src/evaluate/evaluate.js";
 import type { EvaluationSummary } from "../../src/model/evaluation.js";
@@ -218,6 +219,40 @@ describe("IPX004 exhaustion forecast", () => {
     expect(subnetUsage(ctx)).toEqual([expect.objectContaining({ used: 210, forecastExhaustionAt: T0.toISOString(), forecastNote: "already full" })]);
     const compliance = evaluate({ scanId: "s", now: T0, views: [view(mixed)], rules: [ipx004], history: h }).sections!.compliance!.clusters[0]!.results[0];
     expect(compliance).toMatchObject({ status: "not-applicable", reason: "no forecast for pod subnet 10.1.0.0/24 (pods): already full (IPX001 judges it)" });
+  });
+
+  it("reads already full, not a date, where CNS reports the subnet full, as IPX002 does, whatever the count says", () => {
+    // Growing 25 a day with 51 left would be a date; an NC in NCUpdateSubnetFullError (or an exhausted
+    // ClusterSubnetState) says DNC-RC cannot allocate now.
+    const h = history([[2, 150], [1, 175]]);
+    const fullNc = snapshot("a", { nncs: [dynNnc("n1", { held: 199, ncStatus: "NCUpdateSubnetFullError" })] });
+    const exhausted = snapshot("a", { nncs: [dynNnc("n1", { held: 199 })], subnetStates: [{ name: "pods", namespace: "kube-system", exhausted: true }] });
+    for (const snap of [fullNc, exhausted]) {
+      const ctx = context([view(snap)], { history: h });
+      expect([...ipx002.check(ctx)]).toEqual([expect.objectContaining({ severity: "critical", resource: "subnet/10.1.0.0/24" })]);
+      expect([...ipx004.check(ctx)]).toEqual([]);
+      const [row] = subnetUsage(ctx);
+      expect(row).toMatchObject({ used: 200, forecastExhaustionAt: T0.toISOString() });
+      expect(saysAlreadyFull(row!.forecastNote)).toBe(true);
+      expect(row!.forecastNote).toMatch(/CNS reports it full \(1 (NC\(s\) in NCUpdateSubnetFullError|ClusterSubnetState\(s\) exhausted)\), 51 address\(es\) free/);
+      const compliance = evaluate({ scanId: "s", now: T0, views: [view(snap)], rules: [ipx004], history: h }).sections!.compliance!.clusters[0]!.results[0];
+      expect(compliance).toMatchObject({ status: "not-applicable", reason: expect.stringMatching(/: already full: .*\(IPX002 judges it\)$/) });
+    }
+  });
+
+  it("reads already full where a dynamic subnet has less than one scaler batch free, and dates it from one batch on", () => {
+    const h = history([[2, 180], [1, 200]]);
+    const usageOf = (held: number, batchSize = 16) => {
+      const scaler = { batchSize, requestThresholdPercent: 50, releaseThresholdPercent: 150, maxIPCount: 250 };
+      return subnetUsage(context([view(snapshot("a", { nncs: [dynNnc("n1", { held, scaler })] }))], { history: h }))[0]!;
+    };
+    // 237 held, 14 free: no node can grow by a batch of 16.
+    expect(usageOf(236)).toMatchObject({ used: 237, forecastExhaustionAt: T0.toISOString(), forecastNote: "already full: 14 address(es) free, less than one allocation batch of 16" });
+    // One batch free is still room: a date.
+    expect(saysAlreadyFull(usageOf(234).forecastNote)).toBe(false);
+    expect(usageOf(234).forecastExhaustionAt).not.toBeNull();
+    // A smaller batch fits in 14.
+    expect(saysAlreadyFull(usageOf(236, 8).forecastNote)).toBe(false);
   });
 
   it("is a compliance pass only where a forecast was made and is far enough away; without history, not applicable with the reason", () => {

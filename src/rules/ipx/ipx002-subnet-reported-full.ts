@@ -1,18 +1,8 @@
-import type { SubnetAccount } from "../../analysis/subnets.js";
 import { resource } from "../../model/finding.js";
-import { subnetAccounting } from "../analyses.js";
-import { fleetWithData } from "../context.js";
+import { reportedFull, subnetAccounting } from "../analyses.js";
 import { SUBNET_FULL } from "../fleet-view.js";
 import { defineRule } from "../rule.js";
 import { listSome, plural, subnetLabel, subnetScope } from "../scope.js";
-
-interface Signals {
-  /** `cluster/nnc` of NCs in NCUpdateSubnetFullError */
-  fullNcs: string[];
-  /** `cluster/name` of ClusterSubnetStates with exhausted=true */
-  exhausted: string[];
-  clusters: Set<string>;
-}
 
 export default defineRule(
   {
@@ -27,28 +17,8 @@ export default defineRule(
     scope: "fleet",
   },
   function* (ctx) {
-    const accounting = subnetAccounting(ctx);
-    const byKey = new Map(accounting.subnets.map((s) => [s.key, s]));
-    const signals = new Map<string, Signals>();
-    const at = (key: string): Signals => {
-      let s = signals.get(key);
-      if (!s) signals.set(key, (s = { fullNcs: [], exhausted: [], clusters: new Set() }));
-      return s;
-    };
-    for (const c of fleetWithData(ctx)) {
-      for (const { nnc, key } of c.subnetFullNcs) {
-        // An NC that names no subnet still says "full": report it on its NNC.
-        const sig = at(key !== null && byKey.has(key) ? key : `nnc:${c.name}/${nnc}`);
-        sig.fullNcs.push(`${c.name}/${nnc}`);
-        sig.clusters.add(c.name);
-      }
-      for (const name of c.exhaustedSubnetStates) {
-        const match = subnetOfState(accounting.subnets, c.name, name);
-        const sig = at(match ? match.key : `css:${c.name}/${name}`);
-        sig.exhausted.push(`${c.name}/${name}`);
-        sig.clusters.add(c.name);
-      }
-    }
+    const byKey = new Map(subnetAccounting(ctx).subnets.map((s) => [s.key, s]));
+    const signals = reportedFull(ctx);
     for (const [key, sig] of [...signals].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       const subnet = byKey.get(key);
       const reasons: string[] = [];
@@ -79,10 +49,3 @@ export default defineRule(
     }
   },
 );
-
-/** DNC-RC names a ClusterSubnetState after its subnet; a cluster on one VNet subnet can only mean that one. */
-function subnetOfState(subnets: readonly SubnetAccount[], cluster: string, name: string): SubnetAccount | undefined {
-  const mine = subnets.filter((s) => s.mode !== "overlay" && s.clusters.includes(cluster));
-  const n = name.toLowerCase();
-  return mine.find((s) => s.name?.toLowerCase() === n || s.identity?.subnet.toLowerCase() === n) ?? (mine.length === 1 ? mine[0] : undefined);
-}

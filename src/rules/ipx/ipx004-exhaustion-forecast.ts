@@ -1,5 +1,6 @@
 import { roomWords } from "../../analysis/headroom.js";
-import { isFull, subnetAccounting, subnetForecast, subnetRoom } from "../analyses.js";
+import { saysAlreadyFull } from "../../analysis/forecast.js";
+import { isFull, reportedFull, subnetAccounting, subnetForecast, subnetRoom } from "../analyses.js";
 import { fleetWithData } from "../context.js";
 import { defineRule } from "../rule.js";
 import { subnetLabel, subnetScope } from "../scope.js";
@@ -22,7 +23,7 @@ export default defineRule(
     for (const s of subnetAccounting(ctx).subnets) {
       const warnMs = ctx.threshold("IPX004", "warningDays", s.clusters) * DAY;
       const critMs = ctx.threshold("IPX004", "criticalDays", s.clusters) * DAY;
-      // Already full is IPX001's finding; a forecast of "now" adds nothing.
+      // Already full is IPX001's finding (or IPX002's: the forecast then has no rate); a forecast of "now" adds nothing.
       if (isFull(s)) continue;
       const room = subnetRoom(s);
       const f = subnetForecast(ctx, s);
@@ -46,8 +47,10 @@ export default defineRule(
     for (const s of subnetAccounting(ctx).subnets) {
       const f = subnetForecast(ctx, s);
       // A rate is a forecast (growing, flat or shrinking). Without one there was too little history, or
-      // the subnet is full already: IPX004 leaves that to IPX001, so it is no pass of IPX004's either.
-      const why = f.ratePerDay !== null ? null : `${subnetLabel(ctx, s)}: ${f.note ?? "no forecast"}${isFull(s) ? " (IPX001 judges it)" : ""}`;
+      // the subnet is full already: IPX004 leaves that to IPX001 (or IPX002 where CNS reports it full),
+      // so it is no pass of IPX004's either.
+      const judge = !saysAlreadyFull(f.note) ? "" : !isFull(s) && reportedFull(ctx).has(s.key) ? " (IPX002 judges it)" : " (IPX001 judges it)";
+      const why = f.ratePerDay !== null ? null : `${subnetLabel(ctx, s)}: ${f.note ?? "no forecast"}${judge}`;
       for (const cluster of s.clusters) {
         if (why === null) forecast.add(cluster);
         else unforecast.set(cluster, [...(unforecast.get(cluster) ?? []), why]);
