@@ -26,15 +26,31 @@ const FORECAST_MIN_POINTS = 3;
  * out, it is not "never": null would read as no exhaustion expected), so views show the note, not a date.
  */
 export const ALREADY_FULL = "already full";
+const NOT_ENOUGH_HISTORY = "not enough history";
+const FLAT = "usage flat or shrinking";
+/** The summary of a forecast growing too slowly to reach capacity within the horizon. */
+const notWithin = (span: string): string => `not full within ${span}`;
 
 /** The forecast of a subnet full at `at`; `why` when that is not plain from its count (CNS reports it full). */
 export function alreadyFull(at: Date, why?: string): Forecast {
-  return { exhaustionAt: at, note: why ? `${ALREADY_FULL}: ${why}` : ALREADY_FULL, ratePerDay: null, points: 1 };
+  return { exhaustionAt: at, note: why ? `${ALREADY_FULL}: ${why}` : ALREADY_FULL, summary: ALREADY_FULL, ratePerDay: null, points: 1 };
 }
 
 /** Whether a forecast note (a subnet row's `forecastNote`) says the subnet is full already. */
 export function saysAlreadyFull(note: string | undefined): boolean {
   return note?.startsWith(ALREADY_FULL) ?? false;
+}
+
+/**
+ * A subnet row's forecast summary; for rows stored before they kept one, the phrase its note starts
+ * with, never the note cut at a parenthesis ("over 14 hour(s)" is no "over 14 hour").
+ */
+export function forecastSummaryOf(row: { forecastSummary?: string; forecastNote?: string }): string | undefined {
+  const note = row.forecastNote;
+  if (row.forecastSummary !== undefined || !note) return row.forecastSummary;
+  const beyond = /^growing .*, full beyond (\d+(?:\.\d+)? \w+\(s\))/.exec(note);
+  if (beyond) return notWithin(beyond[1]!);
+  return [ALREADY_FULL, NOT_ENOUGH_HISTORY, FLAT].find((phrase) => note.startsWith(phrase)) ?? note;
 }
 
 export interface UsagePoint {
@@ -60,6 +76,11 @@ export interface Forecast {
   /** When `used` reaches capacity; null when not expected (or not knowable, see `note`). */
   exhaustionAt: Date | null;
   note?: string;
+  /**
+   * What to show instead of a date, a complete short phrase ("not enough history", "already full",
+   * "usage flat or shrinking", "not full within 10 year(s)"); absent when there is a date ahead.
+   */
+  summary?: string;
   /** Growth in addresses per day from the fit; null without enough history. */
   ratePerDay: number | null;
   /** Points the fit used. */
@@ -80,7 +101,7 @@ export function forecastExhaustion(series: readonly UsagePoint[], capacity: numb
   const dropped = series.length - all.length;
   const suffix = dropped > 0 ? ` (${dropped} unusable point(s) ignored)` : "";
   const last = all[all.length - 1];
-  if (!last) return { exhaustionAt: null, note: `not enough history: no usable points${suffix}`, ratePerDay: null, points: 0 };
+  if (!last) return { exhaustionAt: null, note: `${NOT_ENOUGH_HISTORY}: no usable points${suffix}`, summary: NOT_ENOUGH_HISTORY, ratePerDay: null, points: 0 };
 
   // Full needs no history at all.
   if (last.used >= capacity) {
@@ -94,7 +115,8 @@ export function forecastExhaustion(series: readonly UsagePoint[], capacity: numb
   if (window.length < minPoints || span < minSpanMs) {
     return {
       exhaustionAt: null,
-      note: `not enough history: ${window.length} point(s) over ${formatSpan(span)}; needs ${minPoints} over at least ${formatSpan(minSpanMs)}${suffix}`,
+      note: `${NOT_ENOUGH_HISTORY}: ${window.length} point(s) over ${formatSpan(span)}; needs ${minPoints} over at least ${formatSpan(minSpanMs)}${suffix}`,
+      summary: NOT_ENOUGH_HISTORY,
       ratePerDay: null,
       points: window.length,
     };
@@ -122,12 +144,12 @@ export function forecastExhaustion(series: readonly UsagePoint[], capacity: numb
   const n = window.length;
   const ratePerDay = slopePerDay(stretches, last.t);
   if (!(ratePerDay > 0)) {
-    return { exhaustionAt: null, note: `usage flat or shrinking over ${formatSpan(fitSpan)}${stepNote}${suffix}`, ratePerDay, points: n };
+    return { exhaustionAt: null, note: `${FLAT} over ${formatSpan(fitSpan)}${stepNote}${suffix}`, summary: FLAT, ratePerDay, points: n };
   }
   const days = Math.max(0, (capacity - last.used) / ratePerDay);
   const at = last.t + days * DAY;
   if (days * DAY > horizonMs) {
-    return { exhaustionAt: null, note: `growing ${formatRate(ratePerDay)}${stepNote}, full beyond ${formatSpan(horizonMs)}${suffix}`, ratePerDay, points: n };
+    return { exhaustionAt: null, note: `growing ${formatRate(ratePerDay)}${stepNote}, full beyond ${formatSpan(horizonMs)}${suffix}`, summary: notWithin(formatSpan(horizonMs)), ratePerDay, points: n };
   }
   const out: Forecast = { exhaustionAt: new Date(Math.round(at)), ratePerDay, points: n };
   if (stepNote || suffix) out.note = `${stepNote}${suffix}`.trim();

@@ -416,7 +416,7 @@ function compare(a: string, b: string): number {
 export function toSubnetUsage(
   a: SubnetAccount,
   extra: {
-    forecast?: { exhaustionAt: Date | null; note?: string };
+    forecast?: { exhaustionAt: Date | null; note?: string; summary?: string };
     headroom?: { status?: SubnetUsage["headroom"]; projectedAtMax: number | null; projectedNow?: number | null; room?: number; note?: string };
   } = {},
 ): SubnetUsage {
@@ -432,6 +432,7 @@ export function toSubnetUsage(
   };
   if (a.name !== undefined) u.name = a.name;
   if (extra.forecast?.note !== undefined) u.forecastNote = extra.forecast.note;
+  if (extra.forecast?.summary !== undefined) u.forecastSummary = extra.forecast.summary;
   if (extra.headroom) {
     u.projectedAtMax = extra.headroom.projectedAtMax;
     if (extra.headroom.projectedNow !== undefined) u.projectedNow = extra.headroom.projectedNow;

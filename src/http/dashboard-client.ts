@@ -33,9 +33,9 @@ function int(n) { return Number(n).toLocaleString("en-US"); }
 function pct(v) { return (v * 100).toFixed(1) + "%"; }
 function when(iso) { return iso ? String(iso).slice(0, 16).replace("T", " ") : ""; }
 // "Full by", the same in the fleet table and a cluster's drill-down: a date, "already full" (its
-// exhaustion time is the scan's, no date ahead), or the first clause of why there is no forecast.
+// exhaustion time is the scan's, no date ahead), or the forecast's short phrase for why there is none.
 function fullBy(s) {
-  var text = s.alreadyFull ? "already full" : s.forecastExhaustionAt ? s.forecastExhaustionAt.slice(0, 10) : s.forecastNote ? s.forecastNote.split(/[:;(]/)[0].trim() : "-";
+  var text = s.alreadyFull ? "already full" : s.forecastExhaustionAt ? s.forecastExhaustionAt.slice(0, 10) : s.forecastSummary || "-";
   return h("td", { class: s.forecastExhaustionAt ? "warning nw" : "muted", title: s.forecastNote || null, text: text });
 }
 function clusterLink(name) { return h("a", { href: "#cluster=" + encodeURIComponent(name), class: "cl", text: name }); }

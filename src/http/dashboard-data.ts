@@ -1,6 +1,6 @@
 // What the dashboard shows, as one plain document built from the latest evaluation and the evaluation
 // history. The page embeds it as JSON and its script renders it with textContent only.
-import { saysAlreadyFull } from "../analysis/forecast.js";
+import { forecastSummaryOf, saysAlreadyFull } from "../analysis/forecast.js";
 import { isOverlayKey } from "../analysis/subnet-keys.js";
 import { subnetLabels } from "../analysis/subnet-labels.js";
 import { grade } from "../evaluate/sections/compliance.js";
@@ -56,6 +56,8 @@ export interface DashboardSubnet {
   utilization: number;
   forecastExhaustionAt: string | null;
   forecastNote?: string;
+  /** Why there is no date, as a short complete phrase ("usage flat or shrinking"); the note is its tooltip. */
+  forecastSummary?: string;
   /** The forecast found it full: `forecastExhaustionAt` is the scan time, not a date to show as "full by". */
   alreadyFull?: true;
   /** The worst unwaived finding about the subnet (IPX001, IPX002 reported full…), for its colour. */
@@ -210,6 +212,7 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
       utilization: s.utilization,
       forecastExhaustionAt: s.forecastExhaustionAt,
       ...(s.forecastNote ? { forecastNote: s.forecastNote } : {}),
+      ...(forecastSummaryOf(s) ? { forecastSummary: forecastSummaryOf(s)! } : {}),
       ...(saysAlreadyFull(s.forecastNote) ? { alreadyFull: true as const } : {}),
       ...severityOf(worstAbout.get(subnetFindingKey(resource("subnet", s.cidr), s.clusters[0] ?? ""))),
     }))

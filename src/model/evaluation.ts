@@ -22,6 +22,8 @@ export interface SubnetUsage {
   forecastExhaustionAt: string | null;
   /** Why there is no forecast (e.g. "not enough history"), when there is none. */
   forecastNote?: string;
+  /** The note as a short complete phrase for a table cell ("usage flat or shrinking"); absent before it was kept. */
+  forecastSummary?: string;
   /** Scale headroom (IPX003): addresses the autoscaler maxima would need, or null when unknown. */
   projectedAtMax?: number | null;
   /** IPX003: addresses the current nodes plus an upgrade surge need, or null when unknown. */

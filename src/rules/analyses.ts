@@ -170,7 +170,7 @@ export function subnetUsage(ctx: FleetContext): SubnetUsage[] {
     const f = subnetForecast(ctx, s);
     const h = subnetHeadroom(ctx, s);
     return toSubnetUsage(s, {
-      forecast: { exhaustionAt: f.exhaustionAt, ...(f.note ? { note: f.note } : {}) },
+      forecast: { exhaustionAt: f.exhaustionAt, ...(f.note ? { note: f.note } : {}), ...(f.summary ? { summary: f.summary } : {}) },
       headroom: {
         status: h.status,
         projectedAtMax: h.status === "unknown" ? null : h.projectedAtMax,

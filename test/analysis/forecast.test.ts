@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { forecastExhaustion, usageSeriesByKey, type UsagePoint } from "../../src/analysis/forecast.js";
+import { forecastExhaustion, forecastSummaryOf, usageSeriesByKey, type UsagePoint } from "../../src/analysis/forecast.js";
 
 const T0 = Date.parse("2026-03-01T00:00:00Z");
 const HOUR = 3_600_000;
@@ -152,6 +152,19 @@ describe("forecastExhaustion", () => {
     expect(f.exhaustionAt).toBeNull();
     expect(f.ratePerDay).toBeCloseTo(1, 9);
     expect(f.note).toMatch(/beyond/);
+  });
+
+  it("says why there is no date in a short complete phrase, also for notes stored without one", () => {
+    const cases = [
+      forecastExhaustion(series(2, DAY, (i) => 50 + i), 100),
+      forecastExhaustion(series(3, 2 * HOUR, (i) => (i === 0 ? 85 : 136)), 1019),
+      forecastExhaustion(series(10, DAY, (i) => 10 + i), 16_000_000),
+      forecastExhaustion(series(3, HOUR, () => 100), 100),
+    ];
+    expect(cases.map((f) => f.summary)).toEqual(["not enough history", "usage flat or shrinking", "not full within 10 year(s)", "already full"]);
+    // A row stored before the summary was kept reads the same from its note, not cut at "hour(s)".
+    expect(cases.map((f) => forecastSummaryOf({ forecastNote: f.note! }))).toEqual(cases.map((f) => f.summary));
+    expect(forecastExhaustion(series(7, DAY, (i) => 100 + 50 * i), 1000).summary).toBeUndefined();
   });
 
   it("sorts its input and ignores unusable points, saying so", () => {

@@ -215,6 +215,37 @@ describe("exhaustion report FULL BY where CNS reports the subnet full", () => {
   });
 });
 
+describe("exhaustion report FULL BY without a date", () => {
+  // 85 held, then 3 nodes joined (136) and usage stayed flat for 14 hours: the note tells the step, FULL BY
+  // says why there is no date in a phrase of its own, not the note cut at its first parenthesis.
+  const HOUR = 3_600_000;
+  const at = (hoursAgo: number) => new Date(T0.getTime() - hoursAgo * HOUR);
+  const scanAt = (hoursAgo: number, held: number, history: EvaluationSummary[] = []) => {
+    const nncs = [dynNnc("d1", { held })];
+    return evaluate({ scanId: `s${hoursAgo}`, now: at(hoursAgo), views: [view(snapshot("dyn", { takenAt: at(hoursAgo).toISOString(), nncs, nodes: nodesFor(nncs) }))], history });
+  };
+  const history = [16, 14, 12, 10, 8, 6, 4, 2].map((h) => summarizeEvaluation(scanAt(h, h === 16 ? 84 : 135), `r${h}`));
+  const e = scanAt(0, 135, history);
+
+  it("shows the forecast's short phrase in table, CSV, Markdown and the dashboard, the full note in JSON", () => {
+    const json = JSON.parse(renderReport("exhaustion", e, {}, "json").body).subnets[0];
+    expect(json.forecastNote).toMatch(/^usage flat or shrinking over 14 hour\(s\) since a step from 85 to 136 at /);
+    expect(json.forecastSummary).toBe("usage flat or shrinking");
+    const csv = renderReport("exhaustion", e, {}, "csv").body.split("\r\n");
+    const fullBy = csv[0]!.split(",").indexOf("full_by");
+    expect(csv[1]!.split(",")[fullBy]).toBe(json.forecastSummary);
+    expect(renderReport("exhaustion", e, {}, "table").body).toMatch(/%\s+usage flat or shrinking\s+unknown/);
+    expect(renderReport("exhaustion", e, {}, "md").body).toContain("| usage flat or shrinking |");
+    expect(dashboardData(e, []).subnets[0]).toMatchObject({ forecastSummary: json.forecastSummary, forecastNote: json.forecastNote });
+  });
+
+  it("words an evaluation stored before the short phrase was kept the same way", () => {
+    const old = { ...e, subnets: e.subnets.map(({ forecastSummary: _s, ...s }) => s) };
+    expect(renderReport("exhaustion", old, {}, "csv").body).toContain(",usage flat or shrinking,");
+    expect(dashboardData(old, []).subnets[0]).toMatchObject({ forecastSummary: "usage flat or shrinking" });
+  });
+});
+
 describe("exhaustion report labels subnets that would read the same", () => {
   const e = sameCidrFleet();
 

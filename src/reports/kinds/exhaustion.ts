@@ -1,5 +1,5 @@
 // CONTRACT.md `exhaustion`: pod subnets (shared ones aggregated) and per-cluster allocation.
-import { ALREADY_FULL, saysAlreadyFull } from "../../analysis/forecast.js";
+import { ALREADY_FULL, forecastSummaryOf, saysAlreadyFull } from "../../analysis/forecast.js";
 import { headroomRoom } from "../../analysis/headroom.js";
 import { subnetLabels } from "../../analysis/subnet-labels.js";
 import { type ClusterRow, rowLastOkAt, type SubnetUsage } from "../../model/evaluation.js";
@@ -52,7 +52,7 @@ export const exhaustionReport: ReportKind<ExhaustionDocument> = {
           used: s.used,
           capacity: s.capacity,
           utilization: s.utilization,
-          forecast: saysAlreadyFull(s.forecastNote) ? ALREADY_FULL : (s.forecastExhaustionAt ?? shortNote(s.forecastNote)),
+          forecast: saysAlreadyFull(s.forecastNote) ? ALREADY_FULL : (s.forecastExhaustionAt ?? forecastSummaryOf(s) ?? ""),
           headroom: headroomCell(s),
         })),
         rowSeverity: byUtilization(doc.subnets).map((s) => (s.utilization >= 0.95 ? "critical" : s.utilization >= 0.8 ? "warning" : undefined)),
@@ -106,9 +106,4 @@ function headroomCell(s: ExhaustionDocument["subnets"][number]): string {
     default:
       return s.headroomNote?.includes("no ARM data") || !s.headroomNote ? "unknown (no ARM pool data)" : "unknown";
   }
-}
-
-/** The first clause of a forecast note ("not enough history: 1 point(s) …" → "not enough history"). */
-function shortNote(note: string | undefined): string {
-  return note ? (note.split(/[:;(]/, 1)[0] ?? note).trim() : "";
 }
