@@ -1,8 +1,11 @@
 // Queue handlers: one message = one cluster of one round. A throw makes the host retry (up to
 // host.json maxDequeueCount), after which the message lands on the -poison queue and `auditPoison`
 // records it as that cluster's failed scan.
+//
+// The handlers resolve to nothing: @azure/functions sends a non-HTTP trigger's return value to the host
+// even without an output binding, and a job's outcome can carry the round's whole evaluation.
 import type { InvocationContext } from "@azure/functions";
-import type { JobOutcome, MessageMeta } from "../../src/fanout/index.js";
+import type { MessageMeta } from "../../src/fanout/index.js";
 import { jobDeps } from "../deps.js";
 
 function meta(ctx: InvocationContext, queue: string): MessageMeta {
@@ -13,12 +16,12 @@ function meta(ctx: InvocationContext, queue: string): MessageMeta {
   return out;
 }
 
-export async function auditCluster(message: unknown, ctx: InvocationContext): Promise<JobOutcome> {
+export async function auditCluster(message: unknown, ctx: InvocationContext): Promise<void> {
   const [deps, { handleJob }] = await Promise.all([jobDeps(ctx), import("../../src/fanout/index.js")]);
-  return handleJob(message, meta(ctx, deps.queue.name), deps);
+  await handleJob(message, meta(ctx, deps.queue.name), deps);
 }
 
-export async function auditPoison(message: unknown, ctx: InvocationContext): Promise<JobOutcome> {
+export async function auditPoison(message: unknown, ctx: InvocationContext): Promise<void> {
   const [deps, { handlePoison }] = await Promise.all([jobDeps(ctx), import("../../src/fanout/index.js")]);
-  return handlePoison(message, meta(ctx, deps.queue.poison.name), deps);
+  await handlePoison(message, meta(ctx, deps.queue.poison.name), deps);
 }
