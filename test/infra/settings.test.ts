@@ -185,6 +185,34 @@ describe("infra role assignments", () => {
     }
   });
 
+  it("give a plain `az deployment` what azd gets, in az-deployment.bicepparam: the same parameters, variables, defaults and types", () => {
+    const azd = JSON.parse(readFileSync(path.join(ROOT, "infra/main.parameters.json"), "utf8")).parameters as Record<string, { value: string }>;
+    const file = readFileSync(path.join(ROOT, "infra/az-deployment.bicepparam"), "utf8");
+    expect(file).toMatch(/^using 'main\.bicep'$/m);
+    // azd would take a main.bicepparam instead of main.bicep with main.parameters.json.
+    expect(existsSync(path.join(ROOT, "infra/main.bicepparam"))).toBe(false);
+    const main = bicep.find(([f]) => f === "main.bicep")![1];
+    const declared = [...main.matchAll(/^param (\w+) (\w+)(?: = (.+))?$/gm)].map((m) => ({ name: m[1]!, type: m[2]!, default: m[3]?.replace(/^'(.*)'$/, "$1") }));
+    const types = new Map(declared.map((p) => [p.name, p.type] as const));
+    const az: Record<string, string> = {};
+    for (const [, name, value] of file.matchAll(/^param (\w+) = (.+)$/gm)) {
+      // readEnvironmentVariable gives a string: int and bool parameters convert it, as azd does.
+      const m = /^(?:(int|bool)\()?readEnvironmentVariable\('(\w+)'(?:, '([^']*)')?\)\)?$/.exec(value!);
+      expect(m, `${name} = ${value}`).not.toBeNull();
+      const [, convert, variable, fallback] = m!;
+      expect(convert ?? "string", `${name} is a ${types.get(name!)} in main.bicep`).toBe(types.get(name!));
+      az[name!] = `\${${variable}${fallback === undefined ? "" : `=${fallback}`}}`;
+    }
+    // azd fills a bare ${VAR} with "" when VAR is unset; az needs that default spelled out, unless
+    // main.bicep has none (then the variable must be set, as azd always sets it).
+    const spelled = (name: string, value: string): string => {
+      const fallback = declared.find((p) => p.name === name)?.default;
+      return /^\$\{\w+\}$/.test(value) && fallback !== undefined ? value.replace("}", `=${fallback}}`) : value;
+    };
+    expect(az).toEqual(Object.fromEntries(Object.entries(azd).map(([k, v]) => [k, spelled(k, v.value)])));
+    expect(readFileSync(path.join(ROOT, "README.md"), "utf8")).toContain("--parameters infra/az-deployment.bicepparam");
+  });
+
   it("name the fleet role assignments after the principal, so a recreated identity does not collide with the old one's", () => {
     const fleet = bicep.find(([f]) => f === "fleet-roles.bicep")![1];
     expect(fleet).toMatch(/name: guid\(subscription\(\)\.id, principalId, role\)/);
