@@ -1,6 +1,7 @@
 // Which packages a real Node process loads: a module hook records every bare specifier it resolves.
+// And which of our modules an entry point can load, read from the sources without running them.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -40,4 +41,24 @@ export async function resolve(specifier, context, next) {
     r = e as { code: number; stdout: string; stderr: string };
   }
   return { code: r.code, stdout: r.stdout, stderr: r.stderr, packages: new Set(readFileSync(log, "utf8").split("\n").filter(Boolean)) };
+}
+
+/**
+ * Every module of ours that `entry` imports, directly or not, statically or by `import()`: the sources
+ * when `entry` is a .ts file, the built modules when it is a .js file. Absolute paths, `entry` first.
+ */
+export function moduleGraph(entry: string): string[] {
+  const ext = path.extname(entry);
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, "utf8");
+    for (const m of text.matchAll(/(?:from|import)\s*\(?\s*"(\.{1,2}\/[^"]+)\.js"/g)) {
+      const next = path.resolve(path.dirname(file), `${m[1]}${ext}`);
+      if (existsSync(next)) visit(next);
+    }
+  };
+  visit(entry);
+  return [...seen];
 }

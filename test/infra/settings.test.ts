@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { MAX_CLUSTER_DEADLINE_SECONDS, readCollectSettings, readRoundSettings } from "../../functions/settings.js";
 import { ALERT_DELIVERY_DEADLINE_MS } from "../../src/fanout/deps.js";
 import { MAX_DEQUEUE_COUNT } from "../../src/fanout/queue.js";
+import { moduleGraph } from "../helpers/imports.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -33,24 +34,9 @@ const HOST_OR_LIBRARY: Record<string, string> = {
   AZURE_CLIENT_ID: "@azure/identity: the user-assigned identity for ARM and Key Vault",
 };
 
-function reachable(entry: string): string[] {
-  const seen = new Set<string>();
-  const visit = (file: string): void => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    const text = readFileSync(file, "utf8");
-    for (const m of text.matchAll(/(?:from|import)\s*\(?\s*"(\.{1,2}\/[^"]+)\.js"/g)) {
-      const next = path.resolve(path.dirname(file), `${m[1]}.ts`);
-      if (existsSync(next)) visit(next);
-    }
-  };
-  visit(entry);
-  return [...seen];
-}
-
 function settingsRead(): Set<string> {
   const out = new Set<string>();
-  for (const file of reachable(path.join(ROOT, "functions/index.ts"))) {
+  for (const file of moduleGraph(path.join(ROOT, "functions/index.ts"))) {
     const text = readFileSync(file, "utf8");
     for (const m of text.matchAll(/\benv\.([A-Za-z_][A-Za-z0-9_]*)/g)) out.add(m[1]!);
     for (const m of text.matchAll(/\benv\[\s*["']([^"']+)["']\s*\]/g)) out.add(m[1]!);

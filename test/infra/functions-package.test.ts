@@ -1,0 +1,94 @@
+// The Functions app's deployment package: built on the deploying machine (azure.yaml), holding the
+// compiled app and its production dependencies, never the sources or the tests.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { PACKAGE_DIR, packageFiles, productionManifest } from "../../deploy/functions-package.js";
+import { stageFunctionsPackage } from "../../deploy/stage.js";
+import { moduleGraph } from "../helpers/imports.js";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const read = (f: string): string => readFileSync(path.join(ROOT, f), "utf8");
+const pkg = JSON.parse(read("package.json"));
+const fromRoot = (files: string[]): string[] => files.map((f) => path.relative(ROOT, f).split(path.sep).join("/"));
+
+describe("azd deploys a package built here", () => {
+  const api = parse(read("azure.yaml")).services.api;
+
+  it("azure.yaml turns the platform's build off and zips the folder the prepackage hook stages", () => {
+    expect(api).toMatchObject({ language: "ts", host: "function", remoteBuild: false, dist: PACKAGE_DIR });
+    for (const os of ["posix", "windows"]) expect(api.hooks.prepackage[os].run, os).toBe("npm run package:functions");
+    expect(pkg.scripts["package:functions"]).toBe("npm run build && node dist/deploy/stage.js");
+    expect(read(".gitignore").split("\n")).toContain(`${PACKAGE_DIR}/`);
+  });
+
+  it(".funcignore agrees: azd refuses remoteBuild: false when it ignores node_modules; sources and tests stay out", () => {
+    const patterns = read(".funcignore")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith("#"));
+    for (const p of patterns) expect(p, "ignores node_modules").not.toMatch(/^\/?(node_modules\/?|\*\*?\/?)$/);
+    expect(patterns).toEqual(expect.arrayContaining(["*.ts", "!*.d.ts", "test", "bench", "deploy", "tsconfig*.json", "local.settings.json", PACKAGE_DIR]));
+  });
+});
+
+describe("the package", () => {
+  const files = packageFiles(ROOT, {});
+
+  it("holds what the host loads: host.json, package.json's main and every module it imports, the parse worker", () => {
+    expect(files).toContain("host.json");
+    const app = fromRoot(moduleGraph(path.join(ROOT, pkg.main)));
+    expect(app.length).toBeGreaterThan(50);
+    expect(files).toEqual(expect.arrayContaining([pkg.main, ...app, "dist/src/collect/parse-worker.js"]));
+  });
+
+  it("holds no sources, tests, bench, source maps or packaging code", () => {
+    const stray = files.filter((f) => /\.(ts|map)$/.test(f) || /^(src|functions|test|bench|deploy|dist\/bench|dist\/deploy)\//.test(f));
+    expect(stray).toEqual([]);
+  });
+
+  it("ships the policy and fleet files the app settings name, from the project root where the app looks for them", () => {
+    expect(packageFiles(ROOT, { FLEET_AUDIT_POLICY: "examples/policy.yaml", FLEET_AUDIT_FLEET_FILE: "examples/fleet.yaml" })).toEqual([...files, "examples/policy.yaml", "examples/fleet.yaml"]);
+    expect(() => packageFiles(ROOT, { FLEET_AUDIT_POLICY: "missing-policy.yaml" })).toThrow(`FLEET_AUDIT_POLICY: file not found: ${path.join(ROOT, "missing-policy.yaml")}`);
+    expect(() => packageFiles(ROOT, { FLEET_AUDIT_FLEET_FILE: "../fleet.yaml" })).toThrow(/FLEET_AUDIT_FLEET_FILE: \.\.\/fleet\.yaml must be a path inside the project/);
+  });
+
+  it("has a package.json with the app's entry point and production dependencies, without scripts", () => {
+    const manifest = productionManifest(pkg);
+    expect(manifest).toMatchObject({ name: pkg.name, version: pkg.version, type: "module", main: pkg.main, overrides: pkg.overrides });
+    expect(manifest).not.toHaveProperty("scripts"); // a remote build, were one forced, has nothing to compile
+    expect(manifest).not.toHaveProperty("devDependencies");
+    expect(manifest.dependencies).toEqual(pkg.dependencies);
+  });
+});
+
+describe("staging", () => {
+  it("installs production dependencies from the lock file, copies the app, and leaves the project alone", () => {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), "funcpack-")), PACKAGE_DIR);
+    mkdirSync(out);
+    writeFileSync(path.join(out, "stale.js"), "left from the last package");
+    const calls: Array<{ args: string[]; manifest: { dependencies: Record<string, string>; scripts?: unknown } }> = [];
+    const npm = (args: string[], cwd: string): void => {
+      expect(cwd).toBe(out);
+      calls.push({ args, manifest: JSON.parse(readFileSync(path.join(cwd, "package.json"), "utf8")) });
+    };
+    stageFunctionsPackage(ROOT, out, {}, npm);
+    // npm ci sees the project's package.json, in step with the lock.
+    expect(calls.map((c) => c.args.slice(0, 3))).toEqual([["ci", "--omit=dev", "--ignore-scripts"]]);
+    expect(calls[0]!.manifest).toEqual(pkg);
+    expect(JSON.parse(readFileSync(path.join(out, "package.json"), "utf8"))).toEqual(JSON.parse(JSON.stringify(productionManifest(pkg))));
+    expect(readFileSync(path.join(out, "package-lock.json"), "utf8")).toBe(read("package-lock.json"));
+    for (const f of packageFiles(ROOT, {})) expect(existsSync(path.join(out, f)), f).toBe(true);
+    expect(existsSync(path.join(out, "stale.js"))).toBe(false);
+    expect(existsSync(path.join(out, "src"))).toBe(false);
+  });
+
+  it("fails on a bad shipped-file setting before it removes the last package", () => {
+    const out = mkdtempSync(path.join(tmpdir(), "funcpack-"));
+    writeFileSync(path.join(out, "host.json"), "{}");
+    expect(() => stageFunctionsPackage(ROOT, out, { FLEET_AUDIT_POLICY: "missing-policy.yaml" }, () => undefined)).toThrow("FLEET_AUDIT_POLICY");
+    expect(existsSync(path.join(out, "host.json"))).toBe(true);
+  });
+});
