@@ -7,6 +7,9 @@ import path from "node:path";
 /** Where `npm run package:functions` stages the package: azure.yaml's `dist`, the folder azd zips. */
 export const PACKAGE_DIR = ".funcpack";
 
+/** Dependencies that only the CLI loads: the embedded store's Azurite (~150 MB with its own). */
+export const CLI_ONLY_DEPENDENCIES = ["azurite"];
+
 /** App settings that name a file shipped with the app, as a path from the app root. */
 export const SHIPPED_FILE_SETTINGS = ["FLEET_AUDIT_POLICY", "FLEET_AUDIT_FLEET_FILE"];
 
@@ -21,11 +24,12 @@ export interface PackageManifest {
 
 /**
  * The package's package.json: no scripts (were a remote build forced on it, there is nothing to
- * compile), no dev dependencies.
+ * compile), no dev or CLI-only dependencies.
  */
 export function productionManifest(pkg: PackageManifest): PackageManifest {
   const { scripts: _scripts, devDependencies: _dev, bin: _bin, ...rest } = pkg;
-  return rest;
+  const dependencies = Object.fromEntries(Object.entries(pkg.dependencies ?? {}).filter(([name]) => !CLI_ONLY_DEPENDENCIES.includes(name)));
+  return { ...rest, dependencies };
 }
 
 function jsFiles(root: string, dir: string): string[] {

@@ -1,6 +1,7 @@
 // `npm run package:functions` (azd runs it before packaging: azure.yaml's prepackage hook) stages the
 // Functions app's deployment package in .funcpack/: what deploy/functions-package.ts lists, package.json
-// without scripts or dev dependencies, and node_modules installed for production from the lock file. The developer's own node_modules is left as it is.
+// without scripts, dev or CLI-only dependencies, and node_modules installed for production from the lock
+// file. The developer's own node_modules is left as it is.
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -22,11 +23,12 @@ export function stageFunctionsPackage(root: string, out: string, env: NodeJS.Pro
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   // The lock's exact versions, without dev dependencies and without build scripts; then the
-  // production manifest.
+  // production manifest, and prune drops what it no longer lists (the CLI-only dependencies).
   for (const f of ["package.json", "package-lock.json"]) copyFileSync(path.join(root, f), path.join(out, f));
   npm(["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund"], out);
   const manifest = productionManifest(JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")));
   writeFileSync(path.join(out, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  npm(["prune", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund"], out);
   for (const f of files) {
     mkdirSync(path.dirname(path.join(out, f)), { recursive: true });
     copyFileSync(path.join(root, f), path.join(out, f));

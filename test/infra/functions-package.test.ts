@@ -1,11 +1,11 @@
 // The Functions app's deployment package: built on the deploying machine (azure.yaml), holding the
-// compiled app and its production dependencies, never the sources or the tests.
+// compiled app and its production dependencies, never the sources, the tests or the CLI's Azurite.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { PACKAGE_DIR, packageFiles, productionManifest } from "../../deploy/functions-package.js";
+import { CLI_ONLY_DEPENDENCIES, PACKAGE_DIR, packageFiles, productionManifest } from "../../deploy/functions-package.js";
 import { stageFunctionsPackage } from "../../deploy/stage.js";
 import { moduleGraph } from "../helpers/imports.js";
 
@@ -55,17 +55,32 @@ describe("the package", () => {
     expect(() => packageFiles(ROOT, { FLEET_AUDIT_FLEET_FILE: "../fleet.yaml" })).toThrow(/FLEET_AUDIT_FLEET_FILE: \.\.\/fleet\.yaml must be a path inside the project/);
   });
 
-  it("has a package.json with the app's entry point and production dependencies, without scripts", () => {
+  it("has a package.json with the app's entry point and production dependencies, without scripts or the CLI's Azurite", () => {
     const manifest = productionManifest(pkg);
     expect(manifest).toMatchObject({ name: pkg.name, version: pkg.version, type: "module", main: pkg.main, overrides: pkg.overrides });
     expect(manifest).not.toHaveProperty("scripts"); // a remote build, were one forced, has nothing to compile
     expect(manifest).not.toHaveProperty("devDependencies");
-    expect(manifest.dependencies).toEqual(pkg.dependencies);
+    const { azurite, ...rest } = pkg.dependencies;
+    expect(azurite).toBeDefined(); // the CLI's embedded store keeps it: `npm ci && npm start`
+    expect(manifest.dependencies).toEqual(rest);
+  });
+});
+
+describe("the Functions app never loads the CLI's Azurite", () => {
+  it("no module the app can import names it or the embedded store", () => {
+    const app = moduleGraph(path.join(ROOT, "functions/index.ts"));
+    expect(app.length).toBeGreaterThan(50);
+    expect(fromRoot(app)).not.toEqual(expect.arrayContaining(["src/store/azurite.ts"]));
+    expect(fromRoot(app)).not.toEqual(expect.arrayContaining(["src/store/open.ts"]));
+    for (const dep of CLI_ONLY_DEPENDENCIES) {
+      const naming = app.filter((f) => new RegExp(`["']${dep}(/[^"']*)?["']`).test(readFileSync(f, "utf8")));
+      expect(fromRoot(naming), dep).toEqual([]);
+    }
   });
 });
 
 describe("staging", () => {
-  it("installs production dependencies from the lock file, copies the app, and leaves the project alone", () => {
+  it("installs production dependencies from the lock file, prunes the CLI-only ones, copies the app, and leaves the project alone", () => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), "funcpack-")), PACKAGE_DIR);
     mkdirSync(out);
     writeFileSync(path.join(out, "stale.js"), "left from the last package");
@@ -75,10 +90,13 @@ describe("staging", () => {
       calls.push({ args, manifest: JSON.parse(readFileSync(path.join(cwd, "package.json"), "utf8")) });
     };
     stageFunctionsPackage(ROOT, out, {}, npm);
-    // npm ci sees the project's package.json, in step with the lock.
-    expect(calls.map((c) => c.args.slice(0, 3))).toEqual([["ci", "--omit=dev", "--ignore-scripts"]]);
+    // npm ci sees the project's package.json (in step with the lock); prune sees the package's.
+    expect(calls.map((c) => c.args.slice(0, 3))).toEqual([
+      ["ci", "--omit=dev", "--ignore-scripts"],
+      ["prune", "--omit=dev", "--ignore-scripts"],
+    ]);
     expect(calls[0]!.manifest).toEqual(pkg);
-    expect(JSON.parse(readFileSync(path.join(out, "package.json"), "utf8"))).toEqual(JSON.parse(JSON.stringify(productionManifest(pkg))));
+    expect(calls[1]!.manifest).toEqual(JSON.parse(JSON.stringify(productionManifest(pkg))));
     expect(readFileSync(path.join(out, "package-lock.json"), "utf8")).toBe(read("package-lock.json"));
     for (const f of packageFiles(ROOT, {})) expect(existsSync(path.join(out, f)), f).toBe(true);
     expect(existsSync(path.join(out, "stale.js"))).toBe(false);
