@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type Fleet, startFleet, uniqueNames } from "../fanout/helpers.js";
+import { ROUND_LOOKBACK_MS, startRound } from "../../src/fanout/index.js";
+import { depsFor, type Fleet, startFleet, uniqueNames } from "../fanout/helpers.js";
 
 const run = promisify(execFile);
 const BIN = new URL("../../bin/fleet-audit.js", import.meta.url).pathname;
@@ -79,6 +80,18 @@ describe("fleet-audit worker", () => {
     // The job is still there for a worker that starts well.
     const good = await fleetAudit(["worker", "--queue", queue, "--until-empty", "--cluster-deadline", "20"]);
     expect(good.stdout).toMatch(/^worker: 1 stored/m);
+  });
+
+  it("scan --enqueue deletes round records past the sweep's look-back, as the Functions app's daily timer does", async () => {
+    const queue = `${names.queue}-old`;
+    const deps = await depsFor(fleet, { ...names, queue }, "w");
+    const old = await startRound({ ...deps, now: () => new Date(Date.now() - ROUND_LOOKBACK_MS - 86_400_000) }, [{ kind: "kubeconfig", name: "aks-gone", context: "c", files: ["/k"] }]);
+    expect(await deps.rounds.header(old.round)).toBeDefined();
+    const enq = await fleetAudit(["scan", "--enqueue", "--kubeconfig", fleet.kubeconfig, "--context", "aks-dyn-002", "--queue", queue]);
+    expect(enq.code, enq.stderr).toBe(0);
+    expect(enq.stderr).toMatch(/round records: deleted 1 round\(s\) started before/);
+    expect(await deps.rounds.header(old.round)).toBeUndefined();
+    expect(await deps.rounds.header(enq.stdout.trim())).toMatchObject({ state: "open" });
   });
 
   it("refuses a bad queue name with exit code 2", async () => {

@@ -61,8 +61,10 @@ async function withFanout<T>(opts: StorageOpts & { queue: string; policy?: strin
 
 /** `scan --enqueue`: discover, register a round, enqueue one job per cluster, print the round id. */
 export async function enqueueRound(opts: StorageOpts & { queue: string; roundDeadline: number; policy?: string }, discovery: DiscoverySettings, io: CliIO): Promise<void> {
-  await withFanout(opts, io, discovery, { roundDeadlineMs: opts.roundDeadline * 60_000 }, async (deps, { startRound }) => {
+  await withFanout(opts, io, discovery, { roundDeadlineMs: opts.roundDeadline * 60_000 }, async (deps, { startRound, pruneRounds }) => {
     const r = await startRound(deps);
+    // What the Functions app's daily timer does: without it, round records would pile up for good.
+    await pruneRounds(deps);
     io.stdout.write(`${r.round}\n`);
     io.stderr.write(`round ${r.round}: ${r.clusters.length - r.notEnqueued.length} job(s) on queue ${deps.queue.name}; run \`fleet-audit worker\` to process them\n`);
   });
