@@ -70,7 +70,10 @@ function renderRanking() {
     ]);
   });
   $("ranking").appendChild(table(["#", "Cluster", "Grade", "Score", "Status", "Crit.", "Warn.", "Info"], rows));
-  var src = D.clusters.some(function (c) { return c.scoreFrom === "compliance"; }) ? "compliance score (rules passed, weighted by severity)" : "score from findings: 100 − 25 per critical, 10 per warning, 2 per info";
+  var graded = D.clusters.filter(function (c) { return c.scoreFrom === "compliance"; }).length;
+  var byRules = "compliance score (rules passed, weighted by severity)", byFindings = "score from findings: 100 − 25 per critical, 10 per warning, 2 per info";
+  // Clusters no rule could judge (never read, not CNS, stopped) are scored from findings even when others are graded.
+  var src = graded === D.clusters.length ? byRules : graded === 0 ? byFindings : byRules + "; " + (D.clusters.length - graded) + " cluster(s) no rule could judge: " + byFindings;
   $("score-source").textContent = "Clusters the scan could not read first, then lowest score first; " + src + ".";
   if (!Chart || D.clusters.length === 0) return;
   var shown = D.clusters.slice(0, 30);

@@ -104,6 +104,8 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
     const scores = ranked.slice(1).map((r) => r[1] as number);
     expect(scores).toEqual([...scores].sort((a, b) => a - b));
     expect(scores[0]).toBeLessThan(100);
+    // The never-read cluster has no compliance score: the caption says how its score was had.
+    expect(await page.locator("#score-source").textContent()).toContain("compliance score (rules passed, weighted by severity); 1 cluster(s) no rule could judge: score from findings");
     // The names are text nodes: no element was made from them, nothing ran.
     const dom = await page.evaluate(() => ({ imgs: document.querySelectorAll("img").length, scripts: document.scripts.length, text: document.body.innerText }));
     expect(dom.imgs).toBe(0);
