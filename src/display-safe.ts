@@ -7,7 +7,7 @@
  * space and joiners, BOM, soft hyphen, tag characters) and the line and paragraph separators; but an
  * emoji sequence (👩🏽‍💻 joins pictographs with U+200D, a subdivision flag is 🏴 and tags) stays whole.
  */
-const HIDDEN = /(\p{Extended_Pictographic}(?:\uFE0F|[\u{1F3FB}-\u{1F3FF}])?(?:\u200D\p{Extended_Pictographic}(?:\uFE0F|[\u{1F3FB}-\u{1F3FF}])?)+|\u{1F3F4}[\u{E0020}-\u{E007E}]+\u{E007F})|[\p{Cc}\p{Cf}\u2028\u2029]/gu;
+export const HIDDEN = /(\p{Extended_Pictographic}(?:\uFE0F|[\u{1F3FB}-\u{1F3FF}])?(?:\u200D\p{Extended_Pictographic}(?:\uFE0F|[\u{1F3FB}-\u{1F3FF}])?)+|\u{1F3F4}[\u{E0020}-\u{E007E}]+\u{E007F})|[\p{Cc}\p{Cf}\u2028\u2029]/gu;
 
 /** \xNN as before for the controls; \uNNNN (\u{NNNNN} past the BMP) for the others. */
 function escaped(c: string): string {

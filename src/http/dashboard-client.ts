@@ -1,6 +1,8 @@
 // The dashboard's browser script, as text for an inline <script> (the page's CSP allows it by hash).
 // It reads the JSON data block and builds every element with createElement/textContent, never
 // innerHTML, so a cluster or subnet name is always text. Plain ES2020, no backticks (a TS template).
+import { HIDDEN } from "../display-safe.js";
+
 export const DASHBOARD_SCRIPT = String.raw`(function () {
 "use strict";
 var dataEl = document.getElementById("fleet-data");
@@ -11,20 +13,31 @@ var SEV = { info: 0, warning: 1, critical: 2 };
 var COLOUR = { critical: "#d92d20", warning: "#f79009", info: "#2e90fa", waived: "#98a2b3", ok: "#12b76a", shared: "#7a5af8", used: "#175cd3", grid: "#eaecf0" };
 var SUBNET_PALETTE = ["#7a5af8", "#12b76a", "#ee46bc", "#0ba5ec", "#f79009", "#667085"];
 var MAX_ROWS = 500;
+// As displaySafe on the server: a bidi override or control in a name is shown as an escape, so one
+// name cannot read as another. Only what is shown; values, links and filters keep the real name.
+var HIDDEN = new RegExp(${JSON.stringify(HIDDEN.source)}, "gu");
+function visible(s) {
+  return String(s).replace(HIDDEN, function (c, emoji) {
+    if (emoji) return emoji;
+    var n = c.codePointAt(0), x = n.toString(16);
+    return n <= 0xff ? "\\x" + x.padStart(2, "0") : n <= 0xffff ? "\\u" + x.padStart(4, "0") : "\\u{" + x + "}";
+  });
+}
 
 function h(tag, props, kids) {
   var e = document.createElement(tag);
   if (props) Object.keys(props).forEach(function (k) {
     var v = props[k];
     if (v === undefined || v === null) return;
-    if (k === "text") e.textContent = String(v);
+    if (k === "text") e.textContent = visible(v);
+    else if (k === "title") e.setAttribute(k, visible(v));
     else if (k === "class") e.className = v;
     else if (k.slice(0, 2) === "on") e.addEventListener(k.slice(2), v);
     else e.setAttribute(k, String(v));
   });
   (kids || []).forEach(function (c) {
     if (c === undefined || c === null || c === false) return;
-    e.appendChild(typeof c === "object" ? c : document.createTextNode(String(c)));
+    e.appendChild(typeof c === "object" ? c : document.createTextNode(visible(c)));
   });
   return e;
 }
@@ -80,7 +93,7 @@ function renderRanking() {
   $("chart-scores-box").style.height = Math.max(160, 26 * shown.length + 50) + "px";
   new Chart($("chart-scores"), {
     type: "bar",
-    data: { labels: shown.map(function (c) { return c.cluster; }), datasets: [{ label: "Score", data: shown.map(function (c) { return c.score; }), backgroundColor: shown.map(function (c) { return COLOUR[scoreClass(c.score)]; }) }] },
+    data: { labels: shown.map(function (c) { return visible(c.cluster); }), datasets: [{ label: "Score", data: shown.map(function (c) { return c.score; }), backgroundColor: shown.map(function (c) { return COLOUR[scoreClass(c.score)]; }) }] },
     options: { indexAxis: "y", animation: false, responsive: true, maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { x: { min: 0, max: 100 }, y: { ticks: { autoSkip: false } } } }
   });
 }
@@ -108,7 +121,7 @@ function renderSubnets() {
     type: "bar",
     data: {
       // Chart.js draws an array label as lines: the subnet, then who shares it.
-      labels: shown.map(function (s) { return s.shared ? [s.label, "shared: " + s.clusters.join(", ")] : s.label; }),
+      labels: shown.map(function (s) { return s.shared ? [visible(s.label), visible("shared: " + s.clusters.join(", "))] : visible(s.label); }),
       datasets: [
         { label: "One cluster", data: series(false), backgroundColor: shown.map(function (s) { var u = utilClass(s.utilization); return u ? COLOUR[u] : COLOUR.info; }), skipNull: true },
         { label: "Shared by several clusters", data: series(true), backgroundColor: COLOUR.shared, skipNull: true }
@@ -126,7 +139,7 @@ function renderTrends() {
   var used = [{ label: D.scope === undefined ? "All pod subnets" : "Pod subnets of these clusters", data: D.trend.map(function (p) { return p.used; }), borderColor: COLOUR.used, backgroundColor: COLOUR.used, borderWidth: 3 }];
   D.trendSubnets.forEach(function (s, i) {
     var c = SUBNET_PALETTE[i % SUBNET_PALETTE.length];
-    used.push({ label: s.label, data: D.trend.map(function (p) { return p.subnets[s.key] === undefined ? null : p.subnets[s.key]; }), borderColor: c, backgroundColor: c, borderWidth: 1.5 });
+    used.push({ label: visible(s.label), data: D.trend.map(function (p) { return p.subnets[s.key] === undefined ? null : p.subnets[s.key]; }), borderColor: c, backgroundColor: c, borderWidth: 1.5 });
   });
   var common = { animation: false, responsive: true, maintainAspectRatio: false, spanGaps: true, elements: { point: { radius: 3 } }, scales: { y: { beginAtZero: true } } };
   new Chart($("chart-trend-used"), { type: "line", data: { labels: labels, datasets: used }, options: common });

@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import type { EvaluationSummary, FleetEvaluation } from "../model/evaluation.js";
 import type { ReportFilter } from "../reports/filter.js";
+import { displaySafe } from "../display-safe.js";
 import { cspHash, escapeHtml } from "../reports/formats/html.js";
 import { REPORT_KINDS } from "../reports/catalogue.js";
 import { plural } from "../rules/scope.js";
@@ -107,7 +108,7 @@ function page(e: FleetEvaluation, history: readonly EvaluationSummary[], scope: 
   };
   const c = data.counts;
   return `<header>
-<h1>AKS fleet audit${data.scope !== undefined ? `: clusters matching <span id="scope">${escapeHtml(data.scope)}</span>` : ""}</h1>
+<h1>AKS fleet audit${data.scope !== undefined ? `: clusters matching <span id="scope">${escapeHtml(displaySafe(data.scope))}</span>` : ""}</h1>
 <p class="meta" id="meta">Scan ${escapeHtml(e.scanId)} at ${escapeHtml(e.generatedAt)} · ${plural(data.clusters.length, "cluster")} · ${plural(data.subnets.length, "pod subnet")} · ${plural(data.trend.length, "evaluation")} in history · ${data.resolved} resolved since the previous scan</p>
 <div class="chips"><span class="c" id="count-critical">${c.critical} critical</span><span class="w" id="count-warning">${c.warning} warning</span><span class="i" id="count-info">${c.info} info</span><span id="count-waived">${c.waived} waived</span></div>
 </header>
@@ -136,7 +137,7 @@ function page(e: FleetEvaluation, history: readonly EvaluationSummary[], scope: 
 <table id="findings-table"><thead><tr><th>Severity</th><th>Rule</th><th>Clusters</th><th>Resource</th><th>Message</th><th>First seen (UTC)</th></tr></thead><tbody id="findings-body"></tbody></table>
 </section>
 <section class="card" id="cluster"><h2>Cluster <select id="cluster-select" aria-label="Cluster"></select></h2><div id="cluster-detail"></div></section>
-${data.notes.length ? `<section class="card"><h2>Notes</h2><ul>${data.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul></section>` : ""}
+${data.notes.length ? `<section class="card"><h2>Notes</h2><ul>${data.notes.map((n) => `<li>${escapeHtml(displaySafe(n))}</li>`).join("")}</ul></section>` : ""}
 </main>
 <script type="application/json" id="fleet-data">${jsonForScript(data)}</script>`;
 }

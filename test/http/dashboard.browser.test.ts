@@ -270,6 +270,19 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
     });
   });
 
+  it("shows a bidi override in a cluster name as an escape, in the ranking, the drill-down and the chart, while its link keeps the real name", async () => {
+    const tricky = "aks-\u202Eduorp\u202C-weu";
+    await withPageOf(evaluate({ scanId: "s", now: T0, views: [view(healthy(tricky)), view(healthy("aks-plain-🚀"))] }), async (p) => {
+      const ranked = await p.locator("#ranking tbody a.cl").evaluateAll((as) => as.map((a) => [a.textContent, decodeURIComponent(a.getAttribute("href")!.slice("#cluster=".length))]));
+      expect(ranked).toContainEqual(["aks-\\u202eduorp\\u202c-weu", tricky]);
+      expect(ranked).toContainEqual(["aks-plain-🚀", "aks-plain-🚀"]);
+      await p.evaluate((c) => (location.hash = `#cluster=${encodeURIComponent(c)}`), tricky);
+      await expect.poll(() => p.locator("#cluster-detail h3").textContent()).toBe("aks-\\u202eduorp\\u202c-weu");
+      const text = await p.evaluate(() => document.body.innerText);
+      expect(text.split("\n").filter((l) => /[\u202a-\u202e\u2066-\u2069]/.test(l))).toEqual([]);
+    });
+  });
+
   it("says why a cluster no scan has read has no counts, by its status: not CNS, stopped, or a failed scan", async () => {
     const views = [view(healthy("ok")), ...(["not-cns", "stopped", "unreachable"] as const).map((st) => view(snapshot(st, {}, st)))];
     await withPageOf(evaluate({ scanId: "s", now: T0, views }), async (p) => {
