@@ -132,7 +132,7 @@ describe("messages that fail", () => {
       expect.stringMatching(/^not a job message \(ref.context: .*ref.files: /),
     ]);
     const named = rejected.find((r) => r.reason.startsWith("not a job"))!;
-    expect(named).toMatchObject({ round: started.round, cluster: "aks-x?", queue: names.queue, dequeueCount: 1 });
+    expect(named).toMatchObject({ round: started.round, cluster: "aks-x\\x07", queue: names.queue, dequeueCount: 1 });
     expect(named.messageId).toMatch(/\S/);
     expect(JSON.stringify(rejected)).not.toContain("this is not a job");
     expect((await deps.store.listLatest()).map((l) => l.cluster)).toEqual(["aks-blk-004"]);
