@@ -2,6 +2,8 @@
 // per finding id), so dedupe survives restarts and is shared by every worker.
 import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
 import { tableClients } from "../store/table-store.js";
+import { clustersOf } from "../model/finding.js";
+import { forgetPlan } from "./forget.js";
 import type { Announced } from "./plan.js";
 
 export interface AlertState {
@@ -15,7 +17,8 @@ export interface AlertState {
   exclusive<T>(destinationId: string, fn: () => Promise<T>): Promise<T>;
   /**
    * Deletes every destination's rows about a forgotten cluster (`fleet-audit forget`): otherwise a scan
-   * that reaches it again would announce its old findings resolved. Returns how many rows went.
+   * that reaches it again would announce its old findings resolved. A pod subnet's finding it shared stays
+   * for the other clusters (alerts/forget.ts). Returns how many rows went.
    */
   forgetCluster(cluster: string): Promise<number>;
 }
@@ -23,9 +26,9 @@ export interface AlertState {
 /** Under the destination's lease, so a scan sending at that moment cannot write the rows back. */
 function dropClusterRows(state: AlertState, destinationId: string, cluster: string): Promise<number> {
   return state.exclusive(destinationId, async () => {
-    const ids = [...(await state.load(destinationId)).values()].filter((a) => a.cluster === cluster).map((a) => a.findingId);
-    if (ids.length > 0) await state.apply(destinationId, [], ids);
-    return ids.length;
+    const { deletes, upserts } = forgetPlan((await state.load(destinationId)).values(), cluster);
+    if (deletes.length + upserts.length > 0) await state.apply(destinationId, upserts, deletes);
+    return deletes.length;
   });
 }
 
@@ -159,10 +162,14 @@ export class TableAlertState implements AlertState {
   }
 
   async forgetCluster(cluster: string): Promise<number> {
-    // The destinations that heard of it; a table never created (alerts never configured) has none.
+    // The destinations that heard of it, named first or not: a filter cannot look inside `clusters` (JSON),
+    // so every row's names are read. A table never created (alerts never configured) has none.
     const ids = new Set<string>();
     try {
-      for await (const e of this.table.listEntities({ queryOptions: { filter: odata`cluster eq ${cluster}`, select: ["PartitionKey"] } })) ids.add(e.partitionKey!);
+      for await (const e of this.table.listEntities<{ cluster?: string; clusters?: string }>({ queryOptions: { select: ["PartitionKey", "cluster", "clusters"] } })) {
+        const clusters = typeof e.clusters === "string" ? parseClusters(e.clusters) : undefined;
+        if (clustersOf({ cluster: e.cluster ?? "", ...(clusters ? { clusters } : {}) }).includes(cluster)) ids.add(e.partitionKey!);
+      }
     } catch (e) {
       if ((e as { statusCode?: number }).statusCode !== 404) throw e;
     }

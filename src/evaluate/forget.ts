@@ -1,22 +1,23 @@
 // Forgetting a cluster (`fleet-audit forget`, the daily retention timer) takes it out of the latest
 // evaluation too, so reports stop listing it at once instead of at the next scan's evaluation.
 import { type FleetEvaluation, keepClusters } from "../model/evaluation.js";
-import type { Finding } from "../model/finding.js";
+import { narrowedTo } from "../model/finding.js";
 import type { SnapshotStore } from "../store/store.js";
 import { complianceTotals } from "./sections/compliance.js";
 
 /**
  * The evaluation without the `gone` clusters: their rows, their sections' entries, and the findings
- * about them alone (a finding about a kept cluster too stays, naming only the kept ones). A pod subnet
- * lists only kept clusters; its address count and headroom stay as scanned until the next evaluation.
+ * about them alone (a finding about a kept cluster too stays, naming only the kept ones; its message and
+ * numbers stay as scanned until the next evaluation). A pod subnet lists only kept clusters; its address
+ * count and headroom stay as scanned until the next evaluation.
  */
 export function withoutClusters(e: FleetEvaluation, gone: ReadonlySet<string>): FleetEvaluation {
   const kept = (name: string) => !gone.has(name);
   const narrowed = keepClusters(e, kept);
   const out: FleetEvaluation = {
     ...narrowed,
-    findings: narrowed.findings.map((f) => withoutGone(f, kept)),
-    resolved: narrowed.resolved.map((f) => withoutGone(f, kept)),
+    findings: narrowed.findings.map((f) => narrowedTo(f, kept)),
+    resolved: narrowed.resolved.map((f) => narrowedTo(f, kept)),
     subnets: e.subnets.map((s) => ({ ...s, clusters: s.clusters.filter(kept) })).filter((s) => s.clusters.length > 0),
   };
   if (e.sections) {
@@ -30,18 +31,6 @@ export function withoutClusters(e: FleetEvaluation, gone: ReadonlySet<string>): 
     }
   }
   return out;
-}
-
-/**
- * A finding about several clusters no longer names the gone ones: they leave `clusters` (which goes when
- * one is left) and `cluster` is a kept one. Its message and numbers stay as scanned until the next
- * evaluation.
- */
-function withoutGone<F extends Finding>(f: F, kept: (name: string) => boolean): F {
-  if (!f.clusters || f.clusters.every(kept)) return f;
-  const clusters = f.clusters.filter(kept);
-  const { clusters: _all, ...rest } = f;
-  return { ...rest, cluster: kept(f.cluster) ? f.cluster : (clusters[0] ?? f.cluster), ...(clusters.length > 1 ? { clusters } : {}) } as F;
 }
 
 /** Rewrites the latest evaluation without the `gone` clusters; false when it did not list any of them. */

@@ -58,6 +58,22 @@ export function clustersOf(r: Pick<RuleResult, "cluster" | "clusters">): readonl
   return r.clusters && r.clusters.length > 0 ? r.clusters : [r.cluster];
 }
 
+/** A finding about a pod subnet (every rule names one with its subnet key as discriminator, so its id leaves the clusters out). */
+export function isAboutSubnet(r: Pick<RuleResult, "resource">): boolean {
+  return r.resource.startsWith("subnet/");
+}
+
+/**
+ * A finding (or what was announced of one) about several clusters, no longer naming those `kept` refuses:
+ * they leave `clusters` (which goes when one is left) and `cluster` is a kept one.
+ */
+export function narrowedTo<F extends Pick<RuleResult, "cluster" | "clusters">>(f: F, kept: (name: string) => boolean): F {
+  if (!f.clusters || f.clusters.every(kept)) return f;
+  const clusters = f.clusters.filter(kept);
+  const { clusters: _all, ...rest } = f;
+  return { ...rest, cluster: kept(f.cluster) ? f.cluster : (clusters[0] ?? f.cluster), ...(clusters.length > 1 ? { clusters } : {}) } as F;
+}
+
 /**
  * Identity of a finding: rule + the scope it lives in + resource. For a finding about several clusters
  * the scope is the sorted set, so it does not change when the first-named cluster changes. A subnet's
@@ -65,7 +81,7 @@ export function clustersOf(r: Pick<RuleResult, "cluster" | "clusters">): readonl
  * the subnet, whichever clusters draw from it: a cluster joining or leaving a shared subnet keeps its ID.
  */
 export function findingId(rule: string, r: Pick<RuleResult, "cluster" | "clusters" | "resource" | "discriminator">): string {
-  const subnet = r.resource.startsWith("subnet/") && r.discriminator !== undefined;
+  const subnet = isAboutSubnet(r) && r.discriminator !== undefined;
   const scope = subnet ? "" : r.clusters && r.clusters.length > 0 ? [...r.clusters].sort().join("\u0000") : r.cluster;
   const h = createHash("sha256").update([rule, scope, r.resource, r.discriminator ?? ""].join("\u0001")).digest("hex");
   return `${rule}-${h.slice(0, 20)}`;
