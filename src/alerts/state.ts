@@ -18,24 +18,25 @@ export interface AlertState {
   /**
    * Deletes every destination's rows about a forgotten cluster (`fleet-audit forget`): otherwise a scan
    * that reaches it again would announce its old findings resolved. A pod subnet's finding it shared stays
-   * for the other clusters (alerts/forget.ts). Returns how many rows went.
+   * for the other clusters (alerts/forget.ts). Returns how many findings were dropped, each counted once
+   * however many destinations had been told of it.
    */
   forgetCluster(cluster: string): Promise<number>;
 }
 
 /** Under the destination's lease, so a scan sending at that moment cannot write the rows back. */
-function dropClusterRows(state: AlertState, destinationId: string, cluster: string): Promise<number> {
+function dropClusterRows(state: AlertState, destinationId: string, cluster: string): Promise<string[]> {
   return state.exclusive(destinationId, async () => {
     const { deletes, upserts } = forgetPlan((await state.load(destinationId)).values(), cluster);
     if (deletes.length + upserts.length > 0) await state.apply(destinationId, upserts, deletes);
-    return deletes.length;
+    return deletes;
   });
 }
 
 async function dropFromEach(state: AlertState, destinationIds: Iterable<string>, cluster: string): Promise<number> {
-  let n = 0;
-  for (const id of destinationIds) n += await dropClusterRows(state, id, cluster);
-  return n;
+  const dropped = new Set<string>();
+  for (const id of destinationIds) for (const findingId of await dropClusterRows(state, id, cluster)) dropped.add(findingId);
+  return dropped.size;
 }
 
 export class MemoryAlertState implements AlertState {
