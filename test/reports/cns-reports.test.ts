@@ -42,7 +42,7 @@ describe("drift, health and compliance reports", () => {
     expect(other.clusters.every((c) => c.score === 100 && c.grade === "A")).toBe(true);
   });
 
-  it("compliance for one rule leaves a cluster it could not judge ungraded, and says why", () => {
+  it("compliance for one rule leaves a cluster it could not judge ungraded, and says why; one it judged is graded", () => {
     const withOthers = evaluate({ scanId: "s", now: T0, views: [view(healthy("ok")), view(sick), view(snapshot("down", {}, "unreachable")), view(snapshot("knet", {}, "not-cns"))] });
     const one = renderReport("compliance", withOthers, { rule: "CNS001" }, "json").doc as ComplianceDocument;
     const row = (cluster: string) => one.clusters.find((c) => c.cluster === cluster)!;
@@ -53,9 +53,22 @@ describe("drift, health and compliance reports", () => {
     // The same as the whole report: a cluster without data to judge is ungraded there too, its failed scan a fail.
     const whole = renderReport("compliance", withOthers, {}, "json").doc as ComplianceDocument;
     expect(whole.clusters.filter((c) => c.score === null).map((c) => c.cluster)).toEqual(["down", "knet"]);
+    // A rule that did judge it grades it on that rule alone, as every other row: the one cluster failing
+    // SCN001 is not hidden as N/A behind a fleet average of 100.
     const scn = renderReport("compliance", withOthers, { rule: "SCN001" }, "json").doc as ComplianceDocument;
-    expect(scn.clusters.find((c) => c.cluster === "down")).toMatchObject({ score: null, grade: null, counts: expect.objectContaining({ fail: 1 }) });
+    const downScn = scn.clusters.find((c) => c.cluster === "down")!;
+    expect(downScn.counts.fail).toBe(1);
+    expect(downScn.score).toBeLessThan(100);
+    expect(downScn.grade).not.toBeNull();
     expect(scn.clusters.find((c) => c.cluster === "ok")).toMatchObject({ score: 100, grade: "A" });
+    expect(scn.totals.ungraded).toBe(0);
+    expect(scn.totals.averageScore).toBeLessThan(100);
+    // The whole report's table colours an ungraded row by its worst failing rule: a cluster the scan cannot reach is critical.
+    const clustersTable = reportKind("compliance").tables(whole)[0]!;
+    const downAt = clustersTable.rows.findIndex((r) => r.cluster === "down");
+    const worstFailing = whole.clusters.find((c) => c.cluster === "down")!.results.find((r) => r.rule === "SCN001")!.severity;
+    expect(worstFailing).toBe("critical");
+    expect(clustersTable.rowSeverity![downAt]).toBe(worstFailing);
     // Tables: N/A for the grade, no number for the score, ungraded rows first.
     const csv = renderReport("compliance", withOthers, { rule: "CNS001" }, "csv", { table: "clusters" }).body;
     expect(csv.split("\n").slice(1, 3)).toEqual([expect.stringMatching(/^down,N\/A,-,0,0,0,1,/), expect.stringMatching(/^knet,N\/A,-,0,0,0,1,/)]);

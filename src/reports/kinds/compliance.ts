@@ -1,5 +1,6 @@
 // `compliance`: cluster × rule pass / fail / waived / not applicable, per-cluster score and grade,
 // fleet totals. With --fail-on SEVERITY the CLI exits 3 when an unwaived finding at that level exists.
+import { type Severity, severityRank } from "../../model/finding.js";
 import type { ComplianceCluster, ComplianceSection, ComplianceStatus } from "../../model/sections.js";
 import { complianceTotals, scoreAndGrade } from "../../evaluate/sections/compliance.js";
 import { matchesCluster } from "../filter.js";
@@ -16,6 +17,13 @@ export interface ComplianceDocument {
 
 const STATUSES: ComplianceStatus[] = ["pass", "fail", "waived", "not-applicable"];
 
+/** A graded row by its score; an ungraded one by its worst failing rule, so a cluster no scan can reach (SCN001) still stands out. */
+function rowSeverity(c: ComplianceCluster): Severity | undefined {
+  if (c.score !== null) return c.score < 60 ? "critical" : c.score < 90 ? "warning" : undefined;
+  const failing = c.results.filter((r) => r.status === "fail").map((r) => r.severity ?? "info");
+  return failing.sort((a, b) => severityRank(b) - severityRank(a))[0];
+}
+
 export const complianceReport: ReportKind<ComplianceDocument> = {
   name: "compliance",
   title: "Compliance",
@@ -30,9 +38,10 @@ export const complianceReport: ReportKind<ComplianceDocument> = {
       .map((c) => {
         if (!f.rule) return c;
         // One rule: every number of the row is about that rule, score and grade included; none where the rule
-        // did not apply, or the cluster had no data to judge (ungraded in the whole report too).
+        // did not apply. A cluster ungraded in the whole report is graded here when the rule judged it (SCN001
+        // of a cluster never read): its failure must not hide as N/A.
         const results = c.results.filter((r) => r.rule === f.rule);
-        return { ...c, ...scoreAndGrade(results, c.score !== null), results, counts: Object.fromEntries(STATUSES.map((s) => [s, results.filter((r) => r.status === s).length])) as Record<ComplianceStatus, number> };
+        return { ...c, ...scoreAndGrade(results, true), results, counts: Object.fromEntries(STATUSES.map((s) => [s, results.filter((r) => r.status === s).length])) as Record<ComplianceStatus, number> };
       });
     return {
       generatedAt: e.generatedAt,
@@ -72,7 +81,7 @@ export const complianceReport: ReportKind<ComplianceDocument> = {
           na: c.counts["not-applicable"],
           failing: c.results.filter((r) => r.status === "fail").map((r) => `${r.rule} (${r.severity})`).join(", "),
         })),
-        rowSeverity: byScore.map((c) => (c.score === null ? undefined : c.score < 60 ? "critical" : c.score < 90 ? "warning" : undefined)),
+        rowSeverity: byScore.map(rowSeverity),
         empty: doc.note ?? "No clusters.",
       },
       {
