@@ -10,7 +10,7 @@ var D = dataEl ? JSON.parse(dataEl.textContent || "null") : null;
 if (!D) return;
 var Chart = window.Chart;
 var SEV = { info: 0, warning: 1, critical: 2 };
-var COLOUR = { critical: "#d92d20", warning: "#f79009", info: "#2e90fa", waived: "#98a2b3", ok: "#12b76a", shared: "#7a5af8", used: "#175cd3", grid: "#eaecf0" };
+var COLOUR = { critical: "#d92d20", warning: "#f79009", info: "#2e90fa", waived: "#98a2b3", ok: "#12b76a", used: "#175cd3", grid: "#eaecf0" };
 var SUBNET_PALETTE = ["#7a5af8", "#12b76a", "#ee46bc", "#0ba5ec", "#f79009", "#667085"];
 var MAX_ROWS = 500;
 // As displaySafe on the server: a bidi override or control in a name is shown as an escape, so one
@@ -116,18 +116,37 @@ function renderSubnets() {
   if (!Chart || D.subnets.length === 0) return;
   var shown = D.subnets.slice(0, 40);
   $("chart-subnets-box").style.height = Math.max(160, shown.reduce(function (a, s) { return a + (s.shared ? 40 : 26); }, 70)) + "px";
-  function series(shared) { return shown.map(function (s) { return s.shared === shared ? +(s.utilization * 100).toFixed(2) : null; }); }
+  // A bar is coloured as its table row (a finding outranks the bands), whoever shares the subnet: a
+  // shared /13 at 97 % is the most dangerous bar of all. Shared is an outline, never a fill colour.
+  var marks = shown.map(function (s) { return worse(utilClass(s.utilization), s.severity); });
+  var fills = marks.map(function (m) { return m === "critical" || m === "warning" ? COLOUR[m] : COLOUR.info; });
+  var SHARED_OUTLINE = { colour: "#101828", width: 3 };
+  var legend = [
+    { mark: "critical", text: "critical: ≥ 95 % or a critical finding", fillStyle: COLOUR.critical, strokeStyle: COLOUR.critical, lineWidth: 0 },
+    { mark: "warning", text: "warning: ≥ 80 % or a warning finding", fillStyle: COLOUR.warning, strokeStyle: COLOUR.warning, lineWidth: 0 },
+    { mark: "ok", text: "below 80 %", fillStyle: COLOUR.info, strokeStyle: COLOUR.info, lineWidth: 0 },
+    { mark: "shared", text: "dark outline: shared by several clusters", fillStyle: "#ffffff", strokeStyle: SHARED_OUTLINE.colour, lineWidth: SHARED_OUTLINE.width }
+  ];
   new Chart($("chart-subnets"), {
     type: "bar",
     data: {
       // Chart.js draws an array label as lines: the subnet, then who shares it.
       labels: shown.map(function (s) { return s.shared ? [visible(s.label), visible("shared: " + s.clusters.join(", "))] : visible(s.label); }),
-      datasets: [
-        { label: "One cluster", data: series(false), backgroundColor: shown.map(function (s) { var u = utilClass(s.utilization); return u ? COLOUR[u] : COLOUR.info; }), skipNull: true },
-        { label: "Shared by several clusters", data: series(true), backgroundColor: COLOUR.shared, skipNull: true }
-      ]
+      datasets: [{
+        label: "% of usable addresses held by NCs",
+        data: shown.map(function (s) { return +(s.utilization * 100).toFixed(2); }),
+        backgroundColor: fills,
+        borderColor: shown.map(function (s, i) { return s.shared ? SHARED_OUTLINE.colour : fills[i]; }),
+        borderWidth: shown.map(function (s) { return s.shared ? SHARED_OUTLINE.width : 0; }),
+        borderSkipped: false
+      }]
     },
-    options: { indexAxis: "y", animation: false, responsive: true, maintainAspectRatio: false, scales: { x: { min: 0, max: 100, title: { display: true, text: "% of usable addresses held by NCs" } }, y: { stacked: true, ticks: { autoSkip: false } } } }
+    options: {
+      indexAxis: "y", animation: false, responsive: true, maintainAspectRatio: false,
+      // Fixed entries that say what a colour means; the default would take one from the first bar.
+      plugins: { legend: { onClick: function () {}, labels: { generateLabels: function () { return legend.map(function (l) { return Object.assign({ hidden: false }, l); }); } } } },
+      scales: { x: { min: 0, max: 100, title: { display: true, text: "% of usable addresses held by NCs" } }, y: { ticks: { autoSkip: false } } }
+    }
   });
 }
 

@@ -128,6 +128,44 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
     for (const r of rows) expect(r.text).toMatch(/\d{4}-\d{2}-\d{2}|not enough history|-$/);
   });
 
+  it("colours every subnet bar as its table row (utilisation or finding, shared or not), marks shared by an outline, and keys the legend by meaning", async () => {
+    const e = sameCidrFleet();
+    // A /13 shared by two clusters at 97 %, and a /24 of one cluster at 94.4 % that CNS reports full (IPX002, critical).
+    const blk = e.subnets.find((s) => s.clusters[0] === "blk")!;
+    Object.assign(blk, { clusters: ["blk", "ovl-a"], used: Math.round(blk.capacity * 0.97), utilization: 0.97 });
+    const dyn = e.subnets.find((s) => s.clusters[0] === "dyn-a")!;
+    Object.assign(dyn, { used: 237, utilization: 237 / dyn.capacity });
+    e.findings.push({ id: "x", rule: "IPX002", severity: "critical", cluster: "dyn-a", resource: `subnet/${dyn.cidr}`, message: "reported full", firstSeen: e.generatedAt, lastSeen: e.generatedAt });
+    await withPageOf(e, async (p) => {
+      const shown = await p.evaluate(() => {
+        const chart = (window as unknown as { Chart: { getChart(id: string): { data: { labels: Array<string | string[]>; datasets: Array<Record<string, unknown[]>> }; legend: { legendItems: Array<{ text: string; fillStyle: string; strokeStyle: string; lineWidth: number; mark: string }> } } } }).Chart.getChart("chart-subnets")!;
+        const ds = chart.data.datasets[0]!;
+        const bars = Object.fromEntries(chart.data.labels.map((l, i) => [Array.isArray(l) ? l[0] : l, { fill: ds.backgroundColor![i], border: ds.borderColor![i], width: ds.borderWidth![i] }]));
+        const rows = [...document.querySelectorAll("#subnets tbody tr")].map((tr) => ({
+          label: tr.children[0]!.textContent!,
+          shared: tr.classList.contains("shared-row"),
+          mark: ["critical", "warning"].find((c) => tr.querySelector(".fill")!.classList.contains(c)) ?? "ok",
+        }));
+        return { bars, rows, legend: chart.legend.legendItems, datasets: chart.data.datasets.length };
+      });
+      const legend = Object.fromEntries(shown.legend.map((l) => [l.mark, l]));
+      expect(Object.keys(legend).sort()).toEqual(["critical", "ok", "shared", "warning"]);
+      expect(new Set([legend.critical!.fillStyle, legend.warning!.fillStyle, legend.ok!.fillStyle]).size).toBe(3);
+      expect(shown.datasets).toBe(1);
+      for (const r of shown.rows) {
+        const bar = shown.bars[r.label]!;
+        expect(bar.fill, r.label).toBe(legend[r.mark]!.fillStyle);
+        expect(bar.width, r.label).toBe(r.shared ? legend.shared!.lineWidth : 0);
+        if (r.shared) expect(bar.border, r.label).toBe(legend.shared!.strokeStyle);
+      }
+      // The two that are about to run out are red: the shared /13 and the /24 CNS reports full.
+      expect(shown.rows.filter((r) => r.mark === "critical").map((r) => [r.label, r.shared])).toEqual([
+        ["10.40.0.0/13 (podsubnet)", true],
+        ["10.1.0.0/24 (pods, vnet-a)", false],
+      ]);
+    });
+  });
+
   it("draws every chart (canvas pixels, not just elements)", async () => {
     const painted = await page.evaluate(() =>
       ["chart-scores", "chart-subnets", "chart-trend-used", "chart-trend-findings"].map((id) => {
