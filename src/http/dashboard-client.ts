@@ -47,10 +47,15 @@ function pct(v) { return (v * 100).toFixed(1) + "%"; }
 function when(iso) { return iso ? String(iso).slice(0, 16).replace("T", " ") : ""; }
 // "Full by", the same in the fleet table and a cluster's drill-down: a date, "already full" (its
 // exhaustion time is the scan's, no date ahead), or the forecast's short phrase for why there is none.
+// Already full is critical; a date is coloured only as IPX004 judged it (within its warning horizon).
 function fullBy(s) {
   var text = s.alreadyFull ? "already full" : s.forecastExhaustionAt ? s.forecastExhaustionAt.slice(0, 10) : s.forecastSummary || "-";
-  return h("td", { class: s.forecastExhaustionAt ? "warning nw" : "muted", title: s.forecastNote || null, text: text });
+  var cls = s.alreadyFull ? "critical nw" : s.forecastExhaustionAt ? (s.forecastSeverity || "") + " nw" : "muted";
+  return h("td", { class: cls, title: s.forecastNote || null, text: text });
 }
+// IPX003 in the exhaustion report's words: short now fails the next upgrade's surge (SubnetIsFull).
+var HEADROOM_CLASS = { "exceeds-now": "critical", "exceeds-at-max": "warning", unknown: "muted" };
+function headroom(s) { return h("td", { class: HEADROOM_CLASS[s.headroom] || null, text: s.headroomText }); }
 function clusterLink(name) { return h("a", { href: "#cluster=" + encodeURIComponent(name), class: "cl", text: name }); }
 function bar(fraction, cls) {
   var inner = h("div", { class: "fill " + (cls || "") });
@@ -109,10 +114,11 @@ function renderSubnets() {
       td(s.label), td(s.mode, "nw"), names,
       td(int(s.used) + " / " + int(s.capacity), "r nw"),
       utilCell(s),
-      fullBy(s)
+      fullBy(s),
+      headroom(s)
     ]);
   });
-  $("subnets").appendChild(table(["Subnet", "Mode", "Clusters", "Used / capacity", "Utilisation", "Full by"], rows));
+  $("subnets").appendChild(table(["Subnet", "Mode", "Clusters", "Used / capacity", "Utilisation", "Full by", "Headroom"], rows));
   if (!Chart || D.subnets.length === 0) return;
   var shown = D.subnets.slice(0, 40);
   $("chart-subnets-box").style.height = Math.max(160, shown.reduce(function (a, s) { return a + (s.shared ? 40 : 26); }, 70)) + "px";
@@ -259,10 +265,10 @@ function renderCluster(name) {
 
   var subnets = D.subnets.filter(function (s) { return s.clusters.indexOf(name) >= 0; });
   box.appendChild(h("h4", { text: "Pod subnets (" + subnets.length + ")" }));
-  if (subnets.length) box.appendChild(table(["Subnet", "Shared with", "Used / capacity", "Utilisation", "Full by"], subnets.map(function (s) {
+  if (subnets.length) box.appendChild(table(["Subnet", "Shared with", "Used / capacity", "Utilisation", "Full by", "Headroom"], subnets.map(function (s) {
     var others = s.clusters.filter(function (x) { return x !== name; });
     return h("tr", { "data-subnet": s.key }, [td(s.label), td(others.length ? others.join(", ") : "-"), td(int(s.used) + " / " + int(s.capacity), "r nw"),
-      utilCell(s), fullBy(s)]);
+      utilCell(s), fullBy(s), headroom(s)]);
   })));
 
   var fs = D.findings.filter(function (f) { return findingClusters(f).indexOf(name) >= 0; });

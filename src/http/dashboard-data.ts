@@ -5,11 +5,12 @@ import { isOverlayKey } from "../analysis/subnet-keys.js";
 import { subnetLabels } from "../analysis/subnet-labels.js";
 import { grade } from "../evaluate/sections/compliance.js";
 import { daemonSetCounts } from "../evaluate/sections/health.js";
-import { type ClusterRow, countFindingClusters, countFindings, type EvaluationSummary, type FleetEvaluation, keepClusters, rowLastOkAt, type SeverityCounts } from "../model/evaluation.js";
+import { type ClusterRow, countFindingClusters, countFindings, type EvaluationSummary, type FleetEvaluation, keepClusters, rowLastOkAt, type SeverityCounts, type SubnetUsage } from "../model/evaluation.js";
 import { clustersOf, type Finding, resource, type Severity, severityRank } from "../model/finding.js";
 import type { CnsDaemonSetHealth, ComplianceResult } from "../model/sections.js";
 import { scanFailed } from "../model/snapshot.js";
 import { matchesCluster, type ReportFilter } from "../reports/filter.js";
+import { headroomCell } from "../reports/kinds/exhaustion.js";
 
 /** Bounds on what one page carries, so a huge fleet still gives a page a browser can hold. */
 export const DASHBOARD_LIMITS = { findings: 5000, trendPoints: 200, trendSubnets: 6 } as const;
@@ -62,6 +63,12 @@ export interface DashboardSubnet {
   alreadyFull?: true;
   /** The worst unwaived finding about the subnet (IPX001, IPX002 reported full…), for its colour. */
   severity?: Severity;
+  /** IPX003's verdict: can the pools scale and upgrade (surge) within the subnet; "unknown" without ARM data. */
+  headroom: NonNullable<SubnetUsage["headroom"]>;
+  /** The verdict in numbers, as the exhaustion report's HEADROOM ("short now (279 of 251 with current nodes + surge; …)"). */
+  headroomText: string;
+  /** IPX004's unwaived finding about the subnet: its date is within the forecast's warning horizon. */
+  forecastSeverity?: Severity;
 }
 
 export type DashboardFinding = Pick<Finding, "id" | "rule" | "severity" | "cluster" | "resource" | "message" | "firstSeen" | "lastSeen"> & { clusters?: string[]; waived?: string };
@@ -101,6 +108,21 @@ export interface DashboardData {
 const subnetFindingKey = (res: string, cluster: string): string => `${res}\u0000${cluster}`;
 
 const severityOf = (worst: Severity | undefined): { severity?: Severity } => (worst ? { severity: worst } : {});
+
+/** The key a subnet's findings are filed under (worstFindingAbout). */
+const subnetKeyOf = (s: Pick<SubnetUsage, "cidr" | "clusters">): string => subnetFindingKey(resource("subnet", s.cidr), s.clusters[0] ?? "");
+
+/** The worst severity of the unwaived `findings` about each resource, by subnetFindingKey. */
+function worstFindingAbout(findings: readonly Finding[]): Map<string, Severity> {
+  const worst = new Map<string, Severity>();
+  for (const f of findings) {
+    if (f.waived) continue;
+    const k = subnetFindingKey(f.resource, f.cluster);
+    const w = worst.get(k);
+    if (!w || severityRank(f.severity) > severityRank(w)) worst.set(k, f.severity);
+  }
+  return worst;
+}
 
 function zero(): SeverityCounts {
   return { critical: 0, warning: 0, info: 0, waived: 0 };
@@ -191,13 +213,8 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
   const blind = (c: DashboardCluster): number => (c.scanFailed ? 0 : 1);
   clusters.sort((a, b) => blind(a) - blind(b) || a.score - b.score || a.cluster.localeCompare(b.cluster));
 
-  const worstAbout = new Map<string, Severity>();
-  for (const f of e.findings) {
-    if (f.waived) continue;
-    const k = subnetFindingKey(f.resource, f.cluster);
-    const w = worstAbout.get(k);
-    if (!w || severityRank(f.severity) > severityRank(w)) worstAbout.set(k, f.severity);
-  }
+  const worstAbout = worstFindingAbout(e.findings);
+  const forecastAbout = worstFindingAbout(e.findings.filter((f) => f.rule === "IPX004"));
   const labels = subnetLabels(e.subnets);
   const subnets: DashboardSubnet[] = e.subnets
     .map((s) => ({
@@ -214,7 +231,11 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
       ...(s.forecastNote ? { forecastNote: s.forecastNote } : {}),
       ...(forecastSummaryOf(s) ? { forecastSummary: forecastSummaryOf(s)! } : {}),
       ...(saysAlreadyFull(s.forecastNote) ? { alreadyFull: true as const } : {}),
-      ...severityOf(worstAbout.get(subnetFindingKey(resource("subnet", s.cidr), s.clusters[0] ?? ""))),
+      ...severityOf(worstAbout.get(subnetKeyOf(s))),
+      // A stored evaluation from before headroom existed says "unknown", as the exhaustion report does.
+      headroom: s.headroom ?? "unknown",
+      headroomText: headroomCell(s),
+      ...(forecastAbout.has(subnetKeyOf(s)) ? { forecastSeverity: forecastAbout.get(subnetKeyOf(s))! } : {}),
     }))
     .sort((a, b) => b.utilization - a.utilization || a.cidr.localeCompare(b.cidr));
 

@@ -192,6 +192,20 @@ describe("dashboard data", () => {
     expect(by.get("10.40.0.0/13")!.severity).toBe("info"); // the fixture's info finding; the waived warning does not count
   });
 
+  it("takes the colour of a subnet's forecast date from IPX004 alone, whose finding says the date is within its horizon", () => {
+    const e = evaluation();
+    e.findings.push(
+      finding({ rule: "IPX001", cluster: "c", resource: "subnet/10.241.0.0/24", severity: "critical" }),
+      finding({ rule: "IPX004", cluster: "a", resource: "subnet/10.40.0.0/13", severity: "warning", waived: { reason: "planned" } }),
+    );
+    const by = () => new Map(dashboardData(e, []).subnets.map((s) => [s.cidr, s]));
+    // Another rule's finding or a waived forecast colours no date.
+    expect(by().get("10.241.0.0/24")).not.toHaveProperty("forecastSeverity");
+    expect(by().get("10.40.0.0/13")).not.toHaveProperty("forecastSeverity");
+    e.findings.push(finding({ rule: "IPX004", cluster: "c", resource: "subnet/10.241.0.0/24", severity: "warning" }));
+    expect(by().get("10.241.0.0/24")!.forecastSeverity).toBe("warning");
+  });
+
   it("limits a scoped page to the clusters a pattern matches, their findings and their subnets", () => {
     const e = evaluation();
     const older: EvaluationSummary = { ...summarizeEvaluation(e, "r0"), scanId: "20261127T040000000Z-abcd", generatedAt: "2026-11-27T04:00:01Z" };

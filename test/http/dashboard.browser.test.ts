@@ -8,6 +8,7 @@ import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluate } from "../../src/evaluate/evaluate.js";
 import { renderDashboard } from "../../src/http/dashboard.js";
+import { dashboardData } from "../../src/http/dashboard-data.js";
 import type { FleetEvaluation } from "../../src/model/evaluation.js";
 import { type RunningServer, serveApi } from "../../src/http/server.js";
 import { snapshot, T0, view } from "../fixtures/builders.js";
@@ -56,12 +57,30 @@ async function detailText(p: Page, cluster: string): Promise<string> {
   return (await p.locator("#cluster-detail").textContent()) ?? "";
 }
 
-/** "Full by" of each pod subnet, by key, in the fleet table and in `cluster`'s drill-down. */
-async function fullByCells(p: Page, cluster: string): Promise<{ table: Record<string, string>; detail: Record<string, string> }> {
+/** A column of the pod-subnet tables, by subnet key: text and class, in the fleet table and in `cluster`'s drill-down. */
+async function subnetColumn(p: Page, cluster: string, column: string): Promise<{ table: Record<string, { text: string; class: string }>; detail: Record<string, { text: string; class: string }> }> {
   await p.evaluate((c) => (location.hash = `#cluster=${encodeURIComponent(c)}`), cluster);
   await expect.poll(() => p.locator("#cluster-detail h3").textContent()).toBe(cluster);
-  const cells = (sel: string) => p.locator(sel).evaluateAll((trs) => Object.fromEntries(trs.map((tr) => [tr.getAttribute("data-subnet"), tr.lastElementChild!.textContent])));
+  const cells = (sel: string) =>
+    p.locator(sel).evaluateAll(
+      (trs, title) =>
+        Object.fromEntries(
+          trs.map((tr) => {
+            const at = [...tr.closest("table")!.querySelectorAll("thead th")].findIndex((th) => th.textContent === title);
+            const td = tr.children[at]!;
+            return [tr.getAttribute("data-subnet"), { text: td.textContent ?? "", class: td.className }];
+          }),
+        ),
+      column,
+    );
   return { table: await cells("#subnets tbody tr"), detail: await cells("#cluster-detail tr[data-subnet]") };
+}
+
+/** "Full by" of each pod subnet, by key, in the fleet table and in `cluster`'s drill-down. */
+async function fullByCells(p: Page, cluster: string): Promise<{ table: Record<string, string>; detail: Record<string, string> }> {
+  const { table, detail } = await subnetColumn(p, cluster, "Full by");
+  const text = (cells: Record<string, { text: string }>) => Object.fromEntries(Object.entries(cells).map(([k, c]) => [k, c.text]));
+  return { table: text(table), detail: text(detail) };
 }
 
 describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
@@ -346,6 +365,32 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
         expect(detail, cluster).toEqual({ [key]: text });
         expect(table[key], cluster).toBe(text);
       }
+    });
+  });
+
+  it("shows each subnet's headroom in the CLI's words, short now red and short at max orange; already full red, a date orange only within IPX004's horizon", async () => {
+    const e = sameCidrFleet();
+    const of = (cluster: string) => e.subnets.find((s) => s.clusters[0] === cluster)!;
+    Object.assign(of("dyn-a"), { headroom: "exceeds-now", room: 251, projectedNow: 279, projectedAtMax: 343, forecastExhaustionAt: e.generatedAt, forecastNote: "already full" });
+    Object.assign(of("dyn-b"), { headroom: "exceeds-at-max", room: 251, projectedNow: 200, projectedAtMax: 300, forecastExhaustionAt: "2026-12-01T10:00:00.000Z", forecastNote: undefined });
+    Object.assign(of("blk"), { headroom: "fits", room: 524283, projectedAtMax: 4096, forecastExhaustionAt: "2027-06-01T10:00:00.000Z", forecastNote: undefined });
+    // IPX004 warns about dyn-b's date (within its 14 days); blk's is months away: no finding, no colour.
+    e.findings.push({ id: "f", rule: "IPX004", severity: "warning", cluster: "dyn-b", resource: `subnet/${of("dyn-b").cidr}`, message: "full soon", firstSeen: e.generatedAt, lastSeen: e.generatedAt });
+    const words = new Map(dashboardData(e, []).subnets.map((s) => [s.key, s.headroomText]));
+    await withPageOf(e, async (p) => {
+      const colour = (c: { class: string }) => ["critical", "warning"].find((x) => c.class.split(" ").includes(x)) ?? "none";
+      const expected = { "dyn-a": ["critical", "critical"], "dyn-b": ["warning", "warning"], blk: ["none", "none"], "ovl-a": ["none", "none"] };
+      for (const [cluster, [headroom, fullBy]] of Object.entries(expected)) {
+        const key = of(cluster).key;
+        const h = await subnetColumn(p, cluster, "Headroom");
+        const f = await subnetColumn(p, cluster, "Full by");
+        expect(h.table[key]!.text, cluster).toBe(words.get(key));
+        expect(h.detail[key], cluster).toEqual(h.table[key]);
+        expect(colour(h.table[key]!), cluster).toBe(headroom);
+        expect(colour(f.table[key]!), cluster).toBe(fullBy);
+        expect(f.detail[key], cluster).toEqual(f.table[key]);
+      }
+      expect((await subnetColumn(p, "ovl-a", "Headroom")).table[of("ovl-a").key]!.text).toBe("unknown (no ARM pool data)");
     });
   });
 

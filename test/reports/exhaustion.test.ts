@@ -155,6 +155,14 @@ describe("exhaustion report headroom agrees with IPX003", () => {
     expect(json.subnets.find((s: { cidr: string }) => s.cidr === "10.1.0.0/24")).toMatchObject({ room: 251, projectedNow: 279, projectedAtMax: 343, headroom: "exceeds-now" });
   });
 
+  it("gives the dashboard the HEADROOM cell of every subnet, word for word, and its verdict", () => {
+    const md = renderReport("exhaustion", e, {}, "md").body.split("\n").filter((l) => /^\| 10\./.test(l));
+    const cells = new Map(md.map((l) => l.slice(2, -2).split(" | ")).map((c) => [c[0], c[c.length - 1]]));
+    const shown = dashboardData(e, []).subnets;
+    expect(shown.map((s) => s.headroom).sort()).toEqual(["exceeds-at-max", "exceeds-now"]);
+    for (const s of shown) expect(s.headroomText, s.label).toBe(cells.get(s.label));
+  });
+
   it("reads a stored evaluation from before room and projectedNow were kept", () => {
     const old = { ...e, subnets: e.subnets.map(({ room: _r, projectedNow: _n, ...s }) => s) };
     const table = renderReport("exhaustion", old, {}, "table").body;

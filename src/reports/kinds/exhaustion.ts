@@ -86,12 +86,15 @@ function byUtilization<S extends { utilization: number; cidr: string }>(subnets:
   return [...subnets].sort((a, b) => b.utilization - a.utilization || a.cidr.localeCompare(b.cidr));
 }
 
+/** What the HEADROOM cell reads: a subnet row of an evaluation, of any age. */
+export type HeadroomRow = Pick<SubnetUsage, "mode" | "capacity"> & Partial<Pick<SubnetUsage, "headroom" | "headroomNote" | "projectedAtMax" | "projectedNow" | "room">>;
+
 /**
- * IPX003 in one cell, in its numbers: the need against the room it judges by (static block: the whole
+ * IPX003 in one cell (the dashboard's "Headroom" too), in its numbers: the need against the room it judges by (static block: the whole
  * /28s it can assign, not size − 5), and for "short now" the need of today's nodes plus a surge, which
  * is what makes it critical. "unknown (no ARM pool data)" until ARM data is there; never a silent "ok".
  */
-function headroomCell(s: ExhaustionDocument["subnets"][number]): string {
+export function headroomCell(s: HeadroomRow): string {
   const atMax = s.projectedAtMax ?? null;
   // An evaluation stored before `room` was kept: the rule IPX003 uses gives it.
   const room = s.room ?? headroomRoom(s.mode, s.capacity);
