@@ -10,8 +10,7 @@ var D = dataEl ? JSON.parse(dataEl.textContent || "null") : null;
 if (!D) return;
 var Chart = window.Chart;
 var SEV = { info: 0, warning: 1, critical: 2 };
-var COLOUR = { critical: "#d92d20", warning: "#f79009", info: "#2e90fa", waived: "#98a2b3", ok: "#12b76a", used: "#175cd3", grid: "#eaecf0" };
-var SUBNET_PALETTE = ["#7a5af8", "#12b76a", "#ee46bc", "#0ba5ec", "#f79009", "#667085"];
+var COLOUR = { critical: "#d92d20", warning: "#f79009", info: "#2e90fa", waived: "#98a2b3", ok: "#12b76a", grid: "#eaecf0" };
 var MAX_ROWS = 500;
 // As displaySafe on the server: a bidi override or control in a name is shown as an escape, so one
 // name cannot read as another. Only what is shown; values, links and filters keep the real name.
@@ -157,21 +156,66 @@ function renderSubnets() {
 }
 
 // ---- trends over the evaluation history ----
+// Time to scale on a linear axis of epoch ms (Chart.js's time scale needs a date adapter the page does
+// not carry): a step from this list keeps the ticks few and on round UTC times, labelled as finely as
+// the step needs, so scans a minute or seconds apart never read the same.
+var SECOND = 1000, MINUTE = 60 * SECOND, HOUR = 60 * MINUTE, DAY = 24 * HOUR;
+var TIME_STEPS = [SECOND, 5 * SECOND, 15 * SECOND, 30 * SECOND, MINUTE, 5 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY, 14 * DAY, 28 * DAY, 91 * DAY, 364 * DAY];
+function utc(ms, step) {
+  var iso = new Date(ms).toISOString();
+  return step < MINUTE ? iso.slice(0, 19).replace("T", " ") : step < DAY ? iso.slice(0, 16).replace("T", " ") : iso.slice(0, 10);
+}
+function timeAxis(times) {
+  var lo = Math.min.apply(null, times), hi = Math.max.apply(null, times);
+  if (hi === lo) { lo -= 30 * MINUTE; hi += 30 * MINUTE; }
+  var step = TIME_STEPS.filter(function (s) { return (hi - lo) / s <= 6; })[0] || TIME_STEPS[TIME_STEPS.length - 1];
+  return {
+    type: "linear", min: Math.floor(lo / step) * step, max: Math.ceil(hi / step) * step,
+    title: { display: true, text: "UTC" },
+    ticks: { stepSize: step, maxRotation: 0, callback: function (v) { return utc(v, step); } }
+  };
+}
+// Subnet lines in colours no severity, score or shared mark uses, so no line reads as a verdict.
+var LINE_PALETTE = ["#17becf", "#e377c2", "#8c564b", "#bcbd22", "#7f7f7f", "#005f73"];
 function renderTrends() {
-  $("trend-note").textContent = D.trend.length < 2 ? "One evaluation so far: the lines grow with every scan." : D.trend.length + " evaluations, oldest first.";
+  var overlay = D.subnets.some(function (s) { return s.mode === "overlay"; });
+  $("trend-note").textContent = (D.trend.length < 2 ? "One evaluation so far: the lines grow with every scan." : D.trend.length + " evaluations, oldest first.") +
+    (overlay ? " The total counts VNet pod subnets only: an overlay pod CIDR's addresses are its cluster's own." : "");
   if (!Chart) return;
-  var labels = D.trend.map(function (p) { return when(p.at); });
-  var used = [{ label: D.scope === undefined ? "All pod subnets" : "Pod subnets of these clusters", data: D.trend.map(function (p) { return p.used; }), borderColor: COLOUR.used, backgroundColor: COLOUR.used, borderWidth: 3 }];
-  D.trendSubnets.forEach(function (s, i) {
-    var c = SUBNET_PALETTE[i % SUBNET_PALETTE.length];
-    used.push({ label: visible(s.label), data: D.trend.map(function (p) { return p.subnets[s.key] === undefined ? null : p.subnets[s.key]; }), borderColor: c, backgroundColor: c, borderWidth: 1.5 });
+  var times = D.trend.map(function (p) { return Date.parse(p.at); });
+  // Each followed subnet as % of its usable addresses then: a 94 % /24 and a 0.4 % /13 on one scale.
+  var lines = D.trendSubnets.map(function (s, i) {
+    var c = LINE_PALETTE[i % LINE_PALETTE.length];
+    var data = D.trend.map(function (p, j) {
+      var used = p.subnets[s.key], cap = p.subnetCapacity[s.key];
+      return { x: times[j], y: used === undefined || !cap ? null : 100 * used / cap, used: used, capacity: cap };
+    });
+    return { label: visible(s.label), data: data, yAxisID: "y", order: 0, borderColor: c, backgroundColor: c, borderWidth: 2 };
   });
-  var common = { animation: false, responsive: true, maintainAspectRatio: false, spanGaps: true, elements: { point: { radius: 3 } }, scales: { y: { beginAtZero: true } } };
-  new Chart($("chart-trend-used"), { type: "line", data: { labels: labels, datasets: used }, options: common });
+  // The total of addresses, on an axis of its own and drawn beneath the subnet lines; left out where it
+  // is just one plotted subnet (a scoped page of one pod subnet), which it would only hide.
+  var onlyOne = D.trendSubnets.some(function (s) { return D.trend.every(function (p) { return p.used === p.subnets[s.key] && p.capacity === p.subnetCapacity[s.key]; }); });
+  var scales = { x: timeAxis(times), y: { min: 0, max: 100, title: { display: true, text: "% used" } } };
+  if (!onlyOne) {
+    lines.unshift({
+      label: (D.scope === undefined ? "All VNet pod subnets" : "VNet pod subnets of these clusters") + " (addresses held, right axis)",
+      data: D.trend.map(function (p, j) { return { x: times[j], y: p.used, used: p.used, capacity: p.capacity }; }),
+      yAxisID: "addresses", order: 1, borderColor: "#101828", backgroundColor: "#101828", borderWidth: 2, borderDash: [6, 4]
+    });
+    scales.addresses = { position: "right", beginAtZero: true, grid: { drawOnChartArea: false }, title: { display: true, text: "addresses held (total)" } };
+  }
+  var tooltip = { callbacks: { title: function (items) { return items.length ? utc(items[0].parsed.x, SECOND) + " UTC" : ""; } } };
+  var usedTooltip = { callbacks: { title: tooltip.callbacks.title, label: function (item) {
+    var r = item.raw;
+    return item.dataset.label + ": " + (item.dataset.yAxisID === "y" ? item.parsed.y.toFixed(1) + " % (" : "") + int(r.used) + " of " + int(r.capacity) + (item.dataset.yAxisID === "y" ? ")" : "");
+  } } };
+  var common = { animation: false, responsive: true, maintainAspectRatio: false, spanGaps: true, elements: { point: { radius: 3 } } };
+  new Chart($("chart-trend-used"), { type: "line", data: { datasets: lines }, options: Object.assign({ scales: scales, plugins: { tooltip: usedTooltip } }, common) });
   var sev = ["critical", "warning", "info"].map(function (s) {
-    return { label: s, data: D.trend.map(function (p) { return p.counts ? p.counts[s] : null; }), borderColor: COLOUR[s], backgroundColor: COLOUR[s] };
+    return { label: s, data: D.trend.map(function (p, j) { return { x: times[j], y: p.counts ? p.counts[s] : null }; }), borderColor: COLOUR[s], backgroundColor: COLOUR[s] };
   });
-  new Chart($("chart-trend-findings"), { type: "line", data: { labels: labels, datasets: sev }, options: common });
+  // Findings come whole: no 0.5 ticks.
+  new Chart($("chart-trend-findings"), { type: "line", data: { datasets: sev }, options: Object.assign({ scales: { x: timeAxis(times), y: { beginAtZero: true, ticks: { precision: 0 } } }, plugins: { tooltip: tooltip } }, common) });
 }
 
 // ---- findings with filters ----

@@ -83,6 +83,8 @@ export interface TrendPoint {
   capacity: number;
   /** Used addresses of the subnets followed in the trend chart, by subnet key. */
   subnets: Record<string, number>;
+  /** Their usable addresses then, by subnet key: the chart plots how full each was. */
+  subnetCapacity: Record<string, number>;
 }
 
 export interface DashboardData {
@@ -263,6 +265,7 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
     // The summed line is VNet addresses: an overlay pod CIDR's are private to its cluster, and a /16 of
     // them would bury a nearly full /24 pod subnet.
     const inScope = p.subnets.filter((s) => !isOverlayKey(s.key) && (!keys || keys.has(s.key)));
+    const lines = p.subnets.filter((s) => followed.some((f) => f.key === s.key));
     return {
       at: p.generatedAt,
       scanId: p.scanId,
@@ -270,7 +273,8 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
       counts: !keys ? p.counts : p.scanId === e.scanId ? countFindings(e.findings) : p.findingClusters ? countFindingClusters(p.findingClusters, (c) => matchesCluster(scope, c)) : null,
       used: inScope.reduce((a, s) => a + s.used, 0),
       capacity: inScope.reduce((a, s) => a + s.capacity, 0),
-      subnets: Object.fromEntries(p.subnets.filter((s) => followed.some((f) => f.key === s.key)).map((s) => [s.key, s.used])),
+      subnets: Object.fromEntries(lines.map((s) => [s.key, s.used])),
+      subnetCapacity: Object.fromEntries(lines.map((s) => [s.key, s.capacity])),
     };
   });
 

@@ -142,6 +142,8 @@ describe("dashboard data", () => {
     expect(d.trend.map((p) => p.scanId)).toEqual([older.scanId, e.scanId]);
     expect(d.trend[1]!.used - d.trend[0]!.used).toBe(20);
     expect(d.trend[1]!.subnets).toEqual({ k1: 1024, k2: 240 });
+    // Each line's capacity at each point, so the page plots how full it was then.
+    expect(d.trend.map((p) => p.subnetCapacity)).toEqual([{ k1: 524283, k2: 251 }, { k1: 524283, k2: 251 }]);
     // The current evaluation joins the trend even before the history lists it.
     expect(dashboardData(e, [older]).trend.map((p) => p.scanId)).toEqual([older.scanId, e.scanId]);
   });

@@ -201,8 +201,54 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
       expect(c.painted, c.id).toBeGreaterThan(1_000);
     }
     // The trend covers both scans.
-    const points = await page.evaluate(() => (window as unknown as { Chart: { getChart(id: string): { data: { labels: unknown[] } } } }).Chart.getChart("chart-trend-used")!.data.labels.length);
+    const points = await page.evaluate(() => (window as unknown as { Chart: { getChart(id: string): { data: { datasets: Array<{ data: unknown[] }> } } } }).Chart.getChart("chart-trend-used")!.data.datasets[0]!.data.length);
     expect(points).toBe(2);
+  });
+
+  it("plots each subnet's trend as % of its usable addresses against time, in colours no severity uses, with whole findings", async () => {
+    type Scale = { type: string; min: number; max: number; options: { title: { text: string } }; ticks: Array<{ value: number; label: string }> };
+    type Line = { label: string; borderColor: string; yAxisID?: string; data: Array<{ x: number; y: number | null }> };
+    const shown = await page.evaluate(() => {
+      const get = (id: string) => (window as unknown as { Chart: { getChart(id: string): { data: { datasets: unknown[] }; scales: Record<string, unknown>; legend: { legendItems: Array<{ fillStyle: string }> } } } }).Chart.getChart(id)!;
+      const used = get("chart-trend-used");
+      const findings = get("chart-trend-findings");
+      return {
+        data: JSON.parse(document.getElementById("fleet-data")!.textContent!),
+        lines: used.data.datasets,
+        scales: used.scales,
+        findings: { lines: findings.data.datasets, scales: findings.scales },
+        severityColours: [...findings.data.datasets.map((d) => (d as { borderColor: string }).borderColor), ...get("chart-subnets").legend.legendItems.map((l) => l.fillStyle)],
+      };
+    });
+    const lines = shown.lines as Line[];
+    const scales = shown.scales as Record<string, Scale>;
+    const trend = shown.data.trend as Array<{ at: string; subnets: Record<string, number>; subnetCapacity: Record<string, number> }>;
+    const followed = shown.data.trendSubnets as Array<{ key: string; label: string }>;
+    expect(followed.length).toBeGreaterThan(1);
+    for (const s of followed) {
+      const line = lines.find((l) => l.label === s.label)!;
+      expect(line.yAxisID ?? "y", s.label).toBe("y");
+      expect(line.data.map((pt) => pt.x)).toEqual(trend.map((p) => Date.parse(p.at)));
+      expect(line.data.map((pt) => pt.y)).toEqual(trend.map((p) => (p.subnets[s.key] === undefined ? null : (100 * p.subnets[s.key]!) / p.subnetCapacity[s.key]!)));
+      expect(shown.severityColours, s.label).not.toContain(line.borderColor);
+    }
+    expect(new Set(followed.map((s) => lines.find((l) => l.label === s.label)!.borderColor)).size).toBe(followed.length);
+    expect([scales.y!.min, scales.y!.max, scales.y!.options.title.text]).toEqual([0, 100, "% used"]);
+    // The total is addresses on an axis of its own, and says it leaves out overlay pod CIDRs.
+    const total = lines.find((l) => !followed.some((s) => s.label === l.label))!;
+    expect(total.label).toMatch(/VNet/);
+    expect(total.yAxisID).not.toBe("y");
+    // Time runs to scale: the two scans seconds apart have tick labels that tell them apart, and no two ticks read the same.
+    for (const sc of [scales.x!, (shown.findings.scales as Record<string, Scale>).x!]) {
+      expect(sc.type).toBe("linear");
+      expect(sc.min).toBeLessThanOrEqual(Date.parse(trend[0]!.at));
+      expect(sc.max).toBeGreaterThanOrEqual(Date.parse(trend[trend.length - 1]!.at));
+      const labels = sc.ticks.map((t) => t.label);
+      expect(new Set(labels).size).toBe(labels.length);
+    }
+    const y = (shown.findings.scales as Record<string, Scale>).y!;
+    expect(y.ticks.length).toBeGreaterThan(1);
+    expect(y.ticks.every((t) => Number.isInteger(t.value))).toBe(true);
   });
 
   it("filters the findings table by severity, cluster, rule and text", async () => {
@@ -282,11 +328,14 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
       const shown = await scopedPage.evaluate(() => ({
         title: document.querySelector("h1")!.textContent,
         ranked: [...document.querySelectorAll("#ranking tbody tr")].map((r) => r.children[1]!.textContent),
-        firstLine: (window as unknown as { Chart: { getChart(id: string): { data: { datasets: Array<{ label: string }> } } } }).Chart.getChart("chart-trend-used")!.data.datasets[0]!.label,
+        lines: (window as unknown as { Chart: { getChart(id: string): { data: { datasets: Array<{ label: string }> } } } }).Chart.getChart("chart-trend-used")!.data.datasets.map((d) => d.label),
+        subnets: [...document.querySelectorAll("#subnets tbody tr")].map((r) => r.children[0]!.textContent),
       }));
       expect(shown.title).toBe("AKS fleet audit: clusters matching aks-*");
       expect(shown.ranked.sort()).toEqual([PLAIN, REFUSED].sort());
-      expect(shown.firstLine).toBe("Pod subnets of these clusters");
+      // Their one VNet pod subnet is the whole total: its line is shown, not hidden under a total of itself.
+      expect(shown.subnets).toHaveLength(1);
+      expect(shown.lines).toEqual(shown.subnets);
       expect(errors).toEqual([]);
     } finally {
       await scopedPage.close();
