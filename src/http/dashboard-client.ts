@@ -75,6 +75,47 @@ function td(x, cls) { return h("td", { class: cls || null }, [x]); }
 function clear(e) { while (e.firstChild) e.removeChild(e.firstChild); return e; }
 function byName(a, b) { return a < b ? -1 : a > b ? 1 : 0; }
 
+// ---- azure-cns health: which CNS pods are sick, at a glance ----
+var MAX_SICK_CLUSTERS = 20;
+function sevCell(text, sev, cls) { return h("td", { class: (cls || "") + (sev ? " " + sev : "") }, [text]); }
+function plural(n, one) { return n + " " + one + (n === 1 ? "" : "s"); }
+// One line per pod or node, coloured by its severity, then how many the data left out.
+function attentionList(hh) {
+  var lines = hh.attention.map(function (r) {
+    var text = (r.pod ? r.pod + " on " + r.node : r.node) + ": " + r.status + (String(r.restarts) !== "0" ? ", " + r.restarts + " restarts" : "") + (r.reason ? " — " + r.reason : "");
+    return h("div", { class: "sick-node " + r.severity, text: text });
+  });
+  var more = hh.attentionTotal - hh.attention.length;
+  if (more > 0) lines.push(h("div", { class: "muted", text: "and " + more + " more (report health --cluster lists every node)" }));
+  return h("div", { class: "sick-list" }, lines);
+}
+function renderCnsHealth() {
+  var box = $("cns-health"), s = D.cns;
+  var named = new Map(D.clusters.map(function (c) { return [c.cluster, c]; }));
+  var unread = D.clusters.length - s.clustersRead;
+  var unreadText = unread ? " " + plural(unread, "cluster") + " without CNS data (not read, not CNS or stopped): see the ranking." : "";
+  if (!s.sick.length) {
+    var all = s.clustersRead ? "All " + plural(s.daemonSets, "CNS DaemonSet") + " converged, no sick pods, in " + plural(s.clustersRead, "cluster") + "." : "No cluster's azure-cns has been read.";
+    box.appendChild(h("p", { id: "cns-summary", class: s.clustersRead ? "ok" : "muted", text: all + unreadText }));
+    return;
+  }
+  var shown = s.sick.slice(0, MAX_SICK_CLUSTERS).map(function (n) { return named.get(n); });
+  box.appendChild(h("p", { id: "cns-summary", text: s.sick.length + " of " + plural(s.clustersRead, "cluster") + " with a CNS problem, worst first." + unreadText }));
+  // The pods and nodes go in a row of their own under the counts: on a phone they stay in view.
+  var rows = [];
+  shown.forEach(function (c) {
+    var hh = c.health, sv = hh.severities;
+    var name = h("td", null, [clusterLink(c.cluster), c.dataFrom ? h("div", { class: "muted", text: "data from " + when(c.dataFrom) + " UTC" }) : null]);
+    rows.push(h("tr", { class: "counts", "data-cluster": c.cluster, "data-severity": hh.severity }, [
+      name, sevCell(hh.ready, sv.daemonset, "nw"), sevCell(hh.pods.notReady, sv.notReady, "r"), sevCell(hh.pods.crashLooping, sv.crashLooping, "r"),
+      sevCell(hh.pods.restarts, sv.restarts, "r"), sevCell(hh.nodes.withoutCnsPod, sv.withoutCnsPod, "r"), sevCell(hh.nodes.withoutNnc, sv.withoutNnc, "r")
+    ]));
+    rows.push(h("tr", { class: "sick-pods", "data-cluster": c.cluster }, [h("td", { colspan: 7 }, [attentionList(hh)])]));
+  });
+  box.appendChild(table(["Cluster", "DS ready", "Not ready", "Crash-looping", "Restarts", "No CNS pod", "No NNC"], rows, "cns-sick"));
+  if (s.sick.length > shown.length) box.appendChild(h("p", { class: "muted", text: "and " + (s.sick.length - shown.length) + " more clusters with a CNS problem (report health lists them all)." }));
+}
+
 // ---- clusters ranked by score ----
 function scoreClass(s) { return s >= 90 ? "ok" : s >= 60 ? "warning" : "critical"; }
 function renderRanking() {
@@ -341,6 +382,7 @@ function setupCluster() {
   renderCluster(clusterFromHash());
 }
 
+renderCnsHealth();
 renderRanking();
 renderSubnets();
 renderTrends();

@@ -9,13 +9,24 @@ import { type ClusterRow, countFindingClusters, countFindings, type EvaluationSu
 import { clustersOf, type Finding, resource, type Severity, severityRank } from "../model/finding.js";
 import type { CnsDaemonSetHealth, ComplianceResult } from "../model/sections.js";
 import { scanFailed } from "../model/snapshot.js";
+import { cnsSeverities, type CnsSeverities, cnsSeverity, daemonSetReady, nodeReason, nodeRestarts, nodeSeverity, nodesNeedingAttention } from "../reports/cns-attention.js";
 import { matchesCluster, type ReportFilter } from "../reports/filter.js";
 import { headroomCell } from "../reports/kinds/exhaustion.js";
 
 /** Bounds on what one page carries, so a huge fleet still gives a page a browser can hold. */
-export const DASHBOARD_LIMITS = { findings: 5000, trendPoints: 200, trendSubnets: 6 } as const;
+export const DASHBOARD_LIMITS = { findings: 5000, trendPoints: 200, trendSubnets: 6, cnsNodesPerCluster: 5 } as const;
 
 export type DashboardDaemonSet = Omit<CnsDaemonSetHealth, "images">;
+
+/** A CNS pod or node that needs attention, as the health report's nodes table has it. */
+export interface DashboardCnsNode {
+  node: string;
+  pod: string | null;
+  status: string;
+  severity: Severity;
+  restarts: string | number;
+  reason: string;
+}
 
 export interface DashboardCluster extends Omit<ClusterRow, "notes" | "lastOkAt"> {
   notes: string[];
@@ -40,6 +51,15 @@ export interface DashboardCluster extends Omit<ClusterRow, "notes" | "lastOkAt">
     images: Record<string, number>;
     pods: { total: number; ready: number; notReady: number; crashLooping: number; pending: number; restarts: number };
     nodes: { total: number; withoutCnsPod: number; withoutNnc: number; notReady: number };
+    /** The health report's DS READY: "3/4", with ", win 1/2" or ", win none". */
+    ready: string;
+    /** The worst CNS problem; absent when azure-cns is healthy. */
+    severity?: Severity;
+    /** Each count's severity where it shows a problem, for its colour. */
+    severities: CnsSeverities;
+    /** Pods and nodes needing attention, worst first, at most DASHBOARD_LIMITS.cnsNodesPerCluster. */
+    attention: DashboardCnsNode[];
+    attentionTotal: number;
   };
   drift?: { from: string | null; nodesAdded: number; nodesRemoved: number; addressesGained: number; addressesLost: number; newFindings: number; resolvedFindings: number; cnsChanged: boolean; note?: string };
 }
@@ -101,6 +121,8 @@ export interface DashboardData {
   findingsTotal: number;
   /** Oldest first. */
   trend: TrendPoint[];
+  /** The CNS health view: clusters whose azure-cns was read, their CNS DaemonSets, and those with a problem, worst first. */
+  cns: { clustersRead: number; daemonSets: number; sick: string[] };
   /** Subnets followed in the trend chart (the fullest), by key with their label. */
   trendSubnets: Array<{ key: string; label: string }>;
   notes: string[];
@@ -185,6 +207,8 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
     if (comp) out.results = comp.results.filter((r) => r.status !== "pass");
     // A cluster no scan has read has a health row of zeros: nothing to show.
     if (h && out.lastOkAt !== null) {
+      const attention = nodesNeedingAttention(h);
+      const severity = cnsSeverity(h);
       out.health = {
         version: h.version,
         daemonset: h.daemonset && daemonSetCounts(h.daemonset),
@@ -193,6 +217,11 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
         images: h.images,
         pods: h.pods,
         nodes: h.nodes,
+        ready: daemonSetReady(h),
+        ...severityOf(severity),
+        severities: cnsSeverities(h),
+        attention: attention.slice(0, DASHBOARD_LIMITS.cnsNodesPerCluster).map((r) => ({ node: r.node, pod: r.pod, status: r.status, severity: nodeSeverity(r)!, restarts: nodeRestarts(r), reason: nodeReason(h, r) })),
+        attentionTotal: attention.length,
       };
     }
     if (d) {
@@ -289,9 +318,19 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
     findings,
     findingsTotal: e.findings.length,
     trend,
+    cns: cnsSummary(clusters),
     trendSubnets: followed.map((s) => ({ key: s.key, label: s.label })),
     notes: e.notes,
   };
+}
+
+/** The CNS health view over the ranked clusters: critical before warning, then in ranking order. */
+function cnsSummary(clusters: readonly DashboardCluster[]): DashboardData["cns"] {
+  const read = clusters.filter((c) => c.health);
+  const daemonSets = read.reduce((n, c) => n + (c.health!.daemonset ? 1 : 0) + ((c.health!.windowsDaemonset?.desired ?? 0) > 0 ? 1 : 0), 0);
+  const rank = (c: DashboardCluster) => severityRank(c.health!.severity!);
+  const sick = read.filter((c) => c.health!.severity).sort((a, b) => rank(b) - rank(a));
+  return { clustersRead: read.length, daemonSets, sick: sick.map((c) => c.cluster) };
 }
 
 /**

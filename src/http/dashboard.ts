@@ -47,6 +47,8 @@ th{background:#f2f4f7;font-weight:600;white-space:nowrap}td.r{text-align:right;f
 .muted,.note{color:var(--muted)}.critical{color:var(--crit);font-weight:600}.warning{color:var(--warn)}.ok{color:var(--ok)}
 tr.sev-critical td.sev{color:var(--crit);font-weight:600}tr.sev-warning td.sev{color:var(--warn)}tr.sev-info td.sev{color:var(--info)}tr.sev-waived td{color:var(--muted)}
 td.nw{white-space:nowrap}
+table.cns-sick th{white-space:normal;overflow-wrap:normal}tr.counts td{border-bottom:0;padding-bottom:0}tr.sick-pods td{padding-left:1.5rem}
+.sick-list{position:sticky;left:1.5rem;max-width:calc(100vw - 7rem)}
 .bar{display:inline-block;vertical-align:middle;background:#eaecf0;width:6rem;height:.7rem;border-radius:.35rem;overflow:hidden;margin:0 .4rem}
 .bar .fill{height:100%;background:var(--info)}.bar .fill.warning{background:var(--warn)}.bar .fill.critical{background:var(--crit)}.bar .fill.ok{background:var(--ok)}
 .badge{display:inline-block;margin-left:.4rem;padding:0 .4rem;border-radius:.3rem;font-size:.8em}.badge.shared{background:#ebe9fe;color:#5925dc}
@@ -114,6 +116,7 @@ function page(e: FleetEvaluation, history: readonly EvaluationSummary[], scope: 
 </header>
 <noscript><!-- relative links: /api/dashboard → /api/reports/KIND --><p class="card">The charts and tables of this page need JavaScript. The same evaluation as plain pages: ${[...REPORT_KINDS.keys()].map((k) => `<a href="${query(k)}">${k}</a>`).join(" · ")}.</p></noscript>
 <main>
+<section class="card" id="cns-health"><h2>CNS health</h2></section>
 <div class="grid">
 <section class="card" id="ranking"><h2>Clusters by score</h2><p class="muted" id="score-source"></p>
 <div class="chart" id="chart-scores-box"><canvas id="chart-scores" role="img" aria-label="Cluster scores"></canvas></div></section>

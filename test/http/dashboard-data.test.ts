@@ -1,13 +1,14 @@
 // The html report format and the dashboard's data document, without a browser.
 import { describe, expect, it } from "vitest";
-import { dashboardData, findingsScore, jsonForScript } from "../../src/http/dashboard-data.js";
+import { DASHBOARD_LIMITS, dashboardData, findingsScore, jsonForScript } from "../../src/http/dashboard-data.js";
 import { renderDashboard } from "../../src/http/dashboard.js";
 import { type EvaluationSummary, findingClusters, type FleetEvaluation, summarizeEvaluation } from "../../src/model/evaluation.js";
 import type { Finding } from "../../src/model/finding.js";
 import { cspHash, renderHtml, REPORT_CSP } from "../../src/reports/formats/html.js";
 import { evaluate } from "../../src/evaluate/evaluate.js";
 import { snapshot, T0, view } from "../fixtures/builders.js";
-import { healthy, withWindows } from "../rules/cns-fixtures.js";
+import { reportKind } from "../../src/reports/catalogue.js";
+import { cnsPod, healthy, withWindows } from "../rules/cns-fixtures.js";
 
 const XSS = `<img src=x onerror=alert(1)>`;
 
@@ -79,6 +80,48 @@ describe("dashboard data", () => {
     const by = new Map(d.clusters.map((c) => [c.cluster, c.health]));
     expect(by.get("win")?.windowsDaemonset).toEqual({ desired: 2, ready: 1, updated: 2, available: 2 });
     expect(by.get("linux")).not.toHaveProperty("windowsDaemonset");
+  });
+
+  it("carries the CNS health view: sick clusters worst first, each count's severity, and the pods and nodes by name as the health report has them, capped", () => {
+    const crash = healthy("crash");
+    crash.cns.pods[1] = cnsPod("n2", { ready: false, reason: "CrashLoopBackOff", lastTerminationReason: "Error", restarts: 9 });
+    crash.cns.daemonset!.ready = 2;
+    crash.nncs.pop(); // n3 has no NNC
+    const many = healthy("many", 8);
+    many.cns.pods = many.cns.pods.map((p) => ({ ...p, ready: false }));
+    many.cns.daemonset!.ready = 0;
+    const rolling = healthy("rolling");
+    rolling.cns.daemonset!.updated = 2;
+    const e = evaluate({ scanId: "s", now: T0, views: [view(healthy("fine")), view(rolling), view(crash), view(many), view(snapshot("never", {}, "unreachable"))] });
+    const d = dashboardData(e, []);
+    const by = new Map(d.clusters.map((c) => [c.cluster, c.health]));
+
+    // Critical before warning; healthy and never-read clusters are not listed.
+    expect(d.cns.sick.slice(0, 2).sort()).toEqual(["crash", "many"]);
+    expect(d.cns.sick.slice(2)).toEqual(["rolling"]);
+    expect(d.cns).toMatchObject({ clustersRead: 4, daemonSets: 4 });
+    expect(by.get("fine")).toMatchObject({ severities: {}, attention: [], attentionTotal: 0 });
+    expect(by.get("fine")).not.toHaveProperty("severity");
+    expect(by.get("rolling")).toMatchObject({ severity: "warning", severities: { daemonset: "warning" }, ready: "3/3" });
+    expect(by.get("crash")).toMatchObject({ severity: "critical", ready: "2/3", severities: { daemonset: "critical", notReady: "critical", crashLooping: "critical", withoutNnc: "critical" } });
+    expect(by.get("crash")!.severities).not.toHaveProperty("withoutCnsPod");
+
+    // The same pods and nodes, words and numbers as the health report's nodes table.
+    const report = reportKind("health")!;
+    const nodesTable = report.tables(report.build(e, { cluster: "crash" }))[1]!;
+    const shown = by.get("crash")!.attention;
+    expect(shown.map((r) => [r.node, r.pod ?? "", r.status, r.restarts, r.reason])).toEqual(nodesTable.rows.map((r) => [r.node, r.pod, r.status, r.restarts, r.reason]));
+    expect(shown.find((r) => r.pod === "azure-cns-n2")).toMatchObject({ status: "crashloop", severity: "critical", restarts: 9, reason: "CrashLoopBackOff; last exit Error" });
+    expect(shown.find((r) => r.node === "n3")).toMatchObject({ status: "no-nnc", severity: "critical" });
+
+    // A 1,000-cluster fleet must not carry every node of every sick cluster.
+    expect(by.get("many")!.attention).toHaveLength(DASHBOARD_LIMITS.cnsNodesPerCluster);
+    expect(by.get("many")!.attentionTotal).toBe(8);
+  });
+
+  it("says no CNS cluster is sick, counting azure-cns-win where it runs pods", () => {
+    const d = dashboardData(evaluate({ scanId: "s", now: T0, views: [view(withWindows(healthy("win"), 2)), view(healthy("linux"))] }), []);
+    expect(d.cns).toEqual({ clustersRead: 2, daemonSets: 3, sick: [] });
   });
 
   it("says a cluster no scan has read has unknown counts, and gives it no health counts of zeros", () => {

@@ -135,6 +135,41 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
     expect(incidents.dialogs).toEqual([]);
   });
 
+  it("lists the clusters whose azure-cns is sick above the long tables, counts coloured, pods and nodes named", async () => {
+    // Right after the header's counts, before the ranking.
+    expect(await page.evaluate(() => document.querySelector("main")!.firstElementChild!.id)).toBe("cns-health");
+    const rows = await page.locator("#cns-health tbody tr.counts").evaluateAll((trs) =>
+      trs.map((tr) => ({ cluster: tr.getAttribute("data-cluster"), crash: tr.children[3]!.className, nnc: tr.children[6]!.className, pods: [...tr.nextElementSibling!.querySelectorAll(".sick-node")].map((l) => [l.textContent, l.className]) })),
+    );
+    // The crash-looping pod and the node without an NNC; the healthy clusters and the unread one are not listed.
+    expect(rows.map((r) => r.cluster).sort()).toEqual([XSS_NAME, FORMULA_NAME].sort());
+    const crash = rows.find((r) => r.cluster === XSS_NAME)!;
+    expect(crash.crash).toContain("critical");
+    expect(crash.pods.some(([text, cls]) => /^azure-cns-\S+ on \S+: crashloop.*CrashLoopBackOff/.test(text!) && cls!.includes("critical"))).toBe(true);
+    expect(rows.find((r) => r.cluster === FORMULA_NAME)!.nnc).toContain("critical");
+    expect(await page.locator("#cns-summary").textContent()).toMatch(/^2 of 4 clusters with a CNS problem/);
+  });
+
+  it("says every CNS DaemonSet converged when none is sick, and bounds the list for a large sick fleet", async () => {
+    await withPageOf(evaluate({ scanId: "s", now: T0, views: [view(withWindows(healthy("win"), 2)), view(healthy("linux"))] }), async (p) => {
+      expect(await p.locator("#cns-summary").textContent()).toBe("All 3 CNS DaemonSets converged, no sick pods, in 2 clusters.");
+      expect(await p.locator("#cns-summary").getAttribute("class")).toBe("ok");
+      expect(await p.locator("#cns-health table").count()).toBe(0);
+    });
+    const sick = Array.from({ length: 23 }, (_, i) => {
+      const s = healthy(`sick-${String(i).padStart(2, "0")}`, 8);
+      s.cns.pods = s.cns.pods.map((x) => ({ ...x, ready: false }));
+      return view(s);
+    });
+    await withPageOf(evaluate({ scanId: "s", now: T0, views: sick }), async (p) => {
+      expect(await p.locator("#cns-health tbody tr.counts").count()).toBe(20);
+      expect(await p.locator("#cns-health").textContent()).toContain("and 3 more clusters with a CNS problem");
+      const first = p.locator("#cns-health tbody tr.sick-pods").first();
+      expect(await first.locator(".sick-node").count()).toBe(5);
+      expect(await first.textContent()).toContain("and 3 more");
+    });
+  });
+
   it("shows subnet utilisation with the shared subnet marked as shared", async () => {
     const rows = await page.locator("#subnets tbody tr").evaluateAll((trs) => trs.map((tr) => ({ text: tr.textContent ?? "", shared: tr.classList.contains("shared-row") })));
     const shared = rows.filter((r) => r.shared);

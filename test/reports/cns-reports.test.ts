@@ -145,6 +145,18 @@ describe("drift, health and compliance reports", () => {
     expect(csv.find((l) => l.startsWith("linux,"))).toMatch(/^linux,ok,vnetblock,v1\.6\.25,3\/3,/);
   });
 
+  it("health colours a cluster critical for a node without an NNC or a DaemonSet short of Ready, as the dashboard does, and names the missing NNC", () => {
+    const noNnc = healthy("no-nnc");
+    noNnc.nncs.pop();
+    noNnc.cns.pods[2] = cnsPod("n3", { ready: false });
+    const short = healthy("short");
+    short.cns.daemonset!.ready = 2;
+    const doc = reportKind("health").build(evaluate({ scanId: "s", now: T0, views: [view(noNnc), view(short), view(healthy("fine"))] }), {});
+    const [clusters, nodes] = reportKind("health").tables(doc);
+    expect(Object.fromEntries(clusters!.rows.map((r, i) => [r.cluster, clusters!.rowSeverity![i]]))).toEqual({ "no-nnc": "critical", short: "critical", fine: undefined });
+    expect(nodes!.rows.find((r) => r.node === "n3")).toMatchObject({ status: "not-ready", reason: "no NNC" });
+  });
+
   it("drift lists an azure-cns-win image change as a change of its own", () => {
     const before = withWindows(healthy("win"));
     const after = structuredClone(before);

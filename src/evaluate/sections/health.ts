@@ -5,6 +5,9 @@ import type { CnsClusterHealth, CnsDaemonSetHealth, CnsNodeHealth, HealthSection
 import { CNS_WIN_DAEMONSET, type CnsDaemonSet, type CnsPod, type NodeInfo } from "../../model/snapshot.js";
 import { clusterMode, type ClusterView, isCnsManaged, isVirtualNode, lastOkAt } from "../../rules/context.js";
 
+/** The node column of a CNS pod no node holds yet. */
+export const UNSCHEDULED_NODE = "(unscheduled)";
+
 /** Lookups by node name, built once per cluster: a 5,000-node cluster must not cost 5,000² finds. */
 interface ClusterIndex {
   nodes: Map<string, NodeInfo>;
@@ -68,7 +71,7 @@ export function clusterHealth(v: ClusterView): CnsClusterHealth {
   }
   const hasNncs = s.nncs.length > 0;
   const rows = ok && isCnsManaged(s) ? s.nodes.map((n) => nodeRow(v, ix, n.name, podByNode.get(n.name), prevRestarts, hasNncs)) : [];
-  for (const p of orphanPods) rows.push({ ...nodeRow(v, ix, "(unscheduled)", p, prevRestarts, false), node: "(unscheduled)" });
+  for (const p of orphanPods) rows.push(nodeRow(v, ix, UNSCHEDULED_NODE, p, prevRestarts, false));
   // A pod on a node the node list did not hold (deleted between the two lists): its own row, so every
   // pod counted in pods.total has one.
   if (ok && isCnsManaged(s)) for (const [node, p] of podByNode) if (!ix.nodes.has(node)) rows.push({ ...nodeRow(v, ix, node, p, prevRestarts, false), node: `${node} (not listed)` });

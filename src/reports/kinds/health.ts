@@ -1,6 +1,7 @@
 // `health`: the azure-cns view per cluster (DaemonSet, pods, version, metrics coverage) and per node.
 import type { CnsClusterHealth, CnsNodeHealth } from "../../model/sections.js";
 import { asOfText, STALE_COLUMN, staleSince } from "../as-of.js";
+import { cnsSeverity, daemonSetReady, hasCnsData, nodeReason, nodeRestarts, nodeSeverity } from "../cns-attention.js";
 import { matchesCluster } from "../filter.js";
 import type { ReportKind } from "../report.js";
 
@@ -10,8 +11,6 @@ export interface HealthDocument {
   clusters: CnsClusterHealth[];
   note?: string;
 }
-
-const ROW_SEVERITY: Record<string, string> = { crashloop: "critical", "init-crashloop": "critical", "init-failed": "critical", failing: "critical", missing: "critical", "no-nnc": "critical", pending: "critical", "not-ready": "critical", failed: "critical", restarted: "warning", "node-not-ready": "warning" };
 
 function metricsSummary(m: Record<string, number> | undefined): string {
   if (!m) return "";
@@ -24,16 +23,6 @@ function metricsSummary(m: Record<string, number> | undefined): string {
   const allocated = m.cx_ipam_total_ips ?? m.cx_allocated_ips_v2;
   if (assigned !== undefined && allocated !== undefined) parts.push(`${assigned}/${allocated} IPs used`);
   return parts.join(", ");
-}
-
-/**
- * azure-cns-win's Ready count beside azure-cns's, where it runs pods (every AKS CNS cluster has it, most
- * with 0 desired); "none" where it is missing yet Windows nodes need it (CNS001's critical).
- */
-function windowsReady(c: CnsClusterHealth): string {
-  const w = c.windowsDaemonset;
-  if (w === null && (c.windowsNodesNeedingPod ?? 0) > 0) return ", win none";
-  return w && w.desired > 0 ? `, win ${w.ready}/${w.desired}` : "";
 }
 
 function nodesTitle(all: boolean, omitted: number): string {
@@ -75,14 +64,14 @@ export const healthReport: ReportKind<HealthDocument> = {
         // A cluster no scan has read has no counts: blank, not "0" or "none" that read as facts. One
         // the latest scan did not read shows its last good snapshot's, saying as of when.
         rows: doc.clusters.map((c) =>
-          c.status !== "ok" && !staleSince(c)
+          !hasCnsData(c)
             ? { cluster: c.cluster, status: c.status }
             : {
                 cluster: c.cluster,
                 status: c.status,
                 mode: c.mode ?? "",
                 version: c.version ?? "",
-                ds: (c.daemonset ? `${c.daemonset.ready}/${c.daemonset.desired}` : "none") + windowsReady(c),
+                ds: daemonSetReady(c),
                 notReady: c.pods.notReady,
                 crash: c.pods.crashLooping,
                 restarts: c.pods.restarts,
@@ -91,7 +80,7 @@ export const healthReport: ReportKind<HealthDocument> = {
                 staleDataFrom: staleSince(c),
               },
         ),
-        rowSeverity: doc.clusters.map((c) => (c.pods.crashLooping || c.nodes.withoutCnsPod || c.pods.notReady ? "critical" : c.status !== "ok" ? "warning" : undefined)),
+        rowSeverity: doc.clusters.map((c) => cnsSeverity(c) ?? (c.status !== "ok" ? "warning" : undefined)),
         empty: doc.note ?? "No clusters.",
       },
       {
@@ -112,12 +101,12 @@ export const healthReport: ReportKind<HealthDocument> = {
           node: r.node,
           status: r.status,
           pod: r.pod ?? "",
-          restarts: r.restartsDelta ? `${r.restarts} (+${r.restartsDelta})` : r.restarts,
-          reason: [r.reason, r.lastTerminationReason && `last exit ${r.lastTerminationReason}`, !r.nodeReady && "node NotReady", r.pendingPods && `${r.pendingPods} pending pods`].filter(Boolean).join("; "),
+          restarts: nodeRestarts(r),
+          reason: nodeReason(c, r),
           metrics: metricsSummary(r.metrics),
           staleDataFrom: staleSince(c),
         })),
-        rowSeverity: nodeRows.map(({ r }) => ROW_SEVERITY[r.status]),
+        rowSeverity: nodeRows.map(({ r }) => nodeSeverity(r)),
         empty: "Every node's azure-cns is Ready.",
       },
     ];
