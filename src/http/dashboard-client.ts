@@ -107,7 +107,7 @@ function renderCnsHealth() {
     var hh = c.health, sv = hh.severities;
     var name = h("td", null, [clusterLink(c.cluster), c.dataFrom ? h("div", { class: "muted", text: "data from " + when(c.dataFrom) + " UTC" }) : null]);
     rows.push(h("tr", { class: "counts", "data-cluster": c.cluster, "data-severity": hh.severity }, [
-      name, sevCell(hh.ready, sv.daemonset, "nw"), sevCell(hh.pods.notReady, sv.notReady, "r"), sevCell(hh.pods.crashLooping, sv.crashLooping, "r"),
+      name, sevCell(hh.ready, worse(sv.daemonset || "", sv.windowsDaemonset), "nw"), sevCell(hh.pods.notReady, sv.notReady, "r"), sevCell(hh.pods.crashLooping, sv.crashLooping, "r"),
       sevCell(hh.pods.restarts, sv.restarts, "r"), sevCell(hh.nodes.withoutCnsPod, sv.withoutCnsPod, "r"), sevCell(hh.nodes.withoutNnc, sv.withoutNnc, "r")
     ]));
     rows.push(h("tr", { class: "sick-pods", "data-cluster": c.cluster }, [h("td", { colspan: 7 }, [attentionList(hh)])]));
@@ -277,9 +277,10 @@ function matches(f, q) {
   if (q.text && (f.message + " " + f.resource + " " + findingClusters(f).join(" ") + " " + f.rule).toLowerCase().indexOf(q.text) < 0) return false;
   return true;
 }
-function findingRow(f) {
-  var names = h("td", null, []);
-  findingClusters(f).forEach(function (c, i) { if (i) names.appendChild(document.createTextNode(", ")); names.appendChild(clusterLink(c)); });
+// A cluster's drill-down leaves out the Clusters column: it would name that cluster on every row.
+function findingRow(f, inCluster) {
+  var names = inCluster ? null : h("td", null, []);
+  if (names) findingClusters(f).forEach(function (c, i) { if (i) names.appendChild(document.createTextNode(", ")); names.appendChild(clusterLink(c)); });
   return h("tr", { class: "sev-" + (f.waived ? "waived" : f.severity), "data-rule": f.rule, "data-severity": f.severity }, [
     td(f.severity + (f.waived ? " (waived)" : ""), "sev nw"), td(f.rule, "nw"), names, td(f.resource), td(f.message), td(when(f.firstSeen), "muted nw")
   ]);
@@ -288,7 +289,7 @@ function renderFindings() {
   var q = currentFilter();
   var hits = D.findings.filter(function (f) { return matches(f, q); });
   var body = clear($("findings-body"));
-  hits.slice(0, MAX_ROWS).forEach(function (f) { body.appendChild(findingRow(f)); });
+  hits.slice(0, MAX_ROWS).forEach(function (f) { body.appendChild(findingRow(f, false)); });
   var text = "Showing " + Math.min(hits.length, MAX_ROWS) + " of " + hits.length + " matching finding" + (hits.length === 1 ? "" : "s") + " (" + D.findings.length + " in this scan";
   if (D.findingsTotal > D.findings.length) text += "; the page carries the first " + D.findings.length + " of " + D.findingsTotal;
   $("findings-count").textContent = text + ").";
@@ -313,6 +314,34 @@ function unread(status) {
   return "unknown (no scan has read it)";
 }
 function fact(k, v) { return [h("dt", { text: k }), h("dd", null, [v])]; }
+// Text parts, each coloured by its severity where it has one: "3/4 ready" red, "0 crash-looping" plain.
+function parts(list, sep) {
+  var out = [];
+  list.forEach(function (p, i) { if (i) out.push(sep); out.push(h("span", { class: p[1] || null, text: p[0] })); });
+  return h("span", null, out);
+}
+// The rules that fail as a table; the waived and not-applicable ones as a line each (an unread
+// cluster has two dozen rules not applicable for one reason).
+function renderCompliance(box, results) {
+  var fail = results.filter(function (r) { return r.status === "fail"; });
+  var waived = results.filter(function (r) { return r.status === "waived"; });
+  var na = results.filter(function (r) { return r.status === "not-applicable"; });
+  box.appendChild(h("h4", { text: "Compliance: rules that do not pass" }));
+  if (fail.length) box.appendChild(table(["Rule", "Severity", "Findings"], fail.map(function (r) {
+    return h("tr", { class: "sev-" + r.severity, "data-rule": r.rule }, [td(r.rule, "sev"), td(r.severity || ""), td(r.findings, "r")]);
+  }), "compliance-fail"));
+  else box.appendChild(h("p", { class: "ok", text: "No rule fails." }));
+  if (waived.length) box.appendChild(h("p", { class: "muted", text: "Waived: " + waived.map(function (r) { return r.rule; }).join(", ") + "." }));
+  if (!na.length) return;
+  var reasons = [], rules = new Map();
+  na.forEach(function (r) {
+    var why = r.reason || "no reason given";
+    if (!rules.has(why)) { rules.set(why, []); reasons.push(why); }
+    rules.get(why).push(r.rule);
+  });
+  var text = reasons.length === 1 ? plural(na.length, "rule") + " not applicable: " + reasons[0] + "." : "Not applicable: " + reasons.map(function (why) { return why + " (" + rules.get(why).join(", ") + ")"; }).join("; ") + ".";
+  box.appendChild(h("p", { class: "muted not-applicable", text: text }));
+}
 function renderCluster(name) {
   var box = clear($("cluster-detail"));
   var c = D.clusters.filter(function (x) { return x.cluster === name; })[0];
@@ -329,17 +358,18 @@ function renderCluster(name) {
   ];
   if (c.dataFrom) facts.push(fact("Data from", when(c.dataFrom) + " UTC (the latest scan failed)"));
   if (c.health) {
-    var ds = c.health.daemonset;
-    facts.push(fact("azure-cns", (c.health.version || "version unknown") + (ds ? "; DaemonSet " + ds.ready + "/" + ds.desired + " ready, " + ds.updated + " updated" : "; no DaemonSet")));
+    var ds = c.health.daemonset, sv = c.health.severities;
+    facts.push(fact("azure-cns", parts([[c.health.version || "version unknown"], [ds ? "DaemonSet " + ds.ready + "/" + ds.desired + " ready, " + ds.updated + " updated" : "no DaemonSet", sv.daemonset]], "; ")));
     // Every AKS CNS cluster has azure-cns-win; it says something only where Windows nodes run it, or
     // need it and it is missing (CNS001's critical).
     var win = c.health.windowsDaemonset;
     var winNeeded = c.health.windowsNodesNeedingPod || 0;
-    if (win && win.desired > 0) facts.push(fact("azure-cns-win", "DaemonSet " + win.ready + "/" + win.desired + " ready, " + win.updated + " updated"));
-    else if (win === null && winNeeded > 0) facts.push(fact("azure-cns-win", "no DaemonSet; " + winNeeded + " Windows node(s) with an NNC need it"));
-    var p = c.health.pods;
-    facts.push(fact("CNS pods", p.ready + "/" + p.total + " ready, " + p.crashLooping + " crash-looping, " + p.restarts + " restarts"));
-    facts.push(fact("Nodes without CNS pod / NNC", c.health.nodes.withoutCnsPod + " / " + c.health.nodes.withoutNnc));
+    if (win && win.desired > 0) facts.push(fact("azure-cns-win", parts([["DaemonSet " + win.ready + "/" + win.desired + " ready, " + win.updated + " updated", sv.windowsDaemonset]])));
+    else if (win === null && winNeeded > 0) facts.push(fact("azure-cns-win", parts([["no DaemonSet; " + winNeeded + " Windows node(s) with an NNC need it", sv.windowsDaemonset]])));
+    var p = c.health.pods, n = c.health.nodes;
+    facts.push(fact("CNS pods", parts([[p.ready + "/" + p.total + " ready", sv.notReady], [p.crashLooping + " crash-looping", sv.crashLooping], [p.restarts + " restarts", sv.restarts]], ", ")));
+    facts.push(fact("Nodes without CNS pod / NNC", parts([[n.withoutCnsPod, sv.withoutCnsPod], [n.withoutNnc, sv.withoutNnc]], " / ")));
+    if (c.health.attentionTotal) facts.push(fact("Needing attention", attentionList(c.health)));
   }
   if (c.drift) {
     var d = c.drift;
@@ -358,13 +388,8 @@ function renderCluster(name) {
 
   var fs = D.findings.filter(function (f) { return findingClusters(f).indexOf(name) >= 0; });
   box.appendChild(h("h4", { text: "Findings (" + fs.length + ")" }));
-  if (fs.length) box.appendChild(table(["Severity", "Rule", "Clusters", "Resource", "Message", "First seen"], fs.slice(0, MAX_ROWS).map(findingRow), "cluster-findings"));
-  if (c.results && c.results.length) {
-    box.appendChild(h("h4", { text: "Compliance: rules that do not pass" }));
-    box.appendChild(table(["Rule", "Status", "Severity", "Findings", "Reason"], c.results.map(function (r) {
-      return h("tr", { class: r.status === "fail" ? "sev-" + r.severity : r.status === "waived" ? "sev-waived" : "" }, [td(r.rule, "sev"), td(r.status), td(r.severity || ""), td(r.findings, "r"), td(r.reason || "")]);
-    })));
-  }
+  if (fs.length) box.appendChild(table(["Severity", "Rule", "Resource", "Message", "First seen"], fs.slice(0, MAX_ROWS).map(function (f) { return findingRow(f, true); }), "cluster-findings"));
+  if (c.results && c.results.length) renderCompliance(box, c.results);
   box.appendChild(h("button", { type: "button", text: "Show only this cluster's findings", onclick: function () {
     $("f-cluster").value = name; renderFindings(); $("findings").scrollIntoView();
   } }));

@@ -48,7 +48,7 @@ th{background:#f2f4f7;font-weight:600;white-space:nowrap}td.r{text-align:right;f
 tr.sev-critical td.sev{color:var(--crit);font-weight:600}tr.sev-warning td.sev{color:var(--warn)}tr.sev-info td.sev{color:var(--info)}tr.sev-waived td{color:var(--muted)}
 td.nw{white-space:nowrap}
 table.cns-sick th{white-space:normal;overflow-wrap:normal}tr.counts td{border-bottom:0;padding-bottom:0}tr.sick-pods td{padding-left:1.5rem}
-.sick-list{position:sticky;left:1.5rem;max-width:calc(100vw - 7rem)}
+.sick-list{position:sticky;left:1.5rem;max-width:calc(100vw - 7rem)}table.compliance-fail{width:auto}
 .bar{display:inline-block;vertical-align:middle;background:#eaecf0;width:6rem;height:.7rem;border-radius:.35rem;overflow:hidden;margin:0 .4rem}
 .bar .fill{height:100%;background:var(--info)}.bar .fill.warning{background:var(--warn)}.bar .fill.critical{background:var(--crit)}.bar .fill.ok{background:var(--ok)}
 .badge{display:inline-block;margin-left:.4rem;padding:0 .4rem;border-radius:.3rem;font-size:.8em}.badge.shared{background:#ebe9fe;color:#5925dc}

@@ -2,7 +2,7 @@
 // and the dashboard, so both name the same pods and nodes and colour them alike.
 import { UNSCHEDULED_NODE } from "../evaluate/sections/health.js";
 import { type Severity, severityRank } from "../model/finding.js";
-import type { CnsClusterHealth, CnsNodeHealth } from "../model/sections.js";
+import type { CnsClusterHealth, CnsDaemonSetHealth, CnsNodeHealth } from "../model/sections.js";
 import { staleSince } from "./as-of.js";
 
 /** A node row's severity by its status: CNS002's pod states and a node without its pod or NNC are critical. */
@@ -14,7 +14,10 @@ export function nodeSeverity(r: CnsNodeHealth): Severity | undefined {
 
 /** Each count's severity where it shows a problem; nothing for a cluster no scan has read. */
 export interface CnsSeverities {
+  /** azure-cns. */
   daemonset?: Severity;
+  /** azure-cns-win. */
+  windowsDaemonset?: Severity;
   notReady?: Severity;
   crashLooping?: Severity;
   restarts?: Severity;
@@ -27,19 +30,21 @@ export function hasCnsData(c: CnsClusterHealth): boolean {
   return c.status === "ok" || staleSince(c) !== undefined;
 }
 
+/** azure-cns-win is missing yet Windows nodes with NNCs need it (CNS001's critical). */
+const windowsMissing = (c: CnsClusterHealth): boolean => c.windowsDaemonset === null && (c.windowsNodesNeedingPod ?? 0) > 0;
+
 /** "3/4" for azure-cns, with azure-cns-win's ", win 1/2" where it runs pods, or ", win none" where it is missing yet needed. */
 export function daemonSetReady(c: CnsClusterHealth): string {
   const w = c.windowsDaemonset;
-  const win = w === null && (c.windowsNodesNeedingPod ?? 0) > 0 ? ", win none" : w && w.desired > 0 ? `, win ${w.ready}/${w.desired}` : "";
+  const win = windowsMissing(c) ? ", win none" : w && w.desired > 0 ? `, win ${w.ready}/${w.desired}` : "";
   return (c.daemonset ? `${c.daemonset.ready}/${c.daemonset.desired}` : "none") + win;
 }
 
-/** Missing where CNS manages the nodes, or not Ready everywhere (critical, as CNS001); a rollout lagging (warning). */
-function daemonSetSeverity(c: CnsClusterHealth): Severity | undefined {
-  const sets = [c.daemonset, c.windowsDaemonset ?? undefined].filter((d) => d != null);
-  if ((c.daemonset === null && c.mode !== null) || (c.windowsDaemonset === null && (c.windowsNodesNeedingPod ?? 0) > 0)) return "critical";
-  if (sets.some((d) => d.ready < d.desired)) return "critical";
-  return sets.some((d) => d.updated < d.desired) ? "warning" : undefined;
+/** Missing where its nodes need it, or short of Ready (critical, as CNS001); a rollout lagging (warning). */
+function daemonSetSeverity(ds: CnsDaemonSetHealth | null | undefined, needed: boolean): Severity | undefined {
+  if (ds === null) return needed ? "critical" : undefined;
+  if (!ds) return undefined;
+  return ds.ready < ds.desired ? "critical" : ds.updated < ds.desired ? "warning" : undefined;
 }
 
 const ifAny = (n: number, s: Severity): Severity | undefined => (n > 0 ? s : undefined);
@@ -47,7 +52,8 @@ const ifAny = (n: number, s: Severity): Severity | undefined => (n > 0 ? s : und
 export function cnsSeverities(c: CnsClusterHealth): CnsSeverities {
   if (!hasCnsData(c)) return {};
   const out: CnsSeverities = {
-    daemonset: daemonSetSeverity(c),
+    daemonset: daemonSetSeverity(c.daemonset, c.mode !== null),
+    windowsDaemonset: daemonSetSeverity(c.windowsDaemonset, windowsMissing(c)),
     notReady: ifAny(c.pods.notReady, "critical"),
     crashLooping: ifAny(c.pods.crashLooping, "critical"),
     // Restarts since the previous snapshot (CNS003); a lifetime total alone says little.

@@ -79,6 +79,8 @@ describe("dashboard data", () => {
     const d = dashboardData(evaluate({ scanId: "s", now: T0, views: [view(win), view(healthy("linux"))] }), []);
     const by = new Map(d.clusters.map((c) => [c.cluster, c.health]));
     expect(by.get("win")?.windowsDaemonset).toEqual({ desired: 2, ready: 1, updated: 2, available: 2 });
+    // Coloured apart from azure-cns, which is fine.
+    expect(by.get("win")?.severities).toEqual({ windowsDaemonset: "critical" });
     expect(by.get("linux")).not.toHaveProperty("windowsDaemonset");
   });
 

@@ -352,6 +352,38 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
     expect(incidents.dialogs).toEqual([]);
   });
 
+  it("drills down with the CNS facts coloured, the sick pods and nodes named, failing rules only and no Clusters column", async () => {
+    const facts = async (cluster: string) => {
+      await detailText(page, cluster);
+      return page.locator("#cluster-detail dl.facts dd").evaluateAll((dds) => Object.fromEntries(dds.map((dd) => [dd.previousElementSibling!.textContent, [...dd.querySelectorAll(".critical")].map((e) => e.textContent)])));
+    };
+    const crash = await facts(XSS_NAME);
+    expect(crash["CNS pods"]).toEqual([expect.stringMatching(/^\d+\/\d+ ready$/), "1 crash-looping"]);
+    expect(crash["azure-cns"]).toEqual([expect.stringMatching(/^DaemonSet \d+\/\d+ ready/)]);
+    expect(crash["Needing attention"]).toEqual([expect.stringMatching(/^azure-cns-\S+ on \S+: crashloop.*CrashLoopBackOff/)]);
+    // The findings table names no cluster: the drill-down is about one.
+    expect(await page.locator("#cluster-detail table.cluster-findings th").allTextContents()).toEqual(["Severity", "Rule", "Resource", "Message", "First seen"]);
+    // The node without an NNC: its count red, the node named.
+    const noNnc = await facts(FORMULA_NAME);
+    expect(noNnc["Nodes without CNS pod / NNC"]).toEqual(["1"]);
+    expect(noNnc["Needing attention"]!.join(" ")).toMatch(/no-nnc|no NNC/);
+    // A healthy cluster: nothing red, no one named.
+    const plain = await facts(PLAIN);
+    expect(Object.values(plain).flat()).toEqual([]);
+    expect(plain).not.toHaveProperty("Needing attention");
+
+    // An unread cluster: its one failing rule in the table, the rest one line with their shared reason.
+    await detailText(page, REFUSED);
+    expect(await page.locator("#cluster-detail table.compliance-fail tbody tr").evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-rule")))).toEqual(["SCN001"]);
+    const results = await page.evaluate((c) => (JSON.parse(document.getElementById("fleet-data")!.textContent!) as { clusters: Array<{ cluster: string; results: Array<{ status: string }> }> }).clusters.find((x) => x.cluster === c)!.results, REFUSED);
+    const na = results.filter((r) => r.status === "not-applicable").length;
+    expect(na).toBeGreaterThan(10);
+    expect(await page.locator("#cluster-detail p.not-applicable").textContent()).toBe(`${na} rules not applicable: no good snapshot.`);
+    // Different reasons: each with the rules it covers.
+    await detailText(page, PLAIN);
+    expect(await page.locator("#cluster-detail p.not-applicable").textContent()).toMatch(/^Not applicable: .+ \([A-Z]{3}\d{3}(, [A-Z]{3}\d{3})*\); /);
+  });
+
   it("renders a page scoped by ?cluster= with only those clusters and their subnet lines", async () => {
     const scopedPage = await context.newPage();
     const errors: string[] = [];
