@@ -3,6 +3,7 @@
 // must run as it is: the platform installs and compiles nothing.
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
+import { fleetKubeconfigFiles, loadFleetFile } from "../src/sources/fleet-file.js";
 
 /** Where `npm run package:functions` stages the package: azure.yaml's `dist`, the folder azd zips. */
 export const PACKAGE_DIR = ".funcpack";
@@ -39,24 +40,51 @@ function jsFiles(root: string, dir: string): string[] {
     .sort();
 }
 
+/** An absolute path as a package path from the root; undefined outside the project (the package has only what is inside). */
+function insideProject(root: string, resolved: string): string | undefined {
+  const relative = path.relative(root, resolved);
+  if (relative.startsWith("..") || path.isAbsolute(relative)) return undefined;
+  return relative.split(path.sep).join("/");
+}
+
+const isFile = (file: string): boolean => existsSync(file) && statSync(file).isFile();
+
 /** A file an app setting names: inside the project, where the app will look for it from its root. */
 function shippedFile(root: string, setting: string, file: string): string {
   const resolved = path.resolve(root, file);
-  const relative = path.relative(root, resolved);
-  if (path.isAbsolute(file) || relative.startsWith("..")) throw new Error(`${setting}: ${file} must be a path inside the project, from its root (the app looks for it there)`);
-  if (!existsSync(resolved) || !statSync(resolved).isFile()) throw new Error(`${setting}: file not found: ${resolved}`);
-  return relative.split(path.sep).join("/");
+  const relative = insideProject(root, resolved);
+  if (path.isAbsolute(file) || relative === undefined) throw new Error(`${setting}: ${file} must be a path inside the project, from its root (the app looks for it there)`);
+  if (!isFile(resolved)) throw new Error(`${setting}: file not found: ${resolved}`);
+  return relative;
+}
+
+/**
+ * The kubeconfig files the shipped fleet file names, as package paths: the app resolves them against the
+ * fleet file and refuses the whole file if one is missing, so they keep their place beside it or staging
+ * fails, naming every one missing.
+ */
+function fleetKubeconfigs(root: string, fleetFile: string): string[] {
+  const kubeconfigs = fleetKubeconfigFiles(path.join(root, fleetFile));
+  const outside = kubeconfigs.filter((f) => insideProject(root, f) === undefined);
+  if (outside.length) throw new Error(`FLEET_AUDIT_FLEET_FILE: ${fleetFile} names kubeconfig files outside the project, which the package cannot hold: ${outside.join(", ")}`);
+  const missing = kubeconfigs.filter((f) => !isFile(f));
+  if (missing.length) throw new Error(`FLEET_AUDIT_FLEET_FILE: ${fleetFile} names kubeconfig files not found: ${missing.join(", ")}`);
+  loadFleetFile(path.join(root, fleetFile)); // the rest of the app's checks (contexts, ids), failing here rather than in Azure
+  return kubeconfigs.map((f) => insideProject(root, f)!);
 }
 
 /**
  * Files copied from the project into the package, as paths from the project root: host.json, the
- * compiled app, and the files the shipped-file settings name (node_modules is installed there, not copied).
+ * compiled app, the files the shipped-file settings name and the kubeconfig files the fleet file names
+ * (node_modules is installed there, not copied).
  */
 export function packageFiles(root: string, env: NodeJS.ProcessEnv): string[] {
   const files = ["host.json", ...COMPILED.flatMap((dir) => jsFiles(root, dir))];
   for (const setting of SHIPPED_FILE_SETTINGS) {
     const file = env[setting]?.trim();
-    if (file) files.push(shippedFile(root, setting, file));
+    if (!file) continue;
+    const shipped = shippedFile(root, setting, file);
+    files.push(shipped, ...(setting === "FLEET_AUDIT_FLEET_FILE" ? fleetKubeconfigs(root, shipped) : []));
   }
-  return files;
+  return [...new Set(files)];
 }

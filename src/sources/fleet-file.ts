@@ -45,7 +45,7 @@ function validated(file: string, e: RawEntry, label: string, load: KubeconfigLoa
   if (e.adminCredentials !== undefined && e.armResourceId === undefined) fail("adminCredentials applies to armResourceId entries only");
   const ctx = e.context !== undefined ? { context: e.context } : {};
   if (e.kubeconfig !== undefined) {
-    const kubeconfig = path.resolve(path.dirname(file), e.kubeconfig);
+    const kubeconfig = kubeconfigPath(file, e.kubeconfig);
     if (!existsSync(kubeconfig)) fail(`kubeconfig ${kubeconfig} not found`);
     if (load) checkKubeconfig(kubeconfig, e.context, fail, load);
     return { name: e.name, kind: "kubeconfig", file: kubeconfig, ...ctx };
@@ -79,11 +79,13 @@ function checkKubeconfig(file: string, context: string | undefined, fail: (msg: 
   if (dangling) fail(dangling);
 }
 
-/**
- * `kubeconfigs: false` skips loading every kubeconfig entry's file: for a fan-out job, which resolves one
- * entry (and checks its context when it loads it), not N files for each of N jobs.
- */
-export function loadFleetFile(file: string, opts: { kubeconfigs?: boolean } = {}): FleetEntry[] {
+/** An entry's kubeconfig path is relative to the fleet file's folder. */
+function kubeconfigPath(file: string, kubeconfig: string): string {
+  return path.resolve(path.dirname(file), kubeconfig);
+}
+
+/** The fleet file read and checked against its schema: the document and its raw entries. */
+function parseFleetFile(file: string): { doc: unknown; clusters: RawEntry[] } {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -103,9 +105,27 @@ export function loadFleetFile(file: string, opts: { kubeconfigs?: boolean } = {}
     const where = top === "clusters" && typeof index === "number" ? `${entryLabel(doc, index)}${rest.length ? `.${rest.join(".")}` : ""}` : issue.path.join(".") || "the document";
     throw new UsageError(`fleet file ${file}: ${where}: ${issue.message}`);
   }
+  return { doc, clusters: parsed.data.clusters };
+}
+
+/**
+ * The kubeconfig files a fleet file's entries name, resolved, whether they exist or not: what must
+ * travel with the fleet file (a deployment package), so all missing ones can be named at once.
+ */
+export function fleetKubeconfigFiles(file: string): string[] {
+  const named = parseFleetFile(file).clusters.flatMap((e) => (e.kubeconfig !== undefined ? [kubeconfigPath(file, e.kubeconfig)] : []));
+  return [...new Set(named)];
+}
+
+/**
+ * `kubeconfigs: false` skips loading every kubeconfig entry's file: for a fan-out job, which resolves one
+ * entry (and checks its context when it loads it), not N files for each of N jobs.
+ */
+export function loadFleetFile(file: string, opts: { kubeconfigs?: boolean } = {}): FleetEntry[] {
+  const { doc, clusters } = parseFleetFile(file);
   const seen = new Map<string, number>();
   const load = (opts.kubeconfigs ?? true) ? kubeconfigLoader() : undefined;
-  return parsed.data.clusters.map((e, i) => {
+  return clusters.map((e, i) => {
     const label = entryLabel(doc, i);
     const before = seen.get(e.name);
     if (before !== undefined) throw new UsageError(`fleet file ${file}: ${label}: the name is already used by clusters[${before}]`);

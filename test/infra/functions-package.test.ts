@@ -7,12 +7,45 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { CLI_ONLY_DEPENDENCIES, PACKAGE_DIR, packageFiles, productionManifest } from "../../deploy/functions-package.js";
 import { stageFunctionsPackage } from "../../deploy/stage.js";
+import { loadFleetFile } from "../../src/sources/fleet-file.js";
 import { moduleGraph } from "../helpers/imports.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const read = (f: string): string => readFileSync(path.join(ROOT, f), "utf8");
 const pkg = JSON.parse(read("package.json"));
 const fromRoot = (files: string[]): string[] => files.map((f) => path.relative(ROOT, f).split(path.sep).join("/"));
+
+const KUBECONFIG = (context: string): string => `apiVersion: v1
+clusters: [{ name: c, cluster: { server: "https://10.0.0.1" } }]
+users: [{ name: u, user: { token: t } }]
+contexts: [{ name: ${context}, context: { cluster: c, user: u } }]
+`;
+
+/** A built project in a temporary folder, with a policy and a fleet file naming kubeconfigs beside it and elsewhere. */
+function builtProject(): string {
+  const root = mkdtempSync(path.join(tmpdir(), "funcproject-"));
+  const files: Record<string, string> = {
+    "host.json": read("host.json"),
+    "package.json": read("package.json"),
+    "package-lock.json": read("package-lock.json"),
+    "dist/functions/index.js": "",
+    "dist/src/core.js": "",
+    "config/policy.yaml": read("examples/policy.yaml"),
+    "config/kubeconfigs/prod.kubeconfig": KUBECONFIG("prod"),
+    "shared/dev.kubeconfig": KUBECONFIG("dev"),
+    "config/fleet.yaml": `clusters:
+  - { name: prod-weu, kubeconfig: kubeconfigs/prod.kubeconfig }
+  - { name: prod-neu, kubeconfig: kubeconfigs/prod.kubeconfig, context: prod }
+  - { name: dev-weu, kubeconfig: ../shared/dev.kubeconfig }
+  - { name: prod-kv, keyVaultSecret: "https://fleet-audit-kv.vault.azure.net/secrets/prod-kv" }
+`,
+  };
+  for (const [f, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
+    writeFileSync(path.join(root, f), text);
+  }
+  return root;
+}
 
 describe("azd deploys a package built here", () => {
   const api = parse(read("azure.yaml")).services.api;
@@ -50,9 +83,32 @@ describe("the package", () => {
   });
 
   it("ships the policy and fleet files the app settings name, from the project root where the app looks for them", () => {
-    expect(packageFiles(ROOT, { FLEET_AUDIT_POLICY: "examples/policy.yaml", FLEET_AUDIT_FLEET_FILE: "examples/fleet.yaml" })).toEqual([...files, "examples/policy.yaml", "examples/fleet.yaml"]);
+    const project = builtProject();
+    const built = packageFiles(project, {});
+    expect(packageFiles(project, { FLEET_AUDIT_POLICY: "config/policy.yaml", FLEET_AUDIT_FLEET_FILE: "config/fleet.yaml" })).toEqual([...built, "config/policy.yaml", "config/fleet.yaml", "config/kubeconfigs/prod.kubeconfig", "shared/dev.kubeconfig"]);
     expect(() => packageFiles(ROOT, { FLEET_AUDIT_POLICY: "missing-policy.yaml" })).toThrow(`FLEET_AUDIT_POLICY: file not found: ${path.join(ROOT, "missing-policy.yaml")}`);
     expect(() => packageFiles(ROOT, { FLEET_AUDIT_FLEET_FILE: "../fleet.yaml" })).toThrow(/FLEET_AUDIT_FLEET_FILE: \.\.\/fleet\.yaml must be a path inside the project/);
+  });
+
+  it("ships every kubeconfig the fleet file names, where the app looks for it: relative to the fleet file", () => {
+    const project = builtProject();
+    // Loaded from the package as the app loads it, the fleet file finds each kubeconfig.
+    const out = stageFunctionsPackage(project, path.join(project, PACKAGE_DIR), { FLEET_AUDIT_FLEET_FILE: "config/fleet.yaml" }, () => undefined);
+    expect(loadFleetFile(path.join(out, "config/fleet.yaml")).map((e) => (e.kind === "kubeconfig" ? path.relative(out, e.file) : e.kind))).toEqual([
+      path.join("config", "kubeconfigs", "prod.kubeconfig"),
+      path.join("config", "kubeconfigs", "prod.kubeconfig"),
+      path.join("shared", "dev.kubeconfig"),
+      "keyVault",
+    ]);
+  });
+
+  it("refuses a fleet file whose kubeconfigs the package could not hold, naming them all", () => {
+    expect(() => packageFiles(ROOT, { FLEET_AUDIT_FLEET_FILE: "examples/fleet.yaml" })).toThrow(`FLEET_AUDIT_FLEET_FILE: examples/fleet.yaml names kubeconfig files not found: ${path.join(ROOT, "examples/kubeconfigs/prod.yaml")}`);
+    const project = builtProject();
+    writeFileSync(path.join(project, "config/missing.yaml"), "clusters:\n  - name: a\n    kubeconfig: a.kubeconfig\n  - name: b\n    kubeconfig: b.kubeconfig\n");
+    expect(() => packageFiles(project, { FLEET_AUDIT_FLEET_FILE: "config/missing.yaml" })).toThrow(`names kubeconfig files not found: ${path.join(project, "config/a.kubeconfig")}, ${path.join(project, "config/b.kubeconfig")}`);
+    writeFileSync(path.join(project, "config/outside.yaml"), `clusters:\n  - name: a\n    kubeconfig: ${path.join(ROOT, "examples/policy.yaml")}\n`);
+    expect(() => packageFiles(project, { FLEET_AUDIT_FLEET_FILE: "config/outside.yaml" })).toThrow(`names kubeconfig files outside the project, which the package cannot hold: ${path.join(ROOT, "examples/policy.yaml")}`);
   });
 
   it("has a package.json with the app's entry point and production dependencies, without scripts or the CLI's Azurite", () => {
