@@ -9,8 +9,9 @@
 // A one-off step (one jump making up most of the window's range: a cluster joined or left a shared
 // subnet, a pool scaled out at once) is not growth: with enough points after it, only those are fitted,
 // so flat usage after a step gives no date while growth after it still does. A step too recent for that
-// is a level change: the slope is fitted within the stretches between steps, never across one, so one
-// scale-out (or a shrink) reads as no growth and a trend before it still forecasts.
+// is a level change: the slope is fitted within the stretches between steps that have enough scans of
+// their own, never across one, so one scale-out (or a shrink) reads as no growth and a trend before it
+// still forecasts.
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -83,7 +84,7 @@ export interface Forecast {
   summary?: string;
   /** Growth in addresses per day from the fit; null without enough history. */
   ratePerDay: number | null;
-  /** Points the fit used. */
+  /** Points the fit used (after a step, only those of the stretches fitted). */
   points: number;
 }
 
@@ -111,20 +112,20 @@ export function forecastExhaustion(series: readonly UsagePoint[], capacity: numb
   // The window, widened to the last `minPoints` points when scans are sparse.
   let window = all.filter((p) => p.t >= last.t - windowMs);
   if (window.length < minPoints) window = all.slice(-minPoints);
-  const span = last.t - window[0]!.t;
-  if (window.length < minPoints || span < minSpanMs) {
-    return {
-      exhaustionAt: null,
-      note: `${NOT_ENOUGH_HISTORY}: ${window.length} point(s) over ${formatSpan(span)}; needs ${minPoints} over at least ${formatSpan(minSpanMs)}${suffix}`,
-      summary: NOT_ENOUGH_HISTORY,
-      ratePerDay: null,
-      points: window.length,
-    };
-  }
+  const enough = (points: ReadonlyArray<{ t: number }>): boolean => points.length >= minPoints && points[points.length - 1]!.t - points[0]!.t >= minSpanMs;
+  const notEnough = (points: ReadonlyArray<{ t: number }>, since = ""): Forecast => ({
+    exhaustionAt: null,
+    note: `${NOT_ENOUGH_HISTORY}: ${points.length} point(s) over ${formatSpan(last.t - points[0]!.t)}${since}; needs ${minPoints} over at least ${formatSpan(minSpanMs)}${suffix}`,
+    summary: NOT_ENOUGH_HISTORY,
+    ratePerDay: null,
+    points: points.length,
+  });
+  if (!enough(window)) return notEnough(window);
 
   // A one-off step (a cluster joined or left the subnet, a pool scaled at once) is not a growth rate:
   // once there are enough points after it, only they are fitted. Too recent for that, the stretches
-  // between steps are (a level change is no slope; fitting across it would invent one).
+  // between steps are (a level change is no slope; fitting across it would invent one), those alone
+  // that pass the same points/span check as the window: two scans on one level are no trend.
   let stepNote = "";
   let stretches = [window];
   const step = lastStep(window);
@@ -132,16 +133,18 @@ export function forecastExhaustion(series: readonly UsagePoint[], capacity: numb
     const after = window.slice(step);
     const [from, to] = [window[step - 1]!, window[step]!];
     const what = `a step from ${from.used} to ${to.used} at ${new Date(to.t).toISOString().slice(0, 16)}Z`;
-    if (after.length >= minPoints && last.t - after[0]!.t >= minSpanMs) {
+    if (enough(after)) {
       stretches = [(window = after)];
       stepNote = ` since ${what}`;
     } else {
-      stretches = betweenSteps(window);
-      stepNote = stretches.length > 2 ? ` apart from ${stretches.length - 1} steps, the latest from ${from.used} to ${to.used}` : ` apart from ${what}`;
+      const between = betweenSteps(window);
+      stretches = between.filter(enough);
+      if (stretches.length === 0) return notEnough(after, ` since ${what}`);
+      stepNote = between.length > 2 ? ` apart from ${between.length - 1} steps, the latest from ${from.used} to ${to.used}` : ` apart from ${what}`;
     }
   }
   const fitSpan = last.t - window[0]!.t;
-  const n = window.length;
+  const n = stretches.reduce((sum, points) => sum + points.length, 0);
   const ratePerDay = slopePerDay(stretches, last.t);
   if (!(ratePerDay > 0)) {
     return { exhaustionAt: null, note: `${FLAT} over ${formatSpan(fitSpan)}${stepNote}${suffix}`, summary: FLAT, ratePerDay, points: n };
@@ -179,10 +182,13 @@ function lastStep(window: ReadonlyArray<{ used: number }>): number {
   return -1;
 }
 
-/** The lower median of sorted values with one copy of `value` taken out (0 when none is left). */
+/**
+ * The lower median of sorted values with one copy of `value` taken out; Infinity when none is left: a
+ * lone jump has no usual change to stand out from (two scans are a line, not a step and a level).
+ */
 function lowerMedianWithout(sorted: readonly number[], value: number): number {
   const m = Math.floor((sorted.length - 2) / 2);
-  if (m < 0) return 0;
+  if (m < 0) return Infinity;
   return m < sorted.lastIndexOf(value) ? sorted[m]! : sorted[m + 1]!;
 }
 

@@ -83,10 +83,11 @@ describe("forecastExhaustion", () => {
 
   it("takes a step too recent to fit after as a level change, not growth", () => {
     // Three scans two hours apart: 85, then 3 nodes joined (136), then 136. Fitting across the jump
-    // would read 306 addresses a day; the level changed once and usage is flat.
+    // would read 306 addresses a day; the level changed once, and one scan before it and two after
+    // are no trend on either level.
     const fresh = forecastExhaustion(series(3, 2 * HOUR, (i) => (i === 0 ? 85 : 136)), 1019);
-    expect(fresh).toMatchObject({ exhaustionAt: null, ratePerDay: 0 });
-    expect(fresh.note).toBe(`usage flat or shrinking over 4 hour(s) apart from a step from 85 to 136 at ${new Date(T0 + 2 * HOUR).toISOString().slice(0, 16)}Z`);
+    expect(fresh).toMatchObject({ exhaustionAt: null, ratePerDay: null, summary: "not enough history", points: 2 });
+    expect(fresh.note).toBe(`not enough history: 2 point(s) over 2 hour(s) since a step from 85 to 136 at ${new Date(T0 + 2 * HOUR).toISOString().slice(0, 16)}Z; needs 3 over at least 1 hour(s)`);
     // Flat for six hours, then a jump at the latest scan: still no date.
     expect(forecastExhaustion([...series(6, HOUR, () => 100), { at: new Date(T0 + 6 * HOUR), used: 400 }], 1000)).toMatchObject({ exhaustionAt: null, ratePerDay: 0 });
   });
@@ -100,6 +101,20 @@ describe("forecastExhaustion", () => {
     const shrink = forecastExhaustion([...series(4, HOUR, () => 700), { at: new Date(T0 + 4 * HOUR), used: 400 }], 1000);
     expect(shrink.exhaustionAt).toBeNull();
     expect(shrink.ratePerDay).not.toBeGreaterThan(0);
+  });
+
+  it("calls a jump a step only against other jumps, and fits only stretches with enough scans of their own", () => {
+    // Hourly 100, 110, then +390, then 505: one step (110 -> 500 alone is no usual change to judge by),
+    // and neither level has 3 scans over an hour, so 500 -> 505 in one hour is no 120 a day.
+    const at = (h: number): string => new Date(T0 + h * HOUR).toISOString().slice(0, 16);
+    const fresh = forecastExhaustion(series(4, HOUR, (i) => [100, 110, 500, 505][i]!), 1000);
+    expect(fresh).toMatchObject({ exhaustionAt: null, ratePerDay: null, summary: "not enough history", points: 2 });
+    expect(fresh.note).toBe(`not enough history: 2 point(s) over 1 hour(s) since a step from 110 to 500 at ${at(2)}Z; needs 3 over at least 1 hour(s)`);
+    // Three scans over two hours before the step: the rate is theirs (240 a day), from the level after it.
+    const before = forecastExhaustion(series(5, HOUR, (i) => [100, 110, 120, 500, 505][i]!), 1000);
+    expect(before).toMatchObject({ points: 3, note: `apart from a step from 120 to 500 at ${at(3)}Z` });
+    expect(before.ratePerDay).toBeCloseTo(240, 9);
+    expect(before.exhaustionAt!.getTime()).toBe(Math.round(T0 + 4 * HOUR + (495 / 240) * DAY));
   });
 
   it("keeps forecasting a sustained trend across a fresh step, from the level after it", () => {
@@ -157,7 +172,7 @@ describe("forecastExhaustion", () => {
   it("says why there is no date in a short complete phrase, also for notes stored without one", () => {
     const cases = [
       forecastExhaustion(series(2, DAY, (i) => 50 + i), 100),
-      forecastExhaustion(series(3, 2 * HOUR, (i) => (i === 0 ? 85 : 136)), 1019),
+      forecastExhaustion([...series(4, HOUR, (i) => (i < 3 ? 100 : 400)), { at: new Date(T0 + 4 * HOUR), used: 100 }], 1000),
       forecastExhaustion(series(10, DAY, (i) => 10 + i), 16_000_000),
       forecastExhaustion(series(3, HOUR, () => 100), 100),
     ];

@@ -177,6 +177,11 @@ describe("IPX004 exhaustion forecast", () => {
     expect(run(ipx004, [now136], { history: history([[8 / 24, 60], [6 / 24, 70], [4 / 24, 80], [2 / 24, 126]]) })).toEqual([expect.objectContaining({ severity: "critical" })]);
   });
 
+  it("does not date a subnet from two scans after a step: 200 -> 205 in an hour is no 120 addresses a day", () => {
+    const now205 = snapshot("a", { nncs: [dynNnc("n1", { held: 204 })] });
+    expect(run(ipx004, [now205], { history: history([[3 / 24, 100], [2 / 24, 110], [1 / 24, 200]]) })).toEqual([]);
+  });
+
   it("raises nothing beyond 14 days, without enough history, when shrinking, or when already full", () => {
     expect(run(ipx004, [now200()], { history: history([[2, 198], [1, 199]]) })).toEqual([]);
     expect(run(ipx004, [now200()], { history: history([[1, 100]]) })).toEqual([]);
