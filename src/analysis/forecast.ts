@@ -44,11 +44,13 @@ export function saysAlreadyFull(note: string | undefined): boolean {
 
 /**
  * A subnet row's forecast summary; for rows stored before they kept one, the phrase its note starts
- * with, never the note cut at a parenthesis ("over 14 hour(s)" is no "over 14 hour").
+ * with, never the note cut at a parenthesis ("over 14 hour(s)" is no "over 14 hour"). A row with a date
+ * has none (its note only qualifies the date: a step, points ignored), unless it is full already.
  */
-export function forecastSummaryOf(row: { forecastSummary?: string; forecastNote?: string }): string | undefined {
+export function forecastSummaryOf(row: { forecastSummary?: string; forecastNote?: string; forecastExhaustionAt?: string | null }): string | undefined {
   const note = row.forecastNote;
   if (row.forecastSummary !== undefined || !note) return row.forecastSummary;
+  if (row.forecastExhaustionAt) return saysAlreadyFull(note) ? ALREADY_FULL : undefined;
   const beyond = /^growing .*, full beyond (\d+(?:\.\d+)? \w+\(s\))/.exec(note);
   if (beyond) return notWithin(beyond[1]!);
   return [ALREADY_FULL, NOT_ENOUGH_HISTORY, FLAT].find((phrase) => note.startsWith(phrase)) ?? note;

@@ -201,6 +201,18 @@ describe("dashboard data", () => {
     expect(d.subnets.filter((s) => s.alreadyFull).map((s) => s.cidr)).toEqual(["10.250.0.0/22"]);
   });
 
+  it("gives a dated subnet no forecast summary, its note stays the note; a row without a date still reads one from its note", () => {
+    const e = evaluation();
+    const note = "apart from a step from 85 to 136 at 2026-11-27T20:00Z (1 unusable point(s) ignored)";
+    e.subnets.push({ key: "k3", cidr: "10.242.0.0/24", mode: "dynamic", clusters: ["c"], capacity: 251, used: 136, utilization: 136 / 251, forecastExhaustionAt: "2026-11-29T00:00:00Z", forecastNote: note });
+    e.subnets.push({ key: "overlay:c:10.250.0.0/22", cidr: "10.250.0.0/22", mode: "overlay", clusters: ["c"], capacity: 1024, used: 1024, utilization: 1, forecastExhaustionAt: e.generatedAt, forecastNote: "already full" });
+    const by = new Map(dashboardData(e, []).subnets.map((s) => [s.cidr, s]));
+    expect(by.get("10.242.0.0/24")).toMatchObject({ forecastExhaustionAt: "2026-11-29T00:00:00Z", forecastNote: note });
+    expect(by.get("10.242.0.0/24")).not.toHaveProperty("forecastSummary");
+    expect(by.get("10.250.0.0/22")).toMatchObject({ alreadyFull: true, forecastSummary: "already full" });
+    expect(by.get("10.40.0.0/13")).toMatchObject({ forecastExhaustionAt: null, forecastSummary: "not enough history" });
+  });
+
   it("sums VNet pod subnets in the trend, not an overlay cluster's private pod CIDR", () => {
     const e = evaluation();
     e.subnets.push({ key: "overlay:c:10.244.0.0/16", cidr: "10.244.0.0/16", mode: "overlay", clusters: ["c"], capacity: 65536, used: 512, utilization: 512 / 65536, forecastExhaustionAt: null });
