@@ -74,8 +74,16 @@ export class JobQueue {
     return out;
   }
 
+  /**
+   * Done too when the message is gone (404): its TTL can end while a job is scanned, and then it is
+   * handled, not failed, so nothing must retry it.
+   */
   async delete(m: ReceivedJob): Promise<void> {
-    await this.call("deleting a job", (o) => (m.poison ? this.poison : this.jobs).deleteMessage(m.messageId, m.popReceipt, o));
+    try {
+      await this.call("deleting a job", (o) => (m.poison ? this.poison : this.jobs).deleteMessage(m.messageId, m.popReceipt, o));
+    } catch (e) {
+      if ((e as { statusCode?: unknown } | null)?.statusCode !== 404) throw e;
+    }
   }
 
   /** Makes a failed message visible again after `delayS` (a backoff), instead of the full timeout. */

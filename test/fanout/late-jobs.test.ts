@@ -1,7 +1,7 @@
 // Jobs that outlive their round, on Azurite: they expire soon after its deadline, and one taken after
 // its round was evaluated without it ends unscanned once a newer round scans the same cluster.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { handleJob, handlePoison, LATE_JOB_SLACK_MS, startRound, sweepRounds } from "../../src/fanout/index.js";
+import { handleJob, handlePoison, LATE_JOB_SLACK_MS, runWorker, startRound, sweepRounds } from "../../src/fanout/index.js";
 import { discoverRefs } from "../../src/sources/discover.js";
 import { depsFor, type Fleet, startFleet, uniqueNames } from "./helpers.js";
 
@@ -19,6 +19,29 @@ describe("a job's lifetime", () => {
     const expires = m!.expiresOn.getTime();
     expect(expires).toBeGreaterThan(Date.parse(started.deadline));
     expect(expires).toBeLessThanOrEqual(Date.parse(started.deadline) + LATE_JOB_SLACK_MS + 2_000);
+  });
+});
+
+describe("a job that expires while its worker scans it", () => {
+  it("counts as stored once: the message its TTL removed is not retried", async () => {
+    const lines: string[] = [];
+    const deps = await depsFor(fleet, uniqueNames(), "w", { log: { info: (l) => lines.push(`info: ${l}`), warn: (l) => lines.push(`warn: ${l}`) } });
+    const refs = await discoverRefs(deps.discovery);
+    const started = await startRound(deps, refs);
+    // The same job, taken a second before its TTL ends (as one taken near deadline + slack), from a
+    // cluster whose NNC list takes longer than that.
+    const [job] = await deps.queue.receive(1, 600);
+    await deps.queue.delete(job!);
+    await deps.queue.send(job!.text, 1);
+    await fleet.sim.cluster(refs[0]!.name).setFaults([{ kind: "slow", delayMs: 1_500, path: "nodenetworkconfigs" }]);
+    try {
+      const stats = await runWorker(deps, { concurrency: 1, untilEmpty: true, pollMs: 100, sweepMs: 60_000 });
+      expect(stats).toMatchObject({ stored: 1, retried: 0, evaluated: [started.round] });
+    } finally {
+      await fleet.sim.cluster(refs[0]!.name).setFaults([]);
+    }
+    expect(lines.filter((l) => l.startsWith("warn: "))).toEqual([]);
+    expect(await deps.queue.backlog()).toBe(0);
   });
 });
 
