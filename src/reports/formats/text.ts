@@ -144,16 +144,32 @@ export function renderCsv(sections: TableSection[]): string {
   return `${blocks.join("\r\n\r\n")}\r\n`;
 }
 
-// What opens Markdown's inline syntax (links, images, emphasis, code, strikethrough, entities, math,
-// mentions, issue references, table cells): backslash-escaped, it reads as itself. `<` and `>` become
-// entities (HTML). Parentheses, common in messages, are left: without a `[` they form no link.
-const MD_INLINE = /[\\`*_[\]!~&$@#|]/g;
+// What could open Markdown's inline syntax in a table cell, backslash-escaped so it reads as itself:
+// code, links and footnotes, strikethrough, math and the cell's own pipe always; `!` before `[`
+// (an image); `&` that would start an entity; `@` between an address's parts (GFM's email autolink).
+// `*` and `_` are judged by their neighbours below. `#` cannot start a heading inside a cell, and
+// parentheses without a `[` form no link. `<` and `>` become entities (HTML).
+const MD_INLINE = /[\\`[\]~$|*_]|!(?=\[)|&(?=#?[a-z0-9]+;)|(?<=[a-z0-9._+-])@(?=[a-z0-9_-])/gi;
+const WORD = /[\p{L}\p{N}]/u;
+const SPACE = /\s/u;
+
+/**
+ * Whether a `*` or `_` at `i` could open or close emphasis (CommonMark's flanking rules): not between
+ * two spaces, and for `_` not inside a word either (nnc_has_nodenetworkconfig stays as it is). The
+ * text's end counts as a space (a cell is padded, a line ends there); its start does not, so a note
+ * line never starts a list with `* `.
+ */
+function mayEmphasise(text: string, i: number): boolean {
+  const [before, after] = [text[i - 1] ?? "", text[i + 1] ?? " "];
+  if (SPACE.test(before) && SPACE.test(after)) return false;
+  return text[i] === "*" || !(WORD.test(before) && WORD.test(after));
+}
 
 /** A table cell (or heading) from data: no link, image, markup or autolink can form from it. */
 function mdCell(v: string): string {
   return documentSafe(v)
     .replace(/[\r\n]+/g, " ")
-    .replace(MD_INLINE, "\\$&")
+    .replace(MD_INLINE, (c: string, i: number, text: string) => ((c === "*" || c === "_") && !mayEmphasise(text, i) ? c : `\\${c}`))
     // GFM links bare URLs and www. names too: an escaped ':' or '.' breaks the pattern, not the text.
     .replace(/:(?=\/\/)/g, "\\:")
     .replace(/(www)\./gi, "$1\\.")
