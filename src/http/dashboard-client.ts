@@ -118,28 +118,38 @@ function renderCnsHealth() {
 
 // ---- clusters ranked by score ----
 function scoreClass(s) { return s >= 90 ? "ok" : s >= 60 ? "warning" : "critical"; }
+// Not graded (score null): no rule could judge the cluster; N/A as in report compliance, no bar.
+var UNGRADED = "not graded: no rule could judge this cluster (no data read, not CNS or stopped)";
+function gradeCell(c) { return c.score === null ? h("td", { class: "grade nw muted", title: UNGRADED, text: "N/A" }) : td(c.grade, "grade nw " + scoreClass(c.score)); }
+function scoreCell(c) {
+  if (c.score === null) return h("td", { class: "nw muted", title: UNGRADED }, [h("span", { class: "score", text: "-" })]);
+  return h("td", { class: "nw" }, [h("span", { class: "score", text: c.score }), bar(c.score / 100, scoreClass(c.score))]);
+}
 function renderRanking() {
   var rows = D.clusters.map(function (c, i) {
     return h("tr", { "data-cluster": c.cluster }, [
-      td(i + 1, "r"), td(clusterLink(c.cluster)), td(c.grade, "grade nw " + scoreClass(c.score)),
-      h("td", { class: "nw" }, [h("span", { class: "score", text: c.score }), bar(c.score / 100, scoreClass(c.score))]),
+      td(i + 1, "r"), td(clusterLink(c.cluster)), gradeCell(c), scoreCell(c),
       h("td", { class: "nw" + (c.scanFailed ? " critical" : ""), title: c.reason || null, text: c.status }),
       td(c.counts.critical, "r" + (c.counts.critical ? " critical" : "")), td(c.counts.warning, "r" + (c.counts.warning ? " warning" : "")), td(c.counts.info, "r")
     ]);
   });
   $("ranking").appendChild(table(["#", "Cluster", "Grade", "Score", "Status", "Crit.", "Warn.", "Info"], rows));
-  var graded = D.clusters.filter(function (c) { return c.scoreFrom === "compliance"; }).length;
-  var byRules = "compliance score (rules passed, weighted by severity)", byFindings = "score from findings: 100 − 25 per critical, 10 per warning, 2 per info";
-  // Clusters no rule could judge (never read, not CNS, stopped) are scored from findings even when others are graded.
-  var src = graded === D.clusters.length ? byRules : graded === 0 ? byFindings : byRules + "; " + (D.clusters.length - graded) + " cluster(s) no rule could judge: " + byFindings;
-  $("score-source").textContent = "Clusters the scan could not read first, then lowest score first; " + src + ".";
+  function from(how) { return D.clusters.filter(function (c) { return c.scoreFrom === how; }).length; }
+  // Evaluations stored before the compliance section score from findings; the page says which it used.
+  var src = [];
+  if (from("compliance")) src.push("compliance score (rules passed, weighted by severity)");
+  if (from("findings")) src.push("score from findings: 100 − 25 per critical, 10 per warning, 2 per info");
+  var ungraded = from(null);
+  if (ungraded) src.push(ungraded + " cluster(s) not graded (N/A): no rule could judge them");
+  $("score-source").textContent = "Clusters the scan could not read first, then lowest score first, then those not graded; " + src.join("; ") + ".";
   if (!Chart || D.clusters.length === 0) return;
   var shown = D.clusters.slice(0, 30);
-  $("chart-scores-box").style.height = Math.max(160, 26 * shown.length + 50) + "px";
+  $("chart-scores-box").style.height = Math.max(160, 26 * shown.length + 70) + "px";
   new Chart($("chart-scores"), {
     type: "bar",
-    data: { labels: shown.map(function (c) { return visible(c.cluster); }), datasets: [{ label: "Score", data: shown.map(function (c) { return c.score; }), backgroundColor: shown.map(function (c) { return COLOUR[scoreClass(c.score)]; }) }] },
-    options: { indexAxis: "y", animation: false, responsive: true, maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { x: { min: 0, max: 100 }, y: { ticks: { autoSkip: false } } } }
+    // A cluster not graded keeps its place in the order but has no bar: its label says why.
+    data: { labels: shown.map(function (c) { return visible(c.cluster) + (c.score === null ? " (N/A)" : ""); }), datasets: [{ label: "Score", data: shown.map(function (c) { return c.score; }), backgroundColor: shown.map(function (c) { return c.score === null ? COLOUR.waived : COLOUR[scoreClass(c.score)]; }) }] },
+    options: { indexAxis: "y", animation: false, responsive: true, maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { x: { min: 0, max: 100, title: { display: true, text: "Score (0–100, higher is better; N/A: not graded)" } }, y: { ticks: { autoSkip: false } } } }
   });
 }
 
@@ -352,7 +362,7 @@ function renderCluster(name) {
   var read = c.lastOkAt !== null;
   var notRead = unread(c.status);
   var facts = [
-    fact("Status", c.status + (c.reason ? " — " + c.reason : "")), fact("Score", c.score + " (" + c.grade + ", from " + c.scoreFrom + ")"),
+    fact("Status", c.status + (c.reason ? " — " + c.reason : "")), fact("Score", c.score === null ? "N/A (" + UNGRADED + ")" : c.score + " (" + c.grade + ", from " + c.scoreFrom + ")"),
     fact("IPAM mode", c.mode || "-"), fact("Nodes / NNCs", read ? c.nodes + " / " + c.nncs : notRead),
     fact("Requested / assigned IPs", read ? int(c.requestedIPs) + " / " + int(c.assignedIPs) : notRead), fact("Scanned", when(c.takenAt) + " UTC")
   ];

@@ -7,7 +7,7 @@ import { grade } from "../evaluate/sections/compliance.js";
 import { daemonSetCounts } from "../evaluate/sections/health.js";
 import { type ClusterRow, countFindingClusters, countFindings, type EvaluationSummary, type FleetEvaluation, keepClusters, rowLastOkAt, type SeverityCounts, type SubnetUsage } from "../model/evaluation.js";
 import { clustersOf, type Finding, resource, type Severity, severityRank } from "../model/finding.js";
-import type { CnsDaemonSetHealth, ComplianceResult } from "../model/sections.js";
+import type { CnsDaemonSetHealth, ComplianceCluster, ComplianceResult } from "../model/sections.js";
 import { scanFailed } from "../model/snapshot.js";
 import { cnsSeverities, type CnsSeverities, cnsSeverity, daemonSetReady, nodeReason, nodeRestarts, nodeSeverity, nodesNeedingAttention } from "../reports/cns-attention.js";
 import { matchesCluster, type ReportFilter } from "../reports/filter.js";
@@ -32,10 +32,11 @@ export interface DashboardCluster extends Omit<ClusterRow, "notes" | "lastOkAt">
   notes: string[];
   /** Null: no scan has read the cluster, so its counts are unknown (the page says so, not 0). */
   lastOkAt: string | null;
-  score: number;
-  grade: string;
-  /** compliance: the evaluation's compliance section; findings: 100 − 25/10/2 per critical/warning/info finding. */
-  scoreFrom: "compliance" | "findings";
+  /** Null, with grade and scoreFrom: not graded, as `report compliance` says N/A (no rule could judge the cluster). */
+  score: number | null;
+  grade: string | null;
+  /** compliance: the evaluation's compliance section; findings (evaluations stored before it): 100 − 25/10/2 per critical/warning/info finding. */
+  scoreFrom: "compliance" | "findings" | null;
   /** The scan could not read the cluster (not not-cns or stopped: those were judged as they are); the page paints its status red. */
   scanFailed: boolean;
   counts: SeverityCounts;
@@ -157,6 +158,18 @@ export function findingsScore(c: SeverityCounts): number {
   return Math.max(0, 100 - 25 * c.critical - 10 * c.warning - 2 * c.info);
 }
 
+/**
+ * A cluster's score as `report compliance` gives it: its compliance row's (null there: not graded), or,
+ * for an evaluation stored before the compliance section (`comp` undefined), from its findings unless
+ * no scan has read it (nothing to judge). `comp` null: the section has no row for the cluster.
+ */
+function scoreOf(comp: ComplianceCluster | null | undefined, counts: SeverityCounts, lastOkAt: string | null): Pick<DashboardCluster, "score" | "grade" | "scoreFrom"> {
+  if (comp && comp.score !== null && comp.grade !== null) return { score: comp.score, grade: comp.grade, scoreFrom: "compliance" };
+  if (comp !== undefined || lastOkAt === null) return { score: null, grade: null, scoreFrom: null };
+  const score = findingsScore(counts);
+  return { score, grade: grade(score), scoreFrom: "findings" };
+}
+
 function countsByCluster(findings: readonly Finding[]): Map<string, SeverityCounts> {
   const m = new Map<string, SeverityCounts>();
   for (const f of findings) {
@@ -191,16 +204,12 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
     const comp = compliance.get(row.cluster);
     const h = health.get(row.cluster);
     const d = drift.get(row.cluster);
-    // A cluster compliance could not grade (no data to judge) ranks by its findings, and says so.
-    const graded = comp && comp.score !== null && comp.grade !== null ? { score: comp.score, grade: comp.grade } : undefined;
-    const score = graded ? graded.score : findingsScore(counts);
+    const lastOkAt = rowLastOkAt(row);
     const out: DashboardCluster = {
       ...row,
-      lastOkAt: rowLastOkAt(row),
+      lastOkAt,
       notes: row.notes ?? [],
-      score,
-      grade: graded ? graded.grade : grade(score),
-      scoreFrom: graded ? "compliance" : "findings",
+      ...scoreOf(e.sections?.compliance ? (comp ?? null) : undefined, counts, lastOkAt),
       scanFailed: scanFailed(row.status),
       counts,
     };
@@ -239,10 +248,10 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
     }
     return out;
   });
-  // A cluster the scan could not read comes first: its score counts only what the SCN rules can judge,
-  // so a blind cluster would otherwise rank above clusters with visible problems.
-  const blind = (c: DashboardCluster): number => (c.scanFailed ? 0 : 1);
-  clusters.sort((a, b) => blind(a) - blind(b) || a.score - b.score || a.cluster.localeCompare(b.cluster));
+  // A cluster the scan could not read comes first: the fleet is blind there, whatever its score says.
+  // Then graded clusters, lowest score first; then those no rule could judge (not CNS, stopped).
+  const group = (c: DashboardCluster): number => (c.scanFailed ? 0 : c.score === null ? 2 : 1);
+  clusters.sort((a, b) => group(a) - group(b) || (a.score ?? -1) - (b.score ?? -1) || a.cluster.localeCompare(b.cluster));
 
   const worstAbout = worstFindingAbout(e.findings);
   const forecastAbout = worstFindingAbout(e.findings.filter((f) => f.rule === "IPX004"));

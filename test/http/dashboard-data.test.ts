@@ -6,6 +6,7 @@ import { type EvaluationSummary, findingClusters, type FleetEvaluation, summariz
 import type { Finding } from "../../src/model/finding.js";
 import { cspHash, renderHtml, REPORT_CSP } from "../../src/reports/formats/html.js";
 import { evaluate } from "../../src/evaluate/evaluate.js";
+import { complianceReport } from "../../src/reports/kinds/compliance.js";
 import { snapshot, T0, view } from "../fixtures/builders.js";
 import { reportKind } from "../../src/reports/catalogue.js";
 import { cnsPod, healthy, withWindows } from "../rules/cns-fixtures.js";
@@ -169,13 +170,23 @@ describe("dashboard data", () => {
     expect(c.results!.map((r) => r.rule)).toEqual(["CNS002"]);
   });
 
-  it("scores a cluster compliance left ungraded from its findings, and says so", () => {
+  it("leaves a cluster compliance could not grade ungraded, as report compliance does, and ranks it by whether the scan read it", () => {
     const failed = snapshot("never", { takenAt: new Date(T0.getTime() + 60_000).toISOString() }, "unreachable");
-    const e = evaluate({ scanId: "s", now: T0, views: [view(healthy("a")), view(failed)] });
-    expect(e.sections!.compliance!.clusters.find((c) => c.cluster === "never")).toMatchObject({ score: null, grade: null });
-    const never = dashboardData(e, []).clusters.find((c) => c.cluster === "never")!;
-    expect(never).toMatchObject({ score: findingsScore(never.counts), scoreFrom: "findings" });
-    expect(never.grade).toEqual(expect.any(String));
+    const views = [view(healthy("a")), view(failed), view(snapshot("legacy", {}, "not-cns")), view(snapshot("off", {}, "stopped"))];
+    const e = evaluate({ scanId: "s", now: T0, views });
+    const report = complianceReport.build(e, {});
+    const d = dashboardData(e, []);
+    for (const c of d.clusters) {
+      const row = report.clusters.find((r) => r.cluster === c.cluster)!;
+      expect([c.cluster, c.score, c.grade]).toEqual([row.cluster, row.score, row.grade]);
+    }
+    expect(d.clusters.filter((c) => c.score === null).map((c) => [c.cluster, c.scoreFrom])).toEqual([["never", null], ["legacy", null], ["off", null]]);
+    // Unreadable first (the fleet is blind there), graded lowest first, then those not graded.
+    expect(d.clusters.map((c) => c.cluster)).toEqual(["never", "a", "legacy", "off"]);
+    // Stored before the compliance section: scored from findings, except a cluster no scan has read.
+    const old = evaluation();
+    old.clusters = old.clusters.map((c) => (c.cluster === "c" ? { ...c, status: "not-cns" as const } : c));
+    expect(dashboardData(old, []).clusters.map((c) => [c.cluster, c.score, c.scoreFrom])).toEqual([[XSS, 63, "findings"], ["a", 98, "findings"], ["c", null, null]]);
   });
 
   it("marks shared subnets, orders by utilisation and builds the trend oldest first", () => {

@@ -123,8 +123,9 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
     const scores = ranked.slice(1).map((r) => r[1] as number);
     expect(scores).toEqual([...scores].sort((a, b) => a - b));
     expect(scores[0]).toBeLessThan(100);
-    // The never-read cluster has no compliance score: the caption says how its score was had.
-    expect(await page.locator("#score-source").textContent()).toContain("compliance score (rules passed, weighted by severity); 1 cluster(s) no rule could judge: score from findings");
+    // The never-read cluster has no compliance score: N/A as report compliance says, and the caption says so.
+    expect(ranked[0]![1]).toBeNaN();
+    expect(await page.locator("#score-source").textContent()).toContain("compliance score (rules passed, weighted by severity); 1 cluster(s) not graded (N/A)");
     // The names are text nodes: no element was made from them, nothing ran.
     const dom = await page.evaluate(() => ({ imgs: document.querySelectorAll("img").length, scripts: document.scripts.length, text: document.body.innerText }));
     expect(dom.imgs).toBe(0);
@@ -464,6 +465,26 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
       expect(await detail("stopped")).toMatch(/Nodes \/ NNCsstopped in ARM: not scanned/);
       expect(await detail("unreachable")).toMatch(/Nodes \/ NNCsunknown \(no scan has read it\)/);
       expect(await detail("ok")).toMatch(/Nodes \/ NNCs3 \/ 3/);
+    });
+  });
+
+  it("shows a cluster no rule could judge as N/A, muted and without a bar, as report compliance does: unreadable first, then graded, then not graded", async () => {
+    const views = [view(healthy("ok")), ...(["not-cns", "stopped", "unreachable"] as const).map((st) => view(snapshot(st, {}, st)))];
+    await withPageOf(evaluate({ scanId: "s", now: T0, views }), async (p) => {
+      const rows = await p.locator("#ranking tbody tr").evaluateAll((trs) =>
+        trs.map((tr) => ({ cluster: tr.getAttribute("data-cluster"), grade: tr.children[2]!.textContent, muted: tr.children[2]!.classList.contains("muted"), score: tr.children[3]!.textContent, bars: tr.children[3]!.querySelectorAll(".bar").length })),
+      );
+      expect(rows.map((r) => r.cluster)).toEqual(["unreachable", "ok", "not-cns", "stopped"]);
+      for (const r of rows) expect([r.cluster, r.grade === "N/A", r.muted, r.score === "-", r.bars]).toEqual(r.cluster === "ok" ? ["ok", false, false, false, 1] : [r.cluster, true, true, true, 0]);
+      const chart = await p.evaluate(() => {
+        const c = (window as unknown as { Chart: { getChart(id: string): { data: { labels: string[]; datasets: Array<{ data: Array<number | null> }> }; options: { scales: { x: { title: { display: boolean; text: string } } } } } } }).Chart.getChart("chart-scores")!;
+        return { labels: c.data.labels, data: c.data.datasets[0]!.data, x: c.options.scales.x.title };
+      });
+      expect(chart.labels).toEqual(["unreachable (N/A)", "ok", "not-cns (N/A)", "stopped (N/A)"]);
+      expect(chart.data.map((v) => v === null)).toEqual([true, false, true, true]);
+      expect(chart.x).toMatchObject({ display: true, text: expect.stringMatching(/^Score/) });
+      expect(await p.locator("#score-source").textContent()).toMatch(/then those not graded; compliance score .*; 3 cluster\(s\) not graded \(N\/A\)/);
+      expect(await detailText(p, "not-cns")).toMatch(/ScoreN\/A \(not graded/);
     });
   });
 
