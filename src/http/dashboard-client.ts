@@ -56,6 +56,25 @@ function fullBy(s) {
 var HEADROOM_CLASS = { "exceeds-now": "critical", "exceeds-at-max": "warning", unknown: "muted" };
 function headroom(s) { return h("td", { class: HEADROOM_CLASS[s.headroom] || null, text: s.headroomText }); }
 function clusterLink(name) { return h("a", { href: "#cluster=" + encodeURIComponent(name), class: "cl", text: name }); }
+// A /13 shared by 100 clusters would make one cell thousands of pixels tall: the first few names, the
+// rest behind "and N more".
+var LINKS_SHOWN = 5;
+function linkList(names, into) {
+  names.slice(0, LINKS_SHOWN).forEach(function (c, i) { if (i) into.appendChild(document.createTextNode(", ")); into.appendChild(clusterLink(c)); });
+  if (names.length <= LINKS_SHOWN) return into;
+  var rest = h("details", { class: "more" }, [h("summary", { text: "and " + (names.length - LINKS_SHOWN) + " more" })]);
+  names.slice(LINKS_SHOWN).forEach(function (c, i) { if (i) rest.appendChild(document.createTextNode(", ")); rest.appendChild(clusterLink(c)); });
+  into.appendChild(rest);
+  return into;
+}
+// Chart.js gives a y-axis label at most part of the chart's width and cuts the rest at the left edge.
+function clip(s) { s = visible(s); return s.length > 44 ? s.slice(0, 43) + "…" : s; }
+// Charts draw the first rows only (a canvas of 100 bars reads as noise); the page says so.
+function capNote(boxId, shown, total, which) {
+  if (shown >= total) return;
+  var box = $(boxId);
+  box.parentNode.insertBefore(h("p", { class: "muted", id: boxId.replace(/-box$/, "-note"), text: "The chart shows the first " + shown + " of " + total + " " + which + "; the table lists them all." }), box.nextSibling);
+}
 function bar(fraction, cls) {
   var inner = h("div", { class: "fill " + (cls || "") });
   inner.style.width = Math.max(0, Math.min(100, fraction * 100)).toFixed(1) + "%";
@@ -133,6 +152,7 @@ function renderRanking() {
       td(c.counts.critical, "r" + (c.counts.critical ? " critical" : "")), td(c.counts.warning, "r" + (c.counts.warning ? " warning" : "")), td(c.counts.info, "r")
     ]);
   });
+  $("ranking").appendChild(rankingFilter(rows));
   $("ranking").appendChild(table(["#", "Cluster", "Grade", "Score", "Status", "Crit.", "Warn.", "Info"], rows));
   function from(how) { return D.clusters.filter(function (c) { return c.scoreFrom === how; }).length; }
   // Evaluations stored before the compliance section score from findings; the page says which it used.
@@ -144,21 +164,33 @@ function renderRanking() {
   $("score-source").textContent = "Clusters the scan could not read first, then lowest score first, then those not graded; " + src.join("; ") + ".";
   if (!Chart || D.clusters.length === 0) return;
   var shown = D.clusters.slice(0, 30);
+  capNote("chart-scores-box", shown.length, D.clusters.length, "clusters, in the table's order");
   $("chart-scores-box").style.height = Math.max(160, 26 * shown.length + 70) + "px";
   new Chart($("chart-scores"), {
     type: "bar",
     // A cluster not graded keeps its place in the order but has no bar: its label says why.
-    data: { labels: shown.map(function (c) { return visible(c.cluster) + (c.score === null ? " (N/A)" : ""); }), datasets: [{ label: "Score", data: shown.map(function (c) { return c.score; }), backgroundColor: shown.map(function (c) { return c.score === null ? COLOUR.waived : COLOUR[scoreClass(c.score)]; }) }] },
+    data: { labels: shown.map(function (c) { return clip(c.cluster) + (c.score === null ? " (N/A)" : ""); }), datasets: [{ label: "Score", data: shown.map(function (c) { return c.score; }), backgroundColor: shown.map(function (c) { return c.score === null ? COLOUR.waived : COLOUR[scoreClass(c.score)]; }) }] },
     options: { indexAxis: "y", animation: false, responsive: true, maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { x: { min: 0, max: 100, title: { display: true, text: "Score (0–100, higher is better; N/A: not graded)" } }, y: { ticks: { autoSkip: false } } } }
   });
+}
+
+// Narrows the ranking to clusters whose name (as shown) contains the text; rows keep their rank.
+function rankingFilter(rows) {
+  var input = h("input", { id: "ranking-filter", type: "search", placeholder: "cluster name" });
+  var count = h("span", { class: "muted", id: "ranking-count" });
+  input.addEventListener("input", function () {
+    var q = input.value.trim().toLowerCase(), n = 0;
+    D.clusters.forEach(function (c, i) { var hit = !q || visible(c.cluster).toLowerCase().indexOf(q) >= 0; rows[i].hidden = !hit; if (hit) n++; });
+    count.textContent = q ? n + " of " + D.clusters.length + " clusters" : "";
+  });
+  return h("form", { class: "filter", onsubmit: function (e) { e.preventDefault(); } }, [h("label", null, ["Filter ", input]), count]);
 }
 
 // ---- pod subnets ----
 // The server labels every subnet of the page at once, telling apart those of the same CIDR and name.
 function renderSubnets() {
   var rows = D.subnets.map(function (s) {
-    var names = h("td", null, []);
-    s.clusters.forEach(function (c, i) { if (i) names.appendChild(document.createTextNode(", ")); names.appendChild(clusterLink(c)); });
+    var names = linkList(s.clusters, h("td", null, []));
     if (s.shared) names.appendChild(h("span", { class: "badge shared", text: "shared by " + s.clusters.length }));
     return h("tr", { "data-subnet": s.key, class: s.shared ? "shared-row" : null }, [
       td(s.label), td(s.mode, "nw"), names,
@@ -171,6 +203,7 @@ function renderSubnets() {
   $("subnets").appendChild(table(["Subnet", "Mode", "Clusters", "Used / capacity", "Utilisation", "Full by", "Headroom"], rows));
   if (!Chart || D.subnets.length === 0) return;
   var shown = D.subnets.slice(0, 40);
+  capNote("chart-subnets-box", shown.length, D.subnets.length, "pod subnets, fullest first");
   $("chart-subnets-box").style.height = Math.max(160, shown.reduce(function (a, s) { return a + (s.shared ? 40 : 26); }, 70)) + "px";
   // A bar is coloured as its table row (a finding outranks the bands), whoever shares the subnet: a
   // shared /13 at 97 % is the most dangerous bar of all. Shared is an outline, never a fill colour.
@@ -187,7 +220,7 @@ function renderSubnets() {
     type: "bar",
     data: {
       // Chart.js draws an array label as lines: the subnet, then who shares it.
-      labels: shown.map(function (s) { return s.shared ? [visible(s.label), visible("shared: " + s.clusters.join(", "))] : visible(s.label); }),
+      labels: shown.map(function (s) { return s.shared ? [clip(s.label), clip(s.clusters.length > 2 ? "shared by " + s.clusters.length + " clusters" : "shared: " + s.clusters.join(", "))] : clip(s.label); }),
       datasets: [{
         label: "% of usable addresses held by NCs",
         data: shown.map(function (s) { return +(s.utilization * 100).toFixed(2); }),
@@ -289,8 +322,7 @@ function matches(f, q) {
 }
 // A cluster's drill-down leaves out the Clusters column: it would name that cluster on every row.
 function findingRow(f, inCluster) {
-  var names = inCluster ? null : h("td", null, []);
-  if (names) findingClusters(f).forEach(function (c, i) { if (i) names.appendChild(document.createTextNode(", ")); names.appendChild(clusterLink(c)); });
+  var names = inCluster ? null : linkList(findingClusters(f), h("td", null, []));
   return h("tr", { class: "sev-" + (f.waived ? "waived" : f.severity), "data-rule": f.rule, "data-severity": f.severity }, [
     td(f.severity + (f.waived ? " (waived)" : ""), "sev nw"), td(f.rule, "nw"), names, td(f.resource), td(f.message), td(when(f.firstSeen), "muted nw")
   ]);
@@ -392,7 +424,7 @@ function renderCluster(name) {
   box.appendChild(h("h4", { text: "Pod subnets (" + subnets.length + ")" }));
   if (subnets.length) box.appendChild(table(["Subnet", "Shared with", "Used / capacity", "Utilisation", "Full by", "Headroom"], subnets.map(function (s) {
     var others = s.clusters.filter(function (x) { return x !== name; });
-    return h("tr", { "data-subnet": s.key }, [td(s.label), td(others.length ? others.join(", ") : "-"), td(int(s.used) + " / " + int(s.capacity), "r nw"),
+    return h("tr", { "data-subnet": s.key }, [td(s.label), others.length ? linkList(others, h("td", null, [])) : td("-"), td(int(s.used) + " / " + int(s.capacity), "r nw"),
       utilCell(s), fullBy(s), headroom(s)]);
   })));
 

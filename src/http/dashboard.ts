@@ -57,6 +57,7 @@ form{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:.3rem 0}
 select,input,button{font:inherit;padding:.2rem .4rem}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:.5rem 0}dt{color:var(--muted)}dd{margin:0}
 a.cl{color:var(--info);text-decoration:none}a.cl:hover{text-decoration:underline}
+details.more summary{cursor:pointer;color:var(--muted);white-space:nowrap}
 `;
 
 export interface DashboardPage {

@@ -488,6 +488,35 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
     });
   });
 
+  it("keeps a big fleet usable: says when a chart is capped, collapses a long shared-by list, filters the ranking by name", async () => {
+    const names = Array.from({ length: 40 }, (_, i) => `aks-blk-${String(i + 1).padStart(3, "0")}`);
+    const e = evaluate({ scanId: "s", now: T0, views: names.map((n) => view(healthy(n, 1))) });
+    const one = (i: number) => ({ key: `k${i}`, cidr: `10.${100 + i}.0.0/24`, mode: "dynamic" as const, clusters: [names[i % names.length]!], capacity: 251, used: 100 + i, utilization: (100 + i) / 251, forecastExhaustionAt: null });
+    e.subnets = [{ key: "shared", cidr: "10.40.0.0/13", name: "podsubnet", mode: "vnetblock", clusters: names, capacity: 524283, used: 400_000, utilization: 400_000 / 524283, forecastExhaustionAt: null }, ...Array.from({ length: 45 }, (_, i) => one(i))];
+    await withPageOf(e, async (p) => {
+      expect(await p.locator("#chart-scores-note").textContent()).toMatch(/first 30 of 40 clusters/);
+      expect(await p.locator("#chart-subnets-note").textContent()).toMatch(/first 40 of 46 pod subnets/);
+      // The shared /13: five names, the rest behind "and 35 more", every one a link once opened.
+      const cell = p.locator('#subnets tr[data-subnet="shared"] td').nth(2);
+      expect(await cell.locator("a.cl:visible").count()).toBe(5);
+      expect(await cell.locator("summary").textContent()).toBe("and 35 more");
+      expect((await cell.boundingBox())!.height).toBeLessThan(250);
+      await cell.locator("summary").click();
+      expect(await cell.locator("a.cl:visible").count()).toBe(40);
+      // Its chart label fits beside the chart instead of listing 40 names.
+      const label = await p.evaluate(() => (window as unknown as { Chart: { getChart(id: string): { data: { labels: unknown[] } } } }).Chart.getChart("chart-subnets")!.data.labels[0]);
+      expect(label).toEqual(["10.40.0.0/13 (podsubnet)", "shared by 40 clusters"]);
+      // The ranking narrows to the names that contain the text, keeping each row's rank.
+      await p.fill("#ranking-filter", "BLK-01");
+      const shown = await p.locator("#ranking tbody tr:visible").evaluateAll((trs) => trs.map((tr) => [tr.children[0]!.textContent, tr.getAttribute("data-cluster")]));
+      expect(shown.map((r) => r[1])).toEqual(names.filter((n) => n.includes("blk-01")));
+      expect(shown.map((r) => r[0])).not.toEqual(shown.map((_, i) => String(i + 1)));
+      expect(await p.locator("#ranking-count").textContent()).toBe(`${shown.length} of 40 clusters`);
+      await p.fill("#ranking-filter", "");
+      expect(await p.locator("#ranking tbody tr:visible").count()).toBe(40);
+    });
+  });
+
   it("says Full by in a cluster's drill-down as the fleet table does: not enough history, already full, a date", async () => {
     const e = sameCidrFleet();
     const full = e.subnets.find((s) => s.clusters[0] === "ovl-b")!;
