@@ -387,9 +387,10 @@ function renderCompliance(box, results) {
 function renderCluster(name) {
   var box = clear($("cluster-detail"));
   var c = D.clusters.filter(function (x) { return x.cluster === name; })[0];
-  if (!c) { box.appendChild(h("p", { class: "muted", text: "Choose a cluster above, or click a cluster name anywhere on the page." })); return; }
+  if (!c) { $("cluster-select").value = ""; box.appendChild(h("p", { class: "muted", text: "Choose a cluster above, or click a cluster name anywhere on the page." })); return; }
   $("cluster-select").value = name;
-  box.appendChild(h("h3", { text: c.cluster }));
+  // Focusable from script only: navigation moves focus here, so the next Tab stays in the drill-down.
+  box.appendChild(h("h3", { text: c.cluster, tabindex: "-1" }));
   // No scan has read the cluster: its counts are unknown, not 0; the status says why.
   var read = c.lastOkAt !== null;
   var notRead = unread(c.status);
@@ -441,12 +442,29 @@ function clusterFromHash() {
   if (!m) return "";
   try { return decodeURIComponent(m[1]); } catch (e) { return ""; }
 }
+// The cluster to show: the address's, else the only one of a page scoped to one cluster.
+function wantedCluster() { return clusterFromHash() || (D.clusters.length === 1 ? D.clusters[0].cluster : ""); }
+// The drill-down sits below the findings table: bring it into view and, unless the user is choosing in
+// the select, move focus to its heading.
+function showCluster(focus) {
+  var head = $("cluster-detail").querySelector("h3");
+  if (!head) return;
+  $("cluster").scrollIntoView();
+  if (focus) head.focus({ preventScroll: true });
+}
 function setupCluster() {
   var sel = $("cluster-select");
   fillSelect(sel, D.clusters.map(function (c) { return c.cluster; }).sort(byName), "choose a cluster…");
   sel.addEventListener("change", function () { if (sel.value) location.hash = "cluster=" + encodeURIComponent(sel.value); });
-  window.addEventListener("hashchange", function () { var n = clusterFromHash(); if (n) { renderCluster(n); $("cluster").scrollIntoView(); } });
-  renderCluster(clusterFromHash());
+  // Back to the page without a hash clears the drill-down (or shows the scoped page's one cluster).
+  window.addEventListener("hashchange", function () { renderCluster(wantedCluster()); if (clusterFromHash()) showCluster(document.activeElement !== sel); });
+  // A link to the cluster already open changes no hash: go to it all the same.
+  document.addEventListener("click", function (e) {
+    var a = e.target instanceof Element ? e.target.closest("a.cl") : null;
+    if (a && a.hash === location.hash) { e.preventDefault(); showCluster(true); }
+  });
+  renderCluster(wantedCluster());
+  if (clusterFromHash()) showCluster(false);
 }
 
 renderCnsHealth();

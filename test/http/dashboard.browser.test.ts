@@ -10,6 +10,7 @@ import { evaluate } from "../../src/evaluate/evaluate.js";
 import { renderDashboard } from "../../src/http/dashboard.js";
 import { dashboardData } from "../../src/http/dashboard-data.js";
 import type { FleetEvaluation } from "../../src/model/evaluation.js";
+import type { ReportFilter } from "../../src/reports/filter.js";
 import { type RunningServer, serveApi } from "../../src/http/server.js";
 import { snapshot, T0, view } from "../fixtures/builders.js";
 import { sameCidrFleet } from "../fixtures/same-cidr-fleet.js";
@@ -35,10 +36,10 @@ async function ready(p: Page): Promise<void> {
 }
 
 /** The dashboard of an evaluation built in the test, from a file (as a saved copy opens), to `use`. */
-async function withPageOf(e: FleetEvaluation, use: (p: Page) => Promise<void>): Promise<void> {
+async function withPageOf(e: FleetEvaluation, use: (p: Page) => Promise<void>, scope: ReportFilter = {}): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), "dashboard-built-"));
   const file = path.join(dir, "dashboard.html");
-  writeFileSync(file, renderDashboard(e, []).html);
+  writeFileSync(file, renderDashboard(e, [], scope).html);
   const p = await context.newPage();
   try {
     await p.goto(pathToFileURL(file).href);
@@ -515,6 +516,42 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
       await p.fill("#ranking-filter", "");
       expect(await p.locator("#ranking tbody tr:visible").count()).toBe(40);
     });
+  });
+
+  it("takes keyboard and Back navigation to the drill-down: focus on its heading, the open cluster again, an empty hash clears it", async () => {
+    const views = ["aks-a", "aks-b", "aks-c"].map((n) => view(healthy(n)));
+    await withPageOf(evaluate({ scanId: "s", now: T0, views }), async (p) => {
+      const focused = () => p.evaluate(() => ({ tag: document.activeElement!.tagName, text: document.activeElement!.textContent, inDrillDown: Boolean(document.activeElement!.closest("#cluster")) }));
+      const inView = () => p.locator("#cluster-detail h3").evaluate((e) => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; });
+      expect(await p.locator("#cluster").evaluate((e) => e.getBoundingClientRect().top > innerHeight)).toBe(true);
+      // Enter on a ranking link: the drill-down opens, in view, and holds the focus; Tab stays in it.
+      await p.locator("#ranking tbody a.cl", { hasText: "aks-b" }).focus();
+      await p.keyboard.press("Enter");
+      await expect.poll(() => p.locator("#cluster-detail h3").textContent()).toBe("aks-b");
+      await expect.poll(focused).toEqual({ tag: "H3", text: "aks-b", inDrillDown: true });
+      expect(await inView()).toBe(true);
+      await p.keyboard.press("Tab");
+      expect((await focused()).inDrillDown).toBe(true);
+      // The cluster already open, clicked again from the top of the page: there again.
+      await p.evaluate(() => scrollTo(0, 0));
+      expect(await inView()).toBe(false);
+      await p.locator("#ranking tbody a.cl", { hasText: "aks-b" }).click();
+      await expect.poll(inView).toBe(true);
+      expect(await focused()).toMatchObject({ tag: "H3", text: "aks-b" });
+      // Back to the address without a hash: no cluster open, the select says so.
+      await p.evaluate(() => history.back());
+      await expect.poll(() => p.locator("#cluster-detail h3").count()).toBe(0);
+      expect(await p.locator("#cluster-select").inputValue()).toBe("");
+      expect(await p.locator("#cluster-detail").textContent()).toContain("Choose a cluster");
+    });
+  });
+
+  it("opens the drill-down of the one cluster a scoped page shows", async () => {
+    const views = ["aks-a", "aks-b"].map((n) => view(healthy(n)));
+    await withPageOf(evaluate({ scanId: "s", now: T0, views }), async (p) => {
+      expect(await p.locator("#cluster-detail h3").allTextContents()).toEqual(["aks-b"]);
+      expect(await p.locator("#cluster-select").inputValue()).toBe("aks-b");
+    }, { cluster: "aks-b" });
   });
 
   it("says Full by in a cluster's drill-down as the fleet table does: not enough history, already full, a date", async () => {
