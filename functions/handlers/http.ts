@@ -34,7 +34,8 @@ async function answer(req: HttpRequest, ctx: InvocationContext): Promise<ApiResp
   }
   const url = new URL(req.url);
   // route() logs the cause of every 5xx it answers to the invocation's log.
-  return route({ method: req.method, path: url.pathname, query: url.searchParams }, { store, log: (line) => ctx.error(line) });
+  const accept = req.headers.get("accept");
+  return route({ method: req.method, path: url.pathname, query: url.searchParams, ...(accept ? { accept } : {}) }, { store, log: (line) => ctx.error(line) });
 }
 
 export async function httpApi(req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> {

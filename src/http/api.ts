@@ -10,7 +10,7 @@ import { REPORT_CSP } from "../reports/formats/html.js";
 import { type Format, FORMATS } from "../reports/render.js";
 import { renderStored, reportRequest } from "../reports/stored.js";
 import type { SnapshotStore } from "../store/store.js";
-import { renderDashboard } from "./dashboard.js";
+import { type DashboardPage, renderDashboard, renderNoClusterMatches } from "./dashboard.js";
 import { DASHBOARD_LIMITS } from "./dashboard-data.js";
 import { latestEvaluationOf } from "./latest-evaluation.js";
 
@@ -19,6 +19,8 @@ export interface ApiRequest {
   /** Path below the host, starting with /api/. */
   path: string;
   query: URLSearchParams;
+  /** The Accept header: a browser's (text/html) gets an error page where a route has one. */
+  accept?: string;
 }
 
 export interface ApiResponse {
@@ -169,13 +171,19 @@ export async function handleDashboard(req: ApiRequest, deps: ApiDeps): Promise<A
   // Scoped, the findings trend counts the scope's findings: the summaries say which clusters each was about.
   const history = await deps.store.listEvaluations({ limit: DASHBOARD_LIMITS.trendPoints, ...(scope.cluster !== undefined ? { findingClusters: true } : {}) });
   const evaluation = history.length > 0 ? await latestEvaluationOf(deps.store).get(history[0]) : undefined;
-  if (evaluation) checkClusterFilter(scope, evaluation.clusters.map((c) => c.cluster));
-  const page = renderDashboard(evaluation, history, scope, req.query.get("code") ?? undefined);
-  return {
-    status: 200,
-    headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": page.csp, ...SECURITY_HEADERS },
-    body: page.html,
-  };
+  const code = req.query.get("code") ?? undefined;
+  try {
+    if (evaluation) checkClusterFilter(scope, evaluation.clusters.map((c) => c.cluster));
+  } catch (e) {
+    // A person opening an alert's link gets a page; a script (no text/html in Accept) CONTRACT.md's JSON error.
+    if (e instanceof NotFoundError && scope.cluster !== undefined && req.accept?.includes("text/html")) return htmlPage(404, renderNoClusterMatches(scope.cluster, code));
+    throw e;
+  }
+  return htmlPage(200, renderDashboard(evaluation, history, scope, code));
+}
+
+function htmlPage(status: number, page: DashboardPage): ApiResponse {
+  return { status, headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": page.csp, ...SECURITY_HEADERS }, body: page.html };
 }
 
 type Handler = (req: ApiRequest, deps: ApiDeps, seg: string[]) => Promise<ApiResponse> | ApiResponse;

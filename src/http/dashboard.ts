@@ -84,8 +84,28 @@ function csp(scripts: string[]): string {
  */
 export function renderDashboard(e: FleetEvaluation | undefined, history: readonly EvaluationSummary[], scope: ReportFilter = {}, functionKey?: string): DashboardPage {
   const scripts = e ? [chartJsSource(), DASHBOARD_SCRIPT] : [];
-  const policy = csp(scripts);
   const body = e ? page(e, history, scope, functionKey) : `<main><p>No scan has been evaluated yet. Run <code>fleet-audit scan</code>, then reload.</p></main>`;
+  return shell(body, scripts);
+}
+
+/**
+ * The page for a `?cluster=` that matches no cluster: a person followed a link or mistyped a name, so
+ * they get words and a way back to the whole fleet (a 404 all the same), not a JSON error.
+ */
+export function renderNoClusterMatches(pattern: string, functionKey?: string): DashboardPage {
+  const fleet = functionKey === undefined ? "dashboard" : `dashboard?${new URLSearchParams({ code: functionKey })}`;
+  const shown = escapeHtml(displaySafe(pattern));
+  return shell(
+    `<header><h1>AKS fleet audit</h1></header>
+<main><section class="card" id="no-match"><h2>No cluster matches <span id="scope">${shown}</span></h2>
+<p>The latest scan has no cluster of that name${pattern.includes("*") ? " or pattern" : ""}. Check the spelling; <code>*</code> stands for any run of characters (<code>aks-prod-*</code>).</p>
+<p><a class="cl" id="whole-fleet" href="${escapeHtml(fleet)}">Show the whole fleet</a></p></section></main>`,
+    [],
+  );
+}
+
+function shell(body: string, scripts: string[]): DashboardPage {
+  const policy = csp(scripts);
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${escapeHtml(policy)}">

@@ -24,7 +24,7 @@ export async function serveApi(deps: ApiDeps, opts: { port: number; host?: strin
     }
     const url = new URL(req.url ?? "/", "http://localhost");
     // route() logs the cause of every 5xx it answers.
-    route({ method: req.method ?? "GET", path: url.pathname, query: url.searchParams }, { ...deps, log: deps.log ?? opts.log })
+    route({ method: req.method ?? "GET", path: url.pathname, query: url.searchParams, ...(req.headers.accept ? { accept: req.headers.accept } : {}) }, { ...deps, log: deps.log ?? opts.log })
       .then((r) => {
         res.writeHead(r.status, r.headers);
         res.end(req.method === "HEAD" ? undefined : r.body);

@@ -42,8 +42,8 @@ async function runJob(j: { body: unknown; id: string; dequeueCount: number }): P
 
 const clusterOf = (j: { body: unknown }): string => (j.body as { ref: { name: string } }).ref.name;
 
-function get(path: string): Promise<{ status?: number; headers?: unknown; body?: unknown }> {
-  return httpApi(new HttpRequest({ method: "GET", url: `https://fleet-audit.azurewebsites.net${path}` }), context("http")) as never;
+function get(path: string, headers?: Record<string, string>): Promise<{ status?: number; headers?: unknown; body?: unknown }> {
+  return httpApi(new HttpRequest({ method: "GET", url: `https://fleet-audit.azurewebsites.net${path}`, ...(headers ? { headers } : {}) }), context("http")) as never;
 }
 
 beforeAll(async () => {
@@ -172,6 +172,10 @@ describe("HTTP functions", () => {
     expect(unknown.status).toBe(404);
     expect(JSON.parse(unknown.body as string).error.code).toBe("not_found");
     expect((await get("/api/clusters/aks-nope/history")).status).toBe(404);
+    // The dashboard's 404 is a page for a browser, the error shape for anything else.
+    const page = await get("/api/dashboard?cluster=aks-nope", { accept: "text/html" });
+    expect([page.status, (page.headers as Record<string, string>)["content-type"]]).toEqual([404, "text/html; charset=utf-8"]);
+    expect(JSON.parse((await get("/api/dashboard?cluster=aks-nope")).body as string).error.code).toBe("not_found");
     expect((await get("/api/reports/findings?colour=red")).status).toBe(400);
   });
 

@@ -433,6 +433,21 @@ describe("GET /api/dashboard?cluster=", () => {
     expectError(await get(`/api/dashboard?cluster=${q("zzz-*")}`), 404, /no cluster matches "zzz-\*"/);
     expectError(await get(`/api/dashboard?cluster=a&cluster=b`), 400, /more than once/);
   });
+
+  it("answers a browser's pattern that matches nothing with a 404 page linking to the whole fleet, a script's with the JSON error", async () => {
+    const browser = { headers: { accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8" } };
+    const r = await get(`/api/dashboard?cluster=${q("<b>zzz-*")}&code=${q("k&y")}`, browser);
+    expect(r.status).toBe(404);
+    expect(r.type).toMatch(/^text\/html/);
+    expect(r.headers.get("content-security-policy")).toMatch(/default-src 'none'; script-src 'none'/);
+    expect(r.text).not.toContain("<b>zzz");
+    expect(r.text).toMatch(/No cluster matches <span id="scope">&#60;b&#62;zzz-\*<\/span>/);
+    expect(r.text).toContain(`href="dashboard?code=k%26y"`);
+    expect(r.text).not.toMatch(/<script/i);
+    // A name that is not a pattern, from a browser too; without text/html in Accept, CONTRACT.md's shape.
+    expect((await get(`/api/dashboard?cluster=nomatch`, browser)).text).toContain("No cluster matches");
+    expectError(await get(`/api/dashboard?cluster=nomatch`, { headers: { accept: "application/json" } }), 404, /unknown cluster "nomatch"/);
+  });
 });
 
 function closedPort(): Promise<number> {

@@ -625,6 +625,26 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
     }
   });
 
+  it("answers a cluster pattern that matches nothing with a page saying so and a link to the whole fleet", async () => {
+    const lost = await context.newPage();
+    const errors: string[] = [];
+    lost.on("pageerror", (e) => errors.push(e.message));
+    // Chromium logs the page's own 404 as a failed load; anything else would be the page's fault.
+    lost.on("console", (m) => m.type() === "error" && !/status of 404/.test(m.text()) && errors.push(m.text()));
+    try {
+      const r = await lost.goto(`${server.url}/api/dashboard?cluster=nomatch`);
+      expect(r!.status()).toBe(404);
+      expect(await lost.locator("h2").textContent()).toBe("No cluster matches nomatch");
+      await lost.locator("#whole-fleet").click();
+      await ready(lost);
+      expect(new URL(lost.url()).search).toBe("");
+      expect(await lost.locator("#ranking tbody tr").count()).toBeGreaterThan(1);
+      expect(errors).toEqual([]);
+    } finally {
+      await lost.close();
+    }
+  });
+
   it("ran without errors or CSP violations and fetched nothing but itself; screenshot saved", async () => {
     await page.goto(`${server.url}/api/dashboard`);
     await ready(page);
