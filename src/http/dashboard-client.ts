@@ -83,14 +83,22 @@ function bar(fraction, cls) {
 function utilClass(u) { return u >= 0.95 ? "critical" : u >= 0.8 ? "warning" : ""; }
 // A subnet's finding (IPX002 "reported full" at 94 %, a policy's own thresholds) outranks the plain bands.
 function worse(a, b) { var rank = { "": 0, info: 0, warning: 1, critical: 2 }; return (rank[b || ""] || 0) > (rank[a] || 0) ? b : a; }
-function utilCell(s) { return h("td", { class: "nw" }, [bar(s.utilization, worse(utilClass(s.utilization), s.severity)), h("span", { class: "util", text: pct(s.utilization) })]); }
+function utilCell(s) { return h("td", null, [bar(s.utilization, worse(utilClass(s.utilization), s.severity)), h("span", { class: "util", text: pct(s.utilization) })]); }
+// A table wider than its card (a phone) scrolls inside its own box, not the page.
 function table(headers, rows, cls) {
-  return h("table", { class: cls || "" }, [
+  return h("div", { class: "scroll" }, [h("table", { class: cls || "" }, [
     h("thead", null, [h("tr", null, headers.map(function (t) { return h("th", { scope: "col", text: t }); }))]),
     h("tbody", null, rows)
-  ]);
+  ])]);
 }
 function td(x, cls) { return h("td", { class: cls || null }, [x]); }
+// A cell that may wrap between words but never inside one: a CIDR, a cluster name ("aks-prod-\n03").
+function words(text, cls) {
+  var cell = h("td", { class: cls || null }, []);
+  String(text).split(" ").forEach(function (w, i) { if (i) cell.appendChild(document.createTextNode(" ")); cell.appendChild(h("span", { class: "nw", text: w })); });
+  return cell;
+}
+function usedOf(s) { return words(int(s.used) + " / " + int(s.capacity), "r"); }
 function clear(e) { while (e.firstChild) e.removeChild(e.firstChild); return e; }
 function byName(a, b) { return a < b ? -1 : a > b ? 1 : 0; }
 
@@ -193,8 +201,8 @@ function renderSubnets() {
     var names = linkList(s.clusters, h("td", null, []));
     if (s.shared) names.appendChild(h("span", { class: "badge shared", text: "shared by " + s.clusters.length }));
     return h("tr", { "data-subnet": s.key, class: s.shared ? "shared-row" : null }, [
-      td(s.label), td(s.mode, "nw"), names,
-      td(int(s.used) + " / " + int(s.capacity), "r nw"),
+      words(s.label), td(s.mode, "nw"), names,
+      usedOf(s),
       utilCell(s),
       fullBy(s),
       headroom(s)
@@ -324,7 +332,7 @@ function matches(f, q) {
 function findingRow(f, inCluster) {
   var names = inCluster ? null : linkList(findingClusters(f), h("td", null, []));
   return h("tr", { class: "sev-" + (f.waived ? "waived" : f.severity), "data-rule": f.rule, "data-severity": f.severity }, [
-    td(f.severity + (f.waived ? " (waived)" : ""), "sev nw"), td(f.rule, "nw"), names, td(f.resource), td(f.message), td(when(f.firstSeen), "muted nw")
+    td(f.severity + (f.waived ? " (waived)" : ""), "sev nw"), td(f.rule, "nw"), names, td(f.resource, "nw"), td(f.message, "msg"), td(when(f.firstSeen), "muted nw")
   ]);
 }
 function renderFindings() {
@@ -425,7 +433,7 @@ function renderCluster(name) {
   box.appendChild(h("h4", { text: "Pod subnets (" + subnets.length + ")" }));
   if (subnets.length) box.appendChild(table(["Subnet", "Shared with", "Used / capacity", "Utilisation", "Full by", "Headroom"], subnets.map(function (s) {
     var others = s.clusters.filter(function (x) { return x !== name; });
-    return h("tr", { "data-subnet": s.key }, [td(s.label), others.length ? linkList(others, h("td", null, [])) : td("-"), td(int(s.used) + " / " + int(s.capacity), "r nw"),
+    return h("tr", { "data-subnet": s.key }, [words(s.label), others.length ? linkList(others, h("td", null, [])) : td("-"), usedOf(s),
       utilCell(s), fullBy(s), headroom(s)]);
   })));
 

@@ -38,18 +38,20 @@ header .meta{color:#d0d5dd;margin:.2rem 0 .5rem}
 .chips span{display:inline-block;margin-right:.5rem;padding:.15rem .6rem;border-radius:1rem;background:#344054;color:#fff;font-weight:600}
 .chips span.c{background:var(--crit)}.chips span.w{background:var(--warn)}.chips span.i{background:var(--info)}
 main{padding:1rem 1.5rem;max-width:1600px}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:1rem}
+@media (max-width:600px){header,main{padding-left:.75rem;padding-right:.75rem}.card,section.card{padding:.6rem .7rem}}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(560px,100%),1fr));gap:1rem}
 .card,section.card{background:var(--card);border:1px solid var(--line);border-radius:.5rem;padding:.8rem 1rem;margin-bottom:1rem;min-width:0;overflow-x:auto}
 h2{font-size:1.1rem;margin:.2rem 0 .5rem}h3{margin:.2rem 0}h4{margin:1rem 0 .3rem}
 .chart{position:relative;height:260px;margin-bottom:.6rem}
-table{border-collapse:collapse;width:100%}th,td{padding:.28rem .5rem;border-bottom:1px solid var(--line);text-align:left;vertical-align:top;overflow-wrap:anywhere}
-th{background:#f2f4f7;font-weight:600;white-space:nowrap}td.r{text-align:right;font-variant-numeric:tabular-nums}
+table{border-collapse:collapse;width:100%}th,td{padding:.28rem .4rem;border-bottom:1px solid var(--line);text-align:left;vertical-align:top;overflow-wrap:break-word}
+th{background:#f2f4f7;font-weight:600}td.r{text-align:right;font-variant-numeric:tabular-nums}
 .muted,.note{color:var(--muted)}.critical{color:var(--crit);font-weight:600}.warning{color:var(--warn)}.ok{color:var(--ok)}
 tr.sev-critical td.sev{color:var(--crit);font-weight:600}tr.sev-warning td.sev{color:var(--warn)}tr.sev-info td.sev{color:var(--info)}tr.sev-waived td{color:var(--muted)}
-td.nw{white-space:nowrap}
+.nw,a.cl{white-space:nowrap}td.msg{min-width:20rem}
+.scroll{overflow-x:auto}
 table.cns-sick th{white-space:normal;overflow-wrap:normal}tr.counts td{border-bottom:0;padding-bottom:0}tr.sick-pods td{padding-left:1.5rem}
 .sick-list{position:sticky;left:1.5rem;max-width:calc(100vw - 7rem)}table.compliance-fail{width:auto}
-.bar{display:inline-block;vertical-align:middle;background:#eaecf0;width:6rem;height:.7rem;border-radius:.35rem;overflow:hidden;margin:0 .4rem}
+.bar{display:inline-block;vertical-align:middle;background:#eaecf0;width:5rem;height:.7rem;border-radius:.35rem;overflow:hidden;margin:0 .4rem}
 .bar .fill{height:100%;background:var(--info)}.bar .fill.warning{background:var(--warn)}.bar .fill.critical{background:var(--crit)}.bar .fill.ok{background:var(--ok)}
 .badge{display:inline-block;margin-left:.4rem;padding:0 .4rem;border-radius:.3rem;font-size:.8em}.badge.shared{background:#ebe9fe;color:#5925dc}
 .score{display:inline-block;min-width:2rem}.grade{font-weight:700}
@@ -158,7 +160,7 @@ function page(e: FleetEvaluation, history: readonly EvaluationSummary[], scope: 
 <button type="button" id="f-reset">Reset</button>
 </form>
 <p class="muted" id="findings-count"></p>
-<table id="findings-table"><thead><tr><th>Severity</th><th>Rule</th><th>Clusters</th><th>Resource</th><th>Message</th><th>First seen (UTC)</th></tr></thead><tbody id="findings-body"></tbody></table>
+<div class="scroll"><table id="findings-table"><thead><tr><th>Severity</th><th>Rule</th><th>Clusters</th><th>Resource</th><th>Message</th><th>First seen (UTC)</th></tr></thead><tbody id="findings-body"></tbody></table></div>
 </section>
 <section class="card" id="cluster"><h2>Cluster <select id="cluster-select" aria-label="Cluster"></select></h2><div id="cluster-detail"></div></section>
 ${data.notes.length ? `<section class="card"><h2>Notes</h2><ul>${data.notes.map((n) => `<li>${escapeHtml(displaySafe(n))}</li>`).join("")}</ul></section>` : ""}

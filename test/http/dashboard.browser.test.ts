@@ -84,6 +84,27 @@ async function fullByCells(p: Page, cluster: string): Promise<{ table: Record<st
   return { table: text(table), detail: text(detail) };
 }
 
+/** How the page is laid out at its viewport: page width, lines of CIDR and name cells, lines of each finding message. */
+async function layoutOf(p: Page) {
+  return p.evaluate(() => {
+    // A text's line boxes: one client rect top per line.
+    const lines = (e: Element) => {
+      const r = document.createRange();
+      r.selectNodeContents(e);
+      return new Set([...r.getClientRects()].map((x) => Math.round(x.top))).size;
+    };
+    return {
+      viewport: document.documentElement.clientWidth,
+      pageWidth: document.documentElement.scrollWidth,
+      headerWidth: document.querySelector("header")!.getBoundingClientRect().width,
+      cidrLines: [...document.querySelectorAll("#subnets tbody tr > td:first-child > :first-child")].map((cidr) => [cidr.textContent, lines(cidr)]),
+      nameLines: [...document.querySelectorAll("a.cl")].map((a) => [a.textContent, lines(a)]),
+      messages: [...document.querySelectorAll("#findings-body tr > td:nth-child(5)")].map((td) => ({ chars: td.textContent!.length, lines: lines(td), width: Math.round(td.getBoundingClientRect().width), text: td.textContent })),
+      findingsTable: { width: document.getElementById("findings-table")!.getBoundingClientRect().width, card: document.getElementById("findings")!.clientWidth },
+    };
+  });
+}
+
 describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
   beforeAll(async () => {
     fleet = await scannedFleet();
@@ -642,6 +663,29 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
       expect(errors).toEqual([]);
     } finally {
       await lost.close();
+    }
+  });
+
+  it("fits a 390 px phone and a desktop: no sideways page scroll, wide tables scroll in their card, CIDRs and names on one line", async () => {
+    const phone = await context.newPage();
+    try {
+      await phone.setViewportSize({ width: 390, height: 844 });
+      await phone.goto(`${server.url}/api/dashboard`);
+      await ready(phone);
+      for (const shown of [await layoutOf(phone), await layoutOf(page)]) {
+        expect(shown.pageWidth, `page width at ${shown.viewport}`).toBeLessThanOrEqual(shown.viewport);
+        expect(shown.headerWidth).toBe(shown.viewport);
+        expect(shown.cidrLines.length).toBeGreaterThan(0);
+        for (const [cidr, n] of shown.cidrLines) expect(n, `${cidr} at ${shown.viewport}`).toBe(1);
+        for (const [name, n] of shown.nameLines) expect(n, `${name} at ${shown.viewport}`).toBe(1);
+        // A message wraps at words in a column wide enough to read: 30 characters a line or more.
+        for (const m of shown.messages) expect(m.lines, `${JSON.stringify(m)} at ${shown.viewport}`).toBeLessThanOrEqual(Math.ceil(m.chars / 30));
+      }
+      // On the phone the findings table is wider than its card and scrolls there, not the page.
+      const onPhone = await layoutOf(phone);
+      expect(onPhone.findingsTable.width).toBeGreaterThan(onPhone.findingsTable.card);
+    } finally {
+      await phone.close();
     }
   });
 
