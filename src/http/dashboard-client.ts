@@ -101,6 +101,27 @@ function words(text, cls) {
 function usedOf(s) { return words(int(s.used) + " / " + int(s.capacity), "r"); }
 function clear(e) { while (e.firstChild) e.removeChild(e.firstChild); return e; }
 function byName(a, b) { return a < b ? -1 : a > b ? 1 : 0; }
+function cssVar(name) { return getComputedStyle(document.documentElement).getPropertyValue(name).trim(); }
+// Writes each bar's note (its dataset's notes[i]: a grade, "critical") just past the bar's end, so
+// what its colour says is there in words too (red and orange look alike to many).
+var BAR_NOTES = {
+  id: "barNotes",
+  afterDatasetsDraw: function (chart) {
+    var ctx = chart.ctx;
+    ctx.save();
+    ctx.font = "600 11px system-ui, sans-serif";
+    ctx.fillStyle = cssVar("--fg");
+    ctx.textBaseline = "middle";
+    chart.data.datasets.forEach(function (ds, i) {
+      if (!ds.notes || !chart.isDatasetVisible(i)) return;
+      chart.getDatasetMeta(i).data.forEach(function (bar, j) {
+        if (ds.data[j] !== null && ds.notes[j]) ctx.fillText(ds.notes[j], bar.x + 4, bar.y);
+      });
+    });
+    ctx.restore();
+  }
+};
+if (Chart) Chart.register(BAR_NOTES);
 
 // ---- azure-cns health: which CNS pods are sick, at a glance ----
 var MAX_SICK_CLUSTERS = 20;
@@ -177,8 +198,8 @@ function renderRanking() {
   new Chart($("chart-scores"), {
     type: "bar",
     // A cluster not graded keeps its place in the order but has no bar: its label says why.
-    data: { labels: shown.map(function (c) { return clip(c.cluster) + (c.score === null ? " (N/A)" : ""); }), datasets: [{ label: "Score", data: shown.map(function (c) { return c.score; }), backgroundColor: shown.map(function (c) { return c.score === null ? COLOUR.waived : COLOUR[scoreClass(c.score)]; }) }] },
-    options: { indexAxis: "y", animation: false, responsive: true, maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { x: { min: 0, max: 100, title: { display: true, text: "Score (0–100, higher is better; N/A: not graded)" } }, y: { ticks: { autoSkip: false } } } }
+    data: { labels: shown.map(function (c) { return clip(c.cluster) + (c.score === null ? " (N/A)" : ""); }), datasets: [{ label: "Score", data: shown.map(function (c) { return c.score; }), backgroundColor: shown.map(function (c) { return c.score === null ? COLOUR.waived : COLOUR[scoreClass(c.score)]; }), notes: shown.map(function (c) { return c.score === null ? "" : c.grade; }) }] },
+    options: { indexAxis: "y", animation: false, responsive: true, maintainAspectRatio: false, layout: { padding: { right: 24 } }, plugins: { legend: { display: false } }, scales: { x: { min: 0, max: 100, title: { display: true, text: "Score (0–100, higher is better; N/A: not graded)" } }, y: { ticks: { autoSkip: false } } } }
   });
 }
 
@@ -235,11 +256,13 @@ function renderSubnets() {
         backgroundColor: fills,
         borderColor: shown.map(function (s, i) { return s.shared ? SHARED_OUTLINE.colour : fills[i]; }),
         borderWidth: shown.map(function (s) { return s.shared ? SHARED_OUTLINE.width : 0; }),
-        borderSkipped: false
+        borderSkipped: false,
+        // The band in words at the bar's end, as the legend names it (red and orange look alike to many).
+        notes: marks.map(function (m) { return m === "critical" || m === "warning" ? m : ""; })
       }]
     },
     options: {
-      indexAxis: "y", animation: false, responsive: true, maintainAspectRatio: false,
+      indexAxis: "y", animation: false, responsive: true, maintainAspectRatio: false, layout: { padding: { right: 56 } },
       // Fixed entries that say what a colour means; the default would take one from the first bar.
       plugins: { legend: { onClick: function () {}, labels: { generateLabels: function () { return legend.map(function (l) { return Object.assign({ hidden: false }, l); }); } } } },
       scales: { x: { min: 0, max: 100, title: { display: true, text: "% of usable addresses held by NCs" } }, y: { ticks: { autoSkip: false } } }
@@ -303,11 +326,13 @@ function renderTrends() {
   } } };
   var common = { animation: false, responsive: true, maintainAspectRatio: false, spanGaps: true, elements: { point: { radius: 3 } } };
   new Chart($("chart-trend-used"), { type: "line", data: { datasets: lines }, options: Object.assign({ scales: scales, plugins: { tooltip: usedTooltip } }, common) });
+  // Each severity has its own point shape (in the legend too) and dash, not only its colour.
+  var MARK = { critical: ["triangle", []], warning: ["rectRot", [6, 4]], info: ["circle", [2, 3]] };
   var sev = ["critical", "warning", "info"].map(function (s) {
-    return { label: s, data: D.trend.map(function (p, j) { return { x: times[j], y: p.counts ? p.counts[s] : null }; }), borderColor: COLOUR[s], backgroundColor: COLOUR[s] };
+    return { label: s, data: D.trend.map(function (p, j) { return { x: times[j], y: p.counts ? p.counts[s] : null }; }), borderColor: COLOUR[s], backgroundColor: COLOUR[s], pointStyle: MARK[s][0], borderDash: MARK[s][1], pointRadius: 4 };
   });
   // Findings come whole: no 0.5 ticks.
-  new Chart($("chart-trend-findings"), { type: "line", data: { datasets: sev }, options: Object.assign({ scales: { x: timeAxis(times), y: { beginAtZero: true, ticks: { precision: 0 } } }, plugins: { tooltip: tooltip } }, common) });
+  new Chart($("chart-trend-findings"), { type: "line", data: { datasets: sev }, options: Object.assign({ scales: { x: timeAxis(times), y: { beginAtZero: true, ticks: { precision: 0 } } }, plugins: { tooltip: tooltip, legend: { labels: { usePointStyle: true } } } }, common) });
 }
 
 // ---- findings with filters ----

@@ -29,14 +29,15 @@ export function chartJsSource(): string {
   return chartJs;
 }
 
-const STYLE = `
-:root{--fg:#101828;--muted:#667085;--line:#eaecf0;--bg:#f9fafb;--card:#fff;--crit:#d92d20;--warn:#dc6803;--info:#1570ef;--ok:#039855;--shared:#7a5af8}
+export const STYLE = `
+/* Text colours reach WCAG AA (4.5:1) on --card; --on-sev is the chips' text on --crit, --warn, --info. */
+:root{--fg:#101828;--muted:#667085;--line:#eaecf0;--bg:#f9fafb;--card:#fff;--crit:#d92d20;--warn:#b54708;--info:#1570ef;--ok:#067647;--shared:#7a5af8;--on-sev:#fff}
 *{box-sizing:border-box}
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:var(--fg);background:var(--bg)}
 header{padding:1rem 1.5rem;background:#101828;color:#fff}header h1{margin:0;font-size:1.35rem}
 header .meta{color:#d0d5dd;margin:.2rem 0 .5rem}
 .chips span{display:inline-block;margin-right:.5rem;padding:.15rem .6rem;border-radius:1rem;background:#344054;color:#fff;font-weight:600}
-.chips span.c{background:var(--crit)}.chips span.w{background:var(--warn)}.chips span.i{background:var(--info)}
+.chips span.c,.chips span.w,.chips span.i{color:var(--on-sev)}.chips span.c{background:var(--crit)}.chips span.w{background:var(--warn)}.chips span.i{background:var(--info)}
 main{padding:1rem 1.5rem;max-width:1600px}
 @media (max-width:600px){header,main{padding-left:.75rem;padding-right:.75rem}.card,section.card{padding:.6rem .7rem}}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(560px,100%),1fr));gap:1rem}

@@ -105,6 +105,33 @@ async function layoutOf(p: Page) {
   });
 }
 
+/** Each bar of a bar chart: its label, note, and whether text of the page's --fg colour is drawn just past its end. */
+async function barNotes(p: Page, id: string) {
+  return p.evaluate((id) => {
+    type Bar = { x: number; y: number };
+    const chart = (window as unknown as { Chart: { getChart(id: string): { canvas: HTMLCanvasElement; currentDevicePixelRatio: number; data: { labels: unknown[]; datasets: Array<{ data: Array<number | null>; notes?: string[] }> }; getDatasetMeta(i: number): { data: Bar[] } } } }).Chart.getChart(id)!;
+    const fg = getComputedStyle(document.documentElement).getPropertyValue("--fg").trim();
+    const [r, g, b] = [1, 3, 5].map((i) => parseInt(fg.slice(i, i + 2), 16));
+    const dpr = chart.currentDevicePixelRatio;
+    // Read from a copy: repeated readbacks of the page's own canvas would warn on its console.
+    const copy = document.createElement("canvas");
+    [copy.width, copy.height] = [chart.canvas.width, chart.canvas.height];
+    const pixels = copy.getContext("2d", { willReadFrequently: true })!;
+    pixels.drawImage(chart.canvas, 0, 0);
+    const bars: Array<{ label: unknown; note: string; drawn: boolean }> = [];
+    chart.data.datasets.forEach((ds, i) =>
+      chart.getDatasetMeta(i).data.forEach((bar, j) => {
+        if (ds.data[j] === null) return;
+        const px = pixels.getImageData(Math.round((bar.x + 2) * dpr), Math.round((bar.y - 6) * dpr), Math.round(30 * dpr), Math.round(12 * dpr)).data;
+        let near = 0;
+        for (let k = 0; k < px.length; k += 4) if (px[k + 3]! > 200 && Math.abs(px[k]! - r!) + Math.abs(px[k + 1]! - g!) + Math.abs(px[k + 2]! - b!) < 60) near++;
+        bars.push({ label: chart.data.labels[j], note: ds.notes?.[j] ?? "", drawn: near > 3 });
+      }),
+    );
+    return bars;
+  }, id);
+}
+
 describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
   beforeAll(async () => {
     fleet = await scannedFleet();
@@ -687,6 +714,29 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
     } finally {
       await phone.close();
     }
+  });
+
+  it("says severity in more than colour: grades and bands written at the bars, a shape and a dash a severity", async () => {
+    // Each score bar carries its cluster's grade, as the ranking table has it.
+    const grades = await page.locator("#ranking tbody tr").evaluateAll((trs) => Object.fromEntries(trs.map((tr) => [tr.children[1]!.textContent, tr.children[2]!.textContent])));
+    const scores = await barNotes(page, "chart-scores");
+    expect(scores.length).toBeGreaterThan(1);
+    for (const bar of scores) expect(bar, String(bar.label)).toEqual({ label: bar.label, note: grades[bar.label as string], drawn: true });
+    const trend = await page.evaluate(() => {
+      const chart = (window as unknown as { Chart: { getChart(id: string): { data: { datasets: Array<{ label: string; pointStyle: string; borderDash: number[] }> }; options: { plugins: { legend: { labels: { usePointStyle: boolean } } } } } } }).Chart.getChart("chart-trend-findings")!;
+      return { marks: chart.data.datasets.map((d) => `${d.pointStyle} ${JSON.stringify(d.borderDash)}`), legendShapes: chart.options.plugins.legend.labels.usePointStyle };
+    });
+    expect(new Set(trend.marks).size).toBe(3);
+    expect(trend.legendShapes).toBe(true);
+    // A subnet bar in a severity band says so in words, as the table's bar says it in colour.
+    const e = sameCidrFleet();
+    Object.assign(e.subnets.find((s) => s.clusters[0] === "blk")!, { utilization: 0.97 });
+    await withPageOf(e, async (p) => {
+      const band = await p.locator("#subnets tbody tr").evaluateAll((trs) => Object.fromEntries(trs.map((tr) => [tr.children[0]!.textContent, ["critical", "warning"].find((c) => tr.querySelector(`.fill.${c}`)) ?? ""])));
+      const bars = await barNotes(p, "chart-subnets");
+      expect(new Set(bars.map((b) => b.note))).toEqual(new Set(["critical", "warning", ""]));
+      for (const bar of bars) expect(bar, String(bar.label)).toEqual({ label: bar.label, note: band[String(bar.label)], drawn: bar.note !== "" });
+    });
   });
 
   it("ran without errors or CSP violations and fetched nothing but itself; screenshot saved", async () => {
