@@ -102,6 +102,8 @@ function usedOf(s) { return words(int(s.used) + " / " + int(s.capacity), "r"); }
 function clear(e) { while (e.firstChild) e.removeChild(e.firstChild); return e; }
 function byName(a, b) { return a < b ? -1 : a > b ? 1 : 0; }
 function cssVar(name) { return getComputedStyle(document.documentElement).getPropertyValue(name).trim(); }
+/** A chart colour Chart.js reads from the page's CSS at every update (a scriptable option). */
+function themed(name) { return function () { return cssVar(name); }; }
 // Writes each bar's note (its dataset's notes[i]: a grade, "critical") just past the bar's end, so
 // what its colour says is there in words too (red and orange look alike to many).
 var BAR_NOTES = {
@@ -121,7 +123,28 @@ var BAR_NOTES = {
     ctx.restore();
   }
 };
-if (Chart) Chart.register(BAR_NOTES);
+// Chart text and grid lines in the page's colours, light or dark as its CSS chose, and again when the
+// system's theme changes while the page is open.
+function themeCharts() {
+  var text = cssVar("--muted"), line = cssVar("--line");
+  Chart.defaults.color = text;
+  Chart.defaults.borderColor = line;
+  // A chart copies its scales' colours from the defaults when it is made: set them there too.
+  Object.keys(Chart.instances).forEach(function (id) {
+    var chart = Chart.instances[id], scales = chart.config.options.scales || {};
+    Object.keys(scales).forEach(function (axis) {
+      var s = scales[axis];
+      [s.ticks, s.title].forEach(function (o) { if (o) o.color = text; });
+      [s.grid, s.border].forEach(function (o) { if (o) o.color = line; });
+    });
+    chart.update();
+  });
+}
+if (Chart) {
+  Chart.register(BAR_NOTES);
+  themeCharts();
+  window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", themeCharts);
+}
 
 // ---- azure-cns health: which CNS pods are sick, at a glance ----
 var MAX_SICK_CLUSTERS = 20;
@@ -238,12 +261,13 @@ function renderSubnets() {
   // shared /13 at 97 % is the most dangerous bar of all. Shared is an outline, never a fill colour.
   var marks = shown.map(function (s) { return worse(utilClass(s.utilization), s.severity); });
   var fills = marks.map(function (m) { return m === "critical" || m === "warning" ? COLOUR[m] : COLOUR.info; });
-  var SHARED_OUTLINE = { colour: "#101828", width: 3 };
+  // The page's text colour: dark on a light page, light on a dark one.
+  var SHARED_OUTLINE = { colour: cssVar("--fg"), width: 3 };
   var legend = [
     { mark: "critical", text: "critical: ≥ 95 % or a critical finding", fillStyle: COLOUR.critical, strokeStyle: COLOUR.critical, lineWidth: 0 },
     { mark: "warning", text: "warning: ≥ 80 % or a warning finding", fillStyle: COLOUR.warning, strokeStyle: COLOUR.warning, lineWidth: 0 },
     { mark: "ok", text: "below 80 %", fillStyle: COLOUR.info, strokeStyle: COLOUR.info, lineWidth: 0 },
-    { mark: "shared", text: "dark outline: shared by several clusters", fillStyle: "#ffffff", strokeStyle: SHARED_OUTLINE.colour, lineWidth: SHARED_OUTLINE.width }
+    { mark: "shared", text: "outlined: shared by several clusters", fillStyle: cssVar("--card"), strokeStyle: SHARED_OUTLINE.colour, lineWidth: SHARED_OUTLINE.width }
   ];
   new Chart($("chart-subnets"), {
     type: "bar",
@@ -264,7 +288,7 @@ function renderSubnets() {
     options: {
       indexAxis: "y", animation: false, responsive: true, maintainAspectRatio: false, layout: { padding: { right: 56 } },
       // Fixed entries that say what a colour means; the default would take one from the first bar.
-      plugins: { legend: { onClick: function () {}, labels: { generateLabels: function () { return legend.map(function (l) { return Object.assign({ hidden: false }, l); }); } } } },
+      plugins: { legend: { onClick: function () {}, labels: { generateLabels: function () { return legend.map(function (l) { return Object.assign({ hidden: false, fontColor: cssVar("--muted") }, l); }); } } } },
       scales: { x: { min: 0, max: 100, title: { display: true, text: "% of usable addresses held by NCs" } }, y: { ticks: { autoSkip: false } } }
     }
   });
@@ -315,7 +339,7 @@ function renderTrends() {
     lines.unshift({
       label: (D.scope === undefined ? "All VNet pod subnets" : "VNet pod subnets of these clusters") + " (addresses held, right axis)",
       data: D.trend.map(function (p, j) { return { x: times[j], y: p.used, used: p.used, capacity: p.capacity }; }),
-      yAxisID: "addresses", order: 1, borderColor: "#101828", backgroundColor: "#101828", borderWidth: 2, borderDash: [6, 4]
+      yAxisID: "addresses", order: 1, borderColor: themed("--fg"), backgroundColor: themed("--fg"), borderWidth: 2, borderDash: [6, 4]
     });
     scales.addresses = { position: "right", beginAtZero: true, grid: { drawOnChartArea: false }, title: { display: true, text: "addresses held (total)" } };
   }

@@ -8,6 +8,7 @@ import type { EvaluationSummary, FleetEvaluation } from "../model/evaluation.js"
 import type { ReportFilter } from "../reports/filter.js";
 import { displaySafe } from "../display-safe.js";
 import { cspHash, escapeHtml } from "../reports/formats/html.js";
+import { cssVariables, PALETTE } from "../reports/formats/palette.js";
 import { REPORT_KINDS } from "../reports/catalogue.js";
 import { plural } from "../rules/scope.js";
 import { DASHBOARD_SCRIPT } from "./dashboard-client.js";
@@ -29,9 +30,18 @@ export function chartJsSource(): string {
   return chartJs;
 }
 
+/**
+ * The dashboard's colours beyond the html reports' palette, light and dark: page and cards, grade A,
+ * the chips' text (--on-sev, on --crit, --warn, --info), a bar's track, the "shared" badge.
+ */
+const OWN_COLOURS = {
+  light: { bg: "#f9fafb", card: "#fff", ok: "#067647", shared: "#7a5af8", "on-sev": "#fff", track: "#eaecf0", "badge-bg": "#ebe9fe", "badge-fg": "#5925dc" },
+  dark: { bg: "#0c111d", card: "#161b26", ok: "#47cd89", shared: "#9b8afb", "on-sev": "#0c111d", track: "#344054", "badge-bg": "#2e125e", "badge-fg": "#d9d6fe" },
+};
+
 export const STYLE = `
-/* Text colours reach WCAG AA (4.5:1) on --card; --on-sev is the chips' text on --crit, --warn, --info. */
-:root{--fg:#101828;--muted:#667085;--line:#eaecf0;--bg:#f9fafb;--card:#fff;--crit:#d92d20;--warn:#b54708;--info:#1570ef;--ok:#067647;--shared:#7a5af8;--on-sev:#fff}
+:root{color-scheme:light dark;${cssVariables({ ...PALETTE.light, ...OWN_COLOURS.light })}}
+@media (prefers-color-scheme:dark){:root{${cssVariables({ ...PALETTE.dark, ...OWN_COLOURS.dark })}}}
 *{box-sizing:border-box}
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:var(--fg);background:var(--bg)}
 header{padding:1rem 1.5rem;background:#101828;color:#fff}header h1{margin:0;font-size:1.35rem}
@@ -45,16 +55,16 @@ main{padding:1rem 1.5rem;max-width:1600px}
 h2{font-size:1.1rem;margin:.2rem 0 .5rem}h3{margin:.2rem 0}h4{margin:1rem 0 .3rem}
 .chart{position:relative;height:260px;margin-bottom:.6rem}
 table{border-collapse:collapse;width:100%}th,td{padding:.28rem .4rem;border-bottom:1px solid var(--line);text-align:left;vertical-align:top;overflow-wrap:break-word}
-th{background:#f2f4f7;font-weight:600}td.r{text-align:right;font-variant-numeric:tabular-nums}
+th{background:var(--head);font-weight:600}td.r{text-align:right;font-variant-numeric:tabular-nums}
 .muted,.note{color:var(--muted)}.critical{color:var(--crit);font-weight:600}.warning{color:var(--warn)}.ok{color:var(--ok)}
 tr.sev-critical td.sev{color:var(--crit);font-weight:600}tr.sev-warning td.sev{color:var(--warn)}tr.sev-info td.sev{color:var(--info)}tr.sev-waived td{color:var(--muted)}
 .nw,a.cl{white-space:nowrap}td.msg{min-width:20rem}
 .scroll{overflow-x:auto}
 table.cns-sick th{white-space:normal;overflow-wrap:normal}tr.counts td{border-bottom:0;padding-bottom:0}tr.sick-pods td{padding-left:1.5rem}
 .sick-list{position:sticky;left:1.5rem;max-width:calc(100vw - 7rem)}table.compliance-fail{width:auto}
-.bar{display:inline-block;vertical-align:middle;background:#eaecf0;width:5rem;height:.7rem;border-radius:.35rem;overflow:hidden;margin:0 .4rem}
+.bar{display:inline-block;vertical-align:middle;background:var(--track);width:5rem;height:.7rem;border-radius:.35rem;overflow:hidden;margin:0 .4rem}
 .bar .fill{height:100%;background:var(--info)}.bar .fill.warning{background:var(--warn)}.bar .fill.critical{background:var(--crit)}.bar .fill.ok{background:var(--ok)}
-.badge{display:inline-block;margin-left:.4rem;padding:0 .4rem;border-radius:.3rem;font-size:.8em}.badge.shared{background:#ebe9fe;color:#5925dc}
+.badge{display:inline-block;margin-left:.4rem;padding:0 .4rem;border-radius:.3rem;font-size:.8em}.badge.shared{background:var(--badge-bg);color:var(--badge-fg)}
 .score{display:inline-block;min-width:2rem}.grade{font-weight:700}
 form{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:.3rem 0}
 select,input,button{font:inherit;padding:.2rem .4rem}

@@ -1,6 +1,8 @@
-// The dashboard's palette: every text colour reads at WCAG AA (4.5:1) on the backgrounds it is set on.
+// The dashboard's palette, light and dark: every text colour reads at WCAG AA (4.5:1) on the backgrounds
+// it is set on, and the html reports' colours are the same, so following a report link keeps the theme.
 import { describe, expect, it } from "vitest";
 import { STYLE } from "../../src/http/dashboard.js";
+import { REPORT_STYLE } from "../../src/reports/formats/html.js";
 import { contrast, rootVariables } from "../helpers/contrast.js";
 
 /** Text colours shown on the cards: body, captions, severities, links, grade A. */
@@ -8,9 +10,13 @@ const TEXT = ["--fg", "--muted", "--crit", "--warn", "--info", "--ok"];
 /** The severity chips: their text colour on each severity's colour. */
 const CHIPS = ["--crit", "--warn", "--info"];
 
-describe("dashboard palette", () => {
-  const vars = rootVariables(STYLE);
+const DARK = "(prefers-color-scheme:dark)";
 
+describe.each([
+  ["light", rootVariables(STYLE)],
+  // The dark block overrides the light one, as the browser applies them.
+  ["dark", { ...rootVariables(STYLE), ...rootVariables(STYLE, DARK) }],
+])("dashboard palette, %s", (scheme, vars) => {
   it("has every text colour at 4.5:1 or more on the cards", () => {
     for (const fg of TEXT) expect(contrast(vars[fg]!, vars["--card"]!), `${fg} on --card`).toBeGreaterThanOrEqual(4.5);
   });
@@ -18,6 +24,19 @@ describe("dashboard palette", () => {
   it("has the severity chips' text at 4.5:1 or more on their colour", () => {
     for (const chip of CHIPS) expect(contrast(vars["--on-sev"]!, vars[chip]!), `--on-sev on ${chip}`).toBeGreaterThanOrEqual(4.5);
   });
+
+  it("sets every colour the html reports set, to the same value, so a report link keeps the theme", () => {
+    const report = scheme === "dark" ? rootVariables(REPORT_STYLE, DARK) : rootVariables(REPORT_STYLE);
+    expect(Object.keys(report).length).toBeGreaterThan(0);
+    expect(vars).toMatchObject(report);
+  });
+});
+
+it("the dark palette changes every colour of the light one", () => {
+  const light = rootVariables(STYLE);
+  const dark = rootVariables(STYLE, DARK);
+  for (const [name, value] of Object.entries(light)) expect(dark[name], name).not.toBe(value);
+  expect(STYLE).toContain("color-scheme:light dark");
 });
 
 describe("contrast", () => {

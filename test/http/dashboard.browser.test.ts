@@ -739,6 +739,54 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
     });
   });
 
+  it("follows a dark system theme, as the linked html reports do, charts included, and switches with it", async () => {
+    const dark = await context.newPage();
+    try {
+      await dark.emulateMedia({ colorScheme: "dark" });
+      await dark.goto(`${server.url}/api/dashboard`);
+      await ready(dark);
+      type Charts = { Chart: { getChart(id: string): { options: { scales: { x: { ticks: { color: string }; grid: { color: string } } }; plugins: { legend: { labels: { color: string } } } }; legend: { legendItems: Array<{ fontColor: string }> } } } };
+      const theme = () =>
+        dark.evaluate(() => {
+          const css = (name: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+          const chart = (id: string) => (window as unknown as Charts).Chart.getChart(id)!.options;
+          const legendText = (id: string) => [...new Set((window as unknown as Charts).Chart.getChart(id)!.legend.legendItems.map((i) => i.fontColor))];
+          const card = getComputedStyle(document.querySelector(".card")!);
+          return {
+            page: { text: getComputedStyle(document.body).color, card: card.backgroundColor },
+            css: { muted: css("--muted"), line: css("--line") },
+            charts: ["chart-scores", "chart-subnets", "chart-trend-findings"].map((id) => ({ ticks: chart(id).scales.x.ticks.color, grid: chart(id).scales.x.grid.color, legend: chart(id).plugins.legend.labels.color })),
+            // The legends' text as drawn, the subnet chart's own entries included.
+            legendText: ["chart-subnets", "chart-trend-used", "chart-trend-findings"].flatMap(legendText),
+          };
+        });
+      const light = (rgb: string) => rgb.match(/\d+/g)!.slice(0, 3).reduce((a, v) => a + Number(v), 0) / 3 > 127;
+      const inDark = await theme();
+      expect(light(inDark.page.text)).toBe(true);
+      expect(light(inDark.page.card)).toBe(false);
+      for (const c of inDark.charts) expect(c).toEqual({ ticks: inDark.css.muted, grid: inDark.css.line, legend: inDark.css.muted });
+      expect(new Set(inDark.legendText)).toEqual(new Set([inDark.css.muted]));
+      // A report link opens in the same theme: the same text colour.
+      const report = await context.newPage();
+      try {
+        await report.emulateMedia({ colorScheme: "dark" });
+        await report.goto(`${server.url}/api/reports/findings?format=html`);
+        expect(await report.evaluate(() => getComputedStyle(document.body).color)).toBe(inDark.page.text);
+      } finally {
+        await report.close();
+      }
+      // The system switches to light with the page open: the page and its charts follow.
+      await dark.emulateMedia({ colorScheme: "light" });
+      await expect.poll(async () => (await theme()).charts[0]!.ticks).not.toBe(inDark.css.muted);
+      const inLight = await theme();
+      expect(light(inLight.page.card)).toBe(true);
+      for (const c of inLight.charts) expect(c).toEqual({ ticks: inLight.css.muted, grid: inLight.css.line, legend: inLight.css.muted });
+      expect(new Set(inLight.legendText)).toEqual(new Set([inLight.css.muted]));
+    } finally {
+      await dark.close();
+    }
+  });
+
   it("ran without errors or CSP violations and fetched nothing but itself; screenshot saved", async () => {
     await page.goto(`${server.url}/api/dashboard`);
     await ready(page);

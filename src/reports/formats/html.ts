@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import type { Cell, Column, TableSection } from "../report.js";
 import { documentSafe } from "../../display-safe.js";
+import { cssVariables, PALETTE } from "./palette.js";
 
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(s: unknown): string {
@@ -16,8 +17,8 @@ export function cspHash(text: string): string {
 }
 
 export const REPORT_STYLE = `
-:root{color-scheme:light dark;--fg:#1b1f24;--muted:#667085;--line:#d0d5dd;--head:#f2f4f7;--crit:#b42318;--warn:#b54708;--info:#175cd3}
-@media (prefers-color-scheme:dark){:root{--fg:#e4e7ec;--muted:#98a2b3;--line:#344054;--head:#1d2939;--crit:#f97066;--warn:#fdb022;--info:#53b1fd}}
+:root{color-scheme:light dark;${cssVariables(PALETTE.light)}}
+@media (prefers-color-scheme:dark){:root{${cssVariables(PALETTE.dark)}}}
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:1.5rem;color:var(--fg)}
 h1{font-size:1.4rem;margin:0 0 .2rem}h2{font-size:1.1rem;margin:1.6rem 0 .4rem}
 .meta,.empty{color:var(--muted)}
