@@ -151,11 +151,11 @@ function page(e: FleetEvaluation, history: readonly EvaluationSummary[], scope: 
 <noscript><!-- relative links: /api/dashboard → /api/reports/KIND --><p class="card">The charts and tables of this page need JavaScript. The same evaluation as plain pages: ${[...REPORT_KINDS.keys()].map((k) => `<a href="${query(k)}">${k}</a>`).join(" · ")}.</p></noscript>
 <main>
 <section class="card" id="cns-health"><h2>CNS health</h2></section>
+<section class="card" id="subnets"><h2>Pod subnet utilisation</h2><p class="muted">Addresses held by NCs against usable addresses; shared subnets count every cluster on them.</p>
+<div class="chart" id="chart-subnets-box"><canvas id="chart-subnets" role="img" aria-label="Pod subnet utilisation"></canvas></div></section>
 <div class="grid">
 <section class="card" id="ranking"><h2>Clusters by score</h2><p class="muted" id="score-source"></p>
 <div class="chart" id="chart-scores-box"><canvas id="chart-scores" role="img" aria-label="Cluster scores"></canvas></div></section>
-<section class="card" id="subnets"><h2>Pod subnet utilisation</h2><p class="muted">Addresses held by NCs against usable addresses; shared subnets count every cluster on them.</p>
-<div class="chart" id="chart-subnets-box"><canvas id="chart-subnets" role="img" aria-label="Pod subnet utilisation"></canvas></div></section>
 </div>
 <div class="grid" id="trends">
 <section class="card"><h2>Used pod addresses over time</h2><p class="muted" id="trend-note"></p><div class="chart"><canvas id="chart-trend-used" role="img" aria-label="Used addresses over time"></canvas></div></section>
