@@ -41,7 +41,8 @@ export async function serveApi(deps: ApiDeps, opts: { port: number; host?: strin
   });
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://${host}:${port}`,
+    // An IPv6 address is bracketed in a URL: http://[::1]:7071, not http://::1:7071.
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,6 +1,7 @@
 // `serve` on loopback against DNS rebinding: a request whose Host is not a loopback name is refused
 // (a web page at attacker.example, rebound to 127.0.0.1, sends Host: attacker.example).
 import http from "node:http";
+import { networkInterfaces } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
 import { type RunningServer, serveApi } from "../../src/http/server.js";
 import { MemorySnapshotStore } from "../../src/store/memory-store.js";
@@ -47,5 +48,15 @@ describe("serve on another address", () => {
   it("leaves who may reach it to the operator's network", async () => {
     server = await serveApi({ store: new MemorySnapshotStore() }, { port: 0, host: "0.0.0.0" });
     expect((await get(server.port, "/api/health", "audit.example.internal:7071")).status).toBe(200);
+  });
+});
+
+describe("the URL serve prints", () => {
+  const ipv6Loopback = Object.values(networkInterfaces()).some((list) => list?.some((a) => a.address === "::1"));
+  it.skipIf(!ipv6Loopback)("brackets an IPv6 address, so the URL opens", async () => {
+    server = await serveApi({ store: new MemorySnapshotStore() }, { port: 0, host: "::1" });
+    expect(server.url).toBe(`http://[::1]:${server.port}`);
+    const res = await fetch(`${server.url}/api/health`);
+    expect(res.status).toBe(200);
   });
 });
