@@ -42,27 +42,32 @@ export async function discoverRefs(settings: DiscoverySettings, hooks: Discovery
       refs.push({ kind: "kubeconfig", name: t.name, context: t.source.context ?? t.name, files });
     }
   }
-  let armEntries = false;
+  // Fleet-file entries by ARM resource id: a listed cluster that is one of them is scanned once, under the entry's name.
+  const armEntries = new Map<string, string>();
   if (settings.fleetFile) {
     for (const e of loadFleetFile(settings.fleetFile)) {
       refs.push({ kind: "fleet", name: e.name, fleetFile: settings.fleetFile });
-      armEntries ||= e.kind === "arm";
+      if (e.kind === "arm") armEntries.set(armIdKey(e.id), e.name);
     }
   }
-  if (settings.subscriptions || armEntries) requireTokenPair(settings);
+  if (settings.subscriptions || armEntries.size > 0) requireTokenPair(settings);
+  const tell = (p: DiscoveryProblem) => (hooks.onProblem ? hooks.onProblem(p) : process.emitWarning(`${p.source}: ${p.message}`, "FleetDiscoveryWarning"));
   const problems: DiscoveryProblem[] = [];
+  const duplicates: DiscoveryProblem[] = [];
   if (settings.subscriptions) {
     const ctx = azureContext(settings);
     const listed = await listManagedClusters(ctx, await subscriptionIds(ctx, settings.subscriptions));
     problems.push(...listed.problems);
+    // Named over the whole listing, so a listed cluster's name does not depend on what the fleet file holds.
     const names = fleetNames(listed.clusters);
-    listed.clusters.forEach((arm, i) => refs.push({ kind: "arm", name: names[i]!, id: arm.id, arm }));
+    listed.clusters.forEach((arm, i) => {
+      const entry = armEntries.get(armIdKey(arm.id));
+      if (entry === undefined) refs.push({ kind: "arm", name: names[i]!, id: arm.id, arm });
+      else duplicates.push({ source: `subscription ${arm.subscriptionId}`, message: `AKS cluster ${names[i]} is fleet file entry ${JSON.stringify(entry)} (same ARM id ${arm.id}): scanned once, as ${entry}` });
+    });
   }
-  const tell = (p: DiscoveryProblem) => (hooks.onProblem ? hooks.onProblem(p) : process.emitWarning(`${p.source}: ${p.message}`, "FleetDiscoveryWarning"));
-  if (problems.length > 0) {
-    if (refs.length === 0) throw new DiscoveryError(problems);
-    problems.forEach(tell);
-  }
+  if (problems.length > 0 && refs.length === 0) throw new DiscoveryError(problems);
+  [...problems, ...duplicates].forEach(tell);
   // A name the store, the queue or the HTTP routes could not take is left out here, saying so,
   // rather than scanned and then failing to be stored or looked up.
   const usable = refs.filter((r) => {
@@ -77,6 +82,11 @@ export async function discoverRefs(settings: DiscoverySettings, hooks: Discovery
     seen.set(r.name, r);
   }
   return usable;
+}
+
+/** ARM resource ids compare case-insensitively (ARM itself returns them in varying case). */
+function armIdKey(id: string): string {
+  return id.trim().replace(/\/$/, "").toLowerCase();
 }
 
 /** Where a reference came from, in words for a discovery note. */

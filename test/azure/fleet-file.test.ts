@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyVaultReader } from "../../src/alerts/config.js";
 import { collectCluster } from "../../src/collect/collector.js";
-import { discoverFleet, discoverRefs } from "../../src/sources/discover.js";
+import { discoverFleet, discoverRefs, type DiscoveryProblem } from "../../src/sources/discover.js";
 import { loadFleetFile } from "../../src/sources/fleet-file.js";
 import { SUB_A, type AzureFixture, withSimAzure } from "./env.js";
 
@@ -74,6 +74,17 @@ describe("fleet file", () => {
     ]);
     expect(snaps[0]!.source).toMatchObject({ kind: "fleet", context: "kc-1" });
     expect(snaps[2]!.arm).toMatchObject({ name: "arm-1", pools: [expect.objectContaining({ maxCount: 5, podIPAllocationMode: "DynamicIndividual" })] });
+  });
+
+  it("scans a cluster that is both a fleet-file entry and in a listed subscription once, under the entry's name", async () => {
+    const id = fx.az.managedCluster("arm-1").id;
+    // ARM ids compare case-insensitively: the entry's own spelling must still match the listing's.
+    const file = write("fleet-and-sub.yaml", `clusters:\n  - name: prod-arm\n    armResourceId: ${id.toUpperCase().replace("/SUBSCRIPTIONS/", "/subscriptions/")}\n`);
+    const problems: DiscoveryProblem[] = [];
+    const refs = await discoverRefs({ ...fx.settings, fleetFile: file, subscriptions: [SUB_A] }, { onProblem: (p) => problems.push(p) });
+    expect(refs.filter((r) => r.name === "prod-arm" || (r.kind === "arm" && r.id.toLowerCase() === id.toLowerCase())).map((r) => r.name)).toEqual(["prod-arm"]);
+    expect(refs.map((r) => r.name)).toContain("kv-aad"); // the subscription's other clusters are still listed
+    expect(problems).toEqual([{ source: `subscription ${SUB_A}`, message: expect.stringMatching(/AKS cluster arm-1 is fleet file entry "prod-arm" .*scanned once, as prod-arm$/) }]);
   });
 
   it("reads JSON too", () => {
