@@ -226,7 +226,8 @@ export function parsePolicy(text: string, name = "policy", rules: readonly RuleM
   let raw: unknown;
   try {
     // merge: `<<: *defaults` (YAML 1.1 merge keys), which policy files use to share a block of thresholds.
-    raw = YAML.parse(text, { prettyErrors: true, uniqueKeys: true, maxAliasCount: 50, merge: true });
+    // No warnings: Node prints them on stderr with an excerpt of the file; the schema judges the values.
+    raw = YAML.parse(text, { prettyErrors: true, uniqueKeys: true, maxAliasCount: 50, merge: true, logLevel: "error" });
   } catch (e) {
     throw new PolicyError(`${name}: not valid YAML: ${(e as Error).message.split("\n", 1)[0]!.replace(/:$/, "")}`);
   }

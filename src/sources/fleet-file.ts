@@ -94,7 +94,8 @@ function parseFleetFile(file: string): { doc: unknown; clusters: RawEntry[] } {
   }
   let doc: unknown;
   try {
-    doc = YAML.parse(text, { prettyErrors: true, uniqueKeys: true });
+    // No warnings: Node prints them on stderr with an excerpt of the file (Key Vault URIs, paths).
+    doc = YAML.parse(text, { prettyErrors: true, uniqueKeys: true, logLevel: "error" });
   } catch (e) {
     throw new UsageError(`fleet file ${file}: not valid YAML or JSON (${(e as Error).message.split("\n", 1)[0]})`);
   }

@@ -30,10 +30,11 @@ export function readKubeconfigFile(file: string): KubeConfig | undefined {
 export function kubeconfigFromText(text: string, label: string, dir: string | undefined, fail: (message: string) => Error): KubeConfig | undefined {
   let doc: unknown;
   try {
-    // Merge keys (<<: *anchor), as the YAML library kubectl uses reads them.
-    doc = YAML.parse(text, { merge: true }) as unknown;
+    // Merge keys (<<: *anchor), as the YAML library kubectl uses reads them. No warnings: the parser's
+    // quote the text (a password `!…` is an unknown tag), and Node prints them on stderr.
+    doc = YAML.parse(text, { merge: true, logLevel: "error" }) as unknown;
   } catch (e) {
-    throw malformed(label, e, fail);
+    throw fail(label.startsWith("kubeconfig ") ? `malformed ${label}: it is ${notYaml(e)}` : `${label} is ${notYaml(e)}`);
   }
   if (doc === undefined || doc === null) return undefined;
   if (typeof doc !== "object" || Array.isArray(doc)) {
@@ -91,6 +92,12 @@ function resolveUserPaths(users: unknown, dir: string): void {
     const exec = user.exec as { command?: unknown } | null | undefined;
     if (exec && typeof exec.command === "string" && exec.command.includes(path.sep)) exec.command = resolve(exec.command);
   }
+}
+
+/** Where the text stops being YAML, never what the parser quotes of it (a tag, an alias, an excerpt: a token's text). */
+function notYaml(e: unknown): string {
+  const line = (e as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
+  return `not YAML${line ? ` (line ${line})` : ""}`;
 }
 
 function malformed(label: string, e: unknown, fail: (message: string) => Error): Error {

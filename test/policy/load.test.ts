@@ -5,6 +5,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../src/errors.js";
 import { formatPath, loadPolicy, parsePolicy } from "../../src/policy/load.js";
+import { warningsDuring } from "../helpers/process-warnings.js";
 
 const GOOD = `
 thresholds:
@@ -140,6 +141,12 @@ describe("policy file", () => {
     ["a: 1\na: 2\n", "not valid YAML"],
   ])("rejects %j naming the bad key", (yaml, message) => {
     expect(bad(yaml)).toContain(message);
+  });
+
+  it("emits no warning quoting the file for a tag it does not know", async () => {
+    const { result, warnings } = await warningsDuring(() => parsePolicy("severity:\n  CNS005: !loud info\n", "policy.yaml"));
+    expect(result.severity).toEqual({ CNS005: "info" });
+    expect(warnings).toEqual([]);
   });
 
   it("keeps the message to one line and caps the number of issues shown", () => {

@@ -7,6 +7,7 @@ import path from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { loadKubeconfig } from "../../src/sources/kubeconfig.js";
 import { runCli } from "../helpers/cli.js";
+import { warningsDuring } from "../helpers/process-warnings.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "kubeconfig-shape-"));
 const storage = inject("azuriteConnectionString");
@@ -31,6 +32,16 @@ describe("a kubeconfig of the wrong shape", () => {
     const r = await runCli(["scan", "--kubeconfig", f, "--storage", storage]);
     expect(r.stderr).toBe(`fleet-audit: kubeconfig ${f}${reason.startsWith(":") ? "" : " "}${reason}\n`);
     expect(r.code).toBe(2);
+  });
+
+  it("a token that looks like a YAML tag or alias never reaches a warning or the error", async () => {
+    const tagged = file("tagged.yaml", GOOD.replace("token: t", "token: !Sup3rS3cretTG"));
+    const { warnings } = await warningsDuring(() => loadKubeconfig([tagged]));
+    expect(warnings.join("\n")).not.toContain("Sup3rS3cret");
+    const alias = file("alias.yaml", GOOD.replace("token: t", "token: *Sup3rS3cretAL"));
+    expect(() => loadKubeconfig([alias])).toThrow(`malformed kubeconfig ${alias}: it is not YAML`);
+    const broken = file("broken.yaml", GOOD.replace("token: t", "token: [Sup3rS3cretBR"));
+    expect(() => loadKubeconfig([broken])).toThrow(new RegExp(`^malformed kubeconfig ${broken}: it is not YAML \\(line \\d+\\)$`));
   });
 
   it("an empty file merged with others adds nothing", () => {
