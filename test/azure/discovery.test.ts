@@ -1,8 +1,10 @@
 // ARM discovery through the real @azure/arm-containerservice and subscriptions SDKs, authenticated by
 // the real DefaultAzureCredential against the simulated App Service identity endpoint.
+import { writeFileSync } from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { podSubnetArmId } from "../../src/sim/index.js";
-import { type ClusterRef, DiscoveryError, type DiscoveryProblem, discoverRefs, discoverySettingsFromEnv, parseSubscriptions } from "../../src/sources/discover.js";
+import { type ClusterRef, DiscoveryError, type DiscoveryProblem, discoverFleet, discoverRefs, discoverySettingsFromEnv, parseSubscriptions } from "../../src/sources/discover.js";
 import { SUB_A, SUB_B, SUB_C, type AzureFixture, withSimAzure } from "./env.js";
 
 let fx: AzureFixture;
@@ -131,6 +133,23 @@ describe("ARM discovery", () => {
     }
     expect(problems.map((p) => p.source)).toEqual([`subscription ${SUB_B}`]);
     expect(problems[0]!.message).toMatch(/^listing AKS clusters: 127\.0\.0\.1:\d+ did not answer within 0\.3 s$/);
+  });
+
+  it("says the Azure identity got no token, in the words Key Vault entries use, wherever ARM is asked", async () => {
+    // A user-assigned identity the endpoint does not know: DefaultAzureCredential's chain fails before ARM is asked.
+    const lost = { ...fx.settings, managedIdentityClientId: "0badc0de-0000-4000-8000-000000000000" };
+    const noToken = /: no token from the Azure identity \(AggregateAuthenticationError: ManagedIdentityCredential: .*No User Assigned or Delegated Managed Identity found/;
+    const listing = await discoverRefs({ ...lost, subscriptions: [SUB_A] }).catch((e: unknown) => e);
+    expect(listing).toBeInstanceOf(DiscoveryError);
+    expect((listing as Error).message).toMatch(new RegExp(`^subscription ${SUB_A}: listing AKS clusters${noToken.source}`));
+    const all = await discoverRefs({ ...lost, subscriptions: "all" }).catch((e: unknown) => e);
+    expect((all as Error).message).toMatch(new RegExp(`listing the subscriptions the identity can read${noToken.source}`));
+    const file = path.join(fx.dir, "arm-entry.yaml");
+    writeFileSync(file, `clusters:\n  - name: prod-blk\n    armResourceId: ${fx.az.managedCluster("aks-blk-1").id}\n`);
+    const [target] = await discoverFleet({ ...lost, fleetFile: file });
+    const reason = await target!.kubeConfig().then(() => "", (e: Error) => e.message);
+    expect(reason).toMatch(new RegExp(`^reading .*/aks-blk-1 from ARM${noToken.source}`));
+    for (const m of [(listing as Error).message, (all as Error).message, reason]) expect(m).not.toContain("\n");
   });
 
   it("refuses ARM calls without a token the identity issued", async () => {

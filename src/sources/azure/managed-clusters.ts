@@ -7,6 +7,7 @@ import pLimit from "p-limit";
 import type { ArmAgentPool, ArmCluster } from "../../model/snapshot.js";
 import { UsageError } from "../../errors.js";
 import { armErrorMessage, type AzureContext } from "./context.js";
+import { identityErrorText } from "./credential.js";
 
 const CLUSTER_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerService\/managedClusters\/([^/]+)\/?$/i;
 
@@ -36,8 +37,13 @@ export class DiscoveryError extends Error {
   }
 }
 
-/** ARM's error in one line: status, code and message (RestError keeps the code; details hold the body). */
+/**
+ * ARM's error in one line: status, code and message (RestError keeps the code; details hold the body).
+ * When the Azure identity had no token, ARM was never asked: that is said as Key Vault's and the clusters' failures say it.
+ */
 export function armErrorText(e: unknown): string {
+  const identity = identityErrorText(e);
+  if (identity) return identity;
   const r = e as { statusCode?: number; code?: string; message?: string; request?: PipelineRequest; details?: { error?: { code?: string; message?: string } } };
   const inner = r.details?.error;
   const code = inner?.code ?? r.code;
