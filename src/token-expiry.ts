@@ -15,7 +15,17 @@ export function expiryOf(token: string): number {
   return Date.now() + 3600_000;
 }
 
-/** A given token, expiring when it says. */
-export function givenAccessToken(token: string): AccessToken {
-  return { token, expiresOnTimestamp: expiryOf(token), tokenType: "Bearer" };
+/** A given token that has expired: nothing can renew it, and sending it would only be refused (as a 401, saying less). */
+export class GivenTokenExpiredError extends Error {
+  constructor(variable: string, expiresOnTimestamp: number) {
+    super(`${variable} expired at ${new Date(expiresOnTimestamp).toISOString()}`);
+    this.name = "GivenTokenExpiredError";
+  }
+}
+
+/** A given token, expiring when it says; `variable` names it if it already has. */
+export function givenAccessToken(token: string, variable: string): AccessToken {
+  const expiresOnTimestamp = expiryOf(token);
+  if (expiresOnTimestamp <= Date.now()) throw new GivenTokenExpiredError(variable, expiresOnTimestamp);
+  return { token, expiresOnTimestamp, tokenType: "Bearer" };
 }

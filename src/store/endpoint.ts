@@ -41,7 +41,7 @@ export function parseStorageUrl(value: string): { tableServiceUri: string; queue
  */
 export function storageCredential(env: NodeJS.ProcessEnv): TokenCredential {
   const token = env.FLEET_AUDIT_STORAGE_TOKEN?.trim();
-  if (token) return { getToken: async () => givenAccessToken(token) };
+  if (token) return { getToken: async () => givenAccessToken(token, "FLEET_AUDIT_STORAGE_TOKEN") };
   let credential: Promise<TokenCredential> | undefined;
   return {
     getToken: async (scopes, options) => {

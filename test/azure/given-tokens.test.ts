@@ -61,6 +61,38 @@ describe("tokens given in the environment", () => {
     });
   }
 
+  it("an expired token is refused here, naming its variable and when it expired, never sent to be refused", async () => {
+    const expired = (audience: string) => {
+      const lifetime = az.identity.lifetimeSeconds;
+      az.identity.lifetimeSeconds = -60;
+      try {
+        const { token, expiresOn } = az.identity.issue(audience);
+        return { token, at: new Date(expiresOn * 1000).toISOString() };
+      } finally {
+        az.identity.lifetimeSeconds = lifetime;
+      }
+    };
+    const entra = az.managedCluster("aks-entra").cluster;
+    const presented: string[] = [];
+    const accepts = entra.bearerAuth!;
+    entra.bearerAuth = (t) => (presented.push(t), accepts(t));
+    try {
+      const aks = expired(AKS_AAD_SERVER_APP);
+      const r = await scan({ FLEET_AUDIT_ARM_TOKEN: armToken(), FLEET_AUDIT_AKS_TOKEN: aks.token }, "--subscription", SUB_A);
+      expect(r.stderr).toMatch(new RegExp(`aks-entra: error .*FLEET_AUDIT_AKS_TOKEN expired at ${aks.at.replace(/\./g, "\\.")}`));
+      expect(r.stderr).toContain("aks-plain: ok");
+      expect(presented).not.toContain(aks.token);
+    } finally {
+      entra.bearerAuth = accepts;
+    }
+    az.arm.requests.length = 0;
+    const arm = expired(az.url);
+    const r = await scan({ FLEET_AUDIT_ARM_TOKEN: arm.token, FLEET_AUDIT_AKS_TOKEN: aksToken() }, "--subscription", SUB_A);
+    expect(r.stderr).toMatch(new RegExp(`^fleet-audit: subscription ${SUB_A}: listing AKS clusters: FLEET_AUDIT_ARM_TOKEN expired at ${arm.at.replace(/\./g, "\\.")}\n$`));
+    expect(r.code).toBe(1);
+    expect(az.arm.requests).toEqual([]);
+  });
+
   it("a fleet file with an AKS resource ID is found through ARM too", async () => {
     const fleet = path.join(dir, "fleet.yaml");
     writeFileSync(fleet, `clusters:\n  - name: entra\n    armResourceId: ${az.managedCluster("aks-entra").id}\n`);

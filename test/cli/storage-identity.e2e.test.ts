@@ -16,12 +16,12 @@ import { createCa, type SimAzure, type Simulator, startSimAzure, startSimulator 
 const run = promisify(execFile);
 const BIN = new URL("../../bin/fleet-audit.js", import.meta.url).pathname;
 
-/** A token Azurite's basic OAuth accepts: storage audience, an Entra issuer, not expired. The signature is not checked. */
-function storageToken(): string {
+/** A token Azurite's basic OAuth accepts: storage audience, an Entra issuer, not expired (unless `lifetime` < 0). The signature is not checked. */
+function storageToken(lifetime = 3600): string {
   const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
   const now = Math.floor(Date.now() / 1000);
   const tid = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-  return `${b64({ alg: "RS256", typ: "JWT" })}.${b64({ aud: "https://storage.azure.com", iss: `https://sts.windows.net/${tid}/`, tid, oid: "auditor", nbf: now - 60, iat: now - 60, exp: now + 3600 })}.c2lnbmF0dXJl`;
+  return `${b64({ alg: "RS256", typ: "JWT" })}.${b64({ aud: "https://storage.azure.com", iss: `https://sts.windows.net/${tid}/`, tid, oid: "auditor", nbf: now - 7200, iat: now - 7200, exp: now + lifetime })}.c2lnbmF0dXJl`;
 }
 
 let azurite: AzuriteInstance;
@@ -95,6 +95,15 @@ describe("--storage as a Table service URL with an identity", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/Table store: cannot .* in table "ident\w+".*403/);
     expect(r.stderr).not.toContain("not-a-token");
+  });
+
+  it("says an expired token has expired, and when, without sending it", async () => {
+    const token = storageToken(-60);
+    const exp = (JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as { exp: number }).exp;
+    const r = await fleetAudit(["report", "findings", "--format", "json"], { FLEET_AUDIT_STORAGE_TOKEN: token });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`FLEET_AUDIT_STORAGE_TOKEN expired at ${new Date(exp * 1000).toISOString()}`);
+    expect(r.stderr).not.toContain(token.split(".")[1]);
   });
 
   it("refuses a URL it must not send a token to, or one carrying a secret, with exit code 2", async () => {

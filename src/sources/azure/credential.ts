@@ -26,7 +26,7 @@ class GivenTokenCredential implements TokenCredential {
     const aks = [scopes].flat().some((s) => s.startsWith(AKS_SERVER_APP));
     const token = aks ? this.s.aksToken : this.s.armToken;
     if (!token) throw new UsageError(unpairedTokenMessage(this.s) ?? "no token given");
-    return givenAccessToken(token);
+    return givenAccessToken(token, aks ? "FLEET_AUDIT_AKS_TOKEN" : "FLEET_AUDIT_ARM_TOKEN");
   }
 }
 
