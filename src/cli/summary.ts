@@ -6,12 +6,13 @@ import { renderReport } from "../reports/render.js";
 import type { ScanResult } from "../scan.js";
 import { type CliIO, useColor } from "./io.js";
 
-export function printScanSummary(io: CliIO, r: ScanResult, seconds: number): void {
+/** `seconds`: the whole scan, discovery included (a subscription that hangs is time the scan took). */
+export function printScanSummary(io: CliIO, r: ScanResult, seconds: number, discoverySeconds?: number): void {
   const color = useColor(io);
   const byStatus = new Map<string, number>();
   for (const c of r.clusters) byStatus.set(c.status, (byStatus.get(c.status) ?? 0) + 1);
   const statusText = [...byStatus].map(([s, n]) => `${n} ${s}`).join(", ");
-  const lines = [`Scanned ${r.clusters.length} cluster${r.clusters.length === 1 ? "" : "s"} in ${seconds.toFixed(1)}s (scan ${r.scanId}): ${statusText || "none"}`];
+  const lines = [`Scanned ${r.clusters.length} cluster${r.clusters.length === 1 ? "" : "s"} in ${seconds.toFixed(1)}s${discoverySeconds === undefined ? "" : ` (${discoverySeconds.toFixed(1)}s of it discovery)`} (scan ${r.scanId}): ${statusText || "none"}`];
   for (const f of r.storeFailures) lines.push(`  ${displaySafe(f.cluster)}: snapshot NOT stored: ${displaySafe(f.reason)}`);
   const c = countFindings(r.evaluation.findings);
   const counts = `${c.critical} critical, ${c.warning} warning, ${c.info} info${c.waived ? `, ${c.waived} waived` : ""}`;

@@ -94,6 +94,22 @@ describe("fleet-audit scan with ARM discovery", () => {
     expect(JSON.stringify(doc.subnets.find((s) => s.cidr === "10.70.0.0/24"))).not.toContain("no ARM data");
   });
 
+  it("counts discovery in the scan's time: a subscription that keeps ARM waiting is time the scan took", async () => {
+    az.setSubscriptionFault(SUB_A, { kind: "throttle", retryAfter: 2, times: 1 });
+    try {
+      const r = await fleetAudit(["scan", "--arm-endpoint", az.url, "--arm-ca", caFile]);
+      outputs.push(r.stdout, r.stderr);
+      expect(r.code, r.stderr).toBe(0);
+      const m = /Scanned \d+ clusters in ([\d.]+)s \(([\d.]+)s of it discovery\)/.exec(r.stdout);
+      expect(m, r.stdout).not.toBeNull();
+      const [total, discovery] = [Number(m![1]), Number(m![2])];
+      expect(discovery).toBeGreaterThanOrEqual(2);
+      expect(total).toBeGreaterThan(discovery);
+    } finally {
+      az.setSubscriptionFault(SUB_A, undefined);
+    }
+  });
+
   it("never stores or prints a token, kubeconfig or identity secret", async () => {
     const secrets = [...az.identity.issuedTokens(), ...az.fleet.clusters.map((c) => c.token), az.identity.header];
     // The scan really held an ARM token and an AKS token (for the AAD cluster).

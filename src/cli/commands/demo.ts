@@ -32,6 +32,7 @@ export function registerDemo(program: Command, io: CliIO): void {
       const az = await startSimAzure({ clusters: buildFleet({ scenario: "demo" }).map((spec) => ({ ...spec, azure: demoAzure(spec) })) });
       const dir = await mkdtemp(path.join(tmpdir(), "fleet-audit-demo-"));
       try {
+        const discoveryStarted = Date.now();
         const targets = await discoverFleet({
           subscriptions: "all",
           armEndpoint: az.url,
@@ -40,6 +41,7 @@ export function registerDemo(program: Command, io: CliIO): void {
           armToken: az.identity.issue(az.url).token,
           aksToken: az.identity.issue(AKS_AAD_SERVER_APP).token,
         });
+        const discoverySeconds = (Date.now() - discoveryStarted) / 1000;
         await withStore({ dataDir: opts.dataDir }, io, async (store) => {
           const started = Date.now();
           // The demo's unreachable cluster should cost seconds, not the production deadline.
@@ -50,7 +52,7 @@ export function registerDemo(program: Command, io: CliIO): void {
             clusterDeadlineMs: 8000,
             ...(progress ? { onCluster: (s, done, total) => progress.cluster(s, done, total) } : {}),
           }).finally(() => progress?.stop());
-          printScanSummary(io, result, (Date.now() - started) / 1000);
+          printScanSummary(io, result, discoverySeconds + (Date.now() - started) / 1000, discoverySeconds);
           if (opts.once) return;
           const server = await serveApi({ store }, { port: opts.port, log: (l) => io.stderr.write(`${l}\n`) });
           io.stdout.write(`\nDashboard: ${server.url}/api/dashboard\nReports:   ${server.url}/api/reports/findings?format=md\nCtrl-C to stop\n`);

@@ -100,7 +100,9 @@ Examples:
       const policyFile = opts.policy ?? io.env.FLEET_AUDIT_POLICY;
       const policy = policyFile ? loadPolicy(path.resolve(io.cwd, policyFile), policyFile) : undefined;
       const settings = discoverySettings(opts, io);
+      const discoveryStarted = Date.now();
       const targets = await discoverFleet(settings, { onProblem: (p) => io.stderr.write(`fleet-audit: ${p.source}: ${p.message}\n`) });
+      const discoverySeconds = (Date.now() - discoveryStarted) / 1000;
       sizeHeapFor(targets.length);
       const alerts = await alertSettings({
         ...(opts.teamsWebhook ? { teams: opts.teamsWebhook } : {}),
@@ -127,7 +129,7 @@ Examples:
         } finally {
           progress.stop();
         }
-        if (opts.format === "table") printScanSummary(io, result, (Date.now() - started) / 1000);
+        if (opts.format === "table") printScanSummary(io, result, discoverySeconds + (Date.now() - started) / 1000, discoverySeconds);
         else {
           io.stdout.write(renderReport("findings", result.evaluation, {}, opts.format, { color: useColor(io), ...(io.stdout.columns ? { width: io.stdout.columns } : {}) }).body);
           // A pipeline reading JSON or CSV from stdout still sees why a waiver lapsed or an NC was left out.
