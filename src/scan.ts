@@ -5,9 +5,11 @@ import { collectFleet, type FleetCollectOptions } from "./collect/collector.js";
 import { EvaluationRun } from "./evaluate/run.js";
 import type { FleetEvaluation } from "./model/evaluation.js";
 import { newScanId } from "./model/scan-id.js";
-import { type ClusterSnapshot, type SnapshotSummary, summarize } from "./model/snapshot.js";
+import { type ClusterSnapshot, failureSnapshot, type SnapshotSummary, summarize } from "./model/snapshot.js";
 import type { Policy } from "./policy/policy.js";
+import type { DiscoveryProblem } from "./sources/azure/managed-clusters.js";
 import { keepKnownNames } from "./sources/known-names.js";
+import { discoveryNotes, unlistedClusters } from "./sources/unlisted.js";
 import type { ClusterTarget } from "./sources/target.js";
 import type { SnapshotStore, StoredSnapshot } from "./store/store.js";
 
@@ -16,6 +18,8 @@ export interface ScanOptions extends Omit<FleetCollectOptions, "scanId"> {
   policy?: Policy;
   /** Called after each cluster is collected and stored (or its store attempt failed). */
   onCluster?: (summary: SnapshotSummary, done: number, total: number) => void;
+  /** What discovery could not list: kept as evaluation notes, and the known clusters of a subscription it names are scanned as failed. */
+  discoveryProblems?: readonly DiscoveryProblem[];
 }
 
 export interface ScanResult {
@@ -50,12 +54,18 @@ export async function runScan(discovered: readonly ClusterTarget[], store: Snaps
   // One listing of the latest view up front lets a store that keeps it (the Table store) update each
   // cluster's entry without reading it first, and ARM clusters keep the names their history has. A
   // failure here changes nothing but those.
-  const latest = discovered.length > 1 || discovered.some((t) => t.arm) ? await store.listLatest().catch(() => undefined) : undefined;
+  const problems = opts.discoveryProblems ?? [];
+  const latest = discovered.length > 1 || discovered.some((t) => t.arm) || problems.length > 0 ? await store.listLatest().catch(() => undefined) : undefined;
   const targets = keepKnownNames(discovered, latest);
-  await collectFleet(targets, { ...opts, scanId }, async (snap) => {
+  const stored = async (snap: ClusterSnapshot): Promise<SnapshotSummary> => {
     if (await put(snap)) unstored.push(snap);
     const summary = summarize(snap, "");
     clusters.push(summary);
+    return summary;
+  };
+  for (const u of unlistedClusters(latest, new Set(targets.map((t) => t.name)), problems)) await stored(failureSnapshot(u.name, scanId, "arm", u.reason, new Date()));
+  await collectFleet(targets, { ...opts, scanId }, async (snap) => {
+    const summary = await stored(snap);
     opts.onCluster?.(summary, ++done, targets.length);
   });
   // The store may have been down for a moment (a restart, throttling): one more try each after the
@@ -64,7 +74,7 @@ export async function runScan(discovered: readonly ClusterTarget[], store: Snaps
     const reason = await put(snap);
     if (reason) storeFailures.push({ cluster: snap.cluster, reason });
   }
-  const notes = storeFailures.map((f) => `snapshot of ${f.cluster} was not stored: ${f.reason}`);
+  const notes = [...discoveryNotes(problems), ...storeFailures.map((f) => `snapshot of ${f.cluster} was not stored: ${f.reason}`)];
   clusters.sort((a, b) => a.cluster.localeCompare(b.cluster));
   const evaluation = (await opening) ?? (await EvaluationRun.open(store, evalOpts));
   return { scanId, clusters, evaluation: await evaluation.finish(notes), storeFailures };

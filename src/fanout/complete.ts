@@ -5,21 +5,15 @@ import { hostname } from "node:os";
 import { type AlertOutcome, describeOutcomes, sendAlerts } from "../alerts/send.js";
 import { runEvaluation } from "../evaluate/run.js";
 import type { FleetEvaluation } from "../model/evaluation.js";
-import { emptySnapshot } from "../model/snapshot.js";
+import { failureSnapshot } from "../model/snapshot.js";
 import { listSome } from "../rules/scope.js";
-import type { SourceKind } from "./rounds.js";
 import { ALERT_DELIVERY_DEADLINE_MS, type BookkeepingDeps, CLAIM_TTL_MS, nowOf, ROUND_LOOKBACK_MS, SILENT } from "./deps.js";
 
 export type Completion =
   | { state: "unknown" | "already" | "not-ready" | "taken" }
   | { state: "evaluated"; evaluation: FleetEvaluation; missed: string[]; alerts: AlertOutcome[] };
 
-export function failureSnapshot(cluster: string, round: string, kind: SourceKind, reason: string, at: Date) {
-  const snap = emptySnapshot(cluster, round, { kind }, at);
-  snap.status = "error";
-  snap.reason = reason;
-  return snap;
-}
+export { failureSnapshot } from "../model/snapshot.js";
 
 export async function completeRound(round: string, deps: BookkeepingDeps): Promise<Completion> {
   const log = deps.log ?? SILENT;
@@ -44,7 +38,7 @@ export async function completeRound(round: string, deps: BookkeepingDeps): Promi
         if (await deps.store.putSnapshotIfAbsent(failureSnapshot(row.cluster, round, row.kind, reason, now))) missed.push(row.cluster);
       }
     }
-    const notes = missed.length ? [`round ${round} was evaluated at its deadline without ${missed.length} cluster(s): ${listSome(missed, 20)}`] : [];
+    const notes = [...(h.notes ?? []), ...(missed.length ? [`round ${round} was evaluated at its deadline without ${missed.length} cluster(s): ${listSome(missed, 20)}`] : [])];
     // Each is a failed scan: named in a warning, as a job's failure is.
     if (missed.length) log.warn(`round ${round}: ${missed.length} cluster(s) missed the deadline (${h.deadline}): ${listSome(missed, 20)}`);
     const evaluation = await runEvaluation(deps.store, { scanId: round, now, notes, ...(deps.policy ? { policy: deps.policy } : {}) });

@@ -39,6 +39,8 @@ export interface RoundHeader {
   evaluatedAt?: string;
   /** Findings of the evaluation, for a glance at the round. */
   findings?: number;
+  /** What the round's start could not do (a subscription it could not list): notes of its evaluation. */
+  notes?: string[];
   etag: string;
 }
 
@@ -93,7 +95,7 @@ export class RoundTable {
    * Cluster rows first, the header last: a round with a header is fully registered. Each row keeps
    * the whole reference (binary JSON: a property holds 64 KiB), which a job's message must match.
    */
-  async create(round: string, clusters: readonly ClusterRef[], at: Date, deadline: Date): Promise<void> {
+  async create(round: string, clusters: readonly ClusterRef[], at: Date, deadline: Date, notes: readonly string[] = []): Promise<void> {
     await this.ensure();
     const pk = scanRowKey(round);
     let batch: TransactionAction[] = [];
@@ -109,7 +111,9 @@ export class RoundTable {
     }
     if (batch.length > 0) await this.table.submitTransaction(batch);
     const header = { round, startedAt: at.toISOString(), deadline: deadline.toISOString(), expected: clusters.length, state: "open" };
-    await this.table.upsertEntity({ partitionKey: pk, rowKey: HEADER, ...header }, "Replace");
+    // JSON in one string property (64 KiB): a handful of subscriptions' errors, capped to be sure.
+    const noted = notes.length ? { notes: JSON.stringify(notes.slice(0, 50).map((n) => n.slice(0, 1000))) } : {};
+    await this.table.upsertEntity({ partitionKey: pk, rowKey: HEADER, ...header, ...noted }, "Replace");
     // After the header, so an index row always names a registered round; no job is sent before both.
     await this.table.upsertEntity({ partitionKey: INDEX, rowKey: pk, ...header }, "Replace");
   }
@@ -252,6 +256,7 @@ function pickHeader(e: Record<string, unknown>): Omit<RoundHeader, "etag"> {
     claimedAt: e.claimedAt as string | undefined,
     evaluatedAt: e.evaluatedAt as string | undefined,
     findings: e.findings === undefined ? undefined : Number(e.findings),
+    notes: typeof e.notes === "string" ? (JSON.parse(e.notes) as string[]) : undefined,
   });
 }
 

@@ -4,8 +4,9 @@
 import pLimit from "p-limit";
 import { UsageError } from "../errors.js";
 import { newScanId } from "../model/scan-id.js";
-import { type ClusterRef, discoverRefs } from "../sources/discover.js";
+import { type ClusterRef, type DiscoveryProblem, discoverRefs } from "../sources/discover.js";
 import { keepKnownNames } from "../sources/known-names.js";
+import { discoveryNotes, unlistedClusters } from "../sources/unlisted.js";
 import { failureSnapshot } from "./complete.js";
 import { DEFAULT_ROUND_DEADLINE_MS, type FanoutDeps, LATE_JOB_SLACK_MS, nowOf, SILENT } from "./deps.js";
 import { encodeJob } from "./messages.js";
@@ -19,11 +20,15 @@ export interface StartedRound {
 }
 
 export async function startRound(deps: FanoutDeps, refs?: readonly ClusterRef[]): Promise<StartedRound> {
-  const discovered = refs ?? (await discoverRefs(deps.discovery));
+  const problems: DiscoveryProblem[] = [];
+  const discovered = refs ?? (await discoverRefs(deps.discovery, { onProblem: (p) => problems.push(p) }));
   // ARM clusters keep the names their history has.
-  const latest = discovered.some((r) => r.kind === "arm") ? await deps.store.listLatest().catch(() => undefined) : undefined;
-  const fleet = keepKnownNames(discovered, latest);
-  if (fleet.length === 0) throw new UsageError("discovery found no clusters: nothing to scan");
+  const latest = discovered.some((r) => r.kind === "arm") || problems.length > 0 ? await deps.store.listLatest().catch(() => undefined) : undefined;
+  const listed = keepKnownNames(discovered, latest);
+  // Known clusters of a subscription that could not be listed are in the round, failed from the start.
+  const unlisted = unlistedClusters(latest, new Set(listed.map((r) => r.name)), problems);
+  const fleet: ClusterRef[] = [...listed, ...unlisted.map((u): ClusterRef => ({ kind: "arm", name: u.name, id: u.id }))];
+  if (listed.length === 0) throw new UsageError("discovery found no clusters: nothing to scan");
   const seen = new Set<string>();
   for (const r of fleet) {
     if (seen.has(r.name)) throw new UsageError(`cluster name ${JSON.stringify(r.name.slice(0, 80))} is discovered twice: names must be unique in a fleet`);
@@ -32,9 +37,16 @@ export async function startRound(deps: FanoutDeps, refs?: readonly ClusterRef[])
   const at = nowOf(deps);
   const round = newScanId(at);
   const deadline = new Date(at.getTime() + (deps.roundDeadlineMs ?? DEFAULT_ROUND_DEADLINE_MS));
+  /** A cluster of the round that no job will scan: its failure is its snapshot of the round. */
+  const fail = async (ref: Pick<ClusterRef, "name" | "kind">, reason: string): Promise<void> => {
+    // A send that timed out may still have enqueued the job: never overwrite what it stores.
+    await deps.store.putSnapshotIfAbsent(failureSnapshot(ref.name, round, ref.kind, reason, nowOf(deps)));
+    await deps.rounds.settle(round, ref.name, "failed", "error", reason, nowOf(deps));
+  };
   // Fail on an oversized reference before anything is registered.
-  const messages = fleet.map((ref) => ({ ref, text: encodeJob({ v: 1, round, ref }) }));
-  await deps.rounds.create(round, fleet, at, deadline);
+  const messages = listed.map((ref) => ({ ref, text: encodeJob({ v: 1, round, ref }) }));
+  await deps.rounds.create(round, fleet, at, deadline, discoveryNotes(problems));
+  for (const u of unlisted) await fail({ name: u.name, kind: "arm" }, u.reason);
 
   // A job outlives its round by the slack only, not the queue's default week.
   const ttlS = (deadline.getTime() - at.getTime() + LATE_JOB_SLACK_MS) / 1000;
@@ -47,14 +59,13 @@ export async function startRound(deps: FanoutDeps, refs?: readonly ClusterRef[])
           await deps.queue.send(text, ttlS);
         } catch (e) {
           const reason = `the scan job could not be enqueued on ${deps.queue.name}: ${(e as Error).message.split("\n", 1)[0]}`;
-          // A send that timed out may still have enqueued the job: never overwrite what it stores.
-          await deps.store.putSnapshotIfAbsent(failureSnapshot(ref.name, round, ref.kind, reason, nowOf(deps)));
-          await deps.rounds.settle(round, ref.name, "failed", "error", reason, nowOf(deps));
+          await fail(ref, reason);
           notEnqueued.push({ cluster: ref.name, reason });
         }
       }),
     ),
   );
-  (deps.log ?? SILENT).info(`round ${round}: ${fleet.length - notEnqueued.length} of ${fleet.length} cluster job(s) enqueued on ${deps.queue.name}, deadline ${deadline.toISOString()}`);
+  (deps.log ?? SILENT).info(`round ${round}: ${listed.length - notEnqueued.length} of ${listed.length} cluster job(s) enqueued on ${deps.queue.name}, deadline ${deadline.toISOString()}${unlisted.length ? `; ${unlisted.length} known cluster(s) of unlisted subscriptions failed` : ""}`);
+  for (const n of discoveryNotes(problems)) (deps.log ?? SILENT).warn(`round ${round}: ${n}`);
   return { round, deadline: deadline.toISOString(), clusters: fleet.map((r) => r.name).sort(), notEnqueued };
 }

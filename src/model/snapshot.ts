@@ -278,6 +278,14 @@ export function summarize(s: ClusterSnapshot, ref: string): SnapshotSummary {
   return out;
 }
 
+/** A scan that read nothing of the cluster, and why. */
+export function failureSnapshot(cluster: string, scanId: string, kind: SnapshotSource["kind"], reason: string, at: Date): ClusterSnapshot {
+  const snap = emptySnapshot(cluster, scanId, { kind }, at);
+  snap.status = "error";
+  snap.reason = reason;
+  return snap;
+}
+
 export function emptySnapshot(cluster: string, scanId: string, source: SnapshotSource, takenAt = new Date()): ClusterSnapshot {
   return {
     schemaVersion: SNAPSHOT_SCHEMA_VERSION,

@@ -6,6 +6,9 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { TableClient, TableServiceClient } from "@azure/data-tables";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { ExhaustionDocument } from "../../src/reports/kinds/exhaustion.js";
+import type { FindingsDocument } from "../../src/reports/kinds/findings.js";
+import type { HealthDocument } from "../../src/reports/kinds/health.js";
 import { AKS_AAD_SERVER_APP, type SimAzure, startSimAzure } from "../../src/sim/index.js";
 import { SUB_A, SUB_B } from "./env.js";
 
@@ -67,7 +70,7 @@ describe("fleet-audit scan with ARM discovery", () => {
     // No --subscription: ARM options alone mean every subscription the identity can read (CONTRACT.md).
     const r = await fleetAudit(["scan", "--arm-endpoint", az.url, "--arm-ca", caFile, "--format", "json"]);
     outputs.push(r.stdout, r.stderr);
-    expect(r.stderr).toContain(`fleet-audit: subscription ${SUB_B}: listing AKS clusters: 403 AuthorizationFailed`);
+    expect(r.stderr).toContain(`note: discovery: subscription ${SUB_B}: listing AKS clusters: 403 AuthorizationFailed`);
     expect(r.code).toBe(0);
     const findings = JSON.parse(r.stdout).findings as Array<{ rule: string; cluster: string; message: string; clusters?: string[] }>;
     const of = (rule: string) => findings.filter((f) => f.rule === rule);
@@ -92,6 +95,32 @@ describe("fleet-audit scan with ARM discovery", () => {
       ["aks-tight", "ok"],
     ]);
     expect(JSON.stringify(doc.subnets.find((s) => s.cidr === "10.70.0.0/24"))).not.toContain("no ARM data");
+  });
+
+  it("a known cluster whose subscription cannot be listed is shown from its last good snapshot, not as current", async () => {
+    az.setSubscriptionFault(SUB_B, undefined);
+    const before = await fleetAudit(["scan", "--arm-endpoint", az.url, "--arm-ca", caFile, "--format", "json"]);
+    expect(before.code, before.stderr).toBe(0);
+    const health = async () => (JSON.parse((await fleetAudit(["report", "health", "--format", "json"])).stdout) as HealthDocument).clusters.find((c) => c.cluster === "aks-hidden")!;
+    const good = await health();
+    expect(good).toMatchObject({ status: "ok" });
+    az.setSubscriptionFault(SUB_B, { kind: "throttle", retryAfter: 0, times: 1000 });
+    try {
+      const r = await fleetAudit(["scan", "--arm-endpoint", az.url, "--arm-ca", caFile, "--format", "json"]);
+      outputs.push(r.stdout, r.stderr);
+      expect(r.code, r.stderr).toBe(0);
+      // The evaluation keeps the discovery problem as a note (printed after the scan, in the JSON).
+      expect(r.stderr).toContain(`note: discovery: subscription ${SUB_B}: listing AKS clusters: 429`);
+      const findings = (JSON.parse(r.stdout) as FindingsDocument).findings.filter((f) => f.cluster === "aks-hidden" && /^SCN/.test(f.rule));
+      expect(findings.map((f) => f.message).join("\n")).toContain(`subscription ${SUB_B} could not be listed`);
+      const ex = JSON.parse((await fleetAudit(["report", "exhaustion", "--format", "json"])).stdout) as ExhaustionDocument;
+      expect(ex.clusters.find((c) => c.cluster === "aks-hidden")).toMatchObject({ status: "error", dataFrom: good.lastOkAt });
+      expect(await health()).toMatchObject({ status: "error", lastOkAt: good.lastOkAt });
+      // The other subscription's clusters are read afresh.
+      expect(ex.clusters.find((c) => c.cluster === "aks-tight")).toMatchObject({ status: "ok" });
+    } finally {
+      az.setSubscriptionFault(SUB_B, { kind: "forbidden" });
+    }
   });
 
   it("counts discovery in the scan's time: a subscription that keeps ARM waiting is time the scan took", async () => {

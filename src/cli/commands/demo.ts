@@ -9,6 +9,7 @@ import { intArg } from "../options.js";
 import { withStore } from "../store.js";
 import { scanProgress } from "../progress.js";
 import { printScanSummary } from "../summary.js";
+import type { DiscoveryProblem } from "../../sources/azure/managed-clusters.js";
 
 interface DemoOpts {
   port: number;
@@ -33,6 +34,7 @@ export function registerDemo(program: Command, io: CliIO): void {
       const dir = await mkdtemp(path.join(tmpdir(), "fleet-audit-demo-"));
       try {
         const discoveryStarted = Date.now();
+        const discoveryProblems: DiscoveryProblem[] = [];
         const targets = await discoverFleet({
           subscriptions: "all",
           armEndpoint: az.url,
@@ -40,7 +42,7 @@ export function registerDemo(program: Command, io: CliIO): void {
           // Tokens handed over as a pipeline would (FLEET_AUDIT_ARM_TOKEN / FLEET_AUDIT_AKS_TOKEN).
           armToken: az.identity.issue(az.url).token,
           aksToken: az.identity.issue(AKS_AAD_SERVER_APP).token,
-        });
+        }, { onProblem: (p) => discoveryProblems.push(p) });
         const discoverySeconds = (Date.now() - discoveryStarted) / 1000;
         await withStore({ dataDir: opts.dataDir }, io, async (store) => {
           const started = Date.now();
@@ -50,6 +52,7 @@ export function registerDemo(program: Command, io: CliIO): void {
           const result = await runScan(targets, store, {
             requestTimeoutMs: 3000,
             clusterDeadlineMs: 8000,
+            discoveryProblems,
             ...(progress ? { onCluster: (s, done, total) => progress.cluster(s, done, total) } : {}),
           }).finally(() => progress?.stop());
           printScanSummary(io, result, discoverySeconds + (Date.now() - started) / 1000, discoverySeconds);

@@ -6,6 +6,7 @@ import { FORMATS, type Format, renderReport } from "../../reports/render.js";
 import { alertSettings, keyVaultReader, policyAlerts } from "../../alerts/config.js";
 import { describeOutcomes, sendAlerts } from "../../alerts/send.js";
 import { type DiscoverySettings, discoverySettingsFromEnv, parseSubscriptions } from "../../sources/settings.js";
+import type { DiscoveryProblem } from "../../sources/azure/managed-clusters.js";
 import { DEFAULT_QUEUE } from "../../fanout/queue-name.js";
 import { type CliIO, useColor } from "../io.js";
 import { ExitCode, storageOptions } from "../main.js";
@@ -101,7 +102,9 @@ Examples:
       const policy = policyFile ? loadPolicy(path.resolve(io.cwd, policyFile), policyFile) : undefined;
       const settings = discoverySettings(opts, io);
       const discoveryStarted = Date.now();
-      const targets = await discoverFleet(settings, { onProblem: (p) => io.stderr.write(`fleet-audit: ${p.source}: ${p.message}\n`) });
+      // A subscription that could not be listed is an evaluation note, printed with the others after the scan.
+      const discoveryProblems: DiscoveryProblem[] = [];
+      const targets = await discoverFleet(settings, { onProblem: (p) => discoveryProblems.push(p) });
       const discoverySeconds = (Date.now() - discoveryStarted) / 1000;
       sizeHeapFor(targets.length);
       const alerts = await alertSettings({
@@ -123,6 +126,7 @@ Examples:
             requestTimeoutMs: opts.requestTimeout * 1000,
             clusterDeadlineMs: opts.clusterDeadline * 1000,
             cnsMetrics: opts.cnsMetrics,
+            discoveryProblems,
             ...(policy ? { policy } : {}),
             onCluster: (s, done, total) => progress.cluster(s, done, total),
           });

@@ -27,6 +27,8 @@ export interface DiscoveryProblem {
   /** e.g. `subscription 1234…` */
   source: string;
   message: string;
+  /** The subscription that could not be listed, when that is the problem: its known clusters are not current. */
+  subscription?: string;
 }
 
 /** Discovery found nothing to scan because ARM could not be read (down, refusing us, TLS): exit 1, not bad usage. */
@@ -124,7 +126,7 @@ export async function listManagedClusters(ctx: AzureContext, subscriptions: stri
           for await (const mc of ctx.containerService(sub).managedClusters.list()) found.push(toArmCluster(mc));
           return found;
         } catch (e) {
-          problems.push({ source: `subscription ${sub}`, message: `listing AKS clusters: ${armErrorText(e)}` });
+          problems.push({ source: `subscription ${sub}`, message: `listing AKS clusters: ${armErrorText(e)}`, subscription: sub });
           return [];
         }
       }),

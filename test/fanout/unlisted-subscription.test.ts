@@ -1,0 +1,46 @@
+// A round started while one subscription cannot be listed: its clusters the store knows are in the
+// round as failed scans (shown from their last good snapshot), and the evaluation notes the subscription.
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { connectStorage, type FanoutDeps, runWorker, startRound } from "../../src/fanout/index.js";
+import { type AzureFixture, SUB_A, SUB_B, withSimAzure } from "../azure/env.js";
+import { uniqueNames } from "./helpers.js";
+
+let fx: AzureFixture;
+let deps: FanoutDeps;
+
+beforeAll(async () => {
+  fx = await withSimAzure({
+    subscriptions: [{ id: SUB_A }, { id: SUB_B }],
+    clusters: [
+      { name: "aks-listed", mode: "overlay", nodes: 1, azure: { subscription: SUB_A } },
+      { name: "aks-unlisted", mode: "overlay", nodes: 1, azure: { subscription: SUB_B } },
+    ],
+  });
+  const storage = await connectStorage({ connectionString: inject("azuriteConnectionString") }, uniqueNames());
+  deps = { ...storage, discovery: { ...fx.settings, subscriptions: [SUB_A, SUB_B] }, collect: { clusterDeadlineMs: 20_000, requestTimeoutMs: 5_000, cnsMetrics: 0 }, workerId: "worker-unlisted" };
+});
+afterAll(() => fx?.close());
+
+const round = async () => {
+  const started = await startRound(deps);
+  const stats = await runWorker(deps, { concurrency: 2, untilEmpty: true, pollMs: 100, sweepMs: 60_000 });
+  expect(stats.evaluated).toEqual([started.round]);
+  return { started, evaluation: (await deps.store.getEvaluation(started.round))! };
+};
+
+describe("a round while a subscription cannot be listed", () => {
+  it("fails the known clusters of that subscription, shows their last good data as such, and notes the subscription", async () => {
+    const first = await round();
+    const good = first.evaluation.clusters.find((c) => c.cluster === "aks-unlisted")!;
+    expect(good.status).toBe("ok");
+
+    fx.az.setSubscriptionFault(SUB_B, { kind: "forbidden" });
+    const { started, evaluation } = await round();
+    expect(started.clusters).toEqual(["aks-listed", "aks-unlisted"]);
+    expect(evaluation.notes).toContainEqual(expect.stringContaining(`subscription ${SUB_B}: listing AKS clusters: 403`));
+    expect(evaluation.clusters.find((c) => c.cluster === "aks-unlisted")).toMatchObject({ status: "error", dataFrom: good.takenAt, lastOkAt: good.takenAt });
+    expect(evaluation.clusters.find((c) => c.cluster === "aks-listed")).toMatchObject({ status: "ok" });
+    const scn = evaluation.findings.filter((f) => f.cluster === "aks-unlisted" && f.rule.startsWith("SCN"));
+    expect(scn.map((f) => f.message).join("\n")).toContain(`subscription ${SUB_B} could not be listed`);
+  });
+});
