@@ -61,10 +61,13 @@ function shippedFile(root: string, setting: string, file: string): string {
 /**
  * The kubeconfig files the shipped fleet file names, as package paths: the app resolves them against the
  * fleet file and refuses the whole file if one is missing, so they keep their place beside it or staging
- * fails, naming every one missing.
+ * fails, naming every one missing. An absolute path would still name the build machine's file in Azure.
  */
 function fleetKubeconfigs(root: string, fleetFile: string): string[] {
-  const kubeconfigs = fleetKubeconfigFiles(path.join(root, fleetFile));
+  const entries = fleetKubeconfigFiles(path.join(root, fleetFile));
+  const absolute = entries.filter((e) => path.isAbsolute(e.named)).map((e) => e.named);
+  if (absolute.length) throw new Error(`FLEET_AUDIT_FLEET_FILE: ${fleetFile} names kubeconfig files by absolute path, which the app in Azure cannot find; name them relative to the fleet file: ${absolute.join(", ")}`);
+  const kubeconfigs = entries.map((e) => e.file);
   const outside = kubeconfigs.filter((f) => insideProject(root, f) === undefined);
   if (outside.length) throw new Error(`FLEET_AUDIT_FLEET_FILE: ${fleetFile} names kubeconfig files outside the project, which the package cannot hold: ${outside.join(", ")}`);
   const missing = kubeconfigs.filter((f) => !isFile(f));

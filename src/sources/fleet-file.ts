@@ -110,12 +110,13 @@ function parseFleetFile(file: string): { doc: unknown; clusters: RawEntry[] } {
 }
 
 /**
- * The kubeconfig files a fleet file's entries name, resolved, whether they exist or not: what must
- * travel with the fleet file (a deployment package), so all missing ones can be named at once.
+ * The kubeconfig files a fleet file's entries name, as written (`named`) and resolved (`file`), whether
+ * they exist or not: what must travel with the fleet file (a deployment package), so all missing ones
+ * can be named at once.
  */
-export function fleetKubeconfigFiles(file: string): string[] {
-  const named = parseFleetFile(file).clusters.flatMap((e) => (e.kubeconfig !== undefined ? [kubeconfigPath(file, e.kubeconfig)] : []));
-  return [...new Set(named)];
+export function fleetKubeconfigFiles(file: string): { named: string; file: string }[] {
+  const named = new Set(parseFleetFile(file).clusters.flatMap((e) => (e.kubeconfig !== undefined ? [e.kubeconfig] : [])));
+  return [...named].map((n) => ({ named: n, file: kubeconfigPath(file, n) }));
 }
 
 /**

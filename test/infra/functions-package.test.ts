@@ -107,8 +107,16 @@ describe("the package", () => {
     const project = builtProject();
     writeFileSync(path.join(project, "config/missing.yaml"), "clusters:\n  - name: a\n    kubeconfig: a.kubeconfig\n  - name: b\n    kubeconfig: b.kubeconfig\n");
     expect(() => packageFiles(project, { FLEET_AUDIT_FLEET_FILE: "config/missing.yaml" })).toThrow(`names kubeconfig files not found: ${path.join(project, "config/a.kubeconfig")}, ${path.join(project, "config/b.kubeconfig")}`);
-    writeFileSync(path.join(project, "config/outside.yaml"), `clusters:\n  - name: a\n    kubeconfig: ${path.join(ROOT, "examples/policy.yaml")}\n`);
+    writeFileSync(path.join(project, "config/outside.yaml"), `clusters:\n  - name: a\n    kubeconfig: ${path.relative(path.join(project, "config"), path.join(ROOT, "examples/policy.yaml"))}\n`);
     expect(() => packageFiles(project, { FLEET_AUDIT_FLEET_FILE: "config/outside.yaml" })).toThrow(`names kubeconfig files outside the project, which the package cannot hold: ${path.join(ROOT, "examples/policy.yaml")}`);
+  });
+
+  it("refuses kubeconfigs named by absolute path, even inside the project: the shipped fleet file would name the build machine's file", () => {
+    const project = builtProject();
+    const inside = path.join(project, "config/kubeconfigs/prod.kubeconfig");
+    const outside = path.join(ROOT, "examples/policy.yaml");
+    writeFileSync(path.join(project, "config/absolute.yaml"), `clusters:\n  - name: a\n    kubeconfig: ${inside}\n  - name: b\n    kubeconfig: kubeconfigs/prod.kubeconfig\n  - name: c\n    kubeconfig: ${outside}\n`);
+    expect(() => packageFiles(project, { FLEET_AUDIT_FLEET_FILE: "config/absolute.yaml" })).toThrow(`config/absolute.yaml names kubeconfig files by absolute path, which the app in Azure cannot find; name them relative to the fleet file: ${inside}, ${outside}`);
   });
 
   it("has a package.json with the app's entry point and production dependencies, without scripts or the CLI's Azurite", () => {
