@@ -16,6 +16,9 @@ const history = (gapMs: number, n = 5): EvaluationSummary[] =>
 /** Evaluations the given numbers of minutes before T0 (fractions for seconds). */
 const scansAgo = (minutesAgo: number[]): EvaluationSummary[] => minutesAgo.map((m, i) => ({ ...history(HOUR)[0]!, scanId: `s${i}`, generatedAt: at(-m * 60_000).toISOString() }));
 
+/** Evaluations separated by the given gaps in minutes, the latest gap first (ending at T0). */
+const scansApart = (gapMinutes: number[]): EvaluationSummary[] => scansAgo(gapMinutes.map((_, i) => gapMinutes.slice(0, i + 1).reduce((a, b) => a + b, 0)));
+
 /** Minutes in a duration as a message words it ("21 h 1 min", "3 days 4 h", "45 min"). */
 const minutes = (text: string): number => [...text.matchAll(/(\d+) (days|h|min)/g)].reduce((sum, [, n, unit]) => sum + Number(n) * ({ days: 1440, h: 60, min: 1 } as Record<string, number>)[unit!]!, 0);
 
@@ -45,7 +48,7 @@ describe("SCN004 stale data", () => {
   it("takes a 5-minute schedule whose timer jitters a second either way as 5 minutes", () => {
     // Gaps of 4:59, one of 5:01: the evaluations end a second early or late of the timer's five minutes.
     const gaps = [299, 299, 299, 301, 299, 299, 299, 299, 299, 299, 299, 299].map((sec) => sec / 60);
-    const jitter = scansAgo(gaps.map((_, i) => gaps.slice(0, i + 1).reduce((a, b) => a + b, 0)));
+    const jitter = scansApart(gaps);
     const [f] = [...scn004.check(context([view(aged("late", 16 * 60_000)), view(aged("fresh", 14 * 60_000))], { history: jitter }))];
     expect(f).toMatchObject({ cluster: "late", data: { intervalMinutes: 5, intervalSource: "history" } });
   });
@@ -77,6 +80,20 @@ describe("SCN004 stale data", () => {
     const twice = scansAgo([2, 4, 60, 120, 180, 240, 300, 2100, 2160, 2220, 2280, 4080, 4140]);
     const [g] = [...scn004.check(context([view(aged("quiet", 4 * HOUR)), view(aged("fresh", 30 * 60_000))], { history: twice }))];
     expect(g).toMatchObject({ cluster: "quiet", data: { intervalMinutes: 60, intervalSource: "history" } });
+  });
+  it("keeps the hourly interval however many re-scans 1-2 minutes apart come between the rounds", () => {
+    const repeat = (n: number, gap: number): number[] => Array.from({ length: n }, () => gap);
+    for (const gaps of [
+      [...repeat(36, 1), ...repeat(12, 60)],
+      [...repeat(30, 2), ...repeat(10, 60)],
+    ]) {
+      const [f] = [...scn004.check(context([view(aged("old", 3 * HOUR + 60_000)), view(aged("fresh", 2 * HOUR))], { history: scansApart(gaps) }))];
+      expect(f).toMatchObject({ cluster: "old", data: { intervalMinutes: 60, intervalSource: "history" } });
+    }
+  });
+  it("leaves out a pause with as few as two gaps", () => {
+    const [f] = [...scn004.check(context([view(aged("quiet", 4 * HOUR)), view(aged("fresh", 30 * 60_000))], { history: scansApart([60, 1440]) }))];
+    expect(f).toMatchObject({ cluster: "quiet", data: { intervalMinutes: 60, intervalSource: "history" } });
   });
   it("words an age visibly over the limit, and the limit as the intervals it is made of", () => {
     // Rounds 7 h and 20 s apart; the snapshot is 10 s past three of them.

@@ -12,7 +12,10 @@ const INFERRED_GAPS = 48;
 
 /** A gap this many times the typical one below it is a pause in scanning (missed rounds), not the schedule. */
 const PAUSE_RATIO = 3;
-/** Pauses are rare: at most this share of the gaps can be one, so a schedule that slowed down is not cut off. */
+/**
+ * Pauses are rare: at most this share of the scheduled gaps (re-scans minutes apart are not counted, however
+ * many), and at least one, can be one, so a schedule that slowed down is not cut off.
+ */
 const PAUSE_SHARE = 1 / 4;
 
 /** The gap that half of the time between evaluations was spent in: re-scans minutes apart barely weigh. */
@@ -24,7 +27,9 @@ function timeWeightedMedian(sorted: readonly number[]): number {
 
 /** The gaps (sorted) without the longest ones that are pauses: each far longer than the typical gap below it. */
 function withoutPauses(sorted: readonly number[]): readonly number[] {
-  for (let j = Math.ceil(sorted.length * (1 - PAUSE_SHARE)); j < sorted.length; j++) {
+  const scheduled = sorted.filter((g) => g >= MIN_INFERRED_MINUTES * MINUTE).length;
+  const pauses = Math.max(1, Math.floor(scheduled * PAUSE_SHARE));
+  for (let j = Math.max(1, sorted.length - pauses); j < sorted.length; j++) {
     if (sorted[j]! > PAUSE_RATIO * timeWeightedMedian(sorted.slice(0, j))) return sorted.slice(0, j);
   }
   return sorted;
