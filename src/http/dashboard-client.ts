@@ -261,14 +261,19 @@ function renderSubnets() {
   // shared /13 at 97 % is the most dangerous bar of all. Shared is an outline, never a fill colour.
   var marks = shown.map(function (s) { return worse(utilClass(s.utilization), s.severity); });
   var fills = marks.map(function (m) { return m === "critical" || m === "warning" ? COLOUR[m] : COLOUR.info; });
-  // The page's text colour: dark on a light page, light on a dark one.
-  var SHARED_OUTLINE = { colour: cssVar("--fg"), width: 3 };
+  // The page's text colour: dark on a light page, light on a dark one, read again when the theme switches.
+  var SHARED_OUTLINE = { colour: themed("--fg"), width: 3 };
   var legend = [
     { mark: "critical", text: "critical: ≥ 95 % or a critical finding", fillStyle: COLOUR.critical, strokeStyle: COLOUR.critical, lineWidth: 0 },
     { mark: "warning", text: "warning: ≥ 80 % or a warning finding", fillStyle: COLOUR.warning, strokeStyle: COLOUR.warning, lineWidth: 0 },
     { mark: "ok", text: "below 80 %", fillStyle: COLOUR.info, strokeStyle: COLOUR.info, lineWidth: 0 },
-    { mark: "shared", text: "outlined: shared by several clusters", fillStyle: cssVar("--card"), strokeStyle: SHARED_OUTLINE.colour, lineWidth: SHARED_OUTLINE.width }
+    { mark: "shared", text: "outlined: shared by several clusters", fillStyle: themed("--card"), strokeStyle: SHARED_OUTLINE.colour, lineWidth: SHARED_OUTLINE.width }
   ];
+  // A legend swatch takes a colour, not a function: the themed ones are read each time it is built.
+  function swatch(l) {
+    function now(c) { return typeof c === "function" ? c() : c; }
+    return Object.assign({ hidden: false, fontColor: cssVar("--muted") }, l, { fillStyle: now(l.fillStyle), strokeStyle: now(l.strokeStyle) });
+  }
   new Chart($("chart-subnets"), {
     type: "bar",
     data: {
@@ -278,7 +283,7 @@ function renderSubnets() {
         label: "% of usable addresses held by NCs",
         data: shown.map(function (s) { return +(s.utilization * 100).toFixed(2); }),
         backgroundColor: fills,
-        borderColor: shown.map(function (s, i) { return s.shared ? SHARED_OUTLINE.colour : fills[i]; }),
+        borderColor: function (c) { return shown[c.dataIndex].shared ? SHARED_OUTLINE.colour() : fills[c.dataIndex]; },
         borderWidth: shown.map(function (s) { return s.shared ? SHARED_OUTLINE.width : 0; }),
         borderSkipped: false,
         // The band in words at the bar's end, as the legend names it (red and orange look alike to many).
@@ -288,7 +293,7 @@ function renderSubnets() {
     options: {
       indexAxis: "y", animation: false, responsive: true, maintainAspectRatio: false, layout: { padding: { right: 56 } },
       // Fixed entries that say what a colour means; the default would take one from the first bar.
-      plugins: { legend: { onClick: function () {}, labels: { generateLabels: function () { return legend.map(function (l) { return Object.assign({ hidden: false, fontColor: cssVar("--muted") }, l); }); } } } },
+      plugins: { legend: { onClick: function () {}, labels: { generateLabels: function () { return legend.map(swatch); } } } },
       scales: { x: { min: 0, max: 100, title: { display: true, text: "% of usable addresses held by NCs" } }, y: { ticks: { autoSkip: false } } }
     }
   });

@@ -242,9 +242,11 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
     e.findings.push({ id: "x", rule: "IPX002", severity: "critical", cluster: "dyn-a", resource: `subnet/${dyn.cidr}`, message: "reported full", firstSeen: e.generatedAt, lastSeen: e.generatedAt });
     await withPageOf(e, async (p) => {
       const shown = await p.evaluate(() => {
-        const chart = (window as unknown as { Chart: { getChart(id: string): { data: { labels: Array<string | string[]>; datasets: Array<Record<string, unknown[]>> }; legend: { legendItems: Array<{ text: string; fillStyle: string; strokeStyle: string; lineWidth: number; mark: string }> } } } }).Chart.getChart("chart-subnets")!;
-        const ds = chart.data.datasets[0]!;
-        const bars = Object.fromEntries(chart.data.labels.map((l, i) => [Array.isArray(l) ? l[0] : l, { fill: ds.backgroundColor![i], border: ds.borderColor![i], width: ds.borderWidth![i] }]));
+        type Drawn = { backgroundColor: string; borderColor: string; borderWidth: number };
+        const chart = (window as unknown as { Chart: { getChart(id: string): { data: { labels: Array<string | string[]>; datasets: unknown[] }; getDatasetMeta(i: number): { data: Array<{ options: Drawn }> }; legend: { legendItems: Array<{ text: string; fillStyle: string; strokeStyle: string; lineWidth: number; mark: string }> } } } }).Chart.getChart("chart-subnets")!;
+        // Each bar as drawn: its options resolved, scriptable ones included.
+        const drawn = chart.getDatasetMeta(0).data.map((b) => b.options);
+        const bars = Object.fromEntries(chart.data.labels.map((l, i) => [Array.isArray(l) ? l[0] : l, { fill: drawn[i]!.backgroundColor, border: drawn[i]!.borderColor, width: drawn[i]!.borderWidth }]));
         const rows = [...document.querySelectorAll("#subnets tbody tr")].map((tr) => ({
           label: tr.children[0]!.textContent!,
           shared: tr.classList.contains("shared-row"),
@@ -745,16 +747,21 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
       await dark.emulateMedia({ colorScheme: "dark" });
       await dark.goto(`${server.url}/api/dashboard`);
       await ready(dark);
-      type Charts = { Chart: { getChart(id: string): { options: { scales: { x: { ticks: { color: string }; grid: { color: string } } }; plugins: { legend: { labels: { color: string } } } }; legend: { legendItems: Array<{ fontColor: string }> } } } };
+      type Charts = { Chart: { getChart(id: string): { options: { scales: { x: { ticks: { color: string }; grid: { color: string } } }; plugins: { legend: { labels: { color: string } } } }; legend: { legendItems: Array<{ fontColor: string; mark?: string; fillStyle: string; strokeStyle: string }> }; data: { datasets: Array<{ borderWidth: number[] }> }; getDatasetMeta(i: number): { data: Array<{ options: { borderColor: string } }> } } } };
       const theme = () =>
         dark.evaluate(() => {
           const css = (name: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
           const chart = (id: string) => (window as unknown as Charts).Chart.getChart(id)!.options;
           const legendText = (id: string) => [...new Set((window as unknown as Charts).Chart.getChart(id)!.legend.legendItems.map((i) => i.fontColor))];
           const card = getComputedStyle(document.querySelector(".card")!);
+          // The shared subnets' outlines as drawn, and the legend's swatch for them.
+          const subnets = (window as unknown as Charts).Chart.getChart("chart-subnets")!;
+          const outlines = subnets.getDatasetMeta(0).data.filter((_, i) => subnets.data.datasets[0]!.borderWidth[i]! > 0).map((b) => b.options.borderColor);
+          const swatch = subnets.legend.legendItems.find((i) => i.mark === "shared")!;
           return {
             page: { text: getComputedStyle(document.body).color, card: card.backgroundColor },
-            css: { muted: css("--muted"), line: css("--line") },
+            css: { muted: css("--muted"), line: css("--line"), fg: css("--fg"), card: css("--card") },
+            shared: { outlines: [...new Set(outlines)], swatch: { fill: swatch.fillStyle, stroke: swatch.strokeStyle } },
             charts: ["chart-scores", "chart-subnets", "chart-trend-findings"].map((id) => ({ ticks: chart(id).scales.x.ticks.color, grid: chart(id).scales.x.grid.color, legend: chart(id).plugins.legend.labels.color })),
             // The legends' text as drawn, the subnet chart's own entries included.
             legendText: ["chart-subnets", "chart-trend-used", "chart-trend-findings"].flatMap(legendText),
@@ -766,6 +773,7 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
       expect(light(inDark.page.card)).toBe(false);
       for (const c of inDark.charts) expect(c).toEqual({ ticks: inDark.css.muted, grid: inDark.css.line, legend: inDark.css.muted });
       expect(new Set(inDark.legendText)).toEqual(new Set([inDark.css.muted]));
+      expect(inDark.shared).toEqual({ outlines: [inDark.css.fg], swatch: { fill: inDark.css.card, stroke: inDark.css.fg } });
       // A report link opens in the same theme: the same text colour.
       const report = await context.newPage();
       try {
@@ -782,6 +790,8 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
       expect(light(inLight.page.card)).toBe(true);
       for (const c of inLight.charts) expect(c).toEqual({ ticks: inLight.css.muted, grid: inLight.css.line, legend: inLight.css.muted });
       expect(new Set(inLight.legendText)).toEqual(new Set([inLight.css.muted]));
+      // The shared subnets' outline and its swatch switch too: never dark on dark or a white block.
+      expect(inLight.shared).toEqual({ outlines: [inLight.css.fg], swatch: { fill: inLight.css.card, stroke: inLight.css.fg } });
     } finally {
       await dark.close();
     }
