@@ -323,8 +323,9 @@ function timeAxis(times) {
 var LINE_PALETTE = ["#17becf", "#e377c2", "#8c564b", "#bcbd22", "#7f7f7f", "#005f73"];
 function renderTrends() {
   var overlay = D.subnets.some(function (s) { return s.mode === "overlay"; });
+  var noVnet = D.trend.every(function (p) { return !p.capacity; });
   $("trend-note").textContent = (D.trend.length < 2 ? "One evaluation so far: the lines grow with every scan." : D.trend.length + " evaluations, oldest first.") +
-    (overlay ? " The total counts VNet pod subnets only: an overlay pod CIDR's addresses are its cluster's own." : "");
+    (overlay && !noVnet ? " The total counts VNet pod subnets only: an overlay pod CIDR's addresses are its cluster's own." : "");
   if (!Chart) return;
   var times = D.trend.map(function (p) { return Date.parse(p.at); });
   // Each followed subnet as % of its usable addresses then: a 94 % /24 and a 0.4 % /13 on one scale.
@@ -337,10 +338,11 @@ function renderTrends() {
     return { label: visible(s.label), data: data, yAxisID: "y", order: 0, borderColor: c, backgroundColor: c, borderWidth: 2 };
   });
   // The total of addresses, on an axis of its own and drawn beneath the subnet lines; left out where it
-  // is just one plotted subnet (a scoped page of one pod subnet), which it would only hide.
+  // is just one plotted subnet (a scoped page of one pod subnet), which it would only hide, and where
+  // there are no VNet pod subnets (overlay clusters only), where it would be a flat 0.
   var onlyOne = D.trendSubnets.some(function (s) { return D.trend.every(function (p) { return p.used === p.subnets[s.key] && p.capacity === p.subnetCapacity[s.key]; }); });
   var scales = { x: timeAxis(times), y: { min: 0, max: 100, title: { display: true, text: "% used" } } };
-  if (!onlyOne) {
+  if (!onlyOne && !noVnet) {
     lines.unshift({
       label: (D.scope === undefined ? "All VNet pod subnets" : "VNet pod subnets of these clusters") + " (addresses held, right axis)",
       data: D.trend.map(function (p, j) { return { x: times[j], y: p.used, used: p.used, capacity: p.capacity }; }),

@@ -461,6 +461,19 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
     }
   });
 
+  it("draws no VNet total on a page of overlay clusters only: it would be a flat 0", async () => {
+    await withPageOf(
+      sameCidrFleet(),
+      async (p) => {
+        const lines = await p.evaluate(() => (window as unknown as { Chart: { getChart(id: string): { data: { datasets: Array<{ label: string }> } } } }).Chart.getChart("chart-trend-used")!.data.datasets.map((d) => d.label));
+        const subnets = await p.locator("#subnets tbody tr > td:first-child").allTextContents();
+        expect(subnets.length).toBeGreaterThan(1);
+        expect([...lines].sort()).toEqual([...subnets].sort());
+      },
+      { cluster: "ovl-*" },
+    );
+  });
+
   it("tells apart subnets of the same CIDR and name by VNet or overlay cluster, in the table, the chart and the trend legend", async () => {
     await withPageOf(sameCidrFleet(), async (labelled) => {
       const shown = await labelled.evaluate(() => {
