@@ -10,7 +10,7 @@ var D = dataEl ? JSON.parse(dataEl.textContent || "null") : null;
 if (!D) return;
 var Chart = window.Chart;
 var SEV = { info: 0, warning: 1, critical: 2 };
-var COLOUR = { critical: "#d92d20", warning: "#f79009", info: "#2e90fa", waived: "#98a2b3", ok: "#12b76a", grid: "#eaecf0" };
+var COLOUR = { critical: "#d92d20", warning: "#f79009", info: "#2e90fa", waived: "#98a2b3", ok: "#12b76a" };
 var MAX_ROWS = 500;
 // As displaySafe on the server: a bidi override or control in a name is shown as an escape, so one
 // name cannot read as another. Only what is shown; values, links and filters keep the real name.

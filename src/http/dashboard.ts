@@ -32,11 +32,11 @@ export function chartJsSource(): string {
 
 /**
  * The dashboard's colours beyond the html reports' palette, light and dark: page and cards, grade A,
- * the chips' text (--on-sev, on --crit, --warn, --info), a bar's track, the "shared" badge.
+ * the chips' text (--on-sev, on --crit, --warn, --info), a bar's track, the "shared" badge (--badge-bg, --badge-fg).
  */
 const OWN_COLOURS = {
-  light: { bg: "#f9fafb", card: "#fff", ok: "#067647", shared: "#7a5af8", "on-sev": "#fff", track: "#eaecf0", "badge-bg": "#ebe9fe", "badge-fg": "#5925dc" },
-  dark: { bg: "#0c111d", card: "#161b26", ok: "#47cd89", shared: "#9b8afb", "on-sev": "#0c111d", track: "#344054", "badge-bg": "#2e125e", "badge-fg": "#d9d6fe" },
+  light: { bg: "#f9fafb", card: "#fff", ok: "#067647", "on-sev": "#fff", track: "#eaecf0", "badge-bg": "#ebe9fe", "badge-fg": "#5925dc" },
+  dark: { bg: "#0c111d", card: "#161b26", ok: "#47cd89", "on-sev": "#0c111d", track: "#344054", "badge-bg": "#2e125e", "badge-fg": "#d9d6fe" },
 };
 
 export const STYLE = `

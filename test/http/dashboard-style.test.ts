@@ -2,6 +2,7 @@
 // it is set on, and the html reports' colours are the same, so following a report link keeps the theme.
 import { describe, expect, it } from "vitest";
 import { STYLE } from "../../src/http/dashboard.js";
+import { DASHBOARD_SCRIPT } from "../../src/http/dashboard-client.js";
 import { REPORT_STYLE } from "../../src/reports/formats/html.js";
 import { contrast, rootVariables } from "../helpers/contrast.js";
 
@@ -37,6 +38,13 @@ it("the dark palette changes every colour of the light one", () => {
   const dark = rootVariables(STYLE, DARK);
   for (const [name, value] of Object.entries(light)) expect(dark[name], name).not.toBe(value);
   expect(STYLE).toContain("color-scheme:light dark");
+});
+
+it("uses every colour it sets beyond the html reports' palette, in its style or its script", () => {
+  const report = rootVariables(REPORT_STYLE);
+  const own = Object.keys(rootVariables(STYLE)).filter((name) => !(name in report));
+  expect(own.length).toBeGreaterThan(0);
+  for (const name of own) expect(STYLE.includes(`var(${name})`) || DASHBOARD_SCRIPT.includes(`"${name}"`), name).toBe(true);
 });
 
 describe("contrast", () => {
