@@ -3,7 +3,7 @@
 import { forecastSummaryOf, saysAlreadyFull } from "../analysis/forecast.js";
 import { isOverlayKey } from "../analysis/subnet-keys.js";
 import { subnetLabels } from "../analysis/subnet-labels.js";
-import { grade } from "../evaluate/sections/compliance.js";
+import { attentionOrder, grade } from "../evaluate/sections/compliance.js";
 import { daemonSetCounts } from "../evaluate/sections/health.js";
 import { type ClusterRow, countFindingClusters, countFindings, type EvaluationSummary, type FleetEvaluation, keepClusters, rowLastOkAt, type SeverityCounts, type SubnetUsage } from "../model/evaluation.js";
 import { clustersOf, type Finding, resource, type Severity, severityRank } from "../model/finding.js";
@@ -249,9 +249,7 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
     return out;
   });
   // A cluster the scan could not read comes first: the fleet is blind there, whatever its score says.
-  // Then graded clusters, lowest score first; then those no rule could judge (not CNS, stopped).
-  const group = (c: DashboardCluster): number => (c.scanFailed ? 0 : c.score === null ? 2 : 1);
-  clusters.sort((a, b) => group(a) - group(b) || (a.score ?? -1) - (b.score ?? -1) || a.cluster.localeCompare(b.cluster));
+  clusters.sort(attentionOrder((c) => c.scanFailed));
 
   const worstAbout = worstFindingAbout(e.findings);
   const forecastAbout = worstFindingAbout(e.findings.filter((f) => f.rule === "IPX004"));

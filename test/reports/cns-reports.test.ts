@@ -1,6 +1,7 @@
 // The drift, health and compliance report kinds read the stored sections and filter them.
 import { describe, expect, it } from "vitest";
 import { evaluate } from "../../src/evaluate/evaluate.js";
+import { dashboardData } from "../../src/http/dashboard-data.js";
 import { checkReportFilter, reportKind } from "../../src/reports/catalogue.js";
 import type { ComplianceDocument } from "../../src/reports/kinds/compliance.js";
 import { renderReport } from "../../src/reports/render.js";
@@ -69,9 +70,20 @@ describe("drift, health and compliance reports", () => {
     const worstFailing = whole.clusters.find((c) => c.cluster === "down")!.results.find((r) => r.rule === "SCN001")!.severity;
     expect(worstFailing).toBe("critical");
     expect(clustersTable.rowSeverity![downAt]).toBe(worstFailing);
-    // Tables: N/A for the grade, no number for the score, ungraded rows first.
-    const csv = renderReport("compliance", withOthers, { rule: "CNS001" }, "csv", { table: "clusters" }).body;
-    expect(csv.split("\n").slice(1, 3)).toEqual([expect.stringMatching(/^down,N\/A,-,0,0,0,1,/), expect.stringMatching(/^knet,N\/A,-,0,0,0,1,/)]);
+    // Tables: N/A for the grade, no number for the score; the unread cluster first, the not-CNS one last.
+    const csv = renderReport("compliance", withOthers, { rule: "CNS001" }, "csv", { table: "clusters" }).body.trim().split("\n");
+    expect([csv[1], csv.at(-1)]).toEqual([expect.stringMatching(/^down,N\/A,-,0,0,0,1,/), expect.stringMatching(/^knet,N\/A,-,0,0,0,1,/)]);
+  });
+
+  it("compliance ranks clusters as the dashboard does, in every format: unread first, then lowest score first, then not graded", () => {
+    const withOthers = evaluate({ scanId: "s", now: T0, views: [view(snapshot("knet", {}, "not-cns")), view(healthy("ok")), view(sick), view(snapshot("down", {}, "unreachable"))] });
+    const ranked = dashboardData(withOthers, []).clusters.map((c) => c.cluster);
+    expect(ranked).toEqual(["down", "sick", "ok", "knet"]);
+    const doc = renderReport("compliance", withOthers, {}, "json").doc as ComplianceDocument;
+    expect(doc.clusters.map((c) => c.cluster)).toEqual(ranked);
+    expect(reportKind("compliance").tables(doc)[0]!.rows.map((r) => r.cluster)).toEqual(ranked);
+    const csv = renderReport("compliance", withOthers, {}, "csv", { table: "clusters" }).body.trim().split("\n");
+    expect(csv.slice(1).map((l) => l.split(",")[0])).toEqual(ranked);
   });
 
   it("refuses a filter a report does not apply instead of ignoring it", () => {

@@ -23,6 +23,16 @@ export function complianceScore(results: readonly ComplianceResult[]): number {
   return Math.max(0, results.reduce((score, r) => (r.status === "fail" ? score - DEDUCTION[r.severity ?? "info"] : score), 100));
 }
 
+/**
+ * The order report compliance and the dashboard rank clusters in: those the scan could not read first (a
+ * failure, whatever their score), then graded ones lowest score first, then those no rule could judge
+ * (not CNS, stopped), about which nothing can be done; by name within each.
+ */
+export function attentionOrder<T extends { cluster: string; score: number | null }>(scanFailed: (c: T) => boolean): (a: T, b: T) => number {
+  const group = (c: T): number => (scanFailed(c) ? 0 : c.score === null ? 2 : 1);
+  return (a, b) => group(a) - group(b) || (a.score ?? -1) - (b.score ?? -1) || a.cluster.localeCompare(b.cluster);
+}
+
 /** Score and grade, or both null when nothing was judged: a grade of rules that could not look would be made up. */
 export function scoreAndGrade(results: readonly ComplianceResult[], judged: boolean): Pick<ComplianceCluster, "score" | "grade"> {
   if (!judged || results.every((r) => r.status === "not-applicable")) return { score: null, grade: null };

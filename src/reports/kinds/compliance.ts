@@ -2,7 +2,8 @@
 // fleet totals. With --fail-on SEVERITY the CLI exits 3 when an unwaived finding at that level exists.
 import { type Severity, severityRank } from "../../model/finding.js";
 import type { ComplianceCluster, ComplianceSection, ComplianceStatus } from "../../model/sections.js";
-import { complianceTotals, scoreAndGrade } from "../../evaluate/sections/compliance.js";
+import { attentionOrder, complianceTotals, scoreAndGrade } from "../../evaluate/sections/compliance.js";
+import { scanFailed } from "../../model/snapshot.js";
 import { matchesCluster } from "../filter.js";
 import type { ReportKind } from "../report.js";
 
@@ -43,6 +44,9 @@ export const complianceReport: ReportKind<ComplianceDocument> = {
         const results = c.results.filter((r) => r.rule === f.rule);
         return { ...c, ...scoreAndGrade(results, true), results, counts: Object.fromEntries(STATUSES.map((s) => [s, results.filter((r) => r.status === s).length])) as Record<ComplianceStatus, number> };
       });
+    // Ranked as the dashboard ranks them, in every format: clusters the scan could not read first.
+    const unread = new Set(e.clusters.filter((r) => scanFailed(r.status)).map((r) => r.cluster));
+    clusters.sort(attentionOrder((c) => unread.has(c.cluster)));
     return {
       generatedAt: e.generatedAt,
       scanId: e.scanId,
@@ -52,15 +56,13 @@ export const complianceReport: ReportKind<ComplianceDocument> = {
     };
   },
   tables(doc) {
-    // Ungraded first, as the dashboard puts clusters it could not read first: a failed scan hides what may be wrong.
-    const byScore = [...doc.clusters].sort((a, b) => (a.score ?? -1) - (b.score ?? -1) || a.cluster.localeCompare(b.cluster));
     // One cluster: every rule. The fleet: what is not a plain pass (the JSON document has every cell).
     const all = doc.clusters.length === 1;
     const cells = doc.clusters.flatMap((c) => c.results.filter((r) => all || r.status !== "pass").map((r) => ({ c, r })));
     return [
       {
         name: "clusters",
-        title: "Compliance by cluster (ungraded first, then lowest score first)",
+        title: "Compliance by cluster (unread first, then lowest score first, then not graded)",
         columns: [
           { key: "cluster", title: "CLUSTER" },
           { key: "grade", title: "GRADE" },
@@ -71,7 +73,7 @@ export const complianceReport: ReportKind<ComplianceDocument> = {
           { key: "na", title: "N/A", align: "right" },
           { key: "failing", title: "FAILING RULES" },
         ],
-        rows: byScore.map((c) => ({
+        rows: doc.clusters.map((c) => ({
           cluster: c.cluster,
           grade: c.grade ?? "N/A",
           score: c.score ?? "-",
@@ -81,7 +83,7 @@ export const complianceReport: ReportKind<ComplianceDocument> = {
           na: c.counts["not-applicable"],
           failing: c.results.filter((r) => r.status === "fail").map((r) => `${r.rule} (${r.severity})`).join(", "),
         })),
-        rowSeverity: byScore.map(rowSeverity),
+        rowSeverity: doc.clusters.map(rowSeverity),
         empty: doc.note ?? "No clusters.",
       },
       {
