@@ -166,7 +166,8 @@ function renderCnsHealth() {
   var unread = D.clusters.length - s.clustersRead;
   var unreadText = unread ? " " + plural(unread, "cluster") + " without CNS data (not read, not CNS or stopped): see the ranking." : "";
   if (!s.sick.length) {
-    var all = s.clustersRead ? "All " + plural(s.daemonSets, "CNS DaemonSet") + " converged, no sick pods, in " + plural(s.clustersRead, "cluster") + "." : "No cluster's azure-cns has been read.";
+    var converged = s.daemonSets === 1 ? "The CNS DaemonSet" : "All " + plural(s.daemonSets, "CNS DaemonSet");
+    var all = s.clustersRead ? converged + " converged, no sick pods, in " + plural(s.clustersRead, "cluster") + "." : "No cluster's azure-cns has been read.";
     box.appendChild(h("p", { id: "cns-summary", class: s.clustersRead ? "ok" : "muted", text: all + unreadText }));
     return;
   }
@@ -213,7 +214,7 @@ function renderRanking() {
   if (from("findings")) src.push("score from findings: 100 − 25 per critical, 10 per warning, 2 per info");
   var ungraded = from(null);
   if (ungraded) src.push(ungraded + " cluster(s) not graded (N/A): no rule could judge them");
-  $("score-source").textContent = "Clusters the scan could not read first, then lowest score first, then those not graded; " + src.join("; ") + ".";
+  $("score-source").textContent = "Clusters the scan could not read first, then lowest score first, then those not graded" + (src.length ? "; " + src.join("; ") : "") + ".";
   if (!Chart || D.clusters.length === 0) return;
   var shown = D.clusters.slice(0, 30);
   capNote("chart-scores-box", shown.length, D.clusters.length, "clusters, in the table's order");

@@ -200,11 +200,23 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
     expect(await page.locator("#cns-summary").textContent()).toMatch(/^2 of 4 clusters with a CNS problem/);
   });
 
+  it("ends the score caption with a sentence on an empty fleet", async () => {
+    await withPageOf(evaluate({ scanId: "s", now: T0, views: [] }), async (p) => {
+      const caption = (await p.locator("#score-source").textContent()) ?? "";
+      expect(caption).toMatch(/^Clusters the scan could not read first, .*not graded\.$/);
+      expect(caption).not.toMatch(/;\s*\./);
+    });
+  });
+
   it("says every CNS DaemonSet converged when none is sick, and bounds the list for a large sick fleet", async () => {
     await withPageOf(evaluate({ scanId: "s", now: T0, views: [view(withWindows(healthy("win"), 2)), view(healthy("linux"))] }), async (p) => {
       expect(await p.locator("#cns-summary").textContent()).toBe("All 3 CNS DaemonSets converged, no sick pods, in 2 clusters.");
       expect(await p.locator("#cns-summary").getAttribute("class")).toBe("ok");
       expect(await p.locator("#cns-health table").count()).toBe(0);
+    });
+    // One DaemonSet in one cluster: singular, not "All 1 CNS DaemonSet".
+    await withPageOf(evaluate({ scanId: "s", now: T0, views: [view(healthy("linux"))] }), async (p) => {
+      expect(await p.locator("#cns-summary").textContent()).toBe("The CNS DaemonSet converged, no sick pods, in 1 cluster.");
     });
     const sick = Array.from({ length: 23 }, (_, i) => {
       const s = healthy(`sick-${String(i).padStart(2, "0")}`, 8);
