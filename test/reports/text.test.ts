@@ -101,9 +101,9 @@ describe("Markdown", () => {
       const cell = cellOf(v);
       expect(asRead(cell), v).toBe(v);
       // Every character that opens inline syntax here is escaped (an odd number of backslashes before
-      // it): code, brackets, strikethrough, math, an image's `!`, an email's `@`, and `*` or `_` at a
-      // word's edge (entities: asRead would decode one left bare, and differ).
-      const opener = /[`~[\]$@]|!(?=\\\[)|(?<![\p{L}\p{N}])[*_]|[*_](?![\p{L}\p{N}])/gu;
+      // it): code, brackets, strikethrough, math, an image's `!`, an email's `@`, an issue's `#`, and `*` or
+      // `_` at a word's edge (entities: asRead would decode one left bare, and differ).
+      const opener = /[`~[\]$@]|#(?=\d)|!(?=\\\[)|(?<![\p{L}\p{N}])[*_]|[*_](?![\p{L}\p{N}])/gu;
       for (const m of cell.matchAll(opener)) expect(/(^|[^\\])(\\\\)*\\$/.test(cell.slice(0, m.index)), `${v}: ${m[0]} at ${m.index}`).toBe(true);
       // GFM's autolinks (scheme://, www.) are broken up.
       expect(cell).not.toMatch(/[a-z]:\/\/|www\./i);
@@ -112,8 +112,16 @@ describe("Markdown", () => {
 
   it("leaves ordinary names as they are, and what forms nothing in a cell", () => {
     for (const v of ["aks-prod-weu-01", "10.40.0.0/13", "node/aks-nodepool1-12345678-vmss000001", "ünïcödé-クラスター-🚀", "podsubnet"]) expect(cellOf(v)).toBe(v);
-    // `_` inside a word never emphasises; `#`, `&` without an entity, a lone `@`, `!` and ` * ` form nothing.
-    for (const v of ["nnc_has_nodenetworkconfig", "aks_prod_01", "ünï_cödé", "issue #3", "R&D", "ping @ops", "down!", "10 * 2"]) expect(cellOf(v)).toBe(v);
+    // `_` inside a word never emphasises; `#` before no digit, `&` without an entity, a lone `@`, `!` and ` * ` form nothing.
+    for (const v of ["nnc_has_nodenetworkconfig", "aks_prod_01", "ünï_cödé", "C# and #tag", "R&D", "a @ b", "down!", "10 * 2"]) expect(cellOf(v)).toBe(v);
+  });
+
+  it("escapes GitHub mentions and issue references, which go live where a report is pasted into an issue or step summary", () => {
+    for (const v of ["ping @ops", "@platform-team/netops", "fixed in #3", "see org/repo#12"]) {
+      const cell = cellOf(v);
+      expect(asRead(cell), v).toBe(v);
+      expect(cell, v).not.toMatch(/(^|[^\\])[@#]/);
+    }
   });
 
   it("still escapes `*` inside a word and `_` at a word's edge, where emphasis forms", () => {

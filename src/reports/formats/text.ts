@@ -146,10 +146,11 @@ export function renderCsv(sections: TableSection[]): string {
 
 // What could open Markdown's inline syntax in a table cell, backslash-escaped so it reads as itself:
 // code, links and footnotes, strikethrough, math and the cell's own pipe always; `!` before `[`
-// (an image); `&` that would start an entity; `@` between an address's parts (GFM's email autolink).
-// `*` and `_` are judged by their neighbours below. `#` cannot start a heading inside a cell, and
-// parentheses without a `[` form no link. `<` and `>` become entities (HTML).
-const MD_INLINE = /[\\`[\]~$|*_]|!(?=\[)|&(?=#?[a-z0-9]+;)|(?<=[a-z0-9._+-])@(?=[a-z0-9_-])/gi;
+// (an image); `&` that would start an entity; `@` before a word character (a GitHub mention, GFM's
+// email autolink) and `#` before a digit (an issue reference): both go live where a report is pasted
+// into an issue, a PR or a step summary. `*` and `_` are judged by their neighbours below. `#` cannot
+// start a heading inside a cell, and parentheses without a `[` form no link. `<` and `>` become entities (HTML).
+const MD_INLINE = /[\\`[\]~$|*_]|!(?=\[)|&(?=#?[a-z0-9]+;)|@(?=[a-z0-9_])|#(?=\d)/gi;
 const WORD = /[\p{L}\p{N}]/u;
 const SPACE = /\s/u;
 
