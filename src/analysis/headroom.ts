@@ -96,11 +96,19 @@ export interface Headroom {
   used: number;
   /** Addresses the known pools need at their maxima plus surge (plus what unknown clusters hold now). */
   projectedAtMax: number | null;
-  /** Current node counts plus surge: dynamic nodes at what they hold now, a surge node at its most. */
+  /** Current node counts plus every running cluster's surge at once: dynamic nodes at what they hold now, a surge node at its most. */
   projectedNow: number | null;
+  /** Current node counts plus the largest single cluster's surge: what one upgrade at a time needs. `exceeds-now` is judged on it. */
+  projectedNowOneUpgrade: number | null;
   utilizationAtMax: number | null;
   nodesAtMax: number | null;
   nodesNow: number | null;
+  /** Current nodes plus the surge nodes of the upgrade counted in `projectedNowOneUpgrade`. */
+  nodesNowOneUpgrade: number | null;
+  /** Running clusters whose surge `projectedNow` adds (they may all upgrade at once). */
+  surgeClusters: number;
+  /** Stopped clusters (ARM powerState) with pools here: their nodes count, their surge not (a stopped cluster is not upgraded). */
+  stoppedClusters: string[];
   /** Overlay: how many nodes the pod CIDR can serve. */
   nodeCapacity?: number;
   pools: PoolDemand[];
@@ -152,9 +160,12 @@ export function assessHeadroom(subnet: HeadroomSubnet, clusters: readonly Headro
   const known = pools.filter((p) => !unknown.has(p.cluster));
 
   let projectedAtMax = 0;
-  let projectedNow = 0;
+  let heldNow = 0;
   let nodesAtMax = 0;
-  let nodesNow = 0;
+  let nodesHeldNow = 0;
+  // Each running cluster's surge now; clusters upgrade independently, so they may overlap or not.
+  const surges: Array<{ addresses: number; nodes: number }> = [];
+  const stoppedClusters: string[] = [];
   for (const cluster of new Set(known.map((p) => p.cluster))) {
     const own = known.filter((p) => p.cluster === cluster) as Array<PoolDemand & { nodesNow: number; nodesMax: number }>;
     // One pool surges at a time (DOMAIN.md §6 adds one maxSurge): take the costliest.
@@ -165,14 +176,21 @@ export function assessHeadroom(subnet: HeadroomSubnet, clusters: readonly Headro
     // at what they hold, or a subnet with room to spare reads as full now. Blocks and /24s are whole
     // from a node's start, so there the worst case is what they hold.
     const held = subnet.mode === "dynamic" ? subnet.perCluster?.find((c) => c.cluster === cluster)?.used : undefined;
-    projectedNow += (held ?? sum(own, (p) => p.nodesNow * p.perNode)) + (surgeNow ? surgeNow.surgeNow * surgeNow.perNode : 0);
+    heldNow += held ?? sum(own, (p) => p.nodesNow * p.perNode);
     nodesAtMax += sum(own, (p) => p.nodesMax) + (surgeMax?.surgeMax ?? 0);
-    nodesNow += sum(own, (p) => p.nodesNow) + (surgeNow?.surgeNow ?? 0);
+    nodesHeldNow += sum(own, (p) => p.nodesNow);
+    // A stopped cluster keeps its nodes' share but cannot be upgraded, so it has no surge now.
+    if (byName.get(cluster)?.arm?.powerState === "Stopped") stoppedClusters.push(cluster);
+    else if (surgeNow && surgeNow.surgeNow > 0) surges.push({ addresses: surgeNow.surgeNow * surgeNow.perNode, nodes: surgeNow.surgeNow });
   }
+  const largestSurge = maxBy(surges, (u) => u.addresses);
+  const projectedNow = heldNow + sum(surges, (u) => u.addresses);
+  const nodesNow = nodesHeldNow + sum(surges, (u) => u.nodes);
   // What unknown clusters hold today is a floor for their share.
   const usedByUnknown = sum([...unknown.keys()], (name) => subnet.perCluster?.find((s) => s.cluster === name)?.used ?? 0);
   const floorAtMax = projectedAtMax + usedByUnknown;
   const floorNow = projectedNow + usedByUnknown;
+  const floorNowOneUpgrade = heldNow + (largestSurge?.addresses ?? 0) + usedByUnknown;
 
   const base = {
     key: subnet.key,
@@ -192,32 +210,52 @@ export function assessHeadroom(subnet: HeadroomSubnet, clusters: readonly Headro
       status: "unknown",
       projectedAtMax: null,
       projectedNow: null,
+      projectedNowOneUpgrade: null,
       utilizationAtMax: null,
       nodesAtMax: null,
       nodesNow: null,
+      nodesNowOneUpgrade: null,
+      surgeClusters: 0,
+      stoppedClusters: [],
       note: `unknown: no agent-pool data for this subnet${why ? ` (${why})` : ""}`,
     });
   }
 
   const { room } = base;
   let status: HeadroomStatus;
-  if (floorNow > room) status = "exceeds-now";
-  else if (floorAtMax > room) status = "exceeds-at-max";
+  // Critical only if one upgrade at a time is short; all running clusters surging at once is a warning.
+  if (floorNowOneUpgrade > room) status = "exceeds-now";
+  else if (floorAtMax > room || floorNow > room) status = "exceeds-at-max";
   else status = unknown.size > 0 ? "unknown" : "fits";
 
   const clusterCount = new Set(known.map((p) => p.cluster)).size;
-  const need = `${known.length} pool(s) in ${clusterCount} cluster(s) need ${floorAtMax} of ${room} addresses${room !== subnet.capacity ? " in whole /28 blocks" : ""} at max + surge (${floorNow} at current nodes + surge)`;
+  const need = `${known.length} pool(s) in ${clusterCount} cluster(s) need ${floorAtMax} of ${room} addresses${room !== subnet.capacity ? " in whole /28 blocks" : ""} at max + surge (${nowWords(floorNow, floorNowOneUpgrade, surges.length)})`;
+  const stopped = stoppedClusters.length > 0 ? `; ${stoppedWords(stoppedClusters)}` : "";
   const partial = unknown.size > 0 ? `; not known for ${base.unknownClusters.map((u) => u.cluster).join(", ")} (counted at current use)` : "";
   return withNodes({
     ...base,
     status,
     projectedAtMax: floorAtMax,
     projectedNow: floorNow,
+    projectedNowOneUpgrade: floorNowOneUpgrade,
     utilizationAtMax: subnet.capacity > 0 ? floorAtMax / subnet.capacity : null,
     nodesAtMax,
     nodesNow,
-    note: `${status}: ${need}${partial}`,
+    nodesNowOneUpgrade: nodesHeldNow + (largestSurge?.nodes ?? 0),
+    surgeClusters: surges.length,
+    stoppedClusters: stoppedClusters.sort(),
+    note: `${status}: ${need}${partial}${stopped}`,
   });
+}
+
+/** The "now" figures: with one surging cluster as before; with several, all at once and one at a time. */
+function nowWords(allAtOnce: number, oneUpgrade: number, surgeClusters: number): string {
+  return surgeClusters > 1 ? `${allAtOnce} at current nodes if all ${surgeClusters} clusters upgrade at once, ${oneUpgrade} with one upgrade at a time` : `${allAtOnce} at current nodes + surge`;
+}
+
+/** Stopped clusters on a subnet are in no NC count, so say they are counted. */
+export function stoppedWords(stopped: readonly string[]): string {
+  return `stopped in ARM, nodes counted without an upgrade surge: ${stopped.join(", ")}`;
 }
 
 /**

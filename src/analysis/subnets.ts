@@ -417,7 +417,7 @@ export function toSubnetUsage(
   a: SubnetAccount,
   extra: {
     forecast?: { exhaustionAt: Date | null; note?: string; summary?: string };
-    headroom?: { status?: SubnetUsage["headroom"]; projectedAtMax: number | null; projectedNow?: number | null; room?: number; note?: string };
+    headroom?: { status?: SubnetUsage["headroom"]; projectedAtMax: number | null; projectedNow?: number | null; projectedNowOneUpgrade?: number | null; surgeClusters?: number; room?: number; note?: string };
   } = {},
 ): SubnetUsage {
   const u: SubnetUsage = {
@@ -436,6 +436,8 @@ export function toSubnetUsage(
   if (extra.headroom) {
     u.projectedAtMax = extra.headroom.projectedAtMax;
     if (extra.headroom.projectedNow !== undefined) u.projectedNow = extra.headroom.projectedNow;
+    if (extra.headroom.projectedNowOneUpgrade !== undefined) u.projectedNowOneUpgrade = extra.headroom.projectedNowOneUpgrade;
+    if (extra.headroom.surgeClusters !== undefined) u.surgeClusters = extra.headroom.surgeClusters;
     if (extra.headroom.room !== undefined) u.room = extra.headroom.room;
     if (extra.headroom.status !== undefined) u.headroom = extra.headroom.status;
     if (extra.headroom.note !== undefined) u.headroomNote = extra.headroom.note;

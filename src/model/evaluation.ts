@@ -28,6 +28,10 @@ export interface SubnetUsage {
   projectedAtMax?: number | null;
   /** IPX003: addresses the current nodes plus an upgrade surge need, or null when unknown. */
   projectedNow?: number | null;
+  /** IPX003: addresses the current nodes plus one upgrade's surge (the largest) need; what "short now" is judged on. */
+  projectedNowOneUpgrade?: number | null;
+  /** IPX003: running clusters whose surges `projectedNow` adds up. */
+  surgeClusters?: number;
   /** What IPX003 judges against: `capacity`, or for static blocks the addresses of the assignable whole /28s. */
   room?: number;
   /** IPX003 verdict; "unknown" until ARM agent-pool data is there (never "fits" by default). */

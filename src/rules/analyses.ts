@@ -175,6 +175,8 @@ export function subnetUsage(ctx: FleetContext): SubnetUsage[] {
         status: h.status,
         projectedAtMax: h.status === "unknown" ? null : h.projectedAtMax,
         projectedNow: h.status === "unknown" ? null : h.projectedNow,
+        projectedNowOneUpgrade: h.status === "unknown" ? null : h.projectedNowOneUpgrade,
+        surgeClusters: h.surgeClusters,
         room: h.room,
         note: h.note,
       },

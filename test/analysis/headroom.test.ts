@@ -158,6 +158,38 @@ describe("assessHeadroom", () => {
     ]);
   });
 
+  describe("clusters sharing a subnet upgrade independently", () => {
+    // Static block /24 (room: 14 whole /28s = 224), maxPods 15 (one /28 a node), maxSurge 2: each cluster's 6 nodes take 96, its surge 32.
+    const block24 = (clusters: string[]): HeadroomSubnet => ({ key: PODSUBNET_KEY, cidr: "10.40.0.0/24", mode: "vnetblock", capacity: 251, used: 0, clusters });
+    const six = (name: string, over: Parameters<typeof armCluster>[2] = {}) => ({
+      cluster: name,
+      arm: armCluster(name, [pool({ count: 6, maxPods: 15, maxSurge: "2", podSubnetID: podSubnetId("podsubnet"), podIPAllocationMode: "StaticBlock" })], over),
+    });
+
+    it("short only if all upgrade at once is a warning: today's nodes plus one cluster's surge fit", () => {
+      const h = assessHeadroom(block24(["alpha", "beta"]), [six("alpha"), six("beta")]);
+      expect(h).toMatchObject({ status: "exceeds-at-max", room: 224, projectedNow: 2 * 96 + 2 * 32, projectedNowOneUpgrade: 2 * 96 + 32, nodesNow: 16, nodesNowOneUpgrade: 14, surgeClusters: 2 });
+      expect(h.note).toContain("256 at current nodes if all 2 clusters upgrade at once, 224 with one upgrade at a time");
+    });
+
+    it("is critical when even one cluster's surge does not fit", () => {
+      const h = assessHeadroom(block24(["alpha", "beta", "gamma"]), [six("alpha"), six("beta"), { ...six("gamma"), arm: armCluster("gamma", [pool({ count: 1, maxPods: 15, maxSurge: "1", podSubnetID: podSubnetId("podsubnet"), podIPAllocationMode: "StaticBlock" })]) }]);
+      expect(h).toMatchObject({ status: "exceeds-now", projectedNowOneUpgrade: 2 * 96 + 16 + 32, surgeClusters: 3 });
+    });
+
+    it("a stopped cluster keeps its nodes' share but adds no surge now, and is named", () => {
+      const h = assessHeadroom(block24(["alpha"]), [six("alpha"), six("beta", { powerState: "Stopped" })]);
+      expect(h).toMatchObject({ status: "exceeds-at-max", projectedNow: 2 * 96 + 32, projectedNowOneUpgrade: 2 * 96 + 32, surgeClusters: 1, stoppedClusters: ["beta"] });
+      expect(h.note).toContain("stopped in ARM, nodes counted without an upgrade surge: beta");
+    });
+
+    it("one cluster alone: all at once and one at a time are the same figure", () => {
+      const h = assessHeadroom(block24(["alpha"]), [six("alpha")]);
+      expect(h).toMatchObject({ status: "fits", projectedNow: 128, projectedNowOneUpgrade: 128, surgeClusters: 1, stoppedClusters: [] });
+      expect(h.note).toContain("(128 at current nodes + surge)");
+    });
+  });
+
   it("seed cluster with maxPods 250 and 2 nodes (autoscaler max 10) fits its /13", () => {
     const s = accountSubnets([cluster("prod", [seedNnc()])]).subnets[0]!;
     const arm = armCluster("prod", [

@@ -163,8 +163,25 @@ describe("exhaustion report headroom agrees with IPX003", () => {
     for (const s of shown) expect(s.headroomText, s.label).toBe(cells.get(s.label));
   });
 
+  it("on a shared subnet, says when only all clusters upgrading at once is short, as IPX003 warns", () => {
+    // Two clusters, 6 static-block nodes each (one /28 a node), maxSurge 2: 192 + 32 fits the 224 of 14 /28s; 192 + 64 does not.
+    const sharedArm = (name: string) => armOf(name, { name: "np1", count: 6, maxPods: 15, maxSurge: "2", podIPAllocationMode: "StaticBlock", podSubnetID: podSubnet("pods-shared") });
+    const views = ["a", "b"].map((name, i) => {
+      const nncs = [blockNnc(`${name}1`, `10.60.0.${16 * (i + 1)}`, 1, { cidr: "10.60.0.0/24", subnet: "pods-shared" })];
+      return view(snapshot(name, { nncs, nodes: nodesFor(nncs), arm: sharedArm(name) }));
+    });
+    const shared = evaluate({ scanId: "20261128T040000000Z-abcd", now: T0, views });
+    expect(shared.findings.filter((f) => f.rule === "IPX003").map((f) => f.severity)).toEqual(["warning"]);
+    const cell = "short if all 2 clusters upgrade at once (256 of 224 in whole /28 blocks; 256 at max); one at a time fits";
+    expect(renderReport("exhaustion", shared, {}, "table").body).toContain(cell);
+    expect(renderReport("exhaustion", shared, {}, "md").body).toContain(`| ${cell} |`);
+    expect(dashboardData(shared, []).subnets.map((s) => s.headroomText)).toEqual([cell]);
+    const json = JSON.parse(renderReport("exhaustion", shared, {}, "json").body);
+    expect(json.subnets[0]).toMatchObject({ room: 224, projectedNow: 256, projectedNowOneUpgrade: 224, surgeClusters: 2, headroom: "exceeds-at-max" });
+  });
+
   it("reads a stored evaluation from before room and projectedNow were kept", () => {
-    const old = { ...e, subnets: e.subnets.map(({ room: _r, projectedNow: _n, ...s }) => s) };
+    const old = { ...e, subnets: e.subnets.map(({ room: _r, projectedNow: _n, projectedNowOneUpgrade: _o, surgeClusters: _c, ...s }) => s) };
     const table = renderReport("exhaustion", old, {}, "table").body;
     expect(table).toContain("short at max (240 of 224 in whole /28 blocks)");
     expect(table).toContain("short now (343 of 251 at max)");

@@ -134,6 +134,29 @@ describe("IPX003 scale headroom", () => {
     ]);
   });
 
+  describe("on a subnet shared by clusters that upgrade independently", () => {
+    // a and b hold 80 addresses each (a primary, 79 secondaries); each may surge one node of 49.
+    const a = snapshot("a", { nncs: [dynNnc("n1", { held: 79 })], arm: arm({ count: 2 }) });
+    const bArm = (over: Partial<ArmCluster> = {}) => ({ ...arm({ count: 2 }), name: "b", id: arm({}).id.replace(/a$/, "b"), ...over });
+
+    it("warns, not critical, when only all their upgrades at once are short (258 of 251), and says one at a time fits", () => {
+      const b = snapshot("b", { nncs: [dynNnc("m1", { held: 79, first: "10.1.0.100" })], arm: bArm() });
+      const r = run(ipx003, [a, b]);
+      expect(r).toEqual([expect.objectContaining({ severity: "warning", data: expect.objectContaining({ status: "exceeds-at-max", projectedNow: 160 + 2 * 49, projectedNowOneUpgrade: 160 + 49 }) })]);
+      expect(r[0]!.message).toContain("it is short if all 2 clusters upgrade at once: the current nodes plus their surges (6 nodes) need up to 258 addresses (209 with one upgrade at a time, which fits;");
+      expect(r[0]!.message).toContain("run them one at a time");
+      expect(r[0]!.message).not.toContain("the upgrade fails");
+    });
+
+    it("counts a stopped cluster's nodes but not its surge, and names it", () => {
+      // Stopped: not scanned, so no NNC of b is on the subnet; ARM still has its pool there.
+      const b = snapshot("b", { arm: bArm({ powerState: "Stopped" }) }, "stopped");
+      const r = run(ipx003, [a, b]);
+      expect(r).toEqual([expect.objectContaining({ severity: "warning", data: expect.objectContaining({ projectedNow: 80 + 2 * 49 + 49, stoppedClusters: "b" }) })]);
+      expect(r[0]!.message).toContain("(stopped in ARM, nodes counted without an upgrade surge: b)");
+    });
+  });
+
   it("raises nothing when max + surge fit exactly-ish (5 × 49 = 245 ≤ 251)", () => {
     expect(run(ipx003, [cluster(arm({ count: 2, maxCount: 4, enableAutoScaling: true }))])).toEqual([]);
   });

@@ -86,13 +86,19 @@ function byUtilization<S extends { utilization: number; cidr: string }>(subnets:
   return [...subnets].sort((a, b) => b.utilization - a.utilization || a.cidr.localeCompare(b.cidr));
 }
 
+/** Several clusters' surges at once overflow the room, one at a time does not. */
+function shortIfAllUpgrade(s: HeadroomRow, room: number): boolean {
+  return (s.surgeClusters ?? 0) > 1 && s.projectedNow != null && s.projectedNow > room && s.projectedNowOneUpgrade != null && s.projectedNowOneUpgrade <= room;
+}
+
 /** What the HEADROOM cell reads: a subnet row of an evaluation, of any age. */
-export type HeadroomRow = Pick<SubnetUsage, "mode" | "capacity"> & Partial<Pick<SubnetUsage, "headroom" | "headroomNote" | "projectedAtMax" | "projectedNow" | "room">>;
+export type HeadroomRow = Pick<SubnetUsage, "mode" | "capacity"> & Partial<Pick<SubnetUsage, "headroom" | "headroomNote" | "projectedAtMax" | "projectedNow" | "projectedNowOneUpgrade" | "surgeClusters" | "room">>;
 
 /**
  * IPX003 in one cell (the dashboard's "Headroom" too), in its numbers: the need against the room it judges by (static block: the whole
  * /28s it can assign, not size − 5), and for "short now" the need of today's nodes plus a surge, which
- * is what makes it critical. "unknown (no ARM pool data)" until ARM data is there; never a silent "ok".
+ * is what makes it critical (one upgrade at a time where clusters share it: all of them surging at once is "short if all N
+ * clusters upgrade at once", a warning). "unknown (no ARM pool data)" until ARM data is there; never a silent "ok".
  */
 export function headroomCell(s: HeadroomRow): string {
   const atMax = s.projectedAtMax ?? null;
@@ -103,9 +109,12 @@ export function headroomCell(s: HeadroomRow): string {
     case "fits":
       return `fits (${atMax} ${of} at max)`;
     case "exceeds-at-max":
-      return `short at max (${atMax} ${of})`;
-    case "exceeds-now":
-      return s.projectedNow == null ? `short now (${atMax} ${of} at max)` : `short now (${s.projectedNow} ${of} with current nodes + surge; ${atMax} at max)`;
+      return shortIfAllUpgrade(s, room) ? `short if all ${s.surgeClusters} clusters upgrade at once (${s.projectedNow} ${of}; ${atMax} at max); one at a time fits` : `short at max (${atMax} ${of})`;
+    case "exceeds-now": {
+      const now = s.projectedNowOneUpgrade ?? s.projectedNow;
+      const surge = (s.surgeClusters ?? 0) > 1 ? "one cluster's upgrade surge" : "surge";
+      return now == null ? `short now (${atMax} ${of} at max)` : `short now (${now} ${of} with current nodes + ${surge}; ${atMax} at max)`;
+    }
     default:
       return s.headroomNote?.includes("no ARM data") || !s.headroomNote ? "unknown (no ARM pool data)" : "unknown";
   }
