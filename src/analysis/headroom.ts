@@ -1,7 +1,7 @@
 // IPX003: can a subnet hold the nodes the autoscaler (and an upgrade surge) may add? DOMAIN.md §6.
 // Pure: the subnet's accounting plus the ARM view of the clusters in, a verdict and its numbers out.
 // Without ARM pool data the answer is "unknown", never "fits".
-import type { ArmAgentPool, ArmCluster, IpamMode } from "../model/snapshot.js";
+import { type ArmAgentPool, type ArmCluster, type IpamMode, isStopped } from "../model/snapshot.js";
 import { assignableBlocks, BLOCK_SIZE, blockAddressesPerNode } from "./blocks.js";
 import { parseAddress } from "./ranges.js";
 import { subnetKeyFromArmId } from "./subnets.js";
@@ -180,7 +180,7 @@ export function assessHeadroom(subnet: HeadroomSubnet, clusters: readonly Headro
     nodesAtMax += sum(own, (p) => p.nodesMax) + (surgeMax?.surgeMax ?? 0);
     nodesHeldNow += sum(own, (p) => p.nodesNow);
     // A stopped cluster keeps its nodes' share but cannot be upgraded, so it has no surge now.
-    if (byName.get(cluster)?.arm?.powerState === "Stopped") stoppedClusters.push(cluster);
+    if (isStopped(byName.get(cluster)?.arm)) stoppedClusters.push(cluster);
     else if (surgeNow && surgeNow.surgeNow > 0) surges.push({ addresses: surgeNow.surgeNow * surgeNow.perNode, nodes: surgeNow.surgeNow });
   }
   const largestSurge = maxBy(surges, (u) => u.addresses);

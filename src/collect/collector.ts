@@ -3,7 +3,7 @@
 import type { V1ConfigMap, V1DaemonSet, VersionInfo } from "@kubernetes/client-node";
 import pLimit from "p-limit";
 import { type ClusterSnapshot, CNS_DAEMONSET, CNS_WIN_DAEMONSET, type CnsDaemonSet, type Nnc } from "../model/snapshot.js";
-import { emptySnapshot } from "../model/snapshot.js";
+import { emptySnapshot, isStopped } from "../model/snapshot.js";
 import type { ClusterTarget } from "../sources/target.js";
 import { withoutCredentials } from "../url-credentials.js";
 import { type CnsMetricsBudget, DEFAULT_CNS_METRICS_BUDGET, scrapeCnsMetrics } from "./cns-metrics.js";
@@ -45,10 +45,10 @@ export async function collectCluster(target: ClusterTarget, opts: CollectOptions
   const snap = emptySnapshot(target.name, opts.scanId, { ...target.source }, new Date(started));
   if (target.arm) snap.arm = target.arm;
   if (target.notes) snap.notes.push(...target.notes);
-  if (target.arm?.powerState?.toLowerCase() === "stopped") {
+  if (isStopped(target.arm)) {
     // `az aks stop` deallocates the API server: there is nothing to connect to, and nothing is wrong.
     snap.status = "stopped";
-    snap.reason = `stopped in ARM (powerState ${target.arm.powerState}): not scanned`;
+    snap.reason = `stopped in ARM (powerState ${target.arm!.powerState}): not scanned`;
     return snap;
   }
   const deadlineMs = opts.clusterDeadlineMs ?? COLLECT_DEFAULTS.clusterDeadlineMs;

@@ -205,6 +205,11 @@ export interface ArmCluster {
   pools: ArmAgentPool[];
 }
 
+/** Stopped in ARM (`az aks stop`): ARM's codes are compared without case, as ARM itself does. */
+export function isStopped(arm: Pick<ArmCluster, "powerState"> | undefined): boolean {
+  return arm?.powerState?.toLowerCase() === "stopped";
+}
+
 export interface SnapshotSource {
   kind: "kubeconfig" | "fleet" | "arm" | "sim";
   context?: string;

@@ -181,6 +181,8 @@ describe("assessHeadroom", () => {
       const h = assessHeadroom(block24(["alpha"]), [six("alpha"), six("beta", { powerState: "Stopped" })]);
       expect(h).toMatchObject({ status: "exceeds-at-max", projectedNow: 2 * 96 + 32, projectedNowOneUpgrade: 2 * 96 + 32, surgeClusters: 1, stoppedClusters: ["beta"] });
       expect(h.note).toContain("stopped in ARM, nodes counted without an upgrade surge: beta");
+      // ARM codes compare without case, as the collector's check does.
+      expect(assessHeadroom(block24(["alpha"]), [six("alpha"), six("beta", { powerState: "stopped" })]).stoppedClusters).toEqual(["beta"]);
     });
 
     it("one cluster alone: all at once and one at a time are the same figure", () => {
