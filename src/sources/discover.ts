@@ -12,7 +12,7 @@ import { withoutCredentials } from "../url-credentials.js";
 import { armKubeConfig, kubeConfigFor, parseKubeconfig } from "./azure/cluster-credentials.js";
 import { azureContext } from "./azure/context.js";
 import { readSecret, SecretReadError } from "./azure/key-vault.js";
-import { armErrorText, DiscoveryError, type DiscoveryProblem, fleetNames, getManagedCluster, listManagedClusters, parseClusterId, subscriptionIds } from "./azure/managed-clusters.js";
+import { armErrorText, armIdKey, DiscoveryError, type DiscoveryProblem, fleetNames, getManagedCluster, listManagedClusters, parseClusterId, subscriptionIds } from "./azure/managed-clusters.js";
 import { type FleetEntry, type KubeconfigLoader, kubeconfigLoader, loadFleetFile } from "./fleet-file.js";
 import { defaultKubeconfigPaths, discoverFromKubeconfig, entryContext, loadKubeconfig } from "./kubeconfig.js";
 import { type DiscoverySettings, requireTokenPair } from "./settings.js";
@@ -82,11 +82,6 @@ export async function discoverRefs(settings: DiscoverySettings, hooks: Discovery
     seen.set(r.name, r);
   }
   return usable;
-}
-
-/** ARM resource ids compare case-insensitively (ARM itself returns them in varying case). */
-function armIdKey(id: string): string {
-  return id.trim().replace(/\/$/, "").toLowerCase();
 }
 
 /** Where a reference came from, in words for a discovery note. */

@@ -8,7 +8,7 @@ import YAML from "yaml";
 import { z } from "zod";
 import { UsageError } from "../errors.js";
 import { parseSecretUri } from "./azure/key-vault.js";
-import { parseClusterId } from "./azure/managed-clusters.js";
+import { armIdKey, parseClusterId } from "./azure/managed-clusters.js";
 import { danglingContext, entryContext, loadKubeconfig } from "./kubeconfig.js";
 import { isSubscriptionId } from "./settings.js";
 
@@ -126,13 +126,21 @@ export function fleetKubeconfigFiles(file: string): { named: string; file: strin
 export function loadFleetFile(file: string, opts: { kubeconfigs?: boolean } = {}): FleetEntry[] {
   const { doc, clusters } = parseFleetFile(file);
   const seen = new Map<string, number>();
+  // One AKS cluster under two names would be scanned twice: its NCs seen as duplicates of themselves (NNC006).
+  const seenIds = new Map<string, number>();
   const load = (opts.kubeconfigs ?? true) ? kubeconfigLoader() : undefined;
   return clusters.map((e, i) => {
     const label = entryLabel(doc, i);
     const before = seen.get(e.name);
     if (before !== undefined) throw new UsageError(`fleet file ${file}: ${label}: the name is already used by clusters[${before}]`);
     seen.set(e.name, i);
-    return validated(file, e, label, load);
+    const entry = validated(file, e, label, load);
+    if (entry.kind === "arm") {
+      const same = seenIds.get(armIdKey(entry.id));
+      if (same !== undefined) throw new UsageError(`fleet file ${file}: ${label}: armResourceId ${JSON.stringify(entry.id)} is already used by ${entryLabel(doc, same)}`);
+      seenIds.set(armIdKey(entry.id), i);
+    }
+    return entry;
   });
 }
 

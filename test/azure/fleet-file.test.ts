@@ -156,6 +156,8 @@ describe("fleet file", () => {
     ["two sources", "clusters:\n  - name: a\n    kubeconfig: k\n    armResourceId: x", /clusters\[0\] \("a"\): give exactly one of .* \(has kubeconfig and armResourceId\)/],
     ["empty name", "clusters:\n  - name: ''\n    kubeconfig: k", /clusters\[0\] \(""\)\.name: Too small/],
     ["duplicate", `clusters:\n  - name: a\n    kubeconfig: KC\n  - name: a\n    kubeconfig: KC`, /clusters\[1\] \("a"\): the name is already used by clusters\[0\]/],
+    // The same cluster in another spelling (case, trailing /): ARM ids compare as discovery compares them.
+    ["an ARM id used twice", `clusters:\n  - name: a\n    armResourceId: ARMID\n  - name: b\n    armResourceId: ARMID_OTHER_SPELLING`, /clusters\[1\] \("b"\): armResourceId ".*" is already used by clusters\[0\] \("a"\)$/],
     ["kubeconfig missing", "clusters:\n  - name: a\n    kubeconfig: missing.yaml", /clusters\[0\] \("a"\): kubeconfig .*missing\.yaml not found/],
     ["bad ARM id", "clusters:\n  - name: a\n    armResourceId: /subscriptions/x/resourceGroups/rg", /clusters\[0\] \("a"\): armResourceId .* is not \/subscriptions/],
     ["bad secret URI", "clusters:\n  - name: a\n    keyVaultSecret: http://vault/secrets/x", /clusters\[0\] \("a"\): .* is not a Key Vault secret URI/],
@@ -166,9 +168,10 @@ describe("fleet file", () => {
     ["a dangling context", "clusters:\n  - name: a\n    kubeconfig: DANGLING", /clusters\[0\] \("a"\): kubeconfig .*dangling\.kubeconfig: context "kc-1" names cluster "kc-1", which is not defined$/],
     ["a subscription that is not a GUID", "clusters:\n  - name: a\n    armResourceId: /subscriptions/not-a-guid/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/x", /clusters\[0\] \("a"\): armResourceId .*: subscription "not-a-guid" is not a subscription id \(a GUID\)$/],
   ];
+  const armId = `/subscriptions/${SUB_A}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/X`;
   for (const [what, text, message] of bad) {
     it(`refuses a fleet file with ${what}, naming the file and entry`, () => {
-      const file = write(`bad-${what.replace(/\W+/g, "-")}.yaml`, text.replaceAll("KC", kubeconfig).replaceAll("GARBAGE", garbage).replaceAll("DANGLING", dangling));
+      const file = write(`bad-${what.replace(/\W+/g, "-")}.yaml`, text.replaceAll("KC", kubeconfig).replaceAll("GARBAGE", garbage).replaceAll("DANGLING", dangling).replaceAll("ARMID_OTHER_SPELLING", `${armId.toLowerCase()}/`).replaceAll("ARMID", armId));
       expect(() => loadFleetFile(file)).toThrow(expect.objectContaining({ name: "UsageError", message: expect.stringMatching(new RegExp(`^fleet file ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: `)) }));
       expect(() => loadFleetFile(file)).toThrow(message);
       expect(() => loadFleetFile(file)).not.toThrow(/GARBAGESECRET/);

@@ -22,6 +22,11 @@ export function parseClusterId(id: string): ClusterId | undefined {
   return m ? { subscriptionId: m[1]!, resourceGroup: m[2]!, name: m[3]! } : undefined;
 }
 
+/** ARM resource ids compare case-insensitively (ARM itself returns them in varying case). */
+export function armIdKey(id: string): string {
+  return id.trim().replace(/\/$/, "").toLowerCase();
+}
+
 /** A failure to list one source (a subscription), in words that name it. */
 export interface DiscoveryProblem {
   /** e.g. `subscription 1234…` */
