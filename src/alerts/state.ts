@@ -22,6 +22,8 @@ export interface AlertState {
    * however many destinations had been told of it.
    */
   forgetCluster(cluster: string): Promise<number>;
+  /** What forgetCluster would return, changing nothing (`forget --dry-run`). */
+  wouldForgetCluster(cluster: string): Promise<number>;
 }
 
 /** Under the destination's lease, so a scan sending at that moment cannot write the rows back. */
@@ -33,9 +35,15 @@ function dropClusterRows(state: AlertState, destinationId: string, cluster: stri
   });
 }
 
-async function dropFromEach(state: AlertState, destinationIds: Iterable<string>, cluster: string): Promise<number> {
+/** The finding ids forgetting the cluster drops from one destination, changing nothing: no lease needed. */
+async function clusterRowsToDrop(state: AlertState, destinationId: string, cluster: string): Promise<string[]> {
+  return forgetPlan((await state.load(destinationId)).values(), cluster).deletes;
+}
+
+/** Distinct finding ids over the destinations: one finding told to several counts once. */
+async function dropFromEach(destinationIds: Iterable<string>, drop: (destinationId: string) => Promise<string[]>): Promise<number> {
   const dropped = new Set<string>();
-  for (const id of destinationIds) for (const findingId of await dropClusterRows(state, id, cluster)) dropped.add(findingId);
+  for (const id of destinationIds) for (const findingId of await drop(id)) dropped.add(findingId);
   return dropped.size;
 }
 
@@ -57,7 +65,10 @@ export class MemoryAlertState implements AlertState {
     this.rows.set(id, m);
   }
   async forgetCluster(cluster: string): Promise<number> {
-    return dropFromEach(this, [...this.rows.keys()], cluster);
+    return dropFromEach([...this.rows.keys()], (id) => dropClusterRows(this, id, cluster));
+  }
+  async wouldForgetCluster(cluster: string): Promise<number> {
+    return dropFromEach([...this.rows.keys()], (id) => clusterRowsToDrop(this, id, cluster));
   }
 }
 
@@ -163,8 +174,18 @@ export class TableAlertState implements AlertState {
   }
 
   async forgetCluster(cluster: string): Promise<number> {
-    // The destinations that heard of it, named first or not: a filter cannot look inside `clusters` (JSON),
-    // so every row's names are read. A table never created (alerts never configured) has none.
+    return dropFromEach(await this.destinationsTold(cluster), (id) => dropClusterRows(this, id, cluster));
+  }
+
+  async wouldForgetCluster(cluster: string): Promise<number> {
+    return dropFromEach(await this.destinationsTold(cluster), (id) => clusterRowsToDrop(this, id, cluster));
+  }
+
+  /**
+   * The destinations that heard of the cluster, named first or not: a filter cannot look inside `clusters`
+   * (JSON), so every row's names are read. A table never created (alerts never configured) has none.
+   */
+  private async destinationsTold(cluster: string): Promise<Set<string>> {
     const ids = new Set<string>();
     try {
       for await (const e of this.table.listEntities<{ cluster?: string; clusters?: string }>({ queryOptions: { select: ["PartitionKey", "cluster", "clusters"] } })) {
@@ -174,7 +195,7 @@ export class TableAlertState implements AlertState {
     } catch (e) {
       if ((e as { statusCode?: number }).statusCode !== 404) throw e;
     }
-    return dropFromEach(this, ids, cluster);
+    return ids;
   }
 
   async apply(id: string, upserts: readonly Announced[], deletes: readonly string[]): Promise<void> {

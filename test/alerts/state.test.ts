@@ -22,8 +22,11 @@ describe.each([
     const state = make();
     const rows = [finding("aks-gone", "SCN004"), finding("aks-gone", "NNC001"), finding("aks-live", "SCN004")].map((f) => announced(f, AT));
     for (const d of ["teams-ops", "webhook-oncall"]) await state.apply(d, rows, []);
-    // Each finding counts once, however many destinations were told of it.
-    expect(await state.forgetCluster("aks-gone")).toBe(2);
+    // Each finding counts once, however many destinations were told of it; a dry run counts the same and keeps them.
+    const would = await state.wouldForgetCluster("aks-gone");
+    for (const d of ["teams-ops", "webhook-oncall"]) expect((await state.load(d)).size).toBe(rows.length);
+    expect(await state.forgetCluster("aks-gone")).toBe(would);
+    expect(would).toBe(2);
     for (const d of ["teams-ops", "webhook-oncall"]) expect([...(await state.load(d)).keys()]).toEqual(["SCN004-aks-live"]);
     expect(await state.forgetCluster("aks-gone")).toBe(0);
   });

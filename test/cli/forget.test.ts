@@ -24,6 +24,15 @@ let store: TableSnapshotStore;
 const cli = (args: string[]) => runCli([...args, "--storage", storage], { cwd: mkdtempSync(path.join(tmpdir(), "cli-forget-")), env: { FLEET_AUDIT_TABLE_PREFIX: prefix } });
 const clusters = async () => (await store.listLatest()).map((e) => e.cluster);
 
+const DESTINATIONS = ["teams-ops", "webhook-oncall"];
+/** One announced finding per cluster (the fixture's critical one, given an id of its own), told to every destination. */
+const finding = (cluster: string) => ({ ...evaluation(newScanId(new Date()), [cluster]).findings[0]!, id: `NNC006-${cluster}` });
+async function announceToEach(): Promise<TableAlertState> {
+  const alerts = TableAlertState.fromConnectionString(storage, { tablePrefix: prefix });
+  for (const d of DESTINATIONS) await alerts.apply(d, [announced(finding("aks-gone"), new Date().toISOString()), announced(finding("aks-live"), new Date().toISOString())], []);
+  return alerts;
+}
+
 beforeEach(async () => {
   prefix = uniquePrefix();
   store = TableSnapshotStore.fromConnectionString(storage, { tablePrefix: prefix });
@@ -66,18 +75,14 @@ describe("fleet-audit forget", () => {
   });
 
   it("drops the clusters' announced findings from every destination: a scan that reaches them again sends no 'resolved'", async () => {
-    const alerts = TableAlertState.fromConnectionString(storage, { tablePrefix: prefix });
-    // One announced finding per cluster (the fixture's critical one, given an id of its own).
-    const finding = (cluster: string) => ({ ...evaluation(newScanId(new Date()), [cluster]).findings[0]!, id: `NNC006-${cluster}` });
-    const destinations = ["teams-ops", "webhook-oncall"];
-    for (const d of destinations) await alerts.apply(d, [announced(finding("aks-gone"), new Date().toISOString()), announced(finding("aks-live"), new Date().toISOString())], []);
+    const alerts = await announceToEach();
 
     const r = await cli(["forget", "aks-gone"]);
     expect(r.code, r.stderr).toBe(0);
 
     // Scans that reach it again, its problem fixed meanwhile: nothing resolves, the live cluster's row stays.
     const fleet = new Set(["aks-gone", "aks-live"]);
-    for (const d of destinations) {
+    for (const d of DESTINATIONS) {
       for (let scan = 0; scan < 3; scan++) {
         const plan = planAlerts([finding("aks-live")], await alerts.load(d), { minSeverity: "warning" }, new Date(), DAY, fleet);
         expect(plan.resolved).toEqual([]);
@@ -87,6 +92,20 @@ describe("fleet-audit forget", () => {
     }
     // One finding, told to two destinations: one announced finding dropped.
     expect(r.stdout).toMatch(/^Forgot "aks-gone" \(last scanned [^)]+\): 2 snapshot\(s\), 1 announced finding\(s\) dropped without a resolved notice\.$/m);
+  });
+
+  it("--dry-run says how many announced findings it would drop, and drops none", async () => {
+    const alerts = await announceToEach();
+    const rows = async () => Promise.all(DESTINATIONS.map(async (d) => [...(await alerts.load(d)).keys()]));
+    const before = await rows();
+    const dry = await cli(["forget", "aks-gone", "--dry-run"]);
+    expect(dry.code, dry.stderr).toBe(0);
+    const would = /^Would forget "aks-gone" \(last scanned [^)]+\): (\d+) announced finding\(s\) would be dropped without a resolved notice\.$/m.exec(dry.stdout);
+    expect(would, dry.stdout).not.toBeNull();
+    expect(await rows()).toEqual(before);
+    // The count is the one the real run then reports.
+    const r = await cli(["forget", "aks-gone"]);
+    expect(r.stdout).toMatch(new RegExp(`: 2 snapshot\\(s\\), ${would![1]} announced finding\\(s\\) dropped without a resolved notice\\.$`, "m"));
   });
 
   it("checks every name before removing any, and names the one it does not know", async () => {

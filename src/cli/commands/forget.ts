@@ -45,7 +45,7 @@ export function registerForget(program: Command, io: CliIO): void {
       )
       .argument("[clusters...]", "cluster names exactly as reports show them")
       .option("--not-seen-days <days>", "instead of names: every cluster not scanned at all for this many days (removed from the kubeconfig, fleet file or subscription)")
-      .option("--dry-run", "list what would be removed, remove nothing"),
+      .option("--dry-run", "list what would be removed (and how many announced findings dropped), remove nothing"),
   )
     .addHelpText(
       "after",
@@ -63,11 +63,12 @@ Examples:
           return;
         }
         let snapshots = 0;
-        const alerts = opts.dryRun ? undefined : await alertStateOf(opened);
+        const alerts = await alertStateOf(opened);
         for (const { cluster, lastScan } of doomed) {
           const seen = lastScan ? ` (last scanned ${lastScan})` : "";
-          if (!alerts) {
-            io.stdout.write(`Would forget ${describeCluster(cluster)}${seen}.\n`);
+          if (opts.dryRun) {
+            const announced = await alerts.wouldForgetCluster(cluster);
+            io.stdout.write(`Would forget ${describeCluster(cluster)}${seen}${announced ? `: ${announced} announced finding(s) would be dropped without a resolved notice` : ""}.\n`);
             continue;
           }
           // Alert rows first: a failure after them leaves the cluster in the store, so re-running forget finishes the job.
