@@ -14,12 +14,17 @@ function appRoot(): string {
   }
 }
 
+/** A path an app setting gives, relative to the app root (an absolute one stays as it is). */
+export function appPath(file: string): string {
+  return path.resolve(appRoot(), file);
+}
+
 /**
  * Reads a file an app setting names, relative to the app root; a bad one fails naming the setting
  * and the path it tried, as other settings do.
  */
 export function readAppFile<T>(setting: string, file: string, read: (resolved: string) => T): T {
-  const resolved = path.resolve(appRoot(), file);
+  const resolved = appPath(file);
   try {
     return read(resolved);
   } catch (e) {

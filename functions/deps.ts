@@ -7,7 +7,8 @@ import type { InvocationContext } from "@azure/functions";
 import type { BookkeepingDeps, FanoutDeps, FanoutLog, FanoutTables, JobQueue } from "../src/fanout/index.js";
 import type { StorageTarget } from "../src/store/endpoint.js";
 import type { SnapshotStore } from "../src/store/store.js";
-import { readAppFile } from "./app-root.js";
+import type { DiscoverySettings } from "../src/sources/settings.js";
+import { appPath, readAppFile } from "./app-root.js";
 import {
   readCollectSettings,
   readDiscovery,
@@ -86,9 +87,20 @@ const store = once(async (): Promise<SnapshotStore> => {
 
 const invocation = (ctx: InvocationContext) => ({ log: contextLog(ctx), workerId: `${ctx.functionName}/${ctx.invocationId}` });
 
+/**
+ * Discovery settings, with FLEET_AUDIT_FLEET_FILE relative to the app root, where the package ships it,
+ * not to the worker's working directory. Jobs carry the absolute path; one queued by an earlier
+ * version carries the setting as written and resolves as it did then.
+ */
+function fleetDiscovery(): DiscoverySettings {
+  const discovery = readDiscovery(process.env);
+  if (discovery.fleetFile) discovery.fleetFile = appPath(discovery.fleetFile);
+  return discovery;
+}
+
 /** The scan timer: the fleet to discover and the round's deadline. */
 export async function roundStartDeps(ctx: InvocationContext): Promise<FanoutDeps> {
-  const discovery = readDiscovery(process.env);
+  const discovery = fleetDiscovery();
   const round = readRoundSettings(process.env);
   // A round that could not be evaluated is not started: a bad policy or alert setting stops here, named.
   const [t, q] = await Promise.all([tables.get(), queue.get(), evaluation.get()]);
@@ -97,7 +109,7 @@ export async function roundStartDeps(ctx: InvocationContext): Promise<FanoutDeps
 
 /** A job: one cluster's credentials and collection, and the round it may complete. */
 export async function jobDeps(ctx: InvocationContext): Promise<FanoutDeps> {
-  const discovery = readDiscovery(process.env);
+  const discovery = fleetDiscovery();
   const collect = readCollectSettings(process.env);
   // A bad policy or alert setting must not cost the round its data: the job still stores its cluster,
   // and only the evaluation (retried by the sweep) waits for the setting to be fixed.

@@ -245,6 +245,22 @@ describe("HTTP functions", () => {
     }
   });
 
+  it("FLEET_AUDIT_FLEET_FILE is a path relative to the app root, whatever the working directory", async () => {
+    const [cwd, saved] = [process.cwd(), process.env.FLEET_AUDIT_FLEET_FILE];
+    process.chdir(tmpdir());
+    try {
+      // examples/fleet.yaml is found at the app root; its kubeconfig entry (an example) is not.
+      process.env.FLEET_AUDIT_FLEET_FILE = "examples/fleet.yaml";
+      resetAppDeps();
+      await expect(startScanRound(timer, context("startScanRound"))).rejects.toThrow(path.join(ROOT, "examples/kubeconfigs/prod.yaml"));
+    } finally {
+      process.chdir(cwd);
+      if (saved === undefined) delete process.env.FLEET_AUDIT_FLEET_FILE;
+      else process.env.FLEET_AUDIT_FLEET_FILE = saved;
+      resetAppDeps();
+    }
+  });
+
   it("a bad alert setting stops new rounds, but jobs in flight still store their clusters; the sweep evaluates once it is fixed", async () => {
     await startScanRound(timer, context("startScanRound"));
     const jobs = await takeJobs();
