@@ -8,6 +8,12 @@ export class UsageError extends Error {
   }
 }
 
+/** The HTTP status an Azure SDK error (RestError) carries, if any. */
+export function statusCodeOf(e: unknown): number | undefined {
+  const s = (e as { statusCode?: unknown } | null)?.statusCode;
+  return typeof s === "number" ? s : undefined;
+}
+
 /** Something asked for does not exist: HTTP 404 (CLI exit code 2). */
 export class NotFoundError extends Error {
   constructor(message: string) {

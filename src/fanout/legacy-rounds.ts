@@ -3,11 +3,11 @@
 // once), indexes them, and writes a marker that ends the fallback for every later sweep. A round that
 // an older version still starts after that is completed by its own last job, but not at its deadline
 // by the sweep: run one version of `fleet-audit worker` per storage.
+import { statusCodeOf } from "../errors.js";
 import { odata, type TableClient } from "@azure/data-tables";
 import { sinceUpperBound } from "../store/keys.js";
 import { HEADER, INDEX, LEGACY_INDEXED } from "./round-keys.js";
 
-const statusOf = (e: unknown): number | undefined => (e as { statusCode?: number } | null)?.statusCode;
 
 /** True once the marker is there (a 404 is "not yet"). */
 export async function legacyIndexed(table: TableClient): Promise<boolean> {
@@ -15,7 +15,7 @@ export async function legacyIndexed(table: TableClient): Promise<boolean> {
     await table.getEntity(INDEX, LEGACY_INDEXED, { queryOptions: { select: ["rowKey"] } });
     return true;
   } catch (e) {
-    if (statusOf(e) === 404) return false;
+    if (statusCodeOf(e) === 404) return false;
     throw e;
   }
 }

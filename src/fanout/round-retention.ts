@@ -1,6 +1,7 @@
 // Round records are bookkeeping: once a round is older than the sweep's look-back nothing reads it
 // again, so the daily timer deletes its partition and index row. Rejected-message records keep the
 // same days, and at most the newest `keep` of them, so a flood of garbage cannot grow the table.
+import { statusCodeOf } from "../errors.js";
 import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
 import pLimit from "p-limit";
 import { SCAN_ROWS_END, sinceUpperBound } from "../store/keys.js";
@@ -11,7 +12,6 @@ const PAGE = 1_000;
 /** Transactions in flight at once: a months-old table takes many, and the daily timer has 10 minutes. */
 const PARALLEL = 8;
 
-const statusOf = (e: unknown): number | undefined => (e as { statusCode?: number } | null)?.statusCode;
 type Key = { partitionKey: string; rowKey: string };
 
 /** One partition's rows, 100 to a transaction; a row already gone (a concurrent prune) is no error. */
@@ -19,11 +19,11 @@ async function deleteBatch(table: TableClient, rows: readonly Key[]): Promise<vo
   try {
     await table.submitTransaction(rows.map((r): TransactionAction => ["delete", r]));
   } catch (e) {
-    if (statusOf(e) !== 404) throw e;
+    if (statusCodeOf(e) !== 404) throw e;
     // One missing row fails the whole transaction: go one by one.
     for (const r of rows) {
       await table.deleteEntity(r.partitionKey, r.rowKey).catch((e2: unknown) => {
-        if (statusOf(e2) !== 404) throw e2;
+        if (statusCodeOf(e2) !== 404) throw e2;
       });
     }
   }

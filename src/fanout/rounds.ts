@@ -8,6 +8,7 @@
 // PartitionKey only, so the sweep reads the one index partition, never the rounds' cluster rows; the
 // header stays authoritative, and an index row left stale is repaired by the sweep that reads it.
 import { randomBytes } from "node:crypto";
+import { statusCodeOf } from "../errors.js";
 import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
 import type { ScanStatus } from "../model/snapshot.js";
 import type { ClusterRef } from "../sources/discover.js";
@@ -69,7 +70,6 @@ export interface RejectedMessage extends MessageTrace {
   reason: string;
 }
 
-const statusOf = (e: unknown): number | undefined => (e as { statusCode?: number } | null)?.statusCode;
 const rowKey = (cluster: string): string => `c_${clusterKey(cluster)}`;
 /** Table rejects undefined; dropping them keeps Merge from blanking a column. */
 const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
@@ -124,7 +124,7 @@ export class RoundTable {
       const e = await this.table.getEntity<Omit<RoundHeader, "etag">>(scanRowKey(round), HEADER);
       return { ...pickHeader(e), etag: e.etag };
     } catch (e) {
-      if (statusOf(e) === 404) return undefined;
+      if (statusCodeOf(e) === 404) return undefined;
       throw e;
     }
   }
@@ -135,7 +135,7 @@ export class RoundTable {
       const e = await this.table.getEntity<Omit<ClusterRow, "etag">>(scanRowKey(round), rowKey(cluster));
       return { ...pickRow(e), etag: e.etag };
     } catch (e) {
-      if (statusOf(e) === 404) return undefined;
+      if (statusCodeOf(e) === 404) return undefined;
       throw e;
     }
   }
@@ -239,7 +239,7 @@ export class RoundTable {
       await fn();
       return true;
     } catch (e) {
-      if (statusOf(e) === 412 || statusOf(e) === 404) return false;
+      if (statusCodeOf(e) === 412 || statusCodeOf(e) === 404) return false;
       throw e;
     }
   }

@@ -9,7 +9,7 @@
 // Row keys are inverted time, so a partition lists newest first and `since` is a row-key bound.
 // Every value from outside reaches a filter through the SDK's `odata` tag, never by concatenation.
 import { odata, TableClient, type TableEntity, type TableEntityResult, type TransactionAction } from "@azure/data-tables";
-import { StoreError, UsageError } from "../errors.js";
+import { StoreError, statusCodeOf, UsageError } from "../errors.js";
 import { requestTimeoutPolicy } from "../request-timeout.js";
 import type { EvaluationSummary, FleetEvaluation } from "../model/evaluation.js";
 import { type FindingClusters, findingClusters, summarizeEvaluation } from "../model/evaluation.js";
@@ -191,14 +191,9 @@ const EVALUATION_SELECT = ["rowKey", "scanId", "generatedAt", "clusters", "criti
 
 // ---------------------------------------------------------------------------------------------
 
-function statusOf(e: unknown): number | undefined {
-  const s = (e as { statusCode?: unknown } | null)?.statusCode;
-  return typeof s === "number" ? s : undefined;
-}
-
 /** "409 EntityAlreadyExists (The specified entity already exists.)" from a RestError, short. */
 function describeRestError(e: unknown): { text: string; code?: string } {
-  const status = statusOf(e);
+  const status = statusCodeOf(e);
   let code = (e as { code?: unknown } | null)?.code;
   let detail = e instanceof Error ? e.message : String(e);
   try {
@@ -268,7 +263,7 @@ export class TableSnapshotStore implements SnapshotStore {
       const who = cluster === undefined ? "" : ` for cluster ${describeCluster(cluster)}`;
       // No `cause`: a RestError holds the request, Authorization header included, for any logger that
       // serialises errors deeply; the status, code and message are all a reader needs.
-      throw new StoreError(`Table store: cannot ${what} in table "${table.name}"${who}: ${text}`, table.name, cluster, statusOf(e), code, { reason: text });
+      throw new StoreError(`Table store: cannot ${what} in table "${table.name}"${who}: ${text}`, table.name, cluster, statusCodeOf(e), code, { reason: text });
     }
   }
 
@@ -278,7 +273,7 @@ export class TableSnapshotStore implements SnapshotStore {
       try {
         return await table.client.getEntity<Row>(pk, rk);
       } catch (e) {
-        if (statusOf(e) === 404) return undefined;
+        if (statusCodeOf(e) === 404) return undefined;
         throw e;
       }
     });
@@ -303,7 +298,7 @@ export class TableSnapshotStore implements SnapshotStore {
       } catch (e) {
         // A table nobody created yet holds nothing: a read-only identity cannot create it (init), and a
         // report over a store no scan has written to should say so, not fail on the table.
-        if (statusOf(e) !== 404 || describeRestError(e).code !== "TableNotFound") throw e;
+        if (statusCodeOf(e) !== 404 || describeRestError(e).code !== "TableNotFound") throw e;
       }
     });
     return out;
@@ -318,7 +313,7 @@ export class TableSnapshotStore implements SnapshotStore {
           } catch (e) {
             // A read-only identity (Storage Table Data Reader, enough for report and serve) may not create
             // tables, even existing ones: the first read says whether the table is there.
-            if (statusOf(e) !== 403) throw e;
+            if (statusCodeOf(e) !== 403) throw e;
           }
         }),
       ),
@@ -352,7 +347,7 @@ export class TableSnapshotStore implements SnapshotStore {
           try {
             await table.client.submitTransaction(batches[index]!);
           } catch (e) {
-            if (statusOf(e) !== 409) throw e;
+            if (statusCodeOf(e) !== 409) throw e;
             if (ifAbsent) return false;
             if (sweep) throw e;
             // The header exists (a rewrite): replace it, then sweep.
@@ -645,10 +640,10 @@ export class TableSnapshotStore implements SnapshotStore {
           await table.client.submitTransaction(keys.map((rowKey): TransactionAction => ["delete", { partitionKey: pk, rowKey }]));
         } catch (e) {
           // One missing row fails the whole transaction: go one by one.
-          if (statusOf(e) !== 404) throw e;
+          if (statusCodeOf(e) !== 404) throw e;
           for (const rowKey of keys) {
             await table.client.deleteEntity(pk, rowKey).catch((e2: unknown) => {
-              if (statusOf(e2) !== 404) throw e2;
+              if (statusCodeOf(e2) !== 404) throw e2;
             });
           }
         }
