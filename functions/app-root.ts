@@ -5,8 +5,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../src/errors.js";
 
-/** The nearest directory above this module (dist/functions when built, functions/ under test) with a package.json. */
+let root: string | undefined;
+
+/** The nearest directory above this module (dist/functions when built, functions/ under test) with a package.json; found once. */
 function appRoot(): string {
+  return (root ??= findAppRoot());
+}
+
+function findAppRoot(): string {
   const from = path.dirname(fileURLToPath(import.meta.url));
   for (let dir = from; ; dir = path.dirname(dir)) {
     if (existsSync(path.join(dir, "package.json"))) return dir;

@@ -16,7 +16,7 @@ export function expiryOf(token: string): number {
 }
 
 /** A given token that has expired: nothing can renew it, and sending it would only be refused (as a 401, saying less). */
-export class GivenTokenExpiredError extends Error {
+class GivenTokenExpiredError extends Error {
   constructor(variable: string, expiresOnTimestamp: number) {
     super(`${variable} expired at ${new Date(expiresOnTimestamp).toISOString()}`);
     this.name = "GivenTokenExpiredError";

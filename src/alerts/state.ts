@@ -1,6 +1,7 @@
 // What each destination has been told, in Table Storage (one partition per destination id, one row
 // per finding id), so dedupe survives restarts and is shared by every worker.
 import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
+import { statusCodeOf } from "../errors.js";
 import { tableClients } from "../store/table-store.js";
 import { clustersOf } from "../model/finding.js";
 import { forgetPlan } from "./forget.js";
@@ -133,14 +134,14 @@ export class TableAlertState implements AlertState {
       try {
         return (await this.table.createEntity(row)).etag!;
       } catch (e) {
-        if ((e as { statusCode?: number }).statusCode !== 409) throw e;
+        if (statusCodeOf(e) !== 409) throw e;
       }
       const cur = await this.table.getEntity<{ expiresAt: number }>(id, LEASE).catch(() => undefined);
       if (cur && Number(cur.expiresAt) < Date.now()) {
         try {
           return (await this.table.updateEntity(row, "Replace", { etag: cur.etag })).etag!;
         } catch (e) {
-          if ((e as { statusCode?: number }).statusCode !== 412) throw e; // another process took it first
+          if (statusCodeOf(e) !== 412) throw e; // another process took it first
         }
       }
       if (Date.now() > until) throw new Error(`another process has been sending this destination's alerts for over ${Math.round(this.lease.waitMs / 1000)} s`);
@@ -193,7 +194,7 @@ export class TableAlertState implements AlertState {
         if (clustersOf({ cluster: e.cluster ?? "", ...(clusters ? { clusters } : {}) }).includes(cluster)) ids.add(e.partitionKey!);
       }
     } catch (e) {
-      if ((e as { statusCode?: number }).statusCode !== 404) throw e;
+      if (statusCodeOf(e) !== 404) throw e;
     }
     return ids;
   }
@@ -209,7 +210,7 @@ export class TableAlertState implements AlertState {
         await this.table.submitTransaction(actions.slice(i, i + BATCH));
       } catch (e) {
         // A delete of a row another worker already removed fails the whole batch: redo it one by one.
-        if ((e as { statusCode?: number }).statusCode !== 404) throw e;
+        if (statusCodeOf(e) !== 404) throw e;
         for (const a of actions.slice(i, i + BATCH)) {
           if (a[0] === "delete") await this.table.deleteEntity(a[1].partitionKey as string, a[1].rowKey as string).catch(() => {});
           else await this.table.upsertEntity(a[1], "Replace");

@@ -4,8 +4,6 @@
 // and the accounting is IPv4 (the README says so), so a note every scan would say nothing to act on.
 import { type AccountingProblem, type AccountingProblemKind, KEPT_EXAMPLES, type SubnetAccounting } from "./subnets.js";
 
-/** The accounting keeps no more examples than these of a kind it would make one per NC. */
-const EXAMPLES = KEPT_EXAMPLES;
 /** Values come from the cluster: a note quotes at most this much of one. */
 const VALUE_CHARS = 40;
 
@@ -33,7 +31,7 @@ export function accountingProblemNotes(accounting: SubnetAccounting): string[] {
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { cluster: p.cluster, kind: p.kind, count: 0, examples: [] }));
     g.count += p.instances ?? 1;
-    if (g.examples.length < EXAMPLES) g.examples.push(example(p, subnet));
+    if (g.examples.length < KEPT_EXAMPLES) g.examples.push(example(p, subnet));
   };
   for (const p of accounting.problems) add(p);
   for (const s of accounting.subnets) for (const p of s.problems) add(p, `${s.cidr} (${s.mode})`);

@@ -57,12 +57,12 @@ export function httpStatusOf(e: unknown): number | undefined {
   return typeof code === "number" && code >= 100 && code < 600 ? code : undefined;
 }
 
-/** The Kubernetes Status message from an ApiException body (client-node gives it as a JSON string). */
 /** `text` without what looks like a credential: a bearer or basic token, a JWT. */
-export function withoutTokens(text: string): string {
+function withoutTokens(text: string): string {
   return text.replace(/\b(bearer|basic)\s+[^\s"'<>,;]+/gi, "$1 (redacted)").replace(/\beyJ[\w-]+\.[\w-]+\.[\w-]*/g, "(redacted)");
 }
 
+/** The Kubernetes Status message from an ApiException body (client-node gives it as a JSON string). */
 export function statusMessageOf(e: unknown): string | undefined {
   const body = (e as HttpLikeError | null)?.body;
   let parsed: unknown = body;

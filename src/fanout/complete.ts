@@ -13,7 +13,6 @@ export type Completion =
   | { state: "unknown" | "already" | "not-ready" | "taken" }
   | { state: "evaluated"; evaluation: FleetEvaluation; missed: string[]; alerts: AlertOutcome[] };
 
-export { failureSnapshot } from "../model/snapshot.js";
 
 export async function completeRound(round: string, deps: BookkeepingDeps): Promise<Completion> {
   const log = deps.log ?? SILENT;

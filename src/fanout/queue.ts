@@ -1,6 +1,7 @@
 // The job queue and its `-poison` sibling (the name the Functions host moves failed messages to).
 import type { TokenCredential } from "@azure/identity";
 import { type QueueClient, QueueServiceClient, type StoragePipelineOptions } from "@azure/storage-queue";
+import { statusCodeOf } from "../errors.js";
 import { checkQueueName, DEFAULT_QUEUE } from "./queue-name.js";
 
 export { checkQueueName, DEFAULT_QUEUE };
@@ -82,7 +83,7 @@ export class JobQueue {
     try {
       await this.call("deleting a job", (o) => (m.poison ? this.poison : this.jobs).deleteMessage(m.messageId, m.popReceipt, o));
     } catch (e) {
-      if ((e as { statusCode?: unknown } | null)?.statusCode !== 404) throw e;
+      if (statusCodeOf(e) !== 404) throw e;
     }
   }
 

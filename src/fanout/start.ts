@@ -3,11 +3,11 @@
 // worker can finish a job of a round that does not exist yet.
 import pLimit from "p-limit";
 import { UsageError } from "../errors.js";
+import { failureSnapshot } from "../model/snapshot.js";
 import { newScanId } from "../model/scan-id.js";
 import { type ClusterRef, type DiscoveryProblem, discoverRefs } from "../sources/discover.js";
 import { keepKnownNames } from "../sources/known-names.js";
 import { discoveryNotes, unlistedClusters } from "../sources/unlisted.js";
-import { failureSnapshot } from "./complete.js";
 import { DEFAULT_ROUND_DEADLINE_MS, type FanoutDeps, LATE_JOB_SLACK_MS, nowOf, SILENT } from "./deps.js";
 import { encodeJob } from "./messages.js";
 
@@ -45,7 +45,8 @@ export async function startRound(deps: FanoutDeps, refs?: readonly ClusterRef[])
   };
   // Fail on an oversized reference before anything is registered.
   const messages = listed.map((ref) => ({ ref, text: encodeJob({ v: 1, round, ref }) }));
-  await deps.rounds.create(round, fleet, at, deadline, discoveryNotes(problems));
+  const notes = discoveryNotes(problems);
+  await deps.rounds.create(round, fleet, at, deadline, notes);
   for (const u of unlisted) await fail({ name: u.name, kind: "arm" }, u.reason);
 
   // A job outlives its round by the slack only, not the queue's default week.
@@ -66,6 +67,6 @@ export async function startRound(deps: FanoutDeps, refs?: readonly ClusterRef[])
     ),
   );
   (deps.log ?? SILENT).info(`round ${round}: ${listed.length - notEnqueued.length} of ${listed.length} cluster job(s) enqueued on ${deps.queue.name}, deadline ${deadline.toISOString()}${unlisted.length ? `; ${unlisted.length} known cluster(s) of unlisted subscriptions failed` : ""}`);
-  for (const n of discoveryNotes(problems)) (deps.log ?? SILENT).warn(`round ${round}: ${n}`);
+  for (const n of notes) (deps.log ?? SILENT).warn(`round ${round}: ${n}`);
   return { round, deadline: deadline.toISOString(), clusters: fleet.map((r) => r.name).sort(), notEnqueued };
 }

@@ -1,7 +1,7 @@
 // `fleet-audit serve`: the API handlers on node:http, for local use and the demo.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { type ApiDeps, apiError, route } from "./api.js";
+import { type ApiDeps, type ApiResponse, apiError, route } from "./api.js";
 import { addressedToLoopback, isLoopback } from "./loopback-host.js";
 
 export interface RunningServer {
@@ -16,19 +16,18 @@ export async function serveApi(deps: ApiDeps, opts: { port: number; host?: strin
   // brought here is refused. Bound elsewhere, who may reach it is the operator's network to decide.
   const loopbackOnly = isLoopback(host);
   const server = http.createServer((req, res) => {
-    if (loopbackOnly && !addressedToLoopback(req.headers.host)) {
-      const r = apiError(421, "misdirected_request", `this server answers requests for localhost, 127.0.0.1 or [::1] only, not for host ${JSON.stringify((req.headers.host ?? "").slice(0, 100))}`);
+    const send = (r: ApiResponse): void => {
       res.writeHead(r.status, r.headers);
       res.end(req.method === "HEAD" ? undefined : r.body);
+    };
+    if (loopbackOnly && !addressedToLoopback(req.headers.host)) {
+      send(apiError(421, "misdirected_request", `this server answers requests for localhost, 127.0.0.1 or [::1] only, not for host ${JSON.stringify((req.headers.host ?? "").slice(0, 100))}`));
       return;
     }
     const url = new URL(req.url ?? "/", "http://localhost");
     // route() logs the cause of every 5xx it answers.
     route({ method: req.method ?? "GET", path: url.pathname, query: url.searchParams, ...(req.headers.accept ? { accept: req.headers.accept } : {}) }, { ...deps, log: deps.log ?? opts.log })
-      .then((r) => {
-        res.writeHead(r.status, r.headers);
-        res.end(req.method === "HEAD" ? undefined : r.body);
-      })
+      .then(send)
       .catch((e) => {
         opts.log?.(`${req.method} ${url.pathname} failed: ${(e as Error).message}`);
         res.writeHead(500, { "content-type": "application/json" });

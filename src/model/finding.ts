@@ -9,6 +9,11 @@ export function severityRank(s: Severity): number {
   return SEVERITIES.indexOf(s);
 }
 
+/** The highest of `list`'s severities; undefined when it holds none. */
+export function worstSeverity(list: ReadonlyArray<Severity | undefined>): Severity | undefined {
+  return list.reduce<Severity | undefined>((w, s) => (s && (!w || severityRank(s) > severityRank(w)) ? s : w), undefined);
+}
+
 export function isSeverity(s: unknown): s is Severity {
   return typeof s === "string" && (SEVERITIES as readonly string[]).includes(s);
 }

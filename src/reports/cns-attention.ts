@@ -1,7 +1,7 @@
 // What in a cluster's azure-cns needs a person's attention, and how badly. Shared by the health report
 // and the dashboard, so both name the same pods and nodes and colour them alike.
 import { UNSCHEDULED_NODE } from "../evaluate/sections/health.js";
-import { type Severity, severityRank } from "../model/finding.js";
+import { type Severity, severityRank, worstSeverity } from "../model/finding.js";
 import type { CnsClusterHealth, CnsDaemonSetHealth, CnsNodeHealth } from "../model/sections.js";
 import { staleSince } from "./as-of.js";
 
@@ -65,14 +65,10 @@ export function cnsSeverities(c: CnsClusterHealth): CnsSeverities {
   return out;
 }
 
-function worst(list: ReadonlyArray<Severity | undefined>): Severity | undefined {
-  return list.reduce<Severity | undefined>((w, s) => (s && (!w || severityRank(s) > severityRank(w)) ? s : w), undefined);
-}
-
 /** The worst of the cluster's CNS problems, counts and node rows; undefined when its CNS is healthy or unknown. */
 export function cnsSeverity(c: CnsClusterHealth): Severity | undefined {
   if (!hasCnsData(c)) return undefined;
-  return worst([...Object.values(cnsSeverities(c)), ...c.nodeRows.map(nodeSeverity)]);
+  return worstSeverity([...Object.values(cnsSeverities(c)), ...c.nodeRows.map(nodeSeverity)]);
 }
 
 /** The node rows with a problem, worst first (the rows come sorted by status and node). */

@@ -57,10 +57,8 @@ export function fleetView(v: ClusterView): FleetView {
   if (s.cns.config) out.cnsConfig = s.cns.config;
   const maxIPCount = s.nncs.find((n) => n.scaler)?.scaler?.maxIPCount;
   if (maxIPCount !== undefined) out.maxIPCount = maxIPCount;
-  for (const n of s.nncs) {
-    if (n.scaler && isDynamicNnc(n)) out.batchSize = Math.min(out.batchSize ?? Infinity, clampScaler(n.scaler).batchSize);
-  }
   for (const nnc of s.nncs) {
+    if (nnc.scaler && isDynamicNnc(nnc)) out.batchSize = Math.min(out.batchSize ?? Infinity, clampScaler(nnc.scaler).batchSize);
     for (const nc of nnc.networkContainers) if (nc.status === SUBNET_FULL) out.subnetFullNcs.push({ nnc: nnc.name, key: ncSubnetKey(v.name, nc) });
   }
   for (const css of s.subnetStates ?? []) if (css.exhausted) out.exhaustedSubnetStates.push(css.name);

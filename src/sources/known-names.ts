@@ -2,6 +2,11 @@
 import type { ArmCluster } from "../model/snapshot.js";
 import type { LatestEntry } from "../store/store.js";
 
+/** A known cluster's ARM resource id: a failed scan's snapshot may carry none, the good ones before it still say. */
+export function knownArmId(e: LatestEntry): string | undefined {
+  return e.latest.armId ?? e.lastOk?.armId ?? e.previousOk?.armId;
+}
+
 /**
  * Names the store already knows win over what this listing alone would give, so a cluster's history
  * goes on under one name:
@@ -21,7 +26,7 @@ export function keepKnownNames<T extends { name: string; arm?: ArmCluster | unde
   const byArmId = new Map<string, string>();
   const armIdOf = new Map<string, string>();
   for (const e of latest) {
-    const id = (e.latest.armId ?? e.lastOk?.armId ?? e.previousOk?.armId)?.toLowerCase();
+    const id = knownArmId(e)?.toLowerCase();
     if (id === undefined) continue;
     byArmId.set(id, e.cluster);
     armIdOf.set(e.cluster, id);

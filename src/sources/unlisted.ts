@@ -4,6 +4,7 @@
 import type { LatestEntry } from "../store/store.js";
 import type { DiscoveryProblem } from "./azure/managed-clusters.js";
 import { parseClusterId } from "./azure/managed-clusters.js";
+import { knownArmId } from "./known-names.js";
 
 export interface UnlistedCluster {
   name: string;
@@ -19,8 +20,7 @@ export function unlistedClusters(latest: readonly LatestEntry[] | undefined, lis
   const out: UnlistedCluster[] = [];
   for (const e of latest) {
     if (listed.has(e.cluster)) continue;
-    // A failed scan's snapshot may carry no ARM id: the good ones before it still say.
-    const id = e.latest.armId ?? e.lastOk?.armId ?? e.previousOk?.armId;
+    const id = knownArmId(e);
     const p = id ? failed.get(parseClusterId(id)?.subscriptionId.toLowerCase() ?? "") : undefined;
     if (id && p) out.push({ name: e.cluster, id, reason: `not scanned: its ${p.source} could not be listed (${p.message})` });
   }

@@ -1,6 +1,6 @@
 // `compliance`: cluster × rule pass / fail / waived / not applicable, per-cluster score and grade,
 // fleet totals. With --fail-on SEVERITY the CLI exits 3 when an unwaived finding at that level exists.
-import { type Severity, severityRank } from "../../model/finding.js";
+import { type Severity, worstSeverity } from "../../model/finding.js";
 import type { ComplianceCluster, ComplianceSection, ComplianceStatus } from "../../model/sections.js";
 import { attentionOrder, complianceTotals, scoreAndGrade } from "../../evaluate/sections/compliance.js";
 import { scanFailed } from "../../model/snapshot.js";
@@ -21,8 +21,7 @@ const STATUSES: ComplianceStatus[] = ["pass", "fail", "waived", "not-applicable"
 /** A graded row by its score; an ungraded one by its worst failing rule, so a cluster no scan can reach (SCN001) still stands out. */
 function rowSeverity(c: ComplianceCluster): Severity | undefined {
   if (c.score !== null) return c.score < 60 ? "critical" : c.score < 90 ? "warning" : undefined;
-  const failing = c.results.filter((r) => r.status === "fail").map((r) => r.severity ?? "info");
-  return failing.sort((a, b) => severityRank(b) - severityRank(a))[0];
+  return worstSeverity(c.results.filter((r) => r.status === "fail").map((r) => r.severity ?? "info"));
 }
 
 export const complianceReport: ReportKind<ComplianceDocument> = {
