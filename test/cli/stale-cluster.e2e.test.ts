@@ -93,11 +93,14 @@ describe("a cluster the latest scan could not read, read before", () => {
 describe("a cluster no scan has read", () => {
   it("exhaustion shows its counts as unknown: '-' in the text formats, 0 with lastOkAt null in JSON (CONTRACT.md types them as numbers)", async () => {
     const csv = (await report("exhaustion", "--format", "csv", "--table", "clusters")).split("\r\n");
-    expect(csv.find((l) => l.startsWith(`${NEVER},`))).toBe(`${NEVER},unreachable,-,-,-,-,-`);
-    expect(csv.find((l) => l.startsWith(`${STALE},`))).toMatch(new RegExp(`^${STALE},unreachable,vnetblock,4,4,\\d+,\\d+$`));
-    expect(await report("exhaustion", "--format", "md", "--cluster", NEVER)).toContain(`| ${NEVER} | unreachable | - | - | - | - | - |`);
     const doc = await json<ExhaustionDocument>("exhaustion");
     const row = (name: string) => doc.clusters.find((c) => c.cluster === name)!;
+    expect(csv[0]).toMatch(/,stale_data_from$/);
+    expect(csv.find((l) => l.startsWith(`${NEVER},`))).toBe(`${NEVER},unreachable,-,-,-,-,-,`);
+    // Read before: the last good snapshot's counts, saying from when.
+    expect(csv.find((l) => l.startsWith(`${STALE},`))).toBe(`${STALE},unreachable,vnetblock,4,4,${row(STALE).requestedIPs},${row(STALE).assignedIPs},${row(STALE).dataFrom}`);
+    expect(csv.find((l) => l.startsWith(`${FINE},`))).toMatch(/,ok,.*,$/);
+    expect(await report("exhaustion", "--format", "md", "--cluster", NEVER)).toMatch(new RegExp(`\\| ${NEVER} \\| unreachable \\| - \\| - \\| - \\| - \\| - \\| +\\|`));
     expect(row(NEVER)).toMatchObject({ status: "unreachable", nodes: 0, nncs: 0, requestedIPs: 0, assignedIPs: 0, lastOkAt: null });
     expect(row(STALE)).toMatchObject({ status: "unreachable", nodes: 4, nncs: 4, lastOkAt: row(STALE).dataFrom });
     expect(row(FINE)).toMatchObject({ status: "ok", nodes: 2, lastOkAt: row(FINE).takenAt });

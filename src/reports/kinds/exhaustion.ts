@@ -4,6 +4,7 @@ import { headroomRoom } from "../../analysis/headroom.js";
 import { subnetLabels } from "../../analysis/subnet-labels.js";
 import { type ClusterRow, rowLastOkAt, type SubnetUsage } from "../../model/evaluation.js";
 import { scanFailed } from "../../model/snapshot.js";
+import { STALE_COLUMN, staleSince } from "../as-of.js";
 import { matchesCluster } from "../filter.js";
 import { pct, type ReportKind } from "../report.js";
 
@@ -69,8 +70,10 @@ export const exhaustionReport: ReportKind<ExhaustionDocument> = {
           { key: "nncs", title: "NNCS", align: "right" },
           { key: "requestedIPs", title: "REQUESTED", align: "right" },
           { key: "assignedIPs", title: "ASSIGNED", align: "right" },
+          STALE_COLUMN,
         ],
-        rows: doc.clusters.map(({ notes: _notes, ...c }) => ({ ...c, mode: c.mode ?? "-", ...(c.lastOkAt === null ? UNKNOWN_COUNTS : {}) })),
+        // Counts the latest scan did not read are the last good snapshot's: the row says from when.
+        rows: doc.clusters.map(({ notes: _notes, ...c }) => ({ ...c, mode: c.mode ?? "-", ...(c.lastOkAt === null ? UNKNOWN_COUNTS : {}), staleDataFrom: staleSince(c) })),
         rowSeverity: doc.clusters.map((c) => (scanFailed(c.status) ? "critical" : undefined)),
         empty: "No clusters scanned yet.",
       },
