@@ -127,4 +127,21 @@ describe("DRF004 overlay pod CIDR vs ARM", () => {
     expect(run(drf004, [noArm])).toEqual([]);
     expect(drf004.applies!(view(noArm), context([view(noArm)]))).toBe("no ARM data");
   });
+  it("compares dual stack within each address family: the IPv6 NC against ARM's IPv6 pod CIDR", () => {
+    const dualStack = (v6: string, armV6: string) => {
+      const s = overlay("10.244.0.0/16", "10.244.0.0/16");
+      for (const n of s.nncs) n.networkContainers.push(nc("overlay", { id: "nc-6", primaryIP: "fd12:3456:789a:0:1::/80", subnetAddressSpace: v6 }));
+      s.arm!.podCidrs = ["10.244.0.0/16", armV6];
+      return s;
+    };
+    expect(run(drf004, [dualStack("fd12:3456:789a::/64", "fd12:3456:789a::/64")])).toEqual([]);
+    // Written another way, the same network.
+    expect(run(drf004, [dualStack("fd12:3456:789a:0::/64", "FD12:3456:789A::/64")])).toEqual([]);
+    const [f] = run(drf004, [dualStack("fd99::/64", "fd12:3456:789a::/64")]);
+    expect(f?.message).toBe("ARM says the pod CIDR is 10.244.0.0/16, fd12:3456:789a::/64, but 3 overlay NC(s) carry another subnetAddressSpace: fd99::/64 on 3 NNC(s).");
+    // ARM without an IPv6 pod CIDR has nothing to compare the IPv6 NC with.
+    const v4Only = dualStack("fd12:3456:789a::/64", "fd12:3456:789a::/64");
+    delete v4Only.arm!.podCidrs;
+    expect(run(drf004, [v4Only])).toEqual([]);
+  });
 });
