@@ -228,14 +228,27 @@ function slopePerDay(stretches: ReadonlyArray<ReadonlyArray<{ t: number; used: n
 
 type UsageHistory = ReadonlyArray<{ generatedAt: string; subnets: ReadonlyArray<{ key: string; used: number }> }>;
 
-/** Every subnet key's series from stored evaluation summaries, oldest first, in one pass over the history. */
-export function usageSeriesByKey(history: UsageHistory): Map<string, UsagePoint[]> {
+/**
+ * Every subnet key's series from stored evaluation summaries, oldest first, in one pass over the history.
+ * `keyOf` gives the key a stored row is followed under now (default its own); rows of one summary that
+ * it puts under one key add up (an overlay pod CIDR stored split while an expansion reached its nodes).
+ */
+export function usageSeriesByKey(history: UsageHistory, keyOf: (key: string) => string = (key) => key): Map<string, UsagePoint[]> {
   const out = new Map<string, UsagePoint[]>();
   for (const h of history) {
+    const points = new Map<string, UsagePoint>();
     for (const s of h.subnets) {
-      let series = out.get(s.key);
-      if (!series) out.set(s.key, (series = []));
-      series.push({ at: h.generatedAt, used: s.used });
+      const key = keyOf(s.key);
+      const point = points.get(key);
+      if (point) {
+        point.used += s.used;
+        continue;
+      }
+      let series = out.get(key);
+      if (!series) out.set(key, (series = []));
+      const p = { at: h.generatedAt, used: s.used };
+      points.set(key, p);
+      series.push(p);
     }
   }
   for (const [key, series] of out) {

@@ -119,6 +119,11 @@ export function intersect(a: AddressRange, b: AddressRange): AddressRange | null
   return start <= end ? { start, end } : null;
 }
 
+/** Whether `inner` lies wholly inside `outer`. */
+export function contains(outer: AddressRange, inner: AddressRange): boolean {
+  return outer.start <= inner.start && inner.end <= outer.end;
+}
+
 /** Parts of `r` outside `outer` (0, 1 or 2 ranges). */
 export function outside(r: AddressRange, outer: AddressRange): AddressRange[] {
   const out: AddressRange[] = [];

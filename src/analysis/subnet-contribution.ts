@@ -4,7 +4,7 @@
 // snapshot held an NC object and a block string). Merging contributions is accounting.ts's job.
 import type { ClusterSnapshot, IpamMode, NetworkContainer } from "../model/snapshot.js";
 import { type AddressRange, formatAddress, hostBitsSet, newScratch, type ParsedAddress, parseAddress, parseRangeInto } from "./ranges.js";
-import { canonicalCidr, keyFor, ncIdentity, ncMode, type SubnetIdentity } from "./subnet-keys.js";
+import { canonicalCidr, keyFor, ncIdentity, ncMode, overlayPodCidrs, type SubnetIdentity } from "./subnet-keys.js";
 import type { AccountingProblem } from "./subnets.js";
 
 /** How an address field parsed (`ContributedFields.status`); 0 is a usable address or block. */
@@ -14,6 +14,13 @@ export const FIELD_MALFORMED = 2;
 export const FIELD_IPV6 = 3;
 /** `prefix` of a bare address (no `/n` written). */
 const BARE = 255;
+
+/** A subnetAddressSpace as written and parsed. */
+export interface ContributedCidr {
+  text: string;
+  canonical: string;
+  range: AddressRange;
+}
 
 /** One NC that names a subnet, without its address fields (those are in `ContributedFields`). */
 export interface ContributedNc {
@@ -25,7 +32,9 @@ export interface ContributedNc {
   key: string;
   identity?: SubnetIdentity;
   /** Its usable subnetAddressSpace, as written and parsed. */
-  cidr?: { text: string; canonical: string; range: AddressRange };
+  cidr?: ContributedCidr;
+  /** Overlay: the wider pod CIDR of its cluster that contains `cidr` (an expansion it has not seen yet), which it is accounted under. */
+  podCidr?: ContributedCidr;
   /** The NC type as written, when it is not one CNS knows (counted as dynamic). */
   unknownType?: string;
   /** subnetName, else subnetID: what the subnet is called. */
@@ -89,7 +98,17 @@ export function contributeSubnets(snap: ClusterSnapshot): SubnetContribution {
   const ncs: ContributedNc[] = [];
   const nodeNames = new Set(snap.nodes.map((n) => n.name));
   // Every NC of a subnet repeats its CIDR and identity: parse each distinct text once, share the result.
-  const cidrs = new Map<string, NonNullable<ContributedNc["cidr"]> | Extract<ParsedAddress, { ok: false }>>();
+  const cidrs = new Map<string, ContributedCidr | Extract<ParsedAddress, { ok: false }>>();
+  const parseCidr = (text: string): ContributedCidr | Extract<ParsedAddress, { ok: false }> => {
+    let parsed = cidrs.get(text);
+    if (parsed === undefined) {
+      const p = parseAddress(text);
+      parsed = p.ok ? { text, canonical: canonicalCidr(p.canonical), range: { start: p.start, end: p.end } } : p;
+      cidrs.set(text, parsed);
+    }
+    return parsed;
+  };
+  const podCidrOf = overlayPodCidrs(snap);
   const subnets = new Map<string, { key: string; identity: SubnetIdentity | undefined }>();
   const kept: NetworkContainer[] = [];
   let slots = 0;
@@ -100,12 +119,7 @@ export function contributeSubnets(snap: ClusterSnapshot): SubnetContribution {
       const mode = ncMode(nc);
       let cidr: ContributedNc["cidr"];
       if (nc.subnetAddressSpace !== undefined && nc.subnetAddressSpace !== "") {
-        let parsed = cidrs.get(nc.subnetAddressSpace);
-        if (parsed === undefined) {
-          const p = parseAddress(nc.subnetAddressSpace);
-          parsed = p.ok ? { text: nc.subnetAddressSpace, canonical: canonicalCidr(p.canonical), range: { start: p.start, end: p.end } } : p;
-          cidrs.set(nc.subnetAddressSpace, parsed);
-        }
+        const parsed = parseCidr(nc.subnetAddressSpace);
         if ("ok" in parsed) {
           // Dual stack gives each node a second NC for IPv6 (ACN's IPv6 overlay NC): by design not
           // accounted (IPv4 pod space is what runs out), so neither malformed nor a subnet-less NC.
@@ -123,7 +137,8 @@ export function contributeSubnets(snap: ClusterSnapshot): SubnetContribution {
       const hasPrimary = nc.primaryIP !== undefined && nc.primaryIP !== "";
       const count = (hasPrimary ? 1 : 0) + nc.ipAssignments.length;
       let identity = mode === "overlay" ? undefined : (ncIdentity(nc) ?? undefined);
-      let key = keyFor(snap.cluster, mode, identity, cidr?.canonical);
+      const podCidr = mode === "overlay" && cidr ? podCidrOf(cidr.canonical) : undefined;
+      let key = keyFor(snap.cluster, mode, identity, podCidr ?? cidr?.canonical);
       if (key === null) {
         const why = mode === "overlay" ? "an overlay NC without a usable subnetAddressSpace (the pod CIDR)" : "neither subscription/resource group/VNet/subnet nor a usable subnetAddressSpace";
         problems.push(noSubnet(where, why, count));
@@ -136,6 +151,8 @@ export function contributeSubnets(snap: ClusterSnapshot): SubnetContribution {
       const entry: ContributedNc = { nnc: nnc.name, nc: nc.id, mode, key, onNode: nodeNames.has(nnc.name), hasPrimary, first: slots, count };
       if (identity) entry.identity = identity;
       if (cidr) entry.cidr = cidr;
+      const wider = podCidr !== undefined && podCidr !== cidr?.canonical ? parseCidr(podCidr) : undefined;
+      if (wider && !("ok" in wider)) entry.podCidr = wider;
       if (!knownType(nc)) entry.unknownType = nc.type;
       const name = nc.subnetName ?? nc.subnetID;
       if (name !== undefined && name !== "") entry.name = name;

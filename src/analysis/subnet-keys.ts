@@ -1,7 +1,7 @@
 // Which pod subnet an NC draws from: its ARM identity, its CIDR, or (overlay) its cluster's pod CIDR,
 // as the accounting key every IPX and NNC rule files its findings under.
-import type { IpamMode, NetworkContainer } from "../model/snapshot.js";
-import { parseAddress } from "./ranges.js";
+import type { ClusterSnapshot, IpamMode, NetworkContainer } from "../model/snapshot.js";
+import { type AddressRange, contains, parseAddress } from "./ranges.js";
 
 export interface SubnetIdentity {
   subscription: string;
@@ -62,10 +62,36 @@ export function ncIdentity(nc: NetworkContainer): SubnetIdentity | null {
  * The accounting key of the subnet an NC draws from (the `key` of its SubnetAccount), or null when
  * the NC names none. Rules use it to put NC-level facts (a status, a duplicate) on the right subnet.
  */
-export function ncSubnetKey(cluster: string, nc: NetworkContainer): string | null {
+export function ncSubnetKey(cluster: string, nc: NetworkContainer, podCidrOf: (cidr: string) => string = (c) => c): string | null {
   const p = nc.subnetAddressSpace ? parseAddress(nc.subnetAddressSpace) : undefined;
   const canonical = p?.ok ? canonicalCidr(p.canonical) : undefined;
-  return keyFor(cluster, ncMode(nc), ncIdentity(nc) ?? undefined, canonical);
+  const mode = ncMode(nc);
+  return keyFor(cluster, mode, ncIdentity(nc) ?? undefined, mode === "overlay" && canonical ? podCidrOf(canonical) : canonical);
+}
+
+/**
+ * The pod CIDR an overlay NC of this cluster is accounted under, by its canonical subnetAddressSpace:
+ * the widest of the cluster's pod CIDRs (its overlay NCs' and ARM's) that contains it. An expansion
+ * (/16 to /15, only ever to a superset) reaches the nodes one by one, and those not yet updated still
+ * say the old CIDR: that is one pod CIDR, not two. ARM's counts before any NC says it. Without an
+ * expansion an NC's own CIDR is the widest, so its key stays what it was.
+ */
+export function overlayPodCidrs(snap: Pick<ClusterSnapshot, "nncs" | "arm">): (cidr: string) => string {
+  const texts = new Set([...(snap.arm?.podCidrs ?? []), ...(snap.arm?.podCidr ? [snap.arm.podCidr] : [])]);
+  for (const nnc of snap.nncs) {
+    for (const nc of nnc.networkContainers) if (ncMode(nc) === "overlay" && nc.subnetAddressSpace) texts.add(nc.subnetAddressSpace);
+  }
+  const ranges = new Map<string, AddressRange>();
+  for (const text of texts) {
+    const p = parseAddress(text);
+    if (p.ok) ranges.set(canonicalCidr(p.canonical), p);
+  }
+  // Widest first: the first that contains a CIDR is the one it is accounted under (itself at the latest).
+  const widestFirst = [...ranges].sort(([, a], [, b]) => b.end - b.start - (a.end - a.start));
+  return (cidr) => {
+    const own = ranges.get(cidr);
+    return own ? widestFirst.find(([, r]) => contains(r, own))![0] : cidr;
+  };
 }
 
 export function canonicalCidr(canonical: string): string {
@@ -77,6 +103,14 @@ const OVERLAY_KEY_PREFIX = "overlay:";
 /** Whether an accounting key is an overlay pod CIDR (private addresses), not a VNet subnet's. */
 export function isOverlayKey(key: string): boolean {
   return key.startsWith(OVERLAY_KEY_PREFIX);
+}
+
+/** The cluster and pod CIDR of an overlay key, else null (the CIDR follows the last colon: a context name may hold one). */
+export function overlayKeyParts(key: string): { cluster: string; range: AddressRange } | null {
+  const colon = key.lastIndexOf(":");
+  if (!isOverlayKey(key) || colon < OVERLAY_KEY_PREFIX.length) return null;
+  const p = parseAddress(key.slice(colon + 1));
+  return p.ok ? { cluster: key.slice(OVERLAY_KEY_PREFIX.length, colon), range: { start: p.start, end: p.end } } : null;
 }
 
 export function keyFor(cluster: string, mode: IpamMode, identity: SubnetIdentity | undefined, cidr: string | undefined): string | null {

@@ -2,7 +2,7 @@
 // all clusters that share it. Pure: snapshots (or their contributions) in, accounting out.
 import type { SubnetUsage } from "../model/evaluation.js";
 import type { ClusterSnapshot, IpamMode } from "../model/snapshot.js";
-import { describeRange, outside, RangeList } from "./ranges.js";
+import { contains, describeRange, outside, RangeList } from "./ranges.js";
 import { type ContributedNc, contributeSubnets, FIELD_HOST_BITS, FIELD_IPV6, FIELD_MALFORMED, fieldName, fieldValue, noSubnet, type SubnetContribution } from "./subnet-contribution.js";
 import type { SubnetIdentity } from "./subnet-keys.js";
 
@@ -91,7 +91,7 @@ export interface SubnetClusterShare {
 }
 
 export interface SubnetAccount {
-  /** Lowercased ARM subnet ID, `cidr:<cidr>` without identity, `overlay:<cluster>:<cidr>` for overlay. */
+  /** Lowercased ARM subnet ID, `cidr:<cidr>` without identity, `overlay:<cluster>:<cidr>` for overlay (its pod CIDR: overlayPodCidrs). */
   key: string;
   cidr: string;
   name?: string;
@@ -228,23 +228,23 @@ function accountGroup(g: Group): SubnetAccount | null {
   if (!cidrVote) return null;
   // NCs of one subnet that disagree on its CIDR: during a resize older NCs still report the old one.
   // The CIDR that contains all the others is the subnet now (else the addresses held in the new part
-  // would vanish as "outside"); without one, most NCs win.
-  const said = [...new Map(withCidr.map((e) => [e.nc.cidr!.canonical, e.nc.cidr!])).values()];
-  const widest = said.find((c) => said.every((o) => c.range.start <= o.range.start && o.range.end <= c.range.end));
+  // would vanish as "outside"); without one, most NCs win. An overlay cluster's pod CIDR may be known
+  // wider than any NC says, from ARM (podCidr).
+  const said = [...new Map(withCidr.flatMap((e) => (e.nc.podCidr ? [e.nc.cidr!, e.nc.podCidr] : [e.nc.cidr!])).map((c) => [c.canonical, c])).values()];
+  const widest = said.find((c) => said.every((o) => contains(c.range, o.range)));
   const { canonical: cidr, range: subnet } = widest ?? cidrVote.winner.nc.cidr!;
-  if (cidrVote.counts.size > 1) {
-    for (const e of withCidr) {
-      if (e.nc.cidr!.canonical === cidr) continue;
-      problems.push({
-        kind: "cidr-mismatch",
-        cluster: e.from.cluster,
-        nnc: e.nc.nnc,
-        nc: e.nc.nc,
-        field: "subnetAddressSpace",
-        value: e.nc.cidr!.text,
-        message: `NC ${e.nc.nc} on NNC ${e.nc.nnc} (${e.from.cluster}) says subnet ${g.key} is ${e.nc.cidr!.canonical}; ${widest ? "other NCs say" : "most NCs say"} ${cidr}${widest ? ", which contains it (a resize not yet seen by every node?)" : ""}`,
-      });
-    }
+  const saidBy = !widest ? "most NCs say" : cidrVote.counts.has(cidr) ? "other NCs say" : "ARM says";
+  for (const e of withCidr) {
+    if (e.nc.cidr!.canonical === cidr) continue;
+    problems.push({
+      kind: "cidr-mismatch",
+      cluster: e.from.cluster,
+      nnc: e.nc.nnc,
+      nc: e.nc.nc,
+      field: "subnetAddressSpace",
+      value: e.nc.cidr!.text,
+      message: `NC ${e.nc.nc} on NNC ${e.nc.nnc} (${e.from.cluster}) says subnet ${g.key} is ${e.nc.cidr!.canonical}; ${saidBy} ${cidr}${widest ? ", which contains it (a resize not yet seen by every node?)" : ""}`,
+    });
   }
 
   const modeVote = mostCommon(g.entries, (e) => e.nc.mode)!;

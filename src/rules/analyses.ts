@@ -5,7 +5,8 @@ import { alreadyFull, type Forecast, forecastExhaustion, usageSeriesByKey } from
 import { assessHeadroom, type Headroom, type HeadroomCluster, headroomRoom } from "../analysis/headroom.js";
 import { DEFAULT_BATCH_SIZE } from "../analysis/scaler.js";
 import { subnetLabels } from "../analysis/subnet-labels.js";
-import { mergeSubnets, type SubnetAccount, type SubnetAccounting, subnetKeyFromArmId, toSubnetUsage } from "../analysis/subnets.js";
+import { type AddressRange, contains } from "../analysis/ranges.js";
+import { mergeSubnets, overlayKeyParts, type SubnetAccount, type SubnetAccounting, subnetKeyFromArmId, toSubnetUsage } from "../analysis/subnets.js";
 import type { SubnetUsage } from "../model/evaluation.js";
 import { type FleetContext, fleetWithData, requireFleet } from "./context.js";
 import { SUBNET_FULL } from "./fleet-view.js";
@@ -124,10 +125,32 @@ export function subnetForecast(ctx: FleetContext, s: SubnetAccount): Forecast {
     const stuck = isFull(s) ? null : cannotAllocate(ctx, s);
     if (stuck) return alreadyFull(ctx.now, stuck);
     // One pass over the history for every subnet: searching each summary per subnet is subnets² × history.
-    const series = [...(ctx.memo("usage-series", () => usageSeriesByKey(ctx.history)).get(s.key) ?? [])];
+    const series = [...(ctx.memo("usage-series", () => usageSeriesByKey(ctx.history, followedKey(subnetAccounting(ctx).subnets))).get(s.key) ?? [])];
     series.push({ at: ctx.now, used: roomTaken(s) });
     return forecastExhaustion(series, subnetRoom(s), { now: ctx.now });
   });
+}
+
+/**
+ * The key a stored subnet row is followed under now: its own, but an overlay pod CIDR expanded since
+ * (a /16 its cluster now accounts inside a /15) goes on as the wider one, so the forecast keeps its history.
+ */
+function followedKey(subnets: readonly SubnetAccount[]): (key: string) => string {
+  const podCidrs = new Map<string, Array<{ key: string; range: AddressRange }>>();
+  for (const s of subnets) {
+    const o = overlayKeyParts(s.key);
+    if (o) podCidrs.set(o.cluster, [...(podCidrs.get(o.cluster) ?? []), { key: s.key, range: o.range }]);
+  }
+  const followed = new Map<string, string>();
+  return (key) => {
+    let now = followed.get(key);
+    if (now === undefined) {
+      const o = overlayKeyParts(key);
+      const wider = o ? podCidrs.get(o.cluster)?.find(({ range }) => contains(range, o.range)) : undefined;
+      followed.set(key, (now = wider?.key ?? key));
+    }
+    return now;
+  };
 }
 
 /**

@@ -5,7 +5,7 @@
 import { cnsVersionOf } from "../analysis/cns.js";
 import { clampScaler, isDynamicNnc } from "../analysis/scaler.js";
 import { contributeSubnets, type SubnetContribution } from "../analysis/subnet-contribution.js";
-import { ncSubnetKey } from "../analysis/subnet-keys.js";
+import { ncSubnetKey, overlayPodCidrs } from "../analysis/subnet-keys.js";
 import type { ArmCluster, CnsConfig, IpamMode, ScanStatus, SnapshotSummary } from "../model/snapshot.js";
 import { type ClusterView, clusterMode, isCnsManaged, isVirtualNode } from "./context.js";
 
@@ -57,9 +57,10 @@ export function fleetView(v: ClusterView): FleetView {
   if (s.cns.config) out.cnsConfig = s.cns.config;
   const maxIPCount = s.nncs.find((n) => n.scaler)?.scaler?.maxIPCount;
   if (maxIPCount !== undefined) out.maxIPCount = maxIPCount;
+  const podCidrOf = overlayPodCidrs(s);
   for (const nnc of s.nncs) {
     if (nnc.scaler && isDynamicNnc(nnc)) out.batchSize = Math.min(out.batchSize ?? Infinity, clampScaler(nnc.scaler).batchSize);
-    for (const nc of nnc.networkContainers) if (nc.status === SUBNET_FULL) out.subnetFullNcs.push({ nnc: nnc.name, key: ncSubnetKey(v.name, nc) });
+    for (const nc of nnc.networkContainers) if (nc.status === SUBNET_FULL) out.subnetFullNcs.push({ nnc: nnc.name, key: ncSubnetKey(v.name, nc, podCidrOf) });
   }
   for (const css of s.subnetStates ?? []) if (css.exhausted) out.exhaustedSubnetStates.push(css.name);
   const nncNames = new Set(s.nncs.map((n) => n.name));

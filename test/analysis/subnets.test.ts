@@ -10,6 +10,7 @@ import type { ClusterSnapshot } from "../../src/model/snapshot.js";
 import {
   SUB,
   addr,
+  armCluster,
   blockNodes,
   cluster,
   dynamicNodes,
@@ -236,6 +237,27 @@ describe("identity across clusters", () => {
       ["overlay:a:10.244.0.0/16", ["a"], 512, 0],
       ["overlay:b:10.244.0.0/16", ["b"], 512, 0],
     ]);
+  });
+
+  it("accounts an overlay pod CIDR being expanded as one, the wider: NCs still on the /16 go in the /15", () => {
+    const nodes = overlayNodes("a", 3, "10.244.0.0/16");
+    nodes[2]!.networkContainers[0]!.subnetAddressSpace = "10.244.0.0/15";
+    const s = only([cluster("a", nodes)]);
+    expect(s).toMatchObject({ key: "overlay:a:10.244.0.0/15", cidr: "10.244.0.0/15", capacity: 131072, used: 768, perCluster: [expect.objectContaining({ nncs: 3 })] });
+    expect(s.problems.map((p) => [p.kind, p.nnc])).toEqual([
+      ["cidr-mismatch", nodes[0]!.name],
+      ["cidr-mismatch", nodes[1]!.name],
+    ]);
+    expect(s.problems[0]!.message).toContain("other NCs say 10.244.0.0/15, which contains it");
+  });
+
+  it("takes ARM's overlay pod CIDR when it contains the NCs' (expanded before any node saw it), not when it does not", () => {
+    const expanded = only([cluster("b", overlayNodes("b", 2, "10.244.0.0/16"), { arm: armCluster("b", [], { networkPluginMode: "overlay", podCidr: "10.244.0.0/15" }) })]);
+    expect(expanded).toMatchObject({ key: "overlay:b:10.244.0.0/15", cidr: "10.244.0.0/15", capacity: 131072, used: 512 });
+    expect(expanded.problems[0]!.message).toContain("ARM says 10.244.0.0/15, which contains it");
+    // Another CIDR in ARM is drift (DRF004), not a wider pod CIDR; and without an expansion the key is as it was.
+    const drifted = only([cluster("c", overlayNodes("c", 2, "10.244.0.0/16"), { arm: armCluster("c", [], { networkPluginMode: "overlay", podCidrs: ["192.168.0.0/16", "fd00::/48"] }) })]);
+    expect(drifted).toMatchObject({ key: "overlay:c:10.244.0.0/16", cidr: "10.244.0.0/16", problems: [] });
   });
 
   it("two overlay nodes of one cluster on the same /24 are a duplicate", () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { contributeSubnets } from "../../src/analysis/subnet-contribution.js";
 import { accountSubnets, mergeSubnets } from "../../src/analysis/subnets.js";
 import { fleetView } from "../../src/rules/fleet-view.js";
-import { armCluster, blockNodes, cluster, nc, nnc, pool, vnetFields } from "../analysis/fixtures.js";
+import { armCluster, blockNodes, cluster, nc, nnc, overlayNodes, pool, vnetFields } from "../analysis/fixtures.js";
 import { cnsCluster, view } from "../fixtures/builders.js";
 
 /** Every object reachable from `root` (typed arrays are leaves). */
@@ -35,6 +35,15 @@ describe("fleet view", () => {
     const allowed = objectsOf({ arm: snap.arm, config: snap.cns.config });
     const leaked = [...objectsOf(snap)].filter((o) => held.has(o) && !allowed.has(o));
     expect(leaked).toEqual([]);
+  });
+
+  it("files an overlay NC's subnet-full status under its cluster's pod CIDR as accounted mid-expansion", () => {
+    const nodes = overlayNodes("ov", 2, "10.244.0.0/16");
+    nodes[0]!.networkContainers[0]!.status = "NCUpdateSubnetFullError";
+    nodes[1]!.networkContainers[0]!.subnetAddressSpace = "10.244.0.0/15";
+    const fv = fleetView(view(cluster("ov", nodes)));
+    expect(fv.subnetFullNcs).toEqual([{ nnc: nodes[0]!.name, key: "overlay:ov:10.244.0.0/15" }]);
+    expect(mergeSubnets([fv.subnets!]).subnets.map((s) => s.key)).toEqual(["overlay:ov:10.244.0.0/15"]);
   });
 
   it("merged contributions account exactly as the snapshots do, and rebuild each field's text as the NNC wrote it", () => {

@@ -326,6 +326,35 @@ describe("IPX005 overlay pod CIDR node capacity", () => {
     expect(r).toEqual([expect.objectContaining({ severity: "critical", data: expect.objectContaining({ taken: 4, waiting: 1 }) })]);
   });
 
+  describe("during a pod CIDR expansion (/23 to /22: nodes not yet updated still say the /23)", () => {
+    // Two NNCs on the /23's two /24s, a third in the new half, already on the /22: 3 of its 4 /24s.
+    const expanding = () => {
+      const nncs = [overlayNnc("n0", slash24(0), "10.244.0.0/23"), overlayNnc("n1", slash24(1), "10.244.0.0/23"), overlayNnc("n2", slash24(2), "10.244.0.0/22")];
+      return snapshot("ovl", { nncs, nodes: nodesFor(nncs) });
+    };
+    const summary = (daysAgo: number, rows: Array<[cidr: string, used: number]>): EvaluationSummary => ({
+      scanId: `s${daysAgo}`,
+      generatedAt: new Date(T0.getTime() - daysAgo * 86_400_000).toISOString(),
+      clusters: 1,
+      counts: { critical: 0, warning: 0, info: 0, waived: 0 },
+      subnets: rows.map(([cidr, used]) => ({ key: `overlay:ovl:${cidr}`, cidr, used, capacity: 1024 })),
+      ref: `r${daysAgo}`,
+    });
+
+    it("judges one pod CIDR, the /22, not a full /23 beside it", () => {
+      expect(run(ipx005, [expanding()])).toEqual([]);
+      expect(run(ipx001, [expanding()])).toEqual([]);
+      expect(subnetAccounting(context([view(expanding())])).subnets.map((a) => [a.key, a.used, a.capacity])).toEqual([["overlay:ovl:10.244.0.0/22", 768, 1024]]);
+    });
+
+    it("forecasts from the history stored under the /23, and from rows stored split before", () => {
+      // 128 addresses a day: 384, 512, then 640 stored as two rows, 768 now; 256 left is two days.
+      const h = [summary(1, [["10.244.0.0/23", 512], ["10.244.0.0/22", 128]]), summary(2, [["10.244.0.0/23", 512]]), summary(3, [["10.244.0.0/23", 384]])];
+      const [row] = subnetUsage(context([view(expanding())], { history: h }));
+      expect(row).toMatchObject({ key: "overlay:ovl:10.244.0.0/22", forecastExhaustionAt: new Date(T0.getTime() + 2 * 86_400_000).toISOString() });
+    });
+  });
+
   it("stays quiet at 75 % of a /22 and for a /16, and ignores pod subnets", () => {
     const three = [0, 1, 2].map((i) => overlayNnc(`n${i}`, slash24(i), "10.244.0.0/22"));
     expect(run(ipx005, [snapshot("ovl", { nncs: three, nodes: nodesFor(three) })])).toEqual([]);
