@@ -37,15 +37,17 @@ export function overlayNodeCapacity(prefix: number): number {
 
 /**
  * Surge nodes of one pool: `maxSurge` absolute ("3") or percent of the pool's count ("33%", rounded
- * up as AKS does), at least 1 while the pool has nodes. Unset or unreadable counts as 1, with a note.
+ * up as AKS does). An explicit "0" or "0%" is no surge node: with maxUnavailable ≥ 1 AKS drains nodes in
+ * place, as it advises for subnets short of IPs. Unset or unreadable counts as 1 (DOMAIN.md §6: at least
+ * +1), with a note.
  */
 export function surgeNodes(maxSurge: string | undefined, count: number): { nodes: number; note?: string } {
   if (count <= 0) return { nodes: 0 };
   const text = (maxSurge ?? "").trim();
   if (text === "") return { nodes: 1, note: "maxSurge unset: 1 surge node assumed" };
   const percent = /^(\d+(?:\.\d+)?)%$/.exec(text);
-  if (percent) return { nodes: Math.max(1, Math.ceil((count * Number(percent[1])) / 100 - 1e-9)) };
-  if (/^\d+$/.test(text)) return { nodes: Math.max(1, Number(text)) };
+  if (percent) return { nodes: Math.max(0, Math.ceil((count * Number(percent[1])) / 100 - 1e-9)) };
+  if (/^\d+$/.test(text)) return { nodes: Number(text) };
   return { nodes: 1, note: `maxSurge ${JSON.stringify(maxSurge)} unreadable: 1 surge node assumed` };
 }
 
@@ -250,6 +252,7 @@ export function assessHeadroom(subnet: HeadroomSubnet, clusters: readonly Headro
 
 /** The "now" figures: with one surging cluster as before; with several, all at once and one at a time. */
 function nowWords(allAtOnce: number, oneUpgrade: number, surgeClusters: number): string {
+  if (surgeClusters === 0) return `${allAtOnce} at current nodes, no upgrade surge`;
   return surgeClusters > 1 ? `${allAtOnce} at current nodes if all ${surgeClusters} clusters upgrade at once, ${oneUpgrade} with one upgrade at a time` : `${allAtOnce} at current nodes + surge`;
 }
 

@@ -178,6 +178,8 @@ export interface ArmAgentPool {
   podSubnetID?: string;
   podIPAllocationMode?: string;
   maxSurge?: string;
+  /** upgradeSettings.maxUnavailable: with maxSurge "0", how many nodes an upgrade drains in place. */
+  maxUnavailable?: string;
   osType?: string;
   mode?: string;
 }

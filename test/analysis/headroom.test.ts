@@ -58,7 +58,8 @@ describe("surgeNodes", () => {
   it.each([
     ["1", 10, 1],
     ["3", 10, 3],
-    ["0", 10, 1],
+    ["0", 10, 0],
+    ["0%", 10, 0],
     ["33%", 4, 2],
     ["50%", 5, 3],
     ["10%", 100, 10],
@@ -109,6 +110,17 @@ describe("assessHeadroom", () => {
     const h = assessHeadroom(dynamic24(["dyn"]), [{ cluster: "dyn", arm }]);
     expect(h).toMatchObject({ status: "exceeds-now", projectedNow: 6 * 49, projectedAtMax: 6 * 49 });
     expect(h.pools[0]!.notes).toEqual(["maxSurge unset: 1 surge node assumed"]);
+  });
+
+  it("maxSurge 0 (AKS's advice for a subnet short of IPs: drain in place with maxUnavailable) adds no surge node", () => {
+    // 5 nodes × 49 = 245 fit the 251; a surge node would make 294.
+    const at = (maxSurge: string) => assessHeadroom(dynamic24(["dyn"]), [{ cluster: "dyn", arm: armCluster("dyn", [pool({ count: 5, maxPods: 30, podSubnetID: podSubnetId("pods"), maxSurge, maxUnavailable: "1" })]) }]);
+    for (const zero of ["0", "0%"]) {
+      const h = at(zero);
+      expect(h).toMatchObject({ status: "fits", projectedAtMax: 245, projectedNow: 245, nodesAtMax: 5, nodesNow: 5, surgeClusters: 0 });
+      expect(h.note).toContain("(245 at current nodes, no upgrade surge)");
+    }
+    expect(at("1")).toMatchObject({ status: "exceeds-now", projectedAtMax: 294 });
   });
 
   it("dynamic /24: 4 fixed nodes + 1 surge fit exactly at 245 of 251", () => {

@@ -16,7 +16,7 @@ beforeAll(async () => {
     subscriptions: [{ id: SUB_A, displayName: "prod" }, { id: SUB_B, displayName: "dev" }, { id: SUB_C, displayName: "locked" }],
     clusters: [
       { name: "aks-blk-1", mode: "vnetblock", nodes: 1, azure: { subscription: SUB_A, autoscale: { min: 1, max: 20 }, maxSurge: "33%" } },
-      { name: "aks-dyn-1", mode: "dynamic", nodes: 1, podSubnet: POD_SUBNET, azure: { subscription: SUB_A } },
+      { name: "aks-dyn-1", mode: "dynamic", nodes: 1, podSubnet: POD_SUBNET, azure: { subscription: SUB_A, maxSurge: "0", maxUnavailable: "1" } },
       { name: "aks-ovl-1", mode: "overlay", nodes: 1, podCidr: "10.244.0.0/16", azure: { subscription: SUB_A, aad: true } },
       { name: "aks-knet-1", mode: "kubenet", nodes: 1, azure: { subscription: SUB_A } },
       { name: "aks-ovl-2", mode: "overlay", nodes: 1, azure: { subscription: SUB_A } },
@@ -56,7 +56,8 @@ describe("ARM discovery", () => {
       expect.objectContaining({ name: "nodepool1", count: 1, minCount: 1, maxCount: 20, enableAutoScaling: true, maxPods: 250, podSubnetID: podSubnetArmId(pod), podIPAllocationMode: "StaticBlock", maxSurge: "33%", mode: "System", osType: "Linux" }),
     ]);
     const dyn = refs.find((r) => r.name === "aks-dyn-1")!.arm!;
-    expect(dyn.pools[0]).toMatchObject({ podSubnetID: podSubnetArmId(POD_SUBNET), podIPAllocationMode: "DynamicIndividual", enableAutoScaling: false });
+    // maxSurge 0 with maxUnavailable: upgrades drain in place (IPX003 counts no surge node).
+    expect(dyn.pools[0]).toMatchObject({ podSubnetID: podSubnetArmId(POD_SUBNET), podIPAllocationMode: "DynamicIndividual", enableAutoScaling: false, maxSurge: "0", maxUnavailable: "1" });
     const ovl = refs.find((r) => r.name === "aks-ovl-1")!.arm!;
     expect(ovl).toMatchObject({ aad: true, networkPluginMode: "overlay", podCidr: "10.244.0.0/16", podCidrs: ["10.244.0.0/16"], serviceCidr: "10.0.0.0/16" });
     expect(ovl.pools[0]!.podSubnetID).toBeUndefined();

@@ -180,6 +180,16 @@ describe("exhaustion report headroom agrees with IPX003", () => {
     expect(json.subnets[0]).toMatchObject({ room: 224, projectedNow: 256, projectedNowOneUpgrade: 224, surgeClusters: 2, headroom: "exceeds-at-max" });
   });
 
+  it("with maxSurge 0, says today's nodes alone are short, with no upgrade surge, in IPX003 and HEADROOM alike", () => {
+    // ARM has 15 nodes of one /28 each, more than the 14 whole /28s; the pool upgrades in place.
+    const inPlace = armOf("blk", { name: "np1", count: 15, maxPods: 15, maxSurge: "0", maxUnavailable: "1", podIPAllocationMode: "StaticBlock", podSubnetID: podSubnet("pods-small") });
+    const short = evaluate({ scanId: "20261128T040000000Z-abcd", now: T0, views: [view(snapshot("blk", { nncs: blk, nodes: nodesFor(blk), arm: inPlace }))] });
+    const f = short.findings.find((x) => x.rule === "IPX003")!;
+    expect(f.severity).toBe("critical");
+    expect(f.message).toContain("but the current nodes (15 nodes) need up to 240 addresses. Nodes past that will not get their addresses");
+    expect(renderReport("exhaustion", short, {}, "table").body).toContain("short now (240 of 224 in whole /28 blocks with current nodes; 240 at max)");
+  });
+
   it("reads a stored evaluation from before room and projectedNow were kept", () => {
     const old = { ...e, subnets: e.subnets.map(({ room: _r, projectedNow: _n, projectedNowOneUpgrade: _o, surgeClusters: _c, ...s }) => s) };
     const table = renderReport("exhaustion", old, {}, "table").body;

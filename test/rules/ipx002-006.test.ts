@@ -19,6 +19,7 @@ import { blockNnc, dynNnc, nodesFor, overlayNnc } from "./ipam-fixtures.js";
 const run = (rule: Rule, snaps: ClusterSnapshot[], over: Parameters<typeof context>[1] = {}) => [...rule.check(context(snaps.map((s) => view(s)), over))];
 const PODS_KEY = subnetKey({ subscription: "sub-1", resourceGroup: "rg-net", vnet: "vnet-1", subnet: "pods" });
 const PODS_ARM_ID = "/subscriptions/sub-1/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-1/subnets/pods";
+const PODSUBNET_ARM_ID = PODS_ARM_ID.replace(/pods$/, "podsubnet");
 
 describe("IPX002 subnet reported full", () => {
   it("raises one critical finding per subnet for an NC in NCUpdateSubnetFullError, with the numbers", () => {
@@ -155,6 +156,15 @@ describe("IPX003 scale headroom", () => {
       expect(r).toEqual([expect.objectContaining({ severity: "warning", data: expect.objectContaining({ projectedNow: 80 + 2 * 49 + 49, stoppedClusters: "b" }) })]);
       expect(r[0]!.message).toContain("(stopped in ARM, nodes counted without an upgrade surge: b)");
     });
+  });
+
+  it("takes maxSurge 0 (or 0%) as no surge node: a static-block /24 whose nodes drain in place is not short", () => {
+    // 4 nodes × 3 /28s (maxPods 47) = 192 of the 224 in whole blocks; a surge node's 48 more would not fit.
+    const nncs = [0, 1, 2, 3].map((i) => blockNnc(`n${i}`, `10.40.0.${16 + 48 * i}`, 3, { cidr: "10.40.0.0/24" }));
+    const blk = (maxSurge: string) => snapshot("a", { nncs, nodes: nodesFor(nncs), arm: arm({ count: 4, maxPods: 47, maxSurge, maxUnavailable: "1", podSubnetID: PODSUBNET_ARM_ID, podIPAllocationMode: "StaticBlock" }) });
+    expect(run(ipx003, [blk("0")])).toEqual([]);
+    expect(run(ipx003, [blk("0%")])).toEqual([]);
+    expect(run(ipx003, [blk("1")])).toEqual([expect.objectContaining({ severity: "critical", data: expect.objectContaining({ projectedNowOneUpgrade: 240 }) })]);
   });
 
   it("raises nothing when max + surge fit exactly-ish (5 × 49 = 245 ≤ 251)", () => {

@@ -115,8 +115,9 @@ export function headroomCell(s: HeadroomRow): string {
       return shortIfAllUpgrade(s, room) ? `short if all ${s.surgeClusters} clusters upgrade at once (${s.projectedNow} ${of}; ${atMax} at max); one at a time fits` : `short at max (${atMax} ${of})`;
     case "exceeds-now": {
       const now = s.projectedNowOneUpgrade ?? s.projectedNow;
-      const surge = (s.surgeClusters ?? 0) > 1 ? "one cluster's upgrade surge" : "surge";
-      return now == null ? `short now (${atMax} ${of} at max)` : `short now (${now} ${of} with current nodes + ${surge}; ${atMax} at max)`;
+      // No surge: every pool upgrades in place (maxSurge 0), or the clusters are stopped.
+      const surge = s.surgeClusters === 0 ? "" : (s.surgeClusters ?? 0) > 1 ? " + one cluster's upgrade surge" : " + surge";
+      return now == null ? `short now (${atMax} ${of} at max)` : `short now (${now} ${of} with current nodes${surge}; ${atMax} at max)`;
     }
     default:
       return s.headroomNote?.includes("no ARM data") || !s.headroomNote ? "unknown (no ARM pool data)" : "unknown";

@@ -12,7 +12,7 @@ export default defineRule(
     description:
       "The pod subnet (or overlay pod CIDR) cannot hold the nodes the autoscaler may add: Σ pools' max count plus an upgrade surge, times the addresses a node of that mode holds. Critical when today's nodes plus one upgrade's surge do not fit; clusters sharing the subnet that are short only if all upgrade at once are a warning. Stopped clusters count their nodes but no surge. Needs ARM agent-pool data; without it the exhaustion report says unknown.",
     remediation:
-      "Lower maxCount or maxPods of the pools on this subnet, set a smaller maxSurge, or give new pools their own pod subnet (overlay: expand the pod CIDR to a superset) before the autoscaler or an upgrade hits the limit.",
+      "Lower maxCount or maxPods of the pools on this subnet, set a smaller maxSurge (maxSurge 0 with maxUnavailable 1 or more upgrades nodes in place, without a surge node), or give new pools their own pod subnet (overlay: expand the pod CIDR to a superset) before the autoscaler or an upgrade hits the limit.",
     reference: "DOMAIN.md §6",
     scope: "fleet",
   },
@@ -27,7 +27,7 @@ export default defineRule(
       // Clusters upgrade independently: only all of them surging at once overflows, one at a time fits.
       const allAtOnce = !now && h.surgeClusters > 1 && (h.projectedNow ?? 0) > h.room;
       const what = now
-        ? `the current nodes plus ${h.surgeClusters > 1 ? "one cluster's" : "an"} upgrade surge (${plural(h.nodesNowOneUpgrade ?? 0, "node")}) need up to ${h.projectedNowOneUpgrade} addresses`
+        ? `the current nodes${h.surgeClusters === 0 ? "" : ` plus ${h.surgeClusters > 1 ? "one cluster's" : "an"} upgrade surge`} (${plural(h.nodesNowOneUpgrade ?? 0, "node")}) need up to ${h.projectedNowOneUpgrade} addresses`
         : allAtOnce
           ? `it is short if all ${h.surgeClusters} clusters upgrade at once: the current nodes plus their surges (${plural(h.nodesNow ?? 0, "node")}) need up to ${h.projectedNow} addresses (${h.projectedNowOneUpgrade} with one upgrade at a time, which fits; ${h.projectedAtMax} at the autoscaler maxima plus surge)`
           : `at the autoscaler maxima plus surge (${plural(h.nodesAtMax ?? 0, "node")}) the pools can take up to ${h.projectedAtMax} addresses`;
@@ -35,11 +35,13 @@ export default defineRule(
       const outcome =
         s.mode === "overlay"
           ? ` It serves at most ${plural(h.nodeCapacity ?? 0, "node")} (one /24 each): ${now ? "the next node" : "nodes past that"} will get no pod CIDR and cannot run pods.`
-          : now
-            ? " An upgrade's surge node will not get its addresses: the upgrade fails with SubnetIsFull."
-            : allAtOnce
-              ? " Upgrades of these clusters that overlap can fail with SubnetIsFull: run them one at a time."
-              : " Scale-out towards the maxima, or an upgrade then, can fail with SubnetIsFull.";
+          : now && h.surgeClusters === 0
+            ? " Nodes past that will not get their addresses, and their pods cannot start."
+            : now
+              ? " An upgrade's surge node will not get its addresses: the upgrade fails with SubnetIsFull."
+              : allAtOnce
+                ? " Upgrades of these clusters that overlap can fail with SubnetIsFull: run them one at a time."
+                : " Scale-out towards the maxima, or an upgrade then, can fail with SubnetIsFull.";
       yield {
         severity: now ? "critical" : "warning",
         ...subnetScope(s),

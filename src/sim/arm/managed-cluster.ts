@@ -21,6 +21,8 @@ export interface SimArmClusterOptions {
   autoscale?: { min: number; max: number };
   /** upgradeSettings.maxSurge of the pool, e.g. "33%" or "3". */
   maxSurge?: string;
+  /** upgradeSettings.maxUnavailable of the pool, e.g. "1" (with maxSurge "0": upgrades drain in place). */
+  maxUnavailable?: string;
   /** Wire fields merged over the generated networkProfile (e.g. another podCidr, for DRF004). */
   networkProfile?: Record<string, unknown>;
   /** Wire fields merged over the generated agent pool (e.g. another podIPAllocationMode, for DRF003). */
@@ -119,7 +121,7 @@ export class SimManagedCluster {
       ...(p.podSubnet && (mode === "vnetblock" || mode === "dynamic")
         ? { podSubnetID: podSubnetArmId(p.podSubnet), podIPAllocationMode: mode === "vnetblock" ? "StaticBlock" : "DynamicIndividual" }
         : {}),
-      upgradeSettings: o.maxSurge !== undefined ? { maxSurge: o.maxSurge } : {},
+      upgradeSettings: { ...(o.maxSurge !== undefined ? { maxSurge: o.maxSurge } : {}), ...(o.maxUnavailable !== undefined ? { maxUnavailable: o.maxUnavailable } : {}) },
       provisioningState: "Succeeded",
       powerState: { code: this.powerState },
       ...o.pool,

@@ -82,6 +82,7 @@ export function toArmCluster(mc: ManagedCluster): ArmCluster {
       set("podSubnetID", p.podSubnetID);
       set("podIPAllocationMode", p.podIPAllocationMode);
       set("maxSurge", p.upgradeSettings?.maxSurge);
+      set("maxUnavailable", p.upgradeSettings?.maxUnavailable);
       set("osType", p.osType);
       set("mode", p.mode);
       return pool;
