@@ -56,8 +56,11 @@ export interface HeadroomCluster {
   cluster: string;
   /** ARM view; absent when ARM was not read (then the cluster's share is unknown). */
   arm?: ArmCluster;
-  /** scaler.maxIPCount seen on the cluster's NNCs (dynamic mode); default 250. */
-  maxIPCount?: number;
+  /**
+   * scaler.maxIPCount seen on each pool's NNCs (dynamic mode), by pool name. A pool with none seen (scaled
+   * to zero, or its nodes unlabelled) is costed from its own maxPods (maxIPCount 250), never another pool's.
+   */
+  maxIPCountByPool?: ReadonlyMap<string, number>;
 }
 
 /** What headroom needs to know about the subnet (a SubnetAccount fits). */
@@ -134,14 +137,14 @@ export function assessHeadroom(subnet: HeadroomSubnet, clusters: readonly Headro
       const c = byName.get(name);
       if (!c?.arm) unknown.set(name, "no ARM data");
       else if (c.arm.pools.length === 0) unknown.set(name, "ARM lists no agent pools");
-      else for (const p of c.arm.pools) pools.push(demand(name, p, "overlay", c.maxIPCount));
+      else for (const p of c.arm.pools) pools.push(demand(name, p, "overlay"));
     }
   } else if (subnet.key.startsWith("/subscriptions/")) {
     for (const c of clusters) {
       if (!c.arm) continue;
       const matching = c.arm.pools.filter((p) => subnetKeyFromArmId(p.podSubnetID) === subnet.key);
       for (const p of matching) {
-        const d = demand(c.cluster, p, poolMode(p), c.maxIPCount);
+        const d = demand(c.cluster, p, poolMode(p), c.maxIPCountByPool?.get(p.name));
         // ARM decides what the pool will take; the NCs only say what the subnet holds today.
         if (d.mode !== subnet.mode) d.notes.push(`pool is ${d.mode} in ARM but the subnet's NCs are ${subnet.mode}`);
         pools.push(d);

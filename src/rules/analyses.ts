@@ -178,7 +178,7 @@ function armClusters(ctx: FleetContext): { byName: Map<string, HeadroomCluster>;
     const bySubnet = new Map<string, HeadroomCluster[]>();
     for (const v of ctx.fleet) {
       if (!v.arm) continue;
-      const c: HeadroomCluster = { cluster: v.name, arm: v.arm, ...(v.maxIPCount ? { maxIPCount: v.maxIPCount } : {}) };
+      const c: HeadroomCluster = { cluster: v.name, arm: v.arm, maxIPCountByPool: v.maxIPCountByPool };
       byName.set(v.name, c);
       for (const key of new Set(v.arm.pools.map((p) => subnetKeyFromArmId(p.podSubnetID)))) {
         if (key) bySubnet.set(key, [...(bySubnet.get(key) ?? []), c]);

@@ -121,6 +121,11 @@ export function ownedByOtherNode(nnc: Nnc, node: NodeInfo): boolean {
   return owner !== undefined && owner.kind === "Node" && owner.uid !== "" && node.uid !== "" && owner.uid !== node.uid;
 }
 
+/** The AKS agent pool a node belongs to, by its labels. */
+export function agentPoolOf(n: NodeInfo): string | undefined {
+  return n.labels["kubernetes.azure.com/agentpool"] ?? n.labels.agentpool;
+}
+
 export function isVirtualNode(n: NodeInfo): boolean {
   return n.labels.type === "virtual-kubelet";
 }

@@ -7,7 +7,7 @@ import { clampScaler, isDynamicNnc } from "../analysis/scaler.js";
 import { contributeSubnets, type SubnetContribution } from "../analysis/subnet-contribution.js";
 import { ncSubnetKey, overlayPodCidrs } from "../analysis/subnet-keys.js";
 import type { ArmCluster, CnsConfig, IpamMode, ScanStatus, SnapshotSummary } from "../model/snapshot.js";
-import { type ClusterView, clusterMode, isCnsManaged, isVirtualNode } from "./context.js";
+import { agentPoolOf, type ClusterView, clusterMode, isCnsManaged, isVirtualNode } from "./context.js";
 
 /** NCs report this status when DNC-RC cannot allocate from their subnet. */
 export const SUBNET_FULL = "NCUpdateSubnetFullError";
@@ -24,8 +24,11 @@ export interface FleetView {
   mode: IpamMode | null;
   cnsVersion?: string;
   cnsConfig?: CnsConfig;
-  /** maxIPCount of the first NNC that has scaler settings. */
-  maxIPCount?: number;
+  /**
+   * scaler.maxIPCount by agent pool (NNC → its node → the node's agentpool label): it is set per node
+   * from the pool's maxPods, so pools of one cluster differ. The largest where a pool's NNCs disagree.
+   */
+  maxIPCountByPool: Map<string, number>;
   /** The smallest scaler batch (as CNS clamps it) of the dynamic NNCs: what a node asks the subnet for at once. */
   batchSize?: number;
   /** NCs in NCUpdateSubnetFullError: their NNC and the subnet key they name (null: none). */
@@ -50,16 +53,21 @@ export function fleetView(v: ClusterView): FleetView {
     subnetFullNcs: [],
     exhaustedSubnetStates: [],
     nodesWithoutNnc: 0,
+    maxIPCountByPool: new Map(),
   };
   if (s.arm) out.arm = s.arm;
   const version = cnsVersionOf(s);
   if (version !== undefined) out.cnsVersion = version;
   if (s.cns.config) out.cnsConfig = s.cns.config;
-  const maxIPCount = s.nncs.find((n) => n.scaler)?.scaler?.maxIPCount;
-  if (maxIPCount !== undefined) out.maxIPCount = maxIPCount;
   const podCidrOf = overlayPodCidrs(s);
+  const poolOfNode = new Map(s.nodes.map((n) => [n.name, agentPoolOf(n)]));
   for (const nnc of s.nncs) {
-    if (nnc.scaler && isDynamicNnc(nnc)) out.batchSize = Math.min(out.batchSize ?? Infinity, clampScaler(nnc.scaler).batchSize);
+    if (nnc.scaler && isDynamicNnc(nnc)) {
+      const scaler = clampScaler(nnc.scaler);
+      out.batchSize = Math.min(out.batchSize ?? Infinity, scaler.batchSize);
+      const pool = poolOfNode.get(nnc.name);
+      if (pool !== undefined) out.maxIPCountByPool.set(pool, Math.max(out.maxIPCountByPool.get(pool) ?? 0, scaler.maxIPCount));
+    }
     for (const nc of nnc.networkContainers) if (nc.status === SUBNET_FULL) out.subnetFullNcs.push({ nnc: nnc.name, key: ncSubnetKey(v.name, nc, podCidrOf) });
   }
   for (const css of s.subnetStates ?? []) if (css.exhausted) out.exhaustedSubnetStates.push(css.name);

@@ -246,9 +246,11 @@ describe("assessHeadroom", () => {
     expect(h.pools[0]!.notes).toEqual(["pool is vnetblock in ARM but the subnet's NCs are dynamic"]);
   });
 
-  it("uses the cluster's scaler maxIPCount for dynamic pools", () => {
-    const arm = armCluster("c", [pool({ count: 1, maxPods: 110, maxSurge: "1", podSubnetID: podSubnetId("pods") })]);
-    expect(assessHeadroom(dynamic24(["c"]), [{ cluster: "c", arm, maxIPCount: 64 }]).projectedAtMax).toBe(2 * 65);
+  it("uses each dynamic pool's own scaler maxIPCount, and a pool's maxPods where none was seen", () => {
+    const arm = armCluster("c", [pool({ name: "capped", count: 1, maxPods: 110, maxSurge: "1", podSubnetID: podSubnetId("pods") }), pool({ name: "unseen", count: 0, maxPods: 110, maxSurge: "1", podSubnetID: podSubnetId("pods") })]);
+    const h = assessHeadroom({ ...dynamic24(["c"]), capacity: 65531 }, [{ cluster: "c", arm, maxIPCountByPool: new Map([["capped", 64]]) }]);
+    // maxIPCount 64 → 65 a node; the unseen pool, scaled to 0, is not given another pool's cap: min(250, 128) + 1.
+    expect(h.pools.map((p) => [p.pool, p.perNode])).toEqual([["capped", 65], ["unseen", 129]]);
   });
 
   it("assumes the AKS default maxPods when ARM omits it, and says so", () => {

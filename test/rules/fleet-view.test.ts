@@ -46,6 +46,14 @@ describe("fleet view", () => {
     expect(mergeSubnets([fv.subnets!]).subnets.map((s) => s.key)).toEqual(["overlay:ov:10.244.0.0/15"]);
   });
 
+  it("keeps each agent pool's scaler maxIPCount, by the pool label of the NNC's node, the largest where they disagree", () => {
+    const dyn = (name: string, maxIPCount: number) => nnc(name, [nc({ type: "vnet", primaryIP: "10.1.0.4", ...vnetFields("pods", "10.1.0.0/16") })], { scaler: { batchSize: 16, requestThresholdPercent: 50, releaseThresholdPercent: 150, maxIPCount } });
+    const snap = cluster("c", [dyn("sys-0", 30), dyn("usr-0", 110), dyn("usr-1", 250), dyn("bare-0", 64), dyn("orphan", 16)], { missingNodes: ["orphan"] });
+    const pools: Record<string, string> = { "sys-0": "system", "usr-0": "user", "usr-1": "user" };
+    for (const n of snap.nodes) if (pools[n.name]) n.labels = { "kubernetes.azure.com/agentpool": pools[n.name]! };
+    expect(fleetView(view(snap)).maxIPCountByPool).toEqual(new Map([["system", 30], ["user", 250]]));
+  });
+
   it("merged contributions account exactly as the snapshots do, and rebuild each field's text as the NNC wrote it", () => {
     const f = vnetFields("podsubnet", "10.40.0.0/13");
     // Host bits set, a /32 written out, a bare address and garbage: each text must come back unchanged.

@@ -167,6 +167,25 @@ describe("IPX003 scale headroom", () => {
     expect(run(ipx003, [blk("1")])).toEqual([expect.objectContaining({ severity: "critical", data: expect.objectContaining({ projectedNowOneUpgrade: 240 }) })]);
   });
 
+  it("costs each pool by its own nodes' maxIPCount: a small system pool's cap does not hide a 250-pod pool's need", () => {
+    // A /22 (1019 usable). The system pool's node caps at 30 IPs (31 a node); the user pool's at 250
+    // (maxPods 250: 251 a node), whose 6 nodes + 1 surge need 1757: 1788 in all, not 8 × 31 = 248.
+    const scaler = (maxIPCount: number) => ({ batchSize: 16, requestThresholdPercent: 50, releaseThresholdPercent: 150, maxIPCount });
+    const sys = dynNnc("aks-agentpool-0", { first: "10.1.0.4", held: 16, cidr: "10.1.0.0/22", scaler: scaler(30) });
+    const usr = [0, 1, 2].map((i) => dynNnc(`aks-user-${i}`, { first: `10.1.1.${4 + 17 * i}`, held: 16, cidr: "10.1.0.0/22", scaler: scaler(250) }));
+    const labelled = (name: string, pool: string) => node(name, { labels: { "kubernetes.io/os": "linux", "kubernetes.azure.com/agentpool": pool } });
+    const two: ArmCluster = {
+      ...arm({}),
+      pools: [
+        { name: "agentpool", count: 1, maxPods: 30, podSubnetID: PODS_ARM_ID, maxSurge: "1", mode: "System" },
+        { name: "user", count: 3, enableAutoScaling: true, maxCount: 6, maxPods: 250, podSubnetID: PODS_ARM_ID, maxSurge: "1" },
+      ],
+    };
+    const nodes = [labelled(sys.name, "agentpool"), ...usr.map((n) => labelled(n.name, "user"))];
+    const r = run(ipx003, [snapshot("a", { nncs: [sys, ...usr], nodes, arm: two })]);
+    expect(r).toEqual([expect.objectContaining({ severity: "warning", data: expect.objectContaining({ status: "exceeds-at-max", projectedAtMax: 31 + 7 * 251, capacity: 1019 }) })]);
+  });
+
   it("raises nothing when max + surge fit exactly-ish (5 × 49 = 245 ≤ 251)", () => {
     expect(run(ipx003, [cluster(arm({ count: 2, maxCount: 4, enableAutoScaling: true }))])).toEqual([]);
   });

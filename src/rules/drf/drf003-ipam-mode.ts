@@ -1,7 +1,7 @@
 import { ncMode } from "../../analysis/subnets.js";
 import { resource, type RuleResult } from "../../model/finding.js";
 import type { ArmAgentPool, ArmCluster, IpamMode, NodeInfo } from "../../model/snapshot.js";
-import { clustersWithData, isCnsManaged, nncsByName } from "../context.js";
+import { agentPoolOf, clustersWithData, isCnsManaged, nncsByName } from "../context.js";
 import { defineRule } from "../rule.js";
 
 export const PODNETWORK_TYPE = "kubernetes.azure.com/podnetwork-type";
@@ -19,10 +19,6 @@ export function armPoolMode(arm: ArmCluster, pool: ArmAgentPool): IpamMode | "le
   if ((arm.networkPluginMode ?? "").toLowerCase() === "overlay") return "overlay";
   if (!pool.podSubnetID) return "legacy";
   return (pool.podIPAllocationMode ?? "").toLowerCase() === "staticblock" ? "vnetblock" : "dynamic";
-}
-
-function poolOf(n: NodeInfo): string | undefined {
-  return n.labels["kubernetes.azure.com/agentpool"] ?? n.labels.agentpool;
 }
 
 const list = (names: string[]): string => (names.length > 5 ? `${names.slice(0, 5).join(", ")} and ${names.length - 5} more` : names.join(", "));
@@ -66,7 +62,7 @@ export default defineRule(
       for (const pool of s.arm.pools) {
         const want = armPoolMode(s.arm, pool);
         if (!want) continue;
-        const nodes = s.nodes.filter((n) => poolOf(n) === pool.name);
+        const nodes = s.nodes.filter((n) => agentPoolOf(n) === pool.name);
         const wrong = nodes.filter((n) => {
           const have = modeOf(n);
           return want === "legacy" ? have !== undefined : have !== undefined && have !== want;
