@@ -101,7 +101,7 @@ export interface Headroom {
   used: number;
   /** Addresses the known pools need at their maxima plus surge (plus what unknown clusters hold now). */
   projectedAtMax: number | null;
-  /** Current node counts plus every running cluster's surge at once: dynamic nodes at what they hold now, a surge node at its most. */
+  /** Current node counts, at least what each cluster holds, plus every running cluster's surge at once: dynamic nodes at what they hold now, a surge node at its most. */
   projectedNow: number | null;
   /** Current node counts plus the largest single cluster's surge: what one upgrade at a time needs. `exceeds-now` is judged on it. */
   projectedNowOneUpgrade: number | null;
@@ -176,12 +176,15 @@ export function assessHeadroom(subnet: HeadroomSubnet, clusters: readonly Headro
     // One pool surges at a time (DOMAIN.md §6 adds one maxSurge): take the costliest.
     const surgeMax = maxBy(own, (p) => p.surgeMax * p.perNode);
     const surgeNow = maxBy(own, (p) => p.surgeNow * p.perNode);
-    projectedAtMax += sum(own, (p) => p.nodesMax * p.perNode) + (surgeMax ? surgeMax.surgeMax * surgeMax.perNode : 0);
     // A dynamic node holds what its pods need (batches of 16), not its worst case: today's nodes count
     // at what they hold, or a subnet with room to spare reads as full now. Blocks and /24s are whole
-    // from a node's start, so there the worst case is what they hold.
-    const held = subnet.mode === "dynamic" ? subnet.perCluster?.find((c) => c.cluster === cluster)?.used : undefined;
-    heldNow += held ?? sum(own, (p) => p.nodesNow * p.perNode);
+    // from a node's start, so there the worst case is what they hold. In every mode, what the cluster
+    // holds beyond what ARM's nodes can (orphaned NNCs keep their blocks) is taken too, now and at max.
+    const armNow = sum(own, (p) => p.nodesNow * p.perNode);
+    const held = subnet.perCluster?.find((c) => c.cluster === cluster)?.used;
+    const beyondArm = Math.max(0, (held ?? 0) - armNow);
+    heldNow += subnet.mode === "dynamic" ? (held ?? armNow) : armNow + beyondArm;
+    projectedAtMax += sum(own, (p) => p.nodesMax * p.perNode) + (surgeMax ? surgeMax.surgeMax * surgeMax.perNode : 0) + beyondArm;
     nodesAtMax += sum(own, (p) => p.nodesMax) + (surgeMax?.surgeMax ?? 0);
     nodesHeldNow += sum(own, (p) => p.nodesNow);
     // A stopped cluster keeps its nodes' share but cannot be upgraded, so it has no surge now.

@@ -105,6 +105,17 @@ describe("assessHeadroom", () => {
     expect(at(14).note).toContain("need 240 of 224 addresses in whole /28 blocks");
   });
 
+  it("counts what a cluster holds beyond its ARM nodes' share (orphaned NNCs keep their blocks and /24s), now and at max", () => {
+    // Static block /24: 7 NNCs hold all 14 assignable /28s (2 a node), but ARM counts 5 nodes (2 NNCs are orphans).
+    const block24: HeadroomSubnet = { key: PODSUBNET_KEY, cidr: "10.40.0.0/24", mode: "vnetblock", capacity: 251, used: 224, clusters: ["blk"], perCluster: [{ cluster: "blk", used: 224 }] };
+    const blk = assessHeadroom(block24, [{ cluster: "blk", arm: armCluster("blk", [pool({ count: 5, maxPods: 31, maxSurge: "1", podSubnetID: podSubnetId("podsubnet"), podIPAllocationMode: "StaticBlock" })]) }]);
+    expect(blk).toMatchObject({ status: "exceeds-now", room: 224, projectedNowOneUpgrade: 224 + 32, projectedAtMax: 5 * 32 + 32 + 64 });
+    // Overlay /22: 4 /24s held, ARM counts 3 nodes; a surge node gets no /24.
+    const s = accountSubnets([cluster("ov", overlayNodes("ov", 4, "192.168.0.0/22"))]).subnets[0]!;
+    const ov = assessHeadroom(s, [{ cluster: "ov", arm: armCluster("ov", [pool({ count: 3, maxPods: 250, maxSurge: "1" })], { networkPluginMode: "overlay", podCidr: "192.168.0.0/22" }) }]);
+    expect(ov).toMatchObject({ status: "exceeds-now", projectedNowOneUpgrade: 1024 + 256, projectedAtMax: 1024 + 256 });
+  });
+
   it("dynamic /24: even current nodes + surge do not fit", () => {
     const arm = armCluster("dyn", [pool({ count: 5, maxPods: 30, podSubnetID: podSubnetId("pods") })]);
     const h = assessHeadroom(dynamic24(["dyn"]), [{ cluster: "dyn", arm }]);

@@ -186,6 +186,14 @@ describe("IPX003 scale headroom", () => {
     expect(r).toEqual([expect.objectContaining({ severity: "warning", data: expect.objectContaining({ status: "exceeds-at-max", projectedAtMax: 31 + 7 * 251, capacity: 1019 }) })]);
   });
 
+  it("is critical, as IPX001 is, on a static-block subnet whose blocks are all held, though ARM counts fewer nodes (orphaned NNCs)", () => {
+    // 7 NNCs hold all 14 /28s of the /24 (maxPods 31: 2 a node); only 5 nodes are left, and ARM counts 5.
+    const nncs = [0, 1, 2, 3, 4, 5, 6].map((i) => blockNnc(`n${i}`, `10.40.0.${16 + 32 * i}`, 2, { cidr: "10.40.0.0/24" }));
+    const s = snapshot("a", { nncs, nodes: nodesFor(nncs.slice(0, 5)), arm: arm({ count: 5, maxPods: 31, podSubnetID: PODSUBNET_ARM_ID, podIPAllocationMode: "StaticBlock" }) });
+    expect(run(ipx001, [s])).toEqual([expect.objectContaining({ severity: "critical" })]);
+    expect(run(ipx003, [s])).toEqual([expect.objectContaining({ severity: "critical", data: expect.objectContaining({ status: "exceeds-now", projectedNowOneUpgrade: 224 + 32 }) })]);
+  });
+
   it("raises nothing when max + surge fit exactly-ish (5 × 49 = 245 ≤ 251)", () => {
     expect(run(ipx003, [cluster(arm({ count: 2, maxCount: 4, enableAutoScaling: true }))])).toEqual([]);
   });
