@@ -110,10 +110,20 @@ function cannotAllocate(ctx: FleetContext, s: SubnetAccount): string | null {
     // Addresses the NCs do not hold may be taken by others (VMs, private endpoints): DNC-RC's word counts.
     return `CNS reports it full (${what.join(", ")}), ${free} address(es) free by the NCs' count`;
   }
+  const short = batchShortfall(ctx, s);
+  return short ? `${short.free} address(es) free, less than one allocation batch of ${short.batch}` : null;
+}
+
+/**
+ * A dynamic subnet with fewer free addresses than its clusters' smallest scaler batch: no node there can
+ * grow by a batch, so it is full for CNS (IPX001 critical, the forecast's "already full"); else null.
+ */
+export function batchShortfall(ctx: FleetContext, s: SubnetAccount): { free: number; batch: number } | null {
   if (s.mode !== "dynamic") return null;
+  const free = Math.max(0, s.capacity - s.used);
   const batches = ctx.memo("batch-sizes", () => new Map([...fleetWithData(ctx)].map((c) => [c.name, c.batchSize ?? DEFAULT_BATCH_SIZE])));
   const batch = Math.min(...s.clusters.map((c) => batches.get(c) ?? DEFAULT_BATCH_SIZE));
-  return free < batch ? `${free} address(es) free, less than one allocation batch of ${batch}` : null;
+  return free < batch ? { free, batch } : null;
 }
 
 /**

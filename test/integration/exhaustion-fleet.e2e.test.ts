@@ -94,7 +94,7 @@ describe("exhaustion and allocation analysis of a troubled fleet", () => {
       `warning ovl NNC002 nnc/${o3}`,
     ]);
     const msg = (rule: string, cluster: string) => first.find((f) => f.rule === rule && f.cluster === cluster)!.message;
-    expect(msg("IPX001", "dyn")).toBe("pod subnet 10.241.0.0/24 (pods-dyn) is 97.2% used: 244 of 251 usable addresses, 7 left.");
+    expect(msg("IPX001", "dyn")).toBe("pod subnet 10.241.0.0/24 (pods-dyn) is 97.2% used: 244 of 251 usable addresses, 7 left. That is less than one allocation batch of 16: no node there can grow by a batch, so new pods wait for an IP.");
     expect(msg("IPX002", "dyn")).toBe(
       `pod subnet 10.241.0.0/24 (pods-dyn) is reported full: 1 NC in NCUpdateSubnetFullError (NNC dyn/${d3}); ClusterSubnetState dyn/pods-dyn says exhausted. 244 of 251 usable addresses are held (7 free); pods that need a new IP there will hang in ContainerCreating.`,
     );

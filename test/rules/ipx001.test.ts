@@ -22,11 +22,11 @@ describe("IPX001 pod subnet utilisation", () => {
   });
 
   it("warns at 80 % and goes critical at 95 % of usable capacity (size − 5)", () => {
-    // /24 → 251 usable. 200 held = 79.7 % (near miss), 201 = 80.1 %, 239 = 95.2 %.
+    // /24 → 251 usable. 200 held = 79.7 % (near miss), 201 = 80.1 %, 235 = 93.6 % (16 free: one batch), 239 = 95.2 %.
     const at = (n: number) => [...ipx001.check(context([view(snapshot("a", { nncs: [dynamicNnc("n1", 4, n)] }))]))];
     expect(at(200)).toEqual([]);
     expect(at(201)).toEqual([expect.objectContaining({ severity: "warning", resource: "subnet/10.1.0.0/24", data: expect.objectContaining({ used: 201, capacity: 251 }) })]);
-    expect(at(238)[0]!.severity).toBe("warning");
+    expect(at(235)[0]!.severity).toBe("warning");
     expect(at(239)[0]).toMatchObject({ severity: "critical", message: expect.stringContaining("239 of 251 usable addresses, 12 left") });
   });
 
@@ -43,6 +43,16 @@ describe("IPX001 pod subnet utilisation", () => {
         message: expect.stringContaining("is 89.2% used: 224 of 251 usable addresses, 27 left. No whole /28 block is left to assign"),
       }),
     ]);
+  });
+
+  it("is critical for a dynamic subnet with fewer free addresses than one allocation batch, below 95 %, as the forecast calls it full", () => {
+    // 238 of 251 (94.8 %): 13 free, and a node asks for 16 at a time.
+    const r = [...ipx001.check(context([view(snapshot("a", { nncs: [dynamicNnc("n1", 4, 238)] }))]))];
+    expect(r).toEqual([expect.objectContaining({ severity: "critical", data: expect.objectContaining({ used: 238, batchSize: 16 }) })]);
+    expect(r[0]!.message).toContain("238 of 251 usable addresses, 13 left. That is less than one allocation batch of 16: no node there can grow by a batch");
+    // A smaller batch (the smallest of the subnet's clusters) still fits: a warning.
+    const small = snapshot("a", { nncs: [{ ...dynamicNnc("n1", 4, 238), scaler: { batchSize: 8, requestThresholdPercent: 50, releaseThresholdPercent: 150, maxIPCount: 250 } }] });
+    expect([...ipx001.check(context([view(small)]))]).toEqual([expect.objectContaining({ severity: "warning" })]);
   });
 
   it("aggregates clusters that share a subnet into one finding naming all of them", () => {

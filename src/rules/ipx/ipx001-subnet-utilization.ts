@@ -1,5 +1,5 @@
 import { resource } from "../../model/finding.js";
-import { blocksLeft as blocksLeftOf, subnetAccounting } from "../analyses.js";
+import { batchShortfall, blocksLeft as blocksLeftOf, subnetAccounting } from "../analyses.js";
 import { defineRule } from "../rule.js";
 import { plural, subnetLabel } from "../scope.js";
 
@@ -9,7 +9,7 @@ export default defineRule(
     title: "Pod subnet utilisation",
     family: "IPX",
     severity: "warning",
-    description: "Unique addresses held by all NCs on one pod subnet, across every cluster that shares it, over its usable capacity (VNet subnet size − 5; overlay: the pod CIDR). A static-block subnet with no whole /28 block left to assign is critical at any percent.",
+    description: "Unique addresses held by all NCs on one pod subnet, across every cluster that shares it, over its usable capacity (VNet subnet size − 5; overlay: the pod CIDR). A static-block subnet with no whole /28 block left to assign, or a dynamic one with fewer free addresses than one scaler batch (no node can grow), is critical at any percent.",
     remediation: "Add address space before it runs out: a larger or additional pod subnet for new node pools, a lower maxPods on static-block pools, or expanding the overlay pod CIDR to a superset.",
     reference: "DOMAIN.md §6",
     thresholds: { warningPercent: 80, criticalPercent: 95 },
@@ -23,18 +23,21 @@ export default defineRule(
       // (a /24 at 89 %): capacity stays size − 5 as the contract defines it, so count blocks beside it.
       const blocksLeft = blocksLeftOf(s);
       const noBlock = blocksLeft === 0;
-      if (s.utilization < warn && !noBlock) continue;
+      // A dynamic node grows a batch at a time, so fewer free addresses than one batch is full for CNS.
+      const noBatch = batchShortfall(ctx, s);
+      if (s.utilization < warn && !noBlock && !noBatch) continue;
       const free = Math.max(0, s.capacity - s.used);
       const shared = s.clusters.length > 1 ? ` shared by ${s.clusters.length} clusters (${s.clusters.join(", ")})` : "";
       const blocks = blocksLeft === undefined ? "" : noBlock ? " No whole /28 block is left to assign (the first and last hold Azure's reserved addresses): no new node can get its blocks." : ` ${plural(blocksLeft, "whole /28 block")} left to assign.`;
+      const batch = noBatch ? ` That is less than one allocation batch of ${noBatch.batch}: no node there can grow by a batch, so new pods wait for an IP.` : "";
       yield {
-        severity: s.utilization >= crit || noBlock ? "critical" : "warning",
+        severity: s.utilization >= crit || noBlock || noBatch ? "critical" : "warning",
         cluster: s.clusters[0] ?? "",
         ...(s.clusters.length > 1 ? { clusters: s.clusters } : {}),
         resource: resource("subnet", s.cidr),
         discriminator: s.key,
-        message: `${subnetLabel(ctx, s)}${shared} is ${(s.utilization * 100).toFixed(1)}% used: ${s.used} of ${s.capacity} usable addresses, ${free} left.${blocks}`,
-        data: { used: s.used, capacity: s.capacity, utilization: Number(s.utilization.toFixed(4)), mode: s.mode, ...(blocksLeft !== undefined ? { blocksLeft } : {}) },
+        message: `${subnetLabel(ctx, s)}${shared} is ${(s.utilization * 100).toFixed(1)}% used: ${s.used} of ${s.capacity} usable addresses, ${free} left.${blocks}${batch}`,
+        data: { used: s.used, capacity: s.capacity, utilization: Number(s.utilization.toFixed(4)), mode: s.mode, ...(blocksLeft !== undefined ? { blocksLeft } : {}), ...(noBatch ? { batchSize: noBatch.batch } : {}) },
       };
     }
   },
