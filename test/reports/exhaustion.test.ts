@@ -96,8 +96,9 @@ describe("exhaustion report", () => {
         expect.objectContaining({ cluster: "stale", status: "unreachable", nodes: 1, nncs: 1, requestedIPs: 250, lastOkAt: T0.toISOString() }),
       ]);
       const csv = renderReport("exhaustion", ev, {}, "csv", { table: "clusters" }).body.split("\r\n");
-      expect(csv).toContain("never,unreachable,-,-,-,-,-");
-      expect(csv).toContain("stale,unreachable,vnetblock,1,1,250,255");
+      expect(csv).toContain("never,unreachable,-,-,-,-,-,");
+      // The last good snapshot's counts, saying from when.
+      expect(csv).toContain(`stale,unreachable,vnetblock,1,1,250,255,${T0.toISOString()}`);
       expect(renderReport("exhaustion", ev, {}, "table").body).toMatch(/never\s+unreachable\s+-\s+-\s+-\s+-\s+-/);
     }
   });
