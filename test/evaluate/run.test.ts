@@ -131,6 +131,25 @@ describe("EvaluationRun", () => {
     expect(e.clusters).toEqual([expect.objectContaining({ cluster: "a", nodes: 1 })]);
   });
 
+  it("judges a cluster whose latest scan found no NNC API as it is now, not on the NNCs an earlier scan read", async () => {
+    const store = new MemorySnapshotStore();
+    const a = taken("a", [], R1);
+    const b = taken("b", [], R1);
+    a.nncs = [dynNnc("a1", { first: "10.1.0.4" })];
+    b.nncs = [dynNnc("b1", { first: "10.1.0.40" })];
+    await store.putSnapshot(a);
+    await store.putSnapshot(b);
+    // Four hours later b has left Azure CNI with CNS: its old NNCs hold nothing on a's subnet any more,
+    // and its data is not stale (SCN004): it is as the scan found it.
+    const later = new Date(R1.getTime() + 4 * 3_600_000);
+    await store.putSnapshot({ ...taken("a", [], later), nncs: a.nncs });
+    await store.putSnapshot({ ...taken("b", [], later), status: "not-cns", reason: "no acn.azure.com/v1alpha NodeNetworkConfig API" });
+    const e = await runEvaluation(store, { scanId: newScanId(later), now: later });
+    expect(e.clusters.find((c) => c.cluster === "b")).toMatchObject({ status: "not-cns", nncs: 0, lastOkAt: null });
+    expect(e.subnets).toEqual([expect.objectContaining({ clusters: ["a"], used: 17 })]);
+    expect(e.findings.filter((f) => f.cluster === "b").map((f) => f.rule)).toEqual(["SCN003"]);
+  });
+
   it("names a cluster of the latest view whose snapshot cannot be read, and keeps its findings", async () => {
     const { store } = countingStore();
     const broken = taken("a", ["n1", "n2"], R1);
