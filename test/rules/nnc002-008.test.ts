@@ -84,6 +84,19 @@ describe("NNC003 allocation pending (dynamic only)", () => {
     // The same snapshot evaluated again is not a second scan.
     expect(run(nnc003, [now], prev("2026-11-28T04:00:05.000Z"))[0]!.severity).toBe("warning");
   });
+
+  it("gives a node and its NNC younger than graceMinutes (5) time for their first batch, as the policy sets it", () => {
+    const ago = (s: number) => new Date(T0.getTime() - s * 1000).toISOString();
+    const pending = (nncAge: number, nodeAge: number) =>
+      snapshot("a", { nncs: [dynNnc("n1", { held: 0, requested: 16, assigned: 0, over: { createdAt: ago(nncAge) } })], nodes: [node("n1", { createdAt: ago(nodeAge), ready: false })] });
+    // A node that joined 30 s ago: DNC-RC has not assigned its first batch yet.
+    expect(run(nnc003, [pending(20, 30)])).toEqual([]);
+    // Either being young is enough: a new NNC on a node that was there (recreated), a new node on an NNC left over.
+    expect(run(nnc003, [pending(20, 3600)])).toEqual([]);
+    expect(run(nnc003, [pending(3600, 20)])).toEqual([]);
+    expect(brief(run(nnc003, [pending(6 * 60, 6 * 60)]))).toEqual(["warning nnc/n1"]);
+    expect(brief(run(nnc003, [pending(20, 30)], { policy: { thresholds: { NNC003: { graceMinutes: 0 } } } }))).toEqual(["warning nnc/n1"]);
+  });
 });
 
 describe("NNC004 NC or NNC in error", () => {

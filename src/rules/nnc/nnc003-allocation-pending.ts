@@ -1,7 +1,7 @@
 import { assignedIPs, isDynamicNnc } from "../../analysis/scaler.js";
 import { resource } from "../../model/finding.js";
 import type { Nnc } from "../../model/snapshot.js";
-import { clustersWithData, foundBefore, nncsByName, nodesByName } from "../context.js";
+import { clustersWithData, foundBefore, nncsByName, NODE_GRACE_MINUTES, nodesByName, within } from "../context.js";
 import { defineRule } from "../rule.js";
 
 /** Secondary IPs requested but not yet assigned; 0 for static block and overlay (their counts differ by design). */
@@ -17,18 +17,23 @@ export default defineRule(
     family: "NNC",
     severity: "warning",
     description:
-      "A dynamic-mode NNC requests more secondary IPs than DNC-RC has assigned (assignedIPCount, or the number of ipAssignments when it is 0). Static block and overlay NNCs never trigger it. Critical when it persists across two scans.",
+      "A dynamic-mode NNC requests more secondary IPs than DNC-RC has assigned (assignedIPCount, or the number of ipAssignments when it is 0). Static block and overlay NNCs never trigger it, nor does an NNC or node younger than `graceMinutes` (its first batch is on its way). Critical when it persists across two scans.",
     remediation:
       "Check the NC status on the NNC (NCUpdateSubnetFullError means the subnet is full) and the pod subnet's free addresses; if the subnet has room, look for DNC-RC errors and open a support case. Pods on the node wait for IPs until it converges.",
     reference: "DOMAIN.md §2, §5.1",
+    thresholds: { graceMinutes: NODE_GRACE_MINUTES },
   },
   function* (ctx) {
     for (const c of clustersWithData(ctx)) {
+      const graceMs = ctx.threshold("NNC003", "graceMinutes", c.name) * 60_000;
       const nodes = nodesByName(c.snapshot);
       const before = c.previous ? nncsByName(c.previous) : undefined;
       for (const nnc of c.snapshot.nncs) {
         const pending = pendingIPs(nnc);
         if (pending === 0) continue;
+        // DNC-RC assigns a new node's first batch shortly after it creates the NNC: pending then is no problem yet.
+        const { takenAt } = c.snapshot;
+        if (within(takenAt, nnc.createdAt, graceMs) || within(takenAt, nodes.get(nnc.name)?.createdAt, graceMs)) continue;
         const res = resource("nnc", nnc.name);
         const prevNnc = before?.get(nnc.name);
         let persisted: boolean;
