@@ -25,6 +25,8 @@ export interface NcHolder {
   /** `primaryIP` or `ipAssignments[i]` */
   field: string;
   value: string;
+  /** When its cluster's data was read: two holders read far apart need not have held it at the same time. */
+  takenAt: string;
 }
 
 export type AccountingProblemKind =
@@ -86,7 +88,10 @@ export interface SubnetClusterShare {
   /** Of those NNCs, how many belong to a Node present in the snapshot (one NNC per node, same name). */
   nodes: number;
   ncs: number;
-  /** Unique addresses this cluster's NCs hold inside the subnet. */
+  /**
+   * Unique addresses this cluster's NCs hold inside the subnet, but for those the data of another
+   * cluster read later holds too (ties: the first by name), so the shares add up to the subnet's `used`.
+   */
   used: number;
 }
 
@@ -350,17 +355,12 @@ function accountGroup(g: Group): SubnetAccount | null {
       nc: e.nc.nc,
       field: fieldName(e.from.fields.index[slot]!),
       value: String(fieldValue(e.from.fields, slot)),
+      takenAt: e.from.takenAt,
     };
   };
-  const duplicates: DuplicateHold[] = swept.overlaps.map((o) => {
-    const holders = o.members.map(holderOf);
-    const clusters = [...new Set(holders.map((h) => h.cluster))].sort(compare);
-    const ncs = new Set(holders.map((h) => `${h.cluster}\u0000${h.nnc}\u0000${h.nc}`));
-    const scope = clusters.length > 1 ? "cross-cluster" : ncs.size > 1 ? "same-cluster" : "same-nc";
-    return { range: describeRange(o), addresses: o.end - o.start + 1, scope, clusters, holders };
-  });
+  const duplicates = swept.overlaps.map((o) => duplicateHold(describeRange(o), o.end - o.start + 1, o.members.map(holderOf)));
 
-  const perCluster = shares(g.entries, clusterOfEntry, swept.partitionUnique);
+  const perCluster = shares(g.entries, clusterOfEntry, attributed(g.entries, clusterOfEntry, held.tagA, swept));
   const used = swept.unique;
   const account: SubnetAccount = {
     key: g.key,
@@ -382,6 +382,14 @@ function accountGroup(g: Group): SubnetAccount | null {
   return account;
 }
 
+/** `holders` holding one stretch of addresses, with the clusters and the scope they make. */
+export function duplicateHold(range: string, addresses: number, holders: NcHolder[]): DuplicateHold {
+  const clusters = [...new Set(holders.map((h) => h.cluster))].sort(compare);
+  const ncs = new Set(holders.map((h) => `${h.cluster}\u0000${h.nnc}\u0000${h.nc}`));
+  const scope = clusters.length > 1 ? "cross-cluster" : ncs.size > 1 ? "same-cluster" : "same-nc";
+  return { range, addresses, scope, clusters, holders };
+}
+
 // Clusters numbered in order of first appearance, for per-cluster counts.
 function clusterIndexes(entries: NcEntry[]): { clusterOfEntry: Int32Array; clusterCount: number } {
   const index = new Map<string, number>();
@@ -392,6 +400,26 @@ function clusterIndexes(entries: NcEntry[]): { clusterOfEntry: Int32Array; clust
     clusterOfEntry[ei] = ci;
   });
   return { clusterOfEntry, clusterCount: index.size };
+}
+
+/**
+ * Each cluster's unique addresses, an address in the data of several clusters counted once: for the
+ * cluster read last. An unreachable or deleted cluster's last good snapshot may hold addresses another
+ * cluster was given since; both counting them would have the shares (IPX003's dynamic nodes) hold more
+ * than the subnet does.
+ */
+function attributed(entries: NcEntry[], clusterOfEntry: Int32Array, entryOf: ArrayLike<number>, swept: ReturnType<RangeList["sweep"]>): number[] {
+  const used = [...swept.partitionUnique];
+  const from: SubnetContribution[] = [];
+  entries.forEach((e, ei) => (from[clusterOfEntry[ei]!] ??= e.from));
+  const later = (a: number, b: number): boolean => from[a]!.takenAt > from[b]!.takenAt || (from[a]!.takenAt === from[b]!.takenAt && compare(from[a]!.cluster, from[b]!.cluster) < 0);
+  for (const o of swept.overlaps) {
+    const clusters = [...new Set(o.members.map((m) => clusterOfEntry[entryOf[m]!]!))];
+    if (clusters.length < 2) continue;
+    const keep = clusters.reduce((best, ci) => (later(ci, best) ? ci : best));
+    for (const ci of clusters) if (ci !== keep) used[ci]! -= o.end - o.start + 1;
+  }
+  return used;
 }
 
 function shares(entries: NcEntry[], clusterOfEntry: Int32Array, used: number[]): SubnetClusterShare[] {

@@ -6,15 +6,48 @@ import { assessHeadroom, type Headroom, type HeadroomCluster, headroomRoom } fro
 import { DEFAULT_BATCH_SIZE } from "../analysis/scaler.js";
 import { subnetLabels } from "../analysis/subnet-labels.js";
 import { type AddressRange, contains } from "../analysis/ranges.js";
-import { mergeSubnets, overlayKeyParts, type SubnetAccount, type SubnetAccounting, subnetKeyFromArmId, toSubnetUsage } from "../analysis/subnets.js";
+import { type DuplicateHold, duplicateHold, mergeSubnets, overlayKeyParts, type SubnetAccount, type SubnetAccounting, subnetKeyFromArmId, toSubnetUsage } from "../analysis/subnets.js";
 import type { SubnetUsage } from "../model/evaluation.js";
 import { type FleetContext, fleetWithData, requireFleet } from "./context.js";
 import { SUBNET_FULL } from "./fleet-view.js";
+import { MINUTE, scanIntervalMinutes } from "./scan-interval.js";
 
 /** Address accounting over every cluster with data (shared subnets aggregated). */
 export function subnetAccounting(ctx: FleetContext): SubnetAccounting {
   requireFleet(ctx, "subnet accounting");
   return ctx.memo("subnet-accounting", () => mergeSubnets([...fleetWithData(ctx)].flatMap((c) => (c.subnets ? [c.subnets] : []))));
+}
+
+/** A subnet's addresses held more than once (NNC006), by whether the holders' data can tell. */
+export interface DatedDuplicates {
+  /** Held at once by NC fields whose data were read less than a scan interval apart (any holder read earlier left out). */
+  current: DuplicateHold[];
+  /** Held by one NC field in the newest data and otherwise only in data read a scan interval or more before it. */
+  stale: DuplicateHold[];
+}
+
+/**
+ * The subnet's duplicates, each judged by when its holders were read. Two clusters' data read a scan
+ * interval or more apart (one's latest scans failed, or it was deleted and not forgotten) show where
+ * addresses were, not that both hold them: on a shared subnet DNC-RC gives what one cluster released
+ * to another, so an overlap with the older data is what a scale-down followed by a scale-out leaves.
+ * The interval is the longest of the clusters involved (SCN004's); less than that apart, their data
+ * may be of one scan round, which no fleet scan takes longer than.
+ */
+export function datedDuplicates(ctx: FleetContext, s: SubnetAccount): DatedDuplicates {
+  return ctx.memo(`dated-duplicates:${s.key}`, () => {
+    const intervalMs = (cluster: string): number => ctx.memo(`scan-interval:${cluster}`, () => scanIntervalMinutes(ctx, cluster).minutes * MINUTE);
+    const out: DatedDuplicates = { current: [], stale: [] };
+    for (const d of s.duplicates) {
+      const newest = Math.max(...d.holders.map((h) => Date.parse(h.takenAt)));
+      const windowMs = Math.max(...d.clusters.map(intervalMs));
+      const holders = d.holders.filter((h) => newest - Date.parse(h.takenAt) < windowMs);
+      if (holders.length === d.holders.length) out.current.push(d);
+      else if (holders.length > 1) out.current.push(duplicateHold(d.range, d.addresses, holders));
+      else out.stale.push(d);
+    }
+    return out;
+  });
 }
 
 /** The fleet's subnets as people read them, by key: told apart where CIDR and name repeat. */
@@ -233,5 +266,35 @@ export function accountingNotes(ctx: FleetContext): string[] {
     if (outside.length > 0) notes.push(`subnet ${s.cidr} (${s.key}): ${s.outsideAddresses} address(es) held outside its CIDR are not counted in its use, e.g. ${outside[0]!.message}`);
   }
   notes.push(...accountingProblemNotes(subnetAccounting(ctx)));
+  notes.push(...staleOverlapNotes(ctx));
+  return notes;
+}
+
+/**
+ * One note per subnet and cluster whose old data holds addresses newer data of another cluster holds:
+ * why NNC006 says nothing of them (IPX001 counts each once).
+ */
+function staleOverlapNotes(ctx: FleetContext): string[] {
+  const notes: string[] = [];
+  for (const s of subnetAccounting(ctx).subnets) {
+    const byCluster = new Map<string, { takenAt: string; addresses: number; holders: Set<string>; newest: string }>();
+    for (const d of datedDuplicates(ctx, s).stale) {
+      const newest = d.holders.reduce((a, h) => (h.takenAt > a.takenAt ? h : a));
+      for (const cluster of d.clusters) {
+        const old = d.holders.find((h) => h.cluster === cluster && h.takenAt < newest.takenAt);
+        if (!old) continue;
+        const n = byCluster.get(cluster) ?? { takenAt: old.takenAt, addresses: 0, holders: new Set<string>(), newest: newest.takenAt };
+        n.addresses += d.addresses;
+        n.holders.add(newest.cluster);
+        if (newest.takenAt > n.newest) n.newest = newest.takenAt;
+        byCluster.set(cluster, n);
+      }
+    }
+    for (const [cluster, n] of [...byCluster].sort(([a], [b]) => a.localeCompare(b))) {
+      notes.push(
+        `subnet ${s.cidr} (${s.key}): ${n.addresses} address(es) cluster ${cluster} held in its data of ${n.takenAt} are held by ${[...n.holders].sort().join(", ")} in data read a scan interval or more later (up to ${n.newest}): not judged duplicates (NNC006), as they may have changed hands between the reads`,
+      );
+    }
+  }
   return notes;
 }

@@ -37,7 +37,10 @@ export interface FleetView {
   exhaustedSubnetStates: string[];
   /** Linux/Windows nodes (not virtual) without an NNC of their name: on overlay, waiting for a /24. */
   nodesWithoutNnc: number;
-  /** This cluster's NCs and address fields for the accounting; present when status is "ok". */
+  /**
+   * This cluster's NCs and address fields for the accounting; present when status is "ok", also from a
+   * last good snapshot while later scans fail (its nodes may still hold them): its takenAt tells NNC006.
+   */
   subnets?: SubnetContribution;
 }
 

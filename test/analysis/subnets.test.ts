@@ -166,8 +166,8 @@ describe("duplicates (NNC006)", () => {
         scope: "same-cluster",
         clusters: ["c1"],
         holders: [
-          { cluster: "c1", nnc: "node-a", nc: "nc-a", field: "ipAssignments[0]", value: "10.40.0.176/28" },
-          { cluster: "c1", nnc: "node-b", nc: "nc-b", field: "ipAssignments[0]", value: "10.40.0.176/28" },
+          { cluster: "c1", nnc: "node-a", nc: "nc-a", field: "ipAssignments[0]", value: "10.40.0.176/28", takenAt: "2026-01-01T00:00:00.000Z" },
+          { cluster: "c1", nnc: "node-b", nc: "nc-b", field: "ipAssignments[0]", value: "10.40.0.176/28", takenAt: "2026-01-01T00:00:00.000Z" },
         ],
       },
     ]);
@@ -189,6 +189,20 @@ describe("duplicates (NNC006)", () => {
         ["east", "e0", "nc-e"],
       ]),
     );
+  });
+
+  it("counts an address in two clusters' data once, in the subnet's use and in the shares: for the cluster read last", () => {
+    const f = vnetFields("pods", "10.241.0.0/16");
+    const west = (at: string) => cluster("west", [nnc("w0", [nc({ id: "nc-w", primaryIP: "10.241.0.4", ipAssignments: ["10.241.0.5", "10.241.0.6"], ...f })])], { takenAt: new Date(at) });
+    const east = (at: string) => cluster("east", [nnc("e0", [nc({ id: "nc-e", primaryIP: "10.241.0.7", ipAssignments: ["10.241.0.6"], ...f })])], { takenAt: new Date(at) });
+    const shares = (s: ReturnType<typeof only>) => s.perCluster.map((c) => [c.cluster, c.used]);
+    // east's data is 6 h older (its last good snapshot): 10.241.0.6 is west's now.
+    const s = only([west("2026-01-01T06:00:00Z"), east("2026-01-01T00:00:00Z")]);
+    expect(s.used).toBe(4);
+    expect(shares(s)).toEqual([["east", 1], ["west", 3]]);
+    expect(s.duplicates[0]!.holders.map((h) => [h.cluster, h.takenAt]).sort()).toEqual([["east", "2026-01-01T00:00:00.000Z"], ["west", "2026-01-01T06:00:00.000Z"]]);
+    // Read at the same time, the first by name keeps it.
+    expect(shares(only([west("2026-01-01T06:00:00Z"), east("2026-01-01T06:00:00Z")]))).toEqual([["east", 2], ["west", 2]]);
   });
 
   it("a primary block that overlaps another node's block is reported with its exact stretch", () => {

@@ -54,3 +54,44 @@ describe("IPX and NNC rules together", () => {
     expect(e2.resolved).toEqual([]);
   });
 });
+
+describe("NNC006 and IPX001 over clusters read hours apart", () => {
+  const at = (hoursBefore: number) => new Date(T0.getTime() - hoursBefore * 3_600_000).toISOString();
+  // a's last good snapshot is 6 h old: a1 held 10.1.0.4-10.1.0.20 then. a scaled down since, DNC-RC gave
+  // those addresses to b, and a's scans time out now.
+  const a = (takenAt = at(6)) => snapshot("a", { nncs: [dynNnc("a1", { first: "10.1.0.4" })], nodes: [node("a1")], takenAt });
+  const aDark = () => ({ ...snapshot("a", {}, "unreachable"), reason: "connect ETIMEDOUT" });
+  const b = (takenAt = at(0)) => snapshot("b", { nncs: [dynNnc("b1", { first: "10.1.0.4" })], nodes: [node("b1")], takenAt });
+  const judge = (views: ReturnType<typeof view>[], over: Partial<Parameters<typeof evaluate>[0]> = {}) => evaluate({ scanId: "20261128T040000000Z-abcd", now: T0, views, rules: IPX_NNC, ...over });
+  const nnc006 = (e: ReturnType<typeof evaluate>) => e.findings.filter((f) => f.rule === "NNC006").map((f) => `${f.severity} ${f.clusters}`);
+
+  it("claims no duplicate between one cluster's 6-hour-old data and another's fresh data, says why in a note, and counts each address once", () => {
+    const e = judge([view(a(), aDark()), view(b())]);
+    expect(nnc006(e)).toEqual([]);
+    expect(e.subnets).toEqual([expect.objectContaining({ clusters: ["a", "b"], used: 17 })]);
+    expect(e.notes).toEqual([
+      `subnet 10.1.0.0/24 (${e.subnets[0]!.key}): 17 address(es) cluster a held in its data of ${at(6)} are held by b in data read a scan interval or more later (up to ${at(0)}): not judged duplicates (NNC006), as they may have changed hands between the reads`,
+    ]);
+    // A deleted cluster, never scanned since (until it is forgotten), alike.
+    expect(nnc006(judge([view(a()), view(b())]))).toEqual([]);
+  });
+
+  it("claims the duplicate when both were read less than a scan interval apart (SCN004's, as the policy sets it)", () => {
+    expect(nnc006(judge([view(a(at(0.25))), view(b())]))).toEqual(["critical a,b"]);
+    expect(nnc006(judge([view(a(), aDark()), view(b())], { policy: { thresholds: { SCN004: { scanIntervalMinutes: 480 } } } }))).toEqual(["critical a,b"]);
+  });
+
+  it("keeps a duplicate reported while both were read together as a warning naming the old data, not resolved, until both are read again", () => {
+    const first = judge([view(a()), view(b(at(6)))], { now: new Date(at(6)) });
+    expect(nnc006(first)).toEqual(["critical a,b"]);
+    const dark = judge([view(a(), aDark()), view(b())], { previous: first });
+    const kept = dark.findings.find((f) => f.rule === "NNC006")!;
+    expect(kept).toMatchObject({ id: first.findings.find((f) => f.rule === "NNC006")!.id, severity: "warning", firstSeen: at(6) });
+    expect(kept.message).toContain(`was reported held by NNC a/a1 and b/b1`);
+    expect(kept.message).toContain(`The data of a is from ${at(6)}, a scan interval or more older than the rest: whether the addresses are still held twice is unknown until that cluster is read again.`);
+    expect(dark.resolved).toEqual([]);
+    // a is read again, without those addresses: now it is resolved.
+    const back = judge([view(snapshot("a", { nncs: [dynNnc("a2", { first: "10.1.0.40" })], nodes: [node("a2")] })), view(b())], { previous: dark });
+    expect(back.resolved.map((f) => f.id)).toEqual([kept.id]);
+  });
+});

@@ -9,7 +9,7 @@ export default defineRule(
     title: "Pod subnet utilisation",
     family: "IPX",
     severity: "warning",
-    description: "Unique addresses held by all NCs on one pod subnet, across every cluster that shares it, over its usable capacity (VNet subnet size − 5; overlay: the pod CIDR). A static-block subnet with no whole /28 block left to assign, or a dynamic one with fewer free addresses than one scaler batch (no node can grow), is critical at any percent.",
+    description: "Unique addresses held by all NCs on one pod subnet, across every cluster that shares it, over its usable capacity (VNet subnet size − 5; overlay: the pod CIDR). A cluster whose scans fail counts with its last good data (its nodes may still hold those addresses: leaving them out could hide a subnet running out), an address in several clusters' data once. A static-block subnet with no whole /28 block left to assign, or a dynamic one with fewer free addresses than one scaler batch (no node can grow), is critical at any percent.",
     remediation: "Add address space before it runs out: a larger or additional pod subnet for new node pools, a lower maxPods on static-block pools, or expanding the overlay pod CIDR to a superset.",
     reference: "DOMAIN.md §6",
     thresholds: { warningPercent: 80, criticalPercent: 95 },
