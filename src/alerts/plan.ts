@@ -108,13 +108,23 @@ export function planAlerts(
       else plan.quietUpdates.push({ ...prev, missing });
     }
   }
-  plan.announce.sort((a, b) => order(a.finding, b.finding));
+  plan.announce.sort(urgency);
   plan.resolved.sort(order);
   plan.lowered.sort((a, b) => order(a.previous, b.previous));
   return plan;
 }
 
-/** The order of every list a destination gets: the most severe first, then by cluster and rule. */
+/**
+ * The order of announcements: what the destination has not heard (new, escalated) first, then
+ * de-escalations, then reminders, each as `order`. A full message leaves out the last, so a reminder never
+ * takes a new finding's room.
+ */
+export function urgency(a: AlertPlan["announce"][number], b: typeof a): number {
+  return NEWS[a.reason] - NEWS[b.reason] || order(a.finding, b.finding);
+}
+const NEWS: Record<AnnounceReason, number> = { new: 0, escalated: 0, deescalated: 1, reminder: 2 };
+
+/** The order of every other list a destination gets: the most severe first, then by cluster and rule. */
 export function order(a: { severity: Finding["severity"]; cluster: string; rule: string }, b: typeof a): number {
   return severityRank(b.severity) - severityRank(a.severity) || a.cluster.localeCompare(b.cluster) || a.rule.localeCompare(b.rule);
 }

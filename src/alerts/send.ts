@@ -20,6 +20,8 @@ export interface AlertOutcome {
   lowered: number;
   /** Messages that could not be delivered this time (they are planned again next scan). */
   pending: number;
+  /** Findings and resolutions a full message left out: not recorded, so the next scan sends them. */
+  deferred: number;
   errors: string[];
   /** A 4xx other than 429: the destination is misconfigured. */
   configError: boolean;
@@ -45,9 +47,8 @@ function closings(plan: Pick<AlertPlan, "resolved" | "lowered">, max: number): {
 }
 
 /**
- * The message for a generic JSON webhook; past `max` (WEBHOOK_MAX_ITEMS), the least severe are counted in
- * `omitted`: resolutions left out are sent with the next scan; findings left out count as announced, as
- * the Teams card's "…and N more" do.
+ * The message for a generic JSON webhook; past `max` (WEBHOOK_MAX_ITEMS), the least urgent are counted in
+ * `omitted`: what is left out is not recorded, so the next scan sends it (as the Teams card's "…and N more").
  */
 export function webhookPayload(kind: "findings" | "resolved", plan: AlertPlan, ctx: CardContext, max = WEBHOOK_MAX_ITEMS): unknown {
   const base = { type: "aks-fleet-audit.alert", kind, scanId: ctx.scanId, generatedAt: ctx.generatedAt, ...(ctx.publicUrl ? { dashboardUrl: ctx.publicUrl } : {}) };
@@ -68,7 +69,7 @@ export function webhookPayload(kind: "findings" | "resolved", plan: AlertPlan, c
     ...base,
     fleet: ctx.fleet,
     ...omitted(plan.announce.length - max),
-    // planAlerts lists the most severe first.
+    // planAlerts lists the most urgent first.
     findings: plan.announce.slice(0, max).map(({ finding: f, reason, previous }) => ({
       reason,
       ...((reason === "escalated" || reason === "deescalated") && previous ? { previousSeverity: previous.severity } : {}),
@@ -90,6 +91,20 @@ function named(f: Pick<Finding, "id" | "rule" | "severity" | "cluster" | "cluste
     message: displaySafe(f.message),
     ...(f.firstSeen ? { firstSeen: f.firstSeen } : {}),
   };
+}
+
+/** What one message tells: only that is recorded once it is delivered; what a full message left out is planned again next scan. */
+type Told = Pick<AlertPlan, "announce" | "resolved" | "lowered">;
+
+function message(dest: Destination, kind: "findings" | "resolved", plan: AlertPlan, ctx: CardContext): { body: unknown; told: Told } {
+  const none = { announce: [], resolved: [], lowered: [] };
+  if (dest.kind === "teams" && kind === "findings") {
+    const { message: body, shown } = announcementMessage(plan, ctx);
+    return { body, told: { ...none, announce: shown } };
+  }
+  if (dest.kind === "teams") return { body: resolutionMessage(plan, ctx, dest.minSeverity).message, told: { ...none, resolved: plan.resolved, lowered: plan.lowered } };
+  const told = kind === "findings" ? { ...none, announce: plan.announce.slice(0, WEBHOOK_MAX_ITEMS) } : { ...none, ...webhookResolutions(plan).sent };
+  return { body: webhookPayload(kind, plan, ctx), told };
 }
 
 export async function sendAlerts(
@@ -115,14 +130,14 @@ export async function sendAlerts(
       try {
         return await state.exclusive(dest.id, () => sendTo(dest, evaluation, settings, state, ctx, now, opts.delivery ?? DEFAULT_DELIVERY, deadline));
       } catch (err) {
-        return { destination: dest.label, announced: 0, resolved: 0, lowered: 0, pending: 1, errors: [`${dest.label}: ${(err as Error).message.split("\n", 1)[0]}; nothing sent this time`], configError: false };
+        return { destination: dest.label, announced: 0, resolved: 0, lowered: 0, pending: 1, deferred: 0, errors: [`${dest.label}: ${(err as Error).message.split("\n", 1)[0]}; nothing sent this time`], configError: false };
       }
     }),
   );
 }
 
 async function sendTo(dest: Destination, e: FleetEvaluation, settings: AlertSettings, state: AlertState, ctx: CardContext, now: Date, policy: DeliveryPolicy, deadline?: AbortSignal): Promise<AlertOutcome> {
-  const out: AlertOutcome = { destination: dest.label, announced: 0, resolved: 0, lowered: 0, pending: 0, errors: [], configError: false };
+  const out: AlertOutcome = { destination: dest.label, announced: 0, resolved: 0, lowered: 0, pending: 0, deferred: 0, errors: [], configError: false };
   let plan: AlertPlan;
   try {
     const stopped = new Set(e.clusters.filter((c) => c.status === "stopped").map((c) => c.cluster));
@@ -134,25 +149,25 @@ async function sendTo(dest: Destination, e: FleetEvaluation, settings: AlertSett
   const upserts: Announced[] = [...plan.quietUpdates];
   const deletes: string[] = [...plan.quietDeletes];
   const at = now.toISOString();
-  const send = async (kind: "findings" | "resolved", count: number, onOk: () => void): Promise<void> => {
+  const send = async (kind: "findings" | "resolved", count: number, onOk: (told: Told) => void): Promise<void> => {
     if (count === 0) return;
-    const body = dest.kind === "teams" ? (kind === "findings" ? announcementMessage(plan, ctx) : resolutionMessage(plan, ctx, dest.minSeverity)) : webhookPayload(kind, plan, ctx);
+    const { body, told } = message(dest, kind, plan, ctx);
     const r = await deliver(dest, body, policy, deadline);
-    if (r.ok) onOk();
-    else {
+    if (r.ok) {
+      out.deferred += count - told.announce.length - told.resolved.length - told.lowered.length;
+      onOk(told);
+    } else {
       out.pending++;
       out.errors.push(r.reason);
       out.configError ||= r.configError;
     }
   };
-  await send("findings", plan.announce.length, () => {
-    out.announced = plan.announce.length;
-    upserts.push(...plan.announce.map((a) => announced(a.finding, at)));
+  await send("findings", plan.announce.length, (told) => {
+    out.announced = told.announce.length;
+    upserts.push(...told.announce.map((a) => announced(a.finding, at)));
   });
   if (!out.configError) {
-    // A generic webhook's message carries at most WEBHOOK_MAX_ITEMS of them: only those are recorded.
-    const told = dest.kind === "teams" ? plan : webhookResolutions(plan).sent;
-    await send("resolved", plan.resolved.length + plan.lowered.length, () => {
+    await send("resolved", plan.resolved.length + plan.lowered.length, (told) => {
       out.resolved = told.resolved.length;
       out.lowered = told.lowered.length;
       deletes.push(...told.resolved.map((r) => r.findingId));
@@ -175,7 +190,8 @@ export function describeOutcomes(outcomes: readonly AlertOutcome[]): string[] {
   for (const o of outcomes) {
     const lowered = o.lowered ? `, ${o.lowered} below its minimum severity` : "";
     const did = o.announced || o.resolved || o.lowered ? `${o.announced} announced, ${o.resolved} resolved${lowered}` : o.pending ? "nothing delivered" : "nothing new to announce";
-    lines.push(`alerts: ${o.destination}: ${did}${o.pending ? `, ${o.pending} message(s) pending` : ""}`);
+    const deferred = o.deferred ? `, ${o.deferred} left for the next scan (the message was full)` : "";
+    lines.push(`alerts: ${o.destination}: ${did}${deferred}${o.pending ? `, ${o.pending} message(s) pending` : ""}`);
     for (const e of o.errors) lines.push(`alerts: ${o.configError ? "configuration error: " : ""}${e}`);
   }
   return lines;

@@ -2,12 +2,13 @@
 // CONTRACT.md, kept under the size budget by listing what fits and saying "and N more".
 import { displaySafe } from "../display-safe.js";
 import type { Severity } from "../model/finding.js";
-import type { AlertPlan, Announced, AnnounceReason } from "./plan.js";
+import { type AlertPlan, type Announced, type AnnounceReason, order, urgency } from "./plan.js";
 
 /** Teams refuses messages over 28 KB; stay well clear (JSON bytes, UTF-8). */
 export const CARD_BUDGET_BYTES = 25_000;
 
 type Element = Record<string, unknown>;
+type Lowered = AlertPlan["lowered"][number];
 
 export interface CardContext {
   scanId: string;
@@ -46,27 +47,29 @@ function card(body: Element[], publicUrl?: string): Element {
 
 const bytes = (o: unknown): number => Buffer.byteLength(JSON.stringify(o), "utf8");
 
-interface Line {
+interface Line<T> {
   cluster: string;
-  severity: Severity;
   text: string;
+  /** What the line tells ("new", "still open"…), counted in the closing line when left out. */
+  kind: string;
+  item: T;
 }
 
 /** Room kept for the "and N more" line. */
 const MORE_RESERVE = 300;
 
-const RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
-
 /**
- * Picks lines most severe first while they fit the budget (a critical is never left out for an info),
- * shows them grouped by cluster, clusters with the worst findings first; then says "and N more".
+ * Takes the lines in the order given, most urgent first, while they fit the budget (a less urgent line
+ * never takes a more urgent one's room), shows them grouped by cluster, the cluster of the most urgent
+ * first; then `more` says what was left out. `shown` is what the card tells: only that is recorded once
+ * delivered, so what was left out is planned again.
  */
-function fill(head: Element[], lines: Line[], publicUrl: string | undefined, what: string): Element {
+function fill<T>(head: Element[], lines: Line<T>[], publicUrl: string | undefined, more: (left: Line<T>[]) => string): { message: Element; shown: T[] } {
   const body: Element[] = [...head];
   let size = bytes(envelope(card(body, publicUrl))) + MORE_RESERVE;
-  const picked: Line[] = [];
+  const picked: Line<T>[] = [];
   const clusters = new Set<string>();
-  for (const l of [...lines].sort((a, b) => RANK[a.severity] - RANK[b.severity])) {
+  for (const l of lines) {
     let cost = bytes({ type: "TextBlock", text: l.text, wrap: true, spacing: "Small" }) + 1;
     if (!clusters.has(l.cluster)) cost += bytes({ type: "Container", separator: true, spacing: "Medium", items: [clusterTitle(l.cluster)] }) + 1;
     if (size + cost > CARD_BUDGET_BYTES) break;
@@ -74,18 +77,24 @@ function fill(head: Element[], lines: Line[], publicUrl: string | undefined, wha
     picked.push(l);
     size += cost;
   }
-  const groups = new Map<string, Line[]>();
+  // A Map keeps the order clusters were first picked in.
+  const groups = new Map<string, Line<T>[]>();
   for (const l of picked) groups.set(l.cluster, [...(groups.get(l.cluster) ?? []), l]);
-  const worst = (ls: Line[]): number => Math.min(...ls.map((l) => RANK[l.severity]));
-  for (const [cluster, ls] of [...groups].sort(([a, x], [b, y]) => worst(x) - worst(y) || a.localeCompare(b))) {
+  for (const [cluster, ls] of groups) {
     body.push({ type: "Container", separator: true, spacing: "Medium", items: [clusterTitle(cluster), ...ls.map((l) => ({ type: "TextBlock", text: l.text, wrap: true, spacing: "Small" }))] });
   }
-  if (picked.length < lines.length) {
-    const where = publicUrl ? "the dashboard" : "fleet-audit report findings";
-    body.push({ type: "TextBlock", text: `…and ${lines.length - picked.length} more ${what}, the least severe: see ${where}.`, wrap: true, isSubtle: true, separator: true });
-  }
-  return envelope(card(body, publicUrl));
+  if (picked.length < lines.length) body.push({ type: "TextBlock", text: more(lines.slice(picked.length)), wrap: true, isSubtle: true, separator: true });
+  return { message: envelope(card(body, publicUrl)), shown: picked.map((l) => l.item) };
 }
+
+/** How many lines of each kind ("2 new, 117 still open"), in the order they come. */
+function tally(lines: Array<Line<unknown>>): string {
+  const n = new Map<string, number>();
+  for (const l of lines) n.set(l.kind, (n.get(l.kind) ?? 0) + 1);
+  return [...n].map(([kind, count]) => `${count} ${kind}`).join(", ");
+}
+
+const where = (publicUrl: string | undefined): string => (publicUrl ? "the dashboard" : "fleet-audit report findings");
 
 /** The heading a finding is listed under: every cluster of a shared resource, in announcements and resolutions alike. */
 function group(f: { cluster: string; clusters?: string[] | undefined }): string {
@@ -103,8 +112,8 @@ const NOTE: Record<AnnounceReason, (was: Severity | undefined, now: Severity) =>
   reminder: () => " _(still open)_",
 };
 
-/** The card for new, escalated, de-escalated and reminded findings. */
-export function announcementMessage(plan: AlertPlan, ctx: CardContext): Element {
+/** The card for new, escalated, de-escalated and reminded findings, and those it shows (see `fill`). */
+export function announcementMessage(plan: AlertPlan, ctx: CardContext): { message: Element; shown: AlertPlan["announce"] } {
   const counts = { critical: 0, warning: 0, info: 0 } as Record<Severity, number>;
   const reasons = { new: 0, escalated: 0, deescalated: 0, reminder: 0 } as Record<AnnounceReason, number>;
   for (const a of plan.announce) {
@@ -120,33 +129,37 @@ export function announcementMessage(plan: AlertPlan, ctx: CardContext): Element 
     },
     { type: "TextBlock", text: `Fleet now: ${ctx.fleet.critical} critical, ${ctx.fleet.warning} warning, ${ctx.fleet.info} info · scan ${ctx.scanId} at ${ctx.generatedAt}`, isSubtle: true, wrap: true, size: "Small" },
   ];
-  const byCluster = [...plan.announce].sort((a, b) => a.finding.cluster.localeCompare(b.finding.cluster));
-  const lines: Line[] = byCluster.map(({ finding: f, reason, previous }) => ({
-    cluster: group(f),
-    severity: f.severity,
-    text: `${MARK[f.severity]} **${f.rule}** ${plain(f.resource, 120)} — ${plain(f.message)}${NOTE[reason](previous?.severity, f.severity)}`,
+  const lines = [...plan.announce].sort(urgency).map((a) => ({
+    cluster: group(a.finding),
+    kind: REASON[a.reason],
+    item: a,
+    text: `${MARK[a.finding.severity]} **${a.finding.rule}** ${plain(a.finding.resource, 120)} — ${plain(a.finding.message)}${NOTE[a.reason](a.previous?.severity, a.finding.severity)}`,
   }));
-  return fill(head, lines, ctx.publicUrl, "findings");
+  return fill(head, lines, ctx.publicUrl, (left) => `…and ${left.length} more (${tally(left)}), kept for the next scan's card: see ${where(ctx.publicUrl)}.`);
 }
 
 /**
  * The separate card for findings that resolved, and for those that fell below the destination's
  * minimum severity (`min`): for this channel they are over too, and it hears no more of them.
  */
-export function resolutionMessage(plan: Pick<AlertPlan, "resolved" | "lowered">, ctx: CardContext, min: Severity): Element {
+export function resolutionMessage(plan: Pick<AlertPlan, "resolved" | "lowered">, ctx: CardContext, min: Severity): { message: Element; shown: Pick<AlertPlan, "resolved" | "lowered"> } {
   const { resolved, lowered } = plan;
   const parts = [...(resolved.length ? [`${resolved.length} finding${resolved.length === 1 ? "" : "s"} resolved`] : []), ...(lowered.length ? [`${lowered.length} below ${min}`] : [])];
   const head: Element[] = [
     { type: "TextBlock", text: `AKS fleet audit: ${parts.join(", ")}`, weight: "Bolder", size: "Medium", wrap: true, color: "Good" },
     { type: "TextBlock", text: `scan ${ctx.scanId} at ${ctx.generatedAt}`, isSubtle: true, wrap: true, size: "Small" },
   ];
-  const lines: Line[] = [
-    ...resolved.map((r) => ({ cluster: group(r), severity: r.severity, text: `✅ **${r.rule}** ${plain(r.resource, 120)} — was ${r.severity}: ${plain(r.message, 200)}` })),
-    ...lowered.map(({ finding: f, previous }) => ({
-      cluster: group(f),
-      severity: previous.severity,
-      text: `↘️ **${f.rule}** ${plain(f.resource, 120)} — de-escalated ${previous.severity} → ${f.severity}, below this channel's ${min} level (no more notices unless it rises again): ${plain(f.message, 200)}`,
+  // Each as last announced: the most severe first.
+  const lines: Array<Line<Announced | Lowered> & { key: Announced }> = [
+    ...resolved.map((r) => ({ key: r, cluster: group(r), kind: "resolved", item: r, text: `✅ **${r.rule}** ${plain(r.resource, 120)} — was ${r.severity}: ${plain(r.message, 200)}` })),
+    ...lowered.map((l) => ({
+      key: l.previous,
+      cluster: group(l.finding),
+      kind: `below ${min}`,
+      item: l,
+      text: `↘️ **${l.finding.rule}** ${plain(l.finding.resource, 120)} — de-escalated ${l.previous.severity} → ${l.finding.severity}, below this channel's ${min} level (no more notices unless it rises again): ${plain(l.finding.message, 200)}`,
     })),
-  ].sort((a, b) => a.cluster.localeCompare(b.cluster));
-  return fill(head, lines, ctx.publicUrl, "resolved findings");
+  ].sort((a, b) => order(a.key, b.key));
+  const { message, shown } = fill(head, lines, ctx.publicUrl, (left) => `…and ${left.length} more resolved findings, the least severe: see ${where(ctx.publicUrl)}.`);
+  return { message, shown: { resolved: shown.filter((i): i is Announced => !("finding" in i)), lowered: shown.filter((i): i is Lowered => "finding" in i) } };
 }

@@ -38,7 +38,7 @@ const ctx = { scanId: "20261128T000000000Z-abcd", generatedAt: "2026-11-28T00:00
 
 describe("Teams card", () => {
   it("is the message envelope around a valid Adaptive Card 1.4 with a dashboard link", () => {
-    const m = announcementMessage(plan(findings(5)), ctx) as any;
+    const m = announcementMessage(plan(findings(5)), ctx).message as any;
     expect(m.type).toBe("message");
     expect(m.attachments).toHaveLength(1);
     expect(m.attachments[0].contentType).toBe("application/vnd.microsoft.card.adaptive");
@@ -54,40 +54,63 @@ describe("Teams card", () => {
   });
 
   it("stays under 28 KB with 5,000 findings and says how many more there are", () => {
-    const m = announcementMessage(plan(findings(5000)), ctx);
+    const m = announcementMessage(plan(findings(5000)), ctx).message;
     const bytes = Buffer.byteLength(JSON.stringify(m));
     expect(bytes).toBeLessThanOrEqual(CARD_BUDGET_BYTES);
     expect(bytes).toBeGreaterThan(CARD_BUDGET_BYTES * 0.8);
     const text = JSON.stringify(m);
     const shown = (text.match(/\*\*NNC001\*\*/g) ?? []).length;
-    expect(text).toContain(`and ${5000 - shown} more findings, the least severe`);
+    expect(text).toContain(`and ${5000 - shown} more (${5000 - shown} new), kept for the next scan's card: see the dashboard.`);
     expect(cardProblems((m as any).attachments[0].content)).toEqual([]);
   });
 
   it("leaves out the least severe findings when the card is full, never a critical for an info", () => {
     // Clusters named so that alphabetical order would show the info ones first.
     const fs = findings(150).map((f) => ({ ...f, cluster: f.severity === "critical" ? `zz-${f.cluster}` : `aa-${f.cluster}` }));
-    const m = announcementMessage(plan(fs), ctx) as any;
+    const m = announcementMessage(plan(fs), ctx).message as any;
     const body = m.attachments[0].content.body as Array<{ type: string; items?: Array<{ text: string }> }>;
     const lines = body.filter((b) => b.type === "Container").flatMap((c) => c.items!.slice(1).map((i) => i.text));
     const shown = (sev: string) => lines.filter((t) => t.startsWith({ critical: "🔴", warning: "🟠", info: "🔵" }[sev]!)).length;
     expect(shown("critical")).toBe(50); // all of them, though the card holds only some 80 lines
     expect(shown("info")).toBeLessThan(50);
-    expect(JSON.stringify(m)).toMatch(/and \d+ more findings, the least severe/);
+    expect(JSON.stringify(m)).toMatch(/and \d+ more \(\d+ new\), kept for the next scan's card/);
     // Clusters with criticals come first on the card.
     expect(body.find((b) => b.type === "Container")!.items![0]!.text).toMatch(/^zz-/);
   });
 
+  it("never leaves a new or escalated finding out of a full card for reminders, and says truthfully what it left out", () => {
+    // 200 criticals still open in clusters that sort first, then news: one critical, one escalated, one warning.
+    const open = findings(600).filter((f) => f.severity === "critical").map((f) => ({ finding: { ...f, cluster: `aa-${f.cluster}` }, reason: "reminder" as const, previous: announced(f, "x") }));
+    const [fresh, up, minor] = [
+      { ...findings(1)[0]!, id: "IPX002-new", rule: "IPX002", cluster: "zz-weu", resource: "subnet/10.40.0.0/13" },
+      { ...findings(1)[0]!, id: "NNC006-up", rule: "NNC006", cluster: "zz-neu" },
+      { ...findings(2)[1]!, id: "NNC003-new", rule: "NNC003", cluster: "zz-eus" },
+    ];
+    const p: AlertPlan = { ...plan([]), announce: [...open, { finding: fresh, reason: "new" }, { finding: up, reason: "escalated", previous: announced({ ...up, severity: "warning" }, "x") }, { finding: minor, reason: "new" }] };
+    const { message, shown } = announcementMessage(p, ctx);
+    const body = (message as any).attachments[0].content.body as Array<{ type: string; text?: string; items?: Array<{ text: string }> }>;
+    const containers = body.filter((b) => b.type === "Container");
+    // The news first, the most severe first; what the card shows is what it says it tells.
+    expect(containers.slice(0, 3).map((c) => c.items![0]!.text)).toEqual(["zz-neu", "zz-weu", "zz-eus"]);
+    expect(shown.slice(0, 3).map((a) => a.finding.id)).toEqual(["NNC006-up", "IPX002-new", "NNC003-new"]);
+    const lines = containers.flatMap((c) => c.items!.slice(1));
+    expect(lines).toHaveLength(shown.length);
+    expect(shown.length).toBeLessThan(203);
+    const left = 203 - shown.length;
+    expect(body.at(-1)!.text).toBe(`…and ${left} more (${left} still open), kept for the next scan's card: see the dashboard.`);
+    expect(Buffer.byteLength(JSON.stringify(message))).toBeLessThanOrEqual(CARD_BUDGET_BYTES);
+  });
+
   it("keeps cluster names and messages from turning into links or markup", () => {
     const [f] = findings(1);
-    const m = JSON.stringify(announcementMessage(plan([{ ...f!, cluster: "[click](https://evil)", message: "**bold** <at>all</at>" }]), ctx));
+    const m = JSON.stringify(announcementMessage(plan([{ ...f!, cluster: "[click](https://evil)", message: "**bold** <at>all</at>" }]), ctx).message);
     expect(m).not.toContain("[click](https://evil)");
     expect(m).toContain("\\\\[click\\\\](https://evil)");
   });
 
   it("shows controls, bidi overrides and invisible characters in names as escapes", () => {
     const [f] = findings(1);
-    const m = announcementMessage(plan([{ ...f!, cluster: "bidi-\u202Eevil\u202C-\u001b[31mtxt\u0007", resource: "node/a\u200Bb" }]), ctx) as any;
+    const m = announcementMessage(plan([{ ...f!, cluster: "bidi-\u202Eevil\u202C-\u001b[31mtxt\u0007", resource: "node/a\u200Bb" }]), ctx).message as any;
     const hidden = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/;
     // Nowhere in the message as posted (facts, titles, fallback text included): JSON escapes C0 controls
     // itself, but would carry C1 controls, bidi overrides and invisible characters through as they are.
@@ -101,14 +124,14 @@ describe("Teams card", () => {
 
   it("lists resolved findings in a separate valid card", () => {
     const [a, b] = findings(2);
-    const m = resolutionMessage({ resolved: [announced(a!, "x"), announced(b!, "x")], lowered: [] }, ctx, "warning") as any;
+    const m = resolutionMessage({ resolved: [announced(a!, "x"), announced(b!, "x")], lowered: [] }, ctx, "warning").message as any;
     expect(JSON.stringify(m)).toContain("2 findings resolved");
     expect(cardProblems(m.attachments[0].content)).toEqual([]);
   });
 
   it("tells a channel that a finding fell below its minimum severity, in the resolutions' card", () => {
     const [a, b] = findings(2);
-    const m = resolutionMessage({ resolved: [announced(b!, "x")], lowered: [{ finding: { ...a!, severity: "warning" }, previous: announced(a!, "x") }] }, ctx, "critical") as any;
+    const m = resolutionMessage({ resolved: [announced(b!, "x")], lowered: [{ finding: { ...a!, severity: "warning" }, previous: announced(a!, "x") }] }, ctx, "critical").message as any;
     const text = JSON.stringify(m);
     expect(text).toContain("1 finding resolved, 1 below critical");
     expect(text).toContain("de-escalated critical → warning, below this channel's critical level (no more notices unless it rises again)");
@@ -118,7 +141,7 @@ describe("Teams card", () => {
   it("says what an announced finding de-escalated from", () => {
     const [a] = findings(1);
     const p: AlertPlan = { ...plan([]), announce: [{ finding: { ...a!, severity: "warning" }, reason: "deescalated", previous: announced(a!, "x") }] };
-    const text = JSON.stringify(announcementMessage(p, ctx));
+    const text = JSON.stringify(announcementMessage(p, ctx).message);
     expect(text).toContain("1 de-escalated");
     expect(text).toContain("_(de-escalated critical → warning)_");
   });

@@ -1,0 +1,97 @@
+// A message too full for all a scan has to say: the news goes first, and what is left out is not recorded
+// as told, so the next scan's message carries it.
+import { describe, expect, it } from "vitest";
+import { destination } from "../../src/alerts/config.js";
+import { sendAlerts, WEBHOOK_MAX_ITEMS } from "../../src/alerts/send.js";
+import { MemoryAlertState } from "../../src/alerts/state.js";
+import type { FleetEvaluation } from "../../src/model/evaluation.js";
+import type { Finding } from "../../src/model/finding.js";
+import { type Receiver, startReceiver } from "./receiver.js";
+
+const FAST = { attempts: 3, baseDelayMs: 50, maxDelayMs: 5000, timeoutMs: 5000 };
+const T = Date.UTC(2026, 11, 1);
+const HOUR = 3_600_000;
+const at = (hours: number) => new Date(T + hours * HOUR);
+
+const finding = (id: string, severity: Finding["severity"], cluster: string, message = `azure-cns pod on ${cluster} is in CrashLoopBackOff (last exit: Error; 9 restarts): new pods on that node get no IP.`): Finding => ({
+  id, rule: id.split("-")[0]!, severity, cluster, resource: `node/${id}`, message, firstSeen: at(0).toISOString(), lastSeen: at(0).toISOString(),
+});
+const clusters = Array.from({ length: 100 }, (_, i) => `aks-prod-${String(i).padStart(3, "0")}`);
+/** Two criticals on each of 100 clusters: far more than one card holds. */
+const open = clusters.flatMap((c) => [finding(`CNS002-${c}`, "critical", c), finding(`NNC001-${c}`, "critical", c)]);
+const fresh = finding("IPX002-weu", "critical", "aks-prod-weu", "pod subnet 10.40.0.0/13 (podsubnet) is reported full: pods that need a new IP there will hang in ContainerCreating.");
+const evaluation = (findings: Finding[]): FleetEvaluation =>
+  ({ scanId: "s", generatedAt: at(0).toISOString(), clusters: [...new Set(findings.map((f) => f.cluster))].map((cluster) => ({ cluster, status: "ok" })), findings }) as unknown as FleetEvaluation;
+
+/** The finding IDs a Teams card lists (each line names its rule and resource, node/ID here). */
+const listed = (card: any): string[] => JSON.stringify(card).match(/node\/[\w-]+/g)!.map((r) => r.slice("node/".length));
+const lastLine = (card: any): string => card.attachments[0].content.body.at(-1).text;
+
+async function withReceiver(run: (rx: Receiver) => Promise<void>): Promise<void> {
+  const rx = await startReceiver();
+  try {
+    await run(rx);
+  } finally {
+    await rx.close();
+  }
+}
+
+describe("a full message", () => {
+  it("Teams: records only the findings its card shows, sends the rest with the next scan, and never leaves a new critical out for reminders", () =>
+    withReceiver(async (rx) => {
+      const dest = destination("teams", rx.url, "warning");
+      const state = new MemoryAlertState();
+      const send = (fs: Finding[], hours: number) => sendAlerts(evaluation(fs), { destinations: [dest], renotifyMs: 24 * HOUR }, state, { delivery: FAST, now: at(hours) });
+
+      // Scans an hour apart until all 200 were on a card: each once, none recorded before it was shown.
+      const cards: string[][] = [];
+      for (let h = 0; cards.flat().length < open.length && h < 10; h++) {
+        const [o] = await send(open, h);
+        const shown = listed(rx.posts.at(-1)!.body);
+        cards.push(shown);
+        expect(o).toMatchObject({ announced: shown.length, deferred: open.length - cards.flat().length, pending: 0 });
+        expect((await state.load(dest.id)).size).toBe(cards.flat().length);
+      }
+      expect(cards.length).toBeGreaterThan(1);
+      expect(new Set(cards.flat()).size).toBe(open.length);
+      expect(lastLine(rx.posts[0]!.body)).toBe(`…and ${open.length - cards[0]!.length} more (${open.length - cards[0]!.length} new), kept for the next scan's card: see fleet-audit report findings.`);
+
+      // A day later all 200 are due a reminder, and the pod subnet of another cluster is full.
+      const before = await state.load(dest.id);
+      const [o] = await send([...open, fresh], 24 + cards.length);
+      const card = rx.posts.at(-1)!.body;
+      const shown = listed(card);
+      expect(shown[0]).toBe("IPX002-weu");
+      expect(card.attachments[0].content.body.find((b: any) => b.type === "Container").items[0].text).toBe("aks-prod-weu");
+      const left = open.length + 1 - shown.length;
+      expect(o).toMatchObject({ announced: shown.length, deferred: left });
+      expect(lastLine(card)).toBe(`…and ${left} more (${left} still open), kept for the next scan's card: see fleet-audit report findings.`);
+      // The reminders left out keep the time they were last told, so the next scan reminds of them.
+      const after = await state.load(dest.id);
+      const unshown = open.map((f) => f.id).filter((id) => !shown.includes(id));
+      for (const id of unshown) expect(after.get(id)!.announcedAt).toBe(before.get(id)!.announcedAt);
+      await send([...open, fresh], 25 + cards.length);
+      const next = listed(rx.posts.at(-1)!.body);
+      expect(next[0]).toBe(unshown[0]);
+      expect(next.filter((id) => !unshown.includes(id))).toEqual([]);
+    }));
+
+  it("generic webhook: puts new findings before reminders, and records only the findings it carries", () =>
+    withReceiver(async (hook) => {
+      const dest = destination("webhook", hook.url, "warning");
+      const state = new MemoryAlertState();
+      const many = Array.from({ length: WEBHOOK_MAX_ITEMS }, (_, i) => finding(`CNS002-${i}`, "critical", `aks-${String(i).padStart(4, "0")}`));
+      const send = (fs: Finding[], hours: number) => sendAlerts(evaluation(fs), { destinations: [dest], renotifyMs: 24 * HOUR }, state, { delivery: FAST, now: at(hours) });
+      await send(many, 0);
+      // A day later: WEBHOOK_MAX_ITEMS reminders, and one new warning, less severe than all of them.
+      const [o] = await send([...many, finding("IPX001-new", "warning", "aks-zzz")], 24);
+      const body = hook.posts.at(-1)!.body as { findings: Array<{ id: string; reason: string }>; omitted?: number };
+      expect(body.findings[0]).toMatchObject({ id: "IPX001-new", reason: "new" });
+      expect(body.omitted).toBe(1);
+      expect(o).toMatchObject({ announced: WEBHOOK_MAX_ITEMS, deferred: 1 });
+      const left = many.find((f) => !body.findings.some((x) => x.id === f.id))!;
+      expect((await state.load(dest.id)).get(left.id)!.announcedAt).toBe(at(0).toISOString());
+      await send([...many, finding("IPX001-new", "warning", "aks-zzz")], 25);
+      expect(hook.posts.at(-1)!.body).toMatchObject({ findings: [{ id: left.id, reason: "reminder" }] });
+    }));
+});
