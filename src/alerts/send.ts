@@ -102,7 +102,10 @@ function message(dest: Destination, kind: "findings" | "resolved", plan: AlertPl
     const { message: body, shown } = announcementMessage(plan, ctx);
     return { body, told: { ...none, announce: shown } };
   }
-  if (dest.kind === "teams") return { body: resolutionMessage(plan, ctx, dest.minSeverity).message, told: { ...none, resolved: plan.resolved, lowered: plan.lowered } };
+  if (dest.kind === "teams") {
+    const { message: body, shown } = resolutionMessage(plan, ctx, dest.minSeverity);
+    return { body, told: { ...none, ...shown } };
+  }
   const told = kind === "findings" ? { ...none, announce: plan.announce.slice(0, WEBHOOK_MAX_ITEMS) } : { ...none, ...webhookResolutions(plan).sent };
   return { body: webhookPayload(kind, plan, ctx), told };
 }

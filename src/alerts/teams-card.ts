@@ -94,8 +94,6 @@ function tally(lines: Array<Line<unknown>>): string {
   return [...n].map(([kind, count]) => `${count} ${kind}`).join(", ");
 }
 
-const where = (publicUrl: string | undefined): string => (publicUrl ? "the dashboard" : "fleet-audit report findings");
-
 /** The heading a finding is listed under: every cluster of a shared resource, in announcements and resolutions alike. */
 function group(f: { cluster: string; clusters?: string[] | undefined }): string {
   return f.clusters && f.clusters.length > 1 ? f.clusters.join(", ") : f.cluster;
@@ -135,7 +133,7 @@ export function announcementMessage(plan: AlertPlan, ctx: CardContext): { messag
     item: a,
     text: `${MARK[a.finding.severity]} **${a.finding.rule}** ${plain(a.finding.resource, 120)} — ${plain(a.finding.message)}${NOTE[a.reason](a.previous?.severity, a.finding.severity)}`,
   }));
-  return fill(head, lines, ctx.publicUrl, (left) => `…and ${left.length} more (${tally(left)}), kept for the next scan's card: see ${where(ctx.publicUrl)}.`);
+  return fill(head, lines, ctx.publicUrl, (left) => `…and ${left.length} more (${tally(left)}), kept for the next scan's card: see ${ctx.publicUrl ? "the dashboard" : "fleet-audit report findings"}.`);
 }
 
 /**
@@ -160,6 +158,6 @@ export function resolutionMessage(plan: Pick<AlertPlan, "resolved" | "lowered">,
       text: `↘️ **${l.finding.rule}** ${plain(l.finding.resource, 120)} — de-escalated ${l.previous.severity} → ${l.finding.severity}, below this channel's ${min} level (no more notices unless it rises again): ${plain(l.finding.message, 200)}`,
     })),
   ].sort((a, b) => order(a.key, b.key));
-  const { message, shown } = fill(head, lines, ctx.publicUrl, (left) => `…and ${left.length} more resolved findings, the least severe: see ${where(ctx.publicUrl)}.`);
+  const { message, shown } = fill(head, lines, ctx.publicUrl, (left) => `…and ${left.length} more (${tally(left)}), kept for the next scan's card.`);
   return { message, shown: { resolved: shown.filter((i): i is Announced => !("finding" in i)), lowered: shown.filter((i): i is Lowered => "finding" in i) } };
 }

@@ -131,7 +131,10 @@ describe("Teams card", () => {
 
   it("tells a channel that a finding fell below its minimum severity, in the resolutions' card", () => {
     const [a, b] = findings(2);
-    const m = resolutionMessage({ resolved: [announced(b!, "x")], lowered: [{ finding: { ...a!, severity: "warning" }, previous: announced(a!, "x") }] }, ctx, "critical").message as any;
+    const closing = { resolved: [announced(b!, "x")], lowered: [{ finding: { ...a!, severity: "warning" as const }, previous: announced(a!, "x") }] };
+    const { message, shown } = resolutionMessage(closing, ctx, "critical");
+    expect(shown).toEqual(closing);
+    const m = message as any;
     const text = JSON.stringify(m);
     expect(text).toContain("1 finding resolved, 1 below critical");
     expect(text).toContain("de-escalated critical → warning, below this channel's critical level (no more notices unless it rises again)");

@@ -2,6 +2,7 @@
 // as told, so the next scan's message carries it.
 import { describe, expect, it } from "vitest";
 import { destination } from "../../src/alerts/config.js";
+import { announced } from "../../src/alerts/plan.js";
 import { sendAlerts, WEBHOOK_MAX_ITEMS } from "../../src/alerts/send.js";
 import { MemoryAlertState } from "../../src/alerts/state.js";
 import type { FleetEvaluation } from "../../src/model/evaluation.js";
@@ -20,8 +21,8 @@ const clusters = Array.from({ length: 100 }, (_, i) => `aks-prod-${String(i).pad
 /** Two criticals on each of 100 clusters: far more than one card holds. */
 const open = clusters.flatMap((c) => [finding(`CNS002-${c}`, "critical", c), finding(`NNC001-${c}`, "critical", c)]);
 const fresh = finding("IPX002-weu", "critical", "aks-prod-weu", "pod subnet 10.40.0.0/13 (podsubnet) is reported full: pods that need a new IP there will hang in ContainerCreating.");
-const evaluation = (findings: Finding[]): FleetEvaluation =>
-  ({ scanId: "s", generatedAt: at(0).toISOString(), clusters: [...new Set(findings.map((f) => f.cluster))].map((cluster) => ({ cluster, status: "ok" })), findings }) as unknown as FleetEvaluation;
+const evaluation = (findings: Finding[], fleet = findings.map((f) => f.cluster)): FleetEvaluation =>
+  ({ scanId: "s", generatedAt: at(0).toISOString(), clusters: [...new Set(fleet)].map((cluster) => ({ cluster, status: "ok" })), findings }) as unknown as FleetEvaluation;
 
 /** The finding IDs a Teams card lists (each line names its rule and resource, node/ID here). */
 const listed = (card: any): string[] => JSON.stringify(card).match(/node\/[\w-]+/g)!.map((r) => r.slice("node/".length));
@@ -74,6 +75,30 @@ describe("a full message", () => {
       const next = listed(rx.posts.at(-1)!.body);
       expect(next[0]).toBe(unshown[0]);
       expect(next.filter((id) => !unshown.includes(id))).toEqual([]);
+    }));
+
+  it("Teams: resolves only the findings its card shows, and lists the rest on the next scan's card", () =>
+    withReceiver(async (rx) => {
+      const dest = destination("teams", rx.url, "warning");
+      const state = new MemoryAlertState();
+      // All 200 were announced, and are gone from one evaluation already: this one resolves them.
+      await state.apply(dest.id, open.map((f) => ({ ...announced(f, at(0).toISOString()), missing: 1 })), []);
+      const send = (hours: number) => sendAlerts(evaluation([], clusters), { destinations: [dest], renotifyMs: 24 * HOUR }, state, { delivery: FAST, now: at(hours) });
+
+      const cards: string[][] = [];
+      for (let h = 1; cards.flat().length < open.length && h < 10; h++) {
+        const [o] = await send(h);
+        const card = rx.posts.at(-1)!.body;
+        const shown = listed(card);
+        cards.push(shown);
+        const left = open.length - cards.flat().length;
+        expect(o).toMatchObject({ resolved: shown.length, deferred: left, pending: 0 });
+        // What the card did not list is still there to resolve.
+        expect([...(await state.load(dest.id)).keys()].sort()).toEqual(open.map((f) => f.id).filter((id) => !cards.flat().includes(id)).sort());
+        if (left) expect(lastLine(card)).toBe(`…and ${left} more (${left} resolved), kept for the next scan's card.`);
+      }
+      expect(cards.length).toBeGreaterThan(1);
+      expect(new Set(cards.flat()).size).toBe(open.length);
     }));
 
   it("generic webhook: puts new findings before reminders, and records only the findings it carries", () =>
