@@ -1,6 +1,6 @@
-// POSTs one message to one destination. 200/202/204 are delivered (Workflows answers 202); 429 and
-// 5xx and network errors are retried with backoff honouring Retry-After, a bounded number of times;
-// any other 4xx is a configuration error. Errors name the destination's label, never its URL.
+// POSTs one message to one destination. 200/202/204 are delivered (Workflows answers 202); 408, 429,
+// 5xx and network errors are retried with backoff honouring Retry-After, a bounded number of times; a
+// redirect or any other 4xx is a configuration error. Errors name the destination's label, never its URL.
 import { setTimeout as sleep } from "node:timers/promises";
 import { retryAfterMs } from "../collect/retry.js";
 import type { Destination } from "./config.js";
@@ -14,6 +14,8 @@ export interface DeliveryPolicy {
 }
 
 export const DEFAULT_DELIVERY: DeliveryPolicy = { attempts: 4, baseDelayMs: 1000, maxDelayMs: 60_000, timeoutMs: 30_000 };
+
+const REDIRECTS = [301, 302, 303, 307, 308];
 
 export type DeliveryResult = { ok: true; status: number; attempts: number } | { ok: false; configError: boolean; reason: string; attempts: number };
 
@@ -35,14 +37,17 @@ export async function deliver(dest: Destination, body: unknown, policy: Delivery
         headers: { "content-type": "application/json" },
         body: payload,
         signal: deadline ? AbortSignal.any([timeout, deadline]) : timeout,
-        redirect: "error",
+        // A redirect is answered, not followed: a webhook URL that redirects is wrong, and fetch would say so
+        // only as a TypeError, retried in vain.
+        redirect: "manual",
       });
       const text = await res.text().catch(() => "");
       // Legacy Teams connectors reported throttling inside a 200 body ("Microsoft Teams endpoint
       // returned HTTP error 429 …"); a generic webhook's 2xx is delivered, whatever ids its body holds.
       const throttledIn200 = dest.kind === "teams" && res.status === 200 && /\b(HTTP error 429|throttl\w*)\b/i.test(text);
       if ((res.status >= 200 && res.status < 300) && !throttledIn200) return { ok: true, status: res.status, attempts: attempt };
-      if (res.status === 429 || res.status >= 500 || throttledIn200) {
+      // 408: the receiver gave up reading the request; the next attempt may get through.
+      if (res.status === 408 || res.status === 429 || res.status >= 500 || throttledIn200) {
         last = `HTTP ${res.status}${throttledIn200 ? " (throttled)" : ""}`;
         const hinted = retryAfterMs(Object.fromEntries(res.headers));
         if (hinted !== undefined) {
@@ -50,7 +55,7 @@ export async function deliver(dest: Destination, body: unknown, policy: Delivery
           delay = hinted;
         }
       } else {
-        const hint = res.status === 404 ? ": the webhook no longer exists (was the Workflow deleted?)" : res.status === 401 || res.status === 403 ? ": the webhook refused the request (check who may trigger the Workflow)" : res.status === 413 ? ": the message is too large" : "";
+        const hint = REDIRECTS.includes(res.status) ? ": the webhook URL redirects; give the URL it moves to (not shown here: it may hold secrets)" : res.status === 404 ? ": the webhook no longer exists (was the Workflow deleted?)" : res.status === 401 || res.status === 403 ? ": the webhook refused the request (check who may trigger the Workflow)" : res.status === 413 ? ": the message is too large" : "";
         return { ok: false, configError: true, reason: `${dest.label} answered HTTP ${res.status}${hint}`, attempts: attempt };
       }
     } catch (e) {

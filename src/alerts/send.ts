@@ -23,7 +23,7 @@ export interface AlertOutcome {
   /** Findings and resolutions a full message left out: not recorded, so the next scan sends them. */
   deferred: number;
   errors: string[];
-  /** A 4xx other than 429: the destination is misconfigured. */
+  /** A redirect, or a 4xx other than 408 and 429: the destination is misconfigured. */
   configError: boolean;
 }
 

@@ -6,7 +6,7 @@ export interface Receiver {
   url: string;
   posts: Array<{ body: any; bytes: number; at: number }>;
   /** Statuses (with optional Retry-After) for the next requests, or `hang` (read, never answered); then 202. */
-  script: Array<{ status: number; retryAfter?: number; body?: string } | { hang: true }>;
+  script: Array<{ status: number; retryAfter?: number; location?: string; body?: string } | { hang: true }>;
   close(): Promise<void>;
 }
 
@@ -27,7 +27,7 @@ export async function startReceiver(port = 0): Promise<Receiver> {
         return;
       }
       if (next && next.status !== 202) {
-        res.writeHead(next.status, next.retryAfter !== undefined ? { "retry-after": String(next.retryAfter) } : {});
+        res.writeHead(next.status, { ...(next.retryAfter !== undefined ? { "retry-after": String(next.retryAfter) } : {}), ...(next.location ? { location: next.location } : {}) });
         res.end();
         return;
       }
