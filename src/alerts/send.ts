@@ -99,8 +99,8 @@ type Told = Pick<AlertPlan, "announce" | "resolved" | "lowered">;
 function message(dest: Destination, kind: "findings" | "resolved", plan: AlertPlan, ctx: CardContext): { body: unknown; told: Told } {
   const none = { announce: [], resolved: [], lowered: [] };
   if (dest.kind === "teams" && kind === "findings") {
-    const { message: body, shown } = announcementMessage(plan, ctx);
-    return { body, told: { ...none, announce: shown } };
+    const { message: body, told } = announcementMessage(plan, ctx);
+    return { body, told: { ...none, announce: told } };
   }
   if (dest.kind === "teams") {
     const { message: body, shown } = resolutionMessage(plan, ctx, dest.minSeverity);

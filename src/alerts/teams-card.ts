@@ -61,8 +61,8 @@ const MORE_RESERVE = 300;
 /**
  * Takes the lines in the order given, most urgent first, while they fit the budget (a less urgent line
  * never takes a more urgent one's room), shows them grouped by cluster, the cluster of the most urgent
- * first; then `more` says what was left out. `shown` is what the card tells: only that is recorded once
- * delivered, so what was left out is planned again.
+ * first; then `more` says what was left out. `shown` is what the card lists; the caller says which of
+ * the rest the card told by `more` (recorded once delivered), and the others are planned again.
  */
 function fill<T>(head: Element[], lines: Line<T>[], publicUrl: string | undefined, more: (left: Line<T>[]) => string): { message: Element; shown: T[] } {
   const body: Element[] = [...head];
@@ -110,8 +110,8 @@ const NOTE: Record<AnnounceReason, (was: Severity | undefined, now: Severity) =>
   reminder: () => " _(still open)_",
 };
 
-/** The card for new, escalated, de-escalated and reminded findings, and those it shows (see `fill`). */
-export function announcementMessage(plan: AlertPlan, ctx: CardContext): { message: Element; shown: AlertPlan["announce"] } {
+/** The card for new, escalated, de-escalated and reminded findings, and those it tells (see `fill`): all but the reminders it leaves out. */
+export function announcementMessage(plan: AlertPlan, ctx: CardContext): { message: Element; told: AlertPlan["announce"] } {
   const counts = { critical: 0, warning: 0, info: 0 } as Record<Severity, number>;
   const reasons = { new: 0, escalated: 0, deescalated: 0, reminder: 0 } as Record<AnnounceReason, number>;
   for (const a of plan.announce) {
@@ -133,7 +133,15 @@ export function announcementMessage(plan: AlertPlan, ctx: CardContext): { messag
     item: a,
     text: `${MARK[a.finding.severity]} **${a.finding.rule}** ${plain(a.finding.resource, 120)} — ${plain(a.finding.message)}${NOTE[a.reason](a.previous?.severity, a.finding.severity)}`,
   }));
-  return fill(head, lines, ctx.publicUrl, (left) => `…and ${left.length} more (${tally(left)}), kept for the next scan's card: see ${ctx.publicUrl ? "the dashboard" : "fleet-audit report findings"}.`);
+  const where = ctx.publicUrl ? "the dashboard" : "fleet-audit report findings";
+  const { message, shown } = fill(head, lines, ctx.publicUrl, (left) => {
+    const reminders = left.filter((l) => l.item.reason === "reminder").length;
+    return `…and ${left.length} more (${tally(left)}): see ${where}.${reminders ? ` The ${reminders} still open are reminded on the next scan's card.` : ""}`;
+  });
+  // News left out is told by the count above and stays open in the report: recorded, so a first scan of
+  // a big fleet is one card, not one a scan for hours. Reminders left out wait for the next card.
+  const listed = new Set(shown);
+  return { message, told: lines.map((l) => l.item).filter((a) => listed.has(a) || a.reason !== "reminder") };
 }
 
 /**

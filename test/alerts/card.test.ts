@@ -60,7 +60,7 @@ describe("Teams card", () => {
     expect(bytes).toBeGreaterThan(CARD_BUDGET_BYTES * 0.8);
     const text = JSON.stringify(m);
     const shown = (text.match(/\*\*NNC001\*\*/g) ?? []).length;
-    expect(text).toContain(`and ${5000 - shown} more (${5000 - shown} new), kept for the next scan's card: see the dashboard.`);
+    expect(text).toContain(`and ${5000 - shown} more (${5000 - shown} new): see the dashboard.`);
     expect(cardProblems((m as any).attachments[0].content)).toEqual([]);
   });
 
@@ -73,7 +73,7 @@ describe("Teams card", () => {
     const shown = (sev: string) => lines.filter((t) => t.startsWith({ critical: "🔴", warning: "🟠", info: "🔵" }[sev]!)).length;
     expect(shown("critical")).toBe(50); // all of them, though the card holds only some 80 lines
     expect(shown("info")).toBeLessThan(50);
-    expect(JSON.stringify(m)).toMatch(/and \d+ more \(\d+ new\), kept for the next scan's card/);
+    expect(JSON.stringify(m)).toMatch(/and \d+ more \(\d+ new\): see the dashboard\."/);
     // Clusters with criticals come first on the card.
     expect(body.find((b) => b.type === "Container")!.items![0]!.text).toMatch(/^zz-/);
   });
@@ -87,17 +87,17 @@ describe("Teams card", () => {
       { ...findings(2)[1]!, id: "NNC003-new", rule: "NNC003", cluster: "zz-eus" },
     ];
     const p: AlertPlan = { ...plan([]), announce: [...open, { finding: fresh, reason: "new" }, { finding: up, reason: "escalated", previous: announced({ ...up, severity: "warning" }, "x") }, { finding: minor, reason: "new" }] };
-    const { message, shown } = announcementMessage(p, ctx);
+    const { message, told } = announcementMessage(p, ctx);
     const body = (message as any).attachments[0].content.body as Array<{ type: string; text?: string; items?: Array<{ text: string }> }>;
     const containers = body.filter((b) => b.type === "Container");
-    // The news first, the most severe first; what the card shows is what it says it tells.
+    // The news first, the most severe first; what the card tells is what it lists (reminders left out are not told).
     expect(containers.slice(0, 3).map((c) => c.items![0]!.text)).toEqual(["zz-neu", "zz-weu", "zz-eus"]);
-    expect(shown.slice(0, 3).map((a) => a.finding.id)).toEqual(["NNC006-up", "IPX002-new", "NNC003-new"]);
+    expect(told.slice(0, 3).map((a) => a.finding.id)).toEqual(["NNC006-up", "IPX002-new", "NNC003-new"]);
     const lines = containers.flatMap((c) => c.items!.slice(1));
-    expect(lines).toHaveLength(shown.length);
-    expect(shown.length).toBeLessThan(203);
-    const left = 203 - shown.length;
-    expect(body.at(-1)!.text).toBe(`…and ${left} more (${left} still open), kept for the next scan's card: see the dashboard.`);
+    expect(lines).toHaveLength(told.length);
+    expect(told.length).toBeLessThan(203);
+    const left = 203 - told.length;
+    expect(body.at(-1)!.text).toBe(`…and ${left} more (${left} still open): see the dashboard. The ${left} still open are reminded on the next scan's card.`);
     expect(Buffer.byteLength(JSON.stringify(message))).toBeLessThanOrEqual(CARD_BUDGET_BYTES);
   });
 
