@@ -128,7 +128,7 @@ describe("report output", () => {
     const r = await cli(["report", "exhaustion", "--format", "csv", "--table", "clusters", "--storage", storage]);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trimEnd().split("\r\n");
-    expect(lines[0]).toBe("cluster,status,mode,nodes,nncs,requested,assigned");
+    expect(lines[0]).toBe("cluster,status,mode,nodes,nncs,requested,assigned,stale_data_from");
     expect(lines).not.toContain("");
     const bad = await cli(["report", "exhaustion", "--format", "csv", "--table", "nodes", "--storage", storage]);
     expect(bad.code).toBe(2);

@@ -99,14 +99,10 @@ describe("buildFleet", () => {
     expect(states.every((st) => st.nncs.list().every((n) => n.status?.networkContainers?.[0]?.status === undefined))).toBe(true);
   });
 
-  it("generates 100 clusters x 250 nodes quickly", () => {
-    const specs = buildFleet({ scenario: "static-block", clusters: 100, nodes: 250, epoch: EPOCH });
-    const t0 = performance.now();
-    const states = generateAll(specs);
-    const ms = performance.now() - t0;
+  // Its speed is the bench's to measure (npm run bench builds the same fleet), not a timed unit test's.
+  it("generates 100 clusters x 250 nodes", () => {
+    const states = generateAll(buildFleet({ scenario: "static-block", clusters: 100, nodes: 250, epoch: EPOCH }));
     expect(states.reduce((n, st) => n + st.nncs.size + st.nodes.size + st.pods.size, 0)).toBe(75_000);
-    // Measured ~2 s on a busy 2-core runner; the bound only catches an O(n^2) slip.
-    expect(ms).toBeLessThan(15_000);
   });
 
   it("demo plants the problems an auditor should find", () => {

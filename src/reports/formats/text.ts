@@ -44,7 +44,8 @@ export function renderTable(sections: TableSection[], opts: TextOptions): string
     const cells = s.rows.map((row) => s.columns.map((c) => displaySafe(shortTime(show(c, row[c.key])))));
     const widths = opts.width ? fitWidths(s.columns.map((c) => c.title), cells, opts.width) : undefined;
     const t = new Table({
-      head: s.columns.map((col) => (opts.color ? colours.bold(col.title) : col.title)),
+      // A title wider than its column wraps at its spaces (STALE DATA FROM), as cells do.
+      head: s.columns.map((col, j) => (widths ? wrapCell(col.title, widths[j]!) : [col.title]).map((l) => (opts.color ? colours.bold(l) : l)).join("\n")),
       chars: PLAIN_CHARS,
       style: { head: [], border: [], "padding-left": 0, "padding-right": 0 },
       colAligns: s.columns.map((c) => c.align ?? "left"),
@@ -74,11 +75,11 @@ function shortTime(cell: string): string {
 /**
  * Column widths for a terminal `width` wide: natural widths when they fit; else the widest column
  * (the message, usually) gives way first, down to a third of the line; then the other columns, widest
- * first, one character at a time (none below its title or 8); then the widest again.
+ * first, one character at a time (none below its title's longest word or 8); then the widest again.
  */
 function fitWidths(titles: string[], cells: string[][], width: number): number[] {
   const widths = titles.map((t, j) => Math.max(t.length, ...cells.map((r) => r[j]!.length), 1));
-  const floor = titles.map((t, j) => Math.min(widths[j]!, Math.max(t.length, 8)));
+  const floor = titles.map((t, j) => Math.min(widths[j]!, Math.max(...t.split(" ").map((w) => w.length), 8)));
   const budget = width - GAP * (titles.length - 1);
   let total = widths.reduce((a, b) => a + b, 0);
   const big = widths.indexOf(Math.max(...widths));
