@@ -1,5 +1,5 @@
 // What one destination should hear about after a scan, given what it was already told. Pure.
-import { type Finding, severityRank } from "../model/finding.js";
+import { clustersOf, type Finding, severityRank } from "../model/finding.js";
 import type { Destination } from "./config.js";
 
 /** What a destination was told about one finding (kept in the alert state store). */
@@ -21,10 +21,16 @@ export interface Announced {
   /** Kept so a resolution can be described after the finding is gone. */
   message: string;
   firstSeen?: string;
-  /** Evaluations in a row the finding has been absent from; it is resolved at RESOLVE_AFTER_EVALUATIONS. */
+  /** Evaluations in a row the finding has been absent from (one per scan of its clusters); it is resolved at RESOLVE_AFTER_EVALUATIONS. */
   missing?: number;
-  /** Evaluations in a row the finding has been below `severity`; the drop is told at DEESCALATE_AFTER_EVALUATIONS. */
+  /** Evaluations in a row the finding has been below `severity` (one per scan of its clusters); the drop is told at DEESCALATE_AFTER_EVALUATIONS. */
   lowerFor?: number;
+  /**
+   * With a count: the snapshots it was last advanced on (`snapshotsOf`). Only an evaluation holding a
+   * newer snapshot of the finding's clusters advances it: two scan jobs sharing a store, or overlapping
+   * rounds, each evaluate the one scan of a cluster, which is one observation, not two.
+   */
+  countedOn?: string;
   /**
    * Set once the destination was told the finding fell below its minimum severity: it then hears nothing
    * more of it, its resolution included, until it rises to its level again (a new row, unmarked).
@@ -74,8 +80,9 @@ export function announced(f: Finding, at: string): Announced {
 }
 
 /**
- * `fleet`: the clusters the evaluation covers. A finding that is gone because its cluster was removed
- * from the audit (`fleet-audit forget`) is dropped quietly: nothing about it was resolved. `stopped`:
+ * `fleet`: the clusters the evaluation covers, each with its latest snapshot's `takenAt`. A finding that
+ * is gone because its cluster was removed from the audit (`fleet-audit forget`) is dropped quietly:
+ * nothing about it was resolved. `stopped`:
  * clusters stopped in ARM, whose findings are withdrawn until they run again: what was announced about
  * them is kept as it is, so an unchanged problem is not announced again when the cluster comes back.
  */
@@ -85,7 +92,7 @@ export function planAlerts(
   dest: Pick<Destination, "minSeverity">,
   now: Date,
   renotifyMs: number,
-  fleet?: ReadonlySet<string>,
+  fleet?: ReadonlyMap<string, string>,
   stopped?: ReadonlySet<string>,
 ): AlertPlan {
   const plan: AlertPlan = { announce: [], resolved: [], lowered: [], quietUpdates: [], quietDeletes: [] };
@@ -94,18 +101,21 @@ export function planAlerts(
     const stored = state.get(f.id);
     // Back before it was resolved: as if it had never been gone, and its row rewritten once.
     const prev = stored && without(stored, "missing");
-    if (!judge(plan, f, prev, dest, now, renotifyMs) && stored?.missing) plan.quietUpdates.push(prev!);
+    if (!judge(plan, f, prev, dest, now, renotifyMs, snapshotsOf(f, fleet)) && stored?.missing) plan.quietUpdates.push(prev!);
   }
   for (const prev of state.values()) {
     if (current.has(prev.findingId) || stopped?.has(prev.cluster)) continue;
     if (fleet && !fleet.has(prev.cluster)) plan.quietDeletes.push(prev.findingId);
     else {
+      const seen = snapshotsOf(prev, fleet);
+      // Nothing newer of its clusters than what a count was last advanced on: the same scan, evaluated again.
+      if (!newer(prev, seen)) continue;
       const missing = (prev.missing ?? 0) + 1;
       // It was told the finding is no longer at its level: nothing more to say. Any other row resolves
       // aloud, even below the level (it was lowered quietly before, or the level was raised since).
       if (missing >= RESOLVE_AFTER_EVALUATIONS && prev.belowMin) plan.quietDeletes.push(prev.findingId);
       else if (missing >= RESOLVE_AFTER_EVALUATIONS) plan.resolved.push(settled(without(prev, "missing")));
-      else plan.quietUpdates.push({ ...prev, missing });
+      else plan.quietUpdates.push({ ...prev, missing, ...seen });
     }
   }
   plan.announce.sort(urgency);
@@ -133,15 +143,24 @@ function covers(dest: Pick<Destination, "minSeverity">, s: Finding["severity"]):
   return severityRank(s) >= severityRank(dest.minSeverity);
 }
 
-/** The row without a count: `missing` (its absences), `lowerFor` (a pending drop). */
+/** The row without a count: `missing` (its absences), `lowerFor` (a pending drop); `countedOn` goes with the last. */
 function without(a: Announced, count: "missing" | "lowerFor"): Announced {
-  const { [count]: _count, ...rest } = a;
+  const rest = { ...a };
+  delete rest[count];
+  if (!rest.missing && !rest.lowerFor) delete rest.countedOn;
   return rest;
 }
+
+/** The snapshots an evaluation judged a finding on: its clusters' `takenAt`. None when the caller does not say (every evaluation counts). */
+function snapshotsOf(a: Pick<Announced, "cluster" | "clusters">, fleet: ReadonlyMap<string, string> | undefined): Pick<Announced, "countedOn"> {
+  return fleet ? { countedOn: clustersOf(a).map((c) => fleet.get(c) ?? "").join(" ") } : {};
+}
+/** Whether a count may advance: the evaluation holds a snapshot of the finding's clusters it was not counted on. */
+const newer = (row: Announced, seen: Pick<Announced, "countedOn">): boolean => seen.countedOn === undefined || seen.countedOn !== row.countedOn;
 const settled = (a: Announced): Announced => without(a, "lowerFor");
 
 /** One present finding against what the destination was told about it; whether its row changes. */
-function judge(plan: AlertPlan, f: Finding, prev: Announced | undefined, dest: Pick<Destination, "minSeverity">, now: Date, renotifyMs: number): boolean {
+function judge(plan: AlertPlan, f: Finding, prev: Announced | undefined, dest: Pick<Destination, "minSeverity">, now: Date, renotifyMs: number, seen: Pick<Announced, "countedOn">): boolean {
   if (f.waived) {
     // Accepted risk: never announced; forget it quietly if it was (no false "resolved" either).
     if (prev) plan.quietDeletes.push(f.id);
@@ -158,7 +177,7 @@ function judge(plan: AlertPlan, f: Finding, prev: Announced | undefined, dest: P
     else return kept(plan, prev);
     return true;
   }
-  if (severityRank(f.severity) < severityRank(prev.severity)) return dropped(plan, f, prev, dest);
+  if (severityRank(f.severity) < severityRank(prev.severity)) return dropped(plan, f, prev, dest, seen);
   if (loud && now.getTime() - Date.parse(prev.announcedAt) >= renotifyMs) {
     plan.announce.push({ finding: f, reason: "reminder", previous: settled(prev) });
     return true;
@@ -180,14 +199,16 @@ function kept(plan: AlertPlan, prev: Announced): boolean {
  * (`belowMin`) just follows; one the destination does not cover without having been told (lowered
  * quietly before the marker existed, or its level raised since) keeps the severity it names when resolved.
  */
-function dropped(plan: AlertPlan, f: Finding, prev: Announced, dest: Pick<Destination, "minSeverity">): boolean {
+function dropped(plan: AlertPlan, f: Finding, prev: Announced, dest: Pick<Destination, "minSeverity">, seen: Pick<Announced, "countedOn">): boolean {
   if (prev.belowMin) {
     plan.quietUpdates.push({ ...settled(prev), severity: f.severity });
     return true;
   }
   if (!covers(dest, prev.severity)) return kept(plan, prev);
+  // Counted on these snapshots already: the same scan, evaluated again.
+  if (!newer(prev, seen)) return false;
   const lowerFor = (prev.lowerFor ?? 0) + 1;
-  if (lowerFor < DEESCALATE_AFTER_EVALUATIONS) plan.quietUpdates.push({ ...prev, lowerFor });
+  if (lowerFor < DEESCALATE_AFTER_EVALUATIONS) plan.quietUpdates.push({ ...prev, lowerFor, ...seen });
   else if (covers(dest, f.severity)) plan.announce.push({ finding: f, reason: "deescalated", previous: settled(prev) });
   else plan.lowered.push({ finding: f, previous: settled(prev) });
   return true;

@@ -144,7 +144,7 @@ async function sendTo(dest: Destination, e: FleetEvaluation, settings: AlertSett
   let plan: AlertPlan;
   try {
     const stopped = new Set(e.clusters.filter((c) => c.status === "stopped").map((c) => c.cluster));
-    plan = planAlerts(e.findings, await state.load(dest.id), dest, now, settings.renotifyMs, new Set(e.clusters.map((c) => c.cluster)), stopped);
+    plan = planAlerts(e.findings, await state.load(dest.id), dest, now, settings.renotifyMs, new Map(e.clusters.map((c) => [c.cluster, c.takenAt])), stopped);
   } catch (err) {
     out.errors.push(`${dest.label}: alert state could not be read (${(err as Error).message.split("\n", 1)[0]}); nothing sent`);
     return out;

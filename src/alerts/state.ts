@@ -82,6 +82,7 @@ function optional(a: Announced): Record<string, unknown> {
     ...Object.fromEntries(COUNTS.filter((k) => a[k]).map((k) => [k, a[k]])),
     ...(a.clusters ? { clusters: JSON.stringify(a.clusters) } : {}),
     ...(a.firstSeen ? { firstSeen: a.firstSeen } : {}),
+    ...(a.countedOn ? { countedOn: a.countedOn } : {}),
     ...(a.belowMin ? { belowMin: true } : {}),
   };
 }
@@ -165,6 +166,7 @@ export class TableAlertState implements AlertState {
     for await (const e of this.table.listEntities<Omit<Announced, "findingId" | "clusters"> & { clusters?: string }>({ queryOptions: { filter: odata`PartitionKey eq ${id} and RowKey ne ${LEASE}` } })) {
       const a: Announced = { findingId: e.rowKey!, severity: e.severity, announcedAt: e.announcedAt, rule: e.rule, cluster: e.cluster, resource: e.resource, message: e.message };
       if (typeof e.firstSeen === "string") a.firstSeen = e.firstSeen;
+      if (typeof e.countedOn === "string") a.countedOn = e.countedOn;
       const clusters = typeof e.clusters === "string" ? parseClusters(e.clusters) : undefined;
       if (clusters) a.clusters = clusters;
       if (e.belowMin === true) a.belowMin = true;

@@ -35,7 +35,20 @@ function fleetAt(used: number | null, previous?: FleetEvaluation, minutes = 0): 
             ipAssignments: Array.from({ length: used - 1 }, (_, i) => `10.1.0.${5 + i}`) }],
         }];
   const now = new Date(T0.getTime() + minutes * 60_000);
-  return evaluate({ scanId: `20261128T${String(4 + Math.floor(minutes / 60)).padStart(2, "0")}${String(minutes % 60).padStart(2, "0")}00000Z-abcd`, now, views: [view(snapshot("aks-a", { nncs }))], previous, rules: [ipx001] });
+  // Each evaluation on a scan of its own, taken when it evaluates.
+  return evaluate({ scanId: `20261128T${String(4 + Math.floor(minutes / 60)).padStart(2, "0")}${String(minutes % 60).padStart(2, "0")}00000Z-abcd`, now, views: [view(snapshot("aks-a", { nncs, takenAt: now.toISOString() }))], previous, rules: [ipx001] });
+}
+
+/**
+ * An evaluation of clusters whose latest snapshots were taken at the minutes given (what sendAlerts reads
+ * of it), with these findings about them.
+ */
+function evaluationOf(minutes: number, takenAt: Record<string, number>, findings: Finding[]): FleetEvaluation {
+  const at = (m: number) => new Date(T0.getTime() + m * 60_000).toISOString();
+  return {
+    schemaVersion: 1, scanId: `scan-${minutes}`, generatedAt: at(minutes), subnets: [], resolved: [], notes: [], findings,
+    clusters: Object.entries(takenAt).map(([cluster, m]) => ({ cluster, status: "ok", mode: "vnetblock", nodes: 1, nncs: 1, requestedIPs: 0, assignedIPs: 0, takenAt: at(m) })),
+  };
 }
 
 /** A Teams destination on the receiver, its alert state in Azurite, and a send at each evaluation's own time. */
@@ -168,10 +181,11 @@ describe("alert delivery", () => {
       const settings = { destinations: [destination("webhook", generic.url, "warning"), destination("teams", rx.url, "warning")], renotifyMs: 86_400_000 };
       const before = rx.posts.length;
       // One /24 shared by clusters a and b, 202 of 251 held (80 %): one IPX001 warning about both.
-      const on = (name: string, first: string, held: number) => view(snapshot(name, { nodes: [node(`${name}1`)], nncs: [dynNnc(`${name}1`, { first, held })] }));
+      const on = (name: string, first: string, held: number, now: Date) => view(snapshot(name, { nodes: [node(`${name}1`)], nncs: [dynNnc(`${name}1`, { first, held })], takenAt: now.toISOString() }));
       let e: FleetEvaluation | undefined;
       const scan = async (a: number, b: number, minutes: number) => {
-        e = evaluate({ scanId: `20261128T0${minutes}00000Z-abcd`, now: new Date(T0.getTime() + minutes * 60_000), views: [on("a", "10.1.0.4", a), on("b", "10.1.0.130", b)], previous: e, rules: [ipx001] });
+        const now = new Date(T0.getTime() + minutes * 60_000);
+        e = evaluate({ scanId: `20261128T0${minutes}00000Z-abcd`, now, views: [on("a", "10.1.0.4", a, now), on("b", "10.1.0.130", b, now)], previous: e, rules: [ipx001] });
         return sendAlerts(e, settings, state, { delivery: FAST, now: new Date(e.generatedAt) });
       };
       await scan(120, 80, 10);
@@ -206,6 +220,26 @@ describe("alert delivery", () => {
     await send(e2);
     await send(fleetAt(210, e2, 60));
     expect(rx.posts.length - before).toBe(1);
+  });
+
+  it("counts an absence once per scan of the finding's cluster: two scan jobs sharing a store do not resolve a flap and page it anew", async () => {
+    const { send } = teamsAt(`al${process.pid}jobs`);
+    const before = rx.posts.length;
+    // Job A scans aks-dr, job B the rest; each evaluates the whole latest view.
+    const down: Finding = { id: "SCN001-aks-dr", rule: "SCN001", severity: "critical", cluster: "aks-dr", resource: "cluster/aks-dr", message: "unreachable", firstSeen: T0.toISOString(), lastSeen: T0.toISOString() };
+    await send(evaluationOf(0, { "aks-dr": 0, "aks-prod": 0 }, [down]));
+    await send(evaluationOf(5, { "aks-dr": 0, "aks-prod": 5 }, [down]));
+    // aks-dr answers for one scan: job A sees it gone once, job B's evaluation reads that snapshot again.
+    expect((await send(evaluationOf(10, { "aks-dr": 10, "aks-prod": 5 }, [])))[0]).toMatchObject({ announced: 0, resolved: 0 });
+    expect((await send(evaluationOf(15, { "aks-dr": 10, "aks-prod": 15 }, [])))[0]).toMatchObject({ announced: 0, resolved: 0 });
+    // Back on aks-dr's next scan: still open, not news.
+    expect((await send(evaluationOf(20, { "aks-dr": 20, "aks-prod": 15 }, [down])))[0]).toMatchObject({ announced: 0, resolved: 0 });
+    expect(rx.posts.length - before).toBe(1);
+    // Gone from two scans of aks-dr: resolved once.
+    await send(evaluationOf(30, { "aks-dr": 30, "aks-prod": 25 }, []));
+    await send(evaluationOf(35, { "aks-dr": 30, "aks-prod": 35 }, []));
+    expect((await send(evaluationOf(40, { "aks-dr": 40, "aks-prod": 35 }, [])))[0]).toMatchObject({ announced: 0, resolved: 1 });
+    expect(rx.posts.length - before).toBe(2);
   });
 
   it("drops the findings of a cluster removed from the audit without a resolved notice", async () => {

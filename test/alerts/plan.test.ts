@@ -63,16 +63,39 @@ describe("planAlerts", () => {
     expect(up.announce.map((x) => x.reason)).toEqual(["escalated"]);
     expect(up.quietUpdates).toEqual([]);
   });
+  it("counts an absence or a drop once per scan of the finding's clusters: evaluating the same snapshots again is no new observation", () => {
+    const warn = { minSeverity: "warning" as const };
+    const a = announced(f("1", "critical"), T.toISOString());
+    const scanOfA = (takenAt: string) => new Map([["a", takenAt], ["b", "t0"]]);
+    // Job A's scan of cluster a finds it gone; job B scans b only, its evaluation reads a's snapshot again.
+    const gone = planAlerts([], state(a), warn, T, DAY, scanOfA("t3"));
+    expect(gone).toMatchObject({ resolved: [], quietUpdates: [{ ...a, missing: 1 }] });
+    const counted = gone.quietUpdates[0]!;
+    expect(planAlerts([], state(counted), warn, T, DAY, scanOfA("t3"))).toMatchObject({ resolved: [], quietUpdates: [], quietDeletes: [] });
+    // A newer scan of a that still finds it gone resolves it; one that finds it back rewrites the row without the count.
+    expect(planAlerts([], state(counted), warn, T, DAY, scanOfA("t5")).resolved).toEqual([a]);
+    expect(planAlerts([f("1", "critical")], state(counted), warn, T, DAY, scanOfA("t5")).quietUpdates).toEqual([a]);
+    // A drop is counted the same way.
+    const lower = planAlerts([f("1", "warning")], state(a), warn, T, DAY, scanOfA("t3")).quietUpdates;
+    expect(lower).toMatchObject([{ ...a, lowerFor: 1 }]);
+    expect(planAlerts([f("1", "warning")], state(lower[0]!), warn, T, DAY, scanOfA("t3"))).toMatchObject({ announce: [], quietUpdates: [] });
+    expect(planAlerts([f("1", "warning")], state(lower[0]!), warn, T, DAY, scanOfA("t5")).announce.map((x) => x.reason)).toEqual(["deescalated"]);
+    // A finding about several clusters (a shared subnet) is seen anew when any of them is scanned again.
+    const shared = announced(f("s", "critical", { clusters: ["a", "b"] }), T.toISOString());
+    const once = planAlerts([], state(shared), warn, T, DAY, scanOfA("t3")).quietUpdates[0]!;
+    expect(planAlerts([], state(once), warn, T, DAY, scanOfA("t3")).resolved).toEqual([]);
+    expect(planAlerts([], state(once), warn, T, DAY, new Map([["a", "t3"], ["b", "t4"]])).resolved).toEqual([shared]);
+  });
   it("keeps what it announced about a cluster stopped in ARM: neither resolved nor forgotten until it runs again", () => {
     const paused = announced(f("1", "critical", { cluster: "off" }), T.toISOString());
-    const p = planAlerts([], state(paused), { minSeverity: "warning" }, T, DAY, new Set(["off"]), new Set(["off"]));
+    const p = planAlerts([], state(paused), { minSeverity: "warning" }, T, DAY, new Map([["off", "t0"]]), new Set(["off"]));
     expect(p).toMatchObject({ announce: [], resolved: [], quietUpdates: [], quietDeletes: [] });
   });
   it("drops the findings of a cluster removed from the audit quietly, without a false resolution", () => {
     const kept = announced(f("1", "critical", { cluster: "a" }), T.toISOString());
     const fixed = announced(f("2", "critical", { cluster: "a" }), T.toISOString());
     const removed = announced(f("3", "critical", { cluster: "gone" }), T.toISOString());
-    const p = planAlerts([f("1", "critical", { cluster: "a" })], state(kept, { ...fixed, missing: 1 }, removed), { minSeverity: "warning" }, T, DAY, new Set(["a"]));
+    const p = planAlerts([f("1", "critical", { cluster: "a" })], state(kept, { ...fixed, missing: 1 }, removed), { minSeverity: "warning" }, T, DAY, new Map([["a", "t1"]]));
     expect(p.resolved.map((r) => r.findingId)).toEqual(["2"]);
     expect(p.quietDeletes).toEqual(["3"]);
   });

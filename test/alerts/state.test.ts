@@ -46,7 +46,7 @@ describe.each([
       expect(left.size).toBe(2);
       // The next scan sees both still open without aks-gone: nothing new, nothing resolved.
       const next = [onSubnet("aks-live", "aks-other"), subnetFinding("IPX002", ["aks-live"])];
-      const plan = planAlerts(next, left, { minSeverity: "warning" }, new Date(AT), DAY, new Set(["aks-live", "aks-other"]));
+      const plan = planAlerts(next, left, { minSeverity: "warning" }, new Date(AT), DAY, new Map([["aks-live", AT], ["aks-other", AT]]));
       expect(plan.announce).toEqual([]);
       expect(plan.resolved).toEqual([]);
     }

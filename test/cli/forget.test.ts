@@ -81,9 +81,10 @@ describe("fleet-audit forget", () => {
     expect(r.code, r.stderr).toBe(0);
 
     // Scans that reach it again, its problem fixed meanwhile: nothing resolves, the live cluster's row stays.
-    const fleet = new Set(["aks-gone", "aks-live"]);
     for (const d of DESTINATIONS) {
       for (let scan = 0; scan < 3; scan++) {
+        const takenAt = `2026-11-28T0${scan}:00:00.000Z`;
+        const fleet = new Map([["aks-gone", takenAt], ["aks-live", takenAt]]);
         const plan = planAlerts([finding("aks-live")], await alerts.load(d), { minSeverity: "warning" }, new Date(), DAY, fleet);
         expect(plan.resolved).toEqual([]);
         await alerts.apply(d, plan.quietUpdates, plan.quietDeletes);
