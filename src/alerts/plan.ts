@@ -99,7 +99,9 @@ export function planAlerts(
   const current = new Map(findings.map((f) => [f.id, f]));
   for (const f of findings) {
     const stored = state.get(f.id);
-    // Back before it was resolved: as if it had never been gone, and its row rewritten once.
+    // Back before it was resolved: as if it had never been gone, its row rewritten without the count
+    // even when it is announced (sendAlerts writes a delivered announcement over it): one that is not
+    // delivered must not leave a single absence to resolve it.
     const prev = stored && without(stored, "missing");
     if (!judge(plan, f, prev, dest, now, renotifyMs, snapshotsOf(f, fleet)) && stored?.missing) plan.quietUpdates.push(prev!);
   }
@@ -159,7 +161,10 @@ function snapshotsOf(a: Pick<Announced, "cluster" | "clusters">, fleet: Readonly
 const newer = (row: Announced, seen: Pick<Announced, "countedOn">): boolean => seen.countedOn === undefined || seen.countedOn !== row.countedOn;
 const settled = (a: Announced): Announced => without(a, "lowerFor");
 
-/** One present finding against what the destination was told about it; whether its row changes. */
+/**
+ * One present finding against what the destination was told about it; whether its row is updated or
+ * deleted quietly (an announcement's row is written only once delivered: that is no quiet change).
+ */
 function judge(plan: AlertPlan, f: Finding, prev: Announced | undefined, dest: Pick<Destination, "minSeverity">, now: Date, renotifyMs: number, seen: Pick<Announced, "countedOn">): boolean {
   if (f.waived) {
     // Accepted risk: never announced; forget it quietly if it was (no false "resolved" either).
@@ -169,18 +174,18 @@ function judge(plan: AlertPlan, f: Finding, prev: Announced | undefined, dest: P
   const loud = covers(dest, f.severity);
   if (!prev) {
     if (loud) plan.announce.push({ finding: f, reason: "new" });
-    return loud;
+    return false;
   }
   if (severityRank(f.severity) > severityRank(prev.severity)) {
     if (loud) plan.announce.push({ finding: f, reason: "escalated", previous: prev });
     else if (prev.belowMin) plan.quietUpdates.push({ ...settled(prev), severity: f.severity });
     else return kept(plan, prev);
-    return true;
+    return !loud;
   }
   if (severityRank(f.severity) < severityRank(prev.severity)) return dropped(plan, f, prev, dest, seen);
   if (loud && now.getTime() - Date.parse(prev.announcedAt) >= renotifyMs) {
     plan.announce.push({ finding: f, reason: "reminder", previous: settled(prev) });
-    return true;
+    return false;
   }
   // Back at the severity it was announced at: the drop it was counting did not hold.
   return kept(plan, prev);
@@ -211,5 +216,5 @@ function dropped(plan: AlertPlan, f: Finding, prev: Announced, dest: Pick<Destin
   if (lowerFor < DEESCALATE_AFTER_EVALUATIONS) plan.quietUpdates.push({ ...prev, lowerFor, ...seen });
   else if (covers(dest, f.severity)) plan.announce.push({ finding: f, reason: "deescalated", previous: settled(prev) });
   else plan.lowered.push({ finding: f, previous: settled(prev) });
-  return true;
+  return lowerFor < DEESCALATE_AFTER_EVALUATIONS;
 }

@@ -9,7 +9,7 @@ import type { Announced } from "./plan.js";
 
 export interface AlertState {
   load(destinationId: string): Promise<Map<string, Announced>>;
-  /** Upserts and deletes rows of one destination. */
+  /** Upserts and deletes rows of one destination; of several upserts of one row, the last is kept. */
   apply(destinationId: string, upserts: readonly Announced[], deletes: readonly string[]): Promise<void>;
   /**
    * Runs `fn` (load, send, apply) for one destination while no other process does: two rounds that
@@ -203,8 +203,10 @@ export class TableAlertState implements AlertState {
 
   async apply(id: string, upserts: readonly Announced[], deletes: readonly string[]): Promise<void> {
     await this.ensure();
+    // A transaction takes one action per row: the last upsert of each (a delivered announcement over a quiet rewrite).
+    const last = [...new Map(upserts.map((a) => [a.findingId, a])).values()];
     const actions: TransactionAction[] = [
-      ...upserts.map((a): TransactionAction => ["upsert", { partitionKey: id, rowKey: a.findingId, severity: a.severity, announcedAt: a.announcedAt, rule: a.rule, cluster: a.cluster, resource: a.resource, message: a.message, ...optional(a) }, "Replace"]),
+      ...last.map((a): TransactionAction => ["upsert", { partitionKey: id, rowKey: a.findingId, severity: a.severity, announcedAt: a.announcedAt, rule: a.rule, cluster: a.cluster, resource: a.resource, message: a.message, ...optional(a) }, "Replace"]),
       ...deletes.map((d): TransactionAction => ["delete", { partitionKey: id, rowKey: d }]),
     ];
     for (let i = 0; i < actions.length; i += BATCH) {

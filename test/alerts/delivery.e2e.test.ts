@@ -222,6 +222,22 @@ describe("alert delivery", () => {
     expect(rx.posts.length - before).toBe(1);
   });
 
+  it("clears a finding's absence when it is back, even if its escalation cannot be delivered: one more absence does not resolve it", async () => {
+    const { send } = teamsAt(`al${process.pid}back`);
+    const before = rx.posts.length;
+    const e1 = fleetAt(210);
+    await send(e1);
+    const e2 = fleetAt(null, e1, 30);
+    await send(e2);
+    rx.script.push(...Array.from({ length: FAST.attempts }, () => ({ status: 500 })));
+    const e3 = fleetAt(245, e2, 60);
+    expect((await send(e3))[0]).toMatchObject({ announced: 0, pending: 1 });
+    const e4 = fleetAt(null, e3, 90);
+    expect((await send(e4))[0]).toMatchObject({ announced: 0, resolved: 0, pending: 0 });
+    expect((await send(fleetAt(null, e4, 120)))[0]).toMatchObject({ resolved: 1 });
+    expect(rx.posts.length - before).toBe(2);
+  });
+
   it("counts an absence once per scan of the finding's cluster: two scan jobs sharing a store do not resolve a flap and page it anew", async () => {
     const { send } = teamsAt(`al${process.pid}jobs`);
     const before = rx.posts.length;

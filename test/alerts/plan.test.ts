@@ -58,10 +58,11 @@ describe("planAlerts", () => {
     const back = planAlerts([f("1", "critical")], state({ ...a, missing: 1 }), { minSeverity: "warning" }, T, DAY);
     expect(back).toMatchObject({ announce: [], resolved: [], quietDeletes: [] });
     expect(back.quietUpdates).toEqual([a]);
-    // Back and escalated: announced once, its row rewritten once (a transaction takes one action per row).
+    // Back and escalated: announced, and its row rewritten without the count whether or not the escalation
+    // is delivered (one that is not would leave a single absence to resolve it); a delivered one is written over it.
     const up = planAlerts([f("1", "critical")], state({ ...a, severity: "warning", missing: 1 }), { minSeverity: "warning" }, T, DAY);
     expect(up.announce.map((x) => x.reason)).toEqual(["escalated"]);
-    expect(up.quietUpdates).toEqual([]);
+    expect(up.quietUpdates).toEqual([{ ...a, severity: "warning" }]);
   });
   it("counts an absence or a drop once per scan of the finding's clusters: evaluating the same snapshots again is no new observation", () => {
     const warn = { minSeverity: "warning" as const };

@@ -67,6 +67,14 @@ describe.each([
     expect([...(await state.load("teams-ops")).keys()]).toEqual(["SCN004-aks-a"]);
   });
 
+  it("keeps the last of several upserts of one row: an announcement delivered is written over the row rewritten quietly", async () => {
+    const state = make();
+    const row = announced(finding("aks-a", "NNC001"), AT);
+    await state.apply("teams-ops", [{ ...row, missing: 1 }], []);
+    await state.apply("teams-ops", [row, { ...row, severity: "critical", announcedAt: "2026-11-28T13:00:00.000Z" }], []);
+    expect([...(await state.load("teams-ops")).values()]).toEqual([{ ...row, severity: "critical", announcedAt: "2026-11-28T13:00:00.000Z" }]);
+  });
+
   it("has nothing to forget before any alert was recorded", async () => {
     expect(await make().forgetCluster("aks-gone")).toBe(0);
   });
