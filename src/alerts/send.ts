@@ -131,7 +131,7 @@ export async function sendAlerts(
   return Promise.all(
     settings.destinations.map(async (dest): Promise<AlertOutcome> => {
       try {
-        return await state.exclusive(dest.id, () => sendTo(dest, evaluation, settings, state, ctx, now, opts.delivery ?? DEFAULT_DELIVERY, deadline));
+        return await state.exclusive(dest.id, (held) => sendTo(dest, evaluation, settings, state, ctx, now, opts.delivery ?? DEFAULT_DELIVERY, held, deadline));
       } catch (err) {
         return { destination: dest.label, announced: 0, resolved: 0, lowered: 0, pending: 1, deferred: 0, errors: [`${dest.label}: ${(err as Error).message.split("\n", 1)[0]}; nothing sent this time`], configError: false };
       }
@@ -139,7 +139,8 @@ export async function sendAlerts(
   );
 }
 
-async function sendTo(dest: Destination, e: FleetEvaluation, settings: AlertSettings, state: AlertState, ctx: CardContext, now: Date, policy: DeliveryPolicy, deadline?: AbortSignal): Promise<AlertOutcome> {
+/** `held` aborts when the destination's lease is lost: what is not sent by then waits for the next scan. */
+async function sendTo(dest: Destination, e: FleetEvaluation, settings: AlertSettings, state: AlertState, ctx: CardContext, now: Date, policy: DeliveryPolicy, held: AbortSignal, deadline?: AbortSignal): Promise<AlertOutcome> {
   const out: AlertOutcome = { destination: dest.label, announced: 0, resolved: 0, lowered: 0, pending: 0, deferred: 0, errors: [], configError: false };
   let plan: AlertPlan;
   try {
@@ -155,13 +156,14 @@ async function sendTo(dest: Destination, e: FleetEvaluation, settings: AlertSett
   const send = async (kind: "findings" | "resolved", count: number, onOk: (told: Told) => void): Promise<void> => {
     if (count === 0) return;
     const { body, told } = message(dest, kind, plan, ctx);
-    const r = await deliver(dest, body, policy, deadline);
+    const r = await deliver(dest, body, policy, deadline ? AbortSignal.any([deadline, held]) : held);
     if (r.ok) {
       out.deferred += count - told.announce.length - told.resolved.length - told.lowered.length;
       onOk(told);
     } else {
       out.pending++;
-      out.errors.push(r.reason);
+      const reason = held.aborted ? `${dest.label}: ${(held.reason as Error).message}` : r.reason;
+      if (!out.errors.includes(reason)) out.errors.push(reason);
       out.configError ||= r.configError;
     }
   };

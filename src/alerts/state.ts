@@ -13,9 +13,10 @@ export interface AlertState {
   apply(destinationId: string, upserts: readonly Announced[], deletes: readonly string[]): Promise<void>;
   /**
    * Runs `fn` (load, send, apply) for one destination while no other process does: two rounds that
-   * finish together would otherwise both read the old state and both send the same card.
+   * finish together would otherwise both read the old state and both send the same card. `held` aborts
+   * if the destination can no longer be held for `fn` (another process may take over): stop sending.
    */
-  exclusive<T>(destinationId: string, fn: () => Promise<T>): Promise<T>;
+  exclusive<T>(destinationId: string, fn: (held: AbortSignal) => Promise<T>): Promise<T>;
   /**
    * Deletes every destination's rows about a forgotten cluster (`fleet-audit forget`): otherwise a scan
    * that reaches it again would announce its old findings resolved. A pod subnet's finding it shared stays
@@ -51,8 +52,9 @@ async function dropFromEach(destinationIds: Iterable<string>, drop: (destination
 export class MemoryAlertState implements AlertState {
   private readonly rows = new Map<string, Map<string, Announced>>();
   private readonly queues = new Map<string, Promise<unknown>>();
-  async exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const run = (this.queues.get(id) ?? Promise.resolve()).then(fn, fn);
+  async exclusive<T>(id: string, fn: (held: AbortSignal) => Promise<T>): Promise<T> {
+    const held = () => fn(new AbortController().signal);
+    const run = (this.queues.get(id) ?? Promise.resolve()).then(held, held);
     this.queues.set(id, run.catch(() => {}));
     return run;
   }
@@ -99,7 +101,7 @@ function parseClusters(json: string): string[] | undefined {
 const LEASE = "!lease";
 
 export interface LeaseTiming {
-  /** A holder that died frees the destination after this long (longer than a delivery's retries). */
+  /** A holder that died frees the destination after this long; a live one renews it every third of it. */
   ttlMs: number;
   /** How long to wait for another holder before giving up on this scan's messages. */
   waitMs: number;
@@ -116,13 +118,33 @@ export class TableAlertState implements AlertState {
     private readonly lease: LeaseTiming = DEFAULT_LEASE,
   ) {}
 
-  async exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
+  async exclusive<T>(id: string, fn: (held: AbortSignal) => Promise<T>): Promise<T> {
     await this.ensure();
     const holder = `${process.pid}-${Math.random().toString(36).slice(2)}`;
-    const etag = await this.acquire(id, holder);
+    let etag = await this.acquire(id, holder);
+    // Renewed while held, under its etag: a delivery's retries can outlast the TTL, and a lease that
+    // expired mid-send would let another scan post the same cards. A renewal that fails (taken over, or
+    // not renewed in time) ends the holding: no message is sent on a lease that may be someone else's.
+    const lost = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    let renewing = Promise.resolve();
+    const renew = (): void => {
+      const row = { partitionKey: id, rowKey: LEASE, holder, expiresAt: Date.now() + this.lease.ttlMs };
+      renewing = this.table.updateEntity(row, "Replace", { etag }).then(
+        (r) => {
+          etag = r.etag!;
+          if (!lost.signal.aborted) timer = setTimeout(renew, this.lease.ttlMs / 3);
+        },
+        (e: unknown) => lost.abort(new Error(`this destination's lease could not be renewed (${statusCodeOf(e) === 412 ? "another process took it over" : (e as Error).message.split("\n", 1)[0]}); stopped sending, the rest is kept for the next scan`)),
+      );
+    };
+    timer = setTimeout(renew, this.lease.ttlMs / 3);
     try {
-      return await fn();
+      return await fn(lost.signal);
     } finally {
+      lost.abort(); // held no more: no renewal after this
+      clearTimeout(timer);
+      await renewing;
       await this.table.deleteEntity(id, LEASE, { etag }).catch(() => {}); // gone or taken over: not ours to delete
     }
   }

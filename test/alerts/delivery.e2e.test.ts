@@ -4,7 +4,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { alertSettings, AlertsConfigSchema, destination } from "../../src/alerts/config.js";
 import { announced } from "../../src/alerts/plan.js";
 import { sendAlerts, WEBHOOK_MAX_ITEMS } from "../../src/alerts/send.js";
@@ -356,6 +356,38 @@ describe("alert delivery", () => {
     expect((await a.load(id)).has("!lease")).toBe(false);
   });
 
+  it("renews its lease while it sends: a scan that starts meanwhile waits, however long the retries take, and posts nothing twice", async () => {
+    const prefix = `al${process.pid}renew`;
+    // The TTL scaled down from 5 minutes; the card's retries (two Retry-After: 1) outlast it.
+    const lease = { ttlMs: 600, waitMs: 20_000, pollMs: 50 };
+    const settings = { destinations: [destination("teams", rx.url, "warning")], renotifyMs: 86_400_000 };
+    const before = rx.posts.length;
+    rx.script.push({ status: 503, retryAfter: 1 }, { status: 503, retryAfter: 1 });
+    const policy = { ...FAST, attempts: 4, maxDelayMs: 60_000 };
+    const e = fleetAt(240);
+    const first = sendAlerts(e, settings, TableAlertState.fromConnectionString(storage, { tablePrefix: prefix, lease }), { delivery: policy });
+    await vi.waitUntil(() => rx.script.length < 2); // it holds the lease and has tried once
+    const second = await sendAlerts(e, settings, TableAlertState.fromConnectionString(storage, { tablePrefix: prefix, lease }), { delivery: policy });
+    expect((await first)[0]).toMatchObject({ announced: 1, pending: 0 });
+    expect(second[0]).toMatchObject({ announced: 0, pending: 0, errors: [] });
+    expect(rx.posts.length - before).toBe(1);
+  });
+
+  it("stops sending once its lease is lost, and keeps the message for the next scan", async () => {
+    const prefix = `al${process.pid}lost`;
+    const settings = { destinations: [destination("teams", rx.url, "warning")], renotifyMs: 86_400_000 };
+    const before = rx.posts.length;
+    rx.script.push({ status: 503, retryAfter: 2 });
+    const state = TableAlertState.fromConnectionString(storage, { tablePrefix: prefix, lease: { ttlMs: 600, waitMs: 20_000, pollMs: 50 } });
+    const sending = sendAlerts(fleetAt(240), settings, state, { delivery: { ...FAST, maxDelayMs: 60_000 } });
+    // Another process takes the lease over while this one waits out the Retry-After.
+    await vi.waitUntil(() => rx.script.length === 0);
+    await tableClients(storage)(`${prefix}alerts`).upsertEntity({ partitionKey: settings.destinations[0]!.id, rowKey: "!lease", holder: "other", expiresAt: Date.now() + 60_000 }, "Replace");
+    const [o] = await sending;
+    expect(o).toMatchObject({ announced: 0, pending: 1, errors: [expect.stringMatching(/lease could not be renewed \(another process took it over\); stopped sending, the rest is kept for the next scan$/)] });
+    expect(rx.posts.length - before).toBe(0);
+  });
+
   it("takes a generic webhook's 200 as delivered whatever its body holds; only a Teams body saying throttled is retried", async () => {
     const state = TableAlertState.fromConnectionString(storage, { tablePrefix: `al${process.pid}f` });
     rx.posts.length = 0;
@@ -437,6 +469,17 @@ describe("fleet-audit scan --teams-webhook", () => {
     expect(r2.stderr).toMatch(/nothing new to announce/);
     expect(rx.posts.length - before).toBe(1);
     for (const r of [r1, r2]) expect(r.stdout + r.stderr).not.toContain("SECRETSIG");
+  });
+
+  it("gives a scan's alerts --alert-deadline in all: a receiver that never answers does not hold the scan", async () => {
+    const env = { FLEET_AUDIT_TABLE_PREFIX: `alcld${process.pid}`, FLEET_AUDIT_TEAMS_WEBHOOK: rx.url };
+    rx.script.push(...Array.from({ length: 4 }, () => ({ hang: true as const })));
+    const t0 = Date.now();
+    const r = await runCli(["scan", "--kubeconfig", kubeconfig, "--storage", storage, "--alert-deadline", "1"], { env });
+    rx.script.length = 0;
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/not delivered by the alerts' deadline \(last: no answer\); kept for the next scan/);
+    expect(Date.now() - t0).toBeLessThan(20_000);
   });
 
   it("exits 1 when a scan's alerts cannot be delivered, and delivers them on the next scan", async () => {

@@ -20,6 +20,9 @@ import { failOn } from "./report.js";
 import { enqueueRound, queueArg } from "./worker.js";
 import { sizeHeapFor } from "../../heap.js";
 
+/** Within the alert lease's 5-minute TTL (DEFAULT_LEASE), which renewal covers anyway; the default delivery policy alone could take 5 minutes a message. */
+const DEFAULT_ALERT_DEADLINE_SECONDS = 240;
+
 interface ScanOpts extends StorageOpts {
   kubeconfig?: string[];
   context?: string[];
@@ -37,6 +40,7 @@ interface ScanOpts extends StorageOpts {
   teamsWebhook?: string[];
   alertWebhook?: string[];
   alertMinSeverity: Severity;
+  alertDeadline: number;
   publicUrl?: string;
   cnsMetrics: number | "all";
   enqueue?: boolean;
@@ -45,7 +49,7 @@ interface ScanOpts extends StorageOpts {
 }
 
 /** Options of a scan run here, which a round on the queue leaves to its workers. */
-const SCANS_HERE = ["concurrency", "requestTimeout", "clusterDeadline", "format", "failOn", "teamsWebhook", "alertWebhook", "alertMinSeverity", "publicUrl", "policy", "cnsMetrics"];
+const SCANS_HERE = ["concurrency", "requestTimeout", "clusterDeadline", "format", "failOn", "teamsWebhook", "alertWebhook", "alertMinSeverity", "alertDeadline", "publicUrl", "policy", "cnsMetrics"];
 
 export function registerScan(program: Command, io: CliIO): void {
   storageOptions(
@@ -67,6 +71,7 @@ export function registerScan(program: Command, io: CliIO): void {
       .option("--teams-webhook <url>", "post an Adaptive Card per scan to this Teams Workflows webhook (repeatable; env FLEET_AUDIT_TEAMS_WEBHOOK)", collect)
       .option("--alert-webhook <url>", "post alerts as JSON to this webhook (repeatable)", collect)
       .option("--alert-min-severity <severity>", "announce findings at or above this severity", severityArg, "warning")
+      .option("--alert-deadline <seconds>", "alerts in all, every destination's retries included; what is not delivered by then is kept for the next scan", intArg("--alert-deadline", 1, 3600), DEFAULT_ALERT_DEADLINE_SECONDS)
       .option("--public-url <url>", "dashboard link for alert cards (env FLEET_AUDIT_PUBLIC_URL)")
       .option("--policy <file>", "policy file (YAML): thresholds, severities, baseline, waivers (env FLEET_AUDIT_POLICY)")
       .option("--cns-metrics <n|all>", "azure-cns pods per cluster whose /metrics are read through the API server proxy (0 = off)", cnsMetricsArg, DEFAULT_CNS_METRICS_BUDGET)
@@ -140,7 +145,7 @@ Examples:
           printScanNotes(io, result);
         }
         if (alerts.destinations.length > 0) {
-          const outcomes = await sendAlerts(result.evaluation, alerts, await alertStateOf(opened));
+          const outcomes = await sendAlerts(result.evaluation, alerts, await alertStateOf(opened), { deadlineMs: opts.alertDeadline * 1000 });
           for (const line of describeOutcomes(outcomes)) io.stderr.write(`${line}\n`);
           if (outcomes.some((o) => o.configError)) throw new ExitCode(2);
           undelivered = outcomes.filter((o) => o.pending > 0 || o.errors.length > 0).length;
