@@ -131,7 +131,7 @@ export async function sendAlerts(
   return Promise.all(
     settings.destinations.map(async (dest): Promise<AlertOutcome> => {
       try {
-        return await state.exclusive(dest.id, (held) => sendTo(dest, evaluation, settings, state, ctx, now, opts.delivery ?? DEFAULT_DELIVERY, held, deadline));
+        return await state.exclusive(dest.id, (held) => sendTo(dest, evaluation, settings, state, ctx, now, opts.delivery ?? DEFAULT_DELIVERY, held, deadline), deadline);
       } catch (err) {
         return { destination: dest.label, announced: 0, resolved: 0, lowered: 0, pending: 1, deferred: 0, errors: [`${dest.label}: ${(err as Error).message.split("\n", 1)[0]}; nothing sent this time`], configError: false };
       }

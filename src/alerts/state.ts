@@ -1,5 +1,6 @@
 // What each destination has been told, in Table Storage (one partition per destination id, one row
 // per finding id), so dedupe survives restarts and is shared by every worker.
+import { setTimeout as sleep } from "node:timers/promises";
 import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
 import { statusCodeOf } from "../errors.js";
 import { tableClients } from "../store/table-store.js";
@@ -15,8 +16,9 @@ export interface AlertState {
    * Runs `fn` (load, send, apply) for one destination while no other process does: two rounds that
    * finish together would otherwise both read the old state and both send the same card. `held` aborts
    * if the destination can no longer be held for `fn` (another process may take over): stop sending.
+   * Waiting for another holder ends when `deadline` aborts (the messages are kept for the next scan).
    */
-  exclusive<T>(destinationId: string, fn: (held: AbortSignal) => Promise<T>): Promise<T>;
+  exclusive<T>(destinationId: string, fn: (held: AbortSignal) => Promise<T>, deadline?: AbortSignal): Promise<T>;
   /**
    * Deletes every destination's rows about a forgotten cluster (`fleet-audit forget`): otherwise a scan
    * that reaches it again would announce its old findings resolved. A pod subnet's finding it shared stays
@@ -52,6 +54,7 @@ async function dropFromEach(destinationIds: Iterable<string>, drop: (destination
 export class MemoryAlertState implements AlertState {
   private readonly rows = new Map<string, Map<string, Announced>>();
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** Queued in this process, behind holders bounded by their own deadlines. */
   async exclusive<T>(id: string, fn: (held: AbortSignal) => Promise<T>): Promise<T> {
     const held = () => fn(new AbortController().signal);
     const run = (this.queues.get(id) ?? Promise.resolve()).then(held, held);
@@ -118,10 +121,10 @@ export class TableAlertState implements AlertState {
     private readonly lease: LeaseTiming = DEFAULT_LEASE,
   ) {}
 
-  async exclusive<T>(id: string, fn: (held: AbortSignal) => Promise<T>): Promise<T> {
+  async exclusive<T>(id: string, fn: (held: AbortSignal) => Promise<T>, deadline?: AbortSignal): Promise<T> {
     await this.ensure();
     const holder = `${process.pid}-${Math.random().toString(36).slice(2)}`;
-    let etag = await this.acquire(id, holder);
+    let etag = await this.acquire(id, holder, deadline);
     // Renewed while held, under its etag: a delivery's retries can outlast the TTL, and a lease that
     // expired mid-send would let another scan post the same cards. A renewal that fails (taken over, or
     // not renewed in time) ends the holding: no message is sent on a lease that may be someone else's.
@@ -149,8 +152,8 @@ export class TableAlertState implements AlertState {
     }
   }
 
-  /** Creates the lease row, or takes it over once expired; waits while another holder has it. */
-  private async acquire(id: string, holder: string): Promise<string> {
+  /** Creates the lease row, or takes it over once expired; waits while another holder has it, up to `deadline`. */
+  private async acquire(id: string, holder: string, deadline?: AbortSignal): Promise<string> {
     const until = Date.now() + this.lease.waitMs;
     for (;;) {
       const row = { partitionKey: id, rowKey: LEASE, holder, expiresAt: Date.now() + this.lease.ttlMs };
@@ -168,7 +171,11 @@ export class TableAlertState implements AlertState {
         }
       }
       if (Date.now() > until) throw new Error(`another process has been sending this destination's alerts for over ${Math.round(this.lease.waitMs / 1000)} s`);
-      await new Promise((r) => setTimeout(r, this.lease.pollMs));
+      // A round's alerts have 60 s in all (its function's timeout counts on it): a dead holder's lease
+      // can have minutes to run.
+      await sleep(this.lease.pollMs, undefined, deadline ? { signal: deadline } : {}).catch(() => {
+        throw new Error("another process was still sending this destination's alerts at the alerts' deadline (kept for the next scan)");
+      });
     }
   }
 

@@ -356,6 +356,22 @@ describe("alert delivery", () => {
     expect((await a.load(id)).has("!lease")).toBe(false);
   });
 
+  it("waits for another holder's lease no longer than the alerts' deadline", async () => {
+    const prefix = `al${process.pid}wait`;
+    const settings = { destinations: [destination("teams", rx.url, "warning")], renotifyMs: 86_400_000 };
+    const before = rx.posts.length;
+    // A holder that died mid-send (an instance recycled): its lease has a minute to run.
+    const table = tableClients(storage)(`${prefix}alerts`);
+    await table.createTable();
+    await table.createEntity({ partitionKey: settings.destinations[0]!.id, rowKey: "!lease", holder: "dead", expiresAt: Date.now() + 60_000 });
+    const state = TableAlertState.fromConnectionString(storage, { tablePrefix: prefix, lease: { ttlMs: 60_000, waitMs: 20_000, pollMs: 50 } });
+    const t0 = Date.now();
+    const [o] = await sendAlerts(fleetAt(240), settings, state, { delivery: FAST, deadlineMs: 300 });
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(o).toMatchObject({ announced: 0, pending: 1, errors: [expect.stringMatching(/another process was still sending this destination's alerts at the alerts' deadline \(kept for the next scan\); nothing sent this time$/)] });
+    expect(rx.posts.length - before).toBe(0);
+  });
+
   it("renews its lease while it sends: a scan that starts meanwhile waits, however long the retries take, and posts nothing twice", async () => {
     const prefix = `al${process.pid}renew`;
     // The TTL scaled down from 5 minutes; the card's retries (two Retry-After: 1) outlast it.
