@@ -6,11 +6,12 @@ import { subnetLabels } from "../analysis/subnet-labels.js";
 import { attentionOrder, grade } from "../evaluate/sections/compliance.js";
 import { daemonSetCounts } from "../evaluate/sections/health.js";
 import { type ClusterRow, countFindingClusters, countFindings, type EvaluationSummary, type FleetEvaluation, keepClusters, rowLastOkAt, type SeverityCounts, type SubnetUsage } from "../model/evaluation.js";
-import { clustersOf, type Finding, resource, type Severity, severityRank } from "../model/finding.js";
+import { clustersOf, type Finding, type Severity, severityRank } from "../model/finding.js";
 import type { CnsDaemonSetHealth, ComplianceCluster, ComplianceResult } from "../model/sections.js";
 import { scanFailed } from "../model/snapshot.js";
 import { cnsSeverities, type CnsSeverities, cnsSeverity, daemonSetReady, nodeReason, nodeRestarts, nodeSeverity, nodesNeedingAttention } from "../reports/cns-attention.js";
 import { matchesCluster, type ReportFilter } from "../reports/filter.js";
+import { subnetKeyOf, worstFindingAbout } from "../reports/subnet-findings.js";
 import { headroomCell } from "../reports/kinds/exhaustion.js";
 
 /** Bounds on what one page carries, so a huge fleet still gives a page a browser can hold. */
@@ -129,25 +130,7 @@ export interface DashboardData {
   notes: string[];
 }
 
-/** A subnet finding names its subnet as resource `subnet/CIDR` and its first cluster (rules/scope.ts subnetScope). */
-const subnetFindingKey = (res: string, cluster: string): string => `${res}\u0000${cluster}`;
-
 const severityOf = (worst: Severity | undefined): { severity?: Severity } => (worst ? { severity: worst } : {});
-
-/** The key a subnet's findings are filed under (worstFindingAbout). */
-const subnetKeyOf = (s: Pick<SubnetUsage, "cidr" | "clusters">): string => subnetFindingKey(resource("subnet", s.cidr), s.clusters[0] ?? "");
-
-/** The worst severity of the unwaived `findings` about each resource, by subnetFindingKey. */
-function worstFindingAbout(findings: readonly Finding[]): Map<string, Severity> {
-  const worst = new Map<string, Severity>();
-  for (const f of findings) {
-    if (f.waived) continue;
-    const k = subnetFindingKey(f.resource, f.cluster);
-    const w = worst.get(k);
-    if (!w || severityRank(f.severity) > severityRank(w)) worst.set(k, f.severity);
-  }
-  return worst;
-}
 
 function zero(): SeverityCounts {
   return { critical: 0, warning: 0, info: 0, waived: 0 };

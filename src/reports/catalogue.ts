@@ -23,7 +23,7 @@ export function reportKind(name: string): ReportKind<unknown> {
   return k;
 }
 
-/** Refuses a filter the report does not apply (`exhaustion` by severity): an answer that ignored it would look filtered. */
+/** Refuses a filter the report does not apply (`health` by rule): an answer that ignored it would look filtered. */
 export function checkReportFilter(kind: ReportKind<unknown>, f: ReportFilter): void {
   for (const key of Object.keys(f) as Array<keyof ReportFilter>) {
     if (f[key] !== undefined && !kind.filters.includes(key)) {

@@ -113,6 +113,7 @@ export function matchesFinding(f: ReportFilter, x: Pick<Finding, "cluster" | "cl
   return matchesCluster(f, x.cluster, x.clusters) && meetsSeverity(f, x.severity) && (!f.rule || x.rule === f.rule) && (!f.since || Date.parse(x.lastSeen) >= f.since.getTime());
 }
 
-export function meetsSeverity(f: ReportFilter, s: Severity): boolean {
-  return f.severity === undefined || severityRank(s) >= severityRank(f.severity);
+/** At or above the filter's severity; a row with no severity (nothing wrong) meets only no filter. */
+export function meetsSeverity(f: ReportFilter, s: Severity | undefined): boolean {
+  return f.severity === undefined || (s !== undefined && severityRank(s) >= severityRank(f.severity));
 }

@@ -120,7 +120,7 @@ describe("report output", () => {
   it("report --help lists the filters each report applies", async () => {
     const r = await cli(["report", "--help"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^ {2}exhaustion {2}tables subnets, clusters +--cluster$/m);
+    expect(r.stdout).toMatch(/^ {2}exhaustion {2}tables subnets, clusters +--cluster --severity$/m);
     expect(r.stdout).toMatch(/^ {2}findings {4}tables findings +--cluster --severity --rule --since$/m);
   });
 
@@ -136,9 +136,9 @@ describe("report output", () => {
   });
 
   it("refuses a filter the report does not apply (exit 2, one line)", async () => {
-    const r = await cli(["report", "exhaustion", "--severity", "critical", "--storage", storage]);
+    const r = await cli(["report", "exhaustion", "--rule", "IPX001", "--storage", storage]);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe("fleet-audit: the exhaustion report cannot be filtered by severity; it takes cluster");
+    expect(r.stderr.trim()).toBe("fleet-audit: the exhaustion report cannot be filtered by rule; it takes cluster, severity");
     expect(r.stdout).toBe("");
   });
 

@@ -129,6 +129,12 @@ describe("GET /api/reports/{kind}", () => {
 
     const comp = (await get(`/api/reports/compliance?cluster=${q(SCRIPT_NAME)}&format=json`)).json();
     expect(comp.clusters.map((c: { cluster: string }) => c.cluster)).toEqual([SCRIPT_NAME]);
+
+    // Every kind takes severity (CONTRACT.md): a cluster the scan could not read is a critical exhaustion row.
+    const exCrit = (await get("/api/reports/exhaustion?severity=critical")).json();
+    expect(exCrit.clusters.map((c: { cluster: string }) => c.cluster)).toContain(REFUSED);
+    expect(exCrit.clusters.length).toBeLessThan((await get("/api/reports/exhaustion")).json().clusters.length);
+    for (const kind of ["health", "compliance"]) expect((await get(`/api/reports/${kind}?severity=critical&format=csv`)).status, kind).toBe(200);
   });
 
   it("health for one cluster lists every node again (hostile names included); the fleet report only those needing attention", async () => {
@@ -164,9 +170,9 @@ describe("GET /api/reports/{kind}", () => {
     expectError(await get("/api/reports/findings?severity=info&severity=critical"), 400, /more than once/);
     expectError(await get(`/api/reports/findings?cluster=${"a".repeat(2000)}`), 400, /at most 1024/);
     // A filter the report does not apply is refused, not ignored (the answer would look filtered).
-    expectError(await get("/api/reports/exhaustion?severity=critical&format=csv"), 400, /the exhaustion report cannot be filtered by severity; it takes cluster/);
+    expectError(await get("/api/reports/exhaustion?rule=IPX001&format=csv"), 400, /the exhaustion report cannot be filtered by rule; it takes cluster, severity/);
     expectError(await get("/api/reports/health?since=1m"), 400, /cannot be filtered by since/);
-    expectError(await get("/api/reports/compliance?severity=critical"), 400, /it takes cluster, rule/);
+    expectError(await get("/api/reports/compliance?since=1m"), 400, /it takes cluster, rule, severity/);
     expectError(await get("/api/reports/health?table=pods&format=csv"), 400, /the health report has no table "pods"; it has clusters, nodes/);
     expectError(await get("/api/reports/health?table=nodes"), 400, /table picks one table of the text formats/);
   });

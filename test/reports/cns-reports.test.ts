@@ -4,6 +4,7 @@ import { evaluate } from "../../src/evaluate/evaluate.js";
 import { dashboardData } from "../../src/http/dashboard-data.js";
 import { checkReportFilter, reportKind } from "../../src/reports/catalogue.js";
 import type { ComplianceDocument } from "../../src/reports/kinds/compliance.js";
+import type { HealthDocument } from "../../src/reports/kinds/health.js";
 import { renderReport } from "../../src/reports/render.js";
 import { snapshot, T0, view } from "../fixtures/builders.js";
 import { cnsPod, earlier, healthy, withWindows } from "../rules/cns-fixtures.js";
@@ -86,8 +87,50 @@ describe("drift, health and compliance reports", () => {
     expect(csv.slice(1).map((l) => l.split(",")[0])).toEqual(ranked);
   });
 
+  it("health by severity keeps the clusters and node rows at or above it, as the table colours them", () => {
+    const crash = healthy("crash");
+    crash.cns.pods[0] = cnsPod("n1", { ready: false, reason: "CrashLoopBackOff", restarts: 9 });
+    crash.nodes[1]!.ready = false;
+    const lagging = healthy("lagging");
+    lagging.cns.daemonset!.updated = 2;
+    const ev = evaluate({ scanId: "s", now: T0, views: [view(crash), view(lagging), view(healthy("fine"))] });
+    const health = (severity?: "warning" | "critical") => renderReport("health", ev, severity ? { severity } : {}, "json").doc as HealthDocument;
+    const nodes = (d: HealthDocument, cluster: string) => d.clusters.find((c) => c.cluster === cluster)!.nodeRows.map((r) => `${r.node} ${r.status}`);
+    expect(health().clusters.map((c) => c.cluster).sort()).toEqual(["crash", "fine", "lagging"]);
+    expect(nodes(health(), "crash")).toEqual(["n1 crashloop", "n2 node-not-ready"]);
+    expect(health("warning").clusters.map((c) => c.cluster).sort()).toEqual(["crash", "lagging"]);
+    expect(nodes(health("warning"), "crash")).toEqual(["n1 crashloop", "n2 node-not-ready"]);
+    expect(health("critical").clusters.map((c) => c.cluster)).toEqual(["crash"]);
+    expect(nodes(health("critical"), "crash")).toEqual(["n1 crashloop"]);
+    // One cluster's table lists every node, but not below the severity, and then says whose they are.
+    const one = renderReport("health", ev, { cluster: "crash", severity: "critical" }, "csv", { table: "nodes" }).body.trim().split("\r\n");
+    expect(one.slice(1).map((l) => l.split(",").slice(0, 3).join(","))).toEqual(["crash,n1,crashloop"]);
+    expect(renderReport("health", ev, { cluster: "crash", severity: "critical" }, "table").body).toContain("Nodes needing attention");
+  });
+
+  it("compliance by severity keeps the clusters with a failing or waived rule at or above it and lists those rules; scores stay the whole row's", () => {
+    const waived = evaluate({ scanId: "s", now: T0, views: [view(healthy("ok")), view(sick), view({ ...structuredClone(sick), cluster: "hushed" })], policy: { waivers: [{ cluster: "hushed", rule: "CNS002", resource: "*", reason: "known" }] } });
+    const whole = renderReport("compliance", waived, {}, "json").doc as ComplianceDocument;
+    const crit = renderReport("compliance", waived, { severity: "critical" }, "json").doc as ComplianceDocument;
+    expect(crit.clusters.map((c) => c.cluster).sort()).toEqual(["hushed", "sick"]);
+    const sickWhole = whole.clusters.find((c) => c.cluster === "sick")!;
+    const sickCrit = crit.clusters.find((c) => c.cluster === "sick")!;
+    expect(sickCrit).toMatchObject({ score: sickWhole.score, grade: sickWhole.grade, counts: sickWhole.counts });
+    expect(sickCrit.results).toEqual(sickWhole.results.filter((r) => r.status === "fail" && r.severity === "critical"));
+    expect(sickCrit.results.map((r) => r.rule)).toContain("CNS002");
+    expect(crit.clusters.find((c) => c.cluster === "hushed")!.results).toEqual([expect.objectContaining({ rule: "CNS002", status: "waived", severity: "critical" })]);
+    expect(crit.totals).toMatchObject({ clusters: 2, failingClusters: whole.clusters.filter((c) => c.cluster !== "ok" && c.counts.fail > 0).length });
+    // A warning also keeps the rules failing at warning, never a pass or one that did not apply.
+    const warn = renderReport("compliance", waived, { severity: "warning" }, "json").doc as ComplianceDocument;
+    expect(warn.clusters.flatMap((c) => c.results).every((r) => (r.status === "fail" || r.status === "waived") && r.severity !== "info")).toBe(true);
+    expect(warn.clusters.find((c) => c.cluster === "sick")!.results.length).toBeGreaterThanOrEqual(sickCrit.results.length);
+    // With a rule, the rule's row, kept when that rule fails at or above the severity.
+    expect((renderReport("compliance", waived, { rule: "CNS002", severity: "critical" }, "json").doc as ComplianceDocument).clusters.map((c) => c.cluster).sort()).toEqual(["hushed", "sick"]);
+    expect((renderReport("compliance", waived, { rule: "CNS001", severity: "critical" }, "json").doc as ComplianceDocument).clusters).toEqual([]);
+  });
+
   it("refuses a filter a report does not apply instead of ignoring it", () => {
-    for (const [kind, filter] of [["exhaustion", { severity: "critical" }], ["health", { rule: "CNS002" }], ["compliance", { severity: "critical" }], ["drift", { since: new Date() }]] as const) {
+    for (const [kind, filter] of [["exhaustion", { rule: "IPX001" }], ["health", { rule: "CNS002" }], ["compliance", { since: new Date() }], ["drift", { since: new Date() }]] as const) {
       expect(() => checkReportFilter(reportKind(kind), filter), kind).toThrow(new RegExp(`the ${kind} report cannot be filtered by ${Object.keys(filter)[0]}; it takes cluster`));
     }
     expect(() => checkReportFilter(reportKind("findings"), { cluster: "x", severity: "info", rule: "IPX001", since: new Date() })).not.toThrow();

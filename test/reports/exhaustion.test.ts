@@ -6,6 +6,7 @@ import { dashboardData } from "../../src/http/dashboard-data.js";
 import { type EvaluationSummary, summarizeEvaluation } from "../../src/model/evaluation.js";
 import type { ArmCluster } from "../../src/model/snapshot.js";
 import { renderReport } from "../../src/reports/render.js";
+import { reportRequest } from "../../src/reports/stored.js";
 import { snapshot, T0, view } from "../fixtures/builders.js";
 import { sameCidrFleet } from "../fixtures/same-cidr-fleet.js";
 import { blockNnc, dynNnc, nodesFor, overlayNnc } from "../rules/ipam-fixtures.js";
@@ -304,5 +305,40 @@ describe("exhaustion report labels subnets that would read the same", () => {
   it("words the findings about them the same way", () => {
     const ipx001 = e.findings.filter((f) => f.rule === "IPX001").map((f) => [f.cluster, f.message.split(" is ")[0]]);
     expect(ipx001).toEqual(expect.arrayContaining([["dyn-a", "pod subnet 10.1.0.0/24 (pods, vnet-a)"], ["dyn-b", "pod subnet 10.1.0.0/24 (pods, vnet-b)"]]));
+  });
+});
+
+describe("exhaustion report by severity", () => {
+  // blk: nothing wrong. cap: a dynamic node at its cap (IPX006, a warning about the cluster) on a roomy
+  // subnet. ovl: 7 of 8 overlay /24s (87.5 %, the warning band). down: a scan that could not read it.
+  const blk = [blockNnc("b1", "10.40.0.0")];
+  const cap = [dynNnc("c1", { first: "10.2.0.4", held: 16, requested: 16, cidr: "10.2.0.0/24", subnet: "cap-pods", scaler: { batchSize: 16, requestThresholdPercent: 50, releaseThresholdPercent: 150, maxIPCount: 16 } })];
+  const ovl = Array.from({ length: 7 }, (_, i) => overlayNnc(`o${i}`, `10.244.${i}.0/24`, "10.244.0.0/21"));
+  const e = evaluate({
+    scanId: "20261128T040000000Z-abcd",
+    now: T0,
+    views: [
+      view(snapshot("blk", { nncs: blk, nodes: nodesFor(blk) })),
+      view(snapshot("cap", { nncs: cap, nodes: nodesFor(cap) })),
+      view(snapshot("ovl", { nncs: ovl, nodes: nodesFor(ovl) })),
+      view(snapshot("down", {}, "unreachable")),
+    ],
+  });
+  const rows = (severity?: "info" | "warning" | "critical") => {
+    const doc = renderReport("exhaustion", e, severity ? { severity } : {}, "json").doc as { subnets: Array<{ cidr: string }>; clusters: Array<{ cluster: string }> };
+    return { subnets: doc.subnets.map((s) => s.cidr).sort(), clusters: doc.clusters.map((c) => c.cluster).sort() };
+  };
+
+  it("keeps the subnets and clusters whose row or findings reach the severity, as findings are kept: at or above it", () => {
+    expect(e.findings).toContainEqual(expect.objectContaining({ rule: "IPX006", cluster: "cap", severity: "warning" }));
+    expect(rows()).toEqual({ subnets: ["10.2.0.0/24", "10.244.0.0/21", "10.40.0.0/13"], clusters: ["blk", "cap", "down", "ovl"] });
+    // The warning band and IPX001's warning keep ovl's pod CIDR; IPX006 keeps cap, but not its roomy subnet.
+    expect(rows("warning")).toEqual({ subnets: ["10.244.0.0/21"], clusters: ["cap", "down", "ovl"] });
+    expect(rows("critical")).toEqual({ subnets: [], clusters: ["down"] });
+    expect(renderReport("exhaustion", e, { severity: "critical" }, "csv", { table: "clusters" }).body.split("\r\n")[1]).toMatch(/^down,unreachable,/);
+  });
+
+  it("is a filter the report applies, over HTTP and the CLI alike", () => {
+    expect(() => reportRequest("exhaustion", { severity: "warning" })).not.toThrow();
   });
 });

@@ -65,6 +65,18 @@ describe("GET /api/reports/health?cluster=", () => {
     expect(rowsOf(all.body, "calm")).toMatchObject({ nodeRows: [], nodeRowsOmitted: 4 });
   });
 
+  it("with a severity, lists the cluster's nodes at or above it only, under a title that says so", async () => {
+    const { store } = await fleet();
+    const r = await report(store, { cluster: "sick", severity: "critical" });
+    expect(r.status).toBe(200);
+    expect(rowsOf(r.body, "sick").nodeRows.map((x) => [x.node, x.status])).toEqual([["n2", "crashloop"]]);
+    const md = await report(store, { cluster: "sick", severity: "critical", format: "md" });
+    expect(md.body).toContain("## Nodes needing attention\n");
+    expect(md.body).not.toContain("| n1 |");
+    // Without it, every node under "Nodes".
+    expect((await report(store, { cluster: "sick", format: "md" })).body).toContain("## Nodes\n");
+  });
+
   it("renders every format for one cluster, naming every node", async () => {
     const { store } = await fleet();
     for (const format of ["json", "csv", "md", "html"]) {

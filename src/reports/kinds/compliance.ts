@@ -1,10 +1,10 @@
 // `compliance`: cluster × rule pass / fail / waived / not applicable, per-cluster score and grade,
 // fleet totals. With --fail-on SEVERITY the CLI exits 3 when an unwaived finding at that level exists.
 import { type Severity, worstSeverity } from "../../model/finding.js";
-import type { ComplianceCluster, ComplianceSection, ComplianceStatus } from "../../model/sections.js";
+import type { ComplianceCluster, ComplianceResult, ComplianceSection, ComplianceStatus } from "../../model/sections.js";
 import { attentionOrder, complianceTotals, scoreAndGrade } from "../../evaluate/sections/compliance.js";
 import { scanFailed } from "../../model/snapshot.js";
-import { matchesCluster } from "../filter.js";
+import { matchesCluster, meetsSeverity } from "../filter.js";
 import type { ReportKind } from "../report.js";
 
 export interface ComplianceDocument {
@@ -27,12 +27,13 @@ function rowSeverity(c: ComplianceCluster): Severity | undefined {
 export const complianceReport: ReportKind<ComplianceDocument> = {
   name: "compliance",
   title: "Compliance",
-  filters: ["cluster", "rule"],
+  filters: ["cluster", "rule", "severity"],
   build(e, f) {
     const section = e.sections?.compliance;
     if (!section) {
       return { generatedAt: e.generatedAt, scanId: e.scanId, rules: [], clusters: [], totals: complianceTotals([]), note: "this evaluation has no compliance section (it predates it): run a scan" };
     }
+    const atOrAbove = (r: ComplianceResult) => r.status !== "pass" && r.status !== "not-applicable" && meetsSeverity(f, r.severity);
     const clusters = section.clusters
       .filter((c) => matchesCluster(f, c.cluster))
       .map((c) => {
@@ -42,7 +43,9 @@ export const complianceReport: ReportKind<ComplianceDocument> = {
         // of a cluster never read): its failure must not hide as N/A.
         const results = c.results.filter((r) => r.rule === f.rule);
         return { ...c, ...scoreAndGrade(results, true), results, counts: Object.fromEntries(STATUSES.map((s) => [s, results.filter((r) => r.status === s).length])) as Record<ComplianceStatus, number> };
-      });
+      })
+      // A severity keeps the clusters with a failing or waived rule at or above it.
+      .filter((c) => !f.severity || c.results.some(atOrAbove));
     // Ranked as the dashboard ranks them, in every format: clusters the scan could not read first.
     const unread = new Set(e.clusters.filter((r) => scanFailed(r.status)).map((r) => r.cluster));
     clusters.sort(attentionOrder((c) => unread.has(c.cluster)));
@@ -50,8 +53,9 @@ export const complianceReport: ReportKind<ComplianceDocument> = {
       generatedAt: e.generatedAt,
       scanId: e.scanId,
       rules: f.rule ? section.rules.filter((r) => r.id === f.rule) : section.rules,
-      clusters,
-      totals: f.cluster || f.rule ? complianceTotals(clusters) : section.totals,
+      // Their score, grade, counts and totals stay the whole row's; only the results listed are those rules.
+      clusters: f.severity ? clusters.map((c) => ({ ...c, results: c.results.filter(atOrAbove) })) : clusters,
+      totals: f.cluster || f.rule || f.severity ? complianceTotals(clusters) : section.totals,
     };
   },
   tables(doc) {

@@ -2,11 +2,13 @@
 import { ALREADY_FULL, forecastSummaryOf, saysAlreadyFull } from "../../analysis/forecast.js";
 import { headroomRoom } from "../../analysis/headroom.js";
 import { subnetLabels } from "../../analysis/subnet-labels.js";
-import { type ClusterRow, rowLastOkAt, type SubnetUsage } from "../../model/evaluation.js";
+import { type ClusterRow, type FleetEvaluation, rowLastOkAt, type SubnetUsage } from "../../model/evaluation.js";
+import { clustersOf, type Severity, worstSeverity } from "../../model/finding.js";
 import { scanFailed } from "../../model/snapshot.js";
 import { STALE_COLUMN, staleSince } from "../as-of.js";
-import { matchesCluster } from "../filter.js";
+import { matchesCluster, meetsSeverity, type ReportFilter } from "../filter.js";
 import { pct, type ReportKind } from "../report.js";
+import { subnetKeyOf, worstFindingAbout } from "../subnet-findings.js";
 
 export interface ExhaustionDocument {
   generatedAt: string;
@@ -19,16 +21,17 @@ export interface ExhaustionDocument {
 export const exhaustionReport: ReportKind<ExhaustionDocument> = {
   name: "exhaustion",
   title: "IP exhaustion",
-  filters: ["cluster"],
+  filters: ["cluster", "severity"],
   build(e, f) {
-    const subnets = e.subnets.filter((s) => s.clusters.some((c) => matchesCluster(f, c)));
+    const { subnet, cluster } = rowSeverities(e, f);
+    const subnets = e.subnets.filter((s) => s.clusters.some((c) => matchesCluster(f, c)) && meetsSeverity(f, subnet(s)));
     const labels = subnetLabels(subnets);
     return {
       generatedAt: e.generatedAt,
       scanId: e.scanId,
       // A stored evaluation from before headroom existed still says "unknown", never "ok".
       subnets: subnets.map((s) => ({ ...s, label: labels.get(s.key)!, headroom: s.headroom ?? "unknown" })),
-      clusters: e.clusters.filter((c) => matchesCluster(f, c.cluster)).map((c) => ({ ...c, lastOkAt: rowLastOkAt(c) })),
+      clusters: e.clusters.filter((c) => matchesCluster(f, c.cluster) && meetsSeverity(f, cluster(c))).map((c) => ({ ...c, lastOkAt: rowLastOkAt(c) })),
     };
   },
   tables(doc) {
@@ -56,7 +59,7 @@ export const exhaustionReport: ReportKind<ExhaustionDocument> = {
           forecast: saysAlreadyFull(s.forecastNote) ? ALREADY_FULL : (s.forecastExhaustionAt ?? forecastSummaryOf(s) ?? ""),
           headroom: headroomCell(s),
         })),
-        rowSeverity: byUtilization(doc.subnets).map((s) => (s.utilization >= 0.95 ? "critical" : s.utilization >= 0.8 ? "warning" : undefined)),
+        rowSeverity: byUtilization(doc.subnets).map(utilizationSeverity),
         empty: "No pod subnets seen.",
       },
       {
@@ -74,12 +77,36 @@ export const exhaustionReport: ReportKind<ExhaustionDocument> = {
         ],
         // Counts the latest scan did not read are the last good snapshot's: the row says from when.
         rows: doc.clusters.map(({ notes: _notes, ...c }) => ({ ...c, mode: c.mode ?? "-", ...(c.lastOkAt === null ? UNKNOWN_COUNTS : {}), staleDataFrom: staleSince(c) })),
-        rowSeverity: doc.clusters.map((c) => (scanFailed(c.status) ? "critical" : undefined)),
+        rowSeverity: doc.clusters.map(scanSeverity),
         empty: "No clusters scanned yet.",
       },
     ];
   },
 };
+
+/** A subnet row's colour: its utilisation band (IPX001's default lines). */
+const utilizationSeverity = (s: Pick<SubnetUsage, "utilization">): Severity | undefined => (s.utilization >= 0.95 ? "critical" : s.utilization >= 0.8 ? "warning" : undefined);
+
+/** A cluster row's colour: a scan that could not read it. */
+const scanSeverity = (c: Pick<ClusterRow, "status">): Severity | undefined => (scanFailed(c.status) ? "critical" : undefined);
+
+/**
+ * What `--severity` judges a row by: a subnet by its utilisation band or its worst unwaived finding; a
+ * cluster by a failed scan or its worst unwaived IPX finding (the exhaustion rules). Computed only when filtering.
+ */
+function rowSeverities(e: FleetEvaluation, f: ReportFilter): { subnet: (s: SubnetUsage) => Severity | undefined; cluster: (c: ClusterRow) => Severity | undefined } {
+  if (!f.severity) return { subnet: () => undefined, cluster: () => undefined };
+  const aboutSubnet = worstFindingAbout(e.findings);
+  const ipx = new Map<string, Severity>();
+  for (const x of e.findings) {
+    if (x.waived || !x.rule.startsWith("IPX")) continue;
+    for (const c of clustersOf(x)) ipx.set(c, worstSeverity([ipx.get(c), x.severity])!);
+  }
+  return {
+    subnet: (s) => worstSeverity([utilizationSeverity(s), aboutSubnet.get(subnetKeyOf(s))]),
+    cluster: (c) => worstSeverity([scanSeverity(c), ipx.get(c.cluster)]),
+  };
+}
 
 /** A cluster no scan has read: its counts are unknown, not the 0 its JSON row carries as a number. */
 const UNKNOWN_COUNTS = { nodes: "-", nncs: "-", requestedIPs: "-", assignedIPs: "-" } as const;

@@ -1,8 +1,9 @@
 // `health`: the azure-cns view per cluster (DaemonSet, pods, version, metrics coverage) and per node.
+import type { Severity } from "../../model/finding.js";
 import type { CnsClusterHealth, CnsNodeHealth } from "../../model/sections.js";
 import { asOfText, STALE_COLUMN, staleSince } from "../as-of.js";
 import { cnsSeverity, daemonSetReady, hasCnsData, nodeReason, nodeRestarts, nodeSeverity } from "../cns-attention.js";
-import { matchesCluster } from "../filter.js";
+import { matchesCluster, meetsSeverity } from "../filter.js";
 import type { ReportKind } from "../report.js";
 
 export interface HealthDocument {
@@ -25,6 +26,11 @@ function metricsSummary(m: Record<string, number> | undefined): string {
   return parts.join(", ");
 }
 
+/** A cluster row's severity, as its colour: its azure-cns's worst problem, else a warning for a cluster the latest scan did not read. */
+function clusterSeverity(c: CnsClusterHealth): Severity | undefined {
+  return cnsSeverity(c) ?? (c.status !== "ok" ? "warning" : undefined);
+}
+
 function nodesTitle(all: boolean, omitted: number): string {
   return omitted ? `Nodes needing attention (${omitted} healthy nodes not listed)` : all ? "Nodes" : "Nodes needing attention";
 }
@@ -32,14 +38,16 @@ function nodesTitle(all: boolean, omitted: number): string {
 export const healthReport: ReportKind<HealthDocument> = {
   name: "health",
   title: "azure-cns health",
-  filters: ["cluster"],
+  filters: ["cluster", "severity"],
   build(e, f) {
     const section = e.sections?.health;
     if (!section) return { generatedAt: e.generatedAt, scanId: e.scanId, clusters: [], note: "this evaluation has no health section (it predates it): run a scan" };
-    return { generatedAt: e.generatedAt, scanId: e.scanId, clusters: section.clusters.filter((c) => matchesCluster(f, c.cluster)) };
+    const clusters = section.clusters.filter((c) => matchesCluster(f, c.cluster) && meetsSeverity(f, clusterSeverity(c)));
+    // A severity keeps the clusters and the node rows at or above it, as it keeps findings.
+    return { generatedAt: e.generatedAt, scanId: e.scanId, clusters: f.severity ? clusters.map((c) => ({ ...c, nodeRows: c.nodeRows.filter((r) => meetsSeverity(f, nodeSeverity(r))) })) : clusters };
   },
   tables(doc) {
-    // One cluster: every node; the fleet: only the nodes that need attention.
+    // One cluster: every node (unless a severity left only those needing attention); the fleet: only the nodes that need attention.
     const all = doc.clusters.length === 1;
     // Left out of the evaluation and not rebuilt for this report (its snapshot has moved on since).
     const omitted = all ? (doc.clusters[0]!.nodeRowsOmitted ?? 0) : 0;
@@ -80,12 +88,12 @@ export const healthReport: ReportKind<HealthDocument> = {
                 staleDataFrom: staleSince(c),
               },
         ),
-        rowSeverity: doc.clusters.map((c) => cnsSeverity(c) ?? (c.status !== "ok" ? "warning" : undefined)),
+        rowSeverity: doc.clusters.map(clusterSeverity),
         empty: doc.note ?? "No clusters.",
       },
       {
         name: "nodes",
-        title: [nodesTitle(all, omitted), all ? asOfText(doc.clusters[0]!) : ""].filter(Boolean).join(" "),
+        title: [nodesTitle(all && doc.clusters[0]!.nodeRows.some((r) => !nodeSeverity(r)), omitted), all ? asOfText(doc.clusters[0]!) : ""].filter(Boolean).join(" "),
         columns: [
           { key: "cluster", title: "CLUSTER" },
           { key: "node", title: "NODE" },
