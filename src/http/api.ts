@@ -124,11 +124,18 @@ export async function handleClusters(req: ApiRequest, deps: ApiDeps): Promise<Ap
   return json(200, { clusters });
 }
 
+/**
+ * Snapshot summaries one history answer holds without `limit`: the newest 100, or with `since` every one
+ * since then up to the most a page should carry (a week of 2-minute scans).
+ */
+const HISTORY_DEFAULT = 100;
+const HISTORY_MAX = 5000;
+
 export async function handleHistory(req: ApiRequest, cluster: string, deps: ApiDeps): Promise<ApiResponse> {
   checkParams(req.query, HISTORY_PARAMS);
   const sinceRaw = req.query.get("since");
   const limitRaw = req.query.get("limit");
-  let limit = 100;
+  let limit: number | undefined;
   if (limitRaw !== null) {
     if (!/^\d{1,4}$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > 1000) throw new UsageError("limit must be an integer from 1 to 1000");
     limit = Number(limitRaw);
@@ -138,12 +145,14 @@ export async function handleHistory(req: ApiRequest, cluster: string, deps: ApiD
   if (cluster.length === 0 || cluster.length > MAX_CLUSTER_NAME) throw new UsageError(`cluster name must be 1 to ${MAX_CLUSTER_NAME} characters`);
   const entry = await deps.store.getLatest(cluster);
   if (!entry) throw new NotFoundError(`unknown cluster ${JSON.stringify(cluster.slice(0, 80))}`);
-  // `since` is about when a snapshot was taken (the takenAt shown). The store orders history by the
-  // round's start, up to a round deadline earlier for a cluster a queue worker reached late.
+  const cap = limit ?? (since ? HISTORY_MAX : HISTORY_DEFAULT);
+  // One row more than the answer holds tells whether it was cut. `since` is about when a snapshot was
+  // taken (the takenAt shown); the store orders history by the round's start, up to a round deadline
+  // earlier for a cluster a queue worker reached late.
   const history = since
-    ? (await deps.store.listHistory(cluster, { limit, since: new Date(since.getTime() - MAX_ROUND_MS) })).filter((h) => Date.parse(h.takenAt) >= since.getTime())
-    : await deps.store.listHistory(cluster, { limit });
-  return json(200, { cluster, history: history.map(historyRow) });
+    ? (await deps.store.listHistory(cluster, { limit: cap + 1, since: new Date(since.getTime() - MAX_ROUND_MS) })).filter((h) => Date.parse(h.takenAt) >= since.getTime())
+    : await deps.store.listHistory(cluster, { limit: cap + 1 });
+  return json(200, { cluster, history: history.slice(0, cap).map(historyRow), ...(history.length > cap ? { truncated: true } : {}) });
 }
 
 /**

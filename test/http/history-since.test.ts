@@ -28,3 +28,45 @@ describe("GET /api/clusters/{name}/history?since=", () => {
     expect(empty.status).toBe(400);
   });
 });
+
+describe("GET /api/clusters/{name}/history: how many rows", () => {
+  // 130 scans 15 minutes apart (the Functions app's default schedule): 32.5 hours.
+  const fill = async (scans: number) => {
+    const store = new MemorySnapshotStore();
+    for (let i = 0; i < scans; i++) {
+      const s = snapshot("aks-a", scanAt(i * 15), { nodes: 1 });
+      s.takenAt = timeOf(i * 15).toISOString();
+      await store.putSnapshot(s);
+    }
+    return store;
+  };
+  const history = async (store: MemorySnapshotStore, query: Record<string, string>) => {
+    const r = await route({ method: "GET", path: "/api/clusters/aks-a/history", query: new URLSearchParams(query) }, { store, now: () => timeOf(129 * 15) });
+    expect(r.status, r.body).toBe(200);
+    return JSON.parse(r.body) as { cluster: string; history: Array<{ takenAt: string }>; truncated?: true };
+  };
+
+  it("gives every snapshot since `since`, not the newest 100 of them", async () => {
+    const store = await fill(130);
+    const week = await history(store, { since: "7d" });
+    expect(week.history).toHaveLength(130);
+    expect(week.truncated).toBeUndefined();
+    expect(Object.keys(week)).toEqual(["cluster", "history"]);
+    expect((await history(store, { since: "24h" })).history).toHaveLength(97); // inclusive: 24 h of 15-minute scans and the one at its start
+  });
+
+  it("says truncated when a limit, the default 100 or the 5,000 cap cut the rows", async () => {
+    const store = await fill(130);
+    const newest = await history(store, {});
+    expect(newest.history).toHaveLength(100);
+    expect(newest.truncated).toBe(true);
+    expect(newest.history[0]!.takenAt).toBe(timeOf(129 * 15).toISOString());
+    expect(await history(store, { since: "7d", limit: "50" })).toMatchObject({ history: expect.any(Array), truncated: true });
+    expect((await history(store, { since: "7d", limit: "50" })).history).toHaveLength(50);
+    expect((await history(store, { limit: "130" })).truncated).toBeUndefined();
+    const many = await fill(5001);
+    const all = await history(many, { since: "2w" });
+    expect(all.history).toHaveLength(5000);
+    expect(all.truncated).toBe(true);
+  }, 60_000);
+});
