@@ -170,13 +170,17 @@ export class Evaluator {
       if (f) notes.push(f.fleet || f.clusters.length === this.rows.length ? `rule ${rule.meta.id} failed: ${f.message}` : `rule ${rule.meta.id} failed on ${f.clusters.join(", ")}: ${f.message}`);
     }
     const byId = new Map<string, Finding>();
+    const seenAt = this.seenAt(now);
     for (const { rule, result: r } of this.results) {
       const id = findingId(rule.meta.id, r);
       // A finding about several clusters takes an override's severity only when it matches all of them.
       const scopes = clustersOf(r).map((c) => this.scopeOf(c));
       const severity = policySeverity(ctx.policy, rule.meta.id, scopes) ?? r.severity;
       const prev = ctx.previousFindings.get(id);
-      const f: Finding = { ...r, severity, id, rule: rule.meta.id, firstSeen: prev?.firstSeen ?? now, lastSeen: now };
+      const lastSeen = seenAt(rule, r);
+      // Never first seen after it was last seen: a finding first found in the evaluation of the data it is now judged from.
+      const firstSeen = prev && prev.firstSeen < lastSeen ? prev.firstSeen : lastSeen;
+      const f: Finding = { ...r, severity, id, rule: rule.meta.id, firstSeen, lastSeen };
       if (f.clusters) f.clusters = [...new Set(f.clusters)].sort();
       const dup = byId.get(id);
       if (!dup || severityRank(f.severity) > severityRank(dup.severity)) byId.set(id, f);
@@ -266,6 +270,25 @@ export class Evaluator {
       }
     }
     return out;
+  }
+
+  /**
+   * When a rule's result was seen: now, unless every cluster it is about was judged from its last good
+   * snapshot (the latest scan did not read it), then when the newest of those was taken, so reports'
+   * `since` tell old data from what is there now. The SCN rules judge the scan itself: always now.
+   */
+  private seenAt(now: string): (rule: Rule, r: RuleResult) => string {
+    const dataFrom = new Map(this.rows.flatMap((row) => (row.dataFrom ? [[row.cluster, row.dataFrom] as const] : [])));
+    return (rule, r) => {
+      if (rule.meta.family === "SCN") return now;
+      let newest = "";
+      for (const c of clustersOf(r)) {
+        const at = dataFrom.get(c);
+        if (at === undefined) return now;
+        if (at > newest) newest = at;
+      }
+      return newest || now;
+    };
   }
 
   private scopeOf(cluster: string): ClusterScope {

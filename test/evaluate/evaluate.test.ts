@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { evaluate, Evaluator } from "../../src/evaluate/evaluate.js";
 import { subnetAccounting } from "../../src/rules/analyses.js";
+import type { FindingsDocument } from "../../src/reports/kinds/findings.js";
+import { renderReport } from "../../src/reports/render.js";
 import { RULES } from "../../src/rules/catalogue.js";
 import { defineRule } from "../../src/rules/rule.js";
 import { blockNodes, cluster as ipamCluster, nc, nnc, vnetFields } from "../analysis/fixtures.js";
@@ -197,6 +199,27 @@ describe("evaluate", () => {
       // By name, whatever order the clusters arrived in.
       { rule: "NNC902", clusters: ["a", "b", "c"], previous: false },
     ]);
+  });
+
+  it("dates what it finds in an unreachable cluster's last good snapshot by that snapshot, not now; the scan's own findings (SCN) by now", () => {
+    const good = missingNnc(); // taken at T0
+    const evaluatedAt = new Date(T0.getTime() + 60_000);
+    const first = evaluate({ scanId: "s1", now: evaluatedAt, views: [view(good), view(cnsCluster("b", ["m1"]))] });
+    expect(first.findings.find((f) => f.rule === "NNC001")).toMatchObject({ firstSeen: evaluatedAt.toISOString(), lastSeen: evaluatedAt.toISOString() });
+    // Half an hour later a refuses connections; b is read again, with a problem of its own now.
+    const later = new Date(T0.getTime() + 1_800_000);
+    const failed = snapshot("a", { takenAt: later.toISOString() }, "unreachable");
+    const b = cnsCluster("b", ["m1", "m2"]);
+    b.nncs.pop();
+    const second = evaluate({ scanId: "s2", now: later, views: [view(good, failed), view({ ...b, takenAt: later.toISOString() })], previous: first });
+    const of = (rule: string, cluster: string) => second.findings.find((f) => f.rule === rule && f.cluster === cluster)!;
+    // Still found, as of when the data were read, and never first seen after that.
+    expect(of("NNC001", "a")).toMatchObject({ firstSeen: T0.toISOString(), lastSeen: T0.toISOString() });
+    expect(of("SCN001", "a").lastSeen).toBe(later.toISOString());
+    expect(of("NNC001", "b")).toMatchObject({ firstSeen: later.toISOString(), lastSeen: later.toISOString() });
+    // So "seen in the last 5 minutes" tells the unreachable cluster's old problems from current ones.
+    const recent = renderReport("findings", second, { since: new Date(later.getTime() - 300_000) }, "json").doc as FindingsDocument;
+    expect(recent.findings.map((f) => `${f.rule} ${f.cluster}`).sort()).toEqual(["NNC001 b", "SCN001 a"]);
   });
 
   it("gives the fleet rules no snapshots: reading ctx.clusters there is an error that says what to read", () => {
