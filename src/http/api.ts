@@ -163,7 +163,8 @@ function historyRow({ ref: _ref, ...h }: SnapshotSummary) {
   return { ...h, countsKnown: h.status === "ok" };
 }
 
-export async function handleHealth(deps: ApiDeps): Promise<ApiResponse> {
+export async function handleHealth(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  checkParams(req.query, new Set(["code"]));
   try {
     await deps.store.ping();
     return json(200, { status: "ok" });
@@ -199,7 +200,7 @@ type Handler = (req: ApiRequest, deps: ApiDeps, seg: string[]) => Promise<ApiRes
 
 /** The routes by path shape; every one is read-only (GET and HEAD). */
 function handlerFor(seg: readonly string[]): Handler | undefined {
-  if (seg.length === 1 && seg[0] === "health") return (_req, deps) => handleHealth(deps);
+  if (seg.length === 1 && seg[0] === "health") return (req, deps) => handleHealth(req, deps);
   if (seg.length === 1 && seg[0] === "dashboard") return handleDashboard;
   if (seg.length === 1 && seg[0] === "reports") return handleReportList;
   if (seg.length === 2 && seg[0] === "reports") return (req, deps, s) => handleReport(req, s[1]!, deps);
@@ -222,6 +223,11 @@ export async function route(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse
       const r = apiError(405, "method_not_allowed", `${req.method.slice(0, 20)} is not supported; the API is read-only`);
       r.headers.allow = ALLOW;
       return r;
+    }
+    // The page links to reports/KIND relative to itself: below /api/dashboard/ they would miss.
+    if (seg.length === 1 && seg[0] === "dashboard" && req.path.endsWith("/")) {
+      const query = req.query.toString();
+      return { status: 308, headers: { location: `/${parts.join("/")}${query ? `?${query}` : ""}`, ...SECURITY_HEADERS }, body: "" };
     }
     return await handler(req, deps, seg);
   } catch (e) {

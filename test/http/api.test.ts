@@ -337,6 +337,27 @@ describe("GET /api/health, routing and methods", () => {
     expectError(await get("/api/nothing", { method: "POST" }), 404);
   });
 
+  it("refuses an unknown query parameter on health too, naming it", async () => {
+    expectError(await get("/api/health?x=1"), 400, /^unknown query parameter "x"$/);
+    expect((await get("/api/health?code=key")).status).toBe(200);
+  });
+
+  it("redirects /api/dashboard/ to /api/dashboard, keeping the query, so the page's relative report links resolve", async () => {
+    for (const method of ["GET", "HEAD"]) {
+      const r = await fetch(`${server.url}/api/dashboard/?cluster=${q(PLAIN)}&code=k`, { method, redirect: "manual" });
+      expect(r.status, method).toBe(308);
+      expect(r.headers.get("location")).toBe(`/api/dashboard?cluster=${q(PLAIN)}&code=k`);
+    }
+    expect((await fetch(`${server.url}/api/dashboard//`, { redirect: "manual" })).headers.get("location")).toBe("/api/dashboard");
+    // A path that starts with // must not become a redirect to another host.
+    const doubled = await route({ method: "GET", path: "//api/dashboard/", query: new URLSearchParams() }, { store: fleet.store });
+    expect(doubled.headers.location).toBe("/api/dashboard");
+    const page = await get(`/api/dashboard/?cluster=${q(PLAIN)}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('href="reports/findings?');
+    expect(new URL("reports/findings", `${server.url}/api/dashboard`).pathname).toBe("/api/reports/findings");
+  });
+
   it("answers HEAD with the headers and no body", async () => {
     const r = await fetch(`${server.url}/api/reports/findings?format=csv`, { method: "HEAD" });
     expect(r.status).toBe(200);
