@@ -89,12 +89,18 @@ class ExecPluginAuth implements Authenticator {
   }
 }
 
+/** Plugins get their own process group, so killing it kills what a wrapper script started too (not on Windows, which has none). */
+const OWN_GROUP = process.platform !== "win32";
+
 /**
  * The plugin's stdout; stdin is closed, so a plugin that would ask a person fails instead of waiting,
- * and `signal` (the cluster deadline) kills one that hangs.
+ * and `signal` (the cluster deadline) kills one that hangs, with everything it started: a grandchild
+ * (the real plugin behind a wrapper script) would otherwise hold the stdout pipe, and this process, open.
  */
 function runPlugin(exec: ExecConfig, name: string, signal: AbortSignal): Promise<string> {
   if (typeof exec.command !== "string" || exec.command === "") return Promise.reject(new CredentialError("error", `${name} has no command`));
+  const late = () => new CredentialError("error", `${name} did not finish within the cluster deadline`);
+  if (signal.aborted) return Promise.reject(late());
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...Object.fromEntries((exec.env ?? []).map((e) => [e.name, e.value])),
@@ -102,7 +108,18 @@ function runPlugin(exec: ExecConfig, name: string, signal: AbortSignal): Promise
     KUBERNETES_EXEC_INFO: JSON.stringify({ apiVersion: exec.apiVersion ?? "client.authentication.k8s.io/v1beta1", kind: "ExecCredential", spec: { interactive: false } }),
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(exec.command, exec.args ?? [], { env, stdio: ["ignore", "pipe", "ignore"], signal });
+    const child = spawn(exec.command, exec.args ?? [], { env, stdio: ["ignore", "pipe", "ignore"], detached: OWN_GROUP });
+    const onAbort = (): void => {
+      try {
+        if (OWN_GROUP && child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+        else child.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+      child.stdout.destroy();
+      reject(late());
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
     const chunks: Buffer[] = [];
     let size = 0;
     child.stdout.on("data", (c: Buffer) => {
@@ -110,13 +127,14 @@ function runPlugin(exec: ExecConfig, name: string, signal: AbortSignal): Promise
       if (size <= MAX_OUTPUT) chunks.push(c);
     });
     child.on("error", (e: NodeJS.ErrnoException) => {
-      if (e.name === "AbortError") return reject(new CredentialError("error", `${name} did not finish within the cluster deadline`));
+      signal.removeEventListener("abort", onAbort);
       const why = e.code === "ENOENT" ? "ENOENT: it is not installed or not on PATH" : (e.code ?? e.name);
       reject(new CredentialError("error", `${name} could not be started (${why})`));
     });
-    child.on("close", (code, signal) => {
+    child.on("close", (code, killedBy) => {
+      signal.removeEventListener("abort", onAbort);
       if (code === 0) resolve(Buffer.concat(chunks).toString("utf8"));
-      else reject(new CredentialError("error", `${name} failed (${signal ? `killed by ${signal}` : `exit code ${code}`})`));
+      else reject(new CredentialError("error", `${name} failed (${killedBy ? `killed by ${killedBy}` : `exit code ${code}`})`));
     });
   });
 }

@@ -1,6 +1,8 @@
 // Exec credential plugins of a kubeconfig, run against the simulator: a good one scans; a broken one
 // fails its cluster as an error (the API server was never asked, so nobody refused), in one line that
 // names the plugin and never repeats what it printed (a raw token, a token inside broken JSON).
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { tmpdir } from "node:os";
@@ -28,6 +30,7 @@ let dir: string;
 let kubeconfig: string;
 let snaps: ClusterSnapshot[];
 const storage = inject("azuriteConnectionString");
+const BIN = new URL("../../bin/fleet-audit.js", import.meta.url).pathname;
 
 beforeAll(async () => {
   sim = await startSimulator([{ name: "aks-exec", mode: "vnetblock", nodes: 1 }]);
@@ -91,24 +94,58 @@ describe("exec credential plugins", () => {
 });
 
 describe("an exec plugin that hangs", () => {
-  it("fails its cluster at the cluster deadline, naming the step, and is killed", async () => {
-    const mark = path.join(dir, "hang-killed");
-    const script = path.join(dir, "hang-plugin");
-    // Says when it is told to stop (SIGTERM), and stops its sleep with it.
-    writeFileSync(script, `#!/bin/sh\ntrap 'kill $! 2>/dev/null; echo killed > "${mark}"; exit 143' TERM\nsleep 600 &\nwait $!\n`);
+  /** A kubeconfig whose only user runs a wrapper script that starts `sleep` and writes its pid to the returned file. */
+  function hangingWrapper(name: string): { file: string; pidFile: string } {
+    const pidFile = path.join(dir, `${name}.pid`);
+    const script = path.join(dir, `${name}-plugin`);
+    // As a wrapper around a real plugin hangs: the plugin (a grandchild) holds the stdout pipe open.
+    writeFileSync(script, `#!/bin/sh\nsleep 600 &\necho $! > "${pidFile}"\nwait $!\n`);
     chmodSync(script, 0o755);
     const doc = YAML.parse(readFileSync(kubeconfig, "utf8")) as { contexts: Array<{ name: string; context: { cluster: string } }>; users: unknown[]; "current-context": string };
-    doc.contexts = [{ name: "hang", context: { cluster: doc.contexts[0]!.context.cluster, user: "hang" } } as never];
-    doc.users = [{ name: "hang", user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: script, interactiveMode: "Never" } } }];
-    doc["current-context"] = "hang";
-    const file = path.join(dir, "hang.kubeconfig");
+    doc.contexts = [{ name, context: { cluster: doc.contexts[0]!.context.cluster, user: name } } as never];
+    doc.users = [{ name, user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: script, interactiveMode: "Never" } } }];
+    doc["current-context"] = name;
+    const file = path.join(dir, `${name}.kubeconfig`);
     writeFileSync(file, YAML.stringify(doc));
+    return { file, pidFile };
+  }
+
+  /** Whether a process is gone (or only a zombie waiting for init to reap it). */
+  function gone(pid: number): boolean {
+    try {
+      return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.startsWith("Z");
+    } catch {
+      return true;
+    }
+  }
+
+  async function waitGone(pidFile: string): Promise<void> {
+    const pid = Number(readFileSync(pidFile, "utf8"));
+    for (let i = 0; i < 100 && !gone(pid); i++) await sleep(20);
+    const alive = !gone(pid);
+    if (alive) process.kill(pid, "SIGKILL"); // this test's own sleep, by its pid
+    expect(alive).toBe(false);
+  }
+
+  it("fails its cluster at the cluster deadline, naming the step, and is killed with what it started", async () => {
+    const { file, pidFile } = hangingWrapper("hang");
     const [target] = await discoverFleet({ kubeconfig: [file] });
     const snap = await collectCluster(target!, { scanId: "20261201T000000000Z-hang", requestTimeoutMs: 5000, clusterDeadlineMs: 1500 });
     expect([snap.status, snap.reason]).toEqual(["error", "getting credentials: the kubeconfig's exec plugin hang-plugin did not finish within the cluster deadline"]);
-    while (!existsSync(mark)) await sleep(20); // the test's own timeout bounds this
-    expect(readFileSync(mark, "utf8")).toBe("killed\n");
+    await waitGone(pidFile);
   });
+
+  it("does not keep the scan's process alive past its deadline", async () => {
+    const { file, pidFile } = hangingWrapper("hang-cli");
+    const started = Date.now();
+    const env = { ...process.env, NO_COLOR: "1", FLEET_AUDIT_TABLE_PREFIX: `hang${process.pid}` };
+    const child = spawn(process.execPath, [BIN, "scan", "--kubeconfig", file, "--storage", storage, "--cluster-deadline", "2"], { env, stdio: "ignore" });
+    const stuck = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    const [code] = (await once(child, "exit")) as [number | null];
+    clearTimeout(stuck);
+    expect([code, Date.now() - started < 20_000]).toEqual([0, true]);
+    await waitGone(pidFile);
+  }, 60_000);
 });
 
 describe("a user of a removed auth-provider (gcp, azure)", () => {
