@@ -1,11 +1,13 @@
 // Kubeconfig files read and merged as kubectl (client-go's loader) reads and merges them, which
 // client-node does not quite: its mergeConfig throws on a name two files share, and it resolves only
-// certificate files against the file's directory, not token-file or an exec plugin's command.
+// certificate files against the file's directory, not token-file or an exec plugin's command, and it
+// reads every user's token-file while loading, so one user's missing file failed the whole file.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig, type User } from "@kubernetes/client-node";
 import YAML from "yaml";
 import { UsageError } from "../errors.js";
+import { CredentialError } from "./target.js";
 
 /**
  * One file's entries, or undefined when it holds nothing (empty, or only comments): kubectl reads such
@@ -47,12 +49,18 @@ export function kubeconfigFromText(text: string, label: string, dir: string | un
     if (v !== undefined && v !== null && !Array.isArray(v)) throw fail(`${label}: ${key} must be a list, not ${kindOf(v)}`);
   }
   if (dir !== undefined) resolveUserPaths(config.users, dir);
+  const deferred = new Map<string, string>();
+  const users = Array.isArray(config.users) ? config.users.map((entry) => withoutTokenFile(entry, deferred)) : config.users;
   const kc = new KubeConfig();
   try {
     // client-node builds entries from text only: the document with its paths resolved, as JSON (which is YAML).
-    kc.loadFromString(JSON.stringify({ clusters: config.clusters, users: config.users, contexts: config.contexts, "current-context": config["current-context"] }), { onInvalidEntry: "throw" });
+    kc.loadFromString(JSON.stringify({ clusters: config.clusters, users, contexts: config.contexts, "current-context": config["current-context"] }), { onInvalidEntry: "throw" });
   } catch (e) {
     throw malformed(label, e, fail);
+  }
+  for (const user of kc.users) {
+    const file = deferred.get(user.name);
+    if (file !== undefined) tokenFiles.set(user, file);
   }
   if (dir !== undefined) kc.makePathsAbsolute(dir); // certificate-authority, client-certificate, client-key
   return kc;
@@ -78,10 +86,37 @@ export function mergeFirstWins(configs: readonly KubeConfig[]): KubeConfig {
   return merged;
 }
 
+/** The token-file of each loaded user that has one (and no token), read by `withTokenFromFile`. */
+const tokenFiles = new WeakMap<User, string>();
+
+/** A users entry without its token-file, noted in `deferred` by user name: read per context, not while loading. */
+function withoutTokenFile(entry: unknown, deferred: Map<string, string>): unknown {
+  const { name, user } = (entry ?? {}) as { name?: unknown; user?: Record<string, unknown> | null };
+  if (!user || typeof user !== "object" || user["token-file"] === undefined) return entry;
+  const { "token-file": file, ...rest } = user;
+  if (typeof name === "string" && typeof file === "string" && file !== "" && !rest.token) deferred.set(name, file);
+  return { ...(entry as object), user: rest };
+}
+
+/**
+ * `user` with its token-file's token, read now: each time a context is built, so a rotated token (a
+ * projected service-account token) is picked up. A file that cannot be read fails only that context.
+ */
+export function withTokenFromFile(user: User, context: string): User {
+  const file = tokenFiles.get(user);
+  if (file === undefined) return user;
+  let token: string;
+  try {
+    token = readFileSync(file, "utf8").trim(); // as client-go reads it
+  } catch (e) {
+    throw new CredentialError("error", `context ${JSON.stringify(context)} user ${JSON.stringify(user.name)}: cannot read token-file ${file} (${(e as NodeJS.ErrnoException).code ?? "unreadable"})`);
+  }
+  return { ...user, token };
+}
+
 /**
  * token-file and an exec command holding a path separator (./bin/plugin, not a name looked up on PATH)
- * are relative to the kubeconfig's directory, as client-go resolves them. Before client-node loads the
- * users: it reads token-file while loading.
+ * are relative to the kubeconfig's directory, as client-go resolves them.
  */
 function resolveUserPaths(users: unknown, dir: string): void {
   const resolve = (p: unknown): unknown => (typeof p === "string" && p !== "" && !path.isAbsolute(p) ? path.join(dir, p) : p);

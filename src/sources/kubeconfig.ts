@@ -6,7 +6,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { UsageError } from "../errors.js";
 import { nameMatcher } from "../glob.js";
 import { withoutCredentials } from "../url-credentials.js";
-import { mergeFirstWins, readKubeconfigFile } from "./kubeconfig-file.js";
+import { mergeFirstWins, readKubeconfigFile, withTokenFromFile } from "./kubeconfig-file.js";
 import { type ClusterTarget, CredentialError } from "./target.js";
 
 /** KUBECONFIG may list several files (merged, first wins), as kubectl does. */
@@ -61,12 +61,16 @@ export function entryContext(kc: KubeConfig, context: string | undefined): strin
   return context ?? (kc.getCurrentContext() || kc.getContexts()[0]?.name);
 }
 
-/** A KubeConfig holding only one context, so no client can ever switch to another context's user. */
+/**
+ * A KubeConfig holding only one context, so no client can ever switch to another context's user; its
+ * user's token-file is read here, for this context only.
+ */
 export function singleContext(base: KubeConfig, contextName: string): KubeConfig {
   const ctx = base.getContextObject(contextName);
   if (!ctx) throw new UsageError(`unknown context ${JSON.stringify(contextName)}`);
   const cluster = base.getCluster(ctx.cluster);
-  const user = base.getUser(ctx.user);
+  const found = base.getUser(ctx.user);
+  const user = found ? withTokenFromFile(found, contextName) : null;
   const kc = new KubeConfig();
   kc.loadFromOptions({
     clusters: cluster ? [cluster] : [],

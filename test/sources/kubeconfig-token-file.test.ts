@@ -1,0 +1,76 @@
+// A kubeconfig user's token-file is read only for a context that uses it, each time that context's
+// KubeConfig is built: one user's missing file fails only the clusters using it (never the whole
+// file's load, nor --context for another context), and a rotated token (a projected service-account
+// token) is picked up. Against the simulator, Azurite as the store.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import YAML from "yaml";
+import { collectCluster } from "../../src/collect/collector.js";
+import { type Simulator, startSimulator } from "../../src/sim/index.js";
+import { discoverFleet, resolveTarget } from "../../src/sources/discover.js";
+import { runCli } from "../helpers/cli.js";
+
+interface Doc {
+  clusters: Array<{ name: string }>;
+  users: Array<{ name: string; user: Record<string, unknown> }>;
+  contexts: Array<{ name: string; context: { cluster: string; user: string } }>;
+}
+
+let sim: Simulator;
+let dir: string;
+let kubeconfig: string;
+const missing = "/nonexistent/ci/token";
+const storage = inject("azuriteConnectionString");
+const env = { FLEET_AUDIT_TABLE_PREFIX: `tokenfile${process.pid}` };
+const scanOpts = { scanId: "20261201T000000000Z-tokenfile", requestTimeoutMs: 5000, clusterDeadlineMs: 20_000 };
+
+beforeAll(async () => {
+  sim = await startSimulator([{ name: "aks-good", mode: "vnetblock", nodes: 1 }]);
+  dir = mkdtempSync(path.join(tmpdir(), "token-file-"));
+  const doc = YAML.parse(sim.kubeconfig()) as Doc;
+  const cluster = doc.clusters[0]!.name;
+  doc.users.push({ name: "ci-bot", user: { "token-file": missing } });
+  doc.contexts.push({ name: "other-ci", context: { cluster, user: "ci-bot" } });
+  doc.users.push({ name: "projected", user: { "token-file": "token" } });
+  doc.contexts.push({ name: "by-file", context: { cluster, user: "projected" } });
+  writeFileSync(path.join(dir, "token"), `${sim.cluster("aks-good").token}\n`);
+  kubeconfig = path.join(dir, "config");
+  writeFileSync(kubeconfig, YAML.stringify(doc));
+});
+
+afterAll(async () => {
+  await sim?.close();
+});
+
+describe("a kubeconfig user's token-file", () => {
+  it("that is missing fails only the contexts using it, naming the context and the file", async () => {
+    const targets = await discoverFleet({ kubeconfig: [kubeconfig] });
+    const snaps = await Promise.all(targets.map((t) => collectCluster(t, scanOpts)));
+    expect(snaps.map((s) => [s.cluster, s.status, s.reason])).toEqual([
+      ["aks-good", "ok", undefined],
+      ["other-ci", "error", `context "other-ci" user "ci-bot": cannot read token-file ${missing} (ENOENT)`],
+      ["by-file", "ok", undefined],
+    ]);
+  });
+
+  it("that is missing does not stop --context for another context, nor a queued job for one", async () => {
+    const one = await runCli(["scan", "--kubeconfig", kubeconfig, "--context", "aks-good", "--storage", storage, "--cluster-deadline", "20"], { env });
+    expect([one.code, one.stderr]).toEqual([0, "[1/1] aks-good: ok\n"]);
+    const target = await resolveTarget({ kind: "kubeconfig", name: "by-file", context: "by-file", files: [kubeconfig] }, {});
+    expect((await collectCluster(target, scanOpts)).status).toBe("ok");
+  });
+
+  it("is read again each time its context is built, so a rotated token is used", async () => {
+    const target = (await discoverFleet({ kubeconfig: [kubeconfig], contexts: ["by-file"] }))[0]!;
+    const good = readFileSync(path.join(dir, "token"), "utf8");
+    writeFileSync(path.join(dir, "token"), "an-old-token-0000000000000000");
+    try {
+      expect((await collectCluster(target, scanOpts)).status).toBe("unauthorized");
+    } finally {
+      writeFileSync(path.join(dir, "token"), good);
+    }
+    expect((await collectCluster(target, scanOpts)).status).toBe("ok");
+  });
+});
