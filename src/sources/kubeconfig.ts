@@ -6,6 +6,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { UsageError } from "../errors.js";
 import { nameMatcher } from "../glob.js";
 import { withoutCredentials } from "../url-credentials.js";
+import { checkClusterCa } from "./cluster-ca.js";
 import { mergeFirstWins, readKubeconfigFile, withTokenFromFile } from "./kubeconfig-file.js";
 import { type ClusterTarget, CredentialError } from "./target.js";
 
@@ -63,12 +64,13 @@ export function entryContext(kc: KubeConfig, context: string | undefined): strin
 
 /**
  * A KubeConfig holding only one context, so no client can ever switch to another context's user; its
- * user's token-file is read here, for this context only.
+ * cluster's CA is checked and its user's token-file read here, for this context only.
  */
 export function singleContext(base: KubeConfig, contextName: string): KubeConfig {
   const ctx = base.getContextObject(contextName);
   if (!ctx) throw new UsageError(`unknown context ${JSON.stringify(contextName)}`);
   const cluster = base.getCluster(ctx.cluster);
+  if (cluster) checkClusterCa(cluster, contextName);
   const found = base.getUser(ctx.user);
   const user = found ? withTokenFromFile(found, contextName) : null;
   const kc = new KubeConfig();
