@@ -47,6 +47,9 @@ export function kubeconfigFromText(text: string, label: string, dir: string | un
     const v = config[key];
     // client-node would read a mapping or a scalar here as no entries, and the file as having none.
     if (v !== undefined && v !== null && !Array.isArray(v)) throw fail(`${label}: ${key} must be a list, not ${kindOf(v)}`);
+    // kubectl refuses the file; first wins applies only across files (mergeFirstWins).
+    const twice = duplicateName(v);
+    if (twice !== undefined) throw fail(`${label}: duplicate name ${JSON.stringify(twice)} in ${key}`);
   }
   if (dir !== undefined) resolveUserPaths(config.users, dir);
   const deferred = new Map<string, string>();
@@ -127,6 +130,18 @@ function resolveUserPaths(users: unknown, dir: string): void {
     const exec = user.exec as { command?: unknown } | null | undefined;
     if (exec && typeof exec.command === "string" && exec.command.includes(path.sep)) exec.command = resolve(exec.command);
   }
+}
+
+/** The first name a list's entries give twice, if any. */
+function duplicateName(list: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  for (const entry of Array.isArray(list) ? list : []) {
+    const name = (entry as { name?: unknown } | null)?.name;
+    if (typeof name !== "string") continue;
+    if (seen.has(name)) return name;
+    seen.add(name);
+  }
+  return undefined;
 }
 
 /** Where the text stops being YAML, never what the parser quotes of it (a tag, an alias, an excerpt: a token's text). */

@@ -1,6 +1,6 @@
 // A kubeconfig that is empty, or YAML of another shape, or without contexts, is bad input: exit 2 with
 // one worded line naming the file, never a JavaScript error. Of several merged files, an empty one adds
-// nothing, as with kubectl.
+// nothing, as with kubectl; a name one file defines twice is refused, as kubectl refuses it.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -31,6 +31,17 @@ describe("a kubeconfig of the wrong shape", () => {
     const f = file(`${what.replace(/\W+/g, "-")}.yaml`, text);
     const r = await runCli(["scan", "--kubeconfig", f, "--storage", storage]);
     expect(r.stderr).toBe(`fleet-audit: kubeconfig ${f}${reason.startsWith(":") ? "" : " "}${reason}\n`);
+    expect(r.code).toBe(2);
+  });
+
+  it.each([
+    ["clusters", GOOD.replace("users:", "- name: c\n  cluster: {server: 'https://127.0.0.1:6444'}\nusers:")],
+    ["users", GOOD.replace("contexts:", "- name: u\n  user: {token: other}\ncontexts:")],
+    ["contexts", `${GOOD}- name: x\n  context: {cluster: c, user: u}\n`],
+  ])("a name twice in its %s: exit 2, naming the file, the list and the name, as kubectl refuses it", async (list, text) => {
+    const f = file(`dup-${list}.yaml`, text);
+    const r = await runCli(["scan", "--kubeconfig", f, "--storage", storage]);
+    expect(r.stderr).toBe(`fleet-audit: kubeconfig ${f}: duplicate name "${{ clusters: "c", users: "u", contexts: "x" }[list]}" in ${list}\n`);
     expect(r.code).toBe(2);
   });
 
