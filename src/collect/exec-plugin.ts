@@ -28,6 +28,11 @@ interface ExecStatus {
 const USER_PREFIX = "exec-plugin:";
 /** An ExecCredential is a few KiB; more is not one. */
 const MAX_OUTPUT = 1 << 20;
+/**
+ * How long a credential whose expiry had already passed when printed (or cannot be read) is used: the
+ * plugin would print the same again (a clock ahead, a stale cache), and it would run for every request.
+ */
+const EXPIRED_REUSE_MS = 10_000;
 
 /** How reasons name what getting the current user's credentials runs (exec plugin, Entra token). */
 export function credentialStep(kc: k8s.KubeConfig): string {
@@ -84,7 +89,7 @@ class ExecPluginAuth implements Authenticator {
     }
     if (typeof status?.token !== "string" && typeof status?.clientCertificateData !== "string") throw new CredentialError("error", `${name} did not print an ExecCredential`);
     const expires = status.expirationTimestamp ? Date.parse(status.expirationTimestamp) : Infinity;
-    this.cached = { status, until: Number.isNaN(expires) ? 0 : expires };
+    this.cached = { status, until: expires > Date.now() ? expires : Date.now() + EXPIRED_REUSE_MS };
     return status;
   }
 }
@@ -99,6 +104,8 @@ const OWN_GROUP = process.platform !== "win32";
  */
 function runPlugin(exec: ExecConfig, name: string, signal: AbortSignal): Promise<string> {
   if (typeof exec.command !== "string" || exec.command === "") return Promise.reject(new CredentialError("error", `${name} has no command`));
+  const shape = shapeProblem(exec);
+  if (shape) return Promise.reject(new CredentialError("error", `${name}: ${shape}`));
   const late = () => new CredentialError("error", `${name} did not finish within the cluster deadline`);
   if (signal.aborted) return Promise.reject(late());
   const env: NodeJS.ProcessEnv = {
@@ -137,6 +144,16 @@ function runPlugin(exec: ExecConfig, name: string, signal: AbortSignal): Promise
       else reject(new CredentialError("error", `${name} failed (${killedBy ? `killed by ${killedBy}` : `exit code ${code}`})`));
     });
   });
+}
+
+/** What is wrong with the shape of an exec config's args or env, as kubectl would refuse it; never their values (secrets). */
+function shapeProblem(exec: ExecConfig): string | undefined {
+  const { args, env } = exec as { args?: unknown; env?: unknown };
+  const not = (v: unknown): string => (Array.isArray(v) ? "" : `, not ${typeof v === "object" ? "a mapping" : `a ${typeof v}`}`);
+  if (args != null && !(Array.isArray(args) && args.every((a) => typeof a === "string"))) return `its args must be a list of strings${not(args)}`;
+  const isVar = (e: unknown): boolean => typeof (e as { name?: unknown } | null)?.name === "string" && typeof (e as { value?: unknown }).value === "string";
+  if (env != null && !(Array.isArray(env) && env.every(isVar))) return `its env must be a list of name and value pairs${not(env)}`;
+  return undefined;
 }
 
 /**

@@ -93,21 +93,33 @@ describe("exec credential plugins", () => {
   });
 });
 
+/** An executable plugin script in the test's directory. */
+function pluginScript(name: string, body: string): string {
+  const file = path.join(dir, `${name}-plugin`);
+  writeFileSync(file, `#!/bin/sh\n${body}\n`);
+  chmodSync(file, 0o755);
+  return file;
+}
+
+/** A kubeconfig of the simulated cluster with a context for each exec config given, named as its user. */
+function execKubeconfig(name: string, execs: Record<string, Record<string, unknown>>): string {
+  const doc = YAML.parse(readFileSync(kubeconfig, "utf8")) as { contexts: Array<{ name: string; context: { cluster: string } }>; users: unknown[]; "current-context": string };
+  const cluster = doc.contexts[0]!.context.cluster;
+  doc.contexts = Object.keys(execs).map((user) => ({ name: user, context: { cluster, user } }));
+  doc.users = Object.entries(execs).map(([user, exec]) => ({ name: user, user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", interactiveMode: "Never", ...exec } } }));
+  doc["current-context"] = Object.keys(execs)[0]!;
+  const file = path.join(dir, `${name}.kubeconfig`);
+  writeFileSync(file, YAML.stringify(doc));
+  return file;
+}
+
 describe("an exec plugin that hangs", () => {
   /** A kubeconfig whose only user runs a wrapper script that starts `sleep` and writes its pid to the returned file. */
   function hangingWrapper(name: string): { file: string; pidFile: string } {
     const pidFile = path.join(dir, `${name}.pid`);
-    const script = path.join(dir, `${name}-plugin`);
     // As a wrapper around a real plugin hangs: the plugin (a grandchild) holds the stdout pipe open.
-    writeFileSync(script, `#!/bin/sh\nsleep 600 &\necho $! > "${pidFile}"\nwait $!\n`);
-    chmodSync(script, 0o755);
-    const doc = YAML.parse(readFileSync(kubeconfig, "utf8")) as { contexts: Array<{ name: string; context: { cluster: string } }>; users: unknown[]; "current-context": string };
-    doc.contexts = [{ name, context: { cluster: doc.contexts[0]!.context.cluster, user: name } } as never];
-    doc.users = [{ name, user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: script, interactiveMode: "Never" } } }];
-    doc["current-context"] = name;
-    const file = path.join(dir, `${name}.kubeconfig`);
-    writeFileSync(file, YAML.stringify(doc));
-    return { file, pidFile };
+    const command = pluginScript(name, `sleep 600 &\necho $! > "${pidFile}"\nwait $!`);
+    return { file: execKubeconfig(name, { [name]: { command } }), pidFile };
   }
 
   /** Whether a process is gone (or only a zombie waiting for init to reap it). */
@@ -146,6 +158,37 @@ describe("an exec plugin that hangs", () => {
     expect([code, Date.now() - started < 20_000]).toEqual([0, true]);
     await waitGone(pidFile);
   }, 60_000);
+});
+
+describe("an exec plugin whose credential has already expired", () => {
+  it("is run once for the scan, not again for every request", async () => {
+    const runs = path.join(dir, "expired-runs");
+    const command = pluginScript("expired", `echo run >> "${runs}"\nprintf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"%s","expirationTimestamp":"2020-01-01T00:00:00Z"}}' "$SIM_TOKEN"`);
+    const file = execKubeconfig("expired", { expired: { command, env: [{ name: "SIM_TOKEN", value: sim.cluster("aks-exec").token }] } });
+    const [target] = await discoverFleet({ kubeconfig: [file] });
+    const snap = await collectCluster(target!, { scanId: "20261201T000000000Z-expired", requestTimeoutMs: 5000, clusterDeadlineMs: 20_000 });
+    expect([snap.status, readFileSync(runs, "utf8")]).toEqual(["ok", "run\n"]);
+  });
+});
+
+describe("an exec config of the wrong shape", () => {
+  it("fails its cluster naming the plugin and the field, never its values, and the plugin never runs", async () => {
+    const ran = path.join(dir, "shape-ran");
+    const command = pluginScript("shape", `echo ran > "${ran}"`);
+    const file = execKubeconfig("shapes", {
+      "env-map": { command, env: { SECRET: "SEKRET_envvalue" } },
+      "env-strings": { command, env: ["SECRET=SEKRET_envvalue"] },
+      "args-string": { command, args: "--secret SEKRET_arg" },
+    });
+    const targets = await discoverFleet({ kubeconfig: [file] });
+    const got = await Promise.all(targets.map((t) => collectCluster(t, { scanId: "20261201T000000000Z-shape", requestTimeoutMs: 5000, clusterDeadlineMs: 5000 })));
+    expect(got.map((s) => [s.cluster, s.status, s.reason])).toEqual([
+      ["env-map", "error", "getting credentials: the kubeconfig's exec plugin shape-plugin: its env must be a list of name and value pairs, not a mapping"],
+      ["env-strings", "error", "getting credentials: the kubeconfig's exec plugin shape-plugin: its env must be a list of name and value pairs"],
+      ["args-string", "error", "getting credentials: the kubeconfig's exec plugin shape-plugin: its args must be a list of strings, not a string"],
+    ]);
+    expect(existsSync(ran)).toBe(false);
+  });
 });
 
 describe("a user of a removed auth-provider (gcp, azure)", () => {
