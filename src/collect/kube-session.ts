@@ -4,6 +4,7 @@
 import https from "node:https";
 import { createSecureContext } from "node:tls";
 import * as k8s from "@kubernetes/client-node";
+import pLimit from "p-limit";
 import { classify, ClusterScanError, credentialFailure, noAnswerError } from "./errors.js";
 import { beforeAbort } from "./before-abort.js";
 import { credentialStep, withExecPlugin } from "./exec-plugin.js";
@@ -34,6 +35,8 @@ const MAX_LIST_RESTARTS = 2;
 export class KubeSession {
   private readonly callOptions: k8s.ConfigurationOptions;
   private readonly http = new k8s.IsomorphicFetchHttpLibrary();
+  /** One slot per connection the agent keeps: a request's timeout starts when it has one (getBody). */
+  private readonly slots = pLimit(SOCKETS_PER_CLUSTER);
   /** Requests made, for diagnostics and tests. */
   requests = 0;
 
@@ -169,23 +172,28 @@ export class KubeSession {
       // As on the https path (open): a credential that fails is no answer of the API server's.
       throw credentialFailure(e);
     }
-    for (const m of options.middleware ?? []) await m.pre(ctx).toPromise();
-    let status: number;
-    let headers: Record<string, string>;
-    let body: Buffer;
-    let gzipped = false;
-    const agent = ctx.getAgent();
-    if (agent instanceof https.Agent) {
-      ({ status, headers, body, gzipped = false } = await httpsGet(ctx.getUrl(), { agent, headers: ctx.getHeaders(), signal: ctx.getSignal(), keepGzip }));
-    } else {
-      // Plain http or a proxy: client-node's own fetch knows those.
-      const rsp = await this.http.send(ctx).toPromise();
-      [status, headers, body] = [rsp.httpStatusCode, rsp.headers, await rsp.body.binary()];
-    }
-    if (status < 200 || status > 299) {
-      throw new k8s.ApiException(status, `HTTP ${status} for GET ${path}`, body.toString("utf8"), headers);
-    }
-    return { body, gzipped };
+    // The reads after the NNC list start together and queue for the cluster's few connections. The
+    // middleware starts the per-request timeout, so it runs only once this call has a slot: time spent
+    // queued behind a slow server's other answers is no sign it is gone (the cluster deadline covers it).
+    return this.slots(async () => {
+      for (const m of options.middleware ?? []) await m.pre(ctx).toPromise();
+      let status: number;
+      let headers: Record<string, string>;
+      let body: Buffer;
+      let gzipped = false;
+      const agent = ctx.getAgent();
+      if (agent instanceof https.Agent) {
+        ({ status, headers, body, gzipped = false } = await httpsGet(ctx.getUrl(), { agent, headers: ctx.getHeaders(), signal: ctx.getSignal(), keepGzip }));
+      } else {
+        // Plain http or a proxy: client-node's own fetch knows those.
+        const rsp = await this.http.send(ctx).toPromise();
+        [status, headers, body] = [rsp.httpStatusCode, rsp.headers, await rsp.body.binary()];
+      }
+      if (status < 200 || status > 299) {
+        throw new k8s.ApiException(status, `HTTP ${status} for GET ${path}`, body.toString("utf8"), headers);
+      }
+      return { body, gzipped };
+    });
   }
 
   /**

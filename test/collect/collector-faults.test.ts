@@ -1,0 +1,58 @@
+// Faults of an API server that does answer, slowly or oddly, scoped to some paths: the collector keeps
+// what it read and names what it could not, and never calls such a cluster unreachable or not-cns.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { collectCluster } from "../../src/collect/collector.js";
+import type { ClusterSnapshot } from "../../src/model/snapshot.js";
+import { type FaultSpec, type SimClusterSpec, type Simulator, startSimulator } from "../../src/sim/index.js";
+import { discoverFromKubeconfig } from "../../src/sources/kubeconfig.js";
+import type { ClusterTarget } from "../../src/sources/target.js";
+
+const FAST = { retry: { retries: 3, baseDelayMs: 10, maxDelayMs: 2000 } };
+
+function spec(name: string, faults: FaultSpec[] = [], over: Partial<SimClusterSpec> = {}): SimClusterSpec {
+  return { name, mode: "vnetblock", nodes: 3, faults, ...over };
+}
+
+let sim: Simulator;
+let dir: string;
+
+beforeAll(async () => {
+  sim = await startSimulator([
+    // Every answer takes 400 ms: the eight reads after the NNC list queue for two connections.
+    spec("slow-400", [{ kind: "slow", delayMs: 400 }]),
+  ]);
+  dir = mkdtempSync(path.join(tmpdir(), "collector-faults-"));
+});
+
+afterAll(async () => {
+  await sim?.close();
+});
+
+/** The cluster's target, from a kubeconfig whose server URL `server` may rewrite. */
+function target(name: string, server: (url: string) => string = (u) => u): ClusterTarget {
+  const file = path.join(dir, `${name.replace(/\W/g, "_")}.yaml`);
+  writeFileSync(file, sim.kubeconfig({ clusters: [name] }).replace(/server: (\S+)/, (_, u: string) => `server: ${server(u)}`), { mode: 0o600 });
+  return discoverFromKubeconfig({ files: [file] })[0]!;
+}
+
+const collect = (name: string, over: Record<string, unknown> = {}): Promise<ClusterSnapshot> =>
+  collectCluster(target(name), { scanId: "20261201T040000000Z-test", requestTimeoutMs: 1000, clusterDeadlineMs: 8000, cnsMetrics: 0, ...FAST, ...over });
+
+describe("an API server that answers slowly", () => {
+  it("is read whole: a request's timeout starts when it has a connection, not while it waits for one", async () => {
+    const s = await collect("slow-400");
+    expect(s.reason).toBeUndefined();
+    expect(s.status).toBe("ok");
+    expect(s.nodes).toHaveLength(3);
+    expect(s.kubernetesVersion).toMatch(/^v1\./);
+  });
+
+  it("still fails on the cluster deadline, which covers the waiting too", async () => {
+    const s = await collect("slow-400", { requestTimeoutMs: 5000, clusterDeadlineMs: 1200 });
+    expect(s.status).toBe("unreachable");
+    expect(s.reason).toMatch(/deadline/);
+  });
+});
