@@ -186,14 +186,14 @@ async function collectMetrics(snap: ClusterSnapshot, session: KubeSession, budge
 }
 
 /**
- * Optional reads: a failure becomes a note instead of failing the cluster (an unreachable cluster still
- * fails it). A refusal is such a failure too: a reader role bound before a read was added may not allow it.
+ * Optional reads: a failure becomes a note instead of failing the cluster. A refusal is such a failure
+ * too: a reader role bound before a read was added may not allow it. So is no answer: these run after the
+ * NNC list answered, beside the required reads, and a server that really went away fails those too.
  */
 async function optional<T>(snap: ClusterSnapshot, p: Promise<T>, consequence?: string): Promise<T | undefined> {
   try {
     return await p;
   } catch (e) {
-    if (e instanceof ClusterScanError && e.status === "unreachable") throw e;
     snap.notes.push(consequence ? `${(e as Error).message}: ${consequence}` : (e as Error).message);
     return undefined;
   }

@@ -23,6 +23,9 @@ beforeAll(async () => {
   sim = await startSimulator([
     // Every answer takes 400 ms: the eight reads after the NNC list queue for two connections.
     spec("slow-400", [{ kind: "slow", delayMs: 400 }]),
+    spec("slow-pending", [{ kind: "slow", delayMs: 1500, path: /fieldSelector=status\.phase/ }]),
+    spec("version-hang", [{ kind: "hang", path: "/version" }]),
+    spec("core-hang", [{ kind: "hang", path: "/api/v1/" }]),
   ]);
   dir = mkdtempSync(path.join(tmpdir(), "collector-faults-"));
 });
@@ -54,5 +57,25 @@ describe("an API server that answers slowly", () => {
     const s = await collect("slow-400", { requestTimeoutMs: 5000, clusterDeadlineMs: 1200 });
     expect(s.status).toBe("unreachable");
     expect(s.reason).toMatch(/deadline/);
+  });
+});
+
+describe("an optional read that gets no answer", () => {
+  it.each([
+    ["slow-pending", /^listing Pending pods: no answer before the timeout$/],
+    ["version-hang", /^reading \/version: no answer before the timeout$/],
+  ])("%s: is a note, and the cluster that answered the rest is ok", async (name, note) => {
+    const s = await collect(name);
+    expect(s.reason).toBeUndefined();
+    expect(s.status).toBe("ok");
+    expect([s.nncs.length, s.nodes.length, s.cns.pods.length]).toEqual([3, 3, 3]);
+    expect(s.notes).toContainEqual(expect.stringMatching(note));
+  });
+
+  it("leaves a cluster whose required reads get no answer either unreachable", async () => {
+    const s = await collect("core-hang");
+    expect(s.status).toBe("unreachable");
+    expect(s.reason).toMatch(/^listing (Nodes|CNS pods).*: no answer before the timeout$/);
+    expect(s.nncs).toEqual([]);
   });
 });
