@@ -11,7 +11,7 @@ import { credentialStep, withExecPlugin } from "./exec-plugin.js";
 import { httpsGet, SOCKETS_PER_CLUSTER } from "./http-get.js";
 import { legacyAuthProviderProblem } from "./legacy-auth-provider.js";
 import type { ListKind, Normalized } from "./normalize/lists.js";
-import { parseListPageAsync } from "./parse-pool.js";
+import { parseListPageAsync, ParsePoolFailure } from "./parse-pool.js";
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "./retry.js";
 import { CredentialError } from "../sources/target.js";
 
@@ -202,9 +202,19 @@ export class KubeSession {
    * normalised on a worker thread (parse-pool.ts).
    */
   listPages<K extends ListKind>(path: string, query: Record<string, string | number | undefined>, kind: K): (cont: string | undefined, options: k8s.ConfigurationOptions) => Promise<ListPage<Normalized<K>>> {
-    return async (cont, options) => {
+    const read = async (cont: string | undefined, options: k8s.ConfigurationOptions): Promise<ListPage<Normalized<K>>> => {
       const { body, gzipped } = await this.getBody(path, { ...query, continue: cont }, options, "application/json", true);
       return parseListPageAsync(body, kind, gzipped);
+    };
+    return async (cont, options) => {
+      try {
+        return await read(cont, options);
+      } catch (e) {
+        // A parse worker died with the page, whose body went with it: read it once more (the pool
+        // parses in place from then on). Any other failure is the call's, to retry or classify.
+        if (!(e instanceof ParsePoolFailure)) throw e;
+        return read(cont, options);
+      }
     };
   }
 

@@ -20,6 +20,17 @@ export const WORKER_MIN_BYTES = 64 * 1024;
 /** More workers than this only add memory: the main thread is the limit again at two. */
 const MAX_WORKERS = 2;
 
+/**
+ * A page the pool lost with its worker (it died, or the pool closed), not a page that failed to parse:
+ * its body went to the worker, so the caller reads the page again.
+ */
+export class ParsePoolFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ParsePoolFailure";
+  }
+}
+
 interface Pending {
   resolve: (page: ListPage<unknown>) => void;
   reject: (e: Error) => void;
@@ -89,8 +100,8 @@ export class ParsePool {
     if (w) return w;
     w = new Worker(this.file);
     w.on("message", (reply: ParseReply) => this.settle(reply));
-    // A worker that dies fails the pages in flight (each list call is retried like any failed call);
-    // the others are stopped, and from then on pages are parsed in place.
+    // A worker that dies fails the pages in flight (ParsePoolFailure: each is read again); the others
+    // are stopped, and from then on pages are parsed in place.
     w.on("error", (e) => this.fail(e));
     w.on("exit", (code) => this.fail(new Error(`the parse worker exited (code ${code})`)));
     this.workers[i] = w;
@@ -122,7 +133,7 @@ export class ParsePool {
     }
     const pending = [...this.pending.values()];
     this.pending.clear();
-    for (const p of pending) p.reject(new Error(`parsing a list page: ${e.message}`));
+    for (const p of pending) p.reject(new ParsePoolFailure(`parsing a list page: ${e.message}`));
   }
 }
 

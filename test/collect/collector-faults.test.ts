@@ -3,13 +3,17 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectCluster } from "../../src/collect/collector.js";
+import { sharedParsePool } from "../../src/collect/parse-pool.js";
 import type { ClusterSnapshot } from "../../src/model/snapshot.js";
 import { type FaultSpec, type SimClusterSpec, type Simulator, startSimulator } from "../../src/sim/index.js";
 import { discoverFromKubeconfig } from "../../src/sources/kubeconfig.js";
 import type { ClusterTarget } from "../../src/sources/target.js";
 
+// Two parse workers whatever the machine, so that a worker can die mid-scan (set before the pool starts).
+process.env.FLEET_AUDIT_PARSE_WORKERS = "2";
 const FAST = { retry: { retries: 3, baseDelayMs: 10, maxDelayMs: 2000 } };
 
 function spec(name: string, faults: FaultSpec[] = [], over: Partial<SimClusterSpec> = {}): SimClusterSpec {
@@ -26,6 +30,8 @@ beforeAll(async () => {
     spec("slow-pending", [{ kind: "slow", delayMs: 1500, path: /fieldSelector=status\.phase/ }]),
     spec("version-hang", [{ kind: "hang", path: "/version" }]),
     spec("core-hang", [{ kind: "hang", path: "/api/v1/" }]),
+    // Lists big enough for the parse workers.
+    spec("big", [], { nodes: 120 }),
   ]);
   dir = mkdtempSync(path.join(tmpdir(), "collector-faults-"));
 });
@@ -77,5 +83,24 @@ describe("an optional read that gets no answer", () => {
     expect(s.status).toBe("unreachable");
     expect(s.reason).toMatch(/^listing (Nodes|CNS pods).*: no answer before the timeout$/);
     expect(s.nncs).toEqual([]);
+  });
+});
+
+describe("a parse worker that dies", () => {
+  it("costs no cluster: the pages it held are read again and parsed in place", async () => {
+    const pool = sharedParsePool()!;
+    const parse = pool.parse.bind(pool);
+    // As a crash or an OOM kill would: the workers die with the cluster's first big page on one of them.
+    pool.parse = (...args) => {
+      const page = parse(...args);
+      for (const w of (pool as unknown as { workers: Worker[] }).workers) void w.terminate();
+      return page;
+    };
+    const s = await collect("big");
+    expect(pool.failure?.message).toMatch(/the parse worker exited/);
+    expect(s.reason).toBeUndefined();
+    expect(s.status).toBe("ok");
+    expect([s.nncs.length, s.nodes.length, s.cns.pods.length]).toEqual([120, 120, 120]);
+    expect(pool.stats.inPlace).toBeGreaterThan(0);
   });
 });
