@@ -10,6 +10,7 @@ import { type CnsMetricsBudget, DEFAULT_CNS_METRICS_BUDGET, scrapeCnsMetrics } f
 import { beforeAbort } from "./before-abort.js";
 import { classify, ClusterScanError } from "./errors.js";
 import { KubeSession } from "./kube-session.js";
+import { arr, obj } from "./normalize/fields.js";
 import { normalizeSubnetState } from "./normalize/subnet-state.js";
 import { sharedParsePool } from "./parse-pool.js";
 import { normalizeCnsConfig, normalizeDaemonSet } from "./normalize/workloads.js";
@@ -102,9 +103,7 @@ async function collectInto(snap: ClusterSnapshot, s: KubeSession, limit: number)
       s.listPages(`/apis/${NNC_GROUP}/${NNC_VERSION}/namespaces/${CNS_NAMESPACE}/${NNC_PLURAL}`, { limit }, "nnc"),
     );
   } catch (e) {
-    if (e instanceof ClusterScanError && e.httpStatus === 404) {
-      throw new ClusterScanError("not-cns", `the cluster serves no ${NNC_GROUP}/${NNC_VERSION} NodeNetworkConfig API: it does not run Azure CNI with CNS as IPAM`, 404);
-    }
+    if (e instanceof ClusterScanError && e.httpStatus === 404) throw await notCnsOr(s, e);
     throw e;
   }
 
@@ -154,6 +153,29 @@ async function collectInto(snap: ClusterSnapshot, s: KubeSession, limit: number)
       if (problem) snap.notes.push(problem);
     }
   }
+}
+
+/**
+ * A 404 on the NNC list means not-cns only when the API server's discovery agrees that it serves no
+ * NodeNetworkConfig API. A server URL with a wrong path, or a proxy's page, answers 404 too, and calling
+ * a CNS cluster not-cns would withdraw its findings: that is an error naming the 404.
+ */
+async function notCnsOr(s: KubeSession, notFound: ClusterScanError): Promise<ClusterScanError> {
+  const served = await s.call("API discovery", (o) => s.getJson<unknown>("/apis", {}, o)).then(servesNncApi, () => undefined);
+  if (served === false) {
+    return new ClusterScanError("not-cns", `the cluster serves no ${NNC_GROUP}/${NNC_VERSION} NodeNetworkConfig API: it does not run Azure CNI with CNS as IPAM`, 404);
+  }
+  const why = served ? `API discovery (/apis) lists ${NNC_GROUP}/${NNC_VERSION}` : "API discovery (/apis) did not answer as a Kubernetes API server does: is the kubeconfig's server URL right?";
+  return new ClusterScanError("error", `${notFound.message}; ${why}`, 404);
+}
+
+/** Whether an APIGroupList serves the NNC API; undefined when the answer is no APIGroupList. */
+function servesNncApi(answer: unknown): boolean | undefined {
+  const list = obj(answer);
+  const groups = list?.kind === "APIGroupList" ? arr(list.groups) : undefined;
+  if (!groups) return undefined;
+  const acn = groups.map(obj).find((g) => g?.name === NNC_GROUP);
+  return arr(acn?.versions)?.some((v) => obj(v)?.version === NNC_VERSION) ?? false;
 }
 
 /** A CNS DaemonSet, null when the cluster has none (404). */

@@ -32,6 +32,8 @@ beforeAll(async () => {
     spec("core-hang", [{ kind: "hang", path: "/api/v1/" }]),
     // Lists big enough for the parse workers.
     spec("big", [], { nodes: 120 }),
+    spec("nnc-404", [{ kind: "status", code: 404, path: "/nodenetworkconfigs" }]),
+    spec("kubenet", [], { mode: "kubenet" }),
   ]);
   dir = mkdtempSync(path.join(tmpdir(), "collector-faults-"));
 });
@@ -47,8 +49,8 @@ function target(name: string, server: (url: string) => string = (u) => u): Clust
   return discoverFromKubeconfig({ files: [file] })[0]!;
 }
 
-const collect = (name: string, over: Record<string, unknown> = {}): Promise<ClusterSnapshot> =>
-  collectCluster(target(name), { scanId: "20261201T040000000Z-test", requestTimeoutMs: 1000, clusterDeadlineMs: 8000, cnsMetrics: 0, ...FAST, ...over });
+const collect = (name: string, over: Record<string, unknown> = {}, server?: (url: string) => string): Promise<ClusterSnapshot> =>
+  collectCluster(target(name, server), { scanId: "20261201T040000000Z-test", requestTimeoutMs: 1000, clusterDeadlineMs: 8000, cnsMetrics: 0, ...FAST, ...over });
 
 describe("an API server that answers slowly", () => {
   it("is read whole: a request's timeout starts when it has a connection, not while it waits for one", async () => {
@@ -102,5 +104,25 @@ describe("a parse worker that dies", () => {
     expect(s.status).toBe("ok");
     expect([s.nncs.length, s.nodes.length, s.cns.pods.length]).toEqual([120, 120, 120]);
     expect(pool.stats.inPlace).toBeGreaterThan(0);
+  });
+});
+
+describe("a 404 on the NodeNetworkConfig list", () => {
+  it("is not-cns when API discovery agrees the cluster serves no acn.azure.com/v1alpha", async () => {
+    const s = await collect("kubenet");
+    expect(s.status).toBe("not-cns");
+    expect(s.reason).toMatch(/serves no acn\.azure\.com\/v1alpha NodeNetworkConfig API/);
+  });
+
+  it("is an error naming the 404 when the server URL has a wrong path: discovery answers 404 too", async () => {
+    const s = await collect("kubenet", {}, (u) => `${u}/wrong`);
+    expect(s.status).toBe("error");
+    expect(s.reason).toMatch(/^listing NodeNetworkConfigs .*: HTTP 404 .*API discovery \(\/apis\) did not answer as a Kubernetes API server.*server URL/);
+  });
+
+  it("is an error naming the 404 when discovery lists the NodeNetworkConfig API", async () => {
+    const s = await collect("nnc-404");
+    expect(s.status).toBe("error");
+    expect(s.reason).toMatch(/^listing NodeNetworkConfigs .*: HTTP 404 .*API discovery \(\/apis\) lists acn\.azure\.com\/v1alpha/);
   });
 });
