@@ -65,6 +65,9 @@ export async function collectCluster(target: ClusterTarget, opts: CollectOptions
     const kc = await beforeAbort(target.kubeConfig(), signal, late);
     const server = withoutCredentials(kc.getCurrentCluster()?.server);
     if (server) snap.source.server = server;
+    if (/[?#]/.test(kc.getCurrentCluster()?.server ?? "")) {
+      snap.notes.push("the kubeconfig's server URL has a query or fragment: it is ignored, as kubectl ignores it");
+    }
     if (kc.getCurrentCluster()?.skipTLSVerify) {
       snap.notes.push("insecure-skip-tls-verify is set in the kubeconfig: the API server's certificate is not verified");
     }

@@ -162,8 +162,7 @@ export class KubeSession {
 
   /** A 2xx body; still gzip (`gzipped`) only when `keepGzip` asks for it. */
   private async getBody(path: string, query: Record<string, string | number | undefined>, options: k8s.ConfigurationOptions, accept: string, keepGzip = false): Promise<{ body: Buffer; gzipped: boolean }> {
-    const server = this.kubeConfig.getCurrentCluster()!.server.replace(/\/+$/, "");
-    const ctx = new k8s.RequestContext(server + path, k8s.HttpMethod.GET);
+    const ctx = new k8s.RequestContext(requestBase(this.kubeConfig.getCurrentCluster()!.server) + path, k8s.HttpMethod.GET);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) ctx.setQueryParam(k, String(v));
     ctx.setHeaderParam("Accept", accept);
     try {
@@ -229,3 +228,19 @@ export class KubeSession {
   }
 }
 
+/**
+ * What request paths follow: the server URL with its path, without a query or fragment, which client-go
+ * drops too. Kept, they would swallow the path (`https://host?x=1/api/v1/nodes` asks for `/`).
+ */
+function requestBase(server: string): string {
+  let base = server;
+  try {
+    const u = new URL(server);
+    u.search = "";
+    u.hash = "";
+    base = u.href;
+  } catch {
+    // No URL: the request fails and is classified as before.
+  }
+  return base.replace(/\/+$/, "");
+}

@@ -126,3 +126,13 @@ describe("a 404 on the NodeNetworkConfig list", () => {
     expect(s.reason).toMatch(/^listing NodeNetworkConfigs .*: HTTP 404 .*API discovery \(\/apis\) lists acn\.azure\.com\/v1alpha/);
   });
 });
+
+describe("a kubeconfig server URL with a query", () => {
+  it("is read without it, as kubectl does, with a note, rather than appending paths after it", async () => {
+    const s = await collect("slow-400", { requestTimeoutMs: 5000 }, (u) => `${u}/?x=1`);
+    expect(s.status).toBe("ok");
+    expect([s.nncs.length, s.nodes.length, s.cns.pods.length]).toEqual([3, 3, 3]);
+    expect(s.notes).toContainEqual(expect.stringMatching(/server URL has a query.*ignored/));
+    expect(JSON.stringify(s)).not.toContain("x=1");
+  });
+});

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { normalizeNnc } from "../../src/collect/normalize/nnc.js";
 import type { V1DaemonSet, V1Node, V1Pod } from "@kubernetes/client-node";
+import { classify } from "../../src/collect/errors.js";
 import { parseListPage } from "../../src/collect/normalize/lists.js";
 import { normalizeCnsConfig, normalizeCnsPod, normalizeDaemonSet, normalizeNode } from "../../src/collect/normalize/workloads.js";
 import { seedNnc } from "../fixtures/seed.js";
@@ -153,6 +154,24 @@ describe("parseListPage", () => {
     expect(() => parseListPage(page(null), "node")).toThrow("the list answer is null, not a JSON object");
     expect(() => parseListPage(page([1]), "node")).toThrow("the list answer is an array, not a JSON object");
     expect(() => parseListPage(page({ items: { a: 1 } }), "node")).toThrow("the list answer's items is object, not a list");
+  });
+
+  it("takes an object without items for no list, not an empty one: a proxy's {} or a root document", () => {
+    const none = (() => {
+      try {
+        parseListPage(page({}), "node");
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(classify(none, "listing Nodes")).toMatchObject({ status: "error", message: "listing Nodes: the list answer is an object with no items (and no kind), not a list" });
+    expect(() => parseListPage(page({ paths: ["/api"] }), "node")).toThrow(/no items \(and no kind\)/);
+    expect(() => parseListPage(page({ kind: "APIGroupList", groups: [] }), "node")).toThrow("the list answer is an object with no items (kind APIGroupList), not a list");
+    // What a kind says is named only when it looks like one: never body text.
+    expect(() => parseListPage(page({ kind: "Bearer eyJabc.def" }), "node")).toThrow(/no items \(and no kind\)/);
+    // Every Kubernetes list has the key; an empty one may hold null (a Go nil slice).
+    expect(parseListPage(page({ kind: "NodeList", items: null }), "node").items).toBeUndefined();
+    expect(parseListPage(page({ kind: "NodeList", items: [] }), "node").items).toEqual([]);
   });
 
   it("ignores a continue token that is not a string", () => {

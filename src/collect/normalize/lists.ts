@@ -27,8 +27,12 @@ export function parseListPage<K extends ListKind>(body: Uint8Array, kind: K, gzi
   const json = gzipped ? inflateSync(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const parsed: unknown = JSON.parse(json.toString("utf8"));
   // Valid JSON that is no list answer: named here, where it is known, not as a TypeError further on.
-  const page = obj(parsed) as ListPage<unknown> | undefined;
-  if (!page) throw new Error(`the list answer is ${describe(parsed)}, not a JSON object`);
+  const raw = obj(parsed);
+  if (!raw) throw new Error(`the list answer is ${describe(parsed)}, not a JSON object`);
+  // Every Kubernetes list has the key (null when a Go list is empty): an object without it is something
+  // else, such as a proxy's {} or the server's root document, and never an empty list.
+  if (!("items" in raw)) throw new Error(`the list answer is an object with no items (${kindOf(raw)}), not a list`);
+  const page = raw as ListPage<unknown>;
   if (page.items != null && !arr(page.items)) throw new Error(`the list answer's items is ${describe(page.items)}, not a list`);
   const normalize = LIST_NORMALIZERS[kind] as (item: unknown) => Normalized<K>;
   const out: ListPage<Normalized<K>> = {};
@@ -45,6 +49,12 @@ export function parseListPage<K extends ListKind>(body: Uint8Array, kind: K, gzi
     if (cont) out.metadata.continue = cont;
   }
   return out;
+}
+
+/** The object's kind when it looks like one: never other body text, which may quote a request. */
+function kindOf(o: Record<string, unknown>): string {
+  const kind = str(o.kind);
+  return kind && /^[A-Za-z][A-Za-z0-9]{0,62}$/.test(kind) ? `kind ${kind}` : "and no kind";
 }
 
 function describe(v: unknown): string {
