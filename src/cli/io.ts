@@ -4,23 +4,50 @@ export interface CliIO {
   stderr: { write(s: string): unknown; isTTY?: boolean };
   env: NodeJS.ProcessEnv;
   cwd: string;
-  /** Resolves when the user asks to stop (Ctrl-C); long-running commands wait on it. */
+  /**
+   * Resolves when the user asks to stop (Ctrl-C, SIGTERM); long-running commands wait on it, then shut
+   * down cleanly and exit 0. Commands that never read it keep Node's default: the signal ends them.
+   */
   stopSignal: Promise<void>;
 }
 
 export function processIO(): CliIO {
   quietOnBrokenPipe(process.stdout);
   quietOnBrokenPipe(process.stderr);
+  let stop: Promise<void> | undefined;
   return {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
     cwd: process.cwd(),
-    stopSignal: new Promise<void>((resolve) => {
-      process.once("SIGINT", () => resolve());
-      process.once("SIGTERM", () => resolve());
-    }),
+    // Claimed on first read, so only a command that waits for it takes the signal from Node.
+    get stopSignal() {
+      return (stop ??= stopRequested());
+    },
   };
+}
+
+const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
+
+/**
+ * The first SIGINT/SIGTERM asks for a clean stop. The listeners stay while the command shuts down: while
+ * one listens, the embedded Azurite's own hooks leave it running for the command to stop (store/azurite.ts).
+ * A second signal is the user insisting: the default action (dying of it) is restored and re-raised.
+ */
+function stopRequested(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let asked = false;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      if (!asked) {
+        asked = true;
+        resolve();
+        return;
+      }
+      for (const s of STOP_SIGNALS) process.removeListener(s, onSignal);
+      process.kill(process.pid, sig);
+    };
+    for (const s of STOP_SIGNALS) process.on(s, onSignal);
+  });
 }
 
 /**

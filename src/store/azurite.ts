@@ -75,12 +75,13 @@ function installHooks(): void {
   process.on("exit", stopAll);
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     const onSignal = (): void => {
+      // Another listener handles the signal (the CLI's serve, worker, demo): it shuts down cleanly and
+      // stops Azurite itself, still needing the store meanwhile; the exit hook is the last resort.
+      if (process.listenerCount(sig) > 1) return;
+      // Nobody else: the signal ends the process, as Node's default (which a listener disables) would.
       stopAll();
-      // Adding a listener disables Node's default "exit on signal"; restore it when nobody else listens.
-      if (process.listenerCount(sig) === 1) {
-        process.removeListener(sig, onSignal);
-        process.kill(process.pid, sig);
-      }
+      process.removeListener(sig, onSignal);
+      process.kill(process.pid, sig);
     };
     process.on(sig, onSignal);
   }

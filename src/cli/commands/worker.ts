@@ -100,6 +100,7 @@ Alerts use FLEET_AUDIT_TEAMS_WEBHOOK (at FLEET_AUDIT_ALERT_MIN_SEVERITY, default
         // Bad alert settings are found before any job is taken, as scan finds them before it scans;
         // each evaluation resolves them again (a Key Vault secret may have been rotated).
         await deps.alerts?.();
+        io.stderr.write(`worker: taking jobs from queue ${deps.queue.name}, ${opts.concurrency} at once; Ctrl-C to stop\n`);
         const s = await runWorker(deps, {
           concurrency: opts.concurrency,
           signal: stop.signal,

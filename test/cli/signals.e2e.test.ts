@@ -1,0 +1,80 @@
+// Ctrl-C and SIGTERM as a terminal or a supervisor sends them to the long-running commands on the
+// embedded Azurite: each shuts down cleanly (its stop path runs, Azurite is stopped by it) and exits 0.
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+
+const BIN = new URL("../../bin/fleet-audit.js", import.meta.url).pathname;
+
+interface Stopped {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI until `ready` shows on stdout or stderr, sends `sig`, and waits for the end. */
+function runUntil(args: string[], ready: RegExp, sig: NodeJS.Signals, opts: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Stopped> {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", ...opts.env };
+  delete env.FLEET_AUDIT_STORAGE;
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  let sent = false;
+  const maybeSend = (): void => {
+    if (sent || !ready.test(stdout + stderr)) return;
+    sent = true;
+    child.kill(sig);
+  };
+  child.stdout.on("data", (d: Buffer) => ((stdout += d.toString()), maybeSend()));
+  child.stderr.on("data", (d: Buffer) => ((stderr += d.toString()), maybeSend()));
+  return new Promise((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
+}
+
+/** Processes still running whose command line names `dir` (the embedded Azurite's --location). */
+function processesUsing(dir: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(dir)) found.push(pid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+describe("stopping serve, worker and demo", () => {
+  it("serve: Ctrl-C closes the server and the store, stops Azurite and exits 0", async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), "serve-sig-"));
+    const r = await runUntil(["serve", "--port", "0", "--data-dir", "fresh"], /Ctrl-C to stop/, "SIGINT", { cwd });
+    expect(r.stderr).toBe("");
+    expect({ code: r.code, signal: r.signal }).toEqual({ code: 0, signal: null });
+    if (process.platform === "linux") expect(processesUsing(path.join(cwd, "fresh"))).toEqual([]);
+  }, 60_000);
+
+  it("serve: SIGTERM, as a supervisor sends it, exits 0 too", async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), "serve-term-"));
+    const r = await runUntil(["serve", "--port", "0"], /Ctrl-C to stop/, "SIGTERM", { cwd });
+    expect({ code: r.code, signal: r.signal }).toEqual({ code: 0, signal: null });
+  }, 60_000);
+
+  it("worker: SIGTERM lets it finish, print its summary and exit 0", async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), "worker-sig-"));
+    const r = await runUntil(["worker", "--data-dir", "w"], /Ctrl-C to stop/, "SIGTERM", { cwd });
+    expect(r.stdout).toMatch(/^worker: 0 stored, 0 duplicate\(s\), .* evaluated no round$/m);
+    expect({ code: r.code, signal: r.signal }).toEqual({ code: 0, signal: null });
+  }, 60_000);
+
+  it("demo: Ctrl-C stops the simulated Azure and removes its temporary files", async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), "demo-sig-"));
+    const tmp = path.join(cwd, "tmp");
+    mkdirSync(tmp);
+    const r = await runUntil(["demo", "--port", "0"], /Ctrl-C to stop/, "SIGINT", { cwd, env: { TMPDIR: tmp } });
+    expect(r.stdout).toMatch(/Dashboard: http/);
+    expect({ code: r.code, signal: r.signal }).toEqual({ code: 0, signal: null });
+    expect(readdirSync(tmp)).toEqual([]);
+  }, 120_000);
+});
