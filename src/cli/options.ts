@@ -15,6 +15,17 @@ export function severityArg(v: string): Severity {
   return v;
 }
 
+/**
+ * FLEET_AUDIT_ALERT_MIN_SEVERITY, as the Functions app reads it: the least severity announced (undefined:
+ * the default, warning). `scan` (without --alert-min-severity) and `worker` share it.
+ */
+export function alertMinSeverityFromEnv(env: NodeJS.ProcessEnv): Severity | undefined {
+  const min = env.FLEET_AUDIT_ALERT_MIN_SEVERITY?.trim();
+  if (!min) return undefined;
+  if (!isSeverity(min)) throw new UsageError("FLEET_AUDIT_ALERT_MIN_SEVERITY must be info, warning or critical");
+  return min;
+}
+
 export function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
 }

@@ -12,7 +12,7 @@ import { type CliIO, useColor } from "../io.js";
 import { ExitCode, storageOptions } from "../main.js";
 import { DEFAULT_CNS_METRICS_BUDGET } from "../../collect/cns-metrics.js";
 import { loadPolicy } from "../../policy/load.js";
-import { cnsMetricsArg, collect, intArg, refuseOptions, severityArg } from "../options.js";
+import { alertMinSeverityFromEnv, cnsMetricsArg, collect, intArg, refuseOptions, severityArg } from "../options.js";
 import { alertStateOf, type StorageOpts, withStore } from "../store.js";
 import { scanProgress } from "../progress.js";
 import { printScanNotes, printScanSummary } from "../summary.js";
@@ -39,7 +39,7 @@ interface ScanOpts extends StorageOpts {
   policy?: string;
   teamsWebhook?: string[];
   alertWebhook?: string[];
-  alertMinSeverity: Severity;
+  alertMinSeverity?: Severity;
   alertDeadline: number;
   publicUrl?: string;
   cnsMetrics: number | "all";
@@ -70,7 +70,7 @@ export function registerScan(program: Command, io: CliIO): void {
       .option("--fail-on <severity>", "exit 3 when an unwaived finding at or above this severity exists", severityArg)
       .option("--teams-webhook <url>", "post an Adaptive Card per scan to this Teams Workflows webhook (repeatable; env FLEET_AUDIT_TEAMS_WEBHOOK)", collect)
       .option("--alert-webhook <url>", "post alerts as JSON to this webhook (repeatable)", collect)
-      .option("--alert-min-severity <severity>", "announce findings at or above this severity", severityArg, "warning")
+      .option("--alert-min-severity <severity>", "announce findings at or above this severity (env FLEET_AUDIT_ALERT_MIN_SEVERITY; default warning)", severityArg)
       .option("--alert-deadline <seconds>", "alerts in all, every destination's retries included; what is not delivered by then is kept for the next scan", intArg("--alert-deadline", 1, 3600), DEFAULT_ALERT_DEADLINE_SECONDS)
       .option("--public-url <url>", "dashboard link for alert cards (env FLEET_AUDIT_PUBLIC_URL)")
       .option("--policy <file>", "policy file (YAML): thresholds, severities, baseline, waivers (env FLEET_AUDIT_POLICY)")
@@ -103,6 +103,7 @@ Examples:
       const [{ discoverFleet }, { runScan }, { parseWorkerCount }] = await Promise.all([import("../../sources/discover.js"), import("../../scan.js"), import("../../collect/parse-pool.js")]);
       // Settings and the policy before anything else: bad input is found before the scan starts.
       parseWorkerCount(io.env);
+      const alertMinSeverity = opts.alertMinSeverity ?? alertMinSeverityFromEnv(io.env);
       const policyFile = opts.policy ?? io.env.FLEET_AUDIT_POLICY;
       const policy = policyFile ? loadPolicy(path.resolve(io.cwd, policyFile), policyFile) : undefined;
       const settings = discoverySettings(opts, io);
@@ -115,7 +116,7 @@ Examples:
       const alerts = await alertSettings({
         ...(opts.teamsWebhook ? { teams: opts.teamsWebhook } : {}),
         ...(opts.alertWebhook ? { webhooks: opts.alertWebhook } : {}),
-        minSeverity: opts.alertMinSeverity,
+        ...(alertMinSeverity ? { minSeverity: alertMinSeverity } : {}),
         ...policyAlerts(policy),
         env: opts.publicUrl ? { ...io.env, FLEET_AUDIT_PUBLIC_URL: opts.publicUrl } : io.env,
         keyVault: (uri) => keyVaultReader(uri, settings),

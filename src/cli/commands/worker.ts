@@ -6,13 +6,11 @@ import { type Command, InvalidArgumentError } from "commander";
 import { alertSettings, keyVaultReader, policyAlerts } from "../../alerts/config.js";
 import type { FanoutDeps } from "../../fanout/index.js";
 import { checkQueueName, DEFAULT_QUEUE } from "../../fanout/queue-name.js";
-import { UsageError } from "../../errors.js";
-import { isSeverity, type Severity } from "../../model/finding.js";
 import { loadPolicy } from "../../policy/load.js";
 import { type DiscoverySettings, discoverySettingsFromEnv } from "../../sources/settings.js";
 import type { CliIO } from "../io.js";
 import { storageOptions } from "../main.js";
-import { intArg } from "../options.js";
+import { alertMinSeverityFromEnv, intArg } from "../options.js";
 import { type StorageOpts, withStore } from "../store.js";
 
 interface WorkerOpts extends StorageOpts {
@@ -39,10 +37,7 @@ type Fanout = typeof import("../../fanout/index.js");
 async function withFanout<T>(opts: StorageOpts & { queue: string; policy?: string }, io: CliIO, discovery: DiscoverySettings, extra: Partial<FanoutDeps>, fn: (deps: FanoutDeps, fanout: Fanout) => Promise<T>): Promise<T> {
   const policyFile = opts.policy ?? io.env.FLEET_AUDIT_POLICY;
   const policy = policyFile ? loadPolicy(path.resolve(io.cwd, policyFile), policyFile) : undefined;
-  // As the Functions app reads it: the environment webhook's minimum severity.
-  const min = io.env.FLEET_AUDIT_ALERT_MIN_SEVERITY?.trim();
-  if (min && !isSeverity(min)) throw new UsageError("FLEET_AUDIT_ALERT_MIN_SEVERITY must be info, warning or critical");
-  const minSeverity = min ? (min as Severity) : undefined;
+  const minSeverity = alertMinSeverityFromEnv(io.env);
   const fanout = await import("../../fanout/index.js");
   return withStore(opts, io, async (_store, opened) => {
     const storage = await fanout.connectStorage(opened.target, { ...(opened.tablePrefix ? { tablePrefix: opened.tablePrefix } : {}), queue: opts.queue });
