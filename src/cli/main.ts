@@ -81,9 +81,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
 function exitCodeFor(e: unknown, io: CliIO): number {
   if (e instanceof ExitCode) return e.code;
   if (e instanceof CommanderError) {
-    // help and version end "successfully" through exitOverride
-    if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return 0;
-    return 2;
+    // Help asked for (--help, `help`, `help scan`) and --version end through exitOverride with exitCode 0;
+    // help shown for want of a command (none given, `help bogus`) is bad usage like any other.
+    return e.exitCode === 0 ? 0 : 2;
   }
   if (e instanceof UsageError || e instanceof NotFoundError) {
     io.stderr.write(`fleet-audit: ${e.message}\n`);

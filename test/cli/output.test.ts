@@ -240,6 +240,16 @@ describe("help", () => {
     });
   }
 
+  it("exits 0 for help asked for, and 2 (usage on stderr) for a missing or unknown command", async () => {
+    for (const argv of [["--help"], ["help"], ["help", "scan"]]) expect((await cli(argv)).code, argv.join(" ")).toBe(0);
+    for (const argv of [[], ["help", "bogus"], ["bogus"]]) {
+      const r = await cli(argv);
+      expect(r.code, argv.join(" ")).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(/Usage: fleet-audit|unknown command/);
+    }
+  });
+
   it("documents --format on report and scan", async () => {
     for (const c of ["report", "scan"]) {
       const r = await cli([c, "--help"]);
