@@ -135,6 +135,16 @@ describe("report output", () => {
     expect(bad.stderr.trim()).toBe('fleet-audit: the exhaustion report has no table "nodes"; it has subnets, clusters');
   });
 
+  it("--table without --format is CSV when piped and a table on a terminal, never the JSON it cannot pick from", async () => {
+    const piped = await cli(["report", "exhaustion", "--table", "subnets", "--storage", storage]);
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stdout.split("\r\n")[0]).toMatch(/^subnet,mode,clusters,/);
+    const tty = await cli(["report", "exhaustion", "--table", "clusters", "--storage", storage], { tty: true, columns: 160, env: { NO_COLOR: "1" } });
+    expect(tty.code, tty.stderr).toBe(0);
+    expect(tty.stdout).toMatch(/CLUSTER +STATUS/);
+    expect(tty.stdout).not.toMatch(/CIDR/);
+  });
+
   it("refuses a filter the report does not apply (exit 2, one line)", async () => {
     const r = await cli(["report", "exhaustion", "--rule", "IPX001", "--storage", storage]);
     expect(r.code).toBe(2);

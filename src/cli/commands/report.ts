@@ -29,12 +29,12 @@ export function registerReport(program: Command, io: CliIO): void {
       .command("report")
       .description("Print a report from the latest evaluation in the store.")
       .argument("<kind>", `report kind: ${[...REPORT_KINDS.keys()].join(", ")}`)
-      .addOption(new Option("--format <format>", "output format (default: table on a terminal, json otherwise)").choices([...FORMATS]))
+      .addOption(new Option("--format <format>", "output format (default: table on a terminal, otherwise json, or csv with --table)").choices([...FORMATS]))
       .option("--cluster <name>", "only this cluster, or the clusters a pattern with * matches (aks-prod-*)")
       .option("--severity <severity>", "only findings at or above: info, warning, critical")
       .option("--rule <id>", "only this rule (e.g. IPX001)")
       .option("--since <time>", "only findings seen since an ISO time or a duration (24h, 7d)")
-      .option("--table <name>", "only this table of the report (csv, md, html, table): e.g. exhaustion's subnets or clusters, for a spreadsheet")
+      .option("--table <name>", "only this table of the report (csv, md, html, table): e.g. exhaustion's subnets or clusters, for a spreadsheet (piped, csv unless --format says otherwise)")
       .option("--fail-on <severity>", "exit 3 (and say why on stderr) when an unwaived finding at or above this severity passes the filters --cluster, --rule and --since (--severity only narrows what is printed)", severityArg),
   )
     .addHelpText(
@@ -50,7 +50,8 @@ Tables of each report (--table NAME picks one) and the filters it applies (any o
 ${[...REPORT_KINDS.values()].map((k) => `  ${k.name.padEnd(11)} tables ${tableNames(k).join(", ").padEnd(24)} ${k.filters.map((f) => `--${f}`).join(" ")}`).join("\n")}`,
     )
     .action(async (kind: string, opts: ReportOpts) => {
-      const format: Format = opts.format ? parseFormat(opts.format) : io.stdout.isTTY ? "table" : "json";
+      // Piped, a report is JSON, but one --table picks from the text formats: CSV, for a spreadsheet.
+      const format: Format = opts.format ? parseFormat(opts.format) : io.stdout.isTTY ? "table" : opts.table !== undefined ? "csv" : "json";
       const { filter } = reportRequest(kind, { cluster: opts.cluster, severity: opts.severity, rule: opts.rule, since: opts.since });
       await withStore(opts, io, async (store) => {
         const evaluation = await store.getLatestEvaluation();
