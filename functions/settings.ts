@@ -10,7 +10,7 @@ import { isTablePrefix, TABLE_PREFIX_RULE } from "../src/store/keys.js";
 import { parseRetentionDays } from "../src/store/retention.js";
 import { parseWorkerCount } from "../src/collect/parse-pool.js";
 import { schemeAndHost } from "../src/url-credentials.js";
-import { isSeverity, type Severity } from "../src/model/finding.js";
+import { parseSeverity, type Severity } from "../src/model/finding.js";
 import { type DiscoverySettings, discoverySettingsFromEnv } from "../src/sources/settings.js";
 import { checkSchedule } from "./schedule.js";
 
@@ -150,8 +150,8 @@ export function readCollectSettings(env: NodeJS.ProcessEnv = process.env): Colle
 }
 
 export function readEvaluationSettings(env: NodeJS.ProcessEnv = process.env): EvaluationSettings {
-  const severity = env.FLEET_AUDIT_ALERT_MIN_SEVERITY?.trim() || "warning";
-  if (!isSeverity(severity)) throw new UsageError("app setting FLEET_AUDIT_ALERT_MIN_SEVERITY must be info, warning or critical");
+  const severity = parseSeverity(env.FLEET_AUDIT_ALERT_MIN_SEVERITY?.trim() || "warning");
+  if (!severity) throw new UsageError("app setting FLEET_AUDIT_ALERT_MIN_SEVERITY must be info, warning or critical");
   // Read again when a round's alerts go out; checked here so a bad link stops the functions that alert
   // at once, instead of each round logging that its alerts were not sent.
   const publicUrl = env.FLEET_AUDIT_PUBLIC_URL?.trim();

@@ -1,7 +1,7 @@
 // Option parsers that turn bad values into one-line usage errors naming the option.
-import { type Command, InvalidArgumentError } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { UsageError } from "../errors.js";
-import { isSeverity, type Severity } from "../model/finding.js";
+import { parseSeverity, type Severity } from "../model/finding.js";
 
 export function intArg(name: string, min: number, max: number) {
   return (v: string): number => {
@@ -11,8 +11,19 @@ export function intArg(name: string, min: number, max: number) {
 }
 
 export function severityArg(v: string): Severity {
-  if (!isSeverity(v)) throw new InvalidArgumentError("must be one of info, warning, critical");
-  return v;
+  const s = parseSeverity(v);
+  if (!s) throw new InvalidArgumentError("must be one of info, warning, critical");
+  return s;
+}
+
+/** An option taking one of `values` in any case (`--format JSON`), as severities are; help lists them as commander's choices do. */
+export function choiceOption<T extends string>(flags: string, description: string, values: readonly T[]): Option {
+  const option = new Option(flags, description).choices(values);
+  return option.argParser((v: string): T => {
+    const c = values.find((x) => x === v.toLowerCase());
+    if (c === undefined) throw new InvalidArgumentError(`Allowed choices are ${values.join(", ")}.`);
+    return c;
+  });
 }
 
 /**
@@ -22,8 +33,9 @@ export function severityArg(v: string): Severity {
 export function alertMinSeverityFromEnv(env: NodeJS.ProcessEnv): Severity | undefined {
   const min = env.FLEET_AUDIT_ALERT_MIN_SEVERITY?.trim();
   if (!min) return undefined;
-  if (!isSeverity(min)) throw new UsageError("FLEET_AUDIT_ALERT_MIN_SEVERITY must be info, warning or critical");
-  return min;
+  const s = parseSeverity(min);
+  if (!s) throw new UsageError("FLEET_AUDIT_ALERT_MIN_SEVERITY must be info, warning or critical");
+  return s;
 }
 
 export function collect(v: string, prev: string[] = []): string[] {

@@ -7,7 +7,7 @@ import type { SnapshotSummary } from "../model/snapshot.js";
 import { REPORT_KINDS, reportKind } from "../reports/catalogue.js";
 import { checkClusterFilter, matchesCluster, parseFilter } from "../reports/filter.js";
 import { REPORT_CSP } from "../reports/formats/html.js";
-import { type Format, FORMATS } from "../reports/render.js";
+import { type Format, FORMATS, parseFormat } from "../reports/render.js";
 import { renderStored, reportRequest } from "../reports/stored.js";
 import type { SnapshotStore } from "../store/store.js";
 import { type DashboardPage, renderDashboard, renderNoClusterMatches } from "./dashboard.js";
@@ -77,8 +77,7 @@ async function latestEvaluation(store: SnapshotStore): Promise<FleetEvaluation> 
 export async function handleReport(req: ApiRequest, kind: string, deps: ApiDeps): Promise<ApiResponse> {
   reportKind(kind); // an unknown kind is a 404 whatever else the request says
   checkParams(req.query, REPORT_PARAMS);
-  const format = req.query.get("format") ?? "json";
-  if (!(HTTP_FORMATS as readonly string[]).includes(format)) throw new UsageError(`format must be one of ${HTTP_FORMATS.join(", ")}, not ${JSON.stringify(format.slice(0, 40))}`);
+  const format = parseFormat(req.query.get("format") ?? "json", HTTP_FORMATS);
   const { report, filter } = reportRequest(
     kind,
     { cluster: req.query.get("cluster") ?? undefined, severity: req.query.get("severity") ?? undefined, rule: req.query.get("rule") ?? undefined, since: req.query.get("since") ?? undefined },
@@ -86,7 +85,7 @@ export async function handleReport(req: ApiRequest, kind: string, deps: ApiDeps)
   );
   const evaluation = await latestEvaluation(deps.store);
   const table = req.query.get("table") ?? undefined;
-  const r = await renderStored(deps.store, evaluation, kind, filter, format as Format, table !== undefined ? { table } : {});
+  const r = await renderStored(deps.store, evaluation, kind, filter, format, table !== undefined ? { table } : {});
   const csp = r.contentType.startsWith("text/html") ? `${REPORT_CSP}; frame-ancestors 'none'` : DOCUMENT_CSP;
   // A browser saves a CSV under a name that says what it is; the kind is one of the catalogue's names.
   const download: Record<string, string> = format === "csv" ? { "content-disposition": `attachment; filename="fleet-audit-${report.name}-${evaluation.scanId.replace(/[^\w.-]/g, "_")}.csv"` } : {};

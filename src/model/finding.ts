@@ -18,6 +18,12 @@ export function isSeverity(s: unknown): s is Severity {
   return typeof s === "string" && (SEVERITIES as readonly string[]).includes(s);
 }
 
+/** A severity as a person types it, in any case (`Critical`); undefined when it is none. */
+export function parseSeverity(v: string): Severity | undefined {
+  const s = v.trim().toLowerCase();
+  return isSeverity(s) ? s : undefined;
+}
+
 /** Resource kinds of CONTRACT.md: `KIND/NAME`. */
 export type ResourceKind = "cluster" | "node" | "nnc" | "pod" | "daemonset" | "subnet";
 

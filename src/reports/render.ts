@@ -13,9 +13,11 @@ import { RULES } from "../rules/catalogue.js";
 export const FORMATS = ["table", "json", "csv", "md", "html", "sarif"] as const;
 export type Format = (typeof FORMATS)[number];
 
-export function parseFormat(v: string): Format {
-  if ((FORMATS as readonly string[]).includes(v)) return v as Format;
-  throw new UsageError(`format must be one of ${FORMATS.join(", ")}, not ${JSON.stringify(v.slice(0, 40))}`);
+/** A format as a person types it, in any case (`JSON`), among `allowed` (HTTP serves no `table`). */
+export function parseFormat(v: string, allowed: readonly Format[] = FORMATS): Format {
+  const f = allowed.find((x) => x === v.toLowerCase());
+  if (f) return f;
+  throw new UsageError(`format must be one of ${allowed.join(", ")}, not ${JSON.stringify(v.slice(0, 40))}`);
 }
 
 export interface Rendered {

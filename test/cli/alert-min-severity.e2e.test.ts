@@ -50,6 +50,12 @@ describe("scan's alert threshold", () => {
     expect(r.posts).toBe(0);
   });
 
+  it("reads the setting and the flag in any case", async () => {
+    const runs = [await scan({ FLEET_AUDIT_ALERT_MIN_SEVERITY: "Critical" }), await scan({}, "--alert-min-severity", "CRITICAL"), await scan({ FLEET_AUDIT_ALERT_MIN_SEVERITY: "Critical" }, "--alert-min-severity", "Warning")];
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    expect(runs.map((r) => r.posts)).toEqual([0, 0, 1]);
+  });
+
   it("lets --alert-min-severity win over the environment", async () => {
     const r = await scan({ FLEET_AUDIT_ALERT_MIN_SEVERITY: "critical" }, "--alert-min-severity", "warning");
     expect(r.code, r.stderr).toBe(0);

@@ -218,6 +218,18 @@ describe("report output", () => {
     }
   });
 
+  it("takes --format, --severity and --fail-on in any case", async () => {
+    const r = await cli(["report", "findings", "--format", "JSON", "--severity", "Critical", "--fail-on", "Critical", "--storage", storage]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/^fleet-audit: --fail-on critical: \d+ unwaived finding/);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.findings.length).toBeGreaterThan(0);
+    expect(doc.findings.every((f: { severity: string }) => f.severity === "critical")).toBe(true);
+    const csv = await cli(["report", "exhaustion", "--format", "CSV", "--table", "subnets", "--storage", storage]);
+    expect(csv.code, csv.stderr).toBe(0);
+    expect(csv.stdout).toMatch(/^subnet,mode,/);
+  });
+
   it("rejects a bad --format with a one-line reason and exit 2", async () => {
     const r = await cli(["report", "findings", "--format", "xml", "--storage", storage]);
     expect(r.code).toBe(2);

@@ -62,4 +62,10 @@ describe("readEvaluationSettings", () => {
       expect(() => readEvaluationSettings({ FLEET_AUDIT_PUBLIC_URL: url })).toThrow(/^app setting FLEET_AUDIT_PUBLIC_URL must not carry a function key \(code=\): cards are read by anyone in the channel$/);
     }
   });
+
+  it("reads FLEET_AUDIT_ALERT_MIN_SEVERITY in any case, as the CLI does, and refuses what is no severity", () => {
+    expect(readEvaluationSettings({}).alertMinSeverity).toBe("warning");
+    expect(readEvaluationSettings({ FLEET_AUDIT_ALERT_MIN_SEVERITY: " Critical " }).alertMinSeverity).toBe("critical");
+    expect(() => readEvaluationSettings({ FLEET_AUDIT_ALERT_MIN_SEVERITY: "loud" })).toThrow(/^app setting FLEET_AUDIT_ALERT_MIN_SEVERITY must be info, warning or critical$/);
+  });
 });

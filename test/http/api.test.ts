@@ -158,6 +158,16 @@ describe("GET /api/reports/{kind}", () => {
     expect((await get("/api/reports/health")).json()).toEqual(fleetWide);
   });
 
+  it("takes format and severity in any case, as the CLI does", async () => {
+    const json = await get("/api/reports/findings?format=JSON&severity=Critical");
+    expect(json.status, json.text).toBe(200);
+    expect(json.type).toMatch(/^application\/json/);
+    expect(json.json()).toEqual((await get("/api/reports/findings?format=json&severity=critical")).json());
+    const csv = await get("/api/reports/exhaustion?format=Csv");
+    expect(csv.status, csv.text).toBe(200);
+    expect(csv.type).toMatch(/^text\/csv/);
+  });
+
   it("rejects bad input with 400 and names the parameter", async () => {
     // The choices named are the ones HTTP serves: table is for terminals.
     expectError(await get("/api/reports/findings?format=xml"), 400, /^format must be one of json, csv, md, html, sarif, not "xml"$/);

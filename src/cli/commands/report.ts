@@ -1,20 +1,19 @@
 import type { Command } from "commander";
-import { Option } from "commander";
 import { NotFoundError } from "../../errors.js";
 import type { FleetEvaluation } from "../../model/evaluation.js";
 import { type Finding, type Severity, severityRank } from "../../model/finding.js";
 import { REPORT_KINDS, tableNames } from "../../reports/catalogue.js";
 import { matchesFinding, type ReportFilter } from "../../reports/filter.js";
 import { displaySafe } from "../../display-safe.js";
-import { FORMATS, type Format, parseFormat } from "../../reports/render.js";
+import { FORMATS, type Format } from "../../reports/render.js";
 import { renderStored, reportRequest } from "../../reports/stored.js";
 import { type CliIO, useColor } from "../io.js";
 import { ExitCode, storageOptions } from "../main.js";
-import { severityArg } from "../options.js";
+import { choiceOption, severityArg } from "../options.js";
 import { type StorageOpts, withStore } from "../store.js";
 
 interface ReportOpts extends StorageOpts {
-  format?: string;
+  format?: Format;
   cluster?: string;
   severity?: string;
   rule?: string;
@@ -29,7 +28,7 @@ export function registerReport(program: Command, io: CliIO): void {
       .command("report")
       .description("Print a report from the latest evaluation in the store.")
       .argument("<kind>", `report kind: ${[...REPORT_KINDS.keys()].join(", ")}`)
-      .addOption(new Option("--format <format>", "output format (default: table on a terminal, otherwise json, or csv with --table)").choices([...FORMATS]))
+      .addOption(choiceOption("--format <format>", "output format (default: table on a terminal, otherwise json, or csv with --table)", FORMATS))
       .option("--cluster <name>", "only this cluster, or the clusters a pattern with * matches (aks-prod-*)")
       .option("--severity <severity>", "only findings at or above: info, warning, critical")
       .option("--rule <id>", "only this rule (e.g. IPX001)")
@@ -51,7 +50,7 @@ ${[...REPORT_KINDS.values()].map((k) => `  ${k.name.padEnd(11)} tables ${tableNa
     )
     .action(async (kind: string, opts: ReportOpts) => {
       // Piped, a report is JSON, but one --table picks from the text formats: CSV, for a spreadsheet.
-      const format: Format = opts.format ? parseFormat(opts.format) : io.stdout.isTTY ? "table" : opts.table !== undefined ? "csv" : "json";
+      const format: Format = opts.format ?? (io.stdout.isTTY ? "table" : opts.table !== undefined ? "csv" : "json");
       const { filter } = reportRequest(kind, { cluster: opts.cluster, severity: opts.severity, rule: opts.rule, since: opts.since });
       await withStore(opts, io, async (store) => {
         const evaluation = await store.getLatestEvaluation();

@@ -1,6 +1,5 @@
 import path from "node:path";
 import type { Command } from "commander";
-import { Option } from "commander";
 import type { Severity } from "../../model/finding.js";
 import { FORMATS, type Format, renderReport } from "../../reports/render.js";
 import { alertSettings, keyVaultReader, policyAlerts } from "../../alerts/config.js";
@@ -12,7 +11,7 @@ import { type CliIO, useColor } from "../io.js";
 import { ExitCode, storageOptions } from "../main.js";
 import { DEFAULT_CNS_METRICS_BUDGET } from "../../collect/cns-metrics.js";
 import { loadPolicy } from "../../policy/load.js";
-import { alertMinSeverityFromEnv, cnsMetricsArg, collect, intArg, refuseOptions, severityArg } from "../options.js";
+import { alertMinSeverityFromEnv, choiceOption, cnsMetricsArg, collect, intArg, refuseOptions, severityArg } from "../options.js";
 import { alertStateOf, type StorageOpts, withStore } from "../store.js";
 import { scanProgress } from "../progress.js";
 import { printScanNotes, printScanSummary } from "../summary.js";
@@ -66,7 +65,7 @@ export function registerScan(program: Command, io: CliIO): void {
       .option("--concurrency <n>", "clusters scanned at once", intArg("--concurrency", 1, 256), 16)
       .option("--request-timeout <seconds>", "per API request", intArg("--request-timeout", 1, 600), 15)
       .option("--cluster-deadline <seconds>", "per cluster, retries included", intArg("--cluster-deadline", 1, 3600), 90)
-      .addOption(new Option("--format <format>", "output: table = the summary; any other format prints the findings report in it").choices([...FORMATS]).default("table"))
+      .addOption(choiceOption("--format <format>", "output: table = the summary; any other format prints the findings report in it", FORMATS).default("table"))
       .option("--fail-on <severity>", "exit 3 when an unwaived finding at or above this severity exists", severityArg)
       .option("--teams-webhook <url>", "post an Adaptive Card per scan to this Teams Workflows webhook (repeatable; env FLEET_AUDIT_TEAMS_WEBHOOK)", collect)
       .option("--alert-webhook <url>", "post alerts as JSON to this webhook (repeatable)", collect)

@@ -1,10 +1,9 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
-import { Option } from "commander";
 import { buildFleet, SCENARIOS, type ScenarioName, type SimClusterSpec, startSimAzure, startSimulator } from "../../sim/index.js";
 import type { CliIO } from "../io.js";
-import { intArg, refuseOptions } from "../options.js";
+import { choiceOption, intArg, refuseOptions } from "../options.js";
 
 interface SimOpts {
   clusters: number;
@@ -21,7 +20,7 @@ export function registerSim(program: Command, io: CliIO): void {
     .description("Run the cluster simulator (fake AKS API servers on loopback) and write DIR/kubeconfig with one context per cluster; runs until stopped.")
     .option("--clusters <n>", "clusters", intArg("--clusters", 1, 1000), 6)
     .option("--nodes <m>", "nodes per cluster", intArg("--nodes", 0, 10000), 5)
-    .addOption(new Option("--scenario <name>", "fleet scenario").choices([...SCENARIOS]).default("mixed"))
+    .addOption(choiceOption("--scenario <name>", "fleet scenario", SCENARIOS).default("mixed"))
     .option("--out <dir>", "where to write the kubeconfig", ".fleet-audit/sim")
     .option("--seed <seed>", "same seed, same fleet", "fleet")
     .option("--azure", "also simulate Azure in front of the fleet (ARM, Key Vault, managed identity) and print how to scan it with ARM discovery")
