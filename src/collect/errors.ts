@@ -57,9 +57,20 @@ export function httpStatusOf(e: unknown): number | undefined {
   return typeof code === "number" && code >= 100 && code < 600 ? code : undefined;
 }
 
-/** `text` without what looks like a credential: a bearer or basic token, a JWT. */
-function withoutTokens(text: string): string {
-  return text.replace(/\b(bearer|basic)\s+[^\s"'<>,;]+/gi, "$1 (redacted)").replace(/\beyJ[\w-]+\.[\w-]+\.[\w-]*/g, "(redacted)");
+/** A header, query or JSON field that holds a credential: its name, separator and scheme (Bearer…) stay, its value goes. */
+const SECRET_PAIR =
+  /\b((?:proxy-)?authorization|(?:x-)?api[-_]?key|(?:access|refresh|id)_token|token|key|client_secret|secret|password|passwd|pwd|sig|accountkey|sharedaccesssignature)("?\s*[:=]\s*"?)((?:bearer|basic|sharedkey|token)\s+)?[^\s"'<>,;&]+/gi;
+
+/**
+ * `text` as an error may quote it, without what looks like a credential: a URL's userinfo and query, a
+ * credential-named pair (Authorization=, X-Api-Key:, access_token=, key=, "token":…), a bearer or basic
+ * token, a JWT. An API server or a proxy in front of it may echo the request it refused.
+ */
+export function withoutSecrets(text: string): string {
+  return urlsWithoutCredentials(text)
+    .replace(SECRET_PAIR, "$1$2$3(redacted)")
+    .replace(/\b(bearer|basic)\s+(?!\(redacted\))[^\s"'<>,;]+/gi, "$1 (redacted)")
+    .replace(/\beyJ[\w-]+\.[\w-]+\.[\w-]*/g, "(redacted)");
 }
 
 /** The Kubernetes Status message from an ApiException body (client-node gives it as a JSON string). */
@@ -71,11 +82,12 @@ export function statusMessageOf(e: unknown): string | undefined {
       parsed = JSON.parse(body);
     } catch {
       // A proxy's error page; one that echoes the request would repeat its Authorization header.
-      return body.length > 0 ? withoutTokens(body).slice(0, 200) : undefined;
+      return body.length > 0 ? withoutSecrets(body).slice(0, 200) : undefined;
     }
   }
+  // An API server (or an aggregated API behind it) may echo the request in its Status message too.
   const msg = (parsed as { message?: unknown } | null)?.message;
-  return typeof msg === "string" ? msg.slice(0, 300) : undefined;
+  return typeof msg === "string" ? withoutSecrets(msg).slice(0, 300) : undefined;
 }
 
 export function statusReasonOf(e: unknown): string | undefined {
@@ -162,8 +174,8 @@ function peer(message: string): string {
   return m ? ` (${m[1]})` : "";
 }
 
-/** The first line of an error message, with any URL it repeats stripped of credentials. */
+/** The first line of an error message, without a credential it repeats. */
 function firstLine(s: string): string {
-  const line = urlsWithoutCredentials(s.split("\n", 1)[0] ?? "");
+  const line = withoutSecrets(s.split("\n", 1)[0] ?? "");
   return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }

@@ -82,4 +82,26 @@ describe("classify", () => {
     expect(message).toContain("Bearer (redacted)");
     expect(message).not.toMatch(/SEKRET|eyJ/);
   });
+
+  it("redacts credentials an API server or proxy echoes in a JSON Status message, the 403 text included", () => {
+    const status = (message: string) => JSON.stringify({ kind: "Status", status: "Failure", message });
+    const echoed = [
+      "upstream rejected request with header Authorization=Bearer SEKRETTOKEN_abcdefghijklmnop and X-Api-Key: SEKRETKEY_abcdef",
+      "bad request: GET https://user:SEKRETPW@proxy.example/apis?access_token=SEKRETQ2 failed",
+      'proxy said {"access_token":"SEKRETJSON","token": "SEKRETSPACED"} key=SEKRETKEY2; Authorization: SharedKey acct:SEKRETSIG',
+    ];
+    for (const code of [400, 403, 500, 503]) {
+      for (const text of echoed) {
+        const message = classify(apiError(code, {}, status(text)), "listing Nodes").message;
+        expect(message, `${code}: ${message}`).not.toMatch(/SEKRET/);
+        expect(message).toMatch(new RegExp(`listing Nodes: (HTTP )?${code}`));
+      }
+    }
+    // What is no credential stays, so the reason still says what happened.
+    const kept = classify(apiError(400, {}, status(echoed[1]!)), "listing Nodes").message;
+    expect(kept).toContain("bad request: GET https://proxy.example/apis failed");
+    expect(classify(apiError(500, {}, status(echoed[0]!)), "x").message).toMatch(/upstream rejected request with header Authorization=Bearer \(redacted\) and X-Api-Key: \(redacted\)/);
+    // A proxy's plain-text page gets the same treatment.
+    expect(classify(apiError(502, {}, echoed[1]!), "x").message).not.toMatch(/SEKRET/);
+  });
 });
