@@ -6,6 +6,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { COLLECT_DEFAULTS } from "../../src/collect/collector.js";
 import { runScan } from "../../src/scan.js";
 import { type FaultSpec, type SimClusterSpec, type Simulator, startSimulator } from "../../src/sim/index.js";
 import { discoverFromKubeconfig } from "../../src/sources/kubeconfig.js";
@@ -28,11 +29,13 @@ const faulted: Array<[string, FaultSpec[], string, RegExp]> = [
   ["truncated", [{ kind: "truncated", path: "nodenetworkconfigs" }], "error", /cut short|Premature|malformed/i],
   ["kubenet", [{ kind: "noNncApi" }], "not-cns", /NodeNetworkConfig API/],
 ];
-const recovering: Array<[string, FaultSpec[]]> = [
-  ["flaky", [{ kind: "flaky", code: 500, first: 3 }]],
-  ["throttled-briefly", [{ kind: "throttle", retryAfter: 1, first: 2 }]],
-  ["slow", [{ kind: "slow", delayMs: 200 }]],
-  ["expired-continue", [{ kind: "expiredContinue", first: 1 }]],
+/** More nodes than a list page holds: only a list that pages sends a continue token that can expire. */
+const PAGED_NODES = COLLECT_DEFAULTS.pageSize + 2;
+const recovering: Array<[string, FaultSpec[], number]> = [
+  ["flaky", [{ kind: "flaky", code: 500, first: 3 }], 6],
+  ["throttled-briefly", [{ kind: "throttle", retryAfter: 1, first: 2 }], 6],
+  ["slow", [{ kind: "slow", delayMs: 200 }], 6],
+  ["expired-continue", [{ kind: "expiredContinue", first: 1 }], PAGED_NODES],
 ];
 
 function spec(name: string, faults: FaultSpec[] = [], nodes = 4, mode: SimClusterSpec["mode"] = "vnetblock"): SimClusterSpec {
@@ -45,7 +48,7 @@ let targets: ClusterTarget[];
 beforeAll(async () => {
   sim = await startSimulator([
     ...faulted.map(([n, f]) => spec(n, f)),
-    ...recovering.map(([n, f]) => spec(n, f, 6)),
+    ...recovering.map(([n, f, nodes]) => spec(n, f, nodes)),
     // 5,000 static-block nodes hold 1.28 M addresses: a /10 pod subnet (static block allows up to /12 in
     // Azure; the simulator does not enforce that limit).
     { ...spec("big-5000", [], 5000), podSubnet: { name: "big", cidr: "10.64.0.0/10", vnet: "vnet", resourceGroup: "rg", subscription: "sub" } },
@@ -59,6 +62,19 @@ beforeAll(async () => {
 afterAll(async () => {
   await sim?.close();
 });
+
+/** The cluster really sent a continue token, was answered 410 for one, and read that list again from its start. */
+function expectExpiredListRestarted(cluster: string): void {
+  const log = sim.cluster(cluster).requests;
+  const hasContinue = (p: string) => /[?&]continue=/.test(p);
+  const expired = log.filter((q) => q.status === 410);
+  expect(expired.map((q) => q.fault)).toEqual(["expiredContinue"]);
+  expect(hasContinue(expired[0]!.path)).toBe(true);
+  const list = expired[0]!.path.split("?", 1)[0];
+  const after = log.slice(log.indexOf(expired[0]!) + 1).filter((q) => q.path.split("?", 1)[0] === list);
+  expect(after.filter((q) => !hasContinue(q.path) && q.status === 200).length, "the list started over").toBeGreaterThan(0);
+  expect(after.filter((q) => hasContinue(q.path) && q.status === 200).length, "and paged to its end").toBeGreaterThan(0);
+}
 
 /** Every latest entry points at a snapshot that reads back whole. */
 async function expectLatestWhole(store: SnapshotStore): Promise<void> {
@@ -86,7 +102,8 @@ describe("fault suite", () => {
       expect(by.get(name)?.status, name).toBe(status);
       expect(by.get(name)?.reason, name).toMatch(reason);
     }
-    for (const [name] of recovering) expect(by.get(name), name).toMatchObject({ status: "ok", nodes: 6, nncs: 6 });
+    for (const [name, , nodes] of recovering) expect(by.get(name), name).toMatchObject({ status: "ok", nodes, nncs: nodes });
+    expectExpiredListRestarted("expired-continue");
     expect(by.get("big-5000")).toMatchObject({ status: "ok", nodes: 5000, nncs: 5000, cnsPods: 5000 });
 
     const big = await store.getSnapshot("big-5000", (await store.getLatest("big-5000"))!.latest.ref);
