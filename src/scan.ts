@@ -1,7 +1,11 @@
 // One scan round: collect every target (bounded concurrency), store each snapshot as it arrives and
 // evaluate that cluster's own rules right away, then the fleet rules. The CLI, the demo and the
 // worker all run this.
+import { setTimeout as sleep } from "node:timers/promises";
+import pLimit from "p-limit";
+import { beforeAbort } from "./collect/before-abort.js";
 import { collectFleet, type FleetCollectOptions } from "./collect/collector.js";
+import { StoreError } from "./errors.js";
 import { EvaluationRun } from "./evaluate/run.js";
 import type { FleetEvaluation } from "./model/evaluation.js";
 import { newScanId } from "./model/scan-id.js";
@@ -11,15 +15,28 @@ import type { DiscoveryProblem } from "./sources/azure/managed-clusters.js";
 import { keepKnownNames } from "./sources/known-names.js";
 import { discoveryNotes, unlistedClusters } from "./sources/unlisted.js";
 import type { ClusterTarget } from "./sources/target.js";
+import { StoreOutage } from "./store/outage.js";
 import type { SnapshotStore, StoredSnapshot } from "./store/store.js";
+
+/**
+ * How long the end of a scan may spend storing what a store outage left: waiting for it to answer a
+ * ping (a restart takes seconds; a hung Table endpoint costs 30 s a request) and every write again.
+ */
+export const STORE_DEADLINE_MS = 60_000;
+/** Those writes at once: a store just back need not take the whole fleet in one burst. */
+const STORE_RETRIES_AT_ONCE = 4;
+/** Between pings of a store that does not answer yet. */
+const PING_PAUSE_MS = 1000;
 
 export interface ScanOptions extends Omit<FleetCollectOptions, "scanId"> {
   scanId?: string;
   policy?: Policy;
-  /** Called after each cluster is collected and stored (or its store attempt failed). */
+  /** Called after each cluster is collected and stored (or its store attempt failed, or waits for the store to answer). */
   onCluster?: (summary: SnapshotSummary, done: number, total: number) => void;
   /** What discovery could not list: kept as evaluation notes, and the known clusters of a subscription it names are scanned as failed. */
   discoveryProblems?: readonly DiscoveryProblem[];
+  /** STORE_DEADLINE_MS unless given. */
+  storeDeadlineMs?: number;
 }
 
 export interface ScanResult {
@@ -27,14 +44,16 @@ export interface ScanResult {
   clusters: SnapshotSummary[];
   evaluation: FleetEvaluation;
   /** Clusters whose snapshot could not be stored (the store failed): named with the reason. */
-  storeFailures: Array<{ cluster: string; reason: string }>;
+  storeFailures: StoreFailure[];
 }
+
+type StoreFailure = { cluster: string; reason: string };
 
 export async function runScan(discovered: readonly ClusterTarget[], store: SnapshotStore, opts: ScanOptions = {}): Promise<ScanResult> {
   const scanId = opts.scanId ?? newScanId();
   const clusters: SnapshotSummary[] = [];
-  const storeFailures: ScanResult["storeFailures"] = [];
   const unstored: ClusterSnapshot[] = [];
+  const outage = new StoreOutage(store);
   const evalOpts = { scanId, ...(opts.policy ? { policy: opts.policy } : {}) };
   // The evaluation starts with the scan, so each cluster's own rules run as its snapshot is stored. A
   // store that is down now may be back by the end: the evaluation then starts there.
@@ -45,6 +64,7 @@ export async function runScan(discovered: readonly ClusterTarget[], store: Snaps
     try {
       stored = await store.putSnapshotWithLatest(snap);
     } catch (e) {
+      outage.failed(e);
       return (e as Error).message.split("\n", 1)[0] ?? "store error";
     }
     await (await opening)?.addStored(snap, stored);
@@ -58,7 +78,8 @@ export async function runScan(discovered: readonly ClusterTarget[], store: Snaps
   const latest = discovered.length > 1 || discovered.some((t) => t.arm) || problems.length > 0 ? await store.listLatest().catch(() => undefined) : undefined;
   const targets = keepKnownNames(discovered, latest);
   const stored = async (snap: ClusterSnapshot): Promise<SnapshotSummary> => {
-    if (await put(snap)) unstored.push(snap);
+    // While the store does not answer, a snapshot waits for the end instead of holding its collection slot for a request timeout.
+    if (outage.waiting() || (await put(snap))) unstored.push(snap);
     const summary = summarize(snap, "");
     clusters.push(summary);
     return summary;
@@ -68,14 +89,55 @@ export async function runScan(discovered: readonly ClusterTarget[], store: Snaps
     const summary = await stored(snap);
     opts.onCluster?.(summary, ++done, targets.length);
   });
-  // The store may have been down for a moment (a restart, throttling): one more try each after the
-  // collection before a snapshot is given up. The collected data was never at risk meanwhile.
-  for (const snap of unstored) {
-    const reason = await put(snap);
-    if (reason) storeFailures.push({ cluster: snap.cluster, reason });
-  }
+  const storeFailures = unstored.length > 0 ? await storeAgain(unstored, put, outage, opts.storeDeadlineMs ?? STORE_DEADLINE_MS) : [];
   const notes = [...discoveryNotes(problems), ...storeFailures.map((f) => `snapshot of ${f.cluster} was not stored: ${f.reason}`)];
   clusters.sort((a, b) => a.cluster.localeCompare(b.cluster));
   const evaluation = (await opening) ?? (await EvaluationRun.open(store, evalOpts));
   return { scanId, clusters, evaluation: await evaluation.finish(notes), storeFailures };
+}
+
+/**
+ * The store may have been down for a moment (a restart, throttling): once it answers a ping again, one
+ * more try of each snapshot it missed, a few at a time, all within `deadlineMs`. The collected data was
+ * never at risk meanwhile. A store that does not answer by the deadline fails the scan, for every
+ * cluster together: the evaluation could not be stored either.
+ */
+async function storeAgain(unstored: ClusterSnapshot[], put: (snap: ClusterSnapshot) => Promise<string | undefined>, outage: StoreOutage, deadlineMs: number): Promise<StoreFailure[]> {
+  const deadline = AbortSignal.timeout(deadlineMs);
+  const late = (what: string) => () => new Error(`${what} within the scan's store deadline (${deadlineMs / 1000} s)`);
+  const down = await storeBack(outage, deadline, late("the store did not answer"));
+  if (down !== undefined) {
+    const why = (down instanceof Error ? down.message : String(down)).split("\n", 1)[0] ?? "";
+    const n = unstored.length;
+    throw new StoreError(
+      `the store stopped answering during the scan and did not answer again within ${deadlineMs / 1000} s: the snapshots of ${n} cluster${n === 1 ? "" : "s"} were not stored (${why})`,
+      down instanceof StoreError ? down.table : "",
+      undefined,
+      undefined,
+      undefined,
+      { reason: why },
+    );
+  }
+  const limit = pLimit(STORE_RETRIES_AT_ONCE);
+  const reasons = await Promise.all(
+    unstored.map((snap) =>
+      limit(async () => (deadline.aborted ? late("not tried again")().message : beforeAbort(put(snap), deadline, late("the write did not finish")).catch((e: Error) => e.message))),
+    ),
+  );
+  return unstored.flatMap((snap, i) => (reasons[i] ? [{ cluster: snap.cluster, reason: reasons[i] }] : []));
+}
+
+/** Pings the store, one ping at a time, until it answers (undefined) or `deadline`: then what the last ping failed with. */
+async function storeBack(outage: StoreOutage, deadline: AbortSignal, late: () => Error): Promise<unknown> {
+  let down: unknown = late();
+  for (;;) {
+    try {
+      const failed = await beforeAbort(outage.answers(), deadline, late);
+      if (failed === undefined) return undefined;
+      down = failed;
+      await sleep(PING_PAUSE_MS, undefined, { signal: deadline });
+    } catch {
+      return down; // the deadline: what the last ping said says more than that
+    }
+  }
 }

@@ -13,7 +13,7 @@ import { discoverFromKubeconfig } from "../../src/sources/kubeconfig.js";
 import type { ClusterTarget } from "../../src/sources/target.js";
 import { startAzurite } from "../../src/store/azurite.js";
 import type { SnapshotStore } from "../../src/store/store.js";
-import { TableSnapshotStore } from "../../src/store/table-store.js";
+import { StoreError, tableClients, TableSnapshotStore } from "../../src/store/table-store.js";
 
 const DEADLINE_MS = 4000;
 const FAST_RETRY = { retries: 3, baseDelayMs: 20, maxDelayMs: 2000 };
@@ -158,4 +158,85 @@ describe("fault suite", () => {
       await azurite.stop();
     }
   }, 120_000);
+
+  describe("Azurite that stops answering mid-scan (SIGSTOP): each request waits out its timeout", () => {
+    const REQUEST_TIMEOUT_MS = 1500;
+    const names = ["flaky", "throttled-briefly", "slow", "expired-continue", "dynamic", "overlay", "down-500", "refusing"];
+
+    /** A scan of `names` into a fresh Azurite that is stopped once the first cluster is stored, and continued after `stoppedMs` (never: undefined). */
+    async function scanWhileStopped(stoppedMs: number | undefined, check: (store: TableSnapshotStore, scan: Promise<Awaited<ReturnType<typeof runScan>>>, puts: () => number) => Promise<void>): Promise<void> {
+      const azurite = await startAzurite({ location: mkdtempSync(path.join(tmpdir(), "azurite-stop-")) });
+      const store = new TableSnapshotStore(tableClients(azurite.connectionString, REQUEST_TIMEOUT_MS));
+      await store.init();
+      let stopped = false;
+      let putsWhileStopped = 0;
+      const put = store.putSnapshotWithLatest.bind(store);
+      store.putSnapshotWithLatest = (snap) => {
+        if (stopped) putsWhileStopped++;
+        return put(snap);
+      };
+      const resume = () => {
+        if (stopped) process.kill(azurite.pid, "SIGCONT");
+        stopped = false;
+      };
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const scan = runScan(
+          targets.filter((t) => names.includes(t.name)),
+          store,
+          {
+            concurrency: 2,
+            retry: FAST_RETRY,
+            // A short wait for a store that never comes back; the default one for a store that does.
+            ...(stoppedMs === undefined ? { storeDeadlineMs: 3 * REQUEST_TIMEOUT_MS } : {}),
+            onCluster: (_s, done) => {
+              if (done !== 1) return;
+              process.kill(azurite.pid, "SIGSTOP");
+              stopped = true;
+              if (stoppedMs !== undefined) timer = setTimeout(resume, stoppedMs);
+            },
+          },
+        );
+        await check(store, scan, () => putsWhileStopped);
+      } finally {
+        clearTimeout(timer);
+        resume();
+        await store.close();
+        await azurite.stop();
+      }
+    }
+
+    it("and never comes back: the scan gives up on the store at its store deadline, naming it and how many snapshots were not stored", async () => {
+      await scanWhileStopped(undefined, async (_store, scan, puts) => {
+        const t0 = Date.now();
+        const e = await scan.then(() => undefined, (x: unknown) => x);
+        // Before: ~1 request timeout per cluster while collecting, and again for each at the end.
+        expect(Date.now() - t0).toBeLessThan(DEADLINE_MS + 6 * REQUEST_TIMEOUT_MS + 10_000);
+        expect(puts()).toBeLessThanOrEqual(2);
+        expect(e).toBeInstanceOf(StoreError);
+        const m = /^the store stopped answering during the scan and did not answer again within 4\.5 s: the snapshots of (\d+) clusters were not stored \(Table store: cannot ping in table "latest": 127\.0\.0\.1:\d+ did not answer within 1\.5 s\)$/.exec((e as Error).message);
+        expect(m, (e as Error).message).not.toBeNull();
+        // All but the first cluster, stored before the stop, and those whose writes were under way then.
+        expect(Number(m![1])).toBeGreaterThanOrEqual(names.length - 3);
+        expect(Number(m![1])).toBeLessThanOrEqual(names.length - 1);
+      });
+    }, 120_000);
+
+    it("and is continued: the scan finishes within its deadline, faulted clusters carry their reasons, every snapshot whole", async () => {
+      await scanWhileStopped(3 * REQUEST_TIMEOUT_MS, async (store, scan, puts) => {
+        const t0 = Date.now();
+        const r = await scan;
+        expect(Date.now() - t0).toBeLessThan(DEADLINE_MS + 6 * REQUEST_TIMEOUT_MS + 10_000);
+        expect(puts()).toBeLessThanOrEqual(2);
+        expect(r.storeFailures).toEqual([]);
+        const by = new Map(r.clusters.map((c) => [c.cluster, c]));
+        expect(by.get("down-500")).toMatchObject({ status: "error", reason: expect.stringMatching(/HTTP 500/) });
+        expect(by.get("refusing")).toMatchObject({ status: "unreachable", reason: expect.stringMatching(/ECONNREFUSED/) });
+        const latest = await store.listLatest();
+        expect(latest.map((l) => [l.cluster, l.latest.scanId])).toEqual(names.map((n) => [n, r.scanId]).sort());
+        await expectLatestWhole(store);
+        expect((await store.getLatestEvaluation())?.scanId).toBe(r.scanId);
+      });
+    }, 120_000);
+  });
 });
