@@ -144,6 +144,13 @@ describe("drift, health and compliance reports", () => {
     expect(fleet).toContain("sick,CNS002,fail,critical,1,");
   });
 
+  it("health by severity keeps a cluster the latest scan could not read, not one without CNS or stopped", () => {
+    const views = [view(healthy("fine")), view(snapshot("plain", {}, "not-cns")), view(snapshot("parked", {}, "stopped")), view(snapshot("down", {}, "unreachable"))];
+    const ev = evaluate({ scanId: "s", now: T0, views });
+    const kept = renderReport("health", ev, { severity: "warning" }, "json").doc as HealthDocument;
+    expect(kept.clusters.map((c) => `${c.cluster} ${c.status}`)).toEqual(["down unreachable"]);
+  });
+
   it("health leaves the counts of a cluster the scan could not read blank, not 0 or 'off'", () => {
     const withDown = evaluate({ scanId: "s", now: T0, views: [view(healthy("ok")), view(snapshot("down", {}, "unreachable"))] });
     const csv = renderReport("health", withDown, {}, "csv").body.split("\r\n");

@@ -1,6 +1,7 @@
 // `health`: the azure-cns view per cluster (DaemonSet, pods, version, metrics coverage) and per node.
 import type { Severity } from "../../model/finding.js";
 import type { CnsClusterHealth, CnsNodeHealth } from "../../model/sections.js";
+import { scanFailed } from "../../model/snapshot.js";
 import { asOfText, STALE_COLUMN, staleSince } from "../as-of.js";
 import { cnsSeverity, daemonSetReady, hasCnsData, nodeReason, nodeRestarts, nodeSeverity } from "../cns-attention.js";
 import { matchesCluster, meetsSeverity } from "../filter.js";
@@ -26,9 +27,12 @@ function metricsSummary(m: Record<string, number> | undefined): string {
   return parts.join(", ");
 }
 
-/** A cluster row's severity, as its colour: its azure-cns's worst problem, else a warning for a cluster the latest scan did not read. */
+/**
+ * A cluster row's severity, as its colour: its azure-cns's worst problem, else a warning for a cluster the
+ * latest scan could not read (one without CNS or stopped was read: nothing there to warn about).
+ */
 function clusterSeverity(c: CnsClusterHealth): Severity | undefined {
-  return cnsSeverity(c) ?? (c.status !== "ok" ? "warning" : undefined);
+  return cnsSeverity(c) ?? (scanFailed(c.status) ? "warning" : undefined);
 }
 
 function nodesTitle(all: boolean, omitted: number): string {
