@@ -6,12 +6,12 @@ import { subnetLabels } from "../analysis/subnet-labels.js";
 import { attentionOrder, grade } from "../evaluate/sections/compliance.js";
 import { daemonSetCounts } from "../evaluate/sections/health.js";
 import { type ClusterRow, countFindingClusters, countFindings, type EvaluationSummary, type FleetEvaluation, keepClusters, rowLastOkAt, type SeverityCounts, type SubnetUsage } from "../model/evaluation.js";
-import { clustersOf, type Finding, type Severity, severityRank } from "../model/finding.js";
+import { clustersOf, type Finding, type Severity, severityOf, severityRank } from "../model/finding.js";
 import type { CnsDaemonSetHealth, ComplianceCluster, ComplianceResult } from "../model/sections.js";
 import { scanFailed } from "../model/snapshot.js";
 import { cnsSeverities, type CnsSeverities, cnsSeverity, daemonSetReady, nodeReason, nodeRestarts, nodeSeverity, nodesNeedingAttention } from "../reports/cns-attention.js";
 import { matchesCluster, type ReportFilter } from "../reports/filter.js";
-import { subnetKeyOf, worstFindingAbout } from "../reports/subnet-findings.js";
+import { subnetKeyOf, subnetSeverity, worstFindingAbout } from "../reports/subnet-findings.js";
 import { headroomCell } from "../reports/kinds/exhaustion.js";
 
 /** Bounds on what one page carries, so a huge fleet still gives a page a browser can hold. */
@@ -130,7 +130,6 @@ export interface DashboardData {
   notes: string[];
 }
 
-const severityOf = (worst: Severity | undefined): { severity?: Severity } => (worst ? { severity: worst } : {});
 
 function zero(): SeverityCounts {
   return { critical: 0, warning: 0, info: 0, waived: 0 };
@@ -234,7 +233,7 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
   // A cluster the scan could not read comes first: the fleet is blind there, whatever its score says.
   clusters.sort(attentionOrder((c) => c.scanFailed));
 
-  const worstAbout = worstFindingAbout(e.findings);
+  const severity = subnetSeverity(e.findings);
   const forecastAbout = worstFindingAbout(e.findings.filter((f) => f.rule === "IPX004"));
   const labels = subnetLabels(e.subnets);
   const subnets: DashboardSubnet[] = e.subnets
@@ -252,7 +251,7 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
       ...(s.forecastNote ? { forecastNote: s.forecastNote } : {}),
       ...(forecastSummaryOf(s) ? { forecastSummary: forecastSummaryOf(s)! } : {}),
       ...(saysAlreadyFull(s.forecastNote) ? { alreadyFull: true as const } : {}),
-      ...severityOf(worstAbout.get(subnetKeyOf(s))),
+      ...severityOf(severity(s)),
       // A stored evaluation from before headroom existed says "unknown", as the exhaustion report does.
       headroom: s.headroom ?? "unknown",
       headroomText: headroomCell(s),

@@ -14,6 +14,9 @@ export function worstSeverity(list: ReadonlyArray<Severity | undefined>): Severi
   return list.reduce<Severity | undefined>((w, s) => (s && (!w || severityRank(s) > severityRank(w)) ? s : w), undefined);
 }
 
+/** A document row's optional `severity`: left out where there is none, as JSON leaves out an undefined. */
+export const severityOf = (severity: Severity | undefined): { severity?: Severity } => (severity ? { severity } : {});
+
 export function isSeverity(s: unknown): s is Severity {
   return typeof s === "string" && (SEVERITIES as readonly string[]).includes(s);
 }

@@ -250,7 +250,7 @@ describe("dashboard data", () => {
     expect(dashboardData(e, [], { cluster: "a" }).subnets.map((s) => s.label)).toEqual(["10.40.0.0/13 (podsubnet)", "10.244.0.0/16"]);
   });
 
-  it("gives each pod subnet the severity of the worst unwaived finding about it, for its colour", () => {
+  it("gives each pod subnet the severity of its utilisation band or the worst unwaived finding about it, for its colour", () => {
     const e = evaluation();
     e.findings.push(
       finding({ rule: "IPX002", cluster: "c", resource: "subnet/10.241.0.0/24", severity: "critical" }),

@@ -6,6 +6,7 @@ import { dashboardData } from "../../src/http/dashboard-data.js";
 import { type EvaluationSummary, summarizeEvaluation } from "../../src/model/evaluation.js";
 import type { ArmCluster } from "../../src/model/snapshot.js";
 import { renderReport } from "../../src/reports/render.js";
+import { exhaustionReport } from "../../src/reports/kinds/exhaustion.js";
 import { reportRequest } from "../../src/reports/stored.js";
 import { snapshot, T0, view } from "../fixtures/builders.js";
 import { sameCidrFleet } from "../fixtures/same-cidr-fleet.js";
@@ -336,6 +337,20 @@ describe("exhaustion report by severity", () => {
     expect(rows("warning")).toEqual({ subnets: ["10.244.0.0/21"], clusters: ["cap", "down", "ovl"] });
     expect(rows("critical")).toEqual({ subnets: [], clusters: ["down"] });
     expect(renderReport("exhaustion", e, { severity: "critical" }, "csv", { table: "clusters" }).body.split("\r\n")[1]).toMatch(/^down,unreachable,/);
+  });
+
+  it("colours each row as the filter judges it and the dashboard colours its bar: 94 % used but under one batch free is critical", () => {
+    // 14 of 251 addresses free, fewer than a 16-address batch: IPX001 critical within the warning band.
+    const short = [dynNnc("d1", { first: "10.1.0.4", held: 237, requested: 237 })];
+    const ev = evaluate({ scanId: "20261128T040000000Z-abcd", now: T0, views: [view(snapshot("dyn", { nncs: short, nodes: nodesFor(short) }))] });
+    expect(ev.findings).toContainEqual(expect.objectContaining({ rule: "IPX001", severity: "critical" }));
+    const [subnets, clusters] = exhaustionReport.tables(exhaustionReport.build(ev, {}));
+    expect(subnets!.rowSeverity).toEqual(["critical"]);
+    expect(dashboardData(ev, []).subnets.map((s) => s.severity)).toEqual(["critical"]);
+    expect(exhaustionReport.build(ev, { severity: "critical" }).subnets).toHaveLength(1);
+    // Its cluster is kept by that IPX finding, and coloured by it too.
+    expect(clusters!.rowSeverity).toEqual(["critical"]);
+    expect(exhaustionReport.build(ev, { severity: "critical" }).clusters).toHaveLength(1);
   });
 
   it("is a filter the report applies, over HTTP and the CLI alike", () => {

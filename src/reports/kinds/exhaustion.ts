@@ -3,19 +3,22 @@ import { ALREADY_FULL, forecastSummaryOf, saysAlreadyFull } from "../../analysis
 import { headroomRoom } from "../../analysis/headroom.js";
 import { subnetLabels } from "../../analysis/subnet-labels.js";
 import { type ClusterRow, type FleetEvaluation, rowLastOkAt, type SubnetUsage } from "../../model/evaluation.js";
-import { clustersOf, type Severity, worstSeverity } from "../../model/finding.js";
+import { clustersOf, type Severity, severityOf, worstSeverity } from "../../model/finding.js";
 import { scanFailed } from "../../model/snapshot.js";
 import { STALE_COLUMN, staleSince } from "../as-of.js";
-import { matchesCluster, meetsSeverity, type ReportFilter } from "../filter.js";
+import { matchesCluster, meetsSeverity } from "../filter.js";
 import { pct, type ReportKind } from "../report.js";
-import { subnetKeyOf, worstFindingAbout } from "../subnet-findings.js";
+import { subnetSeverity } from "../subnet-findings.js";
 
 export interface ExhaustionDocument {
   generatedAt: string;
   scanId: string;
-  /** `label`: how the subnet reads in this report's tables, told apart from others of the same CIDR and name. */
-  subnets: Array<Pick<SubnetUsage, "cidr" | "mode" | "clusters" | "capacity" | "used" | "utilization" | "forecastExhaustionAt"> & Partial<SubnetUsage> & { label: string }>;
-  clusters: Array<Pick<ClusterRow, "cluster" | "status" | "mode" | "nodes" | "nncs" | "requestedIPs" | "assignedIPs"> & Partial<ClusterRow> & { lastOkAt: string | null }>;
+  /**
+   * `label`: how the subnet reads in this report's tables, told apart from others of the same CIDR and name.
+   * `severity` (each row): what colours it and what `--severity` keeps it by (rowSeverities).
+   */
+  subnets: Array<Pick<SubnetUsage, "cidr" | "mode" | "clusters" | "capacity" | "used" | "utilization" | "forecastExhaustionAt"> & Partial<SubnetUsage> & { label: string; severity?: Severity }>;
+  clusters: Array<Pick<ClusterRow, "cluster" | "status" | "mode" | "nodes" | "nncs" | "requestedIPs" | "assignedIPs"> & Partial<ClusterRow> & { lastOkAt: string | null; severity?: Severity }>;
 }
 
 export const exhaustionReport: ReportKind<ExhaustionDocument> = {
@@ -23,15 +26,18 @@ export const exhaustionReport: ReportKind<ExhaustionDocument> = {
   title: "IP exhaustion",
   filters: ["cluster", "severity"],
   build(e, f) {
-    const { subnet, cluster } = rowSeverities(e, f);
-    const subnets = e.subnets.filter((s) => s.clusters.some((c) => matchesCluster(f, c)) && meetsSeverity(f, subnet(s)));
+    const { subnet, cluster } = rowSeverities(e);
+    const subnets = e.subnets.filter((s) => s.clusters.some((c) => matchesCluster(f, c))).map((s) => ({ ...s, ...severityOf(subnet(s)) })).filter((s) => meetsSeverity(f, s.severity));
     const labels = subnetLabels(subnets);
     return {
       generatedAt: e.generatedAt,
       scanId: e.scanId,
       // A stored evaluation from before headroom existed still says "unknown", never "ok".
       subnets: subnets.map((s) => ({ ...s, label: labels.get(s.key)!, headroom: s.headroom ?? "unknown" })),
-      clusters: e.clusters.filter((c) => matchesCluster(f, c.cluster) && meetsSeverity(f, cluster(c))).map((c) => ({ ...c, lastOkAt: rowLastOkAt(c) })),
+      clusters: e.clusters
+        .filter((c) => matchesCluster(f, c.cluster))
+        .map((c) => ({ ...c, lastOkAt: rowLastOkAt(c), ...severityOf(cluster(c)) }))
+        .filter((c) => meetsSeverity(f, c.severity)),
     };
   },
   tables(doc) {
@@ -49,7 +55,7 @@ export const exhaustionReport: ReportKind<ExhaustionDocument> = {
           { key: "forecast", title: "FULL BY" },
           { key: "headroom", title: "HEADROOM" },
         ],
-        rows: byUtilization(doc.subnets).map((s) => ({
+        rows: byUtilization(doc.subnets).map(({ severity: _severity, ...s }) => ({
           cidr: s.label,
           mode: s.mode,
           clusters: s.clusters.join(", "),
@@ -59,7 +65,7 @@ export const exhaustionReport: ReportKind<ExhaustionDocument> = {
           forecast: saysAlreadyFull(s.forecastNote) ? ALREADY_FULL : (s.forecastExhaustionAt ?? forecastSummaryOf(s) ?? ""),
           headroom: headroomCell(s),
         })),
-        rowSeverity: byUtilization(doc.subnets).map(utilizationSeverity),
+        rowSeverity: byUtilization(doc.subnets).map((s) => s.severity),
         empty: "No pod subnets seen.",
       },
       {
@@ -76,34 +82,29 @@ export const exhaustionReport: ReportKind<ExhaustionDocument> = {
           STALE_COLUMN,
         ],
         // Counts the latest scan did not read are the last good snapshot's: the row says from when.
-        rows: doc.clusters.map(({ notes: _notes, ...c }) => ({ ...c, mode: c.mode ?? "-", ...(c.lastOkAt === null ? UNKNOWN_COUNTS : {}), staleDataFrom: staleSince(c) })),
-        rowSeverity: doc.clusters.map(scanSeverity),
+        rows: doc.clusters.map(({ notes: _notes, severity: _severity, ...c }) => ({ ...c, mode: c.mode ?? "-", ...(c.lastOkAt === null ? UNKNOWN_COUNTS : {}), staleDataFrom: staleSince(c) })),
+        rowSeverity: doc.clusters.map((c) => c.severity),
         empty: "No clusters scanned yet.",
       },
     ];
   },
 };
 
-/** A subnet row's colour: its utilisation band (IPX001's default lines). */
-const utilizationSeverity = (s: Pick<SubnetUsage, "utilization">): Severity | undefined => (s.utilization >= 0.95 ? "critical" : s.utilization >= 0.8 ? "warning" : undefined);
-
-/** A cluster row's colour: a scan that could not read it. */
+/** A cluster's scan that could not read it. */
 const scanSeverity = (c: Pick<ClusterRow, "status">): Severity | undefined => (scanFailed(c.status) ? "critical" : undefined);
 
 /**
- * What `--severity` judges a row by: a subnet by its utilisation band or its worst unwaived finding; a
- * cluster by a failed scan or its worst unwaived IPX finding (the exhaustion rules). Computed only when filtering.
+ * A row's severity, what colours it and what `--severity` judges it by: a subnet as the dashboard colours its
+ * bar (subnetSeverity); a cluster by a failed scan or its worst unwaived IPX finding (the exhaustion rules).
  */
-function rowSeverities(e: FleetEvaluation, f: ReportFilter): { subnet: (s: SubnetUsage) => Severity | undefined; cluster: (c: ClusterRow) => Severity | undefined } {
-  if (!f.severity) return { subnet: () => undefined, cluster: () => undefined };
-  const aboutSubnet = worstFindingAbout(e.findings);
+function rowSeverities(e: FleetEvaluation): { subnet: (s: SubnetUsage) => Severity | undefined; cluster: (c: ClusterRow) => Severity | undefined } {
   const ipx = new Map<string, Severity>();
   for (const x of e.findings) {
     if (x.waived || !x.rule.startsWith("IPX")) continue;
     for (const c of clustersOf(x)) ipx.set(c, worstSeverity([ipx.get(c), x.severity])!);
   }
   return {
-    subnet: (s) => worstSeverity([utilizationSeverity(s), aboutSubnet.get(subnetKeyOf(s))]),
+    subnet: subnetSeverity(e.findings),
     cluster: (c) => worstSeverity([scanSeverity(c), ipx.get(c.cluster)]),
   };
 }
