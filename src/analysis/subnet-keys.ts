@@ -113,6 +113,29 @@ export function overlayKeyParts(key: string): { cluster: string; range: AddressR
   return p.ok ? { cluster: key.slice(OVERLAY_KEY_PREFIX.length, colon), range: { start: p.start, end: p.end } } : null;
 }
 
+/**
+ * The key a stored subnet row is followed under now, given the `subnets` of now: its own, but an overlay
+ * pod CIDR expanded since (a /16 its cluster now accounts inside a /15) goes on as the wider one, so the
+ * forecast and the dashboard's trend line keep its history.
+ */
+export function followedKey(subnets: ReadonlyArray<{ key: string }>): (key: string) => string {
+  const podCidrs = new Map<string, Array<{ key: string; range: AddressRange }>>();
+  for (const s of subnets) {
+    const o = overlayKeyParts(s.key);
+    if (o) podCidrs.set(o.cluster, [...(podCidrs.get(o.cluster) ?? []), { key: s.key, range: o.range }]);
+  }
+  const followed = new Map<string, string>();
+  return (key) => {
+    let now = followed.get(key);
+    if (now === undefined) {
+      const o = overlayKeyParts(key);
+      const wider = o ? podCidrs.get(o.cluster)?.find(({ range }) => contains(range, o.range)) : undefined;
+      followed.set(key, (now = wider?.key ?? key));
+    }
+    return now;
+  };
+}
+
 export function keyFor(cluster: string, mode: IpamMode, identity: SubnetIdentity | undefined, cidr: string | undefined): string | null {
   // An overlay pod CIDR is private to its cluster: 10.244.0.0/16 in two clusters is no conflict.
   if (mode === "overlay") return cidr ? `${OVERLAY_KEY_PREFIX}${cluster}:${cidr}` : null;

@@ -1,7 +1,7 @@
 // What the dashboard shows, as one plain document built from the latest evaluation and the evaluation
 // history. The page embeds it as JSON and its script renders it with textContent only.
 import { forecastSummaryOf, saysAlreadyFull } from "../analysis/forecast.js";
-import { isOverlayKey } from "../analysis/subnet-keys.js";
+import { followedKey, isOverlayKey } from "../analysis/subnet-keys.js";
 import { subnetLabels } from "../analysis/subnet-labels.js";
 import { attentionOrder, grade } from "../evaluate/sections/compliance.js";
 import { daemonSetCounts } from "../evaluate/sections/health.js";
@@ -276,14 +276,16 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
   // in the history once stored; add it when it is not (a page served mid-write).
   const points = [...history].slice(0, DASHBOARD_LIMITS.trendPoints).reverse();
   if (!points.some((p) => p.scanId === e.scanId)) points.push({ scanId: whole.scanId, generatedAt: whole.generatedAt, clusters: whole.clusters.length, counts: countFindings(whole.findings), subnets: whole.subnets.map((s) => ({ key: s.key, cidr: s.cidr, used: s.used, capacity: s.capacity })), ref: "" });
-  const followed = subnets.slice(0, DASHBOARD_LIMITS.trendSubnets);
+  const followed = new Set(subnets.slice(0, DASHBOARD_LIMITS.trendSubnets).map((s) => s.key));
+  // A stored row goes on under the key it has now (an overlay pod CIDR expanded since), as the forecast follows it.
+  const keyOf = followedKey(e.subnets);
   // Scoped, the address lines follow the scope's subnets and the findings line the scope's findings.
   const keys = scope.cluster === undefined ? undefined : new Set(subnets.map((s) => s.key));
   const trend: TrendPoint[] = points.map((p) => {
     // The summed line is VNet addresses: an overlay pod CIDR's are private to its cluster, and a /16 of
     // them would bury a nearly full /24 pod subnet.
     const inScope = p.subnets.filter((s) => !isOverlayKey(s.key) && (!keys || keys.has(s.key)));
-    const lines = p.subnets.filter((s) => followed.some((f) => f.key === s.key));
+    const lines = trendLines(p.subnets, followed, keyOf);
     return {
       at: p.generatedAt,
       scanId: p.scanId,
@@ -291,8 +293,8 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
       counts: !keys ? p.counts : p.scanId === e.scanId ? countFindings(e.findings) : p.findingClusters ? countFindingClusters(p.findingClusters, (c) => matchesCluster(scope, c)) : null,
       used: inScope.reduce((a, s) => a + s.used, 0),
       capacity: inScope.reduce((a, s) => a + s.capacity, 0),
-      subnets: Object.fromEntries(lines.map((s) => [s.key, s.used])),
-      subnetCapacity: Object.fromEntries(lines.map((s) => [s.key, s.capacity])),
+      subnets: Object.fromEntries([...lines].map(([key, l]) => [key, l.used])),
+      subnetCapacity: Object.fromEntries([...lines].map(([key, l]) => [key, l.capacity])),
     };
   });
 
@@ -308,9 +310,27 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
     findingsTotal: e.findings.length,
     trend,
     cns: cnsSummary(clusters),
-    trendSubnets: followed.map((s) => ({ key: s.key, label: s.label })),
+    trendSubnets: subnets.filter((s) => followed.has(s.key)).map((s) => ({ key: s.key, label: s.label })),
     notes: e.notes,
   };
+}
+
+/**
+ * One stored point's followed subnet lines, by the key each is followed under now. Rows stored split while an
+ * expansion reached the nodes add up, within the wider pod CIDR's capacity (it holds the narrower).
+ */
+function trendLines(rows: EvaluationSummary["subnets"], followed: ReadonlySet<string>, keyOf: (key: string) => string): Map<string, { used: number; capacity: number }> {
+  const lines = new Map<string, { used: number; capacity: number }>();
+  for (const s of rows) {
+    const key = keyOf(s.key);
+    if (!followed.has(key)) continue;
+    const line = lines.get(key);
+    if (line) {
+      line.used += s.used;
+      line.capacity = Math.max(line.capacity, s.capacity);
+    } else lines.set(key, { used: s.used, capacity: s.capacity });
+  }
+  return lines;
 }
 
 /** The CNS health view over the ranked clusters: critical before warning, then in ranking order. */

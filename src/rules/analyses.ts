@@ -4,9 +4,9 @@ import { BLOCK_SIZE } from "../analysis/blocks.js";
 import { alreadyFull, type Forecast, forecastExhaustion, usageSeriesByKey } from "../analysis/forecast.js";
 import { assessHeadroom, type Headroom, type HeadroomCluster, headroomRoom } from "../analysis/headroom.js";
 import { DEFAULT_BATCH_SIZE } from "../analysis/scaler.js";
+import { followedKey } from "../analysis/subnet-keys.js";
 import { subnetLabels } from "../analysis/subnet-labels.js";
-import { type AddressRange, contains } from "../analysis/ranges.js";
-import { type DuplicateHold, duplicateHold, mergeSubnets, overlayKeyParts, type SubnetAccount, type SubnetAccounting, subnetKeyFromArmId, toSubnetUsage } from "../analysis/subnets.js";
+import { type DuplicateHold, duplicateHold, mergeSubnets, type SubnetAccount, type SubnetAccounting, subnetKeyFromArmId, toSubnetUsage } from "../analysis/subnets.js";
 import type { SubnetUsage } from "../model/evaluation.js";
 import { type FleetContext, fleetWithData, requireFleet } from "./context.js";
 import { SUBNET_FULL } from "./fleet-view.js";
@@ -172,28 +172,6 @@ export function subnetForecast(ctx: FleetContext, s: SubnetAccount): Forecast {
     series.push({ at: ctx.now, used: roomTaken(s) });
     return forecastExhaustion(series, subnetRoom(s), { now: ctx.now });
   });
-}
-
-/**
- * The key a stored subnet row is followed under now: its own, but an overlay pod CIDR expanded since
- * (a /16 its cluster now accounts inside a /15) goes on as the wider one, so the forecast keeps its history.
- */
-function followedKey(subnets: readonly SubnetAccount[]): (key: string) => string {
-  const podCidrs = new Map<string, Array<{ key: string; range: AddressRange }>>();
-  for (const s of subnets) {
-    const o = overlayKeyParts(s.key);
-    if (o) podCidrs.set(o.cluster, [...(podCidrs.get(o.cluster) ?? []), { key: s.key, range: o.range }]);
-  }
-  const followed = new Map<string, string>();
-  return (key) => {
-    let now = followed.get(key);
-    if (now === undefined) {
-      const o = overlayKeyParts(key);
-      const wider = o ? podCidrs.get(o.cluster)?.find(({ range }) => contains(range, o.range)) : undefined;
-      followed.set(key, (now = wider?.key ?? key));
-    }
-    return now;
-  };
 }
 
 /**

@@ -232,6 +232,22 @@ describe("dashboard data", () => {
     expect(d.subnets.map((s) => s.cidr)).toContain("10.244.0.0/16");
   });
 
+  it("follows an overlay pod CIDR expanded since (a /16 now in a /15) on in its trend line, as the forecast does, a split row summed", () => {
+    const e = evaluation();
+    e.subnets = [{ key: "overlay:c:10.244.0.0/15", cidr: "10.244.0.0/15", mode: "overlay", clusters: ["c"], capacity: 131072, used: 60000, utilization: 60000 / 131072, forecastExhaustionAt: null }];
+    const at = (day: number, subnets: EvaluationSummary["subnets"]): EvaluationSummary => ({ scanId: `2026112${day}T040000000Z-abcd`, generatedAt: `2026-11-2${day}T04:00:00Z`, clusters: 1, counts: { critical: 0, warning: 0, info: 0, waived: 0 }, ref: "", subnets });
+    const row = (cidr: string, used: number, capacity: number) => ({ key: `overlay:c:${cidr}`, cidr, used, capacity });
+    // Newest first: before the expansion, then while it reached the nodes (stored split), then the other cluster's /16 that stays its own.
+    const history = [
+      at(7, [row("10.244.0.0/16", 40000, 65536), row("10.244.0.0/15", 15000, 131072), { ...row("10.244.0.0/16", 9, 65536), key: "overlay:a:10.244.0.0/16" }]),
+      at(6, [row("10.244.0.0/16", 50000, 65536)]),
+    ];
+    const d = dashboardData(e, history);
+    expect(d.trend.map((p) => p.subnets)).toEqual([{ "overlay:c:10.244.0.0/15": 50000 }, { "overlay:c:10.244.0.0/15": 55000 }, { "overlay:c:10.244.0.0/15": 60000 }]);
+    // How full it was then: of the /16 before, of the /15 once it held the nodes.
+    expect(d.trend.map((p) => p.subnetCapacity)).toEqual([{ "overlay:c:10.244.0.0/15": 65536 }, { "overlay:c:10.244.0.0/15": 131072 }, { "overlay:c:10.244.0.0/15": 131072 }]);
+  });
+
   it("labels subnets of the same CIDR and name by VNet or overlay cluster, the same in the table and the trend legend", () => {
     const e = evaluation();
     const arm = (vnet: string) => `/subscriptions/sub-1/resourcegroups/rg-net/providers/microsoft.network/virtualnetworks/${vnet}/subnets/podsubnet`;
