@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import * as k8s from "@kubernetes/client-node";
+import { onSignal } from "../signal-hooks.js";
 import { CredentialError, ENTRA_USER_PREFIX } from "../sources/target.js";
 
 /** client-node's Authenticator (its index does not re-export the interface). */
@@ -98,6 +99,35 @@ class ExecPluginAuth implements Authenticator {
 const OWN_GROUP = process.platform !== "win32";
 
 /**
+ * The process groups of the plugins running now. In their own group, a terminal's Ctrl-C no longer
+ * reaches them: they are killed when this process exits or is signalled, or they would outlive the scan
+ * (kubelogin, az holding their token cache's lock).
+ */
+const liveGroups = new Set<number>();
+let groupHooksInstalled = false;
+
+function killGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
+
+function killLiveGroups(): void {
+  for (const pgid of liveGroups) killGroup(pgid);
+  liveGroups.clear();
+}
+
+function trackGroup(pgid: number): void {
+  liveGroups.add(pgid);
+  if (groupHooksInstalled) return;
+  groupHooksInstalled = true;
+  process.on("exit", killLiveGroups);
+  onSignal(killLiveGroups);
+}
+
+/**
  * The plugin's stdout; stdin is closed, so a plugin that would ask a person fails instead of waiting,
  * and `signal` (the cluster deadline) kills one that hangs, with everything it started: a grandchild
  * (the real plugin behind a wrapper script) would otherwise hold the stdout pipe, and this process, open.
@@ -116,13 +146,11 @@ function runPlugin(exec: ExecConfig, name: string, signal: AbortSignal): Promise
   };
   return new Promise((resolve, reject) => {
     const child = spawn(exec.command, exec.args ?? [], { env, stdio: ["ignore", "pipe", "ignore"], detached: OWN_GROUP });
+    const group = OWN_GROUP ? child.pid : undefined;
+    if (group !== undefined) trackGroup(group);
     const onAbort = (): void => {
-      try {
-        if (OWN_GROUP && child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
-        else child.kill("SIGKILL");
-      } catch {
-        // already gone
-      }
+      if (group !== undefined) killGroup(group);
+      else child.kill("SIGKILL");
       child.stdout.destroy();
       reject(late());
     };
@@ -140,6 +168,7 @@ function runPlugin(exec: ExecConfig, name: string, signal: AbortSignal): Promise
     });
     child.on("close", (code, killedBy) => {
       signal.removeEventListener("abort", onAbort);
+      if (group !== undefined) liveGroups.delete(group);
       if (code === 0) resolve(Buffer.concat(chunks).toString("utf8"));
       else reject(new CredentialError("error", `${name} failed (${killedBy ? `killed by ${killedBy}` : `exit code ${code}`})`));
     });

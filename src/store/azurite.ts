@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
+import { onSignal } from "../signal-hooks.js";
 
 /** Azurite's well-known public development account (documented by Microsoft; not a secret). */
 export const AZURITE_ACCOUNT = "devstoreaccount1";
@@ -73,18 +74,11 @@ function installHooks(): void {
   if (hooksInstalled) return;
   hooksInstalled = true;
   process.on("exit", stopAll);
-  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    const onSignal = (): void => {
-      // Another listener handles the signal (the CLI's serve, worker, demo): it shuts down cleanly and
-      // stops Azurite itself, still needing the store meanwhile; the exit hook is the last resort.
-      if (process.listenerCount(sig) > 1) return;
-      // Nobody else: the signal ends the process, as Node's default (which a listener disables) would.
-      stopAll();
-      process.removeListener(sig, onSignal);
-      process.kill(process.pid, sig);
-    };
-    process.on(sig, onSignal);
-  }
+  // Another listener handles the signal (the CLI's serve, worker, demo): it shuts down cleanly and
+  // stops Azurite itself, still needing the store meanwhile; the exit hook is the last resort.
+  onSignal((handledElsewhere) => {
+    if (!handledElsewhere) stopAll();
+  });
 }
 
 function endpoint(port: number, protocol = "http"): string {

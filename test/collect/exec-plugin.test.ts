@@ -158,6 +158,24 @@ describe("an exec plugin that hangs", () => {
     expect([code, Date.now() - started < 20_000]).toEqual([0, true]);
     await waitGone(pidFile);
   }, 60_000);
+
+  // In its own process group, the plugin gets no Ctrl-C from the terminal: the scan must kill it.
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    it(`is killed with what it started when ${sig} stops the scan (on its embedded store)`, async () => {
+      const { file, pidFile } = hangingWrapper(`stopped-${sig}`);
+      const dataDir = mkdtempSync(path.join(tmpdir(), "exec-stop-"));
+      const child = spawn(process.execPath, [BIN, "scan", "--kubeconfig", file, "--data-dir", dataDir], { env: { ...process.env, NO_COLOR: "1" }, stdio: "ignore" });
+      const stuck = setTimeout(() => child.kill("SIGKILL"), 40_000);
+      const ended = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
+      for (let i = 0; i < 1000 && !existsSync(pidFile); i++) await sleep(20);
+      await sleep(100); // the pid is written before the wrapper waits
+      child.kill(sig);
+      const [, killedBy] = await ended;
+      clearTimeout(stuck);
+      expect(killedBy).toBe(sig); // the signal still ends the scan, as before
+      await waitGone(pidFile);
+    }, 60_000);
+  }
 });
 
 describe("an exec plugin whose credential has already expired", () => {
