@@ -1,7 +1,8 @@
 // Kubeconfig files read and merged as kubectl (client-go's loader) reads and merges them, which
 // client-node does not quite: its mergeConfig throws on a name two files share, and it resolves only
-// certificate files against the file's directory, not token-file or an exec plugin's command, and it
-// reads every user's token-file while loading, so one user's missing file failed the whole file.
+// certificate files against the file's directory, not a token file or an exec plugin's command, and it
+// reads only `token-file` (kubectl's field is `tokenFile`), every user's while loading, so one user's
+// missing file failed the whole file.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { KubeConfig, type User } from "@kubernetes/client-node";
@@ -52,7 +53,7 @@ export function kubeconfigFromText(text: string, label: string, dir: string | un
     if (twice !== undefined) throw fail(`${label}: duplicate name ${JSON.stringify(twice)} in ${key}`);
   }
   if (dir !== undefined) resolveUserPaths(config.users, dir);
-  const deferred = new Map<string, string>();
+  const deferred = new Map<string, TokenFile>();
   const users = Array.isArray(config.users) ? config.users.map((entry) => withoutTokenFile(entry, deferred)) : config.users;
   const kc = new KubeConfig();
   try {
@@ -89,36 +90,46 @@ export function mergeFirstWins(configs: readonly KubeConfig[]): KubeConfig {
   return merged;
 }
 
-/** The token-file of each loaded user that has one (and no token), read by `withTokenFromFile`. */
-const tokenFiles = new WeakMap<User, string>();
+/** A user's token file, by the field that named it: `tokenFile` (kubectl's) or `token-file` (client-node's). */
+interface TokenFile {
+  field: string;
+  file: string;
+}
 
-/** A users entry without its token-file, noted in `deferred` by user name: read per context, not while loading. */
-function withoutTokenFile(entry: unknown, deferred: Map<string, string>): unknown {
+/** The token file of each loaded user that has one, read by `withTokenFromFile`. */
+const tokenFiles = new WeakMap<User, TokenFile>();
+
+/** A users entry without its token file, noted in `deferred` by user name: read per context, not while loading. */
+function withoutTokenFile(entry: unknown, deferred: Map<string, TokenFile>): unknown {
   const { name, user } = (entry ?? {}) as { name?: unknown; user?: Record<string, unknown> | null };
-  if (!user || typeof user !== "object" || user["token-file"] === undefined) return entry;
-  const { "token-file": file, ...rest } = user;
-  if (typeof name === "string" && typeof file === "string" && file !== "" && !rest.token) deferred.set(name, file);
+  if (!user || typeof user !== "object" || (user.tokenFile === undefined && user["token-file"] === undefined)) return entry;
+  const { tokenFile, "token-file": alias, ...rest } = user;
+  const [field, file] = tokenFile !== undefined ? ["tokenFile", tokenFile] : ["token-file", alias];
+  if (typeof name === "string" && typeof file === "string" && file !== "") deferred.set(name, { field, file });
   return { ...(entry as object), user: rest };
 }
 
 /**
- * `user` with its token-file's token, read now: each time a context is built, so a rotated token (a
- * projected service-account token) is picked up. A file that cannot be read fails only that context.
+ * `user` with its token file's token, read now: each time a context is built, so a rotated token (a
+ * projected service-account token) is picked up. As in client-go, the file's token wins over `token`,
+ * which is used only while the file cannot be read; without one, that fails only this context.
  */
 export function withTokenFromFile(user: User, context: string): User {
-  const file = tokenFiles.get(user);
-  if (file === undefined) return user;
+  const tokenFile = tokenFiles.get(user);
+  if (tokenFile === undefined) return user;
+  const { field, file } = tokenFile;
   let token: string;
   try {
     token = readFileSync(file, "utf8").trim(); // as client-go reads it
   } catch (e) {
-    throw new CredentialError("error", `context ${JSON.stringify(context)} user ${JSON.stringify(user.name)}: cannot read token-file ${file} (${(e as NodeJS.ErrnoException).code ?? "unreadable"})`);
+    if (user.token) return user;
+    throw new CredentialError("error", `context ${JSON.stringify(context)} user ${JSON.stringify(user.name)}: cannot read ${field} ${file} (${(e as NodeJS.ErrnoException).code ?? "unreadable"})`);
   }
   return { ...user, token };
 }
 
 /**
- * token-file and an exec command holding a path separator (./bin/plugin, not a name looked up on PATH)
+ * tokenFile (token-file) and an exec command holding a path separator (./bin/plugin, not a name looked up on PATH)
  * are relative to the kubeconfig's directory, as client-go resolves them.
  */
 function resolveUserPaths(users: unknown, dir: string): void {
@@ -126,7 +137,7 @@ function resolveUserPaths(users: unknown, dir: string): void {
   for (const entry of Array.isArray(users) ? users : []) {
     const user = (entry as { user?: Record<string, unknown> } | null)?.user;
     if (!user || typeof user !== "object") continue;
-    if (user["token-file"] !== undefined) user["token-file"] = resolve(user["token-file"]);
+    for (const field of ["tokenFile", "token-file"]) if (user[field] !== undefined) user[field] = resolve(user[field]);
     const exec = user.exec as { command?: unknown } | null | undefined;
     if (exec && typeof exec.command === "string" && exec.command.includes(path.sep)) exec.command = resolve(exec.command);
   }

@@ -64,7 +64,7 @@ export function entryContext(kc: KubeConfig, context: string | undefined): strin
 
 /**
  * A KubeConfig holding only one context, so no client can ever switch to another context's user; its
- * cluster's CA is checked and its user's token-file read here, for this context only.
+ * cluster's CA is checked and its user's token file read here, for this context only.
  */
 export function singleContext(base: KubeConfig, contextName: string): KubeConfig {
   const ctx = base.getContextObject(contextName);

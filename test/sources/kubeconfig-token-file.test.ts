@@ -74,3 +74,36 @@ describe("a kubeconfig user's token-file", () => {
     expect((await collectCluster(target, scanOpts)).status).toBe("ok");
   });
 });
+
+describe("a kubeconfig user's tokenFile (kubectl's field; token-file is client-node's)", () => {
+  /** A kubeconfig beside the token file with one context per user given, named as the user; their statuses. */
+  async function statuses(users: Record<string, Record<string, unknown>>): Promise<string[][]> {
+    const doc = YAML.parse(readFileSync(kubeconfig, "utf8")) as Doc;
+    const cluster = doc.clusters[0]!.name;
+    doc.users = Object.entries(users).map(([name, user]) => ({ name, user }));
+    doc.contexts = Object.keys(users).map((name) => ({ name, context: { cluster, user: name } }));
+    const file = path.join(dir, "tokenfile-config");
+    writeFileSync(file, YAML.stringify(doc));
+    const snaps = await Promise.all((await discoverFleet({ kubeconfig: [file] })).map((t) => collectCluster(t, scanOpts)));
+    return snaps.map((s) => [s.cluster, s.status, s.reason ?? ""]);
+  }
+
+  it("is read, relative to the kubeconfig's directory, and its token wins over token as in client-go; token stays the fallback", async () => {
+    const good = sim.cluster("aks-good").token;
+    expect(
+      await statuses({
+        "by-tokenfile": { tokenFile: "token" },
+        "file-over-token": { token: "a-stale-token-000000000000000000", tokenFile: "token" },
+        "token-if-unreadable": { token: good, tokenFile: missing },
+      }),
+    ).toEqual([
+      ["by-tokenfile", "ok", ""],
+      ["file-over-token", "ok", ""],
+      ["token-if-unreadable", "ok", ""],
+    ]);
+  });
+
+  it("that is missing fails the context, naming the field and the file", async () => {
+    expect(await statuses({ "no-file": { tokenFile: missing } })).toEqual([["no-file", "error", `context "no-file" user "no-file": cannot read tokenFile ${missing} (ENOENT)`]]);
+  });
+});
