@@ -1,6 +1,7 @@
 // A kubeconfig cluster's CA, checked before it is used: Node's TLS silently ignores a CA that is no
 // PEM certificate and then fails the handshake as if the server were wrong (SELF_SIGNED_CERT_IN_CHAIN,
-// read as unreachable), where kubectl says it cannot load the root certificates.
+// read as unreachable), where kubectl says it cannot load the root certificates. And it drops a whole
+// bundle with one broken certificate in it, where client-go (AppendCertsFromPEM) skips that one.
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Cluster } from "@kubernetes/client-node";
@@ -9,10 +10,11 @@ import { CredentialError } from "./target.js";
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
 
 /**
- * Throws a CredentialError naming `context` and where its CA comes from unless that holds a PEM
- * certificate; as client-node, `certificate-authority` (a file) wins over `certificate-authority-data`.
+ * `cluster` with the certificates of its CA that parse, as client-go keeps them; throws a CredentialError
+ * naming `context` and where its CA comes from unless one does. As client-node, `certificate-authority`
+ * (a file) wins over `certificate-authority-data`.
  */
-export function checkClusterCa(cluster: Cluster, context: string): void {
+export function checkClusterCa(cluster: Cluster, context: string): Cluster {
   let pem: string;
   let what: string;
   if (cluster.caFile) {
@@ -26,12 +28,14 @@ export function checkClusterCa(cluster: Cluster, context: string): void {
     what = `certificate-authority-data of context ${JSON.stringify(context)}`;
     pem = Buffer.from(cluster.caData, "base64").toString("latin1");
   } else {
-    return;
+    return cluster;
   }
   const certificates = pem.match(PEM_CERTIFICATE) ?? [];
   if (certificates.length === 0) throw new CredentialError("error", `${what} is not a PEM certificate`);
-  // Node's TLS drops a whole bundle with one broken certificate in it (where client-go skips that one).
-  if (!certificates.every(parses)) throw new CredentialError("error", `${what} holds a certificate that cannot be parsed`);
+  const usable = certificates.filter(parses);
+  if (usable.length === 0) throw new CredentialError("error", `${what} holds no certificate that can be parsed (${certificates.length} found)`);
+  if (usable.length === certificates.length) return cluster;
+  return { ...cluster, caFile: undefined, caData: Buffer.from(usable.join("\n"), "latin1").toString("base64") };
 }
 
 function parses(pem: string): boolean {

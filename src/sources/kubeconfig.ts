@@ -64,13 +64,14 @@ export function entryContext(kc: KubeConfig, context: string | undefined): strin
 
 /**
  * A KubeConfig holding only one context, so no client can ever switch to another context's user; its
- * cluster's CA is checked and its user's token file read here, for this context only.
+ * cluster's CA is checked (its broken certificates left out) and its user's token file read here, for
+ * this context only.
  */
 export function singleContext(base: KubeConfig, contextName: string): KubeConfig {
   const ctx = base.getContextObject(contextName);
   if (!ctx) throw new UsageError(`unknown context ${JSON.stringify(contextName)}`);
-  const cluster = base.getCluster(ctx.cluster);
-  if (cluster) checkClusterCa(cluster, contextName);
+  const listed = base.getCluster(ctx.cluster);
+  const cluster = listed ? checkClusterCa(listed, contextName) : null;
   const found = base.getUser(ctx.user);
   const user = found ? withTokenFromFile(found, contextName) : null;
   const kc = new KubeConfig();

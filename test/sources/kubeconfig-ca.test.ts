@@ -1,5 +1,5 @@
-// A kubeconfig cluster's CA that is no PEM certificate, or a CA file that cannot be read, is that
-// cluster's configuration error naming the context and the CA, as kubectl refuses to load it; never
+// A kubeconfig cluster's CA that holds no PEM certificate that parses, or a CA file that cannot be read,
+// is that cluster's configuration error naming the context and the CA, as kubectl refuses to load it; never
 // a TLS failure blamed on the server (unreachable) nor a failure to get credentials.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,12 +23,17 @@ beforeAll(async () => {
   writeFileSync(path.join(dir, "ca.pem"), sim.caPem);
   writeFileSync(path.join(dir, "notpem.crt"), "hello world, not a cert\n");
   writeFileSync(path.join(dir, "bundle.pem"), `${sim.caPem}${sim.caPem}`);
-  // Node's TLS would load none of this bundle, not even its good certificate.
-  writeFileSync(path.join(dir, "broken-bundle.pem"), `-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n${sim.caPem}`);
+  // Node's TLS would load none of these bundles, not even their good certificate; client-go skips the broken one.
+  const broken = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n";
+  writeFileSync(path.join(dir, "broken-bundle.pem"), `${broken}${sim.caPem}`);
+  writeFileSync(path.join(dir, "good-then-broken.pem"), `${sim.caPem}${broken}`);
+  writeFileSync(path.join(dir, "all-broken.pem"), `${broken}${broken}`);
   const cas: Record<string, Record<string, unknown>> = {
     "ca-file": { "certificate-authority": "ca.pem" },
     "ca-bundle": { "certificate-authority": "bundle.pem" },
     "ca-broken-bundle": { "certificate-authority": "broken-bundle.pem" },
+    "ca-good-then-broken": { "certificate-authority-data": Buffer.from(`${sim.caPem}${broken}`).toString("base64") },
+    "ca-all-broken": { "certificate-authority": "all-broken.pem" },
     "ca-garbage": { "certificate-authority-data": "!!!not base64 $$$" },
     "ca-notpem": { "certificate-authority-data": Buffer.from("hello world, not a cert").toString("base64") },
     "ca-missing": { "certificate-authority": "/nonexistent/ca.crt" },
@@ -47,14 +52,16 @@ afterAll(async () => {
 });
 
 describe("a kubeconfig cluster's certificate authority", () => {
-  it("that is no PEM certificate, or cannot be read, fails its cluster as an error naming the context and the CA", async () => {
+  it("that holds no PEM certificate that parses, or cannot be read, fails its cluster as an error naming the context and the CA", async () => {
     const targets = await discoverFleet({ kubeconfig: [kubeconfig] });
     const snaps = await Promise.all(targets.map((t) => collectCluster(t, { scanId: "20261201T000000000Z-ca", requestTimeoutMs: 5000, clusterDeadlineMs: 20_000 })));
     expect(snaps.map((s) => [s.cluster, s.status, s.reason])).toEqual([
       ["aks-ca", "ok", undefined],
       ["ca-file", "ok", undefined],
       ["ca-bundle", "ok", undefined],
-      ["ca-broken-bundle", "error", `certificate-authority ${path.join(dir, "broken-bundle.pem")} of context "ca-broken-bundle" holds a certificate that cannot be parsed`],
+      ["ca-broken-bundle", "ok", undefined],
+      ["ca-good-then-broken", "ok", undefined],
+      ["ca-all-broken", "error", `certificate-authority ${path.join(dir, "all-broken.pem")} of context "ca-all-broken" holds no certificate that can be parsed (2 found)`],
       ["ca-garbage", "error", `certificate-authority-data of context "ca-garbage" is not a PEM certificate`],
       ["ca-notpem", "error", `certificate-authority-data of context "ca-notpem" is not a PEM certificate`],
       ["ca-missing", "error", `certificate-authority /nonexistent/ca.crt of context "ca-missing" cannot be read (ENOENT)`],
