@@ -34,6 +34,8 @@ beforeAll(async () => {
     spec("big", [], { nodes: 120 }),
     spec("nnc-404", [{ kind: "status", code: 404, path: "/nodenetworkconfigs" }]),
     spec("kubenet", [], { mode: "kubenet" }),
+    spec("kubenet-apis-403", [{ kind: "status", code: 403, path: /^\/apis(\?|$)/ }], { mode: "kubenet" }),
+    spec("kubenet-apis-503", [{ kind: "status", code: 503, path: /^\/apis(\?|$)/ }], { mode: "kubenet" }),
   ]);
   dir = mkdtempSync(path.join(tmpdir(), "collector-faults-"));
 });
@@ -118,6 +120,15 @@ describe("a 404 on the NodeNetworkConfig list", () => {
     const s = await collect("kubenet", {}, (u) => `${u}/wrong`);
     expect(s.status).toBe("error");
     expect(s.reason).toMatch(/^listing NodeNetworkConfigs .*: HTTP 404 .*API discovery \(\/apis\) did not answer as a Kubernetes API server.*server URL/);
+  });
+
+  // Only a wrong answer, or a 404, suggests a wrong server URL; a failed discovery says why it failed.
+  it("is an error naming the 404 and why API discovery failed, when it failed", async () => {
+    const [forbidden, unavailable] = await Promise.all([collect("kubenet-apis-403"), collect("kubenet-apis-503")]);
+    expect([forbidden.status, unavailable.status]).toEqual(["error", "error"]);
+    expect(forbidden.reason).toMatch(/^listing NodeNetworkConfigs .*: HTTP 404 .*; API discovery \(\/apis\) failed: 403 Forbidden.* the identity lacks read access$/);
+    expect(unavailable.reason).toMatch(/^listing NodeNetworkConfigs .*: HTTP 404 .*; API discovery \(\/apis\) failed: .*503/);
+    expect(`${forbidden.reason} ${unavailable.reason}`).not.toMatch(/server URL/);
   });
 
   it("is an error naming the 404 when discovery lists the NodeNetworkConfig API", async () => {
