@@ -124,7 +124,10 @@ function trackGroup(pgid: number): void {
   if (groupHooksInstalled) return;
   groupHooksInstalled = true;
   process.on("exit", killLiveGroups);
-  onSignal(killLiveGroups);
+  // A command that handles the signal (worker, serve) drains first: its plugins finish, or die at exit.
+  onSignal((handledElsewhere) => {
+    if (!handledElsewhere) killLiveGroups();
+  });
 }
 
 /**
