@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { once } from "node:events";
@@ -34,14 +34,18 @@ async function gone(pid: number, withinMs: number): Promise<boolean> {
 // node_modules link (it resolves Azurite from its own location).
 const work = mkdtempSync(join(tmpdir(), "fleet-azurite-"));
 symlinkSync(resolve("node_modules"), join(work, "node_modules"), "dir");
-const source = readFileSync(resolve("src/store/azurite.ts"), "utf8");
-writeFileSync(
-  join(work, "azurite.mjs"),
-  ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false } }).outputText,
-);
+// The module and what it imports, laid out as in src/ so its relative imports resolve.
+mkdirSync(join(work, "store"));
+for (const [from, to] of [["src/store/azurite.ts", "store/azurite.js"], ["src/signal-hooks.ts", "signal-hooks.js"]] as const) {
+  writeFileSync(
+    join(work, to),
+    ts.transpileModule(readFileSync(resolve(from), "utf8"), { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false } }).outputText,
+  );
+}
+writeFileSync(join(work, "package.json"), JSON.stringify({ type: "module" }));
 writeFileSync(
   join(work, "parent.mjs"),
-  `import { startAzurite } from "./azurite.mjs";
+  `import { startAzurite } from "./store/azurite.js";
 const a = await startAzurite();
 console.log(JSON.stringify({ pid: a.pid }));
 setInterval(() => {}, 1000);
