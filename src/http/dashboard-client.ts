@@ -80,10 +80,11 @@ function bar(fraction, cls) {
   inner.style.width = Math.max(0, Math.min(100, fraction * 100)).toFixed(1) + "%";
   return h("div", { class: "bar" }, [inner]);
 }
-function utilClass(u) { return u >= 0.95 ? "critical" : u >= 0.8 ? "warning" : ""; }
+// A subnet's severity from the server is already the worse of its utilisation band and its findings.
+function subnetMark(s) { return s.severity === "critical" || s.severity === "warning" ? s.severity : ""; }
 // A subnet's finding (IPX002 "reported full" at 94 %, a policy's own thresholds) outranks the plain bands.
 function worse(a, b) { var rank = { "": 0, info: 0, warning: 1, critical: 2 }; return (rank[b || ""] || 0) > (rank[a] || 0) ? b : a; }
-function utilCell(s) { return h("td", null, [bar(s.utilization, worse(utilClass(s.utilization), s.severity)), h("span", { class: "util", text: pct(s.utilization) })]); }
+function utilCell(s) { return h("td", null, [bar(s.utilization, subnetMark(s)), h("span", { class: "util", text: pct(s.utilization) })]); }
 // A table wider than its card (a phone) scrolls inside its own box, not the page.
 function table(headers, rows, cls) {
   return h("div", { class: "scroll" }, [h("table", { class: cls || "" }, [
@@ -260,7 +261,7 @@ function renderSubnets() {
   $("chart-subnets-box").style.height = Math.max(160, shown.reduce(function (a, s) { return a + (s.shared ? 40 : 26); }, 70)) + "px";
   // A bar is coloured as its table row (a finding outranks the bands), whoever shares the subnet: a
   // shared /13 at 97 % is the most dangerous bar of all. Shared is an outline, never a fill colour.
-  var marks = shown.map(function (s) { return worse(utilClass(s.utilization), s.severity); });
+  var marks = shown.map(subnetMark);
   var fills = marks.map(function (m) { return m === "critical" || m === "warning" ? COLOUR[m] : COLOUR.info; });
   // The page's text colour: dark on a light page, light on a dark one, read again when the theme switches.
   var SHARED_OUTLINE = { colour: themed("--fg"), width: 3 };
