@@ -127,12 +127,13 @@ export function planAlerts(
 }
 
 /**
- * The order of announcements: what the destination has not heard (new, escalated) first, then
- * de-escalations, then reminders, each as `order`. A full message leaves out the last, so a reminder never
- * takes a new finding's room.
+ * The order of announcements: the most severe first, new or not (people read the top of a card, and a
+ * full message leaves out the last, so a critical still open is never dropped for an info that is new);
+ * within one severity what the destination has not heard (new, escalated), then de-escalations, then
+ * reminders; then as `order`.
  */
 export function urgency(a: AlertPlan["announce"][number], b: typeof a): number {
-  return NEWS[a.reason] - NEWS[b.reason] || order(a.finding, b.finding);
+  return severityRank(b.finding.severity) - severityRank(a.finding.severity) || NEWS[a.reason] - NEWS[b.reason] || order(a.finding, b.finding);
 }
 const NEWS: Record<AnnounceReason, number> = { new: 0, escalated: 0, deescalated: 1, reminder: 2 };
 

@@ -78,7 +78,23 @@ describe("Teams card", () => {
     expect(body.find((b) => b.type === "Container")!.items![0]!.text).toMatch(/^zz-/);
   });
 
-  it("never leaves a new or escalated finding out of a full card for reminders, and says truthfully what it left out", () => {
+  it("lists a still-open critical ahead of a new info finding: severity first, then news before reminders", () => {
+    const [crit, warn, info] = findings(3).map((f) => ({ ...f, cluster: "aks-weu" }));
+    const p: AlertPlan = {
+      ...plan([]),
+      announce: [
+        { finding: info!, reason: "new" },
+        { finding: { ...warn!, id: "w-open" }, reason: "reminder", previous: announced(warn!, "x") },
+        { finding: warn!, reason: "new" },
+        { finding: crit!, reason: "reminder", previous: announced(crit!, "x") },
+      ],
+    };
+    const body = (announcementMessage(p, ctx).message as any).attachments[0].content.body as Array<{ type: string; items?: Array<{ text: string }> }>;
+    const lines = body.filter((b) => b.type === "Container").flatMap((c) => c.items!.slice(1).map((i) => i.text));
+    expect(lines.map((t) => [t.slice(0, 2), t.endsWith("_(still open)_")])).toEqual([["🔴", true], ["🟠", false], ["🟠", true], ["🔵", false]]);
+  });
+
+  it("never leaves a critical out of a full card for a lesser finding, new or not, and says truthfully what it left out", () => {
     // 200 criticals still open in clusters that sort first, then news: one critical, one escalated, one warning.
     const open = findings(600).filter((f) => f.severity === "critical").map((f) => ({ finding: { ...f, cluster: `aa-${f.cluster}` }, reason: "reminder" as const, previous: announced(f, "x") }));
     const [fresh, up, minor] = [
@@ -86,18 +102,20 @@ describe("Teams card", () => {
       { ...findings(1)[0]!, id: "NNC006-up", rule: "NNC006", cluster: "zz-neu" },
       { ...findings(2)[1]!, id: "NNC003-new", rule: "NNC003", cluster: "zz-eus" },
     ];
-    const p: AlertPlan = { ...plan([]), announce: [...open, { finding: fresh, reason: "new" }, { finding: up, reason: "escalated", previous: announced({ ...up, severity: "warning" }, "x") }, { finding: minor, reason: "new" }] };
+    const p: AlertPlan = { ...plan([]), announce: [{ finding: minor, reason: "new" }, ...open, { finding: fresh, reason: "new" }, { finding: up, reason: "escalated", previous: announced({ ...up, severity: "warning" }, "x") }] };
     const { message, told } = announcementMessage(p, ctx);
     const body = (message as any).attachments[0].content.body as Array<{ type: string; text?: string; items?: Array<{ text: string }> }>;
     const containers = body.filter((b) => b.type === "Container");
-    // The news first, the most severe first; what the card tells is what it lists (reminders left out are not told).
-    expect(containers.slice(0, 3).map((c) => c.items![0]!.text)).toEqual(["zz-neu", "zz-weu", "zz-eus"]);
-    expect(told.slice(0, 3).map((a) => a.finding.id)).toEqual(["NNC006-up", "IPX002-new", "NNC003-new"]);
+    // The critical news first, then the critical reminders; the new warning is left out, told by the count.
+    expect(containers.slice(0, 3).map((c) => c.items![0]!.text)).toEqual(["zz-neu", "zz-weu", "aa-aks-prod-0"]);
+    expect(told.slice(0, 3).map((a) => a.finding.id)).toEqual(["NNC006-up", "IPX002-new", "NNC001-0"]);
+    expect(containers.map((c) => c.items![0]!.text)).not.toContain("zz-eus");
+    expect(told.at(-1)!.finding.id).toBe("NNC003-new");
+    // What the card lists of the reminders is what it tells of them: those left out are not told.
     const lines = containers.flatMap((c) => c.items!.slice(1));
-    expect(lines).toHaveLength(told.length);
-    expect(told.length).toBeLessThan(203);
-    const left = 203 - told.length;
-    expect(body.at(-1)!.text).toBe(`…and ${left} more (${left} still open): see the dashboard. The ${left} still open are reminded on the next scan's card.`);
+    expect(lines).toHaveLength(told.length - 1);
+    const left = 203 - lines.length;
+    expect(body.at(-1)!.text).toBe(`…and ${left} more (${left - 1} still open, 1 new): see the dashboard. The ${left - 1} still open are reminded on the next scan's card.`);
     expect(Buffer.byteLength(JSON.stringify(message))).toBeLessThanOrEqual(CARD_BUDGET_BYTES);
   });
 

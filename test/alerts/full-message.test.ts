@@ -1,5 +1,5 @@
-// A message too full for all a scan has to say: the news goes first, news left out is told by count
-// (it stays open in the report), and reminders or resolutions left out wait for the next scan's message.
+// A message too full for all a scan has to say: the most severe first, news before reminders within a
+// severity; news left out is told by count (it stays open in the report), and reminders or resolutions left out wait for the next scan's message.
 import { describe, expect, it } from "vitest";
 import { destination } from "../../src/alerts/config.js";
 import { announced } from "../../src/alerts/plan.js";
@@ -98,22 +98,24 @@ describe("a full message", () => {
       expect(new Set(cards.flat()).size).toBe(open.length);
     }));
 
-  it("generic webhook: puts new findings before reminders, and records only the findings it carries", () =>
+  it("generic webhook: in the card's order (a new critical first, a new warning after the critical reminders), and records only the findings it carries", () =>
     withReceiver(async (hook) => {
       const dest = destination("webhook", hook.url, "warning");
       const state = new MemoryAlertState();
       const many = Array.from({ length: WEBHOOK_MAX_ITEMS }, (_, i) => finding(`CNS002-${i}`, "critical", `aks-${String(i).padStart(4, "0")}`));
       const send = (fs: Finding[], hours: number) => sendAlerts(evaluation(fs), { destinations: [dest], renotifyMs: 24 * HOUR }, state, { delivery: FAST, now: at(hours) });
       await send(many, 0);
-      // A day later: WEBHOOK_MAX_ITEMS reminders, and one new warning, less severe than all of them.
-      const [o] = await send([...many, finding("IPX001-new", "warning", "aks-zzz")], 24);
+      // A day later: WEBHOOK_MAX_ITEMS reminders, a new critical, and a new warning, less severe than all of them.
+      const news = [finding("IPX002-new", "critical", "aks-zzz"), finding("IPX001-new", "warning", "aks-zzz")];
+      const [o] = await send([...many, ...news], 24);
       const body = hook.posts.at(-1)!.body as { findings: Array<{ id: string; reason: string }>; omitted?: number };
-      expect(body.findings[0]).toMatchObject({ id: "IPX001-new", reason: "new" });
-      expect(body.omitted).toBe(1);
-      expect(o).toMatchObject({ announced: WEBHOOK_MAX_ITEMS, deferred: 1 });
+      expect(body.findings[0]).toMatchObject({ id: "IPX002-new", reason: "new" });
+      expect(body.findings.map((x) => x.id)).not.toContain("IPX001-new");
+      expect(body.omitted).toBe(2);
+      expect(o).toMatchObject({ announced: WEBHOOK_MAX_ITEMS, deferred: 2 });
       const left = many.find((f) => !body.findings.some((x) => x.id === f.id))!;
       expect((await state.load(dest.id)).get(left.id)!.announcedAt).toBe(at(0).toISOString());
-      await send([...many, finding("IPX001-new", "warning", "aks-zzz")], 25);
-      expect(hook.posts.at(-1)!.body).toMatchObject({ findings: [{ id: left.id, reason: "reminder" }] });
+      await send([...many, ...news], 25);
+      expect(hook.posts.at(-1)!.body).toMatchObject({ findings: [{ id: left.id, reason: "reminder" }, { id: "IPX001-new", reason: "new" }] });
     }));
 });

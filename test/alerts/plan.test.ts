@@ -15,6 +15,11 @@ describe("planAlerts", () => {
     const p = planAlerts([f("1", "info"), f("2", "warning"), f("3", "critical")], new Map(), { minSeverity: "warning" }, T, DAY);
     expect(p.announce.map((a) => [a.finding.id, a.reason])).toEqual([["3", "new"], ["2", "new"]]);
   });
+  it("puts a still-open critical before a new warning or info: severity first, then news before reminders", () => {
+    const old = new Date(T.getTime() - DAY).toISOString();
+    const p = planAlerts([f("i", "info"), f("w-new", "warning"), f("w-open", "warning"), f("c-open", "critical")], state(announced(f("w-open", "warning"), old), announced(f("c-open", "critical"), old)), { minSeverity: "info" }, T, DAY);
+    expect(p.announce.map((a) => [a.finding.id, a.reason])).toEqual([["c-open", "reminder"], ["w-new", "new"], ["w-open", "reminder"], ["i", "new"]]);
+  });
   it("stays quiet about what was already announced until it escalates or the re-notify interval passes", () => {
     const prev = announced(f("1", "warning"), new Date(T.getTime() - 3_600_000).toISOString());
     expect(planAlerts([f("1", "warning")], state(prev), { minSeverity: "warning" }, T, DAY).announce).toEqual([]);
