@@ -15,8 +15,6 @@ export interface DeliveryPolicy {
 
 export const DEFAULT_DELIVERY: DeliveryPolicy = { attempts: 4, baseDelayMs: 1000, maxDelayMs: 60_000, timeoutMs: 30_000 };
 
-const REDIRECTS = [301, 302, 303, 307, 308];
-
 export type DeliveryResult = { ok: true; status: number; attempts: number } | { ok: false; configError: boolean; reason: string; attempts: number };
 
 /**
@@ -54,8 +52,10 @@ export async function deliver(dest: Destination, body: unknown, policy: Delivery
           if (hinted > policy.maxDelayMs) return { ok: false, configError: false, reason: `${dest.label}: ${last}, Retry-After ${Math.round(hinted / 1000)}s; kept for the next scan`, attempts: attempt };
           delay = hinted;
         }
+      } else if (res.status >= 300 && res.status < 400) {
+        return { ok: false, configError: true, reason: redirected(dest, res.status), attempts: attempt };
       } else {
-        const hint = REDIRECTS.includes(res.status) ? ": the webhook URL redirects; give the URL it moves to (not shown here: it may hold secrets)" : res.status === 404 ? ": the webhook no longer exists (was the Workflow deleted?)" : res.status === 401 || res.status === 403 ? ": the webhook refused the request (check who may trigger the Workflow)" : res.status === 413 ? ": the message is too large" : "";
+        const hint = res.status === 404 ? ": the webhook no longer exists (was the Workflow deleted?)" : res.status === 401 || res.status === 403 ? ": the webhook refused the request (check who may trigger the Workflow)" : res.status === 413 ? ": the message is too large" : "";
         return { ok: false, configError: true, reason: `${dest.label} answered HTTP ${res.status}${hint}`, attempts: attempt };
       }
     } catch (e) {
@@ -80,4 +80,13 @@ export async function deliver(dest: Destination, body: unknown, policy: Delivery
     }
   }
   return { ok: false, configError: false, reason: `${dest.label}: ${last} after ${policy.attempts} attempts; kept for the next scan`, attempts: policy.attempts };
+}
+
+/**
+ * Any 3xx (300 and 304 too: no webhook answers a POST so) says the URL is not the webhook's any more.
+ * Where it points is never shown: a Location may carry the new URL's signature in its path or query.
+ */
+function redirected(dest: Destination, status: number): string {
+  const moved = dest.kind === "teams" ? " (Office 365 connector URLs, for one, moved to Workflows / Power Automate URLs)" : "";
+  return `${dest.label}: the webhook URL answered with a redirect (HTTP ${status}), so it is probably outdated${moved}; give its current URL (where it points is not shown: it may hold secrets)`;
 }

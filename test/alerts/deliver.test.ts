@@ -7,16 +7,20 @@ import { startReceiver } from "./receiver.js";
 const FAST = { attempts: 4, baseDelayMs: 20, maxDelayMs: 1000, timeoutMs: 2000 };
 
 describe("deliver", () => {
-  it("does not retry a webhook that redirects: a configuration error naming the status, not the URL or where it points", async () => {
+  it("does not retry a webhook that redirects: a configuration error saying the URL is probably outdated, naming the status, not the URL or where it points", async () => {
     const rx = await startReceiver();
     try {
-      for (const status of [301, 302, 307, 308]) {
-        rx.script.push({ status, location: "https://login.example.com/authorize?client_secret=LOCATIONSECRET" });
-        const r = await deliver(destination("teams", rx.url, "warning"), { type: "message" }, FAST);
-        expect(r).toMatchObject({ ok: false, configError: true, attempts: 1 });
-        const reason = (r as { reason: string }).reason;
-        expect(reason).toMatch(new RegExp(`^teams \\(127\\.0\\.0\\.1:\\d+, #\\w+\\) answered HTTP ${status}: the webhook URL redirects`));
-        expect(reason).not.toMatch(/SECRETSIG|LOCATIONSECRET|login\.example/);
+      for (const kind of ["teams", "webhook"] as const) {
+        for (const status of [300, 301, 302, 303, 304, 307, 308]) {
+          rx.script.push({ status, location: "https://prod-01.westeurope.logic.azure.com/workflows/LOCATIONPATH/triggers/manual/paths/invoke?sig=LOCATIONSECRET" });
+          const r = await deliver(destination(kind, rx.url, "warning"), { type: "message" }, FAST);
+          expect(r).toMatchObject({ ok: false, configError: true, attempts: 1 });
+          const reason = (r as { reason: string }).reason;
+          expect(reason).toMatch(new RegExp(`^${kind} \\(127\\.0\\.0\\.1:\\d+, #\\w+\\): the webhook URL answered with a redirect \\(HTTP ${status}\\), so it is probably outdated`));
+          // A Teams URL that redirects is most likely a retired Office 365 connector's.
+          expect(reason.includes("Office 365 connector URLs, for one, moved to Workflows / Power Automate URLs")).toBe(kind === "teams");
+          expect(reason).not.toMatch(/SECRETSIG|LOCATION|logic\.azure|\/workflows\//);
+        }
       }
       expect(rx.script).toEqual([]);
       expect(rx.posts).toEqual([]);
