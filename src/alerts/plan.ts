@@ -130,12 +130,17 @@ export function planAlerts(
  * The order of announcements: the most severe first, new or not (people read the top of a card, and a
  * full message leaves out the last, so a critical still open is never dropped for an info that is new);
  * within one severity what the destination has not heard (new, escalated), then de-escalations, then
- * reminders; then as `order`.
+ * reminders, the longest since last told first; then as `order`.
  */
 export function urgency(a: AlertPlan["announce"][number], b: typeof a): number {
-  return severityRank(b.finding.severity) - severityRank(a.finding.severity) || NEWS[a.reason] - NEWS[b.reason] || order(a.finding, b.finding);
+  return severityRank(b.finding.severity) - severityRank(a.finding.severity) || NEWS[a.reason] - NEWS[b.reason] || toldAt(a) - toldAt(b) || order(a.finding, b.finding);
 }
 const NEWS: Record<AnnounceReason, number> = { new: 0, escalated: 0, deescalated: 1, reminder: 2 };
+/**
+ * A reminder's last telling: a backlog too big for one card is spread over the next scans', and a
+ * reminder shown there is due again before the tail is through unless what waited longest goes first.
+ */
+const toldAt = (a: AlertPlan["announce"][number]): number => (a.reason === "reminder" && a.previous ? Date.parse(a.previous.announcedAt) || 0 : 0);
 
 /** The order of every other list a destination gets: the most severe first, then by cluster and rule. */
 export function order(a: { severity: Finding["severity"]; cluster: string; rule: string }, b: typeof a): number {

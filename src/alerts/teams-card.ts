@@ -136,10 +136,10 @@ export function announcementMessage(plan: AlertPlan, ctx: CardContext): { messag
   const where = ctx.publicUrl ? "the dashboard" : "fleet-audit report findings";
   const { message, shown } = fill(head, lines, ctx.publicUrl, (left) => {
     const reminders = left.filter((l) => l.item.reason === "reminder").length;
-    return `…and ${left.length} more (${tally(left)}): see ${where}.${reminders ? ` The ${reminders} still open are reminded on the next scan's card.` : ""}`;
+    return `…and ${left.length} more (${tally(left)}): see ${where}.${reminders ? ` The ${reminders} still open are reminded on the next scans' cards, the most severe and longest waiting first.` : ""}`;
   });
   // News left out is told by the count above and stays open in the report: recorded, so a first scan of
-  // a big fleet is one card, not one a scan for hours. Reminders left out wait for the next card.
+  // a big fleet is one card, not one a scan for hours. Reminders left out wait for the next scans' cards.
   const listed = new Set(shown);
   return { message, told: lines.map((l) => l.item).filter((a) => listed.has(a) || a.reason !== "reminder") };
 }

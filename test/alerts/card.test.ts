@@ -115,7 +115,7 @@ describe("Teams card", () => {
     const lines = containers.flatMap((c) => c.items!.slice(1));
     expect(lines).toHaveLength(told.length - 1);
     const left = 203 - lines.length;
-    expect(body.at(-1)!.text).toBe(`…and ${left} more (${left - 1} still open, 1 new): see the dashboard. The ${left - 1} still open are reminded on the next scan's card.`);
+    expect(body.at(-1)!.text).toBe(`…and ${left} more (${left - 1} still open, 1 new): see the dashboard. The ${left - 1} still open are reminded on the next scans' cards, the most severe and longest waiting first.`);
     expect(Buffer.byteLength(JSON.stringify(message))).toBeLessThanOrEqual(CARD_BUDGET_BYTES);
   });
 

@@ -63,7 +63,7 @@ describe("a full message", () => {
       expect(card.attachments[0].content.body.find((b: any) => b.type === "Container").items[0].text).toBe("aks-prod-weu");
       const left = open.length + 1 - shown.length;
       expect(o).toMatchObject({ announced: shown.length, deferred: left });
-      expect(lastLine(card)).toBe(`…and ${left} more (${left} still open): see fleet-audit report findings. The ${left} still open are reminded on the next scan's card.`);
+      expect(lastLine(card)).toBe(`…and ${left} more (${left} still open): see fleet-audit report findings. The ${left} still open are reminded on the next scans' cards, the most severe and longest waiting first.`);
       // The reminders left out keep the time they were last told, so the next scan reminds of them.
       const after = await state.load(dest.id);
       const unshown = open.map((f) => f.id).filter((id) => !shown.includes(id));
@@ -72,6 +72,27 @@ describe("a full message", () => {
       const next = listed(rx.posts.at(-1)!.body);
       expect(next[0]).toBe(unshown[0]);
       expect(next.filter((id) => !unshown.includes(id))).toEqual([]);
+    }));
+
+  it("Teams: a reminder backlog over several cards reminds of what waited longest first, and says how many wait", () =>
+    withReceiver(async (rx) => {
+      const dest = destination("teams", rx.url, "warning");
+      const state = new MemoryAlertState();
+      // Reminders every 2 hours, scans every hour: the first reminded are due again before the backlog is through.
+      const send = (hours: number) => sendAlerts(evaluation(open), { destinations: [dest], renotifyMs: 2 * HOUR }, state, { delivery: FAST, now: at(hours) });
+      await send(0);
+      await send(24);
+      const first = listed(rx.posts.at(-1)!.body);
+      const waiting = open.length - first.length;
+      expect(lastLine(rx.posts.at(-1)!.body)).toBe(`…and ${waiting} more (${waiting} still open): see fleet-audit report findings. The ${waiting} still open are reminded on the next scans' cards, the most severe and longest waiting first.`);
+      await send(25);
+      const second = listed(rx.posts.at(-1)!.body);
+      const never = open.map((f) => f.id).filter((id) => !first.includes(id) && !second.includes(id));
+      expect(never.length).toBeGreaterThan(0);
+      // Two hours on, the first card's are due again, but those never reminded yet come first.
+      await send(26);
+      const third = listed(rx.posts.at(-1)!.body);
+      expect(third.slice(0, never.length)).toEqual(never);
     }));
 
   it("Teams: resolves only the findings its card shows, and lists the rest on the next scan's card", () =>

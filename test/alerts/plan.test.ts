@@ -20,6 +20,12 @@ describe("planAlerts", () => {
     const p = planAlerts([f("i", "info"), f("w-new", "warning"), f("w-open", "warning"), f("c-open", "critical")], state(announced(f("w-open", "warning"), old), announced(f("c-open", "critical"), old)), { minSeverity: "info" }, T, DAY);
     expect(p.announce.map((a) => [a.finding.id, a.reason])).toEqual([["c-open", "reminder"], ["w-new", "new"], ["w-open", "reminder"], ["i", "new"]]);
   });
+  it("reminds of what waited longest first, within one severity, so a backlog too big for a card cannot starve its tail", () => {
+    const ago = (days: number) => new Date(T.getTime() - days * DAY).toISOString();
+    const rows = state(announced(f("a-recent", "critical", { cluster: "a" }), ago(1)), announced(f("z-oldest", "critical", { cluster: "z" }), ago(3)), announced(f("m-older", "critical", { cluster: "m" }), ago(2)), announced(f("b-warn", "warning", { cluster: "b" }), ago(4)));
+    const p = planAlerts([f("a-recent", "critical", { cluster: "a" }), f("z-oldest", "critical", { cluster: "z" }), f("m-older", "critical", { cluster: "m" }), f("b-warn", "warning", { cluster: "b" })], rows, { minSeverity: "warning" }, T, DAY);
+    expect(p.announce.map((a) => a.finding.id)).toEqual(["z-oldest", "m-older", "a-recent", "b-warn"]);
+  });
   it("stays quiet about what was already announced until it escalates or the re-notify interval passes", () => {
     const prev = announced(f("1", "warning"), new Date(T.getTime() - 3_600_000).toISOString());
     expect(planAlerts([f("1", "warning")], state(prev), { minSeverity: "warning" }, T, DAY).announce).toEqual([]);
