@@ -161,8 +161,9 @@ async function collectInto(snap: ClusterSnapshot, s: KubeSession, limit: number)
 /**
  * A 404 on the NNC list means not-cns only when the API server's discovery agrees that it serves no
  * NodeNetworkConfig API. A server URL with a wrong path, or a proxy's page, answers 404 too, and calling
- * a CNS cluster not-cns would withdraw its findings: that is an error naming the 404, and why discovery
- * failed when it did (403, 503, no answer), which says nothing of the server URL.
+ * a CNS cluster not-cns would withdraw its findings: that is an error naming the 404. When discovery
+ * itself failed, that failure classifies the cluster as any read's would (a 403 unauthorized, no answer
+ * unreachable), after the 404, and says nothing of the server URL.
  */
 async function notCnsOr(s: KubeSession, notFound: ClusterScanError): Promise<ClusterScanError> {
   let served: boolean | undefined;
@@ -170,7 +171,7 @@ async function notCnsOr(s: KubeSession, notFound: ClusterScanError): Promise<Clu
     served = servesNncApi(await s.call("API discovery (/apis) failed", (o) => s.getJson<unknown>("/apis", {}, o)));
   } catch (e) {
     if (!(e instanceof ClusterScanError)) throw e;
-    if (e.httpStatus !== 404) return new ClusterScanError("error", `${notFound.message}; ${e.message}`, 404);
+    if (e.httpStatus !== 404) return new ClusterScanError(e.status, `${notFound.message}; ${e.message}`, 404);
   }
   if (served === false) {
     return new ClusterScanError("not-cns", `the cluster serves no ${NNC_GROUP}/${NNC_VERSION} NodeNetworkConfig API: it does not run Azure CNI with CNS as IPAM`, 404);

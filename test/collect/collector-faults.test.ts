@@ -36,6 +36,7 @@ beforeAll(async () => {
     spec("kubenet", [], { mode: "kubenet" }),
     spec("kubenet-apis-403", [{ kind: "status", code: 403, path: /^\/apis(\?|$)/ }], { mode: "kubenet" }),
     spec("kubenet-apis-503", [{ kind: "status", code: 503, path: /^\/apis(\?|$)/ }], { mode: "kubenet" }),
+    spec("kubenet-apis-hang", [{ kind: "hang", path: /^\/apis(\?|$)/ }], { mode: "kubenet" }),
   ]);
   dir = mkdtempSync(path.join(tmpdir(), "collector-faults-"));
 });
@@ -122,13 +123,22 @@ describe("a 404 on the NodeNetworkConfig list", () => {
     expect(s.reason).toMatch(/^listing NodeNetworkConfigs .*: HTTP 404 .*API discovery \(\/apis\) did not answer as a Kubernetes API server.*server URL/);
   });
 
-  // Only a wrong answer, or a 404, suggests a wrong server URL; a failed discovery says why it failed.
-  it("is an error naming the 404 and why API discovery failed, when it failed", async () => {
-    const [forbidden, unavailable] = await Promise.all([collect("kubenet-apis-403"), collect("kubenet-apis-503")]);
-    expect([forbidden.status, unavailable.status]).toEqual(["error", "error"]);
+  // Only a wrong answer, or a 404, suggests a wrong server URL; a failed discovery says why it failed,
+  // and is classified as that failure: a credential without discovery rights is unauthorized, as a 403 on
+  // a list is, and discovery that gets no answer in time leaves the cluster unreachable, as a list would.
+  it("is classified and named by why API discovery failed, when it failed, after the 404", async () => {
+    const [forbidden, unavailable, deadline, timeout] = await Promise.all([
+      collect("kubenet-apis-403"),
+      collect("kubenet-apis-503"),
+      collect("kubenet-apis-hang", { requestTimeoutMs: 5000, clusterDeadlineMs: 1500 }),
+      collect("kubenet-apis-hang"),
+    ]);
+    expect([forbidden.status, unavailable.status, deadline.status, timeout.status]).toEqual(["unauthorized", "error", "unreachable", "unreachable"]);
     expect(forbidden.reason).toMatch(/^listing NodeNetworkConfigs .*: HTTP 404 .*; API discovery \(\/apis\) failed: 403 Forbidden.* the identity lacks read access$/);
     expect(unavailable.reason).toMatch(/^listing NodeNetworkConfigs .*: HTTP 404 .*; API discovery \(\/apis\) failed: .*503/);
-    expect(`${forbidden.reason} ${unavailable.reason}`).not.toMatch(/server URL/);
+    expect(deadline.reason).toMatch(/^listing NodeNetworkConfigs .*: HTTP 404 .*; API discovery \(\/apis\) failed: the cluster deadline passed before it answered$/);
+    expect(timeout.reason).toMatch(/^listing NodeNetworkConfigs .*: HTTP 404 .*; API discovery \(\/apis\) failed: no answer before the timeout$/);
+    expect([forbidden, unavailable, deadline, timeout].map((s) => s.reason).join(" ")).not.toMatch(/server URL/);
   });
 
   it("is an error naming the 404 when discovery lists the NodeNetworkConfig API", async () => {
