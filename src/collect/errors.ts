@@ -138,8 +138,6 @@ export function classify(e: unknown, what: string): ClusterScanError {
   if (e instanceof SyntaxError || (e as HttpLikeError).name === "SyntaxError" || JSON_PARSER_MESSAGE.test(message)) {
     return new ClusterScanError("error", `${what}: the API server sent malformed JSON${whereParsingStopped(message)}`);
   }
-  // The list parser's own descriptions of valid JSON that is no list (normalize/lists.ts): no body text.
-  if (/JSON/.test(message)) return new ClusterScanError("error", `${what}: the API server sent malformed JSON (${firstLine(message)})`);
   if (/premature close|ERR_STREAM_PREMATURE_CLOSE|aborted|socket hang up/i.test(message) || code === "ERR_STREAM_PREMATURE_CLOSE") {
     return new ClusterScanError("error", `${what}: the response was cut short (${firstLine(message)})`);
   }

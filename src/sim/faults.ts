@@ -34,6 +34,8 @@ export type FaultSpec = FaultScope &
     | { kind: "expiredContinue"; first?: number }
     /** The cluster looks like kubenet: acn.azure.com is not served and is absent from discovery. */
     | { kind: "noNncApi" }
+    /** 200 with this body as it is (a proxy's page, `{}`, `[]`): an answer that is no Kubernetes one. */
+    | { kind: "body"; body: string; contentType?: string }
     /** The pod proxy cannot reach pods: 503 "error trying to reach service". */
     | { kind: "proxyUnreachable"; message?: string }
   );
@@ -89,7 +91,7 @@ export class FaultSet {
   }
 
   /**
-   * The first counting fault (status, flaky, throttle, expiredContinue) that fires for this request.
+   * The first answering fault (status, body, flaky, throttle, expiredContinue) that fires for this request.
    * Counters advance only for faults whose scope matches.
    */
   fire(url: string, hasContinue: boolean): FaultSpec | undefined {
@@ -98,6 +100,7 @@ export class FaultSet {
       if (!matches(f, url)) continue;
       switch (f.kind) {
         case "status":
+        case "body":
           return f;
         case "flaky": {
           a.hits++;

@@ -419,6 +419,8 @@ export class SimCluster {
       case "status":
         if (f.code === 403 && !f.message) return this.forbidden(req, rawPath);
         return this.status(f.code, f.message ?? DEFAULT_MESSAGES[f.code] ?? `simulated ${f.code}`);
+      case "body":
+        return { status: 200, body: f.body, contentType: f.contentType ?? JSON_TYPE };
       case "flaky":
         return this.status(f.code ?? 500, "Internal error occurred: etcdserver: request timed out", {
           details: { causes: [{ message: "etcdserver: request timed out" }] },

@@ -36,6 +36,9 @@ beforeAll(async () => {
     spec("kubenet", [], { mode: "kubenet" }),
     spec("kubenet-apis-403", [{ kind: "status", code: 403, path: /^\/apis(\?|$)/ }], { mode: "kubenet" }),
     spec("kubenet-apis-503", [{ kind: "status", code: 503, path: /^\/apis(\?|$)/ }], { mode: "kubenet" }),
+    // Valid JSON, but no Kubernetes list: no malformed JSON either.
+    ...["[]", "42", '"x"', "null"].map((body, i) => spec(`nnc-json-${i}`, [{ kind: "body", body, path: "/nodenetworkconfigs" }])),
+    spec("nodes-array", [{ kind: "body", body: "[]", path: "/api/v1/nodes" }]),
     spec("kubenet-apis-hang", [{ kind: "hang", path: /^\/apis(\?|$)/ }], { mode: "kubenet" }),
   ]);
   dir = mkdtempSync(path.join(tmpdir(), "collector-faults-"));
@@ -145,6 +148,25 @@ describe("a 404 on the NodeNetworkConfig list", () => {
     const s = await collect("nnc-404");
     expect(s.status).toBe("error");
     expect(s.reason).toMatch(/^listing NodeNetworkConfigs .*: HTTP 404 .*API discovery \(\/apis\) lists acn\.azure\.com\/v1alpha/);
+  });
+});
+
+describe("a list answer that is valid JSON but no object", () => {
+  it.each([
+    ["nnc-json-0", "an array"],
+    ["nnc-json-1", "a number"],
+    ["nnc-json-2", "a string"],
+    ["nnc-json-3", "null"],
+  ])("%s: fails the cluster as an error naming the list and what came instead of it, not as malformed JSON", async (name, what) => {
+    const s = await collect(name);
+    expect(s.status).toBe("error");
+    expect(s.reason).toBe(`listing NodeNetworkConfigs (acn.azure.com/v1alpha) in kube-system: the list answer is ${what}, not a Kubernetes list`);
+  });
+
+  it("is named so for any list, after the NodeNetworkConfigs were read", async () => {
+    const s = await collect("nodes-array");
+    expect(s.status).toBe("error");
+    expect(s.reason).toBe("listing Nodes: the list answer is an array, not a Kubernetes list");
   });
 });
 

@@ -151,9 +151,10 @@ describe("parseListPage", () => {
   const page = (v: unknown) => Buffer.from(JSON.stringify(v));
 
   it("names an answer that is valid JSON but no list", () => {
-    expect(() => parseListPage(page(null), "node")).toThrow("the list answer is null, not a JSON object");
-    expect(() => parseListPage(page([1]), "node")).toThrow("the list answer is an array, not a JSON object");
-    expect(() => parseListPage(page({ items: { a: 1 } }), "node")).toThrow("the list answer's items is object, not a list");
+    expect(() => parseListPage(page(null), "node")).toThrow("the list answer is null, not a Kubernetes list");
+    expect(() => parseListPage(page([1]), "node")).toThrow("the list answer is an array, not a Kubernetes list");
+    expect(() => parseListPage(page(42), "node")).toThrow("the list answer is a number, not a Kubernetes list");
+    expect(() => parseListPage(page({ items: { a: 1 } }), "node")).toThrow("the list answer's items is an object, not a list");
   });
 
   it("takes an object without items for no list, not an empty one: a proxy's {} or a root document", () => {

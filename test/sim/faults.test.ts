@@ -145,6 +145,14 @@ describe("faults", () => {
     expect(e.message).toMatch(/JSON/);
   });
 
+  it("answers 200 with a body of its choice", async () => {
+    await c.setFaults([{ kind: "body", body: "<html>proxy</html>", contentType: "text/html", path: "nodenetworkconfigs" }]);
+    const res = await rawGet(sim, "f", "/apis/acn.azure.com/v1alpha/namespaces/kube-system/nodenetworkconfigs");
+    expect([res.status, res.headers["content-type"], res.body]).toEqual([200, "text/html", "<html>proxy</html>"]);
+    expect(c.requests[0]).toMatchObject({ status: 200, fault: "body" });
+    expect((await rawGet(sim, "f", "/api/v1/nodes")).body).toMatch(/"kind":"NodeList"/);
+  });
+
   it("truncates the body mid-way", async () => {
     await c.setFaults([{ kind: "truncated" }]);
     const e = await rejection(clientsFor(sim, "f").core.listNode());

@@ -28,7 +28,7 @@ export function parseListPage<K extends ListKind>(body: Uint8Array, kind: K, gzi
   const parsed: unknown = JSON.parse(json.toString("utf8"));
   // Valid JSON that is no list answer: named here, where it is known, not as a TypeError further on.
   const raw = obj(parsed);
-  if (!raw) throw new Error(`the list answer is ${describe(parsed)}, not a JSON object`);
+  if (!raw) throw new Error(`the list answer is ${describe(parsed)}, not a Kubernetes list`);
   // Every Kubernetes list has the key (null when a Go list is empty): an object without it is something
   // else, such as a proxy's {} or the server's root document, and never an empty list.
   if (!("items" in raw)) throw new Error(`the list answer is an object with no items (${kindOf(raw)}), not a list`);
@@ -58,5 +58,5 @@ function kindOf(o: Record<string, unknown>): string {
 }
 
 function describe(v: unknown): string {
-  return v === null ? "null" : Array.isArray(v) ? "an array" : typeof v;
+  return v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "object" ? "an object" : `a ${typeof v}`;
 }
