@@ -166,22 +166,32 @@ async function collectInto(snap: ClusterSnapshot, s: KubeSession, limit: number)
  * unreachable), after the 404, and says nothing of the server URL.
  */
 async function notCnsOr(s: KubeSession, notFound: ClusterScanError): Promise<ClusterScanError> {
-  let served: boolean | undefined;
+  // Read as text: a 2xx page that is no JSON (a proxy's HTML) is an answer that is no APIGroupList too.
+  let answer: string | undefined;
   try {
-    served = servesNncApi(await s.call("API discovery (/apis) failed", (o) => s.getJson<unknown>("/apis", {}, o)));
+    answer = await s.call("API discovery (/apis) failed", (o) => s.getText("/apis", {}, o, "application/json"));
   } catch (e) {
     if (!(e instanceof ClusterScanError)) throw e;
     if (e.httpStatus !== 404) return new ClusterScanError(e.status, `${notFound.message}; ${e.message}`, 404);
   }
+  const served = answer === undefined ? undefined : servesNncApi(answer);
   if (served === false) {
     return new ClusterScanError("not-cns", `the cluster serves no ${NNC_GROUP}/${NNC_VERSION} NodeNetworkConfig API: it does not run Azure CNI with CNS as IPAM`, 404);
   }
-  const why = served ? `API discovery (/apis) lists ${NNC_GROUP}/${NNC_VERSION}` : "API discovery (/apis) did not answer as a Kubernetes API server does: is the kubeconfig's server URL right?";
+  const why = served
+    ? `API discovery (/apis) lists ${NNC_GROUP}/${NNC_VERSION}`
+    : `API discovery (/apis) ${answer === undefined ? "did not answer" : "answered with no APIGroupList,"} as a Kubernetes API server does: is the kubeconfig's server URL right?`;
   return new ClusterScanError("error", `${notFound.message}; ${why}`, 404);
 }
 
-/** Whether an APIGroupList serves the NNC API; undefined when the answer is no APIGroupList. */
-function servesNncApi(answer: unknown): boolean | undefined {
+/** Whether discovery's answer, an APIGroupList, serves the NNC API; undefined when it is no APIGroupList. */
+function servesNncApi(body: string): boolean | undefined {
+  let answer: unknown;
+  try {
+    answer = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
   const list = obj(answer);
   const groups = list?.kind === "APIGroupList" ? arr(list.groups) : undefined;
   if (!groups) return undefined;

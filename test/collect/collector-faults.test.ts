@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collectCluster } from "../../src/collect/collector.js";
+import { collectCluster, collectFleet } from "../../src/collect/collector.js";
 import { sharedParsePool } from "../../src/collect/parse-pool.js";
 import type { ClusterSnapshot } from "../../src/model/snapshot.js";
 import { type FaultSpec, type SimClusterSpec, type Simulator, startSimulator } from "../../src/sim/index.js";
@@ -39,6 +39,9 @@ beforeAll(async () => {
     // Valid JSON, but no Kubernetes list: no malformed JSON either.
     ...["[]", "42", '"x"', "null"].map((body, i) => spec(`nnc-json-${i}`, [{ kind: "body", body, path: "/nodenetworkconfigs" }])),
     spec("nodes-array", [{ kind: "body", body: "[]", path: "/api/v1/nodes" }]),
+    spec("kubenet-apis-empty", [{ kind: "body", body: "{}", path: /^\/apis(\?|$)/ }], { mode: "kubenet" }),
+    spec("kubenet-apis-html", [{ kind: "body", body: "<html><body>Sign in</body></html>", contentType: "text/html", path: /^\/apis(\?|$)/ }], { mode: "kubenet" }),
+    spec("healthy"),
     spec("kubenet-apis-hang", [{ kind: "hang", path: /^\/apis(\?|$)/ }], { mode: "kubenet" }),
   ]);
   dir = mkdtempSync(path.join(tmpdir(), "collector-faults-"));
@@ -142,6 +145,21 @@ describe("a 404 on the NodeNetworkConfig list", () => {
     expect(deadline.reason).toMatch(/^listing NodeNetworkConfigs .*: HTTP 404 .*; API discovery \(\/apis\) failed: the cluster deadline passed before it answered$/);
     expect(timeout.reason).toMatch(/^listing NodeNetworkConfigs .*: HTTP 404 .*; API discovery \(\/apis\) failed: no answer before the timeout$/);
     expect([forbidden, unavailable, deadline, timeout].map((s) => s.reason).join(" ")).not.toMatch(/server URL/);
+  });
+
+  // A 2xx page that is no APIGroupList (a proxy's {} or sign-in page) is no answer about the API either.
+  it("is an error naming the 404 when discovery answers with no APIGroupList, and costs no other cluster", async () => {
+    const snaps = new Map<string, ClusterSnapshot>();
+    const targets = ["kubenet-apis-empty", "kubenet-apis-html", "kubenet", "healthy"].map((n) => target(n));
+    await collectFleet(targets, { scanId: "20261201T040000000Z-test", requestTimeoutMs: 1000, clusterDeadlineMs: 8000, cnsMetrics: 0, ...FAST }, (s) => void snaps.set(s.cluster, s));
+    for (const name of ["kubenet-apis-empty", "kubenet-apis-html"]) {
+      const s = snaps.get(name)!;
+      expect(s.status).toBe("error");
+      expect(s.reason).toMatch(/^listing NodeNetworkConfigs .*: HTTP 404 .*; API discovery \(\/apis\) answered with no APIGroupList, as a Kubernetes API server does: is the kubeconfig's server URL right\?$/);
+    }
+    expect(snaps.get("kubenet")!.status).toBe("not-cns");
+    const healthy = snaps.get("healthy")!;
+    expect([healthy.status, healthy.reason, healthy.nncs.length]).toEqual(["ok", undefined, 3]);
   });
 
   it("is an error naming the 404 when discovery lists the NodeNetworkConfig API", async () => {
