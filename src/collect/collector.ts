@@ -4,6 +4,7 @@ import type { V1ConfigMap, V1DaemonSet, VersionInfo } from "@kubernetes/client-n
 import pLimit from "p-limit";
 import { type ClusterSnapshot, CNS_DAEMONSET, CNS_WIN_DAEMONSET, type CnsDaemonSet, type Nnc } from "../model/snapshot.js";
 import { emptySnapshot, isStopped } from "../model/snapshot.js";
+import { clusterCaNote } from "../sources/cluster-ca.js";
 import type { ClusterTarget } from "../sources/target.js";
 import { withoutCredentials } from "../url-credentials.js";
 import { type CnsMetricsBudget, DEFAULT_CNS_METRICS_BUDGET, scrapeCnsMetrics } from "./cns-metrics.js";
@@ -68,6 +69,8 @@ export async function collectCluster(target: ClusterTarget, opts: CollectOptions
     if (/[?#]/.test(kc.getCurrentCluster()?.server ?? "")) {
       snap.notes.push("the kubeconfig's server URL has a query or fragment: it is ignored, as kubectl ignores it");
     }
+    const caNote = clusterCaNote(kc.getCurrentCluster());
+    if (caNote) snap.notes.push(caNote);
     if (kc.getCurrentCluster()?.skipTLSVerify) {
       snap.notes.push("insecure-skip-tls-verify is set in the kubeconfig: the API server's certificate is not verified");
     }

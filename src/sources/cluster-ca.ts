@@ -9,6 +9,9 @@ import { CredentialError } from "./target.js";
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
 
+/** What checking a cluster's CA left to say in its snapshot, by the cluster checkClusterCa returned. */
+const caNotes = new WeakMap<Cluster, string>();
+
 /**
  * `cluster` with the certificates of its CA that parse, as client-go keeps them; throws a CredentialError
  * naming `context` and where its CA comes from unless one does. As client-node, `certificate-authority`
@@ -35,7 +38,16 @@ export function checkClusterCa(cluster: Cluster, context: string): Cluster {
   const usable = certificates.filter(parses);
   if (usable.length === 0) throw new CredentialError("error", `${what} holds no certificate that can be parsed (${certificates.length} found)`);
   if (usable.length === certificates.length) return cluster;
-  return { ...cluster, caFile: undefined, caData: Buffer.from(usable.join("\n"), "latin1").toString("base64") };
+  const checked = { ...cluster, caFile: undefined, caData: Buffer.from(usable.join("\n"), "latin1").toString("base64") };
+  // Skipped as kubectl skips them, but said: the one that cannot be parsed may be the one the server needs.
+  const skipped = certificates.length - usable.length;
+  caNotes.set(checked, `${what}: ${skipped} of its ${certificates.length} certificates cannot be parsed and ${skipped === 1 ? "was" : "were"} skipped, as kubectl skips them`);
+  return checked;
+}
+
+/** The note a cluster's CA check left (certificates it skipped), if any. */
+export function clusterCaNote(cluster: Cluster | null | undefined): string | undefined {
+  return cluster ? caNotes.get(cluster) : undefined;
 }
 
 function parses(pem: string): boolean {

@@ -68,4 +68,17 @@ describe("a kubeconfig cluster's certificate authority", () => {
       ["ca-file-notpem", "error", `certificate-authority ${path.join(dir, "notpem.crt")} of context "ca-file-notpem" is not a PEM certificate`],
     ]);
   });
+
+  it("that holds certificates that cannot be parsed beside good ones is used without them, and a note counts them", async () => {
+    const bundles = ["ca-bundle", "ca-broken-bundle", "ca-good-then-broken"];
+    const targets = (await discoverFleet({ kubeconfig: [kubeconfig] })).filter((t) => bundles.includes(t.name));
+    const snaps = await Promise.all(targets.map((t) => collectCluster(t, { scanId: "20261201T000000000Z-ca", requestTimeoutMs: 5000, clusterDeadlineMs: 20_000, cnsMetrics: 0 })));
+    expect(snaps.map((s) => [s.cluster, s.status, s.notes.filter((n) => /certificate/.test(n))])).toEqual([
+      ["ca-bundle", "ok", []],
+      ["ca-broken-bundle", "ok", [`certificate-authority ${path.join(dir, "broken-bundle.pem")} of context "ca-broken-bundle": 1 of its 2 certificates cannot be parsed and was skipped, as kubectl skips them`]],
+      ["ca-good-then-broken", "ok", [`certificate-authority-data of context "ca-good-then-broken": 1 of its 2 certificates cannot be parsed and was skipped, as kubectl skips them`]],
+    ]);
+    // Counted, never quoted.
+    expect(JSON.stringify(snaps)).not.toMatch(/bm90IGEgY2VydA|BEGIN CERTIFICATE/);
+  });
 });
