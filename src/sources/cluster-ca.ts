@@ -14,24 +14,25 @@ const caNotes = new WeakMap<Cluster, string>();
 
 /**
  * `cluster` with the certificates of its CA that parse, as client-go keeps them; throws a CredentialError
- * naming `context` and where its CA comes from unless one does. As client-node, `certificate-authority`
- * (a file) wins over `certificate-authority-data`.
+ * naming `context` and where its CA comes from unless one does, or when the cluster also sets
+ * insecure-skip-tls-verify. As client-node, `certificate-authority` (a file) wins over `certificate-authority-data`.
  */
 export function checkClusterCa(cluster: Cluster, context: string): Cluster {
+  if (!cluster.caFile && !cluster.caData) return cluster;
+  const what = cluster.caFile ? `certificate-authority ${cluster.caFile} of context ${JSON.stringify(context)}` : `certificate-authority-data of context ${JSON.stringify(context)}`;
+  // client-go refuses the pair before it reads the CA: a CA that would not be checked is a mistake.
+  if (cluster.skipTLSVerify) {
+    throw new CredentialError("error", `${what} is set beside insecure-skip-tls-verify, which kubectl refuses ("specifying a root certificates file with the insecure flag is not allowed"): keep one`);
+  }
   let pem: string;
-  let what: string;
   if (cluster.caFile) {
-    what = `certificate-authority ${cluster.caFile} of context ${JSON.stringify(context)}`;
     try {
       pem = readFileSync(cluster.caFile, "latin1");
     } catch (e) {
       throw new CredentialError("error", `${what} cannot be read (${(e as NodeJS.ErrnoException).code ?? "unreadable"})`);
     }
-  } else if (cluster.caData) {
-    what = `certificate-authority-data of context ${JSON.stringify(context)}`;
-    pem = Buffer.from(cluster.caData, "base64").toString("latin1");
   } else {
-    return cluster;
+    pem = Buffer.from(cluster.caData!, "base64").toString("latin1");
   }
   const certificates = pem.match(PEM_CERTIFICATE) ?? [];
   if (certificates.length === 0) throw new CredentialError("error", `${what} is not a PEM certificate`);

@@ -13,6 +13,8 @@ import { discoverFleet } from "../../src/sources/discover.js";
 let sim: Simulator;
 let dir: string;
 let kubeconfig: string;
+/** Clusters with insecure-skip-tls-verify, by context. */
+let insecure: Record<string, Record<string, unknown>>;
 
 beforeAll(async () => {
   sim = await startSimulator([{ name: "aks-ca", mode: "vnetblock", nodes: 1 }]);
@@ -39,7 +41,12 @@ beforeAll(async () => {
     "ca-missing": { "certificate-authority": "/nonexistent/ca.crt" },
     "ca-file-notpem": { "certificate-authority": "notpem.crt" },
   };
-  for (const [name, ca] of Object.entries(cas)) {
+  insecure = {
+    "insecure-ca-data": { "insecure-skip-tls-verify": true, "certificate-authority-data": Buffer.from(sim.caPem).toString("base64") },
+    "insecure-ca-file": { "insecure-skip-tls-verify": true, "certificate-authority": "ca.pem" },
+    "insecure-only": { "insecure-skip-tls-verify": true },
+  };
+  for (const [name, ca] of Object.entries({ ...cas, ...insecure })) {
     doc.clusters.push({ name, cluster: { server, ...ca } });
     doc.contexts.push({ name, context: { cluster: name, user } });
   }
@@ -53,7 +60,7 @@ afterAll(async () => {
 
 describe("a kubeconfig cluster's certificate authority", () => {
   it("that holds no PEM certificate that parses, or cannot be read, fails its cluster as an error naming the context and the CA", async () => {
-    const targets = await discoverFleet({ kubeconfig: [kubeconfig] });
+    const targets = (await discoverFleet({ kubeconfig: [kubeconfig] })).filter((t) => !(t.name in insecure));
     const snaps = await Promise.all(targets.map((t) => collectCluster(t, { scanId: "20261201T000000000Z-ca", requestTimeoutMs: 5000, clusterDeadlineMs: 20_000 })));
     expect(snaps.map((s) => [s.cluster, s.status, s.reason])).toEqual([
       ["aks-ca", "ok", undefined],
@@ -67,6 +74,19 @@ describe("a kubeconfig cluster's certificate authority", () => {
       ["ca-missing", "error", `certificate-authority /nonexistent/ca.crt of context "ca-missing" cannot be read (ENOENT)`],
       ["ca-file-notpem", "error", `certificate-authority ${path.join(dir, "notpem.crt")} of context "ca-file-notpem" is not a PEM certificate`],
     ]);
+  });
+
+  // kubectl: "specifying a root certificates file with the insecure flag is not allowed".
+  it("beside insecure-skip-tls-verify fails its cluster as an error naming the context and both fields, as kubectl refuses the pair", async () => {
+    const targets = (await discoverFleet({ kubeconfig: [kubeconfig] })).filter((t) => t.name in insecure);
+    const snaps = await Promise.all(targets.map((t) => collectCluster(t, { scanId: "20261201T000000000Z-ca", requestTimeoutMs: 5000, clusterDeadlineMs: 20_000, cnsMetrics: 0 })));
+    const refused = `is set beside insecure-skip-tls-verify, which kubectl refuses ("specifying a root certificates file with the insecure flag is not allowed"): keep one`;
+    expect(snaps.map((s) => [s.cluster, s.status, s.reason])).toEqual([
+      ["insecure-ca-data", "error", `certificate-authority-data of context "insecure-ca-data" ${refused}`],
+      ["insecure-ca-file", "error", `certificate-authority ${path.join(dir, "ca.pem")} of context "insecure-ca-file" ${refused}`],
+      ["insecure-only", "ok", undefined],
+    ]);
+    expect(snaps[2]!.notes).toContainEqual(expect.stringMatching(/insecure-skip-tls-verify is set/));
   });
 
   it("that holds certificates that cannot be parsed beside good ones is used without them, and a note counts them", async () => {
