@@ -3,8 +3,8 @@
 // read as unreachable), where kubectl says it cannot load the root certificates. And it drops a whole
 // bundle with one broken certificate in it, where client-go (AppendCertsFromPEM) skips that one.
 import { X509Certificate } from "node:crypto";
-import { readFileSync } from "node:fs";
 import type { Cluster } from "@kubernetes/client-node";
+import { pemFieldLabel, readPemField } from "./pem-field.js";
 import { CredentialError } from "./target.js";
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
@@ -19,21 +19,12 @@ const caNotes = new WeakMap<Cluster, string>();
  */
 export function checkClusterCa(cluster: Cluster, context: string): Cluster {
   if (!cluster.caFile && !cluster.caData) return cluster;
-  const what = cluster.caFile ? `certificate-authority ${cluster.caFile} of context ${JSON.stringify(context)}` : `certificate-authority-data of context ${JSON.stringify(context)}`;
+  const what = pemFieldLabel("certificate-authority", cluster.caFile, context);
   // client-go refuses the pair before it reads the CA: a CA that would not be checked is a mistake.
   if (cluster.skipTLSVerify) {
     throw new CredentialError("error", `${what} is set beside insecure-skip-tls-verify, which kubectl refuses ("specifying a root certificates file with the insecure flag is not allowed"): keep one`);
   }
-  let pem: string;
-  if (cluster.caFile) {
-    try {
-      pem = readFileSync(cluster.caFile, "latin1");
-    } catch (e) {
-      throw new CredentialError("error", `${what} cannot be read (${(e as NodeJS.ErrnoException).code ?? "unreadable"})`);
-    }
-  } else {
-    pem = Buffer.from(cluster.caData!, "base64").toString("latin1");
-  }
+  const pem = readPemField(cluster.caFile, cluster.caData, what)!;
   const certificates = pem.match(PEM_CERTIFICATE) ?? [];
   if (certificates.length === 0) throw new CredentialError("error", `${what} is not a PEM certificate`);
   const usable = certificates.filter(parses);

@@ -6,6 +6,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { UsageError } from "../errors.js";
 import { nameMatcher } from "../glob.js";
 import { withoutCredentials } from "../url-credentials.js";
+import { checkClientCertificate } from "./client-certificate.js";
 import { checkClusterCa } from "./cluster-ca.js";
 import { mergeFirstWins, readKubeconfigFile, withTokenFromFile } from "./kubeconfig-file.js";
 import { type ClusterTarget, CredentialError } from "./target.js";
@@ -64,8 +65,8 @@ export function entryContext(kc: KubeConfig, context: string | undefined): strin
 
 /**
  * A KubeConfig holding only one context, so no client can ever switch to another context's user; its
- * cluster's CA is checked (its broken certificates left out) and its user's token file read here, for
- * this context only.
+ * cluster's CA is checked (its broken certificates left out), its user's client certificate and key
+ * checked and its token file read here, for this context only.
  */
 export function singleContext(base: KubeConfig, contextName: string): KubeConfig {
   const ctx = base.getContextObject(contextName);
@@ -73,6 +74,7 @@ export function singleContext(base: KubeConfig, contextName: string): KubeConfig
   const listed = base.getCluster(ctx.cluster);
   const cluster = listed ? checkClusterCa(listed, contextName) : null;
   const found = base.getUser(ctx.user);
+  if (found) checkClientCertificate(found, contextName);
   const user = found ? withTokenFromFile(found, contextName) : null;
   const kc = new KubeConfig();
   kc.loadFromOptions({
