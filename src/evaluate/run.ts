@@ -3,10 +3,10 @@
 // cluster's previous snapshot is held at a time (per reader), never the whole fleet's.
 import pLimit from "p-limit";
 import type { FleetEvaluation } from "../model/evaluation.js";
-import { type ClusterSnapshot, scanFailed, type SnapshotSummary } from "../model/snapshot.js";
+import type { ClusterSnapshot, SnapshotSummary } from "../model/snapshot.js";
 import type { Policy } from "../policy/policy.js";
 import type { ClusterView } from "../rules/context.js";
-import type { LatestEntry, SnapshotStore, StoredSnapshot } from "../store/store.js";
+import { judgedSummary, type LatestEntry, type SnapshotStore, type StoredSnapshot } from "../store/store.js";
 import { FORECAST_SPACING_MS, FORECAST_WINDOW_MS } from "../analysis/forecast.js";
 import { Evaluator } from "./evaluate.js";
 
@@ -51,9 +51,7 @@ export async function loadView(
       return undefined;
     }
   };
-  // Only a failed scan leaves the cluster to its last good snapshot. A stopped cluster (nothing runs
-  // there) or one without the NNC API (it left CNS) is judged as it is, not on the NNCs read before.
-  const dataSummary = scanFailed(entry.latest.status) ? (entry.lastOk ?? entry.latest) : entry.latest;
+  const dataSummary = judgedSummary(entry);
   const snapshot = (await read(dataSummary)) ?? (dataSummary !== entry.latest ? await read(entry.latest) : undefined);
   if (!snapshot) return undefined;
   const view: ClusterView = { name: entry.cluster, latest: entry.latest, snapshot };

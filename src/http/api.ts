@@ -9,7 +9,7 @@ import { checkClusterFilter, matchesCluster, parseFilter } from "../reports/filt
 import { REPORT_CSP } from "../reports/formats/html.js";
 import { type Format, FORMATS, parseFormat } from "../reports/render.js";
 import { renderStored, reportRequest } from "../reports/stored.js";
-import type { SnapshotStore } from "../store/store.js";
+import { judgedSummary, type SnapshotStore } from "../store/store.js";
 import { type DashboardPage, renderDashboard, renderNoClusterMatches } from "./dashboard.js";
 import { DASHBOARD_LIMITS } from "./dashboard-data.js";
 import { latestEvaluationOf } from "./latest-evaluation.js";
@@ -108,17 +108,22 @@ export async function handleClusters(req: ApiRequest, deps: ApiDeps): Promise<Ap
   checkClusterFilter(filter, all.map((e) => e.cluster));
   const latest = all.filter((e) => matchesCluster(filter, e.cluster));
   const clusters = latest
-    .map((e) => ({
-      cluster: e.cluster,
-      status: e.latest.status,
-      ...(e.latest.reason ? { reason: e.latest.reason } : {}),
-      lastScanAt: e.latest.takenAt,
-      lastOkAt: e.lastOk?.takenAt ?? null,
-      // As of lastOkAt: a failed scan counted nothing. A cluster no scan has read keeps the 0 CONTRACT.md
-      // types as a number; lastOkAt null says it counts nothing.
-      nodes: e.lastOk?.nodes ?? 0,
-      nncs: e.lastOk?.nncs ?? 0,
-    }))
+    .map((e) => {
+      // The counts the evaluation judges, as of lastOkAt: a failed scan counted nothing. A cluster no
+      // scan has read, or found stopped or without CNS, keeps the 0 CONTRACT.md types as a number;
+      // lastOkAt null says it counts nothing, as in the evaluation's row.
+      const read = judgedSummary(e);
+      const ok = read.status === "ok" ? read : undefined;
+      return {
+        cluster: e.cluster,
+        status: e.latest.status,
+        ...(e.latest.reason ? { reason: e.latest.reason } : {}),
+        lastScanAt: e.latest.takenAt,
+        lastOkAt: ok?.takenAt ?? null,
+        nodes: ok?.nodes ?? 0,
+        nncs: ok?.nncs ?? 0,
+      };
+    })
     .sort((a, b) => a.cluster.localeCompare(b.cluster));
   return json(200, { clusters });
 }

@@ -1,7 +1,7 @@
 // The store keeps snapshot history, a latest view per cluster and fleet evaluations. Implementations:
 // Table Storage (Azure or Azurite) and in memory; both pass one conformance suite (test/store).
 import type { EvaluationSummary, FleetEvaluation } from "../model/evaluation.js";
-import type { ClusterSnapshot, SnapshotSummary } from "../model/snapshot.js";
+import { type ClusterSnapshot, scanFailed, type SnapshotSummary } from "../model/snapshot.js";
 
 export interface LatestEntry {
   cluster: string;
@@ -14,6 +14,14 @@ export interface LatestEntry {
    * store cannot say without reading the history (then read it).
    */
   previousOk?: SnapshotSummary;
+}
+
+/**
+ * The snapshot a cluster is judged on. Only a failed scan leaves it to its last good snapshot: a stopped
+ * cluster (nothing runs there) or one without the NNC API (it left CNS) is as the latest scan found it.
+ */
+export function judgedSummary(entry: LatestEntry): SnapshotSummary {
+  return scanFailed(entry.latest.status) ? (entry.lastOk ?? entry.latest) : entry.latest;
 }
 
 /** A snapshot write and what it did to its cluster's latest-view entry. */
