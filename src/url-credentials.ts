@@ -27,7 +27,10 @@ export function schemeAndHost(value: string): string | undefined {
   }
 }
 
-/** `text` with every URL in it as `withoutCredentials` gives it (an error that repeats the URL it failed on). */
+/**
+ * `text` with every URL in it as `withoutCredentials` gives it (an error that repeats the URL it failed on).
+ * A URL ends at `;`, as a connection string's TableEndpoint does before its next segment.
+ */
 export function urlsWithoutCredentials(text: string): string {
-  return text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, (url) => withoutCredentials(url) ?? "(a URL)");
+  return text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>;]+/gi, (url) => withoutCredentials(url) ?? "(a URL)");
 }

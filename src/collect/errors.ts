@@ -1,7 +1,7 @@
 // Every way a cluster scan can fail maps to one ScanStatus and a reason that names the failing call.
 import type { ScanStatus } from "../model/snapshot.js";
 import { CredentialError } from "../sources/target.js";
-import { urlsWithoutCredentials } from "../url-credentials.js";
+import { withoutSecrets } from "../secrets.js";
 
 /** A cluster-level scan failure with its classification. */
 export class ClusterScanError extends Error {
@@ -55,22 +55,6 @@ export interface HttpLikeError {
 export function httpStatusOf(e: unknown): number | undefined {
   const code = (e as HttpLikeError | null)?.code;
   return typeof code === "number" && code >= 100 && code < 600 ? code : undefined;
-}
-
-/** A header, query or JSON field that holds a credential: its name, separator and scheme (Bearer…) stay, its value goes. */
-const SECRET_PAIR =
-  /\b((?:proxy-)?authorization|(?:x-)?api[-_]?key|(?:access|refresh|id)_token|token|key|client_secret|secret|password|passwd|pwd|sig|accountkey|sharedaccesssignature)("?\s*[:=]\s*"?)((?:bearer|basic|sharedkey|token)\s+)?[^\s"'<>,;&]+/gi;
-
-/**
- * `text` as an error may quote it, without what looks like a credential: a URL's userinfo and query, a
- * credential-named pair (Authorization=, X-Api-Key:, access_token=, key=, "token":…), a bearer or basic
- * token, a JWT. An API server or a proxy in front of it may echo the request it refused.
- */
-export function withoutSecrets(text: string): string {
-  return urlsWithoutCredentials(text)
-    .replace(SECRET_PAIR, "$1$2$3(redacted)")
-    .replace(/\b(bearer|basic)\s+(?!\(redacted\))[^\s"'<>,;]+/gi, "$1 (redacted)")
-    .replace(/\beyJ[\w-]+\.[\w-]+\.[\w-]*/g, "(redacted)");
 }
 
 /** The Kubernetes Status message from an ApiException body (client-node gives it as a JSON string). */

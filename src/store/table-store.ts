@@ -11,6 +11,7 @@
 import { odata, TableClient, type TableEntity, type TableEntityResult, type TransactionAction } from "@azure/data-tables";
 import { StoreError, statusCodeOf, UsageError } from "../errors.js";
 import { requestTimeoutPolicy } from "../request-timeout.js";
+import { withoutSecrets } from "../secrets.js";
 import type { EvaluationSummary, FleetEvaluation } from "../model/evaluation.js";
 import { type FindingClusters, findingClusters, summarizeEvaluation } from "../model/evaluation.js";
 import type { ClusterSnapshot, ScanStatus, SnapshotSummary } from "../model/snapshot.js";
@@ -74,21 +75,13 @@ export function tableClients(connectionString: string, requestTimeoutMs?: number
     try {
       return TableClient.fromConnectionString(connectionString, t, { ...options, allowInsecureConnection: insecure });
     } catch (e) {
-      throw new UsageError(`invalid storage connection string: ${redactConnectionString(e instanceof Error ? e.message : String(e)).split("\n")[0]}`);
+      throw new UsageError(`invalid storage connection string: ${withoutSecrets((e instanceof Error ? e.message : String(e)).split("\n")[0]!)}`);
     }
   };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Connection strings
-
-/** Replaces account keys and SAS signatures, so a connection string can appear in a message. */
-export function redactConnectionString(s: string): string {
-  return s
-    .replace(/(AccountKey\s*=\s*)[^;]*/gi, "$1***")
-    .replace(/(SharedAccessSignature\s*=\s*)[^;]*/gi, "$1***")
-    .replace(/([?&]sig=)[^&;\s]*/gi, "$1***");
-}
 
 export interface ParsedConnectionString {
   /** Table endpoint when the string names one (or implies one through the account and protocol). */
@@ -203,7 +196,8 @@ function describeRestError(e: unknown): { text: string; code?: string } {
   } catch {
     // not a JSON body
   }
-  detail = redactConnectionString(detail.split("\n")[0]!).slice(0, 200);
+  // The service, or a proxy in front of it, may echo the request: its Authorization header, its SAS.
+  detail = withoutSecrets(detail.split("\n")[0]!).slice(0, 200);
   const head = [status, typeof code === "string" ? code : undefined].filter((x) => x !== undefined).join(" ");
   return { text: head ? `${head} (${detail})` : detail, code: typeof code === "string" ? code : undefined };
 }

@@ -2,7 +2,8 @@ import { inspect, isDeepStrictEqual } from "node:util";
 import { TableClient } from "@azure/data-tables";
 import { describe, expect, it, vi } from "vitest";
 import { AZURITE_KEY } from "../../src/store/azurite.js";
-import { parseConnectionString, redactConnectionString, StoreError, tableClients, TableSnapshotStore } from "../../src/store/table-store.js";
+import { withoutSecrets } from "../../src/secrets.js";
+import { parseConnectionString, StoreError, tableClients, TableSnapshotStore } from "../../src/store/table-store.js";
 import { storeConformance } from "./conformance.js";
 import { scanAt, snapshot, timeOf } from "./fixtures.js";
 import { azurite, rejection, uniquePrefix } from "./helpers.js";
@@ -44,6 +45,18 @@ describe("TableSnapshotStore on Azurite", () => {
     expect((e as StoreError).message).toMatch(/in table "\w+" for cluster "aks-a": 404/);
     const deep = [inspect(e, { depth: Infinity, showHidden: true }), JSON.stringify(e, Object.getOwnPropertyNames(e)), JSON.stringify((e as Error).cause ?? null)].join("\n");
     expect(deep).not.toMatch(/authorization|SharedKey|x-ms-date/i);
+  });
+
+  it("fails with the service's message without a credential it echoes, and with its ordinary words", async () => {
+    // A proxy (or the service) may echo the request it refused: its Authorization header, the SAS it had.
+    const echoed = `Server failed to authenticate the request (Authorization: Bearer ${"SEKRET".repeat(4)}, authorization=SharedKeyLite acct:SEKRETSIG0a1b2c3d4e5f, ?sv=2022-11-02&sig=SEKRETSAS) for key=value`;
+    const denied = Object.assign(new Error(JSON.stringify({ "odata.error": { code: "AuthenticationFailed", message: { lang: "en-US", value: echoed } } })), { statusCode: 403 });
+    const clients = (name: string) => Object.assign(tableClients(azurite())(name), { getEntity: async () => Promise.reject(denied) });
+    const e = await rejection(new TableSnapshotStore(clients, { tablePrefix: uniquePrefix() }).getLatest("aks-a"));
+    expect(e).toBeInstanceOf(StoreError);
+    expect(e.message).toMatch(/403 AuthenticationFailed \(Server failed to authenticate the request \(Authorization: Bearer \(redacted\), authorization=SharedKeyLite \(redacted\), /);
+    expect(e.message).toMatch(/for key=value\)$/);
+    expect(e.message).not.toMatch(/SEKRET/);
   });
 
   it("opens for reading with an identity that may not create tables (Storage Table Data Reader)", async () => {
@@ -341,7 +354,7 @@ describe("connection strings", () => {
     `SharedAccessSignature=sv=2020&sig=${SECRET}`,
   ];
   for (const cs of cases) {
-    it(`rejects ${JSON.stringify(redactConnectionString(cs))} in one line, without the key`, () => {
+    it(`rejects ${JSON.stringify(withoutSecrets(cs))} in one line, without the key`, () => {
       let message = "";
       try {
         TableSnapshotStore.fromConnectionString(cs);
@@ -363,11 +376,5 @@ describe("connection strings", () => {
     });
     expect(parseConnectionString("UseDevelopmentStorage=true").insecure).toBe(true);
     expect(parseConnectionString(`TableEndpoint=https://acct.table.core.windows.net;SharedAccessSignature=sv=2020&sig=${SECRET}`).insecure).toBe(false);
-  });
-
-  it("redacts keys and signatures", () => {
-    const r = redactConnectionString(`AccountName=a;AccountKey=${SECRET};TableEndpoint=https://x/?sv=1&sig=${SECRET}`);
-    expect(r).not.toContain(SECRET);
-    expect(r).toContain("AccountName=a");
   });
 });
