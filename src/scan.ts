@@ -15,14 +15,9 @@ import type { DiscoveryProblem } from "./sources/azure/managed-clusters.js";
 import { keepKnownNames } from "./sources/known-names.js";
 import { discoveryNotes, unlistedClusters } from "./sources/unlisted.js";
 import type { ClusterTarget } from "./sources/target.js";
-import { StoreOutage } from "./store/outage.js";
+import { STORE_DEADLINE_MS, StoreOutage } from "./store/outage.js";
 import type { SnapshotStore, StoredSnapshot } from "./store/store.js";
 
-/**
- * How long the end of a scan may spend storing what a store outage left: waiting for it to answer a
- * ping (a restart takes seconds; a hung Table endpoint costs 30 s a request) and every write again.
- */
-export const STORE_DEADLINE_MS = 60_000;
 /** Those writes at once: a store just back need not take the whole fleet in one burst. */
 const STORE_RETRIES_AT_ONCE = 4;
 /** Between pings of a store that does not answer yet. */
@@ -54,6 +49,7 @@ export async function runScan(discovered: readonly ClusterTarget[], store: Snaps
   const clusters: SnapshotSummary[] = [];
   const unstored: ClusterSnapshot[] = [];
   const outage = new StoreOutage(store);
+  const deadlineMs = opts.storeDeadlineMs ?? STORE_DEADLINE_MS;
   const evalOpts = { scanId, ...(opts.policy ? { policy: opts.policy } : {}) };
   // The evaluation starts with the scan, so each cluster's own rules run as its snapshot is stored. A
   // store that is down now may be back by the end: the evaluation then starts there.
@@ -73,9 +69,13 @@ export async function runScan(discovered: readonly ClusterTarget[], store: Snaps
   let done = 0;
   // One listing of the latest view up front lets a store that keeps it (the Table store) update each
   // cluster's entry without reading it first, and ARM clusters keep the names their history has. A
-  // failure here changes nothing but those.
+  // failure here changes nothing but those; a store that does not answer is down for the writes too.
   const problems = opts.discoveryProblems ?? [];
-  const latest = discovered.length > 1 || discovered.some((t) => t.arm) || problems.length > 0 ? await store.listLatest().catch(() => undefined) : undefined;
+  const listed = discovered.length > 1 || discovered.some((t) => t.arm) || problems.length > 0 ? inTime(store, deadlineMs, "listing the latest view", store.listLatest()) : undefined;
+  const latest = await listed?.catch((e: unknown) => {
+    outage.failed(e);
+    return undefined;
+  });
   const targets = keepKnownNames(discovered, latest);
   const stored = async (snap: ClusterSnapshot): Promise<SnapshotSummary> => {
     // While the store does not answer, a snapshot waits for the end instead of holding its collection slot for a request timeout.
@@ -89,11 +89,19 @@ export async function runScan(discovered: readonly ClusterTarget[], store: Snaps
     const summary = await stored(snap);
     opts.onCluster?.(summary, ++done, targets.length);
   });
-  const storeFailures = unstored.length > 0 ? await storeAgain(unstored, put, outage, opts.storeDeadlineMs ?? STORE_DEADLINE_MS) : [];
+  const storeFailures = unstored.length > 0 ? await storeAgain(unstored, put, outage, deadlineMs) : [];
   const notes = [...discoveryNotes(problems), ...storeFailures.map((f) => `snapshot of ${f.cluster} was not stored: ${f.reason}`)];
   clusters.sort((a, b) => a.cluster.localeCompare(b.cluster));
-  const evaluation = (await opening) ?? (await EvaluationRun.open(store, evalOpts));
-  return { scanId, clusters, evaluation: await evaluation.finish(notes), storeFailures };
+  const evaluate = async (): Promise<FleetEvaluation> => ((await opening) ?? (await EvaluationRun.open(store, evalOpts))).finish(notes);
+  return { scanId, clusters, evaluation: await inTime(store, deadlineMs, "evaluating the scan", evaluate()), storeFailures };
+}
+
+/**
+ * `work` on the store, or a StoreError naming the store once the scan's store deadline has passed: the
+ * scan waits no longer for a store that does not answer (the call goes on until its timeout, or the store is closed).
+ */
+function inTime<T>(store: SnapshotStore, deadlineMs: number, what: string, work: Promise<T>): Promise<T> {
+  return beforeAbort(work, AbortSignal.timeout(deadlineMs), () => new StoreError(`${what}: the ${store.label} did not answer within the scan's store deadline (${deadlineMs / 1000} s)`, ""));
 }
 
 /**
@@ -110,7 +118,7 @@ async function storeAgain(unstored: ClusterSnapshot[], put: (snap: ClusterSnapsh
     const why = (down instanceof Error ? down.message : String(down)).split("\n", 1)[0] ?? "";
     const n = unstored.length;
     throw new StoreError(
-      `the store stopped answering during the scan and did not answer again within ${deadlineMs / 1000} s: the snapshots of ${n} cluster${n === 1 ? "" : "s"} were not stored (${why})`,
+      `the ${outage.store.label} stopped answering during the scan and did not answer again within ${deadlineMs / 1000} s: the snapshots of ${n} cluster${n === 1 ? "" : "s"} were not stored (${why})`,
       down instanceof StoreError ? down.table : "",
       undefined,
       undefined,

@@ -3,11 +3,29 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { UsageError } from "../errors.js";
 import { parseSeverity, type Severity } from "../model/finding.js";
 
+/** `v` as an integer from `min` to `max`, or undefined. */
+function intIn(v: string, min: number, max: number): number | undefined {
+  return /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max ? Number(v) : undefined;
+}
+
 export function intArg(name: string, min: number, max: number) {
   return (v: string): number => {
-    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
-    return Number(v);
+    const n = intIn(v, min, max);
+    if (n === undefined) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
+    return n;
   };
+}
+
+/** The longest store deadline, as for --alert-deadline: a scan that waits longer has a store problem to fix. */
+export const MAX_STORE_DEADLINE_SECONDS = 3600;
+
+/** FLEET_AUDIT_STORE_DEADLINE_SECONDS, the scan's store deadline (undefined: the default, STORE_DEADLINE_MS). */
+export function storeDeadlineFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const v = env.FLEET_AUDIT_STORE_DEADLINE_SECONDS?.trim();
+  if (!v) return undefined;
+  const n = intIn(v, 1, MAX_STORE_DEADLINE_SECONDS);
+  if (n === undefined) throw new UsageError(`FLEET_AUDIT_STORE_DEADLINE_SECONDS must be an integer from 1 to ${MAX_STORE_DEADLINE_SECONDS} (seconds), not ${JSON.stringify(v.slice(0, 40))}`);
+  return n;
 }
 
 export function severityArg(v: string): Severity {

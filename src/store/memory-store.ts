@@ -29,6 +29,7 @@ function select<S extends { ref: string }>(rows: Map<string, Stored<S>>, q: Hist
 }
 
 export class MemorySnapshotStore implements SnapshotStore {
+  readonly label = "in-memory store";
   private readonly history = new Map<string, Map<string, Stored<SnapshotSummary>>>();
   private readonly latest = new Map<string, LatestEntry>();
   private readonly evaluations = new Map<string, Stored<EvaluationSummary> & { findingClusters: FindingClusters }>();

@@ -5,12 +5,19 @@
 import { StoreError } from "../errors.js";
 import type { SnapshotStore } from "./store.js";
 
+/**
+ * How long a scan waits on a store that does not answer (a restart takes seconds; a hung Table endpoint
+ * costs 30 s a request): for the latest view at its start, for storing what an outage left at its end
+ * (waiting for a ping, then every write again), and for its evaluation. `scan --store-deadline`.
+ */
+export const STORE_DEADLINE_MS = 60_000;
+
 export class StoreOutage {
   private down = false;
   /** The ping asking now: what it failed with, or undefined once the store answered. */
   private probing: Promise<unknown> | undefined;
 
-  constructor(private readonly store: SnapshotStore) {}
+  constructor(readonly store: SnapshotStore) {}
 
   /** Whether writes wait: the store stopped answering and no ping since has found it back (this starts one). */
   waiting(): boolean {

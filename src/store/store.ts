@@ -86,6 +86,8 @@ export function countPruned(out: PruneResult, cluster: string, snapshots: number
 }
 
 export interface SnapshotStore {
+  /** The store as messages name it: `Table store at HOST:PORT`, never with a key or SAS. */
+  readonly label: string;
   /** Creates tables or whatever the backend needs; safe to call twice. */
   init(): Promise<void>;
   /**

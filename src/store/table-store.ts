@@ -10,7 +10,7 @@
 // Every value from outside reaches a filter through the SDK's `odata` tag, never by concatenation.
 import { odata, TableClient, type TableEntity, type TableEntityResult, type TransactionAction } from "@azure/data-tables";
 import { StoreError, statusCodeOf, UsageError } from "../errors.js";
-import { requestTimeoutPolicy } from "../request-timeout.js";
+import { requestTimeoutPolicy, stopPolicy } from "../request-timeout.js";
 import { withoutSecrets } from "../secrets.js";
 import type { EvaluationSummary, FleetEvaluation } from "../model/evaluation.js";
 import { type FindingClusters, findingClusters, summarizeEvaluation } from "../model/evaluation.js";
@@ -222,6 +222,8 @@ export class TableSnapshotStore implements SnapshotStore {
   private readonly latestRows = new Map<string, { entry: LatestEntry; etag: string }>();
   /** listLatest has filled latestRows: a cluster missing from it has no row (as far as we know). */
   private latestListed = false;
+  readonly label: string;
+  private readonly closed = new AbortController();
 
   /**
    * @param client makes a TableClient for a table name (connection string, managed identity, ...).
@@ -232,11 +234,17 @@ export class TableSnapshotStore implements SnapshotStore {
   ) {
     const prefix = options.tablePrefix ?? "";
     if (!isTablePrefix(prefix)) throw new TypeError(`table prefix must be ${TABLE_PREFIX_RULE}, got ${JSON.stringify(prefix)}`);
-    const table = (n: string): Table => ({ name: prefix + n, client: client(prefix + n) });
+    const table = (n: string): Table => {
+      const c = client(prefix + n);
+      c.pipeline.addPolicy(stopPolicy(this.closed.signal));
+      return { name: prefix + n, client: c };
+    };
     this.snapshots = table("snapshots");
     this.latest = table("latest");
     this.evaluations = table("evaluations");
     this.limits = checkLimits({ ...DEFAULT_LIMITS, ...options.limits });
+    // By host and port only: a SAS connection string leaves its signature in the client's URL.
+    this.label = `Table store at ${new URL(this.snapshots.client.url).host}`;
   }
 
   static fromConnectionString(connectionString: string, options: TableStoreOptions = {}): TableSnapshotStore {
@@ -657,7 +665,8 @@ export class TableSnapshotStore implements SnapshotStore {
   }
 
   async close(): Promise<void> {
-    // TableClient holds no resources that need closing.
+    // Requests still in flight (a scan gave up on a store that does not answer) end now, not at their timeout.
+    this.closed.abort();
   }
 }
 

@@ -215,7 +215,7 @@ describe("fault suite", () => {
         expect(Date.now() - t0).toBeLessThan(DEADLINE_MS + 6 * REQUEST_TIMEOUT_MS + 10_000);
         expect(puts()).toBeLessThanOrEqual(2);
         expect(e).toBeInstanceOf(StoreError);
-        const m = /^the store stopped answering during the scan and did not answer again within 4\.5 s: the snapshots of (\d+) clusters were not stored \(Table store: cannot ping in table "latest": 127\.0\.0\.1:\d+ did not answer within 1\.5 s\)$/.exec((e as Error).message);
+        const m = /^the Table store at 127\.0\.0\.1:\d+ stopped answering during the scan and did not answer again within 4\.5 s: the snapshots of (\d+) clusters were not stored \(Table store: cannot ping in table "latest": 127\.0\.0\.1:\d+ did not answer within 1\.5 s\)$/.exec((e as Error).message);
         expect(m, (e as Error).message).not.toBeNull();
         // All but the first cluster, stored before the stop, and those whose writes were under way then.
         expect(Number(m![1])).toBeGreaterThanOrEqual(names.length - 3);

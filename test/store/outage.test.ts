@@ -89,7 +89,7 @@ describe("a store that stops answering mid-scan", () => {
     const stored = (await inner.listLatest()).length;
     expect(e).toBeInstanceOf(StoreError);
     expect(e.message).toBe(
-      `the store stopped answering during the scan and did not answer again within ${(3 * TIMEOUT_MS) / 1000} s: the snapshots of ${CLUSTERS - stored} clusters were not stored (Table store: cannot ping in table "latest": 127.0.0.1:1 did not answer within ${TIMEOUT_MS / 1000} s)`,
+      `the in-memory store stopped answering during the scan and did not answer again within ${(3 * TIMEOUT_MS) / 1000} s: the snapshots of ${CLUSTERS - stored} clusters were not stored (Table store: cannot ping in table "latest": 127.0.0.1:1 did not answer within ${TIMEOUT_MS / 1000} s)`,
     );
     // Only the writes under way when it stopped waited for it; then one ping at a time asked whether it was back, until the store deadline.
     expect(s.callsWhileStopped.get("putSnapshotWithLatest")).toBeLessThanOrEqual(CONCURRENCY);

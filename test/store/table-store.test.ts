@@ -92,6 +92,20 @@ describe("TableSnapshotStore on Azurite", () => {
     expect(err.message).toMatch(new RegExp(`cluster .*aks-a.*127\\.0\\.0\\.1:${port} did not answer within 0\\.2 s`));
   });
 
+  it("ends its requests still waiting on an endpoint that never answers when closed, so a process that gave up on it can exit", async () => {
+    await withSilentServer(async (port) => {
+      const cs = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_KEY};TableEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`;
+      const store = TableSnapshotStore.fromConnectionString(cs); // the Table store's own 30 s request timeout
+      expect(store.label).toBe(`Table store at 127.0.0.1:${port}`);
+      const waiting = rejection(store.listLatest());
+      await new Promise((r) => setTimeout(r, 200));
+      const t0 = Date.now();
+      await store.close();
+      expect(await waiting).toBeInstanceOf(StoreError);
+      expect(Date.now() - t0).toBeLessThan(2000);
+    });
+  });
+
   it("round-trips a 5,000-node snapshot spread over many rows and transactions", async () => {
     let transactions = 0;
     const store = TableSnapshotStore.fromConnectionString(azurite(), {

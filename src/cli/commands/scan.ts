@@ -11,13 +11,14 @@ import { type CliIO, useColor } from "../io.js";
 import { ExitCode, storageOptions } from "../main.js";
 import { DEFAULT_CNS_METRICS_BUDGET } from "../../collect/cns-metrics.js";
 import { loadPolicy } from "../../policy/load.js";
-import { alertMinSeverityFromEnv, choiceOption, cnsMetricsArg, collect, intArg, refuseOptions, severityArg } from "../options.js";
+import { alertMinSeverityFromEnv, choiceOption, cnsMetricsArg, collect, intArg, MAX_STORE_DEADLINE_SECONDS, refuseOptions, severityArg, storeDeadlineFromEnv } from "../options.js";
 import { alertStateOf, type StorageOpts, withStore } from "../store.js";
 import { scanProgress } from "../progress.js";
 import { printScanNotes, printScanSummary } from "../summary.js";
 import { failOn } from "./report.js";
 import { enqueueRound, queueArg } from "./worker.js";
 import { sizeHeapFor } from "../../heap.js";
+import { STORE_DEADLINE_MS } from "../../store/outage.js";
 
 /** Within the alert lease's 5-minute TTL (DEFAULT_LEASE), which renewal covers anyway; the default delivery policy alone could take 5 minutes a message. */
 const DEFAULT_ALERT_DEADLINE_SECONDS = 240;
@@ -40,6 +41,7 @@ interface ScanOpts extends StorageOpts {
   alertWebhook?: string[];
   alertMinSeverity?: Severity;
   alertDeadline: number;
+  storeDeadline?: number;
   publicUrl?: string;
   cnsMetrics: number | "all";
   enqueue?: boolean;
@@ -48,7 +50,7 @@ interface ScanOpts extends StorageOpts {
 }
 
 /** Options of a scan run here, which a round on the queue leaves to its workers. */
-const SCANS_HERE = ["concurrency", "requestTimeout", "clusterDeadline", "format", "failOn", "teamsWebhook", "alertWebhook", "alertMinSeverity", "alertDeadline", "publicUrl", "policy", "cnsMetrics"];
+const SCANS_HERE = ["concurrency", "requestTimeout", "clusterDeadline", "format", "failOn", "teamsWebhook", "alertWebhook", "alertMinSeverity", "alertDeadline", "storeDeadline", "publicUrl", "policy", "cnsMetrics"];
 
 export function registerScan(program: Command, io: CliIO): void {
   storageOptions(
@@ -71,6 +73,7 @@ export function registerScan(program: Command, io: CliIO): void {
       .option("--alert-webhook <url>", "post alerts as JSON to this webhook (repeatable)", collect)
       .option("--alert-min-severity <severity>", "announce findings at or above this severity (env FLEET_AUDIT_ALERT_MIN_SEVERITY; default warning)", severityArg)
       .option("--alert-deadline <seconds>", "alerts in all, every destination's retries included; what is not delivered by then is kept for the next scan", intArg("--alert-deadline", 1, 3600), DEFAULT_ALERT_DEADLINE_SECONDS)
+      .option("--store-deadline <seconds>", `how long the scan waits for a store that does not answer: for its listing at the start, and for storing and evaluating at the end (env FLEET_AUDIT_STORE_DEADLINE_SECONDS; default ${STORE_DEADLINE_MS / 1000})`, intArg("--store-deadline", 1, MAX_STORE_DEADLINE_SECONDS))
       .option("--public-url <url>", "dashboard link for alert cards (env FLEET_AUDIT_PUBLIC_URL)")
       .option("--policy <file>", "policy file (YAML): thresholds, severities, baseline, waivers (env FLEET_AUDIT_POLICY)")
       .option("--cns-metrics <n|all>", "azure-cns pods per cluster whose /metrics are read through the API server proxy (0 = off)", cnsMetricsArg, DEFAULT_CNS_METRICS_BUDGET)
@@ -103,6 +106,7 @@ Examples:
       // Settings and the policy before anything else: bad input is found before the scan starts.
       parseWorkerCount(io.env);
       const alertMinSeverity = opts.alertMinSeverity ?? alertMinSeverityFromEnv(io.env);
+      const storeDeadline = opts.storeDeadline ?? storeDeadlineFromEnv(io.env);
       const policyFile = opts.policy ?? io.env.FLEET_AUDIT_POLICY;
       const policy = policyFile ? loadPolicy(path.resolve(io.cwd, policyFile), policyFile) : undefined;
       const settings = discoverySettings(opts, io);
@@ -132,6 +136,7 @@ Examples:
             clusterDeadlineMs: opts.clusterDeadline * 1000,
             cnsMetrics: opts.cnsMetrics,
             discoveryProblems,
+            ...(storeDeadline ? { storeDeadlineMs: storeDeadline * 1000 } : {}),
             ...(policy ? { policy } : {}),
             onCluster: (s, done, total) => progress.cluster(s, done, total),
           });
