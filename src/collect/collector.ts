@@ -3,6 +3,7 @@
 import type { V1ConfigMap, V1DaemonSet, VersionInfo } from "@kubernetes/client-node";
 import pLimit from "p-limit";
 import { type ClusterSnapshot, CNS_DAEMONSET, CNS_WIN_DAEMONSET, type CnsDaemonSet, type Nnc } from "../model/snapshot.js";
+import { armNoCnsReason } from "../model/arm-ipam.js";
 import { emptySnapshot, isStopped } from "../model/snapshot.js";
 import { clusterCaNote } from "../sources/cluster-ca.js";
 import type { ClusterTarget } from "../sources/target.js";
@@ -51,6 +52,13 @@ export async function collectCluster(target: ClusterTarget, opts: CollectOptions
     // `az aks stop` deallocates the API server: there is nothing to connect to, and nothing is wrong.
     snap.status = "stopped";
     snap.reason = `stopped in ARM (powerState ${target.arm!.powerState}): not scanned`;
+    return snap;
+  }
+  const noCns = armNoCnsReason(target.arm);
+  if (noCns) {
+    // Nothing there to read: connecting would only fail a private or locked-down cluster as unreachable or refused.
+    snap.status = "not-cns";
+    snap.reason = `not scanned: ${noCns}`;
     return snap;
   }
   const deadlineMs = opts.clusterDeadlineMs ?? COLLECT_DEFAULTS.clusterDeadlineMs;

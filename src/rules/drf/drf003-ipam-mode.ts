@@ -1,6 +1,7 @@
 import { ncMode } from "../../analysis/subnets.js";
 import { resource, type RuleResult } from "../../model/finding.js";
-import type { ArmAgentPool, ArmCluster, IpamMode, NodeInfo } from "../../model/snapshot.js";
+import { armPoolMode } from "../../model/arm-ipam.js";
+import type { IpamMode, NodeInfo } from "../../model/snapshot.js";
 import { agentPoolOf, clustersWithData, isCnsManaged, nncsByName } from "../context.js";
 import { defineRule } from "../rule.js";
 
@@ -11,14 +12,6 @@ function labelMode(v: string | undefined): IpamMode | undefined {
   if (v === "vnet") return "dynamic";
   if (v === "vnetblock" || v === "overlay") return v;
   return undefined;
-}
-
-/** DOMAIN.md §6: the IPAM mode ARM gives a pool; "legacy" = node-subnet CNI without NNCs. */
-export function armPoolMode(arm: ArmCluster, pool: ArmAgentPool): IpamMode | "legacy" | undefined {
-  if ((arm.networkPlugin ?? "").toLowerCase() !== "azure") return undefined;
-  if ((arm.networkPluginMode ?? "").toLowerCase() === "overlay") return "overlay";
-  if (!pool.podSubnetID) return "legacy";
-  return (pool.podIPAllocationMode ?? "").toLowerCase() === "staticblock" ? "vnetblock" : "dynamic";
 }
 
 const list = (names: string[]): string => (names.length > 5 ? `${names.slice(0, 5).join(", ")} and ${names.length - 5} more` : names.join(", "));
