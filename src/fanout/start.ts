@@ -28,7 +28,8 @@ export async function startRound(deps: FanoutDeps, refs?: readonly ClusterRef[])
   // Known clusters of a subscription that could not be listed are in the round, failed from the start.
   const unlisted = unlistedClusters(latest, new Set(listed.map((r) => r.name)), problems);
   const fleet: ClusterRef[] = [...listed, ...unlisted.map((u): ClusterRef => ({ kind: "arm", name: u.name, id: u.id }))];
-  if (listed.length === 0) throw new UsageError("discovery found no clusters: nothing to scan");
+  // Said with what could not be listed, which a round that never starts would not keep.
+  if (fleet.length === 0) throw new UsageError(["discovery found no clusters: nothing to scan", ...discoveryNotes(problems)].join("; "));
   const seen = new Set<string>();
   for (const r of fleet) {
     if (seen.has(r.name)) throw new UsageError(`cluster name ${JSON.stringify(r.name.slice(0, 80))} is discovered twice: names must be unique in a fleet`);

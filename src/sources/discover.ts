@@ -54,10 +54,13 @@ export async function discoverRefs(settings: DiscoverySettings, hooks: Discovery
   const tell = (p: DiscoveryProblem) => (hooks.onProblem ? hooks.onProblem(p) : process.emitWarning(`${p.source}: ${p.message}`, "FleetDiscoveryWarning"));
   const problems: DiscoveryProblem[] = [];
   const duplicates: DiscoveryProblem[] = [];
+  let noneListed = false;
   if (settings.subscriptions) {
     const ctx = azureContext(settings);
-    const listed = await listManagedClusters(ctx, await subscriptionIds(ctx, settings.subscriptions));
+    const subscriptions = await subscriptionIds(ctx, settings.subscriptions);
+    const listed = await listManagedClusters(ctx, subscriptions);
     problems.push(...listed.problems);
+    noneListed = listed.problems.length > 0 && listed.problems.length === subscriptions.length;
     // Named over the whole listing, so a listed cluster's name does not depend on what the fleet file holds.
     const names = fleetNames(listed.clusters);
     listed.clusters.forEach((arm, i) => {
@@ -66,7 +69,8 @@ export async function discoverRefs(settings: DiscoverySettings, hooks: Discovery
       else duplicates.push({ source: `subscription ${arm.subscriptionId}`, message: `AKS cluster ${names[i]} is fleet file entry ${JSON.stringify(entry)} (same ARM id ${arm.id}): scanned once, as ${entry}` });
     });
   }
-  if (problems.length > 0 && refs.length === 0) throw new DiscoveryError(problems);
+  // One subscription listed, even empty, is a scan: the unlisted ones' known clusters are recorded as failed (unlisted.ts).
+  if (noneListed && refs.length === 0) throw new DiscoveryError(problems);
   [...problems, ...duplicates].forEach(tell);
   // A name the store, the queue or the HTTP routes could not take is left out here, saying so,
   // rather than scanned and then failing to be stored or looked up.

@@ -2,7 +2,7 @@
 // round as failed scans (shown from their last good snapshot), and the evaluation notes the subscription.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { connectStorage, type FanoutDeps, runWorker, startRound } from "../../src/fanout/index.js";
-import { type AzureFixture, SUB_A, SUB_B, withSimAzure } from "../azure/env.js";
+import { type AzureFixture, SUB_A, SUB_B, SUB_C, withSimAzure } from "../azure/env.js";
 import { uniqueNames } from "./helpers.js";
 
 let fx: AzureFixture;
@@ -10,7 +10,7 @@ let deps: FanoutDeps;
 
 beforeAll(async () => {
   fx = await withSimAzure({
-    subscriptions: [{ id: SUB_A }, { id: SUB_B }],
+    subscriptions: [{ id: SUB_A }, { id: SUB_B }, { id: SUB_C, displayName: "empty" }],
     clusters: [
       { name: "aks-listed", mode: "overlay", nodes: 1, azure: { subscription: SUB_A } },
       { name: "aks-unlisted", mode: "overlay", nodes: 1, azure: { subscription: SUB_B } },
@@ -21,8 +21,8 @@ beforeAll(async () => {
 });
 afterAll(() => fx?.close());
 
-const round = async () => {
-  const started = await startRound(deps);
+const round = async (subscriptions = [SUB_A, SUB_B]) => {
+  const started = await startRound({ ...deps, discovery: { ...deps.discovery, subscriptions } });
   const stats = await runWorker(deps, { concurrency: 2, untilEmpty: true, pollMs: 100, sweepMs: 60_000 });
   expect(stats.evaluated).toEqual([started.round]);
   return { started, evaluation: (await deps.store.getEvaluation(started.round))! };
@@ -42,5 +42,20 @@ describe("a round while a subscription cannot be listed", () => {
     expect(evaluation.clusters.find((c) => c.cluster === "aks-listed")).toMatchObject({ status: "ok" });
     const scn = evaluation.findings.filter((f) => f.cluster === "aks-unlisted" && f.rule.startsWith("SCN"));
     expect(scn.map((f) => f.message).join("\n")).toContain(`subscription ${SUB_B} could not be listed`);
+  });
+
+  it("starts the round when the subscription that could be listed has no cluster at all", async () => {
+    fx.az.setSubscriptionFault(SUB_B, { kind: "forbidden" });
+    const { started, evaluation } = await round([SUB_C, SUB_B]);
+    expect(started.clusters).toEqual(["aks-unlisted"]);
+    expect(evaluation.notes).toContainEqual(expect.stringContaining(`subscription ${SUB_B}: listing AKS clusters: 403`));
+    expect(evaluation.clusters.find((c) => c.cluster === "aks-unlisted")).toMatchObject({ status: "error", reason: expect.stringContaining(`subscription ${SUB_B} could not be listed`) });
+  });
+
+  it("with nothing to scan at all, says which subscription could not be listed", async () => {
+    fx.az.setSubscriptionFault(SUB_B, { kind: "forbidden" });
+    const fresh = await connectStorage({ connectionString: inject("azuriteConnectionString") }, uniqueNames());
+    const err = await startRound({ ...deps, ...fresh, discovery: { ...deps.discovery, subscriptions: [SUB_C, SUB_B] } }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(new RegExp(`^discovery found no clusters: nothing to scan; discovery: subscription ${SUB_B}: listing AKS clusters: 403`));
   });
 });

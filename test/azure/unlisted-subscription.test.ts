@@ -1,0 +1,48 @@
+// A subscription that cannot be listed while another can (even an empty one): the scan goes on, and the
+// clusters the store knows in the unlisted subscription are recorded for this round, not left as they were.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newScanId } from "../../src/model/scan-id.js";
+import { runScan } from "../../src/scan.js";
+import { type DiscoveryProblem, discoverFleet } from "../../src/sources/discover.js";
+import { MemorySnapshotStore } from "../../src/store/memory-store.js";
+import { SUB_A, SUB_B, type AzureFixture, withSimAzure } from "./env.js";
+
+let fx: AzureFixture;
+const SCAN = { requestTimeoutMs: 3000, clusterDeadlineMs: 15_000 };
+
+beforeAll(async () => {
+  fx = await withSimAzure({
+    subscriptions: [{ id: SUB_A, displayName: "empty" }, { id: SUB_B }],
+    clusters: [{ name: "aks-b", mode: "overlay", nodes: 1, azure: { subscription: SUB_B } }],
+  });
+});
+
+afterAll(async () => {
+  await fx?.close();
+});
+
+async function scan(store: MemorySnapshotStore) {
+  const problems: DiscoveryProblem[] = [];
+  const targets = await discoverFleet({ ...fx.settings, armMaxRetries: 0, subscriptions: [SUB_A, SUB_B] }, { onProblem: (p) => problems.push(p) });
+  return runScan(targets, store, { ...SCAN, scanId: newScanId(), discoveryProblems: problems });
+}
+
+describe("one subscription listed, another not", () => {
+  it("scans on, and fails the unlisted one's known clusters naming it, though nothing else was listed", async () => {
+    const store = new MemorySnapshotStore();
+    const first = await scan(store);
+    expect(first.clusters.map((c) => [c.cluster, c.status])).toEqual([["aks-b", "ok"]]);
+    for (const fault of [{ kind: "forbidden" as const }, { kind: "throttle" as const, retryAfter: 0, times: 100 }]) {
+      fx.az.setSubscriptionFault(SUB_B, fault);
+      try {
+        const { clusters, evaluation } = await scan(store);
+        const code = fault.kind === "forbidden" ? 403 : 429;
+        expect(clusters).toEqual([expect.objectContaining({ cluster: "aks-b", status: "error", reason: expect.stringContaining(`not scanned: its subscription ${SUB_B} could not be listed (listing AKS clusters: ${code}`) })]);
+        expect(evaluation.notes).toContainEqual(expect.stringContaining(`discovery: subscription ${SUB_B}: listing AKS clusters: ${code}`));
+        expect(evaluation.clusters.find((c) => c.cluster === "aks-b")).toMatchObject({ status: "error", lastOkAt: first.clusters[0]!.takenAt });
+      } finally {
+        fx.az.setSubscriptionFault(SUB_B, undefined);
+      }
+    }
+  });
+});
