@@ -9,11 +9,11 @@ import { StoreError } from "./errors.js";
 import { EvaluationRun } from "./evaluate/run.js";
 import type { FleetEvaluation } from "./model/evaluation.js";
 import { newScanId } from "./model/scan-id.js";
-import { type ClusterSnapshot, failureSnapshot, type SnapshotSummary, summarize } from "./model/snapshot.js";
+import { type ClusterSnapshot, type SnapshotSummary, summarize } from "./model/snapshot.js";
 import type { Policy } from "./policy/policy.js";
 import type { DiscoveryProblem } from "./sources/azure/managed-clusters.js";
 import { keepKnownNames } from "./sources/known-names.js";
-import { discoveryNotes, unlistedClusters } from "./sources/unlisted.js";
+import { discoveryNotes, unlistedClusters, unlistedSnapshot } from "./sources/unlisted.js";
 import type { ClusterTarget } from "./sources/target.js";
 import { STORE_DEADLINE_MS, StoreOutage } from "./store/outage.js";
 import type { SnapshotStore, StoredSnapshot } from "./store/store.js";
@@ -84,7 +84,7 @@ export async function runScan(discovered: readonly ClusterTarget[], store: Snaps
     clusters.push(summary);
     return summary;
   };
-  for (const u of unlistedClusters(latest, new Set(targets.map((t) => t.name)), problems)) await stored(failureSnapshot(u.name, scanId, "arm", u.reason, new Date()));
+  for (const u of unlistedClusters(latest, new Set(targets.map((t) => t.name)), problems)) await stored(await unlistedSnapshot(u, scanId, new Date(), store));
   await collectFleet(targets, { ...opts, scanId }, async (snap) => {
     const summary = await stored(snap);
     opts.onCluster?.(summary, ++done, targets.length);

@@ -3,11 +3,11 @@
 // worker can finish a job of a round that does not exist yet.
 import pLimit from "p-limit";
 import { UsageError } from "../errors.js";
-import { failureSnapshot } from "../model/snapshot.js";
+import { type ClusterSnapshot, failureSnapshot } from "../model/snapshot.js";
 import { newScanId } from "../model/scan-id.js";
 import { type ClusterRef, type DiscoveryProblem, discoverRefs } from "../sources/discover.js";
 import { keepKnownNames } from "../sources/known-names.js";
-import { discoveryNotes, unlistedClusters } from "../sources/unlisted.js";
+import { discoveryNotes, unlistedClusters, unlistedSnapshot } from "../sources/unlisted.js";
 import { DEFAULT_ROUND_DEADLINE_MS, type FanoutDeps, LATE_JOB_SLACK_MS, nowOf, SILENT } from "./deps.js";
 import { encodeJob } from "./messages.js";
 
@@ -38,17 +38,18 @@ export async function startRound(deps: FanoutDeps, refs?: readonly ClusterRef[])
   const at = nowOf(deps);
   const round = newScanId(at);
   const deadline = new Date(at.getTime() + (deps.roundDeadlineMs ?? DEFAULT_ROUND_DEADLINE_MS));
-  /** A cluster of the round that no job will scan: its failure is its snapshot of the round. */
-  const fail = async (ref: Pick<ClusterRef, "name" | "kind">, reason: string): Promise<void> => {
+  /** A cluster of the round that no job will scan: this snapshot is its part of the round. */
+  const record = async (snap: ClusterSnapshot): Promise<void> => {
     // A send that timed out may still have enqueued the job: never overwrite what it stores.
-    await deps.store.putSnapshotIfAbsent(failureSnapshot(ref.name, round, ref.kind, reason, nowOf(deps)));
-    await deps.rounds.settle(round, ref.name, "failed", "error", reason, nowOf(deps));
+    await deps.store.putSnapshotIfAbsent(snap);
+    await deps.rounds.settle(round, snap.cluster, snap.status === "error" ? "failed" : "done", snap.status, snap.reason, nowOf(deps));
   };
+  const fail = (ref: Pick<ClusterRef, "name" | "kind">, reason: string): Promise<void> => record(failureSnapshot(ref.name, round, ref.kind, reason, nowOf(deps)));
   // Fail on an oversized reference before anything is registered.
   const messages = listed.map((ref) => ({ ref, text: encodeJob({ v: 1, round, ref }) }));
   const notes = discoveryNotes(problems);
   await deps.rounds.create(round, fleet, at, deadline, notes);
-  for (const u of unlisted) await fail({ name: u.name, kind: "arm" }, u.reason);
+  for (const u of unlisted) await record(await unlistedSnapshot(u, round, nowOf(deps), deps.store));
 
   // A job outlives its round by the slack only, not the queue's default week.
   const ttlS = (deadline.getTime() - at.getTime() + LATE_JOB_SLACK_MS) / 1000;

@@ -1,7 +1,10 @@
 // Clusters the store knows in a subscription that could not be listed this time (403, throttling past
 // the retries). Left out of the scan, they would keep passing for current with their old data; scanned
 // as that failure instead, they are shown from their last good snapshot and the SCN rules name them.
-import type { LatestEntry } from "../store/store.js";
+// One that was stopped or not CNS has no CNS data to go stale: it keeps that status, so a passing 429
+// pages no one.
+import { type ClusterSnapshot, emptySnapshot, failureSnapshot, type SnapshotSummary } from "../model/snapshot.js";
+import type { LatestEntry, SnapshotStore } from "../store/store.js";
 import type { DiscoveryProblem } from "./azure/managed-clusters.js";
 import { parseClusterId } from "./azure/managed-clusters.js";
 import { knownArmId } from "./known-names.js";
@@ -10,7 +13,10 @@ export interface UnlistedCluster {
   name: string;
   /** The ARM resource id its history holds. */
   id: string;
+  /** Why it was not scanned: a failed one's reason, a kept one's note. */
   reason: string;
+  /** Its latest snapshot, when that was stopped or not-cns: the status it keeps this round. */
+  kept?: SnapshotSummary;
 }
 
 /** Known clusters of the subscriptions `problems` name, that no listed cluster (`listed`, by name) already is. */
@@ -22,9 +28,28 @@ export function unlistedClusters(latest: readonly LatestEntry[] | undefined, lis
     if (listed.has(e.cluster)) continue;
     const id = knownArmId(e);
     const p = id ? failed.get(parseClusterId(id)?.subscriptionId.toLowerCase() ?? "") : undefined;
-    if (id && p) out.push({ name: e.cluster, id, reason: `not scanned: its ${p.source} could not be listed (${p.message})` });
+    if (!id || !p) continue;
+    const kept = e.latest.status === "stopped" || e.latest.status === "not-cns" ? e.latest : undefined;
+    const why = `its ${p.source} could not be listed`;
+    if (kept) out.push({ name: e.cluster, id, kept, reason: `${why} this round (${p.message}): ${kept.status} as found before` });
+    else out.push({ name: e.cluster, id, reason: `not scanned: ${why} (${p.message})` });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * This round's snapshot of an unlisted cluster: a failure, or the kept status with the ARM data its
+ * latest snapshot holds (a stopped cluster's pools still count in its subnets' headroom), and why in a note.
+ */
+export async function unlistedSnapshot(u: UnlistedCluster, scanId: string, at: Date, store: Pick<SnapshotStore, "getSnapshot">): Promise<ClusterSnapshot> {
+  if (!u.kept) return failureSnapshot(u.name, scanId, "arm", u.reason, at);
+  const snap = emptySnapshot(u.name, scanId, { kind: "arm" }, at);
+  snap.status = u.kept.status;
+  if (u.kept.reason !== undefined) snap.reason = u.kept.reason;
+  snap.notes.push(u.reason);
+  const arm = (await store.getSnapshot(u.name, u.kept.ref).catch(() => undefined))?.arm;
+  if (arm) snap.arm = arm;
+  return snap;
 }
 
 /** Discovery problems as evaluation notes. */

@@ -13,7 +13,11 @@ const SCAN = { requestTimeoutMs: 3000, clusterDeadlineMs: 15_000 };
 beforeAll(async () => {
   fx = await withSimAzure({
     subscriptions: [{ id: SUB_A, displayName: "empty" }, { id: SUB_B }],
-    clusters: [{ name: "aks-b", mode: "overlay", nodes: 1, azure: { subscription: SUB_B } }],
+    clusters: [
+      { name: "aks-b", mode: "overlay", nodes: 1, azure: { subscription: SUB_B } },
+      { name: "aks-off", mode: "overlay", nodes: 1, azure: { subscription: SUB_B, powerState: "Stopped" } },
+      { name: "aks-knet", mode: "kubenet", nodes: 1, azure: { subscription: SUB_B } },
+    ],
   });
 });
 
@@ -31,18 +35,41 @@ describe("one subscription listed, another not", () => {
   it("scans on, and fails the unlisted one's known clusters naming it, though nothing else was listed", async () => {
     const store = new MemorySnapshotStore();
     const first = await scan(store);
-    expect(first.clusters.map((c) => [c.cluster, c.status])).toEqual([["aks-b", "ok"]]);
+    expect(first.clusters.find((c) => c.cluster === "aks-b")?.status).toBe("ok");
     for (const fault of [{ kind: "forbidden" as const }, { kind: "throttle" as const, retryAfter: 0, times: 100 }]) {
       fx.az.setSubscriptionFault(SUB_B, fault);
       try {
         const { clusters, evaluation } = await scan(store);
         const code = fault.kind === "forbidden" ? 403 : 429;
-        expect(clusters).toEqual([expect.objectContaining({ cluster: "aks-b", status: "error", reason: expect.stringContaining(`not scanned: its subscription ${SUB_B} could not be listed (listing AKS clusters: ${code}`) })]);
+        expect(clusters.find((c) => c.cluster === "aks-b")).toMatchObject({ status: "error", reason: expect.stringContaining(`not scanned: its subscription ${SUB_B} could not be listed (listing AKS clusters: ${code}`) });
         expect(evaluation.notes).toContainEqual(expect.stringContaining(`discovery: subscription ${SUB_B}: listing AKS clusters: ${code}`));
-        expect(evaluation.clusters.find((c) => c.cluster === "aks-b")).toMatchObject({ status: "error", lastOkAt: first.clusters[0]!.takenAt });
+        expect(evaluation.clusters.find((c) => c.cluster === "aks-b")).toMatchObject({ status: "error", lastOkAt: first.clusters.find((c) => c.cluster === "aks-b")!.takenAt });
       } finally {
         fx.az.setSubscriptionFault(SUB_B, undefined);
       }
+    }
+  });
+
+  it("keeps a stopped or not-CNS cluster's status and ARM data, noting why, rather than failing it", async () => {
+    const store = new MemorySnapshotStore();
+    const first = await scan(store);
+    const before = Object.fromEntries(first.clusters.map((c) => [c.cluster, c]));
+    expect([before["aks-off"]!.status, before["aks-knet"]!.status]).toEqual(["stopped", "not-cns"]);
+    fx.az.setSubscriptionFault(SUB_B, { kind: "throttle", retryAfter: 0, times: 100 });
+    try {
+      const { clusters, evaluation } = await scan(store);
+      for (const name of ["aks-off", "aks-knet"]) {
+        const was = before[name]!;
+        expect(clusters.find((c) => c.cluster === name), name).toMatchObject({ status: was.status, reason: was.reason });
+        const snap = (await store.getSnapshot(name, (await store.getLatest(name))!.latest.ref))!;
+        expect(snap.notes).toEqual([expect.stringMatching(new RegExp(`^its subscription ${SUB_B} could not be listed this round \\(listing AKS clusters: 429 .*\\): ${was.status} as found before$`))]);
+        expect(snap.arm?.id, name).toBe(fx.az.managedCluster(name).id);
+        expect(evaluation.clusters.find((c) => c.cluster === name), name).toMatchObject({ status: was.status });
+      }
+      // Nothing pages about clusters with no CNS data to go stale; the one that has some is failed.
+      expect(evaluation.findings.filter((f) => /^SCN00[124]$/.test(f.rule)).map((f) => f.cluster)).toEqual(["aks-b"]);
+    } finally {
+      fx.az.setSubscriptionFault(SUB_B, undefined);
     }
   });
 });

@@ -14,6 +14,7 @@ beforeAll(async () => {
     clusters: [
       { name: "aks-listed", mode: "overlay", nodes: 1, azure: { subscription: SUB_A } },
       { name: "aks-unlisted", mode: "overlay", nodes: 1, azure: { subscription: SUB_B } },
+      { name: "aks-asleep", mode: "overlay", nodes: 1, azure: { subscription: SUB_B, powerState: "Stopped" } },
     ],
   });
   const storage = await connectStorage({ connectionString: inject("azuriteConnectionString") }, uniqueNames());
@@ -36,18 +37,22 @@ describe("a round while a subscription cannot be listed", () => {
 
     fx.az.setSubscriptionFault(SUB_B, { kind: "forbidden" });
     const { started, evaluation } = await round();
-    expect(started.clusters).toEqual(["aks-listed", "aks-unlisted"]);
+    expect(started.clusters).toEqual(["aks-asleep", "aks-listed", "aks-unlisted"]);
     expect(evaluation.notes).toContainEqual(expect.stringContaining(`subscription ${SUB_B}: listing AKS clusters: 403`));
     expect(evaluation.clusters.find((c) => c.cluster === "aks-unlisted")).toMatchObject({ status: "error", dataFrom: good.takenAt, lastOkAt: good.takenAt });
     expect(evaluation.clusters.find((c) => c.cluster === "aks-listed")).toMatchObject({ status: "ok" });
     const scn = evaluation.findings.filter((f) => f.cluster === "aks-unlisted" && f.rule.startsWith("SCN"));
     expect(scn.map((f) => f.message).join("\n")).toContain(`subscription ${SUB_B} could not be listed`);
+    // A stopped cluster has no CNS data to go stale: it stays stopped, saying why, and pages no one.
+    expect(evaluation.clusters.find((c) => c.cluster === "aks-asleep")).toMatchObject({ status: "stopped", notes: [expect.stringContaining(`subscription ${SUB_B} could not be listed this round`)] });
+    expect(evaluation.findings.filter((f) => f.cluster === "aks-asleep")).toEqual([]);
+    expect(await deps.rounds.cluster(started.round, "aks-asleep")).toMatchObject({ state: "done", status: "stopped" });
   });
 
   it("starts the round when the subscription that could be listed has no cluster at all", async () => {
     fx.az.setSubscriptionFault(SUB_B, { kind: "forbidden" });
     const { started, evaluation } = await round([SUB_C, SUB_B]);
-    expect(started.clusters).toEqual(["aks-unlisted"]);
+    expect(started.clusters).toEqual(["aks-asleep", "aks-unlisted"]);
     expect(evaluation.notes).toContainEqual(expect.stringContaining(`subscription ${SUB_B}: listing AKS clusters: 403`));
     expect(evaluation.clusters.find((c) => c.cluster === "aks-unlisted")).toMatchObject({ status: "error", reason: expect.stringContaining(`subscription ${SUB_B} could not be listed`) });
   });
