@@ -100,6 +100,19 @@ describe("tokens given in the environment", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^fleet-audit: FLEET_AUDIT_ARM_TOKEN is set but FLEET_AUDIT_AKS_TOKEN is not: /);
   });
+
+  it("a Key Vault secret is not sent the ARM token: the cluster fails naming the scope and what each token is for", async () => {
+    const uri = az.setSecret("aks-plain-kubeconfig", az.managedCluster("aks-plain").userKubeconfig(az.caPem, "exec"));
+    const fleet = path.join(dir, "kv-fleet.yaml");
+    writeFileSync(fleet, `clusters:\n  - name: from-vault\n    keyVaultSecret: ${uri}\n`);
+    az.arm.requests.length = 0;
+    const r = await scan({ FLEET_AUDIT_ARM_TOKEN: armToken(), FLEET_AUDIT_AKS_TOKEN: aksToken() }, "--fleet", fleet, "--format", "json");
+    expect(r.code, r.stderr).toBe(0);
+    // Only the unauthenticated request that learns the vault's challenge: no bearer token follows it.
+    expect(az.arm.requests.filter((q) => q.path.startsWith("/secrets/")).map((q) => q.status)).toEqual([401]);
+    const scn = (JSON.parse(r.stdout) as { findings: Array<{ cluster: string; message: string }> }).findings.find((f) => f.cluster === "from-vault")!;
+    expect(scn.message).toMatch(/no token for https:\/\/vault\.azure\.net\/\.default: FLEET_AUDIT_ARM_TOKEN is for ARM \(https:\/\/127\.0\.0\.1:\d+\/\.default\) and FLEET_AUDIT_AKS_TOKEN for Entra ID clusters only/);
+  });
 });
 
 describe("exit codes of ARM failures", () => {

@@ -113,7 +113,7 @@ export function azureContext(s: AzureSettings): AzureContext {
 function buildContext(s: AzureSettings): AzureContext {
   const endpoint = endpointOf(s.armEndpoint);
   const armScope = s.armScope ?? `${endpoint}/.default`;
-  const credential = azureCredential(s);
+  const credential = azureCredential(s, armScope);
   const additionalPolicies: AzureContext["additionalPolicies"] = [
     { policy: keepErrorMessage, position: "perCall" },
     { policy: requestTimeoutPolicy(s.armRequestTimeoutMs ?? ARM_REQUEST_TIMEOUT_MS), position: "perRetry" },

@@ -1,7 +1,7 @@
 // Who we are to Azure: DefaultAzureCredential (the Functions app's user-assigned managed identity, or a
 // developer's login), or bearer tokens a pipeline already holds. Tokens stay in memory.
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
-import { DefaultAzureCredential } from "@azure/identity";
+import { CredentialUnavailableError, DefaultAzureCredential } from "@azure/identity";
 import { UsageError } from "../../errors.js";
 import { givenAccessToken } from "../../token-expiry.js";
 import { unpairedTokenMessage } from "../settings.js";
@@ -19,19 +19,35 @@ export interface AzureCredentialSettings {
   aksToken?: string;
 }
 
-/** Hands out the given tokens by scope (AKS vs everything else). */
+/** `https://management.azure.com//.default` is the same scope as `https://management.azure.com/.default`. */
+const scopeKey = (scope: string): string => scope.toLowerCase().replace(/\/+\.default$/, "/.default");
+
+/**
+ * Hands out the given tokens by scope: the AKS token for the AKS server app, the ARM token for ARM
+ * alone. Any other scope (a Key Vault's) gets neither: a bearer token goes only where it is meant to.
+ */
 class GivenTokenCredential implements TokenCredential {
-  constructor(private readonly s: AzureCredentialSettings) {}
+  constructor(
+    private readonly s: AzureCredentialSettings,
+    private readonly armScope: string,
+  ) {}
   async getToken(scopes: string | string[], _options?: GetTokenOptions): Promise<AccessToken> {
-    const aks = [scopes].flat().some((s) => s.startsWith(AKS_SERVER_APP));
+    const wanted = [scopes].flat();
+    const aks = wanted.some((s) => s.startsWith(AKS_SERVER_APP));
+    if (!aks && !wanted.every((s) => scopeKey(s) === scopeKey(this.armScope))) {
+      throw new CredentialUnavailableError(
+        `no token for ${wanted.join(" ")}: FLEET_AUDIT_ARM_TOKEN is for ARM (${this.armScope}) and FLEET_AUDIT_AKS_TOKEN for Entra ID clusters only; for Key Vault, give neither and use DefaultAzureCredential`,
+      );
+    }
     const token = aks ? this.s.aksToken : this.s.armToken;
     if (!token) throw new UsageError(unpairedTokenMessage(this.s) ?? "no token given");
     return givenAccessToken(token, aks ? "FLEET_AUDIT_AKS_TOKEN" : "FLEET_AUDIT_ARM_TOKEN");
   }
 }
 
-export function azureCredential(s: AzureCredentialSettings): TokenCredential {
-  if (s.armToken || s.aksToken) return new GivenTokenCredential(s);
+/** `armScope`: the one scope the given ARM token is for. */
+export function azureCredential(s: AzureCredentialSettings, armScope: string): TokenCredential {
+  if (s.armToken || s.aksToken) return new GivenTokenCredential(s, armScope);
   return new DefaultAzureCredential(s.managedIdentityClientId ? { managedIdentityClientId: s.managedIdentityClientId } : {});
 }
 
