@@ -11,9 +11,9 @@ import type { FleetEvaluation } from "./model/evaluation.js";
 import { newScanId } from "./model/scan-id.js";
 import { type ClusterSnapshot, type SnapshotSummary, summarize } from "./model/snapshot.js";
 import type { Policy } from "./policy/policy.js";
-import type { DiscoveryProblem } from "./sources/azure/managed-clusters.js";
+import type { DiscoveryError, DiscoveryProblem } from "./sources/azure/managed-clusters.js";
 import { keepKnownNames } from "./sources/known-names.js";
-import { discoveryNotes, unlistedClusters, unlistedSnapshot } from "./sources/unlisted.js";
+import { discoveryNotes, undiscoveredClusters, unlistedClusters, unlistedSnapshot } from "./sources/unlisted.js";
 import type { ClusterTarget } from "./sources/target.js";
 import { STORE_DEADLINE_MS, StoreOutage } from "./store/outage.js";
 import type { SnapshotStore, StoredSnapshot } from "./store/store.js";
@@ -30,6 +30,8 @@ export interface ScanOptions extends Omit<FleetCollectOptions, "scanId"> {
   onCluster?: (summary: SnapshotSummary, done: number, total: number) => void;
   /** What discovery could not list: kept as evaluation notes, and the known clusters of a subscription it names are scanned as failed. */
   discoveryProblems?: readonly DiscoveryProblem[];
+  /** Discovery listed nothing at all: every known cluster is scanned as failed (rethrown when the store knows none). */
+  discoveryError?: DiscoveryError;
   /** STORE_DEADLINE_MS unless given. */
   storeDeadlineMs?: number;
 }
@@ -71,7 +73,7 @@ export async function runScan(discovered: readonly ClusterTarget[], store: Snaps
   // cluster's entry without reading it first, and ARM clusters keep the names their history has. A
   // failure here changes nothing but those; a store that does not answer is down for the writes too.
   const problems = opts.discoveryProblems ?? [];
-  const listed = discovered.length > 1 || discovered.some((t) => t.arm) || problems.length > 0 ? inTime(store, deadlineMs, "listing the latest view", store.listLatest()) : undefined;
+  const listed = discovered.length > 1 || discovered.some((t) => t.arm) || problems.length > 0 || opts.discoveryError ? inTime(store, deadlineMs, "listing the latest view", store.listLatest()) : undefined;
   const latest = await listed?.catch((e: unknown) => {
     outage.failed(e);
     return undefined;
@@ -84,7 +86,8 @@ export async function runScan(discovered: readonly ClusterTarget[], store: Snaps
     clusters.push(summary);
     return summary;
   };
-  for (const u of unlistedClusters(latest, new Set(targets.map((t) => t.name)), problems)) await stored(await unlistedSnapshot(u, scanId, new Date(), store));
+  const unlisted = opts.discoveryError ? undiscoveredClusters(latest, opts.discoveryError) : unlistedClusters(latest, new Set(targets.map((t) => t.name)), problems);
+  for (const u of unlisted) await stored(await unlistedSnapshot(u, scanId, new Date(), store));
   await collectFleet(targets, { ...opts, scanId }, async (snap) => {
     const summary = await stored(snap);
     opts.onCluster?.(summary, ++done, targets.length);

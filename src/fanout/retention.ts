@@ -2,7 +2,7 @@
 // is pruned, clusters not scanned for `deps.forgetAfterDays` are forgotten (the CLI's `prune` and
 // `forget` commands call the store directly), and round records past the sweep's look-back go.
 import { dropFromLatestEvaluation } from "../evaluate/forget.js";
-import { clustersNotSeenFor } from "../store/forget.js";
+import { forgetCutoff, notSeenSince } from "../store/forget.js";
 import { retentionCutoff } from "../store/retention.js";
 import type { PruneResult } from "../store/store.js";
 import { describeCluster } from "../store/summary.js";
@@ -29,8 +29,8 @@ export async function pruneHistory(deps: BookkeepingDeps): Promise<PruneResult |
 
 /**
  * Forgets the clusters not scanned at all for `deps.forgetAfterDays` (deleted, or gone from discovery):
- * their latest-view entry, snapshots and alert-state rows. A failure is logged and left for the next day; whatever was
- * forgotten before it stays forgotten.
+ * their latest-view entry, snapshots and alert-state rows; never every known cluster at once. A failure is logged
+ * and left for the next day; whatever was forgotten before it stays forgotten.
  */
 export async function forgetGoneClusters(deps: BookkeepingDeps): Promise<void> {
   const days = deps.forgetAfterDays;
@@ -38,7 +38,16 @@ export async function forgetGoneClusters(deps: BookkeepingDeps): Promise<void> {
   const log = deps.log ?? SILENT;
   const gone = new Set<string>();
   try {
-    for (const e of await clustersNotSeenFor(deps.store, days, nowOf(deps))) {
+    const latest = await deps.store.listLatest();
+    const cutoff = forgetCutoff(days, nowOf(deps));
+    const unseen = notSeenSince(latest, cutoff);
+    // Not one cluster scanned since the cutoff: scanning stopped (rounds that could not start), not the
+    // fleet. Forgetting then would wipe every cluster's history; only a person decides that.
+    if (unseen.length > 0 && unseen.length === latest.length) {
+      log.warn(`clusters not scanned for ${days} days: none forgotten, since no cluster at all has been scanned since ${cutoff.toISOString()}: scanning stopped, which says nothing about the ${latest.length} cluster(s); \`fleet-audit forget\` removes clusters by hand`);
+      return;
+    }
+    for (const e of unseen) {
       // Alert rows first, as `fleet-audit forget` does: a failure leaves the cluster for tomorrow's run.
       const announced = (await deps.alertState?.forgetCluster(e.cluster)) ?? 0;
       const r = await deps.store.forgetCluster(e.cluster);

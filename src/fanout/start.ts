@@ -5,9 +5,9 @@ import pLimit from "p-limit";
 import { UsageError } from "../errors.js";
 import { type ClusterSnapshot, failureSnapshot } from "../model/snapshot.js";
 import { newScanId } from "../model/scan-id.js";
-import { type ClusterRef, type DiscoveryProblem, discoverRefs } from "../sources/discover.js";
+import { type ClusterRef, DiscoveryError, type DiscoveryProblem, discoverRefs } from "../sources/discover.js";
 import { keepKnownNames } from "../sources/known-names.js";
-import { discoveryNotes, unlistedClusters, unlistedSnapshot } from "../sources/unlisted.js";
+import { discoveryNotes, undiscoveredClusters, unlistedClusters, unlistedSnapshot } from "../sources/unlisted.js";
 import { DEFAULT_ROUND_DEADLINE_MS, type FanoutDeps, LATE_JOB_SLACK_MS, nowOf, SILENT } from "./deps.js";
 import { encodeJob } from "./messages.js";
 
@@ -17,16 +17,27 @@ export interface StartedRound {
   clusters: string[];
   /** Clusters whose job could not be enqueued: recorded as failed snapshots of the round. */
   notEnqueued: Array<{ cluster: string; reason: string }>;
+  /** Discovery listed nothing: every known cluster is failed in the round, with this as its reason. */
+  discoveryError?: DiscoveryError;
 }
 
 export async function startRound(deps: FanoutDeps, refs?: readonly ClusterRef[]): Promise<StartedRound> {
   const problems: DiscoveryProblem[] = [];
-  const discovered = refs ?? (await discoverRefs(deps.discovery, { onProblem: (p) => problems.push(p) }));
+  let undiscovered: DiscoveryError | undefined;
+  const discovered =
+    refs ??
+    (await discoverRefs(deps.discovery, { onProblem: (p) => problems.push(p) }).catch((e: unknown) => {
+      if (!(e instanceof DiscoveryError)) throw e;
+      undiscovered = e;
+      problems.push(...e.problems);
+      return [];
+    }));
   // ARM clusters keep the names their history has.
   const latest = discovered.some((r) => r.kind === "arm") || problems.length > 0 ? await deps.store.listLatest().catch(() => undefined) : undefined;
   const listed = keepKnownNames(discovered, latest);
-  // Known clusters of a subscription that could not be listed are in the round, failed from the start.
-  const unlisted = unlistedClusters(latest, new Set(listed.map((r) => r.name)), problems);
+  // Known clusters of a subscription that could not be listed are in the round, failed from the start;
+  // when nothing could be listed, all of them (a round, alerts and SCN001 rather than silence).
+  const unlisted = undiscovered ? undiscoveredClusters(latest, undiscovered) : unlistedClusters(latest, new Set(listed.map((r) => r.name)), problems);
   const fleet: ClusterRef[] = [...listed, ...unlisted.map((u): ClusterRef => ({ kind: "arm", name: u.name, id: u.id }))];
   // Said with what could not be listed, which a round that never starts would not keep.
   if (fleet.length === 0) throw new UsageError(["discovery found no clusters: nothing to scan", ...discoveryNotes(problems)].join("; "));
@@ -70,5 +81,5 @@ export async function startRound(deps: FanoutDeps, refs?: readonly ClusterRef[])
   );
   (deps.log ?? SILENT).info(`round ${round}: ${listed.length - notEnqueued.length} of ${listed.length} cluster job(s) enqueued on ${deps.queue.name}, deadline ${deadline.toISOString()}${unlisted.length ? `; ${unlisted.length} known cluster(s) of unlisted subscriptions failed` : ""}`);
   for (const n of notes) (deps.log ?? SILENT).warn(`round ${round}: ${n}`);
-  return { round, deadline: deadline.toISOString(), clusters: fleet.map((r) => r.name).sort(), notEnqueued };
+  return { round, deadline: deadline.toISOString(), clusters: fleet.map((r) => r.name).sort(), notEnqueued, ...(undiscovered ? { discoveryError: undiscovered } : {}) };
 }

@@ -13,6 +13,7 @@ import { judgedSummary, type SnapshotStore } from "../store/store.js";
 import { type DashboardPage, renderDashboard, renderNoClusterMatches } from "./dashboard.js";
 import { DASHBOARD_LIMITS } from "./dashboard-data.js";
 import { latestEvaluationOf } from "./latest-evaluation.js";
+import { staleScans } from "./stale-scans.js";
 
 export interface ApiRequest {
   method: string;
@@ -171,7 +172,9 @@ export async function handleHealth(req: ApiRequest, deps: ApiDeps): Promise<ApiR
   checkParams(req.query, new Set(["code"]));
   try {
     await deps.store.ping();
-    return json(200, { status: "ok" });
+    // Still 200: the API serves; a platform health check would only recycle instances, which scans no cluster.
+    const stale = await staleScans(deps.store, deps.now?.() ?? new Date());
+    return json(200, { status: "ok", ...(stale ? { stale } : {}) });
   } catch (e) {
     deps.log?.(`GET /api/health → 503: ${firstLine(e)}`);
     return json(503, { status: "unavailable", error: { code: "store_unavailable", message: `the store does not answer: ${firstLine(e)}` } });

@@ -8,7 +8,7 @@ export const MINUTE = 60_000;
 /** SCN004's default scanIntervalMinutes: what a fleet without a policy or history of its own is taken to do. */
 export const DEFAULT_SCAN_INTERVAL_MINUTES = 60;
 /** An inferred interval never goes below this: back-to-back manual scans would make everything stale. */
-const MIN_INFERRED_MINUTES = 5;
+export const MIN_INFERRED_MINUTES = 5;
 
 /** How many of the latest gaps between evaluations the interval is inferred from. */
 const INFERRED_GAPS = 48;
@@ -48,21 +48,27 @@ function withoutPauses(sorted: readonly number[]): readonly number[] {
 export function scanIntervalMinutes(ctx: FleetContext, cluster: string): { minutes: number; source: "policy" | "history" | "default" } {
   const configured = policyThreshold(ctx.policy, "SCN004", "scanIntervalMinutes", { cluster, subscription: subscriptionOf(ctx, cluster) });
   if (configured !== undefined) return { minutes: configured, source: "policy" };
-  const inferred = ctx.memo("scn004-interval", () => {
-    const times = [ctx.now.getTime(), ...ctx.history.map((h) => Date.parse(h.generatedAt))]
-      .filter((t) => !Number.isNaN(t))
-      .sort((a, b) => b - a)
-      .slice(0, INFERRED_GAPS + 1);
-    const gaps = times
-      .slice(1)
-      .map((t, i) => times[i]! - t)
-      .filter((g) => g > 0)
-      .sort((a, b) => a - b);
-    if (gaps.length < 2) return undefined;
-    return Math.max(MIN_INFERRED_MINUTES, Math.round(timeWeightedMedian(withoutPauses(gaps)) / MINUTE));
-  });
+  const inferred = ctx.memo("scn004-interval", () => inferredIntervalMinutes([ctx.now.getTime(), ...ctx.history.map((h) => Date.parse(h.generatedAt))]));
   if (inferred !== undefined) return { minutes: inferred, source: "history" };
   return { minutes: DEFAULT_SCAN_INTERVAL_MINUTES, source: "default" };
+}
+
+/** Evaluations read to infer the interval, newest first: one more than its gaps. */
+export const INFERRED_EVALUATIONS = INFERRED_GAPS + 1;
+
+/** The interval scanIntervalMinutes infers from evaluation times (ms, any order); undefined with fewer than two gaps. */
+export function inferredIntervalMinutes(evaluatedAt: readonly number[]): number | undefined {
+  const times = evaluatedAt
+    .filter((t) => !Number.isNaN(t))
+    .sort((a, b) => b - a)
+    .slice(0, INFERRED_EVALUATIONS);
+  const gaps = times
+    .slice(1)
+    .map((t, i) => times[i]! - t)
+    .filter((g) => g > 0)
+    .sort((a, b) => a - b);
+  if (gaps.length < 2) return undefined;
+  return Math.max(MIN_INFERRED_MINUTES, Math.round(timeWeightedMedian(withoutPauses(gaps)) / MINUTE));
 }
 
 /** The cluster's subscription, for the policy's overrides: from its snapshot, or its fleet view at an evaluation's end. */

@@ -5,7 +5,7 @@
 // pages no one.
 import { type ClusterSnapshot, emptySnapshot, failureSnapshot, type SnapshotSummary } from "../model/snapshot.js";
 import type { LatestEntry, SnapshotStore } from "../store/store.js";
-import type { DiscoveryProblem } from "./azure/managed-clusters.js";
+import type { DiscoveryError, DiscoveryProblem } from "./azure/managed-clusters.js";
 import { parseClusterId } from "./azure/managed-clusters.js";
 import { knownArmId } from "./known-names.js";
 
@@ -50,6 +50,23 @@ export async function unlistedSnapshot(u: UnlistedCluster, scanId: string, at: D
   const arm = (await store.getSnapshot(u.name, u.kept.ref).catch(() => undefined))?.arm;
   if (arm) snap.arm = arm;
   return snap;
+}
+
+/**
+ * Every known ARM cluster, when discovery listed nothing at all (ARM unreachable, every subscription
+ * refused): left out, the whole fleet would pass for current and a round would not even be registered.
+ * A subscription the error does not name (its listing never started) gets the error itself as reason.
+ * Throws `error` when the store knows no such cluster: then there is nothing to scan as failed.
+ */
+export function undiscoveredClusters(latest: readonly LatestEntry[] | undefined, error: DiscoveryError): UnlistedCluster[] {
+  const unnamed = (latest ?? []).flatMap((e): DiscoveryProblem[] => {
+    const subscription = parseClusterId(knownArmId(e) ?? "")?.subscriptionId;
+    return subscription ? [{ source: `subscription ${subscription}`, message: error.message, subscription }] : [];
+  });
+  // The error's own problems come last, so they win for the subscriptions they name.
+  const unlisted = unlistedClusters(latest, new Set(), [...unnamed, ...error.problems]);
+  if (unlisted.length === 0) throw error;
+  return unlisted;
 }
 
 /** Discovery problems as evaluation notes. */

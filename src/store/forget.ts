@@ -17,6 +17,13 @@ export function parseNotSeenDays(value: string, what: string): number {
  * is never chosen here: SCN001/SCN002 report it instead.
  */
 export async function clustersNotSeenFor(store: SnapshotStore, days: number, now: Date): Promise<LatestEntry[]> {
-  const cutoff = now.getTime() - days * 86_400_000;
-  return (await store.listLatest()).filter((e) => Date.parse(e.latest.takenAt) < cutoff);
+  return notSeenSince(await store.listLatest(), forgetCutoff(days, now));
+}
+
+export function forgetCutoff(days: number, now: Date): Date {
+  return new Date(now.getTime() - days * 86_400_000);
+}
+
+export function notSeenSince(latest: readonly LatestEntry[], cutoff: Date): LatestEntry[] {
+  return latest.filter((e) => Date.parse(e.latest.takenAt) < cutoff.getTime());
 }

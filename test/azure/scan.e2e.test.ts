@@ -123,6 +123,23 @@ describe("fleet-audit scan with ARM discovery", () => {
     }
   });
 
+  it("when no subscription can be listed, fails every known cluster (SCN001, from its last good data) and exits 1", async () => {
+    az.setSubscriptionFault(SUB_A, { kind: "forbidden" });
+    try {
+      const r = await fleetAudit(["scan", "--arm-endpoint", az.url, "--arm-ca", caFile, "--format", "json"]);
+      outputs.push(r.stdout, r.stderr);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^fleet-audit: discovery listed no cluster: subscription .*listing AKS clusters: 403`, "m"));
+      const scn001 = (JSON.parse(r.stdout) as FindingsDocument).findings.filter((f) => f.rule === "SCN001");
+      expect(scn001.map((f) => f.cluster).sort()).toEqual(["aks-drift", "aks-hidden", "aks-kubenet", "aks-ovl-aad", "aks-tight"]);
+      expect(scn001.find((f) => f.cluster === "aks-tight")?.message).toContain(`subscription ${SUB_A} could not be listed`);
+      const ex = JSON.parse((await fleetAudit(["report", "exhaustion", "--format", "json"])).stdout) as ExhaustionDocument;
+      expect(ex.clusters.find((c) => c.cluster === "aks-tight")).toMatchObject({ status: "error", lastOkAt: expect.any(String) });
+    } finally {
+      az.setSubscriptionFault(SUB_A, undefined);
+    }
+  });
+
   it("counts discovery in the scan's time: a subscription that keeps ARM waiting is time the scan took", async () => {
     az.setSubscriptionFault(SUB_A, { kind: "throttle", retryAfter: 2, times: 1 });
     try {

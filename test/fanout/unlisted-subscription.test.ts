@@ -63,4 +63,39 @@ describe("a round while a subscription cannot be listed", () => {
     const err = await startRound({ ...deps, ...fresh, discovery: { ...deps.discovery, subscriptions: [SUB_C, SUB_B] } }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(new RegExp(`^discovery found no clusters: nothing to scan; discovery: subscription ${SUB_B}: listing AKS clusters: 403`));
   });
+
+  it("when no subscription can be listed, still registers a round that fails every known cluster, and the sweep evaluates it", async () => {
+    fx.az.setSubscriptionFault(SUB_A, { kind: "forbidden" });
+    fx.az.setSubscriptionFault(SUB_B, { kind: "forbidden" });
+    try {
+      const logs: string[] = [];
+      const started = await startRound({ ...deps, log: { info: (l) => logs.push(l), warn: (l) => logs.push(l) } });
+      expect(started.clusters).toEqual(["aks-listed", "aks-unlisted"]);
+      expect(started.discoveryError?.message).toContain(`subscription ${SUB_A}: listing AKS clusters: 403`);
+      expect(await deps.queue.backlog()).toBe(0);
+      expect(logs).toContainEqual(expect.stringContaining(`discovery: subscription ${SUB_B}: listing AKS clusters: 403`));
+      // No job will land it: the deadline sweep of a worker (or the Functions timer) evaluates the settled round.
+      const stats = await runWorker(deps, { concurrency: 1, untilEmpty: true, pollMs: 100, sweepMs: 60_000 });
+      expect(stats.evaluated).toEqual([started.round]);
+      const evaluation = (await deps.store.getEvaluation(started.round))!;
+      for (const [cluster, sub] of [["aks-listed", SUB_A], ["aks-unlisted", SUB_B]] as const) {
+        expect(evaluation.clusters.find((c) => c.cluster === cluster)).toMatchObject({ status: "error" });
+        const scn001 = evaluation.findings.find((f) => f.cluster === cluster && f.rule === "SCN001");
+        expect(scn001?.message).toContain(`subscription ${sub} could not be listed`);
+      }
+    } finally {
+      fx.az.setSubscriptionFault(SUB_A, undefined);
+    }
+  });
+
+  it("when no subscription can be listed and the store knows no cluster, starts nothing and throws the discovery error", async () => {
+    const fresh = { ...deps, ...(await connectStorage({ connectionString: inject("azuriteConnectionString") }, uniqueNames())) };
+    fx.az.setSubscriptionFault(SUB_A, { kind: "forbidden" });
+    try {
+      await expect(startRound(fresh)).rejects.toMatchObject({ name: "DiscoveryError" });
+      expect(await fresh.rounds.unfinished(new Date(0))).toEqual([]);
+    } finally {
+      fx.az.setSubscriptionFault(SUB_A, undefined);
+    }
+  });
 });

@@ -9,7 +9,7 @@ import { auditCluster, auditPoison } from "../../functions/handlers/jobs.js";
 import { httpApi } from "../../functions/handlers/http.js";
 import { pruneScanHistory, startScanRound, sweepScanRounds } from "../../functions/handlers/rounds.js";
 import { httpRoutes, queues, timers } from "../../functions/index.js";
-import { connectStorage, type FanoutStorage } from "../../src/fanout/index.js";
+import { connectStorage, type FanoutStorage, forgetGoneClusters } from "../../src/fanout/index.js";
 import { newScanId } from "../../src/model/scan-id.js";
 import { emptySnapshot } from "../../src/model/snapshot.js";
 import { type Fleet, startFleet, uniqueNames } from "../fanout/helpers.js";
@@ -383,5 +383,16 @@ describe("retention", () => {
 
     setting("FLEET_AUDIT_FORGET_AFTER_DAYS", "soon");
     await expect(pruneScanHistory(timer, context("pruneScanHistory"))).rejects.toThrow('app setting FLEET_AUDIT_FORGET_AFTER_DAYS must be a whole number of days from 1, not "soon"');
+  });
+
+  it("the daily timer forgets no cluster when none at all was scanned since the cutoff: scanning stopped, not the fleet", async () => {
+    const before = await storage.store.listLatest();
+    expect(before.length).toBeGreaterThan(1);
+    const warned: string[] = [];
+    // Thirty days on, every round since having failed to start: each cluster's newest snapshot is a month old.
+    const later = new Date(Date.now() + 30 * 86_400_000);
+    await forgetGoneClusters({ ...storage, forgetAfterDays: 14, now: () => later, log: { info: () => {}, warn: (l) => warned.push(l) } });
+    expect(await storage.store.listLatest()).toEqual(before);
+    expect(warned).toEqual([expect.stringMatching(/^clusters not scanned for 14 days: none forgotten, since no cluster at all has been scanned since .*`fleet-audit forget` removes clusters by hand$/)]);
   });
 });

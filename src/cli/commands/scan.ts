@@ -102,7 +102,7 @@ Examples:
       }
       refuseOptions(cmd, ["queue", "roundDeadline"], "without --enqueue");
       // Loaded here, not at start-up: the collector and the Azure SDKs are what every other command can do without.
-      const [{ discoverFleet }, { runScan }, { parseWorkerCount }] = await Promise.all([import("../../sources/discover.js"), import("../../scan.js"), import("../../collect/parse-pool.js")]);
+      const [{ discoverFleet, DiscoveryError }, { runScan }, { parseWorkerCount }] = await Promise.all([import("../../sources/discover.js"), import("../../scan.js"), import("../../collect/parse-pool.js")]);
       // Settings and the policy before anything else: bad input is found before the scan starts.
       parseWorkerCount(io.env);
       const alertMinSeverity = opts.alertMinSeverity ?? alertMinSeverityFromEnv(io.env);
@@ -113,7 +113,15 @@ Examples:
       const discoveryStarted = Date.now();
       // A subscription that could not be listed is an evaluation note, printed with the others after the scan.
       const discoveryProblems: DiscoveryProblem[] = [];
-      const targets = await discoverFleet(settings, { onProblem: (p) => discoveryProblems.push(p) });
+      // Nothing listed at all (ARM down, every subscription refused): the known clusters are scanned as
+      // that failure, so SCN001 and the alerts say so, and the scan still exits 1.
+      let undiscovered: InstanceType<typeof DiscoveryError> | undefined;
+      const targets = await discoverFleet(settings, { onProblem: (p) => discoveryProblems.push(p) }).catch((e: unknown) => {
+        if (!(e instanceof DiscoveryError)) throw e;
+        undiscovered = e;
+        discoveryProblems.push(...e.problems);
+        return [];
+      });
       const discoverySeconds = (Date.now() - discoveryStarted) / 1000;
       sizeHeapFor(targets.length);
       const alerts = await alertSettings({
@@ -137,6 +145,7 @@ Examples:
             cnsMetrics: opts.cnsMetrics,
             discoveryProblems,
             ...(storeDeadline ? { storeDeadlineMs: storeDeadline * 1000 } : {}),
+            ...(undiscovered ? { discoveryError: undiscovered } : {}),
             ...(policy ? { policy } : {}),
             onCluster: (s, done, total) => progress.cluster(s, done, total),
           });
@@ -156,12 +165,11 @@ Examples:
           undelivered = outcomes.filter((o) => o.pending > 0 || o.errors.length > 0).length;
         }
         failOn(io, result.evaluation, opts.failOn);
-        // After --fail-on, whose 3 a pipeline gates on: a scan that could not alert did not do its whole job,
+        // After --fail-on, whose 3 a pipeline gates on: a scan that could not list its fleet or alert did not do its whole job,
         // and a scheduler that only watches exit codes must hear of it (what failed is retried next scan).
-        if (undelivered > 0) {
-          io.stderr.write(`fleet-audit: alerts were not delivered to ${undelivered} destination(s); they are kept for the next scan\n`);
-          throw new ExitCode(1);
-        }
+        if (undiscovered) io.stderr.write(`fleet-audit: discovery listed no cluster: ${undiscovered.message}\n`);
+        if (undelivered > 0) io.stderr.write(`fleet-audit: alerts were not delivered to ${undelivered} destination(s); they are kept for the next scan\n`);
+        if (undiscovered || undelivered > 0) throw new ExitCode(1);
       });
     });
 }

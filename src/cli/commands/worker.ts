@@ -62,6 +62,8 @@ export async function enqueueRound(opts: StorageOpts & { queue: string; roundDea
     await pruneRounds(deps);
     io.stdout.write(`${r.round}\n`);
     io.stderr.write(`round ${r.round}: ${r.clusters.length - r.notEnqueued.length} job(s) on queue ${deps.queue.name}; run \`fleet-audit worker\` to process them\n`);
+    // The round records the failure for the workers to evaluate; the pipeline that started it must hear of it too.
+    if (r.discoveryError) throw r.discoveryError;
   });
 }
 
