@@ -7,6 +7,7 @@ import { collectCluster } from "../collect/collector.js";
 import { UsageError } from "../errors.js";
 import { type ClusterSnapshot, scanFailed, type SnapshotSummary } from "../model/snapshot.js";
 import { resolveTarget } from "../sources/discover.js";
+import { NotInSourceError } from "../sources/target.js";
 import { type Completion, completeRound } from "./complete.js";
 import { failureSnapshot } from "../model/snapshot.js";
 import { type FanoutDeps, nowOf, SILENT } from "./deps.js";
@@ -26,6 +27,8 @@ export type JobOutcome =
   | { kind: "duplicate"; cluster: string; completion?: Completion }
   /** Its round was evaluated without it and its result can no longer matter: ended unscanned. */
   | { kind: "late"; cluster: string; reason: string }
+  /** Its cluster left its source while the job was queued: no snapshot, as for one removed between rounds. */
+  | { kind: "gone"; cluster: string; reason: string; completion?: Completion }
   | { kind: "stored"; cluster: string; summary: SnapshotSummary; completion?: Completion };
 
 const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split("\n", 1)[0]!.slice(0, 500);
@@ -119,7 +122,9 @@ export async function handleJob(input: unknown, meta: MessageMeta, deps: FanoutD
   let snap: ClusterSnapshot;
   let summary: SnapshotSummary;
   try {
-    snap = await collect(job, deps);
+    const collected = await collect(job, deps);
+    if ("gone" in collected) return await endGone(job, collected.gone, deps);
+    snap = collected;
     summary = await deps.store.putSnapshot(snap);
     await deps.rounds.settle(round, ref.name, "done", snap.status, snap.reason, nowOf(deps));
   } catch (e) {
@@ -132,16 +137,31 @@ export async function handleJob(input: unknown, meta: MessageMeta, deps: FanoutD
   return { kind: "stored", cluster: ref.name, summary, completion: await tryComplete(round, deps) };
 }
 
-/** The cluster's snapshot; a reference that cannot be resolved (no retry fixes it) is its failure. */
-async function collect({ round, ref }: Accepted, deps: FanoutDeps): Promise<ClusterSnapshot> {
+/**
+ * The cluster's snapshot; a reference that cannot be resolved (no retry fixes it) is its failure, unless
+ * its source no longer has the cluster at all (`gone`, why).
+ */
+async function collect({ round, ref }: Accepted, deps: FanoutDeps): Promise<ClusterSnapshot | { gone: string }> {
   try {
     // Under the registered name, whatever the kubeconfig or fleet file says by now.
     const target = { ...(await resolveTarget(ref, deps.discovery)), name: ref.name };
     return await collectCluster(target, { ...deps.collect, scanId: round });
   } catch (e) {
+    if (e instanceof NotInSourceError) return { gone: firstLine(e) };
     if (!(e instanceof UsageError)) throw e;
     return failureSnapshot(ref.name, round, ref.kind, `cluster reference could not be resolved: ${firstLine(e)}`, nowOf(deps));
   }
+}
+
+/**
+ * A cluster removed from its source (kubeconfig context, fleet-file entry) while its job was queued: as
+ * one removed between rounds, it stores nothing and ages into SCN004, rather than failing its scan
+ * (SCN001 until forgotten, since no later round has it to scan).
+ */
+async function endGone({ round, ref }: Accepted, reason: string, deps: FanoutDeps): Promise<JobOutcome> {
+  await deps.rounds.settle(round, ref.name, "gone", undefined, reason, nowOf(deps));
+  (deps.log ?? SILENT).info(`round ${round}: ${printable(ref.name)} not scanned: gone from its source (${reason})`);
+  return { kind: "gone", cluster: ref.name, reason, completion: await tryComplete(round, deps) };
 }
 
 /** A job that failed every try (or sits on the poison queue): the cluster's scan failed, as a finding. */

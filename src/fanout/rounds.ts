@@ -26,8 +26,11 @@ export const REJECTED_KEPT = 1_000;
 const BATCH_BYTES = 2 * 1024 * 1024;
 
 export type RoundState = "open" | "evaluating" | "evaluated";
-/** pending: enqueued; done: a snapshot stored; failed: poison or not enqueued; missed: the deadline passed first. */
-export type ClusterState = "pending" | "done" | "failed" | "missed";
+/**
+ * pending: enqueued; done: a snapshot stored; failed: poison or not enqueued; missed: the deadline passed
+ * first; gone: left its source while queued, no snapshot.
+ */
+export type ClusterState = "pending" | "done" | "failed" | "missed" | "gone";
 
 export interface RoundHeader {
   round: string;

@@ -27,6 +27,8 @@ export interface WorkerStats {
   rejected: number;
   /** Jobs of rounds evaluated without them, ended unscanned. */
   late: number;
+  /** Jobs whose cluster left its source while they were queued, ended without a snapshot. */
+  gone: number;
   poisoned: number;
   /** Jobs that threw and will be retried. */
   retried: number;
@@ -48,7 +50,7 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
 
 export async function runWorker(deps: FanoutDeps, opts: WorkerOptions): Promise<WorkerStats> {
   const log = deps.log ?? SILENT;
-  const stats: WorkerStats = { stored: 0, duplicates: 0, rejected: 0, late: 0, poisoned: 0, retried: 0, evaluated: [] };
+  const stats: WorkerStats = { stored: 0, duplicates: 0, rejected: 0, late: 0, gone: 0, poisoned: 0, retried: 0, evaluated: [] };
   const visibilityS = opts.visibilityS ?? Math.ceil((deps.collect?.clusterDeadlineMs ?? 90_000) / 1000) + 60;
   const maxDequeue = opts.maxDequeueCount ?? MAX_DEQUEUE_COUNT;
   const pollMs = opts.pollMs ?? 1_000;
@@ -61,9 +63,10 @@ export async function runWorker(deps: FanoutDeps, opts: WorkerOptions): Promise<
     if (o.kind === "rejected") stats.rejected++;
     else if (o.kind === "duplicate") stats.duplicates++;
     else if (o.kind === "late") stats.late++;
+    else if (o.kind === "gone") stats.gone++;
     else if (poison) stats.poisoned++;
     else stats.stored++;
-    if ((o.kind === "stored" || o.kind === "duplicate") && o.completion?.state === "evaluated") stats.evaluated.push(o.completion.evaluation.scanId);
+    if ("completion" in o && o.completion?.state === "evaluated") stats.evaluated.push(o.completion.evaluation.scanId);
   };
 
   const run = async (m: ReceivedJob): Promise<void> => {

@@ -16,7 +16,7 @@ import { armErrorText, armIdKey, DiscoveryError, type DiscoveryProblem, fleetNam
 import { type FleetEntry, type KubeconfigLoader, kubeconfigLoader, loadFleetFile } from "./fleet-file.js";
 import { defaultKubeconfigPaths, discoverFromKubeconfig, entryContext, loadKubeconfig } from "./kubeconfig.js";
 import { type DiscoverySettings, requireTokenPair } from "./settings.js";
-import { type ClusterTarget, CredentialError } from "./target.js";
+import { type ClusterTarget, CredentialError, NotInSourceError } from "./target.js";
 
 export { DiscoveryError, type DiscoveryProblem } from "./azure/managed-clusters.js";
 export { type DiscoverySettings, discoverySettingsFromEnv, parseSubscriptions } from "./settings.js";
@@ -168,12 +168,12 @@ export async function resolveTarget(ref: ClusterRef, settings: DiscoverySettings
     case "kubeconfig": {
       // By exact name: a context whose name holds a * is also a pattern that may match others.
       const target = discoverFromKubeconfig({ files: ref.files, contexts: [ref.context], kubeConfigFor: entraAware(settings) }).find((t) => (t.source.context ?? t.name) === ref.context);
-      if (!target) throw new UsageError(`unknown context ${JSON.stringify(ref.context)}`);
+      if (!target) throw new NotInSourceError(`unknown context ${JSON.stringify(ref.context)}`);
       return target;
     }
     case "fleet": {
       const entry = loadFleetFile(ref.fleetFile, { kubeconfigs: false }).find((e) => e.name === ref.name);
-      if (!entry) throw new UsageError(`fleet file ${ref.fleetFile} no longer lists cluster ${JSON.stringify(ref.name)}`);
+      if (!entry) throw new NotInSourceError(`fleet file ${ref.fleetFile} no longer lists cluster ${JSON.stringify(ref.name)}`);
       return fleetTarget(entry, settings);
     }
     case "arm":

@@ -9,7 +9,7 @@ import { withoutCredentials } from "../url-credentials.js";
 import { checkClientCertificate } from "./client-certificate.js";
 import { checkClusterCa } from "./cluster-ca.js";
 import { mergeFirstWins, readKubeconfigFile, withTokenFromFile } from "./kubeconfig-file.js";
-import { type ClusterTarget, CredentialError } from "./target.js";
+import { type ClusterTarget, CredentialError, NotInSourceError } from "./target.js";
 
 /** KUBECONFIG may list several files (merged, first wins), as kubectl does. */
 export function defaultKubeconfigPaths(env: NodeJS.ProcessEnv = process.env): string[] {
@@ -103,7 +103,7 @@ export function discoverFromKubeconfig(opts: KubeconfigDiscovery = {}): ClusterT
   for (const name of opts.contexts ?? []) {
     if (!known.some(nameMatcher(name))) {
       const list = known.length > 10 ? `${known.slice(0, 10).join(", ")}, …` : known.join(", ");
-      throw new UsageError(`${name.includes("*") ? "no context matches" : "unknown context"} ${JSON.stringify(name)} in ${files.join(path.delimiter)} (known: ${list})`);
+      throw new NotInSourceError(`${name.includes("*") ? "no context matches" : "unknown context"} ${JSON.stringify(name)} in ${files.join(path.delimiter)} (known: ${list})`);
     }
   }
   return [...new Set(wanted)].map((name) => {

@@ -1,5 +1,6 @@
 // A cluster target is what discovery hands to collection: a name and a way to get a KubeConfig.
 import type { KubeConfig } from "@kubernetes/client-node";
+import { UsageError } from "../errors.js";
 import type { ArmCluster, SnapshotSource } from "../model/snapshot.js";
 
 export interface ClusterTarget {
@@ -18,6 +19,14 @@ export interface ClusterTarget {
 
 /** Users whose Entra ID token this process gets (src/sources/azure/cluster-credentials.ts) are named so. */
 export const ENTRA_USER_PREFIX = "aad-token:";
+
+/**
+ * A cluster its source does not have (any more): an unknown kubeconfig context, a fleet file that no
+ * longer lists it. Bad usage when named on the command line; for a queued job, a cluster removed since.
+ */
+export class NotInSourceError extends UsageError {
+  override name = "NotInSourceError";
+}
 
 /** Getting a cluster's credentials failed: the collector records `status` and the message as the scan's reason. */
 export class CredentialError extends Error {

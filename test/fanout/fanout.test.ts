@@ -1,6 +1,9 @@
 // The fan-out end to end on Azurite's queue and tables: a round of 20 simulated clusters shared by
 // two workers, redelivery, poison, garbage, a deadline, and a job that stored but never settled.
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import YAML from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectCluster } from "../../src/collect/collector.js";
 import type { SnapshotSummary } from "../../src/model/snapshot.js";
@@ -239,6 +242,30 @@ describe("the round deadline", () => {
     const late = await runWorker(later, { concurrency: 1, untilEmpty: true, pollMs: 100 });
     expect(late).toMatchObject({ stored: 1, evaluated: [] });
     expect((await deps.store.getSnapshot("aks-ovl-003", started.round))?.status).toBe("ok");
+  });
+});
+
+describe("a cluster removed from its source while its job is queued", () => {
+  it("ends its job without a snapshot, so it ages into SCN004 as one removed between rounds, never SCN001", async () => {
+    const names = uniqueNames();
+    const kubeconfig = path.join(mkdtempSync(path.join(tmpdir(), "gone-")), "kubeconfig");
+    copyFileSync(fleet.kubeconfig, kubeconfig);
+    const deps = await depsFor(fleet, names, "w", { discovery: { kubeconfig: [kubeconfig], contexts: ["aks-blk-001", "aks-ovl-003"] } });
+    const first = await startRound(deps);
+    await worker(deps);
+    const second = await startRound(deps);
+    // `kubectl config delete-context` while the round's jobs wait on the queue.
+    const kc = YAML.parse(readFileSync(kubeconfig, "utf8")) as { contexts: Array<{ name: string }> };
+    kc.contexts = kc.contexts.filter((c) => c.name !== "aks-ovl-003");
+    writeFileSync(kubeconfig, YAML.stringify(kc));
+
+    const stats = await worker(deps);
+    expect(stats).toMatchObject({ stored: 1, gone: 1, poisoned: 0, retried: 0, evaluated: [second.round] });
+    expect(await deps.store.getSnapshot("aks-ovl-003", second.round)).toBeUndefined();
+    expect((await deps.store.getLatest("aks-ovl-003"))?.latest).toMatchObject({ scanId: first.round, status: "ok" });
+    expect(await deps.rounds.cluster(second.round, "aks-ovl-003")).toMatchObject({ state: "gone", reason: expect.stringContaining('unknown context "aks-ovl-003"') });
+    const e = (await deps.store.getEvaluation(second.round))!;
+    expect(e.findings.filter((f) => f.cluster === "aks-ovl-003" && /^SCN00[12]$/.test(f.rule))).toEqual([]);
   });
 });
 

@@ -104,7 +104,7 @@ Alerts use FLEET_AUDIT_TEAMS_WEBHOOK (at FLEET_AUDIT_ALERT_MIN_SEVERITY, default
           ...(opts.untilEmpty ? { untilEmpty: true } : {}),
           ...(opts.idleExit !== undefined ? { idleExitMs: opts.idleExit * 1000 } : {}),
         });
-        io.stdout.write(`worker: ${s.stored} stored, ${s.duplicates} duplicate(s), ${s.poisoned} poison, ${s.rejected} rejected, ${s.retried} retried, ${s.late} late; evaluated ${s.evaluated.length ? s.evaluated.join(", ") : "no round"}\n`);
+        io.stdout.write(`worker: ${s.stored} stored, ${s.duplicates} duplicate(s), ${s.poisoned} poison, ${s.rejected} rejected, ${s.retried} retried, ${s.late} late, ${s.gone} gone; evaluated ${s.evaluated.length ? s.evaluated.join(", ") : "no round"}\n`);
       });
     });
 }
