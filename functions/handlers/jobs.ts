@@ -22,6 +22,7 @@ export async function auditCluster(message: unknown, ctx: InvocationContext): Pr
 }
 
 export async function auditPoison(message: unknown, ctx: InvocationContext): Promise<void> {
-  const [deps, { handlePoison }] = await Promise.all([jobDeps(ctx), import("../../src/fanout/index.js")]);
-  await handlePoison(message, meta(ctx, deps.queue.poison.name), deps);
+  const [deps, { handlePoison, MAX_DEQUEUE_COUNT }] = await Promise.all([jobDeps(ctx), import("../../src/fanout/index.js")]);
+  // The host tried the job host.json's maxDequeueCount times; this copy's dequeue count starts over.
+  await handlePoison(message, { ...meta(ctx, deps.queue.poison.name), tries: MAX_DEQUEUE_COUNT }, deps);
 }

@@ -20,6 +20,11 @@ export interface MessageMeta {
   queue: string;
   messageId?: string;
   dequeueCount?: number;
+  /**
+   * A poison message's tries as a job: not its dequeue count, since the Functions host moves a message
+   * to the poison queue as a new one, dequeued from 1 again.
+   */
+  tries?: number;
 }
 
 export type JobOutcome =
@@ -172,7 +177,7 @@ export async function handlePoison(input: unknown, meta: MessageMeta, deps: Fano
   if (job.row.state === "done") return { kind: "duplicate", cluster: ref.name, completion: await tryComplete(round, deps) };
   // The deadline's placeholder already says the scan failed: a poison record would only relabel the row.
   if (job.row.state === "missed") return endLate(job, meta, "the round was evaluated without it at its deadline", deps);
-  const tries = meta.dequeueCount ? `${meta.dequeueCount} times` : "every time it was tried";
+  const tries = meta.tries ? `${meta.tries} time${meta.tries === 1 ? "" : "s"}` : "every time it was tried";
   const reason = `poison message: the scan job for this cluster failed ${tries} and was given up (queue ${meta.queue}); the logs name each try's error, after "${scanning(round, ref.name)}"`;
   const snap = failureSnapshot(ref.name, round, ref.kind, reason, nowOf(deps));
   // A try that stored its snapshot and then died before settling left a real result: keep it.

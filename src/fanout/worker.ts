@@ -71,15 +71,19 @@ export async function runWorker(deps: FanoutDeps, opts: WorkerOptions): Promise<
 
   const run = async (m: ReceivedJob): Promise<void> => {
     const poison = m.poison || m.dequeueCount > maxDequeue;
-    const meta = { queue: m.poison ? deps.queue.poison.name : deps.queue.name, messageId: m.messageId, dequeueCount: m.dequeueCount };
+    // Tried maxDequeue times here; one on the poison queue is the Functions host's copy, tried as often as host.json allows.
+    const meta = { queue: m.poison ? deps.queue.poison.name : deps.queue.name, messageId: m.messageId, dequeueCount: m.dequeueCount, ...(poison ? { tries: m.poison ? MAX_DEQUEUE_COUNT : maxDequeue } : {}) };
     try {
       const outcome = poison ? await handlePoison(m.text, meta, deps) : await handleJob(m.text, meta, deps);
       count(outcome, poison);
       await deps.queue.delete(m);
     } catch (e) {
       stats.retried++;
-      const delay = Math.min(60, 2 ** m.dequeueCount);
-      log.warn(`message ${m.messageId} (try ${m.dequeueCount} of ${maxDequeue}) failed, retrying in ${delay} s: ${(e as Error).message.split("\n", 1)[0]}`);
+      // After the last try it comes back at once, to be handled as poison.
+      const last = !poison && m.dequeueCount >= maxDequeue;
+      const delay = last ? 0 : Math.min(60, 2 ** m.dequeueCount);
+      const next = last ? "given up: it is recorded as its cluster's failed scan" : `retrying in ${delay} s`;
+      log.warn(`message ${m.messageId} (try ${m.dequeueCount} of ${maxDequeue}) failed, ${next}: ${(e as Error).message.split("\n", 1)[0]}`);
       await deps.queue.retryLater(m, delay).catch(() => {});
     }
   };

@@ -115,6 +115,23 @@ describe("messages that fail", () => {
     expect((await deps.store.getSnapshot("aks-blk-004", started.round))?.status).toBe("ok");
   });
 
+  it("says how many times a poisoned job was tried, and that the last try gave it up", async () => {
+    const names = uniqueNames();
+    const { lines, log } = recordingLog();
+    const deps = await depsFor(fleet, names, "w", { log });
+    const started = await startRound(deps, (await discoverRefs(deps.discovery)).filter((r) => r.name === "aks-blk-001"));
+    // Every try collects, then the store refuses the snapshot: the job throws each time.
+    const failing = { ...deps, store: Object.assign(Object.create(deps.store), { putSnapshot: () => Promise.reject(new Error("table snapshots: 503 Server Busy")) }) };
+    const stats = await runWorker(failing, { concurrency: 1, untilEmpty: true, pollMs: 100, maxDequeueCount: 2 });
+    expect(stats).toMatchObject({ poisoned: 1, stored: 0 });
+    expect((await deps.store.getSnapshot("aks-blk-001", started.round))?.reason).toMatch(/^poison message: the scan job for this cluster failed 2 times and was given up/);
+    const tries = lines.filter((l) => l.includes("failed,"));
+    expect(tries).toEqual([
+      expect.stringMatching(/^warn: message \S+ \(try 1 of 2\) failed, retrying in 2 s: /),
+      expect.stringMatching(/^warn: message \S+ \(try 2 of 2\) failed, given up: it is recorded as its cluster's failed scan: /),
+    ]);
+  });
+
   it("garbage is recorded by name and reason, never crashes the worker, and never touches a cluster", async () => {
     const names = uniqueNames();
     const deps = await depsFor(fleet, names, "w");

@@ -130,7 +130,8 @@ describe("timer → queue → one cluster per invocation", () => {
     const round = (jobs[0]!.body as { round: string }).round;
     const [poisoned, ...rest] = jobs;
     const name = clusterOf(poisoned!);
-    await expect(auditPoison(poisoned!.body, context("auditPoison", { id: poisoned!.id, dequeueCount: 5 }))).resolves.toBeUndefined();
+    // The host moves the job to the poison queue as a new message: it arrives there at dequeue count 1.
+    await expect(auditPoison(poisoned!.body, context("auditPoison", { id: poisoned!.id, dequeueCount: 1 }))).resolves.toBeUndefined();
     expect(await storage.store.getSnapshot(name, round)).toMatchObject({ status: "error", reason: expect.stringContaining("failed 5 times") });
     for (const j of rest) await runJob({ ...j, dequeueCount: 1 });
     const e = (await storage.store.getEvaluation(round))!;
