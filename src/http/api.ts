@@ -205,7 +205,7 @@ function htmlPage(status: number, page: DashboardPage): ApiResponse {
 
 type Handler = (req: ApiRequest, deps: ApiDeps, seg: string[]) => Promise<ApiResponse> | ApiResponse;
 
-/** The routes by path shape; every one is read-only (GET and HEAD). */
+/** The routes by path shape (`literalCase`); every one is read-only (GET and HEAD). */
 function handlerFor(seg: readonly string[]): Handler | undefined {
   if (seg.length === 1 && seg[0] === "health") return (req, deps) => handleHealth(req, deps);
   if (seg.length === 1 && seg[0] === "dashboard") return handleDashboard;
@@ -222,9 +222,10 @@ const ALLOW = "GET, HEAD";
 export async function route(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   try {
     const parts = req.path.split("/").filter((p) => p !== "");
-    if (parts[0] !== "api") return apiError(404, "not_found", "no such route");
+    if (parts[0]?.toLowerCase() !== "api") return apiError(404, "not_found", "no such route");
     const seg = parts.slice(1).map((p) => decodeSegment(p));
-    const handler = handlerFor(seg);
+    const shape = literalCase(seg);
+    const handler = handlerFor(shape);
     if (!handler) return apiError(404, "not_found", "no such route");
     if (req.method !== "GET" && req.method !== "HEAD") {
       const r = apiError(405, "method_not_allowed", `${req.method.slice(0, 20)} is not supported; the API is read-only`);
@@ -232,7 +233,7 @@ export async function route(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse
       return r;
     }
     // The page links to reports/KIND relative to itself: below /api/dashboard/ they would miss.
-    if (seg.length === 1 && seg[0] === "dashboard" && req.path.endsWith("/")) {
+    if (shape.length === 1 && shape[0] === "dashboard" && req.path.endsWith("/")) {
       const query = req.query.toString();
       return { status: 308, headers: { location: `/${parts.join("/")}${query ? `?${query}` : ""}`, ...SECURITY_HEADERS }, body: "" };
     }
@@ -242,6 +243,15 @@ export async function route(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse
     if (r.status >= 500) deps.log?.(`${req.method} ${req.path.slice(0, 200)} → ${r.status}: ${firstLine(e)}`);
     return r;
   }
+}
+
+/**
+ * The Functions host matches routes case-insensitively (`/api/Health` reaches the handler), so the
+ * route's literal segments are lowercased; the second is always a value (a report kind, a cluster
+ * name) and keeps its case.
+ */
+function literalCase(seg: readonly string[]): string[] {
+  return seg.map((s, i) => (i === 1 ? s : s.toLowerCase()));
 }
 
 export function errorResponse(e: unknown): ApiResponse {

@@ -347,6 +347,17 @@ describe("GET /api/health, routing and methods", () => {
     expectError(await get("/api/nothing", { method: "POST" }), 404);
   });
 
+  it("matches the route's literal segments in any case, as the Functions host does, and keeps values exact", async () => {
+    expect((await get("/api/Health")).json()).toEqual({ status: "ok" });
+    expect((await get("/API/reports")).status).toBe(200);
+    expect((await get("/Api/Reports/findings?format=csv")).type).toMatch(/^text\/csv/);
+    expect((await get(`/api/CLUSTERS/${q(PLAIN)}/History`)).json().cluster).toBe(PLAIN);
+    const redirect = await fetch(`${server.url}/api/Dashboard/`, { redirect: "manual" });
+    expect([redirect.status, redirect.headers.get("location")]).toEqual([308, "/api/Dashboard"]);
+    // A cluster name is a value: another case is another cluster.
+    expectError(await get(`/api/clusters/${q(PLAIN.toUpperCase())}/history`), 404, /unknown cluster/);
+  });
+
   it("refuses an unknown query parameter on health too, naming it", async () => {
     expectError(await get("/api/health?x=1"), 400, /^unknown query parameter "x"$/);
     expect((await get("/api/health?code=key")).status).toBe(200);
