@@ -131,7 +131,8 @@ describe("fleet-audit scan with ARM discovery", () => {
       expect(r.code, r.stderr).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`^fleet-audit: discovery listed no cluster: subscription .*listing AKS clusters: 403`, "m"));
       const scn001 = (JSON.parse(r.stdout) as FindingsDocument).findings.filter((f) => f.rule === "SCN001");
-      expect(scn001.map((f) => f.cluster).sort()).toEqual(["aks-drift", "aks-hidden", "aks-kubenet", "aks-ovl-aad", "aks-tight"]);
+      // aks-kubenet was not CNS: it keeps that status, and no SCN finding.
+      expect(scn001.map((f) => f.cluster).sort()).toEqual(["aks-drift", "aks-hidden", "aks-ovl-aad", "aks-tight"]);
       expect(scn001.find((f) => f.cluster === "aks-tight")?.message).toContain(`subscription ${SUB_A} could not be listed`);
       const ex = JSON.parse((await fleetAudit(["report", "exhaustion", "--format", "json"])).stdout) as ExhaustionDocument;
       expect(ex.clusters.find((c) => c.cluster === "aks-tight")).toMatchObject({ status: "error", lastOkAt: expect.any(String) });

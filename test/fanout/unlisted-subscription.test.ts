@@ -70,7 +70,8 @@ describe("a round while a subscription cannot be listed", () => {
     try {
       const logs: string[] = [];
       const started = await startRound({ ...deps, log: { info: (l) => logs.push(l), warn: (l) => logs.push(l) } });
-      expect(started.clusters).toEqual(["aks-listed", "aks-unlisted"]);
+      // aks-asleep was stopped: it is in the round, keeping that status.
+      expect(started.clusters).toEqual(["aks-asleep", "aks-listed", "aks-unlisted"]);
       expect(started.discoveryError?.message).toContain(`subscription ${SUB_A}: listing AKS clusters: 403`);
       expect(await deps.queue.backlog()).toBe(0);
       expect(logs).toContainEqual(expect.stringContaining(`discovery: subscription ${SUB_B}: listing AKS clusters: 403`));
