@@ -3,4 +3,5 @@
 import { z } from "zod";
 import { SEVERITIES } from "../model/finding.js";
 
-export const severitySchema = z.enum(SEVERITIES, { error: `must be one of ${SEVERITIES.join(", ")}` });
+// In any case (`Critical`), as the command line takes it; kept as the canonical lower-case name.
+export const severitySchema = z.preprocess((v) => (typeof v === "string" ? v.trim().toLowerCase() : v), z.enum(SEVERITIES, { error: `must be one of ${SEVERITIES.join(", ")}` }));

@@ -17,8 +17,9 @@ export const REPORT_KINDS: ReadonlyMap<string, ReportKind<any>> = new Map<string
   [complianceReport.name, complianceReport],
 ]);
 
+/** A report kind by name, in any case (`Exhaustion`), as formats and severities are taken. */
 export function reportKind(name: string): ReportKind<unknown> {
-  const k = REPORT_KINDS.get(name);
+  const k = REPORT_KINDS.get(name.toLowerCase());
   if (!k) throw new NotFoundError(`unknown report ${JSON.stringify(name.slice(0, 40))}; known: ${[...REPORT_KINDS.keys()].join(", ")}`);
   return k;
 }

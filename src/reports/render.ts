@@ -38,7 +38,7 @@ export interface RenderOptions {
 function pick(kind: ReportKind<unknown>, doc: unknown, name: string | undefined): TableSection[] {
   const all = kind.tables(doc);
   if (name === undefined) return all;
-  const one = all.filter((t) => t.name === name);
+  const one = all.filter((t) => t.name === name.toLowerCase()); // in any case, as the kind
   if (one.length === 0) throw new UsageError(`the ${kind.name} report has no table ${JSON.stringify(name.slice(0, 40))}; it has ${all.map((t) => t.name).join(", ")}`);
   return one;
 }
@@ -62,11 +62,11 @@ export function renderReport(kindName: string, evaluation: FleetEvaluation, filt
     case "html":
       return { contentType: "text/html; charset=utf-8", body: renderHtml(kind.title, `${evaluation.generatedAt} · scan ${evaluation.scanId}${filtered ? ` · only ${filtered}` : ""}`, tables()), doc };
     case "sarif": {
-      if (kindName !== "findings") throw new UsageError(`format sarif is only available for the findings report, not ${kindName}`);
+      if (kind.name !== "findings") throw new UsageError(`format sarif is only available for the findings report, not ${kind.name}`);
       const sarif = toSarif(doc as FindingsDocument, RULES.map((r) => r.meta), { toolVersion: process.env.npm_package_version ?? "0.1.0" });
       return { contentType: "application/sarif+json; charset=utf-8", body: `${JSON.stringify(sarif, null, 2)}\n`, doc };
     }
     default:
-      throw new UsageError(`format ${format} is not available for the ${kindName} report yet`);
+      throw new UsageError(`format ${format} is not available for the ${kind.name} report yet`);
   }
 }

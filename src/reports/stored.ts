@@ -22,5 +22,6 @@ export function reportRequest(kind: string, raw: Parameters<typeof parseFilter>[
  */
 export async function renderStored(store: SnapshotStore, evaluation: FleetEvaluation, kind: string, filter: ReportFilter, format: Format, opts: RenderOptions = {}): Promise<Rendered> {
   checkClusterFilter(filter, evaluation.clusters.map((c) => c.cluster));
-  return renderReport(kind, await withEveryNodeRow(store, kind, evaluation, filter), filter, format, opts);
+  const name = reportKind(kind).name; // `Health` is health
+  return renderReport(name, await withEveryNodeRow(store, name, evaluation, filter), filter, format, opts);
 }

@@ -218,7 +218,7 @@ describe("report output", () => {
     }
   });
 
-  it("takes --format, --severity and --fail-on in any case", async () => {
+  it("takes the report kind, --format, --table, --severity and --fail-on in any case", async () => {
     const r = await cli(["report", "findings", "--format", "JSON", "--severity", "Critical", "--fail-on", "Critical", "--storage", storage]);
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toMatch(/^fleet-audit: --fail-on critical: \d+ unwaived finding/);
@@ -228,6 +228,13 @@ describe("report output", () => {
     const csv = await cli(["report", "exhaustion", "--format", "CSV", "--table", "subnets", "--storage", storage]);
     expect(csv.code, csv.stderr).toBe(0);
     expect(csv.stdout).toMatch(/^subnet,mode,/);
+    // The report kind and --table too; what is unknown in any case still lists what there is.
+    const kind = await cli(["report", "Exhaustion", "--table", "Clusters", "--storage", storage]);
+    expect(kind.code, kind.stderr).toBe(0);
+    expect(kind.stdout).toMatch(/^cluster,status,mode,/);
+    const unknown = await cli(["report", "Exhaust", "--storage", storage]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.trim()).toBe('fleet-audit: unknown report "Exhaust"; known: findings, exhaustion, drift, health, compliance');
   });
 
   it("rejects a bad --format with a one-line reason and exit 2", async () => {

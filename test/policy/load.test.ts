@@ -60,6 +60,13 @@ describe("policy file", () => {
     expect(p.waivers![0]!.expires).toBe("2026-12-31"); // YAML's core schema keeps dates as strings
   });
 
+  it("takes severities in any case, as the command line does, and keeps the canonical names", () => {
+    const p = parsePolicy("severity:\n  CNS005: Info\noverrides:\n  - cluster: a\n    severity: {CNS002: WARNING}\nalerts:\n  destinations:\n    - {minSeverity: Critical, urlFromEnv: X}\n");
+    expect(p.severity).toEqual({ CNS005: "info" });
+    expect(p.overrides![0]!.severity).toEqual({ CNS002: "warning" });
+    expect(p.alerts!.destinations![0]!.minSeverity).toBe("critical");
+  });
+
   it("accepts thresholds at their bounds and pairs that keep their order, equal included", () => {
     expect(() => parsePolicy("thresholds:\n  IPX001: {warningPercent: 0, criticalPercent: 100}\n  IPX004: {warningDays: 3, criticalDays: 3}\n  CNS003: {totalRestarts: 0}\n")).not.toThrow();
     expect(() => parsePolicy("thresholds:\n  IPX001: {warningPercent: 90}\noverrides:\n  - cluster: a\n    thresholds: {IPX001: {criticalPercent: 99}}\n")).not.toThrow();
@@ -133,7 +140,7 @@ describe("policy file", () => {
     ["alerts:\n  publicUrl: 'https://func.azurewebsites.net/api/dashboard?code=k'\n", "alerts.publicUrl: must not carry a function key (code=): cards are read by anyone in the channel"],
     ["alerts:\n  destinations:\n    - {urlFromKeyVault: 'http://kv.example/secrets/x'}\n", "alerts.destinations[0].urlFromKeyVault: must be an https Key Vault secret URL"],
     // The alerts section reads like the rest: no raw schema text.
-    ["alerts:\n  destinations:\n    - {minSeverity: Critical, urlFromEnv: X}\n", "alerts.destinations[0].minSeverity: must be one of info, warning, critical"],
+    ["alerts:\n  destinations:\n    - {minSeverity: loud, urlFromEnv: X}\n", "alerts.destinations[0].minSeverity: must be one of info, warning, critical"],
     ["alerts:\n  destinations:\n    - {type: slack, urlFromEnv: X}\n", "alerts.destinations[0].type: must be one of teams, webhook"],
     ["alerts:\n  destinations:\n    - {urlFromEnv: 'MY-HOOK'}\n", "alerts.destinations[0].urlFromEnv: must be an environment variable name"],
     ["- just\n- a list\n", "(top level): must be a mapping"],

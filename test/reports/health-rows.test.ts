@@ -10,6 +10,7 @@ import { newScanId } from "../../src/model/scan-id.js";
 import type { ClusterSnapshot } from "../../src/model/snapshot.js";
 import { withEveryNodeRow } from "../../src/reports/health-rows.js";
 import { renderReport } from "../../src/reports/render.js";
+import { renderStored } from "../../src/reports/stored.js";
 import { MemorySnapshotStore } from "../../src/store/memory-store.js";
 import { cnsPod, healthy } from "../rules/cns-fixtures.js";
 
@@ -123,5 +124,16 @@ describe("the fleet-wide health report", () => {
     }
     // Nothing to rebuild for a fleet report: the evaluation itself is rendered.
     expect(await withEveryNodeRow(store, "health", evaluation, {})).toBe(evaluation);
+  });
+});
+
+describe("report and table names", () => {
+  it("are taken in any case: a one-cluster Health report rebuilds its rows, and unknown names still list the known ones", async () => {
+    const { store, evaluation } = await fleet();
+    const csv = (await renderStored(store, evaluation, "Health", { cluster: "calm" }, "csv", { table: "Nodes" })).body.trim().split("\r\n");
+    expect(csv.slice(1).map((l) => l.split(",")[1])).toEqual(["n1", "n2", "n3", "n4"]);
+    expect(() => renderReport("Health", evaluation, {}, "csv", { table: "pods" })).toThrow("the health report has no table \"pods\"; it has clusters, nodes");
+    expect(() => renderReport("healthz", evaluation, {}, "csv")).toThrow('unknown report "healthz"; known: findings, exhaustion, drift, health, compliance');
+    expect(renderReport("FINDINGS", evaluation, {}, "sarif").contentType).toMatch(/^application\/sarif\+json/);
   });
 });
