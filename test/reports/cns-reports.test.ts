@@ -108,6 +108,30 @@ describe("drift, health and compliance reports", () => {
     expect(renderReport("health", ev, { cluster: "crash", severity: "critical" }, "table").body).toContain("Nodes needing attention");
   });
 
+  it("under a severity, an empty node table says no node-level problem matches it, never that every node is Ready", () => {
+    // Kept for DaemonSet-level problems no node row carries: one Ready short, and azure-cns missing.
+    const short = healthy("short");
+    short.cns.daemonset!.ready = 2;
+    const gone = healthy("gone");
+    gone.cns.daemonset = null;
+    const ev = evaluate({ scanId: "s", now: T0, views: [view(short), view(gone), view(healthy("fine"))] });
+    for (const cluster of ["short", "gone"]) {
+      for (const severity of ["critical", "warning"] as const) {
+        const table = renderReport("health", ev, { cluster, severity }, "table").body;
+        expect(table, `${cluster} ${severity}`).toMatch(new RegExp(`${cluster} +ok`)); // the cluster row stays
+        expect(table, `${cluster} ${severity}`).toContain(`No node-level azure-cns problem at or above ${severity}.`);
+        expect(table, `${cluster} ${severity}`).not.toContain("is Ready");
+      }
+    }
+    expect(renderReport("health", ev, { severity: "critical" }, "md").body).toContain("No node-level azure-cns problem at or above critical.");
+    // Without a severity, the fleet's table lists the nodes needing attention: none here, and that is what it says.
+    expect(renderReport("health", ev, {}, "table").body).toContain("Every node's azure-cns is Ready.");
+    // Nor of nodes the scan never read.
+    const down = view(snapshot("down", {}, "unreachable"));
+    expect(renderReport("health", evaluate({ scanId: "s", now: T0, views: [down] }), {}, "table").body).toContain("No node data: the scan has not read these clusters.");
+    expect(renderReport("health", evaluate({ scanId: "s", now: T0, views: [view(healthy("fine")), down] }), {}, "table").body).toContain("Every node's azure-cns is Ready in the clusters the scan read.");
+  });
+
   it("compliance by severity keeps the clusters with a failing or waived rule at or above it and lists those rules; scores stay the whole row's", () => {
     const waived = evaluate({ scanId: "s", now: T0, views: [view(healthy("ok")), view(sick), view({ ...structuredClone(sick), cluster: "hushed" })], policy: { waivers: [{ cluster: "hushed", rule: "CNS002", resource: "*", reason: "known" }] } });
     const whole = renderReport("compliance", waived, {}, "json").doc as ComplianceDocument;

@@ -11,6 +11,8 @@ export interface HealthDocument {
   generatedAt: string;
   scanId: string;
   clusters: CnsClusterHealth[];
+  /** The `--severity` the node rows were kept by: an empty list then says nothing of the nodes below it. */
+  severity?: Severity;
   note?: string;
 }
 
@@ -35,6 +37,17 @@ function clusterSeverity(c: CnsClusterHealth): Severity | undefined {
   return cnsSeverity(c) ?? (scanFailed(c.status) ? "warning" : undefined);
 }
 
+/**
+ * What an empty node table says: every node Ready only when no filter hid a row and the scan read the
+ * clusters' azure-cns; a severity may leave a cluster kept for its DaemonSet alone.
+ */
+function nodesEmpty(doc: HealthDocument): string {
+  if (doc.severity) return `No node-level azure-cns problem at or above ${doc.severity}.`;
+  const read = doc.clusters.filter(hasCnsData).length;
+  if (read === 0) return "No node data: the scan has not read these clusters.";
+  return read === doc.clusters.length ? "Every node's azure-cns is Ready." : "Every node's azure-cns is Ready in the clusters the scan read.";
+}
+
 function nodesTitle(all: boolean, omitted: number): string {
   return omitted ? `Nodes needing attention (${omitted} healthy nodes not listed)` : all ? "Nodes" : "Nodes needing attention";
 }
@@ -48,7 +61,8 @@ export const healthReport: ReportKind<HealthDocument> = {
     if (!section) return { generatedAt: e.generatedAt, scanId: e.scanId, clusters: [], note: "this evaluation has no health section (it predates it): run a scan" };
     const clusters = section.clusters.filter((c) => matchesCluster(f, c.cluster) && meetsSeverity(f, clusterSeverity(c)));
     // A severity keeps the clusters and the node rows at or above it, as it keeps findings.
-    return { generatedAt: e.generatedAt, scanId: e.scanId, clusters: f.severity ? clusters.map((c) => ({ ...c, nodeRows: c.nodeRows.filter((r) => meetsSeverity(f, nodeSeverity(r))) })) : clusters };
+    if (!f.severity) return { generatedAt: e.generatedAt, scanId: e.scanId, clusters };
+    return { generatedAt: e.generatedAt, scanId: e.scanId, clusters: clusters.map((c) => ({ ...c, nodeRows: c.nodeRows.filter((r) => meetsSeverity(f, nodeSeverity(r))) })), severity: f.severity };
   },
   tables(doc) {
     // One cluster: every node (unless a severity left only those needing attention); the fleet: only the nodes that need attention.
@@ -119,7 +133,7 @@ export const healthReport: ReportKind<HealthDocument> = {
           staleDataFrom: staleSince(c),
         })),
         rowSeverity: nodeRows.map(({ r }) => nodeSeverity(r)),
-        empty: "Every node's azure-cns is Ready.",
+        empty: nodesEmpty(doc),
       },
     ];
   },
