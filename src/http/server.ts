@@ -10,6 +10,19 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * The request target as a URL; undefined when no URL parser takes it (thrown, it would end the server).
+ * A path is read as one even when it starts with `//` (some proxies and clients double the slash): as a
+ * URL reference, `//api/reports/x` is host `api` and path `/reports/x`, another route.
+ */
+function requestUrl(target = "/"): URL | undefined {
+  try {
+    return target.startsWith("/") ? new URL(`http://localhost${target}`) : new URL(target, "http://localhost");
+  } catch {
+    return undefined;
+  }
+}
+
 export async function serveApi(deps: ApiDeps, opts: { port: number; host?: string; log?: (line: string) => void }): Promise<RunningServer> {
   const host = opts.host ?? "127.0.0.1";
   // Bound to loopback, the API (unauthenticated) is for this machine only: a request a rebound DNS name
@@ -24,7 +37,11 @@ export async function serveApi(deps: ApiDeps, opts: { port: number; host?: strin
       send(apiError(421, "misdirected_request", `this server answers requests for localhost, 127.0.0.1 or [::1] only, not for host ${JSON.stringify((req.headers.host ?? "").slice(0, 100))}`));
       return;
     }
-    const url = new URL(req.url ?? "/", "http://localhost");
+    const url = requestUrl(req.url);
+    if (!url) {
+      send(apiError(400, "bad_request", "the request target is no path or URL"));
+      return;
+    }
     // route() logs the cause of every 5xx it answers.
     route({ method: req.method ?? "GET", path: url.pathname, query: url.searchParams, ...(req.headers.accept ? { accept: req.headers.accept } : {}) }, { ...deps, log: deps.log ?? opts.log })
       .then(send)

@@ -1,10 +1,14 @@
 // `serve` on loopback against DNS rebinding: a request whose Host is not a loopback name is refused
 // (a web page at attacker.example, rebound to 127.0.0.1, sends Host: attacker.example).
 import http from "node:http";
+import net from "node:net";
 import { networkInterfaces } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
+import { runEvaluation } from "../../src/evaluate/run.js";
+import { newScanId } from "../../src/model/scan-id.js";
 import { type RunningServer, serveApi } from "../../src/http/server.js";
 import { MemorySnapshotStore } from "../../src/store/memory-store.js";
+import { healthy } from "../rules/cns-fixtures.js";
 
 let server: RunningServer | undefined;
 afterEach(async () => {
@@ -41,6 +45,42 @@ describe("serve on a loopback address", () => {
       expect(r.type).toMatch(/^application\/json/);
       expect(JSON.parse(r.body).error).toEqual({ code: "misdirected_request", message: expect.stringContaining("localhost") });
     }
+  });
+});
+
+describe("a path with a doubled leading slash", () => {
+  it("is answered as the single-slash path (proxies and clients send //api/...), never as another host's path", async () => {
+    const store = new MemorySnapshotStore();
+    await store.putSnapshot(healthy("calm"));
+    await runEvaluation(store, { scanId: newScanId(new Date()), now: new Date() });
+    server = await serveApi({ store }, { port: 0 });
+    const host = `127.0.0.1:${server.port}`;
+    const single = await get(server.port, "/api/reports/findings?format=csv", host);
+    expect(single.status).toBe(200);
+    expect(await get(server.port, "//api/reports/findings?format=csv", host)).toEqual(single);
+    expect((await get(server.port, "///api/health", host)).status).toBe(200);
+    // Not a host (foo) then the path /api/health; and a "host" no URL parser takes is no crash.
+    for (const path of ["//foo/api/health", "//[bad/api/health", "//%zz/api"]) {
+      const r = await get(server.port, path, host);
+      expect(r.status, path).toBe(404);
+      expect(JSON.parse(r.body).error.code, path).toBe("not_found");
+    }
+    expect((await get(server.port, "/api/health", host)).status).toBe(200);
+  });
+
+  it("answers an absolute-form target whose host no URL parser takes with a 400, and keeps serving", async () => {
+    server = await serveApi({ store: new MemorySnapshotStore() }, { port: 0 });
+    const port = server.port;
+    const statusLine = await new Promise<string>((resolve, reject) => {
+      const c = net.connect(port, "127.0.0.1", () => c.write("GET http://[bad/api/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
+      let d = "";
+      c.on("data", (x) => (d += x));
+      c.on("close", () => resolve(d.split("\r\n", 1)[0]!));
+      c.on("error", reject);
+      c.setTimeout(5_000, () => c.destroy()); // no answer: the server died of it
+    });
+    expect(statusLine).toBe("HTTP/1.1 400 Bad Request");
+    expect((await get(port, "/api/health", "localhost")).status).toBe(200);
   });
 });
 
