@@ -23,6 +23,7 @@ const STORE_RETRIES_AT_ONCE = 4;
 /** Between pings of a store that does not answer yet. */
 const PING_PAUSE_MS = 1000;
 
+/** `signal` cancels the scan: it rejects with the signal's reason, having stored no snapshot after it and no evaluation. */
 export interface ScanOptions extends Omit<FleetCollectOptions, "scanId"> {
   scanId?: string;
   policy?: Policy;
@@ -89,9 +90,12 @@ export async function runScan(discovered: readonly ClusterTarget[], store: Snaps
   const unlisted = opts.discoveryError ? undiscoveredClusters(latest, opts.discoveryError) : unlistedClusters(latest, new Set(targets.map((t) => t.name)), problems);
   for (const u of unlisted) await stored(await unlistedSnapshot(u, scanId, new Date(), store));
   await collectFleet(targets, { ...opts, scanId }, async (snap) => {
+    // Cancelled (`signal`): what the cancel cut short would read as failed clusters, so it is not stored.
+    if (opts.signal?.aborted) return;
     const summary = await stored(snap);
     opts.onCluster?.(summary, ++done, targets.length);
   });
+  opts.signal?.throwIfAborted(); // nor is a partial round evaluated
   const storeFailures = unstored.length > 0 ? await storeAgain(unstored, put, outage, deadlineMs) : [];
   const notes = [...discoveryNotes(problems), ...storeFailures.map((f) => `snapshot of ${f.cluster} was not stored: ${f.reason}`)];
   clusters.sort((a, b) => a.cluster.localeCompare(b.cluster));

@@ -27,6 +27,16 @@ export function processIO(): CliIO {
   };
 }
 
+/**
+ * The stop request as an AbortSignal, claimed now: a command that takes it before it starts anything
+ * stops cleanly on Ctrl-C at any stage (starting Azurite, scanning), not only once it serves.
+ */
+export function stopRequest(io: CliIO): AbortSignal {
+  const stop = new AbortController();
+  void io.stopSignal.then(() => stop.abort());
+  return stop.signal;
+}
+
 const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
 /**

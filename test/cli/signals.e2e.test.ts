@@ -15,8 +15,12 @@ interface Stopped {
   stderr: string;
 }
 
-/** Runs the CLI until `ready` shows on stdout or stderr, sends `sig`, and waits for the end. */
-function runUntil(args: string[], ready: RegExp, sig: NodeJS.Signals, opts: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Stopped> {
+/**
+ * Runs the CLI until `ready` shows on stdout or stderr (or, a function, holds: checked as output
+ * arrives and every 20 ms, for a stage that prints nothing), sends `sig` (and again after `againAfterMs`),
+ * and waits for the end.
+ */
+function runUntil(args: string[], ready: RegExp | (() => boolean), sig: NodeJS.Signals, opts: { cwd: string; env?: NodeJS.ProcessEnv; againAfterMs?: number }): Promise<Stopped> {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", ...opts.env };
   delete env.FLEET_AUDIT_STORAGE;
   const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
@@ -24,13 +28,24 @@ function runUntil(args: string[], ready: RegExp, sig: NodeJS.Signals, opts: { cw
   let stderr = "";
   let sent = false;
   const maybeSend = (): void => {
-    if (sent || !ready.test(stdout + stderr)) return;
+    if (sent || !(typeof ready === "function" ? ready() : ready.test(stdout + stderr))) return;
     sent = true;
     child.kill(sig);
+    if (opts.againAfterMs !== undefined) setTimeout(() => child.kill(sig), opts.againAfterMs);
   };
+  const poll = setInterval(maybeSend, 20);
   child.stdout.on("data", (d: Buffer) => ((stdout += d.toString()), maybeSend()));
   child.stderr.on("data", (d: Buffer) => ((stderr += d.toString()), maybeSend()));
-  return new Promise((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return new Promise((resolve) => child.on("close", (code, signal) => (clearInterval(poll), resolve({ code, signal, stdout, stderr }))));
+}
+
+/** The embedded Azurite's lock in `dataDir`: there once it starts, with its ports once the store is open. */
+function lockOf(dataDir: string): string | undefined {
+  try {
+    return readFileSync(path.join(dataDir, "azurite.lock"), "utf8");
+  } catch {
+    return undefined;
+  }
 }
 
 /** Processes still running whose command line names `dir` (the embedded Azurite's --location). */
@@ -44,6 +59,14 @@ function processesUsing(dir: string): string[] {
     }
   }
   return found;
+}
+
+/** A working directory for the demo, its TMPDIR (empty) and the data dir of its embedded Azurite. */
+function demoDirs(prefix: string): { cwd: string; tmp: string; dataDir: string } {
+  const cwd = mkdtempSync(path.join(tmpdir(), prefix));
+  const tmp = path.join(cwd, "tmp");
+  mkdirSync(tmp);
+  return { cwd, tmp, dataDir: path.join(cwd, ".fleet-audit", "demo") };
 }
 
 describe("stopping serve, worker and demo", () => {
@@ -69,12 +92,40 @@ describe("stopping serve, worker and demo", () => {
   }, 60_000);
 
   it("demo: Ctrl-C stops the simulated Azure and removes its temporary files", async () => {
-    const cwd = mkdtempSync(path.join(tmpdir(), "demo-sig-"));
-    const tmp = path.join(cwd, "tmp");
-    mkdirSync(tmp);
+    const { cwd, tmp } = demoDirs("demo-sig-");
     const r = await runUntil(["demo", "--port", "0"], /Ctrl-C to stop/, "SIGINT", { cwd, env: { TMPDIR: tmp } });
     expect(r.stdout).toMatch(/Dashboard: http/);
     expect({ code: r.code, signal: r.signal }).toEqual({ code: 0, signal: null });
     expect(readdirSync(tmp)).toEqual([]);
   }, 120_000);
+
+  it("demo: Ctrl-C while it is still scanning stops it as cleanly: exit 0, no temporary files, no Azurite, no lock", async () => {
+    const { cwd, tmp, dataDir } = demoDirs("demo-scan-sig-");
+    // The store is open (its ports in the lock) and the scan under way: its unreachable cluster alone takes seconds.
+    const r = await runUntil(["demo", "--port", "0"], () => lockOf(dataDir)?.includes("tablePort") === true, "SIGINT", { cwd, env: { TMPDIR: tmp } });
+    expect(r.stdout).not.toMatch(/Scanned \d+ clusters/);
+    expect(r.stderr).toBe("");
+    expect({ code: r.code, signal: r.signal }).toEqual({ code: 0, signal: null });
+    expect(readdirSync(tmp)).toEqual([]);
+    expect(lockOf(dataDir)).toBeUndefined();
+    if (process.platform === "linux") expect(processesUsing(dataDir)).toEqual([]);
+  }, 120_000);
+
+  it("demo: a second Ctrl-C while it waits for Azurite to start ends it at once, its temporary files gone all the same", async () => {
+    const { cwd, tmp, dataDir } = demoDirs("demo-twice-sig-");
+    // The first as Azurite starts (it takes seconds), the second 100 ms later.
+    const r = await runUntil(["demo", "--port", "0"], () => lockOf(dataDir) !== undefined, "SIGINT", { cwd, env: { TMPDIR: tmp }, againAfterMs: 100 });
+    expect({ code: r.code, signal: r.signal }).toEqual({ code: null, signal: "SIGINT" });
+    expect(readdirSync(tmp)).toEqual([]);
+  }, 120_000);
+
+  it("serve: SIGTERM while the embedded Azurite starts stops it and exits 0, leaving no lock", async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), "serve-start-sig-"));
+    const dataDir = path.join(cwd, "fresh");
+    const r = await runUntil(["serve", "--port", "0", "--data-dir", "fresh"], () => lockOf(dataDir) !== undefined, "SIGTERM", { cwd });
+    expect(r.stdout).not.toMatch(/Serving/);
+    expect({ code: r.code, signal: r.signal }).toEqual({ code: 0, signal: null });
+    expect(lockOf(dataDir)).toBeUndefined();
+    if (process.platform === "linux") expect(processesUsing(dataDir)).toEqual([]);
+  }, 60_000);
 });

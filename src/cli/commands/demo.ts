@@ -1,10 +1,12 @@
+import { rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
 import { serveApi } from "../../http/server.js";
+import { onSignal } from "../../signal-hooks.js";
 import { AKS_AAD_SERVER_APP, buildFleet, type SimArmClusterOptions, type SimClusterSpec, startSimAzure } from "../../sim/index.js";
-import type { CliIO } from "../io.js";
+import { type CliIO, stopRequest } from "../io.js";
 import { intArg } from "../options.js";
 import { withStore } from "../store.js";
 import { scanProgress } from "../progress.js";
@@ -26,13 +28,20 @@ export function registerDemo(program: Command, io: CliIO): void {
     .option("--data-dir <dir>", "where the demo's embedded Azurite keeps its history", ".fleet-audit/demo")
     .addHelpText("after", "\nExamples:\n  npm start                       # the same as fleet-audit demo\n  fleet-audit demo --once\n  fleet-audit demo --port 8080")
     .action(async (opts: DemoOpts) => {
+      // Taken before anything starts: Ctrl-C while starting or scanning stops as cleanly as once serving.
+      const stop = stopRequest(io);
       io.stdout.write("Starting the simulated fleet and the embedded store…\n");
       const [{ discoverFleet }, { runScan }] = await Promise.all([import("../../sources/discover.js"), import("../../scan.js")]);
       // The demo fleet sits behind a simulated Azure, so it is found the way a real fleet is: ARM
       // discovery (agent pools feed the headroom and drift rules), then per-cluster credentials.
       const az = await startSimAzure({ clusters: buildFleet({ scenario: "demo" }).map((spec) => ({ ...spec, azure: demoAzure(spec) })) });
       const dir = await mkdtemp(path.join(tmpdir(), "fleet-audit-demo-"));
+      // A second Ctrl-C ends the process at once, before the clean-up below: the directory goes then.
+      onSignal((handledElsewhere) => {
+        if (!handledElsewhere) rmSync(dir, { recursive: true, force: true });
+      });
       try {
+        stop.throwIfAborted();
         const discoveryStarted = Date.now();
         const discoveryProblems: DiscoveryProblem[] = [];
         const targets = await discoverFleet({
@@ -45,6 +54,7 @@ export function registerDemo(program: Command, io: CliIO): void {
         }, { onProblem: (p) => discoveryProblems.push(p) });
         const discoverySeconds = (Date.now() - discoveryStarted) / 1000;
         await withStore({ dataDir: opts.dataDir }, io, async (store) => {
+          stop.throwIfAborted();
           const started = Date.now();
           // The demo's unreachable cluster should cost seconds, not the production deadline.
           // A bar on a terminal; when piped the demo prints only its summary.
@@ -53,6 +63,7 @@ export function registerDemo(program: Command, io: CliIO): void {
             requestTimeoutMs: 3000,
             clusterDeadlineMs: 8000,
             discoveryProblems,
+            signal: stop,
             ...(progress ? { onCluster: (s, done, total) => progress.cluster(s, done, total) } : {}),
           }).finally(() => progress?.stop());
           printScanSummary(io, result, discoverySeconds + (Date.now() - started) / 1000, discoverySeconds);
@@ -62,6 +73,9 @@ export function registerDemo(program: Command, io: CliIO): void {
           await io.stopSignal;
           await server.close();
         });
+      } catch (e) {
+        // Asked to stop before serving (starting, scanning): a clean stop, as once serving.
+        if (e !== stop.reason) throw e;
       } finally {
         await az.close();
         await rm(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { serveApi } from "../../http/server.js";
-import type { CliIO } from "../io.js";
+import { type CliIO, stopRequest } from "../io.js";
 import { storageOptions } from "../main.js";
 import { intArg } from "../options.js";
 import { type StorageOpts, withStore } from "../store.js";
@@ -20,7 +20,9 @@ export function registerServe(program: Command, io: CliIO): void {
   )
     .addHelpText("after", "\nExamples:\n  fleet-audit serve --port 8080\n  curl 'http://127.0.0.1:8080/api/reports/findings?severity=critical'")
     .action(async (opts: ServeOpts) => {
+      const stop = stopRequest(io);
       await withStore(opts, io, async (store) => {
+        if (stop.aborted) return; // asked to stop while the store opened: it closes, nothing served
         const server = await serveApi({ store }, { port: opts.port, host: opts.host, log: (l) => io.stderr.write(`${l}\n`) });
         io.stdout.write(`Serving ${server.url}/api/dashboard (reports under ${server.url}/api/reports/KIND); Ctrl-C to stop\n`);
         await io.stopSignal;

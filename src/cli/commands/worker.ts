@@ -8,7 +8,7 @@ import type { FanoutDeps } from "../../fanout/index.js";
 import { checkQueueName, DEFAULT_QUEUE } from "../../fanout/queue-name.js";
 import { loadPolicy } from "../../policy/load.js";
 import { type DiscoverySettings, discoverySettingsFromEnv } from "../../sources/settings.js";
-import type { CliIO } from "../io.js";
+import { type CliIO, stopRequest } from "../io.js";
 import { storageOptions } from "../main.js";
 import { alertMinSeverityFromEnv, intArg } from "../options.js";
 import { type StorageOpts, withStore } from "../store.js";
@@ -91,8 +91,7 @@ Examples:
 Alerts use FLEET_AUDIT_TEAMS_WEBHOOK (at FLEET_AUDIT_ALERT_MIN_SEVERITY, default warning) and the policy file's alerts section; bad settings stop the worker before it takes a job.`,
     )
     .action(async (opts: WorkerOpts) => {
-      const stop = new AbortController();
-      void io.stopSignal.then(() => stop.abort());
+      const stop = stopRequest(io);
       await withFanout(opts, io, discoverySettingsFromEnv(io.env), { collect: { clusterDeadlineMs: opts.clusterDeadline * 1000, requestTimeoutMs: opts.requestTimeout * 1000 } }, async (deps, { runWorker }) => {
         // Bad alert settings are found before any job is taken, as scan finds them before it scans;
         // each evaluation resolves them again (a Key Vault secret may have been rotated).
@@ -100,7 +99,7 @@ Alerts use FLEET_AUDIT_TEAMS_WEBHOOK (at FLEET_AUDIT_ALERT_MIN_SEVERITY, default
         io.stderr.write(`worker: taking jobs from queue ${deps.queue.name}, ${opts.concurrency} at once; Ctrl-C to stop\n`);
         const s = await runWorker(deps, {
           concurrency: opts.concurrency,
-          signal: stop.signal,
+          signal: stop,
           ...(opts.untilEmpty ? { untilEmpty: true } : {}),
           ...(opts.idleExit !== undefined ? { idleExitMs: opts.idleExit * 1000 } : {}),
         });
