@@ -88,6 +88,8 @@ export interface Forecast {
   ratePerDay: number | null;
   /** Points the fit used (after a step, only those of the stretches fitted). */
   points: number;
+  /** When the data forecast from were read, where that is older than the scan (its clusters failed their scans since). */
+  asOf?: Date;
 }
 
 /** Estimates when `used` reaches `capacity` from a time series of one subnet. */
@@ -226,36 +228,50 @@ function slopePerDay(stretches: ReadonlyArray<ReadonlyArray<{ t: number; used: n
   return sxx > 0 ? sxy / sxx : 0;
 }
 
-type UsageHistory = ReadonlyArray<{ generatedAt: string; subnets: ReadonlyArray<{ key: string; used: number }> }>;
+type UsageHistory = ReadonlyArray<{ generatedAt: string; subnets: ReadonlyArray<{ key: string; used: number; dataAt?: string }> }>;
 
 /**
  * Every subnet key's series from stored evaluation summaries, oldest first, in one pass over the history.
  * `keyOf` gives the key a stored row is followed under now (default its own); rows of one summary that
  * it puts under one key add up (an overlay pod CIDR stored split while an expansion reached its nodes).
+ * A point is dated when its data were read (`dataAt`; older rows have only their evaluation's time), and
+ * data read once are one point: evaluations while every cluster on a subnet failed its scans only copied
+ * them, and counting the copies as scans would bend the fit flat and move the date later every scan.
  */
 export function usageSeriesByKey(history: UsageHistory, keyOf: (key: string) => string = (key) => key): Map<string, UsagePoint[]> {
-  const out = new Map<string, UsagePoint[]>();
+  type Read = { at: string; used: number; evaluated: number };
+  const out = new Map<string, Read[]>();
   for (const h of history) {
-    const points = new Map<string, UsagePoint>();
+    const evaluated = Date.parse(h.generatedAt);
+    const points = new Map<string, Read>();
     for (const s of h.subnets) {
       const key = keyOf(s.key);
+      const at = s.dataAt ?? h.generatedAt;
       const point = points.get(key);
       if (point) {
         point.used += s.used;
+        if (toMillis(at) > toMillis(point.at)) point.at = at;
         continue;
       }
       let series = out.get(key);
       if (!series) out.set(key, (series = []));
-      const p = { at: h.generatedAt, used: s.used };
+      const p = { at, used: s.used, evaluated };
       points.set(key, p);
       series.push(p);
     }
   }
-  for (const [key, series] of out) {
-    series.sort((a, b) => toMillis(a.at) - toMillis(b.at));
-    out.set(key, evenlySpaced(series));
+  const series = new Map<string, UsagePoint[]>();
+  for (const [key, points] of out) {
+    // Of one data time, the newest evaluation's count stands (it may have let go of a forgotten cluster).
+    const byDataTime = new Map<number, Read>();
+    for (const p of points) {
+      const seen = byDataTime.get(toMillis(p.at));
+      if (!seen || p.evaluated > seen.evaluated) byDataTime.set(toMillis(p.at), p);
+    }
+    const oldestFirst = [...byDataTime].sort(([a], [b]) => a - b);
+    series.set(key, evenlySpaced(oldestFirst.map(([, p]) => ({ at: p.at, used: p.used }))));
   }
-  return out;
+  return series;
 }
 
 /**
@@ -275,7 +291,7 @@ function evenlySpaced(series: UsagePoint[]): UsagePoint[] {
   return kept.reverse();
 }
 
-function toMillis(at: Date | string | number): number {
+export function toMillis(at: Date | string | number): number {
   if (at instanceof Date) return at.getTime();
   if (typeof at === "number") return at;
   return Date.parse(at);

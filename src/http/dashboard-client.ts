@@ -342,7 +342,8 @@ function renderTrends() {
   // The total of addresses, on an axis of its own and drawn beneath the subnet lines; left out where it
   // is just one plotted subnet (a scoped page of one pod subnet), which it would only hide, and where
   // there are no VNet pod subnets (overlay clusters only), where it would be a flat 0.
-  var onlyOne = D.trendSubnets.some(function (s) { return D.trend.every(function (p) { return p.used === p.subnets[s.key] && p.capacity === p.subnetCapacity[s.key]; }); });
+  // A point that only copies the data before (a null total) has nothing to compare.
+  var onlyOne = D.trendSubnets.some(function (s) { return D.trend.every(function (p) { return p.used === null || (p.used === p.subnets[s.key] && p.capacity === p.subnetCapacity[s.key]); }); });
   var scales = { x: timeAxis(times), y: { min: 0, max: 100, title: { display: true, text: "% used" } } };
   if (!onlyOne && !noVnet) {
     lines.unshift({

@@ -5,7 +5,7 @@ import { followedKey, isOverlayKey } from "../analysis/subnet-keys.js";
 import { subnetLabels } from "../analysis/subnet-labels.js";
 import { attentionOrder, grade } from "../evaluate/sections/compliance.js";
 import { daemonSetCounts } from "../evaluate/sections/health.js";
-import { type ClusterRow, countFindingClusters, countFindings, type EvaluationSummary, type FleetEvaluation, keepClusters, rowLastOkAt, type SeverityCounts, type SubnetUsage } from "../model/evaluation.js";
+import { type ClusterRow, countFindingClusters, countFindings, type EvaluationSummary, type FleetEvaluation, keepClusters, rowLastOkAt, type SeverityCounts, subnetSummaries, type SubnetUsage } from "../model/evaluation.js";
 import { clustersOf, type Finding, type Severity, severityOf, severityRank } from "../model/finding.js";
 import type { CnsDaemonSetHealth, ComplianceCluster, ComplianceResult } from "../model/sections.js";
 import { scanFailed } from "../model/snapshot.js";
@@ -101,9 +101,10 @@ export interface TrendPoint {
   clusters: number;
   /** Null on a scoped page for an evaluation stored before summaries said which clusters findings were about. */
   counts: SeverityCounts | null;
-  used: number;
+  /** Null where the data of every VNet pod subnet are the point before's (their clusters failed their scans): a copy. */
+  used: number | null;
   capacity: number;
-  /** Used addresses of the subnets followed in the trend chart, by subnet key. */
+  /** Used addresses of the subnets followed in the trend chart, by subnet key; absent where a copy of the point before's data. */
   subnets: Record<string, number>;
   /** Their usable addresses then, by subnet key: the chart plots how full each was. */
   subnetCapacity: Record<string, number>;
@@ -275,23 +276,32 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
   // History is newest first; the charts read left to right, oldest first. The current evaluation is
   // in the history once stored; add it when it is not (a page served mid-write).
   const points = [...history].slice(0, DASHBOARD_LIMITS.trendPoints).reverse();
-  if (!points.some((p) => p.scanId === e.scanId)) points.push({ scanId: whole.scanId, generatedAt: whole.generatedAt, clusters: whole.clusters.length, counts: countFindings(whole.findings), subnets: whole.subnets.map((s) => ({ key: s.key, cidr: s.cidr, used: s.used, capacity: s.capacity })), ref: "" });
+  if (!points.some((p) => p.scanId === e.scanId)) points.push({ scanId: whole.scanId, generatedAt: whole.generatedAt, clusters: whole.clusters.length, counts: countFindings(whole.findings), subnets: subnetSummaries(whole), ref: "" });
   const followed = new Set(subnets.slice(0, DASHBOARD_LIMITS.trendSubnets).map((s) => s.key));
   // A stored row goes on under the key it has now (an overlay pod CIDR expanded since), as the forecast follows it.
   const keyOf = followedKey(e.subnets);
   // Scoped, the address lines follow the scope's subnets and the findings line the scope's findings.
   const keys = scope.cluster === undefined ? undefined : new Set(subnets.map((s) => s.key));
+  // A subnet's row of the same data as the point before (every cluster on it failed its scans between)
+  // is a copy, not a reading: its line ends where its data end, and resumes when a scan reads it again.
+  const readAt = new Map<string, number>();
   const trend: TrendPoint[] = points.map((p) => {
+    const copies = new Set(p.subnets.filter((s) => {
+      const t = Date.parse(s.dataAt ?? p.generatedAt);
+      const copy = readAt.get(s.key) === t;
+      readAt.set(s.key, t);
+      return copy;
+    }));
     // The summed line is VNet addresses: an overlay pod CIDR's are private to its cluster, and a /16 of
     // them would bury a nearly full /24 pod subnet.
     const inScope = p.subnets.filter((s) => !isOverlayKey(s.key) && (!keys || keys.has(s.key)));
-    const lines = trendLines(p.subnets, followed, keyOf);
+    const lines = trendLines(p.subnets.filter((s) => !copies.has(s)), followed, keyOf);
     return {
       at: p.generatedAt,
       scanId: p.scanId,
       clusters: p.clusters,
       counts: !keys ? p.counts : p.scanId === e.scanId ? countFindings(e.findings) : p.findingClusters ? countFindingClusters(p.findingClusters, (c) => matchesCluster(scope, c)) : null,
-      used: inScope.reduce((a, s) => a + s.used, 0),
+      used: inScope.length > 0 && inScope.every((s) => copies.has(s)) ? null : inScope.reduce((a, s) => a + s.used, 0),
       capacity: inScope.reduce((a, s) => a + s.capacity, 0),
       subnets: Object.fromEntries([...lines].map(([key, l]) => [key, l.used])),
       subnetCapacity: Object.fromEntries([...lines].map(([key, l]) => [key, l.capacity])),

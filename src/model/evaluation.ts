@@ -98,10 +98,23 @@ export interface EvaluationSummary {
   generatedAt: string;
   clusters: number;
   counts: SeverityCounts;
-  subnets: Array<{ key: string; cidr: string; used: number; capacity: number }>;
+  subnets: SubnetSummary[];
   /** Only when asked for (a dashboard scoped to some clusters), and absent from older summaries. */
   findingClusters?: FindingClusters;
   ref: string;
+}
+
+/** A subnet's row in a summary. */
+export interface SubnetSummary {
+  key: string;
+  cidr: string;
+  used: number;
+  capacity: number;
+  /**
+   * When the newest data counted were read (the newest lastOkAt of its clusters): older than the
+   * evaluation while they all fail their scans, whose evaluations only copy it. Absent in older summaries.
+   */
+  dataAt?: string;
 }
 
 /**
@@ -162,7 +175,17 @@ export function summarizeEvaluation(e: FleetEvaluation, ref: string): Evaluation
     generatedAt: e.generatedAt,
     clusters: e.clusters.length,
     counts: countFindings(e.findings),
-    subnets: e.subnets.map((s) => ({ key: s.key, cidr: s.cidr, used: s.used, capacity: s.capacity })),
+    subnets: subnetSummaries(e),
     ref,
   };
+}
+
+/** The evaluation's subnets as its summary keeps them, each dated by the newest data of its clusters. */
+export function subnetSummaries(e: Pick<FleetEvaluation, "clusters" | "subnets">): SubnetSummary[] {
+  const readAt = new Map(e.clusters.map((c) => [c.cluster, rowLastOkAt(c)]));
+  return e.subnets.map((s) => {
+    const times = s.clusters.flatMap((c) => readAt.get(c) ?? []);
+    const dataAt = times.length > 0 ? times.reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a)) : undefined;
+    return { key: s.key, cidr: s.cidr, used: s.used, capacity: s.capacity, ...(dataAt ? { dataAt } : {}) };
+  });
 }

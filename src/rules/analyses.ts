@@ -1,13 +1,14 @@
 // Analyses that rules and report sections share, computed once per evaluation through ctx.memo.
 import { accountingProblemNotes } from "../analysis/accounting-notes.js";
 import { BLOCK_SIZE } from "../analysis/blocks.js";
-import { alreadyFull, type Forecast, forecastExhaustion, usageSeriesByKey } from "../analysis/forecast.js";
+import { alreadyFull, type Forecast, forecastExhaustion, toMillis, usageSeriesByKey } from "../analysis/forecast.js";
 import { assessHeadroom, type Headroom, type HeadroomCluster, headroomRoom } from "../analysis/headroom.js";
 import { DEFAULT_BATCH_SIZE } from "../analysis/scaler.js";
 import { followedKey } from "../analysis/subnet-keys.js";
 import { subnetLabels } from "../analysis/subnet-labels.js";
 import { type DuplicateHold, duplicateHold, mergeSubnets, type SubnetAccount, type SubnetAccounting, subnetKeyFromArmId, toSubnetUsage } from "../analysis/subnets.js";
 import type { SubnetUsage } from "../model/evaluation.js";
+import { isScanId, scanIdTime } from "../model/scan-id.js";
 import { type FleetContext, fleetWithData, requireFleet } from "./context.js";
 import { SUBNET_FULL } from "./fleet-view.js";
 import { MINUTE, scanIntervalMinutes } from "./scan-interval.js";
@@ -162,16 +163,40 @@ export function batchShortfall(ctx: FleetContext, s: SubnetAccount): { free: num
 /**
  * Forecast for one subnet from the evaluation history plus the current value (as it takes the room: isFull),
  * up to its room; "already full" without a fit when the subnet can take no more although room is left.
+ * The current value is dated when its data were read: while every cluster on the subnet fails its scans,
+ * the forecast stays the one of their last data, and says how old that is.
  */
 export function subnetForecast(ctx: FleetContext, s: SubnetAccount): Forecast {
   return ctx.memo(`forecast:${s.key}`, () => {
-    const stuck = isFull(s) ? null : cannotAllocate(ctx, s);
-    if (stuck) return alreadyFull(ctx.now, stuck);
-    // One pass over the history for every subnet: searching each summary per subnet is subnets² × history.
-    const series = [...(ctx.memo("usage-series", () => usageSeriesByKey(ctx.history, followedKey(subnetAccounting(ctx).subnets))).get(s.key) ?? [])];
-    series.push({ at: ctx.now, used: roomTaken(s) });
-    return forecastExhaustion(series, subnetRoom(s), { now: ctx.now });
+    const dataAt = subnetDataAt(ctx, s);
+    const f = forecastFrom(ctx, s, dataAt);
+    if (dataAt >= scanStart(ctx)) return f;
+    const asOf = new Date(dataAt);
+    return { ...f, asOf, note: [f.note, `from data as of ${asOf.toISOString().slice(0, 16)}Z, older than this scan`].filter(Boolean).join("; ") };
   });
+}
+
+function forecastFrom(ctx: FleetContext, s: SubnetAccount, dataAt: number): Forecast {
+  const stuck = isFull(s) ? null : cannotAllocate(ctx, s);
+  if (stuck) return alreadyFull(ctx.now, stuck);
+  // One pass over the history for every subnet: searching each summary per subnet is subnets² × history.
+  const history = ctx.memo("usage-series", () => usageSeriesByKey(ctx.history, followedKey(subnetAccounting(ctx).subnets))).get(s.key) ?? [];
+  // Points of the same data (or of newer data a forgotten cluster held) are copies, not scans.
+  const series = history.filter((p) => toMillis(p.at) < dataAt);
+  series.push({ at: dataAt, used: roomTaken(s) });
+  return forecastExhaustion(series, subnetRoom(s), { now: ctx.now });
+}
+
+/** When the newest data counted on a subnet were read: the newest good snapshot of its clusters. */
+function subnetDataAt(ctx: FleetContext, s: SubnetAccount): number {
+  const readAt = ctx.memo("data-read-at", () => new Map([...fleetWithData(ctx)].map((c) => [c.name, Date.parse(c.subnets?.takenAt ?? "")])));
+  const times = s.clusters.map((c) => readAt.get(c) ?? NaN).filter(Number.isFinite);
+  return times.length > 0 ? Math.max(...times) : ctx.now.getTime();
+}
+
+/** When this scan round started (its id says; else the evaluation's time): data read before are not this scan's. */
+function scanStart(ctx: FleetContext): number {
+  return isScanId(ctx.scanId) ? scanIdTime(ctx.scanId).getTime() : ctx.now.getTime();
 }
 
 /**

@@ -206,6 +206,21 @@ describe("usageSeriesByKey", () => {
     expect(usageSeriesByKey(history).get("zzz") ?? []).toEqual([]);
   });
 
+  it("dates a point when its data were read, and counts data read once as one point however many evaluations kept it", () => {
+    // Read at 00:00 and 01:00; the 02:00 and 03:00 evaluations could only copy the 01:00 data.
+    const history = [
+      { generatedAt: "2026-03-01T03:00:00Z", subnets: [{ key: "a", used: 21, dataAt: "2026-03-01T01:00:00Z" }] },
+      { generatedAt: "2026-03-01T02:00:00Z", subnets: [{ key: "a", used: 20, dataAt: "2026-03-01T01:00:00Z" }] },
+      { generatedAt: "2026-03-01T01:00:05Z", subnets: [{ key: "a", used: 20, dataAt: "2026-03-01T01:00:00Z" }] },
+      { generatedAt: "2026-03-01T00:00:05Z", subnets: [{ key: "a", used: 10, dataAt: "2026-03-01T00:00:00Z" }] },
+    ];
+    // The newest evaluation's count of the data stands (it may have let go of a forgotten cluster's share).
+    expect(usageSeriesByKey(history).get("a")).toEqual([
+      { at: "2026-03-01T00:00:00Z", used: 10 },
+      { at: "2026-03-01T01:00:00Z", used: 21 },
+    ]);
+  });
+
   it("keeps the newest point, then one per 15 minutes, so every hour of the window weighs alike", () => {
     // 5-minute evaluations over an hour (the history keeps its newest ones whole, for SCN004).
     const at = (m: number) => new Date(Date.UTC(2026, 2, 1, 0, m)).toISOString();

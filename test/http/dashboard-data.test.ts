@@ -40,6 +40,12 @@ function evaluation(over: Partial<FleetEvaluation> = {}): FleetEvaluation {
   };
 }
 
+/** The summary of a scan a day before `e`, its data read then. */
+function dayBefore(e: FleetEvaluation): EvaluationSummary {
+  const older = summarizeEvaluation(e, "r0");
+  return { ...older, scanId: "20261127T040000000Z-abcd", generatedAt: "2026-11-27T04:00:01Z", subnets: older.subnets.map((s) => ({ ...s, dataAt: "2026-11-27T04:00:00Z" })) };
+}
+
 describe("html report format", () => {
   const sections = [{ name: "t", title: `T ${XSS}`, columns: [{ key: "a", title: "A&B" }, { key: "n", title: "N", align: "right" as const }], rows: [{ a: XSS, n: 3 }, { a: `"'\``, n: null }], rowSeverity: ["critical", `x" onmouseover="alert(1)`] }];
 
@@ -191,12 +197,12 @@ describe("dashboard data", () => {
 
   it("marks shared subnets, orders by utilisation and builds the trend oldest first", () => {
     const e = evaluation();
-    const older: EvaluationSummary = { ...summarizeEvaluation(e, "r0"), scanId: "20261127T040000000Z-abcd", generatedAt: "2026-11-27T04:00:01Z" };
+    const older = dayBefore(e);
     older.subnets = older.subnets.map((s) => ({ ...s, used: s.used - 10 }));
     const d = dashboardData(e, [summarizeEvaluation(e, "r1"), older]);
     expect(d.subnets.map((s) => [s.cidr, s.shared])).toEqual([["10.241.0.0/24", false], ["10.40.0.0/13", true]]);
     expect(d.trend.map((p) => p.scanId)).toEqual([older.scanId, e.scanId]);
-    expect(d.trend[1]!.used - d.trend[0]!.used).toBe(20);
+    expect(d.trend[1]!.used! - d.trend[0]!.used!).toBe(20);
     expect(d.trend[1]!.subnets).toEqual({ k1: 1024, k2: 240 });
     // Each line's capacity at each point, so the page plots how full it was then.
     expect(d.trend.map((p) => p.subnetCapacity)).toEqual([{ k1: 524283, k2: 251 }, { k1: 524283, k2: 251 }]);
@@ -222,6 +228,21 @@ describe("dashboard data", () => {
     expect(by.get("10.242.0.0/24")).not.toHaveProperty("forecastSummary");
     expect(by.get("10.250.0.0/22")).toMatchObject({ alreadyFull: true, forecastSummary: "already full" });
     expect(by.get("10.40.0.0/13")).toMatchObject({ forecastExhaustionAt: null, forecastSummary: "not enough history" });
+  });
+
+  it("draws data the scans could only copy (every cluster on a subnet failed its scans since) once, not as new points", () => {
+    const read = "2026-11-27T04:00:00Z";
+    const at = (iso: string, status: "ok" | "unreachable") => {
+      const e = evaluation({ scanId: `${iso.replace(/[-:]/g, "").slice(0, 15)}000Z-abcd`, generatedAt: iso });
+      e.clusters = e.clusters.map((c) => ({ ...c, status, takenAt: iso, lastOkAt: read }));
+      return e;
+    };
+    const e = at("2026-11-28T04:00:00Z", "unreachable");
+    const history = [at("2026-11-27T16:00:00Z", "unreachable"), at(read, "ok")].map((x, i) => summarizeEvaluation(x, `r${i}`));
+    const d = dashboardData(e, history);
+    expect(d.trend.map((p) => p.at)).toEqual([read, "2026-11-27T16:00:00Z", e.generatedAt]);
+    expect(d.trend.map((p) => p.subnets)).toEqual([{ k1: 1024, k2: 240 }, {}, {}]);
+    expect(d.trend.map((p) => p.used)).toEqual([1024 + 240, null, null]);
   });
 
   it("sums VNet pod subnets in the trend, not an overlay cluster's private pod CIDR", () => {
@@ -294,7 +315,7 @@ describe("dashboard data", () => {
 
   it("limits a scoped page to the clusters a pattern matches, their findings and their subnets", () => {
     const e = evaluation();
-    const older: EvaluationSummary = { ...summarizeEvaluation(e, "r0"), scanId: "20261127T040000000Z-abcd", generatedAt: "2026-11-27T04:00:01Z" };
+    const older = dayBefore(e);
     const d = dashboardData(e, [summarizeEvaluation(e, "r1"), older], { cluster: "c*" });
     expect(d.scope).toBe("c*");
     expect(d.clusters.map((c) => c.cluster)).toEqual(["c"]);

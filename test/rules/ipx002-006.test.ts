@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import { saysAlreadyFull } from "../../src/analysis/forecast.js";
 import { subnetKey } from "../../src/analysis/subnets.js";
 import { evaluate } from "../../src/evaluate/evaluate.js";
-import type { EvaluationSummary } from "../../src/model/evaluation.js";
+import { type EvaluationSummary, summarizeEvaluation, type SubnetUsage } from "../../src/model/evaluation.js";
+import type { Finding } from "../../src/model/finding.js";
+import { newScanId } from "../../src/model/scan-id.js";
 import type { ArmCluster, ClusterSnapshot } from "../../src/model/snapshot.js";
 import type { Rule } from "../../src/rules/rule.js";
 import { subnetAccounting, subnetUsage } from "../../src/rules/analyses.js";
@@ -337,6 +339,33 @@ describe("IPX004 exhaustion forecast", () => {
     // Full already: IPX001's finding, and no forecast of IPX004's to call a pass.
     const full = snapshot("a", { nncs: [dynNnc("n1", { first: "10.1.0.4", held: 250 })] });
     expect(ipx004Of(full, history([[2, 100], [1, 200]]))).toMatchObject({ status: "not-applicable", reason: "no forecast for pod subnet 10.1.0.0/24 (pods): already full (IPX001 judges it)" });
+  });
+
+  it("counts an unreachable cluster's last data once, at the time it was read: the date does not move later while the fleet is blind", () => {
+    // Every 12 hours: 6 scans read 10 more addresses each (20 a day), then the cluster stops answering.
+    const HOUR = 3_600_000;
+    let h: EvaluationSummary[] = [];
+    let read: ClusterSnapshot | undefined;
+    const out: Array<{ row: SubnetUsage; findings: Finding[] }> = [];
+    for (let i = 0; i < 12; i++) {
+      const now = new Date(T0.getTime() + i * 12 * HOUR);
+      const scanId = newScanId(now);
+      const scanned = snapshot("a", { scanId, takenAt: now.toISOString(), nncs: [dynNnc("n1", { held: 99 + 10 * i })] }, i < 6 ? "ok" : "unreachable");
+      if (i < 6) read = scanned;
+      const e = evaluate({ scanId, now, views: [view(read!, scanned)], rules: [ipx004], history: h });
+      h = [summarizeEvaluation(e, `r${i}`), ...h];
+      out.push({ row: e.subnets[0]!, findings: e.findings });
+    }
+    const blind = out.slice(6);
+    // Dated from the last data (150 held, 101 left at 20 a day), as when it was read: not later with every copy.
+    expect(new Set(blind.map((o) => o.row.forecastExhaustionAt))).toEqual(new Set([out[5]!.row.forecastExhaustionAt]));
+    expect(blind.every((o) => o.findings[0]?.data?.points === 6)).toBe(true);
+    // Still raised after a week without data, and saying how old its data are.
+    const last = blind[blind.length - 1]!;
+    expect(last.row.forecastNote).toBe("from data as of 2026-11-30T16:00Z, older than this scan");
+    expect(last.findings[0]!.message).toMatch(/: 150 of 251 usable addresses were held in the newest data, of 2026-11-30T16:00Z\.$/);
+    // A scan that reads the cluster again makes its data new: no note.
+    expect(out[5]!.row.forecastNote).toBeUndefined();
   });
 
   it("judges a cluster with at least one subnet forecast", () => {

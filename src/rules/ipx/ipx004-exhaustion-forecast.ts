@@ -34,8 +34,8 @@ export default defineRule(
       yield {
         severity: inMs < critMs ? "critical" : "warning",
         ...subnetScope(s),
-        message: `${subnetLabel(ctx, s)} grows by about ${formatRate(f.ratePerDay)} addresses a day (fit over ${f.points} scans) and will be full around ${f.exhaustionAt.toISOString().slice(0, 16)}Z, in ${days.toFixed(1)} days: ${s.used} of ${roomWords(room, s.capacity)} are held now.`,
-        data: { exhaustionAt: f.exhaustionAt.toISOString(), ratePerDay: Number(f.ratePerDay.toFixed(2)), days: Number(days.toFixed(2)), used: s.used, capacity: s.capacity, room, points: f.points },
+        message: `${subnetLabel(ctx, s)} grows by about ${formatRate(f.ratePerDay)} addresses a day (fit over ${f.points} scans) and will be full around ${f.exhaustionAt.toISOString().slice(0, 16)}Z, in ${days.toFixed(1)} days: ${s.used} of ${roomWords(room, s.capacity)} ${f.asOf ? `were held in the newest data, of ${f.asOf.toISOString().slice(0, 16)}Z` : "are held now"}.`,
+        data: { exhaustionAt: f.exhaustionAt.toISOString(), ratePerDay: Number(f.ratePerDay.toFixed(2)), days: Number(days.toFixed(2)), used: s.used, capacity: s.capacity, room, points: f.points, ...(f.asOf ? { dataAt: f.asOf.toISOString() } : {}) },
       };
     }
   },
