@@ -399,15 +399,17 @@ function renderFindings() {
   var hits = D.findings.filter(function (f) { return matches(f, q); });
   var body = clear($("findings-body"));
   hits.slice(0, MAX_ROWS).forEach(function (f) { body.appendChild(findingRow(f, false)); });
-  var text = "Showing " + Math.min(hits.length, MAX_ROWS) + " of " + hits.length + " matching finding" + (hits.length === 1 ? "" : "s") + " (" + D.findings.length + " in this scan";
-  if (D.findingsTotal > D.findings.length) text += "; the page carries the first " + D.findings.length + " of " + D.findingsTotal;
+  var text = "Showing " + Math.min(hits.length, MAX_ROWS) + " of " + hits.length + " matching finding" + (hits.length === 1 ? "" : "s") + " (" + D.findingsTotal + " in this scan";
+  if (D.findingsTotal > D.findings.length) text += "; the page carries the first " + D.findings.length + ": fleet-audit report findings lists all";
   $("findings-count").textContent = text + ").";
 }
 function setupFindings() {
   fillSelect($("f-cluster"), D.clusters.map(function (c) { return c.cluster; }).sort(byName), "all clusters");
-  var rules = {};
-  D.findings.forEach(function (f) { rules[f.rule] = true; });
-  fillSelect($("f-rule"), Object.keys(rules).sort(), "all rules");
+  // A rule found only past the page's cut stays choosable, saying it matches nothing here.
+  var carried = {};
+  D.findings.forEach(function (f) { carried[f.rule] = true; });
+  $("f-rule").appendChild(option("", "all rules"));
+  D.rules.forEach(function (r) { $("f-rule").appendChild(option(r, carried[r] ? r : r + " (not on this page)")); });
   ["f-severity", "f-cluster", "f-rule", "f-waived"].forEach(function (id) { $(id).addEventListener("change", renderFindings); });
   $("f-text").addEventListener("input", renderFindings);
   $("filters").addEventListener("submit", function (e) { e.preventDefault(); });
@@ -497,7 +499,10 @@ function renderCluster(name) {
   })));
 
   var fs = D.findings.filter(function (f) { return findingClusters(f).indexOf(name) >= 0; });
-  box.appendChild(h("h4", { text: "Findings (" + fs.length + ")" }));
+  box.appendChild(h("h4", { text: "Findings (" + c.findingsTotal + ")" }));
+  // Past the page's cut or the table's rows: say how many are left out and where to read them all.
+  var shown = Math.min(fs.length, MAX_ROWS);
+  if (shown < c.findingsTotal) box.appendChild(h("p", { class: "muted", text: "Showing " + shown + " of " + c.findingsTotal + " (fleet-audit report findings --cluster " + name + " lists all)." }));
   if (fs.length) box.appendChild(table(["Severity", "Rule", "Resource", "Message", "First seen"], fs.slice(0, MAX_ROWS).map(function (f) { return findingRow(f, true); }), "cluster-findings"));
   if (c.results && c.results.length) renderCompliance(box, c.results);
   box.appendChild(h("button", { type: "button", text: "Show only this cluster's findings", onclick: function () {

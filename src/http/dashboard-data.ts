@@ -41,6 +41,8 @@ export interface DashboardCluster extends Omit<ClusterRow, "notes" | "lastOkAt">
   /** The scan could not read the cluster (not not-cns or stopped: those were judged as they are); the page paints its status red. */
   scanFailed: boolean;
   counts: SeverityCounts;
+  /** Findings about it in the evaluation, waived ones included, however many of them the page carries. */
+  findingsTotal: number;
   /** Rules that do not pass (compliance) when the section exists. */
   results?: ComplianceResult[];
   health?: {
@@ -122,6 +124,8 @@ export interface DashboardData {
   findings: DashboardFinding[];
   /** How many findings the evaluation had before the page limit. */
   findingsTotal: number;
+  /** Every rule with a finding in the evaluation, also one found only past the page limit. */
+  rules: string[];
   /** Oldest first. */
   trend: TrendPoint[];
   /** The CNS health view: clusters whose azure-cns was read, their CNS DaemonSets, and those with a problem, worst first. */
@@ -195,6 +199,7 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
       ...scoreOf(e.sections?.compliance ? (comp ?? null) : undefined, counts, lastOkAt),
       scanFailed: scanFailed(row.status),
       counts,
+      findingsTotal: counts.critical + counts.warning + counts.info + counts.waived,
     };
     if (comp) out.results = comp.results.filter((r) => r.status !== "pass");
     // A cluster no scan has read has a health row of zeros: nothing to show.
@@ -318,6 +323,7 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
     subnets,
     findings,
     findingsTotal: e.findings.length,
+    rules: [...new Set(e.findings.map((f) => f.rule))].sort(),
     trend,
     cns: cnsSummary(clusters),
     trendSubnets: subnets.filter((s) => followed.has(s.key)).map((s) => ({ key: s.key, label: s.label })),

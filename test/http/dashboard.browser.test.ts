@@ -8,7 +8,7 @@ import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluate } from "../../src/evaluate/evaluate.js";
 import { renderDashboard } from "../../src/http/dashboard.js";
-import { dashboardData } from "../../src/http/dashboard-data.js";
+import { DASHBOARD_LIMITS, dashboardData } from "../../src/http/dashboard-data.js";
 import type { FleetEvaluation } from "../../src/model/evaluation.js";
 import type { ReportFilter } from "../../src/reports/filter.js";
 import { type RunningServer, serveApi } from "../../src/http/server.js";
@@ -597,6 +597,23 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
       expect(await p.locator("#ranking-count").textContent()).toBe(`${shown.length} of 40 clusters`);
       await p.fill("#ranking-filter", "");
       expect(await p.locator("#ranking tbody tr:visible").count()).toBe(40);
+    });
+  });
+
+  it("says when the page carries only the first findings: the scan's total, a cluster's own total in its drill-down, and rules found only past the cut", async () => {
+    const e = evaluate({ scanId: "s", now: T0, views: ["a", "b"].map((n) => view(healthy(n, 1))) });
+    const at = T0.toISOString();
+    const f = (cluster: string, i: number, rule: string, severity: "critical" | "warning") => ({ id: `${rule}-${cluster}-${i}`, rule, severity, cluster, resource: `nnc/n${i}`, message: `m${i}`, firstSeen: at, lastSeen: at });
+    // Most severe first, as stored: b's six warnings fall past the page's cut.
+    const carried = DASHBOARD_LIMITS.findings;
+    e.findings = [...Array.from({ length: carried }, (_, i) => f("a", i, "CNS002", "critical")), ...Array.from({ length: 6 }, (_, i) => f("b", i, "NNC002", "warning"))];
+    await withPageOf(e, async (p) => {
+      expect(await p.locator("#findings-count").textContent()).toMatch(new RegExp(`\\(${carried + 6} in this scan; the page carries the first ${carried}`));
+      expect(await p.locator("#f-rule option").allTextContents()).toContain("NNC002 (not on this page)");
+      const detail = await detailText(p, "b");
+      expect(detail).toContain("Findings (6)");
+      expect(detail).toContain("Showing 0 of 6 (fleet-audit report findings --cluster b lists all).");
+      expect(await detailText(p, "a")).toContain(`Showing 500 of ${carried} (fleet-audit report findings --cluster a lists all).`);
     });
   });
 
