@@ -11,7 +11,7 @@ import { type Format, FORMATS, parseFormat } from "../reports/render.js";
 import { renderStored, reportRequest } from "../reports/stored.js";
 import { judgedSummary, type SnapshotStore } from "../store/store.js";
 import { type DashboardPage, renderDashboard, renderNoClusterMatches } from "./dashboard.js";
-import { DASHBOARD_LIMITS } from "./dashboard-data.js";
+import { DASHBOARD_TREND } from "./dashboard-data.js";
 import { latestEvaluationOf } from "./latest-evaluation.js";
 import { staleScans } from "./stale-scans.js";
 
@@ -185,9 +185,12 @@ export async function handleDashboard(req: ApiRequest, deps: ApiDeps): Promise<A
   checkParams(req.query, new Set(["code", "cluster"]));
   // ?cluster=team-a-* gives a team its slice of the fleet; a value that matches nothing is a 404.
   const scope = parseFilter({ cluster: req.query.get("cluster") ?? undefined });
-  // Scoped, the findings trend counts the scope's findings: the summaries say which clusters each was about.
-  const history = await deps.store.listEvaluations({ limit: DASHBOARD_LIMITS.trendPoints, ...(scope.cluster !== undefined ? { findingClusters: true } : {}) });
-  const evaluation = history.length > 0 ? await latestEvaluationOf(deps.store).get(history[0]) : undefined;
+  // The trends' window ends at the newest evaluation, thinned as the store reads it. Scoped, the findings
+  // trend counts the scope's findings: the summaries say which clusters each was about.
+  const [newest] = await deps.store.listEvaluations({ limit: 1 });
+  const since = newest && new Date(Date.parse(newest.generatedAt) - DASHBOARD_TREND.windowMs);
+  const history = since ? await deps.store.listEvaluations({ since, thin: DASHBOARD_TREND.thin, limit: DASHBOARD_TREND.reads, ...(scope.cluster !== undefined ? { findingClusters: true } : {}) }) : [];
+  const evaluation = newest ? await latestEvaluationOf(deps.store).get(newest) : undefined;
   const code = req.query.get("code") ?? undefined;
   try {
     if (evaluation) checkClusterFilter(scope, evaluation.clusters.map((c) => c.cluster));

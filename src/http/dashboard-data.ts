@@ -1,6 +1,6 @@
 // What the dashboard shows, as one plain document built from the latest evaluation and the evaluation
 // history. The page embeds it as JSON and its script renders it with textContent only.
-import { forecastSummaryOf, saysAlreadyFull } from "../analysis/forecast.js";
+import { FORECAST_WINDOW_MS, forecastSummaryOf, saysAlreadyFull } from "../analysis/forecast.js";
 import { followedKey, isOverlayKey } from "../analysis/subnet-keys.js";
 import { subnetLabels } from "../analysis/subnet-labels.js";
 import { attentionOrder, grade } from "../evaluate/sections/compliance.js";
@@ -13,9 +13,28 @@ import { cnsSeverities, type CnsSeverities, cnsSeverity, daemonSetReady, nodeRea
 import { matchesCluster, type ReportFilter } from "../reports/filter.js";
 import { subnetKeyOf, subnetSeverity, worstFindingAbout } from "../reports/subnet-findings.js";
 import { headroomCell } from "../reports/kinds/exhaustion.js";
+import { thinner } from "../store/store.js";
 
 /** Bounds on what one page carries, so a huge fleet still gives a page a browser can hold. */
 export const DASHBOARD_LIMITS = { findings: 5000, trendPoints: 200, trendSubnets: 6, cnsNodesPerCluster: 5 } as const;
+
+/**
+ * The history the trends draw: the forecast's window before the newest evaluation, every one of the
+ * newest 32 and one an hour before them (a week of 15-minute rounds is 672 evaluations; this is at most
+ * 200, DASHBOARD_LIMITS.trendPoints), of at most `reads` summaries read.
+ */
+export const DASHBOARD_TREND = { windowMs: FORECAST_WINDOW_MS, thin: { keepNewest: 32, spacingMs: 3_600_000 }, reads: 4_032 } as const;
+/** DASHBOARD_TREND in words, for the page to say what its trends show. */
+export const DASHBOARD_TREND_WORDS = `the ${FORECAST_WINDOW_MS / 86_400_000} days before the newest: its newest ${DASHBOARD_TREND.thin.keepNewest}, then one an hour`;
+
+/** Of a history (newest first), what the trends draw (DASHBOARD_TREND), however it was read. */
+function trendHistory(history: readonly EvaluationSummary[]): EvaluationSummary[] {
+  const newest = history[0];
+  if (!newest) return [];
+  const since = Date.parse(newest.generatedAt) - DASHBOARD_TREND.windowMs;
+  const keep = thinner(DASHBOARD_TREND.thin);
+  return history.filter((h) => Date.parse(h.generatedAt) >= since && keep(h.generatedAt)).slice(0, DASHBOARD_LIMITS.trendPoints);
+}
 
 export type DashboardDaemonSet = Omit<CnsDaemonSetHealth, "images">;
 
@@ -280,7 +299,7 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
 
   // History is newest first; the charts read left to right, oldest first. The current evaluation is
   // in the history once stored; add it when it is not (a page served mid-write).
-  const points = [...history].slice(0, DASHBOARD_LIMITS.trendPoints).reverse();
+  const points = trendHistory(history).reverse();
   if (!points.some((p) => p.scanId === e.scanId)) points.push({ scanId: whole.scanId, generatedAt: whole.generatedAt, clusters: whole.clusters.length, counts: countFindings(whole.findings), subnets: subnetSummaries(whole), ref: "" });
   const followed = new Set(subnets.slice(0, DASHBOARD_LIMITS.trendSubnets).map((s) => s.key));
   // A stored row goes on under the key it has now (an overlay pod CIDR expanded since), as the forecast follows it.

@@ -12,7 +12,7 @@ import { cssVariables, PALETTE } from "../reports/formats/palette.js";
 import { REPORT_KINDS } from "../reports/catalogue.js";
 import { plural } from "../rules/scope.js";
 import { DASHBOARD_SCRIPT } from "./dashboard-client.js";
-import { dashboardData, jsonForScript } from "./dashboard-data.js";
+import { DASHBOARD_TREND_WORDS, dashboardData, jsonForScript } from "./dashboard-data.js";
 
 export { escapeHtml };
 
@@ -145,7 +145,7 @@ function page(e: FleetEvaluation, history: readonly EvaluationSummary[], scope: 
   const c = data.counts;
   return `<header>
 <h1>AKS fleet audit${data.scope !== undefined ? `: clusters matching <span id="scope">${escapeHtml(displaySafe(data.scope))}</span>` : ""}</h1>
-<p class="meta" id="meta">Scan ${escapeHtml(e.scanId)} at ${escapeHtml(e.generatedAt)} · ${plural(data.clusters.length, "cluster")} · ${plural(data.subnets.length, "pod subnet")} · ${plural(data.trend.length, "evaluation")} in history · ${data.resolved} resolved since the previous scan</p>
+<p class="meta" id="meta">Scan ${escapeHtml(e.scanId)} at ${escapeHtml(e.generatedAt)} · ${plural(data.clusters.length, "cluster")} · ${plural(data.subnets.length, "pod subnet")} · ${plural(data.trend.length, "evaluation")} in the trends, since ${escapeHtml(data.trend[0]?.at ?? e.generatedAt)} (${DASHBOARD_TREND_WORDS}) · ${data.resolved} resolved since the previous scan</p>
 <div class="chips"><span class="c" id="count-critical">${c.critical} critical</span><span class="w" id="count-warning">${c.warning} warning</span><span class="i" id="count-info">${c.info} info</span><span id="count-waived">${c.waived} waived</span></div>
 </header>
 <noscript><!-- relative links: /api/dashboard → /api/reports/KIND --><p class="card">The charts and tables of this page need JavaScript. The same evaluation as plain pages: ${[...REPORT_KINDS.keys()].map((k) => `<a href="${query(k)}">${k}</a>`).join(" · ")}.</p></noscript>
