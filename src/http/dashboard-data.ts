@@ -27,13 +27,17 @@ export const DASHBOARD_TREND = { windowMs: FORECAST_WINDOW_MS, thin: { keepNewes
 /** DASHBOARD_TREND in words, for the page to say what its trends show. */
 export const DASHBOARD_TREND_WORDS = `the ${FORECAST_WINDOW_MS / 86_400_000} days before the newest: its newest ${DASHBOARD_TREND.thin.keepNewest}, then one an hour`;
 
-/** Of a history (newest first), what the trends draw (DASHBOARD_TREND), however it was read. */
+/**
+ * Of a history, what the trends draw (DASHBOARD_TREND), however it was read, newest first by when each
+ * was made: stores list by round, and a round evaluated at its deadline comes after rounds begun since.
+ */
 function trendHistory(history: readonly EvaluationSummary[]): EvaluationSummary[] {
-  const newest = history[0];
+  const byTime = [...history].sort((a, b) => Date.parse(b.generatedAt) - Date.parse(a.generatedAt));
+  const newest = byTime[0];
   if (!newest) return [];
   const since = Date.parse(newest.generatedAt) - DASHBOARD_TREND.windowMs;
   const keep = thinner(DASHBOARD_TREND.thin);
-  return history.filter((h) => Date.parse(h.generatedAt) >= since && keep(h.generatedAt)).slice(0, DASHBOARD_LIMITS.trendPoints);
+  return byTime.filter((h) => Date.parse(h.generatedAt) >= since && keep(h.generatedAt)).slice(0, DASHBOARD_LIMITS.trendPoints);
 }
 
 export type DashboardDaemonSet = Omit<CnsDaemonSetHealth, "images">;
@@ -297,10 +301,10 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
     ...(f.waived ? { waived: f.waived.reason } : {}),
   }));
 
-  // History is newest first; the charts read left to right, oldest first. The current evaluation is
-  // in the history once stored; add it when it is not (a page served mid-write).
-  const points = trendHistory(history).reverse();
-  if (!points.some((p) => p.scanId === e.scanId)) points.push({ scanId: whole.scanId, generatedAt: whole.generatedAt, clusters: whole.clusters.length, counts: countFindings(whole.findings), subnets: subnetSummaries(whole), ref: "" });
+  // The charts read left to right, oldest first. The current evaluation is in the history once stored;
+  // add it when it is not (a page served mid-write).
+  const current = history.some((p) => p.scanId === e.scanId) ? [] : [{ scanId: whole.scanId, generatedAt: whole.generatedAt, clusters: whole.clusters.length, counts: countFindings(whole.findings), subnets: subnetSummaries(whole), ref: "" }];
+  const points = trendHistory([...history, ...current]).reverse();
   const followed = new Set(subnets.slice(0, DASHBOARD_LIMITS.trendSubnets).map((s) => s.key));
   // A stored row goes on under the key it has now (an overlay pod CIDR expanded since), as the forecast follows it.
   const keyOf = followedKey(e.subnets);

@@ -33,3 +33,17 @@ describe("GET /api/dashboard trends", () => {
     expect(meta).toContain(`${trend.length} evaluations in the trends, since ${trend[0]!.at} (the 7 days before the newest: its newest 32, then one an hour)`);
   });
 });
+
+describe("dashboard trend order", () => {
+  it("draws evaluations in the order they were made, not by round: a round evaluated at its deadline comes after the rounds after it", async () => {
+    // Round 09:45 evaluated 09:47; 10:00 at its deadline sweep 10:31; 10:15 at 10:17; 10:30 at 10:32.
+    const store = new MemorySnapshotStore();
+    for (const [round, evaluated] of [[0, 2], [15, 46], [30, 32], [45, 47]] as const) {
+      const e = evaluation(scanAt(round));
+      e.generatedAt = timeOf(evaluated).toISOString();
+      await store.putEvaluation(e);
+    }
+    const { trend } = await dashboard(store);
+    expect(trend.map((p) => p.at)).toEqual([2, 32, 46, 47].map((m) => timeOf(m).toISOString()));
+  });
+});
