@@ -2,6 +2,7 @@
 // It reads the JSON data block and builds every element with createElement/textContent, never
 // innerHTML, so a cluster or subnet name is always text. Plain ES2020, no backticks (a TS template).
 import { HIDDEN } from "../display-safe.js";
+import { PERCENT_DOWN_SCRIPT } from "../percent.js";
 
 export const DASHBOARD_SCRIPT = String.raw`(function () {
 "use strict";
@@ -42,7 +43,8 @@ function h(tag, props, kids) {
 }
 function $(id) { return document.getElementById(id); }
 function int(n) { return Number(n).toLocaleString("en-US"); }
-function pct(v) { return (v * 100).toFixed(1) + "%"; }
+// Rounded down, as the reports and finding messages show it: never at a threshold it did not reach.
+${PERCENT_DOWN_SCRIPT}
 function when(iso) { return iso ? String(iso).slice(0, 16).replace("T", " ") : ""; }
 // "Full by", the same in the fleet table and a cluster's drill-down: a date, "already full" (its
 // exhaustion time is the scan's, no date ahead), or the forecast's short phrase for why there is none.
@@ -283,7 +285,7 @@ function renderSubnets() {
       labels: shown.map(function (s) { return s.shared ? [clip(s.label), clip(s.clusters.length > 2 ? "shared by " + s.clusters.length + " clusters" : "shared: " + s.clusters.join(", "))] : clip(s.label); }),
       datasets: [{
         label: "% of usable addresses held by NCs",
-        data: shown.map(function (s) { return +(s.utilization * 100).toFixed(2); }),
+        data: shown.map(function (s) { return parseFloat(pct(s.utilization)); }),
         backgroundColor: fills,
         borderColor: function (c) { return shown[c.dataIndex].shared ? SHARED_OUTLINE.colour() : fills[c.dataIndex]; },
         borderWidth: shown.map(function (s) { return s.shared ? SHARED_OUTLINE.width : 0; }),
@@ -356,7 +358,7 @@ function renderTrends() {
   var tooltip = { callbacks: { title: function (items) { return items.length ? utc(items[0].parsed.x, SECOND) + " UTC" : ""; } } };
   var usedTooltip = { callbacks: { title: tooltip.callbacks.title, label: function (item) {
     var r = item.raw;
-    return item.dataset.label + ": " + (item.dataset.yAxisID === "y" ? item.parsed.y.toFixed(1) + " % (" : "") + int(r.used) + " of " + int(r.capacity) + (item.dataset.yAxisID === "y" ? ")" : "");
+    return item.dataset.label + ": " + (item.dataset.yAxisID === "y" ? pct(r.used / r.capacity) + " (" : "") + int(r.used) + " of " + int(r.capacity) + (item.dataset.yAxisID === "y" ? ")" : "");
   } } };
   var common = { animation: false, responsive: true, maintainAspectRatio: false, spanGaps: true, elements: { point: { radius: 3 } } };
   new Chart($("chart-trend-used"), { type: "line", data: { datasets: lines }, options: Object.assign({ scales: scales, plugins: { tooltip: usedTooltip } }, common) });

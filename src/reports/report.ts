@@ -1,6 +1,7 @@
 // A report kind builds a JSON document from a stored evaluation and describes it as tables; every
 // text format (table, csv, md, html) renders those tables, so a new kind gets every format at once.
 import type { FleetEvaluation } from "../model/evaluation.js";
+import { percentDown } from "../percent.js";
 import type { ReportFilter } from "./filter.js";
 
 export type Cell = string | number | boolean | null | undefined;
@@ -33,6 +34,7 @@ export interface ReportKind<D = unknown> {
   tables(doc: D): TableSection[];
 }
 
+/** A utilisation (a fraction) as percentDown shows it: never at a threshold it did not reach. */
 export function pct(v: Cell): string {
-  return typeof v === "number" ? `${(v * 100).toFixed(1)}%` : "";
+  return typeof v === "number" ? percentDown(v) : "";
 }

@@ -617,6 +617,14 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
     });
   });
 
+  it("shows utilisation rounded down, as the reports do: 94.995 % is 94.9 %, below the critical band it is not in", async () => {
+    const e = evaluate({ scanId: "s", now: T0, views: [view(healthy("a", 1))] });
+    e.subnets = [{ key: "k", cidr: "10.242.0.0/22", mode: "dynamic", clusters: ["a"], capacity: 1019, used: 968, utilization: 968 / 1019, forecastExhaustionAt: null }];
+    await withPageOf(e, async (p) => {
+      expect(await p.locator('#subnets tr[data-subnet="k"] .util').textContent()).toBe("94.9%");
+    });
+  });
+
   it("takes keyboard and Back navigation to the drill-down: focus on its heading, the open cluster again, an empty hash clears it", async () => {
     const views = ["aks-a", "aks-b", "aks-c"].map((n) => view(healthy(n)));
     await withPageOf(evaluate({ scanId: "s", now: T0, views }), async (p) => {

@@ -61,7 +61,7 @@ describe("exhaustion report", () => {
   it("says unknown headroom, never ok, in table, csv and md", () => {
     const table = renderReport("exhaustion", e, {}, "table").body;
     expect(table).toMatch(/SUBNET\s+MODE\s+CLUSTERS\s+USED\s+CAPACITY\s+UTIL\s+FULL BY\s+HEADROOM/);
-    expect(table).toMatch(/10\.40\.0\.0\/13 \(podsubnet\)\s+vnetblock\s+blk\s+512\s+524283\s+0\.1%\s+not enough history\s+unknown \(no ARM pool data\)/);
+    expect(table).toMatch(/10\.40\.0\.0\/13 \(podsubnet\)\s+vnetblock\s+blk\s+512\s+524283\s+0\.0%\s+not enough history\s+unknown \(no ARM pool data\)/);
     expect(table).toMatch(/10\.1\.0\.0\/24 \(pods\)\s+dynamic\s+dyn\s+33\s+251\s+13\.1%\s+not enough history\s+fits \(196 of 251 at max\)/);
     const csv = renderReport("exhaustion", e, {}, "csv").body;
     expect(csv.split("\r\n")[0]).toBe("subnet,mode,clusters,used,capacity,util,full_by,headroom");
@@ -74,6 +74,16 @@ describe("exhaustion report", () => {
     const rows = csv.split("\r\n\r\n")[0]!.split("\r\n").slice(1).map((l) => l.split(",")[0]);
     expect(rows).toEqual(["10.244.0.0/22", "10.1.0.0/24 (pods)", "10.40.0.0/13 (podsubnet)"]);
     expect((renderReport("exhaustion", e, {}, "json").doc as { subnets: Array<{ key: string }> }).subnets.map((s) => s.key)).toEqual(e.subnets.map((s) => s.key));
+  });
+
+  it("shows utilisation rounded down, so no shown percent reaches a threshold the rules did not: 79.98 % is 79.9 %", () => {
+    // /22 → 1019 usable: 815 held is 79.98 % (no finding), 968 is 94.995 % (a warning, not critical).
+    const at = (held: number) => {
+      const nncs = [dynNnc("n1", { first: "10.242.0.4", held: held - 1, cidr: "10.242.0.0/22" })];
+      const ev = evaluate({ scanId: "20261128T040000000Z-abcd", now: T0, views: [view(snapshot("a", { nncs, nodes: nodesFor(nncs) }))] });
+      return /\| (\d+\.\d%) \|/.exec(renderReport("exhaustion", ev, {}, "md", { table: "subnets" }).body)?.[1];
+    };
+    expect([at(815), at(968), at(816)]).toEqual(["79.9%", "94.9%", "80.0%"]);
   });
 
   it("treats a stored evaluation without headroom as unknown", () => {

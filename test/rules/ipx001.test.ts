@@ -4,7 +4,7 @@ import type { Nnc } from "../../src/model/snapshot.js";
 import ipx001 from "../../src/rules/ipx/ipx001-subnet-utilization.js";
 import { context, node, snapshot, view } from "../fixtures/builders.js";
 import { seedNnc } from "../fixtures/seed.js";
-import { blockNnc } from "./ipam-fixtures.js";
+import { blockNnc, dynNnc } from "./ipam-fixtures.js";
 
 /** A dynamic NNC on 10.1.0.0/24 holding `count` addresses starting at `first`. */
 function dynamicNnc(name: string, first: number, count: number): Nnc {
@@ -28,6 +28,13 @@ describe("IPX001 pod subnet utilisation", () => {
     expect(at(201)).toEqual([expect.objectContaining({ severity: "warning", resource: "subnet/10.1.0.0/24", data: expect.objectContaining({ used: 201, capacity: 251 }) })]);
     expect(at(235)[0]!.severity).toBe("warning");
     expect(at(239)[0]).toMatchObject({ severity: "critical", message: expect.stringContaining("239 of 251 usable addresses, 12 left") });
+  });
+
+  it("never shows a percent at a threshold the value did not reach: 94.995 % reads 94.9 %, a warning", () => {
+    // /22 → 1019 usable; 968 held is 94.995 %, which one decimal rounded to nearest would print as 95.0.
+    const nncs = [dynNnc("n1", { first: "10.242.0.4", held: 967, cidr: "10.242.0.0/22" })];
+    const [f] = [...ipx001.check(context([view(snapshot("a", { nncs }))]))];
+    expect(f).toMatchObject({ severity: "warning", message: expect.stringContaining(" is 94.9% used: 968 of 1019") });
   });
 
   it("is critical for a static-block subnet with no whole /28 left to assign, below 95 %", () => {

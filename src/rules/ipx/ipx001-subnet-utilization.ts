@@ -1,4 +1,5 @@
 import { resource } from "../../model/finding.js";
+import { percentDown } from "../../percent.js";
 import { batchShortfall, blocksLeft as blocksLeftOf, subnetAccounting } from "../analyses.js";
 import { defineRule } from "../rule.js";
 import { plural, subnetLabel } from "../scope.js";
@@ -36,7 +37,7 @@ export default defineRule(
         ...(s.clusters.length > 1 ? { clusters: s.clusters } : {}),
         resource: resource("subnet", s.cidr),
         discriminator: s.key,
-        message: `${subnetLabel(ctx, s)}${shared} is ${(s.utilization * 100).toFixed(1)}% used: ${s.used} of ${s.capacity} usable addresses, ${free} left.${blocks}${batch}`,
+        message: `${subnetLabel(ctx, s)}${shared} is ${percentDown(s.utilization)} used: ${s.used} of ${s.capacity} usable addresses, ${free} left.${blocks}${batch}`,
         data: { used: s.used, capacity: s.capacity, utilization: Number(s.utilization.toFixed(4)), mode: s.mode, ...(blocksLeft !== undefined ? { blocksLeft } : {}), ...(noBatch ? { batchSize: noBatch.batch } : {}) },
       };
     }
