@@ -54,7 +54,7 @@ export async function loadView(
   const dataSummary = judgedSummary(entry);
   const snapshot = (await read(dataSummary)) ?? (dataSummary !== entry.latest ? await read(entry.latest) : undefined);
   if (!snapshot) return undefined;
-  const view: ClusterView = { name: entry.cluster, latest: entry.latest, snapshot };
+  const view: ClusterView = { name: entry.cluster, latest: entry.latest, snapshot, ...(entry.lastOk ? { lastOk: entry.lastOk } : {}) };
   if (snapshot.status === "ok") {
     // Known from the write in hand, or from the entry when it judges its lastOk; else from the history.
     let prev = snapshot === fresh ? previousOk : undefined;

@@ -15,6 +15,8 @@ export interface ClusterView {
   snapshot: ClusterSnapshot;
   /** The ok snapshot taken before `snapshot`, for rules about change. */
   previous?: ClusterSnapshot;
+  /** The newest good snapshot, also where `snapshot` is not it (a cluster judged as it is now: it left CNS). */
+  lastOk?: SnapshotSummary;
 }
 
 export interface FleetContext {

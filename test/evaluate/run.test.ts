@@ -150,6 +150,18 @@ describe("EvaluationRun", () => {
     expect(e.findings.filter((f) => f.cluster === "b").map((f) => f.rule)).toEqual(["SCN003"]);
   });
 
+  it("says a cluster that left CNS after good snapshots is not collected now, with its last good snapshot, not that it has none yet", async () => {
+    const store = new MemorySnapshotStore();
+    await store.putSnapshot(taken("a", ["n1"], R1));
+    await store.putSnapshot({ ...taken("a", ["n1"], R2), status: "not-cns", reason: "no acn.azure.com/v1alpha NodeNetworkConfig API" });
+    await store.putSnapshot({ ...taken("never", [], R2), status: "not-cns", reason: "no acn.azure.com/v1alpha NodeNetworkConfig API" });
+    const drift = (await runEvaluation(store, { scanId: newScanId(R2), now: R2 })).sections!.drift!.clusters;
+    expect(drift.map((c) => [c.cluster, c.note])).toEqual([
+      ["a", `not CNS now: not collected (last good snapshot ${R1.toISOString()})`],
+      ["never", "no good snapshot yet (latest scan: not-cns)"],
+    ]);
+  });
+
   it("names a cluster of the latest view whose snapshot cannot be read, and keeps its findings", async () => {
     const { store } = countingStore();
     const broken = taken("a", ["n1", "n2"], R1);

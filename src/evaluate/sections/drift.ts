@@ -105,10 +105,17 @@ export function clusterDrift(v: ClusterView): DriftBase {
     },
   };
   if (cur.status === "stopped") base.note = "stopped in ARM: not scanned";
-  else if (cur.status !== "ok") base.note = `no good snapshot yet (latest scan: ${v.latest.status})`;
+  else if (cur.status !== "ok") base.note = unreadNote(v);
   else if (v.latest.status !== "ok") base.note = staleNote(v, prev);
   else if (!prev) base.note = "first good snapshot: nothing to compare with";
   return base;
+}
+
+/** No good snapshot is judged: "no good snapshot yet" only where there never was one (a cluster may have left CNS since). */
+function unreadNote(v: ClusterView): string {
+  if (!v.lastOk) return `no good snapshot yet (latest scan: ${v.latest.status})`;
+  const now = v.snapshot.status === "not-cns" ? "not CNS now" : `latest scan ${v.snapshot.status}`;
+  return `${now}: not collected (last good snapshot ${v.lastOk.takenAt})`;
 }
 
 /**
