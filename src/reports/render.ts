@@ -7,7 +7,7 @@ import { renderHtml } from "./formats/html.js";
 import { renderCsv, renderMarkdown, renderTable } from "./formats/text.js";
 import { toSarif } from "./formats/sarif.js";
 import type { FindingsDocument } from "./kinds/findings.js";
-import type { ReportKind, TableSection } from "./report.js";
+import { forAudience, type Audience, type ReportKind, type TableSection } from "./report.js";
 import { RULES } from "../rules/catalogue.js";
 
 export const FORMATS = ["table", "json", "csv", "md", "html", "sarif"] as const;
@@ -47,7 +47,7 @@ export function renderReport(kindName: string, evaluation: FleetEvaluation, filt
   const kind = reportKind(kindName);
   if (opts.table !== undefined && (format === "json" || format === "sarif")) throw new UsageError(`table picks one table of the text formats (table, csv, md, html), not of ${format}`);
   const doc = kind.build(evaluation, filter);
-  const tables = (): TableSection[] => pick(kind, doc, opts.table);
+  const tables = (audience: Audience = "people"): TableSection[] => forAudience(pick(kind, doc, opts.table), audience);
   // A page read later, or forwarded, says what it leaves out.
   const filtered = describeFilter(filter);
   switch (format) {
@@ -56,7 +56,7 @@ export function renderReport(kindName: string, evaluation: FleetEvaluation, filt
     case "table":
       return { contentType: "text/plain; charset=utf-8", body: renderTable(tables(), { color: opts.color ?? false, ...(opts.width ? { width: opts.width } : {}) }), doc };
     case "csv":
-      return { contentType: "text/csv; charset=utf-8", body: renderCsv(tables()), doc };
+      return { contentType: "text/csv; charset=utf-8", body: renderCsv(tables("csv")), doc };
     case "md":
       return { contentType: "text/markdown; charset=utf-8", body: renderMarkdown(`${kind.title} — ${evaluation.generatedAt}${filtered ? ` (${filtered})` : ""}`, tables()), doc };
     case "html":

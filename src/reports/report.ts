@@ -12,6 +12,15 @@ export interface Column {
   align?: "left" | "right";
   /** How a value shows in text formats (the JSON keeps the raw value). */
   format?: (v: Cell) => string;
+  /** Only in CSV, where a script wants one fact a column, or only where people read (table, md, html). */
+  only?: Audience;
+}
+
+export type Audience = "csv" | "people";
+
+/** `sections` with the columns `audience` reads. */
+export function forAudience(sections: TableSection[], audience: Audience): TableSection[] {
+  return sections.map((s) => ({ ...s, columns: s.columns.filter((c) => (c.only ?? audience) === audience) }));
 }
 
 export interface TableSection {

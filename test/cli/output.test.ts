@@ -109,7 +109,7 @@ describe("scan output", () => {
     const json = await cli([...scanArgs(), "--format", "json"]);
     expect(JSON.parse(json.stdout).findings.length).toBeGreaterThan(0);
     const csv = await cli([...scanArgs(), "--format", "csv"]);
-    expect(csv.stdout.split("\r\n")[0]).toBe("severity,rule,cluster,resource,message,first_seen");
+    expect(csv.stdout.split("\r\n")[0]).toBe("severity,rule,cluster,resource,message,first_seen,waived,waiver_reason,waiver_expires");
     const html = await cli([...scanArgs(), "--format", "html"]);
     expect(html.stdout).toMatch(/^<!doctype html>/);
     expect(html.stdout).not.toContain(XSS_NAME);
