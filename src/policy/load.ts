@@ -57,7 +57,8 @@ const override = z.strictObject(
   { error: "must be a mapping with cluster, subscription, thresholds, severity" },
 );
 
-const PolicySchema = z.strictObject(
+/** Every key a policy file may have (examples/policy.yaml shows each: a test walks this schema). */
+export const PolicySchema = z.strictObject(
   {
     thresholds: thresholds.optional(),
     severity: severities.optional(),
