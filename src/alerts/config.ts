@@ -68,15 +68,15 @@ export function webhookUrlAllowed(url: string): boolean {
 export const DEFAULT_RENOTIFY_MS = 24 * 3_600_000;
 
 export function destination(kind: DestinationKind, url: string, minSeverity: Severity, name?: string): Destination {
+  // "teams webhook", but a generic one is just "webhook", not "webhook webhook".
+  const what = `${kind === "teams" ? "teams webhook" : "webhook"}${name ? ` "${name}"` : ""}`;
   // An app setting the platform has not resolved yet arrives as the reference text itself.
   if (url.trim().startsWith("@Microsoft.KeyVault(")) {
-    throw new UsageError(`${kind} webhook${name ? ` "${name}"` : ""} is an unresolved Key Vault reference: the app's identity cannot read the secret yet (Key Vault Secrets User, role propagation, or the secret missing); see the app's Environment variables blade`);
+    throw new UsageError(`${what} is an unresolved Key Vault reference: the app's identity cannot read the secret yet (Key Vault Secrets User, role propagation, or the secret missing); see the app's Environment variables blade`);
   }
   const parsed = urlOf(url);
-  if (!parsed) throw new UsageError(`${kind} webhook${name ? ` "${name}"` : ""} is not a URL`);
-  if (!webhookUrlAllowed(url)) {
-    throw new UsageError(`${kind} webhook${name ? ` "${name}"` : ""} must be an https URL (host ${parsed.host})`);
-  }
+  if (!parsed) throw new UsageError(`${what} is not a URL`);
+  if (!webhookUrlAllowed(url)) throw new UsageError(`${what} must be an https URL (host ${parsed.host})`);
   const id = createHash("sha256").update(url).digest("hex").slice(0, 16);
   return { id, kind, url, minSeverity, label: `${kind}${name ? ` "${name}"` : ""} (${parsed.host}, #${id.slice(0, 6)})` };
 }

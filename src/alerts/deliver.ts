@@ -55,8 +55,7 @@ export async function deliver(dest: Destination, body: unknown, policy: Delivery
       } else if (res.status >= 300 && res.status < 400) {
         return { ok: false, configError: true, reason: redirected(dest, res.status), attempts: attempt };
       } else {
-        const hint = res.status === 404 ? ": the webhook no longer exists (was the Workflow deleted?)" : res.status === 401 || res.status === 403 ? ": the webhook refused the request (check who may trigger the Workflow)" : res.status === 413 ? ": the message is too large" : "";
-        return { ok: false, configError: true, reason: `${dest.label} answered HTTP ${res.status}${hint}`, attempts: attempt };
+        return { ok: false, configError: true, reason: `${dest.label} answered HTTP ${res.status}${refusalHint(dest, res.status)}`, attempts: attempt };
       }
     } catch (e) {
       const err = e as Error & { cause?: unknown };
@@ -80,6 +79,14 @@ export async function deliver(dest: Destination, body: unknown, policy: Delivery
     }
   }
   return { ok: false, configError: false, reason: `${dest.label}: ${last} after ${policy.attempts} attempts; kept for the next scan`, attempts: policy.attempts };
+}
+
+/** What a 4xx most likely means: a Teams URL is a Workflow's; of a generic receiver only the URL is known. */
+function refusalHint(dest: Destination, status: number): string {
+  const teams = dest.kind === "teams";
+  if (status === 404) return teams ? ": the webhook no longer exists (was the Workflow deleted?)" : " not found: check the URL";
+  if (status === 401 || status === 403) return `: the webhook refused the request (${teams ? "check who may trigger the Workflow" : "check the URL and what the receiver asks of a caller"})`;
+  return status === 413 ? ": the message is too large" : "";
 }
 
 /**

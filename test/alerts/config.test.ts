@@ -34,6 +34,12 @@ describe("alert destinations of a policy file", () => {
     await expect(badUri).rejects.toBeInstanceOf(UsageError);
   });
 
+  it("calls a generic destination a webhook once, a Teams one a teams webhook", async () => {
+    await expect(alertSettings({ webhooks: ["http://example.com/x"], env: {} })).rejects.toThrow(/^webhook must be an https URL \(host example\.com\)$/);
+    await expect(alertSettings({ teams: ["http://example.com/x"], env: {} })).rejects.toThrow(/^teams webhook must be an https URL \(host example\.com\)$/);
+    await expect(alertSettings({ webhooks: ["not a url"], env: {} })).rejects.toThrow(/^webhook is not a URL$/);
+  });
+
   it("resolves a good one", async () => {
     const s = await alertSettings({ ...policyAlerts(policy("{name: oncall, minSeverity: critical, urlFromEnv: HOOK}")), env: { HOOK: "https://b.example.com/y" } });
     expect(s.destinations.map((d) => [d.kind, d.minSeverity])).toEqual([["teams", "warning"], ["teams", "critical"]]);

@@ -29,6 +29,27 @@ describe("deliver", () => {
     }
   });
 
+  it("hints at Teams Workflows only for a Teams destination: a generic webhook's 404 or 403 says to check the URL", async () => {
+    const rx = await startReceiver();
+    try {
+      const reasons: Record<string, string[]> = {};
+      for (const kind of ["teams", "webhook"] as const) {
+        for (const status of [404, 403]) {
+          rx.script.push({ status });
+          const r = await deliver(destination(kind, rx.url, "warning"), { type: "message" }, FAST);
+          expect(r).toMatchObject({ ok: false, configError: true, attempts: 1 });
+          (reasons[kind] ??= []).push((r as { reason: string }).reason.replace(/^\w+ \(127\.0\.0\.1:\d+, #\w+\) /, ""));
+        }
+      }
+      expect(reasons).toEqual({
+        teams: ["answered HTTP 404: the webhook no longer exists (was the Workflow deleted?)", "answered HTTP 403: the webhook refused the request (check who may trigger the Workflow)"],
+        webhook: ["answered HTTP 404 not found: check the URL", "answered HTTP 403: the webhook refused the request (check the URL and what the receiver asks of a caller)"],
+      });
+    } finally {
+      await rx.close();
+    }
+  });
+
   it("retries a 408 (the receiver timed out reading the request) and delivers", async () => {
     const rx = await startReceiver();
     try {
