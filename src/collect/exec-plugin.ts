@@ -2,12 +2,15 @@
 // run here instead of by client-node's ExecAuth, whose errors quote the plugin's output (a token printed
 // raw came back as `Unexpected token 'X', "XSECRETTOK"...`), and which cannot be stopped (client-node
 // exposes no way to cancel or kill its plugin): here the cluster's deadline kills it. Failures name
-// the plugin and what went wrong, never its output, arguments or environment: those hold tokens.
+// the plugin and what went wrong, never its stdout, arguments or environment: those hold tokens. Of
+// a plugin that fails, the last line of its stderr is quoted, redacted, as kubectl shows it: that is
+// where kubelogin says to log in.
 import { spawn } from "node:child_process";
 import path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { onSignal } from "../signal-hooks.js";
 import { CredentialError, ENTRA_USER_PREFIX } from "../sources/target.js";
+import { withoutSecrets } from "../secrets.js";
 
 /** client-node's Authenticator (its index does not re-export the interface). */
 type Authenticator = Parameters<k8s.KubeConfig["addAuthenticator"]>[0];
@@ -29,6 +32,11 @@ interface ExecStatus {
 const USER_PREFIX = "exec-plugin:";
 /** An ExecCredential is a few KiB; more is not one. */
 const MAX_OUTPUT = 1 << 20;
+/** Of stderr only its tail is kept, for the last line a failure quotes, and that line only so long. */
+const STDERR_TAIL = 4096;
+const STDERR_LINE = 200;
+/** How long stderr is read after the plugin exits: a helper it left running may hold it open (kubectl does not wait for it either). */
+const STDERR_GRACE_MS = 100;
 /**
  * How long a credential whose expiry had already passed when printed (or cannot be read) is used: the
  * plugin would print the same again (a clock ahead, a stale cache), and it would run for every request.
@@ -148,13 +156,14 @@ function runPlugin(exec: ExecConfig, name: string, signal: AbortSignal): Promise
     KUBERNETES_EXEC_INFO: JSON.stringify({ apiVersion: exec.apiVersion ?? "client.authentication.k8s.io/v1beta1", kind: "ExecCredential", spec: { interactive: false } }),
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(exec.command, exec.args ?? [], { env, stdio: ["ignore", "pipe", "ignore"], detached: OWN_GROUP });
+    const child = spawn(exec.command, exec.args ?? [], { env, stdio: ["ignore", "pipe", "pipe"], detached: OWN_GROUP });
     const group = OWN_GROUP ? child.pid : undefined;
     if (group !== undefined) trackGroup(group);
     const onAbort = (): void => {
       if (group !== undefined) killGroup(group);
       else child.kill("SIGKILL");
       child.stdout.destroy();
+      child.stderr.destroy();
       reject(late());
     };
     signal.addEventListener("abort", onAbort, { once: true });
@@ -164,6 +173,13 @@ function runPlugin(exec: ExecConfig, name: string, signal: AbortSignal): Promise
       size += c.length;
       if (size <= MAX_OUTPUT) chunks.push(c);
     });
+    let errTail = Buffer.alloc(0);
+    let errCut = false;
+    child.stderr.on("data", (c: Buffer) => {
+      errTail = Buffer.concat([errTail, c]);
+      if (errTail.length > STDERR_TAIL) [errTail, errCut] = [errTail.subarray(errTail.length - STDERR_TAIL), true];
+    });
+    child.on("exit", () => setTimeout(() => child.stderr.destroy(), STDERR_GRACE_MS).unref());
     child.on("error", (e: NodeJS.ErrnoException) => {
       signal.removeEventListener("abort", onAbort);
       const why = e.code === "ENOENT" ? "ENOENT: it is not installed or not on PATH" : (e.code ?? e.name);
@@ -172,10 +188,29 @@ function runPlugin(exec: ExecConfig, name: string, signal: AbortSignal): Promise
     child.on("close", (code, killedBy) => {
       signal.removeEventListener("abort", onAbort);
       if (group !== undefined) liveGroups.delete(group);
-      if (code === 0) resolve(Buffer.concat(chunks).toString("utf8"));
-      else reject(new CredentialError("error", `${name} failed (${killedBy ? `killed by ${killedBy}` : `exit code ${code}`})`));
+      if (code === 0) {
+        resolve(Buffer.concat(chunks).toString("utf8"));
+        return;
+      }
+      const said = lastStderrLine(errTail, errCut);
+      reject(new CredentialError("error", `${name} failed (${killedBy ? `killed by ${killedBy}` : `exit code ${code}`})${said ? `: ${said}` : ""}`));
     });
   });
+}
+
+/**
+ * The last non-empty line of a plugin's stderr (kubelogin's, gke-gcloud-auth-plugin's "run … login"),
+ * without terminal escapes and control characters, redacted as a server's error is, then capped. A line
+ * the tail cut at its start is dropped: what redaction knows a credential by (`eyJ`, `token=`) may be gone.
+ */
+function lastStderrLine(tail: Buffer, cut: boolean): string | undefined {
+  const lines = tail.toString("utf8").split(/\r\n|\n|\r/);
+  if (cut) lines.shift();
+  const plain = (l: string) => l.replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, "").replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, " ").replace(/\s+/g, " ").trim();
+  const last = lines.map(plain).filter((l) => l !== "").at(-1);
+  if (last === undefined) return undefined;
+  const line = withoutSecrets(last);
+  return line.length > STDERR_LINE ? `${line.slice(0, STDERR_LINE - 1)}…` : line;
 }
 
 /** What is wrong with the shape of an exec config's args or env, as kubectl would refuse it; never their values (secrets). */

@@ -1,6 +1,7 @@
 // Exec credential plugins of a kubeconfig, run against the simulator: a good one scans; a broken one
 // fails its cluster as an error (the API server was never asked, so nobody refused), in one line that
-// names the plugin and never repeats what it printed (a raw token, a token inside broken JSON).
+// names the plugin and never repeats what it printed (a raw token, a token inside broken JSON); of one
+// that fails, the last line of its stderr, redacted, says why (kubelogin's "run … login").
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -16,13 +17,22 @@ import { discoverFleet } from "../../src/sources/discover.js";
 import { discoverFromKubeconfig } from "../../src/sources/kubeconfig.js";
 import { runCli } from "../helpers/cli.js";
 
-const SECRETS = ["XSECRETTOKENVALUE", "YSECRETTOKEN", "ZSECRETSTDERR", "WSECRETNOSTATUS"];
+const JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJKU0VDUkVUIn0.JSECRETSIGNATURE";
+const SECRETS = ["XSECRETTOKENVALUE", "YSECRETTOKEN", "ZSECRETSTDERR", "WSECRETNOSTATUS", "TSECRETSTDOUT", JWT, "JSECRETSIGNATURE", "SSSSSSSS"];
 const PLUGINS: Record<string, string> = {
   good: `printf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"%s"}}' "$SIM_TOKEN"`,
   raw: "echo XSECRETTOKENVALUE1234567890abcdefghijklmnopqrstuvwxyz",
   badjson: `echo '{"kind":"ExecCredential","status":{"token":"YSECRETTOKEN_abcdefghijklmnop" garbage}}'`,
-  fails: "echo ZSECRETSTDERR >&2; exit 3",
+  fails: `echo "error: the cache holds token=ZSECRETSTDERR" >&2; exit 3`,
   nostatus: `echo '{"token":"WSECRETNOSTATUS"}'`,
+  // kubelogin's way: progress, then what to do, on stderr (a blank line after it).
+  login: `echo "reading the token cache" >&2; printf 'error: please log in: run "kubelogin login"\\n\\n' >&2; exit 1`,
+  // A credential on stdout is never quoted; one on stderr (a JWT, in colour) is redacted.
+  jwt: `echo '{"status":{"token":"TSECRETSTDOUT"}}'; printf '\\033[31merror:\\033[0m token expired: ${JWT}\\n' >&2; exit 1`,
+  // Only a line's first 199 characters are quoted.
+  chatty: `printf '%0300d\\n' 0 >&2; exit 1`,
+  // A last line longer than the tail kept: its start (token=) is lost, so nothing of it is quoted.
+  flood: `printf 'token=%s' "$(head -c 5000 /dev/zero | tr '\\0' S)" >&2; exit 1`,
 };
 
 let sim: Simulator;
@@ -68,12 +78,16 @@ describe("exec credential plugins", () => {
     expect(snap("good").nodes).toHaveLength(1);
   });
 
-  it("a broken plugin fails its cluster as an error, in one line naming the plugin, never quoting its output", () => {
+  it("a broken plugin fails its cluster as an error, in one line naming the plugin, never quoting its stdout; a failing one's last stderr line is quoted, redacted", () => {
     expect(snaps.filter((s) => s.cluster !== "good").map((s) => [s.cluster, s.status, s.reason])).toEqual([
       ["raw", "error", "getting credentials: the kubeconfig's exec plugin raw-plugin did not print an ExecCredential"],
       ["badjson", "error", "getting credentials: the kubeconfig's exec plugin badjson-plugin did not print an ExecCredential"],
-      ["fails", "error", "getting credentials: the kubeconfig's exec plugin fails-plugin failed (exit code 3)"],
+      ["fails", "error", "getting credentials: the kubeconfig's exec plugin fails-plugin failed (exit code 3): error: the cache holds token=(redacted)"],
       ["nostatus", "error", "getting credentials: the kubeconfig's exec plugin nostatus-plugin did not print an ExecCredential"],
+      ["login", "error", `getting credentials: the kubeconfig's exec plugin login-plugin failed (exit code 1): error: please log in: run "kubelogin login"`],
+      ["jwt", "error", "getting credentials: the kubeconfig's exec plugin jwt-plugin failed (exit code 1): error: token expired: (redacted)"],
+      ["chatty", "error", `getting credentials: the kubeconfig's exec plugin chatty-plugin failed (exit code 1): ${"0".repeat(199)}…`],
+      ["flood", "error", "getting credentials: the kubeconfig's exec plugin flood-plugin failed (exit code 1)"],
       ["missing", "error", "getting credentials: the kubeconfig's exec plugin cloud-auth-plugin could not be started (ENOENT: it is not installed or not on PATH)"],
     ]);
   });
@@ -85,7 +99,7 @@ describe("exec credential plugins", () => {
     const report = await runCli(["report", "findings", "--format", "json", "--storage", storage], { env });
     const findings = (JSON.parse(report.stdout) as { findings: Array<{ rule: string; cluster: string; message: string }> }).findings;
     expect(findings.filter((f) => f.cluster !== "good" && /^SCN/.test(f.rule)).map((f) => [f.cluster, f.rule])).toEqual(
-      ["badjson", "fails", "missing", "nostatus", "raw"].map((c) => [c, "SCN001"]),
+      ["badjson", "chatty", "fails", "flood", "jwt", "login", "missing", "nostatus", "raw"].map((c) => [c, "SCN001"]),
     );
     const everything = [scan.stdout, scan.stderr, report.stdout].join("\n");
     for (const s of [...SECRETS, "VSECRETARG", sim.cluster("aks-exec").token]) expect(everything).not.toContain(s);
@@ -176,6 +190,22 @@ describe("an exec plugin that hangs", () => {
       await waitGone(pidFile);
     }, 60_000);
   }
+});
+
+describe("an exec plugin that leaves a helper running", () => {
+  it("is done when it exits, though the helper still holds its stderr open", async () => {
+    const pidFile = path.join(dir, "helper.pid");
+    // A token cache daemon, say: its stdout goes elsewhere, its stderr is the plugin's.
+    const command = pluginScript("helper", `sleep 60 >/dev/null &\necho $! > "${pidFile}"\nprintf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"%s"}}' "$SIM_TOKEN"`);
+    const file = execKubeconfig("helper", { helper: { command, env: [{ name: "SIM_TOKEN", value: sim.cluster("aks-exec").token }] } });
+    const [target] = await discoverFleet({ kubeconfig: [file] });
+    try {
+      const snap = await collectCluster(target!, { scanId: "20261201T000000000Z-helper", requestTimeoutMs: 5000, clusterDeadlineMs: 10_000 });
+      expect([snap.status, snap.reason]).toEqual(["ok", undefined]);
+    } finally {
+      process.kill(Number(readFileSync(pidFile, "utf8")), "SIGKILL"); // this test's own sleep, by its pid
+    }
+  });
 });
 
 describe("an exec plugin whose credential has already expired", () => {
