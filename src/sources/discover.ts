@@ -8,13 +8,13 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { clusterNameProblem } from "../model/cluster-name.js";
 import type { ArmCluster } from "../model/snapshot.js";
 import { UsageError } from "../errors.js";
-import { withoutCredentials } from "../url-credentials.js";
 import { armKubeConfig, kubeConfigFor, parseKubeconfig } from "./azure/cluster-credentials.js";
 import { azureContext } from "./azure/context.js";
 import { readSecret, SecretReadError } from "./azure/key-vault.js";
 import { armErrorText, armIdKey, DiscoveryError, type DiscoveryProblem, fleetNames, getManagedCluster, listManagedClusters, parseClusterId, subscriptionIds } from "./azure/managed-clusters.js";
 import { type FleetEntry, type KubeconfigLoader, kubeconfigLoader, loadFleetFile } from "./fleet-file.js";
-import { defaultKubeconfigPaths, discoverFromKubeconfig, entryContext, loadKubeconfig } from "./kubeconfig.js";
+import { contextServer, danglingContext, defaultKubeconfigPaths, discoverFromKubeconfig, entryContext, loadKubeconfig, wantedContexts } from "./kubeconfig.js";
+import { onePerServer } from "./same-server.js";
 import { type DiscoverySettings, requireTokenPair } from "./settings.js";
 import { type ClusterTarget, CredentialError, NotInSourceError } from "./target.js";
 
@@ -33,27 +33,47 @@ export interface DiscoveryHooks {
 }
 
 export async function discoverRefs(settings: DiscoverySettings, hooks: DiscoveryHooks = {}): Promise<ClusterRef[]> {
-  const refs: ClusterRef[] = [];
+  const found: ClusterRef[] = [];
+  /** The API server of each kubeconfig context and fleet-file kubeconfig entry. */
+  const servers = new Map<ClusterRef, string | undefined>();
   const noOther = !settings.fleetFile && !settings.subscriptions;
   if (settings.kubeconfig?.length || settings.contexts?.length || noOther) {
     // Absolute (KUBECONFIG may hold relative paths): a queued job is resolved wherever a worker runs.
     const files = (settings.kubeconfig?.length ? settings.kubeconfig : defaultKubeconfigPaths()).map((f) => path.resolve(f));
-    for (const t of discoverFromKubeconfig({ files, ...(settings.contexts ? { contexts: settings.contexts } : {}) })) {
-      refs.push({ kind: "kubeconfig", name: t.name, context: t.source.context ?? t.name, files });
+    const { base, names } = wantedContexts({ files, ...(settings.contexts ? { contexts: settings.contexts } : {}) });
+    for (const name of names) {
+      const ref: ClusterRef = { kind: "kubeconfig", name, context: name, files };
+      found.push(ref);
+      // A context that cannot be used fails on its own, saying why, rather than standing in for a good twin.
+      if (!danglingContext(base, name)) servers.set(ref, contextServer(base, name));
     }
   }
   // Fleet-file entries by ARM resource id: a listed cluster that is one of them is scanned once, under the entry's name.
   const armEntries = new Map<string, string>();
   if (settings.fleetFile) {
-    for (const e of loadFleetFile(settings.fleetFile)) {
-      refs.push({ kind: "fleet", name: e.name, fleetFile: settings.fleetFile });
+    const load = kubeconfigLoader();
+    for (const e of loadFleetFile(settings.fleetFile, { load })) {
+      const ref: ClusterRef = { kind: "fleet", name: e.name, fleetFile: settings.fleetFile };
+      found.push(ref);
       if (e.kind === "arm") armEntries.set(armIdKey(e.id), e.name);
+      if (e.kind === "kubeconfig") {
+        const kc = load(e.file);
+        servers.set(ref, contextServer(kc, entryContext(kc, e.context)!));
+      }
     }
   }
+  // Contexts on one API server are one cluster, scanned once: a fleet-file entry's (named for it) before
+  // a kubeconfig context's, then the name that sorts first (`aks-a` before its `aks-a-admin` twin). One
+  // whose name cannot be used (left out below) stands in for no twin.
+  const fromFleet = (r: ClusterRef): number => (r.kind === "fleet" ? 0 : 1);
+  const { kept: refs, twins } = onePerServer(found, (r) => (clusterNameProblem(r.name) ? undefined : servers.get(r)), (a, b) => fromFleet(a) - fromFleet(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const duplicates: DiscoveryProblem[] = twins.map(({ server, kept, skipped }) => ({
+    source: refSource(kept),
+    message: `${skipped.map((r) => refLabel(r, kept)).join(", ")} ${skipped.length === 1 ? "is" : "are"} on the same API server as ${refLabel(kept, kept)} (${server}): scanned once, as ${kept.name}`,
+  }));
   if (settings.subscriptions || armEntries.size > 0) requireTokenPair(settings);
   const tell = (p: DiscoveryProblem) => (hooks.onProblem ? hooks.onProblem(p) : process.emitWarning(`${p.source}: ${p.message}`, "FleetDiscoveryWarning"));
   const problems: DiscoveryProblem[] = [];
-  const duplicates: DiscoveryProblem[] = [];
   let noneListed = false;
   if (settings.subscriptions) {
     const ctx = azureContext(settings);
@@ -93,6 +113,12 @@ function refSource(r: ClusterRef): string {
   return r.kind === "kubeconfig" ? `kubeconfig ${r.files.join(path.delimiter)}` : r.kind === "fleet" ? `fleet file ${r.fleetFile}` : `ARM ${r.id}`;
 }
 
+/** A kubeconfig context or fleet-file entry in words, naming its source where it is not `beside`'s. */
+function refLabel(r: ClusterRef, beside: ClusterRef): string {
+  const label = r.kind === "kubeconfig" ? `context ${JSON.stringify(r.context)}` : `fleet file entry ${JSON.stringify(r.name)}`;
+  return refSource(r) === refSource(beside) ? label : `${label} of ${refSource(r)}`;
+}
+
 /** One kubeconfig context as scanned: kubelogin users get Entra tokens from the process's identity, as fleet-file entries do. */
 function entraAware(settings: DiscoverySettings): (base: KubeConfig, context: string) => KubeConfig {
   return (base, context) => kubeConfigFor(base, context, () => azureContext(settings).credential);
@@ -121,7 +147,7 @@ async function fleetTarget(entry: FleetEntry, settings: DiscoverySettings, load:
       // Checked when the fleet file was loaded; the kubeconfig may have changed since (a queued job).
       if (!context || !base.getContextObject(context)) throw new UsageError(`cluster ${JSON.stringify(entry.name)}: context ${JSON.stringify(context ?? "")} not found in ${entry.file}`);
       source.context = context;
-      const server = withoutCredentials(base.getCluster(base.getContextObject(context)!.cluster)?.server);
+      const server = contextServer(base, context);
       if (server) source.server = server;
       return { name: entry.name, source, kubeConfig: async () => forContext(base, context) };
     }

@@ -121,14 +121,15 @@ export function fleetKubeconfigFiles(file: string): { named: string; file: strin
 
 /**
  * `kubeconfigs: false` skips loading every kubeconfig entry's file: for a fan-out job, which resolves one
- * entry (and checks its context when it loads it), not N files for each of N jobs.
+ * entry (and checks its context when it loads it), not N files for each of N jobs. `load` shares the
+ * kubeconfigs loaded with the caller.
  */
-export function loadFleetFile(file: string, opts: { kubeconfigs?: boolean } = {}): FleetEntry[] {
+export function loadFleetFile(file: string, opts: { kubeconfigs?: boolean; load?: KubeconfigLoader } = {}): FleetEntry[] {
   const { doc, clusters } = parseFleetFile(file);
   const seen = new Map<string, number>();
   // One AKS cluster under two names would be scanned twice: its NCs seen as duplicates of themselves (NNC006).
   const seenIds = new Map<string, number>();
-  const load = (opts.kubeconfigs ?? true) ? kubeconfigLoader() : undefined;
+  const load = (opts.kubeconfigs ?? true) ? (opts.load ?? kubeconfigLoader()) : undefined;
   return clusters.map((e, i) => {
     const label = entryLabel(doc, i);
     const before = seen.get(e.name);

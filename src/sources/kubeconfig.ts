@@ -58,6 +58,12 @@ export function danglingContext(kc: KubeConfig, name: string): string | undefine
   return undefined;
 }
 
+/** A context's API server URL as it may be kept and shown (no credentials); undefined for a dangling context. */
+export function contextServer(kc: KubeConfig, context: string): string | undefined {
+  const ctx = kc.getContextObject(context);
+  return ctx ? withoutCredentials(kc.getCluster(ctx.cluster)?.server) : undefined;
+}
+
 /** The context to use: the one named, else the kubeconfig's current or first one. */
 export function entryContext(kc: KubeConfig, context: string | undefined): string | undefined {
   return context ?? (kc.getCurrentContext() || kc.getContexts()[0]?.name);
@@ -94,7 +100,8 @@ export interface KubeconfigDiscovery {
   kubeConfigFor?: (base: KubeConfig, context: string) => KubeConfig;
 }
 
-export function discoverFromKubeconfig(opts: KubeconfigDiscovery = {}): ClusterTarget[] {
+/** The kubeconfig loaded and the names of the contexts to scan, each once, as named (a pattern's matches in the kubeconfig's order). */
+export function wantedContexts(opts: Pick<KubeconfigDiscovery, "files" | "contexts"> = {}): { base: KubeConfig; names: string[] } {
   const files = opts.files && opts.files.length > 0 ? opts.files : defaultKubeconfigPaths();
   const base = loadKubeconfig(files);
   const known = base.getContexts().map((c) => c.name);
@@ -106,8 +113,13 @@ export function discoverFromKubeconfig(opts: KubeconfigDiscovery = {}): ClusterT
       throw new NotInSourceError(`${name.includes("*") ? "no context matches" : "unknown context"} ${JSON.stringify(name)} in ${files.join(path.delimiter)} (known: ${list})`);
     }
   }
-  return [...new Set(wanted)].map((name) => {
-    const server = withoutCredentials(base.getCluster(base.getContextObject(name)!.cluster)?.server);
+  return { base, names: [...new Set(wanted)] };
+}
+
+export function discoverFromKubeconfig(opts: KubeconfigDiscovery = {}): ClusterTarget[] {
+  const { base, names } = wantedContexts(opts);
+  return names.map((name) => {
+    const server = contextServer(base, name);
     const dangling = danglingContext(base, name);
     return {
       name,

@@ -16,6 +16,7 @@ import { type Simulator, startSimulator } from "../../src/sim/index.js";
 import { discoverFleet } from "../../src/sources/discover.js";
 import { discoverFromKubeconfig } from "../../src/sources/kubeconfig.js";
 import { runCli } from "../helpers/cli.js";
+import { eachContext } from "../helpers/each-context.js";
 
 const JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJKU0VDUkVUIn0.JSECRETSIGNATURE";
 const SECRETS = ["XSECRETTOKENVALUE", "YSECRETTOKEN", "ZSECRETSTDERR", "WSECRETNOSTATUS", "TSECRETSTDOUT", JWT, "JSECRETSIGNATURE", "SSSSSSSS"];
@@ -45,8 +46,15 @@ const BIN = new URL("../../bin/fleet-audit.js", import.meta.url).pathname;
 beforeAll(async () => {
   sim = await startSimulator([{ name: "aks-exec", mode: "vnetblock", nodes: 1 }]);
   dir = mkdtempSync(path.join(tmpdir(), "exec-plugin-"));
-  const doc = YAML.parse(sim.kubeconfig()) as { clusters: Array<{ name: string }>; contexts: unknown[]; users: unknown[]; "current-context": string };
-  const cluster = doc.clusters[0]!.name;
+  const doc = YAML.parse(sim.kubeconfig()) as { clusters: Array<{ name: string; cluster: { server: string } }>; contexts: unknown[]; users: unknown[]; "current-context": string };
+  const real = doc.clusters[0]!;
+  // Contexts on one API server are one cluster, scanned once: each broken plugin's context gets a server
+  // of its own (a path of the simulator's, never reached: its credentials fail first).
+  const ownServer = (name: string): string => {
+    if (name === "good") return real.name;
+    doc.clusters.push({ name, cluster: { ...real.cluster, server: `${real.cluster.server}/${name}` } });
+    return name;
+  };
   const exec = (command: string, env: Array<{ name: string; value: string }> = []) => ({ exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command, args: ["get-token", "--secret-arg", "VSECRETARG"], env, interactiveMode: "Never" } });
   doc.contexts = [];
   doc.users = [];
@@ -54,10 +62,10 @@ beforeAll(async () => {
     const script = path.join(dir, `${name}-plugin`);
     writeFileSync(script, `#!/bin/sh\n${body}\n`);
     chmodSync(script, 0o755);
-    doc.contexts.push({ name, context: { cluster, user: name } });
+    doc.contexts.push({ name, context: { cluster: ownServer(name), user: name } });
     doc.users.push({ name, user: exec(script, name === "good" ? [{ name: "SIM_TOKEN", value: sim.cluster("aks-exec").token }] : []) });
   }
-  doc.contexts.push({ name: "missing", context: { cluster, user: "missing" } });
+  doc.contexts.push({ name: "missing", context: { cluster: ownServer("missing"), user: "missing" } });
   doc.users.push({ name: "missing", user: exec("/nonexistent/bin/cloud-auth-plugin") });
   doc["current-context"] = "good";
   kubeconfig = path.join(dir, "kubeconfig");
@@ -228,7 +236,7 @@ describe("an exec config of the wrong shape", () => {
       "env-strings": { command, env: ["SECRET=SEKRET_envvalue"] },
       "args-string": { command, args: "--secret SEKRET_arg" },
     });
-    const targets = await discoverFleet({ kubeconfig: [file] });
+    const targets = await eachContext(file);
     const got = await Promise.all(targets.map((t) => collectCluster(t, { scanId: "20261201T000000000Z-shape", requestTimeoutMs: 5000, clusterDeadlineMs: 5000 })));
     expect(got.map((s) => [s.cluster, s.status, s.reason])).toEqual([
       ["env-map", "error", "getting credentials: the kubeconfig's exec plugin shape-plugin: its env must be a list of name and value pairs, not a mapping"],

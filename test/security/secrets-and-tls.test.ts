@@ -103,10 +103,13 @@ describe("a legacy auth-provider (gcp, azure) whose helper hangs and prints secr
     // What kubectl's removed gcp/azure providers ran: here it says it ran, prints secrets, then hangs.
     writeFileSync(helper, `#!/bin/sh\necho ran > "${ran}"\necho SEKRETSTDERR_legacy >&2\necho '{"access_token":"SEKRETTOKEN_legacy"}'\nsleep 30\n`);
     chmodSync(helper, 0o755);
-    const doc = YAML.parse(sim.kubeconfig({ clusters: ["token-b"] })) as { contexts: unknown[]; users: unknown[] };
+    const doc = YAML.parse(sim.kubeconfig({ clusters: ["token-b"] })) as { clusters: Array<{ name: string; cluster: { server: string } }>; contexts: unknown[]; users: unknown[] };
     const cmd = (name: string) => ({ "cmd-path": helper, "cmd-args": `--client-secret SEKRETARG_${name}`, "token-key": "{.access_token}", "expiry-key": "{.token_expiry}" });
+    const tokenB = doc.clusters[0]!.cluster;
     for (const name of ["gcp", "azure"]) {
-      doc.contexts.push({ name: `legacy-${name}`, context: { cluster: "token-b", user: `legacy-${name}-user` } });
+      // Its own API server (a path of token-b's, which refuses a bad credential all the same): contexts on one server are one cluster.
+      doc.clusters.push({ name: `legacy-${name}`, cluster: { ...tokenB, server: `${tokenB.server}/legacy-${name}` } });
+      doc.contexts.push({ name: `legacy-${name}`, context: { cluster: `legacy-${name}`, user: `legacy-${name}-user` } });
       doc.users.push({ name: `legacy-${name}-user`, user: { "auth-provider": { name, config: cmd(name) } } });
     }
     const file = path.join(dir, "legacy.yaml");

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { collectCluster } from "../../src/collect/collector.js";
 import { type Simulator, startSimulator } from "../../src/sim/index.js";
-import { discoverFleet } from "../../src/sources/discover.js";
+import { eachContext } from "../helpers/each-context.js";
 
 let sim: Simulator;
 let dir: string;
@@ -60,7 +60,7 @@ afterAll(async () => {
 
 describe("a kubeconfig cluster's certificate authority", () => {
   it("that holds no PEM certificate that parses, or cannot be read, fails its cluster as an error naming the context and the CA", async () => {
-    const targets = (await discoverFleet({ kubeconfig: [kubeconfig] })).filter((t) => !(t.name in insecure));
+    const targets = (await eachContext(kubeconfig)).filter((t) => !(t.name in insecure));
     const snaps = await Promise.all(targets.map((t) => collectCluster(t, { scanId: "20261201T000000000Z-ca", requestTimeoutMs: 5000, clusterDeadlineMs: 20_000 })));
     expect(snaps.map((s) => [s.cluster, s.status, s.reason])).toEqual([
       ["aks-ca", "ok", undefined],
@@ -78,7 +78,7 @@ describe("a kubeconfig cluster's certificate authority", () => {
 
   // kubectl: "specifying a root certificates file with the insecure flag is not allowed".
   it("beside insecure-skip-tls-verify fails its cluster as an error naming the context and both fields, as kubectl refuses the pair", async () => {
-    const targets = (await discoverFleet({ kubeconfig: [kubeconfig] })).filter((t) => t.name in insecure);
+    const targets = (await eachContext(kubeconfig)).filter((t) => t.name in insecure);
     const snaps = await Promise.all(targets.map((t) => collectCluster(t, { scanId: "20261201T000000000Z-ca", requestTimeoutMs: 5000, clusterDeadlineMs: 20_000, cnsMetrics: 0 })));
     const refused = `is set beside insecure-skip-tls-verify, which kubectl refuses ("specifying a root certificates file with the insecure flag is not allowed"): keep one`;
     expect(snaps.map((s) => [s.cluster, s.status, s.reason])).toEqual([
@@ -91,7 +91,7 @@ describe("a kubeconfig cluster's certificate authority", () => {
 
   it("that holds certificates that cannot be parsed beside good ones is used without them, and a note counts them", async () => {
     const bundles = ["ca-bundle", "ca-broken-bundle", "ca-good-then-broken"];
-    const targets = (await discoverFleet({ kubeconfig: [kubeconfig] })).filter((t) => bundles.includes(t.name));
+    const targets = (await eachContext(kubeconfig)).filter((t) => bundles.includes(t.name));
     const snaps = await Promise.all(targets.map((t) => collectCluster(t, { scanId: "20261201T000000000Z-ca", requestTimeoutMs: 5000, clusterDeadlineMs: 20_000, cnsMetrics: 0 })));
     expect(snaps.map((s) => [s.cluster, s.status, s.notes.filter((n) => /certificate/.test(n))])).toEqual([
       ["ca-bundle", "ok", []],

@@ -27,7 +27,7 @@ interface Doc {
 let sim: Simulator;
 /** aks-a and aks-b as the simulator writes them. */
 let first: string;
-/** aks-a (a dead server) and aks-b (a wrong token) again, and aks-c and aks-c-exec by relative paths. */
+/** aks-a (a dead server) and aks-b (a wrong token) again, and aks-c and aks-c-exec (aks-d) by relative paths. */
 let second: string;
 const storage = inject("azuriteConnectionString");
 const env = { FLEET_AUDIT_TABLE_PREFIX: `merge${process.pid}` };
@@ -45,6 +45,7 @@ beforeAll(async () => {
     { name: "aks-a", mode: "vnetblock", nodes: 1 },
     { name: "aks-b", mode: "overlay", nodes: 1 },
     { name: "aks-c", mode: "overlay", nodes: 1 },
+    { name: "aks-d", mode: "overlay", nodes: 1 },
   ]);
   const root = mkdtempSync(path.join(tmpdir(), "merge-"));
   const doc = YAML.parse(sim.kubeconfig({ clusters: ["aks-a", "aks-b"] })) as Doc;
@@ -54,15 +55,17 @@ beforeAll(async () => {
   const dir = path.join(root, "two");
   doc.clusters[0]!.cluster.server = "https://127.0.0.1:1";
   doc.users[1]!.user = { token: "not-the-token" };
-  const c = sim.cluster("aks-c");
+  const [c, d] = [sim.cluster("aks-c"), sim.cluster("aks-d")];
   write(dir, "ca.pem", sim.caPem);
   write(dir, "token", c.token);
-  write(path.join(dir, "bin"), "plugin", `#!/bin/sh\nprintf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"${c.token}"}}'\n`, 0o755);
+  write(path.join(dir, "bin"), "plugin", `#!/bin/sh\nprintf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"${d.token}"}}'\n`, 0o755);
   doc.clusters.push({ name: "aks-c", cluster: { server: c.url, "certificate-authority": "ca.pem" } });
+  // Its own API server: contexts on one are one cluster, scanned once.
+  doc.clusters.push({ name: "aks-d", cluster: { server: d.url, "certificate-authority": "ca.pem" } });
   doc.users.push({ name: "by-file", user: { "token-file": "token" } });
   doc.users.push({ name: "by-plugin", user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "./bin/plugin", interactiveMode: "Never" } } });
   doc.contexts.push({ name: "aks-c", context: { cluster: "aks-c", user: "by-file" } });
-  doc.contexts.push({ name: "aks-c-exec", context: { cluster: "aks-c", user: "by-plugin" } });
+  doc.contexts.push({ name: "aks-c-exec", context: { cluster: "aks-d", user: "by-plugin" } });
   doc["current-context"] = "aks-c";
   second = write(dir, "config", YAML.stringify(doc));
 });

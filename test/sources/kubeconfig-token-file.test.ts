@@ -11,6 +11,7 @@ import { collectCluster } from "../../src/collect/collector.js";
 import { type Simulator, startSimulator } from "../../src/sim/index.js";
 import { discoverFleet, resolveTarget } from "../../src/sources/discover.js";
 import { runCli } from "../helpers/cli.js";
+import { eachContext } from "../helpers/each-context.js";
 
 interface Doc {
   clusters: Array<{ name: string }>;
@@ -46,7 +47,7 @@ afterAll(async () => {
 
 describe("a kubeconfig user's token-file", () => {
   it("that is missing fails only the contexts using it, naming the context and the file", async () => {
-    const targets = await discoverFleet({ kubeconfig: [kubeconfig] });
+    const targets = await eachContext(kubeconfig);
     const snaps = await Promise.all(targets.map((t) => collectCluster(t, scanOpts)));
     expect(snaps.map((s) => [s.cluster, s.status, s.reason])).toEqual([
       ["aks-good", "ok", undefined],
@@ -84,7 +85,7 @@ describe("a kubeconfig user's tokenFile (kubectl's field; token-file is client-n
     doc.contexts = Object.keys(users).map((name) => ({ name, context: { cluster, user: name } }));
     const file = path.join(dir, "tokenfile-config");
     writeFileSync(file, YAML.stringify(doc));
-    const snaps = await Promise.all((await discoverFleet({ kubeconfig: [file] })).map((t) => collectCluster(t, scanOpts)));
+    const snaps = await Promise.all((await eachContext(file)).map((t) => collectCluster(t, scanOpts)));
     return snaps.map((s) => [s.cluster, s.status, s.reason ?? ""]);
   }
 

@@ -19,10 +19,12 @@ function kubeconfig(names: string[]): string {
   const yaml = [
     "apiVersion: v1",
     "kind: Config",
-    "clusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:6443",
+    // Each context its own API server: contexts on one are one cluster.
+    "clusters:",
+    ...names.map((_, i) => `- name: c${i}\n  cluster:\n    server: https://127.0.0.1:${6443 + i}`),
     "users:\n- name: u\n  user:\n    token: t",
     "contexts:",
-    ...names.map((n) => `- name: ${JSON.stringify(n)}\n  context:\n    cluster: c\n    user: u`),
+    ...names.map((n, i) => `- name: ${JSON.stringify(n)}\n  context:\n    cluster: c${i}\n    user: u`),
   ].join("\n");
   writeFileSync(file, yaml);
   return file;
