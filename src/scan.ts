@@ -79,7 +79,7 @@ export async function runScan(discovered: readonly ClusterTarget[], store: Snaps
     outage.failed(e);
     return undefined;
   });
-  const targets = keepKnownNames(discovered, latest);
+  const targets = keepKnownNames(discovered, latest, (t) => t.fromListing === true);
   const stored = async (snap: ClusterSnapshot): Promise<SnapshotSummary> => {
     // While the store does not answer, a snapshot waits for the end instead of holding its collection slot for a request timeout.
     if (outage.waiting() || (await put(snap))) unstored.push(snap);

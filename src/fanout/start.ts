@@ -34,7 +34,7 @@ export async function startRound(deps: FanoutDeps, refs?: readonly ClusterRef[])
     }));
   // ARM clusters keep the names their history has.
   const latest = discovered.some((r) => r.kind === "arm") || problems.length > 0 ? await deps.store.listLatest().catch(() => undefined) : undefined;
-  const listed = keepKnownNames(discovered, latest);
+  const listed = keepKnownNames(discovered, latest, (r) => r.kind === "arm");
   // Known clusters of a subscription that could not be listed are in the round, failed from the start;
   // when nothing could be listed, all of them (a round, alerts and SCN001 rather than silence).
   const unlisted = undiscovered ? undiscoveredClusters(latest, undiscovered) : unlistedClusters(latest, new Set(listed.map((r) => r.name)), problems);

@@ -203,7 +203,7 @@ export async function resolveTarget(ref: ClusterRef, settings: DiscoverySettings
       return fleetTarget(entry, settings);
     }
     case "arm":
-      return armTarget(ref.name, { kind: "arm" }, ref.id, ref.arm, settings, settings.adminCredentials ?? false);
+      return { ...armTarget(ref.name, { kind: "arm" }, ref.id, ref.arm, settings, settings.adminCredentials ?? false), fromListing: true };
     default:
       throw new UsageError(`cluster ${JSON.stringify((ref as { name?: unknown }).name)}: unknown reference kind ${JSON.stringify((ref as { kind?: unknown }).kind)}`);
   }

@@ -17,8 +17,10 @@ export function knownArmId(e: LatestEntry): string | undefined {
  *   listing (its subscription failed, or it was deleted). Only a qualified name exactly one listed
  *   cluster could have is taken over (histories written before the store kept ARM ids).
  * `latest`: the store's latest view; without it (unlisted, or the store failed) the names stand as listed.
+ * `fromListing`: whether an item was named by an ARM listing; any other (a fleet-file entry, ARM data
+ * and all) keeps the name the user gave it.
  */
-export function keepKnownNames<T extends { name: string; arm?: ArmCluster | undefined }>(items: readonly T[], latest: readonly LatestEntry[] | undefined): readonly T[] {
+export function keepKnownNames<T extends { name: string; arm?: ArmCluster | undefined }>(items: readonly T[], latest: readonly LatestEntry[] | undefined, fromListing: (it: T) => boolean): readonly T[] {
   if (!latest) return items;
   const known = new Set(latest.map((e) => e.cluster));
   // Which cluster each known name belongs to. A failed scan's snapshot may carry no ARM data: the good
@@ -33,10 +35,11 @@ export function keepKnownNames<T extends { name: string; arm?: ArmCluster | unde
   }
   const qualified = (a: ArmCluster): string[] => [`${a.resourceGroup}/${a.name}`, `${a.subscriptionId}/${a.resourceGroup}/${a.name}`];
   const claims = new Map<string, number>();
-  for (const it of items) if (it.arm) for (const q of qualified(it.arm)) claims.set(q, (claims.get(q) ?? 0) + 1);
+  const listed = (it: T): it is T & { arm: ArmCluster } => it.arm !== undefined && fromListing(it);
+  for (const it of items) if (listed(it)) for (const q of qualified(it.arm)) claims.set(q, (claims.get(q) ?? 0) + 1);
   const taken = new Set(items.map((i) => i.name));
   return items.map((it) => {
-    if (!it.arm) return it;
+    if (!listed(it)) return it;
     const id = it.arm.id.toLowerCase();
     // A known name whose stored ARM id is another cluster's is that cluster's history, not this one's.
     const mine = (n: string): boolean => known.has(n) && (armIdOf.get(n) ?? id) === id;

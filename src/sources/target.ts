@@ -11,6 +11,8 @@ export interface ClusterTarget {
   kubeConfig(): Promise<KubeConfig>;
   /** What ARM said about the cluster, when it was discovered there. */
   arm?: ArmCluster;
+  /** Named by an ARM listing, not by the user: it may take the name its history has (keepKnownNames). */
+  fromListing?: boolean;
   /** Notes discovery wants in the snapshot (e.g. TLS verification disabled). */
   notes?: string[];
   /** What `kubeConfig()` asks, for a reason that names the step (e.g. `listClusterUserCredential from ARM`). */

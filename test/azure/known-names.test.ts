@@ -1,6 +1,8 @@
 // ARM clusters keep the names their history has: one named apart by its resource group (a namesake was
 // listed in another subscription) keeps that name when the namesake is missing from a listing, instead
 // of its history going on under the bare name.
+import { writeFileSync } from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ArmCluster, emptySnapshot } from "../../src/model/snapshot.js";
 import { runScan } from "../../src/scan.js";
@@ -10,6 +12,8 @@ import { MemorySnapshotStore } from "../../src/store/memory-store.js";
 import type { LatestEntry } from "../../src/store/store.js";
 import { SUB_A, SUB_B, type AzureFixture, withSimAzure } from "./env.js";
 
+/** Every item here comes from an ARM listing. */
+const listed = () => true;
 const arm = (name: string, resourceGroup: string, subscriptionId = SUB_A): ArmCluster => ({ id: `${subscriptionId}/${resourceGroup}/${name}`, name, resourceGroup, subscriptionId, aad: false, pools: [] });
 
 describe("keepKnownNames", () => {
@@ -21,13 +25,20 @@ describe("keepKnownNames", () => {
       { name: "db", arm: arm("db", "rg-1", SUB_B) },
       { name: "plain" },
     ];
-    expect(keepKnownNames(items, known).map((i) => i.name)).toEqual(["rg-1/web", "api", `${SUB_B}/rg-1/db`, "plain"]);
+    expect(keepKnownNames(items, known, listed).map((i) => i.name)).toEqual(["rg-1/web", "api", `${SUB_B}/rg-1/db`, "plain"]);
     // Two listed clusters in rg-1 of two subscriptions could both be "rg-1/web": neither takes it.
     const twins = [
       { name: `${SUB_A}/rg-1/web`, arm: arm("web", "rg-1") },
       { name: `${SUB_B}/rg-1/web`, arm: arm("web", "rg-1", SUB_B) },
     ];
-    expect(keepKnownNames(twins, known).map((i) => i.name)).toEqual(twins.map((t) => t.name));
+    expect(keepKnownNames(twins, known, listed).map((i) => i.name)).toEqual(twins.map((t) => t.name));
+  });
+
+  it("never renames what no listing named: a fleet file's entry keeps its name, ARM data and all", () => {
+    const web = arm("web", "rg-1");
+    const known = [{ cluster: "web", latest: { armId: web.id } }] as LatestEntry[];
+    const items = [{ name: "prod-web", arm: web, entry: true }];
+    expect(keepKnownNames(items, known, (i) => !i.entry).map((i) => i.name)).toEqual(["prod-web"]);
   });
 
   it("gives a cluster the store knows by its ARM id its name back when a namesake appears; the newcomer keeps the qualified name", () => {
@@ -39,12 +50,12 @@ describe("keepKnownNames", () => {
       { name: "rg-9/web", arm: arm("web", "rg-9", SUB_B) },
       { name: "api", arm: arm("api", "rg-2") },
     ];
-    expect(keepKnownNames(items, known).map((i) => i.name)).toEqual(["web", "rg-9/web", "api"]);
+    expect(keepKnownNames(items, known, listed).map((i) => i.name)).toEqual(["web", "rg-9/web", "api"]);
     // Only the last good snapshot knows the id (the latest scan failed before ARM data): the same.
     const failedSince = [{ cluster: "web", latest: {}, lastOk: { armId: web.id } }, { cluster: "api", latest: {} }] as LatestEntry[];
-    expect(keepKnownNames(items, failedSince).map((i) => i.name)).toEqual(["web", "rg-9/web", "api"]);
+    expect(keepKnownNames(items, failedSince, listed).map((i) => i.name)).toEqual(["web", "rg-9/web", "api"]);
     // Without the id (a history from before the store kept it) the bare name is not given to either.
-    expect(keepKnownNames(items, [{ cluster: "web", latest: {} } as LatestEntry]).map((i) => i.name)).toEqual(["rg-1/web", "rg-9/web", "api"]);
+    expect(keepKnownNames(items, [{ cluster: "web", latest: {} } as LatestEntry], listed).map((i) => i.name)).toEqual(["rg-1/web", "rg-9/web", "api"]);
   });
 });
 
@@ -54,13 +65,13 @@ describe("keepKnownNames, when a listing names a cluster after another's history
   it("keeps each cluster on its own history when the namesake that had the bare name is missing from a listing", () => {
     // B has had "web" and A "rg-1/web"; B's subscription failed, so the listing names A bare.
     const known = [{ cluster: "web", latest: { armId: b.id } }, { cluster: "rg-1/web", latest: { armId: a.id } }] as LatestEntry[];
-    expect(keepKnownNames([{ name: "web", arm: a }], known).map((i) => i.name)).toEqual(["rg-1/web"]);
+    expect(keepKnownNames([{ name: "web", arm: a }], known, listed).map((i) => i.name)).toEqual(["rg-1/web"]);
   });
   it("names a new cluster apart rather than continuing a deleted namesake's history", () => {
     const known = [{ cluster: "web", latest: { armId: b.id } }] as LatestEntry[];
-    expect(keepKnownNames([{ name: "web", arm: a }], known).map((i) => i.name)).toEqual(["rg-1/web"]);
+    expect(keepKnownNames([{ name: "web", arm: a }], known, listed).map((i) => i.name)).toEqual(["rg-1/web"]);
     // The same cluster (same id, in any case) keeps it.
-    expect(keepKnownNames([{ name: "web", arm: b }], [{ cluster: "web", latest: { armId: b.id.toUpperCase() } }] as LatestEntry[]).map((i) => i.name)).toEqual(["web"]);
+    expect(keepKnownNames([{ name: "web", arm: b }], [{ cluster: "web", latest: { armId: b.id.toUpperCase() } }] as LatestEntry[], listed).map((i) => i.name)).toEqual(["web"]);
   });
 });
 
@@ -82,5 +93,16 @@ describe("a scan of ARM clusters", () => {
     const result = await runScan([t!], store, { requestTimeoutMs: 5000, clusterDeadlineMs: 20_000 });
     expect(result.clusters.map((c) => [c.cluster, c.status])).toEqual([[before, "ok"]]);
     expect((await store.listLatest()).map((e) => e.cluster)).toEqual([before]);
+  });
+
+  it("stores a fleet file's armResourceId entry under the entry's name, though the store knows the cluster by its listed name", async () => {
+    const store = new MemorySnapshotStore();
+    const opts = { requestTimeoutMs: 5000, clusterDeadlineMs: 20_000 };
+    await runScan(await discoverFleet({ ...fx.settings, subscriptions: [SUB_A] }), store, opts);
+    const fleet = path.join(fx.dir, "fleet.yaml");
+    writeFileSync(fleet, `clusters:\n  - name: prod-web\n    armResourceId: ${fx.az.managedCluster("aks-web").id}\n`);
+    // As the Functions round names it: the entry's name is the user's, not a listing's.
+    const result = await runScan(await discoverFleet({ ...fx.settings, fleetFile: fleet }), store, opts);
+    expect(result.clusters.map((c) => [c.cluster, c.status])).toEqual([["prod-web", "ok"]]);
   });
 });
