@@ -1,6 +1,7 @@
 // One cluster's connection: its own KubeConfig (never a shared one whose context could switch users
 // under us), client-node's auth, a per-request timeout and the cluster deadline on every call, retries, and
 // a keep-alive agent (client-node 1.x opens a new TLS connection per request otherwise).
+import { readFileSync } from "node:fs";
 import https from "node:https";
 import { createSecureContext } from "node:tls";
 import * as k8s from "@kubernetes/client-node";
@@ -82,14 +83,16 @@ export class KubeSession {
       }
       (tls.agent as https.Agent | undefined)?.destroy();
       // One secure context per cluster: building it (parsing CA, cert and key) per connection is
-      // measurable across a fleet.
+      // measurable across a fleet. The CA and server name come from the cluster itself: client-node
+      // applies them only for a context with a user, so an anonymous one would fail TLS.
+      const ca = clusterCa(cluster);
       const secureContext = createSecureContext({
-        ...(tls.ca ? { ca: tls.ca } : {}),
+        ...(ca ? { ca } : {}),
         ...(tls.cert ? { cert: tls.cert } : {}),
         ...(tls.key ? { key: tls.key } : {}),
       });
       const agentOptions: https.AgentOptions = { keepAlive: true, maxSockets: SOCKETS_PER_CLUSTER, secureContext };
-      if (tls.servername) agentOptions.servername = tls.servername;
+      if (cluster.tlsServerName) agentOptions.servername = cluster.tlsServerName;
       if (cluster.skipTLSVerify) agentOptions.rejectUnauthorized = false;
       agent = new https.Agent(agentOptions);
     }
@@ -243,4 +246,10 @@ function requestBase(server: string): string {
     // No URL: the request fails and is classified as before.
   }
   return base.replace(/\/+$/, "");
+}
+
+/** A cluster's CA as client-node reads it: the file (checked at discovery, see cluster-ca.ts) wins over the data. */
+function clusterCa(cluster: k8s.Cluster): Buffer | undefined {
+  if (cluster.caFile) return readFileSync(cluster.caFile);
+  return cluster.caData ? Buffer.from(cluster.caData, "base64") : undefined;
 }

@@ -8,7 +8,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { clusterNameProblem } from "../model/cluster-name.js";
 import type { ArmCluster } from "../model/snapshot.js";
 import { UsageError } from "../errors.js";
-import { armKubeConfig, kubeConfigFor, parseKubeconfig } from "./azure/cluster-credentials.js";
+import { armKubeConfig, fetchedContext, kubeConfigFor, parseKubeconfig } from "./azure/cluster-credentials.js";
 import { azureContext } from "./azure/context.js";
 import { readSecret, SecretReadError } from "./azure/key-vault.js";
 import { armErrorText, armIdKey, DiscoveryError, type DiscoveryProblem, fleetNames, getManagedCluster, listManagedClusters, parseClusterId, subscriptionIds } from "./azure/managed-clusters.js";
@@ -166,10 +166,11 @@ async function fleetTarget(entry: FleetEntry, settings: DiscoverySettings, load:
             const status = e.statusCode === 401 || e.statusCode === 403 ? "unauthorized" : e.statusCode === undefined && !e.identity ? "unreachable" : "error";
             throw new CredentialError(status, `reading the kubeconfig: ${e.message}`);
           }
-          const base = parseKubeconfig(text, `the kubeconfig in Key Vault secret ${entry.secretUri}`);
+          const what = `the kubeconfig in Key Vault secret ${entry.secretUri}`;
+          const base = parseKubeconfig(text, what);
           const context = entryContext(base, entry.context)!; // parseKubeconfig refuses one without contexts
-          if (!base.getContextObject(context)) throw new CredentialError("error", `the kubeconfig in Key Vault secret ${entry.secretUri} has no context ${JSON.stringify(context)}`);
-          return forContext(base, context);
+          if (!base.getContextObject(context)) throw new CredentialError("error", `${what} has no context ${JSON.stringify(context)}`);
+          return fetchedContext(base, context, what, () => azureContext(settings).credential);
         },
       };
     }

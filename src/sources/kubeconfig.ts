@@ -45,14 +45,14 @@ export function loadKubeconfig(files: string[]): KubeConfig {
 }
 
 /**
- * Why a context cannot be used, naming its file: it names a cluster or user no file defines (as
- * `kubectl config delete-cluster` leaves behind). Undefined when it can be used. Checked per context,
- * so one stale context never stops the others.
+ * Why a context cannot be used, naming its file (or `source`, for a kubeconfig from Key Vault or ARM):
+ * it names a cluster or user no file defines (as `kubectl config delete-cluster` leaves behind).
+ * Undefined when it can be used. Checked per context, so one stale context never stops the others.
  */
-export function danglingContext(kc: KubeConfig, name: string): string | undefined {
+export function danglingContext(kc: KubeConfig, name: string, source?: string): string | undefined {
   const ctx = kc.getContextObject(name);
   if (!ctx) return undefined;
-  const where = `kubeconfig ${contextFiles.get(kc)?.get(name) ?? "(in memory)"}: context ${JSON.stringify(name)}`;
+  const where = `${source ?? `kubeconfig ${contextFiles.get(kc)?.get(name) ?? "(in memory)"}`}: context ${JSON.stringify(name)}`;
   if (!kc.getCluster(ctx.cluster)) return `${where} names cluster ${JSON.stringify(ctx.cluster)}, which is not defined`;
   if (ctx.user && !kc.getUser(ctx.user)) return `${where} names user ${JSON.stringify(ctx.user)}, which is not defined`;
   return undefined;

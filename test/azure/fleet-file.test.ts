@@ -4,6 +4,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import YAML from "yaml";
 import { keyVaultReader } from "../../src/alerts/config.js";
 import { collectCluster } from "../../src/collect/collector.js";
 import { discoverFleet, discoverRefs, type DiscoveryProblem } from "../../src/sources/discover.js";
@@ -127,6 +128,24 @@ describe("fleet file", () => {
       ["kv-list", "error", `${secret("kv-list")} is not a kubeconfig: it holds a list, not a mapping with clusters, users and contexts`],
       ["kv-no-contexts", "error", `${secret("kv-no-contexts")} has no contexts`],
       ["kv-not-yaml", "error", `${secret("kv-not-yaml")} is not YAML (line 2)`],
+    ]);
+  });
+
+  it("a Key Vault kubeconfig's context naming an undefined cluster or user fails naming it; one with no user is still verified against its CA", async () => {
+    const kc = YAML.parse(fx.az.managedCluster("arm-1").userKubeconfig(fx.az.caPem, "exec")) as { clusters: Array<{ name: string }>; users: Array<{ name: string }> };
+    const only = (context: Record<string, string>) => YAML.stringify({ ...kc, contexts: [{ name: "x", context }], "current-context": "x" });
+    fx.az.setSecret("kv-gone-cluster", only({ cluster: "gone", user: kc.users[0]!.name }));
+    fx.az.setSecret("kv-gone-user", only({ cluster: kc.clusters[0]!.name, user: "gone" }));
+    fx.az.setSecret("kv-no-user", only({ cluster: kc.clusters[0]!.name }));
+    const names = ["kv-gone-cluster", "kv-gone-user", "kv-no-user"];
+    const file = write("dangling-secrets.yaml", names.map((n) => `  - name: ${n}\n    keyVaultSecret: ${fx.az.url}/secrets/${n}\n`).join("").replace(/^/, "clusters:\n"));
+    const snaps = await Promise.all((await discoverFleet({ ...fx.settings, fleetFile: file })).map((t) => collectCluster(t, SCAN)));
+    const secret = (n: string) => `the kubeconfig in Key Vault secret ${fx.az.url}/secrets/${n}`;
+    expect(snaps.map((s) => [s.cluster, s.status, s.reason])).toEqual([
+      ["kv-gone-cluster", "error", `${secret("kv-gone-cluster")}: context "x" names cluster "gone", which is not defined`],
+      ["kv-gone-user", "error", `${secret("kv-gone-user")}: context "x" names user "gone", which is not defined`],
+      // Anonymous, so refused: reached over TLS checked against the cluster's CA, not a TLS failure.
+      ["kv-no-user", "unauthorized", expect.stringContaining("401")],
     ]);
   });
 

@@ -50,6 +50,8 @@ beforeAll(async () => {
     doc.clusters.push({ name, cluster: { server, ...ca } });
     doc.contexts.push({ name, context: { cluster: name, user } });
   }
+  // No user at all: anonymous, yet the server is verified against the cluster's CA as for any other.
+  doc.contexts.push({ name: "no-user", context: { cluster: "ca-file" } });
   kubeconfig = path.join(dir, "config");
   writeFileSync(kubeconfig, YAML.stringify(doc));
 });
@@ -73,6 +75,7 @@ describe("a kubeconfig cluster's certificate authority", () => {
       ["ca-notpem", "error", `certificate-authority-data of context "ca-notpem" is not a PEM certificate`],
       ["ca-missing", "error", `certificate-authority /nonexistent/ca.crt of context "ca-missing" cannot be read (ENOENT)`],
       ["ca-file-notpem", "error", `certificate-authority ${path.join(dir, "notpem.crt")} of context "ca-file-notpem" is not a PEM certificate`],
+      ["no-user", "unauthorized", expect.stringContaining("401")],
     ]);
   });
 

@@ -5,7 +5,7 @@
 import path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import type { TokenCredential } from "@azure/core-auth";
-import { entryContext, singleContext } from "../kubeconfig.js";
+import { danglingContext, entryContext, singleContext } from "../kubeconfig.js";
 import { kubeconfigFromText } from "../kubeconfig-file.js";
 import { CredentialError, ENTRA_USER_PREFIX } from "../target.js";
 import { AKS_SCOPE, identityErrorText, RefreshingToken } from "./credential.js";
@@ -73,6 +73,16 @@ export function parseKubeconfig(text: string, what: string): k8s.KubeConfig {
   return kc;
 }
 
+/**
+ * `context` of a kubeconfig from ARM or Key Vault (`what` names it) as this process will use it, as
+ * kubeConfigFor does; one that names an undefined cluster or user fails, saying so.
+ */
+export function fetchedContext(kc: k8s.KubeConfig, context: string, what: string, credential: () => TokenCredential): k8s.KubeConfig {
+  const dangling = danglingContext(kc, context, what);
+  if (dangling) throw new CredentialError("error", dangling);
+  return kubeConfigFor(kc, context, credential);
+}
+
 /** listClusterUserCredential (format exec) or listClusterAdminCredential, as a KubeConfig. */
 export async function armKubeConfig(ctx: AzureContext, id: ClusterId, admin: boolean): Promise<k8s.KubeConfig> {
   const ops = ctx.containerService(id.subscriptionId).managedClusters;
@@ -98,6 +108,7 @@ export async function armKubeConfig(ctx: AzureContext, id: ClusterId, admin: boo
   }
   const value = result.kubeconfigs?.[0]?.value;
   if (!value) throw new CredentialError("error", `${action} for ${id.resourceGroup}/${id.name} returned no kubeconfig`);
-  const kc = parseKubeconfig(new TextDecoder().decode(value), `the kubeconfig from ${action} for ${id.resourceGroup}/${id.name}`);
-  return kubeConfigFor(kc, entryContext(kc, undefined)!, () => ctx.credential);
+  const what = `the kubeconfig from ${action} for ${id.resourceGroup}/${id.name}`;
+  const kc = parseKubeconfig(new TextDecoder().decode(value), what);
+  return fetchedContext(kc, entryContext(kc, undefined)!, what, () => ctx.credential);
 }
