@@ -46,27 +46,29 @@ export const COLLECT_DEFAULTS = { requestTimeoutMs: 15_000, clusterDeadlineMs: 9
 export async function collectCluster(target: ClusterTarget, opts: CollectOptions): Promise<ClusterSnapshot> {
   const started = Date.now();
   const snap = emptySnapshot(target.name, opts.scanId, { ...target.source }, new Date(started));
-  if (target.arm) snap.arm = target.arm;
   if (target.notes) snap.notes.push(...target.notes);
-  if (isStopped(target.arm)) {
-    // `az aks stop` deallocates the API server: there is nothing to connect to, and nothing is wrong.
-    snap.status = "stopped";
-    snap.reason = `stopped in ARM (powerState ${target.arm!.powerState}): not scanned`;
-    return snap;
-  }
-  const noCns = armNoCnsReason(target.arm);
-  if (noCns) {
-    // Nothing there to read: connecting would only fail a private or locked-down cluster as unreachable or refused.
-    snap.status = "not-cns";
-    snap.reason = `not scanned: ${noCns}`;
-    return snap;
-  }
   const deadlineMs = opts.clusterDeadlineMs ?? COLLECT_DEFAULTS.clusterDeadlineMs;
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), deadlineMs);
   const signal = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal;
   let session: KubeSession | undefined;
   try {
+    const lateArm = () => new ClusterScanError("error", "reading the cluster from ARM did not finish within the cluster deadline");
+    const arm = target.arm ?? (target.readArm ? await beforeAbort(target.readArm(signal), signal, lateArm) : undefined);
+    if (arm) snap.arm = arm;
+    if (isStopped(arm)) {
+      // `az aks stop` deallocates the API server: there is nothing to connect to, and nothing is wrong.
+      snap.status = "stopped";
+      snap.reason = `stopped in ARM (powerState ${arm!.powerState}): not scanned`;
+      return snap;
+    }
+    const noCns = armNoCnsReason(arm);
+    if (noCns) {
+      // Nothing there to read: connecting would only fail a private or locked-down cluster as unreachable or refused.
+      snap.status = "not-cns";
+      snap.reason = `not scanned: ${noCns}`;
+      return snap;
+    }
     // The first list page arrives sooner than a parse worker loads: start them with the first cluster.
     sharedParsePool()?.warm();
     // ARM, Key Vault and token calls behind it take no signal: the deadline holds for them all the same.
@@ -95,7 +97,7 @@ export async function collectCluster(target: ClusterTarget, opts: CollectOptions
     snap.status = err.status;
     snap.reason = err.message;
     // A private cluster's API server resolves and routes only inside its VNet (or one peered to it).
-    if (err.noAnswer && target.arm?.privateCluster) snap.reason += "; private cluster: the auditor must run inside its network";
+    if (err.noAnswer && snap.arm?.privateCluster) snap.reason += "; private cluster: the auditor must run inside its network";
     snap.nodes = [];
     snap.nncs = [];
     snap.cns = { daemonset: null, pods: [], config: null };

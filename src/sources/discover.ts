@@ -124,11 +124,6 @@ function entraAware(settings: DiscoverySettings): (base: KubeConfig, context: st
   return (base, context) => kubeConfigFor(base, context, () => azureContext(settings).credential);
 }
 
-/** A target whose credentials could not be had: it scans as that failure, under its own name. */
-function failedTarget(name: string, source: ClusterTarget["source"], error: CredentialError, arm?: ArmCluster): ClusterTarget {
-  return { name, source, ...(arm ? { arm } : {}), kubeConfig: () => Promise.reject(error) };
-}
-
 function armTarget(name: string, source: ClusterTarget["source"], id: string, arm: ArmCluster | undefined, settings: DiscoverySettings, admin: boolean): ClusterTarget {
   const parsed = parseClusterId(id);
   if (!parsed) throw new UsageError(`cluster ${JSON.stringify(name)}: ${JSON.stringify(id)} is not an AKS resource id`);
@@ -177,15 +172,17 @@ async function fleetTarget(entry: FleetEntry, settings: DiscoverySettings, load:
     case "arm": {
       const admin = entry.adminCredentials ?? settings.adminCredentials ?? false;
       const id = parseClusterId(entry.id)!;
-      let arm: ArmCluster;
-      try {
-        arm = await getManagedCluster(azureContext(settings), id);
-      } catch (e) {
-        if (e instanceof UsageError) throw e;
-        const status = (e as { statusCode?: number }).statusCode;
-        return failedTarget(entry.name, { kind: "arm" }, new CredentialError(status === 401 || status === 403 ? "unauthorized" : "error", `reading ${entry.id} from ARM: ${armErrorText(e)}`));
-      }
-      return armTarget(entry.name, { kind: "arm" }, entry.id, arm, settings, admin);
+      const ctx = azureContext(settings);
+      // Read when the cluster is scanned, within its deadline: one hung ARM read delays no other cluster.
+      const readArm = async (signal: AbortSignal): Promise<ArmCluster> => {
+        try {
+          return await getManagedCluster(ctx, id, signal);
+        } catch (e) {
+          const status = (e as { statusCode?: number }).statusCode;
+          throw new CredentialError(status === 401 || status === 403 ? "unauthorized" : "error", `reading ${entry.id} from ARM: ${armErrorText(e)}`);
+        }
+      };
+      return { ...armTarget(entry.name, { kind: "arm" }, entry.id, undefined, settings, admin), readArm };
     }
   }
 }

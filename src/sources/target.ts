@@ -11,6 +11,8 @@ export interface ClusterTarget {
   kubeConfig(): Promise<KubeConfig>;
   /** What ARM said about the cluster, when it was discovered there. */
   arm?: ArmCluster;
+  /** Reads what ARM says about the cluster when it is scanned, until `signal` (its deadline) aborts it (a fleet file's armResourceId entry). */
+  readArm?(signal: AbortSignal): Promise<ArmCluster>;
   /** Named by an ARM listing, not by the user: it may take the name its history has (keepKnownNames). */
   fromListing?: boolean;
   /** Notes discovery wants in the snapshot (e.g. TLS verification disabled). */

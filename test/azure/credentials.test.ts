@@ -3,12 +3,14 @@
 // when it expires mid-run: token-refresh.test.ts), admin credentials refused with local accounts disabled (ARM's 400).
 import { writeFileSync } from "node:fs";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectCluster } from "../../src/collect/collector.js";
 import { AKS_AAD_SERVER_APP } from "../../src/sim/index.js";
 import { type ClusterRef, discoverFleet, discoverRefs, resolveTarget } from "../../src/sources/discover.js";
 import { azureContext } from "../../src/sources/azure/context.js";
+import type { ClusterTarget } from "../../src/sources/target.js";
 import { SUB_A, type AzureFixture, withSimAzure } from "./env.js";
 
 let fx: AzureFixture;
@@ -107,6 +109,22 @@ describe("credentials from ARM", () => {
     try {
       const snap = await collectCluster(target, { ...SCAN, clusterDeadlineMs: 1500 });
       expect([snap.status, snap.reason]).toEqual(["error", "getting credentials: listClusterUserCredential from ARM did not finish within the cluster deadline"]);
+    } finally {
+      fx.az.setSubscriptionFault(SUB_A, undefined);
+    }
+  });
+
+  it("ARM that never answers the read of a fleet file's armResourceId entry fails that cluster at its deadline, never holding up discovery", async () => {
+    const file = path.join(fx.dir, "hung-arm.yaml");
+    writeFileSync(file, `clusters:\n  - name: prod-plain\n    armResourceId: ${fx.az.managedCluster("plain").id}\n`);
+    fx.az.setSubscriptionFault(SUB_A, { kind: "hang" });
+    try {
+      const started = Date.now();
+      const discovered = await Promise.race([discoverFleet({ ...fx.settings, fleetFile: file }), sleep(5000, "still discovering" as const)]);
+      expect(discovered).not.toBe("still discovering");
+      const snap = await collectCluster((discovered as ClusterTarget[])[0]!, { ...SCAN, clusterDeadlineMs: 1500 });
+      expect([snap.status, snap.reason]).toEqual(["error", "reading the cluster from ARM did not finish within the cluster deadline"]);
+      expect(Date.now() - started).toBeLessThan(5000);
     } finally {
       fx.az.setSubscriptionFault(SUB_A, undefined);
     }

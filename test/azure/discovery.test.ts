@@ -149,7 +149,8 @@ describe("ARM discovery", () => {
     const file = path.join(fx.dir, "arm-entry.yaml");
     writeFileSync(file, `clusters:\n  - name: prod-blk\n    armResourceId: ${fx.az.managedCluster("aks-blk-1").id}\n`);
     const [target] = await discoverFleet({ ...lost, fleetFile: file });
-    const reason = await target!.kubeConfig().then(() => "", (e: Error) => e.message);
+    // Read as the cluster is scanned, not at discovery.
+    const reason = await target!.readArm!(AbortSignal.timeout(10_000)).then(() => "", (e: Error) => e.message);
     expect(reason).toMatch(new RegExp(`^reading .*/aks-blk-1 from ARM${noToken.source}`));
     for (const m of [(listing as Error).message, (all as Error).message, reason]) expect(m).not.toContain("\n");
   });

@@ -141,8 +141,8 @@ export async function listManagedClusters(ctx: AzureContext, subscriptions: stri
   return { clusters: perSub.flat(), problems };
 }
 
-export async function getManagedCluster(ctx: AzureContext, id: ClusterId): Promise<ArmCluster> {
-  return toArmCluster(await ctx.containerService(id.subscriptionId).managedClusters.get(id.resourceGroup, id.name));
+export async function getManagedCluster(ctx: AzureContext, id: ClusterId, abortSignal?: AbortSignal): Promise<ArmCluster> {
+  return toArmCluster(await ctx.containerService(id.subscriptionId).managedClusters.get(id.resourceGroup, id.name, abortSignal ? { abortSignal } : {}));
 }
 
 /** Fleet names must be unique; ARM names are unique per resource group only, so repeats get their group. */
