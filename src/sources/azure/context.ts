@@ -18,7 +18,7 @@ export interface AzureSettings extends AzureCredentialSettings {
   armEndpoint?: string;
   /** Token scope for ARM; default `<endpoint>/.default`. */
   armScope?: string;
-  /** PEM file of an extra CA trusted for ARM and Key Vault (on top of the system's). */
+  /** PEM file of an extra CA trusted for ARM and Key Vault (on top of Node's and NODE_EXTRA_CA_CERTS's). */
   armCaFile?: string;
   /** Retries of a throttled or failing ARM call (the SDK honours Retry-After). Default 3. */
   armMaxRetries?: number;
@@ -41,16 +41,22 @@ export interface AzureContext {
   subscriptions(): SubscriptionClient;
 }
 
-function caPolicy(file: string): PipelinePolicy {
-  let pem: string;
+/** A PEM file's text; what cannot be read is bad input, named as `what`. */
+function readPem(file: string, what: string): string {
   try {
-    pem = readFileSync(file, "utf8");
+    return readFileSync(file, "utf8");
   } catch (e) {
-    throw new UsageError(`ARM CA file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+}
+
+function caPolicy(file: string): PipelinePolicy {
+  const pem = readPem(file, "ARM CA file");
   if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw new UsageError(`ARM CA file ${file}: no PEM certificate in it`);
+  // A CA list replaces Node's whole store, which holds NODE_EXTRA_CA_CERTS's too (a proxy's CA given the Node way): keep them.
+  const extra = process.env.NODE_EXTRA_CA_CERTS ? [readPem(process.env.NODE_EXTRA_CA_CERTS, "NODE_EXTRA_CA_CERTS")] : [];
   // One settings object for every request: the HTTP client caches its agent per tlsSettings object.
-  const tlsSettings = { ca: [...rootCertificates, pem] };
+  const tlsSettings = { ca: [...rootCertificates, ...extra, pem] };
   return {
     name: "fleetAuditExtraCa",
     sendRequest: (req, next) => {
@@ -101,7 +107,7 @@ function endpointOf(raw: string | undefined): string {
 const contexts = new Map<string, AzureContext>();
 
 export function azureContext(s: AzureSettings): AzureContext {
-  const key = JSON.stringify([s.armEndpoint, s.armScope, s.armCaFile, s.armMaxRetries, s.armRequestTimeoutMs, s.managedIdentityClientId, s.armToken, s.aksToken]);
+  const key = JSON.stringify([s.armEndpoint, s.armScope, s.armCaFile, process.env.NODE_EXTRA_CA_CERTS, s.armMaxRetries, s.armRequestTimeoutMs, s.managedIdentityClientId, s.armToken, s.aksToken]);
   let ctx = contexts.get(key);
   if (!ctx) {
     ctx = buildContext(s);
