@@ -386,14 +386,16 @@ function matches(f, q) {
   if (q.cluster && findingClusters(f).indexOf(q.cluster) < 0) return false;
   if (q.rule && f.rule !== q.rule) return false;
   if (!q.waived && f.waived) return false;
-  if (q.text && (f.message + " " + f.resource + " " + findingClusters(f).join(" ") + " " + f.rule).toLowerCase().indexOf(q.text) < 0) return false;
+  if (q.text && (f.message + " " + (f.waived || "") + " " + f.resource + " " + findingClusters(f).join(" ") + " " + f.rule).toLowerCase().indexOf(q.text) < 0) return false;
   return true;
 }
 // A cluster's drill-down leaves out the Clusters column: it would name that cluster on every row.
 function findingRow(f, inCluster) {
   var names = inCluster ? null : linkList(findingClusters(f), h("td", null, []));
   return h("tr", { class: "sev-" + (f.waived ? "waived" : f.severity), "data-rule": f.rule, "data-severity": f.severity }, [
-    td(f.severity + (f.waived ? " (waived)" : ""), "sev nw"), td(f.rule, "nw"), names, td(f.resource, "nw"), td(f.message, "msg"), td(when(f.firstSeen), "muted nw")
+    h("td", { class: "sev nw", title: f.waived || null, text: f.severity + (f.waived ? " (waived)" : "") }), td(f.rule, "nw"), names, td(f.resource, "nw"),
+    // Why it is waived and until when under its message, as the reports' WAIVER column says it.
+    h("td", { class: "msg" }, [f.message, f.waived ? h("div", { class: "waiver", text: f.waived }) : null]), td(when(f.firstSeen), "muted nw")
   ]);
 }
 function renderFindings() {

@@ -13,6 +13,7 @@ import { cnsSeverities, type CnsSeverities, cnsSeverity, daemonSetReady, nodeRea
 import { matchesCluster, type ReportFilter } from "../reports/filter.js";
 import { subnetKeyOf, subnetSeverity, worstFindingAbout } from "../reports/subnet-findings.js";
 import { headroomCell } from "../reports/kinds/exhaustion.js";
+import { waiverText } from "../reports/kinds/findings.js";
 import { thinner } from "../store/store.js";
 
 /** Bounds on what one page carries, so a huge fleet still gives a page a browser can hold. */
@@ -118,7 +119,11 @@ export interface DashboardSubnet {
   forecastSeverity?: Severity;
 }
 
-export type DashboardFinding = Pick<Finding, "id" | "rule" | "severity" | "cluster" | "resource" | "message" | "firstSeen" | "lastSeen"> & { clusters?: string[]; waived?: string };
+export type DashboardFinding = Pick<Finding, "id" | "rule" | "severity" | "cluster" | "resource" | "message" | "firstSeen" | "lastSeen"> & {
+  clusters?: string[];
+  /** Why it is waived and until when, in the reports' words ("waived: REASON, until EXPIRES"). */
+  waived?: string;
+};
 
 export interface TrendPoint {
   at: string;
@@ -298,7 +303,7 @@ export function dashboardData(whole: FleetEvaluation, history: readonly Evaluati
     message: f.message,
     firstSeen: f.firstSeen,
     lastSeen: f.lastSeen,
-    ...(f.waived ? { waived: f.waived.reason } : {}),
+    ...(f.waived ? { waived: waiverText(f.waived) } : {}),
   }));
 
   // The charts read left to right, oldest first. The current evaluation is in the history once stored;

@@ -389,6 +389,24 @@ describe.skipIf(!hasChromium)("dashboard in headless chromium", () => {
     expect(await rows()).toHaveLength(all.length);
   });
 
+  it("shows why a finding is waived and until when, as the reports do, the reason as text", async () => {
+    const s = healthy("sick", 2);
+    s.cns.pods = s.cns.pods.map((x) => ({ ...x, ready: false }));
+    const e = evaluate({ scanId: "s", now: T0, views: [view(s)] });
+    const [waived, plain] = e.findings;
+    waived!.waived = { reason: "<img src=x onerror=alert(1)> rollout", expires: "2027-01-31" };
+    await withPageOf(e, async (p) => {
+      const note = "waived: <img src=x onerror=alert(1)> rollout, until 2027-01-31";
+      const row = (id: string) => p.locator(`#findings-body tr[data-rule="${id}"]`).first();
+      expect(await row(waived!.rule).textContent()).toContain(note);
+      expect(await row(waived!.rule).locator("td.sev").getAttribute("title")).toBe(note);
+      expect(await row(waived!.rule).locator("img").count()).toBe(0);
+      if (plain && plain.rule !== waived!.rule) expect(await row(plain.rule).textContent()).not.toContain("waived");
+      // The cluster's drill-down shows it too.
+      expect(await detailText(p, "sick")).toContain(note);
+    });
+  });
+
   it("drills down into a cluster from its name, hostile or not", async () => {
     await page.locator("#ranking tbody a.cl", { hasText: XSS_NAME }).click();
     await expect.poll(() => page.locator("#cluster-detail h3").textContent()).toBe(XSS_NAME);

@@ -1,5 +1,5 @@
 // CONTRACT.md `findings`: the current findings, most severe first.
-import type { Finding } from "../../model/finding.js";
+import type { Finding, Waiver } from "../../model/finding.js";
 import { matchesFinding } from "../filter.js";
 import type { ReportKind } from "../report.js";
 
@@ -7,6 +7,11 @@ export interface FindingsDocument {
   generatedAt: string;
   scanId: string;
   findings: Array<Pick<Finding, "rule" | "severity" | "cluster" | "resource" | "message" | "firstSeen" | "lastSeen"> & Partial<Pick<Finding, "clusters" | "waived" | "waiverExpired" | "id" | "data">>>;
+}
+
+/** Why a finding is waived and until when, as every report and the dashboard say it. */
+export function waiverText(w: Waiver): string {
+  return `waived: ${w.reason}${w.expires ? `, until ${w.expires}` : ""}`;
 }
 
 export const findingsReport: ReportKind<FindingsDocument> = {
@@ -61,7 +66,7 @@ export const findingsReport: ReportKind<FindingsDocument> = {
           resource: f.resource,
           message: f.message,
           firstSeen: f.firstSeen,
-          waiver: f.waived ? `waived: ${f.waived.reason}${f.waived.expires ? `, until ${f.waived.expires}` : ""}` : "",
+          waiver: f.waived ? waiverText(f.waived) : "",
           waived: f.waived !== undefined,
           waiverReason: f.waived?.reason,
           waiverExpires: f.waived?.expires,
