@@ -5,6 +5,7 @@ import { z } from "zod";
 import { UsageError } from "../errors.js";
 import type { Severity } from "../model/finding.js";
 import type { Policy } from "../policy/policy.js";
+import { anyCase } from "../policy/any-case.js";
 import { severitySchema } from "../policy/severity.js";
 import type { AzureSettings } from "../sources/azure/context.js";
 import { checkPublicUrl, publicUrlProblem, urlOf } from "./public-url.js";
@@ -44,7 +45,7 @@ export const AlertsConfigSchema = z.strictObject({
       z
         .strictObject({
           name: z.string().min(1).max(100).optional(),
-          type: z.enum(["teams", "webhook"], { error: "must be one of teams, webhook" }).default("teams"),
+          type: anyCase(z.enum(["teams", "webhook"], { error: "must be one of teams, webhook" })).default("teams"),
           minSeverity: severitySchema.default("warning"),
           // As on the command line: https, or http to this machine (a local receiver).
           url: z.string().refine(webhookUrlAllowed, "must be an https URL (http only to localhost)").optional(),

@@ -96,6 +96,37 @@ function zodMessage(i: z.core.$ZodIssue): string {
   return i.message;
 }
 
+/**
+ * Rule IDs in any case, as `--rule` takes them: the rule keys of thresholds and severity (fleet-wide and
+ * per override) and a waiver's rule become the catalogue's IDs, in place. An ID the catalogue lacks stays
+ * as written for catalogueIssues to refuse; one rule named twice in one mapping (cns005 and CNS005) is refused.
+ */
+function canonicalRuleIds(p: Policy, rules: readonly RuleMeta[]): Issue[] {
+  const ids = new Map(rules.map((r) => [r.id.toUpperCase(), r.id]));
+  const canonical = (id: string) => ids.get(id.toUpperCase()) ?? id;
+  const issues: Issue[] = [];
+  const rekey = <T>(byRule: Record<string, T>, base: PropertyKey[]): Record<string, T> => {
+    const out: Record<string, T> = {};
+    const written = new Map<string, string>();
+    for (const [k, v] of Object.entries(byRule)) {
+      const id = canonical(k);
+      if (written.has(id)) issues.push({ path: [...base, k], message: `names ${id} again (as ${written.get(id)} before)` });
+      else written.set(id, k);
+      out[id] = v;
+    }
+    return out;
+  };
+  const sections = (o: Pick<Policy, "thresholds" | "severity">, base: PropertyKey[]) => {
+    if (o.thresholds) o.thresholds = rekey(o.thresholds, [...base, "thresholds"]);
+    if (o.severity) o.severity = rekey(o.severity, [...base, "severity"]);
+  };
+  sections(p, []);
+  p.overrides?.forEach((o, i) => sections(o, ["overrides", i]));
+  // Catalogue IDs are upper case (RULE_ID), so a pattern in upper case matches them in any case.
+  for (const w of p.waivers ?? []) if (w.rule !== undefined) w.rule = w.rule.includes("*") ? w.rule.toUpperCase() : canonical(w.rule);
+  return issues;
+}
+
 /** Checks that need the rule catalogue: rule IDs exist, thresholds are ones the rule declares. */
 function catalogueIssues(p: Policy, rules: readonly RuleMeta[]): Issue[] {
   const byId = new Map(rules.map((r) => [r.id, r]));
@@ -105,7 +136,7 @@ function catalogueIssues(p: Policy, rules: readonly RuleMeta[]): Issue[] {
     for (const [id, keys] of Object.entries(t ?? {})) {
       const meta = byId.get(id);
       if (!meta) {
-        issues.push({ path: [...base, id], message: unknownRule(id) });
+        issues.push({ path: [...base, id], message: unknownRule(id, rules) });
         continue;
       }
       const declared = Object.keys(meta.thresholds ?? {});
@@ -122,7 +153,7 @@ function catalogueIssues(p: Policy, rules: readonly RuleMeta[]): Issue[] {
     }
   };
   const checkSeverities = (s: Policy["severity"], base: PropertyKey[]) => {
-    for (const id of Object.keys(s ?? {})) if (!byId.has(id)) issues.push({ path: [...base, id], message: unknownRule(id) });
+    for (const id of Object.keys(s ?? {})) if (!byId.has(id)) issues.push({ path: [...base, id], message: unknownRule(id, rules) });
   };
   checkThresholds(p.thresholds, ["thresholds"]);
   checkSeverities(p.severity, ["severity"]);
@@ -139,7 +170,7 @@ function catalogueIssues(p: Policy, rules: readonly RuleMeta[]): Issue[] {
     if (!narrows(w.cluster) && !narrows(w.rule) && !narrows(w.resource)) {
       issues.push({ path: ["waivers", i], message: `name at least one of cluster, rule, resource${[w.cluster, w.rule, w.resource].some((p) => p !== undefined) ? " (a pattern of only * matches everything)" : ""}` });
     }
-    if (w.rule !== undefined && !w.rule.includes("*") && !byId.has(w.rule)) issues.push({ path: ["waivers", i, "rule"], message: unknownRule(w.rule) });
+    if (w.rule !== undefined && !w.rule.includes("*") && !byId.has(w.rule)) issues.push({ path: ["waivers", i, "rule"], message: unknownRule(w.rule, rules) });
   });
   for (const k of Object.keys(p.baseline?.cnsConfig ?? {})) {
     if (!(WATCHED_CNS_CONFIG_KEYS as readonly string[]).includes(k)) issues.push({ path: ["baseline", "cnsConfig", k], message: `not a watched cns_config.json key (watched: ${WATCHED_CNS_CONFIG_KEYS.join(", ")})` });
@@ -218,8 +249,8 @@ function stackedOrderIssues(p: Policy, byId: ReadonlyMap<string, RuleMeta>): Iss
   return issues;
 }
 
-function unknownRule(id: string): string {
-  return RULE_ID.test(id) ? `unknown rule ${id} (not in this build's catalogue)` : `not a rule ID such as CNS002`;
+function unknownRule(id: string, rules: readonly RuleMeta[]): string {
+  return RULE_ID.test(id.toUpperCase()) ? `unknown rule ${id} (the catalogue has ${rules.map((r) => r.id).join(", ")})` : `not a rule ID such as CNS002`;
 }
 
 /** Parses and validates policy text; `name` is how errors name the file. */
@@ -234,7 +265,7 @@ export function parsePolicy(text: string, name = "policy", rules: readonly RuleM
   }
   if (raw === null || raw === undefined) raw = {};
   const parsed = PolicySchema.safeParse(raw);
-  const issues: Issue[] = parsed.success ? catalogueIssues(parsed.data as Policy, rules) : parsed.error.issues.map((i) => ({ path: i.path, message: zodMessage(i) }));
+  const issues: Issue[] = parsed.success ? [...canonicalRuleIds(parsed.data as Policy, rules), ...catalogueIssues(parsed.data as Policy, rules)] : parsed.error.issues.map((i) => ({ path: i.path, message: zodMessage(i) }));
   if (issues.length > 0) {
     const shown = issues.slice(0, 3).map((i) => `${formatPath(i.path) || "(top level)"}: ${i.message}`);
     const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : "";

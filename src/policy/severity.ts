@@ -2,6 +2,6 @@
 // bad value reads the same wherever it is written.
 import { z } from "zod";
 import { SEVERITIES } from "../model/finding.js";
+import { anyCase } from "./any-case.js";
 
-// In any case (`Critical`), as the command line takes it; kept as the canonical lower-case name.
-export const severitySchema = z.preprocess((v) => (typeof v === "string" ? v.trim().toLowerCase() : v), z.enum(SEVERITIES, { error: `must be one of ${SEVERITIES.join(", ")}` }));
+export const severitySchema = anyCase(z.enum(SEVERITIES, { error: `must be one of ${SEVERITIES.join(", ")}` }));

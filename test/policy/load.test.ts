@@ -67,6 +67,23 @@ describe("policy file", () => {
     expect(p.alerts!.destinations![0]!.minSeverity).toBe("critical");
   });
 
+  it("takes rule IDs in any case, as --rule does, and keeps the catalogue's IDs", () => {
+    const p = parsePolicy(
+      "thresholds:\n  ipx001: {warningPercent: 70}\nseverity:\n  cns005: info\noverrides:\n  - cluster: a\n    thresholds: {Cns003: {totalRestarts: 2}}\n    severity: {cns002: warning}\nwaivers:\n  - {rule: drf001, reason: x}\n  - {rule: 'nnc*', reason: y}\n",
+    );
+    expect(p.thresholds).toEqual({ IPX001: { warningPercent: 70 } });
+    expect(p.severity).toEqual({ CNS005: "info" });
+    expect(p.overrides![0]).toMatchObject({ thresholds: { CNS003: { totalRestarts: 2 } }, severity: { CNS002: "warning" } });
+    expect(p.waivers!.map((w) => w.rule)).toEqual(["DRF001", "NNC*"]);
+    // Checked as the catalogue's rule: its thresholds and their order.
+    expect(bad("thresholds:\n  ipx001: {criticalPercent: 70}\n")).toContain("thresholds.IPX001: IPX001 warningPercent (80) must not be above criticalPercent (70)");
+  });
+
+  it("takes an alert destination's type in any case", () => {
+    const p = parsePolicy("alerts:\n  destinations:\n    - {type: Teams, urlFromEnv: X}\n    - {type: WEBHOOK, urlFromEnv: Y}\n");
+    expect(p.alerts!.destinations!.map((d) => d.type)).toEqual(["teams", "webhook"]);
+  });
+
   it("accepts thresholds at their bounds and pairs that keep their order, equal included", () => {
     expect(() => parsePolicy("thresholds:\n  IPX001: {warningPercent: 0, criticalPercent: 100}\n  IPX004: {warningDays: 3, criticalDays: 3}\n  CNS003: {totalRestarts: 0}\n")).not.toThrow();
     expect(() => parsePolicy("thresholds:\n  IPX001: {warningPercent: 90}\noverrides:\n  - cluster: a\n    thresholds: {IPX001: {criticalPercent: 99}}\n")).not.toThrow();
@@ -109,6 +126,11 @@ describe("policy file", () => {
     ["thresholds:\n  CNS003: {restarts: 3}\n", 'thresholds.CNS003.restarts: CNS003 has no threshold "restarts" (it has: totalRestarts)'],
     ["thresholds:\n  IPX002: {x: 3}\n", "thresholds.IPX002.x: IPX002 has no thresholds"],
     ["thresholds:\n  high: {x: 3}\n", "thresholds.high: not a rule ID such as CNS002"],
+    // An unknown rule, in any case, names the ones there are; one rule named twice in two cases is refused.
+    ["severity:\n  cns099: info\n", "severity.cns099: unknown rule cns099 (the catalogue has IPX001, IPX002"],
+    ["waivers:\n  - {rule: Cns099, reason: typo}\n", "waivers[0].rule: unknown rule Cns099 (the catalogue has IPX001"],
+    ["severity:\n  cns005: info\n  CNS005: warning\n", "severity.CNS005: names CNS005 again (as cns005 before)"],
+    ["overrides:\n  - cluster: a\n    thresholds: {ipx001: {warningPercent: 70}, IPX001: {criticalPercent: 99}}\n", "overrides[0].thresholds.IPX001: names IPX001 again (as ipx001 before)"],
     ["thresholds:\n  IPX001: {warningPercent: 96, criticalPercent: 90}\n", "thresholds.IPX001: IPX001 warningPercent (96) must not be above criticalPercent (90)"],
     // One side moved past the other's default inverts the pair just the same.
     ["thresholds:\n  IPX001: {criticalPercent: 70}\n", "thresholds.IPX001: IPX001 warningPercent (80) must not be above criticalPercent (70)"],
