@@ -3,6 +3,8 @@ import nnc001 from "../../src/rules/nnc/nnc001-node-without-nnc.js";
 import scn001 from "../../src/rules/scn/scn001-unreachable.js";
 import scn002 from "../../src/rules/scn/scn002-refused.js";
 import scn003 from "../../src/rules/scn/scn003-not-cns.js";
+import { armNoCnsReason } from "../../src/model/arm-ipam.js";
+import type { ArmCluster } from "../../src/model/snapshot.js";
 import { cnsCluster, context, node, snapshot, view } from "../fixtures/builders.js";
 
 const failed = (name: string, status: "unreachable" | "unauthorized" | "not-cns" | "error", reason: string) => {
@@ -31,6 +33,18 @@ describe("SCN001–SCN003", () => {
   });
   it("SCN003 records non-CNS clusters as info", () => {
     expect([...scn003.check(ctx)]).toEqual([expect.objectContaining({ cluster: "kubenet", severity: "info" })]);
+  });
+  it("SCN003 says why the cluster is judged not CNS, from its snapshot: ARM's networkProfile, or no NNC API found", () => {
+    const arm: ArmCluster = { id: "/subscriptions/s/x", name: "arm-kubenet", subscriptionId: "s", resourceGroup: "rg", aad: false, networkPlugin: "kubenet", pools: [] };
+    const byArm = failed("arm-kubenet", "not-cns", `not scanned: ${armNoCnsReason(arm)}`);
+    const byApi = failed("no-api", "not-cns", "the cluster serves no acn.azure.com/v1alpha NodeNetworkConfig API: it does not run Azure CNI with CNS as IPAM");
+    const old = snapshot("old", {}, "not-cns"); // stored before reasons were kept
+    const messages = Object.fromEntries([...scn003.check(context([view(byArm), view(byApi), view(old)]))].map((f) => [f.cluster, f.message]));
+    expect(messages).toEqual({
+      "arm-kubenet": "not scanned: it does not run Azure CNI with CNS as IPAM, per ARM networkProfile: networkPlugin kubenet; skipped.",
+      "no-api": "the cluster serves no acn.azure.com/v1alpha NodeNetworkConfig API: it does not run Azure CNI with CNS as IPAM; skipped.",
+      old: "no acn.azure.com/v1alpha NodeNetworkConfig API: not Azure CNI with CNS as IPAM; skipped.",
+    });
   });
   it("SCN001 says when older data stands in for a failed scan", () => {
     const good = cnsCluster("flaky", ["n1"]);

@@ -7,7 +7,7 @@ export default defineRule(
     title: "Cluster has no NNC API",
     family: "SCN",
     severity: "info",
-    description: "The cluster serves no acn.azure.com NodeNetworkConfig API: it does not run Azure CNI with CNS as IPAM (kubenet, legacy node-subnet CNI, or another CNI). Recorded and skipped.",
+    description: "The cluster serves no acn.azure.com NodeNetworkConfig API, or ARM's networkProfile says so without connecting: it does not run Azure CNI with CNS as IPAM (kubenet, legacy node-subnet CNI, or another CNI). Recorded and skipped.",
     remediation: "Nothing to do if this is intended; remove the cluster from the fleet to silence it.",
     reference: "RULES.md SCN",
   },
@@ -18,7 +18,8 @@ export default defineRule(
         severity: "info",
         cluster: c.name,
         resource: resource("cluster", c.name),
-        message: "no acn.azure.com/v1alpha NodeNetworkConfig API: not Azure CNI with CNS as IPAM; skipped.",
+        // The collector's reason says how it was judged: ARM's networkProfile (not connected), or no NNC API found.
+        message: `${c.latest.reason ?? "no acn.azure.com/v1alpha NodeNetworkConfig API: not Azure CNI with CNS as IPAM"}; skipped.`,
       };
     }
   },
