@@ -17,6 +17,13 @@ export interface StartedRound {
   clusters: string[];
   /** Clusters whose job could not be enqueued: recorded as failed snapshots of the round. */
   notEnqueued: Array<{ cluster: string; reason: string }>;
+  /** Jobs on the queue: one per listed cluster whose job could be enqueued. */
+  jobs: number;
+  /**
+   * Known clusters of subscriptions that could not be listed, recorded at the start with no job: failed,
+   * or kept as the stopped or not-CNS cluster they were.
+   */
+  unlisted: { failed: string[]; kept: string[] };
   /** Discovery listed nothing: every known cluster is failed in the round, with this as its reason. */
   discoveryError?: DiscoveryError;
 }
@@ -79,7 +86,10 @@ export async function startRound(deps: FanoutDeps, refs?: readonly ClusterRef[])
       }),
     ),
   );
-  (deps.log ?? SILENT).info(`round ${round}: ${listed.length - notEnqueued.length} of ${listed.length} cluster job(s) enqueued on ${deps.queue.name}, deadline ${deadline.toISOString()}${unlisted.length ? `; ${unlisted.length} known cluster(s) of unlisted subscriptions failed` : ""}`);
+  const jobs = listed.length - notEnqueued.length;
+  const kept = unlisted.filter((u) => u.kept).map((u) => u.name);
+  const failed = unlisted.filter((u) => !u.kept).map((u) => u.name);
+  (deps.log ?? SILENT).info(`round ${round}: ${jobs} of ${listed.length} cluster job(s) enqueued on ${deps.queue.name}, deadline ${deadline.toISOString()}${unlisted.length ? `; ${failed.length} known cluster(s) of unlisted subscriptions failed, ${kept.length} kept stopped or not CNS` : ""}`);
   for (const n of notes) (deps.log ?? SILENT).warn(`round ${round}: ${n}`);
-  return { round, deadline: deadline.toISOString(), clusters: fleet.map((r) => r.name).sort(), notEnqueued, ...(undiscovered ? { discoveryError: undiscovered } : {}) };
+  return { round, deadline: deadline.toISOString(), clusters: fleet.map((r) => r.name).sort(), notEnqueued, jobs, unlisted: { failed, kept }, ...(undiscovered ? { discoveryError: undiscovered } : {}) };
 }

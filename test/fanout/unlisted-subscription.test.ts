@@ -3,10 +3,12 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { connectStorage, type FanoutDeps, runWorker, startRound } from "../../src/fanout/index.js";
 import { type AzureFixture, SUB_A, SUB_B, SUB_C, withSimAzure } from "../azure/env.js";
-import { uniqueNames } from "./helpers.js";
+import { runCli } from "../helpers/cli.js";
+import { type Names, uniqueNames } from "./helpers.js";
 
 let fx: AzureFixture;
 let deps: FanoutDeps;
+let names: Names;
 
 beforeAll(async () => {
   fx = await withSimAzure({
@@ -17,7 +19,8 @@ beforeAll(async () => {
       { name: "aks-asleep", mode: "overlay", nodes: 1, azure: { subscription: SUB_B, powerState: "Stopped" } },
     ],
   });
-  const storage = await connectStorage({ connectionString: inject("azuriteConnectionString") }, uniqueNames());
+  names = uniqueNames();
+  const storage = await connectStorage({ connectionString: inject("azuriteConnectionString") }, names);
   deps = { ...storage, discovery: { ...fx.settings, subscriptions: [SUB_A, SUB_B] }, collect: { clusterDeadlineMs: 20_000, requestTimeoutMs: 5_000, cnsMetrics: 0 }, workerId: "worker-unlisted" };
 });
 afterAll(() => fx?.close());
@@ -98,5 +101,21 @@ describe("a round while a subscription cannot be listed", () => {
     } finally {
       fx.az.setSubscriptionFault(SUB_A, undefined);
     }
+  });
+
+  it("scan --enqueue counts the jobs it enqueued, not the clusters recorded from the start without one", async () => {
+    await round();
+    fx.az.setSubscriptionFault(SUB_B, { kind: "forbidden" });
+    try {
+      const r = await runCli(["scan", "--enqueue", "--queue", names.queue, "--storage", inject("azuriteConnectionString"), "--subscription", SUB_A, "--subscription", SUB_B], { env: { ...fx.env, FLEET_AUDIT_TABLE_PREFIX: names.tablePrefix } });
+      expect(r.code).toBe(0);
+      // aks-listed has a job; aks-unlisted is failed and the stopped aks-asleep kept, neither with one.
+      expect(r.stderr).toContain(`: 1 job(s) on queue ${names.queue}; 1 cluster(s) recorded failed from the start and 1 kept stopped or not CNS, with no job (subscription not listed); run`);
+      expect(await deps.queue.backlog()).toBe(1);
+    } finally {
+      fx.az.setSubscriptionFault(SUB_B, undefined);
+    }
+    // Drained, so the round is evaluated and the next tests' workers find no job of it.
+    expect((await runWorker(deps, { concurrency: 1, untilEmpty: true, pollMs: 100, sweepMs: 60_000 })).evaluated).toHaveLength(1);
   });
 });

@@ -61,7 +61,10 @@ export async function enqueueRound(opts: StorageOpts & { queue: string; roundDea
     // What the Functions app's daily timer does: without it, round records would pile up for good.
     await pruneRounds(deps);
     io.stdout.write(`${r.round}\n`);
-    io.stderr.write(`round ${r.round}: ${r.clusters.length - r.notEnqueued.length} job(s) on queue ${deps.queue.name}; run \`fleet-audit worker\` to process them\n`);
+    // Clusters of subscriptions that could not be listed are in the round from its start, with no job.
+    const { failed, kept } = r.unlisted;
+    const unlisted = failed.length + kept.length ? `; ${failed.length} cluster(s) recorded failed from the start${kept.length ? ` and ${kept.length} kept stopped or not CNS` : ""}, with no job (subscription not listed)` : "";
+    io.stderr.write(`round ${r.round}: ${r.jobs} job(s) on queue ${deps.queue.name}${unlisted}; run \`fleet-audit worker\` to process them\n`);
     // The round records the failure for the workers to evaluate; the pipeline that started it must hear of it too.
     if (r.discoveryError) throw r.discoveryError;
   });
