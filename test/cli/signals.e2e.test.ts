@@ -119,6 +119,14 @@ describe("stopping serve, worker and demo", () => {
     expect(readdirSync(tmp)).toEqual([]);
   }, 120_000);
 
+  it.each([[[]], [["--azure"]]])("sim %j: Ctrl-C while the fleet starts stops it as cleanly as once it runs: exit 0", async (flags) => {
+    const cwd = mkdtempSync(path.join(tmpdir(), "sim-start-sig-"));
+    // A fleet that takes a second to start: the signal comes while it is generated and its servers start.
+    const r = await runUntil(["sim", "--clusters", "150", "--nodes", "40", "--out", "out", ...flags], /Starting the simulated fleet/, "SIGINT", { cwd });
+    expect(r.stderr).toBe("");
+    expect({ code: r.code, signal: r.signal }).toEqual({ code: 0, signal: null });
+  }, 60_000);
+
   it("serve: SIGTERM while the embedded Azurite starts stops it and exits 0, leaving no lock", async () => {
     const cwd = mkdtempSync(path.join(tmpdir(), "serve-start-sig-"));
     const dataDir = path.join(cwd, "fresh");

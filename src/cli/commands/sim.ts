@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
 import { buildFleet, SCENARIOS, type ScenarioName, type SimClusterSpec, startSimAzure, startSimulator } from "../../sim/index.js";
-import type { CliIO } from "../io.js";
+import { type CliIO, stopRequest } from "../io.js";
 import { choiceOption, intArg, refuseOptions } from "../options.js";
 
 interface SimOpts {
@@ -30,10 +30,14 @@ export function registerSim(program: Command, io: CliIO): void {
     )
     .action(async (opts: SimOpts, cmd: Command) => {
       if (opts.scenario === "demo") refuseOptions(cmd, ["clusters", "nodes"], "to the demo scenario: its 8 clusters are fixed");
+      // Taken before anything starts: Ctrl-C while the fleet starts stops as cleanly as once it runs.
+      const stop = stopRequest(io);
+      io.stdout.write("Starting the simulated fleet…\n");
       const specs = buildFleet({ clusters: opts.clusters, nodes: opts.nodes, scenario: opts.scenario, seed: opts.seed });
-      if (opts.azure) return simAzure(specs, opts, io);
+      if (opts.azure) return simAzure(specs, opts, io, stop);
       const sim = await startSimulator(specs);
       try {
+        if (stop.aborted) return; // asked to stop while it started: it closes, nothing written
         const dir = path.resolve(io.cwd, opts.out);
         await mkdir(dir, { recursive: true });
         const file = await sim.writeKubeconfig(dir);
@@ -48,11 +52,12 @@ export function registerSim(program: Command, io: CliIO): void {
 }
 
 /** The fleet behind a simulated ARM: every third cluster Entra ID (AAD), pools autoscaling to 4x. */
-async function simAzure(specs: SimClusterSpec[], opts: SimOpts, io: CliIO): Promise<void> {
+async function simAzure(specs: SimClusterSpec[], opts: SimOpts, io: CliIO, stop: AbortSignal): Promise<void> {
   const az = await startSimAzure({
     clusters: specs.map((s, i) => ({ ...s, azure: { aad: i % 3 === 2, autoscale: { min: 1, max: Math.max(1, s.nodes * 4) }, maxSurge: "33%" } })),
   });
   try {
+    if (stop.aborted) return;
     const dir = path.resolve(io.cwd, opts.out);
     await mkdir(dir, { recursive: true });
     const env = az.env(await az.writeCa(dir));
