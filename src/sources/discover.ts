@@ -77,10 +77,16 @@ export async function discoverRefs(settings: DiscoverySettings, hooks: Discovery
   let noneListed = false;
   if (settings.subscriptions) {
     const ctx = azureContext(settings);
-    const subscriptions = await subscriptionIds(ctx, settings.subscriptions);
+    // Which subscriptions there are unknown (`all`, ARM down): a problem like a subscription's, so the
+    // kubeconfig and fleet-file clusters are still scanned and every known ARM cluster fails as unlisted.
+    const subscriptions = await subscriptionIds(ctx, settings.subscriptions).catch((e: unknown) => {
+      if (!(e instanceof DiscoveryError)) throw e;
+      problems.push(...e.problems);
+      return [];
+    });
     const listed = await listManagedClusters(ctx, subscriptions);
     problems.push(...listed.problems);
-    noneListed = listed.problems.length > 0 && listed.problems.length === subscriptions.length;
+    noneListed = problems.length > 0 && listed.problems.length === subscriptions.length;
     // Named over the whole listing, so a listed cluster's name does not depend on what the fleet file holds.
     const names = fleetNames(listed.clusters);
     listed.clusters.forEach((arm, i) => {

@@ -19,15 +19,23 @@ export interface UnlistedCluster {
   kept?: SnapshotSummary;
 }
 
-/** Known clusters of the subscriptions `problems` name, that no listed cluster (`listed`, by name) already is. */
+/**
+ * Known clusters of the subscriptions `problems` name (of every subscription, for a problem that is
+ * `everySubscription`), that no listed cluster (`listed`, by name) already is.
+ */
 export function unlistedClusters(latest: readonly LatestEntry[] | undefined, listed: ReadonlySet<string>, problems: readonly DiscoveryProblem[]): UnlistedCluster[] {
   const failed = new Map(problems.filter((p) => p.subscription).map((p) => [p.subscription!.toLowerCase(), p]));
-  if (!latest || failed.size === 0) return [];
+  const every = problems.find((p) => p.everySubscription);
+  if (!latest || (failed.size === 0 && !every)) return [];
+  /** The problem of a subscription: its own, else the one that left every subscription unlisted. */
+  const problemOf = (subscription: string): DiscoveryProblem | undefined =>
+    failed.get(subscription.toLowerCase()) ?? (every ? { source: `subscription ${subscription}`, message: `${every.source}: ${every.message}` } : undefined);
   const out: UnlistedCluster[] = [];
   for (const e of latest) {
     if (listed.has(e.cluster)) continue;
     const id = knownArmId(e);
-    const p = id ? failed.get(parseClusterId(id)?.subscriptionId.toLowerCase() ?? "") : undefined;
+    const subscription = id ? parseClusterId(id)?.subscriptionId : undefined;
+    const p = subscription ? problemOf(subscription) : undefined;
     if (!id || !p) continue;
     const kept = e.latest.status === "stopped" || e.latest.status === "not-cns" ? e.latest : undefined;
     const why = `its ${p.source} could not be listed`;

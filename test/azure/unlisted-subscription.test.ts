@@ -1,5 +1,8 @@
 // A subscription that cannot be listed while another can (even an empty one): the scan goes on, and the
 // clusters the store knows in the unlisted subscription are recorded for this round, not left as they were.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newScanId } from "../../src/model/scan-id.js";
 import { runScan } from "../../src/scan.js";
@@ -71,5 +74,35 @@ describe("one subscription listed, another not", () => {
     } finally {
       fx.az.setSubscriptionFault(SUB_B, undefined);
     }
+  });
+});
+
+/** A kubeconfig of one context on a server that refuses connections: a cluster ARM does not list. */
+function refusingKubeconfig(context: string): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "unlisted-")), "config");
+  writeFileSync(file, `apiVersion: v1
+kind: Config
+clusters: [{ name: c, cluster: { server: "https://127.0.0.1:1" } }]
+users: [{ name: u, user: { token: t } }]
+contexts: [{ name: ${context}, context: { cluster: c, user: u } }]
+current-context: ${context}
+`);
+  return file;
+}
+
+describe("--subscription all while ARM cannot be reached", () => {
+  it("scans the kubeconfig clusters and fails every known ARM cluster, rather than leaving them all out", async () => {
+    const store = new MemorySnapshotStore();
+    const first = await runScan(await discoverFleet({ ...fx.settings, armMaxRetries: 0, subscriptions: "all" }), store, { ...SCAN, scanId: newScanId() });
+    expect(first.clusters.find((c) => c.cluster === "aks-b")?.status).toBe("ok");
+    const problems: DiscoveryProblem[] = [];
+    const settings = { ...fx.settings, armMaxRetries: 0, armEndpoint: "https://127.0.0.1:1", subscriptions: "all" as const, kubeconfig: [refusingKubeconfig("kc-one")] };
+    const targets = await discoverFleet(settings, { onProblem: (p) => problems.push(p) });
+    expect(targets.map((t) => t.name)).toEqual(["kc-one"]);
+    expect(problems).toEqual([expect.objectContaining({ source: "ARM https://127.0.0.1:1", message: expect.stringContaining("listing the subscriptions the identity can read") })]);
+    const { clusters, evaluation } = await runScan(targets, store, { ...SCAN, scanId: newScanId(), discoveryProblems: problems });
+    expect(clusters.find((c) => c.cluster === "kc-one")).toMatchObject({ status: "unreachable" });
+    expect(clusters.find((c) => c.cluster === "aks-b")).toMatchObject({ status: "error", reason: expect.stringContaining(`not scanned: its subscription ${SUB_B} could not be listed (ARM https://127.0.0.1:1: listing the subscriptions the identity can read`) });
+    expect(evaluation.findings.filter((f) => f.rule === "SCN001").map((f) => f.cluster)).toContain("aks-b");
   });
 });

@@ -1,5 +1,8 @@
 // A round started while one subscription cannot be listed: its clusters the store knows are in the
 // round as failed scans (shown from their last good snapshot), and the evaluation notes the subscription.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { connectStorage, type FanoutDeps, runWorker, startRound } from "../../src/fanout/index.js";
 import { type AzureFixture, SUB_A, SUB_B, SUB_C, withSimAzure } from "../azure/env.js";
@@ -117,5 +120,28 @@ describe("a round while a subscription cannot be listed", () => {
     }
     // Drained, so the round is evaluated and the next tests' workers find no job of it.
     expect((await runWorker(deps, { concurrency: 1, untilEmpty: true, pollMs: 100, sweepMs: 60_000 })).evaluated).toHaveLength(1);
+  });
+});
+
+describe("a round with --subscription all while ARM cannot be reached", () => {
+  it("enqueues the kubeconfig clusters and fails the known ARM clusters, rather than leaving them all out", async () => {
+    await round();
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "unlisted-")), "config");
+    writeFileSync(file, `apiVersion: v1
+kind: Config
+clusters: [{ name: c, cluster: { server: "https://127.0.0.1:1" } }]
+users: [{ name: u, user: { token: t } }]
+contexts: [{ name: kc-one, context: { cluster: c, user: u } }]
+current-context: kc-one
+`);
+    const started = await startRound({ ...deps, discovery: { ...deps.discovery, armMaxRetries: 0, armEndpoint: "https://127.0.0.1:1", subscriptions: "all", kubeconfig: [file] } });
+    expect(started.discoveryError).toBeUndefined();
+    expect(started.clusters).toEqual(["aks-asleep", "aks-listed", "aks-unlisted", "kc-one"]);
+    expect(await deps.queue.backlog()).toBe(1);
+    const stats = await runWorker(deps, { concurrency: 1, untilEmpty: true, pollMs: 100, sweepMs: 60_000 });
+    expect(stats.evaluated).toEqual([started.round]);
+    const evaluation = (await deps.store.getEvaluation(started.round))!;
+    expect(evaluation.clusters.find((c) => c.cluster === "kc-one")).toMatchObject({ status: "unreachable" });
+    expect(evaluation.clusters.find((c) => c.cluster === "aks-listed")).toMatchObject({ status: "error", reason: expect.stringContaining(`subscription ${SUB_A} could not be listed (ARM https://127.0.0.1:1: listing the subscriptions`) });
   });
 });

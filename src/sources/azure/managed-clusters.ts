@@ -34,6 +34,8 @@ export interface DiscoveryProblem {
   message: string;
   /** The subscription that could not be listed, when that is the problem: its known clusters are not current. */
   subscription?: string;
+  /** Which subscriptions there are could not be listed (`--subscription all`): the known clusters of every subscription are not current. */
+  everySubscription?: true;
 }
 
 /** Discovery found nothing to scan because ARM could not be read (down, refusing us, TLS): exit 1, not bad usage. */
@@ -114,9 +116,9 @@ export async function subscriptionIds(ctx: AzureContext, wanted: string[] | "all
     for await (const s of ctx.subscriptions().subscriptions.list()) if (s.subscriptionId) ids.push(s.subscriptionId);
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new DiscoveryError([{ source, message: `listing the subscriptions the identity can read: ${armErrorText(e)}` }]);
+    throw new DiscoveryError([{ source, message: `listing the subscriptions the identity can read: ${armErrorText(e)}`, everySubscription: true }]);
   }
-  if (ids.length === 0) throw new DiscoveryError([{ source, message: "the identity can read no subscription: give it Reader (or AKS Cluster User) on the fleet's subscriptions" }]);
+  if (ids.length === 0) throw new DiscoveryError([{ source, message: "the identity can read no subscription: give it Reader (or AKS Cluster User) on the fleet's subscriptions", everySubscription: true }]);
   return ids;
 }
 
