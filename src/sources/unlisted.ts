@@ -61,18 +61,14 @@ export async function unlistedSnapshot(u: UnlistedCluster, scanId: string, at: D
 }
 
 /**
- * Every known ARM cluster, when discovery listed nothing at all (ARM unreachable, every subscription
- * refused): left out, the whole fleet would pass for current and a round would not even be registered.
- * A subscription the error does not name (its listing never started) gets the error itself as reason.
+ * The known ARM clusters of the subscriptions the scan asked for, when discovery listed nothing at all
+ * (ARM unreachable, every subscription refused): left out, they would pass for current and a round would
+ * not even be registered. Those are the subscriptions the error names, or every one when it is
+ * `everySubscription` (`all`, its listing failed): a subscription the scan no longer asks for is left as it was.
  * Throws `error` when the store knows no such cluster: then there is nothing to scan as failed.
  */
 export function undiscoveredClusters(latest: readonly LatestEntry[] | undefined, error: DiscoveryError): UnlistedCluster[] {
-  const unnamed = (latest ?? []).flatMap((e): DiscoveryProblem[] => {
-    const subscription = parseClusterId(knownArmId(e) ?? "")?.subscriptionId;
-    return subscription ? [{ source: `subscription ${subscription}`, message: error.message, subscription }] : [];
-  });
-  // The error's own problems come last, so they win for the subscriptions they name.
-  const unlisted = unlistedClusters(latest, new Set(), [...unnamed, ...error.problems]);
+  const unlisted = unlistedClusters(latest, new Set(), error.problems);
   if (unlisted.length === 0) throw error;
   return unlisted;
 }
