@@ -88,7 +88,17 @@ export async function runScan(discovered: readonly ClusterTarget[], store: Snaps
     return summary;
   };
   const unlisted = opts.discoveryError ? undiscoveredClusters(latest, opts.discoveryError) : unlistedClusters(latest, new Set(targets.map((t) => t.name)), problems);
-  for (const u of unlisted) await stored(await unlistedSnapshot(u, scanId, new Date(), store));
+  // A kept cluster's ARM data is read from the store: all at once, within the store deadline, and not from a store known to be down.
+  const kept: Pick<SnapshotStore, "getSnapshot"> = {
+    getSnapshot: (cluster, ref) =>
+      outage.waiting()
+        ? Promise.resolve(undefined)
+        : inTime(store, deadlineMs, `reading the latest snapshot of ${cluster}`, store.getSnapshot(cluster, ref)).catch((e: unknown) => {
+            outage.failed(e);
+            throw e;
+          }),
+  };
+  for (const snap of await Promise.all(unlisted.map((u) => unlistedSnapshot(u, scanId, new Date(), kept)))) await stored(snap);
   await collectFleet(targets, { ...opts, scanId }, async (snap) => {
     // Cancelled (`signal`): what the cancel cut short would read as failed clusters, so it is not stored.
     if (opts.signal?.aborted) return;

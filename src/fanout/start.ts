@@ -67,7 +67,8 @@ export async function startRound(deps: FanoutDeps, refs?: readonly ClusterRef[])
   const messages = listed.map((ref) => ({ ref, text: encodeJob({ v: 1, round, ref }) }));
   const notes = discoveryNotes(problems);
   await deps.rounds.create(round, fleet, at, deadline, notes);
-  for (const u of unlisted) await record(await unlistedSnapshot(u, round, nowOf(deps), deps.store));
+  // Kept clusters' ARM data is read all at once: a slow store costs one request's wait, not one per cluster.
+  for (const snap of await Promise.all(unlisted.map((u) => unlistedSnapshot(u, round, nowOf(deps), deps.store)))) await record(snap);
 
   // A job outlives its round by the slack only, not the queue's default week.
   const ttlS = (deadline.getTime() - at.getTime() + LATE_JOB_SLACK_MS) / 1000;
