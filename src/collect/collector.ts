@@ -3,7 +3,7 @@
 import type { V1ConfigMap, V1DaemonSet, VersionInfo } from "@kubernetes/client-node";
 import pLimit from "p-limit";
 import { type ClusterSnapshot, CNS_DAEMONSET, CNS_WIN_DAEMONSET, type CnsDaemonSet, type Nnc } from "../model/snapshot.js";
-import { armNoCnsReason } from "../model/arm-ipam.js";
+import { armNoCnsReason, armNodeSubnetReason } from "../model/arm-ipam.js";
 import { emptySnapshot, isStopped } from "../model/snapshot.js";
 import { clusterCaNote } from "../sources/cluster-ca.js";
 import type { ClusterTarget } from "../sources/target.js";
@@ -96,8 +96,15 @@ export async function collectCluster(target: ClusterTarget, opts: CollectOptions
     const err = e instanceof ClusterScanError ? e : classify(e, "scanning");
     snap.status = err.status;
     snap.reason = err.message;
-    // A private cluster's API server resolves and routes only inside its VNet (or one peered to it).
-    if (err.noAnswer && snap.arm?.privateCluster) snap.reason += "; private cluster: the auditor must run inside its network";
+    // Node-subnet CNI per ARM, and the cluster could not be read: ARM's word stands, as for kubenet.
+    const nodeSubnet = err.status === "unreachable" || err.status === "unauthorized" ? armNodeSubnetReason(snap.arm) : undefined;
+    if (nodeSubnet && !opts.signal?.aborted) {
+      snap.status = "not-cns";
+      snap.reason = `not scanned: ${nodeSubnet}; connecting failed: ${err.message}`;
+    } else if (err.noAnswer && snap.arm?.privateCluster) {
+      // A private cluster's API server resolves and routes only inside its VNet (or one peered to it).
+      snap.reason += "; private cluster: the auditor must run inside its network";
+    }
     snap.nodes = [];
     snap.nncs = [];
     snap.cns = { daemonset: null, pods: [], config: null };
