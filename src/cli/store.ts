@@ -12,7 +12,8 @@ export interface StorageOpts {
   dataDir: string;
 }
 
-export async function withStore<T>(opts: StorageOpts, io: CliIO, fn: (store: SnapshotStore, opened: OpenedStore & { tablePrefix?: string }) => Promise<T>): Promise<T> {
+/** `stop` ends the store's requests when aborted, opening it included. */
+export async function withStore<T>(opts: StorageOpts, io: CliIO, fn: (store: SnapshotStore, opened: OpenedStore & { tablePrefix?: string }) => Promise<T>, stop?: AbortSignal): Promise<T> {
   const prefix = io.env.FLEET_AUDIT_TABLE_PREFIX;
   // The Table SDK loads with the first command that needs it, not with --help.
   const { openStore } = await import("../store/open.js");
@@ -24,6 +25,7 @@ export async function withStore<T>(opts: StorageOpts, io: CliIO, fn: (store: Sna
     onEmbeddedExit: (m) => io.stderr.write(`fleet-audit: ${m}\n`),
     // Several fleets (or test runs) can share one storage account under different table prefixes.
     ...(prefix ? { tablePrefix: prefix } : {}),
+    ...(stop ? { signal: stop } : {}),
   });
   try {
     return await fn(opened.store, { ...opened, ...(prefix ? { tablePrefix: prefix } : {}) });

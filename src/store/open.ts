@@ -29,6 +29,8 @@ export interface OpenStoreOptions {
   env?: NodeJS.ProcessEnv;
   /** Told, in one line, when the embedded Azurite this process started goes away under it. */
   onEmbeddedExit?: (message: string) => void;
+  /** Ends the store's requests, the first (init) included, when aborted: a stop request need not wait out a hung endpoint. */
+  signal?: AbortSignal;
 }
 
 export interface OpenedStore {
@@ -168,7 +170,10 @@ function readFileSafe(file: string): string | undefined {
 export async function openStore(options: OpenStoreOptions = {}): Promise<OpenedStore> {
   const env = options.env ?? process.env;
   const given = options.storage ?? (env.FLEET_AUDIT_STORAGE?.trim() || undefined);
-  const tableOptions: TableStoreOptions = options.tablePrefix !== undefined ? { tablePrefix: options.tablePrefix } : {};
+  const tableOptions: TableStoreOptions = {
+    ...(options.tablePrefix !== undefined ? { tablePrefix: options.tablePrefix } : {}),
+    ...(options.signal ? { stop: options.signal } : {}),
+  };
 
   let owned: { azurite: AzuriteInstance; release: () => void } | undefined;
   let sharedWith: number | undefined;

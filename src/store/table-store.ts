@@ -53,6 +53,8 @@ export interface TableStoreOptions {
    * crashes half-way through a multi-transaction document.
    */
   onTransaction?: (t: { table: string; partitionKey: string; index: number; count: number }) => void | Promise<void>;
+  /** Ends every request in flight, as closing does: a caller asked to stop need not wait out a hung endpoint. */
+  stop?: AbortSignal;
 }
 
 /** How long one Table request may go unanswered: a hung endpoint fails the write (its cluster's, named) instead of the scan waiting forever. */
@@ -236,7 +238,7 @@ export class TableSnapshotStore implements SnapshotStore {
     if (!isTablePrefix(prefix)) throw new TypeError(`table prefix must be ${TABLE_PREFIX_RULE}, got ${JSON.stringify(prefix)}`);
     const table = (n: string): Table => {
       const c = client(prefix + n);
-      c.pipeline.addPolicy(stopPolicy(this.closed.signal));
+      c.pipeline.addPolicy(stopPolicy(options.stop ? AbortSignal.any([this.closed.signal, options.stop]) : this.closed.signal));
       return { name: prefix + n, client: c };
     };
     this.snapshots = table("snapshots");

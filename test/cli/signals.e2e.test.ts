@@ -1,6 +1,7 @@
 // Ctrl-C and SIGTERM as a terminal or a supervisor sends them to the long-running commands on the
 // embedded Azurite: each shuts down cleanly (its stop path runs, Azurite is stopped by it) and exits 0.
 import { spawn } from "node:child_process";
+import { createServer, type Socket } from "node:net";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -76,6 +77,25 @@ describe("stopping serve, worker and demo", () => {
     expect(r.stderr).toBe("");
     expect({ code: r.code, signal: r.signal }).toEqual({ code: 0, signal: null });
     if (process.platform === "linux") expect(processesUsing(path.join(cwd, "fresh"))).toEqual([]);
+  }, 60_000);
+
+  it("serve: Ctrl-C while a Table endpoint that never answers is being opened exits 0 at once", async () => {
+    // Accepts the connection and says nothing: the store's first request would wait its 30 s timeout.
+    const sockets: Socket[] = [];
+    const silent = createServer((sock) => void sockets.push(sock));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const port = (silent.address() as { port: number }).port;
+    const key = Buffer.from("k".repeat(32)).toString("base64");
+    const storage = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${key};TableEndpoint=http://127.0.0.1:${port}/devstoreaccount1`;
+    try {
+      const started = Date.now();
+      const r = await runUntil(["serve", "--port", "0", "--storage", storage], () => sockets.length > 0, "SIGINT", { cwd: mkdtempSync(path.join(tmpdir(), "serve-hung-")) });
+      expect({ code: r.code, signal: r.signal, stderr: r.stderr }).toEqual({ code: 0, signal: null, stderr: "" });
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
   }, 60_000);
 
   it("serve: SIGTERM, as a supervisor sends it, exits 0 too", async () => {

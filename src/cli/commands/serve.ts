@@ -21,12 +21,25 @@ export function registerServe(program: Command, io: CliIO): void {
     .addHelpText("after", "\nExamples:\n  fleet-audit serve --port 8080\n  curl 'http://127.0.0.1:8080/api/reports/findings?severity=critical'")
     .action(async (opts: ServeOpts) => {
       const stop = stopRequest(io);
-      await withStore(opts, io, async (store) => {
-        if (stop.aborted) return; // asked to stop while the store opened: it closes, nothing served
-        const server = await serveApi({ store }, { port: opts.port, host: opts.host, log: (l) => io.stderr.write(`${l}\n`) });
-        io.stdout.write(`Serving ${server.url}/api/dashboard (reports under ${server.url}/api/reports/KIND); Ctrl-C to stop\n`);
-        await io.stopSignal;
-        await server.close();
-      });
+      let opened = false;
+      try {
+        // The stop request ends the store's requests too: Ctrl-C while it opens need not wait out its timeout.
+        await withStore(
+          opts,
+          io,
+          async (store) => {
+            opened = true;
+            if (stop.aborted) return; // asked to stop while the store opened: it closes, nothing served
+            const server = await serveApi({ store }, { port: opts.port, host: opts.host, log: (l) => io.stderr.write(`${l}\n`) });
+            io.stdout.write(`Serving ${server.url}/api/dashboard (reports under ${server.url}/api/reports/KIND); Ctrl-C to stop\n`);
+            await io.stopSignal;
+            await server.close();
+          },
+          stop,
+        );
+      } catch (e) {
+        // Opening failed because it was asked to stop: that is the stop, not a failure.
+        if (opened || !stop.aborted) throw e;
+      }
     });
 }
