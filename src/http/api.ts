@@ -250,8 +250,8 @@ export async function route(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse
 
 /**
  * The Functions host matches routes case-insensitively (`/api/Health` reaches the handler), so the
- * route's literal segments are lowercased; the second is always a value (a report kind, a cluster
- * name) and keeps its case.
+ * route's literal segments are lowercased; the second is always a value and keeps its case here: a
+ * cluster name is matched exactly, a report kind in any case (reportKind lowercases it).
  */
 function literalCase(seg: readonly string[]): string[] {
   return seg.map((s, i) => (i === 1 ? s : s.toLowerCase()));
