@@ -35,6 +35,9 @@ describe("IPX001 pod subnet utilisation", () => {
     const nncs = [dynNnc("n1", { first: "10.242.0.4", held: 967, cidr: "10.242.0.0/22" })];
     const [f] = [...ipx001.check(context([view(snapshot("a", { nncs }))]))];
     expect(f).toMatchObject({ severity: "warning", message: expect.stringContaining(" is 94.9% used: 968 of 1019") });
+    // The JSON too: 0.94995 is no 0.95, the critical threshold it did not reach.
+    expect(f!.data!.utilization).toBe(968 / 1019);
+    expect(f!.data!.utilization).toBeLessThan(0.95);
   });
 
   it("is critical for a static-block subnet with no whole /28 left to assign, below 95 %", () => {

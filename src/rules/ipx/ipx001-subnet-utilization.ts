@@ -38,7 +38,8 @@ export default defineRule(
         resource: resource("subnet", s.cidr),
         discriminator: s.key,
         message: `${subnetLabel(ctx, s)}${shared} is ${percentDown(s.utilization)} used: ${s.used} of ${s.capacity} usable addresses, ${free} left.${blocks}${batch}`,
-        data: { used: s.used, capacity: s.capacity, utilization: Number(s.utilization.toFixed(4)), mode: s.mode, ...(blocksLeft !== undefined ? { blocksLeft } : {}), ...(noBatch ? { batchSize: noBatch.batch } : {}) },
+        // The exact fraction: rounded, 0.94995 (a warning) would read 0.95, the critical threshold.
+        data: { used: s.used, capacity: s.capacity, utilization: s.utilization, mode: s.mode, ...(blocksLeft !== undefined ? { blocksLeft } : {}), ...(noBatch ? { batchSize: noBatch.batch } : {}) },
       };
     }
   },
