@@ -8,7 +8,7 @@ export default defineRule(
     family: "SCN",
     severity: "critical",
     description: "The API server answered 401 or 403 (the auditor's credentials were rejected, expired, or lack read access), or ARM refused the identity the cluster's credentials.",
-    remediation: "Renew the credentials, or bind the auditor identity to the ClusterRole in infra/kubernetes/fleet-audit-reader.yaml (AKS RBAC Reader alone does not reach nodes, NodeNetworkConfigs or pods/proxy).",
+    remediation: "Renew the credentials, or bind the auditor identity to the ClusterRole and kube-system Role in infra/kubernetes/fleet-audit-reader.yaml (AKS RBAC Reader alone does not reach nodes, NodeNetworkConfigs or pods/proxy).",
     reference: "RULES.md SCN",
   },
   function* (ctx) {
