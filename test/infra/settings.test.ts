@@ -24,7 +24,8 @@ const OUTSIDE_AZURE: Record<string, string> = {
   FLEET_AUDIT_STORAGE_TOKEN: "a pipeline's own storage token for the CLI; the app uses its managed identity",
 };
 /** Environment, not app settings: the CLI's default kubeconfig (the app always names its sources), npm's version. */
-const NOT_SETTINGS = new Set(["KUBECONFIG", "HOME", "npm_package_version"]);
+// NODE_EXTRA_CA_CERTS is Node's own: read to add --arm-ca to it, never an app setting of ours.
+const NOT_SETTINGS = new Set(["KUBECONFIG", "HOME", "npm_package_version", "NODE_EXTRA_CA_CERTS"]);
 /** Set in infra for the Functions host, the platform or a library, not read by our code. */
 const HOST_OR_LIBRARY: Record<string, string> = {
   AzureWebJobsStorage__credential: "host: identity-based storage",
