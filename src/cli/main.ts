@@ -60,9 +60,14 @@ export function storageOptions(cmd: Command): Command {
   return (
     cmd
       .addOption(new Option("--storage <connection-string|url>", "Table Storage: a connection string (Azure or Azurite), or a Table endpoint URL (https://ACCOUNT.table.core.windows.net) reached with an Entra ID identity; default: embedded Azurite").env("FLEET_AUDIT_STORAGE"))
-      .option("--data-dir <dir>", "where the embedded Azurite keeps its data", ".fleet-audit")
-      // Messages about the store name what gave its address: the flag, or the variable commander read.
+      .option("--data-dir <dir>", "where the embedded Azurite keeps its data (given, it wins over FLEET_AUDIT_STORAGE)", ".fleet-audit")
       .hook("preAction", (_, action) => {
+        // Flags win over the environment: an explicit --data-dir means its embedded store, not FLEET_AUDIT_STORAGE's.
+        if (action.getOptionValueSource("dataDir") === "cli" && action.getOptionValueSource("storage") !== "cli") {
+          action.setOptionValue("storage", undefined);
+          action.setOptionValue("embedded", true);
+        }
+        // Messages about the store name what gave its address: the flag, or the variable commander read.
         if (action.getOptionValueSource("storage") === "env") action.setOptionValue("storageFrom", "FLEET_AUDIT_STORAGE");
       })
   );

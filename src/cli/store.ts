@@ -10,16 +10,21 @@ export interface StorageOpts {
   /** What gave `storage` when not the flag (set by storageOptions). */
   storageFrom?: string;
   dataDir: string;
+  /** The embedded store under dataDir, whatever FLEET_AUDIT_STORAGE says (an explicit --data-dir, set by storageOptions; the demo). */
+  embedded?: boolean;
+  /** Prepended to the table names (default FLEET_AUDIT_TABLE_PREFIX; "" for none). */
+  tablePrefix?: string;
 }
 
 /** `stop` ends the store's requests when aborted, opening it included. */
 export async function withStore<T>(opts: StorageOpts, io: CliIO, fn: (store: SnapshotStore, opened: OpenedStore & { tablePrefix?: string }) => Promise<T>, stop?: AbortSignal): Promise<T> {
-  const prefix = io.env.FLEET_AUDIT_TABLE_PREFIX;
+  const prefix = opts.tablePrefix ?? io.env.FLEET_AUDIT_TABLE_PREFIX;
   // The Table SDK loads with the first command that needs it, not with --help.
   const { openStore } = await import("../store/open.js");
   const opened = await openStore({
     ...(opts.storage ? { storage: opts.storage, ...(opts.storageFrom ? { storageFrom: opts.storageFrom } : {}) } : {}),
     dataDir: path.resolve(io.cwd, opts.dataDir),
+    ...(opts.embedded ? { embedded: true } : {}),
     env: io.env,
     // serve and demo outlive their store's child: say so when it dies instead of only failing requests.
     onEmbeddedExit: (m) => io.stderr.write(`fleet-audit: ${m}\n`),

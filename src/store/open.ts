@@ -24,6 +24,8 @@ export interface OpenStoreOptions {
   storageFrom?: string;
   /** Where the embedded Azurite keeps its data (default `.fleet-audit` in the working directory). */
   dataDir?: string;
+  /** The embedded Azurite under `dataDir` whatever FLEET_AUDIT_STORAGE says (the CLI's explicit --data-dir). */
+  embedded?: boolean;
   tablePrefix?: string;
   /** Environment to read FLEET_AUDIT_STORAGE from (default process.env). */
   env?: NodeJS.ProcessEnv;
@@ -169,7 +171,7 @@ function readFileSafe(file: string): string | undefined {
 
 export async function openStore(options: OpenStoreOptions = {}): Promise<OpenedStore> {
   const env = options.env ?? process.env;
-  const given = options.storage ?? (env.FLEET_AUDIT_STORAGE?.trim() || undefined);
+  const given = options.embedded ? undefined : (options.storage ?? (env.FLEET_AUDIT_STORAGE?.trim() || undefined));
   const tableOptions: TableStoreOptions = {
     ...(options.tablePrefix !== undefined ? { tablePrefix: options.tablePrefix } : {}),
     ...(options.signal ? { stop: options.signal } : {}),

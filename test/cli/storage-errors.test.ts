@@ -11,6 +11,8 @@ import { runCli } from "../helpers/cli.js";
 const KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 let dir: string;
 let closedPort: number;
+/** A store nothing answers for. */
+const connection = () => `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${KEY};TableEndpoint=http://127.0.0.1:${closedPort}/devstoreaccount1;`;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "storage-errors-"));
@@ -56,7 +58,6 @@ describe("a --data-dir that cannot hold the embedded store", () => {
 });
 
 describe("a Table endpoint that does not answer", () => {
-  const connection = () => `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${KEY};TableEndpoint=http://127.0.0.1:${closedPort}/devstoreaccount1;`;
   const said = (from: string) => `fleet-audit: cannot open the Table store at 127.0.0.1:${closedPort} (given by ${from}): ECONNREFUSED (connect ECONNREFUSED 127.0.0.1:${closedPort})\n`;
 
   it("names --storage when the flag gave it", async () => {
@@ -74,6 +75,21 @@ describe("a Table endpoint that does not answer", () => {
       expect(r.stderr).toBe(said("FLEET_AUDIT_STORAGE"));
       expect(r.stderr).not.toContain(KEY.slice(0, 12));
       expect(r.code).toBe(1);
+    }
+  });
+});
+
+describe("an explicit --data-dir", () => {
+
+  it("wins over FLEET_AUDIT_STORAGE, however it is read: flags win over the environment", async () => {
+    vi.stubEnv("FLEET_AUDIT_STORAGE", connection());
+    const parsed = await runCli(["report", "findings", "--data-dir", "parsed"], { cwd: dir });
+    vi.unstubAllEnvs();
+    const given = await runCli(["report", "findings", "--data-dir", "given"], { cwd: dir, env: { FLEET_AUDIT_STORAGE: connection() } });
+    for (const r of [parsed, given]) {
+      // The embedded store in that directory answered: it holds no evaluation yet.
+      expect(r.stderr).toMatch(/^fleet-audit: no scan has been evaluated yet/);
+      expect(r.code).toBe(2);
     }
   });
 });

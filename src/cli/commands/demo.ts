@@ -8,7 +8,7 @@ import { onSignal } from "../../signal-hooks.js";
 import { AKS_AAD_SERVER_APP, buildFleet, type SimArmClusterOptions, type SimClusterSpec, startSimAzure } from "../../sim/index.js";
 import { type CliIO, stopRequest } from "../io.js";
 import { intArg } from "../options.js";
-import { withStore } from "../store.js";
+import { type StorageOpts, withStore } from "../store.js";
 import { scanProgress } from "../progress.js";
 import { printScanSummary } from "../summary.js";
 import type { DiscoveryProblem } from "../../sources/azure/managed-clusters.js";
@@ -25,7 +25,7 @@ export function registerDemo(program: Command, io: CliIO): void {
     .description("Start a simulated fleet and the embedded store, scan it, print the findings, and serve the API and dashboard.")
     .option("--port <n>", "HTTP port", intArg("--port", 0, 65535), 7071)
     .option("--once", "exit after printing instead of serving")
-    .option("--data-dir <dir>", "where the demo's embedded Azurite keeps its history", ".fleet-audit/demo")
+    .option("--data-dir <dir>", "where the demo's embedded Azurite keeps its history (FLEET_AUDIT_STORAGE is never used)", ".fleet-audit/demo")
     .addHelpText("after", "\nExamples:\n  npm start                       # the same as fleet-audit demo\n  fleet-audit demo --once\n  fleet-audit demo --port 8080")
     .action(async (opts: DemoOpts) => {
       // Taken before anything starts: Ctrl-C while starting or scanning stops as cleanly as once serving.
@@ -53,7 +53,7 @@ export function registerDemo(program: Command, io: CliIO): void {
           aksToken: az.identity.issue(AKS_AAD_SERVER_APP).token,
         }, { onProblem: (p) => discoveryProblems.push(p) });
         const discoverySeconds = (Date.now() - discoveryStarted) / 1000;
-        await withStore({ dataDir: opts.dataDir }, io, async (store) => {
+        await withStore(demoStorage(io, opts.dataDir), io, async (store) => {
           stop.throwIfAborted();
           const started = Date.now();
           // The demo's unreachable cluster should cost seconds, not the production deadline.
@@ -81,6 +81,16 @@ export function registerDemo(program: Command, io: CliIO): void {
         await rm(dir, { recursive: true, force: true });
       }
     });
+}
+
+/**
+ * The demo's own embedded store, whatever the environment names: its simulated fleet must never become
+ * a real store's latest evaluation. Says so when a store setting is ignored.
+ */
+function demoStorage(io: CliIO, dataDir: string): StorageOpts {
+  const ignored = ["FLEET_AUDIT_STORAGE", "FLEET_AUDIT_TABLE_PREFIX"].filter((k) => io.env[k]?.trim());
+  if (ignored.length > 0) io.stderr.write(`fleet-audit: the demo keeps its own store in ${dataDir}: ${ignored.join(" and ")} ${ignored.length === 1 ? "is" : "are"} ignored\n`);
+  return { dataDir, embedded: true, tablePrefix: "" };
 }
 
 /** What ARM says about each demo cluster: autoscaler bounds and surge (IPX003), Entra ID on one. */

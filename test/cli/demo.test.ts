@@ -1,0 +1,29 @@
+// The demo in-process: its simulated fleet lives in its own embedded store, whatever the environment
+// names as the store, so it can never become a real fleet's latest evaluation.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, inject, it } from "vitest";
+import { TableSnapshotStore } from "../../src/store/table-store.js";
+import { runCli } from "../helpers/cli.js";
+
+/** A stop request that never comes: the demo runs to its end. */
+const never = new Promise<void>(() => {});
+
+describe("fleet-audit demo", () => {
+  it("keeps its fleet out of the store FLEET_AUDIT_STORAGE names, and says it ignores it", async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), "demo-env-"));
+    const storage = inject("azuriteConnectionString");
+    const tablePrefix = `demo${process.pid}`;
+    const r = await runCli(["demo", "--once"], { cwd, env: { FLEET_AUDIT_STORAGE: storage, FLEET_AUDIT_TABLE_PREFIX: tablePrefix }, stop: never });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe("fleet-audit: the demo keeps its own store in .fleet-audit/demo: FLEET_AUDIT_STORAGE and FLEET_AUDIT_TABLE_PREFIX are ignored\n");
+    const shared = TableSnapshotStore.fromConnectionString(storage, { tablePrefix });
+    expect(await shared.getLatestEvaluation()).toBeUndefined();
+    expect(await shared.listLatest()).toEqual([]);
+    // All of it in the demo's own store, under no prefix.
+    const own = await runCli(["report", "findings", "--format", "json", "--data-dir", ".fleet-audit/demo"], { cwd });
+    expect(own.code, own.stderr).toBe(0);
+    expect(JSON.parse(own.stdout).findings.length).toBeGreaterThan(2);
+  }, 90_000);
+});
