@@ -47,6 +47,11 @@ export class StoreError extends Error {
   /** The store answered, but what it holds cannot be read (a damaged document). */
   readonly corrupt: boolean;
 
+  /** The store refused our credentials (401, 403): a wrong or rotated key, or an identity without the role. Waiting does not help. */
+  get refused(): boolean {
+    return this.statusCode === 401 || this.statusCode === 403;
+  }
+
   /** No answer, or an answer that says "not now" or "not you": retrying later or fixing access helps. */
   get unavailable(): boolean {
     const s = this.statusCode;

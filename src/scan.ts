@@ -75,10 +75,16 @@ export async function runScan(discovered: readonly ClusterTarget[], store: Snaps
   // failure here changes nothing but those; a store that does not answer is down for the writes too.
   const problems = opts.discoveryProblems ?? [];
   const listed = discovered.length > 1 || discovered.some((t) => t.arm) || problems.length > 0 || opts.discoveryError ? inTime(store, deadlineMs, "listing the latest view", store.listLatest()) : undefined;
+  // A store refusing our writes (a wrong or rotated key, a read-only identity) will not take them later:
+  // said before collecting, not after the store deadline. One that does not answer is down for the writes.
+  const writable = inTime(store, deadlineMs, "checking that the store takes our writes", store.checkWrites()).then(() => undefined, (e: unknown) => e);
   const latest = await listed?.catch((e: unknown) => {
     outage.failed(e);
     return undefined;
   });
+  const unwritable = await writable;
+  if (refused(unwritable)) throw unwritable;
+  outage.failed(unwritable);
   const targets = keepKnownNames(discovered, latest, (t) => t.fromListing === true);
   const stored = async (snap: ClusterSnapshot): Promise<SnapshotSummary> => {
     // While the store does not answer, a snapshot waits for the end instead of holding its collection slot for a request timeout.
@@ -134,8 +140,9 @@ async function storeAgain(unstored: ClusterSnapshot[], put: (snap: ClusterSnapsh
   if (down !== undefined) {
     const why = (down instanceof Error ? down.message : String(down)).split("\n", 1)[0] ?? "";
     const n = unstored.length;
+    const what = refused(down) ? "refused our credentials during the scan" : `stopped answering during the scan and did not answer again within ${deadlineMs / 1000} s`;
     throw new StoreError(
-      `the ${outage.store.label} stopped answering during the scan and did not answer again within ${deadlineMs / 1000} s: the snapshots of ${n} cluster${n === 1 ? "" : "s"} were not stored (${why})`,
+      `the ${outage.store.label} ${what}: the snapshots of ${n} cluster${n === 1 ? "" : "s"} were not stored (${why})`,
       down instanceof StoreError ? down.table : "",
       undefined,
       undefined,
@@ -152,7 +159,9 @@ async function storeAgain(unstored: ClusterSnapshot[], put: (snap: ClusterSnapsh
   return unstored.flatMap((snap, i) => (reasons[i] ? [{ cluster: snap.cluster, reason: reasons[i] }] : []));
 }
 
-/** Pings the store, one ping at a time, until it answers (undefined) or `deadline`: then what the last ping failed with. */
+const refused = (e: unknown): boolean => e instanceof StoreError && e.refused;
+
+/** Pings the store, one ping at a time, until it answers (undefined), refuses our credentials or `deadline`: then what the last ping failed with. */
 async function storeBack(outage: StoreOutage, deadline: AbortSignal, late: () => Error): Promise<unknown> {
   let down: unknown = late();
   for (;;) {
@@ -160,6 +169,7 @@ async function storeBack(outage: StoreOutage, deadline: AbortSignal, late: () =>
       const failed = await beforeAbort(outage.answers(), deadline, late);
       if (failed === undefined) return undefined;
       down = failed;
+      if (refused(failed)) return down; // asking again will not change its mind
       await sleep(PING_PAUSE_MS, undefined, { signal: deadline });
     } catch {
       return down; // the deadline: what the last ping said says more than that

@@ -14,6 +14,8 @@ export interface StorageOpts {
   embedded?: boolean;
   /** Prepended to the table names (default FLEET_AUDIT_TABLE_PREFIX; "" for none). */
   tablePrefix?: string;
+  /** The command writes: a store refusing our credentials names the role that needs. */
+  writes?: boolean;
 }
 
 /** `stop` ends the store's requests when aborted, opening it included. */
@@ -25,6 +27,7 @@ export async function withStore<T>(opts: StorageOpts, io: CliIO, fn: (store: Sna
     ...(opts.storage ? { storage: opts.storage, ...(opts.storageFrom ? { storageFrom: opts.storageFrom } : {}) } : {}),
     dataDir: path.resolve(io.cwd, opts.dataDir),
     ...(opts.embedded ? { embedded: true } : {}),
+    ...(opts.writes ? { writes: true } : {}),
     env: io.env,
     // serve and demo outlive their store's child: say so when it dies instead of only failing requests.
     onEmbeddedExit: (m) => io.stderr.write(`fleet-audit: ${m}\n`),
@@ -34,6 +37,8 @@ export async function withStore<T>(opts: StorageOpts, io: CliIO, fn: (store: Sna
   });
   try {
     return await fn(opened.store, { ...opened, ...(prefix ? { tablePrefix: prefix } : {}) });
+  } catch (e) {
+    throw opened.refusal(e);
   } finally {
     await opened.close();
   }

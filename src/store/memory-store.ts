@@ -149,5 +149,7 @@ export class MemorySnapshotStore implements SnapshotStore {
 
   async ping(): Promise<void> {}
 
+  async checkWrites(): Promise<void> {}
+
   async close(): Promise<void> {}
 }

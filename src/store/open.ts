@@ -26,6 +26,8 @@ export interface OpenStoreOptions {
   dataDir?: string;
   /** The embedded Azurite under `dataDir` whatever FLEET_AUDIT_STORAGE says (the CLI's explicit --data-dir). */
   embedded?: boolean;
+  /** The command writes (scan, worker, prune, forget): the role a refusal of our credentials names. */
+  writes?: boolean;
   tablePrefix?: string;
   /** Environment to read FLEET_AUDIT_STORAGE from (default process.env). */
   env?: NodeJS.ProcessEnv;
@@ -47,6 +49,8 @@ export interface OpenedStore {
   sharedWith?: number;
   /** Closes the store and stops an embedded Azurite this process started. Idempotent. */
   close(): Promise<void>;
+  /** `e` reworded when it is the store refusing our credentials: where it is, what gave it, what to check. Else `e`. */
+  refusal(e: unknown): unknown;
 }
 
 interface LockInfo {
@@ -212,26 +216,39 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<OpenedS
         }
       }
     })());
+  const from = options.storage !== undefined ? `given by ${options.storageFrom ?? "--storage"}` : given !== undefined ? "given by FLEET_AUDIT_STORAGE" : "the embedded Azurite";
+  const refusal = (e: unknown): unknown => refusedCredentials(e, target, from, options.writes === true);
   try {
     await store.init();
   } catch (e) {
     await close();
-    const from = options.storage !== undefined ? `given by ${options.storageFrom ?? "--storage"}` : given !== undefined ? "given by FLEET_AUDIT_STORAGE" : "the embedded Azurite";
-    throw cannotOpen(e, target, from);
+    throw cannotOpen(refusal(e), target, from);
   }
-  const out: OpenedStore = { store, target, ...(connectionString !== undefined ? { connectionString } : {}), close };
+  const out: OpenedStore = { store, target, ...(connectionString !== undefined ? { connectionString } : {}), close, refusal };
   if (owned) out.azurite = owned.azurite;
   if (sharedWith !== undefined) out.sharedWith = sharedWith;
   return out;
 }
 
-/**
- * The first call's failure, reworded to say where the store is and what named it: by host and port
- * only, as a connection string holds an account key.
- */
-function cannotOpen(e: unknown, target: StorageTarget, from: string): unknown {
-  if (!(e instanceof StoreError) || e.reason === undefined) return e;
+/** Where the store is, for messages: by host and port only, as a connection string holds an account key. */
+function storeAt(target: StorageTarget): string {
   const endpoint = "connectionString" in target ? parseConnectionString(target.connectionString).tableEndpoint : target.tableServiceUri;
-  const at = endpoint ? ` at ${new URL(endpoint).host}` : "";
-  return new StoreError(`cannot open the Table store${at} (${from}): ${e.reason}`, e.table, e.cluster, e.statusCode, e.code, { reason: e.reason });
+  return endpoint ? ` at ${new URL(endpoint).host}` : "";
+}
+
+/** The first call's failure, reworded to say where the store is and what named it. */
+function cannotOpen(e: unknown, target: StorageTarget, from: string): unknown {
+  if (!(e instanceof StoreError) || e.reason === undefined || e.refused) return e;
+  return new StoreError(`cannot open the Table store${storeAt(target)} (${from}): ${e.reason}`, e.table, e.cluster, e.statusCode, e.code, { reason: e.reason });
+}
+
+/**
+ * A 401 or 403 from the store, whenever a command meets it (a read-only identity passes the opening): no
+ * outage to wait out, but a wrong or rotated key, or an identity without the role the command needs.
+ */
+function refusedCredentials(e: unknown, target: StorageTarget, from: string, writes: boolean): unknown {
+  if (!(e instanceof StoreError) || !e.refused) return e;
+  const check = "connectionString" in target ? "the account key (or SAS) of the connection string" : `the identity and its role on the storage account (Storage Table Data ${writes ? "Contributor" : "Reader"})`;
+  const status = [e.statusCode, e.code].filter(Boolean).join(" ");
+  return new StoreError(`the store${storeAt(target)} (${from}) refused our credentials (${status}): check ${check}`, e.table, e.cluster, e.statusCode, e.code, { ...(e.reason !== undefined ? { reason: e.reason } : {}) });
 }

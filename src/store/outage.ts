@@ -25,9 +25,9 @@ export class StoreOutage {
     return this.down;
   }
 
-  /** A write failed: a store that does not answer, or says "not now", is down until a ping answers. */
+  /** A write failed: a store that does not answer, or says "not now", is down until a ping answers (one refusing our credentials is not). */
   failed(e: unknown): void {
-    if (e instanceof StoreError && e.unavailable) this.down = true;
+    if (e instanceof StoreError && e.unavailable && !e.refused) this.down = true;
   }
 
   /** Whether the store answers: undefined when it does, else what the ping failed with (that ping may be one asking already). */

@@ -140,5 +140,7 @@ export interface SnapshotStore {
   forgetCluster(cluster: string): Promise<{ snapshots: number } | undefined>;
   /** Throws when the backend does not answer. */
   ping(): Promise<void>;
+  /** Throws when the backend will not take our writes (a read-only identity, a wrong key); writes nothing. */
+  checkWrites(): Promise<void>;
   close(): Promise<void>;
 }

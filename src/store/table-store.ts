@@ -40,6 +40,8 @@ export { StoreError };
 
 const LATEST_PK = "latest";
 const EVALUATION_PK = "fleet";
+/** A partition of the latest table never written (its rows are all under LATEST_PK). */
+const WRITE_CHECK_PK = "write-check";
 /** Evaluation summaries carry their subnet list gzipped in at most this many binary columns. */
 const MAX_SUBNET_COLUMNS = 4;
 
@@ -196,7 +198,9 @@ function describeRestError(e: unknown): { text: string; code?: string } {
     code = body["odata.error"]?.code ?? code;
     detail = body["odata.error"]?.message?.value ?? detail;
   } catch {
-    // not a JSON body
+    // Not JSON: Azure Storage and Azurite answer some errors (authentication among them) in XML.
+    const xml = (tag: string): string | undefined => new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(detail)?.[1]?.trim();
+    [code, detail] = [xml("Code") ?? code, xml("Message") ?? detail];
   }
   // The service, or a proxy in front of it, may echo the request: its Authorization header, its SAS.
   detail = withoutSecrets(detail.split("\n")[0]!).slice(0, 200);
@@ -664,6 +668,21 @@ export class TableSnapshotStore implements SnapshotStore {
 
   async ping(): Promise<void> {
     await this.query(this.latest, odata`PartitionKey eq ${LATEST_PK}`, ["rowKey"], 1, undefined, "ping");
+  }
+
+  /**
+   * Throws when the store will not take our writes (a read-only identity, a wrong or rotated key), before
+   * a scan collects what it could not store: deleting a row no one writes needs the write permission and
+   * changes nothing.
+   */
+  async checkWrites(): Promise<void> {
+    await this.call("check that we may write", this.latest, undefined, async () => {
+      try {
+        await this.latest.client.deleteEntity(WRITE_CHECK_PK, WRITE_CHECK_PK);
+      } catch (e) {
+        if (statusCodeOf(e) !== 404) throw e;
+      }
+    });
   }
 
   async close(): Promise<void> {

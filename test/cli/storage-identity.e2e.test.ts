@@ -90,11 +90,13 @@ describe("--storage as a Table service URL with an identity", () => {
     for (const r of [scan, report, forget, rescan, after]) expect(r.stdout + r.stderr).not.toContain(token.split(".")[1]);
   });
 
-  it("names the table and the refusal when the identity is not let in, and prints no token", async () => {
-    const r = await fleetAudit(["report", "findings", "--format", "json"], { FLEET_AUDIT_STORAGE_TOKEN: "not-a-token" });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/Table store: cannot .* in table "ident\w+".*403/);
-    expect(r.stderr).not.toContain("not-a-token");
+  it("names the store, the refusal and the role the command needs when the identity is not let in, and prints no token", async () => {
+    const refused = (role: string) => new RegExp(`^fleet-audit: the store at 127\\.0\\.0\\.1:\\d+ \\(given by FLEET_AUDIT_STORAGE\\) refused our credentials \\(403 AuthenticationFailed\\): check the identity and its role on the storage account \\(Storage Table Data ${role}\\)\n$`);
+    const report = await fleetAudit(["report", "findings", "--format", "json"], { FLEET_AUDIT_STORAGE_TOKEN: "not-a-token" });
+    expect(report.stderr).toMatch(refused("Reader"));
+    const scan = await fleetAudit(["scan", "--kubeconfig", kubeconfig], { FLEET_AUDIT_STORAGE_TOKEN: "not-a-token" });
+    expect(scan.stderr).toMatch(refused("Contributor"));
+    for (const r of [report, scan]) expect(r.code).toBe(1);
   });
 
   it("says an expired token has expired, and when, without sending it", async () => {

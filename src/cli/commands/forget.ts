@@ -56,7 +56,7 @@ Examples:
   fleet-audit forget --not-seen-days 14 --storage "$FLEET_AUDIT_STORAGE"`,
     )
     .action(async (names: string[], opts: ForgetOpts) => {
-      await withStore(opts, io, async (store, opened) => {
+      await withStore({ ...opts, writes: !opts.dryRun }, io, async (store, opened) => {
         const doomed = await choose(store, names, opts, new Date());
         if (doomed.length === 0) {
           io.stdout.write("No cluster to forget.\n");

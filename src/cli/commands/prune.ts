@@ -29,7 +29,7 @@ Examples:
     .action(async (opts: PruneOpts) => {
       const days = parseRetentionDays(opts.keepDays, "--keep-days");
       const before = retentionCutoff(days, new Date());
-      await withStore(opts, io, async (store) => {
+      await withStore({ ...opts, writes: !opts.dryRun }, io, async (store) => {
         const r = await store.pruneHistory(before, { dryRun: opts.dryRun === true });
         if (opts.dryRun) {
           for (const c of r.clusters) io.stdout.write(`Would delete ${c.snapshots} snapshot(s) of ${describeCluster(c.cluster)}.\n`);

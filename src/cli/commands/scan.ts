@@ -132,7 +132,7 @@ Examples:
         env: opts.publicUrl ? { ...io.env, FLEET_AUDIT_PUBLIC_URL: opts.publicUrl } : io.env,
         keyVault: (uri) => keyVaultReader(uri, settings),
       });
-      await withStore(opts, io, async (store, opened) => {
+      await withStore({ ...opts, writes: true }, io, async (store, opened) => {
         const started = Date.now();
         let undelivered = 0;
         const progress = scanProgress(io, targets.length);

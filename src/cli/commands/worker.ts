@@ -39,7 +39,7 @@ async function withFanout<T>(opts: StorageOpts & { queue: string; policy?: strin
   const policy = policyFile ? loadPolicy(path.resolve(io.cwd, policyFile), policyFile) : undefined;
   const minSeverity = alertMinSeverityFromEnv(io.env);
   const fanout = await import("../../fanout/index.js");
-  return withStore(opts, io, async (_store, opened) => {
+  return withStore({ ...opts, writes: true }, io, async (_store, opened) => {
     const storage = await fanout.connectStorage(opened.target, { ...(opened.tablePrefix ? { tablePrefix: opened.tablePrefix } : {}), queue: opts.queue });
     const deps: FanoutDeps = {
       ...storage,
