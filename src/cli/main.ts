@@ -11,6 +11,7 @@ import { registerScan } from "./commands/scan.js";
 import { registerServe } from "./commands/serve.js";
 import { registerSim } from "./commands/sim.js";
 import { registerWorker } from "./commands/worker.js";
+import { DEFAULT_DATA_DIR } from "./store.js";
 
 /** Thrown by a command to end with a specific exit code after printing what it had to. */
 export class ExitCode extends Error {
@@ -60,7 +61,7 @@ export function storageOptions(cmd: Command): Command {
   return (
     cmd
       .addOption(new Option("--storage <connection-string|url>", "Table Storage: a connection string (Azure or Azurite), or a Table endpoint URL (https://ACCOUNT.table.core.windows.net) reached with an Entra ID identity; default: embedded Azurite").env("FLEET_AUDIT_STORAGE"))
-      .option("--data-dir <dir>", "where the embedded Azurite keeps its data (given, it wins over FLEET_AUDIT_STORAGE)", ".fleet-audit")
+      .option("--data-dir <dir>", "where the embedded Azurite keeps its data (given, it wins over FLEET_AUDIT_STORAGE)", DEFAULT_DATA_DIR)
       .hook("preAction", (_, action) => {
         // Flags win over the environment: an explicit --data-dir means its embedded store, not FLEET_AUDIT_STORAGE's.
         if (action.getOptionValueSource("dataDir") === "cli" && action.getOptionValueSource("storage") !== "cli") {

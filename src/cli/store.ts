@@ -1,9 +1,28 @@
 // Opens the store the storage options name, runs `fn`, and always closes it (and any embedded Azurite).
+import { existsSync } from "node:fs";
 import path from "node:path";
 import type { AlertState } from "../alerts/state.js";
 import type { OpenedStore } from "../store/open.js";
 import type { SnapshotStore } from "../store/store.js";
 import type { CliIO } from "./io.js";
+
+/** Where the embedded Azurite keeps its data unless --data-dir says otherwise. */
+export const DEFAULT_DATA_DIR = ".fleet-audit";
+/** The demo's own history, apart from the default store so its simulated fleet never mixes with a real one. */
+export const DEMO_DATA_DIR = ".fleet-audit/demo";
+
+/** How to read the history kept under `dataDir`. */
+export function reportCommand(kind: string, dataDir: string): string {
+  return `\`fleet-audit report ${kind} --data-dir ${dataDir}\``;
+}
+
+/** Where the demo's history is, when `opened` is the empty default store beside it (a newcomer's first report after `npm start`). */
+export function demoHistoryHint(opts: StorageOpts, opened: OpenedStore, io: CliIO, kind: string): string {
+  const embedded = opened.azurite !== undefined || opened.sharedWith !== undefined;
+  const atDefault = path.resolve(io.cwd, opts.dataDir) === path.resolve(io.cwd, DEFAULT_DATA_DIR);
+  if (!embedded || !atDefault || !existsSync(path.resolve(io.cwd, DEMO_DATA_DIR))) return "";
+  return ` (the demo's history is in ${DEMO_DATA_DIR}: ${reportCommand(kind, DEMO_DATA_DIR)})`;
+}
 
 export interface StorageOpts {
   storage?: string;

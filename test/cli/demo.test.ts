@@ -27,3 +27,22 @@ describe("fleet-audit demo", () => {
     expect(JSON.parse(own.stdout).findings.length).toBeGreaterThan(2);
   }, 90_000);
 });
+
+describe("the demo's history", () => {
+  it("is kept apart from the default store, and both the demo and an empty default store say where", async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), "demo-history-"));
+    const before = await runCli(["report", "findings"], { cwd });
+    expect(before.stderr).toBe("fleet-audit: no scan has been evaluated yet: run `fleet-audit scan` first\n");
+    const demo = await runCli(["demo", "--once"], { cwd, stop: never });
+    expect(demo.code, demo.stderr).toBe(0);
+    expect(demo.stdout).toContain("\nhistory kept in .fleet-audit/demo: `fleet-audit report findings --data-dir .fleet-audit/demo`\n");
+    const after = await runCli(["report", "exhaustion"], { cwd });
+    expect(after.stderr).toBe(
+      "fleet-audit: no scan has been evaluated yet: run `fleet-audit scan` first (the demo's history is in .fleet-audit/demo: `fleet-audit report exhaustion --data-dir .fleet-audit/demo`)\n",
+    );
+    expect(after.code).toBe(2);
+    // A store named otherwise is not the default one: no hint there.
+    const elsewhere = await runCli(["report", "findings", "--data-dir", "other"], { cwd });
+    expect(elsewhere.stderr).toBe("fleet-audit: no scan has been evaluated yet: run `fleet-audit scan` first\n");
+  }, 90_000);
+});

@@ -8,7 +8,7 @@ import { onSignal } from "../../signal-hooks.js";
 import { AKS_AAD_SERVER_APP, buildFleet, type SimArmClusterOptions, type SimClusterSpec, startSimAzure } from "../../sim/index.js";
 import { type CliIO, stopRequest } from "../io.js";
 import { intArg } from "../options.js";
-import { type StorageOpts, withStore } from "../store.js";
+import { DEMO_DATA_DIR, reportCommand, type StorageOpts, withStore } from "../store.js";
 import { scanProgress } from "../progress.js";
 import { printScanSummary } from "../summary.js";
 import type { DiscoveryProblem } from "../../sources/azure/managed-clusters.js";
@@ -25,7 +25,7 @@ export function registerDemo(program: Command, io: CliIO): void {
     .description("Start a simulated fleet and the embedded store, scan it, print the findings, and serve the API and dashboard.")
     .option("--port <n>", "HTTP port", intArg("--port", 0, 65535), 7071)
     .option("--once", "exit after printing instead of serving")
-    .option("--data-dir <dir>", "where the demo's embedded Azurite keeps its history (FLEET_AUDIT_STORAGE is never used)", ".fleet-audit/demo")
+    .option("--data-dir <dir>", "where the demo's embedded Azurite keeps its history (FLEET_AUDIT_STORAGE is never used)", DEMO_DATA_DIR)
     .addHelpText("after", "\nExamples:\n  npm start                       # the same as fleet-audit demo\n  fleet-audit demo --once\n  fleet-audit demo --port 8080")
     .action(async (opts: DemoOpts) => {
       // Taken before anything starts: Ctrl-C while starting or scanning stops as cleanly as once serving.
@@ -67,6 +67,8 @@ export function registerDemo(program: Command, io: CliIO): void {
             ...(progress ? { onCluster: (s, done, total) => progress.cluster(s, done, total) } : {}),
           }).finally(() => progress?.stop());
           printScanSummary(io, result, discoverySeconds + (Date.now() - started) / 1000, discoverySeconds);
+          // Not the default store's history: a report without --data-dir would not find it.
+          io.stdout.write(`\nhistory kept in ${opts.dataDir}: ${reportCommand("findings", opts.dataDir)}\n`);
           if (opts.once) return;
           const server = await serveApi({ store }, { port: opts.port, log: (l) => io.stderr.write(`${l}\n`) });
           io.stdout.write(`\nDashboard: ${server.url}/api/dashboard\nReports:   ${server.url}/api/reports/findings?format=md\nCtrl-C to stop\n`);

@@ -10,7 +10,7 @@ import { renderStored, reportRequest } from "../../reports/stored.js";
 import { type CliIO, useColor } from "../io.js";
 import { ExitCode, storageOptions } from "../main.js";
 import { choiceOption, severityArg } from "../options.js";
-import { type StorageOpts, withStore } from "../store.js";
+import { demoHistoryHint, type StorageOpts, withStore } from "../store.js";
 
 interface ReportOpts extends StorageOpts {
   format?: Format;
@@ -52,9 +52,9 @@ ${[...REPORT_KINDS.values()].map((k) => `  ${k.name.padEnd(11)} tables ${tableNa
       // Piped, a report is JSON, but one --table picks from the text formats: CSV, for a spreadsheet.
       const format: Format = opts.format ?? (io.stdout.isTTY ? "table" : opts.table !== undefined ? "csv" : "json");
       const { filter } = reportRequest(kind, { cluster: opts.cluster, severity: opts.severity, rule: opts.rule, since: opts.since });
-      await withStore(opts, io, async (store) => {
+      await withStore(opts, io, async (store, opened) => {
         const evaluation = await store.getLatestEvaluation();
-        if (!evaluation) throw new NotFoundError("no scan has been evaluated yet: run `fleet-audit scan` first");
+        if (!evaluation) throw new NotFoundError(`no scan has been evaluated yet: run \`fleet-audit scan\` first${demoHistoryHint(opts, opened, io, kind)}`);
         const r = await renderStored(store, evaluation, kind, filter, format, { color: useColor(io), ...(io.stdout.columns ? { width: io.stdout.columns } : {}), ...(opts.table !== undefined ? { table: opts.table } : {}) });
         io.stdout.write(r.body);
         failOn(io, evaluation, opts.failOn, filter);
