@@ -8,6 +8,7 @@
 import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { StoreError } from "../errors.js";
+import { isIdentityError } from "../identity-error.js";
 import { azuriteConnectionString, startAzurite, type AzuriteInstance } from "./azurite.js";
 import { embeddedDataDir } from "./data-dir.js";
 import { parseStorageUrl, type StorageTarget, storageCredential, tableClientsFor } from "./endpoint.js";
@@ -239,7 +240,9 @@ function storeAt(target: StorageTarget): string {
 /** The first call's failure, reworded to say where the store is and what named it. */
 function cannotOpen(e: unknown, target: StorageTarget, from: string): unknown {
   if (!(e instanceof StoreError) || e.reason === undefined || e.refused) return e;
-  return new StoreError(`cannot open the Table store${storeAt(target)} (${from}): ${e.reason}`, e.table, e.cluster, e.statusCode, e.code, { reason: e.reason });
+  // DefaultAzureCredential found no identity to use (no login on a workstation): say how to give one.
+  const howToSignIn = "credential" in target && isIdentityError(e.code) ? ": run `az login`, or set FLEET_AUDIT_STORAGE_TOKEN" : "";
+  return new StoreError(`cannot open the Table store${storeAt(target)} (${from}): ${e.reason}${howToSignIn}`, e.table, e.cluster, e.statusCode, e.code, { reason: e.reason });
 }
 
 /**

@@ -10,6 +10,7 @@
 // Every value from outside reaches a filter through the SDK's `odata` tag, never by concatenation.
 import { odata, TableClient, type TableEntity, type TableEntityResult, type TransactionAction } from "@azure/data-tables";
 import { StoreError, statusCodeOf, UsageError } from "../errors.js";
+import { identityErrorText } from "../identity-error.js";
 import { requestTimeoutPolicy, stopPolicy } from "../request-timeout.js";
 import { withoutSecrets } from "../secrets.js";
 import type { EvaluationSummary, FleetEvaluation } from "../model/evaluation.js";
@@ -190,6 +191,9 @@ const EVALUATION_SELECT = ["rowKey", "scanId", "generatedAt", "clusters", "criti
 
 /** "409 EntityAlreadyExists (The specified entity already exists.)" from a RestError, short. */
 function describeRestError(e: unknown): { text: string; code?: string } {
+  // No token, so the store was never asked: the credential that tried says why (the error's name is the code).
+  const identity = identityErrorText(e);
+  if (identity) return { text: identity, code: (e as Error).name };
   const status = statusCodeOf(e);
   let code = (e as { code?: unknown } | null)?.code;
   let detail = e instanceof Error ? e.message : String(e);

@@ -99,6 +99,15 @@ describe("--storage as a Table service URL with an identity", () => {
     for (const r of [report, scan]) expect(r.code).toBe(1);
   });
 
+  it("names the credential that got no token and says how to give one, when the identity has none", async () => {
+    // A user-assigned identity the endpoint does not know: DefaultAzureCredential's chain fails.
+    const r = await fleetAudit(["report", "findings", "--format", "json"], { ...managedIdentity(), AZURE_CLIENT_ID: "0badc0de-0000-4000-8000-000000000000" });
+    expect(r.stderr).toMatch(
+      /^fleet-audit: cannot open the Table store at 127\.0\.0\.1:\d+ \(given by FLEET_AUDIT_STORAGE\): no token from the Azure identity \(AggregateAuthenticationError: ManagedIdentityCredential: .*No User Assigned or Delegated Managed Identity found.*\): run `az login`, or set FLEET_AUDIT_STORAGE_TOKEN\n$/,
+    );
+    expect(r.code).toBe(1);
+  });
+
   it("says an expired token has expired, and when, without sending it", async () => {
     const token = storageToken(-60);
     const exp = (JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as { exp: number }).exp;

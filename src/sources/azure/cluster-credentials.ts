@@ -8,7 +8,8 @@ import type { TokenCredential } from "@azure/core-auth";
 import { danglingContext, entryContext, singleContext } from "../kubeconfig.js";
 import { kubeconfigFromText } from "../kubeconfig-file.js";
 import { CredentialError, ENTRA_USER_PREFIX } from "../target.js";
-import { AKS_SCOPE, identityErrorText, RefreshingToken } from "./credential.js";
+import { identityErrorText } from "../../identity-error.js";
+import { AKS_SCOPE, RefreshingToken } from "./credential.js";
 import type { AzureContext } from "./context.js";
 import { type ClusterId, armErrorText } from "./managed-clusters.js";
 

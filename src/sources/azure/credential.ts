@@ -51,26 +51,6 @@ export function azureCredential(s: AzureCredentialSettings, armScope: string): T
   return new DefaultAzureCredential(s.managedIdentityClientId ? { managedIdentityClientId: s.managedIdentityClientId } : {});
 }
 
-const IDENTITY_ERRORS = new Set(["CredentialUnavailableError", "AuthenticationError", "AggregateAuthenticationError", "AuthenticationRequiredError"]);
-
-/** A credential of a chain that was not there to try (no CLI, no VS Code sign-in, no environment). */
-const UNAVAILABLE = /\bis (?:un|not )available\b|could not be found|couldn't be found|Unable to execute/i;
-
-/**
- * The Azure identity's own failure (no token to send, so nothing was asked of ARM, Key Vault or the
- * cluster) as `no token from the Azure identity (…)`, one line; undefined for any other error.
- * DefaultAzureCredential's message lists every credential of its chain over many lines: the one that
- * really tried (e.g. the managed identity) says what went wrong.
- */
-export function identityErrorText(e: unknown): string | undefined {
-  const err = e as { name?: unknown; message?: unknown; errors?: unknown } | null;
-  if (typeof err?.name !== "string" || !IDENTITY_ERRORS.has(err.name)) return undefined;
-  const chain = Array.isArray(err.errors) ? (err.errors as Array<{ message?: unknown }>) : [];
-  const tried = chain.find((x) => !UNAVAILABLE.test(String(x?.message ?? ""))) ?? chain[0] ?? err;
-  const first = String(tried.message ?? "").split("\n", 1)[0]!.trim();
-  return `no token from the Azure identity (${err.name}${first ? `: ${first.length > 300 ? `${first.slice(0, 300)}…` : first}` : ""})`;
-}
-
 /**
  * One scope's token, fetched once and shared until shortly before it expires (a quarter of its life,
  * at most five minutes), so a long scan never sends an expired token and concurrent requests share

@@ -3,7 +3,7 @@
 import { SecretClient } from "@azure/keyvault-secrets";
 import { UsageError } from "../../errors.js";
 import type { AzureContext } from "./context.js";
-import { identityErrorText } from "./credential.js";
+import { identityErrorText } from "../../identity-error.js";
 
 export interface SecretRef {
   vaultUrl: string;

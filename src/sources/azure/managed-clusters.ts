@@ -7,7 +7,7 @@ import pLimit from "p-limit";
 import type { ArmAgentPool, ArmCluster } from "../../model/snapshot.js";
 import { UsageError } from "../../errors.js";
 import { armErrorMessage, type AzureContext } from "./context.js";
-import { identityErrorText } from "./credential.js";
+import { identityErrorText } from "../../identity-error.js";
 
 const CLUSTER_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerService\/managedClusters\/([^/]+)\/?$/i;
 
