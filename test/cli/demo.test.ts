@@ -1,9 +1,10 @@
 // The demo in-process: its simulated fleet lives in its own embedded store, whatever the environment
 // names as the store, so it can never become a real fleet's latest evaluation.
 import { mkdtempSync } from "node:fs";
+import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { TableSnapshotStore } from "../../src/store/table-store.js";
 import { runCli } from "../helpers/cli.js";
 
@@ -45,4 +46,36 @@ describe("the demo's history", () => {
     const elsewhere = await runCli(["report", "findings", "--data-dir", "other"], { cwd });
     expect(elsewhere.stderr).toBe("fleet-audit: no scan has been evaluated yet: run `fleet-audit scan` first\n");
   }, 90_000);
+});
+
+describe("a port in use", () => {
+  let taken: Server;
+  let port: number;
+  beforeAll(async () => {
+    taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, "127.0.0.1", r));
+    port = (taken.address() as { port: number }).port;
+  });
+  afterAll(async () => {
+    await new Promise((r) => taken.close(r));
+  });
+
+  it("stops the demo before it scans, saying how to choose another port (exit 2)", async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), "demo-port-"));
+    const viaNpm = await runCli(["demo", "--port", String(port)], { cwd, env: { npm_lifecycle_event: "start" }, stop: never });
+    expect(viaNpm.stderr).toBe(`fleet-audit: port ${port} is in use: choose another with \`npm start -- --port 8080\`\n`);
+    const direct = await runCli(["demo", "--port", String(port)], { cwd, stop: never });
+    expect(direct.stderr).toBe(`fleet-audit: port ${port} is in use: choose another with \`fleet-audit demo --port 8080\`\n`);
+    for (const r of [viaNpm, direct]) {
+      expect(r.code).toBe(2);
+      expect(r.stdout).not.toMatch(/Scanned/);
+    }
+  }, 60_000);
+
+  it("makes serve say so too, naming --port (exit 2)", async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), "serve-port-"));
+    const r = await runCli(["serve", "--port", String(port)], { cwd, stop: never });
+    expect(r.stderr).toBe(`fleet-audit: port ${port} is in use: choose another with \`--port\`\n`);
+    expect(r.code).toBe(2);
+  });
 });

@@ -3,7 +3,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
-import { serveApi } from "../../http/server.js";
 import { onSignal } from "../../signal-hooks.js";
 import { AKS_AAD_SERVER_APP, buildFleet, type SimArmClusterOptions, type SimClusterSpec, startSimAzure } from "../../sim/index.js";
 import { type CliIO, stopRequest } from "../io.js";
@@ -11,6 +10,7 @@ import { intArg } from "../options.js";
 import { DEMO_DATA_DIR, reportCommand, type StorageOpts, withStore } from "../store.js";
 import { scanProgress } from "../progress.js";
 import { printScanSummary } from "../summary.js";
+import { listen } from "./serve.js";
 import type { DiscoveryProblem } from "../../sources/azure/managed-clusters.js";
 
 interface DemoOpts {
@@ -55,25 +55,30 @@ export function registerDemo(program: Command, io: CliIO): void {
         const discoverySeconds = (Date.now() - discoveryStarted) / 1000;
         await withStore(demoStorage(io, opts.dataDir), io, async (store) => {
           stop.throwIfAborted();
-          const started = Date.now();
-          // The demo's unreachable cluster should cost seconds, not the production deadline.
-          // A bar on a terminal; when piped the demo prints only its summary.
-          const progress = io.stderr.isTTY ? scanProgress(io, targets.length) : undefined;
-          const result = await runScan(targets, store, {
-            requestTimeoutMs: 3000,
-            clusterDeadlineMs: 8000,
-            discoveryProblems,
-            signal: stop,
-            ...(progress ? { onCluster: (s, done, total) => progress.cluster(s, done, total) } : {}),
-          }).finally(() => progress?.stop());
-          printScanSummary(io, result, discoverySeconds + (Date.now() - started) / 1000, discoverySeconds);
-          // Not the default store's history: a report without --data-dir would not find it.
-          io.stdout.write(`\nhistory kept in ${opts.dataDir}: ${reportCommand("findings", opts.dataDir)}\n`);
-          if (opts.once) return;
-          const server = await serveApi({ store }, { port: opts.port, log: (l) => io.stderr.write(`${l}\n`) });
-          io.stdout.write(`\nDashboard: ${server.url}/api/dashboard\nReports:   ${server.url}/api/reports/findings?format=md\nCtrl-C to stop\n`);
-          await io.stopSignal;
-          await server.close();
+          // Bound before the scan: a port in use is said at once, not after the whole fleet was scanned.
+          const how = io.env.npm_lifecycle_event === "start" ? "`npm start -- --port 8080`" : "`fleet-audit demo --port 8080`";
+          const server = opts.once ? undefined : await listen({ store }, { port: opts.port, log: (l) => io.stderr.write(`${l}\n`) }, how);
+          try {
+            const started = Date.now();
+            // The demo's unreachable cluster should cost seconds, not the production deadline.
+            // A bar on a terminal; when piped the demo prints only its summary.
+            const progress = io.stderr.isTTY ? scanProgress(io, targets.length) : undefined;
+            const result = await runScan(targets, store, {
+              requestTimeoutMs: 3000,
+              clusterDeadlineMs: 8000,
+              discoveryProblems,
+              signal: stop,
+              ...(progress ? { onCluster: (s, done, total) => progress.cluster(s, done, total) } : {}),
+            }).finally(() => progress?.stop());
+            printScanSummary(io, result, discoverySeconds + (Date.now() - started) / 1000, discoverySeconds);
+            // Not the default store's history: a report without --data-dir would not find it.
+            io.stdout.write(`\nhistory kept in ${opts.dataDir}: ${reportCommand("findings", opts.dataDir)}\n`);
+            if (!server) return;
+            io.stdout.write(`\nDashboard: ${server.url}/api/dashboard\nReports:   ${server.url}/api/reports/findings?format=md\nCtrl-C to stop\n`);
+            await io.stopSignal;
+          } finally {
+            await server?.close();
+          }
         });
       } catch (e) {
         // Asked to stop before serving (starting, scanning): a clean stop, as once serving.

@@ -1,5 +1,7 @@
 import type { Command } from "commander";
-import { serveApi } from "../../http/server.js";
+import { UsageError } from "../../errors.js";
+import type { ApiDeps } from "../../http/api.js";
+import { type RunningServer, serveApi } from "../../http/server.js";
 import { type CliIO, stopRequest } from "../io.js";
 import { storageOptions } from "../main.js";
 import { intArg } from "../options.js";
@@ -30,7 +32,7 @@ export function registerServe(program: Command, io: CliIO): void {
           async (store) => {
             opened = true;
             if (stop.aborted) return; // asked to stop while the store opened: it closes, nothing served
-            const server = await serveApi({ store }, { port: opts.port, host: opts.host, log: (l) => io.stderr.write(`${l}\n`) });
+            const server = await listen({ store }, { port: opts.port, host: opts.host, log: (l) => io.stderr.write(`${l}\n`) }, "`--port`");
             io.stdout.write(`Serving ${server.url}/api/dashboard (reports under ${server.url}/api/reports/KIND); Ctrl-C to stop\n`);
             await io.stopSignal;
             await server.close();
@@ -42,4 +44,14 @@ export function registerServe(program: Command, io: CliIO): void {
         if (opened || !stop.aborted) throw e;
       }
     });
+}
+
+/** serveApi, a port another process holds being bad input (exit 2) that says `how` to choose another, not Node's "listen EADDRINUSE". */
+export async function listen(deps: ApiDeps, opts: Parameters<typeof serveApi>[1], how: string): Promise<RunningServer> {
+  try {
+    return await serveApi(deps, opts);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EADDRINUSE") throw new UsageError(`port ${opts.port} is in use: choose another with ${how}`);
+    throw e;
+  }
 }
