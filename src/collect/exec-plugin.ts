@@ -192,7 +192,7 @@ function runPlugin(exec: ExecConfig, name: string, signal: AbortSignal): Promise
         resolve(Buffer.concat(chunks).toString("utf8"));
         return;
       }
-      const said = lastStderrLine(errTail, errCut);
+      const said = lastStderrLine(errTail, errCut, givenValues(exec));
       reject(new CredentialError("error", `${name} failed (${killedBy ? `killed by ${killedBy}` : `exit code ${code}`})${said ? `: ${said}` : ""}`));
     });
   });
@@ -200,17 +200,30 @@ function runPlugin(exec: ExecConfig, name: string, signal: AbortSignal): Promise
 
 /**
  * The last non-empty line of a plugin's stderr (kubelogin's, gke-gcloud-auth-plugin's "run … login"),
- * without terminal escapes and control characters, redacted as a server's error is, then capped. A line
- * the tail cut at its start is dropped: what redaction knows a credential by (`eyJ`, `token=`) may be gone.
+ * without terminal escapes and control characters, without `given` (what the kubeconfig passed the plugin)
+ * and redacted as a server's error is, then capped. A line the tail cut at its start is dropped: what
+ * redaction knows a credential by (`eyJ`, `token=`) may be gone.
  */
-function lastStderrLine(tail: Buffer, cut: boolean): string | undefined {
+function lastStderrLine(tail: Buffer, cut: boolean, given: string[]): string | undefined {
   const lines = tail.toString("utf8").split(/\r\n|\n|\r/);
   if (cut) lines.shift();
   const plain = (l: string) => l.replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, "").replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, " ").replace(/\s+/g, " ").trim();
-  const last = lines.map(plain).filter((l) => l !== "").at(-1);
+  // Before normalising too: a value is echoed as given, spaces and all.
+  const redact = (l: string) => withoutSecrets(given.reduce((t, v) => t.split(v).join("(redacted)"), l));
+  const last = lines.map((l) => redact(plain(redact(l)))).filter((l) => l !== "").at(-1);
   if (last === undefined) return undefined;
-  const line = withoutSecrets(last);
-  return line.length > STDERR_LINE ? `${line.slice(0, STDERR_LINE - 1)}…` : line;
+  return last.length > STDERR_LINE ? `${last.slice(0, STDERR_LINE - 1)}…` : last;
+}
+
+/**
+ * What the kubeconfig passes a plugin that may be a secret, longest first, for its stderr to be redacted
+ * of: every env value and arg (of `--flag=value`, the value), but a flag's name and what is too short to
+ * tell from ordinary text. A wrapper's `set -x` trace or "unknown flag: --client-secret X" echoes them.
+ */
+function givenValues(exec: ExecConfig): string[] {
+  const args = (exec.args ?? []).filter((a) => !/^--?[a-z][\w-]*$/i.test(a)).map((a) => /^--?[a-z][\w-]*=(.*)$/is.exec(a)?.[1] ?? a);
+  const values = [...args, ...(exec.env ?? []).map((e) => e.value)].flatMap((v) => [v, ...v.split(/\r\n|\n|\r/)]);
+  return [...new Set(values.map((v) => v.trim()).filter((v) => v.length >= 6))].sort((a, b) => b.length - a.length);
 }
 
 /** What is wrong with the shape of an exec config's args or env, as kubectl would refuse it; never their values (secrets). */

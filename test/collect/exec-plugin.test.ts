@@ -216,6 +216,25 @@ describe("an exec plugin that leaves a helper running", () => {
   });
 });
 
+describe("an exec plugin that echoes what the kubeconfig gives it", () => {
+  it("has every value of its args and env redacted from the stderr line quoted, flags kept", async () => {
+    const [spn, arg, eqArg] = ["Xy8Q~SPNVALUE0123456789abcdef", "Xy8Q~ARGVALUE0123456789abcdef", "Xy8Q~EQVALUE0123456789abcdef"];
+    const file = execKubeconfig("echoes", {
+      // A wrapper run with `set -x` traces each command, the secret it passes on included.
+      "set-x": { command: pluginScript("set-x", 'set -ex\nfalse login --password "$AZ_SP_SECRET"'), env: [{ name: "AZ_SP_SECRET", value: spn }] },
+      // A plugin that takes no such flag says so, with its value.
+      "flag-echo": { command: pluginScript("flag-echo", 'echo "Error: unknown flag: $1 $2" >&2; exit 1'), args: ["--client-secret", arg] },
+      "flag-equals": { command: pluginScript("flag-equals", 'echo "Error: unknown flag: $1" >&2; exit 1'), args: [`--credential=${eqArg}`] },
+    });
+    const got = await Promise.all((await eachContext(file)).map((t) => collectCluster(t, { scanId: "20261201T000000000Z-echoes", requestTimeoutMs: 5000, clusterDeadlineMs: 10_000 })));
+    expect(got.map((s) => [s.cluster, s.reason])).toEqual([
+      ["set-x", "getting credentials: the kubeconfig's exec plugin set-x-plugin failed (exit code 1): + false login --password (redacted)"],
+      ["flag-echo", "getting credentials: the kubeconfig's exec plugin flag-echo-plugin failed (exit code 1): Error: unknown flag: --client-secret (redacted)"],
+      ["flag-equals", "getting credentials: the kubeconfig's exec plugin flag-equals-plugin failed (exit code 1): Error: unknown flag: --credential=(redacted)"],
+    ]);
+  });
+});
+
 describe("an exec plugin whose credential has already expired", () => {
   it("is run once for the scan, not again for every request", async () => {
     const runs = path.join(dir, "expired-runs");
