@@ -10,7 +10,7 @@ import path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { onSignal } from "../signal-hooks.js";
 import { CredentialError, ENTRA_USER_PREFIX } from "../sources/target.js";
-import { withoutSecrets } from "../secrets.js";
+import { withoutLongRuns, withoutSecrets } from "../secrets.js";
 
 /** client-node's Authenticator (its index does not re-export the interface). */
 type Authenticator = Parameters<k8s.KubeConfig["addAuthenticator"]>[0];
@@ -201,16 +201,16 @@ function runPlugin(exec: ExecConfig, name: string, signal: AbortSignal): Promise
 /**
  * The last non-empty line of a plugin's stderr (kubelogin's, gke-gcloud-auth-plugin's "run … login"),
  * without terminal escapes and control characters, without `given` (what the kubeconfig passed the plugin)
- * and redacted as a server's error is, then capped. A line the tail cut at its start is dropped: what
- * redaction knows a credential by (`eyJ`, `token=`) may be gone.
+ * or any long random-looking run, redacted as a server's error is, then capped. A line the tail cut at
+ * its start is dropped: what redaction knows a credential by (`eyJ`, `token=`) may be gone.
  */
 function lastStderrLine(tail: Buffer, cut: boolean, given: string[]): string | undefined {
   const lines = tail.toString("utf8").split(/\r\n|\n|\r/);
   if (cut) lines.shift();
   const plain = (l: string) => l.replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, "").replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, " ").replace(/\s+/g, " ").trim();
-  // Before normalising too: a value is echoed as given, spaces and all.
-  const redact = (l: string) => withoutSecrets(given.reduce((t, v) => t.split(v).join("(redacted)"), l));
-  const last = lines.map((l) => redact(plain(redact(l)))).filter((l) => l !== "").at(-1);
+  // Before normalising too, all lines at once: a value is echoed as given, spaces and all, a PEM key spans lines.
+  const redact = (t: string) => withoutLongRuns(withoutSecrets(given.reduce((r, v) => r.split(v).join("(redacted)"), t)));
+  const last = redact(lines.join("\n")).split("\n").map((l) => redact(plain(l))).filter((l) => l !== "").at(-1);
   if (last === undefined) return undefined;
   return last.length > STDERR_LINE ? `${last.slice(0, STDERR_LINE - 1)}…` : last;
 }

@@ -19,7 +19,7 @@ import { runCli } from "../helpers/cli.js";
 import { eachContext } from "../helpers/each-context.js";
 
 const JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJKU0VDUkVUIn0.JSECRETSIGNATURE";
-const SECRETS = ["XSECRETTOKENVALUE", "YSECRETTOKEN", "ZSECRETSTDERR", "WSECRETNOSTATUS", "TSECRETSTDOUT", JWT, "JSECRETSIGNATURE", "SSSSSSSS"];
+const SECRETS = ["XSECRETTOKENVALUE", "YSECRETTOKEN", "ZSECRETSTDERR", "WSECRETNOSTATUS", "TSECRETSTDOUT", JWT, "JSECRETSIGNATURE", "SSSSSSSS", "OSECRET", "PSECRET"];
 const PLUGINS: Record<string, string> = {
   good: `printf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"%s"}}' "$SIM_TOKEN"`,
   raw: "echo XSECRETTOKENVALUE1234567890abcdefghijklmnopqrstuvwxyz",
@@ -31,9 +31,12 @@ const PLUGINS: Record<string, string> = {
   // A credential on stdout is never quoted; one on stderr (a JWT, in colour) is redacted.
   jwt: `echo '{"status":{"token":"TSECRETSTDOUT"}}'; printf '\\033[31merror:\\033[0m token expired: ${JWT}\\n' >&2; exit 1`,
   // Only a line's first 199 characters are quoted.
-  chatty: `printf '%0300d\\n' 0 >&2; exit 1`,
+  chatty: `printf 'word %.0s' $(seq 60) >&2; exit 1`,
   // A last line longer than the tail kept: its start (token=) is lost, so nothing of it is quoted.
   flood: `printf 'token=%s' "$(head -c 5000 /dev/zero | tr '\\0' S)" >&2; exit 1`,
+  // Known by their shape alone: a long opaque token, a PEM key whose last line is a line of its body.
+  opaque: `echo "error: refresh failed for OSECRET0123456789abcdefghijklmnopq" >&2; exit 1`,
+  pem: `printf -- '-----BEGIN EC PRIVATE KEY-----\\nMHcCAQEEIPSECRETLINE\\nPSECRETLASTLINE==\\n' >&2; exit 1`,
 };
 
 let sim: Simulator;
@@ -94,8 +97,10 @@ describe("exec credential plugins", () => {
       ["nostatus", "error", "getting credentials: the kubeconfig's exec plugin nostatus-plugin did not print an ExecCredential"],
       ["login", "error", `getting credentials: the kubeconfig's exec plugin login-plugin failed (exit code 1): error: please log in: run "kubelogin login"`],
       ["jwt", "error", "getting credentials: the kubeconfig's exec plugin jwt-plugin failed (exit code 1): error: token expired: (redacted)"],
-      ["chatty", "error", `getting credentials: the kubeconfig's exec plugin chatty-plugin failed (exit code 1): ${"0".repeat(199)}…`],
+      ["chatty", "error", `getting credentials: the kubeconfig's exec plugin chatty-plugin failed (exit code 1): ${"word ".repeat(40).slice(0, 199)}…`],
       ["flood", "error", "getting credentials: the kubeconfig's exec plugin flood-plugin failed (exit code 1)"],
+      ["opaque", "error", "getting credentials: the kubeconfig's exec plugin opaque-plugin failed (exit code 1): error: refresh failed for (redacted)"],
+      ["pem", "error", "getting credentials: the kubeconfig's exec plugin pem-plugin failed (exit code 1): (redacted)"],
       ["missing", "error", "getting credentials: the kubeconfig's exec plugin cloud-auth-plugin could not be started (ENOENT: it is not installed or not on PATH)"],
     ]);
   });
@@ -107,7 +112,7 @@ describe("exec credential plugins", () => {
     const report = await runCli(["report", "findings", "--format", "json", "--storage", storage], { env });
     const findings = (JSON.parse(report.stdout) as { findings: Array<{ rule: string; cluster: string; message: string }> }).findings;
     expect(findings.filter((f) => f.cluster !== "good" && /^SCN/.test(f.rule)).map((f) => [f.cluster, f.rule])).toEqual(
-      ["badjson", "chatty", "fails", "flood", "jwt", "login", "missing", "nostatus", "raw"].map((c) => [c, "SCN001"]),
+      ["badjson", "chatty", "fails", "flood", "jwt", "login", "missing", "nostatus", "opaque", "pem", "raw"].map((c) => [c, "SCN001"]),
     );
     const everything = [scan.stdout, scan.stderr, report.stdout].join("\n");
     for (const s of [...SECRETS, "VSECRETARG", sim.cluster("aks-exec").token]) expect(everything).not.toContain(s);
