@@ -172,13 +172,17 @@ export async function handleHealth(req: ApiRequest, deps: ApiDeps): Promise<ApiR
   checkParams(req.query, new Set(["code"]));
   try {
     await deps.store.ping();
-    // Still 200: the API serves; a platform health check would only recycle instances, which scans no cluster.
-    const stale = await staleScans(deps.store, deps.now?.() ?? new Date());
-    return json(200, { status: "ok", ...(stale ? { stale } : {}) });
   } catch (e) {
     deps.log?.(`GET /api/health → 503: ${firstLine(e)}`);
     return json(503, { status: "unavailable", error: { code: "store_unavailable", message: `the store does not answer: ${firstLine(e)}` } });
   }
+  // Still 200: the API serves; a platform health check would only recycle instances, which scans no cluster.
+  // The store answered, so an evaluation it cannot decode is no outage: logged, not told the anonymous caller.
+  const stale = await staleScans(deps.store, deps.now?.() ?? new Date()).catch((e: unknown) => {
+    deps.log?.(`GET /api/health: whether scans are evaluated on time is unknown: ${firstLine(e)}`);
+    return { unknown: true, message: "whether scans are evaluated on time is unknown: the newest evaluations could not be read (the API's log says why)" };
+  });
+  return json(200, { status: "ok", ...(stale ? { stale } : {}) });
 }
 
 export async function handleDashboard(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {

@@ -1,7 +1,7 @@
 // /api/health while scan rounds stop being evaluated (discovery or a setting failing, a stopped timer):
 // the store still answers, so it stays 200, and says the fleet's data is stale past SCN004's three scan
 // intervals, inferred from the evaluations as SCN004 infers them.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { route } from "../../src/http/api.js";
 import { MemorySnapshotStore } from "../../src/store/memory-store.js";
 import { evaluation, scanAt, timeOf } from "../store/fixtures.js";
@@ -30,6 +30,16 @@ describe("GET /api/health when scans stop", () => {
       status: "ok",
       stale: { lastEvaluatedAt: timeOf(60).toISOString(), intervalMinutes: 15, message: expect.stringMatching(/^no scan has been evaluated since .* \(46 min ago\), more than 3 scan intervals of 15 min/) },
     });
+  });
+
+  it("stays 200 when the newest evaluation cannot be read, saying only that staleness is unknown; the log says why", async () => {
+    const store = await scannedEvery15();
+    vi.spyOn(store, "listEvaluations").mockRejectedValue(new Error("evaluation 20261201T010000000Z: chunk sub0 of /data/evaluations cannot be decoded"));
+    const logged: string[] = [];
+    const r = await route({ method: "GET", path: "/api/health", query: new URLSearchParams() }, { store, now: () => timeOf(60 + 46), log: (l) => logged.push(l) });
+    expect([r.status, r.body.includes("sub0")]).toEqual([200, false]);
+    expect(JSON.parse(r.body)).toEqual({ status: "ok", stale: { unknown: true, message: expect.stringMatching(/^whether scans are evaluated on time is unknown/) } });
+    expect(logged).toEqual([expect.stringContaining("chunk sub0 of /data/evaluations cannot be decoded")]);
   });
 
   it("is ok before the first evaluation: a new install has not stalled", async () => {
