@@ -8,6 +8,7 @@
 //   evaluations  PK = "fleet"              RK = scanRowKey(scanId)    summary columns + document chunks
 // Row keys are inverted time, so a partition lists newest first and `since` is a row-key bound.
 // Every value from outside reaches a filter through the SDK's `odata` tag, never by concatenation.
+import { setMaxListeners } from "node:events";
 import { odata, TableClient, type TableEntity, type TableEntityResult, type TransactionAction } from "@azure/data-tables";
 import { StoreError, statusCodeOf, UsageError } from "../errors.js";
 import { identityErrorText } from "../identity-error.js";
@@ -242,6 +243,8 @@ export class TableSnapshotStore implements SnapshotStore {
     client: (tableName: string) => TableClient,
     private readonly options: TableStoreOptions = {},
   ) {
+    // Every Table request in flight listens for the close: a scan of many clusters has more than Node's 10.
+    setMaxListeners(0, this.closed.signal);
     const prefix = options.tablePrefix ?? "";
     if (!isTablePrefix(prefix)) throw new TypeError(`table prefix must be ${TABLE_PREFIX_RULE}, got ${JSON.stringify(prefix)}`);
     const table = (n: string): Table => {
