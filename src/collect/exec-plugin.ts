@@ -207,7 +207,8 @@ function runPlugin(exec: ExecConfig, name: string, signal: AbortSignal): Promise
 function lastStderrLine(tail: Buffer, cut: boolean, given: string[]): string | undefined {
   const lines = tail.toString("utf8").split(/\r\n|\n|\r/);
   if (cut) lines.shift();
-  const plain = (l: string) => l.replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, "").replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, " ").replace(/\s+/g, " ").trim();
+  // Format and non-space control characters are deleted, not made spaces: one inside a credential (`eyJ\u200bhbG…`, `tok\0en=`) would hide it.
+  const plain = (l: string) => l.replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, "").replace(/\p{Cf}|(?![\t-\r\x85])\p{Cc}/gu, "").replace(/[\s\x85]+/g, " ").trim();
   // Before normalising too, all lines at once: a value is echoed as given, spaces and all, a PEM key spans lines.
   const redact = (t: string) => withoutLongRuns(withoutSecrets(given.reduce((r, v) => r.split(v).join("(redacted)"), t)));
   const last = redact(lines.join("\n")).split("\n").map((l) => redact(plain(l))).filter((l) => l !== "").at(-1);

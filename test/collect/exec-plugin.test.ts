@@ -19,7 +19,7 @@ import { runCli } from "../helpers/cli.js";
 import { eachContext } from "../helpers/each-context.js";
 
 const JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJKU0VDUkVUIn0.JSECRETSIGNATURE";
-const SECRETS = ["XSECRETTOKENVALUE", "YSECRETTOKEN", "ZSECRETSTDERR", "WSECRETNOSTATUS", "TSECRETSTDOUT", JWT, "JSECRETSIGNATURE", "SSSSSSSS", "OSECRET", "PSECRET"];
+const SECRETS = ["XSECRETTOKENVALUE", "YSECRETTOKEN", "ZSECRETSTDERR", "WSECRETNOSTATUS", "TSECRETSTDOUT", JWT, "JSECRETSIGNATURE", "SSSSSSSS", "OSECRET", "PSECRET", "ZWSECRET", "NULSECRET"];
 const PLUGINS: Record<string, string> = {
   good: `printf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"%s"}}' "$SIM_TOKEN"`,
   raw: "echo XSECRETTOKENVALUE1234567890abcdefghijklmnopqrstuvwxyz",
@@ -37,6 +37,9 @@ const PLUGINS: Record<string, string> = {
   // Known by their shape alone: a long opaque token, a PEM key whose last line is a line of its body.
   opaque: `echo "error: refresh failed for OSECRET0123456789abcdefghijklmnopq" >&2; exit 1`,
   pem: `printf -- '-----BEGIN EC PRIVATE KEY-----\\nMHcCAQEEIPSECRETLINE\\nPSECRETLASTLINE==\\n' >&2; exit 1`,
+  // A zero-width space or a NUL inside a credential hides it from redaction unless it is deleted first.
+  zwjwt: `printf 'error: token expired: eyJ\\342\\200\\213hbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.ZWSECRETSIG\\n' >&2; exit 1`,
+  nul: `printf 'error: tok\\000en=NULSECRET01\\n' >&2; exit 1`,
 };
 
 let sim: Simulator;
@@ -101,6 +104,8 @@ describe("exec credential plugins", () => {
       ["flood", "error", "getting credentials: the kubeconfig's exec plugin flood-plugin failed (exit code 1)"],
       ["opaque", "error", "getting credentials: the kubeconfig's exec plugin opaque-plugin failed (exit code 1): error: refresh failed for (redacted)"],
       ["pem", "error", "getting credentials: the kubeconfig's exec plugin pem-plugin failed (exit code 1): (redacted)"],
+      ["zwjwt", "error", "getting credentials: the kubeconfig's exec plugin zwjwt-plugin failed (exit code 1): error: token expired: (redacted)"],
+      ["nul", "error", "getting credentials: the kubeconfig's exec plugin nul-plugin failed (exit code 1): error: token=(redacted)"],
       ["missing", "error", "getting credentials: the kubeconfig's exec plugin cloud-auth-plugin could not be started (ENOENT: it is not installed or not on PATH)"],
     ]);
   });
@@ -112,7 +117,7 @@ describe("exec credential plugins", () => {
     const report = await runCli(["report", "findings", "--format", "json", "--storage", storage], { env });
     const findings = (JSON.parse(report.stdout) as { findings: Array<{ rule: string; cluster: string; message: string }> }).findings;
     expect(findings.filter((f) => f.cluster !== "good" && /^SCN/.test(f.rule)).map((f) => [f.cluster, f.rule])).toEqual(
-      ["badjson", "chatty", "fails", "flood", "jwt", "login", "missing", "nostatus", "opaque", "pem", "raw"].map((c) => [c, "SCN001"]),
+      ["badjson", "chatty", "fails", "flood", "jwt", "login", "missing", "nostatus", "nul", "opaque", "pem", "raw", "zwjwt"].map((c) => [c, "SCN001"]),
     );
     const everything = [scan.stdout, scan.stderr, report.stdout].join("\n");
     for (const s of [...SECRETS, "VSECRETARG", sim.cluster("aks-exec").token]) expect(everything).not.toContain(s);
