@@ -199,6 +199,12 @@ function runPlugin(exec: ExecConfig, name: string, signal: AbortSignal): Promise
 }
 
 /**
+ * Terminal escapes, whole: CSI (colours), OSC (a title, a hyperlink) to BEL or ST, DCS, SOS, PM and APC
+ * to ST, two-character ones (ESC 7, ESC ( B). One the line ends before it is terminated goes to the end.
+ */
+const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b[\]PX^_][\s\S]*?(?:\x07|\x1b\\|$)|\x1b[ -/]*[0-~]/g;
+
+/**
  * The last non-empty line of a plugin's stderr (kubelogin's, gke-gcloud-auth-plugin's "run … login"),
  * without terminal escapes and control characters, without `given` (what the kubeconfig passed the plugin)
  * or any long random-looking run, redacted as a server's error is, then capped. A line the tail cut at
@@ -208,7 +214,7 @@ function lastStderrLine(tail: Buffer, cut: boolean, given: string[]): string | u
   const lines = tail.toString("utf8").split(/\r\n|\n|\r/);
   if (cut) lines.shift();
   // Format and non-space control characters are deleted, not made spaces: one inside a credential (`eyJ\u200bhbG…`, `tok\0en=`) would hide it.
-  const plain = (l: string) => l.replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, "").replace(/\p{Cf}|(?![\t-\r\x85])\p{Cc}/gu, "").replace(/[\s\x85]+/g, " ").trim();
+  const plain = (l: string) => l.replace(ESCAPES, "").replace(/\p{Cf}|(?![\t-\r\x85])\p{Cc}/gu, "").replace(/[\s\x85]+/g, " ").trim();
   // Before normalising too, all lines at once: a value is echoed as given, spaces and all, a PEM key spans lines.
   const redact = (t: string) => withoutLongRuns(withoutSecrets(given.reduce((r, v) => r.split(v).join("(redacted)"), t)));
   const last = redact(lines.join("\n")).split("\n").map((l) => redact(plain(l))).filter((l) => l !== "").at(-1);

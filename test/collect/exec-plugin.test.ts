@@ -40,6 +40,8 @@ const PLUGINS: Record<string, string> = {
   // A zero-width space or a NUL inside a credential hides it from redaction unless it is deleted first.
   zwjwt: `printf 'error: token expired: eyJ\\342\\200\\213hbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.ZWSECRETSIG\\n' >&2; exit 1`,
   nul: `printf 'error: tok\\000en=NULSECRET01\\n' >&2; exit 1`,
+  // Every kind of terminal escape goes whole: OSC (to BEL or ST), DCS, SOS, PM, APC, two-character ones.
+  escapes: `printf '\\033]0;kubelogin\\007\\033(B\\0337\\033]8;;\\033\\\\\\033P1;2|data\\033\\\\\\033Xsos\\033\\\\\\033^pm\\033\\\\\\033_apc\\033\\\\error:\\033[0m run kubelogin login\\0338\\n' >&2; exit 1`,
 };
 
 let sim: Simulator;
@@ -106,6 +108,7 @@ describe("exec credential plugins", () => {
       ["pem", "error", "getting credentials: the kubeconfig's exec plugin pem-plugin failed (exit code 1): (redacted)"],
       ["zwjwt", "error", "getting credentials: the kubeconfig's exec plugin zwjwt-plugin failed (exit code 1): error: token expired: (redacted)"],
       ["nul", "error", "getting credentials: the kubeconfig's exec plugin nul-plugin failed (exit code 1): error: token=(redacted)"],
+      ["escapes", "error", "getting credentials: the kubeconfig's exec plugin escapes-plugin failed (exit code 1): error: run kubelogin login"],
       ["missing", "error", "getting credentials: the kubeconfig's exec plugin cloud-auth-plugin could not be started (ENOENT: it is not installed or not on PATH)"],
     ]);
   });
@@ -117,7 +120,7 @@ describe("exec credential plugins", () => {
     const report = await runCli(["report", "findings", "--format", "json", "--storage", storage], { env });
     const findings = (JSON.parse(report.stdout) as { findings: Array<{ rule: string; cluster: string; message: string }> }).findings;
     expect(findings.filter((f) => f.cluster !== "good" && /^SCN/.test(f.rule)).map((f) => [f.cluster, f.rule])).toEqual(
-      ["badjson", "chatty", "fails", "flood", "jwt", "login", "missing", "nostatus", "nul", "opaque", "pem", "raw", "zwjwt"].map((c) => [c, "SCN001"]),
+      ["badjson", "chatty", "escapes", "fails", "flood", "jwt", "login", "missing", "nostatus", "nul", "opaque", "pem", "raw", "zwjwt"].map((c) => [c, "SCN001"]),
     );
     const everything = [scan.stdout, scan.stderr, report.stdout].join("\n");
     for (const s of [...SECRETS, "VSECRETARG", sim.cluster("aks-exec").token]) expect(everything).not.toContain(s);
