@@ -24,8 +24,13 @@ export function storeDeadlineFromEnv(env: NodeJS.ProcessEnv): number | undefined
   const v = env.FLEET_AUDIT_STORE_DEADLINE_SECONDS?.trim();
   if (!v) return undefined;
   const n = intIn(v, 1, MAX_STORE_DEADLINE_SECONDS);
-  if (n === undefined) throw new UsageError(`FLEET_AUDIT_STORE_DEADLINE_SECONDS must be an integer from 1 to ${MAX_STORE_DEADLINE_SECONDS} (seconds), not ${JSON.stringify(v.slice(0, 40))}`);
+  if (n === undefined) throw new UsageError(`FLEET_AUDIT_STORE_DEADLINE_SECONDS must be an integer from 1 to ${MAX_STORE_DEADLINE_SECONDS} (seconds)${notValue(v)}`);
   return n;
+}
+
+/** A bad setting's value, quoted only when short and plain (a typo): another may be a secret set in the wrong variable. */
+function notValue(v: string): string {
+  return /^[\w.+-]{0,12}$/.test(v) ? `, not ${JSON.stringify(v)}` : "; its value is not a number of seconds (not shown: it is no short plain value)";
 }
 
 export function severityArg(v: string): Severity {

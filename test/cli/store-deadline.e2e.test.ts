@@ -77,13 +77,19 @@ describe("scan's store deadline", () => {
       [{}, ["--store-deadline", "1.5"], /--store-deadline must be an integer from 1 to 3600/],
       [{ FLEET_AUDIT_STORE_DEADLINE_SECONDS: "soon" }, [], /^fleet-audit: FLEET_AUDIT_STORE_DEADLINE_SECONDS must be an integer from 1 to 3600 \(seconds\), not "soon"$/],
       [{ FLEET_AUDIT_STORE_DEADLINE_SECONDS: "86400" }, [], /^fleet-audit: FLEET_AUDIT_STORE_DEADLINE_SECONDS must be an integer from 1 to 3600 \(seconds\), not "86400"$/],
+      // A value that is no short plain word is not quoted: it may be a secret set in the wrong variable.
+      [{ FLEET_AUDIT_STORE_DEADLINE_SECONDS: "SharedAccessSignature=sv=2022&sig=SEKRET" }, [], /^fleet-audit: FLEET_AUDIT_STORE_DEADLINE_SECONDS must be an integer from 1 to 3600 \(seconds\); its value is not a number of seconds \(not shown/],
       // A round's workers do not scan with it: the option would do nothing there.
       [{}, ["--enqueue", "--store-deadline", "5"], /--store-deadline\b.* not apply with --enqueue/],
     ] as const) {
       const r = await scan(env, ...flags);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr.trim()).toMatch(said);
+      expect(r.stderr).not.toContain("SEKRET");
       expect(r.stdout).toBe("");
     }
+    // Its variable is still bad input there, as for a scan here.
+    const r = await runCli(["scan", "--enqueue", "--kubeconfig", kubeconfig, "--storage", silent.storage], { cwd: dir, env: { FLEET_AUDIT_STORE_DEADLINE_SECONDS: "soon" } });
+    expect([r.code, r.stderr.trim()]).toEqual([2, 'fleet-audit: FLEET_AUDIT_STORE_DEADLINE_SECONDS must be an integer from 1 to 3600 (seconds), not "soon"']);
   });
 });

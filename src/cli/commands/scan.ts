@@ -98,6 +98,8 @@ Examples:
     .action(async (opts: ScanOpts, cmd: Command) => {
       if (opts.enqueue) {
         refuseOptions(cmd, SCANS_HERE, "with --enqueue: the workers scan, evaluate and alert (give them the policy and timeouts)");
+        // Its variable is checked as a scan here checks it, and noted as --store-deadline is refused.
+        if (storeDeadlineFromEnv(io.env) !== undefined) io.stderr.write("note: FLEET_AUDIT_STORE_DEADLINE_SECONDS does not apply with --enqueue: the workers store what they scan\n");
         return enqueueRound(opts, discoverySettings(opts, io), io);
       }
       refuseOptions(cmd, ["queue", "roundDeadline"], "without --enqueue");
