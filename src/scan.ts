@@ -13,7 +13,7 @@ import { type ClusterSnapshot, type SnapshotSummary, summarize } from "./model/s
 import type { Policy } from "./policy/policy.js";
 import type { DiscoveryError, DiscoveryProblem } from "./sources/azure/managed-clusters.js";
 import { keepKnownNames } from "./sources/known-names.js";
-import { discoveryNotes, undiscoveredClusters, unlistedClusters, unlistedSnapshot } from "./sources/unlisted.js";
+import { clustersNotListed, discoveryNotes, unlistedSnapshot } from "./sources/unlisted.js";
 import type { ClusterTarget } from "./sources/target.js";
 import { STORE_DEADLINE_MS, StoreOutage } from "./store/outage.js";
 import type { SnapshotStore, StoredSnapshot } from "./store/store.js";
@@ -93,7 +93,7 @@ export async function runScan(discovered: readonly ClusterTarget[], store: Snaps
     clusters.push(summary);
     return summary;
   };
-  const unlisted = opts.discoveryError ? undiscoveredClusters(latest, opts.discoveryError) : unlistedClusters(latest, new Set(targets.map((t) => t.name)), problems);
+  const unlisted = clustersNotListed(latest, new Set(targets.map((t) => t.name)), problems, opts.discoveryError);
   // A kept cluster's ARM data is read from the store: all at once, within the store deadline, and not from a store known to be down.
   const kept: Pick<SnapshotStore, "getSnapshot"> = {
     getSnapshot: (cluster, ref) =>

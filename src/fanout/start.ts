@@ -7,7 +7,7 @@ import { type ClusterSnapshot, failureSnapshot } from "../model/snapshot.js";
 import { newScanId } from "../model/scan-id.js";
 import { type ClusterRef, DiscoveryError, type DiscoveryProblem, discoverRefs } from "../sources/discover.js";
 import { keepKnownNames } from "../sources/known-names.js";
-import { discoveryNotes, undiscoveredClusters, unlistedClusters, unlistedSnapshot } from "../sources/unlisted.js";
+import { clustersNotListed, discoveryNotes, unlistedSnapshot } from "../sources/unlisted.js";
 import { DEFAULT_ROUND_DEADLINE_MS, type FanoutDeps, LATE_JOB_SLACK_MS, nowOf, SILENT } from "./deps.js";
 import { encodeJob } from "./messages.js";
 
@@ -44,7 +44,7 @@ export async function startRound(deps: FanoutDeps, refs?: readonly ClusterRef[])
   const listed = keepKnownNames(discovered, latest, (r) => r.kind === "arm");
   // Known clusters of a subscription that could not be listed are in the round, failed from the start;
   // when nothing could be listed, all of them (a round, alerts and SCN001 rather than silence).
-  const unlisted = undiscovered ? undiscoveredClusters(latest, undiscovered) : unlistedClusters(latest, new Set(listed.map((r) => r.name)), problems);
+  const unlisted = clustersNotListed(latest, new Set(listed.map((r) => r.name)), problems, undiscovered);
   const fleet: ClusterRef[] = [...listed, ...unlisted.map((u): ClusterRef => ({ kind: "arm", name: u.name, id: u.id }))];
   // Said with what could not be listed, which a round that never starts would not keep.
   if (fleet.length === 0) throw new UsageError(["discovery found no clusters: nothing to scan", ...discoveryNotes(problems)].join("; "));

@@ -73,6 +73,14 @@ export function undiscoveredClusters(latest: readonly LatestEntry[] | undefined,
   return unlisted;
 }
 
+/**
+ * The known clusters a scan or round records without collecting: those of the subscriptions that could
+ * not be listed, or, when discovery listed nothing (`undiscovered`), those of every subscription it asked for.
+ */
+export function clustersNotListed(latest: readonly LatestEntry[] | undefined, listed: ReadonlySet<string>, problems: readonly DiscoveryProblem[], undiscovered?: DiscoveryError): UnlistedCluster[] {
+  return undiscovered ? undiscoveredClusters(latest, undiscovered) : unlistedClusters(latest, listed, problems);
+}
+
 /** Discovery problems as evaluation notes. */
 export function discoveryNotes(problems: readonly DiscoveryProblem[]): string[] {
   return problems.map((p) => `discovery: ${p.source}: ${p.message}`);
